@@ -1,0 +1,225 @@
+/* ramp/image.h — decoding and the image operations a preprocessor calls.
+ *
+ * A worked example: the seed's preprocessor (drop alpha, resize to 32×32,
+ * CHW, RGB→BGR, subtract the mean pixel) reads
+ *
+ *     ramp_status transform(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
+ *     {
+ *         const ramp_image *y = ramp_img_rgb(pp, x);
+ *         y = ramp_img_resize(pp, y, 32, 32);
+ *         return ramp_img_to_tensor(pp, y, out, RAMP_CHW | RAMP_BGR,
+ *                                   (const float[]){103.939f, 116.779f, 123.68f}, NULL);
+ *     }
+ *
+ * Design:
+ * - Every operation takes the preprocessing context `pp` first. `pp` owns a
+ *   per-call arena: every image an operation returns lives there until
+ *   ramp_pp_reset(), so user code frees nothing. Images are immutable.
+ * - Operations return NULL on failure and record the status and a message in
+ *   `pp` (ramp_pp_status(), ramp_pp_errmsg()). An operation given NULL returns
+ *   NULL without touching the recorded error, so a chain of calls can be
+ *   checked once at the end (ramp_img_to_tensor() returns the first error).
+ * - Images from ramp_img_open()/ramp_img_from_memory() are lazy: only the
+ *   header is parsed. Pixels are decoded on first use. A resize (or a
+ *   ramp_img_decode_scaled()) applied directly to a lazy JPEG asks the
+ *   decoder for the smallest DCT scale (1, 1/2, 1/4, 1/8) whose output still
+ *   covers the target, which removes most of the decode cost for large
+ *   photos.
+ * - Pixels are 8-bit, interleaved, 1 (gray), 2 (gray+alpha), 3 (RGB) or
+ *   4 (RGBA) channels, rows `stride` bytes apart. 16-bit PNGs are reduced to
+ *   8 bits, palette PNGs expanded.
+ * - Hostile input: a maximum pixel count (default 64 megapixels) is checked
+ *   from the header before any pixel allocation; truncated or corrupt data is
+ *   an error naming the image and the reason.
+ * - Random operations draw from the context's seeded stream (ramp_pp_rng()),
+ *   which the workflow seeds from (seed, epoch, sample index).
+ *
+ * Thread-safety: a ramp_pp and the images made from it belong to one thread
+ * at a time; distinct contexts may be used concurrently.
+ */
+#ifndef RAMP_IMAGE_H
+#define RAMP_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/arena.h"
+#include "ramp/rng.h"
+#include "ramp/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ramp_pp ramp_pp;
+typedef struct ramp_image ramp_image;
+
+/* Encoded formats, sniffed from the first bytes (never from a file name). */
+typedef enum ramp_img_format {
+    RAMP_FMT_PIXELS = 0, /* made in memory, no encoded form */
+    RAMP_FMT_JPEG = 1,
+    RAMP_FMT_PNG = 2,
+} ramp_img_format;
+
+#define RAMP_DEFAULT_MAX_PIXELS ((uint64_t)64 * 1000 * 1000)
+
+/* A float tensor written by ramp_img_to_tensor().
+ * In: `data` is where to write (capacity in floats), or NULL to allocate
+ * from the context's arena. Out: ndim = 3 and shape = {C, H, W} (RAMP_CHW)
+ * or {H, W, C} (RAMP_HWC); `data` points at the values. */
+typedef struct ramp_tensor {
+    float *data;
+    size_t capacity;
+    int ndim;
+    int shape[4];
+} ramp_tensor;
+
+/* ramp_img_to_tensor() flags */
+enum {
+    RAMP_CHW = 0,      /* channels first (the default) */
+    RAMP_HWC = 1 << 0, /* channels last */
+    RAMP_BGR = 1 << 1, /* reverse the colour channels (RGB→BGR); alpha stays last */
+    RAMP_SCALE01 = 1 << 2, /* divide by 255 before mean/std */
+};
+
+/* ---- the context ------------------------------------------------------ */
+
+/* New context with its own arena, a zero-seeded stream and default limits.
+   *out is NULL on failure. The caller frees it with ramp_pp_free(). */
+ramp_status ramp_pp_new(ramp_pp **out);
+
+/* Frees the context and every image made from it; NULL is a no-op. */
+void ramp_pp_free(ramp_pp *pp);
+
+/* Releases every image made since the last reset and clears the error. */
+void ramp_pp_reset(ramp_pp *pp);
+
+/* Seeds the context's stream from (seed, epoch, index): the workflow calls
+   it before each sample so augmentation does not depend on thread count. */
+void ramp_pp_seed(ramp_pp *pp, uint64_t seed, uint64_t epoch, uint64_t index);
+
+/* The context's random stream and arena (borrowed; valid while pp lives). */
+ramp_rng *ramp_pp_rng(ramp_pp *pp);
+ramp_arena *ramp_pp_arena(ramp_pp *pp);
+
+/* Largest accepted width×height (0 restores RAMP_DEFAULT_MAX_PIXELS). */
+void ramp_pp_set_max_pixels(ramp_pp *pp, uint64_t max_pixels);
+
+/* First error recorded since the last reset (RAMP_OK if none), and its
+   message (borrowed; "" if none). */
+ramp_status ramp_pp_status(const ramp_pp *pp);
+const char *ramp_pp_errmsg(const ramp_pp *pp);
+
+/* Records an error from user code (kept only if none is recorded yet);
+   returns the recorded status. */
+ramp_status ramp_pp_fail(ramp_pp *pp, ramp_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ---- sources ------------------------------------------------------------ */
+
+/* Reads `path` into the arena, sniffs the format and parses the header only.
+   Errors name the path. */
+const ramp_image *ramp_img_open(ramp_pp *pp, const char *path);
+
+/* Same from bytes already in memory. `bytes` is borrowed and must outlive
+   the image; `name` (copied) is used in error messages. */
+const ramp_image *ramp_img_from_memory(ramp_pp *pp, const void *bytes, size_t n,
+                                       const char *name);
+
+/* An image holding a copy of `pixels` (rows `stride` bytes apart). */
+const ramp_image *ramp_img_from_pixels(ramp_pp *pp, const uint8_t *pixels, int width, int height,
+                                       int channels, size_t stride);
+
+/* ---- inspection (no decode needed) --------------------------------------- */
+
+int ramp_img_width(const ramp_image *x);
+int ramp_img_height(const ramp_image *x);
+int ramp_img_channels(const ramp_image *x);
+ramp_img_format ramp_img_format_of(const ramp_image *x);
+const char *ramp_img_name(const ramp_image *x); /* file or given name; "" if none */
+
+/* Sniffs a format from the first bytes; RAMP_FMT_PIXELS if unknown. */
+ramp_img_format ramp_img_sniff(const void *bytes, size_t n);
+
+/* Decodes if needed and returns the pixels (borrowed, arena-owned) and the
+   row stride in bytes; NULL on error. */
+const uint8_t *ramp_img_pixels(ramp_pp *pp, const ramp_image *x, size_t *stride);
+
+/* Full decode of a lazy image (a no-op copy-free return for decoded ones). */
+const ramp_image *ramp_img_decode(ramp_pp *pp, const ramp_image *x);
+
+/* Decode at the smallest JPEG DCT scale whose output is at least
+   min_w × min_h (full size for PNG or when no scale covers it). */
+const ramp_image *ramp_img_decode_scaled(ramp_pp *pp, const ramp_image *x, int min_w, int min_h);
+
+/* ---- geometry -------------------------------------------------------- */
+
+/* Rectangle [x0, x0+w) × [y0, y0+h); it must lie inside the image. */
+const ramp_image *ramp_img_crop(ramp_pp *pp, const ramp_image *x, int x0, int y0, int w, int h);
+
+/* The largest centred square. */
+const ramp_image *ramp_img_center_square(ramp_pp *pp, const ramp_image *x);
+
+/* Resize to w × h: an antialiased triangle (bilinear) filter whose support
+   widens with the shrink factor, plain bilinear when enlarging (the same
+   arithmetic as Pillow's BILINEAR resample). A lazy JPEG first takes the
+   decoder's DCT scaling. */
+const ramp_image *ramp_img_resize(ramp_pp *pp, const ramp_image *x, int w, int h);
+
+/* Rotation by `degrees` counter-clockwise about the centre, same size,
+   bilinear, uncovered pixels set to `fill` (every channel). Multiples of 90
+   take the exact path below. */
+const ramp_image *ramp_img_rotate(ramp_pp *pp, const ramp_image *x, double degrees, uint8_t fill);
+
+/* Exact rotation by quarter turns counter-clockwise (1 = 90°, 2, 3). */
+const ramp_image *ramp_img_rotate90(ramp_pp *pp, const ramp_image *x, int quarter_turns);
+
+const ramp_image *ramp_img_flip_h(ramp_pp *pp, const ramp_image *x); /* left ↔ right */
+const ramp_image *ramp_img_flip_v(ramp_pp *pp, const ramp_image *x); /* top ↔ bottom */
+
+/* ---- colour ----------------------------------------------------------- */
+
+const ramp_image *ramp_img_drop_alpha(ramp_pp *pp, const ramp_image *x); /* 2→1, 4→3 */
+const ramp_image *ramp_img_rgb(ramp_pp *pp, const ramp_image *x);  /* any → 3 channels */
+const ramp_image *ramp_img_gray(ramp_pp *pp, const ramp_image *x); /* any → 1 (ITU-R 601-2 luma) */
+const ramp_image *ramp_img_bgr(ramp_pp *pp, const ramp_image *x);  /* swap R and B */
+
+/* ---- random augmentation (draws from ramp_pp_rng(pp)) ------------------- */
+
+/* A w × h crop at a uniformly drawn position. */
+const ramp_image *ramp_img_random_crop(ramp_pp *pp, const ramp_image *x, int w, int h);
+
+/* Flips left ↔ right with probability p. */
+const ramp_image *ramp_img_random_flip_h(ramp_pp *pp, const ramp_image *x, double p);
+
+/* Flips top ↔ bottom with probability p. */
+const ramp_image *ramp_img_random_flip_v(ramp_pp *pp, const ramp_image *x, double p);
+
+/* Rotates by an angle drawn uniformly from [-max_degrees, max_degrees]. */
+const ramp_image *ramp_img_random_rotate(ramp_pp *pp, const ramp_image *x, double max_degrees,
+                                         uint8_t fill);
+
+/* ---- to a tensor ------------------------------------------------------ */
+
+/* Converts to float: v = (p [/255 with RAMP_SCALE01] − mean[c]) / std[c],
+   mean/std per output channel (NULL: 0 and 1). Layout and channel order from
+   `flags`. Returns the context's first error if any operation in the chain
+   failed (x NULL), RAMP_ESHAPE if out->data is too small. */
+ramp_status ramp_img_to_tensor(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, unsigned flags,
+                               const float *mean, const float *std);
+
+/* ---- encoding (used to build kits) ------------------------------------- */
+
+/* Encodes pixels (1 or 3 channels for JPEG; 1–4 for PNG) into a malloc'd
+   buffer the caller frees with free(). `quality` is for JPEG (1–100). */
+ramp_status ramp_img_encode(ramp_img_format fmt, const uint8_t *pixels, int width, int height,
+                            int channels, size_t stride, int quality, uint8_t **out,
+                            size_t *out_len, ramp_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,46 @@
+/* coreInt.h — helpers shared by every module, not part of the public API.
+ *
+ * ramp__err_set() formats a message into an optional ramp_err and returns the
+ * code, so a failing path reads `return ramp__err_set(err, RAMP_EIO, ...)`.
+ * ramp__read_file() loads a whole file with a size cap, naming the file in
+ * every error it reports.
+ */
+#ifndef RAMP_CORE_INT_H
+#define RAMP_CORE_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/status.h"
+
+#if defined(__GNUC__)
+#define RAMP__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define RAMP__PRINTF(f, a)
+#endif
+
+/* Writes code and message into *err (if err is non-NULL); returns code. */
+ramp_status ramp__err_set(ramp_err *err, ramp_status code, const char *fmt, ...)
+    RAMP__PRINTF(3, 4);
+ramp_status ramp__err_vset(ramp_err *err, ramp_status code, const char *fmt, va_list ap);
+
+/* Clears *err to RAMP_OK and an empty message (NULL is a no-op). */
+void ramp__err_clear(ramp_err *err);
+
+/* Reads all of `path` into a malloc'd buffer (NUL-terminated past *len, so
+   text parsers may treat it as a string). Files over max_bytes fail with
+   RAMP_ETOOBIG; a missing file with RAMP_ENOENT. The caller frees *data. */
+ramp_status ramp__read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *len,
+                            ramp_err *err);
+
+/* Joins a and b with one '/', into a malloc'd string; NULL when out of memory. */
+char *ramp__path_join(const char *a, const char *b);
+
+/* strdup for C11 (which lacks it); NULL when out of memory or s is NULL. */
+char *ramp__strdup(const char *s);
+
+/* Monotonic time in seconds. */
+double ramp__now(void);
+
+#endif

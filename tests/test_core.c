@@ -1,0 +1,110 @@
+/* test_core.c — status texts, the arena and the random streams. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ramp/arena.h"
+#include "ramp/rng.h"
+#include "ramp/status.h"
+#include "core/coreInt.h"
+
+static void test_status_names(void **state)
+{
+    (void)state;
+    assert_string_equal(ramp_err_name(RAMP_OK), "OK");
+    assert_string_equal(ramp_err_name(RAMP_ENOMEM), "ENOMEM");
+    assert_string_equal(ramp_strerror(RAMP_EFORMAT), "unrecognised or corrupt data");
+    assert_string_equal(ramp_err_name((ramp_status)999), "UNKNOWN");
+    ramp_err e;
+    assert_int_equal(ramp__err_set(&e, RAMP_EIO, "%s:%d: bad", "f.csv", 3), RAMP_EIO);
+    assert_string_equal(e.msg, "f.csv:3: bad");
+    assert_int_equal(e.code, RAMP_EIO);
+    assert_int_equal(ramp__err_set(NULL, RAMP_EPARSE, "x"), RAMP_EPARSE);
+}
+
+static void test_arena(void **state)
+{
+    (void)state;
+    ramp_arena *a = ramp_arena_new();
+    assert_non_null(a);
+    uint8_t *p = ramp_arena_alloc(a, 100);
+    uint8_t *q = ramp_arena_alloc(a, 1 << 20); /* larger than the first block */
+    assert_non_null(p);
+    assert_non_null(q);
+    assert_int_equal((uintptr_t)p % 64, 0);
+    assert_int_equal((uintptr_t)q % 64, 0);
+    memset(p, 1, 100);
+    memset(q, 2, 1 << 20);
+    assert_int_equal(p[99], 1);
+    size_t reserved = ramp_arena_reserved(a);
+    for (int round = 0; round < 10; round++) { /* steady state: no growth */
+        ramp_arena_reset(a);
+        assert_int_equal(ramp_arena_used(a), 0);
+        assert_non_null(ramp_arena_alloc(a, 100));
+        assert_non_null(ramp_arena_alloc(a, 1 << 20));
+    }
+    assert_int_equal(ramp_arena_reserved(a), reserved);
+    ramp_arena_set_limit(a, 4096);
+    ramp_arena_reset(a);
+    assert_null(ramp_arena_alloc(a, 8192));
+    assert_non_null(ramp_arena_alloc(a, 1000));
+    assert_null(ramp_arena_calloc(a, SIZE_MAX / 2, 4));
+    uint32_t *z = ramp_arena_calloc(a, 10, 4);
+    assert_non_null(z);
+    assert_int_equal(z[9], 0);
+    ramp_arena_free(a);
+    ramp_arena_free(NULL);
+}
+
+static void test_rng(void **state)
+{
+    (void)state;
+    ramp_rng a, b, c;
+    ramp_rng_seed(&a, 42, 7);
+    ramp_rng_seed(&b, 42, 7);
+    ramp_rng_seed(&c, 42, 8);
+    int same_c = 0;
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = ramp_rng_u64(&a), y = ramp_rng_u64(&b), z = ramp_rng_u64(&c);
+        assert_true(x == y);
+        same_c += x == z;
+    }
+    assert_true(same_c < 2);
+    /* uniform mean and range; below() stays in range and covers it */
+    double sum = 0;
+    int hist[7] = {0};
+    for (int i = 0; i < 70000; i++) {
+        double u = ramp_rng_uniform(&a);
+        assert_true(u >= 0 && u < 1);
+        sum += u;
+        uint64_t k = ramp_rng_below(&a, 7);
+        assert_true(k < 7);
+        hist[k]++;
+    }
+    assert_true(sum / 70000 > 0.49 && sum / 70000 < 0.51);
+    for (int k = 0; k < 7; k++) assert_true(hist[k] > 9400 && hist[k] < 10600);
+    uint32_t idx[50];
+    for (uint32_t i = 0; i < 50; i++) idx[i] = i;
+    ramp_rng_shuffle(&a, idx, 50);
+    int seen[50] = {0}, moved = 0;
+    for (uint32_t i = 0; i < 50; i++) {
+        seen[idx[i]]++;
+        moved += idx[i] != i;
+    }
+    for (int i = 0; i < 50; i++) assert_int_equal(seen[i], 1);
+    assert_true(moved > 30);
+    assert_true(ramp_rng_key(1, 2) != ramp_rng_key(2, 1));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_status_names),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_rng),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
