@@ -18,6 +18,8 @@ typedef struct command {
 
 static const command commands[] = {
     {"data", ramp__cmd_data, "build a kit from a dataset, or check a kit"},
+    {"test", ramp__cmd_test, "train and score a submission on each CV fold (ramp-test)"},
+    {"score", ramp__cmd_score, "score a saved prediction file against a kit's labels"},
 };
 
 void ramp__cli_error(const char *fmt, ...)

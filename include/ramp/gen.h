@@ -1,0 +1,83 @@
+/* ramp/gen.h — batch generators: the one interface between data and training.
+ *
+ * A generator yields batches forever, Keras-style: X is float32 N×C×H×W (or
+ * whatever per-sample shape the preprocessor produced), y the class indices.
+ * The last batch of each epoch has `end_of_epoch` set and may be short, so an
+ * epoch over n samples is exactly ceil(n / batch_size) batches. A framework
+ * (the built-in engine, a C++ or Python classifier) only ever sees this
+ * interface; the streaming loader and the in-memory generator below both
+ * implement it.
+ *
+ *     ramp_batch b;
+ *     while (!(st = ramp_gen_next(gen, &b)) && !b.end_of_epoch)
+ *         train_on(b.X, b.y, b.n);
+ *
+ * Thread-safety: one generator is used by one thread at a time.
+ */
+#ifndef RAMP_GEN_H
+#define RAMP_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ramp_gen ramp_gen;
+
+/* One batch. Every pointer is borrowed from the generator and stays valid
+   until the next ramp_gen_next() or ramp_gen_free() on it. */
+typedef struct ramp_batch {
+    const float *X;         /* n × sample_size values */
+    const int32_t *y;       /* n class indices; NULL when the data is unlabelled */
+    const float *y_onehot;  /* n × n_classes one-hot rows; NULL unless enabled */
+    size_t n;               /* samples in this batch (≤ batch size) */
+    size_t sample_size;     /* floats per sample = product of shape */
+    int ndim;               /* dimensions of one sample (3 for C×H×W) */
+    int shape[4];
+    int n_classes;
+    int epoch;              /* 0-based epoch this batch belongs to */
+    int end_of_epoch;       /* 1 on the last batch of an epoch */
+} ramp_batch;
+
+/* The table a generator implementation fills (see gen_mem.c for one). */
+typedef struct ramp_gen_vtable {
+    ramp_status (*next)(ramp_gen *g, ramp_batch *b);
+    void (*destroy)(ramp_gen *g);
+} ramp_gen_vtable;
+
+/* Next batch (blocks until ready). On failure the message names the sample
+   at fault (ramp_gen_errmsg()). */
+ramp_status ramp_gen_next(ramp_gen *g, ramp_batch *b);
+
+/* Samples per epoch and the batch size. */
+size_t ramp_gen_n_samples(const ramp_gen *g);
+size_t ramp_gen_batch_size(const ramp_gen *g);
+
+/* ceil(n_samples / batch_size). */
+size_t ramp_gen_steps_per_epoch(const ramp_gen *g);
+
+/* Turns on y_onehot in the batches. */
+void ramp_gen_set_onehot(ramp_gen *g, int on);
+
+/* Last error message ("" if none); borrowed. */
+const char *ramp_gen_errmsg(const ramp_gen *g);
+
+/* Frees the generator; NULL is a no-op. */
+void ramp_gen_free(ramp_gen *g);
+
+/* A generator over arrays already in memory. X (n × prod(shape) floats) and
+   y (n labels, or NULL) are borrowed and must outlive the generator. With
+   `shuffle`, each epoch visits the samples in a fresh order drawn from
+   (seed, epoch). *out is NULL on failure. */
+ramp_status ramp_gen_from_arrays(const float *X, const int32_t *y, size_t n, int ndim,
+                                 const int *shape, int n_classes, size_t batch_size, int shuffle,
+                                 uint64_t seed, ramp_gen **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,129 @@
+/* ramp/loader.h — streaming generators over a kit's images.
+ *
+ * A classifier's fit() receives a ramp_gen_builder and asks it for a train
+ * and a valid generator (RAMP's get_train_valid_generators):
+ *
+ *     ramp_gen *train, *valid;
+ *     size_t nb_train, nb_valid;
+ *     st = ramp_get_train_valid_generators(gb, 64, 0.1, &train, &valid,
+ *                                          &nb_train, &nb_valid);
+ *
+ * How it works: samples are read, decoded and transformed in chunks of
+ * `chunk_size` by `n_jobs` threads, each with its own ramp_pp, straight into
+ * one of two preallocated chunk buffers; while the trainer consumes chunk k,
+ * chunk k+1 is being filled. Batches cross chunk boundaries, so an epoch is
+ * exactly ceil(n / batch_size) batches (the last one short, with
+ * end_of_epoch set). The train generator visits its samples in a fresh seeded
+ * order every epoch and uses `transform`; the valid generator uses
+ * `transform_test` in a fixed order.
+ *
+ * Memory: each generator holds
+ *     2 × chunk_size × S × 4 bytes     (two chunk buffers, S = floats per sample)
+ *   + batch_size × S × 4 bytes         (a batch that crosses chunks is gathered)
+ *   + n_jobs × (one decoded image and its intermediates, in each thread's arena)
+ *   + n × (id and label)               (the index; a few tens of bytes per sample)
+ * — bounded by the chunk buffers, not by the size of the images on disk.
+ *
+ * Counters: every generator measures the images/s its threads load and the
+ * time the consumer waited for data (the stall); ramp_gen_stats() reads them.
+ */
+#ifndef RAMP_LOADER_H
+#define RAMP_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/gen.h"
+#include "ramp/image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ramp_gen_builder ramp_gen_builder;
+
+/* A preprocessor's transform (see preprocess.h): writes one sample into out. */
+typedef ramp_status (*ramp_transform_fn)(ramp_pp *pp, const ramp_image *x, ramp_tensor *out);
+
+/* Loader settings. Zero fields take the defaults shown. */
+typedef struct ramp_loader_opts {
+    size_t chunk_size;  /* samples per chunk buffer (1024) */
+    int n_jobs;         /* loader threads (2) */
+    uint64_t seed;      /* shuffles, splits and augmentation streams (0) */
+    uint64_t max_pixels; /* decoder limit (RAMP_DEFAULT_MAX_PIXELS) */
+} ramp_loader_opts;
+
+/* A sample source: image i is at paths[i] and has class labels[i] (labels
+   may be NULL for unlabelled data); ids[i] names it in errors. */
+typedef struct ramp_samples {
+    const char *const *paths;
+    const char *const *ids;
+    const int32_t *labels;
+    size_t n;
+    int n_classes;
+} ramp_samples;
+
+/* Loader statistics of one generator. */
+typedef struct ramp_gen_stats {
+    uint64_t images;      /* samples loaded and transformed */
+    double load_seconds;  /* wall time threads spent filling chunks */
+    double images_per_s;  /* images / load_seconds */
+    double stall_seconds; /* time ramp_gen_next() waited for a chunk */
+} ramp_gen_stats;
+
+/* A builder over `samples` (borrowed: must outlive the builder and its
+   generators). `tf` is the training transform, `tf_test` the test transform
+   (NULL: tf). The sample shape is learnt by transforming sample 0 once with
+   each. *out is NULL on failure; `err` names the sample at fault. */
+ramp_status ramp_gen_builder_new(const ramp_samples *samples, ramp_transform_fn tf,
+                                 ramp_transform_fn tf_test, const ramp_loader_opts *opts,
+                                 ramp_gen_builder **out, ramp_err *err);
+void ramp_gen_builder_free(ramp_gen_builder *gb);
+
+/* The builder's data: sample count, classes, per-sample shape (ndim ≤ 4). */
+size_t ramp_gen_builder_n_samples(const ramp_gen_builder *gb);
+int ramp_gen_builder_n_classes(const ramp_gen_builder *gb);
+int ramp_gen_builder_shape(const ramp_gen_builder *gb, int shape[4]);
+const char *ramp_gen_builder_errmsg(const ramp_gen_builder *gb);
+
+/* RAMP's get_train_valid_generators: a seeded stratified split that puts
+   floor(valid_ratio × n) samples in valid; train reshuffles every epoch
+   (transform), valid keeps a fixed order (transform_test). valid_ratio may be
+   0 (then *valid is NULL and *nb_valid 0). The generators are owned by the
+   builder (freed with it) unless the caller frees them first with
+   ramp_gen_free(). */
+ramp_status ramp_get_train_valid_generators(ramp_gen_builder *gb, size_t batch_size,
+                                            double valid_ratio, ramp_gen **train,
+                                            ramp_gen **valid, size_t *nb_train, size_t *nb_valid);
+
+/* A generator over all samples in file order with `transform_test`, no
+   shuffling: what test-time prediction streams. Owned as above. */
+ramp_status ramp_gen_builder_predict_gen(ramp_gen_builder *gb, size_t batch_size, ramp_gen **out);
+
+/* A generator over an explicit subset idx[0..n) of the builder's samples
+   (copied), in that order, shuffled per epoch when `shuffle`, with the
+   training transform when `train`. Owned as above. */
+ramp_status ramp_gen_builder_subset(ramp_gen_builder *gb, const uint32_t *idx, size_t n,
+                                    size_t batch_size, int shuffle, int train, ramp_gen **out);
+
+/* Progress from a classifier's training loop, for the workflow's display
+   (a bar on a terminal, a line per epoch otherwise). Call it after each batch
+   or as often as convenient; it is rate-limited and cheap. loss/accuracy may
+   be NAN when unknown. */
+void ramp_gen_builder_progress(ramp_gen_builder *gb, int epoch, int n_epochs, size_t batch,
+                               size_t n_batches, double loss, double accuracy);
+
+/* Where progress goes: a file descriptor the workflow reads (-1: nowhere,
+   the default). */
+void ramp_gen_builder_set_progress_fd(ramp_gen_builder *gb, int fd);
+
+/* Loader statistics of a generator made by a builder (zeros otherwise). */
+ramp_gen_stats ramp_gen_stats_of(const ramp_gen *g);
+
+/* The sum over every generator the builder made, freed ones included. */
+ramp_gen_stats ramp_gen_builder_stats(const ramp_gen_builder *gb);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

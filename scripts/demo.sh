@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job: installs what it needs, builds, makes the Fashion-MNIST kit
+# from Debian's dataset-fashion-mnist (70,000 images) and checks it.
+#   DATA=DIR  where to put the kit's data (default: out/fashion_mnist)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+scripts/build.sh
+data=${DATA:-out/fashion_mnist}
+if [ ! -f "$data/data/train.csv" ]; then
+    build/ramp data fashion-mnist --out "$data" --force
+fi
+build/ramp data check "$data"

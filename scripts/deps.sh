@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ramp needs to build, test and run its demo.
+# Idempotent: apt-get skips what is already installed.
+#   scripts/deps.sh          build + tests + demo
+#   scripts/deps.sh --bench  also what the benchmarks compare against (PyTorch, torchvision)
+set -euo pipefail
+
+packages=(
+    build-essential cmake pkg-config git
+    libturbojpeg0-dev libjpeg-turbo-progs libspng-dev libpng-dev zlib1g-dev
+    libdnnl-dev libopenblas-dev
+    libcmocka-dev
+    clang libclang-rt-14-dev
+    dataset-fashion-mnist
+    python3 python3-numpy python3-pil python3-skimage python3-sklearn
+)
+if [ "${1:-}" = "--bench" ]; then
+    packages+=(python3-torch python3-torchvision)
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# apt-get update first, always: an old package list can name files that are gone
+$sudo apt-get update -qq
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "deps: installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+    echo "deps: all ${#packages[@]} packages present"
+fi

@@ -1,0 +1,675 @@
+/* loader.c — the streaming, double-buffered generator.
+ *
+ * A stream generator walks an endless sequence of chunks: chunk q belongs to
+ * epoch q / chunks_per_epoch and holds up to chunk_size consecutive samples
+ * of that epoch's visiting order (a fresh seeded shuffle per epoch for
+ * training, the fixed order otherwise). Two slots hold chunks q and q+1.
+ * Loader threads take work item by item under one mutex: the oldest chunk
+ * being filled first, so chunk k is ready as early as possible while k+1
+ * starts as soon as there are idle threads. Each thread owns a ramp_pp;
+ * images are opened, decoded and transformed straight into the slot.
+ *
+ * The consumer (ramp_gen_next) builds a batch from the current slot; a batch
+ * lying inside one slot is handed out in place (no copy), one that crosses
+ * into the next chunk is gathered into a batch buffer. A slot is given back
+ * to the threads when the consumer has moved past it — at the next call, so
+ * that in-place batches stay valid until then. The time spent waiting for a
+ * slot is the stall.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/coreInt.h"
+#include "loader/loaderInt.h"
+#include "ramp/dataset.h"
+#include "ramp/loader.h"
+
+#define NSLOTS 2
+#define MAX_OWNED 64
+
+enum { SLOT_FREE, SLOT_FILLING, SLOT_READY };
+
+typedef struct slot {
+    int state;
+    uint64_t seq;          /* chunk number */
+    int epoch;
+    size_t count;          /* samples in this chunk */
+    const uint32_t *items; /* positions in the subset, borrowed from an order buffer */
+    float *X;              /* chunk_size × sample_size */
+    int32_t *y;            /* chunk_size labels */
+    size_t next_item;      /* next item to hand to a thread */
+    size_t done_items;
+    double t_start;
+    ramp_status st;
+    char err[768];
+} slot;
+
+typedef struct stream_gen {
+    ramp_gen base;
+    ramp_gen_builder *gb;
+    uint32_t *subset; /* sample numbers of the builder, n of them */
+    size_t n;
+    int shuffle;
+    ramp_transform_fn tf;
+    size_t chunk_size;
+    size_t chunks_per_epoch;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work;  /* threads: a slot to fill or items to take */
+    pthread_cond_t cv_ready; /* consumer: a slot became ready */
+    pthread_t *threads;
+    int n_threads;
+    int started;
+    int stop;
+
+    slot slots[NSLOTS];
+    uint64_t next_assign; /* next chunk number to put in a slot */
+    uint32_t *order[2];   /* visiting orders of two consecutive epochs */
+    int order_epoch[2];
+
+    /* consumer state */
+    uint64_t consume_seq; /* chunk being consumed */
+    size_t pos_in_chunk;
+    int release_pending; /* the slot of consume_seq-1 is still lent out in place */
+    float *xbuf;
+    int32_t *ybuf;
+
+    /* counters */
+    uint64_t images;
+    double load_seconds;
+    double stall_seconds;
+} stream_gen;
+
+struct ramp_gen_builder {
+    ramp_samples s;
+    ramp_transform_fn tf, tf_test;
+    ramp_loader_opts o;
+    int ndim;
+    int shape[4];
+    size_t sample_size;
+    ramp_gen *owned[MAX_OWNED];
+    int n_owned;
+    int progress_fd;
+    ramp_gen_stats freed; /* counters of generators already freed */
+    uint64_t served; /* samples handed out by its shuffled (training) generators */
+    double progress_last;
+    double progress_t0;
+    char errmsg[1024];
+};
+
+/* ---- a sample through the transform ---------------------------------------- */
+
+/* Opens sample `i` of the builder and runs `tf` into dst (sample_size floats,
+   or NULL to learn the shape into *shape_out). */
+static ramp_status run_transform(ramp_gen_builder *gb, ramp_pp *pp, ramp_transform_fn tf,
+                                 size_t i, uint64_t epoch, float *dst, ramp_tensor *shape_out,
+                                 char *err, size_t errlen)
+{
+    ramp_pp_reset(pp);
+    ramp_pp_seed(pp, gb->o.seed, epoch, i);
+    const char *id = gb->s.ids ? gb->s.ids[i] : gb->s.paths[i];
+    const ramp_image *x = ramp_img_open(pp, gb->s.paths[i]);
+    if (!x) {
+        snprintf(err, errlen, "sample '%s': %s", id, ramp_pp_errmsg(pp));
+        return ramp_pp_status(pp);
+    }
+    ramp_tensor t = {dst, dst ? gb->sample_size : 0, 0, {0, 0, 0, 0}};
+    ramp_status st = tf(pp, x, &t);
+    if (!st && ramp_pp_status(pp)) st = ramp_pp_status(pp);
+    if (st) {
+        const char *m = ramp_pp_errmsg(pp);
+        snprintf(err, errlen, "sample '%s': transform failed: %s%s", id,
+                 m[0] ? m : ramp_strerror(st), "");
+        return st;
+    }
+    if (t.ndim < 1 || t.ndim > 4 || !t.data) {
+        snprintf(err, errlen, "sample '%s': transform returned no tensor (ndim %d)", id, t.ndim);
+        return RAMP_EBADOUTPUT;
+    }
+    if (shape_out) {
+        *shape_out = t;
+        return RAMP_OK;
+    }
+    int same = t.ndim == gb->ndim;
+    for (int d = 0; same && d < t.ndim; d++) same = t.shape[d] == gb->shape[d];
+    if (!same) {
+        char a[64], b[64];
+        int la = 0, lb = 0;
+        for (int d = 0; d < t.ndim; d++)
+            la += snprintf(a + la, sizeof a - (size_t)la, d ? "×%d" : "%d", t.shape[d]);
+        for (int d = 0; d < gb->ndim; d++)
+            lb += snprintf(b + lb, sizeof b - (size_t)lb, d ? "×%d" : "%d", gb->shape[d]);
+        snprintf(err, errlen, "sample '%s': transform gave shape %s, expected %s (every sample "
+                 "must give the same shape)", id, a, b);
+        return RAMP_ESHAPE;
+    }
+    if (t.data != dst) memcpy(dst, t.data, gb->sample_size * sizeof(float));
+    return RAMP_OK;
+}
+
+/* ---- the loader threads ---------------------------------------------------- */
+
+/* Visiting order of `epoch` (under the lock). */
+static const uint32_t *epoch_order(stream_gen *g, int epoch)
+{
+    int k = epoch & 1;
+    if (g->order_epoch[k] != epoch) {
+        for (size_t i = 0; i < g->n; i++) g->order[k][i] = (uint32_t)i;
+        if (g->shuffle) {
+            ramp_rng r;
+            ramp_rng_seed(&r, g->gb->o.seed ^ 0x5348554646ULL, (uint64_t)epoch);
+            ramp_rng_shuffle(&r, g->order[k], (uint32_t)g->n);
+        }
+        g->order_epoch[k] = epoch;
+    }
+    return g->order[k];
+}
+
+/* Puts the next chunks into free slots (under the lock). */
+static void assign_chunks(stream_gen *g)
+{
+    for (;;) {
+        slot *s = &g->slots[g->next_assign % NSLOTS];
+        if (s->state != SLOT_FREE) return;
+        uint64_t q = g->next_assign++;
+        int epoch = (int)(q / g->chunks_per_epoch);
+        size_t c = (size_t)(q % g->chunks_per_epoch);
+        size_t first = c * g->chunk_size;
+        s->seq = q;
+        s->epoch = epoch;
+        s->count = g->n - first < g->chunk_size ? g->n - first : g->chunk_size;
+        s->items = epoch_order(g, epoch) + first;
+        s->next_item = 0;
+        s->done_items = 0;
+        s->st = RAMP_OK;
+        s->err[0] = '\0';
+        s->t_start = ramp__now();
+        s->state = SLOT_FILLING;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    stream_gen *g = arg;
+    ramp_gen_builder *gb = g->gb;
+    ramp_pp *pp = NULL;
+    ramp_status pst = ramp_pp_new(&pp);
+    if (!pst) ramp_pp_set_max_pixels(pp, gb->o.max_pixels);
+    char err[768];
+    pthread_mutex_lock(&g->mu);
+    for (;;) {
+        if (g->stop) break;
+        assign_chunks(g);
+        /* the oldest filling slot with items left */
+        slot *s = NULL;
+        for (int k = 0; k < NSLOTS; k++) {
+            slot *c = &g->slots[k];
+            if (c->state == SLOT_FILLING && c->next_item < c->count && (!s || c->seq < s->seq))
+                s = c;
+        }
+        if (!s) {
+            pthread_cond_wait(&g->cv_work, &g->mu);
+            continue;
+        }
+        size_t item = s->next_item++;
+        uint32_t pos = s->items[item];
+        int epoch = s->epoch;
+        uint64_t seq = s->seq;
+        int failed = s->st != RAMP_OK;
+        pthread_mutex_unlock(&g->mu);
+
+        size_t sample = g->subset[pos];
+        ramp_status st = RAMP_OK;
+        err[0] = '\0';
+        if (failed) {
+            /* the chunk already failed: skip the work, just count the item */
+        } else if (pst) {
+            st = pst;
+            snprintf(err, sizeof err, "loader thread: %s", ramp_strerror(pst));
+        } else {
+            st = run_transform(gb, pp, g->tf, sample, (uint64_t)epoch,
+                               s->X + item * gb->sample_size, NULL, err, sizeof err);
+        }
+        if (!failed) s->y[item] = gb->s.labels ? gb->s.labels[sample] : -1;
+
+        pthread_mutex_lock(&g->mu);
+        if (s->seq == seq) {
+            if (st && s->st == RAMP_OK) {
+                s->st = st;
+                snprintf(s->err, sizeof s->err, "%s", err);
+            }
+            if (++s->done_items == s->count) {
+                s->state = SLOT_READY;
+                g->images += s->count;
+                g->load_seconds += ramp__now() - s->t_start;
+                pthread_cond_broadcast(&g->cv_ready);
+            }
+        }
+    }
+    pthread_mutex_unlock(&g->mu);
+    ramp_pp_free(pp);
+    return NULL;
+}
+
+static ramp_status start_threads(stream_gen *g)
+{
+    g->threads = calloc((size_t)g->n_threads, sizeof *g->threads);
+    if (!g->threads) return ramp__gen_fail(&g->base, RAMP_ENOMEM, "loader: out of memory");
+    for (int i = 0; i < g->n_threads; i++) {
+        if (pthread_create(&g->threads[i], NULL, worker_main, g) != 0) {
+            g->n_threads = i;
+            return ramp__gen_fail(&g->base, RAMP_EINTERNAL, "loader: cannot start threads");
+        }
+    }
+    g->started = 1;
+    return RAMP_OK;
+}
+
+/* ---- the consumer ---------------------------------------------------------- */
+
+/* Gives the slot of chunk `seq` back to the threads (under the lock). */
+static void release_slot(stream_gen *g, uint64_t seq)
+{
+    slot *s = &g->slots[seq % NSLOTS];
+    s->state = SLOT_FREE;
+    assign_chunks(g);
+    pthread_cond_broadcast(&g->cv_work);
+}
+
+/* Waits until chunk consume_seq is ready (under the lock). */
+static ramp_status wait_ready(stream_gen *g, slot **out)
+{
+    slot *s = &g->slots[g->consume_seq % NSLOTS];
+    if (!(s->state == SLOT_READY && s->seq == g->consume_seq)) {
+        double t0 = ramp__now();
+        while (!(s->state == SLOT_READY && s->seq == g->consume_seq))
+            pthread_cond_wait(&g->cv_ready, &g->mu);
+        g->stall_seconds += ramp__now() - t0;
+    }
+    if (s->st) {
+        ramp__gen_fail(&g->base, s->st, "%s", s->err);
+        return s->st;
+    }
+    *out = s;
+    return RAMP_OK;
+}
+
+static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
+{
+    stream_gen *g = (stream_gen *)base;
+    ramp_gen_builder *gb = g->gb;
+    if (!g->started) {
+        ramp_status st = start_threads(g);
+        if (st) return st;
+    }
+    size_t ss = gb->sample_size;
+    pthread_mutex_lock(&g->mu);
+    if (g->release_pending) {
+        release_slot(g, g->consume_seq - 1);
+        g->release_pending = 0;
+    }
+    /* position within the epoch decides the batch length */
+    size_t chunk_in_epoch = (size_t)(g->consume_seq % g->chunks_per_epoch);
+    size_t pos_in_epoch = chunk_in_epoch * g->chunk_size + g->pos_in_chunk;
+    size_t need = g->n - pos_in_epoch;
+    if (need > base->batch_size) need = base->batch_size;
+    size_t got = 0;
+    int epoch = -1;
+    ramp_status st = RAMP_OK;
+    while (got < need) {
+        slot *s = NULL;
+        st = wait_ready(g, &s);
+        if (st) break;
+        epoch = s->epoch;
+        size_t k = s->count - g->pos_in_chunk;
+        if (k > need - got) k = need - got;
+        if (got == 0 && k == need) { /* the whole batch inside this chunk: lend it */
+            b->X = s->X + g->pos_in_chunk * ss;
+            b->y = s->y + g->pos_in_chunk;
+        } else {
+            memcpy(g->xbuf + got * ss, s->X + g->pos_in_chunk * ss, k * ss * sizeof(float));
+            memcpy(g->ybuf + got, s->y + g->pos_in_chunk, k * sizeof(int32_t));
+            b->X = g->xbuf;
+            b->y = g->ybuf;
+        }
+        got += k;
+        g->pos_in_chunk += k;
+        if (g->pos_in_chunk == s->count) {
+            g->pos_in_chunk = 0;
+            g->consume_seq++;
+            if (b->X == g->xbuf)
+                release_slot(g, g->consume_seq - 1); /* copied out: free now */
+            else
+                g->release_pending = 1;
+        }
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (st) return st;
+    b->n = need;
+    b->sample_size = ss;
+    b->ndim = gb->ndim;
+    memcpy(b->shape, gb->shape, sizeof b->shape);
+    b->epoch = epoch;
+    b->end_of_epoch = pos_in_epoch + need == g->n;
+    if (!gb->s.labels) b->y = NULL;
+    if (g->shuffle) gb->served += need;
+    return RAMP_OK;
+}
+
+static void stream_destroy(ramp_gen *base)
+{
+    stream_gen *g = (stream_gen *)base;
+    if (g->started) {
+        pthread_mutex_lock(&g->mu);
+        g->stop = 1;
+        pthread_cond_broadcast(&g->cv_work);
+        pthread_mutex_unlock(&g->mu);
+        for (int i = 0; i < g->n_threads; i++) pthread_join(g->threads[i], NULL);
+    }
+    free(g->threads);
+    pthread_mutex_destroy(&g->mu);
+    pthread_cond_destroy(&g->cv_work);
+    pthread_cond_destroy(&g->cv_ready);
+    for (int k = 0; k < NSLOTS; k++) {
+        free(g->slots[k].X);
+        free(g->slots[k].y);
+    }
+    free(g->order[0]);
+    free(g->order[1]);
+    free(g->xbuf);
+    free(g->ybuf);
+    free(g->subset);
+    /* unregister from the builder, keeping its counters */
+    ramp_gen_builder *gb = g->gb;
+    gb->freed.images += g->images;
+    gb->freed.load_seconds += g->load_seconds;
+    gb->freed.stall_seconds += g->stall_seconds;
+    for (int i = 0; i < gb->n_owned; i++)
+        if (gb->owned[i] == base) {
+            gb->owned[i] = gb->owned[--gb->n_owned];
+            break;
+        }
+    free(g);
+}
+
+static const ramp_gen_vtable stream_vtable = {stream_next, stream_destroy};
+
+static ramp_status stream_new(ramp_gen_builder *gb, const uint32_t *subset, size_t n,
+                              size_t batch_size, int shuffle, int train, ramp_gen **out)
+{
+    *out = NULL;
+    if (n == 0 || n > UINT32_MAX || batch_size == 0) {
+        snprintf(gb->errmsg, sizeof gb->errmsg, "generator: %s",
+                 n == 0 ? "no samples" : batch_size == 0 ? "batch size 0" : "too many samples");
+        return RAMP_EINVAL;
+    }
+    if (gb->n_owned == MAX_OWNED) {
+        snprintf(gb->errmsg, sizeof gb->errmsg, "generator: more than %d generators alive",
+                 MAX_OWNED);
+        return RAMP_ERANGE;
+    }
+    stream_gen *g = calloc(1, sizeof *g);
+    if (!g) return RAMP_ENOMEM;
+    ramp__gen_init(&g->base, &stream_vtable, n, batch_size, gb->s.n_classes);
+    g->gb = gb;
+    g->n = n;
+    g->shuffle = shuffle;
+    g->tf = train ? gb->tf : gb->tf_test;
+    g->chunk_size = gb->o.chunk_size < n ? gb->o.chunk_size : n;
+    g->chunks_per_epoch = (n + g->chunk_size - 1) / g->chunk_size;
+    g->n_threads = gb->o.n_jobs;
+    g->order_epoch[0] = g->order_epoch[1] = -1;
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv_work, NULL);
+    pthread_cond_init(&g->cv_ready, NULL);
+    size_t ss = gb->sample_size;
+    g->subset = malloc(n * sizeof *g->subset);
+    g->order[0] = malloc(n * sizeof(uint32_t));
+    g->order[1] = malloc(n * sizeof(uint32_t));
+    g->xbuf = malloc(batch_size * ss * sizeof(float));
+    g->ybuf = malloc(batch_size * sizeof(int32_t));
+    int ok = g->subset && g->order[0] && g->order[1] && g->xbuf && g->ybuf;
+    for (int k = 0; ok && k < NSLOTS; k++) {
+        g->slots[k].X = malloc(g->chunk_size * ss * sizeof(float));
+        g->slots[k].y = malloc(g->chunk_size * sizeof(int32_t));
+        ok = g->slots[k].X && g->slots[k].y;
+    }
+    if (!ok) {
+        snprintf(gb->errmsg, sizeof gb->errmsg,
+                 "generator: out of memory for chunk buffers (2 × %zu samples × %zu floats)",
+                 g->chunk_size, ss);
+        stream_destroy(&g->base);
+        return RAMP_ENOMEM;
+    }
+    if (subset)
+        memcpy(g->subset, subset, n * sizeof *subset);
+    else
+        for (size_t i = 0; i < n; i++) g->subset[i] = (uint32_t)i;
+    gb->owned[gb->n_owned++] = &g->base;
+    *out = &g->base;
+    return RAMP_OK;
+}
+
+/* ---- the builder -------------------------------------------------------------- */
+
+static int shape_equal(const ramp_tensor *a, const ramp_tensor *b)
+{
+    if (a->ndim != b->ndim) return 0;
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] != b->shape[d]) return 0;
+    return 1;
+}
+
+ramp_status ramp_gen_builder_new(const ramp_samples *samples, ramp_transform_fn tf,
+                                 ramp_transform_fn tf_test, const ramp_loader_opts *opts,
+                                 ramp_gen_builder **out, ramp_err *err)
+{
+    if (!out) return RAMP_EINVAL;
+    *out = NULL;
+    if (!samples || !samples->paths || samples->n == 0 || !tf)
+        return ramp__err_set(err, RAMP_EINVAL, "generator builder: no samples or no transform");
+    ramp_gen_builder *gb = calloc(1, sizeof *gb);
+    if (!gb) return ramp__err_set(err, RAMP_ENOMEM, "generator builder: out of memory");
+    gb->s = *samples;
+    gb->tf = tf;
+    gb->tf_test = tf_test ? tf_test : tf;
+    if (opts) gb->o = *opts;
+    if (!gb->o.chunk_size) gb->o.chunk_size = 1024;
+    if (gb->o.n_jobs <= 0) gb->o.n_jobs = 2;
+    if (gb->o.n_jobs > 64) gb->o.n_jobs = 64;
+    if (!gb->o.max_pixels) gb->o.max_pixels = RAMP_DEFAULT_MAX_PIXELS;
+    gb->progress_fd = -1;
+
+    /* learn the sample shape from sample 0, with both transforms */
+    ramp_pp *pp = NULL;
+    ramp_status st = ramp_pp_new(&pp);
+    if (st) {
+        free(gb);
+        return ramp__err_set(err, st, "generator builder: out of memory");
+    }
+    ramp_pp_set_max_pixels(pp, gb->o.max_pixels);
+    char msg[768];
+    ramp_tensor t1, t2;
+    st = run_transform(gb, pp, gb->tf, 0, 0, NULL, &t1, msg, sizeof msg);
+    if (!st && gb->tf_test != gb->tf) {
+        t1.data = NULL; /* arena memory; only the shape is kept */
+        st = run_transform(gb, pp, gb->tf_test, 0, 0, NULL, &t2, msg, sizeof msg);
+        if (!st && !shape_equal(&t1, &t2)) {
+            snprintf(msg, sizeof msg,
+                     "transform and transform_test give different shapes (ndim %d vs %d)",
+                     t1.ndim, t2.ndim);
+            st = RAMP_ESHAPE;
+        }
+    }
+    ramp_pp_free(pp);
+    if (st) {
+        free(gb);
+        return ramp__err_set(err, st, "%s", msg);
+    }
+    gb->ndim = t1.ndim;
+    gb->sample_size = 1;
+    for (int d = 0; d < t1.ndim; d++) {
+        gb->shape[d] = t1.shape[d];
+        gb->sample_size *= (size_t)t1.shape[d];
+    }
+    *out = gb;
+    return RAMP_OK;
+}
+
+void ramp_gen_builder_free(ramp_gen_builder *gb)
+{
+    if (!gb) return;
+    while (gb->n_owned > 0) ramp_gen_free(gb->owned[gb->n_owned - 1]);
+    free(gb);
+}
+
+size_t ramp_gen_builder_n_samples(const ramp_gen_builder *gb)
+{
+    return gb ? gb->s.n : 0;
+}
+
+int ramp_gen_builder_n_classes(const ramp_gen_builder *gb)
+{
+    return gb ? gb->s.n_classes : 0;
+}
+
+int ramp_gen_builder_shape(const ramp_gen_builder *gb, int shape[4])
+{
+    if (!gb) return 0;
+    memcpy(shape, gb->shape, 4 * sizeof(int));
+    return gb->ndim;
+}
+
+const char *ramp_gen_builder_errmsg(const ramp_gen_builder *gb)
+{
+    return gb ? gb->errmsg : "";
+}
+
+ramp_status ramp_gen_builder_subset(ramp_gen_builder *gb, const uint32_t *idx, size_t n,
+                                    size_t batch_size, int shuffle, int train, ramp_gen **out)
+{
+    if (!gb || !out) return RAMP_EINVAL;
+    for (size_t i = 0; idx && i < n; i++)
+        if (idx[i] >= gb->s.n) {
+            snprintf(gb->errmsg, sizeof gb->errmsg, "subset: sample %u out of range", idx[i]);
+            return RAMP_ERANGE;
+        }
+    return stream_new(gb, idx, n, batch_size, shuffle, train, out);
+}
+
+ramp_status ramp_gen_builder_predict_gen(ramp_gen_builder *gb, size_t batch_size, ramp_gen **out)
+{
+    if (!gb || !out) return RAMP_EINVAL;
+    return stream_new(gb, NULL, gb->s.n, batch_size, 0, 0, out);
+}
+
+ramp_status ramp_get_train_valid_generators(ramp_gen_builder *gb, size_t batch_size,
+                                            double valid_ratio, ramp_gen **train,
+                                            ramp_gen **valid, size_t *nb_train, size_t *nb_valid)
+{
+    if (!gb || !train || !valid) return RAMP_EINVAL;
+    *train = *valid = NULL;
+    if (!(valid_ratio >= 0 && valid_ratio < 1)) {
+        snprintf(gb->errmsg, sizeof gb->errmsg, "valid_ratio %g is not in [0, 1)", valid_ratio);
+        return RAMP_EINVAL;
+    }
+    size_t n = gb->s.n;
+    size_t n_valid = (size_t)(valid_ratio * (double)n);
+    size_t n_train = n - n_valid;
+    if (n_train == 0) {
+        snprintf(gb->errmsg, sizeof gb->errmsg, "valid_ratio %g leaves no training sample",
+                 valid_ratio);
+        return RAMP_EINVAL;
+    }
+    uint32_t *tr = malloc(n * sizeof *tr);
+    uint32_t *va = malloc((n_valid ? n_valid : 1) * sizeof *va);
+    ramp_status st = RAMP_OK;
+    if (!tr || !va) {
+        st = RAMP_ENOMEM;
+        goto done;
+    }
+    int stratified = 0;
+    if (n_valid > 0 && gb->s.labels) {
+        ramp_err e;
+        stratified = ramp_split_stratified(tr, va, gb->s.labels, n, gb->s.n_classes,
+                                           (double)n_valid, gb->o.seed, 0, &e) == RAMP_OK;
+    }
+    if (!stratified) { /* unlabelled, or too few samples per class: a plain seeded split */
+        for (size_t i = 0; i < n; i++) tr[i] = (uint32_t)i;
+        ramp_rng r;
+        ramp_rng_seed(&r, gb->o.seed, 0x56414c4944ULL);
+        ramp_rng_shuffle(&r, tr, (uint32_t)n);
+        memcpy(va, tr + n_train, n_valid * sizeof *va);
+    }
+    st = stream_new(gb, tr, n_train, batch_size, 1, 1, train);
+    if (!st && n_valid) st = stream_new(gb, va, n_valid, batch_size, 0, 0, valid);
+    if (st) {
+        ramp_gen_free(*train);
+        *train = NULL;
+        goto done;
+    }
+    if (nb_train) *nb_train = n_train;
+    if (nb_valid) *nb_valid = n_valid;
+done:
+    free(tr);
+    free(va);
+    return st;
+}
+
+ramp_gen_stats ramp_gen_stats_of(const ramp_gen *base)
+{
+    ramp_gen_stats r = {0, 0, 0, 0};
+    if (!base || base->vt != &stream_vtable) return r;
+    stream_gen *g = (stream_gen *)base;
+    pthread_mutex_lock(&g->mu);
+    r.images = g->images;
+    r.load_seconds = g->load_seconds;
+    r.stall_seconds = g->stall_seconds;
+    pthread_mutex_unlock(&g->mu);
+    r.images_per_s = r.load_seconds > 0 ? (double)r.images / r.load_seconds : 0;
+    return r;
+}
+
+void ramp_gen_builder_set_progress_fd(ramp_gen_builder *gb, int fd)
+{
+    if (!gb) return;
+    gb->progress_fd = fd;
+    gb->progress_t0 = ramp__now();
+}
+
+void ramp_gen_builder_progress(ramp_gen_builder *gb, int epoch, int n_epochs, size_t batch,
+                               size_t n_batches, double loss, double accuracy)
+{
+    if (!gb || gb->progress_fd < 0) return;
+    double now = ramp__now();
+    int last = batch >= n_batches;
+    if (!last && now - gb->progress_last < 0.25) return;
+    gb->progress_last = now;
+    /* one line: PROG epoch n_epochs batch n_batches loss acc seconds images_served */
+    char line[256];
+    int k = snprintf(line, sizeof line, "PROG %d %d %zu %zu %.6g %.6g %.3f %llu\n", epoch,
+                     n_epochs, batch, n_batches, isfinite(loss) ? loss : -1.0,
+                     isfinite(accuracy) ? accuracy : -1.0, now - gb->progress_t0,
+                     (unsigned long long)gb->served);
+    if (k > 0 && write(gb->progress_fd, line, (size_t)k) < 0) gb->progress_fd = -1;
+}
+
+ramp_gen_stats ramp_gen_builder_stats(const ramp_gen_builder *gb)
+{
+    ramp_gen_stats r = {0, 0, 0, 0};
+    if (!gb) return r;
+    r = gb->freed;
+    for (int i = 0; i < gb->n_owned; i++) {
+        ramp_gen_stats s = ramp_gen_stats_of(gb->owned[i]);
+        r.images += s.images;
+        r.load_seconds += s.load_seconds;
+        r.stall_seconds += s.stall_seconds;
+    }
+    r.images_per_s = r.load_seconds > 0 ? (double)r.images / r.load_seconds : 0;
+    return r;
+}

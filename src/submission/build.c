@@ -1,0 +1,201 @@
+/* build.c — compiles a submission with the system compiler.
+ *
+ * Each source becomes one shared object with its undefined ramp_* symbols
+ * left to the loading process (the ramp tool exports the whole library), so
+ * the object stays small and uses exactly the library it runs in. A stamp
+ * file beside each object records a hash of everything that went into it
+ * (source bytes, command line, ABI version); a matching stamp skips the
+ * compile. Extra compiler/linker arguments (e.g. for libtorch) go in
+ * `build.flags` in the submission folder, whitespace-separated.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/coreInt.h"
+#include "submission/submissionInt.h"
+
+#define MAX_ARGS 128
+
+static int file_exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Appends text to a growing malloc'd string (best effort on ENOMEM). */
+static void log_append(char **log, const char *text, size_t n)
+{
+    size_t old = *log ? strlen(*log) : 0;
+    char *p = realloc(*log, old + n + 1);
+    if (!p) return;
+    memcpy(p + old, text, n);
+    p[old + n] = '\0';
+    *log = p;
+}
+
+/* Runs argv, capturing stdout+stderr into *log; returns the exit status
+   (-1 if it could not run). */
+static int run_capture(char *const argv[], char **log)
+{
+    int fd[2];
+    if (pipe(fd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        dup2(fd[1], 2);
+        close(fd[0]);
+        close(fd[1]);
+        execvp(argv[0], argv);
+        fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(fd[1]);
+    char buf[4096];
+    ssize_t k;
+    while ((k = read(fd[0], buf, sizeof buf)) > 0 || (k < 0 && errno == EINTR))
+        if (k > 0) log_append(log, buf, (size_t)k);
+    close(fd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Compiles src into so when its stamp is stale. */
+static ramp_status compile_one(const char *dir, const char *src, const char *so, int cxx,
+                               const char *include_dir, char *flags, char **log, ramp_err *err)
+{
+    char *argv[MAX_ARGS];
+    int n = 0;
+    const char *cc = getenv(cxx ? "RAMP_CXX" : "RAMP_CC");
+    argv[n++] = (char *)(cc && cc[0] ? cc : cxx ? "c++" : "cc");
+    argv[n++] = (char *)(cxx ? "-std=c++17" : "-std=c11");
+    argv[n++] = "-O2";
+    argv[n++] = "-g";
+    argv[n++] = "-march=native";
+    argv[n++] = "-fPIC";
+    argv[n++] = "-shared";
+    argv[n++] = "-Wall";
+    char inc[4200];
+    snprintf(inc, sizeof inc, "-I%s", include_dir);
+    argv[n++] = inc;
+    argv[n++] = "-o";
+    argv[n++] = (char *)so;
+    argv[n++] = (char *)src;
+    for (char *tok = flags ? strtok(flags, " \t\r\n") : NULL; tok && n < MAX_ARGS - 1;
+         tok = strtok(NULL, " \t\r\n"))
+        argv[n++] = tok;
+    argv[n] = NULL;
+
+    uint8_t *text = NULL;
+    size_t len = 0;
+    ramp_status st = ramp__read_file(src, (size_t)64 << 20, &text, &len, err);
+    if (st) return st;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = fnv1a(h, text, len);
+    free(text);
+    for (int i = 0; i < n; i++) h = fnv1a(h, argv[i], strlen(argv[i]) + 1);
+    int abi = RAMP_ABI_VERSION;
+    h = fnv1a(h, &abi, sizeof abi);
+    char stamp_path[4200], want[32];
+    snprintf(stamp_path, sizeof stamp_path, "%s.stamp", so);
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)h);
+    FILE *f = fopen(stamp_path, "r");
+    if (f) {
+        char have[32] = {0};
+        int same = fgets(have, sizeof have, f) && strncmp(have, want, 16) == 0;
+        fclose(f);
+        if (same && file_exists(so)) return RAMP_OK;
+    }
+    remove(stamp_path);
+    char head[256];
+    snprintf(head, sizeof head, "$ %s ... %s\n", argv[0], src);
+    log_append(log, head, strlen(head));
+    int rc = run_capture(argv, log);
+    if (rc != 0) {
+        return ramp__err_set(err, RAMP_ECOMPILE, "%s/%s does not compile (%s exited with %d)",
+                             dir, strrchr(src, '/') ? strrchr(src, '/') + 1 : src, argv[0], rc);
+    }
+    f = fopen(stamp_path, "w");
+    if (f) {
+        fprintf(f, "%s\n", want);
+        fclose(f);
+    }
+    return RAMP_OK;
+}
+
+ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_paths *out,
+                            char **log, ramp_err *err)
+{
+    char pp_c[4096], clf_c[4096], clf_cpp[4096], clf_py[4096], pp_py[4096], cache[3072],
+        flags_path[4096];
+    if (strlen(dir) > 3000) return ramp__err_set(err, RAMP_EINVAL, "submission path too long");
+    snprintf(pp_c, sizeof pp_c, "%s/image_preprocessor.c", dir);
+    snprintf(pp_py, sizeof pp_py, "%s/image_preprocessor.py", dir);
+    snprintf(clf_c, sizeof clf_c, "%s/batch_classifier.c", dir);
+    snprintf(clf_cpp, sizeof clf_cpp, "%s/batch_classifier.cpp", dir);
+    snprintf(clf_py, sizeof clf_py, "%s/batch_classifier.py", dir);
+    snprintf(cache, sizeof cache, "%s/.ramp-build", dir);
+    snprintf(flags_path, sizeof flags_path, "%s/build.flags", dir);
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return ramp__err_set(err, RAMP_ENOENT, "submission folder %s not found", dir);
+    if (!file_exists(pp_c))
+        return ramp__err_set(err, file_exists(pp_py) ? RAMP_EUNSUPPORTED : RAMP_ENOENT,
+                             file_exists(pp_py)
+                                 ? "%s: Python preprocessors are not supported by this build"
+                                 : "%s not found",
+                             file_exists(pp_py) ? pp_py : pp_c);
+    int cxx = 0;
+    const char *clf = clf_c;
+    if (!file_exists(clf_c)) {
+        if (file_exists(clf_cpp)) {
+            clf = clf_cpp;
+            cxx = 1;
+        } else if (file_exists(clf_py)) {
+            return ramp__err_set(err, RAMP_EUNSUPPORTED,
+                                 "%s: Python classifiers are not supported by this build", clf_py);
+        } else {
+            return ramp__err_set(err, RAMP_ENOENT, "%s/batch_classifier.c (or .cpp) not found",
+                                 dir);
+        }
+    }
+    if (mkdir(cache, 0755) != 0 && errno != EEXIST)
+        return ramp__err_set(err, RAMP_EIO, "%s: %s", cache, strerror(errno));
+    snprintf(out->pp_so, sizeof out->pp_so, "%s/image_preprocessor.so", cache);
+    snprintf(out->clf_so, sizeof out->clf_so, "%s/batch_classifier.so", cache);
+
+    uint8_t *flags = NULL;
+    size_t flen = 0;
+    if (file_exists(flags_path)) {
+        ramp_status st = ramp__read_file(flags_path, 65536, &flags, &flen, err);
+        if (st) return st;
+    }
+    char *f1 = flags ? ramp__strdup((char *)flags) : NULL;
+    ramp_status st = compile_one(dir, pp_c, out->pp_so, 0, include_dir, NULL, log, err);
+    if (!st) st = compile_one(dir, clf, out->clf_so, cxx, include_dir, f1, log, err);
+    free(f1);
+    free(flags);
+    return st;
+}

@@ -1,0 +1,341 @@
+/* test_loader.c — the streaming generators: epoch arithmetic, batches across
+ * chunks, per-epoch shuffles, determinism across thread counts, the
+ * train/valid split, errors naming the sample, and peak memory bounded by
+ * the chunk buffers on a dataset 20× larger than them. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ramp/image.h"
+#include "ramp/loader.h"
+
+/* A folder of N gray 8×8 PNGs; image i has every pixel = i % 251 and the
+   pixel (0,0) = i / 251, so the transform can recover i. */
+typedef struct fixture {
+    char dir[256];
+    size_t n;
+    char **paths;
+    char **ids;
+    int32_t *labels;
+    ramp_samples s;
+} fixture;
+
+static void write_png(const char *path, int w, int h, int ch, uint8_t fill, uint8_t first)
+{
+    size_t stride = (size_t)w * (size_t)ch;
+    uint8_t *px = malloc(stride * (size_t)h);
+    assert_non_null(px);
+    memset(px, fill, stride * (size_t)h);
+    px[0] = first;
+    uint8_t *enc = NULL;
+    size_t len = 0;
+    assert_int_equal(ramp_img_encode(RAMP_FMT_PNG, px, w, h, ch, stride, 90, &enc, &len, NULL), 0);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(enc, 1, len, f), len);
+    fclose(f);
+    free(enc);
+    free(px);
+}
+
+static void fixture_make(fixture *f, size_t n, int side, int ch, int n_classes)
+{
+    snprintf(f->dir, sizeof f->dir, "loader_fixture_%d_%zu_%d", (int)getpid(), n, side);
+    mkdir(f->dir, 0755);
+    f->n = n;
+    f->paths = calloc(n, sizeof *f->paths);
+    f->ids = calloc(n, sizeof *f->ids);
+    f->labels = calloc(n, sizeof *f->labels);
+    for (size_t i = 0; i < n; i++) {
+        char id[64], path[512];
+        snprintf(id, sizeof id, "img_%05zu", i);
+        snprintf(path, sizeof path, "%s/%s", f->dir, id);
+        f->ids[i] = strdup(id);
+        f->paths[i] = strdup(path);
+        f->labels[i] = (int32_t)(i % (size_t)n_classes);
+        write_png(path, side, side, ch, (uint8_t)(i % 251), (uint8_t)(i / 251));
+    }
+    f->s = (ramp_samples){(const char *const *)f->paths, (const char *const *)f->ids, f->labels,
+                          n, n_classes};
+}
+
+static void fixture_free(fixture *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        remove(f->paths[i]);
+        free(f->paths[i]);
+        free(f->ids[i]);
+    }
+    rmdir(f->dir);
+    free(f->paths);
+    free(f->ids);
+    free(f->labels);
+}
+
+/* transform: 2 floats — the sample number and a random draw */
+static ramp_status tf_id(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
+{
+    size_t stride;
+    const uint8_t *p = ramp_img_pixels(pp, x, &stride);
+    if (!p) return ramp_pp_status(pp);
+    int i = (int)p[0] * 251 + (int)p[1]; /* see fixture_make */
+    out->ndim = 3;
+    out->shape[0] = 1;
+    out->shape[1] = 1;
+    out->shape[2] = 2;
+    if (!out->data) out->data = ramp_arena_alloc(ramp_pp_arena(pp), 2 * sizeof(float));
+    if (!out->data || (out->capacity != 0 && out->capacity < 2)) return RAMP_ESHAPE;
+    out->data[0] = (float)i;
+    out->data[1] = (float)ramp_rng_uniform(ramp_pp_rng(pp));
+    return RAMP_OK;
+}
+
+static int decode_id(const float *v)
+{
+    return (int)v[0];
+}
+
+static void test_epochs_and_chunks(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_make(&f, 103, 8, 1, 3);
+    ramp_loader_opts o = {.chunk_size = 10, .n_jobs = 2, .seed = 7};
+    ramp_gen_builder *gb;
+    ramp_err err;
+    assert_int_equal(ramp_gen_builder_new(&f.s, tf_id, NULL, &o, &gb, &err), 0);
+    int shape[4];
+    assert_int_equal(ramp_gen_builder_shape(gb, shape), 3);
+    assert_int_equal(shape[2], 2);
+    ramp_gen *g;
+    /* batch 16 over chunks of 10: batches cross chunk boundaries */
+    assert_int_equal(ramp_gen_builder_subset(gb, NULL, f.n, 16, 1, 1, &g), 0);
+    assert_int_equal(ramp_gen_steps_per_epoch(g), 7);
+    int first_order[103];
+    for (int e = 0; e < 3; e++) {
+        int seen[103] = {0}, order[103], pos = 0;
+        for (int s = 0; s < 7; s++) {
+            ramp_batch b;
+            assert_int_equal(ramp_gen_next(g, &b), 0);
+            assert_int_equal(b.epoch, e);
+            assert_int_equal(b.n, s < 6 ? 16 : 103 - 96);
+            assert_int_equal(b.end_of_epoch, s == 6);
+            for (size_t i = 0; i < b.n; i++) {
+                int id = decode_id(b.X + 2 * i);
+                assert_true(id >= 0 && id < 103);
+                assert_int_equal(b.y[i], id % 3);
+                seen[id]++;
+                order[pos++] = id;
+            }
+        }
+        for (int i = 0; i < 103; i++) assert_int_equal(seen[i], 1);
+        if (e == 0)
+            memcpy(first_order, order, sizeof order);
+        else
+            assert_memory_not_equal(first_order, order, sizeof order); /* reshuffled */
+    }
+    ramp_gen_stats gs = ramp_gen_stats_of(g);
+    assert_true(gs.images >= 3 * 103);
+    ramp_gen_builder_free(gb);
+    fixture_free(&f);
+}
+
+/* Same seed → the same batches and augmentation draws, whatever n_jobs. */
+static void collect(const ramp_samples *s, int n_jobs, size_t chunk, float *out, size_t n_out)
+{
+    ramp_loader_opts o = {.chunk_size = chunk, .n_jobs = n_jobs, .seed = 3};
+    ramp_gen_builder *gb;
+    assert_int_equal(ramp_gen_builder_new(s, tf_id, NULL, &o, &gb, NULL), 0);
+    ramp_gen *g;
+    assert_int_equal(ramp_gen_builder_subset(gb, NULL, s->n, 8, 1, 1, &g), 0);
+    size_t k = 0;
+    while (k < n_out) {
+        ramp_batch b;
+        assert_int_equal(ramp_gen_next(g, &b), 0);
+        for (size_t i = 0; i < b.n * 2 && k < n_out; i++) out[k++] = b.X[i];
+    }
+    ramp_gen_builder_free(gb);
+}
+
+static void test_deterministic_across_threads(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_make(&f, 50, 8, 1, 5);
+    float a[200], b[200], c[200];
+    collect(&f.s, 1, 7, a, 200);
+    collect(&f.s, 3, 7, b, 200);
+    collect(&f.s, 2, 50, c, 200); /* another chunk size: the same stream too */
+    assert_memory_equal(a, b, sizeof a);
+    assert_memory_equal(a, c, sizeof a);
+    fixture_free(&f);
+}
+
+static void test_train_valid_split(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_make(&f, 100, 8, 1, 4);
+    ramp_loader_opts o = {.chunk_size = 16, .n_jobs = 2, .seed = 1};
+    ramp_gen_builder *gb;
+    assert_int_equal(ramp_gen_builder_new(&f.s, tf_id, NULL, &o, &gb, NULL), 0);
+    ramp_gen *tr, *va;
+    size_t ntr, nva;
+    assert_int_equal(ramp_get_train_valid_generators(gb, 32, 0.25, &tr, &va, &ntr, &nva), 0);
+    assert_int_equal(nva, 25); /* floor(0.25 × 100) */
+    assert_int_equal(ntr, 75);
+    int in_valid[100] = {0}, per_class[4] = {0};
+    int order1[25], order2[25];
+    for (int e = 0; e < 2; e++) {
+        int k = 0;
+        for (size_t s = 0; s < ramp_gen_steps_per_epoch(va); s++) {
+            ramp_batch b;
+            assert_int_equal(ramp_gen_next(va, &b), 0);
+            for (size_t i = 0; i < b.n; i++) {
+                int id = decode_id(b.X + 2 * i);
+                (e ? order2 : order1)[k++] = id;
+                if (!e) {
+                    in_valid[id] = 1;
+                    per_class[id % 4]++;
+                }
+            }
+        }
+    }
+    assert_memory_equal(order1, order2, sizeof order1); /* fixed order */
+    for (int c = 0; c < 4; c++) assert_true(per_class[c] >= 6 && per_class[c] <= 7); /* stratified */
+    for (size_t s = 0; s < ramp_gen_steps_per_epoch(tr); s++) {
+        ramp_batch b;
+        assert_int_equal(ramp_gen_next(tr, &b), 0);
+        for (size_t i = 0; i < b.n; i++) assert_false(in_valid[decode_id(b.X + 2 * i)]);
+    }
+    assert_int_equal(ramp_get_train_valid_generators(gb, 32, 1.5, &tr, &va, &ntr, &nva),
+                     RAMP_EINVAL);
+    ramp_gen_builder_free(gb);
+    fixture_free(&f);
+}
+
+/* a transform whose shape depends on the sample */
+static ramp_status tf_bad_shape(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
+{
+    size_t stride;
+    const uint8_t *p = ramp_img_pixels(pp, x, &stride);
+    if (!p) return ramp_pp_status(pp);
+    const ramp_image *y = ramp_img_resize(pp, x, p[1] == 17 ? 4 : 2, 2);
+    return ramp_img_to_tensor(pp, y, out, RAMP_CHW, NULL, NULL);
+}
+
+static void test_errors_name_the_sample(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_make(&f, 30, 8, 1, 2);
+    ramp_loader_opts o = {.chunk_size = 8, .n_jobs = 2, .seed = 1};
+    ramp_gen_builder *gb;
+    assert_int_equal(ramp_gen_builder_new(&f.s, tf_bad_shape, NULL, &o, &gb, NULL), 0);
+    ramp_gen *g;
+    assert_int_equal(ramp_gen_builder_predict_gen(gb, 8, &g), 0);
+    ramp_status st = RAMP_OK;
+    for (int s = 0; s < 4 && !st; s++) {
+        ramp_batch b;
+        st = ramp_gen_next(g, &b);
+    }
+    assert_int_equal(st, RAMP_ESHAPE);
+    assert_non_null(strstr(ramp_gen_errmsg(g), "img_00017"));
+    ramp_gen_builder_free(gb);
+
+    /* a missing image */
+    remove(f.paths[5]);
+    assert_int_equal(ramp_gen_builder_new(&f.s, tf_id, NULL, &o, &gb, NULL), 0);
+    assert_int_equal(ramp_gen_builder_predict_gen(gb, 4, &g), 0);
+    st = RAMP_OK;
+    for (int s = 0; s < 8 && !st; s++) {
+        ramp_batch b;
+        st = ramp_gen_next(g, &b);
+    }
+    assert_int_equal(st, RAMP_ENOENT);
+    assert_non_null(strstr(ramp_gen_errmsg(g), "img_00005"));
+    ramp_gen_builder_free(gb);
+    fixture_free(&f);
+}
+
+/* ---- bounded memory ----------------------------------------------------- */
+
+static long vm_hwm_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+    fclose(f);
+    return kb;
+}
+
+static ramp_status tf_big(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
+{
+    return ramp_img_to_tensor(pp, ramp_img_rgb(pp, x), out, RAMP_CHW | RAMP_SCALE01, NULL, NULL);
+}
+
+static void test_memory_bounded_by_chunks(void **state)
+{
+    (void)state;
+    /* 600 RGB 96×96 images → 3×96×96 floats = 108 KiB per sample: 63 MiB of
+       tensors in all, 20× the chunk memory (2 buffers × 12 samples = 2.5 MiB)
+       and more. */
+    fixture f;
+    fixture_make(&f, 600, 96, 3, 10);
+    size_t sample = 3 * 96 * 96 * sizeof(float);
+    size_t chunk = 12, batch = 32;
+    size_t data_bytes = f.n * sample;
+    size_t bound = 2 * chunk * sample + batch * sample; /* loader.h's formula, buffers only */
+    assert_true(data_bytes >= 20 * 2 * chunk * sample);
+    long before = vm_hwm_kb();
+    ramp_loader_opts o = {.chunk_size = chunk, .n_jobs = 2, .seed = 1};
+    ramp_gen_builder *gb;
+    assert_int_equal(ramp_gen_builder_new(&f.s, tf_big, NULL, &o, &gb, NULL), 0);
+    ramp_gen *g;
+    assert_int_equal(ramp_gen_builder_subset(gb, NULL, f.n, batch, 1, 1, &g), 0);
+    double checksum = 0;
+    for (int e = 0; e < 2; e++)
+        for (size_t s = 0; s < ramp_gen_steps_per_epoch(g); s++) {
+            ramp_batch b;
+            assert_int_equal(ramp_gen_next(g, &b), 0);
+            checksum += b.X[0];
+        }
+    long after = vm_hwm_kb();
+    ramp_gen_builder_free(gb);
+    fixture_free(&f);
+    (void)checksum;
+    long grew_kb = after - before;
+    /* per-thread arenas (a decoded 96×96 image and its tensor, in 64 KiB+
+       blocks) and thread stacks add a few MiB on top of the buffers */
+    long allowed_kb = (long)(bound / 1024) + 8 * 1024;
+    printf("peak RSS grew by %ld KiB streaming %zu KiB of tensors; bound %ld KiB\n", grew_kb,
+           data_bytes / 1024, allowed_kb);
+#ifndef RAMP_SANITIZED_BUILD
+    assert_true(before > 0 && after > 0);
+    assert_true(grew_kb <= allowed_kb);
+    assert_true((size_t)grew_kb * 1024 < data_bytes / 4);
+#endif
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_epochs_and_chunks),
+        cmocka_unit_test(test_deterministic_across_threads),
+        cmocka_unit_test(test_train_valid_split),
+        cmocka_unit_test(test_errors_name_the_sample),
+        cmocka_unit_test(test_memory_bounded_by_chunks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
