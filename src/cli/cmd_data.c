@@ -1,16 +1,232 @@
-/* cmd_data.c — `ramp data`: placeholder dispatcher, filled in by the kits work. */
+/* cmd_data.c — `ramp data`: build the Fashion-MNIST kit, check a kit.
+ *
+ * Thin wrappers: argument parsing and printing here, the work in the data
+ * module (ramp_kit_build_fashion_mnist, ramp_kit_check). Exit codes: 0 fine,
+ * 1 problems found in the data (or the build failed), 2 usage errors.
+ */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cliInt.h"
+#include "ramp/dataset.h"
+#include "ramp/problem.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void usage_data(FILE *f)
+{
+    fprintf(f, "usage: ramp data fashion-mnist --out DIR [options]   build the Fashion-MNIST kit\n"
+               "       ramp data check KIT [--data DIR]              check a kit\n\n"
+               "'ramp data <subcommand> --help' describes each.\n");
+}
+
+static void usage_fmnist(FILE *f)
+{
+    fprintf(f,
+            "usage: ramp data fashion-mnist --out DIR [options]\n\n"
+            "Builds a kit (problem.ini, data/train.csv, data/test.csv, data/class_codes.csv,\n"
+            "data/imgs/<id>) from Debian's dataset-fashion-mnist.\n\n"
+            "options:\n"
+            "  --out DIR          the kit folder to create (required)\n"
+            "  --format png|jpg   image format (default png; jpg is quality 90)\n"
+            "  --size N           side in pixels, upscaled from 28 (default 28)\n"
+            "  --rgb              write 3-channel images (gray replicated)\n"
+            "  --limit-train N    first N training images only\n"
+            "  --limit-test N     first N test images only\n"
+            "  --source DIR       the IDX .gz files (default /usr/share/datasets/fashion-mnist)\n"
+            "  --threads N        encoder threads (default 2)\n"
+            "  --force            write into a non-empty --out\n");
+}
+
+static void usage_check(FILE *f)
+{
+    fprintf(f, "usage: ramp data check KIT [--data DIR] [--threads N]\n\n"
+               "Checks a kit: problem.ini, the train/test CSVs and every listed image.\n"
+               "Lists every problem found and exits 1 if any; otherwise prints a summary.\n\n"
+               "options:\n"
+               "  --data DIR     the data folder (default KIT/data)\n"
+               "  --threads N    decoder threads (default 2)\n");
+}
+
+/* Parses a non-negative integer option value; -1 if bad. */
+static long parse_count(const char *opt, const char *v)
+{
+    char *end;
+    long x = v ? strtol(v, &end, 10) : -1;
+    if (!v || !*v || *end || x < 0) {
+        ramp__cli_error("%s: expected a non-negative integer, got '%s'", opt, v ? v : "");
+        return -1;
+    }
+    return x;
+}
+
+static int cmd_fmnist(int argc, char **argv)
+{
+    ramp_fmnist_opts o = {.limit_train = -1, .limit_test = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long x;
+        if (ramp__cli_is_help(a)) {
+            usage_fmnist(stdout);
+            return 0;
+        } else if (strcmp(a, "--rgb") == 0) {
+            o.rgb = 1;
+        } else if (strcmp(a, "--force") == 0) {
+            o.force = 1;
+        } else if (!v && strncmp(a, "--", 2) == 0) {
+            ramp__cli_error("fashion-mnist: %s needs a value", a);
+            return 2;
+        } else if (strcmp(a, "--out") == 0) {
+            o.out_dir = argv[++i];
+        } else if (strcmp(a, "--source") == 0) {
+            o.source_dir = argv[++i];
+        } else if (strcmp(a, "--format") == 0) {
+            i++;
+            if (strcmp(v, "png") == 0)
+                o.jpeg = 0;
+            else if (strcmp(v, "jpg") == 0 || strcmp(v, "jpeg") == 0)
+                o.jpeg = 1;
+            else {
+                ramp__cli_error("fashion-mnist: --format must be png or jpg, got '%s'", v);
+                return 2;
+            }
+        } else if (strcmp(a, "--size") == 0) {
+            if ((x = parse_count(a, argv[++i])) < 1 || x > 4096) {
+                ramp__cli_error("fashion-mnist: --size must be in [1, 4096]");
+                return 2;
+            }
+            o.size = (int)x;
+        } else if (strcmp(a, "--limit-train") == 0) {
+            if ((o.limit_train = parse_count(a, argv[++i])) < 0) return 2;
+        } else if (strcmp(a, "--limit-test") == 0) {
+            if ((o.limit_test = parse_count(a, argv[++i])) < 0) return 2;
+        } else if (strcmp(a, "--threads") == 0) {
+            if ((x = parse_count(a, argv[++i])) < 1 || x > 64) {
+                ramp__cli_error("fashion-mnist: --threads must be in [1, 64]");
+                return 2;
+            }
+            o.n_threads = (int)x;
+        } else {
+            ramp__cli_error("fashion-mnist: unknown option '%s' (see --help)", a);
+            return 2;
+        }
+    }
+    if (!o.out_dir) {
+        ramp__cli_error("fashion-mnist: --out DIR is required (see --help)");
+        return 2;
+    }
+    ramp_fmnist_stats stats;
+    ramp_err err;
+    double t0 = now_s();
+    if (ramp_kit_build_fashion_mnist(&o, &stats, &err)) {
+        ramp__cli_error("%s", err.msg);
+        return 1;
+    }
+    double dt = now_s() - t0;
+    int side = o.size ? o.size : 28;
+    printf("fashion-mnist kit in %s: %zu train + %zu test images, %s %dx%d %s, %.1f MB, %.2f s "
+           "(%.0f img/s)\n",
+           o.out_dir, stats.n_train, stats.n_test, o.jpeg ? "JPEG q90" : "PNG", side, side,
+           o.rgb ? "RGB" : "gray", (double)stats.bytes / 1e6, dt,
+           dt > 0 ? (double)(stats.n_train + stats.n_test) / dt : 0.0);
+    return 0;
+}
+
+static void print_problem(void *ctx, ramp_status st, const char *msg)
+{
+    (void)ctx;
+    (void)st;
+    printf("%s\n", msg);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    const char *kit = NULL, *data = NULL;
+    int threads = 2;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (ramp__cli_is_help(a)) {
+            usage_check(stdout);
+            return 0;
+        } else if (strcmp(a, "--data") == 0 || strcmp(a, "--threads") == 0) {
+            if (i + 1 >= argc) {
+                ramp__cli_error("check: %s needs a value", a);
+                return 2;
+            }
+            if (a[2] == 'd') {
+                data = argv[++i];
+            } else {
+                long x = parse_count(a, argv[++i]);
+                if (x < 1 || x > 64) {
+                    ramp__cli_error("check: --threads must be in [1, 64]");
+                    return 2;
+                }
+                threads = (int)x;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            ramp__cli_error("check: unknown option '%s' (see --help)", a);
+            return 2;
+        } else if (!kit) {
+            kit = a;
+        } else {
+            ramp__cli_error("check: more than one kit given ('%s', '%s')", kit, a);
+            return 2;
+        }
+    }
+    if (!kit) {
+        ramp__cli_error("check: no kit given (see --help)");
+        return 2;
+    }
+    ramp_kit_summary sum;
+    ramp_err err;
+    double t0 = now_s();
+    ramp_status st = ramp_kit_check(kit, data, threads, print_problem, NULL, &sum, &err);
+    double dt = now_s() - t0;
+    if (st && st != RAMP_EFORMAT) {
+        ramp__cli_error("%s", err.msg);
+        return 1;
+    }
+    if (st) {
+        printf("%zu problem%s found in %s\n", sum.n_problems, sum.n_problems == 1 ? "" : "s", kit);
+        ramp_kit_summary_free(&sum);
+        return 1;
+    }
+    printf("kit %s: OK (%.2f s)\n", kit, dt);
+    static const char *const split[2] = {"train", "test"};
+    for (int s = 0; s < 2; s++) {
+        printf("  %-5s %zu rows; per class:", split[s], sum.n_rows[s]);
+        for (int c = 0; c < sum.n_classes; c++)
+            printf(" %zu", sum.per_class[s][c]);
+        printf("\n");
+    }
+    printf("  images: %zu (%zu PNG, %zu JPEG), size %dx%d", sum.n_images, sum.n_png, sum.n_jpeg,
+           sum.min_w, sum.min_h);
+    if (sum.min_w != sum.max_w || sum.min_h != sum.max_h) printf(" to %dx%d", sum.max_w, sum.max_h);
+    printf(", channels:");
+    for (int c = 1; c <= 4; c++)
+        if (sum.n_channels[c]) printf(" %d (%zu images)", c, sum.n_channels[c]);
+    printf("\n");
+    ramp_kit_summary_free(&sum);
+    return 0;
+}
 
 int ramp__cmd_data(int argc, char **argv)
 {
     if (argc < 2 || ramp__cli_is_help(argv[1])) {
-        printf("usage: ramp data fashion-mnist --out DIR [options]\n"
-               "       ramp data check KIT\n");
+        usage_data(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    ramp__cli_error("data: unknown subcommand '%s'", argv[1]);
+    if (strcmp(argv[1], "fashion-mnist") == 0) return cmd_fmnist(argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0) return cmd_check(argc - 1, argv + 1);
+    ramp__cli_error("data: unknown subcommand '%s' (see 'ramp data --help')", argv[1]);
     return 2;
 }

@@ -1,0 +1,146 @@
+/* ramp/dataset.h — a kit's data: the id,class index files, the stratified
+ * shuffle split used for cross-validation, and whole-kit tools (building the
+ * Fashion-MNIST kit, checking a kit).
+ *
+ *     ramp_index *train;
+ *     ramp_err err;
+ *     if (ramp_index_load("kit/data/train.csv", 10, NULL, NULL, &train, &err)) ...
+ *     size_t n = ramp_index_n(train), n_train, n_test;
+ *     ramp_split_sizes(n, 0.2, &n_train, &n_test, &err);
+ *     uint32_t *tr = malloc(n_train * 4), *te = malloc(n_test * 4);
+ *     ramp_split_stratified(tr, te, ramp_index_labels(train), n, 10, 0.2, seed, fold, &err);
+ *
+ * Layout of a kit: docs/kits.md.
+ */
+#ifndef RAMP_DATASET_H
+#define RAMP_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the index (id,class CSV) -------------------------------------------- */
+
+typedef struct ramp_index ramp_index;
+
+/* Called once per row-level problem (bad or out-of-range class, empty or
+   unsafe id, duplicate id, wrong field count) with a message naming
+   file:line; the row is skipped and reading goes on. */
+typedef void (*ramp_report_fn)(void *ctx, ramp_status st, const char *msg);
+
+/* Reads an id,class CSV: a header naming the columns (any order, extra
+   columns allowed), RFC 4180 quoting ("" escapes a quote), LF or CRLF, an
+   optional UTF-8 BOM, blank lines ignored. Classes must be integers in
+   [0, n_classes) (n_classes <= 0: any integer >= 0). Ids must be non-empty,
+   unique, free of '/' and NUL, and not "." or "..", so they are safe as file
+   names.
+   Without `report`, the first problem fails the call. With it, row-level
+   problems are reported and skipped, and the index holds the good rows;
+   problems with the file as a whole (unreadable, no header, missing column,
+   unterminated quote) still fail the call. On failure *out is NULL and err
+   (may be NULL) names file:line. The caller frees *out. */
+ramp_status ramp_index_load(const char *path, int n_classes, ramp_report_fn report, void *ctx,
+                            ramp_index **out, ramp_err *err);
+
+/* Same from memory (`text` is borrowed for the call; `name` is used in
+   messages). */
+ramp_status ramp_index_parse(const char *text, size_t len, const char *name, int n_classes,
+                             ramp_report_fn report, void *ctx, ramp_index **out, ramp_err *err);
+
+/* Frees the index; NULL is a no-op. */
+void ramp_index_free(ramp_index *ix);
+
+/* Rows, in file order. The strings and arrays are borrowed from the index
+   (valid until it is freed); all accessors are thread-safe. */
+size_t ramp_index_n(const ramp_index *ix);
+const char *ramp_index_id(const ramp_index *ix, size_t i);
+int ramp_index_label(const ramp_index *ix, size_t i);
+const int32_t *ramp_index_labels(const ramp_index *ix);
+size_t ramp_index_line(const ramp_index *ix, size_t i); /* line of row i in the file */
+const char *ramp_index_name(const ramp_index *ix);      /* file name given at load */
+
+/* ---- the stratified shuffle split ----------------------------------------- */
+
+/* Sizes of the split as scikit-learn computes them: test_size in (0, 1) is a
+   fraction (n_test = ceil(test_size * n)), test_size >= 1 an integer count;
+   n_train = n - n_test. RAMP_EINVAL when either would be 0. */
+ramp_status ramp_split_sizes(size_t n, double test_size, size_t *n_train, size_t *n_test,
+                             ramp_err *err);
+
+/* Fold `fold` of a stratified shuffle split of labels[0..n) (each in
+   [0, n_classes)): writes the train and test row numbers, each ascending,
+   into train[] and test[] (sized by ramp_split_sizes()). Per class, the
+   counts are scikit-learn StratifiedShuffleSplit's: the train counts follow
+   its _approximate_mode (floor of the proportional share, the remainder to
+   the largest fractional parts, ties broken by the seeded stream) and each
+   class's test count is the rest. The rows drawn come from a stream seeded
+   from (seed, fold): reproducible, different per fold, not sklearn's
+   permutation. As in sklearn, every present class needs 2 rows and both
+   sides at least one row per present class (RAMP_EINVAL otherwise).
+   Thread-safe (no shared state). */
+ramp_status ramp_split_stratified(uint32_t *train, uint32_t *test, const int32_t *labels, size_t n,
+                                  int n_classes, double test_size, uint64_t seed, int fold,
+                                  ramp_err *err);
+
+/* ---- whole kits --------------------------------------------------------- */
+
+typedef struct ramp_fmnist_opts {
+    const char *source_dir; /* the IDX .gz files; NULL: /usr/share/datasets/fashion-mnist */
+    const char *out_dir;    /* the kit to create */
+    int jpeg;               /* 0: PNG, 1: JPEG quality 90 */
+    int size;               /* side in pixels; 0 or 28: native */
+    int rgb;                /* write 3 channels (gray replicated) */
+    long limit_train;       /* < 0: all 60,000 */
+    long limit_test;        /* < 0: all 10,000 */
+    int force;              /* allow a non-empty out_dir */
+    int n_threads;          /* encoders; <= 0: 2 */
+} ramp_fmnist_opts;
+
+typedef struct ramp_fmnist_stats {
+    size_t n_train, n_test;
+    uint64_t bytes; /* image bytes written */
+} ramp_fmnist_stats;
+
+/* Builds a complete kit (problem.ini, data/train.csv, data/test.csv,
+   data/class_codes.csv, data/imgs/<id> without extension) from the
+   Fashion-MNIST IDX files. Refuses an existing non-empty out_dir unless
+   opts->force. Thread-safe with distinct out_dirs. */
+ramp_status ramp_kit_build_fashion_mnist(const ramp_fmnist_opts *opts, ramp_fmnist_stats *stats,
+                                         ramp_err *err);
+
+typedef struct ramp_kit_summary {
+    int n_classes;
+    size_t n_rows[2];     /* train, test (good rows) */
+    size_t *per_class[2]; /* n_classes counts each; malloc'd, see ramp_kit_summary_free */
+    size_t n_images;      /* images decoded */
+    size_t n_jpeg, n_png;
+    int min_w, max_w, min_h, max_h;
+    size_t n_channels[5]; /* images with 1..4 channels */
+    size_t n_problems;
+} ramp_kit_summary;
+
+/* Checks a kit: problem.ini (and class codes), data_dir/train.csv and
+   test.csv, and that every listed image exists and decodes within the image
+   limits (n_threads decoders; <= 0: 2). Every problem found is passed to
+   `report` (may be NULL), on the calling thread: the problem file's first,
+   then the CSVs' rows, then the images in file order; each names the csv
+   file:line or the id, and the reason. Rows rejected by the CSV check are
+   not looked up as images. Returns RAMP_OK when none was
+   found, RAMP_EFORMAT when some were, another status when the check could
+   not run (err says why). `sum` (may be NULL) receives the summary; free it
+   with ramp_kit_summary_free(). data_dir NULL means KIT/data. */
+ramp_status ramp_kit_check(const char *kit_dir, const char *data_dir, int n_threads,
+                           ramp_report_fn report, void *ctx, ramp_kit_summary *sum, ramp_err *err);
+
+/* Frees the arrays inside a summary (not the struct); NULL is a no-op. */
+void ramp_kit_summary_free(ramp_kit_summary *sum);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,89 @@
+/* ramp/problem.h — a kit's problem file (problem.ini): title, classes,
+ * score types, cross-validation and workflow knobs.
+ *
+ *     ramp_err err;
+ *     ramp_problem *p;
+ *     if (ramp_problem_load("kits/fashion_mnist", &p, &err))
+ *         fprintf(stderr, "%s\n", err.msg);   // "kits/fashion_mnist/problem.ini:7: ..."
+ *     else {
+ *         printf("%s: %d classes, official score %s\n", ramp_problem_title(p),
+ *                ramp_problem_n_classes(p), ramp_problem_score_name(p, 0));
+ *         ramp_problem_free(p);
+ *     }
+ *
+ * The format is documented in docs/kits.md. A loaded problem is immutable:
+ * every accessor is thread-safe and returns strings borrowed from the
+ * handle, valid until ramp_problem_free().
+ */
+#ifndef RAMP_PROBLEM_H
+#define RAMP_PROBLEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ramp_problem ramp_problem;
+
+/* Score kinds. The parameter (ramp_problem_score_param) is the threshold θ
+   for F1_ABOVE and k for TOP_K; 0 for the others. */
+typedef enum ramp_score_kind {
+    RAMP_SCORE_ACCURACY = 0, /* "accuracy" */
+    RAMP_SCORE_NLL = 1,      /* "nll": negative log-likelihood */
+    RAMP_SCORE_F1_ABOVE = 2, /* "f1_above": share of classes whose F1 > θ */
+    RAMP_SCORE_ERROR = 3,    /* "error": 1 − accuracy */
+    RAMP_SCORE_TOP_K = 4,    /* "top_k": true class among the k most probable */
+    RAMP_SCORE_MACRO_F1 = 5, /* "macro_f1": mean F1 over classes */
+} ramp_score_kind;
+
+/* Loads KIT_DIR/problem.ini and, when present, KIT_DIR/data/class_codes.csv
+   (class,name). On failure *out is NULL and err (may be NULL) holds a message
+   naming file:line. The caller frees *out with ramp_problem_free(). */
+ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err *err);
+
+/* Same from memory: `ini` (ini_len bytes, named ini_name in messages) and
+   optional class codes `codes` (NULL for none). Both buffers are borrowed
+   only for the call. */
+ramp_status ramp_problem_parse(const char *ini, size_t ini_len, const char *ini_name,
+                               const char *codes, size_t codes_len, const char *codes_name,
+                               ramp_problem **out, ramp_err *err);
+
+/* Frees the problem; NULL is a no-op. */
+void ramp_problem_free(ramp_problem *p);
+
+const char *ramp_problem_title(const ramp_problem *p);
+int ramp_problem_n_classes(const ramp_problem *p);
+/* Name of class i (from class_codes.csv, else its number); NULL if i is out
+   of range. */
+const char *ramp_problem_class_name(const ramp_problem *p, int i);
+
+/* Scores, in file order; score 0 is the official one. Out-of-range i gives
+   -1 / NULL / 0. */
+int ramp_problem_n_scores(const ramp_problem *p);
+ramp_score_kind ramp_problem_score_kind(const ramp_problem *p, int i);
+const char *ramp_problem_score_name(const ramp_problem *p, int i);
+int ramp_problem_score_precision(const ramp_problem *p, int i); /* decimals shown */
+double ramp_problem_score_param(const ramp_problem *p, int i);
+
+/* "accuracy", "nll", ...; "unknown" for a bad value. */
+const char *ramp_score_kind_name(ramp_score_kind k);
+
+/* Cross-validation: stratified shuffle split. test_size < 1 is a fraction,
+   ≥ 1 an absolute count. */
+int ramp_problem_cv_n_splits(const ramp_problem *p);
+double ramp_problem_cv_test_size(const ramp_problem *p);
+uint64_t ramp_problem_cv_random_state(const ramp_problem *p);
+
+/* Workflow knobs. */
+int ramp_problem_chunk_size(const ramp_problem *p);
+int ramp_problem_n_jobs(const ramp_problem *p);
+int ramp_problem_test_batch_size(const ramp_problem *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,600 @@
+/* kit.c — whole-kit tools: building the Fashion-MNIST kit from Debian's IDX
+ * files, and checking a kit.
+ *
+ * Both split their per-image work over a few pthreads by row number (thread
+ * t takes rows t, t+T, ...), each with its own ramp_pp, so no lock is taken
+ * in the loop. The builder writes every image with a single write(); the
+ * checker keeps one result per row and reports them afterwards, in file
+ * order, on the caller's thread (the report callback never runs
+ * concurrently).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "core/coreInt.h"
+#include "ramp/dataset.h"
+#include "ramp/image.h"
+#include "ramp/problem.h"
+
+#define FMNIST_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
+#define FMNIST_SIDE 28
+
+static const char *const fmnist_classes[10] = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                               "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                               "Bag",         "Ankle boot"};
+
+static const char fmnist_problem_ini[] =
+    "# Fashion-MNIST: 28x28 grayscale images of clothing, 10 classes\n"
+    "# (made by `ramp data fashion-mnist`; format in docs/kits.md).\n"
+    "[problem]\n"
+    "title = Fashion-MNIST classification\n"
+    "n_classes = 10\n"
+    "\n"
+    "[scores]\n"
+    "# name = kind [param=value ...]; the first one is the official score\n"
+    "acc = accuracy precision=4\n"
+    "nll = nll precision=4\n"
+    "f1_70 = f1_above threshold=0.7 precision=3\n"
+    "err = error precision=4\n"
+    "\n"
+    "[cv]\n"
+    "n_splits = 8\n"
+    "test_size = 0.2\n"
+    "random_state = 57\n"
+    "\n"
+    "[workflow]\n"
+    "chunk_size = 1024\n"
+    "n_jobs = 2\n"
+    "test_batch_size = 256\n";
+
+/* ---- small file helpers ------------------------------------------------- */
+
+static ramp_status write_all(const char *path, const void *data, size_t n, ramp_err *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return ramp__err_set(err, RAMP_EIO, "%s: %s", path, strerror(errno));
+    const uint8_t *p = data;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            return ramp__err_set(err, RAMP_EIO, "%s: %s", path,
+                                 w < 0 ? strerror(e) : "short write");
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    if (close(fd) != 0) return ramp__err_set(err, RAMP_EIO, "%s: %s", path, strerror(errno));
+    return RAMP_OK;
+}
+
+static ramp_status make_dir(const char *path, ramp_err *err)
+{
+    if (mkdir(path, 0755) == 0 || errno == EEXIST) {
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return RAMP_OK;
+        return ramp__err_set(err, RAMP_EIO, "%s: exists and is not a directory", path);
+    }
+    return ramp__err_set(err, RAMP_EIO, "%s: %s", path, strerror(errno));
+}
+
+/* 1 if path exists and holds anything, 0 if absent or empty, -1 if not a dir */
+static int dir_non_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) return errno == ENOENT ? 0 : -1;
+    struct dirent *e;
+    int any = 0;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            any = 1;
+            break;
+        }
+    closedir(d);
+    return any;
+}
+
+/* ---- IDX files ------------------------------------------------------------- */
+
+static uint32_t be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Reads a gzipped IDX file: images (magic 0x803, N, 28, 28) or labels
+   (0x801, N). *data receives N*item bytes (malloc'd). */
+static ramp_status read_idx(const char *path, uint32_t magic, uint8_t **data, uint32_t *count,
+                            ramp_err *err)
+{
+    *data = NULL;
+    *count = 0;
+    gzFile f = gzopen(path, "rb");
+    if (!f)
+        return ramp__err_set(err, errno == ENOENT ? RAMP_ENOENT : RAMP_EIO,
+                             "%s: cannot open (%s); install dataset-fashion-mnist or pass --source",
+                             path, errno ? strerror(errno) : "zlib error");
+    ramp_status st = RAMP_OK;
+    uint8_t hdr[16];
+    size_t hlen = magic == 0x803 ? 16 : 8;
+    uint8_t *buf = NULL;
+    if (gzread(f, hdr, (unsigned)hlen) != (int)hlen) {
+        st = ramp__err_set(err, RAMP_EFORMAT, "%s: truncated IDX header", path);
+        goto done;
+    }
+    if (be32(hdr) != magic) {
+        st = ramp__err_set(err, RAMP_EFORMAT, "%s: IDX magic 0x%08x, expected 0x%08x", path,
+                           be32(hdr), magic);
+        goto done;
+    }
+    uint32_t n = be32(hdr + 4);
+    size_t item = 1;
+    if (magic == 0x803) {
+        if (be32(hdr + 8) != FMNIST_SIDE || be32(hdr + 12) != FMNIST_SIDE) {
+            st = ramp__err_set(err, RAMP_EFORMAT, "%s: images are %ux%u, expected 28x28", path,
+                               be32(hdr + 8), be32(hdr + 12));
+            goto done;
+        }
+        item = FMNIST_SIDE * FMNIST_SIDE;
+    }
+    if (n == 0 || n > 10000000) {
+        st = ramp__err_set(err, RAMP_EFORMAT, "%s: implausible item count %u", path, n);
+        goto done;
+    }
+    size_t total = (size_t)n * item;
+    buf = malloc(total);
+    if (!buf) {
+        st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory for %zu bytes", path, total);
+        goto done;
+    }
+    for (size_t got = 0; got < total;) {
+        size_t want = total - got > (1u << 30) ? (1u << 30) : total - got;
+        int r = gzread(f, buf + got, (unsigned)want);
+        if (r <= 0) {
+            st = ramp__err_set(err, RAMP_EFORMAT, "%s: truncated: %zu of %zu data bytes", path, got,
+                               total);
+            goto done;
+        }
+        got += (size_t)r;
+    }
+    *data = buf;
+    *count = n;
+    buf = NULL;
+done:
+    free(buf);
+    gzclose(f);
+    return st;
+}
+
+/* ---- the builder -------------------------------------------------------- */
+
+typedef struct build_job {
+    const ramp_fmnist_opts *o;
+    const uint8_t *px[2]; /* train, test pixels */
+    size_t n[2];          /* rows used per split */
+    const char *imgs_dir;
+    int tid, n_threads;
+    atomic_int *stop; /* set by a failing thread */
+    uint64_t bytes;
+    ramp_status st;
+    ramp_err err;
+} build_job;
+
+static void *build_worker(void *arg)
+{
+    build_job *j = arg;
+    const ramp_fmnist_opts *o = j->o;
+    ramp_pp *pp = NULL;
+    int side = o->size > 0 ? o->size : FMNIST_SIDE;
+    j->st = ramp_pp_new(&pp);
+    if (j->st) {
+        ramp__err_set(&j->err, j->st, "out of memory");
+        return NULL;
+    }
+    char path[4096];
+    size_t total = j->n[0] + j->n[1];
+    for (size_t r = (size_t)j->tid; r < total && !*j->stop; r += (size_t)j->n_threads) {
+        int split = r >= j->n[0];
+        size_t i = split ? r - j->n[0] : r;
+        snprintf(path, sizeof path, "%s/%s_%05zu", j->imgs_dir, split ? "test" : "train", i);
+        const uint8_t *src = j->px[split] + i * FMNIST_SIDE * FMNIST_SIDE;
+        const uint8_t *px = src;
+        size_t stride = FMNIST_SIDE;
+        int ch = 1;
+        if (side != FMNIST_SIDE || o->rgb) {
+            ramp_pp_reset(pp);
+            const ramp_image *x =
+                ramp_img_from_pixels(pp, src, FMNIST_SIDE, FMNIST_SIDE, 1, FMNIST_SIDE);
+            if (side != FMNIST_SIDE) x = ramp_img_resize(pp, x, side, side);
+            if (o->rgb) x = ramp_img_rgb(pp, x);
+            px = x ? ramp_img_pixels(pp, x, &stride) : NULL;
+            if (!px) {
+                j->st =
+                    ramp__err_set(&j->err, ramp_pp_status(pp) ? ramp_pp_status(pp) : RAMP_EINTERNAL,
+                                  "%s: %s", path, ramp_pp_errmsg(pp));
+                break;
+            }
+            ch = ramp_img_channels(x);
+        }
+        uint8_t *enc = NULL;
+        size_t enc_len = 0;
+        j->st = ramp_img_encode(o->jpeg ? RAMP_FMT_JPEG : RAMP_FMT_PNG, px, side, side, ch, stride,
+                                90, &enc, &enc_len, &j->err);
+        if (j->st) break;
+        j->st = write_all(path, enc, enc_len, &j->err);
+        free(enc);
+        if (j->st) break;
+        j->bytes += enc_len;
+    }
+    if (j->st) *j->stop = 1;
+    ramp_pp_free(pp);
+    return NULL;
+}
+
+/* id,class CSV for one split, in memory */
+static ramp_status write_index(const char *path, const char *prefix, const uint8_t *labels,
+                               size_t n, ramp_err *err)
+{
+    size_t cap = 16 + n * 32;
+    char *b = malloc(cap);
+    if (!b) return ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", path);
+    size_t len = (size_t)snprintf(b, cap, "id,class\n");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(b + len, cap - len, "%s_%05zu,%u\n", prefix, i, labels[i]);
+    ramp_status st = write_all(path, b, len, err);
+    free(b);
+    return st;
+}
+
+ramp_status ramp_kit_build_fashion_mnist(const ramp_fmnist_opts *o, ramp_fmnist_stats *stats,
+                                         ramp_err *err)
+{
+    ramp__err_clear(err);
+    if (stats) memset(stats, 0, sizeof *stats);
+    if (!o || !o->out_dir || !*o->out_dir)
+        return ramp__err_set(err, RAMP_EINVAL, "fashion-mnist: no output folder");
+    if (o->size < 0 || o->size > 4096)
+        return ramp__err_set(err, RAMP_EINVAL, "fashion-mnist: size %d not in [1, 4096]", o->size);
+    const char *src = o->source_dir ? o->source_dir : FMNIST_DEFAULT_DIR;
+    static const char *const files[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                                         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+    ramp_status st = RAMP_OK;
+    uint8_t *data[4] = {0};
+    uint32_t count[4] = {0};
+    char *paths[8] = {0};
+    int ne = dir_non_empty(o->out_dir);
+    if (ne < 0) return ramp__err_set(err, RAMP_EIO, "%s: exists and is not a folder", o->out_dir);
+    if (ne > 0 && !o->force)
+        return ramp__err_set(err, RAMP_EINVAL, "%s: exists and is not empty (use --force)",
+                             o->out_dir);
+    for (int i = 0; i < 4; i++) {
+        char *p = ramp__path_join(src, files[i]);
+        if (!p) {
+            st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+            goto done;
+        }
+        st = read_idx(p, i % 2 ? 0x801 : 0x803, &data[i], &count[i], err);
+        free(p);
+        if (st) goto done;
+    }
+    for (int s = 0; s < 2; s++) {
+        if (count[2 * s] != count[2 * s + 1]) {
+            st = ramp__err_set(err, RAMP_EFORMAT, "%s: %s has %u images but %s has %u labels", src,
+                               files[2 * s], count[2 * s], files[2 * s + 1], count[2 * s + 1]);
+            goto done;
+        }
+        for (uint32_t i = 0; i < count[2 * s + 1]; i++)
+            if (data[2 * s + 1][i] > 9) {
+                st =
+                    ramp__err_set(err, RAMP_EFORMAT, "%s/%s: label %u of item %u is not in [0, 10)",
+                                  src, files[2 * s + 1], data[2 * s + 1][i], i);
+                goto done;
+            }
+    }
+    size_t n[2] = {count[0], count[2]};
+    if (o->limit_train >= 0 && (size_t)o->limit_train < n[0]) n[0] = (size_t)o->limit_train;
+    if (o->limit_test >= 0 && (size_t)o->limit_test < n[1]) n[1] = (size_t)o->limit_test;
+
+    const char *rel[6] = {"data",           "data/imgs",    "problem.ini", "data/class_codes.csv",
+                          "data/train.csv", "data/test.csv"};
+    for (int i = 0; i < 6; i++)
+        if (!(paths[i] = ramp__path_join(o->out_dir, rel[i]))) {
+            st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+            goto done;
+        }
+    if ((st = make_dir(o->out_dir, err)) || (st = make_dir(paths[0], err)) ||
+        (st = make_dir(paths[1], err)))
+        goto done;
+    if ((st = write_all(paths[2], fmnist_problem_ini, sizeof fmnist_problem_ini - 1, err)))
+        goto done;
+    {
+        char codes[512];
+        size_t len = (size_t)snprintf(codes, sizeof codes, "class,name\n");
+        for (int c = 0; c < 10; c++)
+            len +=
+                (size_t)snprintf(codes + len, sizeof codes - len, "%d,%s\n", c, fmnist_classes[c]);
+        if ((st = write_all(paths[3], codes, len, err))) goto done;
+    }
+    if ((st = write_index(paths[4], "train", data[1], n[0], err)) ||
+        (st = write_index(paths[5], "test", data[3], n[1], err)))
+        goto done;
+
+    int T = o->n_threads > 0 ? o->n_threads : 2;
+    if (T > 64) T = 64;
+    build_job jobs[64];
+    pthread_t th[64];
+    atomic_int stop = 0;
+    int started = 0;
+    for (int t = 0; t < T; t++) {
+        jobs[t] = (build_job){.o = o,
+                              .px = {data[0], data[2]},
+                              .n = {n[0], n[1]},
+                              .imgs_dir = paths[1],
+                              .tid = t,
+                              .n_threads = T,
+                              .stop = &stop};
+        if (t > 0 && pthread_create(&th[t], NULL, build_worker, &jobs[t]) != 0) {
+            stop = 1;
+            st = ramp__err_set(err, RAMP_EIO, "fashion-mnist: cannot start a thread");
+            break;
+        }
+        started = t + 1;
+    }
+    if (!st)
+        build_worker(&jobs[0]);
+    else
+        started = started > 0 ? started : 1;
+    for (int t = 1; t < started; t++)
+        pthread_join(th[t], NULL);
+    uint64_t bytes = 0;
+    for (int t = 0; t < started && !st; t++) {
+        if (jobs[t].st) {
+            st = jobs[t].st;
+            if (err) *err = jobs[t].err;
+        }
+        bytes += jobs[t].bytes;
+    }
+    if (!st && stats) {
+        stats->n_train = n[0];
+        stats->n_test = n[1];
+        stats->bytes = bytes;
+    }
+done:
+    for (int i = 0; i < 4; i++)
+        free(data[i]);
+    for (int i = 0; i < 8; i++)
+        free(paths[i]);
+    return st;
+}
+
+/* ---- the checker ------------------------------------------------------------ */
+
+typedef struct row_result {
+    char *msg; /* NULL: fine */
+    int w, h;
+    uint8_t fmt, ch;
+} row_result;
+
+typedef struct check_job {
+    const ramp_index *ix[2];
+    row_result *res[2];
+    const char *imgs_dir;
+    int tid, n_threads;
+    ramp_status st; /* ENOMEM and the like: the check itself failed */
+} check_job;
+
+static char *msg_dup(const char *fmt, ...) RAMP__PRINTF(1, 2);
+static char *msg_dup(const char *fmt, ...)
+{
+    char b[1400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b, sizeof b, fmt, ap);
+    va_end(ap);
+    return ramp__strdup(b);
+}
+
+static void *check_worker(void *arg)
+{
+    check_job *j = arg;
+    ramp_pp *pp = NULL;
+    if (ramp_pp_new(&pp)) {
+        j->st = RAMP_ENOMEM;
+        return NULL;
+    }
+    char path[4096];
+    size_t n0 = ramp_index_n(j->ix[0]), total = n0 + ramp_index_n(j->ix[1]);
+    for (size_t r = (size_t)j->tid; r < total; r += (size_t)j->n_threads) {
+        int s = r >= n0;
+        size_t i = s ? r - n0 : r;
+        const ramp_index *ix = j->ix[s];
+        row_result *out = &j->res[s][i];
+        const char *id = ramp_index_id(ix, i);
+        const char *csv = ramp_index_name(ix);
+        size_t line = ramp_index_line(ix, i);
+        snprintf(path, sizeof path, "%s/%s", j->imgs_dir, id);
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        ramp_err e;
+        ramp_status st = ramp__read_file(path, (size_t)256 << 20, &bytes, &len, &e);
+        if (st == RAMP_ENOENT) {
+            out->msg = msg_dup("%s:%zu: image '%s': missing file (%s)", csv, line, id, path);
+        } else if (st) {
+            out->msg =
+                msg_dup("%s:%zu: image '%s': %s: %s", csv, line, id, ramp_err_name(st), e.msg);
+        } else if (len == 0) {
+            out->msg = msg_dup("%s:%zu: image '%s': empty file (%s)", csv, line, id, path);
+        } else if (ramp_img_sniff(bytes, len) == RAMP_FMT_PIXELS) {
+            out->msg =
+                msg_dup("%s:%zu: image '%s': not a JPEG or PNG file (%s)", csv, line, id, path);
+        } else {
+            ramp_pp_reset(pp);
+            const ramp_image *x = ramp_img_from_memory(pp, bytes, len, path);
+            size_t stride;
+            if (x && ramp_img_pixels(pp, x, &stride)) {
+                out->fmt = (uint8_t)ramp_img_format_of(x);
+                out->w = ramp_img_width(x);
+                out->h = ramp_img_height(x);
+                out->ch = (uint8_t)ramp_img_channels(x);
+            } else {
+                ramp_status ps = ramp_pp_status(pp);
+                out->msg = msg_dup("%s:%zu: image '%s': %s: %s", csv, line, id,
+                                   ramp_err_name(ps ? ps : RAMP_EFORMAT), ramp_pp_errmsg(pp));
+            }
+        }
+        free(bytes);
+        if (!out->msg && !out->w && !out->fmt) { /* msg_dup ran out of memory */
+            j->st = RAMP_ENOMEM;
+            break;
+        }
+    }
+    ramp_pp_free(pp);
+    return NULL;
+}
+
+typedef struct check_ctx {
+    ramp_report_fn report;
+    void *ctx;
+    size_t n;
+} check_ctx;
+
+static void check_report(void *ctx, ramp_status st, const char *msg)
+{
+    check_ctx *c = ctx;
+    c->n++;
+    if (c->report) c->report(c->ctx, st, msg);
+}
+
+void ramp_kit_summary_free(ramp_kit_summary *sum)
+{
+    if (!sum) return;
+    free(sum->per_class[0]);
+    free(sum->per_class[1]);
+    sum->per_class[0] = sum->per_class[1] = NULL;
+}
+
+ramp_status ramp_kit_check(const char *kit_dir, const char *data_dir, int n_threads,
+                           ramp_report_fn report, void *ctx, ramp_kit_summary *sum, ramp_err *err)
+{
+    ramp__err_clear(err);
+    ramp_kit_summary local;
+    if (!sum) sum = &local;
+    memset(sum, 0, sizeof *sum);
+    if (!kit_dir) return ramp__err_set(err, RAMP_EINVAL, "check: no kit folder");
+    check_ctx cc = {report, ctx, 0};
+    ramp_status st = RAMP_OK;
+    ramp_problem *prob = NULL;
+    ramp_index *ix[2] = {0};
+    row_result *res[2] = {0};
+    char *data = NULL, *imgs = NULL, *csv[2] = {0};
+    ramp_err e;
+    data = data_dir ? ramp__strdup(data_dir) : ramp__path_join(kit_dir, "data");
+    if (!data || !(imgs = ramp__path_join(data, "imgs")) ||
+        !(csv[0] = ramp__path_join(data, "train.csv")) ||
+        !(csv[1] = ramp__path_join(data, "test.csv")))
+        goto nomem;
+    if (ramp_problem_load(kit_dir, &prob, &e)) check_report(&cc, e.code, e.msg);
+    int n_classes = prob ? ramp_problem_n_classes(prob) : 0;
+    for (int s = 0; s < 2; s++) {
+        ramp_status ls = ramp_index_load(csv[s], n_classes, check_report, &cc, &ix[s], &e);
+        if (ls == RAMP_ENOMEM) goto nomem;
+        if (ls) check_report(&cc, ls, e.msg);
+    }
+    /* per-class counts (classes unknown: up to the largest label seen) */
+    int K = n_classes;
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < ramp_index_n(ix[s]); i++)
+            if (ramp_index_label(ix[s], i) + 1 > K) K = ramp_index_label(ix[s], i) + 1;
+    sum->n_classes = K;
+    for (int s = 0; s < 2; s++) {
+        sum->n_rows[s] = ramp_index_n(ix[s]);
+        if (!(sum->per_class[s] = calloc(K > 0 ? (size_t)K : 1, sizeof(size_t)))) goto nomem;
+        for (size_t i = 0; i < ramp_index_n(ix[s]); i++)
+            sum->per_class[s][ramp_index_label(ix[s], i)]++;
+        if (!(res[s] = calloc(ramp_index_n(ix[s]) + 1, sizeof *res[s]))) goto nomem;
+    }
+    /* the images */
+    int T = n_threads > 0 ? n_threads : 2;
+    if (T > 64) T = 64;
+    check_job jobs[64];
+    pthread_t th[64];
+    int started = 1;
+    for (int t = 0; t < T; t++) {
+        jobs[t] = (check_job){.ix = {ix[0], ix[1]},
+                              .res = {res[0], res[1]},
+                              .imgs_dir = imgs,
+                              .tid = t,
+                              .n_threads = T};
+        if (t > 0) {
+            if (pthread_create(&th[t], NULL, check_worker, &jobs[t]) != 0) {
+                /* fewer threads: redo the split with those started */
+                for (int u = 1; u < t; u++)
+                    pthread_join(th[u], NULL);
+                for (int s = 0; s < 2; s++)
+                    for (size_t i = 0; i < ramp_index_n(ix[s]); i++) {
+                        free(res[s][i].msg);
+                        memset(&res[s][i], 0, sizeof res[s][i]);
+                    }
+                T = 1;
+                jobs[0].n_threads = 1;
+                started = 1;
+                break;
+            }
+            started = t + 1;
+        }
+    }
+    check_worker(&jobs[0]);
+    for (int t = 1; t < started; t++)
+        pthread_join(th[t], NULL);
+    for (int t = 0; t < started; t++)
+        if (jobs[t].st) goto nomem;
+    sum->min_w = sum->min_h = 0;
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < ramp_index_n(ix[s]); i++) {
+            row_result *r = &res[s][i];
+            if (r->msg) {
+                check_report(&cc, RAMP_EFORMAT, r->msg);
+                continue;
+            }
+            if (sum->n_images == 0 || r->w < sum->min_w) sum->min_w = r->w;
+            if (sum->n_images == 0 || r->h < sum->min_h) sum->min_h = r->h;
+            if (r->w > sum->max_w) sum->max_w = r->w;
+            if (r->h > sum->max_h) sum->max_h = r->h;
+            if (r->ch >= 1 && r->ch <= 4) sum->n_channels[r->ch]++;
+            if (r->fmt == RAMP_FMT_JPEG) sum->n_jpeg++;
+            if (r->fmt == RAMP_FMT_PNG) sum->n_png++;
+            sum->n_images++;
+        }
+    sum->n_problems = cc.n;
+    st = cc.n ? RAMP_EFORMAT : RAMP_OK;
+    if (st) ramp__err_set(err, st, "%s: %zu problem%s found", kit_dir, cc.n, cc.n == 1 ? "" : "s");
+    goto done;
+nomem:
+    st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory while checking", kit_dir);
+    ramp_kit_summary_free(sum);
+done:
+    for (int s = 0; s < 2; s++) {
+        if (res[s])
+            for (size_t i = 0; i < ramp_index_n(ix[s]); i++)
+                free(res[s][i].msg);
+        free(res[s]);
+        ramp_index_free(ix[s]);
+        free(csv[s]);
+    }
+    ramp_problem_free(prob);
+    free(data);
+    free(imgs);
+    if (sum == &local) ramp_kit_summary_free(&local);
+    return st;
+}

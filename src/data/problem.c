@@ -1,0 +1,607 @@
+/* problem.c — the problem file (problem.ini) and the class codes.
+ *
+ * A line-oriented INI reader: sections [problem], [scores], [cv],
+ * [workflow]; `key = value` lines; full-line comments with '#' or ';'.
+ * Every key has one parser that checks its value, so each error names
+ * file:line and the key. A score line is `name = kind [param=value ...]`.
+ * Everything is copied into one handle; nothing refers back to the text.
+ */
+#define _POSIX_C_SOURCE 200809L /* strtok_r */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/coreInt.h"
+#include "data/dataInt.h"
+#include "ramp/problem.h"
+
+#define MAX_SCORES 32
+#define MAX_CLASSES (1 << 20)
+
+typedef struct score_spec {
+    ramp_score_kind kind;
+    char name[64];
+    int precision;
+    double param;
+} score_spec;
+
+struct ramp_problem {
+    char *title;
+    int n_classes;
+    char **class_names; /* n_classes strings */
+    int n_scores;
+    score_spec scores[MAX_SCORES];
+    int n_splits;
+    double test_size;
+    uint64_t random_state;
+    int chunk_size, n_jobs, test_batch_size;
+};
+
+static const char *const kind_names[] = {"accuracy", "nll",   "f1_above",
+                                         "error",    "top_k", "macro_f1"};
+
+const char *ramp_score_kind_name(ramp_score_kind k)
+{
+    return (unsigned)k < sizeof kind_names / sizeof *kind_names ? kind_names[k] : "unknown";
+}
+
+void ramp_problem_free(ramp_problem *p)
+{
+    if (!p) return;
+    free(p->title);
+    if (p->class_names)
+        for (int i = 0; i < p->n_classes; i++)
+            free(p->class_names[i]);
+    free(p->class_names);
+    free(p);
+}
+
+/* ---- value parsers ------------------------------------------------------ */
+
+static int parse_int(const char *v, long lo, long hi, long *out)
+{
+    int64_t x;
+    if (ramp__parse_i64(v, strlen(v), &x) != 1 || x < lo || x > hi) return 0;
+    *out = (long)x;
+    return 1;
+}
+
+static int parse_double(const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    if (!*v || isspace((unsigned char)*v)) return 0;
+    double x = strtod(v, &end);
+    if (*end || errno == ERANGE || !isfinite(x)) return 0;
+    *out = x;
+    return 1;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = 0;
+    return s;
+}
+
+static int is_name(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.') return 0;
+    return 1;
+}
+
+enum { SEC_NONE, SEC_PROBLEM, SEC_SCORES, SEC_CV, SEC_WORKFLOW, N_SEC };
+static const char *const sec_names[N_SEC] = {"", "problem", "scores", "cv", "workflow"};
+
+/* Parses `kind [param=value ...]` into *s; on error writes a reason. */
+static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
+{
+    char *save = NULL;
+    char *tok = strtok_r(v, " \t", &save);
+    if (!tok) return snprintf(why, why_cap, "empty score (expected a kind such as accuracy)"), 0;
+    int k = -1;
+    for (int i = 0; i < (int)(sizeof kind_names / sizeof *kind_names); i++)
+        if (strcmp(tok, kind_names[i]) == 0) k = i;
+    if (k < 0)
+        return snprintf(why, why_cap,
+                        "unknown score kind '%.40s' (accuracy, nll, f1_above, error, top_k, "
+                        "macro_f1)",
+                        tok),
+               0;
+    s->kind = (ramp_score_kind)k;
+    s->precision = s->kind == RAMP_SCORE_NLL ? 4 : 3;
+    s->param = s->kind == RAMP_SCORE_F1_ABOVE ? 0.5 : s->kind == RAMP_SCORE_TOP_K ? 5 : 0;
+    while ((tok = strtok_r(NULL, " \t", &save))) {
+        char *eq = strchr(tok, '=');
+        if (!eq) return snprintf(why, why_cap, "expected param=value, found '%.40s'", tok), 0;
+        *eq = 0;
+        const char *pv = eq + 1;
+        long iv;
+        double dv;
+        if (strcmp(tok, "precision") == 0) {
+            if (!parse_int(pv, 0, 15, &iv))
+                return snprintf(why, why_cap, "precision '%.40s' is not an integer in [0, 15]", pv),
+                       0;
+            s->precision = (int)iv;
+        } else if (strcmp(tok, "threshold") == 0 && s->kind == RAMP_SCORE_F1_ABOVE) {
+            if (!parse_double(pv, &dv) || dv < 0 || dv > 1)
+                return snprintf(why, why_cap, "threshold '%.40s' is not a number in [0, 1]", pv), 0;
+            s->param = dv;
+        } else if (strcmp(tok, "k") == 0 && s->kind == RAMP_SCORE_TOP_K) {
+            if (!parse_int(pv, 1, MAX_CLASSES, &iv))
+                return snprintf(why, why_cap, "k '%.40s' is not an integer >= 1", pv), 0;
+            s->param = (double)iv;
+        } else {
+            return snprintf(why, why_cap, "unknown parameter '%.40s' for score kind %s", tok,
+                            kind_names[k]),
+                   0;
+        }
+    }
+    return 1;
+}
+
+/* ---- class codes -------------------------------------------------------- */
+
+static ramp_status parse_codes(ramp_problem *p, int n_line, const char *codes, size_t len,
+                               const char *name, const char *ini_name, ramp_err *err)
+{
+    ramp_status st = RAMP_OK;
+    ramp__csv c;
+    ramp__csv_init(&c, codes, len, name);
+    /* first pass into a growable list of (class, name, line) */
+    typedef struct code {
+        int64_t cls;
+        char *name;
+        size_t line;
+    } code;
+    code *list = NULL;
+    size_t n = 0, cap = 0;
+    size_t col_c = SIZE_MAX, col_n = SIZE_MAX, n_cols = 0;
+    int r = ramp__csv_next(&c, err);
+    if (r <= 0) {
+        st = r < 0 ? (err ? err->code : RAMP_EPARSE)
+                   : ramp__err_set(err, RAMP_EFORMAT,
+                                   "%s:1: empty file (header 'class,name' required)", name);
+        goto done;
+    }
+    n_cols = c.nf;
+    for (size_t i = 0; i < c.nf; i++) {
+        const char *f = ramp__csv_field(&c, i, NULL);
+        if (strcmp(f, "class") == 0) col_c = i;
+        if (strcmp(f, "name") == 0) col_n = i;
+    }
+    if (col_c == SIZE_MAX || col_n == SIZE_MAX) {
+        st = ramp__err_set(err, RAMP_EFORMAT, "%s:%zu: header has no '%s' column", name, c.rec_line,
+                           col_c == SIZE_MAX ? "class" : "name");
+        goto done;
+    }
+    while ((r = ramp__csv_next(&c, err)) == 1) {
+        if (c.nf != n_cols) {
+            st = ramp__err_set(err, RAMP_EFORMAT, "%s:%zu: expected %zu fields, found %zu", name,
+                               c.rec_line, n_cols, c.nf);
+            goto done;
+        }
+        size_t cl, nl;
+        const char *cs = ramp__csv_field(&c, col_c, &cl);
+        const char *ns = ramp__csv_field(&c, col_n, &nl);
+        int64_t v;
+        if (ramp__parse_i64(cs, cl, &v) != 1 || v < 0 || v >= MAX_CLASSES ||
+            (n_line && v >= p->n_classes)) {
+            st = ramp__err_set(err, RAMP_ERANGE,
+                               "%s:%zu: class '%.40s' is not an integer in [0, %d)", name,
+                               c.rec_line, cs, n_line ? p->n_classes : MAX_CLASSES);
+            goto done;
+        }
+        if (nl == 0 || memchr(ns, 0, nl)) {
+            st = ramp__err_set(err, RAMP_EFORMAT, "%s:%zu: class %lld has an empty name", name,
+                               c.rec_line, (long long)v);
+            goto done;
+        }
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            code *l = realloc(list, nc * sizeof *l);
+            if (!l) goto nomem;
+            list = l;
+            cap = nc;
+        }
+        list[n].cls = v;
+        list[n].line = c.rec_line;
+        if (!(list[n].name = ramp__strdup(ns))) goto nomem;
+        n++;
+    }
+    if (r < 0) {
+        st = err ? err->code : RAMP_EPARSE;
+        goto done;
+    }
+    if (!n_line) {
+        if (n < 2) {
+            st = ramp__err_set(err, RAMP_EFORMAT,
+                               "%s: no n_classes in [problem] and %s lists %zu classes (2 or more "
+                               "needed)",
+                               ini_name, name, n);
+            goto done;
+        }
+        p->n_classes = (int)n;
+    }
+    p->class_names = calloc((size_t)p->n_classes, sizeof *p->class_names);
+    if (!p->class_names) goto nomem;
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].cls >= p->n_classes) {
+            st = ramp__err_set(err, RAMP_ERANGE, "%s:%zu: class %lld out of range [0, %d)", name,
+                               list[i].line, (long long)list[i].cls, p->n_classes);
+            goto done;
+        }
+        if (p->class_names[list[i].cls]) {
+            st = ramp__err_set(err, RAMP_EDUP, "%s:%zu: class %lld named twice", name, list[i].line,
+                               (long long)list[i].cls);
+            goto done;
+        }
+        p->class_names[list[i].cls] = list[i].name;
+        list[i].name = NULL;
+    }
+    for (int i = 0; i < p->n_classes; i++)
+        if (!p->class_names[i]) {
+            st = ramp__err_set(err, RAMP_EFORMAT, "%s: no name for class %d", name, i);
+            goto done;
+        }
+    goto done;
+nomem:
+    st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", name);
+done:
+    for (size_t i = 0; i < n; i++)
+        free(list[i].name);
+    free(list);
+    ramp__csv_free(&c);
+    return st;
+}
+
+/* ---- the problem file ---------------------------------------------------- */
+
+ramp_status ramp_problem_parse(const char *ini, size_t ini_len, const char *ini_name,
+                               const char *codes, size_t codes_len, const char *codes_name,
+                               ramp_problem **out, ramp_err *err)
+{
+    ramp__err_clear(err);
+    *out = NULL;
+    if (!ini_name) ini_name = "problem.ini";
+    if (!codes_name) codes_name = "class_codes.csv";
+    if (!ini && ini_len) return ramp__err_set(err, RAMP_EINVAL, "%s: text is NULL", ini_name);
+    ramp_status st = RAMP_OK;
+    char *line = NULL;
+    ramp_problem *p = calloc(1, sizeof *p);
+    if (!p) return ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", ini_name);
+    p->n_splits = 8;
+    p->test_size = 0.2;
+    p->random_state = 57;
+    p->chunk_size = 1024;
+    p->n_jobs = 2;
+    p->test_batch_size = 256;
+
+    int sec = SEC_NONE;
+    unsigned seen_sec = 0;
+    /* keys seen, per section, as a bit each (for duplicates) */
+    unsigned seen_key[N_SEC] = {0};
+    const char *s = ini ? ini : "";
+    const char *end = s + ini_len;
+    if (ini_len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3;
+    for (size_t ln = 1; s < end; ln++) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+        if (n && s[n - 1] == '\r') n--;
+        if (memchr(s, '\0', n)) {
+            st = ramp__err_set(err, RAMP_EPARSE, "%s:%zu: NUL byte in line", ini_name, ln);
+            goto fail;
+        }
+        free(line);
+        if (!(line = malloc(n + 1))) goto nomem;
+        memcpy(line, s, n);
+        line[n] = 0;
+        s = nl ? nl + 1 : end;
+        char *t = trim(line);
+        if (!*t || *t == '#' || *t == ';') continue;
+        if (*t == '[') {
+            size_t tl = strlen(t);
+            if (t[tl - 1] != ']') {
+                st = ramp__err_set(err, RAMP_EPARSE, "%s:%zu: section header without ']'", ini_name,
+                                   ln);
+                goto fail;
+            }
+            t[tl - 1] = 0;
+            char *nm = trim(t + 1);
+            sec = -1;
+            for (int i = 1; i < N_SEC; i++)
+                if (strcmp(nm, sec_names[i]) == 0) sec = i;
+            if (sec < 0) {
+                st = ramp__err_set(err, RAMP_EPARSE,
+                                   "%s:%zu: unknown section [%.60s] (expected [problem], [scores], "
+                                   "[cv] or [workflow])",
+                                   ini_name, ln, nm);
+                goto fail;
+            }
+            if (seen_sec & (1u << sec)) {
+                st = ramp__err_set(err, RAMP_EPARSE, "%s:%zu: section [%s] appears twice", ini_name,
+                                   ln, sec_names[sec]);
+                goto fail;
+            }
+            seen_sec |= 1u << sec;
+            continue;
+        }
+        char *eq = strchr(t, '=');
+        if (!eq) {
+            st = ramp__err_set(err, RAMP_EPARSE, "%s:%zu: expected 'key = value'", ini_name, ln);
+            goto fail;
+        }
+        *eq = 0;
+        char *key = trim(t), *val = trim(eq + 1);
+        if (sec == SEC_NONE) {
+            st = ramp__err_set(err, RAMP_EPARSE, "%s:%zu: key '%.60s' outside any section",
+                               ini_name, ln, key);
+            goto fail;
+        }
+        if (sec == SEC_SCORES) {
+            if (!is_name(key) || strlen(key) >= sizeof p->scores[0].name) {
+                st = ramp__err_set(err, RAMP_EPARSE,
+                                   "%s:%zu: bad score name '%.60s' (letters, digits, _ - . only)",
+                                   ini_name, ln, key);
+                goto fail;
+            }
+            for (int i = 0; i < p->n_scores; i++)
+                if (strcmp(p->scores[i].name, key) == 0) {
+                    st = ramp__err_set(err, RAMP_EDUP, "%s:%zu: score '%s' defined twice", ini_name,
+                                       ln, key);
+                    goto fail;
+                }
+            if (p->n_scores == MAX_SCORES) {
+                st = ramp__err_set(err, RAMP_ETOOBIG, "%s:%zu: more than %d scores", ini_name, ln,
+                                   MAX_SCORES);
+                goto fail;
+            }
+            score_spec *sc = &p->scores[p->n_scores];
+            char why[160];
+            if (!parse_score(val, sc, why, sizeof why)) {
+                st = ramp__err_set(err, RAMP_EPARSE, "%s:%zu: score '%s': %s", ini_name, ln, key,
+                                   why);
+                goto fail;
+            }
+            strcpy(sc->name, key);
+            p->n_scores++;
+            continue;
+        }
+        /* one table of the plain keys: section, name, bit */
+        static const struct {
+            int sec;
+            const char *key;
+        } keys[] = {{SEC_PROBLEM, "title"},   {SEC_PROBLEM, "n_classes"},
+                    {SEC_CV, "n_splits"},     {SEC_CV, "test_size"},
+                    {SEC_CV, "random_state"}, {SEC_WORKFLOW, "chunk_size"},
+                    {SEC_WORKFLOW, "n_jobs"}, {SEC_WORKFLOW, "test_batch_size"}};
+        int kidx = -1;
+        for (int i = 0; i < (int)(sizeof keys / sizeof *keys); i++)
+            if (keys[i].sec == sec && strcmp(keys[i].key, key) == 0) kidx = i;
+        if (kidx < 0) {
+            st = ramp__err_set(err, RAMP_EPARSE, "%s:%zu: unknown key '%.60s' in [%s]", ini_name,
+                               ln, key, sec_names[sec]);
+            goto fail;
+        }
+        if (seen_key[sec] & (1u << kidx)) {
+            st = ramp__err_set(err, RAMP_EPARSE, "%s:%zu: key '%s' set twice in [%s]", ini_name, ln,
+                               key, sec_names[sec]);
+            goto fail;
+        }
+        seen_key[sec] |= 1u << kidx;
+        long iv;
+        double dv;
+        const char *bad = NULL;
+        switch (kidx) {
+        case 0: /* title */
+            if (!*val)
+                bad = "a non-empty text";
+            else if (!(p->title = ramp__strdup(val)))
+                goto nomem;
+            break;
+        case 1: /* n_classes */
+            if (!parse_int(val, 2, MAX_CLASSES, &iv))
+                bad = "an integer in [2, 1048576]";
+            else
+                p->n_classes = (int)iv;
+            break;
+        case 2:
+            if (!parse_int(val, 1, 10000, &iv))
+                bad = "an integer in [1, 10000]";
+            else
+                p->n_splits = (int)iv;
+            break;
+        case 3: { /* test_size: a fraction in (0, 1) or a count >= 1 */
+            int64_t cnt;
+            if (ramp__parse_i64(val, strlen(val), &cnt) == 1) {
+                if (cnt < 1 || cnt > ((int64_t)1 << 52))
+                    bad = "a fraction in (0, 1) or a count >= 1";
+                else
+                    p->test_size = (double)cnt;
+            } else if (!parse_double(val, &dv) || !(dv > 0 && dv < 1)) {
+                bad = "a fraction in (0, 1) or a count >= 1";
+            } else {
+                p->test_size = dv;
+            }
+            break;
+        }
+        case 4: {
+            int64_t rs;
+            if (ramp__parse_i64(val, strlen(val), &rs) != 1 || rs < 0)
+                bad = "an integer >= 0";
+            else
+                p->random_state = (uint64_t)rs;
+            break;
+        }
+        case 5:
+            if (!parse_int(val, 1, 1 << 24, &iv))
+                bad = "an integer in [1, 16777216]";
+            else
+                p->chunk_size = (int)iv;
+            break;
+        case 6:
+            if (!parse_int(val, 1, 1024, &iv))
+                bad = "an integer in [1, 1024]";
+            else
+                p->n_jobs = (int)iv;
+            break;
+        case 7:
+            if (!parse_int(val, 1, 1 << 24, &iv))
+                bad = "an integer in [1, 16777216]";
+            else
+                p->test_batch_size = (int)iv;
+            break;
+        }
+        if (bad) {
+            st = ramp__err_set(err, RAMP_ERANGE, "%s:%zu: %s = '%.60s': expected %s", ini_name, ln,
+                               key, val, bad);
+            goto fail;
+        }
+    }
+    if (!p->title) {
+        st = ramp__err_set(err, RAMP_EFORMAT, "%s: no title in [problem]", ini_name);
+        goto fail;
+    }
+    if (p->n_scores == 0) {
+        st = ramp__err_set(err, RAMP_EFORMAT, "%s: no score in [scores]", ini_name);
+        goto fail;
+    }
+    if (codes) {
+        st = parse_codes(p, p->n_classes, codes, codes_len, codes_name, ini_name, err);
+        if (st) goto fail;
+    } else {
+        if (!p->n_classes) {
+            st = ramp__err_set(err, RAMP_EFORMAT,
+                               "%s: no n_classes in [problem] and no class codes file", ini_name);
+            goto fail;
+        }
+        p->class_names = calloc((size_t)p->n_classes, sizeof *p->class_names);
+        if (!p->class_names) goto nomem;
+        for (int i = 0; i < p->n_classes; i++) {
+            char b[16];
+            snprintf(b, sizeof b, "%d", i);
+            if (!(p->class_names[i] = ramp__strdup(b))) goto nomem;
+        }
+    }
+    for (int i = 0; i < p->n_scores; i++)
+        if (p->scores[i].kind == RAMP_SCORE_TOP_K && p->scores[i].param > p->n_classes) {
+            st = ramp__err_set(err, RAMP_ERANGE, "%s: score '%s': k = %g exceeds n_classes = %d",
+                               ini_name, p->scores[i].name, p->scores[i].param, p->n_classes);
+            goto fail;
+        }
+    free(line);
+    *out = p;
+    return RAMP_OK;
+nomem:
+    st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", ini_name);
+fail:
+    free(line);
+    ramp_problem_free(p);
+    return st;
+}
+
+ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err *err)
+{
+    *out = NULL;
+    ramp__err_clear(err);
+    ramp_status st;
+    uint8_t *ini = NULL, *codes = NULL;
+    size_t ini_len = 0, codes_len = 0;
+    char *ini_path = ramp__path_join(kit_dir, "problem.ini");
+    char *codes_path = ramp__path_join(kit_dir, "data/class_codes.csv");
+    if (!ini_path || !codes_path) {
+        st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", kit_dir);
+        goto done;
+    }
+    st = ramp__read_file(ini_path, 1 << 20, &ini, &ini_len, err);
+    if (st) goto done;
+    st = ramp__read_file(codes_path, 16 << 20, &codes, &codes_len, err);
+    if (st == RAMP_ENOENT) {
+        ramp__err_clear(err);
+        codes = NULL;
+    } else if (st) {
+        goto done;
+    }
+    st = ramp_problem_parse((const char *)ini, ini_len, ini_path, (const char *)codes, codes_len,
+                            codes_path, out, err);
+done:
+    free(ini);
+    free(codes);
+    free(ini_path);
+    free(codes_path);
+    return st;
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+const char *ramp_problem_title(const ramp_problem *p)
+{
+    return p ? p->title : NULL;
+}
+int ramp_problem_n_classes(const ramp_problem *p)
+{
+    return p ? p->n_classes : 0;
+}
+
+const char *ramp_problem_class_name(const ramp_problem *p, int i)
+{
+    return p && i >= 0 && i < p->n_classes ? p->class_names[i] : NULL;
+}
+
+int ramp_problem_n_scores(const ramp_problem *p)
+{
+    return p ? p->n_scores : 0;
+}
+
+ramp_score_kind ramp_problem_score_kind(const ramp_problem *p, int i)
+{
+    return p && i >= 0 && i < p->n_scores ? p->scores[i].kind : (ramp_score_kind)-1;
+}
+
+const char *ramp_problem_score_name(const ramp_problem *p, int i)
+{
+    return p && i >= 0 && i < p->n_scores ? p->scores[i].name : NULL;
+}
+
+int ramp_problem_score_precision(const ramp_problem *p, int i)
+{
+    return p && i >= 0 && i < p->n_scores ? p->scores[i].precision : 0;
+}
+
+double ramp_problem_score_param(const ramp_problem *p, int i)
+{
+    return p && i >= 0 && i < p->n_scores ? p->scores[i].param : 0;
+}
+
+int ramp_problem_cv_n_splits(const ramp_problem *p)
+{
+    return p ? p->n_splits : 0;
+}
+double ramp_problem_cv_test_size(const ramp_problem *p)
+{
+    return p ? p->test_size : 0;
+}
+uint64_t ramp_problem_cv_random_state(const ramp_problem *p)
+{
+    return p ? p->random_state : 0;
+}
+int ramp_problem_chunk_size(const ramp_problem *p)
+{
+    return p ? p->chunk_size : 0;
+}
+int ramp_problem_n_jobs(const ramp_problem *p)
+{
+    return p ? p->n_jobs : 0;
+}
+int ramp_problem_test_batch_size(const ramp_problem *p)
+{
+    return p ? p->test_batch_size : 0;
+}

@@ -1,0 +1,43 @@
+/* fuzz_csv.c — libFuzzer target: arbitrary bytes through the id,class index
+ * reader, both failing on the first problem and reporting every problem.
+ * Any crash, sanitizer report, hang or leak is a bug; an error status is the
+ * expected outcome for most inputs. The first byte picks n_classes, so the
+ * range check is exercised too. Invariants of an accepted index are checked.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ramp/dataset.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void count(void *ctx, ramp_status st, const char *msg)
+{
+    (void)st;
+    if (!msg[0]) abort(); /* every report says something */
+    ++*(size_t *)ctx;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    int n_classes = size ? data[0] % 16 : 10;
+    const char *text = size ? (const char *)data + 1 : "";
+    size_t len = size ? size - 1 : 0;
+    ramp_err err;
+    ramp_index *ix = NULL;
+    if (ramp_index_parse(text, len, "fuzz.csv", n_classes, NULL, NULL, &ix, &err) == RAMP_OK) {
+        for (size_t i = 0; i < ramp_index_n(ix); i++) {
+            const char *id = ramp_index_id(ix, i);
+            int y = ramp_index_label(ix, i);
+            if (!id[0] || strchr(id, '/') || y < 0 || (n_classes > 0 && y >= n_classes)) abort();
+        }
+        ramp_index_free(ix);
+    } else if (ix || !err.msg[0]) {
+        abort();
+    }
+    size_t problems = 0;
+    if (ramp_index_parse(text, len, "fuzz.csv", n_classes, count, &problems, &ix, &err) == RAMP_OK)
+        ramp_index_free(ix);
+    return 0;
+}

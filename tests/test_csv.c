@@ -1,0 +1,207 @@
+/* test_csv.c — the id,class index reader: quoting, CRLF, BOM, blank lines,
+ * column order, each error against its exact file:line message, the
+ * report-and-continue mode, and 70k rows with duplicate detection. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ramp/dataset.h"
+
+static ramp_index *parse(const char *text, size_t len, int n_classes, ramp_err *e)
+{
+    ramp_index *ix = (ramp_index *)1;
+    ramp_status st = ramp_index_parse(text, len, "train.csv", n_classes, NULL, NULL, &ix, e);
+    if (st) {
+        assert_null(ix);
+        assert_int_equal(e->code, st);
+    }
+    return ix;
+}
+
+static void test_good(void **state)
+{
+    (void)state;
+    static const char text[] = "\xEF\xBB\xBF"
+                               "extra,class,id\r\n"
+                               "x,3,img_a\r\n"
+                               "\r\n"
+                               "\"q,\"\"uoted\"\"\",0,\"b,\"\"c\"\"\"\r\n"
+                               "y, 9 ,\"multi\nline\"\r\n"
+                               "\n"
+                               "z,1,last";
+    ramp_err e;
+    ramp_index *ix = parse(text, sizeof text - 1, 10, &e);
+    assert_non_null(ix);
+    assert_int_equal(ramp_index_n(ix), 4);
+    assert_string_equal(ramp_index_id(ix, 0), "img_a");
+    assert_int_equal(ramp_index_label(ix, 0), 3);
+    assert_int_equal(ramp_index_line(ix, 0), 2);
+    assert_string_equal(ramp_index_id(ix, 1), "b,\"c\"");
+    assert_int_equal(ramp_index_label(ix, 1), 0);
+    assert_int_equal(ramp_index_line(ix, 1), 4);
+    assert_string_equal(ramp_index_id(ix, 2), "multi\nline");
+    assert_int_equal(ramp_index_label(ix, 2), 9);
+    assert_int_equal(ramp_index_line(ix, 2), 5);
+    assert_string_equal(ramp_index_id(ix, 3), "last");
+    assert_int_equal(ramp_index_line(ix, 3), 8); /* the quoted newline counts */
+    assert_int_equal(ramp_index_labels(ix)[3], 1);
+    assert_null(ramp_index_id(ix, 4));
+    assert_string_equal(ramp_index_name(ix), "train.csv");
+    ramp_index_free(ix);
+    ramp_index_free(NULL);
+
+    /* header only: an empty index */
+    ix = parse("id,class\n", 9, 10, &e);
+    assert_non_null(ix);
+    assert_int_equal(ramp_index_n(ix), 0);
+    ramp_index_free(ix);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"", "train.csv:1: empty file (a header 'id,class' is required)"},
+        {"\n\n", "train.csv:1: empty file (a header 'id,class' is required)"},
+        {"\n\nid,label\na,1\n", "train.csv:3: header has no 'class' column"},
+        {"name,class\na,1\n", "train.csv:1: header has no 'id' column"},
+        {"id,class,id\na,1,b\n", "train.csv:1: column 'id' appears twice in the header"},
+        {"id,class\na,1\nb,10\n", "train.csv:3: id 'b': class 10 out of range [0, 10)"},
+        {"id,class\r\na,1\r\nb,-1\r\n", "train.csv:3: id 'b': class -1 out of range [0, 10)"},
+        {"id,class\na,1\n\nb,1.0\n", "train.csv:4: id 'b': class '1.0' is not an integer"},
+        {"id,class\na,\n", "train.csv:2: id 'a': class '' is not an integer"},
+        {"id,class\na,99999999999999999999\n",
+         "train.csv:2: id 'a': class 99999999999999999999 out of range [0, 10)"},
+        {"id,class\na,1\nb,2\na,3\n", "train.csv:4: duplicate id 'a' (first on line 2)"},
+        {"id,class\n,1\n", "train.csv:2: empty id"},
+        {"id,class\n\"\",1\n", "train.csv:2: empty id"},
+        {"id,class\nx/y,1\n",
+         "train.csv:2: id 'x/y' is not a safe file name (no '/', NUL, '.' or '..')"},
+        {"id,class\n..,1\n",
+         "train.csv:2: id '..' is not a safe file name (no '/', NUL, '.' or '..')"},
+        {"id,class\n.,1\n",
+         "train.csv:2: id '.' is not a safe file name (no '/', NUL, '.' or '..')"},
+        {"id,class\na,1\n\"b,2\nc,3\n", "train.csv:3: unterminated quote"},
+        {"id,class\na,1,2\n", "train.csv:2: expected 2 fields (as the header), found 3"},
+        {"id,class\na\n", "train.csv:2: expected 2 fields (as the header), found 1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ramp_err e;
+        ramp_index *ix = parse(cases[i].text, strlen(cases[i].text), 10, &e);
+        if (ix || strcmp(e.msg, cases[i].msg) != 0)
+            print_error("case %zu: got '%s'\n", i, ix ? "(accepted)" : e.msg);
+        assert_null(ix);
+        assert_string_equal(e.msg, cases[i].msg);
+    }
+    /* an embedded NUL in an id */
+    static const char nul[] = "id,class\n\"a\0b\",1\n";
+    ramp_err e;
+    assert_null(parse(nul, sizeof nul - 1, 10, &e));
+    assert_string_equal(
+        e.msg, "train.csv:2: id 'a\\x00b' is not a safe file name (no '/', NUL, '.' or '..')");
+    /* n_classes <= 0: any non-negative class */
+    ramp_index *ix = parse("id,class\na,12345\n", 17, 0, &e);
+    assert_non_null(ix);
+    assert_int_equal(ramp_index_label(ix, 0), 12345);
+    ramp_index_free(ix);
+}
+
+typedef struct collected {
+    int n;
+    char msgs[8][256];
+    ramp_status st[8];
+} collected;
+
+static void collect(void *ctx, ramp_status st, const char *msg)
+{
+    collected *c = ctx;
+    if (c->n < 8) {
+        snprintf(c->msgs[c->n], sizeof c->msgs[0], "%s", msg);
+        c->st[c->n] = st;
+    }
+    c->n++;
+}
+
+static void test_report_all(void **state)
+{
+    (void)state;
+    const char *text = "id,class\na,1\nb,10\nc,x\na,2\nd/e,1\nf,2\n,1\n";
+    collected c = {0};
+    ramp_index *ix = NULL;
+    ramp_err e;
+    assert_int_equal(ramp_index_parse(text, strlen(text), "t.csv", 10, collect, &c, &ix, &e),
+                     RAMP_OK);
+    assert_int_equal(c.n, 5);
+    assert_string_equal(c.msgs[0], "t.csv:3: id 'b': class 10 out of range [0, 10)");
+    assert_int_equal(c.st[0], RAMP_ERANGE);
+    assert_string_equal(c.msgs[1], "t.csv:4: id 'c': class 'x' is not an integer");
+    assert_string_equal(c.msgs[2], "t.csv:5: duplicate id 'a' (first on line 2)");
+    assert_int_equal(c.st[2], RAMP_EDUP);
+    assert_string_equal(c.msgs[3],
+                        "t.csv:6: id 'd/e' is not a safe file name (no '/', NUL, '.' or '..')");
+    assert_string_equal(c.msgs[4], "t.csv:8: empty id");
+    assert_int_equal(ramp_index_n(ix), 2); /* a and f */
+    assert_string_equal(ramp_index_id(ix, 1), "f");
+    ramp_index_free(ix);
+
+    /* a problem with the file as a whole still fails the call */
+    c.n = 0;
+    ix = (ramp_index *)1;
+    assert_int_equal(ramp_index_parse("id\na\n", 5, "t.csv", 10, collect, &c, &ix, &e),
+                     RAMP_EFORMAT);
+    assert_null(ix);
+    assert_int_equal(c.n, 0);
+    assert_string_equal(e.msg, "t.csv:1: header has no 'class' column");
+}
+
+static void test_large(void **state)
+{
+    (void)state;
+    size_t n = 70000, cap = n * 24 + 32, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text, cap, "id,class\n");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(text + len, cap - len, "train_%05zu,%zu\n", i, i % 10);
+    ramp_err e;
+    ramp_index *ix = parse(text, len, 10, &e);
+    assert_non_null(ix);
+    assert_int_equal(ramp_index_n(ix), n);
+    assert_string_equal(ramp_index_id(ix, 69999), "train_69999");
+    assert_int_equal(ramp_index_label(ix, 69999), 9);
+    ramp_index_free(ix);
+    /* a duplicate at the very end is found, with both lines */
+    len += (size_t)snprintf(text + len, cap - len, "train_00007,1\n");
+    assert_null(parse(text, len, 10, &e));
+    assert_string_equal(e.msg, "train.csv:70002: duplicate id 'train_00007' (first on line 9)");
+    free(text);
+}
+
+static void test_load_file(void **state)
+{
+    (void)state;
+    ramp_index *ix = (ramp_index *)1;
+    ramp_err e;
+    assert_int_equal(ramp_index_load(RAMP_SOURCE_DIR "/tests/fixtures/kits/no_such.csv", 10, NULL,
+                                     NULL, &ix, &e),
+                     RAMP_ENOENT);
+    assert_null(ix);
+    assert_non_null(strstr(e.msg, "no_such.csv"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good),       cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_report_all), cmocka_unit_test(test_large),
+        cmocka_unit_test(test_load_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

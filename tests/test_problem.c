@@ -1,0 +1,239 @@
+/* test_problem.c — the problem file: a good file through every accessor,
+ * class codes, and each bad value / unknown key against its exact message
+ * (file:line). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ramp/problem.h"
+
+static const char good_ini[] = "\xEF\xBB\xBF# a comment\r\n"
+                               "[problem]\r\n"
+                               "title = Fashion-MNIST classification\r\n"
+                               "n_classes = 10\n"
+                               "\n"
+                               "; another comment\n"
+                               "[scores]\n"
+                               "acc = accuracy precision=4\n"
+                               "nll = nll\n"
+                               "f1_70 = f1_above threshold=0.7 precision=2\n"
+                               "err = error\n"
+                               "top3 = top_k k=3\n"
+                               "mf1 = macro_f1\n"
+                               "f1 = f1_above\n"
+                               "[cv]\n"
+                               "n_splits = 5\n"
+                               "test_size = 0.25\n"
+                               "random_state = 42\n"
+                               "[workflow]\n"
+                               "  chunk_size   =   512  \n"
+                               "n_jobs = 3\n"
+                               "test_batch_size = 64\n";
+
+static ramp_problem *parse(const char *ini, const char *codes, ramp_err *e)
+{
+    ramp_problem *p = (ramp_problem *)1;
+    ramp_status st = ramp_problem_parse(ini, strlen(ini), "problem.ini", codes,
+                                        codes ? strlen(codes) : 0, "class_codes.csv", &p, e);
+    if (st) {
+        assert_null(p);
+        assert_int_equal(e->code, st);
+    }
+    return p;
+}
+
+static void test_good(void **state)
+{
+    (void)state;
+    ramp_err e;
+    ramp_problem *p = parse(good_ini, NULL, &e);
+    assert_non_null(p);
+    assert_string_equal(ramp_problem_title(p), "Fashion-MNIST classification");
+    assert_int_equal(ramp_problem_n_classes(p), 10);
+    assert_string_equal(ramp_problem_class_name(p, 3), "3");
+    assert_null(ramp_problem_class_name(p, 10));
+    assert_null(ramp_problem_class_name(p, -1));
+    assert_int_equal(ramp_problem_n_scores(p), 7);
+    assert_string_equal(ramp_problem_score_name(p, 0), "acc");
+    assert_int_equal(ramp_problem_score_kind(p, 0), RAMP_SCORE_ACCURACY);
+    assert_int_equal(ramp_problem_score_precision(p, 0), 4);
+    assert_int_equal(ramp_problem_score_kind(p, 1), RAMP_SCORE_NLL);
+    assert_int_equal(ramp_problem_score_kind(p, 2), RAMP_SCORE_F1_ABOVE);
+    assert_true(ramp_problem_score_param(p, 2) == 0.7);
+    assert_int_equal(ramp_problem_score_precision(p, 2), 2);
+    assert_int_equal(ramp_problem_score_kind(p, 3), RAMP_SCORE_ERROR);
+    assert_int_equal(ramp_problem_score_kind(p, 4), RAMP_SCORE_TOP_K);
+    assert_true(ramp_problem_score_param(p, 4) == 3);
+    assert_int_equal(ramp_problem_score_kind(p, 5), RAMP_SCORE_MACRO_F1);
+    assert_true(ramp_problem_score_param(p, 6) == 0.5); /* f1_above default θ */
+    assert_null(ramp_problem_score_name(p, 7));
+    assert_string_equal(ramp_score_kind_name(RAMP_SCORE_F1_ABOVE), "f1_above");
+    assert_int_equal(ramp_problem_cv_n_splits(p), 5);
+    assert_true(ramp_problem_cv_test_size(p) == 0.25);
+    assert_int_equal(ramp_problem_cv_random_state(p), 42);
+    assert_int_equal(ramp_problem_chunk_size(p), 512);
+    assert_int_equal(ramp_problem_n_jobs(p), 3);
+    assert_int_equal(ramp_problem_test_batch_size(p), 64);
+    ramp_problem_free(p);
+    ramp_problem_free(NULL);
+}
+
+static void test_defaults_and_count(void **state)
+{
+    (void)state;
+    ramp_err e;
+    ramp_problem *p = parse("[problem]\ntitle=t\nn_classes=2\n[scores]\na=accuracy\n"
+                            "[cv]\ntest_size = 300\n",
+                            NULL, &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_cv_n_splits(p), 8);
+    assert_true(ramp_problem_cv_test_size(p) == 300);
+    assert_int_equal(ramp_problem_cv_random_state(p), 57);
+    assert_int_equal(ramp_problem_chunk_size(p), 1024);
+    assert_int_equal(ramp_problem_score_precision(p, 0), 3);
+    ramp_problem_free(p);
+}
+
+static void test_class_codes(void **state)
+{
+    (void)state;
+    ramp_err e;
+    const char *ini = "[problem]\ntitle = t\n[scores]\nacc = accuracy\n";
+    ramp_problem *p =
+        parse(ini, "class,name\r\n2,Pullover\r\n0,\"T-shirt/top\"\r\n1,Trouser\r\n", &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_n_classes(p), 3);
+    assert_string_equal(ramp_problem_class_name(p, 0), "T-shirt/top");
+    assert_string_equal(ramp_problem_class_name(p, 2), "Pullover");
+    ramp_problem_free(p);
+
+    const char *ini10 = "[problem]\ntitle = t\nn_classes = 3\n[scores]\nacc = accuracy\n";
+    static const struct {
+        const char *ini, *codes, *msg;
+    } bad[] = {
+        {NULL, "class,name\n0,a\n2,c\n", "class_codes.csv: no name for class 1"},
+        {NULL, "class,name\n0,a\n1,b\n1,c\n", "class_codes.csv:4: class 1 named twice"},
+        {NULL, "name,klass\n0,a\n", "class_codes.csv:1: header has no 'class' column"},
+        {NULL, "class,name\n0,a\n1,\n", "class_codes.csv:3: class 1 has an empty name"},
+        {NULL, "class,name\n0,a\n3,b\n",
+         "class_codes.csv:3: class '3' is not an integer in [0, 3)"},
+        {NULL, "class,name\n0,a\n",
+         "problem.ini: no n_classes in [problem] and class_codes.csv "
+         "lists 1 classes (2 or more needed)"},
+        {NULL, "class,name\n0,\"a\n", "class_codes.csv:2: unterminated quote"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *use = strstr(bad[i].msg, "no n_classes") ? ini : ini10;
+        p = parse(bad[i].ini ? bad[i].ini : use, bad[i].codes, &e);
+        assert_null(p);
+        assert_string_equal(e.msg, bad[i].msg);
+    }
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"[problem]\ntitle = t\nn_classes = 10\n[scores]\nacc = accuracy\n[bogus]\n",
+         "problem.ini:6: unknown section [bogus] (expected [problem], [scores], [cv] or "
+         "[workflow])"},
+        {"[problem]\ntitle = t\ncolour = red\n",
+         "problem.ini:3: unknown key 'colour' in [problem]"},
+        {"title = t\n", "problem.ini:1: key 'title' outside any section"},
+        {"[problem]\n\n\ntitle\n", "problem.ini:4: expected 'key = value'"},
+        {"[problem\n", "problem.ini:1: section header without ']'"},
+        {"[problem]\ntitle = t\n[problem]\n", "problem.ini:3: section [problem] appears twice"},
+        {"[problem]\ntitle = t\ntitle = u\n", "problem.ini:3: key 'title' set twice in [problem]"},
+        {"[problem]\ntitle =\n", "problem.ini:2: title = '': expected a non-empty text"},
+        {"[problem]\nn_classes = ten\n",
+         "problem.ini:2: n_classes = 'ten': expected an integer in [2, 1048576]"},
+        {"[problem]\nn_classes = 1\n",
+         "problem.ini:2: n_classes = '1': expected an integer in [2, 1048576]"},
+        {"[cv]\nn_splits = 0\n",
+         "problem.ini:2: n_splits = '0': expected an integer in [1, 10000]"},
+        {"[cv]\r\n\r\ntest_size = 1.5\r\n",
+         "problem.ini:3: test_size = '1.5': expected a fraction in (0, 1) or a count >= 1"},
+        {"[cv]\ntest_size = 0\n",
+         "problem.ini:2: test_size = '0': expected a fraction in (0, 1) or a count >= 1"},
+        {"[cv]\ntest_size = 0.2x\n",
+         "problem.ini:2: test_size = '0.2x': expected a fraction in (0, 1) or a count >= 1"},
+        {"[cv]\nrandom_state = -3\n",
+         "problem.ini:2: random_state = '-3': expected an integer >= 0"},
+        {"[workflow]\nchunk_size = 0\n",
+         "problem.ini:2: chunk_size = '0': expected an integer in [1, 16777216]"},
+        {"[workflow]\nn_jobs = 2.5\n",
+         "problem.ini:2: n_jobs = '2.5': expected an integer in [1, 1024]"},
+        {"[workflow]\ntest_batch_size = \n",
+         "problem.ini:2: test_batch_size = '': expected an integer in [1, 16777216]"},
+        {"[workflow]\nbatch = 3\n", "problem.ini:2: unknown key 'batch' in [workflow]"},
+        {"[scores]\nacc = accuracy\nacc = nll\n", "problem.ini:3: score 'acc' defined twice"},
+        {"[scores]\nacc = accurracy\n",
+         "problem.ini:2: score 'acc': unknown score kind 'accurracy' (accuracy, nll, f1_above, "
+         "error, top_k, macro_f1)"},
+        {"[scores]\nf1 = f1_above threshold=1.5\n",
+         "problem.ini:2: score 'f1': threshold '1.5' is not a number in [0, 1]"},
+        {"[scores]\nacc = accuracy threshold=0.5\n",
+         "problem.ini:2: score 'acc': unknown parameter 'threshold' for score kind accuracy"},
+        {"[scores]\nacc = accuracy precision=x\n",
+         "problem.ini:2: score 'acc': precision 'x' is not an integer in [0, 15]"},
+        {"[scores]\nacc = accuracy precision\n",
+         "problem.ini:2: score 'acc': expected param=value, found 'precision'"},
+        {"[scores]\ntop = top_k k=0\n", "problem.ini:2: score 'top': k '0' is not an integer >= 1"},
+        {"[scores]\nacc =\n",
+         "problem.ini:2: score 'acc': empty score (expected a kind such as accuracy)"},
+        {"[scores]\na/b = accuracy\n",
+         "problem.ini:2: bad score name 'a/b' (letters, digits, _ - . only)"},
+        {"[problem]\nn_classes = 3\n[scores]\nacc = accuracy\n",
+         "problem.ini: no title in [problem]"},
+        {"[problem]\ntitle = t\nn_classes = 3\n", "problem.ini: no score in [scores]"},
+        {"[problem]\ntitle = t\n[scores]\nacc = accuracy\n",
+         "problem.ini: no n_classes in [problem] and no class codes file"},
+        {"[problem]\ntitle = t\nn_classes = 3\n[scores]\nt = top_k k=5\n",
+         "problem.ini: score 't': k = 5 exceeds n_classes = 3"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ramp_err e;
+        ramp_problem *p = parse(cases[i].text, NULL, &e);
+        if (p || strcmp(e.msg, cases[i].msg) != 0)
+            print_error("case %zu: got '%s'\n", i, p ? "(accepted)" : e.msg);
+        assert_null(p);
+        assert_string_equal(e.msg, cases[i].msg);
+    }
+}
+
+static void test_load_dir(void **state)
+{
+    (void)state;
+    ramp_err e;
+    ramp_problem *p = (ramp_problem *)1;
+    assert_int_equal(ramp_problem_load(RAMP_SOURCE_DIR "/tests/fixtures/kits/tiny", &p, &e),
+                     RAMP_OK);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_n_classes(p), 3);
+    assert_string_equal(ramp_problem_class_name(p, 1), "square");
+    ramp_problem_free(p);
+    assert_int_equal(ramp_problem_load(RAMP_SOURCE_DIR "/kits/fashion_mnist", &p, &e), RAMP_OK);
+    assert_int_equal(ramp_problem_n_classes(p), 10);
+    assert_string_equal(ramp_problem_score_name(p, 0), "acc");
+    ramp_problem_free(p);
+    p = (ramp_problem *)1;
+    assert_int_equal(ramp_problem_load(RAMP_SOURCE_DIR "/tests/fixtures/kits/nonexistent", &p, &e),
+                     RAMP_ENOENT);
+    assert_null(p);
+    assert_non_null(strstr(e.msg, "nonexistent/problem.ini"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good),        cmocka_unit_test(test_defaults_and_count),
+        cmocka_unit_test(test_class_codes), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_load_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Submissions that fail in every way the workflow must survive: each gives a
+# clear error for its fold and step, exit code 1, and a good submission run
+# alongside is still scored.
+set -uo pipefail
+ramp=$1 src=$2 work=$3
+rm -rf "$work"; mkdir -p "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$ramp" data fashion-mnist --out "$work/data" --limit-train 300 --limit-test 100 >/dev/null \
+    || fail "cannot build the data"
+kit=$work/kit
+mkdir -p "$kit/submissions"
+# three folds keep the test short
+sed 's/^n_splits *=.*/n_splits = 2/' "$src/kits/fashion_mnist/problem.ini" > "$kit/problem.ini"
+variant() { # variant NAME FLAGS
+    local d=$kit/submissions/$1
+    mkdir -p "$d"
+    cp "$src/tests/fixtures/submissions/image_preprocessor.c" "$src/tests/fixtures/submissions/batch_classifier.c" "$d/"
+    echo "$2" > "$d/build.flags"
+}
+variant good ""
+variant compile_error -DBUG_COMPILE
+variant segfault -DBUG_SEGFAULT
+variant hang -DBUG_HANG
+variant early_exit -DBUG_EXIT
+variant bad_status -DBUG_STATUS
+variant nan -DBUG_NAN
+variant wrong_shape -DBUG_SHAPE
+variant bad_sum -DBUG_SUM
+variant missing_symbol -DBUG_NOFREE
+
+expect() { # expect NAME PATTERN...: ramp test exits 1 and the output has each pattern
+    local name=$1; shift
+    "$ramp" test --kit "$kit" --data "$work/data/data" --submission "$name" --timeout 5 \
+        > "$work/$name.out" 2>&1
+    local rc=$?
+    [ $rc -eq 1 ] || { cat "$work/$name.out"; fail "$name: exit code $rc, expected 1"; }
+    for pat in "$@"; do
+        grep -q -- "$pat" "$work/$name.out" || { cat "$work/$name.out"; fail "$name: no '$pat' in the output"; }
+    done
+    echo "ok: $name"
+}
+expect compile_error "training_error" "does not compile" "error:"
+expect segfault "training_error" "crashed with signal 11"
+expect hang "training_error" "timed out after 5 s"
+expect early_exit "training_error" "exited unexpectedly with status 3"
+expect bad_status "training_error" "batch_classifier_fit returned EINVAL"
+expect nan "training_error" "is NaN"
+expect wrong_shape "wrote past the end" 
+expect bad_sum "training_error" "sums to"
+expect missing_symbol "function 'batch_classifier_free' not found"
+
+# a good submission beside a crashing one: scored, and the run still exits 1
+"$ramp" test --kit "$kit" --data "$work/data/data" --submission ALL --timeout 5 \
+    --json "$work/all.json" > "$work/all.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "ALL: exit code $rc, expected 1"
+grep -q "Bagged scores" "$work/all.out" || fail "ALL: the good submission was not scored"
+grep -q '"submission": "good", "status": "ok"' "$work/all.json" || fail "ALL: json lacks the good submission"
+grep -q '"submission": "segfault", "status": "error"' "$work/all.json" || fail "ALL: json lacks the failed one"
+
+# the good one alone: exit 0, and --save-output files that ramp score reads back
+"$ramp" test --kit "$kit" --data "$work/data/data" --submission good --save-output > "$work/good.out" 2>&1 \
+    || { cat "$work/good.out"; fail "good: non-zero exit"; }
+out=$kit/submissions/good/training_output
+for f in fold_0/y_pred_train.npy fold_0/y_pred_valid.npy fold_0/valid_idx.npy fold_0/y_pred_test.npy \
+         fold_0/scores.csv fold_1/y_pred_test.npy bagged_scores.csv y_pred_test_bagged.npy; do
+    [ -s "$out/$f" ] || fail "--save-output did not write $f"
+done
+"$ramp" score --kit "$kit" --data "$work/data/data" --split test --pred "$out/fold_0/y_pred_test.npy" --json \
+    > "$work/score.json" || fail "ramp score failed"
+want=$(awk -F, '$1=="test"{print $2}' "$out/fold_0/scores.csv")
+got=$(sed 's/.*"acc": \([0-9.e-]*\).*/\1/' "$work/score.json")
+awk -v a="$want" -v b="$got" 'BEGIN{d=a-b; if (d<0) d=-d; exit !(d<1e-12)}' \
+    || fail "ramp score gives acc $got, ramp test saved $want"
+echo "submission error tests passed"
