@@ -11,7 +11,7 @@ fail() { echo "FAIL: $*"; exit 1; }
     || fail "cannot build the data"
 kit=$work/kit
 mkdir -p "$kit/submissions"
-# three folds keep the test short
+# two folds keep the test short
 sed 's/^n_splits *=.*/n_splits = 2/' "$src/kits/fashion_mnist/problem.ini" > "$kit/problem.ini"
 variant() { # variant NAME FLAGS
     local d=$kit/submissions/$1
@@ -59,6 +59,15 @@ rc=$?
 grep -q "Bagged scores" "$work/all.out" || fail "ALL: the good submission was not scored"
 grep -q '"submission": "good", "status": "ok"' "$work/all.json" || fail "ALL: json lacks the good submission"
 grep -q '"submission": "segfault", "status": "error"' "$work/all.json" || fail "ALL: json lacks the failed one"
+
+# a C++ classifier (compiled with c++ against the same headers)
+mkdir -p "$kit/submissions/good_cpp"
+cp "$src/tests/fixtures/submissions/image_preprocessor.c" "$src/tests/fixtures/submissions/batch_classifier.cpp" \
+    "$kit/submissions/good_cpp/"
+"$ramp" test --kit "$kit" --data "$work/data/data" --submission good_cpp > "$work/cpp.out" 2>&1 \
+    || { cat "$work/cpp.out"; fail "good_cpp: non-zero exit"; }
+grep -q "Bagged scores" "$work/cpp.out" || fail "good_cpp: not scored"
+echo "ok: good_cpp"
 
 # the good one alone: exit 0, and --save-output files that ramp score reads back
 "$ramp" test --kit "$kit" --data "$work/data/data" --submission good --save-output > "$work/good.out" 2>&1 \

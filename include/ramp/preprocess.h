@@ -42,8 +42,13 @@ ramp_status transform_test(ramp_pp *pp, const ramp_image *x, ramp_tensor *out);
 /* Every submission object carries the ABI version it was compiled against
    (weak, so several files of one submission may include the header). */
 #if defined(__GNUC__) && !defined(RAMP_BUILDING_LIBRARY)
-__attribute__((weak, visibility("default"))) extern const int ramp_submission_abi;
-__attribute__((weak, visibility("default"))) const int ramp_submission_abi = RAMP_ABI_VERSION;
+#ifdef __cplusplus
+#define RAMP__ABI_LINKAGE extern /* a namespace-scope const is internal in C++ otherwise */
+#else
+#define RAMP__ABI_LINKAGE
+#endif
+__attribute__((weak, visibility("default"))) RAMP__ABI_LINKAGE const int ramp_submission_abi =
+    RAMP_ABI_VERSION;
 #endif
 
 #ifdef __cplusplus

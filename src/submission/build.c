@@ -118,6 +118,9 @@ static ramp_status compile_one(const char *dir, const char *src, const char *so,
     for (int i = 0; i < n; i++) h = fnv1a(h, argv[i], strlen(argv[i]) + 1);
     int abi = RAMP_ABI_VERSION;
     h = fnv1a(h, &abi, sizeof abi);
+#ifdef RAMP_VERSION
+    h = fnv1a(h, RAMP_VERSION, sizeof RAMP_VERSION); /* new headers → rebuild */
+#endif
     char stamp_path[4200], want[32];
     snprintf(stamp_path, sizeof stamp_path, "%s.stamp", so);
     snprintf(want, sizeof want, "%016llx", (unsigned long long)h);
