@@ -48,7 +48,7 @@ static const char fmnist_problem_ini[] =
     "err = error precision=4\n"
     "\n"
     "[cv]\n"
-    "n_splits = 8\n"
+    "n_splits = 3\n"
     "test_size = 0.2\n"
     "random_state = 57\n"
     "\n"

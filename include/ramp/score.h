@@ -1,0 +1,136 @@
+/* ramp/score.h — classification scores and RAMP's rule to combine
+ * predictions (bagging across folds, blending submissions).
+ *
+ *     double acc, nll;
+ *     ramp_err err;
+ *     // proba: n × c row-major probabilities, y: n labels in [0, c)
+ *     if (ramp_score_accuracy(&acc, proba, y, n, c, &err) ||
+ *         ramp_score_nll(&nll, proba, y, n, c, &err))
+ *         fprintf(stderr, "%s\n", err.msg);
+ *
+ *     const ramp_score_type *t = ramp_score_type_find("f1_above");
+ *     double f1a;
+ *     ramp_score_compute(&f1a, t->kind, t->default_param, proba, y, n, c, &err);
+ *
+ * Definitions (each matches scikit-learn 1.2 on the same inputs; the tests
+ * check that to 1e-12 on committed fixtures):
+ *
+ *   pred_i      = argmax_k proba[i,k], the FIRST maximum on ties (numpy).
+ *   accuracy    = (1/n) Σ_i [pred_i == y_i]
+ *   error       = 1 − accuracy
+ *   nll         = sklearn.metrics.log_loss(y, proba, eps=1e-15,
+ *                 labels=range(c)):  q = clip(proba, 1e-15, 1 − 1e-15);
+ *                 q_i ← q_i / Σ_k q_ik (every row renormalised);
+ *                 nll = −(1/n) Σ_i log q_{i,y_i}.
+ *   F1 of class k = 2·tp_k / (2·tp_k + fp_k + fn_k) with pred_i as above;
+ *                 0 when the denominator is 0 (zero_division = 0). Computed
+ *                 as one exactly rounded division of integers.
+ *   U           = the classes present in y ∪ pred (sklearn's unique_labels).
+ *   f1_above(θ) = |{k ∈ U : F1_k > θ}| / |U|   (strict; RAMP's F1Above)
+ *   macro_f1    = (1/|U|) Σ_{k∈U} F1_k  (f1_score(average='macro',
+ *                 zero_division=0))
+ *   top_k(k)    = sklearn.metrics.top_k_accuracy_score(y, proba, k=k,
+ *                 labels=range(c)): the true class is a hit when
+ *                 |{j : p_j > p_y}| + |{j > y : p_j == p_y}| < k.
+ *                 Tie rule: sklearn ranks by a stable ascending sort
+ *                 reversed, so among equal probabilities the HIGHER class
+ *                 index ranks first. Hence top_k(1) can differ from accuracy
+ *                 on rows with tied maxima. k ≥ c gives 1.
+ *
+ * Rows: a row whose entries are ALL NaN is skipped (bagged validation
+ * predictions leave such rows for samples outside every validation fold) and
+ * n above counts the other rows only. A row with some NaN entries, a label
+ * outside [0, c), or no scorable row at all is an error (RAMP_EINVAL or
+ * RAMP_ERANGE, with the row named in the message).
+ *
+ * All functions here are pure: they borrow their inputs for the call, keep
+ * no state and are thread-safe.
+ */
+#ifndef RAMP_SCORE_H
+#define RAMP_SCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/problem.h" /* ramp_score_kind */
+#include "ramp/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The clip bounds of RAMP's rule and of nll. */
+#define RAMP_SCORE_EPS 1e-15
+
+/* One row of the score-type table: what a problem file may name. */
+typedef struct ramp_score_type {
+    const char *name;      /* "accuracy", "error", "nll", "f1_above", "macro_f1", "top_k" */
+    ramp_score_kind kind;
+    int has_param;         /* 1 for f1_above (θ) and top_k (k) */
+    double default_param;  /* θ = 0.5, k = 5; 0 when has_param is 0 */
+    int lower_is_better;   /* 1 for error and nll */
+    double worst;          /* a value every real score beats (e.g. +inf for nll) */
+} ramp_score_type;
+
+/* The entry named `name` (exact, case-sensitive); NULL when unknown.
+   Returns a pointer into a static const table; thread-safe. */
+const ramp_score_type *ramp_score_type_find(const char *name);
+
+/* The entry for `kind`; NULL for a value outside the enum. Thread-safe. */
+const ramp_score_type *ramp_score_type_of(ramp_score_kind kind);
+
+/* Number of entries, and entry i (NULL when out of range). Thread-safe. */
+int ramp_score_type_count(void);
+const ramp_score_type *ramp_score_type_at(int i);
+
+/* Checks a parameter for `kind`: θ must be finite, k an integer ≥ 1.
+   Returns RAMP_OK or RAMP_EINVAL with a message. Thread-safe. */
+ramp_status ramp_score_param_check(ramp_score_kind kind, double param, ramp_err *err);
+
+/* 1 when score a is strictly better than b for `kind` (NaN is never
+   better; anything non-NaN is better than NaN). Thread-safe. */
+int ramp_score_is_better(ramp_score_kind kind, double a, double b);
+
+/* Each score: *out ← the value defined above. proba is n × c row-major
+   (borrowed), y holds n labels (borrowed). Errors leave *out = NaN. */
+ramp_status ramp_score_accuracy(double *out, const double *proba, const int32_t *y, size_t n,
+                                int c, ramp_err *err);
+ramp_status ramp_score_error(double *out, const double *proba, const int32_t *y, size_t n, int c,
+                             ramp_err *err);
+ramp_status ramp_score_nll(double *out, const double *proba, const int32_t *y, size_t n, int c,
+                           ramp_err *err);
+ramp_status ramp_score_f1_above(double *out, double theta, const double *proba, const int32_t *y,
+                                size_t n, int c, ramp_err *err);
+ramp_status ramp_score_macro_f1(double *out, const double *proba, const int32_t *y, size_t n,
+                                int c, ramp_err *err);
+ramp_status ramp_score_top_k(double *out, int k, const double *proba, const int32_t *y, size_t n,
+                             int c, ramp_err *err);
+
+/* The score of `kind` with its parameter (θ or k; ignored by the others).
+   The _f variant takes float32 probabilities (the engine's output) and
+   computes in double exactly as if they had been converted first. */
+ramp_status ramp_score_compute(double *out, ramp_score_kind kind, double param,
+                               const double *proba, const int32_t *y, size_t n, int c,
+                               ramp_err *err);
+ramp_status ramp_score_compute_f(double *out, ramp_score_kind kind, double param,
+                                 const float *proba, const int32_t *y, size_t n, int c,
+                                 ramp_err *err);
+
+/* RAMP's rule to combine k prediction matrices (bagging, blending):
+ *   1. each matrix is clipped to [1e-15, 1 − 1e-15] (NaN stays NaN);
+ *   2. each row of each matrix is divided by the sum of its non-NaN entries;
+ *   3. out[i,j] = mean over the matrices of the non-NaN values at (i, j);
+ *      NaN where every matrix has NaN there.
+ * A row that is all NaN in one matrix (a sample outside that fold) is thus
+ * ignored for that matrix. preds[m] are k borrowed n × c matrices; out
+ * (n × c, caller-owned) may alias none of them. Thread-safe. */
+ramp_status ramp_combine(double *out, const double *const *preds, size_t k, size_t n, int c,
+                         ramp_err *err);
+/* Same over float32 matrices; sums are kept in double, out is float. */
+ramp_status ramp_combine_f(float *out, const float *const *preds, size_t k, size_t n, int c,
+                           ramp_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,75 @@
+/* ramp/segmentation.h — semantic-segmentation scores from a confusion matrix
+ * accumulated over images streamed in batches (any dataset size).
+ *
+ *     ramp_seg_confusion *cm;
+ *     ramp_seg_confusion_new(&cm, 21, 255, &err);     // 21 classes, ignore 255
+ *     for each batch: ramp_seg_confusion_add_u8(cm, truth, pred, n_pixels, &err);
+ *     ramp_seg_scores s;
+ *     ramp_seg_confusion_scores(cm, &s, &err);
+ *     ramp_seg_confusion_free(cm);
+ *
+ * n_ij = pixels of true class i predicted as j; t_i = Σ_j n_ij.
+ *   pixel accuracy  = Σ_i n_ii / Σ_i t_i
+ *   mean accuracy   = (1/|T|) Σ_{i∈T} n_ii / t_i,   T = classes with t_i > 0
+ *   mean IU         = (1/|U|) Σ_{i∈U} n_ii / (t_i + Σ_j n_ji − n_ii),
+ *                     U = classes present in truth or prediction
+ *   frequency-weighted IU = (Σ_k t_k)⁻¹ Σ_{i∈U} t_i n_ii / (t_i + Σ_j n_ji − n_ii)
+ * Classes absent from both truth and prediction are excluded from the means
+ * (their IU is 0/0); a class only predicted counts in mean IU with IU = 0
+ * but has no accuracy, so it is left out of mean accuracy.
+ * Pixels whose truth equals the ignore label are skipped. Any other truth or
+ * prediction outside [0, n_classes) is an error (RAMP_ERANGE, naming the
+ * pixel) and leaves the matrix unchanged.
+ *
+ * A confusion handle is not thread-safe; use one per thread and
+ * ramp_seg_confusion_merge() them.
+ */
+#ifndef RAMP_SEGMENTATION_H
+#define RAMP_SEGMENTATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ramp_seg_confusion ramp_seg_confusion;
+
+typedef struct ramp_seg_scores {
+    double pixel_accuracy, mean_accuracy, mean_iu, fw_iu;
+    int n_truth_classes;   /* |T| */
+    int n_present_classes; /* |U| */
+    uint64_t n_pixels;     /* counted pixels (ignored ones excluded) */
+} ramp_seg_scores;
+
+/* n_classes in [1, 65535]; ignore_label: a value in [0, 65535] to skip, or
+   -1 for none (RAMP's default is 255). The caller frees *out. */
+ramp_status ramp_seg_confusion_new(ramp_seg_confusion **out, int n_classes, int ignore_label,
+                                   ramp_err *err);
+void ramp_seg_confusion_free(ramp_seg_confusion *cm);
+
+/* Adds n_pixels (truth, prediction) pairs; buffers borrowed for the call. */
+ramp_status ramp_seg_confusion_add_u8(ramp_seg_confusion *cm, const uint8_t *truth,
+                                      const uint8_t *pred, size_t n_pixels, ramp_err *err);
+ramp_status ramp_seg_confusion_add_u16(ramp_seg_confusion *cm, const uint16_t *truth,
+                                       const uint16_t *pred, size_t n_pixels, ramp_err *err);
+
+/* dst += src (same n_classes and ignore label). */
+ramp_status ramp_seg_confusion_merge(ramp_seg_confusion *dst, const ramp_seg_confusion *src,
+                                     ramp_err *err);
+
+/* Counts n_ij at [i * n_classes + j], borrowed from the handle. */
+const uint64_t *ramp_seg_confusion_counts(const ramp_seg_confusion *cm);
+int ramp_seg_confusion_n_classes(const ramp_seg_confusion *cm);
+
+/* The four scores; RAMP_EINVAL when no pixel was counted. */
+ramp_status ramp_seg_confusion_scores(const ramp_seg_confusion *cm, ramp_seg_scores *out,
+                                      ramp_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
