@@ -20,17 +20,27 @@
  *   NULL without touching the recorded error, so a chain of calls can be
  *   checked once at the end (ramp_img_to_tensor() returns the first error).
  * - Images from ramp_img_open()/ramp_img_from_memory() are lazy: only the
- *   header is parsed. Pixels are decoded on first use. A resize (or a
- *   ramp_img_decode_scaled()) applied directly to a lazy JPEG asks the
- *   decoder for the smallest DCT scale (1, 1/2, 1/4, 1/8) whose output still
- *   covers the target, which removes most of the decode cost for large
- *   photos.
+ *   header is parsed. Pixels are decoded on first use (and cached in the
+ *   image: the one write to an image after creation). A resize (or a
+ *   ramp_img_decode_scaled()) applied directly to an image opened from a
+ *   JPEG asks the decoder for the smallest DCT scale (1, 1/2, 1/4, 1/8)
+ *   whose output still covers the target, which removes most of the decode
+ *   cost for large photos; it does so even if the full pixels were decoded
+ *   before, so results never depend on call order.
  * - Pixels are 8-bit, interleaved, 1 (gray), 2 (gray+alpha), 3 (RGB) or
- *   4 (RGBA) channels, rows `stride` bytes apart. 16-bit PNGs are reduced to
- *   8 bits, palette PNGs expanded.
+ *   4 (RGBA) channels, rows `stride` bytes apart (a crop is a view into its
+ *   parent, so stride may exceed width × channels). JPEG: grayscale stays 1
+ *   channel, colour becomes RGB, CMYK is RAMP_EUNSUPPORTED; decoding is
+ *   bit-exact with djpeg. PNG: 16-bit samples keep their high byte (v >> 8,
+ *   as Pillow and libpng's strip_16), gray below 8 bits is scaled to 0–255,
+ *   palette images become RGB, or RGBA when they have a tRNS chunk (tRNS on
+ *   gray/RGB images is ignored, as Pillow does); decoding is bit-exact with
+ *   Pillow.
  * - Hostile input: a maximum pixel count (default 64 megapixels) is checked
- *   from the header before any pixel allocation; truncated or corrupt data is
- *   an error naming the image and the reason.
+ *   from the header before any pixel allocation (RAMP_ETOOBIG); truncated or
+ *   corrupt data (bad CRC, premature end, libjpeg warnings) is RAMP_EFORMAT,
+ *   and an unknown format RAMP_EFORMAT "unrecognised image format"; every
+ *   message names the image and the reason. Files over 256 MiB are refused.
  * - Random operations draw from the context's seeded stream (ramp_pp_rng()),
  *   which the workflow seeds from (seed, epoch, sample index).
  *
@@ -76,16 +86,16 @@ typedef struct ramp_tensor {
 
 /* ramp_img_to_tensor() flags */
 enum {
-    RAMP_CHW = 0,      /* channels first (the default) */
-    RAMP_HWC = 1 << 0, /* channels last */
-    RAMP_BGR = 1 << 1, /* reverse the colour channels (RGB→BGR); alpha stays last */
+    RAMP_CHW = 0,          /* channels first (the default) */
+    RAMP_HWC = 1 << 0,     /* channels last */
+    RAMP_BGR = 1 << 1,     /* reverse the colour channels (RGB→BGR); alpha stays last */
     RAMP_SCALE01 = 1 << 2, /* divide by 255 before mean/std */
 };
 
 /* ---- the context ------------------------------------------------------ */
 
 /* New context with its own arena, a zero-seeded stream and default limits.
-   *out is NULL on failure. The caller frees it with ramp_pp_free(). */
+ *out is NULL on failure. The caller frees it with ramp_pp_free(). */
 ramp_status ramp_pp_new(ramp_pp **out);
 
 /* Frees the context and every image made from it; NULL is a no-op. */
@@ -121,13 +131,13 @@ ramp_status ramp_pp_fail(ramp_pp *pp, ramp_status st, const char *fmt, ...)
 /* ---- sources ------------------------------------------------------------ */
 
 /* Reads `path` into the arena, sniffs the format and parses the header only.
-   Errors name the path. */
+   Errors name the path: RAMP_ENOENT, RAMP_EIO, RAMP_EFORMAT, RAMP_ETOOBIG,
+   RAMP_EUNSUPPORTED. */
 const ramp_image *ramp_img_open(ramp_pp *pp, const char *path);
 
 /* Same from bytes already in memory. `bytes` is borrowed and must outlive
    the image; `name` (copied) is used in error messages. */
-const ramp_image *ramp_img_from_memory(ramp_pp *pp, const void *bytes, size_t n,
-                                       const char *name);
+const ramp_image *ramp_img_from_memory(ramp_pp *pp, const void *bytes, size_t n, const char *name);
 
 /* An image holding a copy of `pixels` (rows `stride` bytes apart). */
 const ramp_image *ramp_img_from_pixels(ramp_pp *pp, const uint8_t *pixels, int width, int height,
@@ -148,16 +158,20 @@ ramp_img_format ramp_img_sniff(const void *bytes, size_t n);
    row stride in bytes; NULL on error. */
 const uint8_t *ramp_img_pixels(ramp_pp *pp, const ramp_image *x, size_t *stride);
 
-/* Full decode of a lazy image (a no-op copy-free return for decoded ones). */
+/* Full decode of a lazy image; returns x itself (decoded ones are returned
+   as they are). */
 const ramp_image *ramp_img_decode(ramp_pp *pp, const ramp_image *x);
 
 /* Decode at the smallest JPEG DCT scale whose output is at least
-   min_w × min_h (full size for PNG or when no scale covers it). */
+   min_w × min_h: a new image of ceil(w/d) × ceil(h/d), d in 8, 4, 2, equal
+   to `djpeg -scale 1/d`; x itself, fully decoded, for PNG, for images not
+   opened from a JPEG, or when no scale covers the request. */
 const ramp_image *ramp_img_decode_scaled(ramp_pp *pp, const ramp_image *x, int min_w, int min_h);
 
 /* ---- geometry -------------------------------------------------------- */
 
-/* Rectangle [x0, x0+w) × [y0, y0+h); it must lie inside the image. */
+/* Rectangle [x0, x0+w) × [y0, y0+h); it must lie inside the image
+   (RAMP_EINVAL otherwise). A view sharing x's pixels, no copy. */
 const ramp_image *ramp_img_crop(ramp_pp *pp, const ramp_image *x, int x0, int y0, int w, int h);
 
 /* The largest centred square. */
@@ -165,16 +179,21 @@ const ramp_image *ramp_img_center_square(ramp_pp *pp, const ramp_image *x);
 
 /* Resize to w × h: an antialiased triangle (bilinear) filter whose support
    widens with the shrink factor, plain bilinear when enlarging (the same
-   arithmetic as Pillow's BILINEAR resample). A lazy JPEG first takes the
-   decoder's DCT scaling. */
+   fixed-point arithmetic as Pillow's BILINEAR resample: bit-exact for gray
+   and RGB). Alpha is resampled like any channel (Pillow premultiplies it).
+   An image opened from a JPEG first takes the decoder's DCT scaling. The
+   same size returns x. */
 const ramp_image *ramp_img_resize(ramp_pp *pp, const ramp_image *x, int w, int h);
 
 /* Rotation by `degrees` counter-clockwise about the centre, same size,
-   bilinear, uncovered pixels set to `fill` (every channel). Multiples of 90
-   take the exact path below. */
+   bilinear, uncovered pixels set to `fill` (every channel): Pillow's
+   Image.rotate(degrees, BILINEAR, fillcolor=fill), within 1 on a few
+   samples. 0 and 180, and 90/270 on square images, take the exact path
+   below; 90/270 on other images keep the size like Pillow does. */
 const ramp_image *ramp_img_rotate(ramp_pp *pp, const ramp_image *x, double degrees, uint8_t fill);
 
-/* Exact rotation by quarter turns counter-clockwise (1 = 90°, 2, 3). */
+/* Exact rotation by quarter turns counter-clockwise (1 = 90°, 2, 3; any
+   integer, taken mod 4); 1 and 3 swap width and height. */
 const ramp_image *ramp_img_rotate90(ramp_pp *pp, const ramp_image *x, int quarter_turns);
 
 const ramp_image *ramp_img_flip_h(ramp_pp *pp, const ramp_image *x); /* left ↔ right */
@@ -183,16 +202,17 @@ const ramp_image *ramp_img_flip_v(ramp_pp *pp, const ramp_image *x); /* top ↔ 
 /* ---- colour ----------------------------------------------------------- */
 
 const ramp_image *ramp_img_drop_alpha(ramp_pp *pp, const ramp_image *x); /* 2→1, 4→3 */
-const ramp_image *ramp_img_rgb(ramp_pp *pp, const ramp_image *x);  /* any → 3 channels */
-const ramp_image *ramp_img_gray(ramp_pp *pp, const ramp_image *x); /* any → 1 (ITU-R 601-2 luma) */
-const ramp_image *ramp_img_bgr(ramp_pp *pp, const ramp_image *x);  /* swap R and B */
+const ramp_image *ramp_img_rgb(ramp_pp *pp, const ramp_image *x);        /* any → 3 channels */
+/* any → 1: ITU-R 601-2 luma in Pillow's fixed point (bit-exact with convert("L")) */
+const ramp_image *ramp_img_gray(ramp_pp *pp, const ramp_image *x);
+const ramp_image *ramp_img_bgr(ramp_pp *pp, const ramp_image *x); /* swap R and B */
 
 /* ---- random augmentation (draws from ramp_pp_rng(pp)) ------------------- */
 
 /* A w × h crop at a uniformly drawn position. */
 const ramp_image *ramp_img_random_crop(ramp_pp *pp, const ramp_image *x, int w, int h);
 
-/* Flips left ↔ right with probability p. */
+/* Flips left ↔ right with probability p (one draw whatever the outcome). */
 const ramp_image *ramp_img_random_flip_h(ramp_pp *pp, const ramp_image *x, double p);
 
 /* Flips top ↔ bottom with probability p. */
@@ -207,14 +227,16 @@ const ramp_image *ramp_img_random_rotate(ramp_pp *pp, const ramp_image *x, doubl
 /* Converts to float: v = (p [/255 with RAMP_SCALE01] − mean[c]) / std[c],
    mean/std per output channel (NULL: 0 and 1). Layout and channel order from
    `flags`. Returns the context's first error if any operation in the chain
-   failed (x NULL), RAMP_ESHAPE if out->data is too small. */
+   failed (x NULL), RAMP_ESHAPE if out->data is too small. When out->data
+   is NULL the values go to the arena and out->capacity is set. */
 ramp_status ramp_img_to_tensor(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, unsigned flags,
                                const float *mean, const float *std);
 
 /* ---- encoding (used to build kits) ------------------------------------- */
 
 /* Encodes pixels (1 or 3 channels for JPEG; 1–4 for PNG) into a malloc'd
-   buffer the caller frees with free(). `quality` is for JPEG (1–100). */
+   buffer the caller frees with free(). `quality` is for JPEG (1–100);
+   colour JPEGs are 4:2:0, PNGs 8-bit. Thread-safe (no shared state). */
 ramp_status ramp_img_encode(ramp_img_format fmt, const uint8_t *pixels, int width, int height,
                             int channels, size_t stride, int quality, uint8_t **out,
                             size_t *out_len, ramp_err *err);

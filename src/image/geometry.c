@@ -1,0 +1,169 @@
+/* geometry.c — crops, flips, quarter turns and rotation by any angle.
+ *
+ * A crop is a view: a new header pointing into its parent's pixels with the
+ * parent's stride (images are immutable and share one arena lifetime, so no
+ * copy is needed). Flips and turns copy.
+ *
+ * ramp_img_rotate() follows Pillow's Image.rotate(angle, BILINEAR,
+ * fillcolor=fill): same-size output, inverse affine map about (w/2, h/2)
+ * with the matrix rounded to 15 decimals as Pillow does, sampled at pixel
+ * centres; a sample whose source point lies outside [0, w) × [0, h) takes
+ * the fill value, otherwise bilinear interpolation between the four nearest
+ * pixels (edges clamped) truncated to uint8, as Pillow's Geometry.c does.
+ * Angles of 0 and 180, and 90/270 on square images, take the exact path.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "image/imageInt.h"
+
+const ramp_image *ramp_img_crop(ramp_pp *pp, const ramp_image *x, int x0, int y0, int w, int h)
+{
+    if (!x) return NULL;
+    if (w <= 0 || h <= 0 || x0 < 0 || y0 < 0 || x0 > x->width - w || y0 > x->height - h)
+        return ramp__img_fail(pp, RAMP_EINVAL, "%s: crop (%d, %d, %d×%d) outside the %d×%d image",
+                              x->name, x0, y0, w, h, x->width, x->height);
+    const uint8_t *px = ramp__img_px(pp, x);
+    if (!px) return NULL;
+    if (w == x->width && h == x->height) return x;
+    ramp_image *v = ramp_arena_alloc(pp->arena, sizeof *v);
+    if (!v) return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory", x->name);
+    memset(v, 0, sizeof *v);
+    v->width = w;
+    v->height = h;
+    v->channels = x->channels;
+    v->format = RAMP_FMT_PIXELS;
+    v->name = x->name;
+    v->stride = x->stride;
+    v->pixels = (uint8_t *)px + (size_t)y0 * x->stride + (size_t)x0 * (size_t)x->channels;
+    return v;
+}
+
+const ramp_image *ramp_img_center_square(ramp_pp *pp, const ramp_image *x)
+{
+    if (!x) return NULL;
+    int s = x->width < x->height ? x->width : x->height;
+    return ramp_img_crop(pp, x, (x->width - s) / 2, (x->height - s) / 2, s, s);
+}
+
+const ramp_image *ramp_img_flip_h(ramp_pp *pp, const ramp_image *x)
+{
+    const uint8_t *in = ramp__img_px(pp, x);
+    if (!in) return NULL;
+    int w = x->width, h = x->height, c = x->channels;
+    ramp_image *out = ramp__img_new(pp, w, h, c, x);
+    if (!out) return NULL;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *s = in + (size_t)y * x->stride;
+        uint8_t *d = out->pixels + (size_t)y * out->stride;
+        for (int i = 0; i < w; i++)
+            memcpy(d + (size_t)i * c, s + (size_t)(w - 1 - i) * c, (size_t)c);
+    }
+    return out;
+}
+
+const ramp_image *ramp_img_flip_v(ramp_pp *pp, const ramp_image *x)
+{
+    const uint8_t *in = ramp__img_px(pp, x);
+    if (!in) return NULL;
+    ramp_image *out = ramp__img_new(pp, x->width, x->height, x->channels, x);
+    if (!out) return NULL;
+    for (int y = 0; y < x->height; y++)
+        memcpy(out->pixels + (size_t)y * out->stride, in + (size_t)(x->height - 1 - y) * x->stride,
+               out->stride);
+    return out;
+}
+
+const ramp_image *ramp_img_rotate90(ramp_pp *pp, const ramp_image *x, int quarter_turns)
+{
+    const uint8_t *in = ramp__img_px(pp, x);
+    if (!in) return NULL;
+    int k = ((quarter_turns % 4) + 4) % 4;
+    if (k == 0) return x;
+    int w = x->width, h = x->height, c = x->channels;
+    int ow = k == 2 ? w : h, oh = k == 2 ? h : w;
+    ramp_image *out = ramp__img_new(pp, ow, oh, c, x);
+    if (!out) return NULL;
+    for (int y = 0; y < oh; y++) {
+        uint8_t *d = out->pixels + (size_t)y * out->stride;
+        for (int i = 0; i < ow; i++) {
+            /* source column sx, row sy of output (i, y) */
+            int sx, sy;
+            if (k == 1) { /* 90° counter-clockwise */
+                sx = w - 1 - y;
+                sy = i;
+            } else if (k == 2) {
+                sx = w - 1 - i;
+                sy = h - 1 - y;
+            } else { /* 270° = 90° clockwise */
+                sx = y;
+                sy = h - 1 - i;
+            }
+            memcpy(d + (size_t)i * c, in + (size_t)sy * x->stride + (size_t)sx * c, (size_t)c);
+        }
+    }
+    return out;
+}
+
+/* Python's round(v, 15), closely enough for cos/sin values in [-1, 1]. */
+static double round15(double v)
+{
+    return nearbyint(v * 1e15) / 1e15;
+}
+
+const ramp_image *ramp_img_rotate(ramp_pp *pp, const ramp_image *x, double degrees, uint8_t fill)
+{
+    if (!x) return NULL;
+    if (!isfinite(degrees))
+        return ramp__img_fail(pp, RAMP_EINVAL, "%s: rotation by a non-finite angle", x->name);
+    double a = fmod(degrees, 360.0);
+    if (a < 0) a += 360.0; /* Python's % keeps the divisor's sign */
+    int w = x->width, h = x->height, c = x->channels;
+    if (a == 0.0) return ramp_img_decode(pp, x);
+    if (a == 180.0) return ramp_img_rotate90(pp, x, 2);
+    if ((a == 90.0 || a == 270.0) && w == h) return ramp_img_rotate90(pp, x, a == 90.0 ? 1 : 3);
+    const uint8_t *in = ramp__img_px(pp, x);
+    if (!in) return NULL;
+    ramp_image *out = ramp__img_new(pp, w, h, c, x);
+    if (!out) return NULL;
+
+    /* inverse map: output point → source point (Pillow's matrix) */
+    double r = -a * 3.14159265358979323846 / 180.0;
+    double m0 = round15(cos(r)), m1 = round15(sin(r)), m3 = round15(-sin(r)), m4 = round15(cos(r));
+    double cx = w / 2.0, cy = h / 2.0;
+    double m2 = m0 * -cx + m1 * -cy + cx;
+    double m5 = m3 * -cx + m4 * -cy + cy;
+    size_t st = x->stride;
+    for (int y = 0; y < h; y++) {
+        uint8_t *d = out->pixels + (size_t)y * out->stride;
+        double yin = y + 0.5;
+        for (int i = 0; i < w; i++, d += c) {
+            double xin = i + 0.5;
+            double xs = m0 * xin + m1 * yin + m2;
+            double ys = m3 * xin + m4 * yin + m5;
+            if (xs < 0.0 || xs >= w || ys < 0.0 || ys >= h) {
+                memset(d, fill, (size_t)c);
+                continue;
+            }
+            xs -= 0.5;
+            ys -= 0.5;
+            int xi = (int)floor(xs), yi = (int)floor(ys);
+            double dx = xs - xi, dy = ys - yi;
+            int x0 = xi < 0 ? 0 : xi >= w ? w - 1 : xi;
+            int x1 = xi + 1 < 0 ? 0 : xi + 1 >= w ? w - 1 : xi + 1;
+            int y0 = yi < 0 ? 0 : yi >= h ? h - 1 : yi;
+            const uint8_t *r0 = in + (size_t)y0 * st;
+            const uint8_t *r1 = yi + 1 >= 0 && yi + 1 < h ? in + (size_t)(yi + 1) * st : NULL;
+            for (int ch = 0; ch < c; ch++) {
+                double a0 = r0[x0 * c + ch], b0 = r0[x1 * c + ch];
+                double v1 = a0 + (b0 - a0) * dx, v2 = v1;
+                if (r1) {
+                    double a1 = r1[x0 * c + ch], b1 = r1[x1 * c + ch];
+                    v2 = a1 + (b1 - a1) * dx;
+                }
+                d[ch] = (uint8_t)(v1 + (v2 - v1) * dy);
+            }
+        }
+    }
+    return out;
+}

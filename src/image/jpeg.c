@@ -1,0 +1,149 @@
+/* jpeg.c — JPEG header parsing and decoding through TurboJPEG.
+ *
+ * Decoding uses TurboJPEG's defaults (accurate integer IDCT, fancy
+ * upsampling), so the output is bit-exact with `djpeg` at the same scale.
+ * Hostile input: the pixel limit is checked from the frame header before
+ * the caller allocates; TJFLAG_STOPONWARNING turns libjpeg's warnings (premature
+ * end of data, corrupt entropy data) into errors instead of silently grey
+ * pixels, and TJFLAG_LIMITSCANS refuses progressive scan bombs.
+ * Grayscale stays one channel, colour becomes RGB; CMYK/YCCK is refused.
+ */
+#include <string.h>
+#include <turbojpeg.h>
+
+#include "image/imageInt.h"
+
+#define JPEG_DECODE_FLAGS (TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS)
+
+static tjhandle dec_handle(ramp_pp *pp, const char *name)
+{
+    if (!pp->tj_dec) pp->tj_dec = tjInitDecompress();
+    if (!pp->tj_dec) ramp_pp_fail(pp, RAMP_ENOMEM, "%s: cannot create a JPEG decompressor", name);
+    return (tjhandle)pp->tj_dec;
+}
+
+static unsigned be16(const uint8_t *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+/* A Huffman-coded frame spends at least one bit per 8×8 block of every
+   component (a DC code, in baseline and in a progressive DC scan), so a file
+   with fewer bits than blocks cannot decode: it is refused before the caller
+   allocates width × height (a tiny file must not reserve hundreds of MB).
+   `sof` points at the frame header's payload (P, Y, X, Nf, components). */
+static int huffman_size_ok(const uint8_t *sof, size_t len, size_t file_bytes)
+{
+    unsigned h = be16(sof + 1), w = be16(sof + 3), nc = sof[5];
+    if (len < 6 + 3 * (size_t)nc) return 0;
+    unsigned hmax = 1, vmax = 1;
+    for (unsigned i = 0; i < nc; i++) {
+        unsigned hs = sof[6 + 3 * i + 1] >> 4, vs = sof[6 + 3 * i + 1] & 15;
+        if (hs == 0 || vs == 0) return 1; /* invalid: libjpeg reports it at decode */
+        if (hs > hmax) hmax = hs;
+        if (vs > vmax) vmax = vs;
+    }
+    uint64_t blocks = 0;
+    for (unsigned i = 0; i < nc; i++) {
+        unsigned hs = sof[6 + 3 * i + 1] >> 4, vs = sof[6 + 3 * i + 1] & 15;
+        uint64_t cw = ((uint64_t)w * hs + hmax - 1) / hmax,
+                 ch = ((uint64_t)h * vs + vmax - 1) / vmax;
+        blocks += ((cw + 7) / 8) * ((ch + 7) / 8);
+    }
+    return (uint64_t)file_bytes * 8 >= blocks;
+}
+
+/* The header is read by a marker walk up to the frame header (SOFn) rather
+   than by tjDecompressHeader3(): it is a few bytes of work against a
+   microsecond of table parsing, which matters for 64×64 images. Anything the
+   walk does not check (tables, scan headers) fails at decode time with
+   libjpeg's own message. */
+ramp_status ramp__jpeg_header(ramp_pp *pp, ramp_image *im)
+{
+    const uint8_t *b = im->enc;
+    size_t n = im->enc_len, off = 2; /* after SOI */
+    while (off + 4 <= n) {
+        if (b[off] != 0xff) break; /* not at a marker: corrupt */
+        unsigned m = b[off + 1];
+        if (m == 0xff) { /* fill byte */
+            off++;
+            continue;
+        }
+        if (m == 0x01 || (m >= 0xd0 && m <= 0xd8)) { /* markers without a length */
+            off += 2;
+            continue;
+        }
+        if (m == 0xd9 || m == 0xda) break; /* EOI or SOS before any frame header */
+        size_t len = be16(b + off + 2);
+        if (len < 2 || len > n - off - 2) break;
+        int sof = m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc;
+        if (sof) {
+            if (len < 8) break;
+            unsigned h = be16(b + off + 5), w = be16(b + off + 7), nc = b[off + 9];
+            if (h == 0) {
+                ramp_pp_fail(pp, RAMP_EUNSUPPORTED, "%s: JPEG with its height in a DNL marker",
+                             im->name);
+                return RAMP_EUNSUPPORTED;
+            }
+            ramp_status st = ramp__img_check_size(pp, im->name, w, h);
+            if (st != RAMP_OK) return st;
+            if (nc == 4) {
+                ramp_pp_fail(pp, RAMP_EUNSUPPORTED, "%s: CMYK JPEG is not supported", im->name);
+                return RAMP_EUNSUPPORTED;
+            }
+            if (nc != 1 && nc != 3) {
+                ramp_pp_fail(pp, RAMP_EFORMAT, "%s: corrupt JPEG header: %u components", im->name,
+                             nc);
+                return RAMP_EFORMAT;
+            }
+            if ((m == 0xc0 || m == 0xc1 || m == 0xc2) &&
+                !huffman_size_ok(b + off + 4, len - 2, n)) {
+                ramp_pp_fail(pp, RAMP_EFORMAT,
+                             "%s: truncated JPEG: %zu bytes cannot hold a %u×%u image", im->name, n,
+                             w, h);
+                return RAMP_EFORMAT;
+            }
+            im->width = (int)w;
+            im->height = (int)h;
+            im->channels = nc == 1 ? 1 : 3;
+            return RAMP_OK;
+        }
+        off += 2 + len;
+    }
+    ramp_pp_fail(pp, RAMP_EFORMAT, "%s: corrupt JPEG header: no frame header (SOF) found",
+                 im->name);
+    return RAMP_EFORMAT;
+}
+
+void ramp__jpeg_scaled_size(int w, int h, int min_w, int min_h, int *out_w, int *out_h)
+{
+    /* TurboJPEG's scaled size is ceil(dim / denom); try the smallest first */
+    static const int denoms[] = {8, 4, 2};
+    for (size_t i = 0; i < sizeof denoms / sizeof denoms[0]; i++) {
+        int d = denoms[i];
+        int sw = (w + d - 1) / d, sh = (h + d - 1) / d;
+        if (sw >= min_w && sh >= min_h) {
+            *out_w = sw;
+            *out_h = sh;
+            return;
+        }
+    }
+    *out_w = w;
+    *out_h = h;
+}
+
+ramp_status ramp__jpeg_decode(ramp_pp *pp, const ramp_image *im, uint8_t *dst, int w, int h,
+                              size_t stride)
+{
+    tjhandle tj = dec_handle(pp, im->name);
+    if (!tj) return RAMP_ENOMEM;
+    int pf = im->channels == 1 ? TJPF_GRAY : TJPF_RGB;
+    if (tjDecompress2(tj, im->enc, (unsigned long)im->enc_len, dst, w, (int)stride, h, pf,
+                      JPEG_DECODE_FLAGS) != 0) {
+        int warn = tjGetErrorCode(tj) == TJERR_WARNING;
+        ramp_pp_fail(pp, RAMP_EFORMAT, "%s: %s JPEG data: %s", im->name,
+                     warn ? "truncated or corrupt" : "corrupt", tjGetErrorStr2(tj));
+        return RAMP_EFORMAT;
+    }
+    return RAMP_OK;
+}

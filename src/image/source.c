@@ -1,0 +1,209 @@
+/* source.c — where images come from: files, memory, raw pixels; format
+ * sniffing; lazy decoding.
+ *
+ * Opening reads the whole file into the context's arena (no per-image
+ * malloc) and parses only the header, so width, height and channels are
+ * known and the pixel limit is enforced before any pixel memory is taken.
+ * The pixels are decoded on first use into arena memory; a scaled decode
+ * (JPEG only) makes a new, smaller image and leaves the lazy one untouched.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "image/imageInt.h"
+
+ramp_img_format ramp_img_sniff(const void *bytes, size_t n)
+{
+    static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+    const uint8_t *b = bytes;
+    if (!b) return RAMP_FMT_PIXELS;
+    if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff) return RAMP_FMT_JPEG;
+    if (n >= 8 && memcmp(b, png_sig, 8) == 0) return RAMP_FMT_PNG;
+    return RAMP_FMT_PIXELS;
+}
+
+static const char *arena_name(ramp_pp *pp, const char *name)
+{
+    if (!name) return "";
+    size_t n = strnlen(name, RAMP__IMG_NAME_MAX - 1);
+    char *s = ramp_arena_alloc(pp->arena, n + 1);
+    if (!s) return NULL;
+    memcpy(s, name, n);
+    s[n] = 0;
+    return s;
+}
+
+/* Header parse of bytes already in the arena (or borrowed). */
+static const ramp_image *lazy_image(ramp_pp *pp, const uint8_t *bytes, size_t n, const char *name)
+{
+    ramp_image *im = ramp_arena_alloc(pp->arena, sizeof *im);
+    if (!im) return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory", name);
+    memset(im, 0, sizeof *im);
+    im->name = name;
+    im->enc = bytes;
+    im->enc_len = n;
+    im->format = ramp_img_sniff(bytes, n);
+    ramp_status st;
+    switch (im->format) {
+    case RAMP_FMT_JPEG:
+        st = ramp__jpeg_header(pp, im);
+        break;
+    case RAMP_FMT_PNG:
+        st = ramp__png_header(pp, im);
+        break;
+    default:
+        return ramp__img_fail(pp, RAMP_EFORMAT, "%s: unrecognised image format%s", name,
+                              n == 0 ? " (empty file)" : "");
+    }
+    return st == RAMP_OK ? im : NULL;
+}
+
+const ramp_image *ramp_img_from_memory(ramp_pp *pp, const void *bytes, size_t n, const char *name)
+{
+    const char *nm = arena_name(pp, name);
+    if (!nm) return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory", name ? name : "");
+    if (!bytes && n) return ramp__img_fail(pp, RAMP_EINVAL, "%s: NULL bytes", nm);
+    return lazy_image(pp, bytes, n, nm);
+}
+
+const ramp_image *ramp_img_open(ramp_pp *pp, const char *path)
+{
+    if (!path) return ramp__img_fail(pp, RAMP_EINVAL, "ramp_img_open: NULL path");
+    const char *nm = arena_name(pp, path);
+    if (!nm) return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory", path);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        return ramp__img_fail(pp, e == ENOENT ? RAMP_ENOENT : RAMP_EIO, "%s: %s", path,
+                              strerror(e));
+    }
+    struct stat sb;
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    if (fstat(fileno(f), &sb) != 0) {
+        int e = errno;
+        ramp__img_fail(pp, RAMP_EIO, "%s: %s", path, strerror(e));
+        goto fail;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        ramp__img_fail(pp, RAMP_EIO, "%s: is a directory", path);
+        goto fail;
+    }
+    if (sb.st_size < 0 || (uint64_t)sb.st_size > RAMP__IMG_MAX_FILE_BYTES) {
+        ramp__img_fail(pp, RAMP_ETOOBIG, "%s: file of %lld bytes exceeds the limit of %zu", path,
+                       (long long)sb.st_size, RAMP__IMG_MAX_FILE_BYTES);
+        goto fail;
+    }
+    n = (size_t)sb.st_size;
+    /* +1 so an empty file still gets a valid pointer */
+    buf = ramp_arena_alloc(pp->arena, n + 1);
+    if (!buf) {
+        ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory for %zu bytes", path, n);
+        goto fail;
+    }
+    if (n && fread(buf, 1, n, f) != n) {
+        ramp__img_fail(pp, RAMP_EIO, "%s: read error", path);
+        goto fail;
+    }
+    fclose(f);
+    return lazy_image(pp, buf, n, nm);
+fail:
+    fclose(f);
+    return NULL;
+}
+
+const ramp_image *ramp_img_from_pixels(ramp_pp *pp, const uint8_t *pixels, int width, int height,
+                                       int channels, size_t stride)
+{
+    if (!pixels) return ramp__img_fail(pp, RAMP_EINVAL, "ramp_img_from_pixels: NULL pixels");
+    if (width > 0 && channels > 0 && stride < (size_t)width * (size_t)channels)
+        return ramp__img_fail(pp, RAMP_EINVAL, "ramp_img_from_pixels: stride %zu < %d×%d", stride,
+                              width, channels);
+    ramp_image *im = ramp__img_new(pp, width, height, channels, NULL);
+    if (!im) return NULL;
+    for (int y = 0; y < height; y++)
+        memcpy(im->pixels + (size_t)y * im->stride, pixels + (size_t)y * stride, im->stride);
+    return im;
+}
+
+int ramp_img_width(const ramp_image *x)
+{
+    return x ? x->width : 0;
+}
+int ramp_img_height(const ramp_image *x)
+{
+    return x ? x->height : 0;
+}
+int ramp_img_channels(const ramp_image *x)
+{
+    return x ? x->channels : 0;
+}
+ramp_img_format ramp_img_format_of(const ramp_image *x)
+{
+    return x ? x->format : RAMP_FMT_PIXELS;
+}
+const char *ramp_img_name(const ramp_image *x)
+{
+    return x && x->name ? x->name : "";
+}
+
+/* Fills the decode cache of a lazy image (the one write to an image after
+   creation; see imageInt.h). */
+static ramp_status decode_full(ramp_pp *pp, ramp_image *im)
+{
+    if (im->pixels) return RAMP_OK;
+    if (im->format == RAMP_FMT_PNG) return ramp__png_decode(pp, im);
+    if (im->format != RAMP_FMT_JPEG || !im->enc) {
+        ramp_pp_fail(pp, RAMP_EINTERNAL, "%s: image has no pixels", im->name);
+        return RAMP_EINTERNAL;
+    }
+    size_t stride = (size_t)im->width * (size_t)im->channels;
+    uint8_t *px = ramp_arena_alloc(pp->arena, stride * (size_t)im->height);
+    if (!px) {
+        ramp_pp_fail(pp, RAMP_ENOMEM, "%s: out of memory for a %d×%d image", im->name, im->width,
+                     im->height);
+        return RAMP_ENOMEM;
+    }
+    ramp_status st = ramp__jpeg_decode(pp, im, px, im->width, im->height, stride);
+    if (st != RAMP_OK) return st;
+    im->pixels = px;
+    im->stride = stride;
+    return RAMP_OK;
+}
+
+const uint8_t *ramp__img_px(ramp_pp *pp, const ramp_image *x)
+{
+    if (!x) return NULL;
+    if (x->pixels) return x->pixels;
+    return decode_full(pp, (ramp_image *)x) == RAMP_OK ? x->pixels : NULL;
+}
+
+const uint8_t *ramp_img_pixels(ramp_pp *pp, const ramp_image *x, size_t *stride)
+{
+    const uint8_t *px = ramp__img_px(pp, x);
+    if (stride) *stride = px ? x->stride : 0;
+    return px;
+}
+
+const ramp_image *ramp_img_decode(ramp_pp *pp, const ramp_image *x)
+{
+    return ramp__img_px(pp, x) ? x : NULL;
+}
+
+const ramp_image *ramp_img_decode_scaled(ramp_pp *pp, const ramp_image *x, int min_w, int min_h)
+{
+    if (!x) return NULL;
+    /* An image opened from a JPEG always takes the scaled path, decoded or
+       not, so a resize's result does not depend on what ran before it. */
+    if (x->format != RAMP_FMT_JPEG || !x->enc) return ramp_img_decode(pp, x);
+    int w, h;
+    ramp__jpeg_scaled_size(x->width, x->height, min_w, min_h, &w, &h);
+    if (w == x->width && h == x->height) return ramp_img_decode(pp, x);
+    ramp_image *im = ramp__img_new(pp, w, h, x->channels, x);
+    if (!im) return NULL;
+    if (ramp__jpeg_decode(pp, x, im->pixels, w, h, im->stride) != RAMP_OK) return NULL;
+    return im;
+}

@@ -1,0 +1,80 @@
+/* tensor.c — an image to a float tensor, CHW or HWC.
+ *
+ * v = (p [/ 255] − mean[c]) / std[c] per output channel, computed in float
+ * in that order (the same rounding as numpy's float32 (a/255 − m)/s). With
+ * RAMP_BGR the colour channels are reversed (alpha stays last) before mean
+ * and std are applied, so mean/std are given in output order.
+ */
+#include "image/imageInt.h"
+
+ramp_status ramp_img_to_tensor(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, unsigned flags,
+                               const float *mean, const float *std)
+{
+    if (!x) {
+        if (pp->status != RAMP_OK) return pp->status;
+        return ramp_pp_fail(pp, RAMP_EINVAL, "ramp_img_to_tensor: NULL image");
+    }
+    if (!out) return ramp_pp_fail(pp, RAMP_EINVAL, "%s: NULL tensor", x->name);
+    const uint8_t *in = ramp__img_px(pp, x);
+    if (!in) return pp->status;
+    int w = x->width, h = x->height, c = x->channels;
+    size_t n = (size_t)w * (size_t)h * (size_t)c;
+    float *dst = out->data;
+    if (!dst) {
+        dst = ramp_arena_alloc(pp->arena, n * sizeof(float));
+        if (!dst) return ramp_pp_fail(pp, RAMP_ENOMEM, "%s: out of memory for a tensor", x->name);
+        out->capacity = n;
+    } else if (out->capacity < n) {
+        return ramp_pp_fail(pp, RAMP_ESHAPE, "%s: tensor of %zu floats cannot hold %d×%d×%d",
+                            x->name, out->capacity, c, h, w);
+    }
+    /* src[k]: which input channel feeds output channel k */
+    int src[4] = {0, 1, 2, 3};
+    if ((flags & RAMP_BGR) && c >= 3) {
+        src[0] = 2;
+        src[2] = 0;
+    }
+    /* One table per output channel: 256 exact values of the formula, so
+       the loop below is a gather and the division runs 256 times, not
+       once per sample. */
+    float lut[4][256];
+    for (int k = 0; k < c; k++) {
+        float mk = mean ? mean[k] : 0.0f, sk = std ? std[k] : 1.0f;
+        for (int v = 0; v < 256; v++) {
+            float f = (flags & RAMP_SCALE01) ? (float)v / 255.0f : (float)v;
+            lut[k][v] = std ? (f - mk) / sk : f - mk;
+        }
+    }
+    size_t plane = (size_t)w * (size_t)h;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *row = in + (size_t)y * x->stride;
+        if (flags & RAMP_HWC) {
+            float *d = dst + (size_t)y * (size_t)w * (size_t)c;
+            for (int i = 0; i < w; i++, row += c, d += c)
+                for (int k = 0; k < c; k++)
+                    d[k] = lut[k][row[src[k]]];
+        } else {
+            for (int k = 0; k < c; k++) {
+                const uint8_t *p = row + src[k];
+                const float *t = lut[k];
+                float *d = dst + (size_t)k * plane + (size_t)y * (size_t)w;
+                for (int i = 0; i < w; i++)
+                    d[i] = t[p[(size_t)i * (size_t)c]];
+            }
+        }
+    }
+    int hwc = (flags & RAMP_HWC) != 0;
+    out->data = dst;
+    out->ndim = 3;
+    out->shape[3] = 0;
+    if (hwc) {
+        out->shape[0] = h;
+        out->shape[1] = w;
+        out->shape[2] = c;
+    } else {
+        out->shape[0] = c;
+        out->shape[1] = h;
+        out->shape[2] = w;
+    }
+    return RAMP_OK;
+}

@@ -1,0 +1,684 @@
+/* test_image.c — decoding, operations and hostile input for ramp/image.h.
+ *
+ * References come from tests/fixtures/image/, made by
+ * tests/gen_image_fixtures.py with tools independent of ramp:
+ *   - PNG decode: Pillow 9.4 (bit-exact expected);
+ *   - JPEG decode: djpeg -pnm at scales 1, 1/2, 1/4, 1/8 (bit-exact expected);
+ *   - resize: Pillow resize(BILINEAR): bit-exact required (same fixed-point
+ *     arithmetic; measured max |diff| 0 over 16 size/colour cases);
+ *   - rotate: Pillow rotate(BILINEAR, fillcolor): max |diff| ≤ 1 everywhere
+ *     and ≥ 99.9% of samples exact (measured: 3 of 41472 samples differ, by
+ *     1: double rounding in the interpolation where a value lands within an
+ *     ulp of an integer before truncation);
+ *   - gray: Pillow convert("L") (bit-exact expected).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ramp/image.h"
+#include "image/imageInt.h"
+
+#define FIX RAMP_SOURCE_DIR "/tests/fixtures/image/"
+#define RESIZE_MAX_DIFF 0
+#define ROT_MAX_DIFF 1
+#define ROT_FRAC_EXACT 0.999
+
+typedef struct {
+    int w, h, c;
+    uint8_t *px;
+} pnm;
+
+/* Reads P5/P6/P7 with maxval 255; fails the test on anything else. */
+static pnm read_pnm(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, FIX "%s", name);
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("cannot open %s", path);
+    pnm p = {0, 0, 0, NULL};
+    char magic[3] = {0};
+    assert_int_equal(fread(magic, 1, 2, f), 2);
+    int maxval = 0;
+    if (magic[1] == '5' || magic[1] == '6') {
+        assert_int_equal(fscanf(f, "%d %d %d", &p.w, &p.h, &maxval), 3);
+        fgetc(f);
+        p.c = magic[1] == '5' ? 1 : 3;
+    } else if (magic[1] == '7') {
+        char key[32], tupl[32];
+        while (fscanf(f, "%31s", key) == 1 && strcmp(key, "ENDHDR") != 0) {
+            if (!strcmp(key, "WIDTH"))
+                assert_int_equal(fscanf(f, "%d", &p.w), 1);
+            else if (!strcmp(key, "HEIGHT"))
+                assert_int_equal(fscanf(f, "%d", &p.h), 1);
+            else if (!strcmp(key, "DEPTH"))
+                assert_int_equal(fscanf(f, "%d", &p.c), 1);
+            else if (!strcmp(key, "MAXVAL"))
+                assert_int_equal(fscanf(f, "%d", &maxval), 1);
+            else if (!strcmp(key, "TUPLTYPE"))
+                assert_int_equal(fscanf(f, "%31s", tupl), 1);
+        }
+        fgetc(f);
+    } else {
+        fail_msg("%s: not a PNM", path);
+    }
+    assert_int_equal(maxval, 255);
+    size_t n = (size_t)p.w * p.h * p.c;
+    p.px = malloc(n);
+    assert_non_null(p.px);
+    assert_int_equal(fread(p.px, 1, n, f), n);
+    fclose(f);
+    return p;
+}
+
+/* Max |diff| between an image and a reference, and the count of samples
+   differing by more than 1. Fails on a shape mismatch. */
+static size_t g_nonzero; /* samples that differed at all in the last compare() */
+
+static int compare(ramp_pp *pp, const ramp_image *x, const pnm *ref, size_t *over1)
+{
+    assert_non_null(x);
+    assert_int_equal(ramp_img_width(x), ref->w);
+    assert_int_equal(ramp_img_height(x), ref->h);
+    assert_int_equal(ramp_img_channels(x), ref->c);
+    size_t stride;
+    const uint8_t *px = ramp_img_pixels(pp, x, &stride);
+    assert_non_null(px);
+    int maxd = 0;
+    size_t n1 = 0, nz = 0, row = (size_t)ref->w * ref->c;
+    for (int y = 0; y < ref->h; y++)
+        for (size_t i = 0; i < row; i++) {
+            int d = abs((int)px[y * stride + i] - (int)ref->px[y * row + i]);
+            if (d > maxd) maxd = d;
+            if (d > 1) n1++;
+            if (d > 0) nz++;
+        }
+    g_nonzero = nz;
+    if (over1) *over1 = n1;
+    return maxd;
+}
+
+static void expect_exact(ramp_pp *pp, const ramp_image *x, const char *refname)
+{
+    pnm ref = read_pnm(refname);
+    int d = compare(pp, x, &ref, NULL);
+    if (d != 0) fail_msg("%s: max |diff| %d, expected bit-exact", refname, d);
+    free(ref.px);
+}
+
+static ramp_pp *new_pp(void)
+{
+    ramp_pp *pp;
+    assert_int_equal(ramp_pp_new(&pp), RAMP_OK);
+    return pp;
+}
+
+/* ---- decoding ------------------------------------------------------------ */
+
+static void test_png_decode(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        int c;
+    } cases[] = {
+        {"g8", 1},   {"ga8", 2},   {"rgb8", 3},   {"rgba8", 4},     {"g16", 1},
+        {"ga16", 2}, {"rgb16", 3}, {"rgba16", 4}, {"g1", 1},        {"g2", 1},
+        {"g4", 1},   {"pal8", 3},  {"pal4", 3},   {"pal8_trns", 4}, {"rgb8_adam7", 3},
+    };
+    ramp_pp *pp = new_pp();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char png[64], ref[64];
+        snprintf(png, sizeof png, FIX "%s.png", cases[i].name);
+        snprintf(ref, sizeof ref, "%s.pnm", cases[i].name);
+        const ramp_image *x = ramp_img_open(pp, png);
+        if (!x) fail_msg("%s: %s", png, ramp_pp_errmsg(pp));
+        assert_int_equal(ramp_img_format_of(x), RAMP_FMT_PNG);
+        assert_int_equal(ramp_img_channels(x), cases[i].c);
+        expect_exact(pp, x, ref);
+        ramp_pp_reset(pp);
+    }
+    ramp_pp_free(pp);
+}
+
+static void test_jpeg_decode(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        int c;
+    } cases[] = {
+        {"gray", 1}, {"rgb420", 3}, {"rgb444", 3}, {"rgb422", 3}, {"rgb_prog", 3},
+    };
+    ramp_pp *pp = new_pp();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256], ref[64];
+        snprintf(path, sizeof path, FIX "%s.jpg", cases[i].name);
+        snprintf(ref, sizeof ref, "%s.pnm", cases[i].name);
+        const ramp_image *x = ramp_img_open(pp, path);
+        if (!x) fail_msg("%s: %s", path, ramp_pp_errmsg(pp));
+        assert_int_equal(ramp_img_format_of(x), RAMP_FMT_JPEG);
+        assert_int_equal(ramp_img_channels(x), cases[i].c);
+        assert_int_equal(ramp_img_width(x), 61);
+        assert_int_equal(ramp_img_height(x), 47);
+        expect_exact(pp, x, ref);
+    }
+    ramp_pp_free(pp);
+}
+
+static void test_jpeg_scaled(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    static const char *names[] = {"gray", "rgb420"};
+    for (int i = 0; i < 2; i++) {
+        char path[256], ref[64];
+        snprintf(path, sizeof path, FIX "%s.jpg", names[i]);
+        const ramp_image *x = ramp_img_open(pp, path);
+        assert_non_null(x);
+        /* 61×47: 1/2 → 31×24, 1/4 → 16×12, 1/8 → 8×6 */
+        snprintf(ref, sizeof ref, "%s_s2.pnm", names[i]);
+        expect_exact(pp, ramp_img_decode_scaled(pp, x, 17, 13), ref);
+        expect_exact(pp, ramp_img_decode_scaled(pp, x, 31, 24), ref);
+        snprintf(ref, sizeof ref, "%s_s4.pnm", names[i]);
+        expect_exact(pp, ramp_img_decode_scaled(pp, x, 16, 9), ref);
+        snprintf(ref, sizeof ref, "%s_s8.pnm", names[i]);
+        expect_exact(pp, ramp_img_decode_scaled(pp, x, 8, 6), ref);
+        expect_exact(pp, ramp_img_decode_scaled(pp, x, 1, 1), ref);
+        /* a resize to exactly a DCT scale's size is that scaled decode */
+        expect_exact(pp, ramp_img_resize(pp, x, 8, 6), ref);
+        snprintf(ref, sizeof ref, "%s.pnm", names[i]);
+        expect_exact(pp, ramp_img_decode_scaled(pp, x, 32, 10), ref); /* no scale covers 32 */
+        /* the lazy image itself still decodes at full size */
+        expect_exact(pp, x, ref);
+        ramp_pp_reset(pp);
+    }
+    /* a resize from a lazy JPEG uses the scale: 61×47 → 10×7 reads the
+       1/4-scale decode (16×12), so it equals resizing that */
+    const ramp_image *x = ramp_img_open(pp, FIX "rgb420.jpg");
+    const ramp_image *a = ramp_img_resize(pp, x, 10, 7);
+    pnm s4 = read_pnm("rgb420_s4.pnm");
+    const ramp_image *b = ramp_img_resize(
+        pp, ramp_img_from_pixels(pp, s4.px, s4.w, s4.h, s4.c, (size_t)s4.w * s4.c), 10, 7);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_memory_equal(ramp_img_pixels(pp, a, NULL), ramp_img_pixels(pp, b, NULL), 10 * 7 * 3);
+    free(s4.px);
+    ramp_pp_free(pp);
+}
+
+static void test_sniff_and_lazy(void **state)
+{
+    (void)state;
+    static const uint8_t jpg[] = {0xff, 0xd8, 0xff, 0xe0};
+    static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    assert_int_equal(ramp_img_sniff(jpg, 4), RAMP_FMT_JPEG);
+    assert_int_equal(ramp_img_sniff(jpg, 2), RAMP_FMT_PIXELS);
+    assert_int_equal(ramp_img_sniff(png, 8), RAMP_FMT_PNG);
+    assert_int_equal(ramp_img_sniff(png, 7), RAMP_FMT_PIXELS);
+    assert_int_equal(ramp_img_sniff("GIF89a", 6), RAMP_FMT_PIXELS);
+    assert_int_equal(ramp_img_sniff(NULL, 0), RAMP_FMT_PIXELS);
+
+    ramp_pp *pp = new_pp();
+    /* lazy: a truncated JPEG opens (header is fine) and fails at decode */
+    const ramp_image *x = ramp_img_open(pp, FIX "truncated.jpg");
+    assert_non_null(x);
+    assert_int_equal(ramp_img_width(x), 61);
+    assert_null(x->pixels);
+    assert_int_equal(ramp_pp_status(pp), RAMP_OK);
+    assert_null(ramp_img_pixels(pp, x, NULL));
+    assert_int_equal(ramp_pp_status(pp), RAMP_EFORMAT);
+    ramp_pp_reset(pp);
+    /* from memory: the name is copied and used */
+    FILE *f = fopen(FIX "g8.png", "rb");
+    assert_non_null(f);
+    uint8_t buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    char name[16] = "mem-image";
+    x = ramp_img_from_memory(pp, buf, n, name);
+    name[0] = 'X';
+    assert_non_null(x);
+    assert_string_equal(ramp_img_name(x), "mem-image");
+    assert_int_equal(ramp_img_format_of(x), RAMP_FMT_PNG);
+    expect_exact(pp, x, "g8.pnm");
+    ramp_pp_free(pp);
+}
+
+/* ---- hostile input --------------------------------------------------------- */
+
+static void expect_fail_open(const char *file, ramp_status st, const char *reason, int at_open)
+{
+    ramp_pp *pp = new_pp();
+    char path[256];
+    snprintf(path, sizeof path, FIX "%s", file);
+    const ramp_image *x = ramp_img_open(pp, path);
+    if (at_open) {
+        assert_null(x);
+    } else {
+        assert_non_null(x);
+        assert_int_equal(ramp_pp_status(pp), RAMP_OK);
+        assert_null(ramp_img_resize(pp, x, 7, 5));
+    }
+    assert_null(ramp_img_resize(pp, NULL, 7, 5)); /* NULL propagates, error kept */
+    ramp_tensor t = {0};
+    if (ramp_pp_status(pp) != st)
+        fail_msg("%s: status %s, expected %s (%s)", file, ramp_err_name(ramp_pp_status(pp)),
+                 ramp_err_name(st), ramp_pp_errmsg(pp));
+    assert_int_equal(ramp_img_to_tensor(pp, NULL, &t, RAMP_CHW, NULL, NULL), st);
+    const char *msg = ramp_pp_errmsg(pp);
+    if (!strstr(msg, path)) fail_msg("message does not name the file: %s", msg);
+    if (reason && !strstr(msg, reason)) fail_msg("message lacks '%s': %s", reason, msg);
+    ramp_pp_free(pp);
+}
+
+static void test_hostile(void **state)
+{
+    (void)state;
+    expect_fail_open("empty", RAMP_EFORMAT, "unrecognised image format", 1);
+    expect_fail_open("text.txt", RAMP_EFORMAT, "unrecognised image format", 1);
+    expect_fail_open("huge_sof.jpg", RAMP_ETOOBIG, "60000×60000", 1);
+    expect_fail_open("huge_ihdr.png", RAMP_ETOOBIG, "100000×100000", 1);
+    expect_fail_open("bomb_ihdr.png", RAMP_EFORMAT, "cannot hold a 6000×6000 image", 1);
+    expect_fail_open("bomb_sof.jpg", RAMP_EFORMAT, "cannot hold a 8000×7000 image", 1);
+    expect_fail_open("cmyk.jpg", RAMP_EUNSUPPORTED, "CMYK", 1);
+    expect_fail_open("no-such-file", RAMP_ENOENT, NULL, 1);
+    expect_fail_open("truncated.jpg", RAMP_EFORMAT, "JPEG", 0);
+    expect_fail_open("bad_crc.png", RAMP_EFORMAT, "checksum", 0);
+    expect_fail_open("truncated.png", RAMP_EFORMAT, "PNG", 0);
+
+    /* the limit is settable and checked from the header */
+    ramp_pp *pp = new_pp();
+    ramp_pp_set_max_pixels(pp, 61 * 47 - 1);
+    assert_null(ramp_img_open(pp, FIX "rgb420.jpg"));
+    assert_int_equal(ramp_pp_status(pp), RAMP_ETOOBIG);
+    ramp_pp_reset(pp);
+    ramp_pp_set_max_pixels(pp, 61 * 47);
+    assert_non_null(ramp_img_open(pp, FIX "rgb420.jpg"));
+    ramp_pp_set_max_pixels(pp, 0);                                 /* back to the default */
+    assert_null(ramp_img_from_memory(pp, "\xff\xd8\xff", 3, "x")); /* header cut short */
+    assert_int_equal(ramp_pp_status(pp), RAMP_EFORMAT);
+    /* the first error wins */
+    ramp_pp_fail(pp, RAMP_EIO, "later");
+    assert_int_equal(ramp_pp_status(pp), RAMP_EFORMAT);
+    ramp_pp_reset(pp);
+    assert_int_equal(ramp_pp_status(pp), RAMP_OK);
+    assert_string_equal(ramp_pp_errmsg(pp), "");
+    ramp_pp_free(pp);
+}
+
+/* ---- resize and rotate against Pillow ------------------------------------ */
+
+static void test_resize_vs_pillow(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{24, 18}, {17, 13}, {7, 5},   {5, 30},
+                                   {48, 20}, {61, 45}, {96, 72}, {100, 9}};
+    static const char *srcs[] = {"rgb", "g"};
+    ramp_pp *pp = new_pp();
+    int worst = 0;
+    for (int s = 0; s < 2; s++) {
+        char path[256], ref[96];
+        snprintf(path, sizeof path, FIX "op_%s.png", srcs[s]);
+        const ramp_image *x = ramp_img_open(pp, path);
+        assert_non_null(x);
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            snprintf(ref, sizeof ref, "op_%s_resize_%dx%d.pnm", srcs[s], sizes[i][0], sizes[i][1]);
+            pnm r = read_pnm(ref);
+            int d = compare(pp, ramp_img_resize(pp, x, sizes[i][0], sizes[i][1]), &r, NULL);
+            if (d > RESIZE_MAX_DIFF) fail_msg("%s: max |diff| %d > %d", ref, d, RESIZE_MAX_DIFF);
+            if (d > worst) worst = d;
+            free(r.px);
+        }
+    }
+    print_message("resize vs Pillow BILINEAR: max |diff| %d over 16 cases\n", worst);
+    /* same size returns the image itself */
+    const ramp_image *x = ramp_img_open(pp, FIX "op_g.png");
+    assert_ptr_equal(ramp_img_resize(pp, x, 48, 36), x);
+    assert_null(ramp_img_resize(pp, x, 0, 5));
+    assert_int_equal(ramp_pp_status(pp), RAMP_EINVAL);
+    ramp_pp_free(pp);
+}
+
+static void test_rotate_vs_pillow(void **state)
+{
+    (void)state;
+    static const struct {
+        double deg;
+        const char *tag;
+        int fill;
+    } cases[] = {
+        {15, "15", 0}, {-30, "m30", 128},   {45, "45", 255},
+        {90, "90", 7}, {200.5, "200.5", 0}, {3, "3", 0},
+    };
+    static const char *srcs[] = {"rgb", "g"};
+    ramp_pp *pp = new_pp();
+    int worst = 0;
+    size_t worst_over = 0, total = 0, nonzero = 0;
+    for (int s = 0; s < 2; s++) {
+        char path[256], ref[96];
+        snprintf(path, sizeof path, FIX "op_%s.png", srcs[s]);
+        const ramp_image *x = ramp_img_open(pp, path);
+        assert_non_null(x);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            snprintf(ref, sizeof ref, "op_%s_rot_%s_%d.pnm", srcs[s], cases[i].tag, cases[i].fill);
+            pnm r = read_pnm(ref);
+            size_t over1 = 0, n = (size_t)r.w * r.h * r.c;
+            int d = compare(pp, ramp_img_rotate(pp, x, cases[i].deg, (uint8_t)cases[i].fill), &r,
+                            &over1);
+            if (d > ROT_MAX_DIFF || (double)g_nonzero > (1.0 - ROT_FRAC_EXACT) * (double)n)
+                fail_msg("%s: max |diff| %d, %zu of %zu samples differ", ref, d, g_nonzero, n);
+            if (d > worst) worst = d;
+            worst_over += over1;
+            nonzero += g_nonzero;
+            total += n;
+            free(r.px);
+        }
+    }
+    print_message("rotate vs Pillow: max |diff| %d; %zu of %zu samples differ, %zu by > 1\n", worst,
+                  nonzero, total, worst_over);
+    ramp_pp_free(pp);
+}
+
+/* ---- exact geometry and colour --------------------------------------------- */
+
+/* A w×h×c image whose every sample is distinct mod 256 and encodes (x, y, ch). */
+static const ramp_image *pattern(ramp_pp *pp, int w, int h, int c)
+{
+    uint8_t buf[4096];
+    size_t stride = (size_t)w * c + 3; /* padded rows exercise strides */
+    assert_true(stride * h <= sizeof buf);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int k = 0; k < c; k++)
+                buf[y * stride + x * c + k] = (uint8_t)(y * 37 + x * 5 + k * 101);
+    const ramp_image *im = ramp_img_from_pixels(pp, buf, w, h, c, stride);
+    assert_non_null(im);
+    return im;
+}
+
+static uint8_t at(ramp_pp *pp, const ramp_image *im, int x, int y, int k)
+{
+    size_t stride;
+    const uint8_t *px = ramp_img_pixels(pp, im, &stride);
+    assert_non_null(px);
+    return px[(size_t)y * stride + (size_t)x * ramp_img_channels(im) + k];
+}
+
+static void test_geometry_exact(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    const int w = 7, h = 5, c = 3;
+    const ramp_image *x = pattern(pp, w, h, c);
+    const ramp_image *r1 = ramp_img_rotate90(pp, x, 1), *r2 = ramp_img_rotate90(pp, x, 2),
+                     *r3 = ramp_img_rotate90(pp, x, 3), *rm1 = ramp_img_rotate90(pp, x, -1);
+    const ramp_image *fh = ramp_img_flip_h(pp, x), *fv = ramp_img_flip_v(pp, x);
+    const ramp_image *r180 = ramp_img_rotate(pp, x, 180.0, 0),
+                     *r360 = ramp_img_rotate(pp, x, -360, 0);
+    assert_int_equal(ramp_img_width(r1), h);
+    assert_int_equal(ramp_img_height(r1), w);
+    assert_int_equal(ramp_img_width(r3), h);
+    for (int y = 0; y < h; y++)
+        for (int i = 0; i < w; i++)
+            for (int k = 0; k < c; k++) {
+                uint8_t v = at(pp, x, i, y, k);
+                /* counter-clockwise: the top-right corner goes to the top-left */
+                assert_int_equal(at(pp, r1, y, w - 1 - i, k), v);
+                assert_int_equal(at(pp, r2, w - 1 - i, h - 1 - y, k), v);
+                assert_int_equal(at(pp, r3, h - 1 - y, i, k), v);
+                assert_int_equal(at(pp, rm1, h - 1 - y, i, k), v);
+                assert_int_equal(at(pp, fh, w - 1 - i, y, k), v);
+                assert_int_equal(at(pp, fv, i, h - 1 - y, k), v);
+                assert_int_equal(at(pp, r180, w - 1 - i, h - 1 - y, k), v);
+                assert_int_equal(at(pp, r360, i, y, k), v);
+            }
+    /* crop is a view with the right origin; centre square */
+    const ramp_image *cr = ramp_img_crop(pp, x, 2, 1, 3, 4);
+    assert_int_equal(ramp_img_width(cr), 3);
+    assert_int_equal(ramp_img_height(cr), 4);
+    assert_int_equal(at(pp, cr, 0, 0, 0), at(pp, x, 2, 1, 0));
+    assert_int_equal(at(pp, cr, 2, 3, 2), at(pp, x, 4, 4, 2));
+    const ramp_image *sq = ramp_img_center_square(pp, x);
+    assert_int_equal(ramp_img_width(sq), 5);
+    assert_int_equal(ramp_img_height(sq), 5);
+    assert_int_equal(at(pp, sq, 0, 0, 1), at(pp, x, 1, 0, 1));
+    /* operations on a crop view respect its stride */
+    const ramp_image *cf = ramp_img_flip_h(pp, cr);
+    assert_int_equal(at(pp, cf, 0, 3, 1), at(pp, x, 4, 4, 1));
+    assert_int_equal(ramp_pp_status(pp), RAMP_OK);
+    assert_null(ramp_img_crop(pp, x, 5, 0, 3, 1));
+    assert_int_equal(ramp_pp_status(pp), RAMP_EINVAL);
+    ramp_pp_free(pp);
+}
+
+static void test_colour(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    /* gray from RGB equals Pillow's convert("L") */
+    const ramp_image *rgb = ramp_img_open(pp, FIX "op_rgb.png");
+    expect_exact(pp, ramp_img_gray(pp, rgb), "op_rgb_gray.pnm");
+    /* RGBA: drop alpha, gray of RGBA = gray of its RGB, BGR keeps alpha last */
+    const ramp_image *x = pattern(pp, 4, 3, 4);
+    const ramp_image *da = ramp_img_drop_alpha(pp, x), *g = ramp_img_gray(pp, x),
+                     *bgr = ramp_img_bgr(pp, x), *r = ramp_img_rgb(pp, x);
+    assert_int_equal(ramp_img_channels(da), 3);
+    assert_int_equal(ramp_img_channels(g), 1);
+    assert_int_equal(ramp_img_channels(bgr), 4);
+    assert_int_equal(ramp_img_channels(r), 3);
+    for (int y = 0; y < 3; y++)
+        for (int i = 0; i < 4; i++) {
+            unsigned R = at(pp, x, i, y, 0), G = at(pp, x, i, y, 1), B = at(pp, x, i, y, 2);
+            for (int k = 0; k < 3; k++)
+                assert_int_equal(at(pp, da, i, y, k), at(pp, x, i, y, k));
+            for (int k = 0; k < 3; k++)
+                assert_int_equal(at(pp, r, i, y, k), at(pp, x, i, y, k));
+            assert_int_equal(at(pp, g, i, y, 0), (R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16);
+            assert_int_equal(at(pp, bgr, i, y, 0), B);
+            assert_int_equal(at(pp, bgr, i, y, 1), G);
+            assert_int_equal(at(pp, bgr, i, y, 2), R);
+            assert_int_equal(at(pp, bgr, i, y, 3), at(pp, x, i, y, 3));
+        }
+    /* gray+alpha → RGB repeats the gray and drops alpha; gray → itself */
+    const ramp_image *ga = pattern(pp, 3, 2, 2);
+    const ramp_image *ga_rgb = ramp_img_rgb(pp, ga);
+    assert_int_equal(ramp_img_channels(ga_rgb), 3);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(at(pp, ga_rgb, 2, 1, k), at(pp, ga, 2, 1, 0));
+    assert_int_equal(ramp_img_channels(ramp_img_drop_alpha(pp, ga)), 1);
+    const ramp_image *g1 = pattern(pp, 3, 2, 1);
+    assert_ptr_equal(ramp_img_gray(pp, g1), g1);
+    ramp_pp_free(pp);
+}
+
+/* ---- tensors ----------------------------------------------------------- */
+
+static void test_tensor(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    const int w = 4, h = 3, c = 3;
+    const ramp_image *x = pattern(pp, w, h, c);
+    const float mean[3] = {10.0f, 20.0f, 30.0f}, sd[3] = {2.0f, 4.0f, 0.5f};
+    float buf[64];
+    ramp_tensor t = {buf, 64, 0, {0}};
+    /* CHW + BGR + mean/std */
+    assert_int_equal(ramp_img_to_tensor(pp, x, &t, RAMP_CHW | RAMP_BGR, mean, sd), RAMP_OK);
+    assert_ptr_equal(t.data, buf);
+    assert_int_equal(t.ndim, 3);
+    assert_int_equal(t.shape[0], c);
+    assert_int_equal(t.shape[1], h);
+    assert_int_equal(t.shape[2], w);
+    for (int k = 0; k < c; k++)
+        for (int y = 0; y < h; y++)
+            for (int i = 0; i < w; i++) {
+                float want = ((float)at(pp, x, i, y, 2 - k) - mean[k]) / sd[k];
+                assert_true(buf[(k * h + y) * w + i] == want);
+            }
+    /* HWC, scaled to [0, 1], no mean/std; arena-allocated */
+    ramp_tensor u = {0};
+    assert_int_equal(ramp_img_to_tensor(pp, x, &u, RAMP_HWC | RAMP_SCALE01, NULL, NULL), RAMP_OK);
+    assert_non_null(u.data);
+    assert_int_equal(u.shape[0], h);
+    assert_int_equal(u.shape[1], w);
+    assert_int_equal(u.shape[2], c);
+    for (int y = 0; y < h; y++)
+        for (int i = 0; i < w; i++)
+            for (int k = 0; k < c; k++)
+                assert_true(u.data[(y * w + i) * c + k] == (float)at(pp, x, i, y, k) / 255.0f);
+    /* too small a buffer */
+    ramp_tensor small = {buf, 35, 0, {0}};
+    assert_int_equal(ramp_img_to_tensor(pp, x, &small, RAMP_CHW, NULL, NULL), RAMP_ESHAPE);
+    ramp_pp_reset(pp);
+    /* a failed chain reports its first error */
+    const ramp_image *y = ramp_img_resize(pp, ramp_img_open(pp, FIX "text.txt"), 32, 32);
+    assert_null(y);
+    assert_int_equal(ramp_img_to_tensor(pp, ramp_img_rgb(pp, y), &t, RAMP_CHW, NULL, NULL),
+                     RAMP_EFORMAT);
+    ramp_pp_free(pp);
+}
+
+/* ---- random operations ------------------------------------------------- */
+
+static void run_random(ramp_pp *pp, uint64_t seed, uint64_t index, uint8_t *out, size_t n)
+{
+    ramp_pp_reset(pp);
+    ramp_pp_seed(pp, seed, 3, index);
+    const ramp_image *x = ramp_img_open(pp, FIX "op_rgb.png");
+    x = ramp_img_random_crop(pp, x, 30, 20);
+    x = ramp_img_random_flip_h(pp, x, 0.5);
+    x = ramp_img_random_flip_v(pp, x, 0.5);
+    x = ramp_img_random_rotate(pp, x, 25.0, 0);
+    assert_non_null(x);
+    assert_int_equal(ramp_img_width(x), 30);
+    size_t stride;
+    const uint8_t *px = ramp_img_pixels(pp, x, &stride);
+    for (int y = 0; y < 20; y++)
+        memcpy(out + (size_t)y * 90, px + y * stride, 90);
+    (void)n;
+}
+
+static void test_random_ops(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    uint8_t a[1800], b[1800];
+    run_random(pp, 42, 7, a, sizeof a);
+    run_random(pp, 42, 7, b, sizeof b);
+    assert_memory_equal(a, b, sizeof a); /* same (seed, epoch, index): same result */
+    int differ = 0;
+    for (uint64_t i = 8; i < 12; i++) {
+        run_random(pp, 42, i, b, sizeof b);
+        differ += memcmp(a, b, sizeof a) != 0;
+    }
+    assert_true(differ >= 3); /* other samples draw other augmentations */
+    /* p = 0 never flips, p = 1 always does */
+    ramp_pp_reset(pp);
+    const ramp_image *x = pattern(pp, 5, 4, 1);
+    assert_int_equal(at(pp, ramp_img_random_flip_h(pp, x, 0.0), 0, 0, 0), at(pp, x, 0, 0, 0));
+    assert_int_equal(at(pp, ramp_img_random_flip_h(pp, x, 1.0), 0, 0, 0), at(pp, x, 4, 0, 0));
+    assert_null(ramp_img_random_crop(pp, x, 6, 1));
+    ramp_pp_free(pp);
+}
+
+/* ---- arena reuse --------------------------------------------------------- */
+
+static void test_arena_reuse(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    size_t reserved = 0;
+    for (int it = 0; it < 200; it++) {
+        ramp_pp_reset(pp);
+        const ramp_image *x = ramp_img_open(pp, it % 2 ? FIX "rgb420.jpg" : FIX "rgba8.png");
+        x = ramp_img_resize(pp, ramp_img_rgb(pp, x), 32, 32);
+        ramp_tensor t = {0};
+        assert_int_equal(ramp_img_to_tensor(pp, x, &t, RAMP_CHW, NULL, NULL), RAMP_OK);
+        if (it == 10) reserved = ramp_arena_reserved(ramp_pp_arena(pp));
+        if (it > 10) assert_int_equal(ramp_arena_reserved(ramp_pp_arena(pp)), reserved);
+    }
+    assert_true(reserved > 0);
+    ramp_pp_free(pp);
+}
+
+/* ---- encoding ------------------------------------------------------------ */
+
+static void test_encode(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    for (int c = 1; c <= 4; c++) {
+        const ramp_image *x = pattern(pp, 9, 6, c);
+        size_t stride;
+        const uint8_t *px = ramp_img_pixels(pp, x, &stride);
+        uint8_t *png = NULL;
+        size_t len = 0;
+        ramp_err err;
+        assert_int_equal(ramp_img_encode(RAMP_FMT_PNG, px, 9, 6, c, stride, 0, &png, &len, &err),
+                         RAMP_OK);
+        const ramp_image *y = ramp_img_from_memory(pp, png, len, "enc.png");
+        assert_non_null(y);
+        assert_int_equal(ramp_img_channels(y), c);
+        for (int j = 0; j < 6; j++)
+            for (int i = 0; i < 9; i++)
+                for (int k = 0; k < c; k++)
+                    assert_int_equal(at(pp, y, i, j, k), at(pp, x, i, j, k));
+        if (c == 1 || c == 3) {
+            uint8_t *jpg = NULL;
+            assert_int_equal(
+                ramp_img_encode(RAMP_FMT_JPEG, px, 9, 6, c, stride, 95, &jpg, &len, &err), RAMP_OK);
+            const ramp_image *z = ramp_img_from_memory(pp, jpg, len, "enc.jpg");
+            assert_int_equal(ramp_img_format_of(z), RAMP_FMT_JPEG);
+            assert_int_equal(ramp_img_channels(z), c);
+            assert_non_null(ramp_img_pixels(pp, z, NULL));
+            free(jpg);
+        } else {
+            uint8_t *jpg = (uint8_t *)&err;
+            assert_int_equal(
+                ramp_img_encode(RAMP_FMT_JPEG, px, 9, 6, c, stride, 95, &jpg, &len, &err),
+                RAMP_EINVAL);
+            assert_null(jpg);
+        }
+        ramp_pp_reset(pp);
+        free(png);
+    }
+    /* a smooth image survives JPEG at quality 95 closely */
+    const ramp_image *x = ramp_img_open(pp, FIX "op_rgb.png");
+    size_t stride;
+    const uint8_t *px = ramp_img_pixels(pp, x, &stride);
+    uint8_t *jpg = NULL;
+    size_t len = 0;
+    assert_int_equal(ramp_img_encode(RAMP_FMT_JPEG, px, 48, 36, 3, stride, 95, &jpg, &len, NULL),
+                     RAMP_OK);
+    const ramp_image *z = ramp_img_from_memory(pp, jpg, len, "enc.jpg");
+    double sum = 0;
+    for (int j = 0; j < 36; j++)
+        for (int i = 0; i < 48; i++)
+            for (int k = 0; k < 3; k++)
+                sum += abs((int)at(pp, z, i, j, k) - (int)at(pp, x, i, j, k));
+    print_message("JPEG q95 round trip: mean |diff| %.2f\n", sum / (48 * 36 * 3));
+    assert_true(sum / (48 * 36 * 3) < 8.0);
+    free(jpg);
+    ramp_pp_free(pp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_png_decode),       cmocka_unit_test(test_jpeg_decode),
+        cmocka_unit_test(test_jpeg_scaled),      cmocka_unit_test(test_sniff_and_lazy),
+        cmocka_unit_test(test_hostile),          cmocka_unit_test(test_resize_vs_pillow),
+        cmocka_unit_test(test_rotate_vs_pillow), cmocka_unit_test(test_geometry_exact),
+        cmocka_unit_test(test_colour),           cmocka_unit_test(test_tensor),
+        cmocka_unit_test(test_random_ops),       cmocka_unit_test(test_arena_reuse),
+        cmocka_unit_test(test_encode),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
