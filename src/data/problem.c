@@ -17,6 +17,7 @@
 #include "core/coreInt.h"
 #include "data/dataInt.h"
 #include "ramp/problem.h"
+#include "ramp/score.h"
 
 #define MAX_SCORES 32
 #define MAX_CLASSES (1 << 20)
@@ -39,14 +40,6 @@ struct ramp_problem {
     uint64_t random_state;
     int chunk_size, n_jobs, test_batch_size;
 };
-
-static const char *const kind_names[] = {"accuracy", "nll",   "f1_above",
-                                         "error",    "top_k", "macro_f1"};
-
-const char *ramp_score_kind_name(ramp_score_kind k)
-{
-    return (unsigned)k < sizeof kind_names / sizeof *kind_names ? kind_names[k] : "unknown";
-}
 
 void ramp_problem_free(ramp_problem *p)
 {
@@ -107,18 +100,17 @@ static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
     char *save = NULL;
     char *tok = strtok_r(v, " \t", &save);
     if (!tok) return snprintf(why, why_cap, "empty score (expected a kind such as accuracy)"), 0;
-    int k = -1;
-    for (int i = 0; i < (int)(sizeof kind_names / sizeof *kind_names); i++)
-        if (strcmp(tok, kind_names[i]) == 0) k = i;
-    if (k < 0)
+    /* the score table (score.c) is the one list of kinds and defaults */
+    const ramp_score_type *t = ramp_score_type_find(tok);
+    if (!t)
         return snprintf(why, why_cap,
                         "unknown score kind '%.40s' (accuracy, nll, f1_above, error, top_k, "
                         "macro_f1)",
                         tok),
                0;
-    s->kind = (ramp_score_kind)k;
+    s->kind = t->kind;
     s->precision = s->kind == RAMP_SCORE_NLL ? 4 : 3;
-    s->param = s->kind == RAMP_SCORE_F1_ABOVE ? 0.5 : s->kind == RAMP_SCORE_TOP_K ? 5 : 0;
+    s->param = t->default_param;
     while ((tok = strtok_r(NULL, " \t", &save))) {
         char *eq = strchr(tok, '=');
         if (!eq) return snprintf(why, why_cap, "expected param=value, found '%.40s'", tok), 0;
@@ -141,7 +133,7 @@ static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
             s->param = (double)iv;
         } else {
             return snprintf(why, why_cap, "unknown parameter '%.40s' for score kind %s", tok,
-                            kind_names[k]),
+                            t->name),
                    0;
         }
     }

@@ -36,6 +36,12 @@ const ramp_score_type *ramp_score_type_of(ramp_score_kind kind)
     return NULL;
 }
 
+const char *ramp_score_kind_name(ramp_score_kind k)
+{
+    const ramp_score_type *t = ramp_score_type_of(k);
+    return t ? t->name : "unknown";
+}
+
 int ramp_score_type_count(void)
 {
     return N_SCORE_TYPES;
