@@ -345,6 +345,12 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
             close(in);
         }
         signal(SIGPIPE, SIG_IGN);
+        /* a crash in participant code must end the child by its signal, so
+           the parent can name it (a sanitizer runtime would otherwise catch
+           it and exit with a status) */
+        int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+        for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++)
+            signal(crash_signals[i], SIG_DFL);
         int rc = child_main(f, pred, fd[1]);
         fflush(stdout);
         fflush(stderr);
