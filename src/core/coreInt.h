@@ -34,6 +34,14 @@ void ramp__err_clear(ramp_err *err);
 ramp_status ramp__read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *len,
                             ramp_err *err);
 
+/* Allocator for ramp__read_file_with(): returns n bytes or NULL. */
+typedef void *(*ramp__alloc_fn)(void *ctx, size_t n);
+
+/* Same, with the buffer from `alloc` (e.g. an arena); on failure any buffer
+   it handed out stays the allocator's to reclaim. */
+ramp_status ramp__read_file_with(const char *path, size_t max_bytes, ramp__alloc_fn alloc,
+                                 void *ctx, uint8_t **data, size_t *len, ramp_err *err);
+
 /* Joins a and b with one '/', into a malloc'd string; NULL when out of memory. */
 char *ramp__path_join(const char *a, const char *b);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/coreInt.h"
 #include "image/imageInt.h"
 
 ramp_img_format ramp_img_sniff(const void *bytes, size_t n)
@@ -69,50 +70,23 @@ const ramp_image *ramp_img_from_memory(ramp_pp *pp, const void *bytes, size_t n,
     return lazy_image(pp, bytes, n, nm);
 }
 
+static void *arena_alloc_fn(void *arena, size_t n)
+{
+    return ramp_arena_alloc(arena, n);
+}
+
 const ramp_image *ramp_img_open(ramp_pp *pp, const char *path)
 {
     if (!path) return ramp__img_fail(pp, RAMP_EINVAL, "ramp_img_open: NULL path");
     const char *nm = arena_name(pp, path);
     if (!nm) return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory", path);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        return ramp__img_fail(pp, e == ENOENT ? RAMP_ENOENT : RAMP_EIO, "%s: %s", path,
-                              strerror(e));
-    }
-    struct stat sb;
     uint8_t *buf = NULL;
     size_t n = 0;
-    if (fstat(fileno(f), &sb) != 0) {
-        int e = errno;
-        ramp__img_fail(pp, RAMP_EIO, "%s: %s", path, strerror(e));
-        goto fail;
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        ramp__img_fail(pp, RAMP_EIO, "%s: is a directory", path);
-        goto fail;
-    }
-    if (sb.st_size < 0 || (uint64_t)sb.st_size > RAMP__IMG_MAX_FILE_BYTES) {
-        ramp__img_fail(pp, RAMP_ETOOBIG, "%s: file of %lld bytes exceeds the limit of %zu", path,
-                       (long long)sb.st_size, RAMP__IMG_MAX_FILE_BYTES);
-        goto fail;
-    }
-    n = (size_t)sb.st_size;
-    /* +1 so an empty file still gets a valid pointer */
-    buf = ramp_arena_alloc(pp->arena, n + 1);
-    if (!buf) {
-        ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory for %zu bytes", path, n);
-        goto fail;
-    }
-    if (n && fread(buf, 1, n, f) != n) {
-        ramp__img_fail(pp, RAMP_EIO, "%s: read error", path);
-        goto fail;
-    }
-    fclose(f);
+    ramp_err e;
+    ramp_status st = ramp__read_file_with(path, RAMP__IMG_MAX_FILE_BYTES, arena_alloc_fn,
+                                          pp->arena, &buf, &n, &e);
+    if (st) return ramp__img_fail(pp, st, "%s", e.msg);
     return lazy_image(pp, buf, n, nm);
-fail:
-    fclose(f);
-    return NULL;
 }
 
 const ramp_image *ramp_img_from_pixels(ramp_pp *pp, const uint8_t *pixels, int width, int height,
