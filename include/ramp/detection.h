@@ -1,0 +1,179 @@
+/* ramp/detection.h — object-detection scores: IoU of boxes and circles,
+ * per-class average precision (VOC 2010+ all-point and VOC 2007 11-point),
+ * mAP, and precision / recall at a confidence threshold.
+ *
+ *     ramp_det_obj truth0[] = {{.cls = 0, .g = {10, 10, 50, 40}}};
+ *     ramp_det_obj pred0[]  = {{.cls = 0, .conf = 0.9, .g = {12, 9, 49, 41}},
+ *                              {.cls = 0, .conf = 0.8, .g = {11, 10, 50, 40}}}; // duplicate
+ *     ramp_det_image img[] = {{truth0, 1, pred0, 2}};
+ *     ramp_det_params p = {.geom = RAMP_DET_BOX};         // IoU ≥ 0.5, VOC matching
+ *     ramp_det_eval *ev;
+ *     double map;
+ *     if (ramp_det_eval_new(&ev, img, 1, 1, &p, &err) == RAMP_OK) {
+ *         ramp_det_eval_map(ev, RAMP_DET_AP_ALL_POINT, &map, NULL, &err);   // 1.0
+ *         ramp_det_counts pr;
+ *         ramp_det_eval_counts(ev, -1, 0.5, &pr, &err);  // tp 1, fp 1: precision 0.5
+ *         ramp_det_eval_free(ev);
+ *     }
+ *
+ * Geometry. Coordinates are continuous: a box (x1, y1, x2, y2) has area
+ * (x2 − x1)(y2 − y1) (the VOC devkit's "+1 pixel" convention is NOT used);
+ * a circle (x, y, r) has area π r². IoU = |A ∩ B| / |A ∪ B|, 0 when the union
+ * is empty (two degenerate shapes). Circle intersections are exact (the lens
+ * formula), with the disjoint (d ≥ r1 + r2 → 0) and containment
+ * (d ≤ |r1 − r2| → π min(r)²) cases taken apart.
+ *
+ * Evaluation, for each class k independently (as the VOC devkit's
+ * VOCevaldet.m):
+ *   1. Rank: every prediction of class k, over all images, by confidence,
+ *      descending. Ties keep input order (image 0's predictions in their
+ *      order, then image 1's, ...): a stable sort, as MATLAB's sort.
+ *   2. Match, in that order, against the ground truths of class k in the
+ *      prediction's own image. An IoU counts when it is ≥ the threshold
+ *      (the devkit's `ovmax >= minoverlap`; py-faster-rcnn's voc_eval.py
+ *      uses >, which differs only at exact equality). Two rules:
+ *        RAMP_DET_MATCH_VOC (default): take the ground truth of highest IoU
+ *          among ALL of the image's class-k truths (first on ties); if that
+ *          IoU passes and the truth is unmatched, a true positive that marks
+ *          it; if it is already matched, a false positive (duplicate); else
+ *          a false positive. This is the devkit's rule.
+ *        RAMP_DET_MATCH_UNMATCHED: take the ground truth of highest IoU
+ *          among the still UNMATCHED ones (first on ties); a true positive
+ *          when that IoU passes, else a false positive (COCO-like). A
+ *          prediction that overlaps a taken truth best may thus still match
+ *          a second, free truth.
+ *   3. tp_i, fp_i = cumulative counts over the first i ranked predictions;
+ *      recall_i = tp_i / n_truth_k, precision_i = tp_i / (tp_i + fp_i).
+ *   4. AP, all-point (VOC 2010+): with mrec = [0, recall..., 1] and
+ *      mpre = [0, precision..., 0], replace mpre[i] by max(mpre[i..]) and sum
+ *      (mrec[i+1] − mrec[i]) · mpre[i+1] over the i where recall changes.
+ *      AP, 11-point (VOC 2007): (1/11) Σ_{j=0..10} max{precision_i :
+ *      recall_i ≥ t_j} (0 when empty) with t_j = j/10 exactly rounded.
+ *      (np.arange(0, 1.1, 0.1) yields 0.30000000000000004 and 0.7000000000000001,
+ *      which would skip a recall of exactly 0.3 or 0.7.)
+ *   5. A class with no ground truth in any image has no AP (NaN); its
+ *      predictions are all false positives in the pooled counts. mAP is the
+ *      mean AP over the classes that have ground truth; it is an error
+ *      (RAMP_EINVAL) when no class has any.
+ * Precision / recall at a confidence threshold τ keep the predictions with
+ * confidence ≥ τ: a prefix of each ranking, so their matches are exactly
+ * those of step 2 (greedy in rank order) had only they been given.
+ * precision = tp / (tp + fp), 0 when no prediction is kept; recall =
+ * tp / n_truth, NaN when there is no ground truth.
+ *
+ * Note: rampwf's circle precision / recall match by an optimal one-to-one
+ * assignment (Hungarian) rather than greedily; the two agree whenever no
+ * prediction passes the threshold with two truths.
+ *
+ * Input checks (RAMP_EINVAL or RAMP_ERANGE, naming image and object): class
+ * in [0, n_classes), finite coordinates and confidences, x2 ≥ x1, y2 ≥ y1,
+ * r ≥ 0, threshold in (0, 1].
+ */
+#ifndef RAMP_DETECTION_H
+#define RAMP_DETECTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ramp_det_geom {
+    RAMP_DET_BOX = 0,    /* g = x1, y1, x2, y2 */
+    RAMP_DET_CIRCLE = 1, /* g = x, y, r (g[3] unused) */
+} ramp_det_geom;
+
+typedef enum ramp_det_match {
+    RAMP_DET_MATCH_VOC = 0,       /* best IoU over all truths; taken → duplicate */
+    RAMP_DET_MATCH_UNMATCHED = 1, /* best IoU over the free truths */
+} ramp_det_match;
+
+typedef enum ramp_det_ap_kind {
+    RAMP_DET_AP_ALL_POINT = 0, /* VOC 2010+ */
+    RAMP_DET_AP_11_POINT = 1,  /* VOC 2007 */
+} ramp_det_ap_kind;
+
+/* One object: a ground truth (conf ignored) or a prediction. */
+typedef struct ramp_det_obj {
+    int32_t cls;
+    double conf;
+    double g[4];
+} ramp_det_obj;
+
+/* One image: its ground truths and its predictions (either may be empty,
+   and then its pointer may be NULL). */
+typedef struct ramp_det_image {
+    const ramp_det_obj *truth;
+    size_t n_truth;
+    const ramp_det_obj *pred;
+    size_t n_pred;
+} ramp_det_image;
+
+typedef struct ramp_det_params {
+    ramp_det_geom geom;
+    double iou_threshold; /* in (0, 1]; 0 → 0.5 */
+    ramp_det_match match;
+} ramp_det_params;
+
+/* Counts at a confidence threshold, with their ratios (see above). */
+typedef struct ramp_det_counts {
+    size_t tp, fp, n_truth;
+    double precision, recall;
+} ramp_det_counts;
+
+/* IoU of two boxes (x1, y1, x2, y2) / two circles (x, y, r). Inputs are not
+   checked (NaN in, NaN out). Pure, thread-safe. */
+double ramp_det_iou_box(const double a[4], const double b[4]);
+double ramp_det_iou_circle(const double a[3], const double b[3]);
+/* Intersection area of two circles (the lens; exact cases above). */
+double ramp_det_circle_intersection(const double a[3], const double b[3]);
+
+/* An evaluation: every prediction ranked and matched once, so the queries
+   below are cheap. Immutable once made: queries on one handle may run
+   concurrently. */
+typedef struct ramp_det_eval ramp_det_eval;
+
+/* Ranks and matches the predictions of n_images images over classes
+   [0, n_classes). `images` and the objects are borrowed for the call only
+   (nothing is kept); params may be NULL (boxes, 0.5, VOC). The caller frees
+   *out with ramp_det_eval_free(); on failure *out is NULL and err names
+   the image and object at fault. */
+ramp_status ramp_det_eval_new(ramp_det_eval **out, const ramp_det_image *images, size_t n_images,
+                              int n_classes, const ramp_det_params *params, ramp_err *err);
+
+/* Frees an evaluation; NULL is a no-op. */
+void ramp_det_eval_free(ramp_det_eval *ev);
+
+int ramp_det_eval_n_classes(const ramp_det_eval *ev);
+
+/* AP of class `cls`; NaN (with RAMP_OK) when the class has no ground truth.
+   RAMP_ERANGE for a class outside [0, n_classes). */
+ramp_status ramp_det_eval_ap(const ramp_det_eval *ev, int cls, ramp_det_ap_kind kind, double *out,
+                             ramp_err *err);
+
+/* mAP over the classes with ground truth; *n_scored (may be NULL) receives
+   their number. RAMP_EINVAL (and *out = NaN) when there is none. */
+ramp_status ramp_det_eval_map(const ramp_det_eval *ev, ramp_det_ap_kind kind, double *out,
+                              int *n_scored, ramp_err *err);
+
+/* Counts of predictions with confidence ≥ conf_threshold, for class `cls`
+   or, with cls = -1, pooled over all classes (micro). */
+ramp_status ramp_det_eval_counts(const ramp_det_eval *ev, int cls, double conf_threshold,
+                                 ramp_det_counts *out, ramp_err *err);
+
+/* The ranking of class `cls`: returns its length and points *conf and
+   *is_tp (each may be NULL) at arrays borrowed from the handle, valid until
+   ramp_det_eval_free(). 0 for a class outside the range. */
+size_t ramp_det_eval_ranking(const ramp_det_eval *ev, int cls, const double **conf,
+                             const uint8_t **is_tp);
+
+/* Ground truths of class `cls` over all images (0 outside the range). */
+size_t ramp_det_eval_n_truth(const ramp_det_eval *ev, int cls);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
