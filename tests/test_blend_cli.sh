@@ -209,6 +209,21 @@ cp "$work/flat/freq/fold_0/y_pred_test.npy" "$work/flat/freq/fold_0/y_pred_valid
 [ $? -eq 1 ] || fail "wrong shape accepted"
 grep -q "flat/freq/fold_0/y_pred_valid.npy: shape 100 × 10, expected" "$work/err4.txt" || { cat "$work/err4.txt"; fail "shape message"; }
 
+# a --quick-test run on a test set larger than its subset: the saved test
+# predictions hold NaN rows outside the subset, and the blend uses the rest
+"$ramp" data fashion-mnist --out "$work/big" --limit-train 300 --limit-test 400 > /dev/null \
+    || fail "cannot build the 400-row test set"
+qk=$work/quick
+mkdir -p "$qk/submissions"
+cp "$kit/problem.ini" "$qk/"
+cp -r "$kit/submissions/freq" "$kit/submissions/starting_kit" "$qk/submissions/"
+rm -rf "$qk"/submissions/*/training_output
+"$ramp" test --kit "$qk" --data "$work/big/data" --submission ALL --quick-test --save-output \
+    > "$work/quick.out" 2>&1 || { cat "$work/quick.out"; fail "quick-test run"; }
+"$ramp" blend --pred-dir "$qk/submissions" --kit "$qk" --data "$work/big/data" --json \
+    > "$work/quick.json" 2> "$work/quick.err" || { cat "$work/quick.err"; fail "blend of a quick-test run"; }
+grep -q '"combined"' "$work/quick.json" || fail "quick-test blend: no combined score"
+
 # usage errors exit 2; --help exits 0
 "$ramp" blend --kit "$kit" > /dev/null 2>&1; [ $? -eq 2 ] || fail "no --pred-dir: expected exit 2"
 "$ramp" blend --pred-dir "$work/flat" --max-n-ensemble 0 > /dev/null 2>&1; [ $? -eq 2 ] || fail "--max-n-ensemble 0 accepted"

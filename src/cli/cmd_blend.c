@@ -52,6 +52,10 @@ typedef struct blend_sub {
 typedef struct blend_ctx {
     blend_sub *subs;
     int n_sub;
+    /* the test rows predicted (a --quick-test run predicts a subset and
+       leaves the other rows NaN): test_rows[0..n_test_used) of test.csv */
+    const uint32_t *test_rows;
+    size_t n_test_used, n_test_all;
 } blend_ctx;
 
 static int is_dir(const char *path)
@@ -224,6 +228,14 @@ static ramp_status load_npy(void *vctx, int sub, int fold, ramp_blend_which whic
     size_t r = 0, cc = 0;
     ramp_status st = ramp_npy_read_matrix_f(path, &m, &r, &cc, err);
     if (st) return st;
+    if (which == RAMP_BLEND_TEST && r == ctx->n_test_all && cc == (size_t)c &&
+        rows == ctx->n_test_used) {
+        for (size_t i = 0; i < rows; i++)
+            memcpy(dst + i * (size_t)c, m + (size_t)ctx->test_rows[i] * (size_t)c,
+                   (size_t)c * sizeof *dst);
+        free(m);
+        return RAMP_OK;
+    }
     if (r != rows || cc != (size_t)c) {
         free(m);
         return ramp__err_set(
@@ -395,6 +407,8 @@ int ramp__cmd_blend(int argc, char **argv)
     blend_sub *subs = NULL;
     size_t **vidx = NULL, *n_valid = NULL;
     ramp_blend_result *res = NULL;
+    uint32_t *test_rows = NULL;
+    int32_t *y_test = NULL;
     if (find_subs(pred_dir, &subs, &n_sub, &err)) {
         ramp__cli_error("blend: %s", err.msg);
         goto done;
@@ -441,7 +455,39 @@ int ramp__cmd_blend(int argc, char **argv)
         }
     }
 
-    blend_ctx ctx = {subs, n_sub};
+    /* the test rows the first submission predicted: all of test.csv, or the
+       rows a --quick-test run kept (the others are NaN) */
+    size_t n_test_all = kit.test.samples.n, n_test_used = 0;
+    int c = ramp_problem_n_classes(kit.problem);
+    {
+        char p[4800];
+        snprintf(p, sizeof p, "%s/fold_0/y_pred_test.npy", subs[0].root);
+        float *m = NULL;
+        size_t r = 0, cc = 0;
+        if (ramp_npy_read_matrix_f(p, &m, &r, &cc, &err)) {
+            ramp__cli_error("blend: %s", err.msg);
+            goto done;
+        }
+        test_rows = malloc((r ? r : 1) * sizeof *test_rows);
+        y_test = malloc((r ? r : 1) * sizeof *y_test);
+        if (!test_rows || !y_test || r != n_test_all || cc != (size_t)c) {
+            free(m);
+            ramp__cli_error("blend: %s: shape %zu × %zu, expected %zu × %d (the rows of test.csv)",
+                            p, r, cc, n_test_all, c);
+            goto done;
+        }
+        for (size_t i = 0; i < r; i++) {
+            int all_nan = 1;
+            for (size_t j = 0; j < cc && all_nan; j++) all_nan = isnan(m[i * cc + j]);
+            if (!all_nan) {
+                test_rows[n_test_used] = (uint32_t)i;
+                y_test[n_test_used++] = kit.test.samples.labels[i];
+            }
+        }
+        free(m);
+    }
+
+    blend_ctx ctx = {subs, n_sub, test_rows, n_test_used, n_test_all};
     ramp_blend_input in = {
         .n_sub = n_sub,
         .n_folds = n_folds,
@@ -450,8 +496,8 @@ int ramp__cmd_blend(int argc, char **argv)
         .y_train = kit.train.samples.labels,
         .n_valid = n_valid,
         .valid_index = (const size_t *const *)vidx,
-        .n_test = kit.test.samples.n,
-        .y_test = kit.test.samples.labels,
+        .n_test = n_test_used,
+        .y_test = y_test,
         .load = load_npy,
         .load_ctx = &ctx,
     };
@@ -468,6 +514,8 @@ int ramp__cmd_blend(int argc, char **argv)
     print_results(res, subs, &kit, as_json, max_n, min_impr);
     rc = 0;
 done:
+    free(test_rows);
+    free(y_test);
     ramp_blend_result_free(res);
     for (int f = 0; vidx && f < n_folds; f++)
         free(vidx[f]);

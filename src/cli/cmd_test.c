@@ -246,6 +246,21 @@ static ramp_status write_scores_csv(const char *path, const ramp_problem *pb, co
     return fclose(f) == 0 ? RAMP_OK : RAMP_EIO;
 }
 
+/* Writes an n_all × c matrix in CSV row order: row rows[i] gets pred row i,
+   every other row NaN (a quick test predicts a subset). */
+static ramp_status save_full(const char *path, const float *pred, const uint32_t *rows, size_t n,
+                             size_t n_all, int c, ramp_err *err)
+{
+    float *full = malloc((n_all ? n_all : 1) * (size_t)c * sizeof(float));
+    if (!full) return ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", path);
+    for (size_t i = 0; i < n_all * (size_t)c; i++) full[i] = NAN;
+    for (size_t i = 0; i < n; i++)
+        memcpy(full + (size_t)rows[i] * (size_t)c, pred + i * (size_t)c, (size_t)c * sizeof(float));
+    ramp_status st = ramp_npy_write_matrix_f(path, full, n_all, (size_t)c, err);
+    free(full);
+    return st;
+}
+
 /* ---- one submission ------------------------------------------------------------- */
 
 /* The rows a run uses: all of a split, or a stratified quick-test subset. */
@@ -458,24 +473,15 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
                 failed = 1;
                 break;
             }
-            /* y_pred_train: every row of train.csv (NaN for rows not in this run) */
-            size_t n_all = kit->train.samples.n;
-            float *full = malloc(n_all * (size_t)c * sizeof(float));
-            uint32_t *vidx = malloc((n_fva ? n_fva : 1) * sizeof(uint32_t));
-            int64_t *vrow = malloc((n_fva ? n_fva : 1) * sizeof(int64_t));
-            st = full && vidx && vrow ? RAMP_OK : RAMP_ENOMEM;
+            /* predictions in CSV row order (NaN rows outside this run) */
+            uint32_t *rows = malloc((n_ftr + n_fva) * sizeof *rows);
+            int64_t *vrow = malloc((n_fva ? n_fva : 1) * sizeof *vrow);
+            st = rows && vrow ? RAMP_OK : ramp__err_set(&err, RAMP_ENOMEM, "out of memory");
             if (!st) {
-                for (size_t i = 0; i < n_all * (size_t)c; i++) full[i] = NAN;
-                for (size_t i = 0; i < n_ftr; i++)
-                    memcpy(full + (size_t)tr.rows[ftr[k][i]] * (size_t)c, r->pred + i * (size_t)c,
-                           (size_t)c * sizeof(float));
-                for (size_t i = 0; i < n_fva; i++) {
-                    memcpy(full + (size_t)tr.rows[fva[k][i]] * (size_t)c,
-                           r->pred + (n_ftr + i) * (size_t)c, (size_t)c * sizeof(float));
-                    vrow[i] = tr.rows[fva[k][i]];
-                }
+                for (size_t i = 0; i < n_ftr; i++) rows[i] = tr.rows[ftr[k][i]];
+                for (size_t i = 0; i < n_fva; i++) vrow[i] = rows[n_ftr + i] = tr.rows[fva[k][i]];
                 snprintf(p, sizeof p, "%s/y_pred_train.npy", d);
-                st = ramp_npy_write_matrix_f(p, full, n_all, (size_t)c, &err);
+                st = save_full(p, r->pred, rows, n_ftr + n_fva, kit->train.samples.n, c, &err);
             }
             if (!st) {
                 snprintf(p, sizeof p, "%s/y_pred_valid.npy", d);
@@ -488,17 +494,16 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
             }
             if (!st) {
                 snprintf(p, sizeof p, "%s/y_pred_test.npy", d);
-                st = ramp_npy_write_matrix_f(p, r->pred + (n_ftr + n_fva) * (size_t)c, te.s.n,
-                                             (size_t)c, &err);
+                st = save_full(p, r->pred + (n_ftr + n_fva) * (size_t)c, te.rows, te.s.n,
+                               kit->test.samples.n, c, &err);
             }
+            free(rows);
+            free(vrow);
             if (!st) {
                 snprintf(p, sizeof p, "%s/scores.csv", d);
                 st = write_scores_csv(p, pb, fs, ROW_TRAIN, N_ROWS);
                 if (st) ramp__err_set(&err, st, "%s: cannot write", p);
             }
-            free(full);
-            free(vidx);
-            free(vrow);
             if (st) {
                 ramp__cli_error("--save-output: %s", err.msg);
                 failed = 1;
@@ -553,7 +558,7 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
                 snprintf(p, sizeof p, "%s/bagged_scores.csv", out_dir);
                 write_scores_csv(p, pb, &bag, ROW_VALID, 2);
                 snprintf(p, sizeof p, "%s/y_pred_test_bagged.npy", out_dir);
-                ramp_npy_write_matrix_f(p, bt, te.s.n, (size_t)c, NULL);
+                save_full(p, bt, te.rows, te.s.n, kit->test.samples.n, c, NULL);
             }
         } else {
             ramp__cli_error("bagging: %s", err.msg[0] ? err.msg : "out of memory");
