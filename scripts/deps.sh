@@ -10,6 +10,7 @@ packages=(
     libturbojpeg0-dev libjpeg-turbo-progs libspng-dev libpng-dev zlib1g-dev
     libdnnl-dev libopenblas-dev
     libcmocka-dev
+    libsqlite3-dev libpq-dev postgresql libmicrohttpd-dev nettle-dev chromium wrk curl
     clang libclang-rt-14-dev
     dataset-fashion-mnist
     python3 python3-numpy python3-pil python3-skimage python3-sklearn

@@ -1,7 +1,8 @@
 /* test_loader.c — the streaming generators: epoch arithmetic, batches across
  * chunks, per-epoch shuffles, determinism across thread counts, the
- * train/valid split, errors naming the sample, and peak memory bounded by
- * the chunk buffers on a dataset 20× larger than them. */
+ * train/valid split, errors naming the sample, peak memory bounded by
+ * the chunk buffers on a dataset 20× larger than them, and pinned batches
+ * that outlive later batches and the generator itself. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -328,6 +329,98 @@ static void test_memory_bounded_by_chunks(void **state)
 #endif
 }
 
+/* Pinned batches keep their contents while the generator moves on through
+   several epochs (slots recycled, gathered buffers reused), after the
+   generator and builder are freed, and release in any order. */
+static void test_pinned_batches_outlive_the_generator(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_make(&f, 53, 8, 1, 4);
+    ramp_loader_opts o = {.chunk_size = 10, .n_jobs = 2, .seed = 3};
+    ramp_gen_builder *gb;
+    ramp_err err;
+    assert_int_equal(ramp_gen_builder_new(&f.s, tf_id, NULL, &o, &gb, &err), 0);
+    ramp_gen *g;
+    /* batch 4 over chunks of 10: in-place batches and gathered ones */
+    assert_int_equal(ramp_gen_builder_subset(gb, NULL, f.n, 4, 1, 1, &g), 0);
+    ramp_gen_set_onehot(g, 1);
+    enum { N = 60 }; /* > 4 epochs of 14 batches */
+    ramp_gen_pin *pins[N];
+    ramp_batch bs[N];
+    float *copy[N];
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(ramp_gen_next_pinned(g, &bs[i], &pins[i]), 0);
+        assert_non_null(pins[i]);
+        size_t nx = bs[i].n * bs[i].sample_size;
+        copy[i] = malloc(nx * sizeof(float));
+        assert_non_null(copy[i]);
+        memcpy(copy[i], bs[i].X, nx * sizeof(float));
+        assert_non_null(bs[i].y_onehot);
+        for (size_t r = 0; r < bs[i].n; r++) {
+            int id = decode_id(bs[i].X + 2 * r);
+            assert_int_equal(bs[i].y[r], id % 4);
+            for (int c = 0; c < 4; c++)
+                assert_true(bs[i].y_onehot[r * 4 + (size_t)c] == (c == id % 4 ? 1.f : 0.f));
+        }
+        /* release every other pin early: the loader keeps going either way */
+        if (i % 3 == 1) {
+            ramp_gen_release(pins[i]);
+            pins[i] = NULL;
+        }
+    }
+    /* unpinned batches interleaved with pinned ones */
+    for (int i = 0; i < 20; i++) {
+        ramp_batch b;
+        assert_int_equal(ramp_gen_next(g, &b), 0);
+    }
+    for (int i = 0; i < N; i++)
+        if (pins[i])
+            assert_memory_equal(bs[i].X, copy[i], bs[i].n * bs[i].sample_size * sizeof(float));
+    ramp_gen_builder_free(gb); /* frees g; the pins keep their buffers */
+    for (int i = N - 1; i >= 0; i--) {
+        if (pins[i]) {
+            assert_memory_equal(bs[i].X, copy[i], bs[i].n * bs[i].sample_size * sizeof(float));
+            assert_int_equal(bs[i].y[0], decode_id(bs[i].X) % 4);
+        }
+        ramp_gen_release(pins[i]);
+        free(copy[i]);
+    }
+    ramp_gen_release(NULL);
+    fixture_free(&f);
+}
+
+/* The in-memory generator cannot lend: the pin holds a copy. */
+static void test_pinned_copy_for_memory_generator(void **state)
+{
+    (void)state;
+    float X[10];
+    int32_t y[10];
+    for (int i = 0; i < 10; i++) {
+        X[i] = (float)i;
+        y[i] = i % 2;
+    }
+    int shape[1] = {1};
+    ramp_gen *g;
+    assert_int_equal(ramp_gen_from_arrays(X, y, 10, 1, shape, 2, 4, 0, 0, &g), 0);
+    ramp_batch b1, b2;
+    ramp_gen_pin *p1, *p2;
+    assert_int_equal(ramp_gen_next_pinned(g, &b1, &p1), 0);
+    assert_int_equal(ramp_gen_next_pinned(g, &b2, &p2), 0);
+    assert_null(b1.y_onehot); /* not enabled */
+    ramp_gen_free(g);
+    for (int i = 0; i < 4; i++) {
+        assert_true(b1.X[i] == (float)i);
+        assert_true(b2.X[i] == (float)(4 + i));
+        assert_int_equal(b2.y[i], (4 + i) % 2);
+    }
+    ramp_gen_release(p2);
+    ramp_gen_release(p1);
+    ramp_gen_pin *p3 = (ramp_gen_pin *)&b1; /* any non-NULL value */
+    assert_int_equal(ramp_gen_next_pinned(NULL, &b1, &p3), RAMP_EINVAL);
+    assert_null(p3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +429,8 @@ int main(void)
         cmocka_unit_test(test_train_valid_split),
         cmocka_unit_test(test_errors_name_the_sample),
         cmocka_unit_test(test_memory_bounded_by_chunks),
+        cmocka_unit_test(test_pinned_batches_outlive_the_generator),
+        cmocka_unit_test(test_pinned_copy_for_memory_generator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,25 @@ typedef struct ramp_gen_vtable {
    at fault (ramp_gen_errmsg()). */
 ramp_status ramp_gen_next(ramp_gen *g, ramp_batch *b);
 
+/* A batch kept alive past the next ramp_gen_next (see below). */
+typedef struct ramp_gen_pin ramp_gen_pin;
+
+/* Like ramp_gen_next(), but the batch's memory (X, y, y_onehot) stays valid
+   until ramp_gen_release(*pin), whatever happens to the generator meanwhile:
+   later batches, ramp_gen_free(), the builder's free. For an embedding
+   (Python arrays over ramp's buffers) whose consumer decides when a batch
+   dies. A batch lent in place from a chunk buffer is not copied: when the
+   loader needs a pinned buffer back, it detaches it (the last release frees
+   it) and allocates a fresh one, so pins never stall the loader — holding
+   many only costs their memory. A generator that cannot lend in place (the
+   in-memory one) copies the batch into the pin; y_onehot, when enabled, is
+   always the pin's own copy. *pin is NULL on failure. */
+ramp_status ramp_gen_next_pinned(ramp_gen *g, ramp_batch *b, ramp_gen_pin **pin);
+
+/* Ends a pin: thread-safe, from any thread, even after the generator is
+   freed; NULL is a no-op. */
+void ramp_gen_release(ramp_gen_pin *pin);
+
 /* Samples per epoch and the batch size. */
 size_t ramp_gen_n_samples(const ramp_gen *g);
 size_t ramp_gen_batch_size(const ramp_gen *g);

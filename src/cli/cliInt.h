@@ -15,6 +15,13 @@
 int ramp__cmd_data(int argc, char **argv);
 int ramp__cmd_test(int argc, char **argv);
 int ramp__cmd_score(int argc, char **argv);
+int ramp__cmd_event(int argc, char **argv);
+int ramp__cmd_team(int argc, char **argv);
+int ramp__cmd_submit(int argc, char **argv);
+int ramp__cmd_worker(int argc, char **argv);
+int ramp__cmd_leaderboard(int argc, char **argv);
+int ramp__cmd_serve(int argc, char **argv);
+int ramp__cmd_blend(int argc, char **argv);
 
 /* One split of a kit: its index and the image path of each row. */
 typedef struct ramp__kit_split {

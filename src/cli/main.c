@@ -20,6 +20,13 @@ static const command commands[] = {
     {"data", ramp__cmd_data, "build a kit from a dataset, or check a kit"},
     {"test", ramp__cmd_test, "train and score a submission on each CV fold (ramp-test)"},
     {"score", ramp__cmd_score, "score a saved prediction file against a kit's labels"},
+    {"event", ramp__cmd_event, "register a kit as the platform's event in a store"},
+    {"team", ramp__cmd_team, "add a team to a store and print its upload token"},
+    {"submit", ramp__cmd_submit, "store a submission for the workers to train"},
+    {"worker", ramp__cmd_worker, "train the store's pending submissions"},
+    {"leaderboard", ramp__cmd_leaderboard, "print the leaderboard (table, CSV, JSON, HTML)"},
+    {"serve", ramp__cmd_serve, "serve the leaderboard, submission pages and upload over HTTP"},
+    {"blend", ramp__cmd_blend, "blend saved predictions: combined score and contributivity"},
 };
 
 void ramp__cli_error(const char *fmt, ...)

@@ -1,5 +1,9 @@
-/* gen.c — the generator interface's common part, and the in-memory
- * generator (used by tests, benchmarks and anyone with data in RAM). */
+/* gen.c — the generator interface's common part (one-hot rows, pins,
+ * reference-counted blocks), and the in-memory generator (used by tests,
+ * benchmarks and anyone with data in RAM).
+ *
+ * A pin is one malloc: the header, then whatever the pin owns (the one-hot
+ * rows; X and y too when the implementation could not lend a block). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +11,42 @@
 
 #include "loader/loaderInt.h"
 #include "ramp/rng.h"
+
+#define BLK_HEADER 64
+
+ramp__blk *ramp__blk_new(size_t bytes)
+{
+    _Static_assert(sizeof(ramp__blk) <= BLK_HEADER, "block header");
+    ramp__blk *b = malloc(BLK_HEADER + (bytes ? bytes : 1));
+    if (!b) return NULL;
+    atomic_init(&b->refs, 1);
+    b->bytes = bytes;
+    return b;
+}
+
+void *ramp__blk_data(ramp__blk *b)
+{
+    return (char *)b + BLK_HEADER;
+}
+
+void ramp__blk_ref(ramp__blk *b)
+{
+    atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+}
+
+void ramp__blk_unref(ramp__blk *b)
+{
+    if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) free(b);
+}
+
+int ramp__blk_shared(ramp__blk *b)
+{
+    return atomic_load_explicit(&b->refs, memory_order_acquire) > 1;
+}
+
+struct ramp_gen_pin {
+    ramp__blk *blk; /* the lent block, or NULL when the pin owns copies */
+};
 
 void ramp__gen_init(ramp_gen *g, const ramp_gen_vtable *vt, size_t n_samples, size_t batch_size,
                     int n_classes)
@@ -18,6 +58,8 @@ void ramp__gen_init(ramp_gen *g, const ramp_gen_vtable *vt, size_t n_samples, si
     g->onehot = 0;
     g->onehot_buf = NULL;
     g->errmsg[0] = '\0';
+    g->pinning = 0;
+    g->lent = NULL;
 }
 
 ramp_status ramp__gen_fail(ramp_gen *g, ramp_status st, const char *fmt, ...)
@@ -49,6 +91,64 @@ ramp_status ramp_gen_next(ramp_gen *g, ramp_batch *b)
         b->y_onehot = g->onehot_buf;
     }
     return RAMP_OK;
+}
+
+ramp_status ramp_gen_next_pinned(ramp_gen *g, ramp_batch *b, ramp_gen_pin **pin)
+{
+    if (!pin) return RAMP_EINVAL;
+    *pin = NULL;
+    if (!g || !b) return RAMP_EINVAL;
+    memset(b, 0, sizeof *b);
+    g->pinning = 1;
+    g->lent = NULL;
+    ramp_status st = g->vt->next(g, b);
+    ramp__blk *blk = g->lent;
+    g->pinning = 0;
+    g->lent = NULL;
+    if (st) {
+        ramp__blk_unref(blk);
+        return st;
+    }
+    b->n_classes = g->n_classes;
+    size_t nc = (size_t)(g->n_classes > 0 ? g->n_classes : 0);
+    size_t n_oh = g->onehot && b->y && nc ? b->n * nc : 0;
+    size_t n_x = blk ? 0 : b->n * b->sample_size;
+    size_t n_y = blk || !b->y ? 0 : b->n;
+    /* header, then floats (one-hot, X), then labels: all 4-byte items */
+    size_t head = (sizeof(ramp_gen_pin) + 15) & ~(size_t)15;
+    ramp_gen_pin *p = malloc(head + (n_oh + n_x + n_y) * 4);
+    if (!p) {
+        ramp__blk_unref(blk);
+        return ramp__gen_fail(g, RAMP_ENOMEM, "pinned batch: out of memory");
+    }
+    p->blk = blk;
+    float *f = (float *)((char *)p + head);
+    if (n_oh) {
+        memset(f, 0, n_oh * sizeof(float));
+        for (size_t i = 0; i < b->n; i++) {
+            int32_t c = b->y[i];
+            if (c >= 0 && (size_t)c < nc) f[i * nc + (size_t)c] = 1.f;
+        }
+        b->y_onehot = f;
+    }
+    if (n_x) {
+        memcpy(f + n_oh, b->X, n_x * sizeof(float));
+        b->X = f + n_oh;
+    }
+    if (n_y) {
+        int32_t *y = (int32_t *)(f + n_oh + n_x);
+        memcpy(y, b->y, n_y * sizeof(int32_t));
+        b->y = y;
+    }
+    *pin = p;
+    return RAMP_OK;
+}
+
+void ramp_gen_release(ramp_gen_pin *pin)
+{
+    if (!pin) return;
+    ramp__blk_unref(pin->blk);
+    free(pin);
 }
 
 size_t ramp_gen_n_samples(const ramp_gen *g)

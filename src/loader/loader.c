@@ -15,6 +15,13 @@
  * to the threads when the consumer has moved past it — at the next call, so
  * that in-place batches stay valid until then. The time spent waiting for a
  * slot is the stall.
+ *
+ * Pins: each slot's X and y live in one reference-counted block, and so do
+ * the gathered-batch buffers. ramp_gen_next_pinned takes a reference on the
+ * block behind the batch; when the consumer gives back a slot (or starts a
+ * gathered batch) whose block is still referenced, the block is detached —
+ * the last pin frees it — and the slot gets a fresh one. The loader never
+ * waits for a pin; the memory bound grows by what the caller keeps pinned.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -40,6 +47,7 @@ typedef struct slot {
     int epoch;
     size_t count;          /* samples in this chunk */
     const uint32_t *items; /* positions in the subset, borrowed from an order buffer */
+    ramp__blk *blk;        /* holds X then y */
     float *X;              /* chunk_size × sample_size */
     int32_t *y;            /* chunk_size labels */
     size_t next_item;      /* next item to hand to a thread */
@@ -76,6 +84,7 @@ typedef struct stream_gen {
     uint64_t consume_seq; /* chunk being consumed */
     size_t pos_in_chunk;
     int release_pending; /* the slot of consume_seq-1 is still lent out in place */
+    ramp__blk *xblk;     /* the gathered batch: xbuf then ybuf */
     float *xbuf;
     int32_t *ybuf;
 
@@ -270,15 +279,47 @@ static ramp_status start_threads(stream_gen *g)
     return RAMP_OK;
 }
 
+/* ---- the buffers ------------------------------------------------------------ */
+
+/* A block of `n` samples and their labels; X and y point into it. */
+static ramp__blk *samples_blk(size_t n, size_t ss, float **X, int32_t **y)
+{
+    ramp__blk *b = ramp__blk_new(n * ss * sizeof(float) + n * sizeof(int32_t));
+    if (!b) return NULL;
+    *X = ramp__blk_data(b);
+    *y = (int32_t *)(*X + n * ss);
+    return b;
+}
+
+/* Makes sure *blk is not shared with a pin before it is written again:
+   detaches a shared one (the pins keep it) for a fresh one. */
+static ramp_status unshare(ramp__blk **blk, size_t n, size_t ss, float **X, int32_t **y)
+{
+    if (!ramp__blk_shared(*blk)) return RAMP_OK;
+    float *nx;
+    int32_t *ny;
+    ramp__blk *b = samples_blk(n, ss, &nx, &ny);
+    if (!b) return RAMP_ENOMEM;
+    ramp__blk_unref(*blk);
+    *blk = b;
+    *X = nx;
+    *y = ny;
+    return RAMP_OK;
+}
+
 /* ---- the consumer ---------------------------------------------------------- */
 
 /* Gives the slot of chunk `seq` back to the threads (under the lock). */
-static void release_slot(stream_gen *g, uint64_t seq)
+static ramp_status release_slot(stream_gen *g, uint64_t seq)
 {
     slot *s = &g->slots[seq % NSLOTS];
+    if (unshare(&s->blk, g->chunk_size, g->gb->sample_size, &s->X, &s->y))
+        return ramp__gen_fail(&g->base, RAMP_ENOMEM,
+                              "loader: out of memory for a chunk buffer (the old one is pinned)");
     s->state = SLOT_FREE;
     assign_chunks(g);
     pthread_cond_broadcast(&g->cv_work);
+    return RAMP_OK;
 }
 
 /* Waits until chunk consume_seq is ready (under the lock). */
@@ -309,8 +350,13 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
     }
     size_t ss = gb->sample_size;
     pthread_mutex_lock(&g->mu);
+    ramp_status st = RAMP_OK;
     if (g->release_pending) {
-        release_slot(g, g->consume_seq - 1);
+        st = release_slot(g, g->consume_seq - 1);
+        if (st) {
+            pthread_mutex_unlock(&g->mu);
+            return st;
+        }
         g->release_pending = 0;
     }
     /* position within the epoch decides the batch length */
@@ -320,7 +366,7 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
     if (need > base->batch_size) need = base->batch_size;
     size_t got = 0;
     int epoch = -1;
-    ramp_status st = RAMP_OK;
+    ramp__blk *lent = NULL;
     while (got < need) {
         slot *s = NULL;
         st = wait_ready(g, &s);
@@ -331,7 +377,14 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
         if (got == 0 && k == need) { /* the whole batch inside this chunk: lend it */
             b->X = s->X + g->pos_in_chunk * ss;
             b->y = s->y + g->pos_in_chunk;
+            lent = s->blk;
         } else {
+            if (got == 0 &&
+                (st = unshare(&g->xblk, base->batch_size, ss, &g->xbuf, &g->ybuf))) {
+                ramp__gen_fail(base, st, "loader: out of memory for a batch buffer");
+                break;
+            }
+            lent = g->xblk;
             memcpy(g->xbuf + got * ss, s->X + g->pos_in_chunk * ss, k * ss * sizeof(float));
             memcpy(g->ybuf + got, s->y + g->pos_in_chunk, k * sizeof(int32_t));
             b->X = g->xbuf;
@@ -342,11 +395,17 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
         if (g->pos_in_chunk == s->count) {
             g->pos_in_chunk = 0;
             g->consume_seq++;
-            if (b->X == g->xbuf)
-                release_slot(g, g->consume_seq - 1); /* copied out: free now */
-            else
+            if (b->X == g->xbuf) {
+                st = release_slot(g, g->consume_seq - 1); /* copied out: free now */
+                if (st) break;
+            } else {
                 g->release_pending = 1;
+            }
         }
+    }
+    if (!st && base->pinning) {
+        ramp__blk_ref(lent);
+        base->lent = lent;
     }
     pthread_mutex_unlock(&g->mu);
     if (st) return st;
@@ -375,14 +434,10 @@ static void stream_destroy(ramp_gen *base)
     pthread_mutex_destroy(&g->mu);
     pthread_cond_destroy(&g->cv_work);
     pthread_cond_destroy(&g->cv_ready);
-    for (int k = 0; k < NSLOTS; k++) {
-        free(g->slots[k].X);
-        free(g->slots[k].y);
-    }
+    for (int k = 0; k < NSLOTS; k++) ramp__blk_unref(g->slots[k].blk); /* pins keep theirs */
     free(g->order[0]);
     free(g->order[1]);
-    free(g->xbuf);
-    free(g->ybuf);
+    ramp__blk_unref(g->xblk);
     free(g->subset);
     /* unregister from the builder, keeping its counters */
     ramp_gen_builder *gb = g->gb;
@@ -431,13 +486,12 @@ static ramp_status stream_new(ramp_gen_builder *gb, const uint32_t *subset, size
     g->subset = malloc(n * sizeof *g->subset);
     g->order[0] = malloc(n * sizeof(uint32_t));
     g->order[1] = malloc(n * sizeof(uint32_t));
-    g->xbuf = malloc(batch_size * ss * sizeof(float));
-    g->ybuf = malloc(batch_size * sizeof(int32_t));
-    int ok = g->subset && g->order[0] && g->order[1] && g->xbuf && g->ybuf;
+    g->xblk = samples_blk(batch_size, ss, &g->xbuf, &g->ybuf);
+    int ok = g->subset && g->order[0] && g->order[1] && g->xblk;
     for (int k = 0; ok && k < NSLOTS; k++) {
-        g->slots[k].X = malloc(g->chunk_size * ss * sizeof(float));
-        g->slots[k].y = malloc(g->chunk_size * sizeof(int32_t));
-        ok = g->slots[k].X && g->slots[k].y;
+        slot *sl = &g->slots[k];
+        sl->blk = samples_blk(g->chunk_size, ss, &sl->X, &sl->y);
+        ok = sl->blk != NULL;
     }
     if (!ok) {
         snprintf(gb->errmsg, sizeof gb->errmsg,

@@ -6,7 +6,23 @@
 #ifndef RAMP_LOADER_INT_H
 #define RAMP_LOADER_INT_H
 
+#include <stdatomic.h>
+
 #include "ramp/gen.h"
+
+/* A reference-counted buffer: chunk slots and gathered batches live in one,
+   so a pinned batch (ramp_gen_next_pinned) keeps its memory alive after the
+   generator has moved on, or been freed. The data starts 64 bytes in. */
+typedef struct ramp__blk {
+    atomic_long refs;
+    size_t bytes;
+} ramp__blk;
+
+ramp__blk *ramp__blk_new(size_t bytes); /* refs = 1; NULL on ENOMEM */
+void *ramp__blk_data(ramp__blk *b);
+void ramp__blk_ref(ramp__blk *b);
+void ramp__blk_unref(ramp__blk *b); /* frees at zero; NULL is a no-op; any thread */
+int ramp__blk_shared(ramp__blk *b); /* refs > 1: someone besides the owner holds it */
 
 struct ramp_gen {
     const ramp_gen_vtable *vt;
@@ -16,6 +32,11 @@ struct ramp_gen {
     int onehot;
     float *onehot_buf; /* batch_size × n_classes, allocated on first use */
     char errmsg[1024];
+    /* set by ramp_gen_next_pinned around vt->next: an implementation that
+       lends the batch in place stores the block behind it in `lent`, with a
+       reference taken for the pin */
+    int pinning;
+    ramp__blk *lent;
 };
 
 /* Fills the common fields; used by each implementation's constructor. */

@@ -7,6 +7,11 @@
  * (source bytes, command line, ABI version); a matching stamp skips the
  * compile. Extra compiler/linker arguments (e.g. for libtorch) go in
  * `build.flags` in the submission folder, whitespace-separated.
+ *
+ * A .py file is not compiled: it is syntax-checked by the Python the plugin
+ * was built for (compile() in a separate process, nothing written), so a
+ * syntax error is reported now, like a C compile error, with Python's
+ * message in the log.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -148,6 +153,35 @@ static ramp_status compile_one(const char *dir, const char *src, const char *so,
     return RAMP_OK;
 }
 
+#ifndef RAMP_PYTHON_EXE
+#define RAMP_PYTHON_EXE "python3"
+#endif
+
+/* Checks that the plugin exists and that `src` parses. */
+static ramp_status check_python(const char *dir, const char *src, char **log, ramp_err *err)
+{
+    char where[4096];
+    if (!ramp__sub_python_plugin(where, sizeof where))
+        return ramp__err_set(err, RAMP_EUNSUPPORTED,
+                             "%s: Python submissions need the plugin ramp_python.so, built with "
+                             "ramp when python3-dev and python3-numpy are installed (looked for "
+                             "%s)",
+                             src, where);
+    const char *py = getenv("RAMP_PYTHON");
+    char *argv[] = {(char *)(py && py[0] ? py : RAMP_PYTHON_EXE), "-I", "-S", "-c",
+                    "import sys; compile(open(sys.argv[1], 'rb').read(), sys.argv[1], 'exec')",
+                    (char *)src, NULL};
+    char head[4300];
+    snprintf(head, sizeof head, "$ %s -c 'compile(...)' %s\n", argv[0], src);
+    log_append(log, head, strlen(head));
+    int rc = run_capture(argv, log);
+    if (rc != 0)
+        return ramp__err_set(err, RAMP_ECOMPILE, "%s/%s does not compile (%s)", dir,
+                             strrchr(src, '/') ? strrchr(src, '/') + 1 : src,
+                             rc < 0 || rc == 127 ? "cannot run Python" : "Python syntax error");
+    return RAMP_OK;
+}
+
 ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_paths *out,
                             char **log, ramp_err *err)
 {
@@ -164,30 +198,39 @@ ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
         return ramp__err_set(err, RAMP_ENOENT, "submission folder %s not found", dir);
-    if (!file_exists(pp_c))
-        return ramp__err_set(err, file_exists(pp_py) ? RAMP_EUNSUPPORTED : RAMP_ENOENT,
-                             file_exists(pp_py)
-                                 ? "%s: Python preprocessors are not supported by this build"
-                                 : "%s not found",
-                             file_exists(pp_py) ? pp_py : pp_c);
-    int cxx = 0;
+    memset(out, 0, sizeof *out);
+    int pp_is_py = !file_exists(pp_c) && file_exists(pp_py);
+    if (!file_exists(pp_c) && !pp_is_py)
+        return ramp__err_set(err, RAMP_ENOENT, "%s/image_preprocessor.c (or .py) not found", dir);
+    int cxx = 0, clf_is_py = 0;
     const char *clf = clf_c;
     if (!file_exists(clf_c)) {
         if (file_exists(clf_cpp)) {
             clf = clf_cpp;
             cxx = 1;
         } else if (file_exists(clf_py)) {
-            return ramp__err_set(err, RAMP_EUNSUPPORTED,
-                                 "%s: Python classifiers are not supported by this build", clf_py);
+            clf_is_py = 1;
         } else {
-            return ramp__err_set(err, RAMP_ENOENT, "%s/batch_classifier.c (or .cpp) not found",
-                                 dir);
+            return ramp__err_set(err, RAMP_ENOENT,
+                                 "%s/batch_classifier.c (or .cpp, .py) not found", dir);
         }
     }
     if (mkdir(cache, 0755) != 0 && errno != EEXIST)
         return ramp__err_set(err, RAMP_EIO, "%s: %s", cache, strerror(errno));
-    snprintf(out->pp_so, sizeof out->pp_so, "%s/image_preprocessor.so", cache);
-    snprintf(out->clf_so, sizeof out->clf_so, "%s/batch_classifier.so", cache);
+    if (pp_is_py) {
+        snprintf(out->pp_py, sizeof out->pp_py, "%s", pp_py);
+        ramp_status st = check_python(dir, pp_py, log, err);
+        if (st) return st;
+    } else {
+        snprintf(out->pp_so, sizeof out->pp_so, "%s/image_preprocessor.so", cache);
+    }
+    if (clf_is_py) {
+        snprintf(out->clf_py, sizeof out->clf_py, "%s", clf_py);
+        ramp_status st = check_python(dir, clf_py, log, err);
+        if (st) return st;
+    } else {
+        snprintf(out->clf_so, sizeof out->clf_so, "%s/batch_classifier.so", cache);
+    }
 
     uint8_t *flags = NULL;
     size_t flen = 0;
@@ -196,8 +239,9 @@ ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_
         if (st) return st;
     }
     char *f1 = flags ? ramp__strdup((char *)flags) : NULL;
-    ramp_status st = compile_one(dir, pp_c, out->pp_so, 0, include_dir, NULL, log, err);
-    if (!st) st = compile_one(dir, clf, out->clf_so, cxx, include_dir, f1, log, err);
+    ramp_status st = RAMP_OK;
+    if (!pp_is_py) st = compile_one(dir, pp_c, out->pp_so, 0, include_dir, NULL, log, err);
+    if (!st && !clf_is_py) st = compile_one(dir, clf, out->clf_so, cxx, include_dir, f1, log, err);
     free(f1);
     free(flags);
     return st;

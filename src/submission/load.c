@@ -1,6 +1,9 @@
 /* load.c — dlopen a built submission and resolve the contract's symbols.
  * Done in the child process that runs the fold: a constructor that crashes
- * takes only that child down. */
+ * takes only that child down. A .py file goes through the Python plugin,
+ * loaded here only then: the preprocessor first (its worker processes are
+ * forked before the classifier's imports, torch's threads included), then
+ * the classifier, whose functions come from the plugin's table. */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
 #include <limits.h>
@@ -11,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/coreInt.h"
+#include "python/pyplugin.h"
 #include "ramp/preprocess.h"
 #include "submission/submissionInt.h"
 
@@ -24,12 +28,106 @@ static int sym(void *h, const char *name, void *fnptr, size_t size)
     return 1;
 }
 
-ramp_status ramp__sub_load(const ramp__sub_paths *p, ramp__sub *s, ramp_err *err)
+/* The folder of the ramp program (buf) or "". */
+static void exe_dir(char *buf, size_t len)
+{
+    buf[0] = '\0';
+    char exe[PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k <= 0) return;
+    exe[k] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return;
+    *slash = '\0';
+    snprintf(buf, len, "%s", exe);
+}
+
+int ramp__sub_python_plugin(char *buf, size_t len)
+{
+    const char *env = getenv("RAMP_PYTHON_PLUGIN");
+    if (env && env[0]) {
+        snprintf(buf, len, "%s", env);
+        return access(buf, R_OK) == 0;
+    }
+    char dir[PATH_MAX];
+    exe_dir(dir, sizeof dir);
+    char cand[2][PATH_MAX + 64];
+    snprintf(cand[0], sizeof cand[0], "%s/" RAMP__PY_PLUGIN_FILE, dir);
+    snprintf(cand[1], sizeof cand[1], "%s/../lib/ramp/" RAMP__PY_PLUGIN_FILE, dir);
+    for (int i = 0; i < 2; i++)
+        if (access(cand[i], R_OK) == 0) {
+            snprintf(buf, len, "%s", cand[i]);
+            return 1;
+        }
+    snprintf(buf, len, "%s and %s", cand[0], cand[1]);
+    return 0;
+}
+
+/* Loads the plugin and starts the interpreter with the submission's folder
+   on sys.path. The plugin is never unloaded (nor is the interpreter). */
+static ramp_status load_python(const char *py_file, ramp__sub *s, ramp_err *err)
+{
+    char path[4096], msg[4096];
+    if (!ramp__sub_python_plugin(path, sizeof path))
+        return ramp__err_set(err, RAMP_EUNSUPPORTED, "the Python plugin was not found (looked for %s)",
+                             path);
+    /* global: numpy's extension modules need libpython's symbols */
+    void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+    if (!h) {
+        const char *e = dlerror();
+        return ramp__err_set(err, RAMP_ESYMBOL,
+                             "cannot load the Python plugin %s: %s (Python submissions need the "
+                             "Python ramp was built with: python3-dev)",
+                             path, e ? e : "?");
+    }
+    ramp__py_plugin_fn get;
+    if (!sym(h, RAMP__PY_PLUGIN_SYMBOL, &get, sizeof get) || !get() ||
+        get()->api_version != RAMP__PY_API_VERSION)
+        return ramp__err_set(err, RAMP_ESYMBOL, "%s is not a Python plugin of this ramp version",
+                             path);
+    const ramp__py_api *py = get();
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", py_file);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0'; else snprintf(dir, sizeof dir, ".");
+    ramp_status st = py->init(dir, msg, sizeof msg);
+    if (st) return ramp__err_set(err, st, "%s", msg);
+    s->py = py;
+    return RAMP_OK;
+}
+
+ramp_status ramp__sub_load(const ramp__sub_paths *p, int py_workers, ramp__sub *s, ramp_err *err)
 {
     memset(s, 0, sizeof *s);
+    char msg[4096];
+    if (p->pp_py[0] || p->clf_py[0]) {
+        ramp_status st = load_python(p->pp_py[0] ? p->pp_py : p->clf_py, s, err);
+        if (st) return st;
+    }
+    if (p->pp_py[0]) {
+        ramp_status st = s->py->load_preprocessor(p->pp_py, py_workers, &s->transform,
+                                                  &s->transform_test, msg, sizeof msg);
+        if (st) {
+            ramp__err_set(err, st, "%s", msg);
+            goto fail;
+        }
+    }
+    if (p->clf_py[0]) {
+        ramp_status st = s->py->load_classifier(p->clf_py, msg, sizeof msg);
+        if (st) {
+            ramp__err_set(err, st, "%s", msg);
+            goto fail;
+        }
+        s->clf_new = s->py->clf_new;
+        s->clf_fit = s->py->clf_fit;
+        s->clf_predict = s->py->clf_predict;
+        s->clf_free = s->py->clf_free;
+        s->clf_errmsg = s->py->errmsg;
+    }
     const char *files[2] = {p->pp_so, p->clf_so};
     void **handles[2] = {&s->h_pp, &s->h_clf};
     for (int i = 0; i < 2; i++) {
+        if (!files[i][0]) continue; /* Python */
         *handles[i] = dlopen(files[i], RTLD_NOW | RTLD_LOCAL);
         if (!*handles[i]) {
             const char *e = dlerror();
@@ -49,11 +147,11 @@ ramp_status ramp__sub_load(const ramp__sub_paths *p, ramp__sub *s, ramp_err *err
             goto fail;
         }
     }
-    if (!sym(s->h_pp, "transform", &s->transform, sizeof s->transform)) {
+    if (s->h_pp && !sym(s->h_pp, "transform", &s->transform, sizeof s->transform)) {
         ramp__err_set(err, RAMP_ESYMBOL, "image_preprocessor: function 'transform' not found");
         goto fail;
     }
-    if (!sym(s->h_pp, "transform_test", &s->transform_test, sizeof s->transform_test))
+    if (s->h_pp && !sym(s->h_pp, "transform_test", &s->transform_test, sizeof s->transform_test))
         s->transform_test = NULL;
     struct {
         const char *name;
@@ -65,7 +163,7 @@ ramp_status ramp__sub_load(const ramp__sub_paths *p, ramp__sub *s, ramp_err *err
         {"batch_classifier_predict_proba", &s->clf_predict, sizeof s->clf_predict},
         {"batch_classifier_free", &s->clf_free, sizeof s->clf_free},
     };
-    for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+    for (size_t i = 0; s->h_clf && i < sizeof need / sizeof *need; i++)
         if (!sym(s->h_clf, need[i].name, need[i].dst, need[i].size)) {
             ramp__err_set(err, RAMP_ESYMBOL, "batch_classifier: function '%s' not found",
                           need[i].name);
@@ -79,6 +177,7 @@ fail:
 
 void ramp__sub_unload(ramp__sub *s)
 {
+    if (s->py) s->py->shutdown();
     if (s->h_clf) dlclose(s->h_clf);
     if (s->h_pp) dlclose(s->h_pp);
     memset(s, 0, sizeof *s);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/coreInt.h"
+#include "python/pyplugin.h"
 #include "submission/runInt.h"
 
 #define GUARD_FLOATS 1024
@@ -69,6 +70,27 @@ static void send(int fd, const char *fmt, ...)
     (void)w;
 }
 
+/* The message of a failed classifier call: a Python classifier's exception
+   with its traceback, or the status a C one returned. */
+static void clf_error(const ramp__sub *sub, const char *fn, ramp_status st, char *msg, size_t len)
+{
+    const char *py = sub->clf_errmsg ? sub->clf_errmsg() : "";
+    if (py[0])
+        snprintf(msg, len, "%s", py);
+    else
+        snprintf(msg, len, "%s returned %s (%s)", fn, ramp_err_name(st), ramp_strerror(st));
+}
+
+/* How a Python transform runs: $RAMP_PY_TRANSFORM = "threads" (the loader
+   threads, under the GIL) or "processes" (one worker process per loader
+   thread, the default: docs/python.md has the measurements). */
+static int python_workers(const ramp__fold_spec *f)
+{
+    const char *m = getenv("RAMP_PY_TRANSFORM");
+    if (m && strcmp(m, "threads") == 0) return 0;
+    return f->loader.n_jobs > 0 ? f->loader.n_jobs : 2;
+}
+
 /* Predicts every sample of generator g into out (n × c). */
 static ramp_status predict_all(const ramp__sub *sub, void *model, ramp_gen *g, float *out, int c,
                                char *msg, size_t msglen)
@@ -83,8 +105,7 @@ static ramp_status predict_all(const ramp__sub *sub, void *model, ramp_gen *g, f
         }
         st = sub->clf_predict(model, b.X, b.n, out + done * (size_t)c);
         if (st) {
-            snprintf(msg, msglen, "batch_classifier_predict_proba returned %s (%s)",
-                     ramp_err_name(st), ramp_strerror(st));
+            clf_error(sub, "batch_classifier_predict_proba", st, msg, msglen);
             return st;
         }
         done += b.n;
@@ -98,7 +119,7 @@ static int child_main(const ramp__fold_spec *f, float *pred, int fd)
     ramp_err err = {RAMP_OK, ""};
     ramp__sub sub;
     send(fd, "STEP training");
-    ramp_status st = ramp__sub_load(f->paths, &sub, &err);
+    ramp_status st = ramp__sub_load(f->paths, python_workers(f), &sub, &err);
     if (st) {
         send(fd, "ERR %s", err.msg);
         return 3;
@@ -136,15 +157,15 @@ static int child_main(const ramp__fold_spec *f, float *pred, int fd)
     double t0 = ramp__now();
     st = sub.clf_new(&info, &model);
     if (st) {
-        send(fd, "ERR batch_classifier_new returned %s (%s)", ramp_err_name(st),
-             ramp_strerror(st));
+        clf_error(&sub, "batch_classifier_new", st, msg, sizeof msg);
+        send(fd, "ERR %s", msg);
         return 3;
     }
     st = sub.clf_fit(model, gb);
     if (st) {
-        const char *gm = ramp_gen_builder_errmsg(gb);
-        send(fd, "ERR batch_classifier_fit returned %s (%s)%s%s", ramp_err_name(st),
-             ramp_strerror(st), gm[0] ? ": " : "", gm);
+        const char *gm = sub.clf_errmsg ? "" : ramp_gen_builder_errmsg(gb);
+        clf_error(&sub, "batch_classifier_fit", st, msg, sizeof msg);
+        send(fd, "ERR %s%s%s", msg, gm[0] ? ": " : "", gm);
         return 3;
     }
     double t_train = ramp__now() - t0;
@@ -206,9 +227,10 @@ static int child_main(const ramp__fold_spec *f, float *pred, int fd)
     }
     send(fd, "TIME test %.6f", ramp__now() - t0);
     sub.clf_free(model);
-    ramp_gen_builder_free(gb_test);
+    ramp_gen_builder_free(gb_test); /* stops the loader threads, */
     ramp_gen_builder_free(gb_all);
     ramp_gen_builder_free(gb);
+    if (sub.py) sub.py->shutdown(); /* then the transform workers they use */
     send(fd, "DONE");
     return 0;
 }
