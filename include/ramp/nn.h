@@ -1,0 +1,257 @@
+/* ramp/nn.h — the built-in deep-learning engine.
+ *
+ * A network is built layer by layer on an opaque handle, Keras-style; every
+ * builder appends one layer that reads the *current* layer (the last one
+ * added, or the one chosen with ramp_net_from()), so branches and residual
+ * blocks are written without a graph language:
+ *
+ *     ramp_net *net;
+ *     ramp_err err;
+ *     if (ramp_net_new(&(ramp_net_params){ .channels = 1, .height = 28,
+ *                                          .width = 28, .seed = 42 }, &net, &err))
+ *         return err.code;
+ *     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
+ *     ramp_net_relu(net);
+ *     ramp_net_maxpool(net, 2, 2, 0);
+ *     int skip = ramp_net_last(net);                  // residual block
+ *     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
+ *     ramp_net_batchnorm(net, 0, 0);
+ *     ramp_net_add(net, skip);                        // current + skip
+ *     ramp_net_relu(net);
+ *     ramp_net_flatten(net);
+ *     ramp_net_dense(net, &(ramp_dense){ .units = 10 });
+ *     ramp_status st = ramp_net_fit_generator(net, train, nb_train, valid, nb_valid,
+ *                          &(ramp_fit_opts){ .epochs = 3, .lr = 0.01f, .momentum = 0.9f });
+ *     if (st) fprintf(stderr, "%s\n", ramp_net_errmsg(net));
+ *     ramp_net_predict(net, X, n, probs);             // n × 10 probabilities
+ *     ramp_net_free(net);
+ *
+ * Builder errors are sticky: the first one is kept (ramp_net_errmsg()) and
+ * returned again by every later builder, fit and predict call, so a chain of
+ * builders may be checked once at the end.
+ *
+ * Tensors are float32, N×C×H×W at the edges (inputs, probabilities, saved
+ * weights: PyTorch's layouts, conv weights O×(I/groups)×KH×KW, dense weights
+ * O×I with I in C,H,W order). Inside, the oneDNN backend keeps activations and
+ * weights in the layouts oneDNN prefers. The last layer gives the logits; a
+ * final softmax layer is folded into the loss (softmax cross-entropy).
+ *
+ * Threads: compute runs on the calling thread's OpenMP team (oneDNN), of
+ * `n_threads` threads (0: the cores). Training is reproducible bit for bit for
+ * the same seed, data order, backend and thread count.
+ *
+ * Thread-safety: one net is used by one thread at a time.
+ */
+#ifndef RAMP_NN_H
+#define RAMP_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ramp/gen.h"
+#include "ramp/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ramp_net ramp_net;
+
+typedef enum ramp_nn_backend {
+    RAMP_NN_DNNL = 0, /* oneDNN on the CPU (the fast path; default) */
+    RAMP_NN_REF = 1   /* plain C reference: slow, for tests */
+} ramp_nn_backend;
+
+typedef enum ramp_init {
+    RAMP_INIT_DEFAULT = 0, /* He for conv and dense */
+    RAMP_INIT_HE,          /* normal(0, sqrt(2 / fan_in)) */
+    RAMP_INIT_GLOROT       /* uniform(±sqrt(6 / (fan_in + fan_out))) */
+} ramp_init;
+
+typedef struct ramp_net_params {
+    int channels, height, width; /* one input sample, C×H×W (all ≥ 1) */
+    uint64_t seed;               /* weight initialisation and dropout stream */
+    ramp_nn_backend backend;
+    int n_threads; /* OpenMP threads for compute; 0: the cores */
+} ramp_net_params;
+
+/* Creates an empty network holding only its input layer (id 0). On failure
+   *out is NULL and `err` (may be NULL) has the message. Caller frees with
+   ramp_net_free(). */
+ramp_status ramp_net_new(const ramp_net_params *p, ramp_net **out, ramp_err *err);
+
+/* Frees the network; NULL is a no-op. */
+void ramp_net_free(ramp_net *net);
+
+/* Last error message ("" if none); borrowed, valid until the next call. */
+const char *ramp_net_errmsg(const ramp_net *net);
+
+/* Sets the number of compute threads (0: the cores). */
+ramp_status ramp_net_set_threads(ramp_net *net, int n_threads);
+
+/* --- building ------------------------------------------------------------
+   Every builder appends one layer fed by the current layer and makes it the
+   current one. Layers are numbered in order of creation, the input being 0. */
+
+typedef struct ramp_conv2d {
+    int filters;     /* output channels (≥ 1) */
+    int kernel;      /* square kernel (≥ 1) */
+    int stride;      /* 0 → 1 */
+    int padding;     /* zero padding on each side */
+    int groups;      /* 0 → 1; must divide input channels and filters */
+    int no_bias;     /* 1: no bias term */
+    ramp_init init;
+} ramp_conv2d;
+
+typedef struct ramp_dense {
+    int units;   /* outputs (≥ 1); a 3-D input is flattened (C,H,W order) */
+    int no_bias;
+    ramp_init init;
+} ramp_dense;
+
+ramp_status ramp_net_conv2d(ramp_net *net, const ramp_conv2d *o);
+ramp_status ramp_net_dense(ramp_net *net, const ramp_dense *o);
+/* stride 0 → kernel. Average pooling counts padded zeros (PyTorch's
+   count_include_pad=True). */
+ramp_status ramp_net_maxpool(ramp_net *net, int kernel, int stride, int padding);
+ramp_status ramp_net_avgpool(ramp_net *net, int kernel, int stride, int padding);
+/* C×H×W → C×1×1. */
+ramp_status ramp_net_global_avgpool(ramp_net *net);
+ramp_status ramp_net_relu(ramp_net *net);
+ramp_status ramp_net_leaky_relu(ramp_net *net, float alpha);
+ramp_status ramp_net_sigmoid(ramp_net *net);
+ramp_status ramp_net_tanh(ramp_net *net);
+/* Softmax over classes; allowed only as the last layer (folded into the loss). */
+ramp_status ramp_net_softmax(ramp_net *net);
+/* Batch normalisation over channels. momentum (0 → 0.1) weighs the new batch
+   in the running statistics as in PyTorch; eps 0 → 1e-5. Training uses the
+   batch statistics, evaluation (validation, predict) the running ones. */
+ramp_status ramp_net_batchnorm(ramp_net *net, float momentum, float eps);
+/* Zeroes each value with probability `rate` in training (scaling the rest by
+   1/(1-rate)); identity in evaluation. 0 ≤ rate < 1. */
+ramp_status ramp_net_dropout(ramp_net *net, float rate);
+/* C×H×W → (C·H·W)×1×1. */
+ramp_status ramp_net_flatten(ramp_net *net);
+/* current + layer `other` (same shape). */
+ramp_status ramp_net_add(ramp_net *net, int other);
+
+/* Id of the current layer. */
+int ramp_net_last(const ramp_net *net);
+/* Makes layer `id` current, to start a branch from it. */
+ramp_status ramp_net_from(ramp_net *net, int id);
+
+/* Number of layers (input included), output shape of layer `id` (C,H,W;
+   dense outputs are K×1×1) and trainable parameters in the whole net. */
+int ramp_net_n_layers(const ramp_net *net);
+ramp_status ramp_net_layer_shape(const ramp_net *net, int id, int shape[3]);
+size_t ramp_net_n_params(const ramp_net *net);
+
+/* Writes a Keras-style summary (layer, output shape, parameters, totals) to
+   `f`. Nothing else in the library prints. */
+ramp_status ramp_net_summary(ramp_net *net, FILE *f);
+/* The same into buf (cap bytes, NUL-terminated, truncated if short); returns
+   the length the whole summary needs, excluding the NUL. */
+size_t ramp_net_summary_str(ramp_net *net, char *buf, size_t cap);
+
+/* --- training ------------------------------------------------------------ */
+
+typedef enum ramp_optimizer {
+    RAMP_OPT_SGD = 0, /* momentum, Nesterov, L2 weight decay added to the gradient */
+    RAMP_OPT_ADAM,    /* L2 weight decay added to the gradient (torch.optim.Adam) */
+    RAMP_OPT_ADAMW    /* decoupled weight decay (torch.optim.AdamW) */
+} ramp_optimizer;
+
+typedef enum ramp_schedule {
+    RAMP_SCHED_CONST = 0,
+    RAMP_SCHED_STEP,  /* lr · gamma^(epoch / step_epochs) */
+    RAMP_SCHED_COSINE /* lr_min + (lr − lr_min)(1 + cos(π t / T))/2 over all steps */
+} ramp_schedule;
+
+/* What the progress callback sees. */
+typedef struct ramp_fit_progress {
+    int epoch, epochs;   /* 0-based epoch, total */
+    size_t step, steps;  /* step within the epoch (1-based), steps per epoch */
+    int end_of_epoch;    /* 1 once per epoch, after validation */
+    double loss, acc;    /* running mean over the epoch so far (training mode) */
+    double val_loss, val_acc; /* at end of epoch, when there is validation data; else -1 */
+    double images_per_s; /* training throughput over the epoch so far */
+    double lr;           /* learning rate of the last step */
+} ramp_fit_progress;
+
+typedef struct ramp_fit_opts {
+    int epochs;               /* 0 → 1 */
+    ramp_optimizer optimizer;
+    float lr;                 /* 0 → 0.01 (SGD), 0.001 (Adam, AdamW) */
+    float momentum;           /* SGD */
+    int nesterov;             /* SGD, needs momentum */
+    float weight_decay;
+    float beta1, beta2, eps;  /* Adam: 0 → 0.9, 0.999, 1e-8 */
+    ramp_schedule schedule;
+    int step_epochs;          /* STEP: 0 → 1 */
+    float gamma;              /* STEP: 0 → 0.1 */
+    float lr_min;             /* COSINE */
+    int warmup_steps;         /* linear warm-up from lr/warmup_steps, then the schedule */
+    float label_smoothing;    /* 0 ≤ ls < 1 */
+    int patience;             /* early stopping: epochs without val-loss improvement; 0 off */
+    float min_delta;          /* improvement below this does not count */
+    size_t progress_every;    /* call progress every k steps; 0: only at end of epoch */
+    /* Return non-zero to stop training (fit then returns RAMP_ECANCELED). */
+    int (*progress)(const ramp_fit_progress *p, void *user);
+    void *user;
+} ramp_fit_opts;
+
+/* Trains on `train_gen` for opts->epochs epochs of ceil(nb_train / batch)
+   steps, evaluating on `valid_gen` (may be NULL or nb_valid 0) after each
+   epoch. Generators are borrowed; their batches must match the input shape
+   and carry labels in [0, classes). Compute runs on the calling thread's
+   OpenMP team. */
+ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb_train,
+                                   ramp_gen *valid_gen, size_t nb_valid, const ramp_fit_opts *opts);
+
+/* Per-epoch history of the last fit: n entries (train loss/acc, val loss/acc
+   as in the end-of-epoch progress). Borrowed; valid until the next fit. */
+const ramp_fit_progress *ramp_net_history(const ramp_net *net, size_t *n);
+
+/* Class probabilities (evaluation mode) for n samples: X is n×C×H×W floats,
+   probs n×classes. Both borrowed. */
+ramp_status ramp_net_predict(ramp_net *net, const float *X, size_t n, float *probs);
+
+/* Mean softmax cross-entropy and accuracy (evaluation mode) over n samples. */
+ramp_status ramp_net_evaluate(ramp_net *net, const float *X, const int32_t *y, size_t n,
+                              double *loss, double *acc);
+
+/* --- weights -------------------------------------------------------------
+   File format (little-endian), documented in docs/engine.md:
+     "RAMPNNW\0" magic (8 bytes), u32 version (1), u32 tensor count, then per
+     tensor: u32 layer id, u32 kind (0 weight, 1 bias, 2 running mean,
+     3 running variance), u32 ndim, ndim × u32 dims, prod(dims) float32.
+   Loading checks every layer id, kind and shape against the network:
+   a mismatch fails with RAMP_ESHAPE naming the layer, and the network is
+   left unchanged. */
+ramp_status ramp_net_save(ramp_net *net, const char *path);
+ramp_status ramp_net_load(ramp_net *net, const char *path);
+
+/* Direct access to one parameter tensor of layer `id` in its plain layout
+   (kind as in the file format); `n` is the count of floats expected. */
+ramp_status ramp_net_get_param(ramp_net *net, int id, int kind, float *out, size_t n);
+ramp_status ramp_net_set_param(ramp_net *net, int id, int kind, const float *in, size_t n);
+/* Gradient of the last training step (accumulated over it), plain layout. */
+ramp_status ramp_net_get_grad(ramp_net *net, int id, int kind, float *out, size_t n);
+
+/* One forward and backward pass in training mode over a batch, without
+   updating the weights: for tests and gradient checks. Writes the mean loss;
+   gradients are then readable with ramp_net_get_grad(), and the logits
+   (n×classes) with ramp_net_get_output() for any layer. */
+ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32_t *y, size_t n,
+                                      float label_smoothing, double *loss);
+/* Output of layer `id` from the last forward pass (n × C×H×W plain floats). */
+ramp_status ramp_net_get_output(ramp_net *net, int id, float *out, size_t count);
+/* Gradient of the loss w.r.t. layer `id`'s output from the last backward pass
+   (n × C×H×W plain floats); only for layers whose gradient was computed. */
+ramp_status ramp_net_get_output_grad(ramp_net *net, int id, float *out, size_t count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1124 @@
+/* backend_dnnl.c — the oneDNN backend (oneDNN 2.x C API, CPU engine, OpenMP).
+ *
+ * A *plan* holds, for one batch size, every node's primitives and buffers;
+ * plans are built on first use of a batch size and cached (the short last
+ * batch of an epoch gets its own plan). Layouts are oneDNN's choice
+ * (format_tag_any) for conv/dense outputs and weights; every other layer
+ * takes its producer's layout as it is, so tensors stay blocked from layer to
+ * layer and the only reorders are the input (none: it is plain and the first
+ * conv takes plain input) and the logits at the output. Backward descriptors
+ * pin their diff tensors to the forward layouts, so gradients and weights
+ * share a layout and the optimiser can run elementwise over the buffers.
+ *
+ * Weights are stored once in the layout the first plan chose; later plans
+ * are created with that layout pinned. A conv or dense followed only by a
+ * ReLU runs the ReLU as a post-op, in place; its backward is an in-place
+ * eltwise backward from the output (relu_use_dst_for_bwd). The first layer's
+ * input gradient is never computed (needs_grad). Every primitive uses a
+ * user-provided scratchpad, one buffer per plan.
+ *
+ * Gradient flow into a node with several consumers: the first consumer to
+ * run backward writes the node's dy directly; later ones write into the
+ * plan's tmp buffer, which is then added in (same layout, so elementwise).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#endif
+#include <dnnl.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+#include "nn/nnInt.h"
+
+#define MAX_PLANS 4
+
+typedef struct dn_prim {
+    dnnl_primitive_t p;
+    dnnl_memory_desc_t scratch_md;
+    size_t scratch_size;
+    dnnl_memory_t scratch;
+} dn_prim;
+
+typedef struct dn_node {
+    dnnl_memory_desc_t md; /* output layout */
+    size_t bytes;
+    float *y, *dy;
+    int alias; /* y/dy belong to the input node */
+    int fused; /* conv/dense with its ReLU consumer folded in */
+    dnnl_memory_t my, mdy, mtmp;
+    dn_prim fwd, infer, bwd_d, bwd_w;
+    dn_prim wreorder;  /* weights → the layout backward-data prefers, if it differs */
+    float *wbd;        /* weights in that layout */
+    dnnl_memory_t mwbd;
+    void *ws;
+    dnnl_memory_t mws;
+    float *mean, *var, *mask;
+    dnnl_memory_t mmean, mvar;
+} dn_node;
+
+typedef struct dn_plan {
+    size_t n;
+    dn_node *nodes;
+    float *tmp;
+    void *scratch;
+    int *dy_ready;
+    dnnl_memory_desc_t out_md; /* plain logits */
+    dnnl_memory_t mout;
+    dn_prim out_reorder, dout_reorder;
+} dn_plan;
+
+typedef struct dn_param {
+    int ready;
+    dnnl_memory_desc_t md, plain_md;
+    dnnl_memory_t mw, mg;
+} dn_param;
+
+typedef struct dn_state {
+    dnnl_engine_t eng;
+    dnnl_stream_t strm;
+    dn_plan *plans[MAX_PLANS];
+    int n_plans;
+    dn_plan *last; /* plan of the last forward */
+    int last_training;
+    dn_param *params; /* n_nodes × RAMP__P_MAX */
+    int pending_upload;
+    int no_fuse;
+} dn_state;
+
+static ramp_status dn_fail(ramp_net *net, dnnl_status_t s, const char *what, int id)
+{
+    return ramp__net_fail(net, s == dnnl_out_of_memory ? RAMP_ENOMEM : RAMP_EINTERNAL,
+                          "oneDNN: %s failed for layer %d (dnnl status %d)", what, id, (int)s);
+}
+
+#define DN(call, what)                                                                           \
+    do {                                                                                         \
+        dnnl_status_t s_ = (call);                                                               \
+        if (s_ != dnnl_success) {                                                                \
+            st = dn_fail(net, s_, what, id);                                                     \
+            goto fail;                                                                           \
+        }                                                                                        \
+    } while (0)
+
+static void prim_free(dn_prim *p)
+{
+    if (p->p) dnnl_primitive_destroy(p->p);
+    if (p->scratch) dnnl_memory_destroy(p->scratch);
+    memset(p, 0, sizeof *p);
+}
+
+/* Creates the primitive for op_desc with a user scratchpad; hands back the
+   primitive descriptor in *pd_out (caller destroys) when pd_out is set. */
+static dnnl_status_t prim_make(dn_state *be, dn_prim *pr, dnnl_primitive_desc_t *pd_out,
+                               const void *op_desc, dnnl_post_ops_t po,
+                               const_dnnl_primitive_desc_t hint)
+{
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_status_t s = dnnl_primitive_attr_create(&attr);
+    if (s) return s;
+    s = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    if (!s && po) s = dnnl_primitive_attr_set_post_ops(attr, po);
+    if (!s) s = dnnl_primitive_desc_create(&pd, op_desc, attr, be->eng, hint);
+    dnnl_primitive_attr_destroy(attr);
+    if (s) return s;
+    const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    if (smd) {
+        pr->scratch_md = *smd;
+        pr->scratch_size = dnnl_memory_desc_get_size(smd);
+    }
+    s = dnnl_primitive_create(&pr->p, pd);
+    if (s || !pd_out)
+        dnnl_primitive_desc_destroy(pd);
+    else
+        *pd_out = pd;
+    return s;
+}
+
+static ramp_status prim_run(ramp_net *net, dn_state *be, dn_prim *pr, int nargs,
+                            const dnnl_exec_arg_t *args, int id)
+{
+    dnnl_exec_arg_t a[16];
+    memcpy(a, args, (size_t)nargs * sizeof *a);
+    if (pr->scratch) a[nargs++] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, pr->scratch };
+    dnnl_status_t s = dnnl_primitive_execute(pr->p, be->strm, nargs, a);
+    return s ? dn_fail(net, s, "execute", id) : RAMP_OK;
+}
+
+static void plan_free(ramp_net *net, dn_plan *pl)
+{
+    if (!pl) return;
+    if (pl->nodes)
+        for (int i = 0; i < net->n_nodes; i++) {
+            dn_node *d = &pl->nodes[i];
+            dn_prim *ps[5] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w, &d->wreorder };
+            for (int j = 0; j < 5; j++) prim_free(ps[j]);
+            dnnl_memory_t ms[7] = { d->my, d->mdy, d->mtmp, d->mws, d->mmean, d->mvar, d->mwbd };
+            for (int j = 0; j < 7; j++)
+                if (ms[j]) dnnl_memory_destroy(ms[j]);
+            free(d->wbd);
+            if (!d->alias && i > 0) { /* node 0's y is the caller's input */
+                free(d->y);
+                free(d->dy);
+            }
+            free(d->ws);
+            free(d->mean);
+            free(d->var);
+            free(d->mask);
+        }
+    prim_free(&pl->out_reorder);
+    prim_free(&pl->dout_reorder);
+    if (pl->mout) dnnl_memory_destroy(pl->mout);
+    free(pl->nodes);
+    free(pl->tmp);
+    free(pl->scratch);
+    free(pl->dy_ready);
+    free(pl);
+}
+
+static void dn_destroy(void *vst)
+{
+    (void)vst; /* plans need the net: freed by dn_release below */
+}
+
+static void *aligned(size_t bytes)
+{
+    void *p = NULL;
+    if (bytes == 0) bytes = 64;
+    bytes = (bytes + 63) & ~(size_t)63;
+    p = aligned_alloc(64, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+static dnnl_status_t md_tag(dnnl_memory_desc_t *md, int nd, const dnnl_dim_t *dims,
+                            dnnl_format_tag_t tag)
+{
+    dnnl_dims_t full = { 0 }; /* the API reads a whole dnnl_dims_t */
+    for (int i = 0; i < nd && i < DNNL_MAX_NDIMS; i++) full[i] = dims[i];
+    return dnnl_memory_desc_init_by_tag(md, nd, full, dnnl_f32, tag);
+}
+
+/* Plain layout of a node's output: nchw, or nc for 2-D layouts. */
+static dnnl_status_t plain_md_of(dnnl_memory_desc_t *out, const dnnl_memory_desc_t *md)
+{
+    return md_tag(out, md->ndims, md->dims, md->ndims == 4 ? dnnl_nchw : dnnl_nc);
+}
+
+/* Plain layout of a parameter, given its stored md's rank. */
+static dnnl_status_t plain_param_md(dnnl_memory_desc_t *out, const dnnl_memory_desc_t *md)
+{
+    static const dnnl_format_tag_t tags[6] = { dnnl_format_tag_undef, dnnl_a, dnnl_ab, dnnl_abc,
+                                               dnnl_abcd, dnnl_abcde };
+    if (md->ndims < 1 || md->ndims > 5) return dnnl_invalid_arguments;
+    return md_tag(out, md->ndims, md->dims, tags[md->ndims]);
+}
+
+/* One-off reorder between two memories. */
+static ramp_status reorder_once(ramp_net *net, dn_state *be, const dnnl_memory_desc_t *smd,
+                                void *src, const dnnl_memory_desc_t *dmd, void *dst, int id)
+{
+    ramp_status st = RAMP_OK;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t p = NULL;
+    dnnl_memory_t ms = NULL, md = NULL;
+    DN(dnnl_reorder_primitive_desc_create(&pd, smd, be->eng, dmd, be->eng, NULL), "reorder");
+    DN(dnnl_primitive_create(&p, pd), "reorder");
+    DN(dnnl_memory_create(&ms, smd, be->eng, src), "memory");
+    DN(dnnl_memory_create(&md, dmd, be->eng, dst), "memory");
+    dnnl_exec_arg_t a[2] = { { DNNL_ARG_FROM, ms }, { DNNL_ARG_TO, md } };
+    DN(dnnl_primitive_execute(p, be->strm, 2, a), "reorder");
+    DN(dnnl_stream_wait(be->strm), "wait");
+fail:
+    if (md) dnnl_memory_destroy(md);
+    if (ms) dnnl_memory_destroy(ms);
+    if (p) dnnl_primitive_destroy(p);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    return st;
+}
+
+static ramp_status dn_create(ramp_net *net, void **out)
+{
+    ramp_status st = RAMP_OK;
+    int id = 0;
+    dn_state *be = calloc(1, sizeof *be);
+    if (!be) return ramp__net_fail(net, RAMP_ENOMEM, "oneDNN backend: out of memory");
+    be->params = calloc((size_t)net->n_nodes * RAMP__P_MAX, sizeof *be->params);
+    if (!be->params) {
+        free(be);
+        return ramp__net_fail(net, RAMP_ENOMEM, "oneDNN backend: out of memory");
+    }
+    DN(dnnl_engine_create(&be->eng, dnnl_cpu, 0), "engine");
+    DN(dnnl_stream_create(&be->strm, be->eng, dnnl_stream_default_flags), "stream");
+    be->no_fuse = net->no_fuse;
+    *out = be;
+    return RAMP_OK;
+fail:
+    if (be->strm) dnnl_stream_destroy(be->strm);
+    if (be->eng) dnnl_engine_destroy(be->eng);
+    free(be->params);
+    free(be);
+    return st;
+}
+
+/* Frees everything the backend holds for `net` (plans, parameter memories). */
+static void dn_release(ramp_net *net, dn_state *be)
+{
+    for (int i = 0; i < be->n_plans; i++) plan_free(net, be->plans[i]);
+    for (int i = 0; i < net->n_nodes * RAMP__P_MAX; i++) {
+        if (be->params[i].mw) dnnl_memory_destroy(be->params[i].mw);
+        if (be->params[i].mg) dnnl_memory_destroy(be->params[i].mg);
+    }
+    if (be->strm) dnnl_stream_destroy(be->strm);
+    if (be->eng) dnnl_engine_destroy(be->eng);
+    free(be->params);
+    free(be);
+}
+
+/* Is node i a conv/dense whose only consumer is a ReLU fed by it? */
+static int fusable(const ramp_net *net, const dn_state *be, int i)
+{
+    const ramp__node *nd = &net->nodes[i];
+    if (be->no_fuse || (nd->op != RAMP__OP_CONV && nd->op != RAMP__OP_DENSE) ||
+        nd->n_consumers != 1 || i + 1 >= net->n_nodes)
+        return 0;
+    for (int j = i + 1; j < net->n_nodes; j++)
+        for (int k = 0; k < net->nodes[j].n_in; k++)
+            if (net->nodes[j].in[k] == i)
+                return net->nodes[j].op == RAMP__OP_RELU && net->nodes[j].n_in == 1;
+    return 0;
+}
+
+/* The stored weight md of (node, kind) if known, else `any` with dims. */
+static dnnl_status_t weight_md(dn_state *be, int id, int kind, dnnl_memory_desc_t *md, int nd,
+                               const dnnl_dim_t *dims, dnnl_format_tag_t tag)
+{
+    dn_param *p = &be->params[id * RAMP__P_MAX + kind];
+    if (p->ready) {
+        *md = p->md;
+        return dnnl_success;
+    }
+    return md_tag(md, nd, dims, tag);
+}
+
+/* Records the md oneDNN chose for a parameter (first plan) and allocates
+   its storage and memories. */
+static ramp_status param_bind(ramp_net *net, dn_state *be, int id, int kind,
+                              const dnnl_memory_desc_t *md)
+{
+    ramp_status st = RAMP_OK;
+    dn_param *p = &be->params[id * RAMP__P_MAX + kind];
+    ramp__param *q = &net->nodes[id].p[kind];
+    if (p->ready) return RAMP_OK;
+    size_t bytes = dnnl_memory_desc_get_size(md);
+    p->md = *md;
+    DN(plain_param_md(&p->plain_md, md), "parameter layout");
+    if (dnnl_memory_desc_get_size(&p->plain_md) != q->n_plain * sizeof(float)) {
+        st = ramp__net_fail(net, RAMP_EINTERNAL, "oneDNN: layer %d parameter %d size mismatch",
+                            id, kind);
+        goto fail;
+    }
+    q->n = bytes / sizeof(float);
+    q->w = aligned(bytes);
+    q->g = q->trainable ? aligned(bytes) : NULL;
+    if (!q->w || (q->trainable && !q->g)) {
+        st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory for layer %d weights", id);
+        goto fail;
+    }
+    DN(dnnl_memory_create(&p->mw, md, be->eng, q->w), "memory");
+    if (q->g) DN(dnnl_memory_create(&p->mg, md, be->eng, q->g), "memory");
+    p->ready = 1;
+    be->pending_upload = 1;
+    return RAMP_OK;
+fail:
+    free(q->w);
+    free(q->g);
+    q->w = q->g = NULL;
+    return st;
+}
+
+static dnnl_memory_t pmem(dn_state *be, int id, int kind, int grad)
+{
+    dn_param *p = &be->params[id * RAMP__P_MAX + kind];
+    return grad ? p->mg : p->mw;
+}
+
+/* Node output buffers and memories for a plan. */
+static ramp_status node_buffers(ramp_net *net, dn_state *be, dn_plan *pl, int id)
+{
+    ramp_status st = RAMP_OK;
+    dn_node *d = &pl->nodes[id];
+    d->bytes = dnnl_memory_desc_get_size(&d->md);
+    if (d->alias) {
+        const dn_node *a = &pl->nodes[net->nodes[id].in[0]];
+        d->y = a->y;
+        d->dy = a->dy;
+    } else if (id > 0) {
+        d->y = aligned(d->bytes);
+        d->dy = aligned(d->bytes);
+        if (!d->y || !d->dy) return ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+    }
+    DN(dnnl_memory_create(&d->my, &d->md, be->eng, d->y), "memory");
+    if (d->dy) DN(dnnl_memory_create(&d->mdy, &d->md, be->eng, d->dy), "memory");
+fail:
+    return st;
+}
+
+static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
+{
+    ramp_status st = RAMP_OK;
+    const ramp__node *nd = &net->nodes[id];
+    dn_node *d = &pl->nodes[id];
+    dnnl_dim_t N = (dnnl_dim_t)pl->n;
+    dnnl_primitive_desc_t pd = NULL, epd = NULL;
+    dnnl_post_ops_t po = NULL;
+    const dn_node *a = nd->n_in ? &pl->nodes[nd->in[0]] : NULL;
+    const ramp__node *an = nd->n_in ? &net->nodes[nd->in[0]] : NULL;
+    int need_dx = an && an->needs_grad;
+    int training_graph = nd->needs_grad;
+
+    switch (nd->op) {
+    case RAMP__OP_INPUT: {
+        dnnl_dim_t dims[4] = { N, nd->c, nd->h, nd->w };
+        DN(md_tag(&d->md, 4, dims, dnnl_nchw), "input layout");
+        break;
+    }
+    case RAMP__OP_CONV:
+    case RAMP__OP_DENSE: {
+        int conv = nd->op == RAMP__OP_CONV;
+        dnnl_memory_desc_t wmd, bmd, dmd, *pb = NULL;
+        dnnl_dim_t bdims[1] = { nd->c };
+        int G = nd->groups;
+        if (conv) {
+            dnnl_dim_t wd5[5] = { G, nd->c / G, an->c / G, nd->k, nd->k };
+            dnnl_dim_t wd4[4] = { nd->c, an->c, nd->k, nd->k };
+            if (G > 1)
+                DN(weight_md(be, id, 0, &wmd, 5, wd5, dnnl_format_tag_any), "weights");
+            else
+                DN(weight_md(be, id, 0, &wmd, 4, wd4, dnnl_format_tag_any), "weights");
+            dnnl_dim_t dd[4] = { N, nd->c, nd->h, nd->w };
+            DN(md_tag(&dmd, 4, dd, dnnl_format_tag_any), "dst");
+        } else {
+            if (a->md.ndims == 4) {
+                dnnl_dim_t wd[4] = { nd->c, a->md.dims[1], a->md.dims[2], a->md.dims[3] };
+                DN(weight_md(be, id, 0, &wmd, 4, wd, dnnl_format_tag_any), "weights");
+            } else {
+                dnnl_dim_t wd[2] = { nd->c, a->md.dims[1] };
+                DN(weight_md(be, id, 0, &wmd, 2, wd, dnnl_format_tag_any), "weights");
+            }
+            dnnl_dim_t dd[2] = { N, nd->c };
+            DN(md_tag(&dmd, 2, dd, dnnl_format_tag_any), "dst");
+        }
+        if (nd->bias) {
+            DN(md_tag(&bmd, 1, bdims, dnnl_a), "bias");
+            pb = &bmd;
+        }
+        d->fused = fusable(net, be, id);
+        if (d->fused) {
+            DN(dnnl_post_ops_create(&po), "post-ops");
+            DN(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_relu, 0.f, 0.f), "post-ops");
+        }
+        dnnl_dims_t S = { nd->stride, nd->stride }, PL = { nd->pad, nd->pad };
+        dnnl_dims_t PR = { (nd->h - 1) * nd->stride + nd->k - an->h - nd->pad,
+                           (nd->w - 1) * nd->stride + nd->k - an->w - nd->pad };
+        if (conv) {
+            dnnl_convolution_desc_t cd;
+            DN(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training,
+                                                  dnnl_convolution_direct, &a->md, &wmd, pb, &dmd,
+                                                  S, PL, PR), "conv forward");
+            DN(prim_make(be, &d->fwd, &pd, &cd, po, NULL), "conv forward");
+        } else {
+            dnnl_inner_product_desc_t ipd;
+            DN(dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_training, &a->md, &wmd,
+                                                    pb, &dmd), "dense forward");
+            DN(prim_make(be, &d->fwd, &pd, &ipd, po, NULL), "dense forward");
+        }
+        d->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+        wmd = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        if ((st = param_bind(net, be, id, RAMP__P_WEIGHT, &wmd))) goto fail;
+        if (pb && (st = param_bind(net, be, id, RAMP__P_BIAS, pb))) goto fail;
+        if (need_dx) {
+            /* backward-data kernels want the weights transposed (e.g.
+               ABcd16a16b): let oneDNN choose, reorder the weights per step */
+            dnnl_memory_desc_t wany;
+            dnnl_primitive_desc_t bpd = NULL;
+            DN(md_tag(&wany, wmd.ndims, wmd.dims, dnnl_format_tag_any), "weights");
+            if (conv) {
+                dnnl_convolution_desc_t cd;
+                DN(dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &a->md,
+                                                            &wany, &d->md, S, PL, PR),
+                   "conv backward data");
+                DN(prim_make(be, &d->bwd_d, &bpd, &cd, NULL, pd), "conv backward data");
+            } else {
+                dnnl_inner_product_desc_t ipd;
+                DN(dnnl_inner_product_backward_data_desc_init(&ipd, &a->md, &wany, &d->md),
+                   "dense backward data");
+                DN(prim_make(be, &d->bwd_d, &bpd, &ipd, NULL, pd), "dense backward data");
+            }
+            dnnl_memory_desc_t bwmd = *dnnl_primitive_desc_query_md(bpd, dnnl_query_weights_md, 0);
+            dnnl_primitive_desc_destroy(bpd);
+            if (!dnnl_memory_desc_equal(&bwmd, &wmd)) {
+                d->wbd = aligned(dnnl_memory_desc_get_size(&bwmd));
+                if (!d->wbd) {
+                    st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+                    goto fail;
+                }
+                DN(dnnl_memory_create(&d->mwbd, &bwmd, be->eng, d->wbd), "memory");
+                dnnl_primitive_desc_t rpd = NULL;
+                DN(dnnl_reorder_primitive_desc_create(&rpd, &wmd, be->eng, &bwmd, be->eng, NULL),
+                   "weights reorder");
+                dnnl_status_t s2 = dnnl_primitive_create(&d->wreorder.p, rpd);
+                dnnl_primitive_desc_destroy(rpd);
+                DN(s2, "weights reorder");
+            }
+        }
+        if (conv) {
+            dnnl_convolution_desc_t cd;
+            DN(dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &a->md,
+                                                           &wmd, pb, &d->md, S, PL, PR),
+               "conv backward weights");
+            DN(prim_make(be, &d->bwd_w, NULL, &cd, NULL, pd), "conv backward weights");
+        } else {
+            dnnl_inner_product_desc_t ipd;
+            DN(dnnl_inner_product_backward_weights_desc_init(&ipd, &a->md, &wmd, pb, &d->md),
+               "dense backward weights");
+            DN(prim_make(be, &d->bwd_w, NULL, &ipd, NULL, pd), "dense backward weights");
+        }
+        break;
+    }
+    case RAMP__OP_MAXPOOL:
+    case RAMP__OP_AVGPOOL:
+    case RAMP__OP_GAP: {
+        dnnl_alg_kind_t alg = nd->op == RAMP__OP_MAXPOOL ? dnnl_pooling_max
+                                                         : dnnl_pooling_avg_include_padding;
+        dnnl_memory_desc_t dmd;
+        dnnl_dim_t dd[4] = { N, nd->c, nd->h, nd->w };
+        DN(md_tag(&dmd, 4, dd, dnnl_format_tag_any), "dst");
+        dnnl_dims_t S = { nd->stride, nd->stride }, K = { nd->k, nd->k },
+                    PL = { nd->pad, nd->pad };
+        dnnl_dims_t PR = { (nd->h - 1) * nd->stride + nd->k - an->h - nd->pad,
+                           (nd->w - 1) * nd->stride + nd->k - an->w - nd->pad };
+        dnnl_pooling_desc_t pdsc;
+        DN(dnnl_pooling_forward_desc_init(&pdsc, dnnl_forward_training, alg, &a->md, &dmd, S, K,
+                                          PL, PR), "pool forward");
+        DN(prim_make(be, &d->fwd, &pd, &pdsc, NULL, NULL), "pool forward");
+        d->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+        const dnnl_memory_desc_t *wsmd = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
+        if (wsmd && dnnl_memory_desc_get_size(wsmd) > 0) {
+            d->ws = aligned(dnnl_memory_desc_get_size(wsmd));
+            if (!d->ws) {
+                st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+                goto fail;
+            }
+            DN(dnnl_memory_create(&d->mws, wsmd, be->eng, d->ws), "memory");
+        }
+        if (need_dx) {
+            DN(dnnl_pooling_backward_desc_init(&pdsc, alg, &a->md, &d->md, S, K, PL, PR),
+               "pool backward");
+            DN(prim_make(be, &d->bwd_d, NULL, &pdsc, NULL, pd), "pool backward");
+        }
+        break;
+    }
+    case RAMP__OP_RELU:
+    case RAMP__OP_LRELU:
+    case RAMP__OP_SIGMOID:
+    case RAMP__OP_TANH: {
+        dnnl_alg_kind_t alg = nd->op == RAMP__OP_SIGMOID ? dnnl_eltwise_logistic_use_dst_for_bwd
+                              : nd->op == RAMP__OP_TANH  ? dnnl_eltwise_tanh_use_dst_for_bwd
+                                                         : dnnl_eltwise_relu_use_dst_for_bwd;
+        d->md = a->md;
+        d->alias = pl->nodes[nd->in[0]].fused;
+        dnnl_eltwise_desc_t ed;
+        DN(dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_training, alg, &d->md, nd->alpha, 0.f),
+           "eltwise forward");
+        if (d->alias) {
+            DN(dnnl_primitive_desc_create(&epd, &ed, NULL, be->eng, NULL), "eltwise forward");
+        } else {
+            DN(prim_make(be, &d->fwd, &epd, &ed, NULL, NULL), "eltwise forward");
+        }
+        if (need_dx) {
+            DN(dnnl_eltwise_backward_desc_init(&ed, alg, &d->md, &d->md, nd->alpha, 0.f),
+               "eltwise backward");
+            DN(prim_make(be, &d->bwd_d, NULL, &ed, NULL, epd), "eltwise backward");
+        }
+        break;
+    }
+    case RAMP__OP_BN: {
+        unsigned fl = dnnl_use_scale | dnnl_use_shift;
+        d->md = a->md;
+        if (!an->flat && a->md.ndims != 4) {
+            st = ramp__net_fail(net, RAMP_EUNSUPPORTED, "oneDNN: layer %d: batchnorm input", id);
+            goto fail;
+        }
+        if (an->flat && a->md.ndims == 4 && (a->md.dims[2] != 1 || a->md.dims[3] != 1)) {
+            st = ramp__net_fail(net, RAMP_EUNSUPPORTED, "oneDNN: layer %d: batchnorm right "
+                                "after flatten of a spatial map is not supported; put a dense "
+                                "layer first", id);
+            goto fail;
+        }
+        dnnl_batch_normalization_desc_t bd;
+        DN(dnnl_batch_normalization_forward_desc_init(&bd, dnnl_forward_training, &d->md, nd->eps,
+                                                      fl), "batchnorm forward");
+        DN(prim_make(be, &d->fwd, &pd, &bd, NULL, NULL), "batchnorm forward");
+        DN(dnnl_batch_normalization_forward_desc_init(&bd, dnnl_forward_inference, &d->md,
+                                                      nd->eps, fl | dnnl_use_global_stats),
+           "batchnorm inference");
+        DN(prim_make(be, &d->infer, NULL, &bd, NULL, NULL), "batchnorm inference");
+        DN(dnnl_batch_normalization_backward_desc_init(&bd, dnnl_backward, &d->md, &d->md,
+                                                       nd->eps, fl), "batchnorm backward");
+        DN(prim_make(be, &d->bwd_w, NULL, &bd, NULL, pd), "batchnorm backward");
+        dnnl_memory_desc_t cmd;
+        dnnl_dim_t cd[1] = { nd->c };
+        DN(md_tag(&cmd, 1, cd, dnnl_a), "stats");
+        for (int k = 0; k < RAMP__P_MAX; k++)
+            if ((st = param_bind(net, be, id, k, &cmd))) goto fail;
+        d->mean = aligned((size_t)nd->c * sizeof(float));
+        d->var = aligned((size_t)nd->c * sizeof(float));
+        if (!d->mean || !d->var) {
+            st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+            goto fail;
+        }
+        DN(dnnl_memory_create(&d->mmean, &cmd, be->eng, d->mean), "memory");
+        DN(dnnl_memory_create(&d->mvar, &cmd, be->eng, d->var), "memory");
+        break;
+    }
+    case RAMP__OP_DROPOUT:
+        d->md = a->md;
+        break;
+    case RAMP__OP_ADD: {
+        d->md = a->md;
+        const dn_node *b = &pl->nodes[nd->in[1]];
+        if (training_graph && net->nodes[nd->in[1]].needs_grad &&
+            !dnnl_memory_desc_equal(&a->md, &b->md)) {
+            /* the skip branch has another layout: reorder its gradient */
+            dnnl_primitive_desc_t rpd = NULL;
+            DN(dnnl_reorder_primitive_desc_create(&rpd, &a->md, be->eng, &b->md, be->eng, NULL),
+               "add gradient reorder");
+            dnnl_status_t s2 = dnnl_primitive_create(&d->wreorder.p, rpd);
+            dnnl_primitive_desc_destroy(rpd);
+            DN(s2, "add gradient reorder");
+        }
+        dnnl_binary_desc_t bd;
+        DN(dnnl_binary_desc_init(&bd, dnnl_binary_add, &a->md, &b->md, &d->md), "add");
+        DN(prim_make(be, &d->fwd, NULL, &bd, NULL, NULL), "add");
+        break;
+    }
+    case RAMP__OP_FLATTEN:
+    case RAMP__OP_SOFTMAX:
+        d->md = a->md;
+        d->alias = an->n_consumers == 1;
+        break;
+    }
+    st = node_buffers(net, be, pl, id);
+    if (st) goto fail;
+    if (nd->op == RAMP__OP_DROPOUT) {
+        d->mask = aligned(d->bytes);
+        if (!d->mask) st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+    }
+fail:
+    if (po) dnnl_post_ops_destroy(po);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (epd) dnnl_primitive_desc_destroy(epd);
+    return st;
+}
+
+static ramp_status bind_scratch(ramp_net *net, dn_state *be, dn_plan *pl, dn_prim *pr, int id)
+{
+    ramp_status st = RAMP_OK;
+    if (pr->p && pr->scratch_size)
+        DN(dnnl_memory_create(&pr->scratch, &pr->scratch_md, be->eng, pl->scratch), "scratchpad");
+fail:
+    return st;
+}
+
+static ramp_status plan_new(ramp_net *net, dn_state *be, size_t n, dn_plan **out)
+{
+    ramp_status st = RAMP_OK;
+    int id = net->logits_node;
+    dn_plan *pl = calloc(1, sizeof *pl);
+    if (!pl) return ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+    pl->n = n;
+    pl->nodes = calloc((size_t)net->n_nodes, sizeof *pl->nodes);
+    pl->dy_ready = calloc((size_t)net->n_nodes, sizeof *pl->dy_ready);
+    if (!pl->nodes || !pl->dy_ready) {
+        st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+        goto fail;
+    }
+    size_t tmp = 0, scratch = 0;
+    for (int i = 0; i < net->n_nodes; i++) {
+        if ((st = build_node(net, be, pl, i))) goto fail;
+        if (pl->nodes[i].bytes > tmp) tmp = pl->nodes[i].bytes;
+    }
+    pl->tmp = aligned(tmp);
+    if (!pl->tmp) {
+        st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < net->n_nodes; i++) {
+        dn_node *d = &pl->nodes[i];
+        DN(dnnl_memory_create(&d->mtmp, &d->md, be->eng, pl->tmp), "memory");
+        dn_prim *ps[4] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w };
+        for (int j = 0; j < 4; j++)
+            if (ps[j]->scratch_size > scratch) scratch = ps[j]->scratch_size;
+    }
+    /* output reorders: logits node layout ↔ plain */
+    dn_node *L = &pl->nodes[net->logits_node];
+    DN(plain_md_of(&pl->out_md, &L->md), "output layout");
+    DN(dnnl_memory_create(&pl->mout, &pl->out_md, be->eng, DNNL_MEMORY_NONE), "memory");
+    {
+        dnnl_primitive_desc_t rpd = NULL;
+        DN(dnnl_reorder_primitive_desc_create(&rpd, &L->md, be->eng, &pl->out_md, be->eng, NULL),
+           "output reorder");
+        dnnl_status_t s = dnnl_primitive_create(&pl->out_reorder.p, rpd);
+        dnnl_primitive_desc_destroy(rpd);
+        DN(s, "output reorder");
+        DN(dnnl_reorder_primitive_desc_create(&rpd, &pl->out_md, be->eng, &L->md, be->eng, NULL),
+           "output reorder");
+        s = dnnl_primitive_create(&pl->dout_reorder.p, rpd);
+        dnnl_primitive_desc_destroy(rpd);
+        DN(s, "output reorder");
+    }
+    pl->scratch = aligned(scratch);
+    if (!pl->scratch) {
+        st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+        goto fail;
+    }
+    for (id = 0; id < net->n_nodes; id++) {
+        dn_node *d = &pl->nodes[id];
+        dn_prim *ps[4] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w };
+        for (int j = 0; j < 4; j++)
+            if ((st = bind_scratch(net, be, pl, ps[j], id))) goto fail;
+    }
+    *out = pl;
+    return RAMP_OK;
+fail:
+    plan_free(net, pl);
+    return st;
+}
+
+static ramp_status upload(ramp_net *net, dn_state *be)
+{
+    for (int i = 0; i < net->n_nodes; i++)
+        for (int k = 0; k < RAMP__P_MAX; k++) {
+            dn_param *p = &be->params[i * RAMP__P_MAX + k];
+            ramp__param *q = &net->nodes[i].p[k];
+            if (!q->used || !p->ready) continue;
+            ramp_status st = reorder_once(net, be, &p->plain_md, q->plain, &p->md, q->w, i);
+            if (st) return st;
+        }
+    be->pending_upload = 0;
+    return RAMP_OK;
+}
+
+static ramp_status get_plan(ramp_net *net, dn_state *be, size_t n, dn_plan **out)
+{
+    for (int i = 0; i < be->n_plans; i++)
+        if (be->plans[i]->n == n) {
+            *out = be->plans[i];
+            return RAMP_OK;
+        }
+    dn_plan *pl = NULL;
+    ramp_status st = plan_new(net, be, n, &pl);
+    if (st) return st;
+    if (be->n_plans == MAX_PLANS) {
+        /* keep the first (training batch) plan; drop the oldest other */
+        if (be->last == be->plans[1]) be->last = NULL;
+        plan_free(net, be->plans[1]);
+        memmove(&be->plans[1], &be->plans[2], (MAX_PLANS - 2) * sizeof *be->plans);
+        be->n_plans--;
+    }
+    be->plans[be->n_plans++] = pl;
+    if (be->pending_upload && (st = upload(net, be))) return st;
+    *out = pl;
+    return RAMP_OK;
+}
+
+static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n, int training,
+                              float *logits)
+{
+    dn_state *be = vst;
+    dn_plan *pl = NULL;
+    ramp_status st = get_plan(net, be, n, &pl);
+    int id = 0;
+    if (st) return st;
+    if (be->pending_upload && (st = upload(net, be))) return st;
+    DN(dnnl_memory_set_data_handle(pl->nodes[0].my, (void *)(uintptr_t)X), "input");
+    pl->nodes[0].y = (float *)(uintptr_t)X;
+    for (id = 1; id < net->n_nodes; id++) {
+        const ramp__node *nd = &net->nodes[id];
+        dn_node *d = &pl->nodes[id];
+        const dn_node *a = &pl->nodes[nd->in[0]];
+        switch (nd->op) {
+        case RAMP__OP_CONV:
+        case RAMP__OP_DENSE: {
+            dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, a->my },
+                                        { DNNL_ARG_WEIGHTS, pmem(be, id, 0, 0) },
+                                        { DNNL_ARG_DST, d->my },
+                                        { DNNL_ARG_BIAS, nd->bias ? pmem(be, id, 1, 0) : NULL } };
+            st = prim_run(net, be, &d->fwd, nd->bias ? 4 : 3, args, id);
+            break;
+        }
+        case RAMP__OP_MAXPOOL:
+        case RAMP__OP_AVGPOOL:
+        case RAMP__OP_GAP: {
+            dnnl_exec_arg_t args[3] = { { DNNL_ARG_SRC, a->my },
+                                        { DNNL_ARG_DST, d->my },
+                                        { DNNL_ARG_WORKSPACE, d->mws } };
+            st = prim_run(net, be, &d->fwd, d->mws ? 3 : 2, args, id);
+            break;
+        }
+        case RAMP__OP_RELU:
+        case RAMP__OP_LRELU:
+        case RAMP__OP_SIGMOID:
+        case RAMP__OP_TANH:
+            if (!d->alias) {
+                dnnl_exec_arg_t args[2] = { { DNNL_ARG_SRC, a->my }, { DNNL_ARG_DST, d->my } };
+                st = prim_run(net, be, &d->fwd, 2, args, id);
+            }
+            break;
+        case RAMP__OP_BN: {
+            float *rm = nd->p[RAMP__P_RMEAN].w, *rv = nd->p[RAMP__P_RVAR].w;
+            if (training) {
+                dnnl_exec_arg_t args[6] = { { DNNL_ARG_SRC, a->my },
+                                            { DNNL_ARG_DST, d->my },
+                                            { DNNL_ARG_SCALE, pmem(be, id, 0, 0) },
+                                            { DNNL_ARG_SHIFT, pmem(be, id, 1, 0) },
+                                            { DNNL_ARG_MEAN, d->mmean },
+                                            { DNNL_ARG_VARIANCE, d->mvar } };
+                st = prim_run(net, be, &d->fwd, 6, args, id);
+                if (st) break;
+                float m = nd->alpha;
+                double c = (double)n * nd->h * nd->w, unb = c > 1 ? c / (c - 1) : 1.0;
+                for (int j = 0; j < nd->c; j++) {
+                    rm[j] = (1.f - m) * rm[j] + m * d->mean[j];
+                    rv[j] = (1.f - m) * rv[j] + m * (float)(d->var[j] * unb);
+                }
+                net->plain_valid = 0;
+            } else {
+                dnnl_exec_arg_t args[6] = { { DNNL_ARG_SRC, a->my },
+                                            { DNNL_ARG_DST, d->my },
+                                            { DNNL_ARG_SCALE, pmem(be, id, 0, 0) },
+                                            { DNNL_ARG_SHIFT, pmem(be, id, 1, 0) },
+                                            { DNNL_ARG_MEAN, pmem(be, id, 2, 0) },
+                                            { DNNL_ARG_VARIANCE, pmem(be, id, 3, 0) } };
+                st = prim_run(net, be, &d->infer, 6, args, id);
+            }
+            break;
+        }
+        case RAMP__OP_DROPOUT: {
+            size_t cnt = d->bytes / sizeof(float);
+            if (training && nd->alpha > 0.f) {
+                ramp_rng rng;
+                ramp_rng_seed(&rng, net->prm.seed ^ 0x5eedd509u,
+                              ramp_rng_key(net->step, (uint64_t)id));
+                ramp__dropout_mask(d->mask, cnt, nd->alpha, &rng);
+                for (size_t j = 0; j < cnt; j++) d->y[j] = a->y[j] * d->mask[j];
+            } else {
+                memcpy(d->y, a->y, d->bytes);
+            }
+            break;
+        }
+        case RAMP__OP_ADD: {
+            dnnl_exec_arg_t args[3] = { { DNNL_ARG_SRC_0, a->my },
+                                        { DNNL_ARG_SRC_1, pl->nodes[nd->in[1]].my },
+                                        { DNNL_ARG_DST, d->my } };
+            st = prim_run(net, be, &d->fwd, 3, args, id);
+            break;
+        }
+        case RAMP__OP_FLATTEN:
+        case RAMP__OP_SOFTMAX:
+            if (!d->alias) memcpy(d->y, a->y, d->bytes);
+            break;
+        case RAMP__OP_INPUT:
+            break;
+        }
+        if (st) return st;
+    }
+    id = net->logits_node;
+    DN(dnnl_memory_set_data_handle(pl->mout, logits), "output");
+    {
+        dnnl_exec_arg_t args[2] = { { DNNL_ARG_FROM, pl->nodes[id].my }, { DNNL_ARG_TO, pl->mout } };
+        if ((st = prim_run(net, be, &pl->out_reorder, 2, args, id))) return st;
+    }
+    DN(dnnl_stream_wait(be->strm), "wait");
+    be->last = pl;
+    be->last_training = training;
+fail:
+    return st;
+}
+
+/* Where node `in`'s gradient goes: its dy (first writer) or tmp (then add). */
+static dnnl_memory_t dx_target(ramp_net *net, dn_plan *pl, int in, int *via_tmp)
+{
+    *via_tmp = 0;
+    if (!net->nodes[in].needs_grad) {
+        *via_tmp = -1; /* sink */
+        return pl->nodes[in].mtmp;
+    }
+    if (!pl->dy_ready[in]) {
+        pl->dy_ready[in] = 1;
+        return pl->nodes[in].mdy;
+    }
+    *via_tmp = 1;
+    return pl->nodes[in].mtmp;
+}
+
+static void dx_finish(dn_plan *pl, int in, int via_tmp)
+{
+    if (via_tmp != 1) return;
+    dn_node *d = &pl->nodes[in];
+    size_t cnt = d->bytes / sizeof(float);
+    for (size_t j = 0; j < cnt; j++) d->dy[j] += pl->tmp[j];
+}
+
+/* dy of node `in` += src (same layout). */
+static void dx_accum(ramp_net *net, dn_plan *pl, int in, const float *src)
+{
+    if (!net->nodes[in].needs_grad) return;
+    dn_node *d = &pl->nodes[in];
+    if (d->dy == src) {
+        pl->dy_ready[in] = 1;
+        return;
+    }
+    if (!pl->dy_ready[in]) {
+        memcpy(d->dy, src, d->bytes);
+        pl->dy_ready[in] = 1;
+        return;
+    }
+    size_t cnt = d->bytes / sizeof(float);
+    for (size_t j = 0; j < cnt; j++) d->dy[j] += src[j];
+}
+
+static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, size_t n)
+{
+    dn_state *be = vst;
+    dn_plan *pl = be->last;
+    ramp_status st = RAMP_OK;
+    int id = net->logits_node;
+    if (!pl || pl->n != n || !be->last_training)
+        return ramp__net_fail(net, RAMP_EINVAL, "backward without a training forward of %zu", n);
+    memset(pl->dy_ready, 0, (size_t)net->n_nodes * sizeof *pl->dy_ready);
+    DN(dnnl_memory_set_data_handle(pl->mout, (void *)(uintptr_t)dlogits), "output");
+    {
+        dnnl_exec_arg_t args[2] = { { DNNL_ARG_FROM, pl->mout }, { DNNL_ARG_TO, pl->nodes[id].mdy } };
+        if ((st = prim_run(net, be, &pl->dout_reorder, 2, args, id))) return st;
+    }
+    for (id = net->logits_node; id >= 1; id--) {
+        const ramp__node *nd = &net->nodes[id];
+        if (!nd->needs_grad) continue;
+        dn_node *d = &pl->nodes[id];
+        int in = nd->in[0], vt = 0;
+        const dn_node *a = &pl->nodes[in];
+        int need_dx = net->nodes[in].needs_grad;
+        switch (nd->op) {
+        case RAMP__OP_CONV:
+        case RAMP__OP_DENSE: {
+            dnnl_exec_arg_t wa[4] = { { DNNL_ARG_SRC, a->my },
+                                      { DNNL_ARG_DIFF_DST, d->mdy },
+                                      { DNNL_ARG_DIFF_WEIGHTS, pmem(be, id, 0, 1) },
+                                      { DNNL_ARG_DIFF_BIAS, nd->bias ? pmem(be, id, 1, 1) : NULL } };
+            if ((st = prim_run(net, be, &d->bwd_w, nd->bias ? 4 : 3, wa, id))) return st;
+            if (need_dx) {
+                dnnl_memory_t wm = pmem(be, id, 0, 0);
+                if (d->mwbd) {
+                    dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, wm }, { DNNL_ARG_TO, d->mwbd } };
+                    if ((st = prim_run(net, be, &d->wreorder, 2, ra, id))) return st;
+                    wm = d->mwbd;
+                }
+                dnnl_memory_t t = dx_target(net, pl, in, &vt);
+                dnnl_exec_arg_t da[3] = { { DNNL_ARG_DIFF_DST, d->mdy },
+                                          { DNNL_ARG_WEIGHTS, wm },
+                                          { DNNL_ARG_DIFF_SRC, t } };
+                if ((st = prim_run(net, be, &d->bwd_d, 3, da, id))) return st;
+                dx_finish(pl, in, vt);
+            }
+            break;
+        }
+        case RAMP__OP_MAXPOOL:
+        case RAMP__OP_AVGPOOL:
+        case RAMP__OP_GAP:
+            if (need_dx) {
+                dnnl_memory_t t = dx_target(net, pl, in, &vt);
+                dnnl_exec_arg_t da[3] = { { DNNL_ARG_DIFF_DST, d->mdy },
+                                          { DNNL_ARG_DIFF_SRC, t },
+                                          { DNNL_ARG_WORKSPACE, d->mws } };
+                if ((st = prim_run(net, be, &d->bwd_d, d->mws ? 3 : 2, da, id))) return st;
+                dx_finish(pl, in, vt);
+            }
+            break;
+        case RAMP__OP_RELU:
+        case RAMP__OP_LRELU:
+        case RAMP__OP_SIGMOID:
+        case RAMP__OP_TANH:
+            if (need_dx) {
+                /* fused: in place on the conv's dy (its single consumer) */
+                dnnl_memory_t t = d->alias ? d->mdy : dx_target(net, pl, in, &vt);
+                if (d->alias) pl->dy_ready[in] = 1;
+                dnnl_exec_arg_t da[3] = { { DNNL_ARG_DIFF_DST, d->mdy },
+                                          { DNNL_ARG_DST, d->my },
+                                          { DNNL_ARG_DIFF_SRC, t } };
+                if ((st = prim_run(net, be, &d->bwd_d, 3, da, id))) return st;
+                dx_finish(pl, in, vt);
+            }
+            break;
+        case RAMP__OP_BN: {
+            dnnl_memory_t t = dx_target(net, pl, in, &vt);
+            dnnl_exec_arg_t da[9] = { { DNNL_ARG_SRC, a->my },
+                                      { DNNL_ARG_MEAN, d->mmean },
+                                      { DNNL_ARG_VARIANCE, d->mvar },
+                                      { DNNL_ARG_DIFF_DST, d->mdy },
+                                      { DNNL_ARG_SCALE, pmem(be, id, 0, 0) },
+                                      { DNNL_ARG_SHIFT, pmem(be, id, 1, 0) },
+                                      { DNNL_ARG_DIFF_SRC, t },
+                                      { DNNL_ARG_DIFF_SCALE, pmem(be, id, 0, 1) },
+                                      { DNNL_ARG_DIFF_SHIFT, pmem(be, id, 1, 1) } };
+            if ((st = prim_run(net, be, &d->bwd_w, 9, da, id))) return st;
+            dx_finish(pl, in, vt);
+            break;
+        }
+        case RAMP__OP_DROPOUT:
+            if (need_dx) {
+                if (nd->alpha > 0.f) {
+                    size_t cnt = d->bytes / sizeof(float);
+                    for (size_t j = 0; j < cnt; j++) d->dy[j] *= d->mask[j];
+                }
+                dx_accum(net, pl, in, d->dy);
+            }
+            break;
+        case RAMP__OP_ADD:
+            dx_accum(net, pl, in, d->dy);
+            if (d->wreorder.p && net->nodes[nd->in[1]].needs_grad) {
+                dnnl_memory_t t = dx_target(net, pl, nd->in[1], &vt);
+                dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, d->mdy }, { DNNL_ARG_TO, t } };
+                if ((st = prim_run(net, be, &d->wreorder, 2, ra, id))) return st;
+                dx_finish(pl, nd->in[1], vt);
+            } else {
+                dx_accum(net, pl, nd->in[1], d->dy);
+            }
+            break;
+        case RAMP__OP_FLATTEN:
+        case RAMP__OP_SOFTMAX:
+            if (need_dx) dx_accum(net, pl, in, d->dy);
+            break;
+        case RAMP__OP_INPUT:
+            break;
+        }
+    }
+    DN(dnnl_stream_wait(be->strm), "wait");
+fail:
+    return st;
+}
+
+static ramp_status dn_sync(ramp_net *net, void *vst, int to_backend)
+{
+    dn_state *be = vst;
+    if (to_backend) {
+        be->pending_upload = 1;
+        return be->n_plans ? upload(net, be) : RAMP_OK;
+    }
+    if (be->pending_upload) return RAMP_OK; /* plain is still the truth */
+    for (int i = 0; i < net->n_nodes; i++)
+        for (int k = 0; k < RAMP__P_MAX; k++) {
+            dn_param *p = &be->params[i * RAMP__P_MAX + k];
+            ramp__param *q = &net->nodes[i].p[k];
+            if (!q->used || !p->ready) continue;
+            ramp_status st = reorder_once(net, be, &p->md, q->w, &p->plain_md, q->plain, i);
+            if (st) return st;
+        }
+    return RAMP_OK;
+}
+
+static ramp_status dn_grad_read(ramp_net *net, void *vst, int id, int kind, float *out)
+{
+    dn_state *be = vst;
+    dn_param *p = &be->params[id * RAMP__P_MAX + kind];
+    if (!p->ready) return ramp__net_fail(net, RAMP_EINVAL, "layer %d: no gradient yet", id);
+    return reorder_once(net, be, &p->md, net->nodes[id].p[kind].g, &p->plain_md, out, id);
+}
+
+static ramp_status dn_output_read(ramp_net *net, void *vst, int id, int grad, float *out)
+{
+    dn_state *be = vst;
+    dn_plan *pl = be->last;
+    if (!pl) return ramp__net_fail(net, RAMP_EINVAL, "no forward pass yet");
+    const dn_node *d = &pl->nodes[id];
+    dnnl_memory_desc_t pmd;
+    ramp_status st = RAMP_OK;
+    DN(plain_md_of(&pmd, &d->md), "layout");
+    if (!grad && id == 0) {
+        memcpy(out, d->y, d->bytes);
+        return RAMP_OK;
+    }
+    if (grad && !d->dy) return ramp__net_fail(net, RAMP_EINVAL, "layer %d: no gradient", id);
+    return reorder_once(net, be, &d->md, grad ? d->dy : d->y, &pmd, out, id);
+fail:
+    return st;
+}
+
+/* The table's destroy gets only the state; the net pointer is needed to walk
+   the nodes, so the state remembers it through this wrapper. */
+typedef struct dn_box {
+    dn_state *be;
+    ramp_net *net;
+} dn_box;
+
+static ramp_status box_create(ramp_net *net, void **out)
+{
+    dn_box *b = calloc(1, sizeof *b);
+    if (!b) return ramp__net_fail(net, RAMP_ENOMEM, "oneDNN backend: out of memory");
+    void *be = NULL;
+    ramp_status st = dn_create(net, &be);
+    if (st) {
+        free(b);
+        return st;
+    }
+    b->be = be;
+    b->net = net;
+    *out = b;
+    return RAMP_OK;
+}
+
+static void box_destroy(void *vb)
+{
+    dn_box *b = vb;
+    if (!b) return;
+    dn_destroy(b->be);
+    dn_release(b->net, b->be);
+    free(b);
+}
+
+static ramp_status box_forward(ramp_net *net, void *vb, const float *X, size_t n, int training,
+                               float *logits)
+{
+    return dn_forward(net, ((dn_box *)vb)->be, X, n, training, logits);
+}
+
+static ramp_status box_backward(ramp_net *net, void *vb, const float *dl, size_t n)
+{
+    return dn_backward(net, ((dn_box *)vb)->be, dl, n);
+}
+
+static ramp_status box_sync(ramp_net *net, void *vb, int to_backend)
+{
+    return dn_sync(net, ((dn_box *)vb)->be, to_backend);
+}
+
+static ramp_status box_grad_read(ramp_net *net, void *vb, int id, int kind, float *out)
+{
+    return dn_grad_read(net, ((dn_box *)vb)->be, id, kind, out);
+}
+
+static ramp_status box_output_read(ramp_net *net, void *vb, int id, int grad, float *out)
+{
+    return dn_output_read(net, ((dn_box *)vb)->be, id, grad, out);
+}
+
+const ramp__nn_backend ramp__nn_backend_dnnl = {
+    RAMP__NN_BACKEND_API, "oneDNN",     box_create,    box_destroy,     box_forward,
+    box_backward,         box_sync,     box_grad_read, box_output_read,
+};

@@ -1,0 +1,243 @@
+/* fit.c — training loop, evaluation and prediction.
+ *
+ * fit_generator pulls batches from the generators on the calling thread and
+ * runs every compute step there, on its OpenMP team (loader threads only
+ * fill batches). Per step: forward (training) → logits → softmax
+ * cross-entropy in plain C → backward → optimiser. The backend builds its
+ * primitives once per batch size, so a short last batch costs one extra set
+ * for the whole run. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/coreInt.h"
+#include "nn/nnInt.h"
+
+/* Grows the plain logits/probs buffers to n rows. */
+static ramp_status reserve(ramp_net *net, size_t n)
+{
+    if (n <= net->cap_n) return RAMP_OK;
+    size_t k = (size_t)net->n_classes;
+    float *a = realloc(net->logits, n * k * sizeof(float));
+    if (a) net->logits = a;
+    float *b = realloc(net->dlogits, n * k * sizeof(float));
+    if (b) net->dlogits = b;
+    float *c = realloc(net->probs, n * k * sizeof(float));
+    if (c) net->probs = c;
+    if (!a || !b || !c) return ramp__net_fail(net, RAMP_ENOMEM, "out of memory for %zu rows", n);
+    net->cap_n = n;
+    return RAMP_OK;
+}
+
+static ramp_status prepare(ramp_net *net)
+{
+    ramp_status st = ramp__net_finalize(net);
+    if (st) return st;
+    net->errmsg[0] = '\0';
+    ramp__nn_set_omp_threads(net->prm.n_threads);
+    return ramp__net_to_backend(net);
+}
+
+static ramp_status check_labels(ramp_net *net, const int32_t *y, size_t n)
+{
+    if (!y) return ramp__net_fail(net, RAMP_EINVAL, "labels are missing");
+    for (size_t i = 0; i < n; i++)
+        if (y[i] < 0 || y[i] >= net->n_classes)
+            return ramp__net_fail(net, RAMP_ERANGE, "label %d of sample %zu not in [0, %d)",
+                                  (int)y[i], i, net->n_classes);
+    return RAMP_OK;
+}
+
+static ramp_status check_batch(ramp_net *net, const ramp_batch *b, const char *which)
+{
+    const ramp__node *in = &net->nodes[0];
+    if (b->sample_size != ramp__node_size(in))
+        return ramp__net_fail(net, RAMP_ESHAPE, "%s batch: %zu floats per sample, the net takes "
+                              "%dx%dx%d", which, b->sample_size, in->c, in->h, in->w);
+    if (b->n == 0) return ramp__net_fail(net, RAMP_EINVAL, "%s batch is empty", which);
+    return check_labels(net, b->y, b->n);
+}
+
+ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32_t *y, size_t n,
+                                      float label_smoothing, double *loss)
+{
+    if (!net || !X || !y || n == 0) return RAMP_EINVAL;
+    ramp_status st = prepare(net);
+    if (st || (st = check_labels(net, y, n)) || (st = reserve(net, n))) return st;
+    if ((st = net->be->forward(net, net->be_st, X, n, 1, net->logits))) return st;
+    double l = ramp__softmax_xent(NULL, net->dlogits, NULL, net->logits, y, n, net->n_classes,
+                                  label_smoothing);
+    if (loss) *loss = l;
+    return net->be->backward(net, net->be_st, net->dlogits, n);
+}
+
+ramp_status ramp_net_get_output(ramp_net *net, int id, float *out, size_t count)
+{
+    (void)count;
+    if (!net || !out || !net->finalized || id < 0 || id >= net->n_nodes) return RAMP_EINVAL;
+    return net->be->output_read(net, net->be_st, id, 0, out);
+}
+
+ramp_status ramp_net_get_output_grad(ramp_net *net, int id, float *out, size_t count)
+{
+    (void)count;
+    if (!net || !out || !net->finalized || id < 0 || id >= net->n_nodes) return RAMP_EINVAL;
+    if (!net->nodes[id].needs_grad && id != 0)
+        return ramp__net_fail(net, RAMP_EINVAL, "layer %d: its gradient is not computed", id);
+    return net->be->output_read(net, net->be_st, id, 1, out);
+}
+
+/* Forward in evaluation mode in chunks of at most `chunk` rows. */
+static ramp_status eval_rows(ramp_net *net, const float *X, const int32_t *y, size_t n,
+                             float *probs, double *loss_sum, size_t *correct)
+{
+    size_t chunk = 256, ss = ramp__node_size(&net->nodes[0]), k = (size_t)net->n_classes;
+    ramp_status st = reserve(net, n < chunk ? n : chunk);
+    if (st) return st;
+    for (size_t i = 0; i < n; i += chunk) {
+        size_t m = n - i < chunk ? n - i : chunk, ok = 0;
+        if ((st = net->be->forward(net, net->be_st, X + i * ss, m, 0, net->logits))) return st;
+        double l = ramp__softmax_xent(probs ? probs + i * k : NULL, NULL, &ok, net->logits,
+                                      y ? y + i : NULL, m, (int)k, 0.f);
+        if (loss_sum) *loss_sum += l * (double)m;
+        if (correct) *correct += ok;
+    }
+    return RAMP_OK;
+}
+
+ramp_status ramp_net_predict(ramp_net *net, const float *X, size_t n, float *probs)
+{
+    if (!net || !X || !probs) return RAMP_EINVAL;
+    ramp_status st = prepare(net);
+    if (st || n == 0) return st;
+    return eval_rows(net, X, NULL, n, probs, NULL, NULL);
+}
+
+ramp_status ramp_net_evaluate(ramp_net *net, const float *X, const int32_t *y, size_t n,
+                              double *loss, double *acc)
+{
+    if (!net || !X || !y || n == 0) return RAMP_EINVAL;
+    ramp_status st = prepare(net);
+    if (st || (st = check_labels(net, y, n))) return st;
+    double ls = 0;
+    size_t ok = 0;
+    if ((st = eval_rows(net, X, y, n, NULL, &ls, &ok))) return st;
+    if (loss) *loss = ls / (double)n;
+    if (acc) *acc = (double)ok / (double)n;
+    return RAMP_OK;
+}
+
+const ramp_fit_progress *ramp_net_history(const ramp_net *net, size_t *n)
+{
+    if (n) *n = net ? net->n_hist : 0;
+    return net ? net->hist : NULL;
+}
+
+/* Validation over ceil(nb / batch) batches of `g`. */
+static ramp_status validate(ramp_net *net, ramp_gen *g, size_t nb, double *loss, double *acc)
+{
+    size_t bs = ramp_gen_batch_size(g), steps = (nb + bs - 1) / bs, seen = 0, ok = 0;
+    double ls = 0;
+    ramp_status st;
+    for (size_t s = 0; s < steps; s++) {
+        ramp_batch b;
+        if ((st = ramp_gen_next(g, &b)))
+            return ramp__net_fail(net, st, "validation generator: %s", ramp_gen_errmsg(g));
+        if ((st = check_batch(net, &b, "validation"))) return st;
+        if ((st = eval_rows(net, b.X, b.y, b.n, NULL, &ls, &ok))) return st;
+        seen += b.n;
+    }
+    *loss = seen ? ls / (double)seen : 0;
+    *acc = seen ? (double)ok / (double)seen : 0;
+    return RAMP_OK;
+}
+
+ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb_train,
+                                   ramp_gen *valid_gen, size_t nb_valid, const ramp_fit_opts *opts)
+{
+    if (!net) return RAMP_EINVAL;
+    if (!train_gen || !opts || nb_train == 0)
+        return ramp__net_fail(net, RAMP_EINVAL, "fit: needs a training generator, samples and "
+                              "options");
+    ramp_status st = prepare(net);
+    if (st) return st;
+    ramp_fit_opts o = *opts;
+    int adam = o.optimizer != RAMP_OPT_SGD;
+    if (o.optimizer < RAMP_OPT_SGD || o.optimizer > RAMP_OPT_ADAMW)
+        return ramp__net_fail(net, RAMP_EINVAL, "fit: unknown optimizer %d", (int)o.optimizer);
+    if (o.epochs <= 0) o.epochs = 1;
+    if (o.lr == 0.f) o.lr = adam ? 1e-3f : 1e-2f;
+    if (o.beta1 == 0.f) o.beta1 = 0.9f;
+    if (o.beta2 == 0.f) o.beta2 = 0.999f;
+    if (o.eps == 0.f) o.eps = 1e-8f;
+    if (!(o.lr > 0) || o.momentum < 0 || o.weight_decay < 0 || !(o.label_smoothing >= 0.f &&
+        o.label_smoothing < 1.f) || (o.nesterov && o.momentum == 0.f) || o.patience < 0)
+        return ramp__net_fail(net, RAMP_EINVAL, "fit: bad lr, momentum, weight decay, label "
+                              "smoothing, nesterov or patience");
+    size_t bs = ramp_gen_batch_size(train_gen), steps = (nb_train + bs - 1) / bs;
+    if (valid_gen && nb_valid == 0) valid_gen = NULL;
+    ramp__optim opt = { o.optimizer, o.lr, o.momentum, o.weight_decay, o.beta1, o.beta2, o.eps,
+                        o.nesterov, 0 };
+    free(net->hist);
+    net->hist = calloc((size_t)o.epochs, sizeof *net->hist);
+    net->n_hist = 0;
+    if (!net->hist) return ramp__net_fail(net, RAMP_ENOMEM, "fit: out of memory");
+    if ((st = reserve(net, bs))) return st;
+    double best = INFINITY;
+    int bad_epochs = 0;
+    uint64_t t = 0, total = (uint64_t)steps * (uint64_t)o.epochs;
+    for (int ep = 0; ep < o.epochs; ep++) {
+        double t0 = ramp__now(), lsum = 0;
+        size_t seen = 0, ok = 0;
+        ramp_fit_progress pr = { 0 };
+        pr.epoch = ep;
+        pr.epochs = o.epochs;
+        pr.steps = steps;
+        pr.val_loss = pr.val_acc = -1;
+        for (size_t s = 0; s < steps; s++, t++) {
+            ramp_batch b;
+            if ((st = ramp_gen_next(train_gen, &b)))
+                return ramp__net_fail(net, st, "training generator: %s", ramp_gen_errmsg(train_gen));
+            if ((st = check_batch(net, &b, "training"))) return st;
+            if ((st = reserve(net, b.n))) return st;
+            if ((st = net->be->forward(net, net->be_st, b.X, b.n, 1, net->logits))) return st;
+            size_t c = 0;
+            double l = ramp__softmax_xent(NULL, net->dlogits, &c, net->logits, b.y, b.n,
+                                          net->n_classes, o.label_smoothing);
+            if (!isfinite(l))
+                return ramp__net_fail(net, RAMP_ERANGE, "fit: loss is %g at epoch %d step %zu "
+                                      "(learning rate too high?)", l, ep, s + 1);
+            if ((st = net->be->backward(net, net->be_st, net->dlogits, b.n))) return st;
+            opt.lr = (float)ramp__lr_at(&o, o.lr, t, total, ep);
+            if ((st = ramp__optim_step(net, &opt))) return st;
+            net->step++;
+            lsum += l * (double)b.n;
+            seen += b.n;
+            ok += c;
+            pr.step = s + 1;
+            pr.loss = lsum / (double)seen;
+            pr.acc = (double)ok / (double)seen;
+            pr.lr = opt.lr;
+            double dt = ramp__now() - t0;
+            pr.images_per_s = dt > 0 ? (double)seen / dt : 0;
+            if (o.progress && o.progress_every && (s + 1) % o.progress_every == 0 && s + 1 < steps &&
+                o.progress(&pr, o.user))
+                return ramp__net_fail(net, RAMP_ECANCELED, "fit: stopped by the progress callback");
+        }
+        if (valid_gen && (st = validate(net, valid_gen, nb_valid, &pr.val_loss, &pr.val_acc)))
+            return st;
+        pr.end_of_epoch = 1;
+        net->hist[net->n_hist++] = pr;
+        if (o.progress && o.progress(&pr, o.user))
+            return ramp__net_fail(net, RAMP_ECANCELED, "fit: stopped by the progress callback");
+        if (o.patience > 0 && valid_gen) {
+            if (pr.val_loss < best - o.min_delta) {
+                best = pr.val_loss;
+                bad_epochs = 0;
+            } else if (++bad_epochs >= o.patience) {
+                break;
+            }
+        }
+    }
+    return RAMP_OK;
+}

@@ -1,0 +1,809 @@
+/* net.c — building the layer graph, shapes, parameters and their plain
+ * copies, the summary, and the weight file.
+ *
+ * Builders append nodes in creation order and compute each output shape at
+ * once, so a shape error names the layer that caused it. Parameters are
+ * initialised here, in the plain layout, from a stream keyed by (seed, layer,
+ * kind): initial weights do not depend on the backend or the thread count.
+ * The first builder error sticks in build_st. */
+#define _POSIX_C_SOURCE 200809L
+#include <dlfcn.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/coreInt.h"
+#include "nn/nnInt.h"
+
+ramp_status ramp__net_fail(ramp_net *net, ramp_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(net->errmsg, sizeof net->errmsg, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+void ramp__nn_set_omp_threads(int n)
+{
+    /* libgomp is loaded with libdnnl; look it up rather than link it, so the
+       library needs no -fopenmp. */
+    void (*set)(int);
+    *(void **)(&set) = dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+    if (set && n > 0) set(n);
+}
+
+size_t ramp__node_size(const ramp__node *nd)
+{
+    return (size_t)nd->c * nd->h * nd->w;
+}
+
+static const char *op_name(ramp__op op)
+{
+    switch (op) {
+    case RAMP__OP_INPUT: return "Input";
+    case RAMP__OP_CONV: return "Conv2D";
+    case RAMP__OP_DENSE: return "Dense";
+    case RAMP__OP_MAXPOOL: return "MaxPool2D";
+    case RAMP__OP_AVGPOOL: return "AvgPool2D";
+    case RAMP__OP_GAP: return "GlobalAvgPool";
+    case RAMP__OP_RELU: return "ReLU";
+    case RAMP__OP_LRELU: return "LeakyReLU";
+    case RAMP__OP_SIGMOID: return "Sigmoid";
+    case RAMP__OP_TANH: return "Tanh";
+    case RAMP__OP_SOFTMAX: return "Softmax";
+    case RAMP__OP_BN: return "BatchNorm";
+    case RAMP__OP_DROPOUT: return "Dropout";
+    case RAMP__OP_FLATTEN: return "Flatten";
+    case RAMP__OP_ADD: return "Add";
+    }
+    return "?";
+}
+
+ramp_status ramp_net_new(const ramp_net_params *p, ramp_net **out, ramp_err *err)
+{
+    if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: out is NULL");
+    *out = NULL;
+    if (!p) return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: params are NULL");
+    if (p->channels < 1 || p->height < 1 || p->width < 1 || p->channels > (1 << 20) ||
+        p->height > (1 << 16) || p->width > (1 << 16))
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: bad input shape %dx%dx%d",
+                             p->channels, p->height, p->width);
+    if (p->backend != RAMP_NN_DNNL && p->backend != RAMP_NN_REF)
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown backend %d", (int)p->backend);
+    if (p->n_threads < 0)
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: n_threads %d < 0", p->n_threads);
+    ramp_net *net = calloc(1, sizeof *net);
+    if (!net) goto nomem;
+    net->prm = *p;
+    net->be = p->backend == RAMP_NN_REF ? &ramp__nn_backend_ref : &ramp__nn_backend_dnnl;
+    if (net->be->api_version != RAMP__NN_BACKEND_API) {
+        const char *name = net->be->name;
+        free(net);
+        return ramp__err_set(err, RAMP_EINTERNAL, "backend %s: API version mismatch", name);
+    }
+    net->cap_nodes = 16;
+    net->nodes = calloc((size_t)net->cap_nodes, sizeof *net->nodes);
+    if (!net->nodes) goto nomem;
+    ramp__node *in = &net->nodes[0];
+    in->op = RAMP__OP_INPUT;
+    in->c = p->channels;
+    in->h = p->height;
+    in->w = p->width;
+    net->n_nodes = 1;
+    net->plain_valid = 1;
+    *out = net;
+    return RAMP_OK;
+nomem:
+    if (net) free(net->nodes);
+    free(net);
+    return ramp__err_set(err, RAMP_ENOMEM, "ramp_net_new: out of memory");
+}
+
+void ramp_net_free(ramp_net *net)
+{
+    if (!net) return;
+    if (net->be_st) net->be->destroy(net->be_st);
+    for (int i = 0; i < net->n_nodes; i++)
+        for (int k = 0; k < RAMP__P_MAX; k++) {
+            free(net->nodes[i].p[k].plain);
+            free(net->nodes[i].p[k].w); /* backends allocate w, g with malloc */
+            free(net->nodes[i].p[k].g);
+            free(net->nodes[i].p[k].m1);
+            free(net->nodes[i].p[k].m2);
+        }
+    free(net->nodes);
+    free(net->logits);
+    free(net->dlogits);
+    free(net->probs);
+    free(net->hist);
+    free(net);
+}
+
+const char *ramp_net_errmsg(const ramp_net *net)
+{
+    return net ? net->errmsg : "no net";
+}
+
+ramp_status ramp_net_set_threads(ramp_net *net, int n_threads)
+{
+    if (!net) return RAMP_EINVAL;
+    if (n_threads < 0) return ramp__net_fail(net, RAMP_EINVAL, "n_threads %d < 0", n_threads);
+    net->prm.n_threads = n_threads;
+    return RAMP_OK;
+}
+
+/* --- building ------------------------------------------------------------ */
+
+/* Appends a node fed by the current one; NULL (with build_st set) on error. */
+static ramp__node *push(ramp_net *net, ramp__op op, const char *who)
+{
+    if (net->build_st) return NULL;
+    if (net->finalized) {
+        net->build_st = ramp__net_fail(net, RAMP_EINVAL, "%s: the net was already used; "
+                                       "layers cannot be added after fit or predict", who);
+        return NULL;
+    }
+    if (net->n_nodes == net->cap_nodes) {
+        ramp__node *nn = realloc(net->nodes, 2 * (size_t)net->cap_nodes * sizeof *nn);
+        if (!nn) {
+            net->build_st = ramp__net_fail(net, RAMP_ENOMEM, "%s: out of memory", who);
+            return NULL;
+        }
+        memset(nn + net->cap_nodes, 0, (size_t)net->cap_nodes * sizeof *nn);
+        net->nodes = nn;
+        net->cap_nodes *= 2;
+    }
+    const ramp__node *src = &net->nodes[net->cur];
+    if (src->op == RAMP__OP_SOFTMAX) {
+        net->build_st = ramp__net_fail(net, RAMP_EUNSUPPORTED,
+                                       "%s (layer %d): softmax must be the last layer", who,
+                                       net->n_nodes);
+        return NULL;
+    }
+    ramp__node *nd = &net->nodes[net->n_nodes];
+    memset(nd, 0, sizeof *nd);
+    nd->op = op;
+    nd->in[0] = net->cur;
+    nd->n_in = 1;
+    nd->c = src->c;
+    nd->h = src->h;
+    nd->w = src->w;
+    nd->flat = src->flat;
+    return nd;
+}
+
+/* Makes the pushed node current. */
+static ramp_status commit(ramp_net *net)
+{
+    net->cur = net->n_nodes++;
+    return RAMP_OK;
+}
+
+static ramp_status bad(ramp_net *net, ramp_status st, const char *fmt, ...) RAMP__PRINTF(3, 4);
+static ramp_status bad(ramp_net *net, ramp_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(net->errmsg, sizeof net->errmsg, fmt, ap);
+    va_end(ap);
+    net->build_st = st;
+    return st;
+}
+
+static double rng_normal(ramp_rng *r)
+{
+    double u1 = ramp_rng_uniform(r), u2 = ramp_rng_uniform(r);
+    if (u1 < 1e-300) u1 = 1e-300;
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2);
+}
+
+/* Allocates plain storage for parameter `kind` of node id with dims, filled
+   with `fill`. */
+static ramp_status param_new(ramp_net *net, int id, int kind, int ndim, const int *dims,
+                             float fill, int trainable)
+{
+    ramp__param *p = &net->nodes[id].p[kind];
+    size_t n = 1;
+    for (int d = 0; d < ndim; d++) {
+        p->dims[d] = dims[d];
+        n *= (size_t)dims[d];
+    }
+    p->ndim = ndim;
+    p->n_plain = n;
+    p->plain = malloc(n * sizeof(float));
+    if (!p->plain) return bad(net, RAMP_ENOMEM, "layer %d: out of memory for %zu weights", id, n);
+    for (size_t i = 0; i < n; i++) p->plain[i] = fill;
+    p->used = 1;
+    p->trainable = trainable;
+    return RAMP_OK;
+}
+
+static void init_weights(ramp_net *net, int id, ramp_init init, double fan_in, double fan_out)
+{
+    ramp__param *p = &net->nodes[id].p[RAMP__P_WEIGHT];
+    ramp_rng r;
+    ramp_rng_seed(&r, net->prm.seed, ramp_rng_key((uint64_t)id, RAMP__P_WEIGHT));
+    if (init == RAMP_INIT_GLOROT) {
+        double a = sqrt(6.0 / (fan_in + fan_out));
+        for (size_t i = 0; i < p->n_plain; i++)
+            p->plain[i] = (float)((2.0 * ramp_rng_uniform(&r) - 1.0) * a);
+    } else {
+        double sd = sqrt(2.0 / fan_in);
+        for (size_t i = 0; i < p->n_plain; i++) p->plain[i] = (float)(rng_normal(&r) * sd);
+    }
+}
+
+ramp_status ramp_net_conv2d(ramp_net *net, const ramp_conv2d *o)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp__node *nd = push(net, RAMP__OP_CONV, "conv2d");
+    if (!nd) return net->build_st;
+    int id = net->n_nodes;
+    if (!o) return bad(net, RAMP_EINVAL, "conv2d (layer %d): options are NULL", id);
+    int S = o->stride ? o->stride : 1, G = o->groups ? o->groups : 1;
+    if (nd->flat)
+        return bad(net, RAMP_ESHAPE, "conv2d (layer %d): input is flat (%d features)", id, nd->c);
+    if (o->filters < 1 || o->kernel < 1 || S < 1 || o->padding < 0 || G < 1 ||
+        o->padding >= o->kernel)
+        return bad(net, RAMP_EINVAL,
+                   "conv2d (layer %d): bad filters %d, kernel %d, stride %d, padding %d or "
+                   "groups %d", id, o->filters, o->kernel, S, o->padding, G);
+    if (nd->c % G || o->filters % G)
+        return bad(net, RAMP_ESHAPE, "conv2d (layer %d): groups %d must divide input channels "
+                   "%d and filters %d", id, G, nd->c, o->filters);
+    if (nd->h + 2 * o->padding < o->kernel || nd->w + 2 * o->padding < o->kernel)
+        return bad(net, RAMP_ESHAPE, "conv2d (layer %d): kernel %d larger than padded input "
+                   "%dx%d", id, o->kernel, nd->h, nd->w);
+    int C = nd->c;
+    nd->k = o->kernel;
+    nd->stride = S;
+    nd->pad = o->padding;
+    nd->groups = G;
+    nd->bias = !o->no_bias;
+    nd->init = o->init;
+    nd->c = o->filters;
+    nd->h = ramp__out_size(nd->h, o->kernel, S, o->padding);
+    nd->w = ramp__out_size(nd->w, o->kernel, S, o->padding);
+    int wd[4] = { o->filters, C / G, o->kernel, o->kernel };
+    if (param_new(net, id, RAMP__P_WEIGHT, 4, wd, 0.f, 1)) return net->build_st;
+    init_weights(net, id, o->init, (double)C / G * o->kernel * o->kernel,
+                 (double)o->filters * o->kernel * o->kernel);
+    if (nd->bias && param_new(net, id, RAMP__P_BIAS, 1, wd, 0.f, 1)) return net->build_st;
+    return commit(net);
+}
+
+ramp_status ramp_net_dense(ramp_net *net, const ramp_dense *o)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp__node *nd = push(net, RAMP__OP_DENSE, "dense");
+    if (!nd) return net->build_st;
+    int id = net->n_nodes;
+    if (!o) return bad(net, RAMP_EINVAL, "dense (layer %d): options are NULL", id);
+    if (o->units < 1) return bad(net, RAMP_EINVAL, "dense (layer %d): units %d < 1", id, o->units);
+    int I = (int)ramp__node_size(nd);
+    nd->k = o->units;
+    nd->bias = !o->no_bias;
+    nd->init = o->init;
+    nd->c = o->units;
+    nd->h = nd->w = 1;
+    nd->flat = 1;
+    int wd[2] = { o->units, I };
+    if (param_new(net, id, RAMP__P_WEIGHT, 2, wd, 0.f, 1)) return net->build_st;
+    init_weights(net, id, o->init, I, o->units);
+    if (nd->bias && param_new(net, id, RAMP__P_BIAS, 1, wd, 0.f, 1)) return net->build_st;
+    return commit(net);
+}
+
+static ramp_status pool(ramp_net *net, ramp__op op, int k, int s, int p, const char *who)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp__node *nd = push(net, op, who);
+    if (!nd) return net->build_st;
+    int id = net->n_nodes;
+    if (op == RAMP__OP_GAP) {
+        k = nd->h;
+        s = 1;
+        p = 0;
+        if (nd->h != nd->w)
+            return bad(net, RAMP_EUNSUPPORTED, "%s (layer %d): input %dx%d is not square", who,
+                       id, nd->h, nd->w);
+    }
+    if (s == 0) s = k;
+    if (nd->flat) return bad(net, RAMP_ESHAPE, "%s (layer %d): input is flat", who, id);
+    if (k < 1 || s < 1 || p < 0 || 2 * p > k)
+        return bad(net, RAMP_EINVAL, "%s (layer %d): bad kernel %d, stride %d or padding %d",
+                   who, id, k, s, p);
+    if (nd->h + 2 * p < k || nd->w + 2 * p < k)
+        return bad(net, RAMP_ESHAPE, "%s (layer %d): kernel %d larger than input %dx%d", who, id,
+                   k, nd->h, nd->w);
+    nd->k = k;
+    nd->stride = s;
+    nd->pad = p;
+    nd->h = ramp__out_size(nd->h, k, s, p);
+    nd->w = ramp__out_size(nd->w, k, s, p);
+    return commit(net);
+}
+
+ramp_status ramp_net_maxpool(ramp_net *net, int kernel, int stride, int padding)
+{
+    return pool(net, RAMP__OP_MAXPOOL, kernel, stride, padding, "maxpool");
+}
+
+ramp_status ramp_net_avgpool(ramp_net *net, int kernel, int stride, int padding)
+{
+    return pool(net, RAMP__OP_AVGPOOL, kernel, stride, padding, "avgpool");
+}
+
+ramp_status ramp_net_global_avgpool(ramp_net *net)
+{
+    return pool(net, RAMP__OP_GAP, 0, 0, 0, "global_avgpool");
+}
+
+static ramp_status simple(ramp_net *net, ramp__op op, float alpha, const char *who)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp__node *nd = push(net, op, who);
+    if (!nd) return net->build_st;
+    nd->alpha = alpha;
+    return commit(net);
+}
+
+ramp_status ramp_net_relu(ramp_net *net)
+{
+    return simple(net, RAMP__OP_RELU, 0.f, "relu");
+}
+
+ramp_status ramp_net_leaky_relu(ramp_net *net, float alpha)
+{
+    if (net && !net->build_st && !(alpha > 0.f && alpha < 1.f))
+        return bad(net, RAMP_EINVAL, "leaky_relu (layer %d): alpha %g not in (0, 1)",
+                   net->n_nodes, alpha);
+    return simple(net, RAMP__OP_LRELU, alpha, "leaky_relu");
+}
+
+ramp_status ramp_net_sigmoid(ramp_net *net)
+{
+    return simple(net, RAMP__OP_SIGMOID, 0.f, "sigmoid");
+}
+
+ramp_status ramp_net_tanh(ramp_net *net)
+{
+    return simple(net, RAMP__OP_TANH, 0.f, "tanh");
+}
+
+ramp_status ramp_net_softmax(ramp_net *net)
+{
+    if (net && !net->build_st && !net->nodes[net->cur].flat)
+        return bad(net, RAMP_ESHAPE, "softmax (layer %d): input must be flat (add flatten)",
+                   net->n_nodes);
+    return simple(net, RAMP__OP_SOFTMAX, 0.f, "softmax");
+}
+
+ramp_status ramp_net_dropout(ramp_net *net, float rate)
+{
+    if (net && !net->build_st && !(rate >= 0.f && rate < 1.f))
+        return bad(net, RAMP_EINVAL, "dropout (layer %d): rate %g not in [0, 1)", net->n_nodes,
+                   rate);
+    return simple(net, RAMP__OP_DROPOUT, rate, "dropout");
+}
+
+ramp_status ramp_net_flatten(ramp_net *net)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp__node *nd = push(net, RAMP__OP_FLATTEN, "flatten");
+    if (!nd) return net->build_st;
+    nd->c = (int)ramp__node_size(nd);
+    nd->h = nd->w = 1;
+    nd->flat = 1;
+    return commit(net);
+}
+
+ramp_status ramp_net_batchnorm(ramp_net *net, float momentum, float eps)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp__node *nd = push(net, RAMP__OP_BN, "batchnorm");
+    if (!nd) return net->build_st;
+    int id = net->n_nodes;
+    if (momentum == 0.f) momentum = 0.1f;
+    if (eps == 0.f) eps = 1e-5f;
+    if (!(momentum > 0.f && momentum <= 1.f) || !(eps > 0.f))
+        return bad(net, RAMP_EINVAL, "batchnorm (layer %d): bad momentum %g or eps %g", id,
+                   momentum, eps);
+    nd->alpha = momentum;
+    nd->eps = eps;
+    int d[1] = { nd->c };
+    if (param_new(net, id, RAMP__P_WEIGHT, 1, d, 1.f, 1) ||
+        param_new(net, id, RAMP__P_BIAS, 1, d, 0.f, 1) ||
+        param_new(net, id, RAMP__P_RMEAN, 1, d, 0.f, 0) ||
+        param_new(net, id, RAMP__P_RVAR, 1, d, 1.f, 0))
+        return net->build_st;
+    return commit(net);
+}
+
+ramp_status ramp_net_add(ramp_net *net, int other)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp__node *nd = push(net, RAMP__OP_ADD, "add");
+    if (!nd) return net->build_st;
+    int id = net->n_nodes;
+    if (other < 0 || other >= id)
+        return bad(net, RAMP_EINVAL, "add (layer %d): no layer %d", id, other);
+    if (other == nd->in[0])
+        return bad(net, RAMP_EINVAL, "add (layer %d): adds layer %d to itself", id, other);
+    const ramp__node *b = &net->nodes[other];
+    if (b->c != nd->c || b->h != nd->h || b->w != nd->w || b->flat != nd->flat)
+        return bad(net, RAMP_ESHAPE, "add (layer %d): shapes %dx%dx%d (layer %d) and %dx%dx%d "
+                   "(layer %d) differ", id, nd->c, nd->h, nd->w, nd->in[0], b->c, b->h, b->w,
+                   other);
+    if (b->op == RAMP__OP_SOFTMAX)
+        return bad(net, RAMP_EUNSUPPORTED, "add (layer %d): softmax must be the last layer", id);
+    nd->in[1] = other;
+    nd->n_in = 2;
+    return commit(net);
+}
+
+int ramp_net_last(const ramp_net *net)
+{
+    return net ? net->cur : -1;
+}
+
+ramp_status ramp_net_from(ramp_net *net, int id)
+{
+    if (!net) return RAMP_EINVAL;
+    if (net->build_st) return net->build_st;
+    if (id < 0 || id >= net->n_nodes) return bad(net, RAMP_EINVAL, "from: no layer %d", id);
+    net->cur = id;
+    return RAMP_OK;
+}
+
+int ramp_net_n_layers(const ramp_net *net)
+{
+    return net ? net->n_nodes : 0;
+}
+
+ramp_status ramp_net_layer_shape(const ramp_net *net, int id, int shape[3])
+{
+    if (!net || !shape || id < 0 || id >= net->n_nodes) return RAMP_EINVAL;
+    shape[0] = net->nodes[id].c;
+    shape[1] = net->nodes[id].h;
+    shape[2] = net->nodes[id].w;
+    return RAMP_OK;
+}
+
+static size_t node_params(const ramp__node *nd)
+{
+    size_t n = 0;
+    for (int k = 0; k < RAMP__P_MAX; k++)
+        if (nd->p[k].used) n += nd->p[k].n_plain;
+    return n;
+}
+
+size_t ramp_net_n_params(const ramp_net *net)
+{
+    size_t n = 0;
+    if (!net) return 0;
+    for (int i = 0; i < net->n_nodes; i++)
+        for (int k = 0; k < RAMP__P_MAX; k++)
+            if (net->nodes[i].p[k].used && net->nodes[i].p[k].trainable)
+                n += net->nodes[i].p[k].n_plain;
+    return n;
+}
+
+/* --- finalize ------------------------------------------------------------- */
+
+ramp_status ramp__net_finalize(ramp_net *net)
+{
+    if (net->build_st) return net->build_st;
+    if (net->finalized) return RAMP_OK;
+    int last = net->n_nodes - 1;
+    if (net->cur != last)
+        return ramp__net_fail(net, RAMP_EINVAL, "the current layer (%d) is not the last one "
+                              "(%d): the output must be the last layer added", net->cur, last);
+    int lg = net->nodes[last].op == RAMP__OP_SOFTMAX ? net->nodes[last].in[0] : last;
+    if (lg == 0) return ramp__net_fail(net, RAMP_EINVAL, "the net has no layers");
+    if (!net->nodes[lg].flat && (net->nodes[lg].h != 1 || net->nodes[lg].w != 1))
+        return ramp__net_fail(net, RAMP_ESHAPE, "the output (layer %d, %dx%dx%d) must be a "
+                              "vector of class scores: add flatten and dense", lg,
+                              net->nodes[lg].c, net->nodes[lg].h, net->nodes[lg].w);
+    net->logits_node = lg;
+    net->n_classes = net->nodes[lg].c;
+    for (int i = 0; i < net->n_nodes; i++) {
+        ramp__node *nd = &net->nodes[i];
+        nd->n_consumers = 0;
+        int ng = 0;
+        for (int k = 0; k < RAMP__P_MAX; k++)
+            if (nd->p[k].used && nd->p[k].trainable) ng = 1;
+        for (int j = 0; j < nd->n_in; j++) ng |= net->nodes[nd->in[j]].needs_grad;
+        nd->needs_grad = ng;
+    }
+    for (int i = 1; i < net->n_nodes; i++)
+        for (int j = 0; j < net->nodes[i].n_in; j++) net->nodes[net->nodes[i].in[j]].n_consumers++;
+    for (int i = 0; i < last; i++)
+        if (net->nodes[i].n_consumers == 0 && i != 0)
+            return ramp__net_fail(net, RAMP_EINVAL, "layer %d (%s) feeds nothing: every branch "
+                                  "must join the output", i, op_name(net->nodes[i].op));
+    ramp_status st = net->be->create(net, &net->be_st);
+    if (st) {
+        net->be_st = NULL;
+        if (!net->errmsg[0]) ramp__net_fail(net, st, "backend %s: %s", net->be->name,
+                                            ramp_strerror(st));
+        return st;
+    }
+    net->finalized = 1;
+    net->backend_valid = 0;
+    return RAMP_OK;
+}
+
+ramp_status ramp__net_to_backend(ramp_net *net)
+{
+    if (net->backend_valid) return RAMP_OK;
+    ramp_status st = net->be->param_sync(net, net->be_st, 1);
+    if (st) return st;
+    net->backend_valid = 1;
+    return RAMP_OK;
+}
+
+ramp_status ramp__net_to_plain(ramp_net *net)
+{
+    if (net->plain_valid) return RAMP_OK;
+    ramp_status st = net->be->param_sync(net, net->be_st, 0);
+    if (st) return st;
+    net->plain_valid = 1;
+    return RAMP_OK;
+}
+
+/* --- summary ---------------------------------------------------------------- */
+
+typedef struct sbuf {
+    char *buf;
+    size_t cap, len;
+} sbuf;
+
+static void sb_printf(sbuf *s, const char *fmt, ...) RAMP__PRINTF(2, 3);
+static void sb_printf(sbuf *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *dst = s->len < s->cap ? s->buf + s->len : NULL;
+    int n = vsnprintf(dst, dst ? s->cap - s->len : 0, fmt, ap);
+    va_end(ap);
+    if (n > 0) s->len += (size_t)n;
+}
+
+static void summary(const ramp_net *net, sbuf *s)
+{
+    const char *rule = "=================================================================\n";
+    sb_printf(s, "%-6s %-28s %-18s %10s\n", "Layer", "Type (inputs)", "Output shape", "Param #");
+    sb_printf(s, "%s", rule);
+    size_t total = 0, trainable = 0;
+    for (int i = 0; i < net->n_nodes; i++) {
+        const ramp__node *nd = &net->nodes[i];
+        char type[64], shape[48];
+        if (nd->n_in == 2)
+            snprintf(type, sizeof type, "%s (%d, %d)", op_name(nd->op), nd->in[0], nd->in[1]);
+        else if (i > 0 && nd->in[0] != i - 1)
+            snprintf(type, sizeof type, "%s (%d)", op_name(nd->op), nd->in[0]);
+        else
+            snprintf(type, sizeof type, "%s", op_name(nd->op));
+        if (nd->flat)
+            snprintf(shape, sizeof shape, "(N, %d)", nd->c);
+        else
+            snprintf(shape, sizeof shape, "(N, %d, %d, %d)", nd->c, nd->h, nd->w);
+        size_t np = node_params(nd);
+        total += np;
+        for (int k = 0; k < RAMP__P_MAX; k++)
+            if (nd->p[k].used && nd->p[k].trainable) trainable += nd->p[k].n_plain;
+        sb_printf(s, "%-6d %-28s %-18s %10zu\n", i, type, shape, np);
+    }
+    sb_printf(s, "%s", rule);
+    sb_printf(s, "Total params: %zu\nTrainable params: %zu\nNon-trainable params: %zu\n", total,
+              trainable, total - trainable);
+}
+
+ramp_status ramp_net_summary(ramp_net *net, FILE *f)
+{
+    if (!net || !f) return RAMP_EINVAL;
+    size_t n = ramp_net_summary_str(net, NULL, 0);
+    char *buf = malloc(n + 1);
+    if (!buf) return ramp__net_fail(net, RAMP_ENOMEM, "summary: out of memory");
+    ramp_net_summary_str(net, buf, n + 1);
+    int ok = fputs(buf, f) >= 0;
+    free(buf);
+    return ok ? RAMP_OK : ramp__net_fail(net, RAMP_EIO, "summary: write failed");
+}
+
+size_t ramp_net_summary_str(ramp_net *net, char *buf, size_t cap)
+{
+    if (!net) return 0;
+    sbuf s = { buf, buf ? cap : 0, 0 };
+    summary(net, &s);
+    if (buf && cap) buf[s.len < cap ? s.len : cap - 1] = '\0';
+    return s.len;
+}
+
+/* --- parameter access ----------------------------------------------------- */
+
+static ramp_status param_lookup(ramp_net *net, int id, int kind, size_t n, ramp__param **out)
+{
+    if (id < 0 || id >= net->n_nodes)
+        return ramp__net_fail(net, RAMP_EINVAL, "no layer %d", id);
+    if (kind < 0 || kind >= RAMP__P_MAX || !net->nodes[id].p[kind].used)
+        return ramp__net_fail(net, RAMP_EINVAL, "layer %d (%s) has no parameter of kind %d", id,
+                              op_name(net->nodes[id].op), kind);
+    ramp__param *p = &net->nodes[id].p[kind];
+    if (n != p->n_plain)
+        return ramp__net_fail(net, RAMP_ESHAPE, "layer %d kind %d holds %zu values, not %zu", id,
+                              kind, p->n_plain, n);
+    *out = p;
+    return RAMP_OK;
+}
+
+ramp_status ramp_net_get_param(ramp_net *net, int id, int kind, float *out, size_t n)
+{
+    if (!net || !out) return RAMP_EINVAL;
+    ramp__param *p;
+    ramp_status st = param_lookup(net, id, kind, n, &p);
+    if (st || (st = ramp__net_to_plain(net))) return st;
+    memcpy(out, p->plain, n * sizeof(float));
+    return RAMP_OK;
+}
+
+ramp_status ramp_net_set_param(ramp_net *net, int id, int kind, const float *in, size_t n)
+{
+    if (!net || !in) return RAMP_EINVAL;
+    ramp__param *p;
+    ramp_status st = param_lookup(net, id, kind, n, &p);
+    if (st || (st = ramp__net_to_plain(net))) return st;
+    memcpy(p->plain, in, n * sizeof(float));
+    net->backend_valid = 0;
+    return RAMP_OK;
+}
+
+ramp_status ramp_net_get_grad(ramp_net *net, int id, int kind, float *out, size_t n)
+{
+    if (!net || !out) return RAMP_EINVAL;
+    ramp__param *p;
+    ramp_status st = param_lookup(net, id, kind, n, &p);
+    if (st) return st;
+    if (!net->finalized || !p->g || !p->trainable)
+        return ramp__net_fail(net, RAMP_EINVAL, "layer %d kind %d: no gradient yet", id, kind);
+    return net->be->grad_read(net, net->be_st, id, kind, out);
+}
+
+/* --- weight file ------------------------------------------------------------ */
+
+static const char MAGIC[8] = { 'R', 'A', 'M', 'P', 'N', 'N', 'W', '\0' };
+enum { FILE_VERSION = 1 };
+
+static int put_u32(FILE *f, uint32_t v)
+{
+    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    return fwrite(b, 1, 4, f) == 4;
+}
+
+static uint32_t get_u32(const uint8_t *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+ramp_status ramp_net_save(ramp_net *net, const char *path)
+{
+    if (!net || !path) return RAMP_EINVAL;
+    if (net->build_st) return net->build_st;
+    ramp_status st = ramp__net_to_plain(net);
+    if (st) return st;
+    uint32_t count = 0;
+    for (int i = 0; i < net->n_nodes; i++)
+        for (int k = 0; k < RAMP__P_MAX; k++) count += (uint32_t)net->nodes[i].p[k].used;
+    FILE *f = fopen(path, "wb");
+    if (!f) return ramp__net_fail(net, RAMP_EIO, "%s: cannot open for writing", path);
+    int ok = fwrite(MAGIC, 1, 8, f) == 8 && put_u32(f, FILE_VERSION) && put_u32(f, count);
+    for (int i = 0; ok && i < net->n_nodes; i++)
+        for (int k = 0; ok && k < RAMP__P_MAX; k++) {
+            const ramp__param *p = &net->nodes[i].p[k];
+            if (!p->used) continue;
+            ok = put_u32(f, (uint32_t)i) && put_u32(f, (uint32_t)k) && put_u32(f, (uint32_t)p->ndim);
+            for (int d = 0; ok && d < p->ndim; d++) ok = put_u32(f, (uint32_t)p->dims[d]);
+            for (size_t j = 0; ok && j < p->n_plain; j++) {
+                uint32_t u;
+                memcpy(&u, &p->plain[j], 4);
+                ok = put_u32(f, u);
+            }
+        }
+    if (fclose(f) != 0) ok = 0;
+    return ok ? RAMP_OK : ramp__net_fail(net, RAMP_EIO, "%s: write failed", path);
+}
+
+ramp_status ramp_net_load(ramp_net *net, const char *path)
+{
+    if (!net || !path) return RAMP_EINVAL;
+    if (net->build_st) return net->build_st;
+    ramp_err e;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    ramp_status st = ramp__read_file(path, (size_t)1 << 32, &data, &len, &e);
+    if (st) return ramp__net_fail(net, st, "%s", e.msg);
+    const uint8_t *p = data, *end = data + len;
+    int n_slots = net->n_nodes * RAMP__P_MAX;
+    const uint8_t **src = calloc((size_t)n_slots, sizeof *src);
+    if (!src) {
+        st = ramp__net_fail(net, RAMP_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    if (len < 16 || memcmp(p, MAGIC, 8) != 0) {
+        st = ramp__net_fail(net, RAMP_EFORMAT, "%s: not a ramp weight file (bad magic)", path);
+        goto done;
+    }
+    uint32_t ver = get_u32(p + 8), count = get_u32(p + 12);
+    p += 16;
+    if (ver != FILE_VERSION) {
+        st = ramp__net_fail(net, RAMP_EFORMAT, "%s: version %u, this library reads %d", path,
+                            ver, FILE_VERSION);
+        goto done;
+    }
+    for (uint32_t t = 0; t < count; t++) {
+        if (end - p < 12) goto trunc;
+        uint32_t id = get_u32(p), kind = get_u32(p + 4), ndim = get_u32(p + 8);
+        p += 12;
+        if (id >= (uint32_t)net->n_nodes || kind >= RAMP__P_MAX || !net->nodes[id].p[kind].used) {
+            st = ramp__net_fail(net, RAMP_ESHAPE, "%s: tensor %u is for layer %u kind %u, which "
+                                "this network does not have", path, t, id, kind);
+            goto done;
+        }
+        const ramp__param *q = &net->nodes[id].p[kind];
+        if (ndim > 5 || end - p < (ptrdiff_t)(4 * ndim)) goto trunc;
+        int same = (int)ndim == q->ndim;
+        char got[96] = "", want[96] = "";
+        for (uint32_t d = 0; d < ndim; d++) {
+            uint32_t v = get_u32(p + 4 * d);
+            same = same && (int)d < q->ndim && v == (uint32_t)q->dims[d];
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%u", d ? "x" : "", v);
+        }
+        for (int d = 0; d < q->ndim; d++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", d ? "x" : "",
+                     q->dims[d]);
+        p += 4 * ndim;
+        if (!same) {
+            st = ramp__net_fail(net, RAMP_ESHAPE, "%s: layer %u (%s) kind %u has shape %s in the "
+                                "file but %s in the network", path, id,
+                                op_name(net->nodes[id].op), kind, got, want);
+            goto done;
+        }
+        if ((size_t)(end - p) / 4 < q->n_plain) goto trunc;
+        src[id * RAMP__P_MAX + kind] = p;
+        p += 4 * q->n_plain;
+    }
+    if (p != end) {
+        st = ramp__net_fail(net, RAMP_EFORMAT, "%s: %zu trailing bytes", path, (size_t)(end - p));
+        goto done;
+    }
+    for (int i = 0; i < net->n_nodes; i++)
+        for (int k = 0; k < RAMP__P_MAX; k++)
+            if (net->nodes[i].p[k].used && !src[i * RAMP__P_MAX + k]) {
+                st = ramp__net_fail(net, RAMP_ESHAPE, "%s: no tensor for layer %d (%s) kind %d",
+                                    path, i, op_name(net->nodes[i].op), k);
+                goto done;
+            }
+    if ((st = ramp__net_to_plain(net))) goto done;
+    for (int i = 0; i < n_slots; i++) {
+        if (!src[i]) continue;
+        ramp__param *q = &net->nodes[i / RAMP__P_MAX].p[i % RAMP__P_MAX];
+        for (size_t j = 0; j < q->n_plain; j++) {
+            uint32_t u = get_u32(src[i] + 4 * j);
+            memcpy(&q->plain[j], &u, 4);
+        }
+    }
+    net->backend_valid = 0;
+    st = RAMP_OK;
+    goto done;
+trunc:
+    st = ramp__net_fail(net, RAMP_EFORMAT, "%s: truncated", path);
+done:
+    free(src);
+    free(data);
+    return st;
+}

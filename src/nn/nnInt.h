@@ -1,0 +1,213 @@
+/* nnInt.h — the engine's internals: the layer graph, parameters, the backend
+ * table and the plain C reference kernels.
+ *
+ * The network is a list of nodes in creation order (a topological order: a
+ * node only reads earlier nodes). The graph, the shapes and the plain copies
+ * of the parameters belong to the net (net.c); all compute goes through a
+ * backend table (oneDNN in backend_dnnl.c, the reference in backend_ref.c),
+ * which owns the activations and the parameters in its own layouts. A third
+ * backend (cuDNN) only has to fill the same table.
+ *
+ * Where the parameters' truth lies: `plain_valid` says the plain copies are
+ * current, `backend_valid` that the backend's are; each side refreshes from
+ * the other on demand (param_sync).
+ *
+ * Reference kernels (ref_*.c) are plain functions: outputs first, then
+ * inputs, then sizes; shapes in comments; tensors N×C×H×W. Their backward
+ * functions ACCUMULATE into every gradient they write (+=), so a caller
+ * zeroes gradients once per step and branches sum for free.
+ */
+#ifndef RAMP_NN_INT_H
+#define RAMP_NN_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/nn.h"
+#include "ramp/rng.h"
+
+typedef enum ramp__op {
+    RAMP__OP_INPUT,
+    RAMP__OP_CONV,
+    RAMP__OP_DENSE,
+    RAMP__OP_MAXPOOL,
+    RAMP__OP_AVGPOOL,
+    RAMP__OP_GAP,
+    RAMP__OP_RELU,
+    RAMP__OP_LRELU,
+    RAMP__OP_SIGMOID,
+    RAMP__OP_TANH,
+    RAMP__OP_SOFTMAX,
+    RAMP__OP_BN,
+    RAMP__OP_DROPOUT,
+    RAMP__OP_FLATTEN,
+    RAMP__OP_ADD
+} ramp__op;
+
+enum { RAMP__P_WEIGHT = 0, RAMP__P_BIAS = 1, RAMP__P_RMEAN = 2, RAMP__P_RVAR = 3, RAMP__P_MAX = 4 };
+
+/* One parameter tensor. `plain` is in the public layout (see nn.h);
+   w/g/m1/m2 are the backend's storage (n floats each, the backend's layout,
+   padding included), g the gradient of the last step, m1/m2 optimiser state. */
+typedef struct ramp__param {
+    int used;
+    int trainable; /* 0 for running statistics */
+    int ndim;
+    int dims[5];
+    size_t n_plain;
+    float *plain;
+    float *w, *g; /* allocated by the backend (malloc family), freed by the net */
+    size_t n;
+    float *m1, *m2; /* owned by the net (optim.c) */
+} ramp__param;
+
+typedef struct ramp__node {
+    ramp__op op;
+    int in[2], n_in;
+    int c, h, w;   /* output shape of one sample */
+    int flat;      /* output is a feature vector (dense, flatten, GAP-free dense input) */
+    int k, stride, pad, groups, bias; /* conv, pools; dense: k = units */
+    float alpha;   /* leaky slope, dropout rate, BN momentum */
+    float eps;     /* BN */
+    ramp_init init;
+    ramp__param p[RAMP__P_MAX];
+    int n_consumers;
+    int needs_grad; /* a parameter lies at or before it: its output gradient is computed */
+} ramp__node;
+
+#define RAMP__NN_BACKEND_API 1
+
+/* The backend table. `st` is the backend's state for one net. */
+typedef struct ramp__nn_backend {
+    int api_version; /* RAMP__NN_BACKEND_API */
+    const char *name;
+    ramp_status (*create)(ramp_net *net, void **st);
+    void (*destroy)(void *st);
+    /* Forward over n samples. X: n×C×H×W plain; logits: n×K plain, the
+       output of the logits node (the last one, or the one before a final
+       softmax). `training` selects batch statistics and dropout. */
+    ramp_status (*forward)(ramp_net *net, void *st, const float *X, size_t n, int training,
+                           float *logits);
+    /* Backward through the last forward. dlogits: n×K plain. OVERWRITES the
+       gradient g of every trainable parameter. */
+    ramp_status (*backward)(ramp_net *net, void *st, const float *dlogits, size_t n);
+    /* Copies parameters plain → backend (to_backend = 1) or back; the
+       backend allocates its storage (p->w, p->g, p->n) on the first call. */
+    ramp_status (*param_sync)(ramp_net *net, void *st, int to_backend);
+    /* Gradient of one parameter in its plain layout. */
+    ramp_status (*grad_read)(ramp_net *net, void *st, int id, int kind, float *out);
+    /* Output (grad = 0) or output gradient (grad = 1) of node `id` from the last
+       pass, n×C×H×W plain. */
+    ramp_status (*output_read)(ramp_net *net, void *st, int id, int grad, float *out);
+} ramp__nn_backend;
+
+extern const ramp__nn_backend ramp__nn_backend_ref;
+extern const ramp__nn_backend ramp__nn_backend_dnnl;
+
+struct ramp_net {
+    ramp_net_params prm;
+    ramp__node *nodes;
+    int n_nodes, cap_nodes;
+    int cur;
+    ramp_status build_st;
+    char errmsg[512];
+    const ramp__nn_backend *be;
+    void *be_st;
+    int plain_valid, backend_valid;
+    int logits_node; /* set by ramp__net_finalize */
+    int n_classes;
+    int finalized;
+    int no_fuse; /* tests: keep every layer's own output (no ReLU post-ops) */
+    uint64_t step; /* optimiser steps taken; keys the dropout streams */
+    float *logits, *dlogits, *probs;
+    size_t cap_n;
+    ramp_fit_progress *hist;
+    size_t n_hist;
+};
+
+/* Formats the net's error message; returns st. */
+ramp_status ramp__net_fail(ramp_net *net, ramp_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Checks the graph can be trained (a logits node, consumer counts,
+   needs_grad) and creates the backend; idempotent. */
+ramp_status ramp__net_finalize(ramp_net *net);
+/* Makes the backend's parameters current. */
+ramp_status ramp__net_to_backend(ramp_net *net);
+/* Makes the plain parameters current. */
+ramp_status ramp__net_to_plain(ramp_net *net);
+/* Applies the thread count to the calling thread's OpenMP team. */
+void ramp__nn_set_omp_threads(int n);
+/* Floats per sample of node `id`'s output. */
+size_t ramp__node_size(const ramp__node *nd);
+
+/* Mean softmax cross-entropy over n rows of k logits, with label smoothing
+   ls (target = (1-ls)·onehot + ls/k). Writes probs (n×k, may be NULL),
+   dlogits (n×k, d mean loss / d logits; may be NULL), and counts correct
+   argmax predictions in *correct (may be NULL). Returns the mean loss. */
+double ramp__softmax_xent(float *probs, float *dlogits, size_t *correct, const float *logits,
+                          const int32_t *y, size_t n, int k, float ls);
+
+/* Optimiser step over every trainable parameter (optim.c). */
+typedef struct ramp__optim {
+    ramp_optimizer kind;
+    float lr, momentum, wd, beta1, beta2, eps;
+    int nesterov;
+    uint64_t t; /* steps taken by this optimiser (Adam bias correction) */
+} ramp__optim;
+ramp_status ramp__optim_step(ramp_net *net, ramp__optim *o);
+/* Learning rate at global step `t` (0-based) of `total`, epoch `epoch`. */
+double ramp__lr_at(const ramp_fit_opts *o, double base, uint64_t t, uint64_t total, int epoch);
+
+/* --- reference kernels (ref_*.c) ------------------------------------------ */
+
+/* Output size of a window op: floor((in + 2p - k) / s) + 1. */
+int ramp__out_size(int in, int k, int s, int p);
+
+/* y[N,O,OH,OW] = conv(x[N,C,H,W], w[O,C/G,K,K]) + b[O] (b may be NULL). */
+void ramp__ref_conv_fwd(float *y, const float *x, const float *w, const float *b, int N, int C,
+                        int H, int W, int O, int K, int S, int P, int G);
+/* Accumulates dx[N,C,H,W] (may be NULL), dw[O,C/G,K,K], db[O] (may be NULL). */
+void ramp__ref_conv_bwd(float *dx, float *dw, float *db, const float *dy, const float *x,
+                        const float *w, int N, int C, int H, int W, int O, int K, int S, int P,
+                        int G);
+/* y[N,O] = x[N,I] · w[O,I]ᵀ + b[O] (b may be NULL). */
+void ramp__ref_dense_fwd(float *y, const float *x, const float *w, const float *b, int N, int I,
+                         int O);
+/* Accumulates dx[N,I] (may be NULL), dw[O,I], db[O] (may be NULL). */
+void ramp__ref_dense_bwd(float *dx, float *dw, float *db, const float *dy, const float *x,
+                         const float *w, int N, int I, int O);
+/* Max pooling; arg[N,C,OH,OW] keeps the flat H·W index of each max (−1 if
+   the window is all padding). */
+void ramp__ref_maxpool_fwd(float *y, int32_t *arg, const float *x, int N, int C, int H, int W,
+                           int K, int S, int P);
+void ramp__ref_maxpool_bwd(float *dx, const float *dy, const int32_t *arg, int N, int C, int H,
+                           int W, int K, int S, int P);
+/* Average pooling over K×K windows, padded zeros counted. */
+void ramp__ref_avgpool_fwd(float *y, const float *x, int N, int C, int H, int W, int K, int S,
+                           int P);
+void ramp__ref_avgpool_bwd(float *dx, const float *dy, int N, int C, int H, int W, int K, int S,
+                           int P);
+/* Elementwise activation (op RELU, LRELU, SIGMOID, TANH) over n values. */
+void ramp__ref_act_fwd(float *y, const float *x, size_t n, ramp__op op, float alpha);
+/* Accumulates dx from dy and the forward's output y (x for leaky ReLU's sign). */
+void ramp__ref_act_bwd(float *dx, const float *dy, const float *x, const float *y, size_t n,
+                       ramp__op op, float alpha);
+/* Batch norm, training: batch mean/var (biased) over N,H,W per channel are
+   written to mean[C], var[C]. */
+void ramp__ref_bn_fwd_train(float *y, float *mean, float *var, const float *x,
+                            const float *gamma, const float *beta, int N, int C, int HW,
+                            float eps);
+void ramp__ref_bn_fwd_infer(float *y, const float *x, const float *gamma, const float *beta,
+                            const float *mean, const float *var, int N, int C, int HW, float eps);
+/* Accumulates dx (may be NULL), dgamma[C], dbeta[C]. */
+void ramp__ref_bn_bwd(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
+                      const float *gamma, const float *mean, const float *var, int N, int C,
+                      int HW, float eps);
+/* Dropout mask (0 or 1/(1-rate)) for n values, drawn from r. */
+void ramp__dropout_mask(float *mask, size_t n, float rate, ramp_rng *r);
+
+#endif

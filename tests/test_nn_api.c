@@ -1,0 +1,260 @@
+/* test_nn_api.c — the engine's contract: builder errors (sticky, exact
+ * codes), summary, save/load round trip and shape mismatch, determinism for
+ * the same seed, predict's probabilities, a short last batch, optimisers and
+ * schedules. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "nn/nnInt.h"
+#include "ramp/nn.h"
+#include "ramp/rng.h"
+
+static ramp_net *small(int backend, uint64_t seed, int units)
+{
+    ramp_net *net = NULL;
+    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 1, .height = 8, .width = 8,
+                                                      .seed = seed, .backend = backend,
+                                                      .n_threads = 2 },
+                                  &net, NULL), RAMP_OK);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .padding = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_relu(net);
+    ramp_net_maxpool(net, 2, 0, 0);
+    ramp_net_dropout(net, 0.25f);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = units });
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 3 }), RAMP_OK);
+    return net;
+}
+
+/* Three classes told apart by where the bright square is. */
+static void toy_data(float *X, int32_t *y, size_t n)
+{
+    ramp_rng r;
+    ramp_rng_seed(&r, 3, 0);
+    for (size_t i = 0; i < n; i++) {
+        float *x = X + i * 64;
+        y[i] = (int32_t)(i % 3);
+        for (int j = 0; j < 64; j++) x[j] = (float)(0.3 * ramp_rng_uniform(&r));
+        int r0 = y[i] == 0 ? 0 : 4, c0 = y[i] == 2 ? 4 : 0;
+        for (int a = 0; a < 4; a++)
+            for (int b = 0; b < 4; b++) x[(r0 + a) * 8 + c0 + b] += 1.f;
+    }
+}
+
+static void test_builder_errors(void **s)
+{
+    (void)s;
+    ramp_net *net = NULL;
+    ramp_err err;
+    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 0, .height = 8, .width = 8 },
+                                  &net, &err), RAMP_EINVAL);
+    assert_null(net);
+    assert_non_null(strstr(err.msg, "bad input shape"));
+    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 3, .height = 8, .width = 8 },
+                                  &net, NULL), RAMP_OK);
+    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .groups = 2 }),
+                     RAMP_ESHAPE);
+    assert_non_null(strstr(ramp_net_errmsg(net), "groups 2"));
+    /* sticky: a later valid call returns the first error */
+    assert_int_equal(ramp_net_relu(net), RAMP_ESHAPE);
+    ramp_net_free(net);
+
+    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 3, .height = 8, .width = 8 },
+                                  &net, NULL), RAMP_OK);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3 });
+    int a = ramp_net_last(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3 });
+    assert_int_equal(ramp_net_add(net, a), RAMP_ESHAPE);
+    assert_non_null(strstr(ramp_net_errmsg(net), "differ"));
+    ramp_net_free(net);
+
+    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 3, .height = 8, .width = 8 },
+                                  &net, NULL), RAMP_OK);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 2 });
+    ramp_net_softmax(net);
+    assert_int_equal(ramp_net_relu(net), RAMP_EUNSUPPORTED);
+    ramp_net_free(net);
+
+    /* an output that is not a vector */
+    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 3, .height = 8, .width = 8 },
+                                  &net, NULL), RAMP_OK);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3 });
+    float X[192] = { 0 }, p[4];
+    assert_int_equal(ramp_net_predict(net, X, 1, p), RAMP_ESHAPE);
+    ramp_net_free(net);
+    ramp_net_free(NULL);
+}
+
+static void test_summary(void **s)
+{
+    (void)s;
+    ramp_net *net = small(RAMP_NN_DNNL, 1, 5);
+    char buf[4096];
+    size_t n = ramp_net_summary_str(net, buf, sizeof buf);
+    assert_true(n < sizeof buf);
+    assert_int_equal(strlen(buf), n);
+    assert_non_null(strstr(buf, "Conv2D"));
+    assert_non_null(strstr(buf, "(N, 4, 8, 8)"));
+    assert_non_null(strstr(buf, "(N, 64)"));
+    /* conv 4·9+4, BN 4+4 (+8 running), dense 64·5+5, dense 5·3+3 */
+    size_t trainable = 40 + 8 + 325 + 18;
+    assert_int_equal(ramp_net_n_params(net), trainable);
+    char want[64];
+    snprintf(want, sizeof want, "Trainable params: %zu", trainable);
+    assert_non_null(strstr(buf, want));
+    snprintf(want, sizeof want, "Total params: %zu", trainable + 8);
+    assert_non_null(strstr(buf, want));
+    char tiny[10];
+    assert_int_equal(ramp_net_summary_str(net, tiny, sizeof tiny), n);
+    assert_int_equal(strlen(tiny), 9);
+    ramp_net_free(net);
+}
+
+static ramp_status train(ramp_net *net, const float *X, const int32_t *y, size_t n,
+                         const ramp_fit_opts *o)
+{
+    ramp_gen *g = NULL;
+    int shape[3] = { 1, 8, 8 };
+    assert_int_equal(ramp_gen_from_arrays(X, y, n, 3, shape, 3, 16, 1, 5, &g), RAMP_OK);
+    ramp_status st = ramp_net_fit_generator(net, g, n, NULL, 0, o);
+    if (st) fprintf(stderr, "fit: %s\n", ramp_net_errmsg(net));
+    ramp_gen_free(g);
+    return st;
+}
+
+static void test_determinism_and_predict(void **s)
+{
+    (void)s;
+    size_t n = 90; /* batch 16: the last batch has 10 */
+    float *X = malloc(n * 64 * sizeof(float));
+    int32_t y[90];
+    assert_non_null(X);
+    toy_data(X, y, n);
+    float w1[320], w2[320], w3[320];
+    for (int rep = 0; rep < 3; rep++) {
+        ramp_net *net = small(RAMP_NN_DNNL, rep == 2 ? 99 : 7, 5);
+        ramp_fit_opts o = { .epochs = 3, .lr = 0.05f, .momentum = 0.9f, .nesterov = 1,
+                            .weight_decay = 1e-4f, .schedule = RAMP_SCHED_COSINE,
+                            .warmup_steps = 3 };
+        assert_int_equal(train(net, X, y, n, &o), RAMP_OK);
+        assert_int_equal(ramp_net_get_param(net, 7, RAMP__P_WEIGHT, rep == 0 ? w1 : rep == 1 ? w2 : w3,
+                                            320), RAMP_OK);
+        if (rep == 0) {
+            float *p = malloc(n * 3 * sizeof(float));
+            assert_non_null(p);
+            assert_int_equal(ramp_net_predict(net, X, n, p), RAMP_OK);
+            size_t ok = 0;
+            for (size_t i = 0; i < n; i++) {
+                float sum = p[3 * i] + p[3 * i + 1] + p[3 * i + 2];
+                assert_true(fabsf(sum - 1.f) < 1e-5f);
+                int am = 0;
+                for (int k = 1; k < 3; k++)
+                    if (p[3 * i + k] > p[3 * i + am]) am = k;
+                ok += am == y[i];
+            }
+            assert_true(ok >= 80); /* an easy problem */
+            free(p);
+            size_t nh;
+            const ramp_fit_progress *h = ramp_net_history(net, &nh);
+            assert_int_equal(nh, 3);
+            assert_true(h[2].loss < h[0].loss);
+        }
+        ramp_net_free(net);
+    }
+    assert_memory_equal(w1, w2, sizeof w1);               /* same seed: bit for bit */
+    assert_true(memcmp(w1, w3, sizeof w1) != 0);          /* another seed differs */
+    free(X);
+}
+
+static void test_optimisers(void **s)
+{
+    (void)s;
+    size_t n = 48;
+    float *X = malloc(n * 64 * sizeof(float));
+    int32_t y[48];
+    assert_non_null(X);
+    toy_data(X, y, n);
+    ramp_optimizer kinds[3] = { RAMP_OPT_SGD, RAMP_OPT_ADAM, RAMP_OPT_ADAMW };
+    for (int k = 0; k < 3; k++) {
+        ramp_net *net = small(k == 1 ? RAMP_NN_REF : RAMP_NN_DNNL, 3, 6);
+        double l0, l1, a;
+        assert_int_equal(ramp_net_evaluate(net, X, y, n, &l0, &a), RAMP_OK);
+        ramp_fit_opts o = { .epochs = 4, .optimizer = kinds[k], .weight_decay = 1e-3f,
+                            .schedule = RAMP_SCHED_STEP, .step_epochs = 2, .gamma = 0.5f,
+                            .label_smoothing = 0.05f, .lr = k ? 0.01f : 0.05f };
+        assert_int_equal(train(net, X, y, n, &o), RAMP_OK);
+        assert_int_equal(ramp_net_evaluate(net, X, y, n, &l1, &a), RAMP_OK);
+        assert_true(l1 < l0);
+        ramp_net_free(net);
+    }
+    /* schedules */
+    ramp_fit_opts o = { .schedule = RAMP_SCHED_COSINE, .warmup_steps = 10, .lr_min = 0.f };
+    assert_true(fabs(ramp__lr_at(&o, 1.0, 0, 110, 0) - 0.1) < 1e-12);
+    assert_true(fabs(ramp__lr_at(&o, 1.0, 10, 110, 0) - 1.0) < 1e-12);
+    assert_true(fabs(ramp__lr_at(&o, 1.0, 60, 110, 0) - 0.5) < 1e-12);
+    o = (ramp_fit_opts){ .schedule = RAMP_SCHED_STEP, .step_epochs = 2, .gamma = 0.1f };
+    assert_true(fabs(ramp__lr_at(&o, 1.0, 5, 100, 5) - 0.01) < 1e-6);
+    free(X);
+}
+
+static void test_save_load(void **s)
+{
+    (void)s;
+    const char *path = "test_nn_api_weights.bin";
+    size_t n = 48;
+    float *X = malloc(n * 64 * sizeof(float));
+    int32_t y[48];
+    assert_non_null(X);
+    toy_data(X, y, n);
+    ramp_net *a = small(RAMP_NN_DNNL, 1, 5), *b = small(RAMP_NN_REF, 2, 5), *c = small(RAMP_NN_DNNL, 1, 6);
+    assert_int_equal(train(a, X, y, n, &(ramp_fit_opts){ .epochs = 2, .momentum = 0.9f }), RAMP_OK);
+    assert_int_equal(ramp_net_save(a, path), RAMP_OK);
+    assert_int_equal(ramp_net_load(b, path), RAMP_OK); /* across backends */
+    float pa[48 * 3], pb[48 * 3];
+    assert_int_equal(ramp_net_predict(a, X, n, pa), RAMP_OK);
+    assert_int_equal(ramp_net_predict(b, X, n, pb), RAMP_OK);
+    for (size_t i = 0; i < n * 3; i++) assert_true(fabsf(pa[i] - pb[i]) < 1e-4f);
+    /* a network of other shapes: a clear error, weights untouched */
+    float before[6 * 64], after[6 * 64];
+    assert_int_equal(ramp_net_get_param(c, 7, 0, before, 6 * 64), RAMP_OK);
+    assert_int_equal(ramp_net_load(c, path), RAMP_ESHAPE);
+    assert_non_null(strstr(ramp_net_errmsg(c), "layer 7 (Dense) kind 0 has shape 5x64 in the file "
+                                                "but 6x64"));
+    assert_int_equal(ramp_net_get_param(c, 7, 0, after, 6 * 64), RAMP_OK);
+    assert_memory_equal(before, after, sizeof before);
+    /* corrupt files */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fputc('X', f);
+    fclose(f);
+    assert_int_equal(ramp_net_load(b, path), RAMP_EFORMAT);
+    assert_non_null(strstr(ramp_net_errmsg(b), "bad magic"));
+    assert_int_equal(ramp_net_load(b, "/nonexistent/w.bin"), RAMP_ENOENT);
+    remove(path);
+    ramp_net_free(a);
+    ramp_net_free(b);
+    ramp_net_free(c);
+    free(X);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_builder_errors),
+        cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_determinism_and_predict),
+        cmocka_unit_test(test_optimisers),
+        cmocka_unit_test(test_save_load),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,299 @@
+/* test_nn_layers.c — the oneDNN backend against the reference backend, layer
+ * by layer, on odd shapes (normalised MSE < 1e-6 for every layer output,
+ * output gradient and parameter gradient), and the reference backward
+ * against central finite differences. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "nn/nnInt.h"
+#include "ramp/nn.h"
+#include "ramp/rng.h"
+
+typedef void (*builder)(ramp_net *net);
+
+static ramp_net *make(int backend, int c, int h, int w, builder b, int no_fuse)
+{
+    ramp_net *net = NULL;
+    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = c, .height = h, .width = w,
+                                                      .seed = 11, .backend = backend },
+                                  &net, NULL), RAMP_OK);
+    net->no_fuse = no_fuse;
+    b(net);
+    if (net->build_st) fprintf(stderr, "build: %s\n", ramp_net_errmsg(net));
+    assert_int_equal(net->build_st, RAMP_OK);
+    return net;
+}
+
+static double nmse(const float *a, const float *b, size_t n)
+{
+    double e = 0, s = 0;
+    for (size_t i = 0; i < n; i++) {
+        e += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+        s += (double)b[i] * b[i];
+    }
+    return s > 0 ? e / s : e;
+}
+
+static void fill(float *x, size_t n, uint64_t seed)
+{
+    ramp_rng r;
+    ramp_rng_seed(&r, seed, 0);
+    for (size_t i = 0; i < n; i++) x[i] = (float)(2.0 * ramp_rng_uniform(&r) - 1.0);
+}
+
+/* Runs forward/backward on both backends and compares everything. */
+static void compare(int c, int h, int w, int n, int k, builder b, int no_fuse)
+{
+    ramp_net *ref = make(RAMP_NN_REF, c, h, w, b, 1);
+    ramp_net *dn = make(RAMP_NN_DNNL, c, h, w, b, no_fuse);
+    size_t ss = (size_t)c * h * w;
+    float *X = malloc((size_t)n * ss * sizeof(float));
+    int32_t *y = malloc((size_t)n * sizeof(int32_t));
+    assert_non_null(X);
+    assert_non_null(y);
+    fill(X, (size_t)n * ss, 5);
+    for (int i = 0; i < n; i++) y[i] = i % k;
+    double l1, l2;
+    assert_int_equal(ramp_net_forward_backward(ref, X, y, (size_t)n, 0.1f, &l1), RAMP_OK);
+    int st = ramp_net_forward_backward(dn, X, y, (size_t)n, 0.1f, &l2);
+    if (st) fprintf(stderr, "dnnl: %s\n", ramp_net_errmsg(dn));
+    assert_int_equal(st, RAMP_OK);
+    assert_true(fabs(l1 - l2) < 1e-4 * (1 + fabs(l1)));
+    int checked = 0;
+    for (int id = 1; id < ref->n_nodes; id++) {
+        const ramp__node *nd = &ref->nodes[id];
+        size_t cnt = (size_t)n * ramp__node_size(nd);
+        float *a = malloc(cnt * sizeof(float)), *bb = malloc(cnt * sizeof(float));
+        assert_non_null(a);
+        assert_non_null(bb);
+        int fused_away = !no_fuse && dn->nodes[id].n_consumers == 1 &&
+                         (nd->op == RAMP__OP_CONV || nd->op == RAMP__OP_DENSE) &&
+                         dn->nodes[id + 1].op == RAMP__OP_RELU;
+        if (!fused_away) {
+            assert_int_equal(ramp_net_get_output(ref, id, a, cnt), RAMP_OK);
+            assert_int_equal(ramp_net_get_output(dn, id, bb, cnt), RAMP_OK);
+            double e = nmse(bb, a, cnt);
+            if (e >= 1e-6) fprintf(stderr, "layer %d output nmse %g\n", id, e);
+            assert_true(e < 1e-6);
+            checked++;
+        }
+        /* A ReLU feeding max pooling has tied zeros in its windows: the two
+           backends may route a window's gradient to different zeros (masked
+           by the ReLU's backward, so everything upstream still agrees). */
+        int ties = nd->op == RAMP__OP_RELU && ref->nodes[id + 1].op == RAMP__OP_MAXPOOL;
+        /* a fused ReLU shares its buffers with the conv/dense before it, whose
+           dy it masks in place */
+        const ramp__node *pn = &ref->nodes[nd->in[0]];
+        int fused_relu = !no_fuse && nd->op == RAMP__OP_RELU && pn->n_consumers == 1 &&
+                         (pn->op == RAMP__OP_CONV || pn->op == RAMP__OP_DENSE);
+        ties |= fused_relu;
+        if (nd->needs_grad && id <= ref->logits_node && !fused_away && !ties) {
+            assert_int_equal(ramp_net_get_output_grad(ref, id, a, cnt), RAMP_OK);
+            assert_int_equal(ramp_net_get_output_grad(dn, id, bb, cnt), RAMP_OK);
+            double e = nmse(bb, a, cnt);
+            if (e >= 1e-6) fprintf(stderr, "layer %d output grad nmse %g (n %d fuse %d)\n", id, e, n, !no_fuse);
+            assert_true(e < 1e-6);
+        }
+        free(a);
+        free(bb);
+        for (int kind = 0; kind < RAMP__P_MAX; kind++) {
+            const ramp__param *p = &nd->p[kind];
+            if (!p->used) continue;
+            float *ga = malloc(p->n_plain * sizeof(float)), *gb = malloc(p->n_plain * sizeof(float));
+            assert_non_null(ga);
+            assert_non_null(gb);
+            if (p->trainable) {
+                assert_int_equal(ramp_net_get_grad(ref, id, kind, ga, p->n_plain), RAMP_OK);
+                assert_int_equal(ramp_net_get_grad(dn, id, kind, gb, p->n_plain), RAMP_OK);
+            } else { /* running statistics after one training step */
+                assert_int_equal(ramp_net_get_param(ref, id, kind, ga, p->n_plain), RAMP_OK);
+                assert_int_equal(ramp_net_get_param(dn, id, kind, gb, p->n_plain), RAMP_OK);
+            }
+            double e = nmse(gb, ga, p->n_plain);
+            if (e >= 1e-6) fprintf(stderr, "layer %d param %d grad nmse %g\n", id, kind, e);
+            assert_true(e < 1e-6);
+            free(ga);
+            free(gb);
+        }
+    }
+    assert_true(checked > 0);
+    /* evaluation mode (running statistics) agrees too */
+    float *p1 = malloc((size_t)n * k * sizeof(float)), *p2 = malloc((size_t)n * k * sizeof(float));
+    assert_non_null(p1);
+    assert_non_null(p2);
+    assert_int_equal(ramp_net_predict(ref, X, (size_t)n, p1), RAMP_OK);
+    assert_int_equal(ramp_net_predict(dn, X, (size_t)n, p2), RAMP_OK);
+    assert_true(nmse(p2, p1, (size_t)n * k) < 1e-6);
+    free(p1);
+    free(p2);
+    free(X);
+    free(y);
+    ramp_net_free(ref);
+    ramp_net_free(dn);
+}
+
+/* conv (stride 2, padding), ReLU, max pool with padding, 1×1 conv without
+   bias, flatten, dense, BN on features, tanh, dense: 3×11×9 input. */
+static void build_a(ramp_net *net)
+{
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 5, .kernel = 3, .stride = 2, .padding = 1 });
+    ramp_net_relu(net);
+    ramp_net_maxpool(net, 3, 2, 1);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 7, .kernel = 1, .no_bias = 1 });
+    ramp_net_leaky_relu(net, 0.1f);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 6, .no_bias = 1 }); /* BN cancels a bias */
+    ramp_net_batchnorm(net, 0.3f, 0);
+    ramp_net_tanh(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 4, .init = RAMP_INIT_GLOROT });
+}
+
+/* conv + BN + ReLU, a residual block with a grouped conv, avg pool, 1×1
+   conv, sigmoid, global average pooling, dense and softmax: 4×10×10. */
+static void build_b(ramp_net *net)
+{
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 6, .kernel = 3, .padding = 1, .no_bias = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_relu(net);
+    int skip = ramp_net_last(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 6, .kernel = 3, .padding = 1, .groups = 2,
+                                         .no_bias = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_add(net, skip);
+    ramp_net_relu(net);
+    ramp_net_avgpool(net, 3, 2, 1);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 9, .kernel = 1 });
+    ramp_net_sigmoid(net);
+    ramp_net_dropout(net, 0.f);
+    ramp_net_global_avgpool(net);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 3 });
+    ramp_net_softmax(net);
+}
+
+/* The reference CNN, scaled down: 1×13×13. */
+static void build_c(ramp_net *net)
+{
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 17, .kernel = 3, .padding = 1 });
+    ramp_net_relu(net);
+    ramp_net_maxpool(net, 2, 2, 0);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 20, .kernel = 3, .padding = 1 });
+    ramp_net_relu(net);
+    ramp_net_maxpool(net, 2, 2, 0);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 19 });
+    ramp_net_relu(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 10 });
+}
+
+static void test_dnnl_vs_ref_a(void **s)
+{
+    (void)s;
+    compare(3, 11, 9, 5, 4, build_a, 1);
+    compare(3, 11, 9, 5, 4, build_a, 0);
+}
+
+static void test_dnnl_vs_ref_b(void **s)
+{
+    (void)s;
+    compare(4, 10, 10, 3, 3, build_b, 1);
+    compare(4, 10, 10, 7, 3, build_b, 0);
+}
+
+static void test_dnnl_vs_ref_c(void **s)
+{
+    (void)s;
+    compare(1, 13, 13, 6, 10, build_c, 1);
+    compare(1, 13, 13, 17, 10, build_c, 0);
+}
+
+/* --- finite differences (reference backend) ------------------------------ */
+
+static double loss_at(ramp_net *net, const float *X, const int32_t *y, size_t n)
+{
+    double l;
+    assert_int_equal(ramp_net_forward_backward(net, X, y, n, 0.f, &l), RAMP_OK);
+    return l;
+}
+
+/* Smooth layers only (no ReLU kinks); BN, residual add, avg and max pool. */
+static void build_fd(ramp_net *net)
+{
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 3, .kernel = 3, .padding = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_tanh(net);
+    int skip = ramp_net_last(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 3, .kernel = 3, .padding = 1 });
+    ramp_net_sigmoid(net);
+    ramp_net_add(net, skip);
+    ramp_net_maxpool(net, 2, 2, 0);
+    ramp_net_avgpool(net, 2, 1, 0);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 5 });
+    ramp_net_leaky_relu(net, 0.2f);
+    ramp_net_dense(net, &(ramp_dense){ .units = 3 });
+}
+
+static void test_finite_differences(void **s)
+{
+    (void)s;
+    ramp_net *net = make(RAMP_NN_REF, 2, 7, 6, build_fd, 1);
+    size_t n = 4, ss = 2 * 7 * 6;
+    float X[4 * 2 * 7 * 6];
+    int32_t y[4] = { 0, 1, 2, 1 };
+    fill(X, n * ss, 9);
+    loss_at(net, X, y, n);
+    int tested = 0;
+    for (int id = 1; id < net->n_nodes; id++)
+        for (int kind = 0; kind < 2; kind++) {
+            ramp__param *p = &net->nodes[id].p[kind];
+            if (!p->used) continue;
+            float *g = malloc(p->n_plain * sizeof(float)), *w = malloc(p->n_plain * sizeof(float));
+            assert_non_null(g);
+            assert_non_null(w);
+            loss_at(net, X, y, n);
+            assert_int_equal(ramp_net_get_grad(net, id, kind, g, p->n_plain), RAMP_OK);
+            assert_int_equal(ramp_net_get_param(net, id, kind, w, p->n_plain), RAMP_OK);
+            size_t step = p->n_plain > 12 ? p->n_plain / 12 : 1;
+            for (size_t j = 0; j < p->n_plain; j += step) {
+                float h = 1e-2f, w0 = w[j];
+                w[j] = w0 + h;
+                ramp_net_set_param(net, id, kind, w, p->n_plain);
+                double lp = loss_at(net, X, y, n);
+                w[j] = w0 - h;
+                ramp_net_set_param(net, id, kind, w, p->n_plain);
+                double lm = loss_at(net, X, y, n);
+                w[j] = w0;
+                ramp_net_set_param(net, id, kind, w, p->n_plain);
+                double num = (lp - lm) / (2.0 * h), an = g[j];
+                double err = fabs(num - an) / (fabs(num) + fabs(an) + 1e-3);
+                if (err > 2e-2)
+                    fprintf(stderr, "layer %d kind %d [%zu]: numeric %g analytic %g\n", id, kind, j,
+                            num, an);
+                assert_true(err <= 2e-2);
+                tested++;
+            }
+            free(g);
+            free(w);
+        }
+    assert_true(tested > 50);
+    ramp_net_free(net);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dnnl_vs_ref_a),
+        cmocka_unit_test(test_dnnl_vs_ref_b),
+        cmocka_unit_test(test_dnnl_vs_ref_c),
+        cmocka_unit_test(test_finite_differences),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
