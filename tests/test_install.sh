@@ -35,8 +35,13 @@ export PKG_CONFIG_PATH=$(dirname "$pc")
 # shared library
 cc -std=c11 -Wall -Werror "$work/prog.c" -o "$work/prog" $(pkg-config --cflags --libs ramp)
 LD_LIBRARY_PATH=$(dirname "$(dirname "$pc")") "$work/prog"
-# static library
+# static library, with its dependencies as the system ships them (shared;
+# libpq, for one, has no complete static form on Debian)
+deps=$(pkg-config --print-requires-private ramp | awk '{print $1}')
 cc -std=c11 -Wall -Werror "$work/prog.c" -o "$work/prog_static" $(pkg-config --cflags ramp) \
+    "$(dirname "$(dirname "$pc")")/libramp.a" $(pkg-config --libs $deps) \
+    $(sed -n 's/^Libs.private: //p' "$pc")
+"$work/prog_static" $(pkg-config --cflags ramp) \
     "$(dirname "$(dirname "$pc")")/libramp.a" $(pkg-config --libs-only-l --static ramp | sed 's/-lramp//')
 "$work/prog_static"
 echo "install test passed"

@@ -1,0 +1,100 @@
+/* cmd_serve.c — `ramp serve`: runs the web server (http/server.c) until
+ * SIGINT or SIGTERM, which it waits for with sigwait (no handler, no
+ * global flag). */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cliInt.h"
+#include "http/httpInt.h"
+#include "submission/submissionInt.h"
+
+#ifndef RAMP_BUILD_INCLUDE_DIR
+#define RAMP_BUILD_INCLUDE_DIR "/usr/local/include"
+#endif
+
+int ramp__cmd_serve(int argc, char **argv)
+{
+    ramp__http_opts o = {0};
+    const char *listen = "127.0.0.1:8080";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end;
+        if (ramp__cli_is_help(a)) {
+            printf("usage: ramp serve --db DB [--listen HOST:PORT] [--max-upload BYTES]\n"
+                   "                  [--threads N] [--cache S]\n\n"
+                   "Serves the leaderboard page, a page per submission, /plot.svg, the JSON\n"
+                   "API (/api/leaderboard.json, /api/submissions/ID.json) and uploads\n"
+                   "(POST /api/submit?name=N, multipart/form-data, Authorization: Bearer TOKEN).\n"
+                   "PORT 0 picks a free port; the address is printed on stdout.\n\n"
+                   "  --listen HOST:PORT   IPv4 address and port (default 127.0.0.1:8080)\n"
+                   "  --max-upload BYTES   largest upload body (default 5 MiB); more → 413\n"
+                   "  --threads N          server threads (default 4)\n"
+                   "  --cache S            leaderboard cache lifetime in seconds (default 1)\n");
+            return 0;
+        } else if (v && !strcmp(a, "--db")) {
+            o.db = v, i++;
+        } else if (v && !strcmp(a, "--listen")) {
+            listen = v, i++;
+        } else if (v && !strcmp(a, "--max-upload")) {
+            o.max_upload = (size_t)strtoull(v, &end, 10);
+            if (*end || !o.max_upload) {
+                ramp__cli_error("serve: --max-upload wants a positive number of bytes");
+                return 2;
+            }
+            i++;
+        } else if (v && !strcmp(a, "--threads")) {
+            o.threads = atoi(v), i++;
+        } else if (v && !strcmp(a, "--cache")) {
+            o.cache_s = strtod(v, &end), i++;
+            if (o.cache_s == 0) o.cache_s = -1;
+        } else {
+            ramp__cli_error("serve: unknown or incomplete option '%s' (see 'ramp serve --help')", a);
+            return 2;
+        }
+    }
+    if (!o.db) {
+        ramp__cli_error("serve: --db is required");
+        return 2;
+    }
+    char host[64];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host) {
+        ramp__cli_error("serve: --listen wants HOST:PORT, not '%s'", listen);
+        return 2;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535) {
+        ramp__cli_error("serve: bad port in '%s'", listen);
+        return 2;
+    }
+    o.host = host;
+    o.port = (int)port;
+    char inc[4096];
+    ramp__sub_include_dir(inc, sizeof inc, RAMP_BUILD_INCLUDE_DIR);
+    o.include_dir = inc;
+    /* block the stop signals in every thread, then wait for one here */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    ramp__http *h;
+    ramp_err err;
+    if (ramp__http_start(&h, &o, &err)) {
+        ramp__cli_error("serve: %s", err.msg);
+        return 1;
+    }
+    printf("serving http://%s:%d/\n", host, ramp__http_port(h));
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&set, &sig);
+    ramp__http_stop(h);
+    return 0;
+}

@@ -1,0 +1,224 @@
+/* cmd_submit.c — the platform's commands that fill the store: `ramp event`
+ * (register the kit), `ramp team add` (a team and its upload token) and
+ * `ramp submit` (a submission's files, checked to compile, stored for the
+ * workers). docs/platform.md describes the store and the commands.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cliInt.h"
+#include "core/coreInt.h"
+#include "store/storeInt.h"
+#include "submission/submissionInt.h"
+
+#ifndef RAMP_BUILD_INCLUDE_DIR
+#define RAMP_BUILD_INCLUDE_DIR "/usr/local/include"
+#endif
+
+/* --db DB, else KIT/ramp.db when a kit is given. */
+static const char *db_default(const char *db, const char *kit, char *buf, size_t len)
+{
+    if (db) return db;
+    if (!kit) return NULL;
+    snprintf(buf, len, "%s/ramp.db", kit);
+    return buf;
+}
+
+int ramp__cmd_event(int argc, char **argv)
+{
+    const char *db = NULL, *kit = NULL, *data = NULL;
+    double gap = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (ramp__cli_is_help(a)) {
+            printf("usage: ramp event [--db DB] --kit KIT [--data DIR] [--min-gap S]\n\n"
+                   "Registers (or updates) the store's event: the kit's problem.ini is stored,\n"
+                   "with the path of its data, which every worker must see at that path (or be\n"
+                   "given with 'ramp worker --data').\n\n"
+                   "  --db DB       SQLite file or postgresql:// URI (default: KIT/ramp.db)\n"
+                   "  --kit KIT     the kit (its problem.ini)\n"
+                   "  --data DIR    train.csv, test.csv and imgs/ (default: KIT/data)\n"
+                   "  --min-gap S   seconds a team must wait between two submissions\n");
+            return 0;
+        } else if (v && !strcmp(a, "--db")) {
+            db = v, i++;
+        } else if (v && !strcmp(a, "--kit")) {
+            kit = v, i++;
+        } else if (v && !strcmp(a, "--data")) {
+            data = v, i++;
+        } else if (v && !strcmp(a, "--min-gap")) {
+            char *end;
+            gap = strtod(v, &end);
+            if (*end || !(gap >= 0)) {
+                ramp__cli_error("event: --min-gap wants seconds >= 0, not '%s'", v);
+                return 2;
+            }
+            i++;
+        } else {
+            ramp__cli_error("event: unknown or incomplete option '%s' (see 'ramp event --help')", a);
+            return 2;
+        }
+    }
+    char dbbuf[4200];
+    db = db_default(db, kit, dbbuf, sizeof dbbuf);
+    if (!kit || !db) {
+        ramp__cli_error("event: --kit is required");
+        return 2;
+    }
+    ramp__store *s;
+    ramp_err err;
+    if (ramp__store_open(&s, db, &err)) {
+        ramp__cli_error("%s", err.msg);
+        return 1;
+    }
+    int rc = 0;
+    if (ramp__store_event_set(s, kit, data, gap)) {
+        ramp__cli_error("event: %s", ramp__store_errmsg(s));
+        rc = 1;
+    } else {
+        ramp__event ev;
+        if (!ramp__store_event_get(s, &ev)) {
+            printf("event '%s': kit %s, data %s\n", ev.title, ev.kit_dir, ev.data_dir);
+            ramp__event_clear(&ev);
+        }
+    }
+    ramp__store_close(s);
+    return rc;
+}
+
+int ramp__cmd_team(int argc, char **argv)
+{
+    const char *db = NULL, *name = NULL;
+    int add = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (ramp__cli_is_help(a)) {
+            printf("usage: ramp team add --db DB NAME\n\n"
+                   "Adds a team and prints its upload token once (the store keeps only its\n"
+                   "SHA-256). The token goes in 'Authorization: Bearer TOKEN' for\n"
+                   "POST /api/submit on 'ramp serve'.\n");
+            return 0;
+        } else if (v && !strcmp(a, "--db")) {
+            db = v, i++;
+        } else if (!strcmp(a, "add") && !add) {
+            add = 1;
+        } else if (a[0] != '-' && add && !name) {
+            name = a;
+        } else {
+            ramp__cli_error("team: unknown or incomplete option '%s' (see 'ramp team --help')", a);
+            return 2;
+        }
+    }
+    if (!add || !name || !db) {
+        ramp__cli_error("team: usage: ramp team add --db DB NAME");
+        return 2;
+    }
+    ramp__store *s;
+    ramp_err err;
+    if (ramp__store_open(&s, db, &err)) {
+        ramp__cli_error("%s", err.msg);
+        return 1;
+    }
+    char token[65];
+    int rc = 0;
+    if (ramp__store_team_add(s, name, token)) {
+        ramp__cli_error("team: %s", ramp__store_errmsg(s));
+        rc = 1;
+    } else {
+        printf("%s\n", token);
+    }
+    ramp__store_close(s);
+    return rc;
+}
+
+int ramp__cmd_submit(int argc, char **argv)
+{
+    const char *db = NULL, *team = NULL, *name = NULL, *dir = NULL, *kit = NULL, *data = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (ramp__cli_is_help(a)) {
+            printf("usage: ramp submit [--db DB] --team T --name N [--kit KIT [--data DIR]] DIR\n\n"
+                   "Stores the submission in folder DIR (its image preprocessor and batch\n"
+                   "classifier, and any other small top-level file such as build.flags) for\n"
+                   "the workers to train, after checking that both files exist and compile.\n"
+                   "A name the team already has is refused unless that submission failed.\n\n"
+                   "  --db DB      SQLite file or postgresql:// URI (default: KIT/ramp.db)\n"
+                   "  --team T     the team (created if new, without a token)\n"
+                   "  --name N     the submission's name, unique per team\n"
+                   "  --kit KIT    register KIT as the event first (as 'ramp event')\n"
+                   "  --data DIR   with --kit: the kit's data folder\n");
+            return 0;
+        } else if (v && !strcmp(a, "--db")) {
+            db = v, i++;
+        } else if (v && !strcmp(a, "--team")) {
+            team = v, i++;
+        } else if (v && !strcmp(a, "--name")) {
+            name = v, i++;
+        } else if (v && !strcmp(a, "--kit")) {
+            kit = v, i++;
+        } else if (v && !strcmp(a, "--data")) {
+            data = v, i++;
+        } else if (a[0] != '-' && !dir) {
+            dir = a;
+        } else {
+            ramp__cli_error("submit: unknown or incomplete option '%s' (see 'ramp submit --help')",
+                            a);
+            return 2;
+        }
+    }
+    char dbbuf[4200];
+    db = db_default(db, kit, dbbuf, sizeof dbbuf);
+    if (!db || !team || !name || !dir) {
+        ramp__cli_error("submit: --db (or --kit), --team, --name and a folder are required");
+        return 2;
+    }
+    if (!ramp__name_ok(name) || !ramp__name_ok(team)) {
+        ramp__cli_error("submit: team and submission names use 1 to 64 of A-Z a-z 0-9 _ . - "
+                        "(not starting with .)");
+        return 2;
+    }
+    /* compile first: a submission that does not build is refused here */
+    char inc[4096];
+    ramp__sub_include_dir(inc, sizeof inc, RAMP_BUILD_INCLUDE_DIR);
+    ramp__sub_paths paths;
+    char *log = NULL;
+    ramp_err err = {RAMP_OK, ""};
+    if (ramp__sub_build(dir, inc, &paths, &log, &err)) {
+        ramp__cli_error("submit: %s", err.msg);
+        if (log && *log) fprintf(stderr, "%s", log);
+        free(log);
+        return 1;
+    }
+    free(log);
+    ramp__file *files = NULL;
+    size_t n_files = 0;
+    if (ramp__files_read_dir(dir, &files, &n_files, &err)) {
+        ramp__cli_error("submit: %s", err.msg);
+        return 1;
+    }
+    ramp__store *s = NULL;
+    int rc = 1;
+    int64_t team_id, id;
+    if (ramp__store_open(&s, db, &err)) {
+        ramp__cli_error("%s", err.msg);
+        goto done;
+    }
+    if (kit && ramp__store_event_set(s, kit, data, -1)) {
+        ramp__cli_error("submit: %s", ramp__store_errmsg(s));
+        goto done;
+    }
+    if (ramp__store_team_id(s, team, 1, &team_id) ||
+        ramp__store_submit(s, team_id, name, files, n_files, &id)) {
+        ramp__cli_error("submit: %s/%s: %s", team, name, ramp__store_errmsg(s));
+        goto done;
+    }
+    printf("submission %lld: %s/%s, %zu file(s), waiting for a worker\n", (long long)id, team,
+           name, n_files);
+    rc = 0;
+done:
+    ramp__store_close(s);
+    ramp__files_free(files, n_files);
+    return rc;
+}

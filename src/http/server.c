@@ -1,0 +1,437 @@
+/* server.c — `ramp serve`'s HTTP server on libmicrohttpd's thread pool.
+ *
+ *   GET  /                          the leaderboard page (?view=public|private|competition)
+ *   GET  /submission/<id>           a submission's page
+ *   GET  /plot.svg                  official score against submission time (?view=)
+ *   GET  /api/leaderboard.json      the leaderboard (?view=)
+ *   GET  /api/submissions/<id>.json a submission, per-fold scores and log
+ *   POST /api/submit?name=N         multipart/form-data, one part per file, with
+ *                                   Authorization: Bearer <team token>
+ *
+ * An upload is judged before its body is read: no valid token → 401, a
+ * Content-Length over the limit → 413 (a chunked body is counted as it
+ * comes, 413 at the limit). Only a complete, authorised upload within the
+ * limits whose files compile reaches the store, in one transaction.
+ * Handlers reach the server's state through the cls pointer only.
+ */
+#define _DEFAULT_SOURCE /* mkdtemp */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ftw.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/coreInt.h"
+#include "http/httpInt.h"
+#include "store/storeInt.h"
+#include "submission/submissionInt.h"
+
+enum { K_JSON, K_HTML, K_SVG, N_KINDS };
+
+typedef struct cache_entry {
+    ramp__buf buf;
+    double at;
+    int valid;
+} cache_entry;
+
+struct ramp__http {
+    struct MHD_Daemon *d;
+    ramp__store *s;
+    pthread_mutex_t mu; /* guards s and cache */
+    cache_entry cache[3][N_KINDS];
+    char include_dir[4096];
+    size_t max_upload;
+    double cache_s;
+    int port;
+};
+
+typedef struct upload {
+    int checked;
+    int64_t team_id;
+    char *team;
+    ramp__file files[RAMP__SUB_MAX_FILES];
+    size_t n_files;
+    char name[80];
+    size_t name_len;
+    size_t total;
+    int too_big;
+    char bad[256];
+    struct MHD_PostProcessor *pp;
+} upload;
+
+/* ---- responses ------------------------------------------------------------------- */
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *type,
+                             const char *body, size_t len)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    enum MHD_Result ret = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* {"error": msg} with the status code. */
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned code, const char *msg)
+{
+    ramp__buf b = {0};
+    ramp__buf_printf(&b, "{\"status\": %u, \"error\": ", code);
+    ramp__buf_json(&b, msg);
+    ramp__buf_puts(&b, "}\n");
+    enum MHD_Result r = b.oom ? MHD_NO : reply(c, code, "application/json", b.p, b.len);
+    ramp__buf_free(&b);
+    return r;
+}
+
+/* ---- cached leaderboard ------------------------------------------------------------ */
+
+static enum MHD_Result serve_board(ramp__http *h, struct MHD_Connection *c, int kind)
+{
+    const char *vs = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "view");
+    ramp__view view = RAMP__VIEW_PUBLIC;
+    if (vs && ramp__view_parse(vs, &view))
+        return reply_error(c, 400, "view is public, private or competition");
+    static const char *types[N_KINDS] = {"application/json", "text/html; charset=utf-8",
+                                         "image/svg+xml"};
+    pthread_mutex_lock(&h->mu);
+    cache_entry *e = &h->cache[view][kind];
+    double now = ramp__now();
+    if (!e->valid || h->cache_s < 0 || now - e->at > h->cache_s) {
+        ramp__board b;
+        ramp_status st = ramp__board_build(h->s, view, &b);
+        if (st) {
+            char msg[1100];
+            snprintf(msg, sizeof msg, "%s", ramp__store_errmsg(h->s));
+            pthread_mutex_unlock(&h->mu);
+            return reply_error(c, st == RAMP_ENOENT ? 404 : 500, msg);
+        }
+        ramp__buf_free(&e->buf);
+        if (kind == K_JSON) ramp__board_json(&b, &e->buf);
+        else if (kind == K_HTML) ramp__board_html(&b, &e->buf);
+        else ramp__board_svg(&b, &e->buf);
+        ramp__board_clear(&b);
+        e->valid = !e->buf.oom;
+        e->at = now;
+        if (!e->valid) {
+            pthread_mutex_unlock(&h->mu);
+            return reply_error(c, 500, "out of memory");
+        }
+    }
+    enum MHD_Result r = reply(c, 200, types[kind], e->buf.p, e->buf.len);
+    pthread_mutex_unlock(&h->mu);
+    return r;
+}
+
+static void cache_drop(ramp__http *h)
+{
+    for (int v = 0; v < 3; v++)
+        for (int k = 0; k < N_KINDS; k++) h->cache[v][k].valid = 0;
+}
+
+static enum MHD_Result serve_sub(ramp__http *h, struct MHD_Connection *c, const char *rest,
+                                 int json)
+{
+    char *end;
+    long long id = strtoll(rest, &end, 10);
+    if (end == rest || (json ? strcmp(end, ".json") : *end != '\0'))
+        return reply_error(c, 404, "no such page");
+    ramp__buf b = {0};
+    pthread_mutex_lock(&h->mu);
+    ramp_status st = json ? ramp__sub_json(h->s, id, &b) : ramp__sub_page_html(h->s, id, &b);
+    char msg[1100];
+    snprintf(msg, sizeof msg, "%s", ramp__store_errmsg(h->s));
+    pthread_mutex_unlock(&h->mu);
+    enum MHD_Result r;
+    if (st == RAMP_ENOENT) {
+        snprintf(msg, sizeof msg, "no submission %lld", id);
+        r = reply_error(c, 404, msg);
+    } else if (st || b.oom) {
+        r = reply_error(c, 500, st ? msg : "out of memory");
+    } else {
+        r = reply(c, 200, json ? "application/json" : "text/html; charset=utf-8", b.p, b.len);
+    }
+    ramp__buf_free(&b);
+    return r;
+}
+
+/* ---- upload ------------------------------------------------------------------------- */
+
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *filename, const char *content_type,
+                               const char *transfer_encoding, const char *data, uint64_t off,
+                               size_t size)
+{
+    (void)kind;
+    (void)content_type;
+    (void)transfer_encoding;
+    (void)off;
+    upload *u = cls;
+    if (u->too_big || u->bad[0]) return MHD_YES;
+    if (!filename) {
+        if (key && !strcmp(key, "name")) {
+            if (u->name_len + size >= sizeof u->name) {
+                snprintf(u->bad, sizeof u->bad, "the submission name is too long");
+                return MHD_YES;
+            }
+            memcpy(u->name + u->name_len, data, size);
+            u->name_len += size;
+            u->name[u->name_len] = '\0';
+        }
+        return MHD_YES;
+    }
+    if (!ramp__name_ok(filename)) {
+        snprintf(u->bad, sizeof u->bad, "file name '%.80s' not allowed", filename);
+        return MHD_YES;
+    }
+    ramp__file *f = NULL;
+    for (size_t i = 0; i < u->n_files; i++)
+        if (!strcmp(u->files[i].name, filename)) f = &u->files[i];
+    if (!f) {
+        if (u->n_files == RAMP__SUB_MAX_FILES) {
+            snprintf(u->bad, sizeof u->bad, "more than %d files", RAMP__SUB_MAX_FILES);
+            return MHD_YES;
+        }
+        f = &u->files[u->n_files];
+        f->name = ramp__strdup(filename);
+        if (!f->name) return MHD_NO;
+        u->n_files++;
+    }
+    if (f->len + size > RAMP__SUB_MAX_FILE) {
+        u->too_big = 1;
+        return MHD_YES;
+    }
+    uint8_t *p = realloc(f->data, f->len + size + 1);
+    if (!p) return MHD_NO;
+    f->data = p;
+    memcpy(p + f->len, data, size);
+    f->len += size;
+    return MHD_YES;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(p);
+    return 0;
+}
+
+static enum MHD_Result finish_upload(ramp__http *h, struct MHD_Connection *c, upload *u)
+{
+    if (u->too_big) return reply_error(c, 413, "upload too large");
+    if (u->bad[0]) return reply_error(c, 400, u->bad);
+    const char *name = u->name_len ? u->name
+                                   : MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    if (!name || !ramp__name_ok(name))
+        return reply_error(c, 400,
+                           "a submission name is required (?name=N or a 'name' field): 1 to 64 "
+                           "of A-Z a-z 0-9 _ . -");
+    if (!u->n_files) return reply_error(c, 400, "no files: send multipart/form-data with the files");
+    /* does it compile? in a scratch folder */
+    char dir[4096];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/ramp-upload-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) return reply_error(c, 500, "cannot make a scratch folder");
+    ramp_err err = {RAMP_OK, ""};
+    ramp__sub_paths paths;
+    char *log = NULL;
+    ramp_status st = ramp__files_write_dir(dir, u->files, u->n_files, &err);
+    if (!st) st = ramp__sub_build(dir, h->include_dir, &paths, &log, &err);
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    if (st) {
+        ramp__buf b = {0};
+        ramp__buf_puts(&b, err.msg);
+        if (log && *log) {
+            ramp__buf_puts(&b, "\n");
+            ramp__buf_put(&b, log, strlen(log) > 8000 ? 8000 : strlen(log));
+        }
+        free(log);
+        enum MHD_Result r = reply_error(c, 400, b.oom ? err.msg : b.p);
+        ramp__buf_free(&b);
+        return r;
+    }
+    free(log);
+    int64_t id = 0;
+    pthread_mutex_lock(&h->mu);
+    st = ramp__store_submit(h->s, u->team_id, name, u->files, u->n_files, &id);
+    char msg[1100];
+    snprintf(msg, sizeof msg, "%s", ramp__store_errmsg(h->s));
+    if (!st) cache_drop(h);
+    pthread_mutex_unlock(&h->mu);
+    if (st == RAMP_EDUP) return reply_error(c, 409, msg);
+    if (st == RAMP_EINVAL && strstr(msg, "too soon")) return reply_error(c, 429, msg);
+    if (st) return reply_error(c, st == RAMP_EINVAL ? 400 : 500, msg);
+    ramp__buf b = {0};
+    ramp__buf_printf(&b, "{\"status\": 201, \"id\": %lld, \"team\": ", (long long)id);
+    ramp__buf_json(&b, u->team);
+    ramp__buf_puts(&b, ", \"submission\": ");
+    ramp__buf_json(&b, name);
+    ramp__buf_puts(&b, ", \"state\": \"new\"}\n");
+    enum MHD_Result r = b.oom ? MHD_NO : reply(c, 201, "application/json", b.p, b.len);
+    ramp__buf_free(&b);
+    return r;
+}
+
+static enum MHD_Result handle_submit(ramp__http *h, struct MHD_Connection *c,
+                                     const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    upload *u = *con_cls;
+    if (!u) {
+        /* headers only: judge the token and the declared size first */
+        const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+        if (!auth || strncmp(auth, "Bearer ", 7) != 0 || !auth[7])
+            return reply_error(c, 401, "a team token is required: Authorization: Bearer TOKEN");
+        int64_t team_id = 0;
+        char *team = NULL;
+        pthread_mutex_lock(&h->mu);
+        ramp_status st = ramp__store_team_by_token(h->s, auth + 7, &team_id, &team);
+        pthread_mutex_unlock(&h->mu);
+        if (st == RAMP_ENOENT) return reply_error(c, 401, "invalid team token");
+        if (st) {
+            free(team);
+            return reply_error(c, 500, "cannot read the store");
+        }
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > h->max_upload) {
+            free(team);
+            char msg[128];
+            snprintf(msg, sizeof msg, "upload too large: %s bytes, the limit is %zu", cl,
+                     h->max_upload);
+            return reply_error(c, 413, msg);
+        }
+        u = calloc(1, sizeof *u);
+        if (!u) {
+            free(team);
+            return MHD_NO;
+        }
+        u->team_id = team_id;
+        u->team = team;
+        u->pp = MHD_create_post_processor(c, 64 * 1024, on_part, u);
+        *con_cls = u;
+        if (!u->pp) {
+            snprintf(u->bad, sizeof u->bad,
+                     "send the files as multipart/form-data (one part per file)");
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        u->total += *upload_size;
+        if (u->total > h->max_upload) u->too_big = 1;
+        if (!u->too_big && !u->bad[0] && u->pp &&
+            MHD_post_process(u->pp, upload_data, *upload_size) != MHD_YES)
+            snprintf(u->bad, sizeof u->bad, "malformed multipart/form-data body");
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return finish_upload(h, c, u);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    upload *u = *con_cls;
+    if (!u) return;
+    if (u->pp) MHD_destroy_post_processor(u->pp);
+    for (size_t i = 0; i < u->n_files; i++) {
+        free(u->files[i].name);
+        free(u->files[i].data);
+    }
+    free(u->team);
+    free(u);
+    *con_cls = NULL;
+}
+
+/* ---- routing ------------------------------------------------------------------------ */
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    ramp__http *h = cls;
+    if (!strcmp(url, "/api/submit")) {
+        if (strcmp(method, "POST") != 0) return reply_error(c, 405, "use POST");
+        return handle_submit(h, c, upload_data, upload_size, con_cls);
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return reply_error(c, 405, "only GET here");
+    if (!strcmp(url, "/") || !strcmp(url, "/index.html")) return serve_board(h, c, K_HTML);
+    if (!strcmp(url, "/api/leaderboard.json")) return serve_board(h, c, K_JSON);
+    if (!strcmp(url, "/plot.svg")) return serve_board(h, c, K_SVG);
+    if (!strncmp(url, "/submission/", 12)) return serve_sub(h, c, url + 12, 0);
+    if (!strncmp(url, "/api/submissions/", 17)) return serve_sub(h, c, url + 17, 1);
+    return reply_error(c, 404, "no such page");
+}
+
+ramp_status ramp__http_start(ramp__http **out, const ramp__http_opts *o, ramp_err *err)
+{
+    *out = NULL;
+    ramp__http *h = calloc(1, sizeof *h);
+    if (!h) return ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+    ramp_status st = ramp__store_open(&h->s, o->db, err);
+    if (st) {
+        free(h);
+        return st;
+    }
+    pthread_mutex_init(&h->mu, NULL);
+    snprintf(h->include_dir, sizeof h->include_dir, "%s", o->include_dir ? o->include_dir : "");
+    h->max_upload = o->max_upload ? o->max_upload : (size_t)5 << 20;
+    h->cache_s = o->cache_s == 0 ? 1.0 : o->cache_s;
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)o->port);
+    if (inet_pton(AF_INET, o->host ? o->host : "127.0.0.1", &addr.sin_addr) != 1) {
+        st = ramp__err_set(err, RAMP_EINVAL, "listen address '%s' is not an IPv4 address",
+                           o->host ? o->host : "");
+        goto fail;
+    }
+    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)o->port,
+                            NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 4),
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                            MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+                            MHD_OPTION_END);
+    if (!h->d) {
+        st = ramp__err_set(err, RAMP_EIO, "cannot listen on %s:%d (in use, or not allowed)",
+                           o->host ? o->host : "127.0.0.1", o->port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = di ? di->port : o->port;
+    *out = h;
+    return RAMP_OK;
+fail:
+    ramp__store_close(h->s);
+    pthread_mutex_destroy(&h->mu);
+    free(h);
+    return st;
+}
+
+int ramp__http_port(const ramp__http *h)
+{
+    return h->port;
+}
+
+void ramp__http_stop(ramp__http *h)
+{
+    if (!h) return;
+    if (h->d) MHD_stop_daemon(h->d);
+    for (int v = 0; v < 3; v++)
+        for (int k = 0; k < N_KINDS; k++) ramp__buf_free(&h->cache[v][k].buf);
+    ramp__store_close(h->s);
+    pthread_mutex_destroy(&h->mu);
+    free(h);
+}

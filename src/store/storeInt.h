@@ -1,0 +1,293 @@
+/* storeInt.h — the platform's submission store: one interface, two back
+ * ends (a SQLite file, or a PostgreSQL server through libpq).
+ *
+ * Design. The shared logic (schema and migrations, the state machine, claims
+ * under a lease, results, blending, the leaderboard) lives in store.c and
+ * board.c and speaks SQL written once with `?` placeholders. A back end is a
+ * small table of functions (ramp__backend): run one statement with bound
+ * parameters and hand back every row as owned text/bytes (ramp__rows), run a
+ * parameterless script, close. PostgreSQL rewrites `?` into `$n`; the few
+ * dialect differences (serial keys, blob type, row locks) are strings in the
+ * table. Values are never pasted into SQL: every one is a bound parameter.
+ *
+ * A handle is one connection: not thread-safe; use one per thread (or a
+ * lock). Every change is one transaction, so a process killed at any moment
+ * leaves the store as it was before that change or after it.
+ *
+ * States: new → training → tested → scored, or training_error /
+ * validating_error / testing_error / timeout (with the log). docs/platform.md
+ * describes the schema and the commands.
+ */
+#ifndef RAMP_STORE_INT_H
+#define RAMP_STORE_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/problem.h"
+#include "ramp/status.h"
+
+/* ---- growable text buffer (board.c) ------------------------------------- */
+
+typedef struct ramp__buf {
+    char *p;
+    size_t len, cap;
+    int oom; /* set once an allocation failed; later appends are no-ops */
+} ramp__buf;
+
+void ramp__buf_put(ramp__buf *b, const void *s, size_t n);
+void ramp__buf_puts(ramp__buf *b, const char *s);
+void ramp__buf_printf(ramp__buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void ramp__buf_html(ramp__buf *b, const char *s); /* HTML-escaped */
+void ramp__buf_json(ramp__buf *b, const char *s); /* a quoted JSON string */
+void ramp__buf_free(ramp__buf *b);
+
+/* ---- back ends ------------------------------------------------------------ */
+
+typedef enum ramp__vtype { RAMP__V_NULL, RAMP__V_INT, RAMP__V_REAL, RAMP__V_TEXT, RAMP__V_BLOB } ramp__vtype;
+
+/* A bound parameter; p is borrowed for the call. TEXT with p NULL is NULL. */
+typedef struct ramp__val {
+    ramp__vtype t;
+    int64_t i;
+    double d;
+    const void *p;
+    size_t n;
+} ramp__val;
+
+#define RAMP__INT(x) ((ramp__val){RAMP__V_INT, (int64_t)(x), 0, NULL, 0})
+#define RAMP__REAL(x) ((ramp__val){RAMP__V_REAL, 0, (double)(x), NULL, 0})
+#define RAMP__TEXT(s) ramp__text_val(s)
+static inline ramp__val ramp__text_val(const char *s)
+{
+    return (ramp__val){s ? RAMP__V_TEXT : RAMP__V_NULL, 0, 0, s, 0};
+}
+#define RAMP__BLOB(q, len) ((ramp__val){RAMP__V_BLOB, 0, 0, (q), (len)})
+
+/* Every row of a result, copied: cell[r * n_cols + c] is a malloc'd
+   NUL-terminated string (numbers as text, blobs as raw bytes with len), or
+   NULL for SQL NULL. */
+typedef struct ramp__rows {
+    int n_rows, n_cols;
+    size_t n_cells, cap;
+    char **cell;
+    size_t *len;
+} ramp__rows;
+
+void ramp__rows_clear(ramp__rows *r);
+const char *ramp__rows_text(const ramp__rows *r, int row, int col); /* NULL for NULL */
+int64_t ramp__rows_int(const ramp__rows *r, int row, int col);     /* 0 for NULL */
+double ramp__rows_real(const ramp__rows *r, int row, int col);     /* NaN for NULL */
+/* Appends a cell to a result being built (back ends); -1 when out of memory. */
+int ramp__rows_push(ramp__rows *r, const void *data, size_t len, int is_null);
+
+typedef struct ramp__backend {
+    const char *name;       /* "sqlite" or "postgresql" */
+    const char *serial_pk;  /* a self-numbering primary key column type */
+    const char *blob_type;  /* BLOB / BYTEA */
+    const char *begin_write;/* starts a transaction that will write */
+    const char *skip_locked;/* suffix of the claim's SELECT */
+    const char *for_update; /* suffix that locks the selected row */
+    const char *migrate_lock; /* statement run first in the migration transaction, or NULL */
+    /* Runs one statement with parameters; rows (may be NULL) receives the
+       result. On failure a message goes to msg. */
+    ramp_status (*query)(void *db, const char *sql, const ramp__val *params, int n_params,
+                         ramp__rows *rows, char *msg, size_t msg_len);
+    /* Runs several parameterless statements separated by ';'. */
+    ramp_status (*script)(void *db, const char *sql, char *msg, size_t msg_len);
+    void (*close)(void *db);
+} ramp__backend;
+
+ramp_status ramp__sqlite_open(const char *path, const ramp__backend **be, void **db, char *msg,
+                              size_t msg_len);
+ramp_status ramp__pg_open(const char *conninfo, const ramp__backend **be, void **db, char *msg,
+                          size_t msg_len);
+
+/* ---- the store ------------------------------------------------------------- */
+
+#define RAMP__SCHEMA_VERSION 2
+
+typedef struct ramp__store ramp__store;
+
+/* Opens (creating and migrating as needed) the store at `url`: a
+   postgresql:// or postgres:// URI, or a SQLite file path. On failure *out
+   is NULL and err names the url. The caller closes it. */
+ramp_status ramp__store_open(ramp__store **out, const char *url, ramp_err *err);
+/* Same, migrating only up to `version` (tests of the migrations). */
+ramp_status ramp__store_open_version(ramp__store **out, const char *url, int version,
+                                     ramp_err *err);
+void ramp__store_close(ramp__store *s);
+const char *ramp__store_errmsg(const ramp__store *s);
+const char *ramp__store_backend(const ramp__store *s);
+int ramp__store_schema_version(ramp__store *s);
+
+/* Low level, for the modules of the store and tests. */
+ramp_status ramp__store_query(ramp__store *s, const char *sql, const ramp__val *params, int n,
+                              ramp__rows *rows);
+ramp_status ramp__store_begin(ramp__store *s);
+ramp_status ramp__store_commit(ramp__store *s);
+void ramp__store_rollback(ramp__store *s);
+
+/* Wall-clock time in seconds since the epoch. */
+double ramp__wall_now(void);
+
+/* SHA-256 of data as 64 lowercase hex digits (hex: 65 bytes). */
+void ramp__sha256_hex(char *hex, const void *data, size_t len);
+
+/* ---- the event -------------------------------------------------------------- */
+
+typedef struct ramp__event {
+    char *title, *kit_dir, *data_dir, *problem_ini;
+    double min_gap_s;
+    double combined_valid, combined_test, foldwise_best_valid, foldwise_best_test; /* NaN: none */
+    ramp_problem *problem; /* parsed problem_ini */
+} ramp__event;
+
+/* Registers or updates the event: kit_dir/problem.ini is read and stored;
+   data_dir NULL keeps the old one (or KIT/data). */
+ramp_status ramp__store_event_set(ramp__store *s, const char *kit_dir, const char *data_dir,
+                                  double min_gap_s);
+/* RAMP_ENOENT when no event is registered. The caller clears *ev. */
+ramp_status ramp__store_event_get(ramp__store *s, ramp__event *ev);
+void ramp__event_clear(ramp__event *ev);
+
+/* ---- teams ------------------------------------------------------------------- */
+
+/* Adds team `name` with a fresh token written into token (65 bytes) and
+   stored hashed; EDUP when it exists. token may be NULL: no token. */
+ramp_status ramp__store_team_add(ramp__store *s, const char *name, char *token);
+/* The team id of `name`, creating the team (without a token) if create. */
+ramp_status ramp__store_team_id(ramp__store *s, const char *name, int create, int64_t *id);
+/* The team whose token this is: ENOENT when none (the token is hashed and
+   compared; it is never stored). name (may be NULL) receives a malloc'd copy. */
+ramp_status ramp__store_team_by_token(ramp__store *s, const char *token, int64_t *id, char **name);
+
+/* ---- submissions ---------------------------------------------------------------- */
+
+typedef struct ramp__file {
+    char *name;
+    uint8_t *data;
+    size_t len;
+} ramp__file;
+
+void ramp__files_free(ramp__file *f, size_t n);
+
+/* Limits on a submission's files. */
+#define RAMP__SUB_MAX_FILES 16
+#define RAMP__SUB_MAX_FILE (1u << 20)
+#define RAMP__SUB_MAX_TOTAL (4u << 20)
+
+/* Reads the regular files at the top of `dir` (not dot files) within the
+   limits above. The caller frees with ramp__files_free. */
+ramp_status ramp__files_read_dir(const char *dir, ramp__file **files, size_t *n, ramp_err *err);
+/* Writes files into dir (created). */
+ramp_status ramp__files_write_dir(const char *dir, const ramp__file *files, size_t n,
+                                  ramp_err *err);
+/* Checks a submission name: 1-64 of [A-Za-z0-9_.-], not starting with '.'. */
+int ramp__name_ok(const char *name);
+
+/* Stores a new submission (state new): EDUP when the team already has a
+   live or scored one of that name (a failed one of that name is replaced),
+   EINVAL (with the seconds to wait) when the event's minimum gap since the
+   team's last submission has not passed. *id receives its id. */
+ramp_status ramp__store_submit(ramp__store *s, int64_t team_id, const char *name,
+                               const ramp__file *files, size_t n_files, int64_t *id);
+
+typedef struct ramp__claim {
+    int64_t id;
+    char *team, *name;
+    ramp__file *files;
+    size_t n_files;
+    int n_claims;
+} ramp__claim;
+void ramp__claim_clear(ramp__claim *c);
+
+/* Atomically claims the oldest submission that is new, or in training under
+   an expired lease, for `worker` until now + lease_s. ENOENT when there is
+   none; *busy (may be NULL) then says how many are in training under a live
+   lease. */
+ramp_status ramp__store_claim(ramp__store *s, const char *worker, double lease_s, ramp__claim *c,
+                              int *busy);
+/* Extends the lease; ECANCELED when the worker no longer holds it. */
+ramp_status ramp__store_renew(ramp__store *s, int64_t id, const char *worker, double lease_s);
+
+/* Results of one training. scores[fold][step][score]: fold n_folds is the
+   bag; step 0 train, 1 valid, 2 test; NaN when missing. */
+typedef struct ramp__result {
+    const char *state; /* "tested" or an error state */
+    const char *log;   /* the run's output (may be NULL) */
+    int n_folds, n_scores;
+    const char *const *score_names;
+    const double *scores; /* [(n_folds + 1) * 3 * n_scores] */
+    const double *times;  /* [n_folds * 3] train, valid, test */
+    long max_rss_kb;
+    /* per fold .npy bytes (may be NULL on error) */
+    const uint8_t *const *valid_pred, *const *valid_idx, *const *test_pred;
+    const size_t *valid_pred_len, *valid_idx_len, *test_pred_len;
+} ramp__result;
+
+/* Stores the results and the new state in one transaction, if `worker`
+   still holds the claim (ECANCELED otherwise). */
+ramp_status ramp__store_finish(ramp__store *s, int64_t id, const char *worker,
+                               const ramp__result *r);
+
+/* Recomputes the blend over every tested or scored submission: combined
+   scores, contributivities, historical contributivities; tested becomes
+   scored. y_train/y_test: the kit's labels (train.csv, test.csv). */
+ramp_status ramp__store_blend(ramp__store *s, const ramp_problem *pb, const int32_t *y_train,
+                              size_t n_train, const int32_t *y_test, size_t n_test);
+
+/* Counts of submissions per state (for tests and the worker's --drain). */
+ramp_status ramp__store_count(ramp__store *s, const char *state, int64_t *n);
+
+/* ---- leaderboard (board.c) ---------------------------------------------------------- */
+
+typedef enum ramp__view { RAMP__VIEW_PUBLIC, RAMP__VIEW_PRIVATE, RAMP__VIEW_COMPETITION } ramp__view;
+
+typedef struct ramp__board_row {
+    int64_t id;
+    char *team, *name, *state;
+    double contributivity, historical; /* NaN when not blended */
+    double *scores;                    /* [n_scores] bagged: valid (public) or test */
+    double train_time, valid_time, test_time; /* sums over folds */
+    double max_ram_mb;
+    double submitted_at;
+    int n_claims;
+} ramp__board_row;
+
+typedef struct ramp__board {
+    ramp__view view;
+    char *title;
+    int n_scores;
+    char **score_names;
+    int *lower_is_better;
+    int *precision;
+    double combined, foldwise_best; /* on the view's split */
+    ramp__board_row *rows;          /* ranked rows (scored only) */
+    int n_rows;
+    ramp__board_row *all;           /* every submission, by id */
+    int n_all;
+} ramp__board;
+
+ramp_status ramp__board_build(ramp__store *s, ramp__view view, ramp__board *b);
+void ramp__board_clear(ramp__board *b);
+const char *ramp__view_name(ramp__view v);
+int ramp__view_parse(const char *s, ramp__view *v);
+
+void ramp__board_table(const ramp__board *b, ramp__buf *out);
+void ramp__board_csv(const ramp__board *b, ramp__buf *out);
+void ramp__board_json(const ramp__board *b, ramp__buf *out);
+void ramp__board_html(const ramp__board *b, ramp__buf *out);
+void ramp__board_svg(const ramp__board *b, ramp__buf *out);
+
+/* One submission's page and JSON: per-fold scores, log, learning curve.
+   ENOENT when there is no such id. */
+ramp_status ramp__sub_page_html(ramp__store *s, int64_t id, ramp__buf *out);
+ramp_status ramp__sub_json(ramp__store *s, int64_t id, ramp__buf *out);
+
+#endif

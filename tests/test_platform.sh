@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# The platform end to end: store, submit, workers, leaderboard, serve.
+#  1. SQLite: 3 submissions trained by one worker; duplicate name, a
+#     submission that does not compile and the minimum gap are refused.
+#  2. PostgreSQL (a private cluster on loopback, made and removed here): two
+#     workers drain 10 queued submissions, none trained twice; a worker killed
+#     with SIGKILL mid-training → its submission is retried after the lease
+#     expires and scored; the leaderboard is complete.
+#  3. `ramp serve`: upload without a valid token → 401, oversized → 413,
+#     nothing stored either time; a good upload → 201, again → 409; wrk sends
+#     ≥ 10,000 requests to the JSON leaderboard with 0 errors; headless
+#     Chromium finds the rows on the page (screenshot kept in WORK/leaderboard.png).
+# PostgreSQL, wrk or Chromium is skipped, saying so, only when its binary is absent.
+set -uo pipefail
+ramp=$1 src=$2 work=$3
+rm -rf "$work"; mkdir -p "$work"
+work=$(cd "$work" && pwd)
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+pids=()
+pgdir=""
+cleanup() {
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+    if [ -n "$pgdir" ]; then
+        runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1
+        rm -rf "$pgdir"
+    fi
+}
+trap cleanup EXIT
+
+"$ramp" data fashion-mnist --out "$work/data" --limit-train 300 --limit-test 100 >/dev/null \
+    || fail "cannot build the data"
+kit=$work/kit
+mkdir -p "$kit"
+sed 's/^n_splits *=.*/n_splits = 2/' "$src/kits/fashion_mnist/problem.ini" > "$kit/problem.ini"
+fix=$src/tests/fixtures/submissions
+mksub() { # mksub DIR [BUILD_FLAGS]
+    mkdir -p "$1"; cp "$fix/image_preprocessor.c" "$fix/batch_classifier.c" "$1/"
+    [ -n "${2:-}" ] && echo "$2" > "$1/build.flags"
+    return 0
+}
+mksub "$work/good"
+mksub "$work/broken" -DBUG_COMPILE
+# a slow one: its fit sleeps, so that a worker can be killed mid-training
+mksub "$work/slow"
+sed -i -e '1i #define _POSIX_C_SOURCE 200809L\n#include <unistd.h>' \
+    -e 's/^    size_t total = 0;/    sleep(3);\n    size_t total = 0;/' "$work/slow/batch_classifier.c"
+grep -q 'sleep(3)' "$work/slow/batch_classifier.c" || fail "could not make the slow submission"
+
+count_state() { # count_state DB STATE: submissions in that state (from the JSON)
+    "$ramp" leaderboard --db "$1" --format json | grep '^  {"id"' | grep -c "\"state\": \"$2\""
+}
+
+# ---- 1. SQLite ------------------------------------------------------------------
+db=$work/ramp.db
+"$ramp" event --db "$db" --kit "$kit" --data "$work/data/data" >/dev/null || fail "event"
+for t in alice bob carol; do
+    "$ramp" submit --db "$db" --team $t --name first "$work/good" >/dev/null || fail "submit $t"
+done
+"$ramp" submit --db "$db" --team alice --name first "$work/good" > "$work/dup.out" 2>&1 \
+    && fail "a duplicate name was accepted"
+grep -q "already has a submission named 'first'" "$work/dup.out" || fail "duplicate: $(cat "$work/dup.out")"
+"$ramp" submit --db "$db" --team alice --name broken "$work/broken" > "$work/broken.out" 2>&1 \
+    && fail "a submission that does not compile was accepted"
+grep -q "does not compile" "$work/broken.out" || fail "broken: $(cat "$work/broken.out")"
+"$ramp" event --db "$db" --kit "$kit" --data "$work/data/data" --min-gap 3600 >/dev/null
+"$ramp" submit --db "$db" --team alice --name second "$work/good" > "$work/gap.out" 2>&1 \
+    && fail "the minimum gap was not enforced"
+grep -q "too soon" "$work/gap.out" || fail "gap: $(cat "$work/gap.out")"
+"$ramp" event --db "$db" --kit "$kit" --data "$work/data/data" --min-gap 0 >/dev/null
+ok "sqlite: submit refuses duplicates, broken code and a too-short gap"
+"$ramp" worker --db "$db" --drain --timeout 60 --workdir "$work" > "$work/w1.out" 2>&1 \
+    || { cat "$work/w1.out"; fail "sqlite worker"; }
+[ "$(count_state "$db" scored)" -eq 3 ] || { cat "$work/w1.out"; fail "sqlite: not all 3 scored"; }
+"$ramp" leaderboard --db "$db" --format csv > "$work/lb.csv" || fail "leaderboard csv"
+[ "$(wc -l < "$work/lb.csv")" -eq 4 ] || { cat "$work/lb.csv"; fail "sqlite: csv rows"; }
+head -1 "$work/lb.csv" | grep -q "team,submission,contributivity,historical contributivity,acc" \
+    || fail "csv header: $(head -1 "$work/lb.csv")"
+"$ramp" leaderboard --db "$db" > "$work/lb.txt" && grep -q "combined score (acc, validation)" "$work/lb.txt" \
+    || fail "table: $(cat "$work/lb.txt")"
+"$ramp" leaderboard --db "$db" --view competition --format json | grep -c '"rank"' | grep -qx 3 \
+    || fail "competition view"
+ok "sqlite: 3 submissions trained, scored and ranked"
+
+# ---- 2. PostgreSQL -----------------------------------------------------------------
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ] || ! id postgres >/dev/null 2>&1; then
+    echo "SKIP: PostgreSQL is not installed (initdb not found): its part is not run"
+    store=$db
+else
+    pgdir=$(mktemp -d /tmp/ramp-pg.XXXXXX)
+    chown postgres "$pgdir"
+    port=$(free_port)
+    runuser -u postgres -- "$pgbin/initdb" -A trust -D "$pgdir/data" >/dev/null || fail "initdb"
+    runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" \
+        -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1" -w start >/dev/null || fail "pg_ctl start"
+    store="postgresql://postgres@127.0.0.1:$port/postgres"
+    "$ramp" event --db "$store" --kit "$kit" --data "$work/data/data" >/dev/null || fail "pg event"
+    for i in 0 1 2 3 4 5 6 7 8 9; do
+        "$ramp" submit --db "$store" --team "team$((i % 5))" --name "sub$i" "$work/good" >/dev/null \
+            || fail "pg submit $i"
+    done
+    t0=$(date +%s.%N)
+    "$ramp" worker --db "$store" --drain --timeout 60 --workdir "$work" > "$work/pw1.out" 2>&1 & w1=$!
+    "$ramp" worker --db "$store" --drain --timeout 60 --workdir "$work" > "$work/pw2.out" 2>&1 & w2=$!
+    pids+=("$w1" "$w2")
+    wait "$w1" || { cat "$work/pw1.out"; fail "worker 1"; }
+    wait "$w2" || { cat "$work/pw2.out"; fail "worker 2"; }
+    t1=$(date +%s.%N)
+    n1=$(grep -c ': training (claim' "$work/pw1.out"); n2=$(grep -c ': training (claim' "$work/pw2.out")
+    trained=$(cat "$work/pw1.out" "$work/pw2.out" | sed -n 's/.*submission \([0-9]*\) .*: training (claim.*/\1/p' | sort | uniq | wc -l)
+    [ $((n1 + n2)) -eq 10 ] && [ "$trained" -eq 10 ] \
+        || { cat "$work/pw1.out" "$work/pw2.out"; fail "pg: $n1 + $n2 trainings for $trained submissions"; }
+    [ "$(count_state "$store" scored)" -eq 10 ] || fail "pg: not all 10 scored"
+    "$ramp" leaderboard --db "$store" --format json | grep '^  {"id"' | grep -o '"n_claims": [0-9]*' | sort | uniq -c > "$work/claims.txt"
+    grep -qx ' *10 "n_claims": 1' "$work/claims.txt" || { cat "$work/claims.txt"; fail "pg: a submission was claimed twice"; }
+    printf 'DRAIN: 10 submissions, 2 workers, %.1f s (worker 1: %d, worker 2: %d)\n' \
+        "$(awk "BEGIN{print $t1 - $t0}")" "$n1" "$n2"
+    ok "pg: two workers drained 10 submissions, each trained once"
+
+    # a worker killed mid-training: the lease expires, another worker retries it
+    "$ramp" submit --db "$store" --team team0 --name slow "$work/slow" >/dev/null || fail "submit slow"
+    "$ramp" worker --db "$store" --once --lease 3 --timeout 60 --workdir "$work" > "$work/pk.out" 2>&1 & wk=$!
+    pids+=("$wk")
+    for _ in $(seq 100); do
+        grep -q "slow): training" "$work/pk.out" && break
+        sleep 0.1
+    done
+    grep -q "slow): training" "$work/pk.out" || { cat "$work/pk.out"; fail "the slow submission was not claimed"; }
+    sleep 1
+    kill -9 "$wk"; wait "$wk" 2>/dev/null
+    [ "$(count_state "$store" training)" -eq 1 ] || fail "pg: the killed worker's submission is not left in training"
+    "$ramp" worker --db "$store" --drain --lease 3 --poll 0.5 --timeout 60 --workdir "$work" > "$work/pr.out" 2>&1 \
+        || { cat "$work/pr.out"; fail "retrying worker"; }
+    grep -q "slow): training (claim 2)" "$work/pr.out" || { cat "$work/pr.out"; fail "pg: not retried"; }
+    [ "$(count_state "$store" scored)" -eq 11 ] || { cat "$work/pr.out"; fail "pg: the retried submission is not scored"; }
+    "$ramp" leaderboard --db "$store" --format csv > "$work/pg.csv"
+    [ "$(wc -l < "$work/pg.csv")" -eq 12 ] || { cat "$work/pg.csv"; fail "pg: leaderboard rows"; }
+    ok "pg: a worker killed with SIGKILL mid-training; its submission retried and scored"
+fi
+
+# ---- 3. serve ----------------------------------------------------------------------
+token=$("$ramp" team add --db "$store" webteam) || fail "team add"
+[ ${#token} -eq 64 ] || fail "token: '$token'"
+"$ramp" serve --db "$store" --listen 127.0.0.1:0 --max-upload 100000 > "$work/serve.out" 2>&1 & sv=$!
+pids+=("$sv")
+for _ in $(seq 50); do grep -q serving "$work/serve.out" && break; sleep 0.1; done
+url=$(sed -n 's|^serving \(http://[0-9.:]*\)/$|\1|p' "$work/serve.out")
+[ -n "$url" ] || { cat "$work/serve.out"; fail "serve did not start"; }
+n_before=$("$ramp" leaderboard --db "$store" --format json | grep -c '^  {"id"')
+code() { curl -s -o "$work/resp.json" -w '%{http_code}' "$@"; }
+c=$(code -X POST "$url/api/submit?name=web1" -F "a=@$work/good/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c")
+[ "$c" = 401 ] || fail "no token: HTTP $c"
+c=$(code -X POST -H "Authorization: Bearer 0000" "$url/api/submit?name=web1" -F "a=@$work/good/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c")
+[ "$c" = 401 ] || fail "bad token: HTTP $c"
+head -c 300000 /dev/zero | tr '\0' 'x' > "$work/big.c"
+c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=web1" -F "a=@$work/big.c;filename=batch_classifier.c" -F "b=@$work/good/image_preprocessor.c")
+[ "$c" = 413 ] || fail "oversized: HTTP $c"
+c=$(code -X POST -H "Authorization: Bearer $token" -H "Transfer-Encoding: chunked" "$url/api/submit?name=web1" -F "a=@$work/big.c;filename=batch_classifier.c")
+[ "$c" = 413 ] || fail "oversized, chunked: HTTP $c"
+n_after=$("$ramp" leaderboard --db "$store" --format json | grep -c '^  {"id"')
+[ "$n_after" -eq "$n_before" ] || fail "a refused upload was stored ($n_before → $n_after)"
+ok "serve: 401 without a valid token, 413 when too large, nothing stored"
+c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=web1" -F "a=@$work/good/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c")
+[ "$c" = 201 ] || { cat "$work/resp.json"; fail "good upload: HTTP $c"; }
+c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=web1" -F "a=@$work/good/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c")
+[ "$c" = 409 ] || fail "same name again: HTTP $c"
+c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=web2" -F "a=@$work/broken/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c" -F "c=@$work/broken/build.flags")
+[ "$c" = 400 ] && grep -q "does not compile" "$work/resp.json" || fail "broken upload: HTTP $c $(cat "$work/resp.json")"
+"$ramp" worker --db "$store" --drain --timeout 60 --workdir "$work" > "$work/pw3.out" 2>&1 || fail "worker after upload"
+c=$(code "$url/api/leaderboard.json"); [ "$c" = 200 ] || fail "json: HTTP $c"
+rows=$(grep -c '"rank"' "$work/resp.json")
+c=$(code "$url/submission/1"); [ "$c" = 200 ] && grep -q "Scores per fold" "$work/resp.json" || fail "submission page: HTTP $c"
+c=$(code "$url/api/submissions/1.json"); [ "$c" = 200 ] || fail "submission json: HTTP $c"
+c=$(code "$url/plot.svg"); [ "$c" = 200 ] && grep -q "<circle" "$work/resp.json" || fail "plot: HTTP $c"
+c=$(code "$url/nope"); [ "$c" = 404 ] || fail "404: HTTP $c"
+ok "serve: upload 201, duplicate 409, broken 400; pages, plot and JSON"
+
+if command -v wrk >/dev/null; then
+    wrk -t2 -c10 -d4s "$url/api/leaderboard.json" > "$work/wrk.out" 2>&1 || fail "wrk"
+    n=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$work/wrk.out")
+    grep -E "Non-2xx|Socket errors" "$work/wrk.out" && { cat "$work/wrk.out"; fail "wrk: errors"; }
+    [ "${n:-0}" -ge 10000 ] || { cat "$work/wrk.out"; fail "wrk: only ${n:-0} requests"; }
+    echo "WRK: $n requests, 0 errors, $(sed -n 's/^Requests\/sec: *//p' "$work/wrk.out") requests/s"
+    ok "wrk: $n requests to the JSON leaderboard, no error"
+else
+    echo "SKIP: wrk is not installed: the load test is not run"
+fi
+
+chrome=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$chrome" ]; then
+    copts=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
+           --disable-component-update --disable-sync --user-data-dir="$work/chrome")
+    timeout 120 "$chrome" "${copts[@]}" --dump-dom "$url/" > "$work/dom.html" 2>"$work/chrome.err" || fail "chromium --dump-dom"
+    found=$(grep -o '<tr class="sub"' "$work/dom.html" | wc -l)
+    [ "$found" -eq "$rows" ] && [ "$found" -gt 0 ] || fail "chromium found $found rows, the JSON has $rows"
+    timeout 120 "$chrome" "${copts[@]}" --window-size=1280,900 --screenshot="$work/leaderboard.png" "$url/" \
+        >/dev/null 2>>"$work/chrome.err" || fail "chromium --screenshot"
+    [ -s "$work/leaderboard.png" ] || fail "no screenshot"
+    ok "chromium: the page shows the $found leaderboard rows (screenshot: $work/leaderboard.png)"
+else
+    echo "SKIP: chromium is not installed: the browser test is not run"
+fi
+kill "$sv"; wait "$sv" 2>/dev/null
+echo "platform: all checks passed"
