@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The repository's own Fashion-MNIST submissions (the framework-free starting
+# kit and the reference CNN on the built-in engine) compile and run to the
+# end under `ramp test --quick-test`, with every figure in the JSON.
+set -uo pipefail
+ramp=$1 src=$2 work=$3
+rm -rf "$work"; mkdir -p "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+"$ramp" data fashion-mnist --out "$work/data" --limit-train 400 --limit-test 100 >/dev/null \
+    || fail "cannot build the data"
+kit=$work/kit
+mkdir -p "$kit/submissions"
+sed 's/^n_splits *=.*/n_splits = 2/' "$src/kits/fashion_mnist/problem.ini" > "$kit/problem.ini"
+for sub in starting_kit cnn; do
+    cp -r "$src/kits/fashion_mnist/submissions/$sub" "$kit/submissions/"
+    rm -rf "$kit/submissions/$sub/.ramp-build" "$kit/submissions/$sub/training_output"
+    "$ramp" test --kit "$kit" --data "$work/data/data" --submission "$sub" --quick-test \
+        --json "$work/$sub.json" > "$work/$sub.out" 2>&1 || { cat "$work/$sub.out"; fail "$sub: ramp test failed"; }
+    grep -q "Bagged scores" "$work/$sub.out" || fail "$sub: no bagged scores"
+    grep -q '"status": "ok"' "$work/$sub.json" || fail "$sub: json status"
+    echo "ok: $sub"
+done
+# the engine's summary went into the fold's log
+grep -q "Conv2D" "$kit/submissions/cnn/.ramp-build/fold_0.log" || fail "cnn: no summary in the log"
+echo "kit submissions passed"
