@@ -3,15 +3,16 @@
  *   conv 3×3 32 + ReLU + max-pool 2 → conv 3×3 64 + ReLU + max-pool 2
  *   → dense 128 + ReLU → dense n_classes (softmax folded into the loss)
  *
- * SGD with Nesterov momentum and a cosine schedule, batch 64, trained from
- * ramp's streaming generators; progress goes to `ramp test`'s display. */
+ * Adam with a short linear warm-up and a cosine schedule, batch 64, trained
+ * from ramp's streaming generators; progress goes to `ramp test`'s display.
+ * (Plain SGD at lr 0.05 without warm-up diverged on one fold in three.) */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <ramp/classifier.h>
 #include <ramp/nn.h>
 
-#define EPOCHS 8
+#define EPOCHS 10
 #define BATCH 64
 
 typedef struct model {
@@ -80,11 +81,10 @@ ramp_status batch_classifier_fit(void *self, ramp_gen_builder *gb)
     m->gb = gb;
     st = ramp_net_fit_generator(m->net, train, nb_train, valid, nb_valid,
                                 &(ramp_fit_opts){.epochs = m->quick ? 1 : EPOCHS,
-                                                 .optimizer = RAMP_OPT_SGD,
-                                                 .lr = 0.05f,
-                                                 .momentum = 0.9f,
-                                                 .nesterov = 1,
+                                                 .optimizer = RAMP_OPT_ADAM,
+                                                 .lr = 1e-3f,
                                                  .schedule = RAMP_SCHED_COSINE,
+                                                 .warmup_steps = m->quick ? 0 : 200,
                                                  .progress_every = 20,
                                                  .progress = on_progress,
                                                  .user = m});
