@@ -2,7 +2,7 @@
 # Installs the Debian packages ramp needs to build, test and run its demo.
 # Idempotent: apt-get skips what is already installed.
 #   scripts/deps.sh          build + tests + demo
-#   scripts/deps.sh --bench  also what the benchmarks compare against (PyTorch, torchvision)
+#   scripts/deps.sh --bench  also what the benchmarks compare against (torchvision)
 set -euo pipefail
 
 packages=(
@@ -14,9 +14,10 @@ packages=(
     clang libclang-rt-14-dev
     dataset-fashion-mnist
     python3 python3-numpy python3-pil python3-skimage python3-sklearn
+    python3-dev python3-torch
 )
 if [ "${1:-}" = "--bench" ]; then
-    packages+=(python3-torch python3-torchvision)
+    packages+=(python3-torchvision)
 fi
 
 sudo=""

@@ -51,9 +51,12 @@ int ramp__sub_python_plugin(char *buf, size_t len)
     }
     char dir[PATH_MAX];
     exe_dir(dir, sizeof dir);
+#ifndef RAMP_PLUGIN_LIBDIR
+#define RAMP_PLUGIN_LIBDIR "lib/ramp"
+#endif
     char cand[2][PATH_MAX + 64];
     snprintf(cand[0], sizeof cand[0], "%s/" RAMP__PY_PLUGIN_FILE, dir);
-    snprintf(cand[1], sizeof cand[1], "%s/../lib/ramp/" RAMP__PY_PLUGIN_FILE, dir);
+    snprintf(cand[1], sizeof cand[1], "%s/../" RAMP_PLUGIN_LIBDIR "/" RAMP__PY_PLUGIN_FILE, dir);
     for (int i = 0; i < 2; i++)
         if (access(cand[i], R_OK) == 0) {
             snprintf(buf, len, "%s", cand[i]);
@@ -89,7 +92,10 @@ static ramp_status load_python(const char *py_file, ramp__sub *s, ramp_err *err)
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", py_file);
     char *slash = strrchr(dir, '/');
-    if (slash) *slash = '\0'; else snprintf(dir, sizeof dir, ".");
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
     ramp_status st = py->init(dir, msg, sizeof msg);
     if (st) return ramp__err_set(err, st, "%s", msg);
     s->py = py;

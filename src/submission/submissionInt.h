@@ -55,7 +55,7 @@ ramp_status ramp__sub_load(const ramp__sub_paths *p, int py_workers, ramp__sub *
 void ramp__sub_unload(ramp__sub *s);
 
 /* Where the Python plugin is: $RAMP_PYTHON_PLUGIN, else ramp_python.so
-   beside the ramp program, else <exe>/../lib/ramp/ (an install). Returns 0
+   beside the ramp program, else <exe>/../LIBDIR/ramp/ (an install). Returns 0
    and writes the places it looked into buf when there is none. */
 int ramp__sub_python_plugin(char *buf, size_t len);
 

@@ -1,0 +1,450 @@
+/* plugin.c — the embedded interpreter and RAMP's Python contract.
+ *
+ * The fold's child process calls init once: the interpreter starts
+ * unbuffered (prints reach the fold's log even when the child ends with
+ * _exit), without its own signal handlers (a crash must end the child by its
+ * signal), with the submission's folder first on sys.path, and the Python
+ * version and numpy are checked with a clear message. A built-in module
+ * `ramp` exposes `ramp.info` (n_classes, shape, seed, n_threads, quick_test,
+ * fold) to submissions that want it; RAMP's own files do not need it.
+ *
+ * After init the main thread gives up the GIL: every entry point (the
+ * classifier calls on the main thread, the transforms on loader threads)
+ * takes it with PyGILState_Ensure, and the generators release it while they
+ * wait for data, so a Python preprocessor never deadlocks against a Python
+ * classifier.
+ *
+ * RAMP's contract: image_preprocessor.py defines transform(x) (and maybe
+ * transform_test); batch_classifier.py defines BatchClassifier() with
+ * fit(gen_builder) and predict_proba(X). A Python exception becomes the
+ * call's error: "<file>: <call> raised <Type: text>" followed by the
+ * traceback, which also goes to the log.
+ */
+#include "python/pythonInt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+ramp__pystate ramp__py;
+
+static int g_started;
+
+/* ---- errors ------------------------------------------------------------------- */
+
+ramp_status ramp__py_fail(char *msg, size_t len, const char *what)
+{
+    PyObject *type = NULL, *val = NULL, *tb = NULL;
+    PyErr_Fetch(&type, &val, &tb);
+    if (!type) {
+        snprintf(msg, len, "%s failed (no Python exception set)", what);
+        return RAMP_ECRASH;
+    }
+    PyErr_NormalizeException(&type, &val, &tb);
+    if (val && tb) PyException_SetTraceback(val, tb);
+    const char *full = NULL;
+    PyObject *lines = NULL, *joined = NULL, *sep = NULL;
+    if (ramp__py.format_exception) {
+        lines = PyObject_CallFunctionObjArgs(ramp__py.format_exception, type, val ? val : Py_None,
+                                             tb ? tb : Py_None, NULL);
+        sep = PyUnicode_FromString("");
+        if (lines && sep) joined = PyUnicode_Join(sep, lines);
+        if (joined) full = PyUnicode_AsUTF8(joined);
+    }
+    if (!full) {
+        PyErr_Clear();
+        full = "(the traceback could not be formatted)\n";
+    }
+    /* the summary is the last non-empty line: "ValueError: boom" */
+    size_t n = strlen(full);
+    while (n > 0 && (full[n - 1] == '\n' || full[n - 1] == ' '))
+        n--;
+    size_t start = n;
+    while (start > 0 && full[start - 1] != '\n')
+        start--;
+    snprintf(msg, len, "%s raised %.*s\n%s", what, (int)(n - start), full + start, full);
+    fprintf(stderr, "%s raised an exception:\n%s", what, full);
+    fflush(stderr);
+    Py_XDECREF(joined);
+    Py_XDECREF(sep);
+    Py_XDECREF(lines);
+    Py_XDECREF(type);
+    Py_XDECREF(val);
+    Py_XDECREF(tb);
+    return RAMP_ECRASH;
+}
+
+/* ---- the `ramp` built-in module -------------------------------------------------- */
+
+static struct PyModuleDef ramp_module_def = {
+    PyModuleDef_HEAD_INIT,
+    "ramp",
+    "ramp's embedding: `info` describes the fold (n_classes, shape, seed, n_threads, "
+    "quick_test, fold).",
+    -1,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL};
+
+static PyObject *ramp_module_init(void)
+{
+    PyObject *m = PyModule_Create(&ramp_module_def);
+    if (!m) return NULL;
+    PyObject *info = PyDict_New();
+    if (!info || PyModule_AddObject(m, "info", info) < 0 || ramp__py_gen_types_init(m) < 0) {
+        Py_XDECREF(info);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* ---- init -------------------------------------------------------------------------- */
+
+static PyObject *import_attr(const char *mod, const char *attr)
+{
+    PyObject *m = PyImport_ImportModule(mod);
+    if (!m) return NULL;
+    PyObject *a = PyObject_GetAttrString(m, attr);
+    Py_DECREF(m);
+    return a;
+}
+
+static ramp_status py_init(const char *sub_dir, char *msg, size_t len)
+{
+    if (g_started) return RAMP_OK;
+    if (PyImport_AppendInittab("ramp", ramp_module_init) < 0) {
+        snprintf(msg, len, "Python: cannot register the ramp module");
+        return RAMP_EINTERNAL;
+    }
+    PyConfig cfg;
+    PyConfig_InitPythonConfig(&cfg);
+    cfg.install_signal_handlers = 0;
+    cfg.buffered_stdio = 0;
+    cfg.parse_argv = 0;
+    cfg.write_bytecode = 0; /* nothing written into the submission folder */
+    PyStatus ps = PyStatus_Ok();
+#ifdef RAMP_PYTHON_EXE
+    /* sys.executable: what multiprocessing and subprocess start */
+    ps = PyConfig_SetBytesString(&cfg, &cfg.program_name, RAMP_PYTHON_EXE);
+#endif
+    if (!PyStatus_Exception(ps)) ps = Py_InitializeFromConfig(&cfg);
+    PyConfig_Clear(&cfg);
+    if (PyStatus_Exception(ps)) {
+        snprintf(msg, len, "Python: the interpreter did not start: %s",
+                 ps.err_msg ? ps.err_msg : "unknown error");
+        return RAMP_EINTERNAL;
+    }
+    g_started = 1;
+    ramp_status st = RAMP_OK;
+    /* the interpreter this plugin was built for */
+    PyObject *vi = PySys_GetObject("version_info"); /* borrowed */
+    long major = vi ? PyLong_AsLong(PyTuple_GetItem(vi, 0)) : -1;
+    long minor = vi ? PyLong_AsLong(PyTuple_GetItem(vi, 1)) : -1;
+    if (major != PY_MAJOR_VERSION || minor != PY_MINOR_VERSION || minor < 8) {
+        snprintf(msg, len,
+                 "Python: the plugin was built for Python %d.%d but runs on %ld.%ld (%s); "
+                 "rebuild ramp against this Python (python3-dev)",
+                 PY_MAJOR_VERSION, PY_MINOR_VERSION, major, minor, Py_GetVersion());
+        st = RAMP_EUNSUPPORTED;
+        goto done;
+    }
+    ramp__py.np = PyImport_ImportModule("numpy");
+    if (!ramp__py.np) {
+        char why[1024];
+        ramp__py_fail(why, sizeof why, "import numpy");
+        snprintf(msg, len,
+                 "Python %ld.%ld has no usable numpy: Python submissions need it (Debian: "
+                 "python3-numpy). %s",
+                 major, minor, why);
+        st = RAMP_EUNSUPPORTED;
+        goto done;
+    }
+    PyObject *ver = PyObject_GetAttrString(ramp__py.np, "__version__");
+    const char *v = ver && PyUnicode_Check(ver) ? PyUnicode_AsUTF8(ver) : NULL;
+    int vmaj = 0, vmin = 0;
+    if (!v || sscanf(v, "%d.%d", &vmaj, &vmin) != 2 || (vmaj == 1 && vmin < 17)) {
+        snprintf(msg, len, "Python: numpy %s is too old (1.17 or later needed)", v ? v : "?");
+        Py_XDECREF(ver);
+        st = RAMP_EUNSUPPORTED;
+        goto done;
+    }
+    Py_XDECREF(ver);
+    ramp__py.np_asarray = PyObject_GetAttrString(ramp__py.np, "asarray");
+    ramp__py.np_empty = PyObject_GetAttrString(ramp__py.np, "empty");
+    ramp__py.np_contig = PyObject_GetAttrString(ramp__py.np, "ascontiguousarray");
+    ramp__py.np_float32 = PyObject_GetAttrString(ramp__py.np, "float32");
+    ramp__py.np_uint8 = PyObject_GetAttrString(ramp__py.np, "uint8");
+    ramp__py.format_exception = import_attr("traceback", "format_exception");
+    if (!ramp__py.np_asarray || !ramp__py.np_empty || !ramp__py.np_contig || !ramp__py.np_float32 ||
+        !ramp__py.np_uint8 || !ramp__py.format_exception) {
+        st = ramp__py_fail(msg, len, "Python start-up");
+        goto done;
+    }
+    /* a crash in an extension module: Python's stack in the log, then the
+       signal ends the child as for C code */
+    PyObject *fh = PyImport_ImportModule("faulthandler");
+    PyObject *fr = fh ? PyObject_CallMethod(fh, "enable", NULL) : NULL;
+    if (!fr) PyErr_Clear();
+    Py_XDECREF(fr);
+    Py_XDECREF(fh);
+    PyObject *ramp_mod = PyImport_ImportModule("ramp");
+    ramp__py.info = ramp_mod ? PyObject_GetAttrString(ramp_mod, "info") : NULL;
+    Py_XDECREF(ramp_mod);
+    PyObject *path = PySys_GetObject("path"); /* borrowed */
+    PyObject *dir = PyUnicode_DecodeFSDefault(sub_dir);
+    if (!ramp__py.info || !path || !dir || PyList_Insert(path, 0, dir) < 0) {
+        Py_XDECREF(dir);
+        st = ramp__py_fail(msg, len, "Python start-up");
+        goto done;
+    }
+    Py_DECREF(dir);
+done:
+    PyEval_SaveThread(); /* the GIL is taken per call from now on */
+    return st;
+}
+
+/* Imports the file at `path` as module `name` (registered in sys.modules, so
+   pickling and worker processes find it). New reference or NULL. */
+static PyObject *import_file(const char *name, const char *path)
+{
+    PyObject *util = PyImport_ImportModule("importlib.util");
+    if (!util) return NULL;
+    PyObject *mod = NULL, *spec = NULL;
+    spec = PyObject_CallMethod(util, "spec_from_file_location", "ss", name, path);
+    if (!spec) goto done;
+    mod = PyObject_CallMethod(util, "module_from_spec", "O", spec);
+    if (!mod) goto done;
+    PyObject *modules = PyImport_GetModuleDict(); /* borrowed */
+    if (PyDict_SetItemString(modules, name, mod) < 0) {
+        Py_CLEAR(mod);
+        goto done;
+    }
+    PyObject *loader = PyObject_GetAttrString(spec, "loader");
+    PyObject *r = loader ? PyObject_CallMethod(loader, "exec_module", "O", mod) : NULL;
+    Py_XDECREF(loader);
+    if (!r) {
+        PyDict_DelItemString(modules, name);
+        Py_CLEAR(mod);
+    }
+    Py_XDECREF(r);
+done:
+    Py_XDECREF(spec);
+    Py_DECREF(util);
+    return mod;
+}
+
+static ramp_status py_load_preprocessor(const char *path, int n_workers, ramp_transform_fn *tf,
+                                        ramp_transform_fn *tf_test, char *msg, size_t len)
+{
+    PyGILState_STATE gs = PyGILState_Ensure();
+    ramp_status st = RAMP_OK;
+    PyObject *mod = import_file("image_preprocessor", path);
+    if (!mod) {
+        st = ramp__py_fail(msg, len, "image_preprocessor.py: import");
+        goto done;
+    }
+    ramp__py.tf = PyObject_GetAttrString(mod, "transform");
+    if (!ramp__py.tf || !PyCallable_Check(ramp__py.tf)) {
+        PyErr_Clear();
+        snprintf(msg, len, "image_preprocessor.py: function 'transform' not found");
+        st = RAMP_ESYMBOL;
+        goto done;
+    }
+    ramp__py.tf_test = PyObject_GetAttrString(mod, "transform_test");
+    if (!ramp__py.tf_test || !PyCallable_Check(ramp__py.tf_test)) {
+        PyErr_Clear();
+        Py_CLEAR(ramp__py.tf_test);
+    }
+    *tf = ramp__py_transform;
+    *tf_test = ramp__py.tf_test ? ramp__py_transform_test : NULL;
+done:
+    Py_XDECREF(mod);
+    PyGILState_Release(gs);
+    if (!st && n_workers > 0) st = ramp__py_workers_start(n_workers, msg, len);
+    return st;
+}
+
+static ramp_status py_load_classifier(const char *path, char *msg, size_t len)
+{
+    PyGILState_STATE gs = PyGILState_Ensure();
+    ramp_status st = RAMP_OK;
+    PyObject *mod = import_file("batch_classifier", path);
+    if (!mod) {
+        st = ramp__py_fail(msg, len, "batch_classifier.py: import");
+        goto done;
+    }
+    ramp__py.clf_cls = PyObject_GetAttrString(mod, "BatchClassifier");
+    if (!ramp__py.clf_cls || !PyCallable_Check(ramp__py.clf_cls)) {
+        PyErr_Clear();
+        Py_CLEAR(ramp__py.clf_cls);
+        snprintf(msg, len, "batch_classifier.py: class 'BatchClassifier' not found");
+        st = RAMP_ESYMBOL;
+    }
+done:
+    Py_XDECREF(mod);
+    PyGILState_Release(gs);
+    return st;
+}
+
+/* ---- the classifier contract --------------------------------------------------------- */
+
+static int info_set(const char *key, PyObject *v)
+{
+    if (!v) return -1;
+    int r = PyDict_SetItemString(ramp__py.info, key, v);
+    Py_DECREF(v);
+    return r;
+}
+
+static ramp_status py_clf_new(const ramp_clf_info *info, void **self)
+{
+    *self = NULL;
+    ramp__py.errmsg[0] = '\0';
+    PyGILState_STATE gs = PyGILState_Ensure();
+    ramp_status st = RAMP_OK;
+    ramp__py.n_classes = info->n_classes;
+    ramp__py.ndim = info->ndim;
+    memcpy(ramp__py.shape, info->shape, sizeof ramp__py.shape);
+    PyObject *shape = PyTuple_New(info->ndim);
+    for (int d = 0; shape && d < info->ndim; d++)
+        PyTuple_SET_ITEM(shape, d, PyLong_FromLong(info->shape[d]));
+    if (info_set("n_classes", PyLong_FromLong(info->n_classes)) < 0 ||
+        info_set("shape", shape) < 0 ||
+        info_set("seed", PyLong_FromUnsignedLongLong(info->seed)) < 0 ||
+        info_set("n_threads", PyLong_FromLong(info->n_threads)) < 0 ||
+        info_set("quick_test", PyBool_FromLong(info->quick_test)) < 0 ||
+        info_set("fold", PyLong_FromLong(info->fold)) < 0 ||
+        info_set("submission_dir",
+                 PyUnicode_DecodeFSDefault(info->submission_dir ? info->submission_dir : "")) < 0) {
+        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, "batch_classifier.py: setup");
+        goto done;
+    }
+    PyObject *obj = PyObject_CallNoArgs(ramp__py.clf_cls);
+    if (!obj) {
+        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                           "batch_classifier.py: BatchClassifier()");
+        goto done;
+    }
+    *self = obj;
+done:
+    PyGILState_Release(gs);
+    return st;
+}
+
+static ramp_status py_clf_fit(void *self, ramp_gen_builder *gb)
+{
+    ramp__py.errmsg[0] = '\0';
+    PyGILState_STATE gs = PyGILState_Ensure();
+    ramp_status st = RAMP_OK;
+    PyObject *b = ramp__py_builder_new(gb);
+    PyObject *r = b ? PyObject_CallMethod((PyObject *)self, "fit", "O", b) : NULL;
+    if (!r) st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, "batch_classifier.py: fit");
+    Py_XDECREF(r);
+    if (b) {
+        ramp__py_builder_close(b);
+        Py_DECREF(b);
+    }
+    PyGILState_Release(gs);
+    return st;
+}
+
+static ramp_status py_clf_predict(void *self, const float *X, size_t n, float *proba)
+{
+    ramp__py.errmsg[0] = '\0';
+    PyGILState_STATE gs = PyGILState_Ensure();
+    ramp_status st = RAMP_OK;
+    size_t c = (size_t)ramp__py.n_classes;
+    PyObject *shape = PyTuple_New(ramp__py.ndim + 1), *arr = NULL, *res = NULL, *out = NULL;
+    if (!shape) goto pyfail;
+    size_t ss = 1;
+    PyTuple_SET_ITEM(shape, 0, PyLong_FromSize_t(n));
+    for (int d = 0; d < ramp__py.ndim; d++) {
+        PyTuple_SET_ITEM(shape, d + 1, PyLong_FromLong(ramp__py.shape[d]));
+        ss *= (size_t)ramp__py.shape[d];
+    }
+    /* a copy: the classifier may keep X; the loader's batch dies after the call */
+    arr = PyObject_CallFunctionObjArgs(ramp__py.np_empty, shape, ramp__py.np_float32, NULL);
+    if (!arr) goto pyfail;
+    Py_buffer v;
+    if (PyObject_GetBuffer(arr, &v, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto pyfail;
+    memcpy(v.buf, X, n * ss * sizeof(float));
+    PyBuffer_Release(&v);
+    res = PyObject_CallMethod((PyObject *)self, "predict_proba", "O", arr);
+    if (!res) {
+        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                           "batch_classifier.py: predict_proba");
+        goto done;
+    }
+    out = PyObject_CallFunctionObjArgs(ramp__py.np_contig, res, ramp__py.np_float32, NULL);
+    if (!out) {
+        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                           "batch_classifier.py: predict_proba's result to a float array");
+        goto done;
+    }
+    if (PyObject_GetBuffer(out, &v, PyBUF_C_CONTIGUOUS | PyBUF_ND) < 0) goto pyfail;
+    int ok = v.ndim == 2 && (size_t)v.shape[0] == n && (size_t)v.shape[1] == c;
+    if (ok) {
+        memcpy(proba, v.buf, n * c * sizeof(float));
+    } else {
+        char sh[96] = "";
+        int k = 0;
+        for (int d = 0; d < v.ndim && d < 4 && k < (int)sizeof sh; d++)
+            k += snprintf(sh + k, sizeof sh - (size_t)k, d ? " × %zd" : "%zd", v.shape[d]);
+        snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                 "batch_classifier.py: predict_proba returned shape (%s), expected (%zu × %zu)", sh,
+                 n, c);
+        st = RAMP_EBADOUTPUT;
+    }
+    PyBuffer_Release(&v);
+    goto done;
+pyfail:
+    st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                       "batch_classifier.py: predict_proba");
+done:
+    Py_XDECREF(out);
+    Py_XDECREF(res);
+    Py_XDECREF(arr);
+    Py_XDECREF(shape);
+    PyGILState_Release(gs);
+    return st;
+}
+
+static void py_clf_free(void *self)
+{
+    if (!self || !g_started) return;
+    PyGILState_STATE gs = PyGILState_Ensure();
+    Py_DECREF((PyObject *)self);
+    PyGILState_Release(gs);
+}
+
+static const char *py_errmsg(void)
+{
+    return ramp__py.errmsg;
+}
+
+static void py_shutdown(void)
+{
+    ramp__py_workers_stop();
+}
+
+static const ramp__py_api api = {
+    .api_version = RAMP__PY_API_VERSION,
+    .init = py_init,
+    .load_preprocessor = py_load_preprocessor,
+    .load_classifier = py_load_classifier,
+    .clf_new = py_clf_new,
+    .clf_fit = py_clf_fit,
+    .clf_predict = py_clf_predict,
+    .clf_free = py_clf_free,
+    .errmsg = py_errmsg,
+    .shutdown = py_shutdown,
+};
+
+/* The plugin's one exported symbol. */
+__attribute__((visibility("default"))) const ramp__py_api *ramp__python_plugin(void);
+const ramp__py_api *ramp__python_plugin(void)
+{
+    return &api;
+}

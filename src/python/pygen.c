@@ -1,0 +1,356 @@
+/* pygen.c — ramp's loader as RAMP's Python gen_builder.
+ *
+ *     gen_train, gen_valid, nb_train, nb_valid = \
+ *         gen_builder.get_train_valid_generators(batch_size=64, valid_ratio=0.1)
+ *     X, y = next(gen_train)   # X float32 (n, *shape), y float32 one-hot (n, n_classes)
+ *
+ * Generators are endless Python iterators (RAMP's and Keras's habit): an
+ * epoch is gen.steps_per_epoch batches. Each batch comes from
+ * ramp_gen_next_pinned, so X and y are numpy arrays over the loader's own
+ * buffers (no copy): a Batch view object exports the memory through the
+ * buffer protocol and holds the pin; numpy.asarray keeps the view alive, and
+ * the view's last reference releases the pin. A batch thus stays valid
+ * exactly as long as Python holds it (even after fit returns), and the loader
+ * never waits for it (see ramp_gen_next_pinned).
+ *
+ * The GIL is released while a generator waits for data, so loader threads
+ * running a Python transform can take it. Batches of the train generator
+ * report progress to the workflow (the bar of `ramp test`).
+ *
+ * The builder is valid during fit only: afterwards its generators raise
+ * RuntimeError (their C side is freed with the builder).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "python/pythonInt.h"
+#include "ramp/gen.h"
+
+/* ---- the pin and the array views -------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD ramp_gen_pin *pin;
+} PinObject;
+
+static void pin_dealloc(PyObject *o)
+{
+    ramp_gen_release(((PinObject *)o)->pin);
+    Py_TYPE(o)->tp_free(o);
+}
+
+static PyTypeObject PinType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ramp._Pin",
+    .tp_basicsize = sizeof(PinObject),
+    .tp_dealloc = pin_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "a loader batch kept alive (internal)",
+};
+
+/* A float32 C-contiguous array over pinned memory, for numpy.asarray. */
+typedef struct {
+    PyObject_HEAD PyObject *owner; /* the PinObject */
+    float *data;
+    int ndim;
+    Py_ssize_t shape[5];
+    Py_ssize_t strides[5];
+    Py_ssize_t len;
+} ViewObject;
+
+static int view_getbuffer(PyObject *o, Py_buffer *v, int flags)
+{
+    ViewObject *s = (ViewObject *)o;
+    v->buf = s->data;
+    v->obj = o;
+    Py_INCREF(o);
+    v->len = s->len;
+    v->readonly = 0; /* the batch is the caller's: torch.from_numpy wants it writable */
+    v->itemsize = sizeof(float);
+    v->format = (flags & PyBUF_FORMAT) ? "f" : NULL;
+    v->ndim = s->ndim;
+    v->shape = (flags & PyBUF_ND) ? s->shape : NULL;
+    v->strides = (flags & PyBUF_STRIDES) == PyBUF_STRIDES ? s->strides : NULL;
+    v->suboffsets = NULL;
+    v->internal = NULL;
+    return 0;
+}
+
+static void view_dealloc(PyObject *o)
+{
+    Py_XDECREF(((ViewObject *)o)->owner);
+    Py_TYPE(o)->tp_free(o);
+}
+
+static PyBufferProcs view_as_buffer = {view_getbuffer, NULL};
+
+static PyTypeObject ViewType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ramp._BatchView",
+    .tp_basicsize = sizeof(ViewObject),
+    .tp_dealloc = view_dealloc,
+    .tp_as_buffer = &view_as_buffer,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "float32 memory of a pinned batch, exported by the buffer protocol (internal)",
+};
+
+/* numpy array of shape (n, dims...) over data, owned by `owner`. */
+static PyObject *array_over(PyObject *owner, float *data, size_t n, int ndim, const int *dims)
+{
+    ViewObject *v = PyObject_New(ViewObject, &ViewType);
+    if (!v) return NULL;
+    Py_INCREF(owner);
+    v->owner = owner;
+    v->data = data;
+    v->ndim = ndim + 1;
+    v->shape[0] = (Py_ssize_t)n;
+    for (int d = 0; d < ndim; d++)
+        v->shape[d + 1] = dims[d];
+    Py_ssize_t st = sizeof(float);
+    for (int d = v->ndim - 1; d >= 0; d--) {
+        v->strides[d] = st;
+        st *= v->shape[d];
+    }
+    v->len = st;
+    PyObject *a = PyObject_CallOneArg(ramp__py.np_asarray, (PyObject *)v);
+    Py_DECREF(v);
+    return a;
+}
+
+/* ---- generators --------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD PyObject *builder; /* BuilderObject: open while fit runs */
+    ramp_gen *g;
+    int train; /* reports progress */
+    size_t steps;
+    size_t batch_in_epoch;
+} GenObject;
+
+typedef struct {
+    PyObject_HEAD ramp_gen_builder *gb; /* NULL once closed */
+    int manual_progress;                /* the classifier calls progress(): generators stay quiet */
+} BuilderObject;
+
+static PyObject *gen_next(PyObject *o)
+{
+    GenObject *s = (GenObject *)o;
+    BuilderObject *b = (BuilderObject *)s->builder;
+    if (!b->gb || !s->g) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this generator belongs to a gen_builder whose fit() has returned");
+        return NULL;
+    }
+    ramp_batch bt;
+    ramp_gen_pin *pin = NULL;
+    ramp_status st;
+    Py_BEGIN_ALLOW_THREADS st = ramp_gen_next_pinned(s->g, &bt, &pin);
+    Py_END_ALLOW_THREADS if (st)
+    {
+        PyErr_Format(PyExc_RuntimeError, "ramp loader: %s (%s)", ramp_gen_errmsg(s->g),
+                     ramp_err_name(st));
+        return NULL;
+    }
+    PinObject *p = PyObject_New(PinObject, &PinType);
+    if (!p) {
+        ramp_gen_release(pin);
+        return NULL;
+    }
+    p->pin = pin;
+    PyObject *X = array_over((PyObject *)p, (float *)bt.X, bt.n, bt.ndim, bt.shape);
+    PyObject *y = NULL;
+    if (X && bt.y_onehot) {
+        int nc = bt.n_classes;
+        y = array_over((PyObject *)p, (float *)bt.y_onehot, bt.n, 1, &nc);
+    } else if (X) {
+        y = Py_None;
+        Py_INCREF(y);
+    }
+    Py_DECREF(p);
+    if (!X || !y) {
+        Py_XDECREF(X);
+        Py_XDECREF(y);
+        return NULL;
+    }
+    if (s->train) {
+        s->batch_in_epoch++;
+        if (!b->manual_progress)
+            ramp_gen_builder_progress(b->gb, bt.epoch, 0, s->batch_in_epoch, s->steps, NAN, NAN);
+    }
+    if (bt.end_of_epoch) s->batch_in_epoch = 0;
+    PyObject *t = PyTuple_Pack(2, X, y);
+    Py_DECREF(X);
+    Py_DECREF(y);
+    return t;
+}
+
+static PyObject *gen_iter(PyObject *o)
+{
+    Py_INCREF(o);
+    return o;
+}
+
+static PyObject *gen_len(PyObject *o, void *closure)
+{
+    (void)closure;
+    return PyLong_FromSize_t(((GenObject *)o)->steps);
+}
+
+static PyObject *gen_n(PyObject *o, void *closure)
+{
+    (void)closure;
+    GenObject *s = (GenObject *)o;
+    return PyLong_FromSize_t(s->g ? ramp_gen_n_samples(s->g) : 0);
+}
+
+static void gen_dealloc(PyObject *o)
+{
+    /* the C generator belongs to the builder and is freed with it */
+    Py_XDECREF(((GenObject *)o)->builder);
+    Py_TYPE(o)->tp_free(o);
+}
+
+static PyGetSetDef gen_getset[] = {
+    {"steps_per_epoch", gen_len, NULL, "batches per epoch: ceil(n_samples / batch_size)", NULL},
+    {"n_samples", gen_n, NULL, "samples per epoch", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject GenType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ramp.Generator",
+    .tp_basicsize = sizeof(GenObject),
+    .tp_dealloc = gen_dealloc,
+    .tp_iter = gen_iter,
+    .tp_iternext = gen_next,
+    .tp_getset = gen_getset,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "endless iterator of (X, y) batches from ramp's loader",
+};
+
+static PyObject *gen_wrap(PyObject *builder, ramp_gen *g, int train)
+{
+    if (!g) Py_RETURN_NONE;
+    GenObject *s = PyObject_New(GenObject, &GenType);
+    if (!s) return NULL;
+    Py_INCREF(builder);
+    s->builder = builder;
+    s->g = g;
+    s->train = train;
+    s->steps = ramp_gen_steps_per_epoch(g);
+    s->batch_in_epoch = 0;
+    ramp_gen_set_onehot(g, 1);
+    return (PyObject *)s;
+}
+
+/* ---- the builder ---------------------------------------------------------------------- */
+
+static PyObject *builder_get(PyObject *o, PyObject *args, PyObject *kw)
+{
+    BuilderObject *b = (BuilderObject *)o;
+    static char *names[] = {"batch_size", "valid_ratio", NULL};
+    Py_ssize_t batch_size = 256;
+    double valid_ratio = 0.1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|nd:get_train_valid_generators", names, &batch_size,
+                                     &valid_ratio))
+        return NULL;
+    if (!b->gb) {
+        PyErr_SetString(PyExc_RuntimeError, "gen_builder used after fit() returned");
+        return NULL;
+    }
+    if (batch_size <= 0) {
+        PyErr_Format(PyExc_ValueError, "batch_size must be positive (got %zd)", batch_size);
+        return NULL;
+    }
+    ramp_gen *train = NULL, *valid = NULL;
+    size_t nb_train = 0, nb_valid = 0;
+    ramp_status st = ramp_get_train_valid_generators(b->gb, (size_t)batch_size, valid_ratio, &train,
+                                                     &valid, &nb_train, &nb_valid);
+    if (st) {
+        PyErr_Format(PyExc_ValueError, "get_train_valid_generators: %s",
+                     ramp_gen_builder_errmsg(b->gb));
+        return NULL;
+    }
+    PyObject *gt = gen_wrap(o, train, 1);
+    PyObject *gv = gt ? gen_wrap(o, valid, 0) : NULL;
+    if (!gt || !gv) {
+        Py_XDECREF(gt);
+        return NULL;
+    }
+    return Py_BuildValue("(NNnn)", gt, gv, (Py_ssize_t)nb_train, (Py_ssize_t)nb_valid);
+}
+
+static PyObject *builder_n(PyObject *o, void *closure)
+{
+    (void)closure;
+    BuilderObject *b = (BuilderObject *)o;
+    return PyLong_FromSize_t(b->gb ? ramp_gen_builder_n_samples(b->gb) : 0);
+}
+
+static PyObject *builder_progress(PyObject *o, PyObject *args)
+{
+    BuilderObject *b = (BuilderObject *)o;
+    int epoch, n_epochs;
+    Py_ssize_t batch, n_batches;
+    double loss = NAN, acc = NAN;
+    if (!PyArg_ParseTuple(args, "iinn|dd:progress", &epoch, &n_epochs, &batch, &n_batches, &loss,
+                          &acc))
+        return NULL;
+    b->manual_progress = 1;
+    if (b->gb && batch >= 0 && n_batches >= 0)
+        ramp_gen_builder_progress(b->gb, epoch, n_epochs, (size_t)batch, (size_t)n_batches, loss,
+                                  acc);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef builder_methods[] = {
+    {"get_train_valid_generators", (PyCFunction)(void (*)(void))builder_get,
+     METH_VARARGS | METH_KEYWORDS,
+     "get_train_valid_generators(batch_size=256, valid_ratio=0.1) -> "
+     "(gen_train, gen_valid, nb_train, nb_valid)"},
+    {"progress", builder_progress, METH_VARARGS,
+     "progress(epoch, n_epochs, batch, n_batches[, loss[, accuracy]]): for ramp test's display"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef builder_getset[] = {
+    {"n_samples", builder_n, NULL, "samples available to fit", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static void builder_dealloc(PyObject *o)
+{
+    Py_TYPE(o)->tp_free(o);
+}
+
+static PyTypeObject BuilderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ramp.GenBuilder",
+    .tp_basicsize = sizeof(BuilderObject),
+    .tp_dealloc = builder_dealloc,
+    .tp_methods = builder_methods,
+    .tp_getset = builder_getset,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "RAMP's gen_builder over ramp's streaming loader",
+};
+
+PyObject *ramp__py_builder_new(ramp_gen_builder *gb)
+{
+    BuilderObject *b = PyObject_New(BuilderObject, &BuilderType);
+    if (!b) return NULL;
+    b->gb = gb;
+    b->manual_progress = 0;
+    return (PyObject *)b;
+}
+
+void ramp__py_builder_close(PyObject *builder)
+{
+    ((BuilderObject *)builder)->gb = NULL;
+}
+
+int ramp__py_gen_types_init(PyObject *module)
+{
+    PyTypeObject *types[] = {&PinType, &ViewType, &GenType, &BuilderType};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (PyType_Ready(types[i]) < 0) return -1;
+    Py_INCREF(&GenType);
+    if (PyModule_AddObject(module, "Generator", (PyObject *)&GenType) < 0) return -1;
+    Py_INCREF(&BuilderType);
+    if (PyModule_AddObject(module, "GenBuilder", (PyObject *)&BuilderType) < 0) return -1;
+    return 0;
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Python submissions through the embedded interpreter (ramp_python.so):
+# every mix of Python and C files, the seed's Python preprocessor verbatim
+# with a PyTorch classifier on an RGB JPEG kit, and failures (an exception in
+# fit with its traceback, an exception in transform, a syntax error, NaN
+# probabilities) reported per fold and step.
+# Skipped, with a message, only when the plugin was not built (no python3-dev
+# or numpy). It runs as is in the ASan+UBSan build too (the plugin is then
+# instrumented; libpython, numpy and torch are not, which ASan tolerates).
+set -uo pipefail
+ramp=$1 src=$2 work=$3
+rm -rf "$work"; mkdir -p "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+fx=$src/tests/fixtures/python
+
+if [ ! -e "$(dirname "$ramp")/ramp_python.so" ]; then
+    echo "SKIP: ramp_python.so was not built (python3-dev and python3-numpy are needed)"
+    exit 0
+fi
+
+"$ramp" data fashion-mnist --out "$work/data" --limit-train 300 --limit-test 100 >/dev/null \
+    || fail "cannot build the PNG data"
+kit=$work/kit
+mkdir -p "$kit/submissions"
+sed 's/^n_splits *=.*/n_splits = 2/' "$src/kits/fashion_mnist/problem.ini" > "$kit/problem.ini"
+
+sub() { # sub NAME FILE...: a submission folder with these files
+    local d=$kit/submissions/$1; shift
+    mkdir -p "$d"; cp "$@" "$d/"
+}
+sub pypy "$fx/image_preprocessor.py" "$fx/batch_classifier.py"
+sub cpy "$src/tests/fixtures/submissions/image_preprocessor.c" "$fx/batch_classifier.py"
+sub pyc "$fx/image_preprocessor.py" "$src/tests/fixtures/submissions/batch_classifier.c"
+sub fit_error "$fx/image_preprocessor.py" "$fx/batch_classifier.py"
+sed -i "s/^BUG = None/BUG = 'fit'/" "$kit/submissions/fit_error/batch_classifier.py"
+sub nan "$fx/image_preprocessor.py" "$fx/batch_classifier.py"
+sed -i "s/^BUG = None/BUG = 'nan'/" "$kit/submissions/nan/batch_classifier.py"
+sub syntax "$fx/image_preprocessor.py" "$fx/batch_classifier.py"
+printf 'def broken(:\n    pass\n' >> "$kit/submissions/syntax/batch_classifier.py"
+sub tf_error "$fx/image_preprocessor.py" "$src/tests/fixtures/submissions/batch_classifier.c"
+printf 'def transform(x):\n    raise KeyError("no such pixel")\n' >> "$kit/submissions/tf_error/image_preprocessor.py"
+
+good() { # good NAME [ENV=VALUE]: exit 0, scored
+    local name=$1; shift
+    env "$@" "$ramp" test --kit "$kit" --data "$work/data/data" --submission "$name" \
+        > "$work/$name.out" 2>&1 || { cat "$work/$name.out"; fail "$name: non-zero exit"; }
+    grep -q "Bagged scores" "$work/$name.out" || { cat "$work/$name.out"; fail "$name: not scored"; }
+    echo "ok: $name $*"
+}
+good pypy
+good pypy RAMP_PY_TRANSFORM=threads
+good cpy
+good pyc
+good pyc RAMP_PY_TRANSFORM=threads
+# the numpy classifier learns something (chance is 0.10)
+acc=$(awk '/Bagged scores/{b=1} b && $1=="test"{print $2; exit}' "$work/pypy.out")
+awk -v a="$acc" 'BEGIN{exit !(a > 0.3)}' || fail "pypy: bagged test accuracy $acc"
+
+expect() { # expect NAME PATTERN...: exit 1 and each pattern in the output
+    local name=$1; shift
+    "$ramp" test --kit "$kit" --data "$work/data/data" --submission "$name" --timeout 60 \
+        > "$work/$name.out" 2>&1
+    local rc=$?
+    [ $rc -eq 1 ] || { cat "$work/$name.out"; fail "$name: exit code $rc, expected 1"; }
+    for pat in "$@"; do
+        grep -q -- "$pat" "$work/$name.out" || { cat "$work/$name.out"; fail "$name: no '$pat' in the output"; }
+    done
+    echo "ok: $name"
+}
+expect fit_error "training_error: batch_classifier.py: fit raised ValueError: deliberate failure in fit" \
+    "Traceback (most recent call last)" 'batch_classifier.py", line [0-9]*, in fit'
+expect nan "training_error" "is NaN"
+expect syntax "training_error" "does not compile (Python syntax error)" "SyntaxError"
+expect tf_error "training_error" "transform raised KeyError: 'no such pixel'"
+
+# the seed's preprocessor, verbatim, with a PyTorch CNN on an RGB JPEG kit
+if /usr/bin/python3 -c "import torch, skimage" 2>/dev/null; then
+    "$ramp" data fashion-mnist --out "$work/jpg" --format jpg --size 64 --rgb \
+        --limit-train 200 --limit-test 60 >/dev/null || fail "cannot build the JPEG data"
+    sub seed_torch "$fx/seed_image_preprocessor.py" "$src/kits/fashion_mnist/submissions/torch_cnn/batch_classifier.py"
+    mv "$kit/submissions/seed_torch/seed_image_preprocessor.py" "$kit/submissions/seed_torch/image_preprocessor.py"
+    "$ramp" test --kit "$kit" --data "$work/jpg/data" --submission seed_torch --quick-test \
+        > "$work/seed_torch.out" 2>&1 || { cat "$work/seed_torch.out"; fail "seed_torch: non-zero exit"; }
+    grep -q "Bagged scores" "$work/seed_torch.out" || fail "seed_torch: not scored"
+    echo "ok: seed preprocessor + PyTorch on the RGB JPEG kit"
+else
+    echo "SKIP: seed_torch (python3-torch or python3-skimage missing)"
+fi
+echo "all Python submission tests passed"
