@@ -52,7 +52,6 @@ typedef struct slot {
     int32_t *y;            /* chunk_size labels */
     size_t next_item;      /* next item to hand to a thread */
     size_t done_items;
-    double t_start;
     ramp_status st;
     char err[768];
 } slot;
@@ -88,8 +87,11 @@ typedef struct stream_gen {
     float *xbuf;
     int32_t *ybuf;
 
-    /* counters */
+    /* counters: load_seconds is the wall time during which at least one slot
+       was being filled, so two slots filling at once are not counted twice */
     uint64_t images;
+    int n_filling;
+    double busy_since;
     double load_seconds;
     double stall_seconds;
 } stream_gen;
@@ -197,7 +199,7 @@ static void assign_chunks(stream_gen *g)
         s->done_items = 0;
         s->st = RAMP_OK;
         s->err[0] = '\0';
-        s->t_start = ramp__now();
+        if (g->n_filling++ == 0) g->busy_since = ramp__now();
         s->state = SLOT_FILLING;
     }
 }
@@ -255,7 +257,7 @@ static void *worker_main(void *arg)
             if (++s->done_items == s->count) {
                 s->state = SLOT_READY;
                 g->images += s->count;
-                g->load_seconds += ramp__now() - s->t_start;
+                if (--g->n_filling == 0) g->load_seconds += ramp__now() - g->busy_since;
                 pthread_cond_broadcast(&g->cv_ready);
             }
         }

@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -355,12 +358,19 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     if (pid == 0) {
         close(fd[0]);
         setpgid(0, 0);
+#ifdef __linux__
+        /* the fold dies with the process that runs it (a worker killed
+           mid-training must not leave an orphan training on) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1) _exit(1);
+#endif
         int log = open(f->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (log >= 0) {
             dup2(log, 1);
             dup2(log, 2);
             close(log);
         }
+        setvbuf(stdout, NULL, _IOLBF, 0); /* the log follows the training, line by line */
         int in = open("/dev/null", O_RDONLY);
         if (in >= 0) {
             dup2(in, 0);
