@@ -247,20 +247,6 @@ static ramp_status load_npy(void *vctx, int sub, int fold, ramp_blend_which whic
     return RAMP_OK;
 }
 
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
 
 static void json_num(double v)
 {
@@ -296,7 +282,7 @@ static void print_results(const ramp_blend_result *r, const blend_sub *subs, con
 
     if (as_json) {
         printf("{\"score\": ");
-        json_str(score);
+        ramp__json_fputs(stdout, score);
         printf(", \"n_submissions\": %d, \"n_folds\": %d, \"max_n_ensemble\": %d, "
                "\"min_improvement\": ",
                r->n_sub, r->n_folds, max_n);
@@ -314,13 +300,13 @@ static void print_results(const ramp_blend_result *r, const blend_sub *subs, con
             printf("%s\n  {\"fold\": %d, \"valid\": ", f ? "," : "", f);
             json_num(r->fold_valid[f]);
             printf(", \"best\": ");
-            json_str(subs[r->fold_best[f]].name);
+            ramp__json_fputs(stdout, subs[r->fold_best[f]].name);
             printf(", \"best_valid\": ");
             json_num(r->fold_best_valid[f]);
             printf(", \"selected\": [");
             for (int i = 0; i < r->n_selected[f]; i++) {
                 if (i) printf(", ");
-                json_str(subs[r->selected[f][i]].name);
+                ramp__json_fputs(stdout, subs[r->selected[f][i]].name);
             }
             printf("]}");
         }
@@ -328,7 +314,7 @@ static void print_results(const ramp_blend_result *r, const blend_sub *subs, con
         for (int i = 0; rows && i < r->n_sub; i++) {
             int s = rows[i].sub;
             printf("%s\n  {\"submission\": ", i ? "," : "");
-            json_str(subs[s].name);
+            ramp__json_fputs(stdout, subs[s].name);
             printf(", \"contributivity\": ");
             json_num(r->contributivity[s]);
             printf(", \"percent\": %d}", r->contributivity_pct[s]);

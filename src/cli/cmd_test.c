@@ -126,19 +126,6 @@ static void on_progress(void *ctx, const ramp__progress *p)
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-static int mkdirs(const char *path)
-{
-    char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Prints the last `lines` lines of a file to stderr. */
 static void print_tail(const char *path, int lines)
 {
@@ -214,20 +201,6 @@ static void json_scores(FILE *j, const ramp_problem *pb, const double *v)
     fprintf(j, "}");
 }
 
-static void json_string(FILE *j, const char *s)
-{
-    fputc('"', j);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(j, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(j, "\\u%04x", ch);
-        else
-            fputc(ch, j);
-    }
-    fputc('"', j);
-}
 
 static ramp_status write_scores_csv(const char *path, const ramp_problem *pb, const fold_scores *fs,
                                     int first_row, int n_rows)
@@ -468,7 +441,7 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
         if (o->save) {
             char d[4300], p[4400];
             snprintf(d, sizeof d, "%s/fold_%d", out_dir, k);
-            if (mkdirs(d) != 0) {
+            if (ramp__mkdirs(d) != 0) {
                 ramp__cli_error("%s: %s", d, strerror(errno));
                 failed = 1;
                 break;
@@ -572,12 +545,12 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
     }
     if (json) {
         fprintf(json, "%s\n    {\"submission\": ", first_json ? "" : ",");
-        json_string(json, name);
+        ramp__json_fputs(json, name);
         fprintf(json, ", \"status\": \"%s\", \"quick_test\": %s, \"n_train\": %zu, \"n_test\": %zu,",
                 failed ? "error" : "ok", o->quick ? "true" : "false", tr.s.n, te.s.n);
         if (!log && st && err.msg[0]) {
             fprintf(json, " \"error\": ");
-            json_string(json, err.msg);
+            ramp__json_fputs(json, err.msg);
             fprintf(json, ",");
         }
         fprintf(json, "\n     \"folds\": [");
@@ -588,7 +561,7 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
                     r->status ? ramp__step_error_name(r->step) : "ok");
             if (r->status) {
                 fprintf(json, ", \"error\": ");
-                json_string(json, r->message);
+                ramp__json_fputs(json, r->message);
             } else {
                 for (int row = 0; row < N_ROWS; row++) {
                     fprintf(json, ", \"%s\": ", row_names[row]);
@@ -741,9 +714,9 @@ int ramp__cmd_test(int argc, char **argv)
             return 1;
         }
         fprintf(json, "{\"title\": ");
-        json_string(json, ramp_problem_title(kit.problem));
+        ramp__json_fputs(json, ramp_problem_title(kit.problem));
         fprintf(json, ", \"kit\": ");
-        json_string(json, o.kit);
+        ramp__json_fputs(json, o.kit);
         fprintf(json, ", \"seed\": %llu, \"submissions\": [", (unsigned long long)o.seed);
     }
     int failed = 0;

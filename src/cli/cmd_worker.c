@@ -78,20 +78,6 @@ static void usage(FILE *f)
             "  --poll S         seconds between looks at an empty queue (default 1)\n");
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(p);
-    return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void sleep_s(double s)
 {
     struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
@@ -241,13 +227,13 @@ static int train_one(worker *w, ramp__claim *c)
     snprintf(kit, sizeof kit, "%s/kit", base);
     snprintf(sub, sizeof sub, "%s/submissions/%s", kit, c->name);
     snprintf(log_path, sizeof log_path, "%s/run.log", base);
-    rm_tree(base);
+    ramp__rmtree(base);
     ramp_err err = {RAMP_OK, ""};
     ramp__file ini = {"problem.ini", (uint8_t *)w->ev.problem_ini, strlen(w->ev.problem_ini)};
     if (ramp__files_write_dir(kit, &ini, 1, &err) ||
         ramp__files_write_dir(sub, c->files, c->n_files, &err)) {
         ramp__cli_error("worker: submission %lld: %s", (long long)c->id, err.msg);
-        rm_tree(base);
+        ramp__rmtree(base);
         return 1;
     }
     double t0 = ramp__now();
@@ -257,7 +243,7 @@ static int train_one(worker *w, ramp__claim *c)
     pid_t pid = fork();
     if (pid < 0) {
         ramp__cli_error("worker: fork: %s", strerror(errno));
-        rm_tree(base);
+        ramp__rmtree(base);
         return 1;
     }
     if (pid == 0) child_exec(w, kit, c->name, log_path, parent, n_folds);
@@ -295,7 +281,7 @@ static int train_one(worker *w, ramp__claim *c)
     if (killed_for == 1) {
         printf("worker %s: submission %lld: lease lost, abandoned\n", w->id, (long long)c->id);
         free(log);
-        rm_tree(base);
+        ramp__rmtree(base);
         return 1;
     }
     int ok = !killed_for && WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -385,7 +371,7 @@ done:
     free(scores);
     free(times);
     free(log);
-    rm_tree(base);
+    ramp__rmtree(base);
     return rc;
 }
 

@@ -9,6 +9,7 @@
 #define RAMP_CORE_INT_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,16 @@ typedef void *(*ramp__alloc_fn)(void *ctx, size_t n);
    it handed out stays the allocator's to reclaim. */
 ramp_status ramp__read_file_with(const char *path, size_t max_bytes, ramp__alloc_fn alloc,
                                  void *ctx, uint8_t **data, size_t *len, ramp_err *err);
+
+/* mkdir -p: creates path and its missing parents (0755); 0 or -1 with errno. */
+int ramp__mkdirs(const char *path);
+
+/* rm -rf: removes path and everything below it (best effort, no symlinks
+   followed). */
+void ramp__rmtree(const char *path);
+
+/* Writes s to f as a JSON string literal, quotes included. */
+void ramp__json_fputs(FILE *f, const char *s);
 
 /* Joins a and b with one '/', into a malloc'd string; NULL when out of memory. */
 char *ramp__path_join(const char *a, const char *b);

@@ -216,15 +216,6 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     return MHD_YES;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(p);
-    return 0;
-}
-
 static enum MHD_Result finish_upload(ramp__http *h, struct MHD_Connection *c, upload *u)
 {
     if (u->too_big) return reply_error(c, 413, "upload too large");
@@ -246,7 +237,7 @@ static enum MHD_Result finish_upload(ramp__http *h, struct MHD_Connection *c, up
     char *log = NULL;
     ramp_status st = ramp__files_write_dir(dir, u->files, u->n_files, &err);
     if (!st) st = ramp__sub_build(dir, h->include_dir, &paths, &log, &err);
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    ramp__rmtree(dir);
     if (st) {
         ramp__buf b = {0};
         ramp__buf_puts(&b, err.msg);

@@ -592,23 +592,10 @@ ramp_status ramp__files_read_dir(const char *dir, ramp__file **files, size_t *n,
     return RAMP_OK;
 }
 
-static int mkdirs(const char *path)
-{
-    char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 ramp_status ramp__files_write_dir(const char *dir, const ramp__file *files, size_t n,
                                   ramp_err *err)
 {
-    if (mkdirs(dir) != 0) return ramp__err_set(err, RAMP_EIO, "%s: %s", dir, strerror(errno));
+    if (ramp__mkdirs(dir) != 0) return ramp__err_set(err, RAMP_EIO, "%s: %s", dir, strerror(errno));
     for (size_t i = 0; i < n; i++) {
         if (!ramp__name_ok(files[i].name))
             return ramp__err_set(err, RAMP_EINVAL, "file name '%s' not allowed", files[i].name);
