@@ -159,6 +159,9 @@ c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=web1" -
 [ "$c" = 413 ] || fail "oversized: HTTP $c"
 c=$(code -X POST -H "Authorization: Bearer $token" -H "Transfer-Encoding: chunked" "$url/api/submit?name=web1" -F "a=@$work/big.c;filename=batch_classifier.c")
 [ "$c" = 413 ] || fail "oversized, chunked: HTTP $c"
+head -c 2000000 /dev/zero | tr '\0' 'x' > "$work/huge.c"   # > 8× the limit: refused before the body
+c=$(code -X POST -H "Authorization: Bearer $token" -H "Expect: 100-continue" "$url/api/submit?name=web1" -F "a=@$work/huge.c;filename=batch_classifier.c")
+[ "$c" = 413 ] || fail "oversized, announced: HTTP $c"
 n_after=$("$ramp" leaderboard --db "$store" --format json | grep -c '^  {"id"')
 [ "$n_after" -eq "$n_before" ] || fail "a refused upload was stored ($n_before → $n_after)"
 ok "serve: 401 without a valid token, 413 when too large, nothing stored"
