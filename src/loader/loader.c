@@ -444,7 +444,7 @@ static void stream_destroy(ramp_gen *base)
     /* unregister from the builder, keeping its counters */
     ramp_gen_builder *gb = g->gb;
     gb->freed.images += g->images;
-    gb->freed.load_seconds += g->load_seconds;
+    gb->freed.load_seconds += g->load_seconds + (g->n_filling > 0 ? ramp__now() - g->busy_since : 0);
     gb->freed.stall_seconds += g->stall_seconds;
     for (int i = 0; i < gb->n_owned; i++)
         if (gb->owned[i] == base) {
@@ -685,6 +685,7 @@ ramp_gen_stats ramp_gen_stats_of(const ramp_gen *base)
     pthread_mutex_lock(&g->mu);
     r.images = g->images;
     r.load_seconds = g->load_seconds;
+    if (g->n_filling > 0) r.load_seconds += ramp__now() - g->busy_since; /* still loading */
     r.stall_seconds = g->stall_seconds;
     pthread_mutex_unlock(&g->mu);
     r.images_per_s = r.load_seconds > 0 ? (double)r.images / r.load_seconds : 0;
