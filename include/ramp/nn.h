@@ -251,6 +251,46 @@ ramp_status ramp_net_get_output(ramp_net *net, int id, float *out, size_t count)
    (n × C×H×W plain floats); only for layers whose gradient was computed. */
 ramp_status ramp_net_get_output_grad(ramp_net *net, int id, float *out, size_t count);
 
+/* --- profiling -----------------------------------------------------------
+   Opt-in timing of the training step by layer type and pass, for benchmarks.
+   While on, the backend times every primitive it runs (waiting on the stream
+   so each time is the primitive's own) and the training loop times the loss,
+   the optimiser, the batch fetch and the whole step. Off (the default), the
+   cost is one branch per primitive. A conv or dense with a fused ReLU counts
+   the ReLU's forward in its own time.
+   FLOPs are counted analytically per call: conv 2·N·K·(C/groups)·KH·KW·OH·OW
+   in each of forward, backward-data and backward-weights; dense 2·N·I·O each;
+   pooling one per window tap and output; activations, add and dropout one
+   per element; batchnorm 5 per element forward, 8 backward. Other entries
+   (reorders, gradient sums, loss, optimiser, step) have 0 FLOPs or a rough
+   elementwise count. */
+
+typedef enum ramp_prof_pass {
+    RAMP_PROF_FWD = 0,     /* forward (training or evaluation) */
+    RAMP_PROF_BWD_DATA,    /* backward to the input (batchnorm: its whole backward) */
+    RAMP_PROF_BWD_WEIGHTS, /* backward to the weights (conv, dense) */
+    RAMP_PROF_N_PASSES
+} ramp_prof_pass;
+
+typedef struct ramp_layer_profile {
+    const char *type; /* layer type as in the summary ("Conv2D", "Dense", ...), or
+                         "Reorder" (layout changes), "GradSum" (adding gradients of
+                         branches), "Loss", "Optimizer", "Batch" (generator fetch),
+                         "Step" (one whole training step; the total) */
+    ramp_prof_pass pass;
+    uint64_t calls;
+    double seconds; /* wall time summed over the calls */
+    double flops;   /* floating-point operations summed over the calls */
+} ramp_layer_profile;
+
+/* on = 1: clears the counters and starts accumulating; on = 0: stops (the
+   counters are kept for ramp_net_profile_get). */
+ramp_status ramp_net_profile(ramp_net *net, int on);
+/* Writes up to `max` non-empty (type, pass) entries to out (may be NULL with
+   max 0), layer types in a fixed order, "Step" last; returns how many there
+   are in all (−1 if net is NULL). */
+int ramp_net_profile_get(const ramp_net *net, ramp_layer_profile *out, int max);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,6 +20,11 @@
  * Gradient flow into a node with several consumers: the first consumer to
  * run backward writes the node's dy directly; later ones write into the
  * plan's tmp buffer, which is then added in (same layout, so elementwise).
+ * An add's input whose only consumer is the add shares the add's dy buffer
+ * (add_shares_dy), so its gradient needs no copy.
+ *
+ * Profiling (ramp_net_profile): prim_run and the plain C loops add their time
+ * and analytic FLOPs (node_flops, per plan) to net->prof when it is on.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +54,7 @@ typedef struct dn_node {
     size_t bytes;
     float *y, *dy;
     int alias; /* y/dy belong to the input node */
+    int dy_borrowed; /* dy belongs to another node (an add and its inputs share one) */
     int fused; /* conv/dense with its ReLU consumer folded in */
     dnnl_memory_t my, mdy, mtmp;
     dn_prim fwd, infer, bwd_d, bwd_w;
@@ -59,6 +65,7 @@ typedef struct dn_node {
     dnnl_memory_t mws;
     float *mean, *var, *mask;
     dnnl_memory_t mmean, mvar;
+    double flops[RAMP_PROF_N_PASSES]; /* per call, for the profile */
 } dn_node;
 
 typedef struct dn_plan {
@@ -140,14 +147,60 @@ static dnnl_status_t prim_make(dn_state *be, dn_prim *pr, dnnl_primitive_desc_t 
     return s;
 }
 
+/* Runs a primitive; when profiling, waits for it and adds its time and
+   `flops` to the profile entry (kind, pass). */
 static ramp_status prim_run(ramp_net *net, dn_state *be, dn_prim *pr, int nargs,
-                            const dnnl_exec_arg_t *args, int id)
+                            const dnnl_exec_arg_t *args, int id, int kind, int pass, double flops)
 {
     dnnl_exec_arg_t a[16];
     memcpy(a, args, (size_t)nargs * sizeof *a);
     if (pr->scratch) a[nargs++] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, pr->scratch };
+    double t0 = ramp__prof_t0(net);
     dnnl_status_t s = dnnl_primitive_execute(pr->p, be->strm, nargs, a);
+    if (net->prof_on && !s) {
+        s = dnnl_stream_wait(be->strm);
+        ramp__prof_add(net, kind, pass, t0, flops);
+    }
     return s ? dn_fail(net, s, "execute", id) : RAMP_OK;
+}
+
+/* Analytic FLOPs of one call of node `id` over n samples, per pass. */
+static void node_flops(const ramp_net *net, int id, size_t n, double f[RAMP_PROF_N_PASSES])
+{
+    const ramp__node *nd = &net->nodes[id];
+    const ramp__node *an = nd->n_in ? &net->nodes[nd->in[0]] : NULL;
+    double N = (double)n, out = N * (double)ramp__node_size(nd);
+    f[RAMP_PROF_FWD] = f[RAMP_PROF_BWD_DATA] = f[RAMP_PROF_BWD_WEIGHTS] = 0;
+    switch (nd->op) {
+    case RAMP__OP_CONV:
+        f[0] = 2.0 * out * (double)(an->c / nd->groups) * nd->k * nd->k;
+        f[1] = f[2] = f[0];
+        break;
+    case RAMP__OP_DENSE:
+        f[0] = f[1] = f[2] = 2.0 * N * (double)ramp__node_size(an) * nd->c;
+        break;
+    case RAMP__OP_MAXPOOL:
+    case RAMP__OP_AVGPOOL:
+        f[0] = f[1] = out * nd->k * nd->k;
+        break;
+    case RAMP__OP_GAP:
+        f[0] = f[1] = N * (double)ramp__node_size(an);
+        break;
+    case RAMP__OP_BN:
+        f[0] = 5.0 * out;
+        f[1] = 8.0 * out;
+        break;
+    case RAMP__OP_RELU:
+    case RAMP__OP_LRELU:
+    case RAMP__OP_SIGMOID:
+    case RAMP__OP_TANH:
+    case RAMP__OP_DROPOUT:
+    case RAMP__OP_ADD:
+        f[0] = f[1] = out;
+        break;
+    default:
+        break;
+    }
 }
 
 static void plan_free(ramp_net *net, dn_plan *pl)
@@ -164,7 +217,7 @@ static void plan_free(ramp_net *net, dn_plan *pl)
             free(d->wbd);
             if (!d->alias && i > 0) { /* node 0's y is the caller's input */
                 free(d->y);
-                free(d->dy);
+                if (!d->dy_borrowed) free(d->dy);
             }
             free(d->ws);
             free(d->mean);
@@ -348,6 +401,24 @@ static dnnl_memory_t pmem(dn_state *be, int id, int kind, int grad)
     return grad ? p->mg : p->mw;
 }
 
+/* Can the gradient buffer of input k of add node `id` be the add's own? Its
+   gradient equals the add's, so it can when the add is its only consumer, the
+   layouts match, and its backward only reads its dy (not a ReLU/dropout that
+   masks dy in place, nor an alias). Saves a copy of dy per input per step. */
+static int add_shares_dy(const ramp_net *net, const dn_plan *pl, int id, int k)
+{
+    const ramp__node *nd = &net->nodes[id];
+    int in = nd->in[k];
+    const ramp__node *an = &net->nodes[in];
+    const dn_node *a = &pl->nodes[in];
+    if (in == 0 || an->n_consumers != 1 || a->alias || a->fused || a->dy_borrowed || !a->dy)
+        return 0;
+    if (an->op != RAMP__OP_CONV && an->op != RAMP__OP_DENSE && an->op != RAMP__OP_BN &&
+        an->op != RAMP__OP_MAXPOOL && an->op != RAMP__OP_AVGPOOL && an->op != RAMP__OP_GAP)
+        return 0;
+    return dnnl_memory_desc_equal(&a->md, &pl->nodes[id].md);
+}
+
 /* Node output buffers and memories for a plan. */
 static ramp_status node_buffers(ramp_net *net, dn_state *be, dn_plan *pl, int id)
 {
@@ -359,12 +430,23 @@ static ramp_status node_buffers(ramp_net *net, dn_state *be, dn_plan *pl, int id
         d->y = a->y;
         d->dy = a->dy;
     } else if (id > 0) {
+        int share0 = net->nodes[id].op == RAMP__OP_ADD && add_shares_dy(net, pl, id, 0);
         d->y = aligned(d->bytes);
-        d->dy = aligned(d->bytes);
+        d->dy = share0 ? pl->nodes[net->nodes[id].in[0]].dy : aligned(d->bytes);
+        d->dy_borrowed = share0;
         if (!d->y || !d->dy) return ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
     }
     DN(dnnl_memory_create(&d->my, &d->md, be->eng, d->y), "memory");
     if (d->dy) DN(dnnl_memory_create(&d->mdy, &d->md, be->eng, d->dy), "memory");
+    if (net->nodes[id].op == RAMP__OP_ADD && !d->alias && add_shares_dy(net, pl, id, 1)) {
+        /* the second input gives up its own buffer for the add's */
+        int in = net->nodes[id].in[1];
+        dn_node *b = &pl->nodes[in];
+        DN(dnnl_memory_set_data_handle(b->mdy, d->dy), "memory");
+        free(b->dy);
+        b->dy = d->dy;
+        b->dy_borrowed = 1;
+    }
 fail:
     return st;
 }
@@ -614,6 +696,7 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         d->alias = an->n_consumers == 1;
         break;
     }
+    node_flops(net, id, pl->n, d->flops);
     st = node_buffers(net, be, pl, id);
     if (st) goto fail;
     if (nd->op == RAMP__OP_DROPOUT) {
@@ -760,7 +843,8 @@ static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n
                                         { DNNL_ARG_WEIGHTS, pmem(be, id, 0, 0) },
                                         { DNNL_ARG_DST, d->my },
                                         { DNNL_ARG_BIAS, nd->bias ? pmem(be, id, 1, 0) : NULL } };
-            st = prim_run(net, be, &d->fwd, nd->bias ? 4 : 3, args, id);
+            st = prim_run(net, be, &d->fwd, nd->bias ? 4 : 3, args, id, nd->op, RAMP_PROF_FWD,
+                          d->flops[RAMP_PROF_FWD]);
             break;
         }
         case RAMP__OP_MAXPOOL:
@@ -769,7 +853,8 @@ static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n
             dnnl_exec_arg_t args[3] = { { DNNL_ARG_SRC, a->my },
                                         { DNNL_ARG_DST, d->my },
                                         { DNNL_ARG_WORKSPACE, d->mws } };
-            st = prim_run(net, be, &d->fwd, d->mws ? 3 : 2, args, id);
+            st = prim_run(net, be, &d->fwd, d->mws ? 3 : 2, args, id, nd->op, RAMP_PROF_FWD,
+                          d->flops[RAMP_PROF_FWD]);
             break;
         }
         case RAMP__OP_RELU:
@@ -778,7 +863,8 @@ static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n
         case RAMP__OP_TANH:
             if (!d->alias) {
                 dnnl_exec_arg_t args[2] = { { DNNL_ARG_SRC, a->my }, { DNNL_ARG_DST, d->my } };
-                st = prim_run(net, be, &d->fwd, 2, args, id);
+                st = prim_run(net, be, &d->fwd, 2, args, id, nd->op, RAMP_PROF_FWD,
+                              d->flops[RAMP_PROF_FWD]);
             }
             break;
         case RAMP__OP_BN: {
@@ -790,7 +876,8 @@ static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n
                                             { DNNL_ARG_SHIFT, pmem(be, id, 1, 0) },
                                             { DNNL_ARG_MEAN, d->mmean },
                                             { DNNL_ARG_VARIANCE, d->mvar } };
-                st = prim_run(net, be, &d->fwd, 6, args, id);
+                st = prim_run(net, be, &d->fwd, 6, args, id, nd->op, RAMP_PROF_FWD,
+                              d->flops[RAMP_PROF_FWD]);
                 if (st) break;
                 float m = nd->alpha;
                 double c = (double)n * nd->h * nd->w, unb = c > 1 ? c / (c - 1) : 1.0;
@@ -806,12 +893,14 @@ static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n
                                             { DNNL_ARG_SHIFT, pmem(be, id, 1, 0) },
                                             { DNNL_ARG_MEAN, pmem(be, id, 2, 0) },
                                             { DNNL_ARG_VARIANCE, pmem(be, id, 3, 0) } };
-                st = prim_run(net, be, &d->infer, 6, args, id);
+                st = prim_run(net, be, &d->infer, 6, args, id, nd->op, RAMP_PROF_FWD,
+                              d->flops[RAMP_PROF_FWD]);
             }
             break;
         }
         case RAMP__OP_DROPOUT: {
             size_t cnt = d->bytes / sizeof(float);
+            double t0 = ramp__prof_t0(net);
             if (training && nd->alpha > 0.f) {
                 ramp_rng rng;
                 ramp_rng_seed(&rng, net->prm.seed ^ 0x5eedd509u,
@@ -821,18 +910,24 @@ static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n
             } else {
                 memcpy(d->y, a->y, d->bytes);
             }
+            if (net->prof_on) ramp__prof_add(net, nd->op, RAMP_PROF_FWD, t0, d->flops[0]);
             break;
         }
         case RAMP__OP_ADD: {
             dnnl_exec_arg_t args[3] = { { DNNL_ARG_SRC_0, a->my },
                                         { DNNL_ARG_SRC_1, pl->nodes[nd->in[1]].my },
                                         { DNNL_ARG_DST, d->my } };
-            st = prim_run(net, be, &d->fwd, 3, args, id);
+            st = prim_run(net, be, &d->fwd, 3, args, id, nd->op, RAMP_PROF_FWD,
+                          d->flops[RAMP_PROF_FWD]);
             break;
         }
         case RAMP__OP_FLATTEN:
         case RAMP__OP_SOFTMAX:
-            if (!d->alias) memcpy(d->y, a->y, d->bytes);
+            if (!d->alias) {
+                double t0 = ramp__prof_t0(net);
+                memcpy(d->y, a->y, d->bytes);
+                if (net->prof_on) ramp__prof_add(net, nd->op, RAMP_PROF_FWD, t0, 0);
+            }
             break;
         case RAMP__OP_INPUT:
             break;
@@ -843,7 +938,9 @@ static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n
     DN(dnnl_memory_set_data_handle(pl->mout, logits), "output");
     {
         dnnl_exec_arg_t args[2] = { { DNNL_ARG_FROM, pl->nodes[id].my }, { DNNL_ARG_TO, pl->mout } };
-        if ((st = prim_run(net, be, &pl->out_reorder, 2, args, id))) return st;
+        if ((st = prim_run(net, be, &pl->out_reorder, 2, args, id, RAMP__PK_REORDER,
+                           RAMP_PROF_FWD, 0)))
+            return st;
     }
     DN(dnnl_stream_wait(be->strm), "wait");
     be->last = pl;
@@ -868,12 +965,14 @@ static dnnl_memory_t dx_target(ramp_net *net, dn_plan *pl, int in, int *via_tmp)
     return pl->nodes[in].mtmp;
 }
 
-static void dx_finish(dn_plan *pl, int in, int via_tmp)
+static void dx_finish(ramp_net *net, dn_plan *pl, int in, int via_tmp)
 {
     if (via_tmp != 1) return;
     dn_node *d = &pl->nodes[in];
     size_t cnt = d->bytes / sizeof(float);
+    double t0 = ramp__prof_t0(net);
     for (size_t j = 0; j < cnt; j++) d->dy[j] += pl->tmp[j];
+    if (net->prof_on) ramp__prof_add(net, RAMP__PK_GRADSUM, RAMP_PROF_BWD_DATA, t0, (double)cnt);
 }
 
 /* dy of node `in` += src (same layout). */
@@ -885,13 +984,16 @@ static void dx_accum(ramp_net *net, dn_plan *pl, int in, const float *src)
         pl->dy_ready[in] = 1;
         return;
     }
+    double t0 = ramp__prof_t0(net);
+    size_t cnt = d->bytes / sizeof(float);
     if (!pl->dy_ready[in]) {
         memcpy(d->dy, src, d->bytes);
         pl->dy_ready[in] = 1;
-        return;
+        cnt = 0;
+    } else {
+        for (size_t j = 0; j < cnt; j++) d->dy[j] += src[j];
     }
-    size_t cnt = d->bytes / sizeof(float);
-    for (size_t j = 0; j < cnt; j++) d->dy[j] += src[j];
+    if (net->prof_on) ramp__prof_add(net, RAMP__PK_GRADSUM, RAMP_PROF_BWD_DATA, t0, (double)cnt);
 }
 
 static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, size_t n)
@@ -906,7 +1008,9 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
     DN(dnnl_memory_set_data_handle(pl->mout, (void *)(uintptr_t)dlogits), "output");
     {
         dnnl_exec_arg_t args[2] = { { DNNL_ARG_FROM, pl->mout }, { DNNL_ARG_TO, pl->nodes[id].mdy } };
-        if ((st = prim_run(net, be, &pl->dout_reorder, 2, args, id))) return st;
+        if ((st = prim_run(net, be, &pl->dout_reorder, 2, args, id, RAMP__PK_REORDER,
+                           RAMP_PROF_BWD_DATA, 0)))
+            return st;
     }
     for (id = net->logits_node; id >= 1; id--) {
         const ramp__node *nd = &net->nodes[id];
@@ -922,20 +1026,26 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
                                       { DNNL_ARG_DIFF_DST, d->mdy },
                                       { DNNL_ARG_DIFF_WEIGHTS, pmem(be, id, 0, 1) },
                                       { DNNL_ARG_DIFF_BIAS, nd->bias ? pmem(be, id, 1, 1) : NULL } };
-            if ((st = prim_run(net, be, &d->bwd_w, nd->bias ? 4 : 3, wa, id))) return st;
+            if ((st = prim_run(net, be, &d->bwd_w, nd->bias ? 4 : 3, wa, id, nd->op,
+                               RAMP_PROF_BWD_WEIGHTS, d->flops[RAMP_PROF_BWD_WEIGHTS])))
+                return st;
             if (need_dx) {
                 dnnl_memory_t wm = pmem(be, id, 0, 0);
                 if (d->mwbd) {
                     dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, wm }, { DNNL_ARG_TO, d->mwbd } };
-                    if ((st = prim_run(net, be, &d->wreorder, 2, ra, id))) return st;
+                    if ((st = prim_run(net, be, &d->wreorder, 2, ra, id, RAMP__PK_REORDER,
+                                       RAMP_PROF_BWD_DATA, 0)))
+                        return st;
                     wm = d->mwbd;
                 }
                 dnnl_memory_t t = dx_target(net, pl, in, &vt);
                 dnnl_exec_arg_t da[3] = { { DNNL_ARG_DIFF_DST, d->mdy },
                                           { DNNL_ARG_WEIGHTS, wm },
                                           { DNNL_ARG_DIFF_SRC, t } };
-                if ((st = prim_run(net, be, &d->bwd_d, 3, da, id))) return st;
-                dx_finish(pl, in, vt);
+                if ((st = prim_run(net, be, &d->bwd_d, 3, da, id, nd->op, RAMP_PROF_BWD_DATA,
+                                   d->flops[RAMP_PROF_BWD_DATA])))
+                    return st;
+                dx_finish(net, pl, in, vt);
             }
             break;
         }
@@ -947,8 +1057,10 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
                 dnnl_exec_arg_t da[3] = { { DNNL_ARG_DIFF_DST, d->mdy },
                                           { DNNL_ARG_DIFF_SRC, t },
                                           { DNNL_ARG_WORKSPACE, d->mws } };
-                if ((st = prim_run(net, be, &d->bwd_d, d->mws ? 3 : 2, da, id))) return st;
-                dx_finish(pl, in, vt);
+                if ((st = prim_run(net, be, &d->bwd_d, d->mws ? 3 : 2, da, id, nd->op,
+                                   RAMP_PROF_BWD_DATA, d->flops[RAMP_PROF_BWD_DATA])))
+                    return st;
+                dx_finish(net, pl, in, vt);
             }
             break;
         case RAMP__OP_RELU:
@@ -962,8 +1074,10 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
                 dnnl_exec_arg_t da[3] = { { DNNL_ARG_DIFF_DST, d->mdy },
                                           { DNNL_ARG_DST, d->my },
                                           { DNNL_ARG_DIFF_SRC, t } };
-                if ((st = prim_run(net, be, &d->bwd_d, 3, da, id))) return st;
-                dx_finish(pl, in, vt);
+                if ((st = prim_run(net, be, &d->bwd_d, 3, da, id, nd->op, RAMP_PROF_BWD_DATA,
+                                   d->flops[RAMP_PROF_BWD_DATA])))
+                    return st;
+                dx_finish(net, pl, in, vt);
             }
             break;
         case RAMP__OP_BN: {
@@ -977,15 +1091,20 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
                                       { DNNL_ARG_DIFF_SRC, t },
                                       { DNNL_ARG_DIFF_SCALE, pmem(be, id, 0, 1) },
                                       { DNNL_ARG_DIFF_SHIFT, pmem(be, id, 1, 1) } };
-            if ((st = prim_run(net, be, &d->bwd_w, 9, da, id))) return st;
-            dx_finish(pl, in, vt);
+            if ((st = prim_run(net, be, &d->bwd_w, 9, da, id, nd->op, RAMP_PROF_BWD_DATA,
+                               d->flops[RAMP_PROF_BWD_DATA])))
+                return st;
+            dx_finish(net, pl, in, vt);
             break;
         }
         case RAMP__OP_DROPOUT:
             if (need_dx) {
                 if (nd->alpha > 0.f) {
                     size_t cnt = d->bytes / sizeof(float);
+                    double t0 = ramp__prof_t0(net);
                     for (size_t j = 0; j < cnt; j++) d->dy[j] *= d->mask[j];
+                    if (net->prof_on)
+                        ramp__prof_add(net, nd->op, RAMP_PROF_BWD_DATA, t0, (double)cnt);
                 }
                 dx_accum(net, pl, in, d->dy);
             }
@@ -995,8 +1114,10 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
             if (d->wreorder.p && net->nodes[nd->in[1]].needs_grad) {
                 dnnl_memory_t t = dx_target(net, pl, nd->in[1], &vt);
                 dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, d->mdy }, { DNNL_ARG_TO, t } };
-                if ((st = prim_run(net, be, &d->wreorder, 2, ra, id))) return st;
-                dx_finish(pl, nd->in[1], vt);
+                if ((st = prim_run(net, be, &d->wreorder, 2, ra, id, RAMP__PK_REORDER,
+                                   RAMP_PROF_BWD_DATA, 0)))
+                    return st;
+                dx_finish(net, pl, nd->in[1], vt);
             } else {
                 dx_accum(net, pl, nd->in[1], d->dy);
             }

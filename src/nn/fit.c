@@ -196,20 +196,30 @@ ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb
         pr.val_loss = pr.val_acc = -1;
         for (size_t s = 0; s < steps; s++, t++) {
             ramp_batch b;
+            double ts = ramp__prof_t0(net);
             if ((st = ramp_gen_next(train_gen, &b)))
                 return ramp__net_fail(net, st, "training generator: %s", ramp_gen_errmsg(train_gen));
+            if (net->prof_on) ramp__prof_add(net, RAMP__PK_BATCH, RAMP_PROF_FWD, ts, 0);
             if ((st = check_batch(net, &b, "training"))) return st;
             if ((st = reserve(net, b.n))) return st;
             if ((st = net->be->forward(net, net->be_st, b.X, b.n, 1, net->logits))) return st;
             size_t c = 0;
+            double tp = ramp__prof_t0(net);
             double l = ramp__softmax_xent(NULL, net->dlogits, &c, net->logits, b.y, b.n,
                                           net->n_classes, o.label_smoothing);
+            if (net->prof_on)
+                ramp__prof_add(net, RAMP__PK_LOSS, RAMP_PROF_FWD, tp, 0);
             if (!isfinite(l))
                 return ramp__net_fail(net, RAMP_ERANGE, "fit: loss is %g at epoch %d step %zu "
                                       "(learning rate too high?)", l, ep, s + 1);
             if ((st = net->be->backward(net, net->be_st, net->dlogits, b.n))) return st;
             opt.lr = (float)ramp__lr_at(&o, o.lr, t, total, ep);
+            tp = ramp__prof_t0(net);
             if ((st = ramp__optim_step(net, &opt))) return st;
+            if (net->prof_on) {
+                ramp__prof_add(net, RAMP__PK_OPTIM, RAMP_PROF_FWD, tp, 0);
+                ramp__prof_add(net, RAMP__PK_STEP, RAMP_PROF_FWD, ts, 0);
+            }
             net->step++;
             lsum += l * (double)b.n;
             seen += b.n;

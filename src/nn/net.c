@@ -136,6 +136,33 @@ ramp_status ramp_net_set_threads(ramp_net *net, int n_threads)
     return RAMP_OK;
 }
 
+ramp_status ramp_net_profile(ramp_net *net, int on)
+{
+    if (!net) return RAMP_EINVAL;
+    if (on) memset(net->prof, 0, sizeof net->prof);
+    net->prof_on = on != 0;
+    return RAMP_OK;
+}
+
+int ramp_net_profile_get(const ramp_net *net, ramp_layer_profile *out, int max)
+{
+    static const char *extra[RAMP__PK_N - RAMP__PK_REORDER] = { "Reorder", "GradSum", "Loss",
+                                                                "Optimizer", "Batch", "Step" };
+    if (!net) return -1;
+    int n = 0;
+    for (int k = 0; k < RAMP__PK_N; k++)
+        for (int p = 0; p < RAMP_PROF_N_PASSES; p++) {
+            const ramp__prof_cell *c = &net->prof[k][p];
+            if (!c->calls) continue;
+            if (out && n < max)
+                out[n] = (ramp_layer_profile){ k < RAMP__PK_REORDER ? op_name((ramp__op)k)
+                                                                    : extra[k - RAMP__PK_REORDER],
+                                               (ramp_prof_pass)p, c->calls, c->s, c->flops };
+            n++;
+        }
+    return n;
+}
+
 /* --- building ------------------------------------------------------------ */
 
 /* Appends a node fed by the current one; NULL (with build_st set) on error. */

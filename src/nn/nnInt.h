@@ -75,6 +75,22 @@ typedef struct ramp__node {
     int needs_grad; /* a parameter lies at or before it: its output gradient is computed */
 } ramp__node;
 
+/* Profiling (ramp_net_profile): entries are the ops above, then these. */
+enum {
+    RAMP__PK_REORDER = RAMP__OP_ADD + 1,
+    RAMP__PK_GRADSUM,
+    RAMP__PK_LOSS,
+    RAMP__PK_OPTIM,
+    RAMP__PK_BATCH,
+    RAMP__PK_STEP,
+    RAMP__PK_N
+};
+
+typedef struct ramp__prof_cell {
+    uint64_t calls;
+    double s, flops;
+} ramp__prof_cell;
+
 #define RAMP__NN_BACKEND_API 1
 
 /* The backend table. `st` is the backend's state for one net. */
@@ -123,7 +139,23 @@ struct ramp_net {
     size_t cap_n;
     ramp_fit_progress *hist;
     size_t n_hist;
+    int prof_on; /* ramp_net_profile */
+    ramp__prof_cell prof[RAMP__PK_N][RAMP_PROF_N_PASSES];
 };
+
+/* Profiling: start time if on (else 0), and the sum of one timed section. */
+double ramp__now(void);
+static inline double ramp__prof_t0(const ramp_net *net)
+{
+    return net->prof_on ? ramp__now() : 0.0;
+}
+static inline void ramp__prof_add(ramp_net *net, int kind, int pass, double t0, double flops)
+{
+    ramp__prof_cell *c = &net->prof[kind][pass];
+    c->calls++;
+    c->s += ramp__now() - t0;
+    c->flops += flops;
+}
 
 /* Formats the net's error message; returns st. */
 ramp_status ramp__net_fail(ramp_net *net, ramp_status st, const char *fmt, ...)
