@@ -24,6 +24,7 @@ variant compile_error -DBUG_COMPILE
 variant segfault -DBUG_SEGFAULT
 variant hang -DBUG_HANG
 variant early_exit -DBUG_EXIT
+variant close_and_hang -DBUG_CLOSE_AND_HANG
 variant bad_status -DBUG_STATUS
 variant nan -DBUG_NAN
 variant wrong_shape -DBUG_SHAPE
@@ -45,6 +46,7 @@ expect compile_error "training_error" "does not compile" "error:"
 expect segfault "training_error" "crashed with signal 11"
 expect hang "training_error" "timed out after 5 s"
 expect early_exit "training_error" "exited unexpectedly with status 3"
+expect close_and_hang "training_error" "timed out after 5 s"
 expect bad_status "training_error" "batch_classifier_fit returned EINVAL"
 expect nan "training_error" "is NaN"
 expect wrong_shape "wrote past the end" 
@@ -59,6 +61,15 @@ rc=$?
 grep -q "Bagged scores" "$work/all.out" || fail "ALL: the good submission was not scored"
 grep -q '"submission": "good", "status": "ok"' "$work/all.json" || fail "ALL: json lacks the good submission"
 grep -q '"submission": "segfault", "status": "error"' "$work/all.json" || fail "ALL: json lacks the failed one"
+# every submission has its entry, one that failed to compile too, and the file is valid JSON
+/usr/bin/python3 - "$work/all.json" <<'PY' || fail "ALL: the json is not valid or incomplete"
+import json, sys
+d = json.load(open(sys.argv[1]))
+subs = {s["submission"]: s for s in d["submissions"]}
+assert len(subs) == 11, sorted(subs)
+assert "does not compile" in subs["compile_error"]["error"], subs["compile_error"]
+assert subs["good"]["status"] == "ok" and "bagged" in subs["good"]
+PY
 
 # a C++ classifier (compiled with c++ against the same headers)
 mkdir -p "$kit/submissions/good_cpp"

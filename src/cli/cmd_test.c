@@ -332,6 +332,7 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
     fflush(stdout);
 
     int failed = 0;
+    fold_scores mean = {0}, sd = {0}, bag = {0};
     fold_scores *folds = calloc((size_t)n_splits, sizeof *folds);
     ramp__fold_result *res = calloc((size_t)n_splits, sizeof *res);
     uint32_t **ftr = calloc((size_t)n_splits, sizeof *ftr), **fva = calloc((size_t)n_splits, sizeof *fva);
@@ -485,7 +486,6 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
         }
     }
 
-    fold_scores mean = {0}, sd = {0}, bag = {0};
     int n_ok = 0;
     for (int k = 0; k < n_splits; k++) n_ok += folds[k].ok;
     if (!failed && n_ok == n_splits) {
@@ -543,18 +543,20 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
         free(bv);
         free(bt);
     }
+done:
+    /* every submission gets its entry, also one that failed before its folds */
     if (json) {
         fprintf(json, "%s\n    {\"submission\": ", first_json ? "" : ",");
         ramp__json_fputs(json, name);
         fprintf(json, ", \"status\": \"%s\", \"quick_test\": %s, \"n_train\": %zu, \"n_test\": %zu,",
                 failed ? "error" : "ok", o->quick ? "true" : "false", tr.s.n, te.s.n);
-        if (!log && st && err.msg[0]) {
+        if (st && err.msg[0]) {
             fprintf(json, " \"error\": ");
             ramp__json_fputs(json, err.msg);
             fprintf(json, ",");
         }
         fprintf(json, "\n     \"folds\": [");
-        for (int k = 0; k < n_splits; k++) {
+        for (int k = 0; res && folds && k < n_splits; k++) {
             ramp__fold_result *r = &res[k];
             if (!r->done && !r->status && !folds[k].ok) continue;
             fprintf(json, "%s\n      {\"fold\": %d, \"status\": \"%s\"", k ? "," : "", k,
@@ -597,7 +599,6 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
         }
         fprintf(json, "}");
     }
-done:
     for (int k = 0; res && k < n_splits; k++) ramp__fold_result_clear(&res[k]);
     for (int k = 0; ftr && k < n_splits; k++) free(ftr[k]);
     for (int k = 0; fva && k < n_splits; k++) free(fva[k]);
@@ -719,10 +720,10 @@ int ramp__cmd_test(int argc, char **argv)
         ramp__json_fputs(json, o.kit);
         fprintf(json, ", \"seed\": %llu, \"submissions\": [", (unsigned long long)o.seed);
     }
-    int failed = 0;
+    int failed = 0, n_run = 0;
     for (size_t i = 0; i < n_names; i++) {
         if (!names[i]) continue;
-        failed |= run_submission(&o, &kit, names[i], json, i == 0);
+        failed |= run_submission(&o, &kit, names[i], json, n_run++ == 0);
         free(names[i]);
     }
     free(names);

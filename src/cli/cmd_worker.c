@@ -238,8 +238,7 @@ static int train_one(worker *w, ramp__claim *c)
     }
     double t0 = ramp__now();
     pid_t parent = getpid();
-    fflush(stdout);
-    fflush(stderr);
+    fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
         ramp__cli_error("worker: fork: %s", strerror(errno));
@@ -501,7 +500,7 @@ int ramp__cmd_worker(int argc, char **argv)
         ramp__cli_error("worker: out of memory");
         return 1;
     }
-    fflush(stdout);
+    fflush(NULL);
     for (int k = 0; k < o.jobs; k++) {
         kids[k] = fork();
         if (kids[k] == 0) {

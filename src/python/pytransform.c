@@ -200,8 +200,7 @@ ramp_status ramp__py_workers_start(int n, char *msg, size_t len)
             st = RAMP_EIO;
             break;
         }
-        fflush(stdout);
-        fflush(stderr);
+        fflush(NULL);
         PyOS_BeforeFork();
         pid_t pid = fork();
         if (pid == 0) {

@@ -60,6 +60,7 @@ static int run_capture(char *const argv[], char **log)
 {
     int fd[2];
     if (pipe(fd) != 0) return -1;
+    fflush(NULL); /* the child must not inherit pending output */
     pid_t pid = fork();
     if (pid < 0) {
         close(fd[0]);

@@ -344,9 +344,11 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
         snprintf(r->message, sizeof r->message, "pipe: %s", strerror(errno));
         return r->status = RAMP_EIO;
     }
-    fflush(stdout);
-    fflush(stderr);
+    /* every stdio buffer, not just stdout: a child that calls exit() would
+       otherwise write the parent's pending output (e.g. --json) a second time */
+    fflush(NULL);
     double t_start = ramp__now();
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(fd[0]);
@@ -362,7 +364,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
         /* the fold dies with the process that runs it (a worker killed
            mid-training must not leave an orphan training on) */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() == 1) _exit(1);
+        if (getppid() != parent) _exit(1); /* the parent died before prctl */
 #endif
         int log = open(f->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (log >= 0) {
@@ -389,43 +391,54 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
         _exit(rc);
     }
     close(fd[1]);
-    /* read the protocol until EOF or the deadline */
+    /* Read the protocol while watching the child itself: the pipe's end says
+       nothing (a child may close it and go on, a grandchild may keep it
+       open), so the deadline holds until the child has exited. */
     char buf[8192];
     size_t have = 0;
-    int timed_out = 0;
+    int timed_out = 0, pipe_open = 1, status = 0, exited = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
     for (;;) {
+        if (!exited) exited = wait4(pid, &status, WNOHANG, &ru) == pid;
         double left = f->timeout_s - (ramp__now() - t_start);
-        if (left <= 0) {
+        if (!exited && left <= 0) {
             timed_out = 1;
             break;
         }
-        struct pollfd p = {fd[0], POLLIN, 0};
-        int pr = poll(&p, 1, left > 1e6 ? 1000000000 : (int)(left * 1000) + 1);
-        if (pr < 0 && errno == EINTR) continue;
-        if (pr == 0) continue; /* re-check the deadline */
-        ssize_t k = read(fd[0], buf + have, sizeof buf - 1 - have);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) break;
-        have += (size_t)k;
-        buf[have] = '\0';
-        char *start = buf, *nl;
-        while ((nl = strchr(start, '\n'))) {
-            *nl = '\0';
-            handle_line(r, start, f);
-            start = nl + 1;
+        int ms = exited ? 0 : left > 0.2 ? 200 : (int)(left * 1000) + 1;
+        struct pollfd p = {pipe_open ? fd[0] : -1, POLLIN, 0};
+        int pr = poll(&p, 1, ms);
+        if (pr < 0 && errno != EINTR) break;
+        ssize_t k = 0;
+        if (pr > 0 && pipe_open) {
+            k = read(fd[0], buf + have, sizeof buf - 1 - have);
+            if (k == 0 || (k < 0 && errno != EINTR)) pipe_open = 0;
         }
-        have = (size_t)(buf + have - start);
-        memmove(buf, start, have);
-        if (have == sizeof buf - 1) have = 0; /* an overlong line: drop it */
-    }
-    if (timed_out) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
+        if (k > 0) {
+            have += (size_t)k;
+            buf[have] = '\0';
+            char *start = buf, *nl;
+            while ((nl = strchr(start, '\n'))) {
+                *nl = '\0';
+                handle_line(r, start, f);
+                start = nl + 1;
+            }
+            have = (size_t)(buf + have - start);
+            memmove(buf, start, have);
+            if (have == sizeof buf - 1) have = 0; /* an overlong line: drop it */
+            continue; /* more may be waiting */
+        }
+        if (exited) break; /* and nothing left to read */
     }
     close(fd[0]);
-    int status = 0;
-    struct rusage ru;
-    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+    /* the fold's process group goes with it: a timed-out child and anything
+       it started */
+    kill(-pid, SIGKILL);
+    if (timed_out) {
+        kill(pid, SIGKILL);
+        while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+        }
     }
     r->max_rss_kb = ru.ru_maxrss;
     r->wall = ramp__now() - t_start;
