@@ -94,4 +94,12 @@ want=$(awk -F, '$1=="test"{print $2}' "$out/fold_0/scores.csv")
 got=$(sed 's/.*"acc": \([0-9.e-]*\).*/\1/' "$work/score.json")
 awk -v a="$want" -v b="$got" 'BEGIN{d=a-b; if (d<0) d=-d; exit !(d<1e-12)}' \
     || fail "ramp score gives acc $got, ramp test saved $want"
+# the build cache: unchanged files → no rebuild; a new or changed local file → rebuild
+stamp=$kit/submissions/good/.ramp-build/batch_classifier.so.stamp
+before=$(cat "$stamp")
+"$ramp" test --kit "$kit" --data "$work/data/data" --submission good --quick-test > /dev/null 2>&1 || fail "good: rerun"
+[ "$(cat "$stamp")" = "$before" ] || fail "rebuilt although nothing changed"
+echo "#define UNUSED_HELPER 1" > "$kit/submissions/good/helpers.h"
+"$ramp" test --kit "$kit" --data "$work/data/data" --submission good --quick-test > /dev/null 2>&1 || fail "good: rerun"
+[ "$(cat "$stamp")" != "$before" ] || fail "a local header changed and nothing was rebuilt"
 echo "submission error tests passed"

@@ -271,10 +271,19 @@ static ramp_status start_threads(stream_gen *g)
 {
     g->threads = calloc((size_t)g->n_threads, sizeof *g->threads);
     if (!g->threads) return ramp__gen_fail(&g->base, RAMP_ENOMEM, "loader: out of memory");
-    for (int i = 0; i < g->n_threads; i++) {
+    int wanted = g->n_threads;
+    for (int i = 0; i < wanted; i++) {
         if (pthread_create(&g->threads[i], NULL, worker_main, g) != 0) {
+            /* run with the threads that did start (stopped and joined by
+               stream_destroy); none at all is an error */
             g->n_threads = i;
-            return ramp__gen_fail(&g->base, RAMP_EINTERNAL, "loader: cannot start threads");
+            if (i == 0) {
+                free(g->threads);
+                g->threads = NULL;
+                g->n_threads = wanted;
+                return ramp__gen_fail(&g->base, RAMP_EINTERNAL, "loader: cannot start threads");
+            }
+            break;
         }
     }
     g->started = 1;
@@ -399,7 +408,10 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
             g->consume_seq++;
             if (b->X == g->xbuf) {
                 st = release_slot(g, g->consume_seq - 1); /* copied out: free now */
-                if (st) break;
+                if (st) {
+                    g->release_pending = 1; /* retried at the next call */
+                    break;
+                }
             } else {
                 g->release_pending = 1;
             }

@@ -5,7 +5,8 @@
  * the object stays small and uses exactly the library it runs in. A stamp
  * file beside each object records a hash of everything that went into it
  * (source bytes, command line, ABI version); a matching stamp skips the
- * compile. Extra compiler/linker arguments (e.g. for libtorch) go in
+ * compile. The hash covers every file of the submission folder, so a local
+ * header counts too. Extra compiler/linker arguments (e.g. for libtorch) go in
  * `build.flags` in the submission folder, whitespace-separated.
  *
  * A .py file is not compiled: it is syntax-checked by the Python the plugin
@@ -14,6 +15,7 @@
  * message in the log.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +90,60 @@ static int run_capture(char *const argv[], char **log)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Hashes the names and bytes of the submission folder's regular files
+   (hidden ones, such as the .ramp-build cache, left out), in name order: a
+   change to the source or to a header it includes triggers a rebuild. */
+static ramp_status hash_folder(const char *dir, uint64_t *h, ramp_err *err)
+{
+    DIR *d = opendir(dir);
+    if (!d) return ramp__err_set(err, RAMP_EIO, "%s: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    ramp_status st = RAMP_OK;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **nn = realloc(names, cap * sizeof *names);
+            if (!nn) {
+                st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+                goto done;
+            }
+            names = nn;
+        }
+        if (!(names[n] = ramp__strdup(e->d_name))) {
+            st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+            goto done;
+        }
+        n++;
+    }
+    if (n) qsort(names, n, sizeof *names, cmp_names);
+    for (size_t i = 0; i < n && !st; i++) {
+        char path[4600];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        struct stat sb;
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
+        uint8_t *text = NULL;
+        size_t len = 0;
+        st = ramp__read_file(path, (size_t)64 << 20, &text, &len, err);
+        if (st) break;
+        *h = fnv1a(*h, names[i], strlen(names[i]) + 1);
+        *h = fnv1a(*h, text, len);
+        free(text);
+    }
+done:
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    closedir(d);
+    return st;
+}
+
 /* Compiles src into so when its stamp is stale. */
 static ramp_status compile_one(const char *dir, const char *src, const char *so, int cxx,
                                const char *include_dir, char *flags, char **log, ramp_err *err)
@@ -114,13 +170,9 @@ static ramp_status compile_one(const char *dir, const char *src, const char *so,
         argv[n++] = tok;
     argv[n] = NULL;
 
-    uint8_t *text = NULL;
-    size_t len = 0;
-    ramp_status st = ramp__read_file(src, (size_t)64 << 20, &text, &len, err);
-    if (st) return st;
     uint64_t h = 0xcbf29ce484222325ULL;
-    h = fnv1a(h, text, len);
-    free(text);
+    ramp_status st = hash_folder(dir, &h, err); /* the source and any local header */
+    if (st) return st;
     for (int i = 0; i < n; i++) h = fnv1a(h, argv[i], strlen(argv[i]) + 1);
     int abi = RAMP_ABI_VERSION;
     h = fnv1a(h, &abi, sizeof abi);
