@@ -20,10 +20,12 @@
  * The builder is valid during fit only: afterwards its generators raise
  * RuntimeError (their C side is freed with the builder).
  */
+#include "python/pythonInt.h" /* Python.h first: it sets the feature macros */
+
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
-#include "python/pythonInt.h"
 #include "ramp/gen.h"
 
 /* ---- the pin and the array views -------------------------------------------------- */
@@ -122,11 +124,13 @@ typedef struct {
     int train; /* reports progress */
     size_t steps;
     size_t batch_in_epoch;
+    int busy; /* inside ramp_gen_next with the GIL released */
 } GenObject;
 
 typedef struct {
     PyObject_HEAD ramp_gen_builder *gb; /* NULL once closed */
     int manual_progress;                /* the classifier calls progress(): generators stay quiet */
+    int n_busy;                         /* generators inside ramp_gen_next */
 } BuilderObject;
 
 static PyObject *gen_next(PyObject *o)
@@ -138,11 +142,21 @@ static PyObject *gen_next(PyObject *o)
                         "this generator belongs to a gen_builder whose fit() has returned");
         return NULL;
     }
+    /* one generator serves one thread at a time (the C generator is not
+       thread-safe); a second caller gets Python's usual error */
+    if (s->busy) {
+        PyErr_SetString(PyExc_ValueError, "generator already executing");
+        return NULL;
+    }
     ramp_batch bt;
     ramp_gen_pin *pin = NULL;
     ramp_status st;
+    s->busy = 1;
+    b->n_busy++;
     Py_BEGIN_ALLOW_THREADS st = ramp_gen_next_pinned(s->g, &bt, &pin);
-    Py_END_ALLOW_THREADS if (st)
+    Py_END_ALLOW_THREADS s->busy = 0;
+    b->n_busy--;
+    if (st)
     {
         PyErr_Format(PyExc_RuntimeError, "ramp loader: %s (%s)", ramp_gen_errmsg(s->g),
                      ramp_err_name(st));
@@ -202,8 +216,20 @@ static PyObject *gen_n(PyObject *o, void *closure)
 
 static void gen_dealloc(PyObject *o)
 {
-    /* the C generator belongs to the builder and is freed with it */
-    Py_XDECREF(((GenObject *)o)->builder);
+    /* A generator Python drops frees its loader threads and chunk buffers
+       now (batches still held stay valid: their pins outlive it); once the
+       builder is closed, the builder has freed it already. */
+    GenObject *s = (GenObject *)o;
+    BuilderObject *b = (BuilderObject *)s->builder;
+    if (b && b->gb && s->g) {
+        ramp_gen *g = s->g;
+        s->g = NULL;
+        /* joining the loader threads: one may be running a Python transform
+           and waiting for the GIL */
+        Py_BEGIN_ALLOW_THREADS ramp_gen_free(g);
+        Py_END_ALLOW_THREADS
+    }
+    Py_XDECREF(s->builder);
     Py_TYPE(o)->tp_free(o);
 }
 
@@ -235,6 +261,7 @@ static PyObject *gen_wrap(PyObject *builder, ramp_gen *g, int train)
     s->train = train;
     s->steps = ramp_gen_steps_per_epoch(g);
     s->batch_in_epoch = 0;
+    s->busy = 0;
     ramp_gen_set_onehot(g, 1);
     return (PyObject *)s;
 }
@@ -335,12 +362,21 @@ PyObject *ramp__py_builder_new(ramp_gen_builder *gb)
     if (!b) return NULL;
     b->gb = gb;
     b->manual_progress = 0;
+    b->n_busy = 0;
     return (PyObject *)b;
 }
 
 void ramp__py_builder_close(PyObject *builder)
 {
-    ((BuilderObject *)builder)->gb = NULL;
+    BuilderObject *b = (BuilderObject *)builder;
+    /* a thread of the classifier may still be inside next() without the
+       GIL: let it come out before the builder's generators are freed */
+    while (b->n_busy > 0) {
+        Py_BEGIN_ALLOW_THREADS struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+        Py_END_ALLOW_THREADS
+    }
+    b->gb = NULL;
 }
 
 int ramp__py_gen_types_init(PyObject *module)
