@@ -31,4 +31,8 @@ grep -q "images: 25 (25 PNG, 0 JPEG), size 32x32, channels: 1 (25 images)" "$WOR
 # a bad --source names the missing file
 "$RAMP" data fashion-mnist --out "$WORK/y" --source "$WORK/nowhere" 2> "$WORK/src.txt"; [ $? -eq 1 ] || fail "bad --source"
 grep -q "nowhere/train-images-idx3-ubyte.gz" "$WORK/src.txt" || fail "bad --source message"
+# --out whose parents do not exist yet
+"$RAMP" data fashion-mnist --out "$WORK/new/deeper/kit" --limit-train 20 --limit-test 10 > /dev/null \
+    || fail "--out with missing parents"
+[ -s "$WORK/new/deeper/kit/data/train.csv" ] || fail "--out with missing parents: no train.csv"
 echo "PASS"

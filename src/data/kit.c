@@ -82,7 +82,7 @@ static ramp_status write_all(const char *path, const void *data, size_t n, ramp_
 
 static ramp_status make_dir(const char *path, ramp_err *err)
 {
-    if (mkdir(path, 0755) == 0 || errno == EEXIST) {
+    if (ramp__mkdirs(path) == 0 || errno == EEXIST) { /* missing parents too */
         struct stat sb;
         if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return RAMP_OK;
         return ramp__err_set(err, RAMP_EIO, "%s: exists and is not a directory", path);
