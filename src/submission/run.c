@@ -4,7 +4,7 @@
  * fold-valid rows, test rows: n × n_classes floats each, plus a guard area),
  * forks, and reads a line protocol from a pipe: "STEP <name>", "TIME <name>
  * <s>", "STATS ...", "PROG ..." (progress, passed to a callback) and
- * "ERR <message>". The child sends its stdout and stderr to the fold's log.
+ * "ERR <status> <message>". The child sends its stdout and stderr to the fold's log.
  * A crash (signal), an exit without "DONE", or no "DONE" before the timeout
  * (then SIGKILL) is that fold's error, attributed to the step it was in.
  * Predictions are checked in the parent: every cell written, finite,
@@ -124,7 +124,7 @@ static int child_main(const ramp__fold_spec *f, float *pred, int fd)
     send(fd, "STEP training");
     ramp_status st = ramp__sub_load(f->paths, python_workers(f), &sub, &err);
     if (st) {
-        send(fd, "ERR %s", err.msg);
+        send(fd, "ERR %d %s", (int)st, err.msg);
         return 3;
     }
     int c = f->n_classes;
@@ -135,7 +135,7 @@ static int child_main(const ramp__fold_spec *f, float *pred, int fd)
     const char **ids = malloc(n_ft * sizeof *ids);
     int32_t *labels = malloc(n_ft * sizeof *labels);
     if (!paths || !ids || !labels) {
-        send(fd, "ERR out of memory");
+        send(fd, "ERR %d out of memory", RAMP_ENOMEM);
         return 3;
     }
     for (size_t i = 0; i < n_ft; i++) {
@@ -149,7 +149,7 @@ static int child_main(const ramp__fold_spec *f, float *pred, int fd)
     st = ramp_gen_builder_new(&fit_samples, sub.transform, sub.transform_test, &f->loader, &gb,
                               &err);
     if (st) {
-        send(fd, "ERR %s", err.msg);
+        send(fd, "ERR %d %s", (int)st, err.msg);
         return 3;
     }
     ramp_gen_builder_set_progress_fd(gb, fd);
@@ -161,14 +161,14 @@ static int child_main(const ramp__fold_spec *f, float *pred, int fd)
     st = sub.clf_new(&info, &model);
     if (st) {
         clf_error(&sub, "batch_classifier_new", st, msg, sizeof msg);
-        send(fd, "ERR %s", msg);
+        send(fd, "ERR %d %s", (int)st, msg);
         return 3;
     }
     st = sub.clf_fit(model, gb);
     if (st) {
         const char *gm = sub.clf_errmsg ? "" : ramp_gen_builder_errmsg(gb);
         clf_error(&sub, "batch_classifier_fit", st, msg, sizeof msg);
-        send(fd, "ERR %s%s%s", msg, gm[0] ? ": " : "", gm);
+        send(fd, "ERR %d %s%s%s", (int)st, msg, gm[0] ? ": " : "", gm);
         return 3;
     }
     double t_train = ramp__now() - t0;
@@ -187,11 +187,11 @@ static int child_main(const ramp__fold_spec *f, float *pred, int fd)
     ramp_gen *g = NULL;
     if (!st) st = ramp_gen_builder_subset(gb_all, f->fold_train, n_ft, f->test_batch_size, 0, 0, &g);
     if (st) {
-        send(fd, "ERR %s", err.msg[0] ? err.msg : ramp_gen_builder_errmsg(gb_all));
+        send(fd, "ERR %d %s", (int)st, err.msg[0] ? err.msg : ramp_gen_builder_errmsg(gb_all));
         return 3;
     }
-    if (predict_all(&sub, model, g, pred, c, msg, sizeof msg)) {
-        send(fd, "ERR %s", msg);
+    if ((st = predict_all(&sub, model, g, pred, c, msg, sizeof msg))) {
+        send(fd, "ERR %d %s", (int)st, msg);
         return 3;
     }
     ramp_gen_free(g);
@@ -201,11 +201,11 @@ static int child_main(const ramp__fold_spec *f, float *pred, int fd)
     st = ramp_gen_builder_subset(gb_all, f->fold_valid, f->n_fold_valid, f->test_batch_size, 0, 0,
                                  &g);
     if (st) {
-        send(fd, "ERR %s", ramp_gen_builder_errmsg(gb_all));
+        send(fd, "ERR %d %s", (int)st, ramp_gen_builder_errmsg(gb_all));
         return 3;
     }
-    if (predict_all(&sub, model, g, pred + n_ft * (size_t)c, c, msg, sizeof msg)) {
-        send(fd, "ERR %s", msg);
+    if ((st = predict_all(&sub, model, g, pred + n_ft * (size_t)c, c, msg, sizeof msg))) {
+        send(fd, "ERR %d %s", (int)st, msg);
         return 3;
     }
     ramp_gen_stats vs = ramp_gen_stats_of(g);
@@ -220,12 +220,12 @@ static int child_main(const ramp__fold_spec *f, float *pred, int fd)
                               &err);
     if (!st) st = ramp_gen_builder_predict_gen(gb_test, f->test_batch_size, &g);
     if (st) {
-        send(fd, "ERR %s", err.msg[0] ? err.msg : ramp_gen_builder_errmsg(gb_test));
+        send(fd, "ERR %d %s", (int)st, err.msg[0] ? err.msg : ramp_gen_builder_errmsg(gb_test));
         return 3;
     }
-    if (predict_all(&sub, model, g, pred + (n_ft + f->n_fold_valid) * (size_t)c, c, msg,
-                    sizeof msg)) {
-        send(fd, "ERR %s", msg);
+    if ((st = predict_all(&sub, model, g, pred + (n_ft + f->n_fold_valid) * (size_t)c, c, msg,
+                    sizeof msg))) {
+        send(fd, "ERR %d %s", (int)st, msg);
         return 3;
     }
     send(fd, "TIME test %.6f", ramp__now() - t0);
@@ -316,8 +316,11 @@ static void handle_line(ramp__fold_result *r, char *line, const ramp__fold_spec 
                    &p.n_batches, &p.loss, &p.accuracy, &p.seconds, &p.images) == 8 &&
             f->on_progress)
             f->on_progress(f->progress_ctx, &p);
-    } else if (strncmp(line, "ERR ", 4) == 0) {
-        snprintf(r->message, sizeof r->message, "%s", line + 4);
+    } else if (strncmp(line, "ERR ", 4) == 0) { /* ERR <status> <message> */
+        char *end;
+        long code = strtol(line + 4, &end, 10);
+        r->reported = code > 0 && code < 1000 ? (ramp_status)code : RAMP_EINTERNAL;
+        snprintf(r->message, sizeof r->message, "%s", *end == ' ' ? end + 1 : end);
     } else if (strcmp(line, "DONE") == 0) {
         r->done = 1;
     }
@@ -457,8 +460,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
         if (!r->message[0])
             snprintf(r->message, sizeof r->message, "exited unexpectedly with status %d",
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-        r->status = RAMP_ECRASH;
-        if (strstr(r->message, "returned")) r->status = RAMP_EBADOUTPUT;
+        r->status = r->reported ? r->reported : RAMP_ECRASH; /* the child's own report */
     } else {
         /* check every block, attributing it to its step */
         size_t nt = f->n_fold_train, nv = f->n_fold_valid, ns = f->test->n;

@@ -42,6 +42,7 @@ typedef struct ramp__fold_result {
     ramp_status status;
     ramp__step step; /* the step that failed, or the last one */
     int done;
+    ramp_status reported; /* the status the child reported with its error, if any */
     char message[2048];
     /* rows: fold-train, then fold-valid, then test; n_classes columns */
     float *pred;
