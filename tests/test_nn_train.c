@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "../bench/train/idx.h"
+#include "../bench/train/refcnn.h"
 #include "ramp/nn.h"
 
 static void test_fmnist_subset(void **s)
@@ -33,16 +34,7 @@ static void test_fmnist_subset(void **s)
     assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 1, .height = 28, .width = 28,
                                                       .seed = 1, .n_threads = 2 },
                                   &net, NULL), RAMP_OK);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
-    ramp_net_relu(net);
-    ramp_net_maxpool(net, 2, 2, 0);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 64, .kernel = 3, .padding = 1 });
-    ramp_net_relu(net);
-    ramp_net_maxpool(net, 2, 2, 0);
-    ramp_net_flatten(net);
-    ramp_net_dense(net, &(ramp_dense){ .units = 128 });
-    ramp_net_relu(net);
-    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 10 }), RAMP_OK);
+    assert_int_equal(refcnn_build(net, 10), RAMP_OK);
 
     int shape[3] = { 1, 28, 28 };
     ramp_gen *tr = NULL, *va = NULL;

@@ -12,6 +12,7 @@
 
 #include "core/coreInt.h"
 #include "idx.h"
+#include "refcnn.h"
 #include "ramp/nn.h"
 
 static int progress(const ramp_fit_progress *p, void *user)
@@ -23,20 +24,6 @@ static int progress(const ramp_fit_progress *p, void *user)
                p->images_per_s);
     fflush(stdout);
     return 0;
-}
-
-static ramp_status build_refcnn(ramp_net *net)
-{
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
-    ramp_net_relu(net);
-    ramp_net_maxpool(net, 2, 2, 0);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 64, .kernel = 3, .padding = 1 });
-    ramp_net_relu(net);
-    ramp_net_maxpool(net, 2, 2, 0);
-    ramp_net_flatten(net);
-    ramp_net_dense(net, &(ramp_dense){ .units = 128 });
-    ramp_net_relu(net);
-    return ramp_net_dense(net, &(ramp_dense){ .units = 10 });
 }
 
 int main(int argc, char **argv)
@@ -67,7 +54,7 @@ int main(int argc, char **argv)
     }
     int shape[3] = { 1, 28, 28 };
     ramp_gen *tr = NULL, *va = NULL;
-    if ((st = build_refcnn(net)) ||
+    if ((st = refcnn_build(net, 10)) ||
         (st = ramp_gen_from_arrays(Xtr, ytr, n1, 3, shape, 10, 64, 1, 7, &tr)) ||
         (st = ramp_gen_from_arrays(Xte, yte, n3, 3, shape, 10, 500, 0, 0, &va)))
         goto fail;

@@ -24,6 +24,7 @@
 #include "core/coreInt.h"
 #include "ramp/nn.h"
 #include "ramp/rng.h"
+#include "refcnn.h"
 
 #define BATCH 64
 
@@ -39,16 +40,7 @@ typedef struct layer_spec {
 
 static void refcnn(ramp_net *net)
 {
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
-    ramp_net_relu(net);
-    ramp_net_maxpool(net, 2, 2, 0);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 64, .kernel = 3, .padding = 1 });
-    ramp_net_relu(net);
-    ramp_net_maxpool(net, 2, 2, 0);
-    ramp_net_flatten(net);
-    ramp_net_dense(net, &(ramp_dense){ .units = 128 });
-    ramp_net_relu(net);
-    ramp_net_dense(net, &(ramp_dense){ .units = 10 });
+    refcnn_build(net, 10);
 }
 
 static void conv_bn(ramp_net *net, int f, int k, int s, int relu)
