@@ -59,6 +59,11 @@ static void test_builder_errors(void **s)
                                   &net, &err), RAMP_EINVAL);
     assert_null(net);
     assert_non_null(strstr(err.msg, "bad input shape"));
+    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 1, .height = 8, .width = 8,
+                                                      .conv_algo = (ramp_conv_algo)7 },
+                                  &net, &err), RAMP_EINVAL);
+    assert_null(net);
+    assert_non_null(strstr(err.msg, "conv_algo 7"));
     assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 3, .height = 8, .width = 8 },
                                   &net, NULL), RAMP_OK);
     assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .groups = 2 }),

@@ -18,13 +18,14 @@
 
 typedef void (*builder)(ramp_net *net);
 
-static ramp_net *make(int backend, int c, int h, int w, builder b, int no_fuse)
+static ramp_net *make(int backend, int c, int h, int w, builder b, int no_fuse,
+                      ramp_conv_algo algo)
 {
     ramp_net *net = NULL;
     assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = c, .height = h, .width = w,
-                                                      .seed = 11, .backend = backend },
+                                                      .seed = 11, .backend = backend,
+                                                      .no_fuse = no_fuse, .conv_algo = algo },
                                   &net, NULL), RAMP_OK);
-    net->no_fuse = no_fuse;
     b(net);
     if (net->build_st) fprintf(stderr, "build: %s\n", ramp_net_errmsg(net));
     assert_int_equal(net->build_st, RAMP_OK);
@@ -48,11 +49,13 @@ static void fill(float *x, size_t n, uint64_t seed)
     for (size_t i = 0; i < n; i++) x[i] = (float)(2.0 * ramp_rng_uniform(&r) - 1.0);
 }
 
-/* Runs forward/backward on both backends and compares everything. */
-static void compare(int c, int h, int w, int n, int k, builder b, int no_fuse)
+/* Runs forward/backward on both backends and compares everything; with
+   fusion on, at least `min_fused` layers must have taken in their ReLU. */
+static void compare_algo(int c, int h, int w, int n, int k, builder b, int no_fuse,
+                         int min_fused, ramp_conv_algo algo)
 {
-    ramp_net *ref = make(RAMP_NN_REF, c, h, w, b, 1);
-    ramp_net *dn = make(RAMP_NN_DNNL, c, h, w, b, no_fuse);
+    ramp_net *ref = make(RAMP_NN_REF, c, h, w, b, 1, algo);
+    ramp_net *dn = make(RAMP_NN_DNNL, c, h, w, b, no_fuse, algo);
     size_t ss = (size_t)c * h * w;
     float *X = malloc((size_t)n * ss * sizeof(float));
     int32_t *y = malloc((size_t)n * sizeof(int32_t));
@@ -66,17 +69,25 @@ static void compare(int c, int h, int w, int n, int k, builder b, int no_fuse)
     if (st) fprintf(stderr, "dnnl: %s\n", ramp_net_errmsg(dn));
     assert_int_equal(st, RAMP_OK);
     assert_true(fabs(l1 - l2) < 1e-4 * (1 + fabs(l1)));
-    int checked = 0;
+    int checked = 0, fused = 0;
     for (int id = 1; id < ref->n_nodes; id++) {
         const ramp__node *nd = &ref->nodes[id];
         size_t cnt = (size_t)n * ramp__node_size(nd);
         float *a = malloc(cnt * sizeof(float)), *bb = malloc(cnt * sizeof(float));
         assert_non_null(a);
         assert_non_null(bb);
-        int fused_away = !no_fuse && dn->nodes[id].n_consumers == 1 &&
-                         (nd->op == RAMP__OP_CONV || nd->op == RAMP__OP_DENSE) &&
-                         dn->nodes[id + 1].op == RAMP__OP_RELU;
-        if (!fused_away) {
+        /* A layer with its ReLU fused in keeps no output of its own; its
+           ReLU keeps no gradient of its own (it masks the layer's in place),
+           except after a batchnorm, which keeps none itself instead. */
+        const ramp__node *dd = &dn->nodes[id], *dp = &dn->nodes[dd->in[0]];
+        int fused_away = dd->fused_relu;
+        int no_dy = (dd->op == RAMP__OP_BN && dd->fused_relu) ||
+                    (dd->op == RAMP__OP_RELU && dp->fused_relu && dp->op != RAMP__OP_BN);
+        fused += fused_away;
+        assert_true(!no_fuse || !fused_away);
+        if (fused_away) {
+            assert_int_equal(ramp_net_get_output(dn, id, bb, cnt), RAMP_EUNSUPPORTED);
+        } else {
             assert_int_equal(ramp_net_get_output(ref, id, a, cnt), RAMP_OK);
             assert_int_equal(ramp_net_get_output(dn, id, bb, cnt), RAMP_OK);
             double e = nmse(bb, a, cnt);
@@ -88,13 +99,9 @@ static void compare(int c, int h, int w, int n, int k, builder b, int no_fuse)
            backends may route a window's gradient to different zeros (masked
            by the ReLU's backward, so everything upstream still agrees). */
         int ties = nd->op == RAMP__OP_RELU && ref->nodes[id + 1].op == RAMP__OP_MAXPOOL;
-        /* a fused ReLU shares its buffers with the conv/dense before it, whose
-           dy it masks in place */
-        const ramp__node *pn = &ref->nodes[nd->in[0]];
-        int fused_relu = !no_fuse && nd->op == RAMP__OP_RELU && pn->n_consumers == 1 &&
-                         (pn->op == RAMP__OP_CONV || pn->op == RAMP__OP_DENSE);
-        ties |= fused_relu;
-        if (nd->needs_grad && id <= ref->logits_node && !fused_away && !ties) {
+        if (no_dy && nd->needs_grad)
+            assert_int_equal(ramp_net_get_output_grad(dn, id, bb, cnt), RAMP_EUNSUPPORTED);
+        if (nd->needs_grad && id <= ref->logits_node && !no_dy && !ties) {
             assert_int_equal(ramp_net_get_output_grad(ref, id, a, cnt), RAMP_OK);
             assert_int_equal(ramp_net_get_output_grad(dn, id, bb, cnt), RAMP_OK);
             double e = nmse(bb, a, cnt);
@@ -124,6 +131,7 @@ static void compare(int c, int h, int w, int n, int k, builder b, int no_fuse)
         }
     }
     assert_true(checked > 0);
+    if (!no_fuse) assert_true(fused >= min_fused);
     /* evaluation mode (running statistics) agrees too */
     float *p1 = malloc((size_t)n * k * sizeof(float)), *p2 = malloc((size_t)n * k * sizeof(float));
     assert_non_null(p1);
@@ -137,6 +145,11 @@ static void compare(int c, int h, int w, int n, int k, builder b, int no_fuse)
     free(y);
     ramp_net_free(ref);
     ramp_net_free(dn);
+}
+
+static void compare(int c, int h, int w, int n, int k, builder b, int no_fuse, int min_fused)
+{
+    compare_algo(c, h, w, n, k, b, no_fuse, min_fused, RAMP_CONV_AUTO);
 }
 
 /* conv (stride 2, padding), ReLU, max pool with padding, 1×1 conv without
@@ -196,22 +209,97 @@ static void build_c(ramp_net *net)
 static void test_dnnl_vs_ref_a(void **s)
 {
     (void)s;
-    compare(3, 11, 9, 5, 4, build_a, 1);
-    compare(3, 11, 9, 5, 4, build_a, 0);
+    compare(3, 11, 9, 5, 4, build_a, 1, 0);
+    compare(3, 11, 9, 5, 4, build_a, 0, 1);
 }
 
 static void test_dnnl_vs_ref_b(void **s)
 {
     (void)s;
-    compare(4, 10, 10, 3, 3, build_b, 1);
-    compare(4, 10, 10, 7, 3, build_b, 0);
+    compare(4, 10, 10, 3, 3, build_b, 1, 0);
+    compare(4, 10, 10, 7, 3, build_b, 0, 2);
 }
 
 static void test_dnnl_vs_ref_c(void **s)
 {
     (void)s;
-    compare(1, 13, 13, 6, 10, build_c, 1);
-    compare(1, 13, 13, 17, 10, build_c, 0);
+    compare(1, 13, 13, 6, 10, build_c, 1, 0);
+    compare(1, 13, 13, 17, 10, build_c, 0, 3);
+}
+
+/* Channels where Winograd pays (wino_pays in backend_dnnl.c): a 1×1 conv
+   and ReLU, a residual block of 3×3 convs 16→32 and 32→32 with batchnorm
+   and ReLU, a 3×3 conv with bias and ReLU, global average pooling and
+   dense: 3×6×6. Layer ids below are fixed by this order. */
+enum { D_CONV16_32 = 3, D_CONV32_32 = 6, D_CONV_BIAS = 10 };
+static void build_d(ramp_net *net)
+{
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 1 });
+    ramp_net_relu(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1, .no_bias = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_relu(net);
+    int skip = ramp_net_last(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1, .no_bias = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_add(net, skip);
+    ramp_net_relu(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
+    ramp_net_relu(net);
+    ramp_net_global_avgpool(net);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 5 });
+}
+
+/* oneDNN has f32 Winograd kernels on AVX-512 machines only. */
+static int cpu_has_winograd(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+#else
+    return 0;
+#endif
+}
+
+/* The Winograd passes of layer `id` after a training step of build_d; the
+   step's gradient of that layer's weights goes to g (32×32×3×3) if not NULL. */
+static unsigned wino_bits(ramp_conv_algo algo, int id, float *g)
+{
+    ramp_net *net = make(RAMP_NN_DNNL, 3, 6, 6, build_d, 0, algo);
+    float X[2 * 3 * 6 * 6];
+    int32_t y[2] = { 0, 3 };
+    double l;
+    fill(X, sizeof X / sizeof *X, 3);
+    assert_int_equal(ramp_net_forward_backward(net, X, y, 2, 0.f, &l), RAMP_OK);
+    unsigned bits = net->nodes[id].wino;
+    if (g) assert_int_equal(ramp_net_get_grad(net, id, RAMP__P_WEIGHT, g, 32 * 32 * 9), RAMP_OK);
+    ramp_net_free(net);
+    return bits;
+}
+
+static void test_dnnl_vs_ref_winograd(void **s)
+{
+    (void)s;
+    compare_algo(3, 6, 6, 4, 5, build_d, 0, 4, RAMP_CONV_AUTO);
+    compare_algo(3, 6, 6, 4, 5, build_d, 1, 0, RAMP_CONV_AUTO);
+    compare_algo(3, 6, 6, 4, 5, build_d, 0, 4, RAMP_CONV_DIRECT);
+    unsigned fwd = 1u << RAMP_PROF_FWD, bd = 1u << RAMP_PROF_BWD_DATA,
+             bw = 1u << RAMP_PROF_BWD_WEIGHTS;
+    assert_int_equal(wino_bits(RAMP_CONV_DIRECT, D_CONV32_32, NULL), 0);
+    if (!cpu_has_winograd()) {
+        fprintf(stderr, "note: no AVX-512 here, so no Winograd kernels to check\n");
+        return;
+    }
+    /* 16 input channels: direct forward; 32 outputs: Winograd backward */
+    assert_int_equal(wino_bits(RAMP_CONV_AUTO, D_CONV16_32, NULL), bd | bw);
+    assert_int_equal(wino_bits(RAMP_CONV_AUTO, D_CONV_BIAS, NULL), fwd | bd | bw);
+    /* the same step twice: the same gradient, bit for bit */
+    static float g1[32 * 32 * 9], g2[32 * 32 * 9];
+    assert_int_equal(wino_bits(RAMP_CONV_AUTO, D_CONV32_32, g1), fwd | bd | bw);
+    assert_int_equal(wino_bits(RAMP_CONV_AUTO, D_CONV32_32, g2), fwd | bd | bw);
+    assert_memory_equal(g1, g2, sizeof g1);
 }
 
 /* --- finite differences (reference backend) ------------------------------ */
@@ -244,7 +332,7 @@ static void build_fd(ramp_net *net)
 static void test_finite_differences(void **s)
 {
     (void)s;
-    ramp_net *net = make(RAMP_NN_REF, 2, 7, 6, build_fd, 1);
+    ramp_net *net = make(RAMP_NN_REF, 2, 7, 6, build_fd, 1, RAMP_CONV_AUTO);
     size_t n = 4, ss = 2 * 7 * 6;
     float X[4 * 2 * 7 * 6];
     int32_t y[4] = { 0, 1, 2, 1 };
@@ -293,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_dnnl_vs_ref_a),
         cmocka_unit_test(test_dnnl_vs_ref_b),
         cmocka_unit_test(test_dnnl_vs_ref_c),
+        cmocka_unit_test(test_dnnl_vs_ref_winograd),
         cmocka_unit_test(test_finite_differences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

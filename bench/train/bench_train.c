@@ -5,8 +5,10 @@
  * then a profiled epoch (ramp_net_profile): per layer type and pass, the
  * time per step, its share of the step and the achieved GFLOP/s, next to the
  * same oneDNN primitives (same shapes, N = 64, format_tag_any, the same fused
- * ReLU) created and run alone through the dnnl C API, so the engine's own
- * overhead shows. Those lines start with "PROF".
+ * ReLU and algorithm per pass, read from the trained net's layers) created
+ * and run alone through the dnnl C API, so the engine's own overhead shows.
+ * Those lines start with "PROF". The model's FLOPs are counted as direct
+ * convolution, so a Winograd pass shows as more GFLOP/s than it computes.
  * Usage: bench_train [threads=2] [steps=40]. run.sh compares with PyTorch. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #endif
 
 #include "core/coreInt.h"
+#include "nn/nnInt.h"
 #include "ramp/nn.h"
 #include "ramp/rng.h"
 #include "refcnn.h"
@@ -36,6 +39,7 @@ typedef struct layer_spec {
     int bias, relu; /* bias term; ReLU fused as a post-op */
     int plain_src;  /* the input is the plain NCHW network input */
     int need_dx;    /* backward-data runs (not the first layer) */
+    unsigned wino;  /* passes (1 << ramp_prof_pass) run as Winograd */
 } layer_spec;
 
 static void refcnn(ramp_net *net)
@@ -76,25 +80,35 @@ static void resnet8(ramp_net *net)
     ramp_net_dense(net, &(ramp_dense){ .units = 10 });
 }
 
-static const layer_spec refcnn_layers[] = {
-    { 1, 1, 28, 28, 32, 3, 1, 1, 1, 1, 1, 0 },
-    { 1, 32, 14, 14, 64, 3, 1, 1, 1, 1, 0, 1 },
-    { 0, 64, 7, 7, 128, 0, 0, 0, 1, 1, 0, 1 },
-    { 0, 128, 0, 0, 10, 0, 0, 0, 1, 0, 0, 1 },
-};
-
-static const layer_spec resnet_layers[] = {
-    { 1, 3, 32, 32, 16, 3, 1, 1, 0, 0, 1, 0 },  /* stem */
-    { 1, 16, 32, 32, 16, 3, 1, 1, 0, 0, 0, 1 }, /* block 16 */
-    { 1, 16, 32, 32, 16, 3, 1, 1, 0, 0, 0, 1 },
-    { 1, 16, 32, 32, 32, 3, 2, 1, 0, 0, 0, 1 }, /* block 32/2 */
-    { 1, 32, 16, 16, 32, 3, 1, 1, 0, 0, 0, 1 },
-    { 1, 16, 32, 32, 32, 1, 2, 0, 0, 0, 0, 1 }, /* projection */
-    { 1, 32, 16, 16, 64, 3, 2, 1, 0, 0, 0, 1 }, /* block 64/2 */
-    { 1, 64, 8, 8, 64, 3, 1, 1, 0, 0, 0, 1 },
-    { 1, 32, 16, 16, 64, 1, 2, 0, 0, 0, 0, 1 }, /* projection */
-    { 0, 64, 1, 1, 10, 0, 0, 0, 1, 0, 0, 1 },   /* dense after GAP + flatten */
-};
+/* The conv and dense layers of a built net, as the engine ran them (fused
+   ReLU, Winograd passes: read from the nodes after training). Returns the count. */
+static int layers_of(const ramp_net *net, layer_spec *out, int max)
+{
+    int n = 0;
+    for (int id = 1; id < net->n_nodes && n < max; id++) {
+        const ramp__node *nd = &net->nodes[id];
+        if (nd->op != RAMP__OP_CONV && nd->op != RAMP__OP_DENSE) continue;
+        int in = nd->in[0], src = in;
+        while (net->nodes[src].op == RAMP__OP_FLATTEN) src = net->nodes[src].in[0];
+        const ramp__node *sn = &net->nodes[src];
+        layer_spec *L = &out[n++];
+        memset(L, 0, sizeof *L);
+        L->conv = nd->op == RAMP__OP_CONV;
+        L->C = sn->c;
+        L->H = sn->flat ? 0 : sn->h;
+        L->W = sn->flat ? 0 : sn->w;
+        L->O = nd->c;
+        L->K = nd->k;
+        L->S = nd->stride;
+        L->P = nd->pad;
+        L->bias = nd->bias;
+        L->relu = nd->fused_relu;
+        L->plain_src = in == 0;
+        L->need_dx = net->nodes[in].needs_grad;
+        L->wino = nd->wino;
+    }
+    return n;
+}
 
 static int cmp(const void *a, const void *b)
 {
@@ -156,6 +170,11 @@ static double time_prim(dnnl_primitive_t p, dnnl_stream_t strm, int nargs,
     return (ramp__now() - t0) / iters;
 }
 
+static dnnl_alg_kind_t alg(const layer_spec *L, int pass)
+{
+    return L->wino & (1u << pass) ? dnnl_convolution_winograd : dnnl_convolution_direct;
+}
+
 /* Times forward, backward-data (if need_dx) and backward-weights of one layer
    alone: sec[pass] per call (0 where the pass does not run). Returns 1 on success. */
 static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *L, int iters,
@@ -195,7 +214,7 @@ static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *
     }
     if (L->conv) {
         dnnl_convolution_desc_t cd;
-        CHK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct,
+        CHK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, alg(L, RAMP_PROF_FWD),
                                                &src, &wmd, pb, &dmd, S, PL, PR));
         CHK(dnnl_primitive_desc_create(&fpd, &cd, attr, eng, NULL));
     } else {
@@ -224,8 +243,8 @@ static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *
         dnnl_memory_desc_t wany = md_of(wmd.ndims, wmd.dims, dnnl_format_tag_any);
         if (L->conv) {
             dnnl_convolution_desc_t cd;
-            CHK(dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &src, &wany,
-                                                         &dmd, S, PL, PR));
+            CHK(dnnl_convolution_backward_data_desc_init(&cd, alg(L, RAMP_PROF_BWD_DATA), &src,
+                                                         &wany, &dmd, S, PL, PR));
             CHK(dnnl_primitive_desc_create(&dpd, &cd, NULL, eng, fpd));
         } else {
             dnnl_inner_product_desc_t id;
@@ -244,8 +263,8 @@ static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *
     }
     if (L->conv) {
         dnnl_convolution_desc_t cd;
-        CHK(dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &src, &wmd,
-                                                        pb, &dmd, S, PL, PR));
+        CHK(dnnl_convolution_backward_weights_desc_init(&cd, alg(L, RAMP_PROF_BWD_WEIGHTS), &src,
+                                                        &wmd, pb, &dmd, S, PL, PR));
         CHK(dnnl_primitive_desc_create(&wpd, &cd, NULL, eng, fpd));
     } else {
         dnnl_inner_product_desc_t id;
@@ -328,8 +347,10 @@ static const char *pass_name[RAMP_PROF_N_PASSES] = { "fwd", "bwd_data", "bwd_wei
 
 /* One profiled epoch of a fresh net, printed next to the primitives alone. */
 static void profile(const char *name, int c, int hw, void (*build)(ramp_net *), int threads,
-                    int steps, const float *X, const int32_t *y, const layer_spec *Ls, int nl)
+                    int steps, const float *X, const int32_t *y)
 {
+    layer_spec Ls[64];
+    int nl = 0;
     size_t bs = BATCH, n = bs * (size_t)steps;
     int shape[3] = { c, hw, hw };
     ramp_net *net = NULL;
@@ -347,6 +368,7 @@ static void profile(const char *name, int c, int hw, void (*build)(ramp_net *), 
     ramp_net_profile(net, 0);
     if (st) fprintf(stderr, "%s: %s\n", name, ramp_net_errmsg(net));
     else np = ramp_net_profile_get(net, pr, 64);
+    if (!st) nl = layers_of(net, Ls, 64);
     ramp_gen_free(g);
     ramp_net_free(net);
     if (np <= 0) return;
@@ -393,7 +415,7 @@ static void profile(const char *name, int c, int hw, void (*build)(ramp_net *), 
 }
 
 static double bench(const char *name, int c, int hw, void (*build)(ramp_net *), int threads,
-                    int steps, const layer_spec *Ls, int nl)
+                    int steps)
 {
     size_t bs = BATCH, n = bs * (size_t)steps;
     size_t ss = (size_t)c * hw * hw;
@@ -427,7 +449,7 @@ static double bench(const char *name, int c, int hw, void (*build)(ramp_net *), 
     printf("ENGINE model=%s img_per_s=%.0f (runs %.0f %.0f %.0f)\n", name, runs[1], runs[0],
            runs[1], runs[2]);
     fflush(stdout);
-    if (!getenv("BENCH_NO_PROFILE")) profile(name, c, hw, build, threads, steps, X, y, Ls, nl);
+    if (!getenv("BENCH_NO_PROFILE")) profile(name, c, hw, build, threads, steps, X, y);
     free(X);
     free(y);
     return runs[1];
@@ -436,9 +458,7 @@ static double bench(const char *name, int c, int hw, void (*build)(ramp_net *), 
 int main(int argc, char **argv)
 {
     int threads = argc > 1 ? atoi(argv[1]) : 2, steps = argc > 2 ? atoi(argv[2]) : 40;
-    bench("refcnn", 1, 28, refcnn, threads, steps, refcnn_layers,
-          (int)(sizeof refcnn_layers / sizeof *refcnn_layers));
-    bench("resnet", 3, 32, resnet8, threads, steps, resnet_layers,
-          (int)(sizeof resnet_layers / sizeof *resnet_layers));
+    bench("refcnn", 1, 28, refcnn, threads, steps);
+    bench("resnet", 3, 32, resnet8, threads, steps);
     return 0;
 }

@@ -69,11 +69,23 @@ typedef enum ramp_init {
     RAMP_INIT_GLOROT       /* uniform(±sqrt(6 / (fan_in + fan_out))) */
 } ramp_init;
 
+/* How the oneDNN backend computes convolutions. */
+typedef enum ramp_conv_algo {
+    RAMP_CONV_AUTO = 0, /* per layer and pass: Winograd F(4×4, 3×3) where it is the faster
+                           (3×3, stride 1, enough channels: see docs/engine.md), else direct */
+    RAMP_CONV_DIRECT    /* direct convolution everywhere */
+} ramp_conv_algo;
+
 typedef struct ramp_net_params {
     int channels, height, width; /* one input sample, C×H×W (all ≥ 1) */
     uint64_t seed;               /* weight initialisation and dropout stream */
     ramp_nn_backend backend;
     int n_threads; /* OpenMP threads for compute; 0: the cores */
+    ramp_conv_algo conv_algo;
+    /* 1: run every ReLU as its own layer instead of fusing it into the conv,
+       dense, batchnorm or add before it; slower, but then every layer's own
+       output can be read with ramp_net_get_output() (for debugging) */
+    int no_fuse;
 } ramp_net_params;
 
 /* Creates an empty network holding only its input layer (id 0). On failure
@@ -245,10 +257,14 @@ ramp_status ramp_net_get_grad(ramp_net *net, int id, int kind, float *out, size_
    (n×classes) with ramp_net_get_output() for any layer. */
 ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32_t *y, size_t n,
                                       float label_smoothing, double *loss);
-/* Output of layer `id` from the last forward pass (n × C×H×W plain floats). */
+/* Output of layer `id` from the last forward pass (n × C×H×W plain floats).
+   A layer whose ReLU was fused into it keeps no output of its own: reading
+   it fails with RAMP_EUNSUPPORTED (read the ReLU's, or set no_fuse). */
 ramp_status ramp_net_get_output(ramp_net *net, int id, float *out, size_t count);
 /* Gradient of the loss w.r.t. layer `id`'s output from the last backward pass
-   (n × C×H×W plain floats); only for layers whose gradient was computed. */
+   (n × C×H×W plain floats); only for layers whose gradient was computed. A
+   fused ReLU keeps no output gradient of its own (its layer's is there), nor
+   does a batchnorm with a fused ReLU: both fail with RAMP_EUNSUPPORTED. */
 ramp_status ramp_net_get_output_grad(ramp_net *net, int id, float *out, size_t count);
 
 /* --- profiling -----------------------------------------------------------

@@ -11,17 +11,21 @@
  * share a layout and the optimiser can run elementwise over the buffers.
  *
  * Weights are stored once in the layout the first plan chose; later plans
- * are created with that layout pinned. A conv or dense followed only by a
- * ReLU runs the ReLU as a post-op, in place; its backward is an in-place
- * eltwise backward from the output (relu_use_dst_for_bwd). The first layer's
- * input gradient is never computed (needs_grad). Every primitive uses a
- * user-provided scratchpad, one buffer per plan.
+ * are created with that layout pinned. Convolutions run as Winograd
+ * F(4×4, 3×3) in the passes where that pays (wino_pays), else direct.
  *
- * Gradient flow into a node with several consumers: the first consumer to
- * run backward writes the node's dy directly; later ones write into the
- * plan's tmp buffer, which is then added in (same layout, so elementwise).
- * An add's input whose only consumer is the add shares the add's dy buffer
- * (add_shares_dy), so its gradient needs no copy.
+ * A ReLU that is the only consumer of a conv, dense, batchnorm or add runs
+ * inside it and shares its buffers (the ReLU node is an alias): as a post-op
+ * of the conv/dense/add, whose backward is then an in-place eltwise backward
+ * from the output (relu_use_dst_for_bwd); in the batchnorm through
+ * dnnl_fuse_norm_relu, whose backward masks dy itself from a workspace. The
+ * first layer's input gradient is never computed (needs_grad). Every
+ * primitive uses a user-provided scratchpad, one buffer per plan.
+ *
+ * Gradient flow into a node with several consumers: see dx_target. Sums run
+ * as a oneDNN binary add (on all threads). An add's input whose only
+ * consumer is the add shares the add's dy buffer (add_shares_dy), so its
+ * gradient needs no copy.
  *
  * Profiling (ramp_net_profile): prim_run and the plain C loops add their time
  * and analytic FLOPs (node_flops, per plan) to net->prof when it is on.
@@ -55,8 +59,11 @@ typedef struct dn_node {
     float *y, *dy;
     int alias; /* y/dy belong to the input node */
     int dy_borrowed; /* dy belongs to another node (an add and its inputs share one) */
-    int fused; /* conv/dense with its ReLU consumer folded in */
+    int fused; /* conv/dense/batchnorm/add with its ReLU consumer folded in */
     dnnl_memory_t my, mdy, mtmp;
+    dn_prim gsum;         /* several consumers: dy = v0 + v1 (views set per call) */
+    dnnl_memory_t mv0, mv1;
+    const float *pend;    /* a first gradient not copied yet: dy is this buffer */
     dn_prim fwd, infer, bwd_d, bwd_w;
     dn_prim wreorder;  /* weights → the layout backward-data prefers, if it differs */
     float *wbd;        /* weights in that layout */
@@ -94,7 +101,6 @@ typedef struct dn_state {
     int last_training;
     dn_param *params; /* n_nodes × RAMP__P_MAX */
     int pending_upload;
-    int no_fuse;
 } dn_state;
 
 static ramp_status dn_fail(ramp_net *net, dnnl_status_t s, const char *what, int id)
@@ -209,10 +215,11 @@ static void plan_free(ramp_net *net, dn_plan *pl)
     if (pl->nodes)
         for (int i = 0; i < net->n_nodes; i++) {
             dn_node *d = &pl->nodes[i];
-            dn_prim *ps[5] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w, &d->wreorder };
-            for (int j = 0; j < 5; j++) prim_free(ps[j]);
-            dnnl_memory_t ms[7] = { d->my, d->mdy, d->mtmp, d->mws, d->mmean, d->mvar, d->mwbd };
-            for (int j = 0; j < 7; j++)
+            dn_prim *ps[6] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w, &d->wreorder, &d->gsum };
+            for (int j = 0; j < 6; j++) prim_free(ps[j]);
+            dnnl_memory_t ms[9] = { d->my,   d->mdy,  d->mtmp, d->mws, d->mmean,
+                                    d->mvar, d->mwbd, d->mv0,  d->mv1 };
+            for (int j = 0; j < 9; j++)
                 if (ms[j]) dnnl_memory_destroy(ms[j]);
             free(d->wbd);
             if (!d->alias && i > 0) { /* node 0's y is the caller's input */
@@ -308,7 +315,6 @@ static ramp_status dn_create(ramp_net *net, void **out)
     }
     DN(dnnl_engine_create(&be->eng, dnnl_cpu, 0), "engine");
     DN(dnnl_stream_create(&be->strm, be->eng, dnnl_stream_default_flags), "stream");
-    be->no_fuse = net->no_fuse;
     *out = be;
     return RAMP_OK;
 fail:
@@ -333,11 +339,13 @@ static void dn_release(ramp_net *net, dn_state *be)
     free(be);
 }
 
-/* Is node i a conv/dense whose only consumer is a ReLU fed by it? */
-static int fusable(const ramp_net *net, const dn_state *be, int i)
+/* Is node i a conv, dense, batchnorm or add whose only consumer is a ReLU? */
+static int fusable(const ramp_net *net, int i)
 {
     const ramp__node *nd = &net->nodes[i];
-    if (be->no_fuse || (nd->op != RAMP__OP_CONV && nd->op != RAMP__OP_DENSE) ||
+    if (net->prm.no_fuse ||
+        (nd->op != RAMP__OP_CONV && nd->op != RAMP__OP_DENSE && nd->op != RAMP__OP_BN &&
+         nd->op != RAMP__OP_ADD) ||
         nd->n_consumers != 1 || i + 1 >= net->n_nodes)
         return 0;
     for (int j = i + 1; j < net->n_nodes; j++)
@@ -438,6 +446,14 @@ static ramp_status node_buffers(ramp_net *net, dn_state *be, dn_plan *pl, int id
     }
     DN(dnnl_memory_create(&d->my, &d->md, be->eng, d->y), "memory");
     if (d->dy) DN(dnnl_memory_create(&d->mdy, &d->md, be->eng, d->dy), "memory");
+    if (d->dy && net->nodes[id].n_consumers > 1 && net->nodes[id].needs_grad) {
+        /* gradients of several branches are summed by oneDNN (all threads) */
+        dnnl_binary_desc_t bd;
+        DN(dnnl_binary_desc_init(&bd, dnnl_binary_add, &d->md, &d->md, &d->md), "gradient sum");
+        DN(prim_make(be, &d->gsum, NULL, &bd, NULL, NULL), "gradient sum");
+        DN(dnnl_memory_create(&d->mv0, &d->md, be->eng, DNNL_MEMORY_NONE), "memory");
+        DN(dnnl_memory_create(&d->mv1, &d->md, be->eng, DNNL_MEMORY_NONE), "memory");
+    }
     if (net->nodes[id].op == RAMP__OP_ADD && !d->alias && add_shares_dy(net, pl, id, 1)) {
         /* the second input gives up its own buffer for the add's */
         int in = net->nodes[id].in[1];
@@ -449,6 +465,58 @@ static ramp_status node_buffers(ramp_net *net, dn_state *be, dn_plan *pl, int id
     }
 fail:
     return st;
+}
+
+/* Does Winograd F(4×4, 3×3) pay for this pass of conv `id`? Measured with
+   oneDNN's AVX-512 kernels at N = 64 (docs/engine.md): against direct, it
+   loses with 16 channels to reduce over and wins from 32, in forward (which
+   reduces over the inputs) and backward-data (over the outputs); in
+   backward-weights it wins from 16 each way. 3×3, stride 1, ungrouped only.
+   A rule on shapes, not a timing, so the same net always computes the same. */
+static int wino_pays(const ramp_net *net, int id, int pass)
+{
+    const ramp__node *nd = &net->nodes[id], *an = &net->nodes[nd->in[0]];
+    if (net->prm.conv_algo != RAMP_CONV_AUTO || nd->op != RAMP__OP_CONV || nd->k != 3 ||
+        nd->stride != 1 || nd->groups != 1)
+        return 0;
+    switch (pass) {
+    case RAMP_PROF_FWD: return an->c >= 32 && nd->c >= 16;
+    case RAMP_PROF_BWD_DATA: return nd->c >= 32 && an->c >= 16;
+    default: return an->c >= 16 && nd->c >= 16;
+    }
+}
+
+/* Creates one pass of conv `id` (post-ops in forward only), as Winograd
+   where it pays and oneDNN has the kernel (AVX-512), else direct; records
+   the choice in the node's `wino` bits. */
+static dnnl_status_t conv_make(ramp_net *net, dn_state *be, int id, int pass, dn_prim *pr,
+                               dnnl_primitive_desc_t *pd_out, const dnnl_memory_desc_t *src,
+                               const dnnl_memory_desc_t *wei, const dnnl_memory_desc_t *bias,
+                               const dnnl_memory_desc_t *dst, const dnnl_dim_t *S,
+                               const dnnl_dim_t *PL, const dnnl_dim_t *PR, dnnl_post_ops_t po,
+                               const_dnnl_primitive_desc_t hint)
+{
+    ramp__node *nd = &net->nodes[id];
+    for (int wino = wino_pays(net, id, pass);; wino = 0) {
+        dnnl_alg_kind_t alg = wino ? dnnl_convolution_winograd : dnnl_convolution_direct;
+        dnnl_convolution_desc_t cd;
+        dnnl_status_t s;
+        if (pass == RAMP_PROF_FWD)
+            s = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, alg, src, wei, bias,
+                                                   dst, S, PL, PR);
+        else if (pass == RAMP_PROF_BWD_DATA)
+            s = dnnl_convolution_backward_data_desc_init(&cd, alg, src, wei, dst, S, PL, PR);
+        else
+            s = dnnl_convolution_backward_weights_desc_init(&cd, alg, src, wei, bias, dst, S, PL,
+                                                            PR);
+        if (!s) s = prim_make(be, pr, pd_out, &cd, pass == RAMP_PROF_FWD ? po : NULL, hint);
+        if (s && wino) continue;
+        if (!s && wino)
+            nd->wino |= 1u << pass;
+        else
+            nd->wino &= ~(1u << pass);
+        return s;
+    }
 }
 
 static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
@@ -500,7 +568,7 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
             DN(md_tag(&bmd, 1, bdims, dnnl_a), "bias");
             pb = &bmd;
         }
-        d->fused = fusable(net, be, id);
+        d->fused = fusable(net, id);
         if (d->fused) {
             DN(dnnl_post_ops_create(&po), "post-ops");
             DN(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_relu, 0.f, 0.f), "post-ops");
@@ -509,11 +577,8 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         dnnl_dims_t PR = { (nd->h - 1) * nd->stride + nd->k - an->h - nd->pad,
                            (nd->w - 1) * nd->stride + nd->k - an->w - nd->pad };
         if (conv) {
-            dnnl_convolution_desc_t cd;
-            DN(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training,
-                                                  dnnl_convolution_direct, &a->md, &wmd, pb, &dmd,
-                                                  S, PL, PR), "conv forward");
-            DN(prim_make(be, &d->fwd, &pd, &cd, po, NULL), "conv forward");
+            DN(conv_make(net, be, id, RAMP_PROF_FWD, &d->fwd, &pd, &a->md, &wmd, pb, &dmd, S, PL,
+                         PR, po, NULL), "conv forward");
         } else {
             dnnl_inner_product_desc_t ipd;
             DN(dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_training, &a->md, &wmd,
@@ -531,11 +596,8 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
             dnnl_primitive_desc_t bpd = NULL;
             DN(md_tag(&wany, wmd.ndims, wmd.dims, dnnl_format_tag_any), "weights");
             if (conv) {
-                dnnl_convolution_desc_t cd;
-                DN(dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &a->md,
-                                                            &wany, &d->md, S, PL, PR),
-                   "conv backward data");
-                DN(prim_make(be, &d->bwd_d, &bpd, &cd, NULL, pd), "conv backward data");
+                DN(conv_make(net, be, id, RAMP_PROF_BWD_DATA, &d->bwd_d, &bpd, &a->md, &wany,
+                             NULL, &d->md, S, PL, PR, NULL, pd), "conv backward data");
             } else {
                 dnnl_inner_product_desc_t ipd;
                 DN(dnnl_inner_product_backward_data_desc_init(&ipd, &a->md, &wany, &d->md),
@@ -560,11 +622,8 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
             }
         }
         if (conv) {
-            dnnl_convolution_desc_t cd;
-            DN(dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &a->md,
-                                                           &wmd, pb, &d->md, S, PL, PR),
-               "conv backward weights");
-            DN(prim_make(be, &d->bwd_w, NULL, &cd, NULL, pd), "conv backward weights");
+            DN(conv_make(net, be, id, RAMP_PROF_BWD_WEIGHTS, &d->bwd_w, NULL, &a->md, &wmd, pb,
+                         &d->md, S, PL, PR, NULL, pd), "conv backward weights");
         } else {
             dnnl_inner_product_desc_t ipd;
             DN(dnnl_inner_product_backward_weights_desc_init(&ipd, &a->md, &wmd, pb, &d->md),
@@ -615,6 +674,7 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
                                                          : dnnl_eltwise_relu_use_dst_for_bwd;
         d->md = a->md;
         d->alias = pl->nodes[nd->in[0]].fused;
+        if (d->alias && an->op == RAMP__OP_BN) break; /* forward and backward in the BN's */
         dnnl_eltwise_desc_t ed;
         DN(dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_training, alg, &d->md, nd->alpha, 0.f),
            "eltwise forward");
@@ -643,10 +703,21 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
                                 "layer first", id);
             goto fail;
         }
+        d->fused = fusable(net, id);
+        if (d->fused) fl |= dnnl_fuse_norm_relu; /* training keeps the ReLU's mask */
         dnnl_batch_normalization_desc_t bd;
         DN(dnnl_batch_normalization_forward_desc_init(&bd, dnnl_forward_training, &d->md, nd->eps,
                                                       fl), "batchnorm forward");
         DN(prim_make(be, &d->fwd, &pd, &bd, NULL, NULL), "batchnorm forward");
+        const dnnl_memory_desc_t *wsmd = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
+        if (wsmd && dnnl_memory_desc_get_size(wsmd) > 0) {
+            d->ws = aligned(dnnl_memory_desc_get_size(wsmd));
+            if (!d->ws) {
+                st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+                goto fail;
+            }
+            DN(dnnl_memory_create(&d->mws, wsmd, be->eng, d->ws), "memory");
+        }
         DN(dnnl_batch_normalization_forward_desc_init(&bd, dnnl_forward_inference, &d->md,
                                                       nd->eps, fl | dnnl_use_global_stats),
            "batchnorm inference");
@@ -685,9 +756,14 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
             dnnl_primitive_desc_destroy(rpd);
             DN(s2, "add gradient reorder");
         }
+        d->fused = fusable(net, id);
+        if (d->fused) {
+            DN(dnnl_post_ops_create(&po), "post-ops");
+            DN(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_relu, 0.f, 0.f), "post-ops");
+        }
         dnnl_binary_desc_t bd;
         DN(dnnl_binary_desc_init(&bd, dnnl_binary_add, &a->md, &b->md, &d->md), "add");
-        DN(prim_make(be, &d->fwd, NULL, &bd, NULL, NULL), "add");
+        DN(prim_make(be, &d->fwd, NULL, &bd, po, NULL), "add");
         break;
     }
     case RAMP__OP_FLATTEN:
@@ -696,6 +772,7 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         d->alias = an->n_consumers == 1;
         break;
     }
+    net->nodes[id].fused_relu = d->fused;
     node_flops(net, id, pl->n, d->flops);
     st = node_buffers(net, be, pl, id);
     if (st) goto fail;
@@ -745,8 +822,8 @@ static ramp_status plan_new(ramp_net *net, dn_state *be, size_t n, dn_plan **out
     for (int i = 0; i < net->n_nodes; i++) {
         dn_node *d = &pl->nodes[i];
         DN(dnnl_memory_create(&d->mtmp, &d->md, be->eng, pl->tmp), "memory");
-        dn_prim *ps[4] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w };
-        for (int j = 0; j < 4; j++)
+        dn_prim *ps[5] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w, &d->gsum };
+        for (int j = 0; j < 5; j++)
             if (ps[j]->scratch_size > scratch) scratch = ps[j]->scratch_size;
     }
     /* output reorders: logits node layout ↔ plain */
@@ -773,8 +850,8 @@ static ramp_status plan_new(ramp_net *net, dn_state *be, size_t n, dn_plan **out
     }
     for (id = 0; id < net->n_nodes; id++) {
         dn_node *d = &pl->nodes[id];
-        dn_prim *ps[4] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w };
-        for (int j = 0; j < 4; j++)
+        dn_prim *ps[5] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w, &d->gsum };
+        for (int j = 0; j < 5; j++)
             if ((st = bind_scratch(net, be, pl, ps[j], id))) goto fail;
     }
     *out = pl;
@@ -870,13 +947,14 @@ static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n
         case RAMP__OP_BN: {
             float *rm = nd->p[RAMP__P_RMEAN].w, *rv = nd->p[RAMP__P_RVAR].w;
             if (training) {
-                dnnl_exec_arg_t args[6] = { { DNNL_ARG_SRC, a->my },
+                dnnl_exec_arg_t args[7] = { { DNNL_ARG_SRC, a->my },
                                             { DNNL_ARG_DST, d->my },
                                             { DNNL_ARG_SCALE, pmem(be, id, 0, 0) },
                                             { DNNL_ARG_SHIFT, pmem(be, id, 1, 0) },
                                             { DNNL_ARG_MEAN, d->mmean },
-                                            { DNNL_ARG_VARIANCE, d->mvar } };
-                st = prim_run(net, be, &d->fwd, 6, args, id, nd->op, RAMP_PROF_FWD,
+                                            { DNNL_ARG_VARIANCE, d->mvar },
+                                            { DNNL_ARG_WORKSPACE, d->mws } };
+                st = prim_run(net, be, &d->fwd, d->mws ? 7 : 6, args, id, nd->op, RAMP_PROF_FWD,
                               d->flops[RAMP_PROF_FWD]);
                 if (st) break;
                 float m = nd->alpha;
@@ -949,7 +1027,11 @@ fail:
     return st;
 }
 
-/* Where node `in`'s gradient goes: its dy (first writer) or tmp (then add). */
+/* Gradient flow into node `in`. The first contribution lands in its dy
+   directly: a backward primitive writes there (dx_target), or a node whose
+   gradient passes through unchanged (add, dropout, flatten) leaves its own dy
+   as `pend`, read in place of a copy (dx_accum). Later contributions go to
+   tmp, or come as another node's dy, and are summed by the gsum primitive. */
 static dnnl_memory_t dx_target(ramp_net *net, dn_plan *pl, int in, int *via_tmp)
 {
     *via_tmp = 0;
@@ -965,35 +1047,52 @@ static dnnl_memory_t dx_target(ramp_net *net, dn_plan *pl, int in, int *via_tmp)
     return pl->nodes[in].mtmp;
 }
 
-static void dx_finish(ramp_net *net, dn_plan *pl, int in, int via_tmp)
+/* dy of node `in` = (pend or dy) + src. */
+static ramp_status dx_sum(ramp_net *net, dn_state *be, dn_plan *pl, int in, const float *src)
 {
-    if (via_tmp != 1) return;
+    ramp_status st = RAMP_OK;
+    int id = in;
     dn_node *d = &pl->nodes[in];
-    size_t cnt = d->bytes / sizeof(float);
-    double t0 = ramp__prof_t0(net);
-    for (size_t j = 0; j < cnt; j++) d->dy[j] += pl->tmp[j];
-    if (net->prof_on) ramp__prof_add(net, RAMP__PK_GRADSUM, RAMP_PROF_BWD_DATA, t0, (double)cnt);
+    DN(dnnl_memory_set_data_handle(d->mv0, (void *)(uintptr_t)(d->pend ? d->pend : d->dy)),
+       "gradient sum");
+    DN(dnnl_memory_set_data_handle(d->mv1, (void *)(uintptr_t)src), "gradient sum");
+    d->pend = NULL;
+    dnnl_exec_arg_t args[3] = { { DNNL_ARG_SRC_0, d->mv0 },
+                                { DNNL_ARG_SRC_1, d->mv1 },
+                                { DNNL_ARG_DST, d->mdy } };
+    st = prim_run(net, be, &d->gsum, 3, args, in, RAMP__PK_GRADSUM, RAMP_PROF_BWD_DATA,
+                  (double)(d->bytes / sizeof(float)));
+fail:
+    return st;
+}
+
+static ramp_status dx_finish(ramp_net *net, dn_state *be, dn_plan *pl, int in, int via_tmp)
+{
+    return via_tmp == 1 ? dx_sum(net, be, pl, in, pl->tmp) : RAMP_OK;
 }
 
 /* dy of node `in` += src (same layout). */
-static void dx_accum(ramp_net *net, dn_plan *pl, int in, const float *src)
+static ramp_status dx_accum(ramp_net *net, dn_state *be, dn_plan *pl, int in, const float *src)
 {
-    if (!net->nodes[in].needs_grad) return;
     dn_node *d = &pl->nodes[in];
-    if (d->dy == src) {
+    if (!net->nodes[in].needs_grad) return RAMP_OK;
+    if (d->dy == src || !pl->dy_ready[in]) {
+        if (d->dy != src) d->pend = src;
         pl->dy_ready[in] = 1;
-        return;
+        return RAMP_OK;
     }
+    return dx_sum(net, be, pl, in, src);
+}
+
+/* A gradient left pending is copied in before its node's backward reads dy. */
+static void dx_settle(ramp_net *net, dn_plan *pl, int id)
+{
+    dn_node *d = &pl->nodes[id];
+    if (!d->pend) return;
     double t0 = ramp__prof_t0(net);
-    size_t cnt = d->bytes / sizeof(float);
-    if (!pl->dy_ready[in]) {
-        memcpy(d->dy, src, d->bytes);
-        pl->dy_ready[in] = 1;
-        cnt = 0;
-    } else {
-        for (size_t j = 0; j < cnt; j++) d->dy[j] += src[j];
-    }
-    if (net->prof_on) ramp__prof_add(net, RAMP__PK_GRADSUM, RAMP_PROF_BWD_DATA, t0, (double)cnt);
+    memcpy(d->dy, d->pend, d->bytes);
+    d->pend = NULL;
+    if (net->prof_on) ramp__prof_add(net, RAMP__PK_GRADSUM, RAMP_PROF_BWD_DATA, t0, 0);
 }
 
 static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, size_t n)
@@ -1005,6 +1104,7 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
     if (!pl || pl->n != n || !be->last_training)
         return ramp__net_fail(net, RAMP_EINVAL, "backward without a training forward of %zu", n);
     memset(pl->dy_ready, 0, (size_t)net->n_nodes * sizeof *pl->dy_ready);
+    for (int i = 0; i < net->n_nodes; i++) pl->nodes[i].pend = NULL;
     DN(dnnl_memory_set_data_handle(pl->mout, (void *)(uintptr_t)dlogits), "output");
     {
         dnnl_exec_arg_t args[2] = { { DNNL_ARG_FROM, pl->mout }, { DNNL_ARG_TO, pl->nodes[id].mdy } };
@@ -1016,6 +1116,7 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
         const ramp__node *nd = &net->nodes[id];
         if (!nd->needs_grad) continue;
         dn_node *d = &pl->nodes[id];
+        dx_settle(net, pl, id);
         int in = nd->in[0], vt = 0;
         const dn_node *a = &pl->nodes[in];
         int need_dx = net->nodes[in].needs_grad;
@@ -1045,7 +1146,7 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
                 if ((st = prim_run(net, be, &d->bwd_d, 3, da, id, nd->op, RAMP_PROF_BWD_DATA,
                                    d->flops[RAMP_PROF_BWD_DATA])))
                     return st;
-                dx_finish(net, pl, in, vt);
+                if ((st = dx_finish(net, be, pl, in, vt))) return st;
             }
             break;
         }
@@ -1060,15 +1161,17 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
                 if ((st = prim_run(net, be, &d->bwd_d, d->mws ? 3 : 2, da, id, nd->op,
                                    RAMP_PROF_BWD_DATA, d->flops[RAMP_PROF_BWD_DATA])))
                     return st;
-                dx_finish(net, pl, in, vt);
+                if ((st = dx_finish(net, be, pl, in, vt))) return st;
             }
             break;
         case RAMP__OP_RELU:
         case RAMP__OP_LRELU:
         case RAMP__OP_SIGMOID:
         case RAMP__OP_TANH:
-            if (need_dx) {
-                /* fused: in place on the conv's dy (its single consumer) */
+            if (need_dx && d->alias && !d->bwd_d.p) { /* the batchnorm's backward masks dy */
+                pl->dy_ready[in] = 1;
+            } else if (need_dx) {
+                /* fused: in place on the producer's dy (its single consumer) */
                 dnnl_memory_t t = d->alias ? d->mdy : dx_target(net, pl, in, &vt);
                 if (d->alias) pl->dy_ready[in] = 1;
                 dnnl_exec_arg_t da[3] = { { DNNL_ARG_DIFF_DST, d->mdy },
@@ -1077,24 +1180,25 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
                 if ((st = prim_run(net, be, &d->bwd_d, 3, da, id, nd->op, RAMP_PROF_BWD_DATA,
                                    d->flops[RAMP_PROF_BWD_DATA])))
                     return st;
-                dx_finish(net, pl, in, vt);
+                if ((st = dx_finish(net, be, pl, in, vt))) return st;
             }
             break;
         case RAMP__OP_BN: {
             dnnl_memory_t t = dx_target(net, pl, in, &vt);
-            dnnl_exec_arg_t da[9] = { { DNNL_ARG_SRC, a->my },
-                                      { DNNL_ARG_MEAN, d->mmean },
-                                      { DNNL_ARG_VARIANCE, d->mvar },
-                                      { DNNL_ARG_DIFF_DST, d->mdy },
-                                      { DNNL_ARG_SCALE, pmem(be, id, 0, 0) },
-                                      { DNNL_ARG_SHIFT, pmem(be, id, 1, 0) },
-                                      { DNNL_ARG_DIFF_SRC, t },
-                                      { DNNL_ARG_DIFF_SCALE, pmem(be, id, 0, 1) },
-                                      { DNNL_ARG_DIFF_SHIFT, pmem(be, id, 1, 1) } };
-            if ((st = prim_run(net, be, &d->bwd_w, 9, da, id, nd->op, RAMP_PROF_BWD_DATA,
+            dnnl_exec_arg_t da[10] = { { DNNL_ARG_SRC, a->my },
+                                       { DNNL_ARG_MEAN, d->mmean },
+                                       { DNNL_ARG_VARIANCE, d->mvar },
+                                       { DNNL_ARG_DIFF_DST, d->mdy },
+                                       { DNNL_ARG_SCALE, pmem(be, id, 0, 0) },
+                                       { DNNL_ARG_SHIFT, pmem(be, id, 1, 0) },
+                                       { DNNL_ARG_DIFF_SRC, t },
+                                       { DNNL_ARG_DIFF_SCALE, pmem(be, id, 0, 1) },
+                                       { DNNL_ARG_DIFF_SHIFT, pmem(be, id, 1, 1) },
+                                       { DNNL_ARG_WORKSPACE, d->mws } };
+            if ((st = prim_run(net, be, &d->bwd_w, d->mws ? 10 : 9, da, id, nd->op, RAMP_PROF_BWD_DATA,
                                d->flops[RAMP_PROF_BWD_DATA])))
                 return st;
-            dx_finish(net, pl, in, vt);
+            if ((st = dx_finish(net, be, pl, in, vt))) return st;
             break;
         }
         case RAMP__OP_DROPOUT:
@@ -1106,25 +1210,25 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
                     if (net->prof_on)
                         ramp__prof_add(net, nd->op, RAMP_PROF_BWD_DATA, t0, (double)cnt);
                 }
-                dx_accum(net, pl, in, d->dy);
+                if ((st = dx_accum(net, be, pl, in, d->dy))) return st;
             }
             break;
         case RAMP__OP_ADD:
-            dx_accum(net, pl, in, d->dy);
+            if ((st = dx_accum(net, be, pl, in, d->dy))) return st;
             if (d->wreorder.p && net->nodes[nd->in[1]].needs_grad) {
                 dnnl_memory_t t = dx_target(net, pl, nd->in[1], &vt);
                 dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, d->mdy }, { DNNL_ARG_TO, t } };
                 if ((st = prim_run(net, be, &d->wreorder, 2, ra, id, RAMP__PK_REORDER,
                                    RAMP_PROF_BWD_DATA, 0)))
                     return st;
-                dx_finish(net, pl, nd->in[1], vt);
+                if ((st = dx_finish(net, be, pl, nd->in[1], vt))) return st;
             } else {
-                dx_accum(net, pl, nd->in[1], d->dy);
+                if ((st = dx_accum(net, be, pl, nd->in[1], d->dy))) return st;
             }
             break;
         case RAMP__OP_FLATTEN:
         case RAMP__OP_SOFTMAX:
-            if (need_dx) dx_accum(net, pl, in, d->dy);
+            if (need_dx && (st = dx_accum(net, be, pl, in, d->dy))) return st;
             break;
         case RAMP__OP_INPUT:
             break;
@@ -1176,6 +1280,17 @@ static ramp_status dn_output_read(ramp_net *net, void *vst, int id, int grad, fl
         return RAMP_OK;
     }
     if (grad && !d->dy) return ramp__net_fail(net, RAMP_EINVAL, "layer %d: no gradient", id);
+    const ramp__node *nd = &net->nodes[id];
+    const ramp__node *an = nd->n_in ? &net->nodes[nd->in[0]] : NULL;
+    if (!grad && nd->fused_relu)
+        return ramp__net_fail(net, RAMP_EUNSUPPORTED, "layer %d keeps no output of its own: "
+                              "the ReLU it feeds is fused into it; read the ReLU's, or build "
+                              "with no_fuse", id);
+    if (grad && ((nd->op == RAMP__OP_BN && nd->fused_relu) ||
+                 (nd->op == RAMP__OP_RELU && an->fused_relu && an->op != RAMP__OP_BN)))
+        return ramp__net_fail(net, RAMP_EUNSUPPORTED, "layer %d keeps no output gradient of its "
+                              "own: a ReLU is fused with the layer before it; build with "
+                              "no_fuse to read it", id);
     return reorder_once(net, be, &d->md, grad ? d->dy : d->y, &pmd, out, id);
 fail:
     return st;

@@ -76,6 +76,9 @@ ramp_status ramp_net_new(const ramp_net_params *p, ramp_net **out, ramp_err *err
         return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown backend %d", (int)p->backend);
     if (p->n_threads < 0)
         return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: n_threads %d < 0", p->n_threads);
+    if (p->conv_algo != RAMP_CONV_AUTO && p->conv_algo != RAMP_CONV_DIRECT)
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown conv_algo %d",
+                             (int)p->conv_algo);
     ramp_net *net = calloc(1, sizeof *net);
     if (!net) goto nomem;
     net->prm = *p;

@@ -73,6 +73,9 @@ typedef struct ramp__node {
     ramp__param p[RAMP__P_MAX];
     int n_consumers;
     int needs_grad; /* a parameter lies at or before it: its output gradient is computed */
+    /* Set by the backend as it builds: */
+    int fused_relu; /* its only consumer, a ReLU, runs inside it (no output of its own) */
+    unsigned wino;  /* conv passes (bit 1 << ramp_prof_pass) run as Winograd */
 } ramp__node;
 
 /* Profiling (ramp_net_profile): entries are the ops above, then these. */
@@ -133,7 +136,6 @@ struct ramp_net {
     int logits_node; /* set by ramp__net_finalize */
     int n_classes;
     int finalized;
-    int no_fuse; /* tests: keep every layer's own output (no ReLU post-ops) */
     uint64_t step; /* optimiser steps taken; keys the dropout streams */
     float *logits, *dlogits, *probs;
     size_t cap_n;
