@@ -5,7 +5,8 @@
  * fill batches). Per step: forward (training) → logits → softmax
  * cross-entropy in plain C → backward → optimiser. The backend builds its
  * primitives once per batch size, so a short last batch costs one extra set
- * for the whole run. */
+ * for the whole run. Every public entry computes with denormals flushed to
+ * zero (ramp__ftz_on), the progress callback included. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,10 +59,9 @@ static ramp_status check_batch(ramp_net *net, const ramp_batch *b, const char *w
     return check_labels(net, b->y, b->n);
 }
 
-ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32_t *y, size_t n,
-                                      float label_smoothing, double *loss)
+static ramp_status forward_backward(ramp_net *net, const float *X, const int32_t *y, size_t n,
+                                    float label_smoothing, double *loss)
 {
-    if (!net || !X || !y || n == 0) return RAMP_EINVAL;
     ramp_status st = prepare(net);
     if (st || (st = check_labels(net, y, n)) || (st = reserve(net, n))) return st;
     if ((st = net->be->forward(net, net->be_st, X, n, 1, net->logits))) return st;
@@ -69,6 +69,16 @@ ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32
                                   label_smoothing);
     if (loss) *loss = l;
     return net->be->backward(net, net->be_st, net->dlogits, n);
+}
+
+ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32_t *y, size_t n,
+                                      float label_smoothing, double *loss)
+{
+    if (!net || !X || !y || n == 0) return RAMP_EINVAL;
+    unsigned fp = ramp__ftz_on();
+    ramp_status st = forward_backward(net, X, y, n, label_smoothing, loss);
+    ramp__ftz_restore(fp);
+    return st;
 }
 
 ramp_status ramp_net_get_output(ramp_net *net, int id, float *out, size_t count)
@@ -110,7 +120,10 @@ ramp_status ramp_net_predict(ramp_net *net, const float *X, size_t n, float *pro
     if (!net || !X || !probs) return RAMP_EINVAL;
     ramp_status st = prepare(net);
     if (st || n == 0) return st;
-    return eval_rows(net, X, NULL, n, probs, NULL, NULL);
+    unsigned fp = ramp__ftz_on();
+    st = eval_rows(net, X, NULL, n, probs, NULL, NULL);
+    ramp__ftz_restore(fp);
+    return st;
 }
 
 ramp_status ramp_net_evaluate(ramp_net *net, const float *X, const int32_t *y, size_t n,
@@ -121,7 +134,10 @@ ramp_status ramp_net_evaluate(ramp_net *net, const float *X, const int32_t *y, s
     if (st || (st = check_labels(net, y, n))) return st;
     double ls = 0;
     size_t ok = 0;
-    if ((st = eval_rows(net, X, y, n, NULL, &ls, &ok))) return st;
+    unsigned fp = ramp__ftz_on();
+    st = eval_rows(net, X, y, n, NULL, &ls, &ok);
+    ramp__ftz_restore(fp);
+    if (st) return st;
     if (loss) *loss = ls / (double)n;
     if (acc) *acc = (double)ok / (double)n;
     return RAMP_OK;
@@ -152,10 +168,9 @@ static ramp_status validate(ramp_net *net, ramp_gen *g, size_t nb, double *loss,
     return RAMP_OK;
 }
 
-ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb_train,
-                                   ramp_gen *valid_gen, size_t nb_valid, const ramp_fit_opts *opts)
+static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp_gen *valid_gen,
+                       size_t nb_valid, const ramp_fit_opts *opts)
 {
-    if (!net) return RAMP_EINVAL;
     if (!train_gen || !opts || nb_train == 0)
         return ramp__net_fail(net, RAMP_EINVAL, "fit: needs a training generator, samples and "
                               "options");
@@ -250,4 +265,14 @@ ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb
         }
     }
     return RAMP_OK;
+}
+
+ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb_train,
+                                   ramp_gen *valid_gen, size_t nb_valid, const ramp_fit_opts *opts)
+{
+    if (!net) return RAMP_EINVAL;
+    unsigned fp = ramp__ftz_on();
+    ramp_status st = fit(net, train_gen, nb_train, valid_gen, nb_valid, opts);
+    ramp__ftz_restore(fp);
+    return st;
 }
