@@ -19,12 +19,13 @@
 typedef void (*builder)(ramp_net *net);
 
 static ramp_net *make(int backend, int c, int h, int w, builder b, int no_fuse,
-                      ramp_conv_algo algo)
+                      ramp_conv_algo algo, int keep_grads)
 {
     ramp_net *net = NULL;
     assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = c, .height = h, .width = w,
                                                       .seed = 11, .backend = backend,
-                                                      .no_fuse = no_fuse, .conv_algo = algo },
+                                                      .no_fuse = no_fuse, .conv_algo = algo,
+                                                      .keep_grads = keep_grads },
                                   &net, NULL), RAMP_OK);
     b(net);
     if (net->build_st) fprintf(stderr, "build: %s\n", ramp_net_errmsg(net));
@@ -51,11 +52,11 @@ static void fill(float *x, size_t n, uint64_t seed)
 
 /* Runs forward/backward on both backends and compares everything; with
    fusion on, at least `min_fused` layers must have taken in their ReLU. */
-static void compare_algo(int c, int h, int w, int n, int k, builder b, int no_fuse,
-                         int min_fused, ramp_conv_algo algo)
+static void compare_keep(int c, int h, int w, int n, int k, builder b, int no_fuse,
+                         int min_fused, ramp_conv_algo algo, int keep_grads)
 {
-    ramp_net *ref = make(RAMP_NN_REF, c, h, w, b, 1, algo);
-    ramp_net *dn = make(RAMP_NN_DNNL, c, h, w, b, no_fuse, algo);
+    ramp_net *ref = make(RAMP_NN_REF, c, h, w, b, 1, algo, 1);
+    ramp_net *dn = make(RAMP_NN_DNNL, c, h, w, b, no_fuse, algo, keep_grads);
     size_t ss = (size_t)c * h * w;
     float *X = malloc((size_t)n * ss * sizeof(float));
     int32_t *y = malloc((size_t)n * sizeof(int32_t));
@@ -99,9 +100,11 @@ static void compare_algo(int c, int h, int w, int n, int k, builder b, int no_fu
            backends may route a window's gradient to different zeros (masked
            by the ReLU's backward, so everything upstream still agrees). */
         int ties = nd->op == RAMP__OP_RELU && ref->nodes[id + 1].op == RAMP__OP_MAXPOOL;
-        if (no_dy && nd->needs_grad)
+        /* without keep_grads gradient buffers are shared: none can be read,
+           and the parameter gradients below check them all */
+        if ((no_dy || !keep_grads) && nd->needs_grad)
             assert_int_equal(ramp_net_get_output_grad(dn, id, bb, cnt), RAMP_EUNSUPPORTED);
-        if (nd->needs_grad && id <= ref->logits_node && !no_dy && !ties) {
+        if (keep_grads && nd->needs_grad && id <= ref->logits_node && !no_dy && !ties) {
             assert_int_equal(ramp_net_get_output_grad(ref, id, a, cnt), RAMP_OK);
             assert_int_equal(ramp_net_get_output_grad(dn, id, bb, cnt), RAMP_OK);
             double e = nmse(bb, a, cnt);
@@ -145,6 +148,14 @@ static void compare_algo(int c, int h, int w, int n, int k, builder b, int no_fu
     free(y);
     ramp_net_free(ref);
     ramp_net_free(dn);
+}
+
+/* With every gradient kept (each checked), and with shared gradient buffers. */
+static void compare_algo(int c, int h, int w, int n, int k, builder b, int no_fuse,
+                         int min_fused, ramp_conv_algo algo)
+{
+    compare_keep(c, h, w, n, k, b, no_fuse, min_fused, algo, 1);
+    compare_keep(c, h, w, n, k, b, no_fuse, min_fused, algo, 0);
 }
 
 static void compare(int c, int h, int w, int n, int k, builder b, int no_fuse, int min_fused)
@@ -267,7 +278,7 @@ static int cpu_has_winograd(void)
    step's gradient of that layer's weights goes to g (32×32×3×3) if not NULL. */
 static unsigned wino_bits(ramp_conv_algo algo, int id, float *g)
 {
-    ramp_net *net = make(RAMP_NN_DNNL, 3, 6, 6, build_d, 0, algo);
+    ramp_net *net = make(RAMP_NN_DNNL, 3, 6, 6, build_d, 0, algo, 0);
     float X[2 * 3 * 6 * 6];
     int32_t y[2] = { 0, 3 };
     double l;
@@ -332,7 +343,7 @@ static void build_fd(ramp_net *net)
 static void test_finite_differences(void **s)
 {
     (void)s;
-    ramp_net *net = make(RAMP_NN_REF, 2, 7, 6, build_fd, 1, RAMP_CONV_AUTO);
+    ramp_net *net = make(RAMP_NN_REF, 2, 7, 6, build_fd, 1, RAMP_CONV_AUTO, 1);
     size_t n = 4, ss = 2 * 7 * 6;
     float X[4 * 2 * 7 * 6];
     int32_t y[4] = { 0, 1, 2, 1 };

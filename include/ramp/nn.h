@@ -86,6 +86,10 @@ typedef struct ramp_net_params {
        dense, batchnorm or add before it; slower, but then every layer's own
        output can be read with ramp_net_get_output() (for debugging) */
     int no_fuse;
+    /* 1: every layer keeps its own output gradient after a backward pass,
+       for ramp_net_get_output_grad(); 0: layers whose gradients are not
+       needed at the same time share buffers (less memory, warmer caches) */
+    int keep_grads;
 } ramp_net_params;
 
 /* Creates an empty network holding only its input layer (id 0). On failure
@@ -262,9 +266,11 @@ ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32
    it fails with RAMP_EUNSUPPORTED (read the ReLU's, or set no_fuse). */
 ramp_status ramp_net_get_output(ramp_net *net, int id, float *out, size_t count);
 /* Gradient of the loss w.r.t. layer `id`'s output from the last backward pass
-   (n × C×H×W plain floats); only for layers whose gradient was computed. A
-   fused ReLU keeps no output gradient of its own (its layer's is there), nor
-   does a batchnorm with a fused ReLU: both fail with RAMP_EUNSUPPORTED. */
+   (n × C×H×W plain floats); only for layers whose gradient was computed, and
+   with the oneDNN backend only for a net built with keep_grads (else
+   RAMP_EUNSUPPORTED). A fused ReLU keeps no output gradient of its own (its
+   layer's is there), nor does a batchnorm with a fused ReLU: both fail with
+   RAMP_EUNSUPPORTED. */
 ramp_status ramp_net_get_output_grad(ramp_net *net, int id, float *out, size_t count);
 
 /* --- profiling -----------------------------------------------------------

@@ -25,7 +25,8 @@
  * Gradient flow into a node with several consumers: see dx_target. Sums run
  * as a oneDNN binary add (on all threads). An add's input whose only
  * consumer is the add shares the add's dy buffer (add_shares_dy), so its
- * gradient needs no copy.
+ * gradient needs no copy. Gradient buffers of layers not alive at the same
+ * time in backward are shared (assign_dy) unless keep_grads is set.
  *
  * Profiling (ramp_net_profile): prim_run and the plain C loops add their time
  * and analytic FLOPs (node_flops, per plan) to net->prof when it is on.
@@ -60,7 +61,6 @@ typedef struct dn_node {
     size_t bytes;
     float *y, *dy;
     int alias; /* y/dy belong to the input node */
-    int dy_borrowed; /* dy belongs to another node (an add and its inputs share one) */
     int fused; /* conv/dense/batchnorm/add with its ReLU consumer folded in */
     dnnl_memory_t my, mdy, mtmp;
     dn_prim gsum;         /* several consumers: dy = v0 + v1 (views set per call) */
@@ -80,6 +80,8 @@ typedef struct dn_node {
 typedef struct dn_plan {
     size_t n;
     dn_node *nodes;
+    float **dybuf; /* the output-gradient buffers (assign_dy) */
+    int n_dybuf;
     float *tmp;
     void *scratch;
     int *dy_ready;
@@ -224,10 +226,7 @@ static void plan_free(ramp_net *net, dn_plan *pl)
             for (int j = 0; j < 9; j++)
                 if (ms[j]) dnnl_memory_destroy(ms[j]);
             free(d->wbd);
-            if (!d->alias && i > 0) { /* node 0's y is the caller's input */
-                free(d->y);
-                if (!d->dy_borrowed) free(d->dy);
-            }
+            if (!d->alias && i > 0) free(d->y); /* node 0's y is the caller's input */
             free(d->ws);
             free(d->mean);
             free(d->var);
@@ -236,6 +235,8 @@ static void plan_free(ramp_net *net, dn_plan *pl)
     prim_free(&pl->out_reorder);
     prim_free(&pl->dout_reorder);
     if (pl->mout) dnnl_memory_destroy(pl->mout);
+    for (int i = 0; i < pl->n_dybuf; i++) free(pl->dybuf[i]);
+    free(pl->dybuf);
     free(pl->nodes);
     free(pl->tmp);
     free(pl->scratch);
@@ -436,7 +437,8 @@ static int add_shares_dy(const ramp_net *net, const dn_plan *pl, int id, int k)
     int in = nd->in[k];
     const ramp__node *an = &net->nodes[in];
     const dn_node *a = &pl->nodes[in];
-    if (in == 0 || an->n_consumers != 1 || a->alias || a->fused || a->dy_borrowed || !a->dy)
+    if (in == 0 || an->n_consumers != 1 || a->alias || a->fused ||
+        (k == 1 && nd->in[0] == in))
         return 0;
     if (an->op != RAMP__OP_CONV && an->op != RAMP__OP_DENSE && an->op != RAMP__OP_BN &&
         an->op != RAMP__OP_MAXPOOL && an->op != RAMP__OP_AVGPOOL && an->op != RAMP__OP_GAP)
@@ -444,43 +446,145 @@ static int add_shares_dy(const ramp_net *net, const dn_plan *pl, int id, int k)
     return dnnl_memory_desc_equal(&a->md, &pl->nodes[id].md);
 }
 
-/* Node output buffers and memories for a plan. */
+/* Node output buffer and memory for a plan (gradients: assign_dy). */
 static ramp_status node_buffers(ramp_net *net, dn_state *be, dn_plan *pl, int id)
 {
     ramp_status st = RAMP_OK;
     dn_node *d = &pl->nodes[id];
     d->bytes = dnnl_memory_desc_get_size(&d->md);
     if (d->alias) {
-        const dn_node *a = &pl->nodes[net->nodes[id].in[0]];
-        d->y = a->y;
-        d->dy = a->dy;
+        d->y = pl->nodes[net->nodes[id].in[0]].y;
     } else if (id > 0) {
-        int share0 = net->nodes[id].op == RAMP__OP_ADD && add_shares_dy(net, pl, id, 0);
         d->y = aligned(d->bytes);
-        d->dy = share0 ? pl->nodes[net->nodes[id].in[0]].dy : aligned(d->bytes);
-        d->dy_borrowed = share0;
-        if (!d->y || !d->dy) return ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+        if (!d->y) return ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
     }
     DN(dnnl_memory_create(&d->my, &d->md, be->eng, d->y), "memory");
-    if (d->dy) DN(dnnl_memory_create(&d->mdy, &d->md, be->eng, d->dy), "memory");
-    if (d->dy && net->nodes[id].n_consumers > 1 && net->nodes[id].needs_grad) {
-        /* gradients of several branches are summed by oneDNN (all threads) */
-        dnnl_binary_desc_t bd;
-        DN(dnnl_binary_desc_init(&bd, dnnl_binary_add, &d->md, &d->md, &d->md), "gradient sum");
-        DN(prim_make(be, &d->gsum, NULL, &bd, NULL, NULL), "gradient sum");
-        DN(dnnl_memory_create(&d->mv0, &d->md, be->eng, DNNL_MEMORY_NONE), "memory");
-        DN(dnnl_memory_create(&d->mv1, &d->md, be->eng, DNNL_MEMORY_NONE), "memory");
+fail:
+    return st;
+}
+
+static int grp_find(int *g, int i)
+{
+    while (g[i] != i) i = g[i] = g[g[i]];
+    return i;
+}
+
+/* Output-gradient buffers. Nodes that must share one form a group: an alias
+   and its input, an add and the inputs that take its gradient as theirs
+   (add_shares_dy). Backward visits nodes from the last to the first, so a
+   group's buffer is in use from its first write, at the backward of the
+   latest consumer of a member (the logits' before any), down to its last
+   read, at the backward of its earliest member, or of the earliest input of
+   a member that passes its gradient on unchanged (dx_accum leaves it to be
+   read from here until that input settles). Groups whose spans do not overlap share a buffer, best fit, so
+   the buffers written in backward were touched a few layers before and are
+   still in cache; with keep_grads every group keeps its own, and every
+   gradient can be read after the pass. Nodes whose gradient is never
+   computed get none. */
+static ramp_status assign_dy(ramp_net *net, dn_state *be, dn_plan *pl)
+{
+    ramp_status st = RAMP_OK;
+    int n = net->n_nodes, id = 0, ng = 0;
+    int *grp = malloc((size_t)n * 5 * sizeof *grp);
+    size_t *need = calloc((size_t)n, sizeof *need);
+    float **owner = calloc((size_t)n, sizeof *owner);
+    pl->dybuf = calloc((size_t)n, sizeof *pl->dybuf);
+    if (!grp || !need || !owner || !pl->dybuf) {
+        st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+        goto fail;
     }
-    if (net->nodes[id].op == RAMP__OP_ADD && !d->alias && add_shares_dy(net, pl, id, 1)) {
-        /* the second input gives up its own buffer for the add's */
-        int in = net->nodes[id].in[1];
-        dn_node *b = &pl->nodes[in];
-        DN(dnnl_memory_set_data_handle(b->mdy, d->dy), "memory");
-        free(b->dy);
-        b->dy = d->dy;
-        b->dy_borrowed = 1;
+    int *first = grp + n, *last = grp + 2 * n, *order = grp + 3 * n, *busy = grp + 4 * n;
+    for (int i = 0; i < n; i++) grp[i] = i;
+    for (int i = 1; i < n; i++) {
+        const ramp__node *nd = &net->nodes[i];
+        if (pl->nodes[i].alias) grp[grp_find(grp, i)] = grp_find(grp, nd->in[0]);
+        if (nd->op == RAMP__OP_ADD && !pl->nodes[i].alias)
+            for (int k = 0; k < 2; k++)
+                if (add_shares_dy(net, pl, i, k)) grp[grp_find(grp, i)] = grp_find(grp, nd->in[k]);
+    }
+    for (int i = 0; i < n; i++) {
+        first[i] = -1;
+        last[i] = n + 1;
+    }
+    for (int i = 0; i < n; i++) {
+        const ramp__node *nd = &net->nodes[i];
+        int g = grp_find(grp, i);
+        if (i > 0 && nd->needs_grad && pl->nodes[i].bytes > need[g]) need[g] = pl->nodes[i].bytes;
+        if (i == net->logits_node) first[g] = n;
+        /* read at its own backward; a gradient passed on unchanged (dx_accum)
+           may be read until its input's backward */
+        int through = nd->op == RAMP__OP_ADD || nd->op == RAMP__OP_DROPOUT ||
+                      nd->op == RAMP__OP_FLATTEN || nd->op == RAMP__OP_SOFTMAX;
+        if (i < last[g]) last[g] = i;
+        for (int k = 0; k < nd->n_in; k++) {
+            int a = grp_find(grp, nd->in[k]);
+            if (i > first[a]) first[a] = i;
+            if (through && nd->in[k] < last[g]) last[g] = nd->in[k];
+        }
+    }
+    for (int g = 0; g < n; g++)
+        if (grp[g] == g && need[g]) order[ng++] = g;
+    for (int a = 1; a < ng; a++) /* latest first write first */
+        for (int b = a; b > 0 && first[order[b]] > first[order[b - 1]]; b--) {
+            int t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
+    size_t *cap = calloc((size_t)n, sizeof *cap);
+    if (!cap) {
+        st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+        goto fail;
+    }
+    /* a buffer is free for g once its occupant's last read is behind; take
+       the smallest free one that fits, else grow the largest free one */
+    int *owner_slot = malloc((size_t)n * sizeof *owner_slot);
+    if (!owner_slot) {
+        free(cap);
+        st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+        goto fail;
+    }
+    for (int j = 0; j < ng; j++) {
+        int g = order[j], fit = -1, big = -1;
+        if (!net->prm.keep_grads)
+            for (int b = 0; b < pl->n_dybuf; b++) {
+                if (busy[b] <= first[g]) continue;
+                if (cap[b] >= need[g] && (fit < 0 || cap[b] < cap[fit])) fit = b;
+                if (big < 0 || cap[b] > cap[big]) big = b;
+            }
+        int pick = fit >= 0 ? fit : big >= 0 ? big : pl->n_dybuf++;
+        if (need[g] > cap[pick]) cap[pick] = need[g];
+        busy[pick] = last[g];
+        owner_slot[g] = pick;
+    }
+    for (int b = 0; b < pl->n_dybuf; b++)
+        if (!(pl->dybuf[b] = aligned(cap[b]))) {
+            free(cap);
+            free(owner_slot);
+            st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+            goto fail;
+        }
+    for (int j = 0; j < ng; j++) owner[order[j]] = pl->dybuf[owner_slot[order[j]]];
+    free(owner_slot);
+    free(cap);
+    for (id = 0; id < n; id++) {
+        dn_node *d = &pl->nodes[id];
+        d->dy = owner[grp_find(grp, id)];
+        if (!d->dy) continue;
+        DN(dnnl_memory_create(&d->mdy, &d->md, be->eng, d->dy), "memory");
+        if (net->nodes[id].n_consumers > 1 && net->nodes[id].needs_grad) {
+            /* gradients of several branches are summed by oneDNN (all threads) */
+            dnnl_binary_desc_t bd;
+            DN(dnnl_binary_desc_init(&bd, dnnl_binary_add, &d->md, &d->md, &d->md),
+               "gradient sum");
+            DN(prim_make(be, &d->gsum, NULL, &bd, NULL, NULL), "gradient sum");
+            DN(dnnl_memory_create(&d->mv0, &d->md, be->eng, DNNL_MEMORY_NONE), "memory");
+            DN(dnnl_memory_create(&d->mv1, &d->md, be->eng, DNNL_MEMORY_NONE), "memory");
+        }
     }
 fail:
+    free(grp);
+    free(need);
+    free(owner);
     return st;
 }
 
@@ -831,6 +935,7 @@ static ramp_status plan_new(ramp_net *net, dn_state *be, size_t n, dn_plan **out
         if ((st = build_node(net, be, pl, i))) goto fail;
         if (pl->nodes[i].bytes > tmp) tmp = pl->nodes[i].bytes;
     }
+    if ((st = assign_dy(net, be, pl))) goto fail;
     pl->tmp = aligned(tmp);
     if (!pl->tmp) {
         st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
@@ -1297,6 +1402,9 @@ static ramp_status dn_output_read(ramp_net *net, void *vst, int id, int grad, fl
         return RAMP_OK;
     }
     if (grad && !d->dy) return ramp__net_fail(net, RAMP_EINVAL, "layer %d: no gradient", id);
+    if (grad && !net->prm.keep_grads)
+        return ramp__net_fail(net, RAMP_EUNSUPPORTED, "layer %d: output gradients share buffers "
+                              "within a step; build with keep_grads to read them", id);
     const ramp__node *nd = &net->nodes[id];
     const ramp__node *an = nd->n_in ? &net->nodes[nd->in[0]] : NULL;
     if (!grad && nd->fused_relu)
