@@ -1,7 +1,7 @@
 /* test_nn_api.c — the engine's contract: builder errors (sticky, exact
  * codes), summary, save/load round trip and shape mismatch, determinism for
- * the same seed, predict's probabilities, a short last batch, optimisers and
- * schedules. */
+ * the same seed, predict's probabilities, a short last batch, optimisers
+ * (their exact updates against torch.optim's formulas) and schedules. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <setjmp.h>
@@ -212,6 +212,69 @@ static void test_optimisers(void **s)
     free(X);
 }
 
+/* Each optimiser's update of a dense layer's weights (oneDNN backend, its
+   blocked storage updated in slices on two threads) over three steps,
+   against torch.optim's formulas evaluated in double. */
+static void test_optimiser_updates(void **s)
+{
+    (void)s;
+    const struct {
+        ramp_optimizer kind;
+        float mu, wd;
+        int nesterov;
+    } cases[] = { { RAMP_OPT_SGD, 0.f, 0.01f, 0 },  { RAMP_OPT_SGD, 0.9f, 0.01f, 0 },
+                  { RAMP_OPT_SGD, 0.9f, 0.f, 1 },   { RAMP_OPT_ADAM, 0.f, 0.01f, 0 },
+                  { RAMP_OPT_ADAMW, 0.f, 0.01f, 0 } };
+    enum { N = 48, W = 5 * 64 };
+    float *X = malloc(N * 64 * sizeof(float));
+    int32_t y[N];
+    assert_non_null(X);
+    toy_data(X, y, N);
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        ramp_net *net = small(RAMP_NN_DNNL, 1, 5);
+        ramp__optim o = { cases[c].kind, 0.05f, cases[c].mu, cases[c].wd, 0.9f, 0.999f, 1e-8f,
+                          cases[c].nesterov, 0 };
+        static float w[W], g[W], w1[W];
+        static double m[W], v[W];
+        memset(m, 0, sizeof m);
+        memset(v, 0, sizeof v);
+        for (int t = 1; t <= 3; t++) {
+            double l;
+            assert_int_equal(ramp_net_forward_backward(net, X, y, N, 0.f, &l), RAMP_OK);
+            assert_int_equal(ramp_net_get_param(net, 7, RAMP__P_WEIGHT, w, W), RAMP_OK);
+            assert_int_equal(ramp_net_get_grad(net, 7, RAMP__P_WEIGHT, g, W), RAMP_OK);
+            assert_int_equal(ramp__optim_step(net, &o), RAMP_OK);
+            assert_int_equal(ramp_net_get_param(net, 7, RAMP__P_WEIGHT, w1, W), RAMP_OK);
+            double bc1 = 1 - pow(0.9, t), bc2 = 1 - pow(0.999, t), lr = 0.05, wd = cases[c].wd;
+            for (int j = 0; j < W; j++) {
+                double want, wj = w[j], d = g[j];
+                if (cases[c].kind == RAMP_OPT_SGD) {
+                    d += wd * wj;
+                    if (cases[c].mu != 0.f) {
+                        m[j] = t == 1 ? d : cases[c].mu * m[j] + d;
+                        d = cases[c].nesterov ? d + cases[c].mu * m[j] : m[j];
+                    }
+                    want = wj - lr * d;
+                } else {
+                    if (cases[c].kind == RAMP_OPT_ADAMW)
+                        wj *= 1 - lr * wd;
+                    else
+                        d += wd * wj;
+                    m[j] = 0.9 * m[j] + 0.1 * d;
+                    v[j] = 0.999 * v[j] + 0.001 * d * d;
+                    want = wj - lr / bc1 * m[j] / (sqrt(v[j]) / sqrt(bc2) + 1e-8);
+                }
+                if (fabs(w1[j] - want) > 1e-6 * (1 + fabs(want)))
+                    fprintf(stderr, "case %zu step %d weight %d: %.9g, want %.9g\n", c, t, j,
+                            (double)w1[j], want);
+                assert_true(fabs(w1[j] - want) <= 1e-6 * (1 + fabs(want)));
+            }
+        }
+        ramp_net_free(net);
+    }
+    free(X);
+}
+
 static void test_save_load(void **s)
 {
     (void)s;
@@ -259,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_determinism_and_predict),
         cmocka_unit_test(test_optimisers),
+        cmocka_unit_test(test_optimiser_updates),
         cmocka_unit_test(test_save_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

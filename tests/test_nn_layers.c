@@ -70,21 +70,23 @@ static void compare_keep(int c, int h, int w, int n, int k, builder b, int no_fu
     if (st) fprintf(stderr, "dnnl: %s\n", ramp_net_errmsg(dn));
     assert_int_equal(st, RAMP_OK);
     assert_true(fabs(l1 - l2) < 1e-4 * (1 + fabs(l1)));
-    int checked = 0, fused = 0;
+    int checked = 0, fused = 0, overwritten = 0;
     for (int id = 1; id < ref->n_nodes; id++) {
         const ramp__node *nd = &ref->nodes[id];
         size_t cnt = (size_t)n * ramp__node_size(nd);
         float *a = malloc(cnt * sizeof(float)), *bb = malloc(cnt * sizeof(float));
         assert_non_null(a);
         assert_non_null(bb);
-        /* A layer with its ReLU fused in keeps no output of its own; its
-           ReLU keeps no gradient of its own (it masks the layer's in place),
-           except after a batchnorm, which keeps none itself instead. */
+        /* A layer with its ReLU fused in, or that an add sums over in
+           place, keeps no output of its own; a fused ReLU keeps no gradient
+           of its own (it masks the layer's in place), except after a
+           batchnorm, which keeps none itself instead. */
         const ramp__node *dd = &dn->nodes[id], *dp = &dn->nodes[dd->in[0]];
-        int fused_away = dd->fused_relu;
+        int fused_away = dd->fused_relu || dd->overwritten;
         int no_dy = (dd->op == RAMP__OP_BN && dd->fused_relu) ||
                     (dd->op == RAMP__OP_RELU && dp->fused_relu && dp->op != RAMP__OP_BN);
-        fused += fused_away;
+        fused += dd->fused_relu;
+        overwritten += dd->overwritten;
         assert_true(!no_fuse || !fused_away);
         if (fused_away) {
             assert_int_equal(ramp_net_get_output(dn, id, bb, cnt), RAMP_EUNSUPPORTED);
@@ -135,6 +137,7 @@ static void compare_keep(int c, int h, int w, int n, int k, builder b, int no_fu
     }
     assert_true(checked > 0);
     if (!no_fuse) assert_true(fused >= min_fused);
+    assert_true(!no_fuse || overwritten == 0);
     /* evaluation mode (running statistics) agrees too */
     float *p1 = malloc((size_t)n * k * sizeof(float)), *p2 = malloc((size_t)n * k * sizeof(float));
     assert_non_null(p1);

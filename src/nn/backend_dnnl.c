@@ -61,6 +61,7 @@ typedef struct dn_node {
     size_t bytes;
     float *y, *dy;
     int alias; /* y/dy belong to the input node */
+    int inplace; /* an add writing over its first input's y (that input's only use) */
     int fused; /* conv/dense/batchnorm/add with its ReLU consumer folded in */
     dnnl_memory_t my, mdy, mtmp;
     dn_prim gsum;         /* several consumers: dy = v0 + v1 (views set per call) */
@@ -226,7 +227,7 @@ static void plan_free(ramp_net *net, dn_plan *pl)
             for (int j = 0; j < 9; j++)
                 if (ms[j]) dnnl_memory_destroy(ms[j]);
             free(d->wbd);
-            if (!d->alias && i > 0) free(d->y); /* node 0's y is the caller's input */
+            if (!d->alias && !d->inplace && i > 0) free(d->y); /* node 0's: the caller's */
             free(d->ws);
             free(d->mean);
             free(d->var);
@@ -452,7 +453,7 @@ static ramp_status node_buffers(ramp_net *net, dn_state *be, dn_plan *pl, int id
     ramp_status st = RAMP_OK;
     dn_node *d = &pl->nodes[id];
     d->bytes = dnnl_memory_desc_get_size(&d->md);
-    if (d->alias) {
+    if (d->alias || d->inplace) {
         d->y = pl->nodes[net->nodes[id].in[0]].y;
     } else if (id > 0) {
         d->y = aligned(d->bytes);
@@ -882,6 +883,11 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
             DN(dnnl_post_ops_create(&po), "post-ops");
             DN(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_relu, 0.f, 0.f), "post-ops");
         }
+        /* The first input's output is read by nothing else, forward or
+           backward (the same conditions as for sharing its gradient): add
+           onto it in place, into lines it has just written. */
+        d->inplace = !net->prm.no_fuse && add_shares_dy(net, pl, id, 0);
+        net->nodes[nd->in[0]].overwritten = d->inplace;
         dnnl_binary_desc_t bd;
         DN(dnnl_binary_desc_init(&bd, dnnl_binary_add, &a->md, &b->md, &d->md), "add");
         DN(prim_make(be, &d->fwd, NULL, &bd, po, NULL), "add");
@@ -1411,6 +1417,10 @@ static ramp_status dn_output_read(ramp_net *net, void *vst, int id, int grad, fl
         return ramp__net_fail(net, RAMP_EUNSUPPORTED, "layer %d keeps no output of its own: "
                               "the ReLU it feeds is fused into it; read the ReLU's, or build "
                               "with no_fuse", id);
+    if (!grad && nd->overwritten)
+        return ramp__net_fail(net, RAMP_EUNSUPPORTED, "layer %d keeps no output of its own: "
+                              "the add it feeds sums in place over it; build with no_fuse "
+                              "to read it", id);
     if (grad && ((nd->op == RAMP__OP_BN && nd->fused_relu) ||
                  (nd->op == RAMP__OP_RELU && an->fused_relu && an->op != RAMP__OP_BN)))
         return ramp__net_fail(net, RAMP_EUNSUPPORTED, "layer %d keeps no output gradient of its "

@@ -36,6 +36,42 @@ void ramp__nn_set_omp_threads(int n)
     if (set && n > 0) set(n);
 }
 
+/* libgomp's entry for a parallel region (what the compiler emits for
+   "#pragma omp parallel"), looked up like omp_set_num_threads. */
+typedef void (*gomp_parallel_fn)(void (*fn)(void *), void *data, unsigned n, unsigned flags);
+
+typedef struct par_job {
+    void (*fn)(void *user, int tid, int n);
+    void *user;
+    int (*tid)(void);
+    int (*nth)(void);
+} par_job;
+
+static void par_body(void *v)
+{
+    par_job *j = v;
+    j->fn(j->user, j->tid(), j->nth());
+}
+
+void ramp__nn_parallel(void (*fn)(void *user, int tid, int n), void *user)
+{
+    static gomp_parallel_fn par;
+    static int (*tid)(void), (*nth)(void);
+    static int looked;
+    if (!looked) { /* idempotent: racing threads store the same values */
+        *(void **)(&par) = dlsym(RTLD_DEFAULT, "GOMP_parallel");
+        *(void **)(&tid) = dlsym(RTLD_DEFAULT, "omp_get_thread_num");
+        *(void **)(&nth) = dlsym(RTLD_DEFAULT, "omp_get_num_threads");
+        looked = 1;
+    }
+    if (!par || !tid || !nth) {
+        fn(user, 0, 1);
+        return;
+    }
+    par_job j = { fn, user, tid, nth };
+    par(par_body, &j, 0, 0);
+}
+
 size_t ramp__node_size(const ramp__node *nd)
 {
     return (size_t)nd->c * nd->h * nd->w;

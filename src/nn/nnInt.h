@@ -75,6 +75,7 @@ typedef struct ramp__node {
     int needs_grad; /* a parameter lies at or before it: its output gradient is computed */
     /* Set by the backend as it builds: */
     int fused_relu; /* its only consumer, a ReLU, runs inside it (no output of its own) */
+    int overwritten; /* its only consumer, an add, sums in place over its output */
     unsigned wino;  /* conv passes (bit 1 << ramp_prof_pass) run as Winograd */
 } ramp__node;
 
@@ -204,6 +205,10 @@ ramp_status ramp__net_to_backend(ramp_net *net);
 ramp_status ramp__net_to_plain(ramp_net *net);
 /* Applies the thread count to the calling thread's OpenMP team. */
 void ramp__nn_set_omp_threads(int n);
+/* Runs fn(user, tid, n) on each of the n threads of the calling thread's
+   OpenMP team (libgomp, the runtime libdnnl brings), or once as (0, 1)
+   where there is none. */
+void ramp__nn_parallel(void (*fn)(void *user, int tid, int n), void *user);
 /* Floats per sample of node `id`'s output. */
 size_t ramp__node_size(const ramp__node *nd);
 

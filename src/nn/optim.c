@@ -9,58 +9,118 @@
  * multiplies w by (1 − lr·wd) first. State (m1, m2) is allocated on first
  * use, owned by the net. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "nn/nnInt.h"
 
+/* The updates, one loop per case so each vectorises (omp simd under
+   -fopenmp-simd), run on every thread of the compute team: a branchy scalar
+   loop on one thread over a dense layer's 400k weights took 0.5 to 3 ms per
+   step, depending on where the buffers lay and on which core oneDNN had
+   last written the gradients. */
+static void sgd(float *restrict w, float *restrict m, const float *restrict g, size_t n,
+                float lr, float wd, float mu, int nesterov, int first)
+{
+    if (mu == 0.f) {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) w[j] -= lr * (g[j] + wd * w[j]);
+    } else if (first) { /* buf = d */
+        float s = nesterov ? 1.f + mu : 1.f;
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) {
+            float d = g[j] + wd * w[j];
+            m[j] = d;
+            w[j] -= lr * s * d;
+        }
+    } else if (nesterov) {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) {
+            float d = g[j] + wd * w[j], b = mu * m[j] + d;
+            m[j] = b;
+            w[j] -= lr * (d + mu * b);
+        }
+    } else {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) {
+            float b = mu * m[j] + g[j] + wd * w[j];
+            m[j] = b;
+            w[j] -= lr * b;
+        }
+    }
+}
+
+static void adam(float *restrict w, float *restrict m1, float *restrict m2,
+                 const float *restrict g, size_t n, const ramp__optim *o, double bc1, double bc2)
+{
+    float lr = o->lr, wd = o->wd, b1 = o->beta1, b2 = o->beta2, eps = o->eps;
+    float a = (float)(lr / bc1), sb2 = (float)sqrt(bc2);
+    float keep = o->kind == RAMP_OPT_ADAMW ? 1.f - lr * wd : 1.f; /* decoupled decay */
+    float wdg = o->kind == RAMP_OPT_ADAMW ? 0.f : wd;               /* L2 in the gradient */
+#pragma omp simd
+    for (size_t j = 0; j < n; j++) {
+        float wj = w[j] * keep, d = g[j] + wdg * w[j];
+        float u = b1 * m1[j] + (1.f - b1) * d, v = b2 * m2[j] + (1.f - b2) * d * d;
+        m1[j] = u;
+        m2[j] = v;
+        w[j] = wj - a * u / (sqrtf(v) / sb2 + eps);
+    }
+}
+
+typedef struct step_job {
+    ramp_net *net;
+    const ramp__optim *o;
+    double bc1, bc2;
+    const uint8_t *first; /* per node × kind: the first step of that state */
+} step_job;
+
+/* Thread tid of n updates its share of every parameter tensor (64-byte
+   aligned slices, so no two threads write one cache line). */
+static void step_slice(void *v, int tid, int n)
+{
+    const step_job *j = v;
+    const ramp__optim *o = j->o;
+    int adam_like = o->kind != RAMP_OPT_SGD;
+    for (int i = 0; i < j->net->n_nodes; i++)
+        for (int k = 0; k < RAMP__P_MAX; k++) {
+            ramp__param *p = &j->net->nodes[i].p[k];
+            if (!p->used || !p->trainable || !p->w) continue;
+            size_t per = (p->n + (size_t)n - 1) / (size_t)n;
+            per = (per + 15) & ~(size_t)15;
+            size_t a = per * (size_t)tid, b = a + per < p->n ? a + per : p->n;
+            if (a >= b) continue;
+            if (adam_like)
+                adam(p->w + a, p->m1 + a, p->m2 + a, p->g + a, b - a, o, j->bc1, j->bc2);
+            else
+                sgd(p->w + a, p->m1 ? p->m1 + a : NULL, p->g + a, b - a, o->lr, o->wd,
+                    o->momentum, o->nesterov, j->first[i * RAMP__P_MAX + k]);
+        }
+}
+
 ramp_status ramp__optim_step(ramp_net *net, ramp__optim *o)
 {
     o->t++;
-    int adam = o->kind != RAMP_OPT_SGD;
-    double bc1 = 1.0 - pow(o->beta1, (double)o->t), bc2 = 1.0 - pow(o->beta2, (double)o->t);
+    int adam_like = o->kind != RAMP_OPT_SGD;
+    uint8_t *first = calloc((size_t)net->n_nodes * RAMP__P_MAX, 1);
+    if (!first) return ramp__net_fail(net, RAMP_ENOMEM, "optimiser: out of memory");
     for (int i = 0; i < net->n_nodes; i++)
         for (int k = 0; k < RAMP__P_MAX; k++) {
             ramp__param *p = &net->nodes[i].p[k];
             if (!p->used || !p->trainable || !p->w) continue;
-            int first = 0;
-            if ((adam || o->momentum != 0.f) && !p->m1) {
+            if ((adam_like || o->momentum != 0.f) && !p->m1) {
                 p->m1 = calloc(p->n, sizeof(float));
-                if (!p->m1) return ramp__net_fail(net, RAMP_ENOMEM, "optimiser: out of memory");
-                first = 1;
+                first[i * RAMP__P_MAX + k] = 1;
             }
-            if (adam && !p->m2) {
-                p->m2 = calloc(p->n, sizeof(float));
-                if (!p->m2) return ramp__net_fail(net, RAMP_ENOMEM, "optimiser: out of memory");
-            }
-            float *w = p->w, *m1 = p->m1, *m2 = p->m2;
-            const float *g = p->g;
-            float lr = o->lr, wd = o->wd, mu = o->momentum;
-            size_t n = p->n;
-            if (!adam) {
-                for (size_t j = 0; j < n; j++) {
-                    float d = g[j] + wd * w[j];
-                    if (mu != 0.f) {
-                        m1[j] = first ? d : mu * m1[j] + d;
-                        d = o->nesterov ? d + mu * m1[j] : m1[j];
-                    }
-                    w[j] -= lr * d;
-                }
-            } else {
-                float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
-                float a = (float)(lr / bc1), sb2 = (float)sqrt(bc2);
-                int decoupled = o->kind == RAMP_OPT_ADAMW;
-                for (size_t j = 0; j < n; j++) {
-                    float d = g[j];
-                    if (decoupled)
-                        w[j] *= 1.f - lr * wd;
-                    else
-                        d += wd * w[j];
-                    m1[j] = b1 * m1[j] + (1.f - b1) * d;
-                    m2[j] = b2 * m2[j] + (1.f - b2) * d * d;
-                    w[j] -= a * m1[j] / (sqrtf(m2[j]) / sb2 + eps);
-                }
+            if (adam_like && !p->m2) p->m2 = calloc(p->n, sizeof(float));
+            if (((adam_like || o->momentum != 0.f) && !p->m1) || (adam_like && !p->m2)) {
+                free(first);
+                return ramp__net_fail(net, RAMP_ENOMEM, "optimiser: out of memory");
             }
         }
+    step_job j = { net, o, 1.0 - pow(o->beta1, (double)o->t), 1.0 - pow(o->beta2, (double)o->t),
+                   first };
+    ramp__nn_parallel(step_slice, &j);
+    free(first);
     net->plain_valid = 0;
     return RAMP_OK;
 }
