@@ -641,6 +641,21 @@ static dnnl_status_t conv_make(ramp_net *net, dn_state *be, int id, int pass, dn
     }
 }
 
+/* The workspace a forward primitive keeps for its backward (max pooling's
+   argmax, a fused batchnorm ReLU's mask), if it has one. */
+static ramp_status workspace(ramp_net *net, dn_state *be, dn_node *d,
+                             const_dnnl_primitive_desc_t pd, int id)
+{
+    ramp_status st = RAMP_OK;
+    const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
+    if (!md || dnnl_memory_desc_get_size(md) == 0) return RAMP_OK;
+    if (!(d->ws = aligned(dnnl_memory_desc_get_size(md))))
+        return ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+    DN(dnnl_memory_create(&d->mws, md, be->eng, d->ws), "memory");
+fail:
+    return st;
+}
+
 static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
 {
     ramp_status st = RAMP_OK;
@@ -771,15 +786,7 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
                                           PL, PR), "pool forward");
         DN(prim_make(be, &d->fwd, &pd, &pdsc, NULL, NULL), "pool forward");
         d->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
-        const dnnl_memory_desc_t *wsmd = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
-        if (wsmd && dnnl_memory_desc_get_size(wsmd) > 0) {
-            d->ws = aligned(dnnl_memory_desc_get_size(wsmd));
-            if (!d->ws) {
-                st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
-                goto fail;
-            }
-            DN(dnnl_memory_create(&d->mws, wsmd, be->eng, d->ws), "memory");
-        }
+        if ((st = workspace(net, be, d, pd, id))) goto fail;
         if (need_dx) {
             DN(dnnl_pooling_backward_desc_init(&pdsc, alg, &a->md, &d->md, S, K, PL, PR),
                "pool backward");
@@ -831,15 +838,7 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         DN(dnnl_batch_normalization_forward_desc_init(&bd, dnnl_forward_training, &d->md, nd->eps,
                                                       fl), "batchnorm forward");
         DN(prim_make(be, &d->fwd, &pd, &bd, NULL, NULL), "batchnorm forward");
-        const dnnl_memory_desc_t *wsmd = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
-        if (wsmd && dnnl_memory_desc_get_size(wsmd) > 0) {
-            d->ws = aligned(dnnl_memory_desc_get_size(wsmd));
-            if (!d->ws) {
-                st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
-                goto fail;
-            }
-            DN(dnnl_memory_create(&d->mws, wsmd, be->eng, d->ws), "memory");
-        }
+        if ((st = workspace(net, be, d, pd, id))) goto fail;
         DN(dnnl_batch_normalization_forward_desc_init(&bd, dnnl_forward_inference, &d->md,
                                                       nd->eps, fl | dnnl_use_global_stats),
            "batchnorm inference");
