@@ -102,4 +102,13 @@ before=$(cat "$stamp")
 echo "#define UNUSED_HELPER 1" > "$kit/submissions/good/helpers.h"
 "$ramp" test --kit "$kit" --data "$work/data/data" --submission good --quick-test > /dev/null 2>&1 || fail "good: rerun"
 [ "$(cat "$stamp")" != "$before" ] || fail "a local header changed and nothing was rebuilt"
+# ramp's own headers count too (RAMP_INCLUDE_DIR points at a copy of them)
+rm -rf "$work/include" && cp -r "$src/include" "$work/include"
+RAMP_INCLUDE_DIR=$work/include "$ramp" test --kit "$kit" --data "$work/data/data" --submission good \
+    --quick-test > /dev/null 2>&1 || fail "good: rerun with a copy of the headers"
+before=$(cat "$stamp")
+echo "/* a new field somewhere */" >> "$work/include/ramp/nn.h"
+RAMP_INCLUDE_DIR=$work/include "$ramp" test --kit "$kit" --data "$work/data/data" --submission good \
+    --quick-test > /dev/null 2>&1 || fail "good: rerun after a header change"
+[ "$(cat "$stamp")" != "$before" ] || fail "ramp's headers changed and nothing was rebuilt"
 echo "submission error tests passed"

@@ -4,9 +4,9 @@
  * left to the loading process (the ramp tool exports the whole library), so
  * the object stays small and uses exactly the library it runs in. A stamp
  * file beside each object records a hash of everything that went into it
- * (source bytes, command line, ABI version); a matching stamp skips the
- * compile. The hash covers every file of the submission folder, so a local
- * header counts too. Extra compiler/linker arguments (e.g. for libtorch) go in
+ * (source bytes, command line, ABI version, ramp's headers); a matching stamp
+ * skips the compile. The hash covers every file of the submission folder, so
+ * a local header counts too. Extra compiler/linker arguments (e.g. for libtorch) go in
  * `build.flags` in the submission folder, whitespace-separated.
  *
  * A .py file is not compiled: it is syntax-checked by the Python the plugin
@@ -33,6 +33,12 @@ static int file_exists(const char *p)
 {
     struct stat sb;
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int dir_exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
@@ -177,8 +183,14 @@ static ramp_status compile_one(const char *dir, const char *src, const char *so,
     int abi = RAMP_ABI_VERSION;
     h = fnv1a(h, &abi, sizeof abi);
 #ifdef RAMP_VERSION
-    h = fnv1a(h, RAMP_VERSION, sizeof RAMP_VERSION); /* new headers → rebuild */
+    h = fnv1a(h, RAMP_VERSION, sizeof RAMP_VERSION);
 #endif
+    /* ramp's own headers: a struct that grew without a version bump (a new
+       field in ramp_net_params) must not meet an object built against the
+       old one */
+    char ramp_inc[4300];
+    snprintf(ramp_inc, sizeof ramp_inc, "%s/ramp", include_dir);
+    if (dir_exists(ramp_inc) && (st = hash_folder(ramp_inc, &h, err))) return st;
     char stamp_path[4200], want[32];
     snprintf(stamp_path, sizeof stamp_path, "%s.stamp", so);
     snprintf(want, sizeof want, "%016llx", (unsigned long long)h);
