@@ -52,4 +52,44 @@ void ramp__cli_error(const char *fmt, ...)
 /* True when argv[i] is -h or --help. */
 int ramp__cli_is_help(const char *arg);
 
+/* Options of a subcommand, for ramp__cli_parse (args.c). */
+typedef enum ramp__cli_kind {
+    RAMP__CLI_FLAG,    /* no value; dst: int, set to 1 */
+    RAMP__CLI_STR,     /* dst: const char *, the argument itself */
+    RAMP__CLI_SECONDS, /* dst: double, > 0 */
+    RAMP__CLI_NUMBER,  /* dst: double, finite and >= lo */
+    RAMP__CLI_INT      /* dst: int or int64_t (size); >= lo, and <= hi if hi > lo */
+} ramp__cli_kind;
+
+typedef struct ramp__cli_opt {
+    const char *name; /* "--data"; NULL ends the table */
+    ramp__cli_kind kind;
+    void *dst;
+    double lo, hi;
+    size_t size;
+} ramp__cli_opt;
+
+/* Table rows: OPT_INT takes int * or int64_t * (the size says which). */
+#define RAMP__OPT_STR(name, p) { (name), RAMP__CLI_STR, (p), 0, 0, 0 }
+#define RAMP__OPT_FLAG(name, p) { (name), RAMP__CLI_FLAG, (p), 0, 0, 0 }
+#define RAMP__OPT_SECONDS(name, p) { (name), RAMP__CLI_SECONDS, (p), 0, 0, 0 }
+#define RAMP__OPT_NUMBER(name, p, lo) { (name), RAMP__CLI_NUMBER, (p), (lo), 0, 0 }
+#define RAMP__OPT_INT(name, p, lo, hi) { (name), RAMP__CLI_INT, (p), (lo), (hi), sizeof *(p) }
+#define RAMP__OPT_END { NULL, RAMP__CLI_FLAG, NULL, 0, 0, 0 }
+
+typedef struct ramp__cli_spec {
+    const char *cmd;            /* as typed after "ramp", for messages: "test", "data check" */
+    void (*usage)(FILE *f);     /* the --help text */
+    const ramp__cli_opt *opts;
+    const char **pos;           /* positional arguments, in order (max_pos of them) */
+    int max_pos;
+    int *n_pos;                 /* how many were given (may be NULL) */
+} ramp__cli_spec;
+
+/* Parses argv[1..argc): 0 when all is well; 1 after printing the usage for
+   -h/--help (the command then exits 0); 2 after printing an error naming
+   the option and the value at fault: an unknown option, a missing or bad
+   value, one positional argument too many. */
+int ramp__cli_parse(const ramp__cli_spec *spec, int argc, char **argv);
+
 #endif

@@ -344,40 +344,18 @@ int ramp__cmd_blend(int argc, char **argv)
     const char *kit_dir = ".", *data = NULL, *pred_dir = NULL;
     int as_json = 0, max_n = 80;
     double min_impr = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end;
-        if (ramp__cli_is_help(a)) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--json")) {
-            as_json = 1;
-        } else if (v && !strcmp(a, "--kit")) {
-            kit_dir = v, i++;
-        } else if (v && !strcmp(a, "--data")) {
-            data = v, i++;
-        } else if (v && !strcmp(a, "--pred-dir")) {
-            pred_dir = v, i++;
-        } else if (v && !strcmp(a, "--max-n-ensemble")) {
-            long n = strtol(v, &end, 10);
-            if (*end || !*v || n < 1 || n > 1000000) {
-                ramp__cli_error("blend: --max-n-ensemble wants a positive integer, not '%s'", v);
-                return 2;
-            }
-            max_n = (int)n, i++;
-        } else if (v && !strcmp(a, "--min-improvement")) {
-            min_impr = strtod(v, &end);
-            if (*end || !*v || !(min_impr >= 0) || !isfinite(min_impr)) {
-                ramp__cli_error("blend: --min-improvement wants a number ≥ 0, not '%s'", v);
-                return 2;
-            }
-            i++;
-        } else {
-            ramp__cli_error("blend: unknown or incomplete option '%s' (see 'ramp blend --help')",
-                            a);
-            return 2;
-        }
-    }
+    const ramp__cli_opt opts[] = {
+        RAMP__OPT_STR("--kit", &kit_dir),
+        RAMP__OPT_STR("--data", &data),
+        RAMP__OPT_STR("--pred-dir", &pred_dir),
+        RAMP__OPT_INT("--max-n-ensemble", &max_n, 1, 1000000),
+        RAMP__OPT_NUMBER("--min-improvement", &min_impr, 0),
+        RAMP__OPT_FLAG("--json", &as_json),
+        RAMP__OPT_END,
+    };
+    int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "blend", .usage = usage, .opts = opts },
+                              argc, argv);
+    if (prc) return prc == 1 ? 0 : prc;
     if (!pred_dir) {
         usage(stderr);
         return 2;

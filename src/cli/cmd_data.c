@@ -57,71 +57,39 @@ static void usage_check(FILE *f)
 }
 
 /* Parses a non-negative integer option value; -1 if bad. */
-static long parse_count(const char *opt, const char *v)
-{
-    char *end;
-    long x = v ? strtol(v, &end, 10) : -1;
-    if (!v || !*v || *end || x < 0) {
-        ramp__cli_error("%s: expected a non-negative integer, got '%s'", opt, v ? v : "");
-        return -1;
-    }
-    return x;
-}
-
 static int cmd_fmnist(int argc, char **argv)
 {
     ramp_fmnist_opts o = {.limit_train = -1, .limit_test = -1};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        long x;
-        if (ramp__cli_is_help(a)) {
-            usage_fmnist(stdout);
-            return 0;
-        } else if (strcmp(a, "--rgb") == 0) {
-            o.rgb = 1;
-        } else if (strcmp(a, "--force") == 0) {
-            o.force = 1;
-        } else if (!v && strncmp(a, "--", 2) == 0) {
-            ramp__cli_error("fashion-mnist: %s needs a value", a);
-            return 2;
-        } else if (strcmp(a, "--out") == 0) {
-            o.out_dir = argv[++i];
-        } else if (strcmp(a, "--source") == 0) {
-            o.source_dir = argv[++i];
-        } else if (strcmp(a, "--format") == 0) {
-            i++;
-            if (strcmp(v, "png") == 0)
-                o.jpeg = 0;
-            else if (strcmp(v, "jpg") == 0 || strcmp(v, "jpeg") == 0)
-                o.jpeg = 1;
-            else {
-                ramp__cli_error("fashion-mnist: --format must be png or jpg, got '%s'", v);
-                return 2;
-            }
-        } else if (strcmp(a, "--size") == 0) {
-            if ((x = parse_count(a, argv[++i])) < 1 || x > 4096) {
-                ramp__cli_error("fashion-mnist: --size must be in [1, 4096]");
-                return 2;
-            }
-            o.size = (int)x;
-        } else if (strcmp(a, "--limit-train") == 0) {
-            if ((o.limit_train = parse_count(a, argv[++i])) < 0) return 2;
-        } else if (strcmp(a, "--limit-test") == 0) {
-            if ((o.limit_test = parse_count(a, argv[++i])) < 0) return 2;
-        } else if (strcmp(a, "--threads") == 0) {
-            if ((x = parse_count(a, argv[++i])) < 1 || x > 64) {
-                ramp__cli_error("fashion-mnist: --threads must be in [1, 64]");
-                return 2;
-            }
-            o.n_threads = (int)x;
-        } else {
-            ramp__cli_error("fashion-mnist: unknown option '%s' (see --help)", a);
-            return 2;
-        }
+    const char *format = "png";
+    int64_t limit_train = -1, limit_test = -1;
+    const ramp__cli_opt opts[] = {
+        RAMP__OPT_STR("--out", &o.out_dir),
+        RAMP__OPT_STR("--source", &o.source_dir),
+        RAMP__OPT_STR("--format", &format),
+        RAMP__OPT_INT("--size", &o.size, 1, 4096),
+        RAMP__OPT_INT("--limit-train", &limit_train, 0, 0),
+        RAMP__OPT_INT("--limit-test", &limit_test, 0, 0),
+        RAMP__OPT_INT("--threads", &o.n_threads, 1, 64),
+        RAMP__OPT_FLAG("--rgb", &o.rgb),
+        RAMP__OPT_FLAG("--force", &o.force),
+        RAMP__OPT_END,
+    };
+    int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "data fashion-mnist",
+                                                .usage = usage_fmnist, .opts = opts },
+                             argc, argv);
+    if (rc) return rc == 1 ? 0 : rc;
+    o.limit_train = (long)limit_train;
+    o.limit_test = (long)limit_test;
+    if (!strcmp(format, "png")) {
+        o.jpeg = 0;
+    } else if (!strcmp(format, "jpg") || !strcmp(format, "jpeg")) {
+        o.jpeg = 1;
+    } else {
+        ramp__cli_error("data fashion-mnist: --format is png or jpg, not '%s'", format);
+        return 2;
     }
     if (!o.out_dir) {
-        ramp__cli_error("fashion-mnist: --out DIR is required (see --help)");
+        ramp__cli_error("data fashion-mnist: --out DIR is required (see --help)");
         return 2;
     }
     ramp_fmnist_stats stats;
@@ -152,38 +120,17 @@ static int cmd_check(int argc, char **argv)
 {
     const char *kit = NULL, *data = NULL;
     int threads = 2;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (ramp__cli_is_help(a)) {
-            usage_check(stdout);
-            return 0;
-        } else if (strcmp(a, "--data") == 0 || strcmp(a, "--threads") == 0) {
-            if (i + 1 >= argc) {
-                ramp__cli_error("check: %s needs a value", a);
-                return 2;
-            }
-            if (a[2] == 'd') {
-                data = argv[++i];
-            } else {
-                long x = parse_count(a, argv[++i]);
-                if (x < 1 || x > 64) {
-                    ramp__cli_error("check: --threads must be in [1, 64]");
-                    return 2;
-                }
-                threads = (int)x;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            ramp__cli_error("check: unknown option '%s' (see --help)", a);
-            return 2;
-        } else if (!kit) {
-            kit = a;
-        } else {
-            ramp__cli_error("check: more than one kit given ('%s', '%s')", kit, a);
-            return 2;
-        }
-    }
+    const ramp__cli_opt opts[] = {
+        RAMP__OPT_STR("--data", &data),
+        RAMP__OPT_INT("--threads", &threads, 1, 64),
+        RAMP__OPT_END,
+    };
+    int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "data check", .usage = usage_check,
+                                                .opts = opts, .pos = &kit, .max_pos = 1 },
+                             argc, argv);
+    if (rc) return rc == 1 ? 0 : rc;
     if (!kit) {
-        ramp__cli_error("check: no kit given (see --help)");
+        ramp__cli_error("data check: no kit given (see 'ramp data check --help')");
         return 2;
     }
     ramp_kit_summary sum;

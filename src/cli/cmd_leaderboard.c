@@ -8,34 +8,35 @@
 #include "cli/cliInt.h"
 #include "store/storeInt.h"
 
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ramp leaderboard --db DB [--format table|csv|json|html]\n"
+               "                        [--view public|private|competition]\n\n"
+               "Prints the scored submissions ranked by the official score, with the\n"
+               "combined (blended) score above: public ranks on validation scores,\n"
+               "private on test scores, competition keeps each team's best by its public\n"
+               "score (ties: the earliest) and shows its test scores.\n");
+}
+
 int ramp__cmd_leaderboard(int argc, char **argv)
 {
     const char *db = NULL, *format = "table";
     ramp__view view = RAMP__VIEW_PUBLIC;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (ramp__cli_is_help(a)) {
-            printf("usage: ramp leaderboard --db DB [--format table|csv|json|html]\n"
-                   "                        [--view public|private|competition]\n\n"
-                   "Prints the scored submissions ranked by the official score, with the\n"
-                   "combined (blended) score above: public ranks on validation scores,\n"
-                   "private on test scores, competition keeps each team's best by its public\n"
-                   "score (ties: the earliest) and shows its test scores.\n");
-            return 0;
-        } else if (v && !strcmp(a, "--db")) {
-            db = v, i++;
-        } else if (v && !strcmp(a, "--format")) {
-            format = v, i++;
-        } else if (v && !strcmp(a, "--view")) {
-            if (ramp__view_parse(v, &view)) {
-                ramp__cli_error("leaderboard: --view is public, private or competition, not '%s'", v);
-                return 2;
-            }
-            i++;
-        } else {
-            ramp__cli_error("leaderboard: unknown or incomplete option '%s'", a);
-            return 2;
-        }
+    const char *view_name = "public";
+    const ramp__cli_opt opts[] = {
+        RAMP__OPT_STR("--db", &db),
+        RAMP__OPT_STR("--format", &format),
+        RAMP__OPT_STR("--view", &view_name),
+        RAMP__OPT_END,
+    };
+    int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "leaderboard", .usage = usage,
+                                                 .opts = opts },
+                              argc, argv);
+    if (prc) return prc == 1 ? 0 : prc;
+    if (ramp__view_parse(view_name, &view)) {
+        ramp__cli_error("leaderboard: --view is public, private or competition, not '%s'",
+                        view_name);
+        return 2;
     }
     if (!db) {
         ramp__cli_error("leaderboard: --db is required");

@@ -23,26 +23,17 @@ int ramp__cmd_score(int argc, char **argv)
 {
     const char *kit_dir = ".", *data = NULL, *split = NULL, *pred = NULL;
     int as_json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (ramp__cli_is_help(a)) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--json")) {
-            as_json = 1;
-        } else if (v && !strcmp(a, "--kit")) {
-            kit_dir = v, i++;
-        } else if (v && !strcmp(a, "--data")) {
-            data = v, i++;
-        } else if (v && !strcmp(a, "--split")) {
-            split = v, i++;
-        } else if (v && !strcmp(a, "--pred")) {
-            pred = v, i++;
-        } else {
-            ramp__cli_error("score: unknown or incomplete option '%s' (see 'ramp score --help')", a);
-            return 2;
-        }
-    }
+    const ramp__cli_opt opts[] = {
+        RAMP__OPT_STR("--kit", &kit_dir),
+        RAMP__OPT_STR("--data", &data),
+        RAMP__OPT_STR("--split", &split),
+        RAMP__OPT_STR("--pred", &pred),
+        RAMP__OPT_FLAG("--json", &as_json),
+        RAMP__OPT_END,
+    };
+    int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "score", .usage = usage, .opts = opts },
+                              argc, argv);
+    if (prc) return prc == 1 ? 0 : prc;
     if (!split || !pred || (strcmp(split, "train") && strcmp(split, "test"))) {
         usage(stderr);
         return 2;

@@ -16,46 +16,39 @@
 #define RAMP_BUILD_INCLUDE_DIR "/usr/local/include"
 #endif
 
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ramp serve --db DB [--listen HOST:PORT] [--max-upload BYTES]\n"
+               "                  [--threads N] [--cache S]\n\n"
+               "Serves the leaderboard page, a page per submission, /plot.svg, the JSON\n"
+               "API (/api/leaderboard.json, /api/submissions/ID.json) and uploads\n"
+               "(POST /api/submit?name=N, multipart/form-data, Authorization: Bearer TOKEN).\n"
+               "PORT 0 picks a free port; the address is printed on stdout.\n\n"
+               "  --listen HOST:PORT   IPv4 address and port (default 127.0.0.1:8080)\n"
+               "  --max-upload BYTES   largest upload body (default 5 MiB); more → 413\n"
+               "  --threads N          server threads (default 4)\n"
+               "  --cache S            leaderboard cache lifetime in seconds (default 1)\n");
+}
+
 int ramp__cmd_serve(int argc, char **argv)
 {
     ramp__http_opts o = {0};
     const char *listen = "127.0.0.1:8080";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end;
-        if (ramp__cli_is_help(a)) {
-            printf("usage: ramp serve --db DB [--listen HOST:PORT] [--max-upload BYTES]\n"
-                   "                  [--threads N] [--cache S]\n\n"
-                   "Serves the leaderboard page, a page per submission, /plot.svg, the JSON\n"
-                   "API (/api/leaderboard.json, /api/submissions/ID.json) and uploads\n"
-                   "(POST /api/submit?name=N, multipart/form-data, Authorization: Bearer TOKEN).\n"
-                   "PORT 0 picks a free port; the address is printed on stdout.\n\n"
-                   "  --listen HOST:PORT   IPv4 address and port (default 127.0.0.1:8080)\n"
-                   "  --max-upload BYTES   largest upload body (default 5 MiB); more → 413\n"
-                   "  --threads N          server threads (default 4)\n"
-                   "  --cache S            leaderboard cache lifetime in seconds (default 1)\n");
-            return 0;
-        } else if (v && !strcmp(a, "--db")) {
-            o.db = v, i++;
-        } else if (v && !strcmp(a, "--listen")) {
-            listen = v, i++;
-        } else if (v && !strcmp(a, "--max-upload")) {
-            o.max_upload = (size_t)strtoull(v, &end, 10);
-            if (*end || !o.max_upload) {
-                ramp__cli_error("serve: --max-upload wants a positive number of bytes");
-                return 2;
-            }
-            i++;
-        } else if (v && !strcmp(a, "--threads")) {
-            o.threads = atoi(v), i++;
-        } else if (v && !strcmp(a, "--cache")) {
-            o.cache_s = strtod(v, &end), i++;
-            if (o.cache_s == 0) o.cache_s = -1;
-        } else {
-            ramp__cli_error("serve: unknown or incomplete option '%s' (see 'ramp serve --help')", a);
-            return 2;
-        }
-    }
+    int64_t max_upload = 0;
+    double cache = 1;
+    const ramp__cli_opt opts[] = {
+        RAMP__OPT_STR("--db", &o.db),
+        RAMP__OPT_STR("--listen", &listen),
+        RAMP__OPT_INT("--max-upload", &max_upload, 1, 0),
+        RAMP__OPT_INT("--threads", &o.threads, 1, 256),
+        RAMP__OPT_NUMBER("--cache", &cache, 0),
+        RAMP__OPT_END,
+    };
+    int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "serve", .usage = usage, .opts = opts },
+                              argc, argv);
+    if (prc) return prc == 1 ? 0 : prc;
+    o.max_upload = (size_t)max_upload;
+    o.cache_s = cache > 0 ? cache : -1; /* --cache 0: none */
     if (!o.db) {
         ramp__cli_error("serve: --db is required");
         return 2;

@@ -26,41 +26,33 @@ static const char *db_default(const char *db, const char *kit, char *buf, size_t
     return buf;
 }
 
+static void usage_event(FILE *f)
+{
+    fprintf(f, "usage: ramp event [--db DB] --kit KIT [--data DIR] [--min-gap S]\n\n"
+               "Registers (or updates) the store's event: the kit's problem.ini is stored,\n"
+               "with the path of its data, which every worker must see at that path (or be\n"
+               "given with 'ramp worker --data').\n\n"
+               "  --db DB       SQLite file or postgresql:// URI (default: KIT/ramp.db)\n"
+               "  --kit KIT     the kit (its problem.ini)\n"
+               "  --data DIR    train.csv, test.csv and imgs/ (default: KIT/data)\n"
+               "  --min-gap S   seconds a team must wait between two submissions\n");
+}
+
 int ramp__cmd_event(int argc, char **argv)
 {
     const char *db = NULL, *kit = NULL, *data = NULL;
     double gap = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (ramp__cli_is_help(a)) {
-            printf("usage: ramp event [--db DB] --kit KIT [--data DIR] [--min-gap S]\n\n"
-                   "Registers (or updates) the store's event: the kit's problem.ini is stored,\n"
-                   "with the path of its data, which every worker must see at that path (or be\n"
-                   "given with 'ramp worker --data').\n\n"
-                   "  --db DB       SQLite file or postgresql:// URI (default: KIT/ramp.db)\n"
-                   "  --kit KIT     the kit (its problem.ini)\n"
-                   "  --data DIR    train.csv, test.csv and imgs/ (default: KIT/data)\n"
-                   "  --min-gap S   seconds a team must wait between two submissions\n");
-            return 0;
-        } else if (v && !strcmp(a, "--db")) {
-            db = v, i++;
-        } else if (v && !strcmp(a, "--kit")) {
-            kit = v, i++;
-        } else if (v && !strcmp(a, "--data")) {
-            data = v, i++;
-        } else if (v && !strcmp(a, "--min-gap")) {
-            char *end;
-            gap = strtod(v, &end);
-            if (*end || !(gap >= 0)) {
-                ramp__cli_error("event: --min-gap wants seconds >= 0, not '%s'", v);
-                return 2;
-            }
-            i++;
-        } else {
-            ramp__cli_error("event: unknown or incomplete option '%s' (see 'ramp event --help')", a);
-            return 2;
-        }
-    }
+    const ramp__cli_opt opts[] = {
+        RAMP__OPT_STR("--db", &db),
+        RAMP__OPT_STR("--kit", &kit),
+        RAMP__OPT_STR("--data", &data),
+        RAMP__OPT_NUMBER("--min-gap", &gap, 0),
+        RAMP__OPT_END,
+    };
+    int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "event", .usage = usage_event,
+                                                 .opts = opts },
+                              argc, argv);
+    if (prc) return prc == 1 ? 0 : prc;
     char dbbuf[4200];
     db = db_default(db, kit, dbbuf, sizeof dbbuf);
     if (!kit || !db) {
@@ -88,30 +80,27 @@ int ramp__cmd_event(int argc, char **argv)
     return rc;
 }
 
+static void usage_team(FILE *f)
+{
+    fprintf(f, "usage: ramp team add --db DB NAME\n\n"
+               "Adds a team and prints its upload token once (the store keeps only its\n"
+               "SHA-256). The token goes in 'Authorization: Bearer TOKEN' for\n"
+               "POST /api/submit on 'ramp serve'.\n");
+}
+
 int ramp__cmd_team(int argc, char **argv)
 {
-    const char *db = NULL, *name = NULL;
-    int add = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (ramp__cli_is_help(a)) {
-            printf("usage: ramp team add --db DB NAME\n\n"
-                   "Adds a team and prints its upload token once (the store keeps only its\n"
-                   "SHA-256). The token goes in 'Authorization: Bearer TOKEN' for\n"
-                   "POST /api/submit on 'ramp serve'.\n");
-            return 0;
-        } else if (v && !strcmp(a, "--db")) {
-            db = v, i++;
-        } else if (!strcmp(a, "add") && !add) {
-            add = 1;
-        } else if (a[0] != '-' && add && !name) {
-            name = a;
-        } else {
-            ramp__cli_error("team: unknown or incomplete option '%s' (see 'ramp team --help')", a);
-            return 2;
-        }
-    }
-    if (!add || !name || !db) {
+    const char *db = NULL, *pos[2] = { NULL, NULL };
+    const ramp__cli_opt opts[] = {
+        RAMP__OPT_STR("--db", &db),
+        RAMP__OPT_END,
+    };
+    int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "team", .usage = usage_team,
+                                                 .opts = opts, .pos = pos, .max_pos = 2 },
+                              argc, argv);
+    if (prc) return prc == 1 ? 0 : prc;
+    const char *name = pos[1];
+    if (!pos[0] || strcmp(pos[0], "add") || !name || !db) {
         ramp__cli_error("team: usage: ramp team add --db DB NAME");
         return 2;
     }
@@ -133,41 +122,35 @@ int ramp__cmd_team(int argc, char **argv)
     return rc;
 }
 
+static void usage_submit(FILE *f)
+{
+    fprintf(f, "usage: ramp submit [--db DB] --team T --name N [--kit KIT [--data DIR]] DIR\n\n"
+               "Stores the submission in folder DIR (its image preprocessor and batch\n"
+               "classifier, and any other small top-level file such as build.flags) for\n"
+               "the workers to train, after checking that both files exist and compile.\n"
+               "A name the team already has is refused unless that submission failed.\n\n"
+               "  --db DB      SQLite file or postgresql:// URI (default: KIT/ramp.db)\n"
+               "  --team T     the team (created if new, without a token)\n"
+               "  --name N     the submission's name, unique per team\n"
+               "  --kit KIT    register KIT as the event first (as 'ramp event')\n"
+               "  --data DIR   with --kit: the kit's data folder\n");
+}
+
 int ramp__cmd_submit(int argc, char **argv)
 {
     const char *db = NULL, *team = NULL, *name = NULL, *dir = NULL, *kit = NULL, *data = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (ramp__cli_is_help(a)) {
-            printf("usage: ramp submit [--db DB] --team T --name N [--kit KIT [--data DIR]] DIR\n\n"
-                   "Stores the submission in folder DIR (its image preprocessor and batch\n"
-                   "classifier, and any other small top-level file such as build.flags) for\n"
-                   "the workers to train, after checking that both files exist and compile.\n"
-                   "A name the team already has is refused unless that submission failed.\n\n"
-                   "  --db DB      SQLite file or postgresql:// URI (default: KIT/ramp.db)\n"
-                   "  --team T     the team (created if new, without a token)\n"
-                   "  --name N     the submission's name, unique per team\n"
-                   "  --kit KIT    register KIT as the event first (as 'ramp event')\n"
-                   "  --data DIR   with --kit: the kit's data folder\n");
-            return 0;
-        } else if (v && !strcmp(a, "--db")) {
-            db = v, i++;
-        } else if (v && !strcmp(a, "--team")) {
-            team = v, i++;
-        } else if (v && !strcmp(a, "--name")) {
-            name = v, i++;
-        } else if (v && !strcmp(a, "--kit")) {
-            kit = v, i++;
-        } else if (v && !strcmp(a, "--data")) {
-            data = v, i++;
-        } else if (a[0] != '-' && !dir) {
-            dir = a;
-        } else {
-            ramp__cli_error("submit: unknown or incomplete option '%s' (see 'ramp submit --help')",
-                            a);
-            return 2;
-        }
-    }
+    const ramp__cli_opt opts[] = {
+        RAMP__OPT_STR("--db", &db),
+        RAMP__OPT_STR("--team", &team),
+        RAMP__OPT_STR("--name", &name),
+        RAMP__OPT_STR("--kit", &kit),
+        RAMP__OPT_STR("--data", &data),
+        RAMP__OPT_END,
+    };
+    int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "submit", .usage = usage_submit,
+                                                 .opts = opts, .pos = &dir, .max_pos = 1 },
+                              argc, argv);
+    if (prc) return prc == 1 ? 0 : prc;
     char dbbuf[4200];
     db = db_default(db, kit, dbbuf, sizeof dbbuf);
     if (!db || !team || !name || !dir) {

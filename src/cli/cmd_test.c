@@ -620,51 +620,23 @@ static int cmp_str(const void *a, const void *b)
 int ramp__cmd_test(int argc, char **argv)
 {
     test_opts o = {".", NULL, "starting_kit", 0, 0, NULL, 7200, 0, 0, 0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (ramp__cli_is_help(a)) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--quick-test")) {
-            o.quick = 1;
-        } else if (!strcmp(a, "--save-output")) {
-            o.save = 1;
-        } else if (v && !strcmp(a, "--kit")) {
-            o.kit = v, i++;
-        } else if (v && !strcmp(a, "--data")) {
-            o.data = v, i++;
-        } else if (v && !strcmp(a, "--submission")) {
-            o.submission = v, i++;
-        } else if (v && !strcmp(a, "--json")) {
-            o.json = v, i++;
-        } else if (v && !strcmp(a, "--timeout")) {
-            char *end;
-            o.timeout = strtod(v, &end);
-            if (*end || !(o.timeout > 0)) {
-                ramp__cli_error("test: --timeout wants a positive number of seconds, not '%s'", v);
-                return 2;
-            }
-            i++;
-        } else if (v && !strcmp(a, "--seed")) {
-            char *end;
-            o.seed = strtoull(v, &end, 10);
-            if (*end || !*v) {
-                ramp__cli_error("test: --seed wants an integer, not '%s'", v);
-                return 2;
-            }
-            i++;
-        } else if (v && !strcmp(a, "--n-jobs")) {
-            o.n_jobs = atoi(v), i++;
-            if (o.n_jobs <= 0) {
-                ramp__cli_error("test: --n-jobs wants a positive integer");
-                return 2;
-            }
-        } else {
-            ramp__cli_error("test: unknown or incomplete option '%s' (see 'ramp test --help')", a);
-            return 2;
-        }
-    }
+    int64_t seed = 0;
+    const ramp__cli_opt opts[] = {
+        RAMP__OPT_STR("--kit", &o.kit),
+        RAMP__OPT_STR("--data", &o.data),
+        RAMP__OPT_STR("--submission", &o.submission),
+        RAMP__OPT_STR("--json", &o.json),
+        RAMP__OPT_FLAG("--quick-test", &o.quick),
+        RAMP__OPT_FLAG("--save-output", &o.save),
+        RAMP__OPT_SECONDS("--timeout", &o.timeout),
+        RAMP__OPT_INT("--seed", &seed, 0, 0),
+        RAMP__OPT_INT("--n-jobs", &o.n_jobs, 1, 1024),
+        RAMP__OPT_END,
+    };
+    int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "test", .usage = usage, .opts = opts },
+                             argc, argv);
+    if (rc) return rc == 1 ? 0 : rc;
+    o.seed = (uint64_t)seed;
     o.tty = isatty(2);
     ramp__kit kit;
     ramp_err err = {RAMP_OK, ""};

@@ -448,47 +448,24 @@ done:
 int ramp__cmd_worker(int argc, char **argv)
 {
     worker_opts o = {NULL, NULL, NULL, 0, 0, 1, 7200, 60, 1, 16384};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end = NULL;
-        if (ramp__cli_is_help(a)) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--once")) {
-            o.once = 1;
-        } else if (!strcmp(a, "--drain")) {
-            o.drain = 1;
-        } else if (v && !strcmp(a, "--db")) {
-            o.db = v, i++;
-        } else if (v && !strcmp(a, "--data")) {
-            o.data = v, i++;
-        } else if (v && !strcmp(a, "--workdir")) {
-            o.workdir = v, i++;
-        } else if (v && (!strcmp(a, "--timeout") || !strcmp(a, "--lease") || !strcmp(a, "--poll"))) {
-            double d = strtod(v, &end);
-            if (*end || !(d > 0)) {
-                ramp__cli_error("worker: %s wants a positive number of seconds, not '%s'", a, v);
-                return 2;
-            }
-            if (!strcmp(a, "--timeout")) o.timeout = d;
-            else if (!strcmp(a, "--lease")) o.lease = d;
-            else o.poll = d;
-            i++;
-        } else if (v && (!strcmp(a, "--jobs") || !strcmp(a, "--mem-limit"))) {
-            long k = strtol(v, &end, 10);
-            if (*end || k < 0 || (k == 0 && !strcmp(a, "--jobs"))) {
-                ramp__cli_error("worker: %s wants a %s integer, not '%s'", a,
-                                !strcmp(a, "--jobs") ? "positive" : "non-negative", v);
-                return 2;
-            }
-            if (!strcmp(a, "--jobs")) o.jobs = (int)k;
-            else o.mem_mb = k;
-            i++;
-        } else {
-            ramp__cli_error("worker: unknown or incomplete option '%s' (see 'ramp worker --help')", a);
-            return 2;
-        }
-    }
+    int64_t mem_mb = o.mem_mb;
+    const ramp__cli_opt opts[] = {
+        RAMP__OPT_STR("--db", &o.db),
+        RAMP__OPT_STR("--data", &o.data),
+        RAMP__OPT_STR("--workdir", &o.workdir),
+        RAMP__OPT_FLAG("--once", &o.once),
+        RAMP__OPT_FLAG("--drain", &o.drain),
+        RAMP__OPT_SECONDS("--timeout", &o.timeout),
+        RAMP__OPT_SECONDS("--lease", &o.lease),
+        RAMP__OPT_SECONDS("--poll", &o.poll),
+        RAMP__OPT_INT("--jobs", &o.jobs, 1, 256),
+        RAMP__OPT_INT("--mem-limit", &mem_mb, 0, 0),
+        RAMP__OPT_END,
+    };
+    int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "worker", .usage = usage, .opts = opts },
+                              argc, argv);
+    if (prc) return prc == 1 ? 0 : prc;
+    o.mem_mb = (long)mem_mb;
     if (!o.db) {
         ramp__cli_error("worker: --db is required");
         return 2;

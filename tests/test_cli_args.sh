@@ -1,0 +1,60 @@
+#!/bin/bash
+# test_cli_args.sh — every subcommand's options go through one parser: a bad
+# value, a missing value, an unknown option or an extra argument exits 2 with
+# a message naming the command, the option and the value; --help exits 0.
+# usage: bash test_cli_args.sh RAMP_BINARY SOURCE_DIR WORK_DIR
+set -u
+RAMP=$1
+WORK=$3
+rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
+fail() { echo "FAIL: $*"; exit 1; }
+
+# expect_error "message" ramp-arguments...: exit 2 and the message on stderr
+expect_error() {
+    local want=$1
+    shift
+    "$RAMP" "$@" > "$WORK/out" 2> "$WORK/err"
+    local rc=$?
+    [ $rc -eq 2 ] || fail "ramp $*: exit $rc, want 2 ($(cat "$WORK/err"))"
+    grep -qF -- "$want" "$WORK/err" || fail "ramp $*: stderr '$(cat "$WORK/err")', want '$want'"
+}
+
+expect_error "test: --timeout wants a positive number of seconds, not 'abc'" test --timeout abc
+expect_error "test: --timeout wants a positive number of seconds, not '0'" test --timeout 0
+expect_error "test: --n-jobs wants an integer in [1, 1024], not '0'" test --n-jobs 0
+expect_error "test: --n-jobs wants an integer in [1, 1024], not '4x'" test --n-jobs 4x
+expect_error "test: --seed wants an integer >= 0, not '-1'" test --seed -1
+expect_error "test: --kit needs a value" test --kit
+expect_error "test: unknown option '--bogus' (see 'ramp test --help')" test --bogus
+expect_error "test: unexpected argument 'extra'" test extra
+expect_error "data fashion-mnist: --size wants an integer in [1, 4096], not '0'" \
+    data fashion-mnist --out "$WORK/k" --size 0
+expect_error "data fashion-mnist: --format is png or jpg, not 'gif'" \
+    data fashion-mnist --out "$WORK/k" --format gif
+expect_error "data fashion-mnist: --limit-train wants an integer >= 0, not '-5'" \
+    data fashion-mnist --out "$WORK/k" --limit-train -5
+expect_error "data check: --threads wants an integer in [1, 64], not '100'" data check k --threads 100
+expect_error "data check: unexpected argument 'b'" data check a b
+expect_error "blend: --min-improvement wants a number >= 0, not 'nan'" \
+    blend --pred-dir p --min-improvement nan
+expect_error "blend: --max-n-ensemble wants an integer in [1, 1000000], not '0'" \
+    blend --pred-dir p --max-n-ensemble 0
+expect_error "score: unknown option '--splits'" score --splits train
+expect_error "worker: --lease wants a positive number of seconds, not '-3'" worker --db x --lease -3
+expect_error "worker: --mem-limit wants an integer >= 0, not 'lots'" worker --db x --mem-limit lots
+expect_error "serve: --threads wants an integer in [1, 256], not 'many'" serve --db x --threads many
+expect_error "serve: --cache wants a number >= 0, not '-1'" serve --db x --cache -1
+expect_error "serve: --max-upload wants an integer >= 1, not '0'" serve --db x --max-upload 0
+expect_error "event: --min-gap wants a number >= 0, not '1h'" event --kit k --min-gap 1h
+expect_error "team: unexpected argument 'c'" team add b c
+expect_error "submit: unexpected argument 'two'" submit --team t --name n one two
+expect_error "leaderboard: --view is public, private or competition, not 'all'" \
+    leaderboard --db x --view all
+
+for cmd in test score blend event team submit worker leaderboard serve "data check" \
+    "data fashion-mnist"; do
+    # shellcheck disable=SC2086
+    "$RAMP" $cmd --help > "$WORK/out" 2>&1 || fail "ramp $cmd --help: non-zero exit"
+    grep -q "^usage: ramp $cmd" "$WORK/out" || fail "ramp $cmd --help: no usage line"
+done
+echo "cli argument tests passed"
