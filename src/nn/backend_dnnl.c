@@ -486,15 +486,17 @@ static ramp_status assign_dy(ramp_net *net, dn_state *be, dn_plan *pl)
 {
     ramp_status st = RAMP_OK;
     int n = net->n_nodes, id = 0, ng = 0;
-    int *grp = malloc((size_t)n * 5 * sizeof *grp);
-    size_t *need = calloc((size_t)n, sizeof *need);
-    float **owner = calloc((size_t)n, sizeof *owner);
+    int *grp = malloc((size_t)n * 6 * sizeof *grp);
+    size_t *need = calloc((size_t)n, sizeof *need), *cap = calloc((size_t)n, sizeof *cap);
     pl->dybuf = calloc((size_t)n, sizeof *pl->dybuf);
-    if (!grp || !need || !owner || !pl->dybuf) {
+    if (!grp || !need || !cap || !pl->dybuf) {
         st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
         goto fail;
     }
-    int *first = grp + n, *last = grp + 2 * n, *order = grp + 3 * n, *busy = grp + 4 * n;
+    /* per group (indexed by its root): first write, last read, its buffer;
+       order: the groups by first write; busy: per buffer, its last read */
+    int *first = grp + n, *last = grp + 2 * n, *order = grp + 3 * n, *busy = grp + 4 * n,
+        *slot = grp + 5 * n;
     for (int i = 0; i < n; i++) grp[i] = i;
     for (int i = 1; i < n; i++) {
         const ramp__node *nd = &net->nodes[i];
@@ -531,19 +533,9 @@ static ramp_status assign_dy(ramp_net *net, dn_state *be, dn_plan *pl)
             order[b] = order[b - 1];
             order[b - 1] = t;
         }
-    size_t *cap = calloc((size_t)n, sizeof *cap);
-    if (!cap) {
-        st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
-        goto fail;
-    }
     /* a buffer is free for g once its occupant's last read is behind; take
        the smallest free one that fits, else grow the largest free one */
-    int *owner_slot = malloc((size_t)n * sizeof *owner_slot);
-    if (!owner_slot) {
-        free(cap);
-        st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
-        goto fail;
-    }
+    for (int i = 0; i < n; i++) slot[i] = -1;
     for (int j = 0; j < ng; j++) {
         int g = order[j], fit = -1, big = -1;
         if (!net->prm.keep_grads)
@@ -555,22 +547,18 @@ static ramp_status assign_dy(ramp_net *net, dn_state *be, dn_plan *pl)
         int pick = fit >= 0 ? fit : big >= 0 ? big : pl->n_dybuf++;
         if (need[g] > cap[pick]) cap[pick] = need[g];
         busy[pick] = last[g];
-        owner_slot[g] = pick;
+        slot[g] = pick;
     }
     for (int b = 0; b < pl->n_dybuf; b++)
         if (!(pl->dybuf[b] = aligned(cap[b]))) {
-            free(cap);
-            free(owner_slot);
             st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
             goto fail;
         }
-    for (int j = 0; j < ng; j++) owner[order[j]] = pl->dybuf[owner_slot[order[j]]];
-    free(owner_slot);
-    free(cap);
     for (id = 0; id < n; id++) {
         dn_node *d = &pl->nodes[id];
-        d->dy = owner[grp_find(grp, id)];
-        if (!d->dy) continue;
+        int b = slot[grp_find(grp, id)];
+        if (b < 0) continue; /* its gradient is never computed */
+        d->dy = pl->dybuf[b];
         DN(dnnl_memory_create(&d->mdy, &d->md, be->eng, d->dy), "memory");
         if (net->nodes[id].n_consumers > 1 && net->nodes[id].needs_grad) {
             /* gradients of several branches are summed by oneDNN (all threads) */
@@ -585,7 +573,7 @@ static ramp_status assign_dy(ramp_net *net, dn_state *be, dn_plan *pl)
 fail:
     free(grp);
     free(need);
-    free(owner);
+    free(cap);
     return st;
 }
 
