@@ -297,6 +297,7 @@ static void test_dnnl_vs_ref_winograd(void **s)
 {
     (void)s;
     compare_algo(3, 6, 6, 4, 5, build_d, 0, 4, RAMP_CONV_AUTO);
+    compare_algo(3, 6, 6, 1, 5, build_d, 0, 4, RAMP_CONV_AUTO); /* a batch of one */
     compare_algo(3, 6, 6, 4, 5, build_d, 1, 0, RAMP_CONV_AUTO);
     compare_algo(3, 6, 6, 4, 5, build_d, 0, 4, RAMP_CONV_DIRECT);
     unsigned fwd = 1u << RAMP_PROF_FWD, bd = 1u << RAMP_PROF_BWD_DATA,
