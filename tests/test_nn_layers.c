@@ -265,6 +265,36 @@ static void build_d(ramp_net *net)
     ramp_net_dense(net, &(ramp_dense){ .units = 5 });
 }
 
+/* A residual block whose 24 channels fill one and a half of oneDNN's
+   16-channel blocks (padded layouts), with every fusion: 3×8×8. */
+static void build_e(ramp_net *net)
+{
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 24, .kernel = 3, .padding = 1, .no_bias = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_relu(net);
+    int skip = ramp_net_last(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 24, .kernel = 3, .padding = 1, .no_bias = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_relu(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 24, .kernel = 3, .padding = 1, .no_bias = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_add(net, skip);
+    ramp_net_relu(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 24, .kernel = 1, .no_bias = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_add(net, skip); /* an add without a ReLU after it */
+    ramp_net_global_avgpool(net);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 4 });
+}
+
+static void test_dnnl_vs_ref_padded_channels(void **s)
+{
+    (void)s;
+    compare(3, 8, 8, 4, 4, build_e, 1, 0);
+    compare(3, 8, 8, 4, 4, build_e, 0, 3);
+}
+
 /* oneDNN has f32 Winograd kernels on AVX-512 machines only. */
 static int cpu_has_winograd(void)
 {
@@ -397,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_dnnl_vs_ref_b),
         cmocka_unit_test(test_dnnl_vs_ref_c),
         cmocka_unit_test(test_dnnl_vs_ref_winograd),
+        cmocka_unit_test(test_dnnl_vs_ref_padded_channels),
         cmocka_unit_test(test_finite_differences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -872,8 +872,11 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         }
         /* The first input's output is read by nothing else, forward or
            backward (the same conditions as for sharing its gradient): add
-           onto it in place, into lines it has just written. */
-        d->inplace = !net->prm.no_fuse && add_shares_dy(net, pl, id, 0);
+           onto it in place, into lines it has just written. Not with the
+           ReLU post-op: oneDNN 2.6's in-place binary kernel with a post-op
+           leaves dst = src0 on blocked layouts whose channels are padded
+           (24 channels in blocks of 16: the skip connection was lost). */
+        d->inplace = !net->prm.no_fuse && !d->fused && add_shares_dy(net, pl, id, 0);
         net->nodes[nd->in[0]].overwritten = d->inplace;
         dnnl_binary_desc_t bd;
         DN(dnnl_binary_desc_init(&bd, dnnl_binary_add, &a->md, &b->md, &d->md), "add");
