@@ -6,7 +6,7 @@
  * cross-entropy in plain C → backward → optimiser. The backend builds its
  * primitives once per batch size, so a short last batch costs one extra set
  * for the whole run. Every public entry computes with denormals flushed to
- * zero (ramp__ftz_on), the progress callback included. */
+ * zero (ramp__ftz_enter), the progress callback included. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +37,14 @@ static ramp_status prepare(ramp_net *net)
     net->errmsg[0] = '\0';
     ramp__nn_set_omp_threads(net->prm.n_threads);
     return ramp__net_to_backend(net);
+}
+
+/* Every public call that computes: the net's thread count, then denormals
+   flushed on all its threads (ramp__ftz_enter) until ramp__ftz_leave. */
+static void compute_begin(ramp_net *net, ramp__ftz *fp)
+{
+    ramp__nn_set_omp_threads(net->prm.n_threads);
+    ramp__ftz_enter(fp);
 }
 
 static ramp_status check_labels(ramp_net *net, const int32_t *y, size_t n)
@@ -75,9 +83,10 @@ ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32
                                       float label_smoothing, double *loss)
 {
     if (!net || !X || !y || n == 0) return RAMP_EINVAL;
-    unsigned fp = ramp__ftz_on();
+    ramp__ftz fp;
+    compute_begin(net, &fp);
     ramp_status st = forward_backward(net, X, y, n, label_smoothing, loss);
-    ramp__ftz_restore(fp);
+    ramp__ftz_leave(&fp);
     return st;
 }
 
@@ -120,9 +129,10 @@ ramp_status ramp_net_predict(ramp_net *net, const float *X, size_t n, float *pro
     if (!net || !X || !probs) return RAMP_EINVAL;
     ramp_status st = prepare(net);
     if (st || n == 0) return st;
-    unsigned fp = ramp__ftz_on();
+    ramp__ftz fp;
+    compute_begin(net, &fp);
     st = eval_rows(net, X, NULL, n, probs, NULL, NULL);
-    ramp__ftz_restore(fp);
+    ramp__ftz_leave(&fp);
     return st;
 }
 
@@ -134,9 +144,10 @@ ramp_status ramp_net_evaluate(ramp_net *net, const float *X, const int32_t *y, s
     if (st || (st = check_labels(net, y, n))) return st;
     double ls = 0;
     size_t ok = 0;
-    unsigned fp = ramp__ftz_on();
+    ramp__ftz fp;
+    compute_begin(net, &fp);
     st = eval_rows(net, X, y, n, NULL, &ls, &ok);
-    ramp__ftz_restore(fp);
+    ramp__ftz_leave(&fp);
     if (st) return st;
     if (loss) *loss = ls / (double)n;
     if (acc) *acc = (double)ok / (double)n;
@@ -271,8 +282,9 @@ ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb
                                    ramp_gen *valid_gen, size_t nb_valid, const ramp_fit_opts *opts)
 {
     if (!net) return RAMP_EINVAL;
-    unsigned fp = ramp__ftz_on();
+    ramp__ftz fp;
+    compute_begin(net, &fp);
     ramp_status st = fit(net, train_gen, nb_train, valid_gen, nb_valid, opts);
-    ramp__ftz_restore(fp);
+    ramp__ftz_leave(&fp);
     return st;
 }

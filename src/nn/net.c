@@ -72,6 +72,48 @@ void ramp__nn_parallel(void (*fn)(void *user, int tid, int n), void *user)
     par(par_body, &j, 0, 0);
 }
 
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+static void ftz_set(void *v, int tid, int n)
+{
+    (void)n;
+    ramp__ftz *f = v;
+    unsigned csr = _mm_getcsr();
+    if (tid < RAMP__FTZ_MAX_THREADS) f->old[tid] = csr;
+    _mm_setcsr(csr | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
+}
+
+static void ftz_reset(void *v, int tid, int n)
+{
+    (void)n;
+    ramp__ftz *f = v;
+    if (tid < RAMP__FTZ_MAX_THREADS) _mm_setcsr(f->old[tid]);
+}
+
+void ramp__ftz_enter(ramp__ftz *f)
+{
+    /* a thread the team gains later gets back the caller's mode */
+    unsigned csr = _mm_getcsr();
+    for (int i = 0; i < RAMP__FTZ_MAX_THREADS; i++) f->old[i] = csr;
+    ramp__nn_parallel(ftz_set, f);
+}
+
+void ramp__ftz_leave(ramp__ftz *f)
+{
+    ramp__nn_parallel(ftz_reset, f);
+}
+#else
+void ramp__ftz_enter(ramp__ftz *f)
+{
+    (void)f;
+}
+
+void ramp__ftz_leave(ramp__ftz *f)
+{
+    (void)f;
+}
+#endif
+
 size_t ramp__node_size(const ramp__node *nd)
 {
     return (size_t)nd->c * nd->h * nd->w;

@@ -160,34 +160,19 @@ static inline void ramp__prof_add(ramp_net *net, int kind, int pass, double t0, 
     c->flops += flops;
 }
 
-/* Denormal floats flushed to zero (FTZ) and read as zero (DAZ) on the
-   calling thread while the engine computes: gradients and optimiser state
-   drift into the denormal range, where x86 arithmetic is up to 100× slower
-   (an SGD step of the reference CNN went from 0.5 to 3 ms). OpenMP workers
-   started meanwhile inherit the mode. ramp__ftz_on returns the previous
-   state for ramp__ftz_restore. No-op off x86. */
-#if defined(__SSE__) || defined(__x86_64__)
-#include <xmmintrin.h>
-static inline unsigned ramp__ftz_on(void)
-{
-    unsigned old = _mm_getcsr();
-    _mm_setcsr(old | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
-    return old;
-}
-static inline void ramp__ftz_restore(unsigned old)
-{
-    _mm_setcsr(old);
-}
-#else
-static inline unsigned ramp__ftz_on(void)
-{
-    return 0;
-}
-static inline void ramp__ftz_restore(unsigned old)
-{
-    (void)old;
-}
-#endif
+/* Denormal floats flushed to zero (FTZ) and read as zero (DAZ) while the
+   engine computes, on the calling thread and on every thread of its OpenMP
+   team: gradients and optimiser state drift into the denormal range, where
+   x86 arithmetic is up to 100× slower (an SGD step of the reference CNN went
+   from 0.5 to 3 ms). ramp__ftz_enter saves each thread's mode, and
+   ramp__ftz_leave puts it back, so code around the engine never sees the
+   change. No-op off x86. */
+#define RAMP__FTZ_MAX_THREADS 256
+typedef struct ramp__ftz {
+    unsigned old[RAMP__FTZ_MAX_THREADS];
+} ramp__ftz;
+void ramp__ftz_enter(ramp__ftz *f);
+void ramp__ftz_leave(ramp__ftz *f);
 
 /* Formats the net's error message; returns st. */
 ramp_status ramp__net_fail(ramp_net *net, ramp_status st, const char *fmt, ...)
