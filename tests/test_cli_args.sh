@@ -23,7 +23,10 @@ expect_error "test: --timeout wants a positive number of seconds, not 'abc'" tes
 expect_error "test: --timeout wants a positive number of seconds, not '0'" test --timeout 0
 expect_error "test: --n-jobs wants an integer in [1, 1024], not '0'" test --n-jobs 0
 expect_error "test: --n-jobs wants an integer in [1, 1024], not '4x'" test --n-jobs 4x
-expect_error "test: --seed wants an integer >= 0, not '-1'" test --seed -1
+expect_error "test: --seed wants an integer in [0, 2^64), not '-1'" test --seed -1
+expect_error "test: --seed wants an integer in [0, 2^64), not '18446744073709551616'" \
+    test --seed 18446744073709551616
+expect_error "test: --timeout wants a positive number of seconds, not 'nan'" test --timeout nan
 expect_error "test: --kit needs a value" test --kit
 expect_error "test: unknown option '--bogus' (see 'ramp test --help')" test --bogus
 expect_error "test: unexpected argument 'extra'" test extra

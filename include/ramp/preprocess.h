@@ -32,8 +32,9 @@ extern "C" {
 #endif
 
 /* Bumped when the submission contract or a struct it uses changes; a
-   submission built against other headers is refused at load. */
-#define RAMP_ABI_VERSION 1
+   submission built against other headers is refused at load.
+   2: ramp_net_params gained conv_algo, no_fuse and keep_grads. */
+#define RAMP_ABI_VERSION 2
 
 /* The symbols a preprocessor exports (C linkage). */
 ramp_status transform(ramp_pp *pp, const ramp_image *x, ramp_tensor *out);

@@ -15,6 +15,7 @@ static void want(char *buf, size_t len, const ramp__cli_opt *o)
 {
     switch (o->kind) {
     case RAMP__CLI_SECONDS: snprintf(buf, len, "a positive number of seconds"); break;
+    case RAMP__CLI_U64: snprintf(buf, len, "an integer in [0, 2^64)"); break;
     case RAMP__CLI_NUMBER: snprintf(buf, len, "a number >= %g", o->lo); break;
     case RAMP__CLI_INT:
         if (o->hi > o->lo)
@@ -36,7 +37,7 @@ static int store(const ramp__cli_opt *o, const char *v)
     case RAMP__CLI_SECONDS:
     case RAMP__CLI_NUMBER: {
         double d = strtod(v, &end);
-        if (!*v || *end || errno || !isfinite(d)) return -1;
+        if (!*v || *end || !isfinite(d)) return -1; /* no nan, no inf: seconds become sleeps */
         if (o->kind == RAMP__CLI_SECONDS ? !(d > 0) : !(d >= o->lo)) return -1;
         *(double *)o->dst = d;
         return 0;
@@ -52,6 +53,13 @@ static int store(const ramp__cli_opt *o, const char *v)
             return -1;
         else
             *(int *)o->dst = (int)x;
+        return 0;
+    }
+    case RAMP__CLI_U64: {
+        if (v[0] == '-') return -1;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (!*v || *end || errno) return -1;
+        *(uint64_t *)o->dst = (uint64_t)x;
         return 0;
     }
     case RAMP__CLI_FLAG: *(int *)o->dst = 1; return 0;

@@ -56,9 +56,10 @@ int ramp__cli_is_help(const char *arg);
 typedef enum ramp__cli_kind {
     RAMP__CLI_FLAG,    /* no value; dst: int, set to 1 */
     RAMP__CLI_STR,     /* dst: const char *, the argument itself */
-    RAMP__CLI_SECONDS, /* dst: double, > 0 */
+    RAMP__CLI_SECONDS, /* dst: double, finite and > 0 */
     RAMP__CLI_NUMBER,  /* dst: double, finite and >= lo */
-    RAMP__CLI_INT      /* dst: int or int64_t (size); >= lo, and <= hi if hi > lo */
+    RAMP__CLI_INT,     /* dst: int or int64_t (size); >= lo, and <= hi if hi > lo */
+    RAMP__CLI_U64      /* dst: uint64_t, any value (seeds) */
 } ramp__cli_kind;
 
 typedef struct ramp__cli_opt {
@@ -75,6 +76,7 @@ typedef struct ramp__cli_opt {
 #define RAMP__OPT_SECONDS(name, p) { (name), RAMP__CLI_SECONDS, (p), 0, 0, 0 }
 #define RAMP__OPT_NUMBER(name, p, lo) { (name), RAMP__CLI_NUMBER, (p), (lo), 0, 0 }
 #define RAMP__OPT_INT(name, p, lo, hi) { (name), RAMP__CLI_INT, (p), (lo), (hi), sizeof *(p) }
+#define RAMP__OPT_U64(name, p) { (name), RAMP__CLI_U64, (p), 0, 0, sizeof *(p) }
 #define RAMP__OPT_END { NULL, RAMP__CLI_FLAG, NULL, 0, 0, 0 }
 
 typedef struct ramp__cli_spec {

@@ -27,7 +27,7 @@ static void usage(FILE *f)
                "  --listen HOST:PORT   IPv4 address and port (default 127.0.0.1:8080)\n"
                "  --max-upload BYTES   largest upload body (default 5 MiB); more → 413\n"
                "  --threads N          server threads (default 4)\n"
-               "  --cache S            leaderboard cache lifetime in seconds (default 1)\n");
+               "  --cache S            leaderboard cache lifetime in seconds (default 1; 0: none)\n");
 }
 
 int ramp__cmd_serve(int argc, char **argv)

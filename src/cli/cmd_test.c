@@ -620,7 +620,6 @@ static int cmp_str(const void *a, const void *b)
 int ramp__cmd_test(int argc, char **argv)
 {
     test_opts o = {".", NULL, "starting_kit", 0, 0, NULL, 7200, 0, 0, 0};
-    int64_t seed = 0;
     const ramp__cli_opt opts[] = {
         RAMP__OPT_STR("--kit", &o.kit),
         RAMP__OPT_STR("--data", &o.data),
@@ -629,14 +628,13 @@ int ramp__cmd_test(int argc, char **argv)
         RAMP__OPT_FLAG("--quick-test", &o.quick),
         RAMP__OPT_FLAG("--save-output", &o.save),
         RAMP__OPT_SECONDS("--timeout", &o.timeout),
-        RAMP__OPT_INT("--seed", &seed, 0, 0),
+        RAMP__OPT_U64("--seed", &o.seed),
         RAMP__OPT_INT("--n-jobs", &o.n_jobs, 1, 1024),
         RAMP__OPT_END,
     };
     int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "test", .usage = usage, .opts = opts },
                              argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
-    o.seed = (uint64_t)seed;
     o.tty = isatty(2);
     ramp__kit kit;
     ramp_err err = {RAMP_OK, ""};
