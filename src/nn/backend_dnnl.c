@@ -1202,6 +1202,18 @@ static ramp_status dx_accum(ramp_net *net, dn_state *be, dn_plan *pl, int in, co
     return dx_sum(net, be, pl, in, src);
 }
 
+/* Runs backward primitive pr of node id, which writes the gradient of its
+   input `in` through args[k] (the memory dx_target picks), then sums it in
+   if it went through tmp. */
+static ramp_status bwd_into(ramp_net *net, dn_state *be, dn_plan *pl, int id, int in, dn_prim *pr,
+                            dnnl_exec_arg_t *args, int nargs, int k, int kind, double flops)
+{
+    int vt;
+    args[k].memory = dx_target(net, pl, in, &vt);
+    ramp_status st = prim_run(net, be, pr, nargs, args, id, kind, RAMP_PROF_BWD_DATA, flops);
+    return st ? st : dx_finish(net, be, pl, in, vt);
+}
+
 /* A gradient left pending is copied in before its node's backward reads dy. */
 static void dx_settle(ramp_net *net, dn_plan *pl, int id)
 {
@@ -1235,7 +1247,7 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
         if (!nd->needs_grad) continue;
         dn_node *d = &pl->nodes[id];
         dx_settle(net, pl, id);
-        int in = nd->in[0], vt = 0;
+        int in = nd->in[0];
         const dn_node *a = &pl->nodes[in];
         int need_dx = net->nodes[in].needs_grad;
         switch (nd->op) {
@@ -1257,14 +1269,12 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
                         return st;
                     wm = d->mwbd;
                 }
-                dnnl_memory_t t = dx_target(net, pl, in, &vt);
                 dnnl_exec_arg_t da[3] = { { DNNL_ARG_DIFF_DST, d->mdy },
                                           { DNNL_ARG_WEIGHTS, wm },
-                                          { DNNL_ARG_DIFF_SRC, t } };
-                if ((st = prim_run(net, be, &d->bwd_d, 3, da, id, nd->op, RAMP_PROF_BWD_DATA,
+                                          { DNNL_ARG_DIFF_SRC, NULL } };
+                if ((st = bwd_into(net, be, pl, id, in, &d->bwd_d, da, 3, 2, nd->op,
                                    d->flops[RAMP_PROF_BWD_DATA])))
                     return st;
-                if ((st = dx_finish(net, be, pl, in, vt))) return st;
             }
             break;
         }
@@ -1272,14 +1282,12 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
         case RAMP__OP_AVGPOOL:
         case RAMP__OP_GAP:
             if (need_dx) {
-                dnnl_memory_t t = dx_target(net, pl, in, &vt);
                 dnnl_exec_arg_t da[3] = { { DNNL_ARG_DIFF_DST, d->mdy },
-                                          { DNNL_ARG_DIFF_SRC, t },
+                                          { DNNL_ARG_DIFF_SRC, NULL },
                                           { DNNL_ARG_WORKSPACE, d->mws } };
-                if ((st = prim_run(net, be, &d->bwd_d, d->mws ? 3 : 2, da, id, nd->op,
-                                   RAMP_PROF_BWD_DATA, d->flops[RAMP_PROF_BWD_DATA])))
+                if ((st = bwd_into(net, be, pl, id, in, &d->bwd_d, da, d->mws ? 3 : 2, 1,
+                                   nd->op, d->flops[RAMP_PROF_BWD_DATA])))
                     return st;
-                if ((st = dx_finish(net, be, pl, in, vt))) return st;
             }
             break;
         case RAMP__OP_RELU:
@@ -1289,34 +1297,34 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
             if (need_dx && d->alias && !d->bwd_d.p) { /* the batchnorm's backward masks dy */
                 pl->dy_ready[in] = 1;
             } else if (need_dx) {
-                /* fused: in place on the producer's dy (its single consumer) */
-                dnnl_memory_t t = d->alias ? d->mdy : dx_target(net, pl, in, &vt);
-                if (d->alias) pl->dy_ready[in] = 1;
                 dnnl_exec_arg_t da[3] = { { DNNL_ARG_DIFF_DST, d->mdy },
                                           { DNNL_ARG_DST, d->my },
-                                          { DNNL_ARG_DIFF_SRC, t } };
-                if ((st = prim_run(net, be, &d->bwd_d, 3, da, id, nd->op, RAMP_PROF_BWD_DATA,
-                                   d->flops[RAMP_PROF_BWD_DATA])))
-                    return st;
-                if ((st = dx_finish(net, be, pl, in, vt))) return st;
+                                          { DNNL_ARG_DIFF_SRC, d->mdy } };
+                if (d->alias) { /* fused: in place on the producer's dy (its only consumer) */
+                    pl->dy_ready[in] = 1;
+                    st = prim_run(net, be, &d->bwd_d, 3, da, id, nd->op, RAMP_PROF_BWD_DATA,
+                                  d->flops[RAMP_PROF_BWD_DATA]);
+                } else {
+                    st = bwd_into(net, be, pl, id, in, &d->bwd_d, da, 3, 2, nd->op,
+                                  d->flops[RAMP_PROF_BWD_DATA]);
+                }
+                if (st) return st;
             }
             break;
         case RAMP__OP_BN: {
-            dnnl_memory_t t = dx_target(net, pl, in, &vt);
             dnnl_exec_arg_t da[10] = { { DNNL_ARG_SRC, a->my },
                                        { DNNL_ARG_MEAN, d->mmean },
                                        { DNNL_ARG_VARIANCE, d->mvar },
                                        { DNNL_ARG_DIFF_DST, d->mdy },
                                        { DNNL_ARG_SCALE, pmem(be, id, 0, 0) },
                                        { DNNL_ARG_SHIFT, pmem(be, id, 1, 0) },
-                                       { DNNL_ARG_DIFF_SRC, t },
+                                       { DNNL_ARG_DIFF_SRC, NULL },
                                        { DNNL_ARG_DIFF_SCALE, pmem(be, id, 0, 1) },
                                        { DNNL_ARG_DIFF_SHIFT, pmem(be, id, 1, 1) },
                                        { DNNL_ARG_WORKSPACE, d->mws } };
-            if ((st = prim_run(net, be, &d->bwd_w, d->mws ? 10 : 9, da, id, nd->op, RAMP_PROF_BWD_DATA,
+            if ((st = bwd_into(net, be, pl, id, in, &d->bwd_w, da, d->mws ? 10 : 9, 6, nd->op,
                                d->flops[RAMP_PROF_BWD_DATA])))
                 return st;
-            if ((st = dx_finish(net, be, pl, in, vt))) return st;
             break;
         }
         case RAMP__OP_DROPOUT:
@@ -1334,12 +1342,10 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
         case RAMP__OP_ADD:
             if ((st = dx_accum(net, be, pl, in, d->dy))) return st;
             if (d->wreorder.p && net->nodes[nd->in[1]].needs_grad) {
-                dnnl_memory_t t = dx_target(net, pl, nd->in[1], &vt);
-                dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, d->mdy }, { DNNL_ARG_TO, t } };
-                if ((st = prim_run(net, be, &d->wreorder, 2, ra, id, RAMP__PK_REORDER,
-                                   RAMP_PROF_BWD_DATA, 0)))
+                dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, d->mdy }, { DNNL_ARG_TO, NULL } };
+                if ((st = bwd_into(net, be, pl, id, nd->in[1], &d->wreorder, ra, 2, 1,
+                                   RAMP__PK_REORDER, 0)))
                     return st;
-                if ((st = dx_finish(net, be, pl, nd->in[1], vt))) return st;
             } else {
                 if ((st = dx_accum(net, be, pl, nd->in[1], d->dy))) return st;
             }
