@@ -98,6 +98,30 @@ static void test_builder_errors(void **s)
     assert_int_equal(ramp_net_predict(net, X, 1, p), RAMP_ESHAPE);
     ramp_net_free(net);
     ramp_net_free(NULL);
+
+    /* reading a layer's output into a buffer of the wrong size, on both
+       backends: an error naming the size, not an overflow */
+    for (int be = 0; be < 2; be++) {
+        assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 3, .height = 8, .width = 8,
+                                                          .backend = be ? RAMP_NN_DNNL
+                                                                        : RAMP_NN_REF,
+                                                          .keep_grads = 1 },
+                                      &net, NULL), RAMP_OK);
+        ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .padding = 1 });
+        ramp_net_flatten(net);
+        ramp_net_dense(net, &(ramp_dense){ .units = 2 });
+        float X2[2 * 192] = { 0 }, out[2 * 256 + 1];
+        int32_t y[2] = { 0, 1 };
+        double loss;
+        assert_int_equal(ramp_net_forward_backward(net, X2, y, 2, 0.f, &loss), RAMP_OK);
+        assert_int_equal(ramp_net_get_output(net, 1, out, 2 * 256), RAMP_OK);
+        assert_int_equal(ramp_net_get_output(net, 1, out, 256), RAMP_ESHAPE);
+        assert_non_null(strstr(ramp_net_errmsg(net), "holds 512 values"));
+        assert_int_equal(ramp_net_get_output(net, 1, out, 2 * 256 + 1), RAMP_ESHAPE);
+        assert_int_equal(ramp_net_get_output_grad(net, 1, out, 2 * 256), RAMP_OK);
+        assert_int_equal(ramp_net_get_output_grad(net, 1, out, 10), RAMP_ESHAPE);
+        ramp_net_free(net);
+    }
 }
 
 static void test_summary(void **s)

@@ -347,6 +347,89 @@ static void test_dnnl_vs_ref_winograd(void **s)
     assert_memory_equal(g1, g2, sizeof g1);
 }
 
+/* 16 channels into 16, 3×3, stride 1, padding 1: the shape whose forward runs
+   ramp__conv3x3c16_fwd (conv_own_fwd in backend_dnnl.c), with bias and a fused
+   ReLU, then without bias before a batchnorm; then a 16→32 conv that stays
+   with oneDNN. The input conv gives the 16-channel blocked layout. */
+enum { F_OWN_BIAS = 2, F_OWN_BN = 4, F_LIB = 7 };
+static void build_f(ramp_net *net)
+{
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 3, .padding = 1 });
+    ramp_net_relu(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 3, .padding = 1, .no_bias = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_relu(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 3 });
+}
+
+/* Output of layer id after a forward of n samples of f on a dnnl net built
+   with algo and threads; whether the layer ran the own kernel in *own. */
+static float *f_output(int h, int w, int n, ramp_conv_algo algo, int threads, int id, int *own)
+{
+    ramp_net *net = NULL;
+    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 2, .height = h, .width = w,
+                                                      .seed = 11, .conv_algo = algo,
+                                                      .n_threads = threads, .no_fuse = 1 },
+                                  &net, NULL), RAMP_OK);
+    build_f(net);
+    size_t cnt = (size_t)n * ramp__node_size(&net->nodes[id]);
+    float *X = malloc((size_t)n * 2 * h * w * sizeof(float)), *p = malloc((size_t)n * 3 * 4);
+    float *out = malloc(cnt * sizeof(float));
+    assert_non_null(X);
+    assert_non_null(p);
+    assert_non_null(out);
+    fill(X, (size_t)n * 2 * h * w, 9);
+    assert_int_equal(ramp_net_predict(net, X, (size_t)n, p), RAMP_OK);
+    assert_int_equal(ramp_net_get_output(net, id, out, cnt), RAMP_OK);
+    *own = net->nodes[id].own_fwd;
+    free(X);
+    free(p);
+    ramp_net_free(net);
+    return out;
+}
+
+static void test_dnnl_vs_ref_conv16(void **s)
+{
+    (void)s;
+    /* widths cut into one, two and three pixel blocks, heights of one row */
+    static const int hw[][2] = { { 1, 1 }, { 3, 2 }, { 5, 17 }, { 1, 33 }, { 4, 40 } };
+    for (size_t i = 0; i < sizeof hw / sizeof *hw; i++) {
+        compare(2, hw[i][0], hw[i][1], 3, 3, build_f, 0, 2);
+        compare(2, hw[i][0], hw[i][1], 3, 3, build_f, 1, 0);
+    }
+    if (!ramp__conv3x3c16_available()) {
+        fprintf(stderr, "note: no AVX-512 here, so the 16-channel kernel does not run\n");
+        return;
+    }
+    /* against oneDNN's own forward (RAMP_CONV_DIRECT), and the same bits
+       whatever the thread count */
+    for (size_t i = 0; i < sizeof hw / sizeof *hw; i++) {
+        int h = hw[i][0], w = hw[i][1], own;
+        size_t cnt = (size_t)5 * 16 * h * w;
+        int ids[2] = { F_OWN_BIAS, F_OWN_BN };
+        for (int k = 0; k < 2; k++) {
+            float *lib = f_output(h, w, 5, RAMP_CONV_DIRECT, 2, ids[k], &own);
+            assert_false(own);
+            float *a = f_output(h, w, 5, RAMP_CONV_AUTO, 2, ids[k], &own);
+            assert_true(own);
+            float *b = f_output(h, w, 5, RAMP_CONV_AUTO, 1, ids[k], &own);
+            double e = nmse(a, lib, cnt);
+            if (e >= 1e-12) fprintf(stderr, "%dx%d layer %d nmse %g\n", h, w, ids[k], e);
+            assert_true(e < 1e-12);
+            assert_memory_equal(a, b, cnt * sizeof(float));
+            free(lib);
+            free(a);
+            free(b);
+        }
+    }
+    int own;
+    free(f_output(4, 5, 2, RAMP_CONV_AUTO, 2, F_LIB, &own));
+    assert_false(own); /* 32 output channels */
+}
+
 /* --- finite differences (reference backend) ------------------------------ */
 
 static double loss_at(ramp_net *net, const float *X, const int32_t *y, size_t n)
@@ -428,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_dnnl_vs_ref_c),
         cmocka_unit_test(test_dnnl_vs_ref_winograd),
         cmocka_unit_test(test_dnnl_vs_ref_padded_channels),
+        cmocka_unit_test(test_dnnl_vs_ref_conv16),
         cmocka_unit_test(test_finite_differences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

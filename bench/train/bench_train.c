@@ -40,6 +40,7 @@ typedef struct layer_spec {
     int plain_src;  /* the input is the plain NCHW network input */
     int need_dx;    /* backward-data runs (not the first layer) */
     unsigned wino;  /* passes (1 << ramp_prof_pass) run as Winograd */
+    int own_fwd;    /* forward runs ramp's 16-channel kernel, not oneDNN's */
 } layer_spec;
 
 static void refcnn(ramp_net *net)
@@ -106,6 +107,7 @@ static int layers_of(const ramp_net *net, layer_spec *out, int max)
         L->plain_src = in == 0;
         L->need_dx = net->nodes[in].needs_grad;
         L->wino = nd->wino;
+        L->own_fwd = nd->own_fwd;
     }
     return n;
 }
@@ -175,10 +177,25 @@ static dnnl_alg_kind_t alg(const layer_spec *L, int pass)
     return L->wino & (1u << pass) ? dnnl_convolution_winograd : dnnl_convolution_direct;
 }
 
+/* ramp's 16-channel forward kernel on the buffers of a (src, weights, dst, bias) */
+static double time_own_fwd(const layer_spec *L, const dnnl_exec_arg_t *a, int iters)
+{
+    void *h[4] = { NULL, NULL, NULL, NULL };
+    for (int i = 0; i < 4; i++)
+        if (a[i].memory) dnnl_memory_get_data_handle(a[i].memory, &h[i]);
+    for (int i = 0; i < 5; i++)
+        ramp__conv3x3c16_fwd(h[2], h[0], h[1], h[3], BATCH, L->O, L->H, L->W, L->relu);
+    double t0 = ramp__now();
+    for (int i = 0; i < iters; i++)
+        ramp__conv3x3c16_fwd(h[2], h[0], h[1], h[3], BATCH, L->O, L->H, L->W, L->relu);
+    return (ramp__now() - t0) / iters;
+}
+
 /* Times forward, backward-data (if need_dx) and backward-weights of one layer
-   alone: sec[pass] per call (0 where the pass does not run). Returns 1 on success. */
+   alone: sec[pass] per call (0 where the pass does not run), the forward as the
+   engine runs it; *lib_fwd: oneDNN's forward primitive. Returns 1 on success. */
 static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *L, int iters,
-                       double sec[RAMP_PROF_N_PASSES])
+                       double sec[RAMP_PROF_N_PASSES], double *lib_fwd)
 {
     int ok = 1;
     ramp_rng r;
@@ -237,7 +254,8 @@ static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *
     {
         dnnl_exec_arg_t a[4] = { { DNNL_ARG_SRC, m[0] }, { DNNL_ARG_WEIGHTS, m[2] },
                                  { DNNL_ARG_DST, m[1] }, { DNNL_ARG_BIAS, m[3] } };
-        sec[RAMP_PROF_FWD] = time_prim(fp, strm, pb ? 4 : 3, a, iters);
+        sec[RAMP_PROF_FWD] = *lib_fwd = time_prim(fp, strm, pb ? 4 : 3, a, iters);
+        if (L->own_fwd) sec[RAMP_PROF_FWD] = time_own_fwd(L, a, iters);
     }
     if (L->need_dx) { /* weights in the layout backward-data prefers, as the engine does */
         dnnl_memory_desc_t wany = md_of(wmd.ndims, wmd.dims, dnnl_format_tag_any);
@@ -303,12 +321,14 @@ static double layer_flops(const layer_spec *L)
 typedef struct alone_sum {
     double s[2][RAMP_PROF_N_PASSES], f[2][RAMP_PROF_N_PASSES];
     int ok;
+    int own; /* conv layers whose forward is ramp's kernel */
 } alone_sum;
 
 static alone_sum alone_model(const layer_spec *Ls, int nl, int iters)
 {
     alone_sum a;
     memset(&a, 0, sizeof a);
+    printf("PROF per layer, alone (ms per call; winograd = fwd, bwd_data, bwd_weights):\n");
     dnnl_engine_t eng = NULL;
     dnnl_stream_t strm = NULL;
     if (dnnl_engine_create(&eng, dnnl_cpu, 0) ||
@@ -318,12 +338,18 @@ static alone_sum alone_model(const layer_spec *Ls, int nl, int iters)
     }
     a.ok = 1;
     for (int i = 0; i < nl && a.ok; i++) {
-        double sec[RAMP_PROF_N_PASSES];
-        if (!alone_layer(eng, strm, &Ls[i], iters, sec)) {
+        double sec[RAMP_PROF_N_PASSES], lib_fwd = 0;
+        if (!alone_layer(eng, strm, &Ls[i], iters, sec, &lib_fwd)) {
             a.ok = 0;
             break;
         }
         int t = Ls[i].conv ? 0 : 1;
+        if (Ls[i].own_fwd) a.own++;
+        printf("PROF layer %s %3d->%-3d %2dx%-2d k%d s%d winograd=%u%u%u fwd %.3f%s bwd_data %.3f "
+                   "bwd_weights %.3f ms (oneDNN fwd %.3f)\n", Ls[i].conv ? "conv " : "dense",
+                   Ls[i].C, Ls[i].O, Ls[i].H, Ls[i].W, Ls[i].K, Ls[i].S, Ls[i].wino & 1,
+                   Ls[i].wino >> 1 & 1, Ls[i].wino >> 2 & 1, 1e3 * sec[0],
+                   Ls[i].own_fwd ? " (ramp)" : "", 1e3 * sec[1], 1e3 * sec[2], 1e3 * lib_fwd);
         for (int p = 0; p < RAMP_PROF_N_PASSES; p++)
             if (sec[p] > 0) {
                 a.s[t][p] += sec[p];
@@ -411,6 +437,9 @@ static void profile(const char *name, int c, int hw, void (*build)(ramp_net *), 
     printf("PROF %-13s %-11s %6s %8.3f %5.1f%%   (untimed: control flow between sections)\n",
            "other", "-", "", 1e3 * (step - timed) / nsteps,
            step > 0 ? 100 * (step - timed) / step : 0);
+    if (al.own)
+        printf("PROF note: the forward of %d conv layer(s) runs ramp's 16-channel kernel; its "
+               "alone time is that kernel's (oneDNN's is in the layer lines)\n", al.own);
     fflush(stdout);
 }
 

@@ -63,6 +63,7 @@ typedef struct dn_node {
     int alias; /* y/dy belong to the input node */
     int inplace; /* an add writing over its first input's y (that input's only use) */
     int fused; /* conv/dense/batchnorm/add with its ReLU consumer folded in */
+    int own_fwd; /* conv forward by ramp__conv3x3c16_fwd (conv_own_fwd) */
     dnnl_memory_t my, mdy, mtmp;
     dn_prim gsum;         /* several consumers: dy = v0 + v1 (views set per call) */
     dnnl_memory_t mv0, mv1;
@@ -173,6 +174,24 @@ static ramp_status prim_run(ramp_net *net, dn_state *be, dn_prim *pr, int nargs,
         ramp__prof_add(net, kind, pass, t0, flops);
     }
     return s ? dn_fail(net, s, "execute", id) : RAMP_OK;
+}
+
+/* Conv `id`'s forward by ramp__conv3x3c16_fwd over the buffers of args
+   (src, weights, dst, bias or NULL memory), timed like prim_run. */
+static ramp_status own_conv_fwd(ramp_net *net, const dnnl_exec_arg_t *args, int n, int id,
+                                const dn_node *d)
+{
+    const ramp__node *nd = &net->nodes[id];
+    void *h[4] = { NULL, NULL, NULL, NULL };
+    for (int i = 0; i < 4; i++) {
+        dnnl_status_t s = args[i].memory ? dnnl_memory_get_data_handle(args[i].memory, &h[i])
+                                         : dnnl_success;
+        if (s) return dn_fail(net, s, "memory", id);
+    }
+    double t0 = ramp__prof_t0(net);
+    ramp__conv3x3c16_fwd(h[2], h[0], h[1], h[3], n, nd->c, nd->h, nd->w, d->fused);
+    if (net->prof_on) ramp__prof_add(net, nd->op, RAMP_PROF_FWD, t0, d->flops[RAMP_PROF_FWD]);
+    return RAMP_OK;
 }
 
 /* Analytic FLOPs of one call of node `id` over n samples, per pass. */
@@ -629,6 +648,28 @@ static dnnl_status_t conv_make(ramp_net *net, dn_state *be, int id, int pass, dn
     }
 }
 
+/* Does conv `id`'s forward run ramp__conv3x3c16_fwd in place of oneDNN's
+   primitive? Where it applies, and the layouts oneDNN chose (src, dst, weights)
+   are the kernel's: 16 channels in, 16 out, 3×3, stride 1, padding 1, no
+   groups, AVX-512. Its rate is oneDNN's best for this shape at every image size
+   (docs/engine.md); more output channels gain nothing, so they stay with the
+   library. RAMP_CONV_DIRECT keeps oneDNN everywhere. */
+static int conv_own_fwd(const ramp_net *net, int id, const dnnl_memory_desc_t *src,
+                        const dnnl_memory_desc_t *wei, const dnnl_memory_desc_t *dst)
+{
+    const ramp__node *nd = &net->nodes[id], *an = &net->nodes[nd->in[0]];
+    if (net->prm.conv_algo != RAMP_CONV_AUTO || nd->op != RAMP__OP_CONV || nd->k != 3 ||
+        nd->stride != 1 || nd->pad != 1 || nd->groups != 1 || an->c != 16 || nd->c != 16 ||
+        !ramp__conv3x3c16_available())
+        return 0;
+    dnnl_memory_desc_t want;
+    if (md_tag(&want, 4, src->dims, dnnl_aBcd16b) || !dnnl_memory_desc_equal(&want, src))
+        return 0;
+    if (md_tag(&want, 4, dst->dims, dnnl_aBcd16b) || !dnnl_memory_desc_equal(&want, dst))
+        return 0;
+    return !md_tag(&want, 4, wei->dims, dnnl_ABcd16b16a) && dnnl_memory_desc_equal(&want, wei);
+}
+
 /* The workspace a forward primitive keeps for its backward (max pooling's
    argmax, a fused batchnorm ReLU's mask), if it has one. */
 static ramp_status workspace(ramp_net *net, dn_state *be, dn_node *d,
@@ -712,6 +753,8 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         }
         d->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
         wmd = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        d->own_fwd = conv && conv_own_fwd(net, id, &a->md, &wmd, &d->md);
+        net->nodes[id].own_fwd = d->own_fwd; /* as the last plan built runs it */
         if ((st = param_bind(net, be, id, RAMP__P_WEIGHT, &wmd))) goto fail;
         if (pb && (st = param_bind(net, be, id, RAMP__P_BIAS, pb))) goto fail;
         if (need_dx) {
@@ -1038,6 +1081,10 @@ static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n
                                         { DNNL_ARG_WEIGHTS, pmem(be, id, 0, 0) },
                                         { DNNL_ARG_DST, d->my },
                                         { DNNL_ARG_BIAS, nd->bias ? pmem(be, id, 1, 0) : NULL } };
+            if (d->own_fwd) {
+                st = own_conv_fwd(net, args, (int)n, id, d);
+                break;
+            }
             st = prim_run(net, be, &d->fwd, nd->bias ? 4 : 3, args, id, nd->op, RAMP_PROF_FWD,
                           d->flops[RAMP_PROF_FWD]);
             break;
@@ -1390,11 +1437,14 @@ static ramp_status dn_grad_read(ramp_net *net, void *vst, int id, int kind, floa
     return reorder_once(net, be, &p->md, net->nodes[id].p[kind].g, &p->plain_md, out, id);
 }
 
-static ramp_status dn_output_read(ramp_net *net, void *vst, int id, int grad, float *out)
+static ramp_status dn_output_read(ramp_net *net, void *vst, int id, int grad, float *out,
+                                  size_t count)
 {
     dn_state *be = vst;
     dn_plan *pl = be->last;
     if (!pl) return ramp__net_fail(net, RAMP_EINVAL, "no forward pass yet");
+    ramp_status cst = ramp__net_check_count(net, id, pl->n, count);
+    if (cst) return cst;
     const dn_node *d = &pl->nodes[id];
     dnnl_memory_desc_t pmd;
     ramp_status st = RAMP_OK;
@@ -1480,9 +1530,10 @@ static ramp_status box_grad_read(ramp_net *net, void *vb, int id, int kind, floa
     return dn_grad_read(net, ((dn_box *)vb)->be, id, kind, out);
 }
 
-static ramp_status box_output_read(ramp_net *net, void *vb, int id, int grad, float *out)
+static ramp_status box_output_read(ramp_net *net, void *vb, int id, int grad, float *out,
+                                   size_t count)
 {
-    return dn_output_read(net, ((dn_box *)vb)->be, id, grad, out);
+    return dn_output_read(net, ((dn_box *)vb)->be, id, grad, out, count);
 }
 
 const ramp__nn_backend ramp__nn_backend_dnnl = {

@@ -282,10 +282,13 @@ static ramp_status ref_grad_read(ramp_net *net, void *vst, int id, int kind, flo
     return RAMP_OK;
 }
 
-static ramp_status ref_output_read(ramp_net *net, void *vst, int id, int grad, float *out)
+static ramp_status ref_output_read(ramp_net *net, void *vst, int id, int grad, float *out,
+                                   size_t count)
 {
     ref_state *st = vst;
     if (!st->n) return ramp__net_fail(net, RAMP_EINVAL, "no forward pass yet");
+    ramp_status s = ramp__net_check_count(net, id, st->n, count);
+    if (s) return s;
     const float *src = grad ? st->nodes[id].dy : st->nodes[id].y;
     memcpy(out, src, st->n * ramp__node_size(&net->nodes[id]) * sizeof(float));
     return RAMP_OK;

@@ -92,18 +92,16 @@ ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32
 
 ramp_status ramp_net_get_output(ramp_net *net, int id, float *out, size_t count)
 {
-    (void)count;
     if (!net || !out || !net->finalized || id < 0 || id >= net->n_nodes) return RAMP_EINVAL;
-    return net->be->output_read(net, net->be_st, id, 0, out);
+    return net->be->output_read(net, net->be_st, id, 0, out, count);
 }
 
 ramp_status ramp_net_get_output_grad(ramp_net *net, int id, float *out, size_t count)
 {
-    (void)count;
     if (!net || !out || !net->finalized || id < 0 || id >= net->n_nodes) return RAMP_EINVAL;
     if (!net->nodes[id].needs_grad && id != 0)
         return ramp__net_fail(net, RAMP_EINVAL, "layer %d: its gradient is not computed", id);
-    return net->be->output_read(net, net->be_st, id, 1, out);
+    return net->be->output_read(net, net->be_st, id, 1, out, count);
 }
 
 /* Forward in evaluation mode in chunks of at most `chunk` rows. */

@@ -119,6 +119,16 @@ size_t ramp__node_size(const ramp__node *nd)
     return (size_t)nd->c * nd->h * nd->w;
 }
 
+ramp_status ramp__net_check_count(ramp_net *net, int id, size_t rows, size_t count)
+{
+    const ramp__node *nd = &net->nodes[id];
+    size_t need = rows * ramp__node_size(nd);
+    if (count == need) return RAMP_OK;
+    return ramp__net_fail(net, RAMP_ESHAPE, "layer %d: the last pass's output holds %zu values "
+                          "(%zu rows of %dx%dx%d), not %zu", id, need, rows, nd->c, nd->h,
+                          nd->w, count);
+}
+
 static const char *op_name(ramp__op op)
 {
     switch (op) {

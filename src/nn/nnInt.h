@@ -77,6 +77,8 @@ typedef struct ramp__node {
     int fused_relu; /* its only consumer, a ReLU, runs inside it (no output of its own) */
     int overwritten; /* its only consumer, an add, sums in place over its output */
     unsigned wino;  /* conv passes (bit 1 << ramp_prof_pass) run as Winograd */
+    int own_fwd;    /* conv forward runs ramp__conv3x3c16_fwd, not oneDNN's primitive
+                       (in the plan built last) */
 } ramp__node;
 
 /* Profiling (ramp_net_profile): entries are the ops above, then these. */
@@ -95,7 +97,7 @@ typedef struct ramp__prof_cell {
     double s, flops;
 } ramp__prof_cell;
 
-#define RAMP__NN_BACKEND_API 1
+#define RAMP__NN_BACKEND_API 2
 
 /* The backend table. `st` is the backend's state for one net. */
 typedef struct ramp__nn_backend {
@@ -117,8 +119,9 @@ typedef struct ramp__nn_backend {
     /* Gradient of one parameter in its plain layout. */
     ramp_status (*grad_read)(ramp_net *net, void *st, int id, int kind, float *out);
     /* Output (grad = 0) or output gradient (grad = 1) of node `id` from the last
-       pass, n×C×H×W plain. */
-    ramp_status (*output_read)(ramp_net *net, void *st, int id, int grad, float *out);
+       pass, n×C×H×W plain, into out[count]; RAMP_ESHAPE unless count is that size. */
+    ramp_status (*output_read)(ramp_net *net, void *st, int id, int grad, float *out,
+                               size_t count);
 } ramp__nn_backend;
 
 extern const ramp__nn_backend ramp__nn_backend_ref;
@@ -194,8 +197,18 @@ void ramp__nn_set_omp_threads(int n);
    OpenMP team (libgomp, the runtime libdnnl brings), or once as (0, 1)
    where there is none. */
 void ramp__nn_parallel(void (*fn)(void *user, int tid, int n), void *user);
+/* 3×3 convolution, stride 1, padding 1, of a 16-channel input, forward
+   (conv3x3c16.c): y[N][O/16][H][W][16] = x[N][H][W][16] ⊛ w[O/16][3][3][16][16]
+   + b[O] (b may be NULL), then ReLU if relu; O a multiple of 16. Runs on the
+   calling thread's OpenMP team. Only where ramp__conv3x3c16_available() (the
+   CPU has AVX-512). */
+int ramp__conv3x3c16_available(void);
+void ramp__conv3x3c16_fwd(float *y, const float *x, const float *w, const float *b, int N, int O,
+                          int H, int W, int relu);
 /* Floats per sample of node `id`'s output. */
 size_t ramp__node_size(const ramp__node *nd);
+/* RAMP_ESHAPE with a message unless count = rows × node `id`'s size. */
+ramp_status ramp__net_check_count(ramp_net *net, int id, size_t rows, size_t count);
 
 /* Mean softmax cross-entropy over n rows of k logits, with label smoothing
    ls (target = (1-ls)·onehot + ls/k). Writes probs (n×k, may be NULL),
