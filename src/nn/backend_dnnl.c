@@ -302,6 +302,14 @@ static dnnl_status_t md_tag(dnnl_memory_desc_t *md, int nd, const dnnl_dim_t *di
     return dnnl_memory_desc_init_by_tag(md, nd, full, dnnl_f32, tag);
 }
 
+/* Does the layout hold exactly the tensor's values (no padded channels)? */
+static int md_unpadded(const dnnl_memory_desc_t *md)
+{
+    for (int i = 0; i < md->ndims; i++)
+        if (md->padded_dims[i] != md->dims[i]) return 0;
+    return 1;
+}
+
 /* Plain layout of a node's output: nchw, or nc for 2-D layouts. */
 static dnnl_status_t plain_md_of(dnnl_memory_desc_t *out, const dnnl_memory_desc_t *md)
 {
@@ -916,10 +924,11 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         /* The first input's output is read by nothing else, forward or
            backward (the same conditions as for sharing its gradient): add
            onto it in place, into lines it has just written. Not with the
-           ReLU post-op: oneDNN 2.6's in-place binary kernel with a post-op
-           leaves dst = src0 on blocked layouts whose channels are padded
-           (24 channels in blocks of 16: the skip connection was lost). */
-        d->inplace = !net->prm.no_fuse && !d->fused && add_shares_dy(net, pl, id, 0);
+           ReLU post-op on a layout whose channels are padded: there oneDNN
+           2.6's in-place binary kernel with a post-op leaves dst = src0 (24
+           channels in blocks of 16: the skip connection was lost). */
+        d->inplace = !net->prm.no_fuse && (!d->fused || md_unpadded(&a->md)) &&
+                     add_shares_dy(net, pl, id, 0);
         net->nodes[nd->in[0]].overwritten = d->inplace;
         dnnl_binary_desc_t bd;
         DN(dnnl_binary_desc_init(&bd, dnnl_binary_add, &a->md, &b->md, &d->md), "add");
