@@ -375,19 +375,31 @@ static void test_dnnl_vs_ref_winograd(void **s)
     assert_memory_equal(g1, g2, sizeof g1);
 }
 
-/* 16 channels into 16, 3×3, stride 1, padding 1: the shape whose forward runs
-   ramp__conv3x3c16_fwd (conv_own_fwd in backend_dnnl.c), with bias and a fused
-   ReLU, then without bias before a batchnorm; then a 16→32 conv that stays
-   with oneDNN. The input conv gives the 16-channel blocked layout. */
-enum { F_OWN_BIAS = 2, F_OWN_BN = 4, F_LIB = 7 };
+/* 16 channels into 16, 3×3, stride 1, padding 1: the shape whose forward and
+   backward-data run ramp__conv3x3c16_* (conv_own_fwd in backend_dnnl.c): with
+   bias and a fused ReLU, then without bias before a batchnorm and beside a
+   second conv from the same input (its gradient written, then accumulated),
+   then feeding an add whose skip input's gradient is pending when the conv's
+   is added in; last a 16→32 conv that stays with oneDNN. The input conv
+   gives the 16-channel blocked layout. */
+enum { F_OWN_BIAS = 2, F_OWN_BN = 4, F_LIB = 12 };
 static void build_f(ramp_net *net)
 {
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 1 });
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 3, .padding = 1 });
     ramp_net_relu(net);
+    int x = ramp_net_last(net);
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 3, .padding = 1, .no_bias = 1 });
     ramp_net_batchnorm(net, 0, 0);
     ramp_net_relu(net);
+    int bn = ramp_net_last(net);
+    ramp_net_from(net, x);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 3, .padding = 1, .no_bias = 1 });
+    ramp_net_add(net, bn);
+    ramp_net_relu(net);
+    int r = ramp_net_last(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 3, .padding = 1 });
+    ramp_net_add(net, r);
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
     ramp_net_flatten(net);
     ramp_net_dense(net, &(ramp_dense){ .units = 3 });
@@ -425,7 +437,7 @@ static void test_dnnl_vs_ref_conv16(void **s)
     /* widths cut into one, two and three pixel blocks, heights of one row */
     static const int hw[][2] = { { 1, 1 }, { 3, 2 }, { 5, 17 }, { 1, 33 }, { 4, 40 } };
     for (size_t i = 0; i < sizeof hw / sizeof *hw; i++) {
-        compare(2, hw[i][0], hw[i][1], 3, 3, build_f, 0, 2);
+        compare(2, hw[i][0], hw[i][1], 3, 3, build_f, 0, 3);
         compare(2, hw[i][0], hw[i][1], 3, 3, build_f, 1, 0);
     }
     if (!ramp__conv3x3c16_available()) {

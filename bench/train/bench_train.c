@@ -177,25 +177,33 @@ static dnnl_alg_kind_t alg(const layer_spec *L, int pass)
     return L->wino & (1u << pass) ? dnnl_convolution_winograd : dnnl_convolution_direct;
 }
 
-/* ramp's 16-channel forward kernel on the buffers of a (src, weights, dst, bias) */
-static double time_own_fwd(const layer_spec *L, const dnnl_exec_arg_t *a, int iters)
+/* ramp's 16-channel kernels on the buffers of a: forward (src, weights, dst,
+   bias), or backward-data (bwd: diff_dst, weights, diff_src) as the engine
+   runs it, the filters turned each call. */
+static double time_own(const layer_spec *L, const dnnl_exec_arg_t *a, int n, int bwd, int iters)
 {
     void *h[4] = { NULL, NULL, NULL, NULL };
-    for (int i = 0; i < 4; i++)
+    static float wt[9 * 16 * 16];
+    for (int i = 0; i < n; i++)
         if (a[i].memory) dnnl_memory_get_data_handle(a[i].memory, &h[i]);
-    for (int i = 0; i < 5; i++)
-        ramp__conv3x3c16_fwd(h[2], h[0], h[1], h[3], BATCH, L->O, L->H, L->W, L->relu);
-    double t0 = ramp__now();
-    for (int i = 0; i < iters; i++)
-        ramp__conv3x3c16_fwd(h[2], h[0], h[1], h[3], BATCH, L->O, L->H, L->W, L->relu);
+    double t0 = 0;
+    for (int i = 0; i < iters + 5; i++) {
+        if (i == 5) t0 = ramp__now();
+        if (bwd) {
+            ramp__conv3x3c16_flip(wt, h[1]);
+            ramp__conv3x3c16_bwd_data(h[2], h[0], wt, NULL, BATCH, L->H, L->W);
+        } else {
+            ramp__conv3x3c16_fwd(h[2], h[0], h[1], h[3], BATCH, L->O, L->H, L->W, L->relu);
+        }
+    }
     return (ramp__now() - t0) / iters;
 }
 
 /* Times forward, backward-data (if need_dx) and backward-weights of one layer
-   alone: sec[pass] per call (0 where the pass does not run), the forward as the
-   engine runs it; *lib_fwd: oneDNN's forward primitive. Returns 1 on success. */
+   alone: sec[pass] per call (0 where the pass does not run), as the engine
+   runs them; lib[pass]: oneDNN's primitive. Returns 1 on success. */
 static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *L, int iters,
-                       double sec[RAMP_PROF_N_PASSES], double *lib_fwd)
+                       double sec[RAMP_PROF_N_PASSES], double lib[RAMP_PROF_N_PASSES])
 {
     int ok = 1;
     ramp_rng r;
@@ -254,8 +262,8 @@ static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *
     {
         dnnl_exec_arg_t a[4] = { { DNNL_ARG_SRC, m[0] }, { DNNL_ARG_WEIGHTS, m[2] },
                                  { DNNL_ARG_DST, m[1] }, { DNNL_ARG_BIAS, m[3] } };
-        sec[RAMP_PROF_FWD] = *lib_fwd = time_prim(fp, strm, pb ? 4 : 3, a, iters);
-        if (L->own_fwd) sec[RAMP_PROF_FWD] = time_own_fwd(L, a, iters);
+        sec[RAMP_PROF_FWD] = lib[RAMP_PROF_FWD] = time_prim(fp, strm, pb ? 4 : 3, a, iters);
+        if (L->own_fwd) sec[RAMP_PROF_FWD] = time_own(L, a, 4, 0, iters);
     }
     if (L->need_dx) { /* weights in the layout backward-data prefers, as the engine does */
         dnnl_memory_desc_t wany = md_of(wmd.ndims, wmd.dims, dnnl_format_tag_any);
@@ -277,7 +285,12 @@ static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *
         }
         dnnl_exec_arg_t a[3] = { { DNNL_ARG_DIFF_DST, m[6] }, { DNNL_ARG_WEIGHTS, m[5] },
                                  { DNNL_ARG_DIFF_SRC, m[4] } };
-        sec[RAMP_PROF_BWD_DATA] = time_prim(dp, strm, 3, a, iters);
+        sec[RAMP_PROF_BWD_DATA] = lib[RAMP_PROF_BWD_DATA] = time_prim(dp, strm, 3, a, iters);
+        if (L->own_fwd) { /* the engine's weights, in the forward's layout */
+            dnnl_exec_arg_t o[3] = { { DNNL_ARG_DIFF_DST, m[6] }, { DNNL_ARG_WEIGHTS, m[2] },
+                                     { DNNL_ARG_DIFF_SRC, m[4] } };
+            sec[RAMP_PROF_BWD_DATA] = time_own(L, o, 3, 1, iters);
+        }
     }
     if (L->conv) {
         dnnl_convolution_desc_t cd;
@@ -293,7 +306,8 @@ static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *
     {
         dnnl_exec_arg_t a[4] = { { DNNL_ARG_SRC, m[0] }, { DNNL_ARG_DIFF_DST, m[6] },
                                  { DNNL_ARG_DIFF_WEIGHTS, m[7] }, { DNNL_ARG_DIFF_BIAS, m[8] } };
-        sec[RAMP_PROF_BWD_WEIGHTS] = time_prim(wp, strm, pb ? 4 : 3, a, iters);
+        sec[RAMP_PROF_BWD_WEIGHTS] = lib[RAMP_PROF_BWD_WEIGHTS] =
+            time_prim(wp, strm, pb ? 4 : 3, a, iters);
     }
 out:
     for (int i = 0; i < 9; i++)
@@ -338,18 +352,24 @@ static alone_sum alone_model(const layer_spec *Ls, int nl, int iters)
     }
     a.ok = 1;
     for (int i = 0; i < nl && a.ok; i++) {
-        double sec[RAMP_PROF_N_PASSES], lib_fwd = 0;
-        if (!alone_layer(eng, strm, &Ls[i], iters, sec, &lib_fwd)) {
+        double sec[RAMP_PROF_N_PASSES], lib[RAMP_PROF_N_PASSES] = { 0, 0, 0 };
+        if (!alone_layer(eng, strm, &Ls[i], iters, sec, lib)) {
             a.ok = 0;
             break;
         }
         int t = Ls[i].conv ? 0 : 1;
         if (Ls[i].own_fwd) a.own++;
-        printf("PROF layer %s %3d->%-3d %2dx%-2d k%d s%d winograd=%u%u%u fwd %.3f%s bwd_data %.3f "
-                   "bwd_weights %.3f ms (oneDNN fwd %.3f)\n", Ls[i].conv ? "conv " : "dense",
-                   Ls[i].C, Ls[i].O, Ls[i].H, Ls[i].W, Ls[i].K, Ls[i].S, Ls[i].wino & 1,
-                   Ls[i].wino >> 1 & 1, Ls[i].wino >> 2 & 1, 1e3 * sec[0],
-                   Ls[i].own_fwd ? " (ramp)" : "", 1e3 * sec[1], 1e3 * sec[2], 1e3 * lib_fwd);
+        {
+            const char *own = Ls[i].own_fwd ? " (ramp)" : "";
+            printf("PROF layer %s %3d->%-3d %2dx%-2d k%d s%d winograd=%u%u%u fwd %.3f%s bwd_data "
+                   "%.3f%s bwd_weights %.3f ms", Ls[i].conv ? "conv " : "dense", Ls[i].C, Ls[i].O,
+                   Ls[i].H, Ls[i].W, Ls[i].K, Ls[i].S, Ls[i].wino & 1, Ls[i].wino >> 1 & 1,
+                   Ls[i].wino >> 2 & 1, 1e3 * sec[0], own, 1e3 * sec[1],
+                   Ls[i].need_dx ? own : "", 1e3 * sec[2]);
+            if (Ls[i].own_fwd)
+                printf(" (oneDNN: fwd %.3f bwd_data %.3f)", 1e3 * lib[0], 1e3 * lib[1]);
+            printf("\n");
+        }
         for (int p = 0; p < RAMP_PROF_N_PASSES; p++)
             if (sec[p] > 0) {
                 a.s[t][p] += sec[p];
@@ -438,8 +458,9 @@ static void profile(const char *name, int c, int hw, void (*build)(ramp_net *), 
            "other", "-", "", 1e3 * (step - timed) / nsteps,
            step > 0 ? 100 * (step - timed) / step : 0);
     if (al.own)
-        printf("PROF note: the forward of %d conv layer(s) runs ramp's 16-channel kernel; its "
-               "alone time is that kernel's (oneDNN's is in the layer lines)\n", al.own);
+        printf("PROF note: the forward and backward-data of %d conv layer(s) run ramp's "
+               "16-channel kernel; their alone times are that kernel's (oneDNN's are in the layer "
+               "lines)\n", al.own);
     fflush(stdout);
 }
 

@@ -64,13 +64,14 @@ typedef struct dn_node {
     int inplace; /* an add writing over its first input's y (that input's only use) */
     int fused; /* conv/dense/batchnorm/add with its ReLU consumer folded in */
     int own_fwd; /* conv forward by ramp__conv3x3c16_fwd (conv_own_fwd) */
+    int own_bwd; /* and its backward-data by ramp__conv3x3c16_bwd_data */
     dnnl_memory_t my, mdy, mtmp;
     dn_prim gsum;         /* several consumers: dy = v0 + v1 (views set per call) */
     dnnl_memory_t mv0, mv1;
     const float *pend;    /* a first gradient not copied yet: dy is this buffer */
     dn_prim fwd, infer, bwd_d, bwd_w;
     dn_prim wreorder;  /* weights → the layout backward-data prefers, if it differs */
-    float *wbd;        /* weights in that layout */
+    float *wbd;        /* weights in that layout (own_bwd: turned by ramp__conv3x3c16_flip) */
     dnnl_memory_t mwbd;
     void *ws;
     dnnl_memory_t mws;
@@ -762,10 +763,16 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         d->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
         wmd = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
         d->own_fwd = conv && conv_own_fwd(net, id, &a->md, &wmd, &d->md);
+        d->own_bwd = d->own_fwd && need_dx;
         net->nodes[id].own_fwd = d->own_fwd; /* as the last plan built runs it */
         if ((st = param_bind(net, be, id, RAMP__P_WEIGHT, &wmd))) goto fail;
         if (pb && (st = param_bind(net, be, id, RAMP__P_BIAS, pb))) goto fail;
-        if (need_dx) {
+        if (d->own_bwd) { /* the turned filters (ramp__conv3x3c16_flip) */
+            if (!(d->wbd = aligned(9 * 16 * 16 * sizeof(float)))) {
+                st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+                goto fail;
+            }
+        } else if (need_dx) {
             /* backward-data kernels want the weights transposed (e.g.
                ABcd16a16b): let oneDNN choose, reorder the weights per step */
             dnnl_memory_desc_t wany;
@@ -1270,6 +1277,28 @@ static ramp_status bwd_into(ramp_net *net, dn_state *be, dn_plan *pl, int id, in
     return st ? st : dx_finish(net, be, pl, in, vt);
 }
 
+/* Backward-data of conv `id` (own_bwd) into the dy of its input `in`: the
+   first contribution is written, a later one is added to the gradient there
+   (or pending) in the same pass, with no gradient sum after it. */
+static ramp_status own_conv_bwd_data(ramp_net *net, dn_state *be, dn_plan *pl, int id, int in)
+{
+    const ramp__node *nd = &net->nodes[id];
+    dn_node *d = &pl->nodes[id], *t = &pl->nodes[in];
+    void *w = NULL, *dx = NULL;
+    dnnl_status_t s = dnnl_memory_get_data_handle(pmem(be, id, 0, 0), &w);
+    if (!s) s = dnnl_memory_get_data_handle(t->mdy, &dx);
+    if (s) return dn_fail(net, s, "memory", id);
+    const float *add = pl->dy_ready[in] ? (t->pend ? t->pend : dx) : NULL;
+    pl->dy_ready[in] = 1;
+    t->pend = NULL;
+    double t0 = ramp__prof_t0(net);
+    ramp__conv3x3c16_flip(d->wbd, w);
+    ramp__conv3x3c16_bwd_data(dx, d->dy, d->wbd, add, (int)pl->n, nd->h, nd->w);
+    if (net->prof_on)
+        ramp__prof_add(net, nd->op, RAMP_PROF_BWD_DATA, t0, d->flops[RAMP_PROF_BWD_DATA]);
+    return RAMP_OK;
+}
+
 /* A gradient left pending is copied in before its node's backward reads dy. */
 static void dx_settle(ramp_net *net, dn_plan *pl, int id)
 {
@@ -1316,7 +1345,9 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
             if ((st = prim_run(net, be, &d->bwd_w, nd->bias ? 4 : 3, wa, id, nd->op,
                                RAMP_PROF_BWD_WEIGHTS, d->flops[RAMP_PROF_BWD_WEIGHTS])))
                 return st;
-            if (need_dx) {
+            if (need_dx && d->own_bwd) {
+                if ((st = own_conv_bwd_data(net, be, pl, id, in))) return st;
+            } else if (need_dx) {
                 dnnl_memory_t wm = pmem(be, id, 0, 0);
                 if (d->mwbd) {
                     dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, wm }, { DNNL_ARG_TO, d->mwbd } };

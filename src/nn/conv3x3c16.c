@@ -48,17 +48,23 @@ int ramp__conv3x3c16_available(void)
 
 #define K16_INLINE static inline __attribute__((always_inline, target("avx512f")))
 
-/* out[j][16] (j < NB) = b0 + Σ_{kh, kw, ic} w[kh][kw][ic][:] · in[kh][j + kw - 1][ic],
-   then ReLU if relu. `in` is the input row of tap kh = khlo (rows before khlo
-   or from khhi on lie outside the image); rs is the row stride in floats. L/R:
-   the block starts/ends at the image's left/right edge (column -1 / W is 0). */
-K16_INLINE void block16(float *out, const float *in, ptrdiff_t rs, int khlo, int khhi,
-                        const float *w, __m512 b0, int relu, const int NB, const int L,
+/* out[j][16] (j < NB) = b0 (+ add[j][16]) + Σ_{kh, kw, ic} w[kh][kw][ic][:] ·
+   in[kh][j + kw - 1][ic], then ReLU if relu. `in` is the input row of tap
+   kh = khlo (rows before khlo or from khhi on lie outside the image); rs is
+   the row stride in floats. add (may be NULL) may be out itself. L/R: the
+   block starts/ends at the image's left/right edge (column -1 / W is 0). */
+K16_INLINE void block16(float *out, const float *in, const float *add, ptrdiff_t rs, int khlo,
+                        int khhi, const float *w, __m512 b0, int relu, const int NB, const int L,
                         const int R)
 {
     __m512 acc[16];
+    if (add) {
 #pragma GCC unroll 16
-    for (int j = 0; j < NB; j++) acc[j] = b0;
+        for (int j = 0; j < NB; j++) acc[j] = _mm512_add_ps(b0, _mm512_loadu_ps(add + j * 16));
+    } else {
+#pragma GCC unroll 16
+        for (int j = 0; j < NB; j++) acc[j] = b0;
+    }
     for (int kh = khlo; kh < khhi; kh++) {
         const float *row = in + (kh - khlo) * rs;
 #pragma GCC unroll 3
@@ -84,23 +90,25 @@ K16_INLINE void block16(float *out, const float *in, ptrdiff_t rs, int khlo, int
     for (int j = 0; j < NB; j++) _mm512_storeu_ps(out + j * 16, acc[j]);
 }
 
-/* One output row out[W][16] from the input rows starting at `in` (tap khlo). */
-__attribute__((target("avx512f"))) static void row16(float *out, const float *in, ptrdiff_t rs,
-                                                     int khlo, int khhi, const float *w,
-                                                     const float *bias, int W, int relu)
+/* One output row out[W][16] from the input rows starting at `in` (tap khlo),
+   plus add[W][16] if not NULL. */
+__attribute__((target("avx512f"))) static void row16(float *out, const float *in,
+                                                     const float *add, ptrdiff_t rs, int khlo,
+                                                     int khhi, const float *w, const float *bias,
+                                                     int W, int relu)
 {
     int nblk = (W + 15) / 16, base = W / nblk, extra = W % nblk, ow = 0;
     __m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
     for (int b = 0; b < nblk; b++) {
         int nb = base + (b < extra), edge = (b == 0) | (b == nblk - 1) << 1;
-        const float *ip = in + (ptrdiff_t)ow * 16;
+        const float *ip = in + (ptrdiff_t)ow * 16, *ap = add ? add + (ptrdiff_t)ow * 16 : NULL;
         float *op = out + (ptrdiff_t)ow * 16;
         switch (nb * 4 + edge) {
 #define K16_CASES(k)                                                                             \
-    case (k) * 4 + 0: block16(op, ip, rs, khlo, khhi, w, b0, relu, k, 0, 0); break;             \
-    case (k) * 4 + 1: block16(op, ip, rs, khlo, khhi, w, b0, relu, k, 1, 0); break;             \
-    case (k) * 4 + 2: block16(op, ip, rs, khlo, khhi, w, b0, relu, k, 0, 1); break;             \
-    case (k) * 4 + 3: block16(op, ip, rs, khlo, khhi, w, b0, relu, k, 1, 1); break;
+    case (k) * 4 + 0: block16(op, ip, ap, rs, khlo, khhi, w, b0, relu, k, 0, 0); break;             \
+    case (k) * 4 + 1: block16(op, ip, ap, rs, khlo, khhi, w, b0, relu, k, 1, 0); break;             \
+    case (k) * 4 + 2: block16(op, ip, ap, rs, khlo, khhi, w, b0, relu, k, 0, 1); break;             \
+    case (k) * 4 + 3: block16(op, ip, ap, rs, khlo, khhi, w, b0, relu, k, 1, 1); break;
             K16_CASES(1) K16_CASES(2) K16_CASES(3) K16_CASES(4) K16_CASES(5) K16_CASES(6)
             K16_CASES(7) K16_CASES(8) K16_CASES(9) K16_CASES(10) K16_CASES(11) K16_CASES(12)
             K16_CASES(13) K16_CASES(14) K16_CASES(15) K16_CASES(16)
@@ -113,7 +121,7 @@ __attribute__((target("avx512f"))) static void row16(float *out, const float *in
 
 typedef struct k16_job {
     float *y;
-    const float *x, *w, *b;
+    const float *x, *w, *b, *add;
     int N, O, H, W, relu;
 } k16_job;
 
@@ -127,10 +135,12 @@ static void k16_part(void *user, int tid, int nth)
         for (int ob = 0; ob < OB; ob++) {
             const float *w = j->w + (ptrdiff_t)ob * 9 * 256;
             const float *b = j->b ? j->b + ob * 16 : NULL;
-            float *out = j->y + ((ptrdiff_t)n * OB + ob) * j->H * rs;
-            for (int oh = 0; oh < j->H; oh++, out += rs) {
+            ptrdiff_t o0 = ((ptrdiff_t)n * OB + ob) * j->H * rs;
+            for (int oh = 0; oh < j->H; oh++) {
                 int khlo = oh == 0, khhi = oh == j->H - 1 ? 2 : 3;
-                row16(out, img + (oh - 1 + khlo) * rs, rs, khlo, khhi, w, b, j->W, j->relu);
+                ptrdiff_t o = o0 + oh * rs;
+                row16(j->y + o, img + (oh - 1 + khlo) * rs, j->add ? j->add + o : NULL, rs, khlo,
+                      khhi, w, b, j->W, j->relu);
             }
         }
     }
@@ -142,9 +152,33 @@ void ramp__conv3x3c16_fwd(float *y, const float *x, const float *w, const float 
                           int H, int W, int relu)
 {
 #if HAVE_K16
-    k16_job j = { y, x, w, b, N, O, H, W, relu };
+    k16_job j = { y, x, w, b, NULL, N, O, H, W, relu };
     ramp__nn_parallel(k16_part, &j);
 #else
     (void)y, (void)x, (void)w, (void)b, (void)N, (void)O, (void)H, (void)W, (void)relu;
+#endif
+}
+
+/* The input gradient of a 3×3, stride-1, padding-1 convolution is the same
+   convolution of the output gradient with each filter turned by 180° and the
+   two channel axes swapped: wt[kh][kw][o][c] = w[c→o][2-kh][2-kw]. */
+void ramp__conv3x3c16_flip(float *wt, const float *w)
+{
+    for (int kh = 0; kh < 3; kh++)
+        for (int kw = 0; kw < 3; kw++)
+            for (int o = 0; o < 16; o++)
+                for (int c = 0; c < 16; c++)
+                    wt[(kh * 3 + kw) * 256 + o * 16 + c] =
+                        w[((2 - kh) * 3 + (2 - kw)) * 256 + c * 16 + o];
+}
+
+void ramp__conv3x3c16_bwd_data(float *dx, const float *dy, const float *wt, const float *add,
+                               int N, int H, int W)
+{
+#if HAVE_K16
+    k16_job j = { dx, dy, wt, NULL, add, N, 16, H, W, 0 };
+    ramp__nn_parallel(k16_part, &j);
+#else
+    (void)dx, (void)dy, (void)wt, (void)add, (void)N, (void)H, (void)W;
 #endif
 }

@@ -205,6 +205,12 @@ void ramp__nn_parallel(void (*fn)(void *user, int tid, int n), void *user);
 int ramp__conv3x3c16_available(void);
 void ramp__conv3x3c16_fwd(float *y, const float *x, const float *w, const float *b, int N, int O,
                           int H, int W, int relu);
+/* Its backward-data for 16 output channels: dx[N][H][W][16] = add (may be
+   NULL, or dx itself: accumulates) + the input gradient from dy[N][H][W][16],
+   with wt the filters ramp__conv3x3c16_flip made from w[3][3][16][16]. */
+void ramp__conv3x3c16_flip(float *wt, const float *w);
+void ramp__conv3x3c16_bwd_data(float *dx, const float *dy, const float *wt, const float *add,
+                               int N, int H, int W);
 /* Floats per sample of node `id`'s output. */
 size_t ramp__node_size(const ramp__node *nd);
 /* RAMP_ESHAPE with a message unless count = rows × node `id`'s size. */
