@@ -1,14 +1,18 @@
-/* conv3x3c16.c — forward 3×3 convolution, stride 1, padding 1, of a
- * 16-channel input, in oneDNN's 16-channel-blocked layouts.
+/* conv3x3c16.c — 3×3 convolution, stride 1, padding 1, of 16 channels into
+ * 16 (forward: into any multiple of 16), forward and backward-data, in
+ * oneDNN's 16-channel-blocked layouts.
  *
  * Why it exists: oneDNN 2.6's direct forward kernel runs this shape (the
  * first stage of every CIFAR-style ResNet) a third slower than its own
- * backward-data kernel runs the same arithmetic: 1.78 ms against 1.27 ms for
+ * backward-data kernel runs the same arithmetic: 1.72 ms against 1.27 ms for
  * 64×16×32×32 on two AVX-512 cores, because its blocking for one input block
- * degrades from 32 columns on. This kernel holds the library's best rate at
- * every size (docs/engine.md has the table), so the oneDNN backend runs it in
- * place of the library's forward primitive where the layouts match
- * (backend_dnnl.c: conv_own_fwd); the library still runs every other pass.
+ * degrades from 32 columns on (both of its kernels do from 56). This kernel
+ * holds the library's best rate at every size (docs/engine.md has the
+ * table), so the oneDNN backend runs it in place of the library's forward
+ * and backward-data primitives where the layouts match (backend_dnnl.c:
+ * conv_own_fwd); the library still runs backward-weights. Backward-data is
+ * the same convolution of dy with the filters turned (ramp__conv3x3c16_flip),
+ * and can add onto a gradient already in its output buffer.
  *
  * Layouts (oneDNN's names): src aBcd16b with C = 16, i.e. [N][H][W][16];
  * dst aBcd16b, [N][O/16][H][W][16]; weights ABcd16b16a,
