@@ -72,8 +72,9 @@ typedef enum ramp_init {
 /* How the oneDNN backend computes convolutions. */
 typedef enum ramp_conv_algo {
     RAMP_CONV_AUTO = 0, /* per layer and pass: Winograd F(4×4, 3×3) where it is the faster
-                           (3×3, stride 1, enough channels: see docs/engine.md), else direct */
-    RAMP_CONV_DIRECT    /* direct convolution everywhere */
+                           (3×3, stride 1, enough channels: see docs/engine.md), else direct;
+                           3×3 convolutions of 16 channels into 16 on ramp's own kernels */
+    RAMP_CONV_DIRECT    /* oneDNN's direct convolution everywhere */
 } ramp_conv_algo;
 
 typedef struct ramp_net_params {
