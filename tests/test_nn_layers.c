@@ -468,6 +468,39 @@ static void test_dnnl_vs_ref_conv16(void **s)
     int own;
     free(f_output(4, 5, 2, RAMP_CONV_AUTO, 2, F_LIB, &own));
     assert_false(own); /* 32 output channels */
+    /* the kernels alone, backward-data adding onto its output: one and two
+       threads give the same bits */
+    for (size_t i = 0; i < sizeof hw / sizeof *hw; i++) {
+        int h = hw[i][0], w = hw[i][1], n = 5;
+        size_t cnt = (size_t)n * h * w * 16;
+        float *x = malloc(cnt * sizeof(float)), *dy = malloc(cnt * sizeof(float));
+        float *y[2], *dx[2], wt[2304], wf[2304], b[16];
+        assert_non_null(x);
+        assert_non_null(dy);
+        fill(x, cnt, 1);
+        fill(dy, cnt, 2);
+        fill(wf, 2304, 3);
+        fill(b, 16, 4);
+        ramp__conv3x3c16_flip(wt, wf);
+        for (int t = 0; t < 2; t++) {
+            y[t] = malloc(cnt * sizeof(float));
+            dx[t] = malloc(cnt * sizeof(float));
+            assert_non_null(y[t]);
+            assert_non_null(dx[t]);
+            memcpy(dx[t], x, cnt * sizeof(float));
+            ramp__nn_set_omp_threads(t + 1);
+            ramp__conv3x3c16_fwd(y[t], x, wf, b, n, 16, h, w, 1);
+            ramp__conv3x3c16_bwd_data(dx[t], dy, wt, dx[t], n, h, w);
+        }
+        assert_memory_equal(y[0], y[1], cnt * sizeof(float));
+        assert_memory_equal(dx[0], dx[1], cnt * sizeof(float));
+        for (int t = 0; t < 2; t++) {
+            free(y[t]);
+            free(dx[t]);
+        }
+        free(x);
+        free(dy);
+    }
 }
 
 /* --- finite differences (reference backend) ------------------------------ */
