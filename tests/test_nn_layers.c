@@ -295,6 +295,78 @@ static void test_dnnl_vs_ref_padded_channels(void **s)
     compare(3, 8, 8, 4, 4, build_e, 0, 3);
 }
 
+/* Index of (n, c, h, w) in a 16-channel-blocked tensor of C channels. */
+static size_t blk(int n, int c, int h, int w, int C, int H, int W)
+{
+    return ((((size_t)n * (C / 16) + c / 16) * H + h) * W + w) * 16 + c % 16;
+}
+
+/* The 16-channel kernels alone against the plain reference kernels: forward
+   into 32 channels with bias and ReLU, backward-data adding onto a gradient
+   already there; a width of two pixel blocks, odd sizes. */
+static void test_conv16_kernels_vs_ref(void **s)
+{
+    (void)s;
+    if (!ramp__conv3x3c16_available()) {
+        fprintf(stderr, "note: no AVX-512 here, so the 16-channel kernels do not run\n");
+        return;
+    }
+    enum { N = 3, C = 16, O = 32, H = 5, W = 19 };
+    static float x[N * C * H * W], w[O * C * 9], b[O], yref[N * O * H * W], xb[N * C * H * W],
+        wb[O * C * 9], yb[N * O * H * W], dy[N * C * H * W], dyb[N * C * H * W],
+        dxref[N * C * H * W], dwref[C * C * 9], base[N * C * H * W], dxb[N * C * H * W],
+        wt[C * C * 9];
+    fill(x, sizeof x / sizeof *x, 21);
+    fill(w, sizeof w / sizeof *w, 22);
+    fill(b, O, 23);
+    fill(dy, sizeof dy / sizeof *dy, 24);
+    fill(base, sizeof base / sizeof *base, 25);
+    for (int n = 0; n < N; n++)
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++)
+                for (int v = 0; v < W; v++) {
+                    size_t i = (((size_t)n * C + c) * H + h) * W + v;
+                    xb[blk(n, c, h, v, C, H, W)] = x[i];
+                    dyb[blk(n, c, h, v, C, H, W)] = dy[i];
+                    dxb[blk(n, c, h, v, C, H, W)] = base[i];
+                }
+    for (int o = 0; o < O; o++) /* ABcd16b16a: [o/16][kh][kw][ic][o%16] */
+        for (int c = 0; c < C; c++)
+            for (int k = 0; k < 9; k++)
+                wb[((o / 16) * 9 + k) * 256 + c * 16 + o % 16] = w[(o * C + c) * 9 + k];
+    ramp__ref_conv_fwd(yref, x, w, b, N, C, H, W, O, 3, 1, 1, 1);
+    ramp__conv3x3c16_fwd(yb, xb, wb, b, N, O, H, W, 1);
+    double e = 0, r = 0;
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < O; o++)
+            for (int h = 0; h < H; h++)
+                for (int v = 0; v < W; v++) {
+                    float want = yref[(((size_t)n * O + o) * H + h) * W + v];
+                    want = want > 0.f ? want : 0.f;
+                    double d = (double)yb[blk(n, o, h, v, O, H, W)] - want;
+                    e += d * d;
+                    r += (double)want * want;
+                }
+    assert_true(e / r < 1e-12);
+    /* backward-data of the first 16 output channels' conv: dx = base + ... */
+    memset(dxref, 0, sizeof dxref);
+    memset(dwref, 0, sizeof dwref);
+    ramp__ref_conv_bwd(dxref, dwref, NULL, dy, x, w, N, C, H, W, C, 3, 1, 1, 1);
+    ramp__conv3x3c16_flip(wt, wb);
+    ramp__conv3x3c16_bwd_data(dxb, dyb, wt, dxb, N, H, W);
+    e = r = 0;
+    for (int n = 0; n < N; n++)
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++)
+                for (int v = 0; v < W; v++) {
+                    size_t i = (((size_t)n * C + c) * H + h) * W + v;
+                    double want = (double)base[i] + dxref[i], d = dxb[blk(n, c, h, v, C, H, W)] - want;
+                    e += d * d;
+                    r += want * want;
+                }
+    assert_true(e / r < 1e-12);
+}
+
 /* Which adds sum in place over their first input after a fused training
    step: with the ReLU post-op only where the channels fill whole 16-blocks
    (build_d's 32), not where they are padded (build_e's 24: oneDNN 2.6 loses
@@ -585,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_dnnl_vs_ref_winograd),
         cmocka_unit_test(test_dnnl_vs_ref_padded_channels),
         cmocka_unit_test(test_dnnl_vs_ref_conv16),
+        cmocka_unit_test(test_conv16_kernels_vs_ref),
         cmocka_unit_test(test_add_in_place),
         cmocka_unit_test(test_finite_differences),
     };
