@@ -199,6 +199,14 @@ static double time_own(const layer_spec *L, const dnnl_exec_arg_t *a, int n, int
     return (ramp__now() - t0) / iters;
 }
 
+/* Do md's dims in layout `tag` give md exactly? */
+static int md_is(const dnnl_memory_desc_t *md, dnnl_format_tag_t tag)
+{
+    dnnl_memory_desc_t want;
+    return !dnnl_memory_desc_init_by_tag(&want, md->ndims, md->dims, dnnl_f32, tag) &&
+           dnnl_memory_desc_equal(&want, md);
+}
+
 /* Times forward, backward-data (if need_dx) and backward-weights of one layer
    alone: sec[pass] per call (0 where the pass does not run), as the engine
    runs them; lib[pass]: oneDNN's primitive. Returns 1 on success. */
@@ -251,6 +259,11 @@ static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *
     src = *qmd(fpd, dnnl_query_src_md);
     wmd = *qmd(fpd, dnnl_query_weights_md);
     dmd = *qmd(fpd, dnnl_query_dst_md);
+    /* ramp's kernels read these buffers only in the layouts the engine checked */
+    int own = L->own_fwd && md_is(&src, dnnl_aBcd16b) && md_is(&dmd, dnnl_aBcd16b) &&
+              md_is(&wmd, dnnl_ABcd16b16a);
+    if (L->own_fwd && !own) fprintf(stderr, "alone: layouts differ from the engine's; ramp's "
+                                            "kernels not timed\n");
     CHK(dnnl_primitive_create(&fp, fpd));
     if (!(m[0] = mem_new(eng, &src, &r)) || !(m[1] = mem_new(eng, &dmd, &r)) ||
         !(m[2] = mem_new(eng, &wmd, &r)) || (pb && !(m[3] = mem_new(eng, &bmd, &r))) ||
@@ -263,7 +276,7 @@ static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *
         dnnl_exec_arg_t a[4] = { { DNNL_ARG_SRC, m[0] }, { DNNL_ARG_WEIGHTS, m[2] },
                                  { DNNL_ARG_DST, m[1] }, { DNNL_ARG_BIAS, m[3] } };
         sec[RAMP_PROF_FWD] = lib[RAMP_PROF_FWD] = time_prim(fp, strm, pb ? 4 : 3, a, iters);
-        if (L->own_fwd) sec[RAMP_PROF_FWD] = time_own(L, a, 4, 0, iters);
+        if (own) sec[RAMP_PROF_FWD] = time_own(L, a, 4, 0, iters);
     }
     if (L->need_dx) { /* weights in the layout backward-data prefers, as the engine does */
         dnnl_memory_desc_t wany = md_of(wmd.ndims, wmd.dims, dnnl_format_tag_any);
@@ -286,7 +299,7 @@ static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *
         dnnl_exec_arg_t a[3] = { { DNNL_ARG_DIFF_DST, m[6] }, { DNNL_ARG_WEIGHTS, m[5] },
                                  { DNNL_ARG_DIFF_SRC, m[4] } };
         sec[RAMP_PROF_BWD_DATA] = lib[RAMP_PROF_BWD_DATA] = time_prim(dp, strm, 3, a, iters);
-        if (L->own_fwd) { /* the engine's weights, in the forward's layout */
+        if (own) { /* the engine's weights, in the forward's layout */
             dnnl_exec_arg_t o[3] = { { DNNL_ARG_DIFF_DST, m[6] }, { DNNL_ARG_WEIGHTS, m[2] },
                                      { DNNL_ARG_DIFF_SRC, m[4] } };
             sec[RAMP_PROF_BWD_DATA] = time_own(L, o, 3, 1, iters);

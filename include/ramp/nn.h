@@ -262,12 +262,14 @@ ramp_status ramp_net_get_grad(ramp_net *net, int id, int kind, float *out, size_
    (n×classes) with ramp_net_get_output() for any layer. */
 ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32_t *y, size_t n,
                                       float label_smoothing, double *loss);
-/* Output of layer `id` from the last forward pass (n × C×H×W plain floats).
-   A layer whose ReLU was fused into it keeps no output of its own: reading
-   it fails with RAMP_EUNSUPPORTED (read the ReLU's, or set no_fuse). */
+/* Output of layer `id` from the last forward pass (n × C×H×W plain floats)
+   into out[count]; count must be exactly that size, else RAMP_ESHAPE. A
+   layer whose ReLU was fused into it keeps no output of its own: reading it
+   fails with RAMP_EUNSUPPORTED (read the ReLU's, or set no_fuse). */
 ramp_status ramp_net_get_output(ramp_net *net, int id, float *out, size_t count);
 /* Gradient of the loss w.r.t. layer `id`'s output from the last backward pass
-   (n × C×H×W plain floats); only for layers whose gradient was computed, and
+   (n × C×H×W plain floats, into out[count], count exactly that size, else
+   RAMP_ESHAPE); only for layers whose gradient was computed, and
    with the oneDNN backend only for a net built with keep_grads (else
    RAMP_EUNSUPPORTED). A fused ReLU keeps no output gradient of its own (its
    layer's is there), nor does a batchnorm with a fused ReLU: both fail with

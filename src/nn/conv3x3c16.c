@@ -24,9 +24,9 @@
  * of each instance (block16), so the inner loops unroll without branches and
  * the padding costs nothing.
  *
- * Images are dealt out to the OpenMP team in a fixed order, and each output
- * value sums its products in the same order whatever the thread count: the
- * result does not depend on the threads.
+ * Images (or, on small batches, bands of rows) are dealt out to the OpenMP
+ * team, and each output value sums its products in the same order whatever
+ * the thread count: the result does not depend on the threads.
  */
 #include <stddef.h>
 
@@ -129,18 +129,25 @@ typedef struct k16_job {
     int N, O, H, W, relu;
 } k16_job;
 
+/* Work items are (image, band of rows): one band per image when the batch
+   gives every thread several images, more bands when it does not (a batch
+   of one is cut into bands too), so no thread idles on small batches. */
 static void k16_part(void *user, int tid, int nth)
 {
     const k16_job *j = user;
     ptrdiff_t rs = (ptrdiff_t)j->W * 16;
     int OB = j->O / 16;
-    for (int n = tid; n < j->N; n += nth) {
+    int bands = (4 * nth + j->N - 1) / j->N;
+    if (bands > j->H) bands = j->H;
+    for (int it = tid; it < j->N * bands; it += nth) {
+        int n = it / bands, band = it % bands;
+        int h0 = (int)((long long)j->H * band / bands), h1 = (int)((long long)j->H * (band + 1) / bands);
         const float *img = j->x + (ptrdiff_t)n * j->H * rs;
         for (int ob = 0; ob < OB; ob++) {
             const float *w = j->w + (ptrdiff_t)ob * 9 * 256;
             const float *b = j->b ? j->b + ob * 16 : NULL;
             ptrdiff_t o0 = ((ptrdiff_t)n * OB + ob) * j->H * rs;
-            for (int oh = 0; oh < j->H; oh++) {
+            for (int oh = h0; oh < h1; oh++) {
                 int khlo = oh == 0, khhi = oh == j->H - 1 ? 2 : 3;
                 ptrdiff_t o = o0 + oh * rs;
                 row16(j->y + o, img + (oh - 1 + khlo) * rs, j->add ? j->add + o : NULL, rs, khlo,
