@@ -306,6 +306,13 @@ static dnnl_status_t md_tag(dnnl_memory_desc_t *md, int nd, const dnnl_dim_t *di
     return dnnl_memory_desc_init_by_tag(md, nd, full, dnnl_f32, tag);
 }
 
+/* Is md exactly its dims in layout `tag`? */
+static int md_is(const dnnl_memory_desc_t *md, dnnl_format_tag_t tag)
+{
+    dnnl_memory_desc_t want;
+    return !md_tag(&want, md->ndims, md->dims, tag) && dnnl_memory_desc_equal(&want, md);
+}
+
 /* Does the layout hold exactly the tensor's values (no padded channels)? */
 static int md_unpadded(const dnnl_memory_desc_t *md)
 {
@@ -674,12 +681,7 @@ static int conv_own_fwd(const ramp_net *net, int id, const dnnl_memory_desc_t *s
         nd->stride != 1 || nd->pad != 1 || nd->groups != 1 || an->c != 16 || nd->c != 16 ||
         !ramp__conv3x3c16_available())
         return 0;
-    dnnl_memory_desc_t want;
-    if (md_tag(&want, 4, src->dims, dnnl_aBcd16b) || !dnnl_memory_desc_equal(&want, src))
-        return 0;
-    if (md_tag(&want, 4, dst->dims, dnnl_aBcd16b) || !dnnl_memory_desc_equal(&want, dst))
-        return 0;
-    return !md_tag(&want, 4, wei->dims, dnnl_ABcd16b16a) && dnnl_memory_desc_equal(&want, wei);
+    return md_is(src, dnnl_aBcd16b) && md_is(dst, dnnl_aBcd16b) && md_is(wei, dnnl_ABcd16b16a);
 }
 
 /* The workspace a forward primitive keeps for its backward (max pooling's
