@@ -301,26 +301,27 @@ static size_t blk(int n, int c, int h, int w, int C, int H, int W)
     return ((((size_t)n * (C / 16) + c / 16) * H + h) * W + w) * 16 + c % 16;
 }
 
-/* The 16-channel kernels alone against the plain reference kernels: forward
-   into 32 channels with bias and ReLU, backward-data adding onto a gradient
-   already there; a width of two pixel blocks, odd sizes. */
-static void test_conv16_kernels_vs_ref(void **s)
+/* The 16-channel kernels alone against the plain reference kernels on an
+   N×16×H×W input: forward into 32 channels with bias and ReLU, backward-data
+   adding onto a gradient already there. */
+static void conv16_vs_ref(int N, int H, int W)
 {
-    (void)s;
-    if (!ramp__conv3x3c16_available()) {
-        fprintf(stderr, "note: no AVX-512 here, so the 16-channel kernels do not run\n");
-        return;
-    }
-    enum { N = 3, C = 16, O = 32, H = 5, W = 19 };
-    static float x[N * C * H * W], w[O * C * 9], b[O], yref[N * O * H * W], xb[N * C * H * W],
-        wb[O * C * 9], yb[N * O * H * W], dy[N * C * H * W], dyb[N * C * H * W],
-        dxref[N * C * H * W], dwref[C * C * 9], base[N * C * H * W], dxb[N * C * H * W],
-        wt[C * C * 9];
-    fill(x, sizeof x / sizeof *x, 21);
+    /* Winograd F(4×4, 3×3) rounds more than the direct sum */
+    double tol = H >= 8 && W >= 8 ? 1e-10 : 1e-12;
+    enum { C = 16, O = 32 };
+    size_t nx = (size_t)N * C * H * W, ny = (size_t)N * O * H * W;
+    float *x = malloc(nx * sizeof(float)), *xb = malloc(nx * sizeof(float));
+    float *dy = malloc(nx * sizeof(float)), *dyb = malloc(nx * sizeof(float));
+    float *dxref = calloc(nx, sizeof(float)), *base = malloc(nx * sizeof(float));
+    float *dxb = malloc(nx * sizeof(float)), *yref = malloc(ny * sizeof(float));
+    float *yb = malloc(ny * sizeof(float));
+    static float w[O * C * 9], b[O], wb[O * C * 9], dwref[C * C * 9], wt[C * C * 9];
+    assert_true(x && xb && dy && dyb && dxref && base && dxb && yref && yb);
+    fill(x, nx, 21);
     fill(w, sizeof w / sizeof *w, 22);
     fill(b, O, 23);
-    fill(dy, sizeof dy / sizeof *dy, 24);
-    fill(base, sizeof base / sizeof *base, 25);
+    fill(dy, nx, 24);
+    fill(base, nx, 25);
     for (int n = 0; n < N; n++)
         for (int c = 0; c < C; c++)
             for (int h = 0; h < H; h++)
@@ -347,9 +348,9 @@ static void test_conv16_kernels_vs_ref(void **s)
                     e += d * d;
                     r += (double)want * want;
                 }
-    assert_true(e / r < 1e-12);
+    if (e / r >= tol) fprintf(stderr, "%dx%d forward nmse %g\n", H, W, e / r);
+    assert_true(e / r < tol);
     /* backward-data of the first 16 output channels' conv: dx = base + ... */
-    memset(dxref, 0, sizeof dxref);
     memset(dwref, 0, sizeof dwref);
     ramp__ref_conv_bwd(dxref, dwref, NULL, dy, x, w, N, C, H, W, C, 3, 1, 1, 1);
     ramp__conv3x3c16_flip(wt, wb);
@@ -364,7 +365,24 @@ static void test_conv16_kernels_vs_ref(void **s)
                     e += d * d;
                     r += want * want;
                 }
-    assert_true(e / r < 1e-12);
+    if (e / r >= tol) fprintf(stderr, "%dx%d backward-data nmse %g\n", H, W, e / r);
+    assert_true(e / r < tol);
+    free(x), free(xb), free(dy), free(dyb), free(dxref), free(base), free(dxb), free(yref);
+    free(yb);
+}
+
+/* Both algorithms: direct below 8×8 (a width of two pixel blocks), Winograd
+   from there (two groups of tiles across, partial tiles at both edges). */
+static void test_conv16_kernels_vs_ref(void **s)
+{
+    (void)s;
+    if (!ramp__conv3x3c16_available()) {
+        fprintf(stderr, "note: no AVX-512 here, so the 16-channel kernels do not run\n");
+        return;
+    }
+    conv16_vs_ref(3, 5, 19);
+    conv16_vs_ref(3, 11, 37);
+    conv16_vs_ref(2, 8, 8);
 }
 
 /* Which adds sum in place over their first input after a fused training
@@ -506,8 +524,10 @@ static float *f_output(int h, int w, int n, ramp_conv_algo algo, int threads, in
 static void test_dnnl_vs_ref_conv16(void **s)
 {
     (void)s;
-    /* widths cut into one, two and three pixel blocks, heights of one row */
-    static const int hw[][2] = { { 1, 1 }, { 3, 2 }, { 5, 17 }, { 1, 33 }, { 4, 40 } };
+    /* direct: widths cut into one, two and three pixel blocks, heights of one
+       row; Winograd: one tile group, partial tiles, two groups */
+    static const int hw[][2] = { { 1, 1 }, { 3, 2 }, { 5, 17 }, { 1, 33 }, { 4, 40 },
+                                 { 8, 8 }, { 9, 13 }, { 11, 37 } };
     for (size_t i = 0; i < sizeof hw / sizeof *hw; i++) {
         compare(2, hw[i][0], hw[i][1], 3, 3, build_f, 0, 3);
         compare(2, hw[i][0], hw[i][1], 3, 3, build_f, 1, 0);
@@ -528,9 +548,9 @@ static void test_dnnl_vs_ref_conv16(void **s)
             float *a = f_output(h, w, 5, RAMP_CONV_AUTO, 2, ids[k], &own);
             assert_true(own);
             float *b = f_output(h, w, 5, RAMP_CONV_AUTO, 1, ids[k], &own);
-            double e = nmse(a, lib, cnt);
-            if (e >= 1e-12) fprintf(stderr, "%dx%d layer %d nmse %g\n", h, w, ids[k], e);
-            assert_true(e < 1e-12);
+            double e = nmse(a, lib, cnt), tol = h >= 8 && w >= 8 ? 1e-10 : 1e-12;
+            if (e >= tol) fprintf(stderr, "%dx%d layer %d nmse %g\n", h, w, ids[k], e);
+            assert_true(e < tol);
             assert_memory_equal(a, b, cnt * sizeof(float));
             free(lib);
             free(a);
