@@ -367,6 +367,30 @@ static void conv16_vs_ref(int N, int H, int W)
                 }
     if (e / r >= tol) fprintf(stderr, "%dx%d backward-data nmse %g\n", H, W, e / r);
     assert_true(e / r < tol);
+    /* backward-weights and bias (Winograd only: from 8×8 on) */
+    size_t k = ramp__conv3x3c16_bwd_weights_scratch(N, H, W);
+    assert_true((k > 0) == (H >= 8 && W >= 8));
+    if (k) {
+        float *scratch = aligned_alloc(64, k * sizeof(float)), dwb[C * C * 9], db[C];
+        double dbref[C] = { 0 };
+        assert_non_null(scratch);
+        ramp__conv3x3c16_bwd_weights(dwb, db, xb, dyb, scratch, N, H, W);
+        for (size_t i = 0; i < nx; i++) dbref[i / ((size_t)H * W) % C] += dy[i];
+        e = r = 0;
+        for (int o = 0; o < C; o++) {
+            for (int c = 0; c < C; c++)
+                for (int q = 0; q < 9; q++) { /* ours: [kh][kw][c][o] */
+                    double want = dwref[(o * C + c) * 9 + q], d = dwb[q * 256 + c * 16 + o] - want;
+                    e += d * d;
+                    r += want * want;
+                }
+            e += ((double)db[o] - dbref[o]) * ((double)db[o] - dbref[o]);
+            r += dbref[o] * dbref[o];
+        }
+        if (e / r >= tol) fprintf(stderr, "%dx%d backward-weights nmse %g\n", H, W, e / r);
+        assert_true(e / r < tol);
+        free(scratch);
+    }
     free(x), free(xb), free(dy), free(dyb), free(dxref), free(base), free(dxb), free(yref);
     free(yb);
 }
@@ -560,13 +584,13 @@ static void test_dnnl_vs_ref_conv16(void **s)
     int own;
     free(f_output(4, 5, 2, RAMP_CONV_AUTO, 2, F_LIB, &own));
     assert_false(own); /* 32 output channels */
-    /* the kernels alone, backward-data adding onto its output: one and two
-       threads give the same bits */
+    /* the kernels alone, backward-data adding onto its output, and
+       backward-weights: one and two threads give the same bits */
     for (size_t i = 0; i < sizeof hw / sizeof *hw; i++) {
         int h = hw[i][0], w = hw[i][1], n = 5;
         size_t cnt = (size_t)n * h * w * 16;
         float *x = malloc(cnt * sizeof(float)), *dy = malloc(cnt * sizeof(float));
-        float *y[2], *dx[2], wt[2304], wf[2304], b[16];
+        float *y[2], *dx[2], wt[2304], wf[2304], b[16], dw[2][2304], db[2][16];
         assert_non_null(x);
         assert_non_null(dy);
         fill(x, cnt, 1);
@@ -583,9 +607,21 @@ static void test_dnnl_vs_ref_conv16(void **s)
             ramp__nn_set_omp_threads(t + 1);
             ramp__conv3x3c16_fwd(y[t], x, wf, b, n, 16, h, w, 1);
             ramp__conv3x3c16_bwd_data(dx[t], dy, wt, dx[t], n, h, w);
+            size_t k = ramp__conv3x3c16_bwd_weights_scratch(n, h, w);
+            float *scratch = k ? aligned_alloc(64, k * sizeof(float)) : NULL;
+            if (k) {
+                assert_non_null(scratch);
+                ramp__conv3x3c16_bwd_weights(dw[t], db[t], x, dy, scratch, n, h, w);
+            } else {
+                memset(dw[t], 0, sizeof dw[t]);
+                memset(db[t], 0, sizeof db[t]);
+            }
+            free(scratch);
         }
         assert_memory_equal(y[0], y[1], cnt * sizeof(float));
         assert_memory_equal(dx[0], dx[1], cnt * sizeof(float));
+        assert_memory_equal(dw[0], dw[1], sizeof dw[0]);
+        assert_memory_equal(db[0], db[1], sizeof db[0]);
         for (int t = 0; t < 2; t++) {
             free(y[t]);
             free(dx[t]);

@@ -41,6 +41,7 @@ typedef struct layer_spec {
     int need_dx;    /* backward-data runs (not the first layer) */
     unsigned wino;  /* passes (1 << ramp_prof_pass) run as Winograd */
     int own_fwd;    /* forward runs ramp's 16-channel kernel, not oneDNN's */
+    int own_bww;    /* and so does backward-weights */
 } layer_spec;
 
 static void refcnn(ramp_net *net)
@@ -108,6 +109,7 @@ static int layers_of(const ramp_net *net, layer_spec *out, int max)
         L->need_dx = net->nodes[in].needs_grad;
         L->wino = nd->wino;
         L->own_fwd = nd->own_fwd;
+        L->own_bww = nd->own_bww;
     }
     return n;
 }
@@ -177,26 +179,36 @@ static dnnl_alg_kind_t alg(const layer_spec *L, int pass)
     return L->wino & (1u << pass) ? dnnl_convolution_winograd : dnnl_convolution_direct;
 }
 
-/* ramp's 16-channel kernels on the buffers of a: forward (src, weights, dst,
-   bias), or backward-data (bwd: diff_dst, weights, diff_src) as the engine
-   runs it, the filters turned each call. */
-static double time_own(const layer_spec *L, const dnnl_exec_arg_t *a, int n, int bwd, int iters)
+/* ramp's 16-channel kernels on the buffers of a: forward (pass 0: src,
+   weights, dst, bias), backward-data (1: diff_dst, weights, diff_src) as the
+   engine runs it, the filters turned each call, or backward-weights (2: src,
+   diff_dst, diff_weights, diff_bias). */
+static double time_own(const layer_spec *L, const dnnl_exec_arg_t *a, int n, int pass, int iters)
 {
     void *h[4] = { NULL, NULL, NULL, NULL };
     static float wt[9 * 16 * 16];
     for (int i = 0; i < n; i++)
         if (a[i].memory) dnnl_memory_get_data_handle(a[i].memory, &h[i]);
+    float *scratch = NULL;
+    if (pass == 2) {
+        size_t k = ramp__conv3x3c16_bwd_weights_scratch(BATCH, L->H, L->W);
+        if (!k || !(scratch = aligned_alloc(64, k * sizeof(float)))) return 0;
+    }
     double t0 = 0;
     for (int i = 0; i < iters + 5; i++) {
         if (i == 5) t0 = ramp__now();
-        if (bwd) {
+        if (pass == 2) {
+            ramp__conv3x3c16_bwd_weights(h[2], h[3], h[0], h[1], scratch, BATCH, L->H, L->W);
+        } else if (pass == 1) {
             ramp__conv3x3c16_flip(wt, h[1]);
             ramp__conv3x3c16_bwd_data(h[2], h[0], wt, NULL, BATCH, L->H, L->W);
         } else {
             ramp__conv3x3c16_fwd(h[2], h[0], h[1], h[3], BATCH, L->O, L->H, L->W, L->relu);
         }
     }
-    return (ramp__now() - t0) / iters;
+    double sec = (ramp__now() - t0) / iters;
+    free(scratch);
+    return sec;
 }
 
 /* Do md's dims in layout `tag` give md exactly? */
@@ -321,6 +333,7 @@ static int alone_layer(dnnl_engine_t eng, dnnl_stream_t strm, const layer_spec *
                                  { DNNL_ARG_DIFF_WEIGHTS, m[7] }, { DNNL_ARG_DIFF_BIAS, m[8] } };
         sec[RAMP_PROF_BWD_WEIGHTS] = lib[RAMP_PROF_BWD_WEIGHTS] =
             time_prim(wp, strm, pb ? 4 : 3, a, iters);
+        if (own && L->own_bww) sec[RAMP_PROF_BWD_WEIGHTS] = time_own(L, a, 4, 2, iters);
     }
 out:
     for (int i = 0; i < 9; i++)
@@ -375,12 +388,13 @@ static alone_sum alone_model(const layer_spec *Ls, int nl, int iters)
         {
             const char *own = Ls[i].own_fwd ? " (ramp)" : "";
             printf("PROF layer %s %3d->%-3d %2dx%-2d k%d s%d winograd=%u%u%u fwd %.3f%s bwd_data "
-                   "%.3f%s bwd_weights %.3f ms", Ls[i].conv ? "conv " : "dense", Ls[i].C, Ls[i].O,
-                   Ls[i].H, Ls[i].W, Ls[i].K, Ls[i].S, Ls[i].wino & 1, Ls[i].wino >> 1 & 1,
-                   Ls[i].wino >> 2 & 1, 1e3 * sec[0], own, 1e3 * sec[1],
-                   Ls[i].need_dx ? own : "", 1e3 * sec[2]);
+                   "%.3f%s bwd_weights %.3f%s ms", Ls[i].conv ? "conv " : "dense", Ls[i].C,
+                   Ls[i].O, Ls[i].H, Ls[i].W, Ls[i].K, Ls[i].S, Ls[i].wino & 1,
+                   Ls[i].wino >> 1 & 1, Ls[i].wino >> 2 & 1, 1e3 * sec[0], own, 1e3 * sec[1],
+                   Ls[i].need_dx ? own : "", 1e3 * sec[2], Ls[i].own_bww ? " (ramp)" : "");
             if (Ls[i].own_fwd)
-                printf(" (oneDNN: fwd %.3f bwd_data %.3f)", 1e3 * lib[0], 1e3 * lib[1]);
+                printf(" (oneDNN: fwd %.3f bwd_data %.3f bwd_weights %.3f)", 1e3 * lib[0],
+                       1e3 * lib[1], 1e3 * lib[2]);
             printf("\n");
         }
         for (int p = 0; p < RAMP_PROF_N_PASSES; p++)
@@ -471,9 +485,9 @@ static void profile(const char *name, int c, int hw, void (*build)(ramp_net *), 
            "other", "-", "", 1e3 * (step - timed) / nsteps,
            step > 0 ? 100 * (step - timed) / step : 0);
     if (al.own)
-        printf("PROF note: the forward and backward-data of %d conv layer(s) run ramp's "
-               "16-channel kernel; their alone times are that kernel's (oneDNN's are in the layer "
-               "lines)\n", al.own);
+        printf("PROF note: the forward, backward-data and (from 8x8 on) backward-weights of %d "
+               "conv layer(s) run ramp's 16-channel kernels; their alone times are those kernels' "
+               "(oneDNN's are in the layer lines)\n", al.own);
     fflush(stdout);
 }
 

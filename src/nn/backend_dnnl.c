@@ -13,9 +13,10 @@
  * Weights are stored once in the layout the first plan chose; later plans
  * are created with that layout pinned. Convolutions run as Winograd
  * F(4×4, 3×3) in the passes where that pays (wino_pays), else direct; a
- * 3×3 convolution of 16 channels into 16 runs its forward and backward-data
- * on ramp's own kernels (conv3x3c16.c, conv_own_fwd), which beat oneDNN's
- * there, on the same buffers and layouts.
+ * 3×3 convolution of 16 channels into 16 runs its forward, backward-data
+ * and (from 8×8 images on) backward-weights on ramp's own kernels
+ * (conv3x3c16.c, conv_own_fwd), which beat oneDNN's there, on the same
+ * buffers and layouts.
  *
  * A ReLU that is the only consumer of a conv, dense, batchnorm or add runs
  * inside it and shares its buffers (the ReLU node is an alias): as a post-op
@@ -68,6 +69,7 @@ typedef struct dn_node {
     int fused; /* conv/dense/batchnorm/add with its ReLU consumer folded in */
     int own_fwd; /* conv forward by ramp__conv3x3c16_fwd (conv_own_fwd) */
     int own_bwd; /* and its backward-data by ramp__conv3x3c16_bwd_data */
+    float *wgs;  /* and its backward-weights by ramp__conv3x3c16_bwd_weights: its scratch */
     dnnl_memory_t my, mdy, mtmp;
     dn_prim gsum;         /* several consumers: dy = v0 + v1 (views set per call) */
     dnnl_memory_t mv0, mv1;
@@ -250,6 +252,7 @@ static void plan_free(ramp_net *net, dn_plan *pl)
             for (int j = 0; j < 9; j++)
                 if (ms[j]) dnnl_memory_destroy(ms[j]);
             free(d->wbd);
+            free(d->wgs);
             if (!d->alias && !d->inplace && i > 0) free(d->y); /* node 0's: the caller's */
             free(d->ws);
             free(d->mean);
@@ -809,7 +812,15 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
                 DN(s2, "weights reorder");
             }
         }
-        if (conv) {
+        size_t wgn = d->own_fwd ? ramp__conv3x3c16_bwd_weights_scratch((int)N, nd->h, nd->w) : 0;
+        net->nodes[id].own_bww = wgn > 0;
+        if (wgn) { /* ramp's backward-weights (Winograd too): no oneDNN primitive */
+            net->nodes[id].wino |= 1u << RAMP_PROF_BWD_WEIGHTS;
+            if (!(d->wgs = aligned(wgn * sizeof(float)))) {
+                st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+                goto fail;
+            }
+        } else if (conv) {
             DN(conv_make(net, be, id, RAMP_PROF_BWD_WEIGHTS, &d->bwd_w, NULL, &a->md, &wmd, pb,
                          &d->md, S, PL, PR, NULL, pd), "conv backward weights");
         } else {
@@ -1304,6 +1315,24 @@ static ramp_status own_conv_bwd_data(ramp_net *net, dn_state *be, dn_plan *pl, i
     return RAMP_OK;
 }
 
+/* Conv `id`'s backward-weights (and bias) by ramp__conv3x3c16_bwd_weights,
+   with the node's wgs as its scratch, timed like prim_run. */
+static ramp_status own_conv_bwd_weights(ramp_net *net, dn_state *be, dn_plan *pl, int id)
+{
+    const ramp__node *nd = &net->nodes[id];
+    dn_node *d = &pl->nodes[id];
+    void *x = NULL, *dw = NULL, *db = NULL;
+    dnnl_status_t s = dnnl_memory_get_data_handle(pl->nodes[nd->in[0]].my, &x);
+    if (!s) s = dnnl_memory_get_data_handle(pmem(be, id, 0, 1), &dw);
+    if (!s && nd->bias) s = dnnl_memory_get_data_handle(pmem(be, id, 1, 1), &db);
+    if (s) return dn_fail(net, s, "memory", id);
+    double t0 = ramp__prof_t0(net);
+    ramp__conv3x3c16_bwd_weights(dw, db, x, d->dy, d->wgs, (int)pl->n, nd->h, nd->w);
+    if (net->prof_on)
+        ramp__prof_add(net, nd->op, RAMP_PROF_BWD_WEIGHTS, t0, d->flops[RAMP_PROF_BWD_WEIGHTS]);
+    return RAMP_OK;
+}
+
 /* A gradient left pending is copied in before its node's backward reads dy. */
 static void dx_settle(ramp_net *net, dn_plan *pl, int id)
 {
@@ -1347,9 +1376,12 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
                                       { DNNL_ARG_DIFF_DST, d->mdy },
                                       { DNNL_ARG_DIFF_WEIGHTS, pmem(be, id, 0, 1) },
                                       { DNNL_ARG_DIFF_BIAS, nd->bias ? pmem(be, id, 1, 1) : NULL } };
-            if ((st = prim_run(net, be, &d->bwd_w, nd->bias ? 4 : 3, wa, id, nd->op,
-                               RAMP_PROF_BWD_WEIGHTS, d->flops[RAMP_PROF_BWD_WEIGHTS])))
+            if (d->wgs) {
+                if ((st = own_conv_bwd_weights(net, be, pl, id))) return st;
+            } else if ((st = prim_run(net, be, &d->bwd_w, nd->bias ? 4 : 3, wa, id, nd->op,
+                                      RAMP_PROF_BWD_WEIGHTS, d->flops[RAMP_PROF_BWD_WEIGHTS]))) {
                 return st;
+            }
             if (need_dx && d->own_bwd) {
                 if ((st = own_conv_bwd_data(net, be, pl, id, in))) return st;
             } else if (need_dx) {

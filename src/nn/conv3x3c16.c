@@ -1,6 +1,6 @@
 /* conv3x3c16.c — 3×3 convolution, stride 1, padding 1, of 16 channels into
- * 16 (forward: into any multiple of 16), forward and backward-data, in
- * oneDNN's 16-channel-blocked layouts.
+ * 16 (forward: into any multiple of 16), forward, backward-data and
+ * backward-weights, in oneDNN's 16-channel-blocked layouts.
  *
  * Why it exists: oneDNN 2.6 runs this shape (the first stage of every
  * CIFAR-style ResNet) with direct kernels only, its Winograd needing more
@@ -8,12 +8,12 @@
  * backward-data: 1.72 ms against 1.27 ms for 64×16×32×32 on two AVX-512
  * cores. Here the shape runs as Winograd F(4×4, 3×3) in 0.9 ms from 8×8
  * images on (docs/engine.md has the table), and below that on a direct
- * kernel that holds the library's best direct rate. The oneDNN backend runs
- * these in place of the library's forward and backward-data primitives where
- * the layouts match (backend_dnnl.c: conv_own_fwd); the library still runs
- * backward-weights. Backward-data is the same convolution of dy with the
- * filters turned (ramp__conv3x3c16_flip), and can add onto a gradient
- * already in its output buffer.
+ * kernel that holds the library's best direct rate. Backward-weights runs as
+ * the same Winograd transposed, from 8×8 on. The oneDNN backend runs these in
+ * place of the library's primitives where the layouts match (backend_dnnl.c:
+ * conv_own_fwd). Backward-data is the same convolution of dy with the filters
+ * turned (ramp__conv3x3c16_flip), and can add onto a gradient already in its
+ * output buffer.
  *
  * Layouts (oneDNN's names): src aBcd16b with C = 16, i.e. [N][H][W][16];
  * dst aBcd16b, [N][O/16][H][W][16]; weights ABcd16b16a,
@@ -353,6 +353,161 @@ __attribute__((target("avx512f"))) static void wg_part(void *user, int tid, int 
     }
 }
 
+
+/* --- Winograd backward-weights ---------------------------------------------
+ * The filter gradient of one 4×4 output tile is a 3×3 correlation of its
+ * 6×6 input tile d with its 4×4 gradient tile e, which F(4×4, 3×3) run
+ * backwards computes: dw = Gᵀ [(A e Aᵀ) ⊙ (Bᵀ d B)] G (the transpose of the
+ * forward's y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A in g). The products are summed
+ * over all tiles first and transformed back once, so the cost per tile is
+ * the forward's input transform, a cheaper gradient transform and the same
+ * 36 × 16 × 16 FMAs. */
+
+/* o = A d: four vectors (a row or column of an output-gradient tile) to six. */
+K16_INLINE void a46(__m512 o[6], const __m512 d[4])
+{
+    __m512 s02 = _mm512_add_ps(d[0], d[2]), s13 = _mm512_add_ps(d[1], d[3]);
+    __m512 t02 = _mm512_fmadd_ps(d[2], _mm512_set1_ps(4.f), d[0]);
+    __m512 t13 = _mm512_fmadd_ps(d[3], _mm512_set1_ps(4.f), d[1]);
+    o[0] = d[0];
+    o[1] = _mm512_add_ps(s02, s13);
+    o[2] = _mm512_sub_ps(s02, s13);
+    o[3] = _mm512_fmadd_ps(t13, _mm512_set1_ps(2.f), t02);
+    o[4] = _mm512_fnmadd_ps(t13, _mm512_set1_ps(2.f), t02);
+    o[5] = d[3];
+}
+
+/* g[36][16] = A dyt Aᵀ for the output-gradient tile at (oh0, ow0) of an
+   image plane dy[H][W][16], zero past the edges; db += its pixels. */
+K16_INLINE void wgb_dy(float *g, __m512 *db, const float *dy, int H, int W, int oh0, int ow0)
+{
+    _Alignas(64) float e[24 * 16];
+    for (int i = 0; i < 4; i++) {
+        __m512 d[4], o[6];
+        for (int j = 0; j < 4; j++) {
+            d[j] = oh0 + i < H && ow0 + j < W
+                       ? _mm512_loadu_ps(dy + ((ptrdiff_t)(oh0 + i) * W + ow0 + j) * 16)
+                       : _mm512_setzero_ps();
+            *db = _mm512_add_ps(*db, d[j]);
+        }
+        a46(o, d);
+        for (int b = 0; b < 6; b++) _mm512_store_ps(e + (i * 6 + b) * 16, o[b]);
+    }
+    for (int b = 0; b < 6; b++) {
+        __m512 d[4], o[6];
+        for (int i = 0; i < 4; i++) d[i] = _mm512_load_ps(e + (i * 6 + b) * 16);
+        a46(o, d);
+        for (int a = 0; a < 6; a++) _mm512_store_ps(g + (a * 6 + b) * 16, o[a]);
+    }
+}
+
+/* acc[p][c][:] += Σ_t v[t][p][c] · g[t][p][:] over nt tiles: per point,
+   16 accumulators (one per input channel) take the tile's transformed
+   gradient vector times a broadcast transformed input value. */
+K16_INLINE void wgb_gemm(float *acc, const float *v, const float *g, int nt)
+{
+    for (int p = 0; p < 36; p++) {
+        __m512 a[16];
+#pragma GCC unroll 16
+        for (int c = 0; c < 16; c++) a[c] = _mm512_load_ps(acc + (p * 16 + c) * 16);
+        for (int t = 0; t < nt; t++) {
+            __m512 gv = _mm512_load_ps(g + (t * 36 + p) * 16);
+            const float *vp = v + (t * 36 + p) * 16;
+#pragma GCC unroll 16
+            for (int c = 0; c < 16; c++) a[c] = _mm512_fmadd_ps(_mm512_set1_ps(vp[c]), gv, a[c]);
+        }
+#pragma GCC unroll 16
+        for (int c = 0; c < 16; c++) _mm512_store_ps(acc + (p * 16 + c) * 16, a[c]);
+    }
+}
+
+#define WGB_CHUNK 4                /* images per partial sum */
+#define WGB_PART (36 * 256 + 16) /* floats per partial: 36 × 16 × 16 products, 16 bias sums */
+
+typedef struct wgb_job {
+    float *part; /* [chunks][WGB_PART] */
+    const float *x, *dy;
+    int N, H, W;
+} wgb_job;
+
+/* Each chunk of WGB_CHUNK images sums its tiles' products into its own
+   partial (chunks dealt out to the team in contiguous ranges), so the sums
+   do not depend on the thread count. */
+__attribute__((target("avx512f"))) static void wgb_part(void *user, int tid, int nth)
+{
+    const wgb_job *j = user;
+    int H = j->H, W = j->W, TH = (H + 3) / 4, TW = (W + 3) / 4;
+    int ng = (TW + WG_NT - 1) / WG_NT, base = TW / ng, extra = TW % ng;
+    int chunks = (j->N + WGB_CHUNK - 1) / WGB_CHUNK;
+    int c0 = (int)((long)chunks * tid / nth), c1 = (int)((long)chunks * (tid + 1) / nth);
+    _Alignas(64) float v[WG_NT * 576], g[WG_NT * 576];
+    for (int ch = c0; ch < c1; ch++) {
+        float *acc = j->part + (ptrdiff_t)ch * WGB_PART;
+        __m512 db = _mm512_setzero_ps();
+        for (int k = 0; k < 36 * 256; k += 16) _mm512_store_ps(acc + k, _mm512_setzero_ps());
+        int n1 = (ch + 1) * WGB_CHUNK < j->N ? (ch + 1) * WGB_CHUNK : j->N;
+        for (int n = ch * WGB_CHUNK; n < n1; n++) {
+            const float *img = j->x + (ptrdiff_t)n * H * W * 16;
+            const float *dyi = j->dy + (ptrdiff_t)n * H * W * 16;
+            for (int ty = 0; ty < TH; ty++)
+                for (int gi = 0; gi < ng; gi++) {
+                    int tx0 = gi * base + (gi < extra ? gi : extra), nt = base + (gi < extra);
+                    for (int t = 0; t < nt; t++) {
+                        wg_in(v + t * 576, img, H, W, 4 * ty - 1, 4 * (tx0 + t) - 1);
+                        wgb_dy(g + t * 576, &db, dyi, H, W, 4 * ty, 4 * (tx0 + t));
+                    }
+                    wgb_gemm(acc, v, g, nt);
+                }
+        }
+        _mm512_storeu_ps(acc + 36 * 256, db);
+    }
+}
+
+/* dw[3][3][16 ic][16 oc] = Gᵀ (Σ partials, in chunk order) G; db[16] = the
+   partials' bias sums (if db). */
+__attribute__((target("avx512f"))) static void wgb_finish(float *dw, float *db, const float *part,
+                                                          int chunks)
+{
+    static const float G[6][3] = { { 1.f / 4, 0, 0 },
+                                   { -1.f / 6, -1.f / 6, -1.f / 6 },
+                                   { -1.f / 6, 1.f / 6, -1.f / 6 },
+                                   { 1.f / 24, 1.f / 12, 1.f / 6 },
+                                   { 1.f / 24, -1.f / 12, 1.f / 6 },
+                                   { 0, 0, 1 } };
+    for (int c = 0; c < 16; c++) {
+        __m512 m[36], t[3][6];
+        for (int p = 0; p < 36; p++) {
+            __m512 s = _mm512_load_ps(part + (p * 16 + c) * 16);
+            for (int k = 1; k < chunks; k++)
+                s = _mm512_add_ps(
+                    s, _mm512_load_ps(part + (ptrdiff_t)k * WGB_PART + (p * 16 + c) * 16));
+            m[p] = s;
+        }
+        for (int kh = 0; kh < 3; kh++)
+            for (int b = 0; b < 6; b++) {
+                __m512 s = _mm512_setzero_ps();
+                for (int a = 0; a < 6; a++)
+                    if (G[a][kh] != 0.f)
+                        s = _mm512_fmadd_ps(_mm512_set1_ps(G[a][kh]), m[a * 6 + b], s);
+                t[kh][b] = s;
+            }
+        for (int kh = 0; kh < 3; kh++)
+            for (int kw = 0; kw < 3; kw++) {
+                __m512 s = _mm512_setzero_ps();
+                for (int b = 0; b < 6; b++)
+                    if (G[b][kw] != 0.f)
+                        s = _mm512_fmadd_ps(_mm512_set1_ps(G[b][kw]), t[kh][b], s);
+                _mm512_storeu_ps(dw + (kh * 3 + kw) * 256 + c * 16, s);
+            }
+    }
+    if (db) {
+        __m512 s = _mm512_loadu_ps(part + 36 * 256);
+        for (int k = 1; k < chunks; k++)
+            s = _mm512_add_ps(s, _mm512_loadu_ps(part + (ptrdiff_t)k * WGB_PART + 36 * 256));
+        _mm512_storeu_ps(db, s);
+    }
+}
+
 /* Runs the convolution as Winograd if the image is at least 8×8 (on smaller
    ones, mostly edge tiles, the direct kernel is faster) and the transformed
    filters could be allocated; returns whether it did. */
@@ -405,5 +560,28 @@ void ramp__conv3x3c16_bwd_data(float *dx, const float *dy, const float *wt, cons
     ramp__nn_parallel(k16_part, &j);
 #else
     (void)dx, (void)dy, (void)wt, (void)add, (void)N, (void)H, (void)W;
+#endif
+}
+
+size_t ramp__conv3x3c16_bwd_weights_scratch(int N, int H, int W)
+{
+#if HAVE_K16
+    if (N < 1 || H < 8 || W < 8 || !ramp__conv3x3c16_available()) return 0;
+    return (size_t)((N + WGB_CHUNK - 1) / WGB_CHUNK) * WGB_PART;
+#else
+    (void)N, (void)H, (void)W;
+    return 0;
+#endif
+}
+
+void ramp__conv3x3c16_bwd_weights(float *dw, float *db, const float *x, const float *dy,
+                                  float *scratch, int N, int H, int W)
+{
+#if HAVE_K16
+    wgb_job j = { scratch, x, dy, N, H, W };
+    ramp__nn_parallel(wgb_part, &j);
+    wgb_finish(dw, db, scratch, (N + WGB_CHUNK - 1) / WGB_CHUNK);
+#else
+    (void)dw, (void)db, (void)x, (void)dy, (void)scratch, (void)N, (void)H, (void)W;
 #endif
 }

@@ -79,6 +79,7 @@ typedef struct ramp__node {
     unsigned wino;  /* conv passes (bit 1 << ramp_prof_pass) run as Winograd */
     int own_fwd;    /* conv forward runs ramp__conv3x3c16_fwd, not oneDNN's primitive
                        (in the plan built last) */
+    int own_bww;    /* and backward-weights runs ramp__conv3x3c16_bwd_weights */
 } ramp__node;
 
 /* Profiling (ramp_net_profile): entries are the ops above, then these. */
@@ -212,6 +213,15 @@ void ramp__conv3x3c16_fwd(float *y, const float *x, const float *w, const float 
 void ramp__conv3x3c16_flip(float *wt, const float *w);
 void ramp__conv3x3c16_bwd_data(float *dx, const float *dy, const float *wt, const float *add,
                                int N, int H, int W);
+/* Its backward-weights for 16 output channels, Winograd: dw[3][3][16][16]
+   (the weights' layout) and db[16] (if db) from x[N][H][W][16] and
+   dy[N][H][W][16], overwritten. scratch: 64-byte aligned, of the floats
+   ramp__conv3x3c16_bwd_weights_scratch gives, which is 0 where the kernel
+   does not apply (images under 8×8, no AVX-512). The result does not depend
+   on the thread count. */
+size_t ramp__conv3x3c16_bwd_weights_scratch(int N, int H, int W);
+void ramp__conv3x3c16_bwd_weights(float *dw, float *db, const float *x, const float *dy,
+                                  float *scratch, int N, int H, int W);
 /* Floats per sample of node `id`'s output. */
 size_t ramp__node_size(const ramp__node *nd);
 /* RAMP_ESHAPE with a message unless count = rows × node `id`'s size. */
