@@ -180,15 +180,17 @@ typedef struct wg_job {
     int N, OB, H, W, relu;
 } wg_job;
 
+/* G of F(4×4, 3×3): the filter transform (6 × 3). */
+static const float wg_G[6][3] = { { 1.f / 4, 0, 0 },
+                               { -1.f / 6, -1.f / 6, -1.f / 6 },
+                               { -1.f / 6, 1.f / 6, -1.f / 6 },
+                               { 1.f / 24, 1.f / 12, 1.f / 6 },
+                               { 1.f / 24, -1.f / 12, 1.f / 6 },
+                               { 0, 0, 1 } };
+
 /* u[ob][36][16 ic][16 oc] = G g Gᵀ for every filter g = w[ob][3][3][ic][oc]. */
 __attribute__((target("avx512f"))) static void wg_filters(float *u, const float *w, int OB)
 {
-    static const float G[6][3] = { { 1.f / 4, 0, 0 },
-                                   { -1.f / 6, -1.f / 6, -1.f / 6 },
-                                   { -1.f / 6, 1.f / 6, -1.f / 6 },
-                                   { 1.f / 24, 1.f / 12, 1.f / 6 },
-                                   { 1.f / 24, -1.f / 12, 1.f / 6 },
-                                   { 0, 0, 1 } };
     for (int ob = 0; ob < OB; ob++)
         for (int c = 0; c < 16; c++) {
             __m512 g[3][3], t[6][3];
@@ -196,15 +198,15 @@ __attribute__((target("avx512f"))) static void wg_filters(float *u, const float 
                 g[k / 3][k % 3] = _mm512_loadu_ps(w + ((ptrdiff_t)ob * 9 + k) * 256 + c * 16);
             for (int a = 0; a < 6; a++)
                 for (int kw = 0; kw < 3; kw++) {
-                    __m512 s = _mm512_mul_ps(_mm512_set1_ps(G[a][0]), g[0][kw]);
-                    s = _mm512_fmadd_ps(_mm512_set1_ps(G[a][1]), g[1][kw], s);
-                    t[a][kw] = _mm512_fmadd_ps(_mm512_set1_ps(G[a][2]), g[2][kw], s);
+                    __m512 s = _mm512_mul_ps(_mm512_set1_ps(wg_G[a][0]), g[0][kw]);
+                    s = _mm512_fmadd_ps(_mm512_set1_ps(wg_G[a][1]), g[1][kw], s);
+                    t[a][kw] = _mm512_fmadd_ps(_mm512_set1_ps(wg_G[a][2]), g[2][kw], s);
                 }
             for (int a = 0; a < 6; a++)
                 for (int bb = 0; bb < 6; bb++) {
-                    __m512 s = _mm512_mul_ps(t[a][0], _mm512_set1_ps(G[bb][0]));
-                    s = _mm512_fmadd_ps(t[a][1], _mm512_set1_ps(G[bb][1]), s);
-                    s = _mm512_fmadd_ps(t[a][2], _mm512_set1_ps(G[bb][2]), s);
+                    __m512 s = _mm512_mul_ps(t[a][0], _mm512_set1_ps(wg_G[bb][0]));
+                    s = _mm512_fmadd_ps(t[a][1], _mm512_set1_ps(wg_G[bb][1]), s);
+                    s = _mm512_fmadd_ps(t[a][2], _mm512_set1_ps(wg_G[bb][2]), s);
                     _mm512_store_ps(u + (((ptrdiff_t)ob * 36 + a * 6 + bb) * 16 + c) * 16, s);
                 }
         }
@@ -468,12 +470,6 @@ __attribute__((target("avx512f"))) static void wgb_part(void *user, int tid, int
 __attribute__((target("avx512f"))) static void wgb_finish(float *dw, float *db, const float *part,
                                                           int chunks)
 {
-    static const float G[6][3] = { { 1.f / 4, 0, 0 },
-                                   { -1.f / 6, -1.f / 6, -1.f / 6 },
-                                   { -1.f / 6, 1.f / 6, -1.f / 6 },
-                                   { 1.f / 24, 1.f / 12, 1.f / 6 },
-                                   { 1.f / 24, -1.f / 12, 1.f / 6 },
-                                   { 0, 0, 1 } };
     for (int c = 0; c < 16; c++) {
         __m512 m[36], t[3][6];
         for (int p = 0; p < 36; p++) {
@@ -487,16 +483,16 @@ __attribute__((target("avx512f"))) static void wgb_finish(float *dw, float *db, 
             for (int b = 0; b < 6; b++) {
                 __m512 s = _mm512_setzero_ps();
                 for (int a = 0; a < 6; a++)
-                    if (G[a][kh] != 0.f)
-                        s = _mm512_fmadd_ps(_mm512_set1_ps(G[a][kh]), m[a * 6 + b], s);
+                    if (wg_G[a][kh] != 0.f)
+                        s = _mm512_fmadd_ps(_mm512_set1_ps(wg_G[a][kh]), m[a * 6 + b], s);
                 t[kh][b] = s;
             }
         for (int kh = 0; kh < 3; kh++)
             for (int kw = 0; kw < 3; kw++) {
                 __m512 s = _mm512_setzero_ps();
                 for (int b = 0; b < 6; b++)
-                    if (G[b][kw] != 0.f)
-                        s = _mm512_fmadd_ps(_mm512_set1_ps(G[b][kw]), t[kh][b], s);
+                    if (wg_G[b][kw] != 0.f)
+                        s = _mm512_fmadd_ps(_mm512_set1_ps(wg_G[b][kw]), t[kh][b], s);
                 _mm512_storeu_ps(dw + (kh * 3 + kw) * 256 + c * 16, s);
             }
     }
