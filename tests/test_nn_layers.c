@@ -409,6 +409,49 @@ static void test_conv16_kernels_vs_ref(void **s)
     conv16_vs_ref(2, 8, 8);
 }
 
+/* One-pass batchnorm statistics against a two-pass sum in double, on 48
+   channels (three blocks) of 7×9 pixels: channel 5 sits at 1000 with a
+   spread of 0.01, where E[x²] - E[x]² in float would keep no digit of the
+   variance; the same bits on one and two threads. */
+static void test_bn_stats(void **s)
+{
+    (void)s;
+    if (!ramp__bn_stats_available()) {
+        fprintf(stderr, "note: no AVX-512 here, so ramp__bn_stats does not run\n");
+        return;
+    }
+    enum { N = 5, C = 48, HW = 63 };
+    static float x[N * C * HW], mean[2][C], var[2][C];
+    static double part[N * C * 2];
+    fill(x, sizeof x / sizeof *x, 31);
+    for (int n = 0; n < N; n++)
+        for (int p = 0; p < HW; p++) {
+            float *v = &x[(((size_t)n * (C / 16)) * HW + p) * 16 + 5];
+            *v = 1000.f + 0.01f * *v;
+        }
+    for (int t = 0; t < 2; t++) {
+        ramp__nn_set_omp_threads(t + 1);
+        ramp__bn_stats(mean[t], var[t], x, N, C, HW, part);
+    }
+    assert_memory_equal(mean[0], mean[1], sizeof mean[0]);
+    assert_memory_equal(var[0], var[1], sizeof var[0]);
+    for (int c = 0; c < C; c++) {
+        double m = 0, v = 0;
+        for (int n = 0; n < N; n++)
+            for (int p = 0; p < HW; p++) m += x[((size_t)(n * (C / 16) + c / 16) * HW + p) * 16 + c % 16];
+        m /= N * HW;
+        for (int n = 0; n < N; n++)
+            for (int p = 0; p < HW; p++) {
+                double d = x[((size_t)(n * (C / 16) + c / 16) * HW + p) * 16 + c % 16] - m;
+                v += d * d;
+            }
+        v /= N * HW;
+        assert_true(fabs(mean[0][c] - m) <= 1e-6 * fabs(m) + 1e-7);
+        if (fabs(var[0][c] - v) > 1e-5 * v) fprintf(stderr, "channel %d var %g want %g\n", c, var[0][c], v);
+        assert_true(fabs(var[0][c] - v) <= 1e-5 * v);
+    }
+}
+
 /* Which adds sum in place over their first input after a fused training
    step: with the ReLU post-op only where the channels fill whole 16-blocks
    (build_d's 32), not where they are padded (build_e's 24: oneDNN 2.6 loses
@@ -715,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_dnnl_vs_ref_conv16),
         cmocka_unit_test(test_conv16_kernels_vs_ref),
         cmocka_unit_test(test_add_in_place),
+        cmocka_unit_test(test_bn_stats),
         cmocka_unit_test(test_finite_differences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

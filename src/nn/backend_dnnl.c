@@ -81,6 +81,7 @@ typedef struct dn_node {
     void *ws;
     dnnl_memory_t mws;
     float *mean, *var, *mask;
+    double *bnp; /* batchnorm: ramp__bn_stats computes the statistics (its scratch) */
     dnnl_memory_t mmean, mvar;
     double flops[RAMP_PROF_N_PASSES]; /* per call, for the profile */
 } dn_node;
@@ -256,6 +257,7 @@ static void plan_free(ramp_net *net, dn_plan *pl)
             if (!d->alias && !d->inplace && i > 0) free(d->y); /* node 0's: the caller's */
             free(d->ws);
             free(d->mean);
+            free(d->bnp);
             free(d->var);
             free(d->mask);
         }
@@ -896,9 +898,18 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         }
         d->fused = fusable(net, id);
         if (d->fused) fl |= dnnl_fuse_norm_relu; /* training keeps the ReLU's mask */
+        /* Statistics in one read by ramp__bn_stats where the layout is its
+           own (oneDNN takes three reads for them and the normalisation) */
+        int own_stats = md_is(&d->md, dnnl_aBcd16b) && nd->c % 16 == 0 &&
+                        ramp__bn_stats_available();
+        if (own_stats && !(d->bnp = malloc((size_t)N * nd->c * 2 * sizeof(double)))) {
+            st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
+            goto fail;
+        }
         dnnl_batch_normalization_desc_t bd;
         DN(dnnl_batch_normalization_forward_desc_init(&bd, dnnl_forward_training, &d->md, nd->eps,
-                                                      fl), "batchnorm forward");
+                                                      fl | (own_stats ? dnnl_use_global_stats : 0u)),
+           "batchnorm forward");
         DN(prim_make(be, &d->fwd, &pd, &bd, NULL, NULL), "batchnorm forward");
         if ((st = workspace(net, be, d, pd, id))) goto fail;
         DN(dnnl_batch_normalization_forward_desc_init(&bd, dnnl_forward_inference, &d->md,
@@ -1144,6 +1155,17 @@ static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n
         case RAMP__OP_BN: {
             float *rm = nd->p[RAMP__P_RMEAN].w, *rv = nd->p[RAMP__P_RVAR].w;
             if (training) {
+                if (d->bnp) {
+                    void *x = NULL;
+                    dnnl_status_t s = dnnl_memory_get_data_handle(a->my, &x);
+                    if (s) {
+                        st = dn_fail(net, s, "memory", id);
+                        break;
+                    }
+                    double t0 = ramp__prof_t0(net);
+                    ramp__bn_stats(d->mean, d->var, x, (int)n, nd->c, nd->h * nd->w, d->bnp);
+                    if (net->prof_on) ramp__prof_add(net, nd->op, RAMP_PROF_FWD, t0, 0);
+                }
                 dnnl_exec_arg_t args[7] = { { DNNL_ARG_SRC, a->my },
                                             { DNNL_ARG_DST, d->my },
                                             { DNNL_ARG_SCALE, pmem(be, id, 0, 0) },

@@ -222,6 +222,13 @@ void ramp__conv3x3c16_bwd_data(float *dx, const float *dy, const float *wt, cons
 size_t ramp__conv3x3c16_bwd_weights_scratch(int N, int H, int W);
 void ramp__conv3x3c16_bwd_weights(float *dw, float *db, const float *x, const float *dy,
                                   float *scratch, int N, int H, int W);
+/* A batchnorm's batch statistics in one pass (bn_stats.c): mean[C] and the
+   biased var[C] of x[N][C/16][HW][16], C a multiple of 16; part: scratch of
+   N·C·2 doubles. Runs on the calling thread's OpenMP team; the result does
+   not depend on the thread count. Only where ramp__bn_stats_available()
+   (the CPU has AVX-512). */
+int ramp__bn_stats_available(void);
+void ramp__bn_stats(float *mean, float *var, const float *x, int N, int C, int HW, double *part);
 /* Floats per sample of node `id`'s output. */
 size_t ramp__node_size(const ramp__node *nd);
 /* RAMP_ESHAPE with a message unless count = rows × node `id`'s size. */
