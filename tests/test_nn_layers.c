@@ -396,7 +396,8 @@ static void conv16_vs_ref(int N, int H, int W)
 }
 
 /* Both algorithms: direct below 8×8 (a width of two pixel blocks), Winograd
-   from there (two groups of tiles across, partial tiles at both edges). */
+   from there (two groups of tiles across, partial tiles at both edges;
+   backward-weights over bands of tile rows and over groups of images). */
 static void test_conv16_kernels_vs_ref(void **s)
 {
     (void)s;
@@ -407,6 +408,7 @@ static void test_conv16_kernels_vs_ref(void **s)
     conv16_vs_ref(3, 5, 19);
     conv16_vs_ref(3, 11, 37);
     conv16_vs_ref(2, 8, 8);
+    conv16_vs_ref(37, 8, 9); /* backward-weights over groups of 2 images, the last alone */
 }
 
 /* One-pass batchnorm statistics against a two-pass sum in double, on 48
@@ -630,7 +632,9 @@ static void test_dnnl_vs_ref_conv16(void **s)
     /* the kernels alone, backward-data adding onto its output, and
        backward-weights: one and two threads give the same bits */
     for (size_t i = 0; i < sizeof hw / sizeof *hw; i++) {
-        int h = hw[i][0], w = hw[i][1], n = 5;
+        /* 33 images: backward-weights sums groups of 2 (the last alone); 5:
+           bands of tile rows */
+        int h = hw[i][0], w = hw[i][1], n = h >= 8 && w >= 8 ? 33 : 5;
         size_t cnt = (size_t)n * h * w * 16;
         float *x = malloc(cnt * sizeof(float)), *dy = malloc(cnt * sizeof(float));
         float *y[2], *dx[2], wt[2304], wf[2304], b[16], dw[2][2304], db[2][16];

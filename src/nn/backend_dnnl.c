@@ -69,7 +69,8 @@ typedef struct dn_node {
     int fused; /* conv/dense/batchnorm/add with its ReLU consumer folded in */
     int own_fwd; /* conv forward by ramp__conv3x3c16_fwd (conv_own_fwd) */
     int own_bwd; /* and its backward-data by ramp__conv3x3c16_bwd_data */
-    float *wgs;  /* and its backward-weights by ramp__conv3x3c16_bwd_weights: its scratch */
+    size_t wgn;  /* and its backward-weights by ramp__conv3x3c16_bwd_weights: floats of */
+    float *wgs;  /* its scratch, allocated on the first backward */
     dnnl_memory_t my, mdy, mtmp;
     dn_prim gsum;         /* several consumers: dy = v0 + v1 (views set per call) */
     dnnl_memory_t mv0, mv1;
@@ -816,12 +817,9 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         }
         size_t wgn = d->own_fwd ? ramp__conv3x3c16_bwd_weights_scratch((int)N, nd->h, nd->w) : 0;
         net->nodes[id].own_bww = wgn > 0;
+        d->wgn = wgn;
         if (wgn) { /* ramp's backward-weights (Winograd too): no oneDNN primitive */
             net->nodes[id].wino |= 1u << RAMP_PROF_BWD_WEIGHTS;
-            if (!(d->wgs = aligned(wgn * sizeof(float)))) {
-                st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
-                goto fail;
-            }
         } else if (conv) {
             DN(conv_make(net, be, id, RAMP_PROF_BWD_WEIGHTS, &d->bwd_w, NULL, &a->md, &wmd, pb,
                          &d->md, S, PL, PR, NULL, pd), "conv backward weights");
@@ -1164,7 +1162,8 @@ static ramp_status dn_forward(ramp_net *net, void *vst, const float *X, size_t n
                     }
                     double t0 = ramp__prof_t0(net);
                     ramp__bn_stats(d->mean, d->var, x, (int)n, nd->c, nd->h * nd->w, d->bnp);
-                    if (net->prof_on) ramp__prof_add(net, nd->op, RAMP_PROF_FWD, t0, 0);
+                    if (net->prof_on) /* time only: the call is the primitive's, below */
+                        net->prof[nd->op][RAMP_PROF_FWD].s += ramp__now() - t0;
                 }
                 dnnl_exec_arg_t args[7] = { { DNNL_ARG_SRC, a->my },
                                             { DNNL_ARG_DST, d->my },
@@ -1338,7 +1337,8 @@ static ramp_status own_conv_bwd_data(ramp_net *net, dn_state *be, dn_plan *pl, i
 }
 
 /* Conv `id`'s backward-weights (and bias) by ramp__conv3x3c16_bwd_weights,
-   with the node's wgs as its scratch, timed like prim_run. */
+   with the node's wgs as its scratch (allocated here the first time), timed
+   like prim_run. */
 static ramp_status own_conv_bwd_weights(ramp_net *net, dn_state *be, dn_plan *pl, int id)
 {
     const ramp__node *nd = &net->nodes[id];
@@ -1348,6 +1348,8 @@ static ramp_status own_conv_bwd_weights(ramp_net *net, dn_state *be, dn_plan *pl
     if (!s) s = dnnl_memory_get_data_handle(pmem(be, id, 0, 1), &dw);
     if (!s && nd->bias) s = dnnl_memory_get_data_handle(pmem(be, id, 1, 1), &db);
     if (s) return dn_fail(net, s, "memory", id);
+    if (!d->wgs && !(d->wgs = aligned(d->wgn * sizeof(float)))) /* not for predict-only plans */
+        return ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
     double t0 = ramp__prof_t0(net);
     ramp__conv3x3c16_bwd_weights(dw, db, x, d->dy, d->wgs, (int)pl->n, nd->h, nd->w);
     if (net->prof_on)
@@ -1398,7 +1400,7 @@ static ramp_status dn_backward(ramp_net *net, void *vst, const float *dlogits, s
                                       { DNNL_ARG_DIFF_DST, d->mdy },
                                       { DNNL_ARG_DIFF_WEIGHTS, pmem(be, id, 0, 1) },
                                       { DNNL_ARG_DIFF_BIAS, nd->bias ? pmem(be, id, 1, 1) : NULL } };
-            if (d->wgs) {
+            if (d->wgn) {
                 if ((st = own_conv_bwd_weights(net, be, pl, id))) return st;
             } else if ((st = prim_run(net, be, &d->bwd_w, nd->bias ? 4 : 3, wa, id, nd->op,
                                       RAMP_PROF_BWD_WEIGHTS, d->flops[RAMP_PROF_BWD_WEIGHTS]))) {

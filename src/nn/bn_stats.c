@@ -100,7 +100,7 @@ void ramp__bn_stats(float *mean, float *var, const float *x, int N, int C, int H
         }
         double m = s / cnt, v = q / cnt - m * m;
         mean[c] = (float)(x[(ptrdiff_t)(c / 16) * HW * 16 + c % 16] + m);
-        var[c] = (float)(v > 0 ? v : 0);
+        var[c] = (float)(v < 0 ? 0 : v); /* rounding below 0; a NaN stays */
     }
 #else
     (void)mean, (void)var, (void)x, (void)N, (void)C, (void)HW, (void)part;

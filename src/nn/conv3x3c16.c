@@ -423,35 +423,53 @@ K16_INLINE void wgb_gemm(float *acc, const float *v, const float *g, int nt)
     }
 }
 
-#define WGB_CHUNK 4                /* images per partial sum */
+#define WGB_UNITS 16              /* partial sums aimed at, whatever the batch */
 #define WGB_PART (36 * 256 + 16) /* floats per partial: 36 × 16 × 16 products, 16 bias sums */
 
+/* How the batch is cut into units, each summing into its own partial: from
+   WGB_UNITS images on, groups of *G images; below, each image's rows of
+   tiles in *bands bands (as many as reach WGB_UNITS units, at most one per
+   row of tiles), so small batches still spread over the threads. A function
+   of the shape only, so the sums do not depend on the thread count. Returns
+   the number of units. */
+static int wgb_units(int N, int TH, int *G, int *bands)
+{
+    if (N >= WGB_UNITS) {
+        *G = N / WGB_UNITS;
+        *bands = 1;
+        return (N + *G - 1) / *G;
+    }
+    *G = 1;
+    *bands = (WGB_UNITS + N - 1) / N < TH ? (WGB_UNITS + N - 1) / N : TH;
+    return N * *bands;
+}
+
 typedef struct wgb_job {
-    float *part; /* [chunks][WGB_PART] */
+    float *part; /* [units][WGB_PART] */
     const float *x, *dy;
     int N, H, W;
 } wgb_job;
 
-/* Each chunk of WGB_CHUNK images sums its tiles' products into its own
-   partial (chunks dealt out to the team in contiguous ranges), so the sums
-   do not depend on the thread count. */
+/* Units are dealt out to the team in contiguous ranges. */
 __attribute__((target("avx512f"))) static void wgb_part(void *user, int tid, int nth)
 {
     const wgb_job *j = user;
     int H = j->H, W = j->W, TH = (H + 3) / 4, TW = (W + 3) / 4;
-    int ng = (TW + WG_NT - 1) / WG_NT, base = TW / ng, extra = TW % ng;
-    int chunks = (j->N + WGB_CHUNK - 1) / WGB_CHUNK;
-    int c0 = (int)((long)chunks * tid / nth), c1 = (int)((long)chunks * (tid + 1) / nth);
+    int ng = (TW + WG_NT - 1) / WG_NT, base = TW / ng, extra = TW % ng, G, bands;
+    int units = wgb_units(j->N, TH, &G, &bands);
+    int u0 = (int)((long)units * tid / nth), u1 = (int)((long)units * (tid + 1) / nth);
     _Alignas(64) float v[WG_NT * 576], g[WG_NT * 576];
-    for (int ch = c0; ch < c1; ch++) {
-        float *acc = j->part + (ptrdiff_t)ch * WGB_PART;
+    for (int un = u0; un < u1; un++) {
+        float *acc = j->part + (ptrdiff_t)un * WGB_PART;
         __m512 db = _mm512_setzero_ps();
         for (int k = 0; k < 36 * 256; k += 16) _mm512_store_ps(acc + k, _mm512_setzero_ps());
-        int n1 = (ch + 1) * WGB_CHUNK < j->N ? (ch + 1) * WGB_CHUNK : j->N;
-        for (int n = ch * WGB_CHUNK; n < n1; n++) {
+        /* images [n0, n1), rows of tiles [ty0, ty1) of each */
+        int n0 = un / bands * G, n1 = n0 + G < j->N ? n0 + G : j->N, band = un % bands;
+        int ty0 = TH * band / bands, ty1 = TH * (band + 1) / bands;
+        for (int n = n0; n < n1; n++) {
             const float *img = j->x + (ptrdiff_t)n * H * W * 16;
             const float *dyi = j->dy + (ptrdiff_t)n * H * W * 16;
-            for (int ty = 0; ty < TH; ty++)
+            for (int ty = ty0; ty < ty1; ty++)
                 for (int gi = 0; gi < ng; gi++) {
                     int tx0 = gi * base + (gi < extra ? gi : extra), nt = base + (gi < extra);
                     for (int t = 0; t < nt; t++) {
@@ -465,16 +483,16 @@ __attribute__((target("avx512f"))) static void wgb_part(void *user, int tid, int
     }
 }
 
-/* dw[3][3][16 ic][16 oc] = Gᵀ (Σ partials, in chunk order) G; db[16] = the
+/* dw[3][3][16 ic][16 oc] = Gᵀ (Σ partials, in unit order) G; db[16] = the
    partials' bias sums (if db). */
 __attribute__((target("avx512f"))) static void wgb_finish(float *dw, float *db, const float *part,
-                                                          int chunks)
+                                                          int units)
 {
     for (int c = 0; c < 16; c++) {
         __m512 m[36], t[3][6];
         for (int p = 0; p < 36; p++) {
             __m512 s = _mm512_load_ps(part + (p * 16 + c) * 16);
-            for (int k = 1; k < chunks; k++)
+            for (int k = 1; k < units; k++)
                 s = _mm512_add_ps(
                     s, _mm512_load_ps(part + (ptrdiff_t)k * WGB_PART + (p * 16 + c) * 16));
             m[p] = s;
@@ -498,7 +516,7 @@ __attribute__((target("avx512f"))) static void wgb_finish(float *dw, float *db, 
     }
     if (db) {
         __m512 s = _mm512_loadu_ps(part + 36 * 256);
-        for (int k = 1; k < chunks; k++)
+        for (int k = 1; k < units; k++)
             s = _mm512_add_ps(s, _mm512_loadu_ps(part + (ptrdiff_t)k * WGB_PART + 36 * 256));
         _mm512_storeu_ps(db, s);
     }
@@ -563,7 +581,8 @@ size_t ramp__conv3x3c16_bwd_weights_scratch(int N, int H, int W)
 {
 #if HAVE_K16
     if (N < 1 || H < 8 || W < 8 || !ramp__conv3x3c16_available()) return 0;
-    return (size_t)((N + WGB_CHUNK - 1) / WGB_CHUNK) * WGB_PART;
+    int G, bands;
+    return (size_t)wgb_units(N, (H + 3) / 4, &G, &bands) * WGB_PART;
 #else
     (void)N, (void)H, (void)W;
     return 0;
@@ -576,7 +595,8 @@ void ramp__conv3x3c16_bwd_weights(float *dw, float *db, const float *x, const fl
 #if HAVE_K16
     wgb_job j = { scratch, x, dy, N, H, W };
     ramp__nn_parallel(wgb_part, &j);
-    wgb_finish(dw, db, scratch, (N + WGB_CHUNK - 1) / WGB_CHUNK);
+    int G, bands;
+    wgb_finish(dw, db, scratch, wgb_units(N, (H + 3) / 4, &G, &bands));
 #else
     (void)dw, (void)db, (void)x, (void)dy, (void)scratch, (void)N, (void)H, (void)W;
 #endif
