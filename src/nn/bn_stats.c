@@ -60,7 +60,8 @@ __attribute__((target("avx512f"))) static void bn_part(void *user, int tid, int 
 {
     const bn_job *j = user;
     int CB = j->C / 16;
-    long items = (long)j->N * CB, i0 = items * tid / nth, i1 = items * (tid + 1) / nth;
+    long i0, i1;
+    ramp__nn_share((long)j->N * CB, tid, nth, &i0, &i1);
     for (long it = i0; it < i1; it++) {
         int n = (int)(it / CB), cb = (int)(it % CB);
         const float *x = j->x + ((ptrdiff_t)n * CB + cb) * j->HW * 16;

@@ -174,6 +174,20 @@ static void k16_part(void *user, int tid, int nth)
 
 #define WG_NT 8 /* tiles per work item: 32 columns */
 
+/* A row of TW tiles is cut into wg_groups(TW) groups of at most WG_NT
+   tiles, of near-equal size; group g starts at tile *tx0 and has *nt. */
+static int wg_groups(int TW)
+{
+    return (TW + WG_NT - 1) / WG_NT;
+}
+
+static void wg_group(int TW, int g, int *tx0, int *nt)
+{
+    int ng = wg_groups(TW), base = TW / ng, extra = TW % ng;
+    *tx0 = g * base + (g < extra ? g : extra);
+    *nt = base + (g < extra);
+}
+
 typedef struct wg_job {
     float *y;
     const float *x, *u, *b, *add;
@@ -328,13 +342,13 @@ K16_INLINE void wg_out(float *y, const float *add, const float *m, __m512 b0, in
 __attribute__((target("avx512f"))) static void wg_part(void *user, int tid, int nth)
 {
     const wg_job *j = user;
-    int H = j->H, W = j->W, TH = (H + 3) / 4, TW = (W + 3) / 4;
-    int ng = (TW + WG_NT - 1) / WG_NT, base = TW / ng, extra = TW % ng;
-    long items = (long)j->N * TH * ng, i0 = items * tid / nth, i1 = items * (tid + 1) / nth;
+    int H = j->H, W = j->W, TH = (H + 3) / 4, TW = (W + 3) / 4, ng = wg_groups(TW), tx0, nt;
+    long i0, i1;
+    ramp__nn_share((long)j->N * TH * ng, tid, nth, &i0, &i1);
     _Alignas(64) float v[WG_NT * 576], m[WG_NT * 576];
     for (long it = i0; it < i1; it++) {
-        int n = (int)(it / (TH * ng)), r = (int)(it % (TH * ng)), ty = r / ng, g = r % ng;
-        int tx0 = g * base + (g < extra ? g : extra), nt = base + (g < extra);
+        int n = (int)(it / (TH * ng)), r = (int)(it % (TH * ng)), ty = r / ng;
+        wg_group(TW, r % ng, &tx0, &nt);
         const float *img = j->x + (ptrdiff_t)n * H * W * 16;
         for (int t = 0; t < nt; t++) wg_in(v + t * 576, img, H, W, 4 * ty - 1, 4 * (tx0 + t) - 1);
         for (int ob = 0; ob < j->OB; ob++) {
@@ -454,12 +468,11 @@ typedef struct wgb_job {
 __attribute__((target("avx512f"))) static void wgb_part(void *user, int tid, int nth)
 {
     const wgb_job *j = user;
-    int H = j->H, W = j->W, TH = (H + 3) / 4, TW = (W + 3) / 4;
-    int ng = (TW + WG_NT - 1) / WG_NT, base = TW / ng, extra = TW % ng, G, bands;
-    int units = wgb_units(j->N, TH, &G, &bands);
-    int u0 = (int)((long)units * tid / nth), u1 = (int)((long)units * (tid + 1) / nth);
+    int H = j->H, W = j->W, TH = (H + 3) / 4, TW = (W + 3) / 4, ng = wg_groups(TW), G, bands;
+    long u0, u1;
+    ramp__nn_share(wgb_units(j->N, TH, &G, &bands), tid, nth, &u0, &u1);
     _Alignas(64) float v[WG_NT * 576], g[WG_NT * 576];
-    for (int un = u0; un < u1; un++) {
+    for (int un = (int)u0; un < (int)u1; un++) {
         float *acc = j->part + (ptrdiff_t)un * WGB_PART;
         __m512 db = _mm512_setzero_ps();
         for (int k = 0; k < 36 * 256; k += 16) _mm512_store_ps(acc + k, _mm512_setzero_ps());
@@ -471,7 +484,8 @@ __attribute__((target("avx512f"))) static void wgb_part(void *user, int tid, int
             const float *dyi = j->dy + (ptrdiff_t)n * H * W * 16;
             for (int ty = ty0; ty < ty1; ty++)
                 for (int gi = 0; gi < ng; gi++) {
-                    int tx0 = gi * base + (gi < extra ? gi : extra), nt = base + (gi < extra);
+                    int tx0, nt;
+                    wg_group(TW, gi, &tx0, &nt);
                     for (int t = 0; t < nt; t++) {
                         wg_in(v + t * 576, img, H, W, 4 * ty - 1, 4 * (tx0 + t) - 1);
                         wgb_dy(g + t * 576, &db, dyi, H, W, 4 * ty, 4 * (tx0 + t));

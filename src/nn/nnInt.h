@@ -198,6 +198,13 @@ void ramp__nn_set_omp_threads(int n);
    OpenMP team (libgomp, the runtime libdnnl brings), or once as (0, 1)
    where there is none. */
 void ramp__nn_parallel(void (*fn)(void *user, int tid, int n), void *user);
+/* Thread tid's share [*a, *b) of n work items, cut into nth contiguous
+   ranges of near-equal size. */
+static inline void ramp__nn_share(long n, int tid, int nth, long *a, long *b)
+{
+    *a = n * tid / nth;
+    *b = n * (tid + 1) / nth;
+}
 /* 3×3 convolution, stride 1, padding 1, of a 16-channel input, forward
    (conv3x3c16.c): y[N][O/16][H][W][16] = x[N][H][W][16] ⊛ w[O/16][3][3][16][16]
    + b[O] (b may be NULL), then ReLU if relu; O a multiple of 16. Winograd
