@@ -10,6 +10,14 @@
 #     nothing stored either time; a good upload → 201, again → 409; wrk sends
 #     ≥ 10,000 requests to the JSON leaderboard with 0 errors; headless
 #     Chromium finds the rows on the page (screenshot kept in WORK/leaderboard.png).
+#  4. What is public: without the organiser's token the private and
+#     competition views are 403 and no page or JSON shows a test score or a
+#     server path; with it (or after `ramp event --reveal`) they are shown;
+#     `--unreveal` hides them again.
+#  5. Hostile uploads: two parts with the same file name → 400, nothing
+#     stored; 4 slow-compiling uploads at once while the leaderboard keeps
+#     answering within a second; with one compile slot and a 1 s wait, the
+#     uploads that get no slot are answered 503 with Retry-After.
 # PostgreSQL, wrk or Chromium is skipped, saying so, only when its binary is absent.
 set -uo pipefail
 ramp=$1 src=$2 work=$3
@@ -138,6 +146,17 @@ else
     "$ramp" leaderboard --db "$store" --format csv > "$work/pg.csv"
     [ "$(wc -l < "$work/pg.csv")" -eq 12 ] || { cat "$work/pg.csv"; fail "pg: leaderboard rows"; }
     ok "pg: a worker killed with SIGKILL mid-training; its submission retried and scored"
+    # the claim cap on PostgreSQL: a submission whose lease expired after its
+    # third claim is worker_killed, and the queue goes on
+    "$ramp" submit --db "$store" --team team1 --name capped "$work/good" >/dev/null || fail "submit capped"
+    psql_q() { runuser -u postgres -- psql -h "$pgdir" -p "$port" -At -c "$1" postgres; }
+    psql_q "UPDATE submission SET state = 'training', n_claims = 3, claimed_by = 'dead', claimed_until = 0 WHERE name = 'capped'" >/dev/null \
+        || fail "pg: cannot fake a thrice-dead worker"
+    "$ramp" worker --db "$store" --drain --timeout 60 --workdir "$work" > "$work/pcap.out" 2>&1 || { cat "$work/pcap.out"; fail "pg: worker after a capped claim"; }
+    [ "$(psql_q "SELECT state FROM submission WHERE name = 'capped'")" = worker_killed ] \
+        || fail "pg: the capped submission is $(psql_q "SELECT state FROM submission WHERE name = 'capped'")"
+    psql_q "SELECT log FROM submission WHERE name = 'capped'" | grep -q "died 3 times" || fail "pg: worker_killed log"
+    ok "pg: a submission whose worker died 3 times is worker_killed"
 fi
 
 # ---- 3. serve ----------------------------------------------------------------------
@@ -205,5 +224,113 @@ if [ -n "$chrome" ]; then
 else
     echo "SKIP: chromium is not installed: the browser test is not run"
 fi
+
+# ---- 4. what is public --------------------------------------------------------------
+admin=$("$ramp" event --db "$store" --admin-token) || fail "event --admin-token"
+[ ${#admin} -eq 64 ] || fail "admin token: '$admin'"
+for v in private competition; do
+    c=$(code "$url/api/leaderboard.json?view=$v"); [ "$c" = 403 ] || fail "$v view without a token: HTTP $c"
+    c=$(code "$url/?view=$v"); [ "$c" = 403 ] || fail "$v page without a token: HTTP $c"
+    c=$(code -H "Authorization: Bearer $token" "$url/api/leaderboard.json?view=$v"); [ "$c" = 403 ] || fail "$v view with a team token: HTTP $c"
+    c=$(code -H "Authorization: Bearer $admin" "$url/api/leaderboard.json?view=$v"); [ "$c" = 200 ] || fail "$v view with the organiser's token: HTTP $c"
+    grep -q '"rank"' "$work/resp.json" || fail "$v view: no rows"
+done
+grep -q 'view=private' "$work/dom.html" 2>/dev/null && fail "the public page links the private view"
+c=$(code "$url/"); grep -q 'view=private' "$work/resp.json" && fail "the public page links the private view"
+for page in /api/submissions/1.json /submission/1 / /api/leaderboard.json /plot.svg; do
+    c=$(code "$url$page"); [ "$c" = 200 ] || fail "$page: HTTP $c"
+    grep -q -e "$work" -e "$src" "$work/resp.json" && fail "$page shows a server path"
+done
+c=$(code "$url/api/submissions/1.json")
+grep -q '"step": "test"' "$work/resp.json" && fail "test scores in the public submission JSON"
+grep -q '"step": "valid"' "$work/resp.json" || fail "no validation scores in the submission JSON"
+grep -q 'test      (hidden' "$work/resp.json" || fail "the log's test rows are not hidden"
+grep -qE 'test +0\.[0-9]' "$work/resp.json" && fail "the log shows test scores"
+c=$(code "$url/submission/1")
+grep -q '<td>test</td>' "$work/resp.json" && fail "test scores on the public submission page"
+c=$(code -H "Authorization: Bearer $admin" "$url/api/submissions/1.json")
+grep -q '"step": "test"' "$work/resp.json" || fail "the organiser sees no test score"
+grep -q -e "$work" -e "$src" "$work/resp.json" && fail "the organiser's JSON shows a server path"
+"$ramp" event --db "$store" --reveal >/dev/null || fail "event --reveal"
+c=$(code "$url/api/leaderboard.json?view=private"); [ "$c" = 200 ] || fail "private view after the reveal: HTTP $c"
+c=$(code "$url/api/submissions/1.json"); grep -q '"step": "test"' "$work/resp.json" || fail "no test score after the reveal"
+"$ramp" event --db "$store" --unreveal >/dev/null || fail "event --unreveal"
+c=$(code "$url/api/leaderboard.json?view=competition"); [ "$c" = 403 ] || fail "competition view after --unreveal: HTTP $c"
+"$ramp" leaderboard --db "$store" --view private --format csv | grep -q '^1,' || fail "the CLI (the organiser) cannot see the private view"
+ok "public: 403 for private/competition and no test score nor path until the organiser's token or --reveal"
+
+# ---- 5. hostile uploads ----------------------------------------------------------------
+n_before=$("$ramp" leaderboard --db "$store" --format json | grep -c '^  {"id"')
+c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=dup1" -F "a=@$work/good/batch_classifier.c" \
+    -F "b=@$work/good/batch_classifier.c" -F "c=@$work/good/image_preprocessor.c")
+[ "$c" = 400 ] && grep -q "two parts carry the file name 'batch_classifier.c'" "$work/resp.json" \
+    || fail "duplicate parts: HTTP $c $(cat "$work/resp.json")"
+c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=dup2" -F "a=@$work/good/image_preprocessor.c" \
+    -F "b=@$work/good/batch_classifier.c" -F "a=@$work/slow/batch_classifier.c;filename=image_preprocessor.c")
+[ "$c" = 400 ] || fail "duplicate parts (same field): HTTP $c $(cat "$work/resp.json")"
+n_after=$("$ramp" leaderboard --db "$store" --format json | grep -c '^  {"id"')
+[ "$n_after" -eq "$n_before" ] || fail "an upload with duplicate parts was stored"
+ok "upload: two parts with one file name → 400, nothing stored"
+
+# slow compiles: a macro that expands to 2^20 terms (about 2 s and 330 MB in cc)
+mkslow() { # mkslow DIR K
+    mksub "$1"
+    { echo '#define X0 (1+1)'; for i in $(seq 1 20); do echo "#define X$i (X$((i-1))+X$((i-1)))"; done
+      echo "int ramp_slow_$2 = X20;"; } >> "$1/batch_classifier.c"
+}
+for k in 1 2 3 4 5 6 7; do mkslow "$work/slowc$k" "$k"; done
+upload_bg() { # upload_bg URL NAME DIR OUT
+    curl -s -o "$4.json" -D "$4.hdr" -w '%{http_code} %{time_total}\n' -X POST -H "Authorization: Bearer $token" \
+        "$1/api/submit?name=$2" -F "a=@$3/batch_classifier.c" -F "b=@$3/image_preprocessor.c" > "$4.code"
+}
+t0=$(date +%s.%N)
+up=()
+for k in 1 2 3 4; do upload_bg "$url" "slowc$k" "$work/slowc$k" "$work/up$k" & up+=($!); done
+pids+=("${up[@]}")
+sleep 0.3
+probes=0 worst=0
+while kill -0 "${up[0]}" 2>/dev/null || kill -0 "${up[1]}" 2>/dev/null || kill -0 "${up[2]}" 2>/dev/null || kill -0 "${up[3]}" 2>/dev/null; do
+    r=$(curl -s -o /dev/null -m 1 -w '%{http_code} %{time_total}' "$url/api/leaderboard.json")
+    [ "${r%% *}" = 200 ] || fail "the leaderboard did not answer within 1 s while uploads compiled ($r)"
+    worst=$(awk -v a="$worst" -v b="${r#* }" 'BEGIN{print (b > a) ? b : a}')
+    r=$(curl -s -o /dev/null -m 1 -w '%{http_code}' "$url/submission/1")
+    [ "$r" = 200 ] || fail "a submission page did not answer within 1 s while uploads compiled ($r)"
+    probes=$((probes + 1)); sleep 0.2
+done
+wait "${up[@]}"
+t1=$(date +%s.%N)
+for k in 1 2 3 4; do
+    [ "$(cut -d' ' -f1 "$work/up$k.code")" = 201 ] || fail "slow upload $k: $(cat "$work/up$k.code" "$work/up$k.json")"
+done
+[ "$probes" -ge 3 ] || fail "only $probes probes while compiling: the compiles were not slow ($(awk "BEGIN{print $t1 - $t0}") s)"
+printf 'SLOW: 4 slow uploads in %.1f s (2 slots); %d leaderboard probes meanwhile, the slowest %.3f s\n' \
+    "$(awk "BEGIN{print $t1 - $t0}")" "$probes" "$worst"
+ok "upload: 4 slow compiles at once; the leaderboard and pages kept answering (slowest $worst s)"
+
+"$ramp" serve --db "$store" --listen 127.0.0.1:0 --compile-slots 1 --compile-wait 1 > "$work/serve2.out" 2>&1 & sv2=$!
+pids+=("$sv2")
+for _ in $(seq 50); do grep -q serving "$work/serve2.out" && break; sleep 0.1; done
+url2=$(sed -n 's|^serving \(http://[0-9.:]*\)/$|\1|p' "$work/serve2.out")
+[ -n "$url2" ] || { cat "$work/serve2.out"; fail "second serve did not start"; }
+n_before=$("$ramp" leaderboard --db "$store" --format json | grep -c '^  {"id"')
+up=()
+for k in 5 6 7; do upload_bg "$url2" "slowc$k" "$work/slowc$k" "$work/up$k" & up+=($!); done
+pids+=("${up[@]}")
+wait "${up[@]}"
+n201=0 n503=0
+for k in 5 6 7; do
+    case "$(cut -d' ' -f1 "$work/up$k.code")" in
+        201) n201=$((n201 + 1)) ;;
+        503) n503=$((n503 + 1)); grep -qi '^Retry-After: [0-9]' "$work/up$k.hdr" || fail "503 without Retry-After"
+             grep -q "no slot freed in time" "$work/up$k.json" || fail "503: $(cat "$work/up$k.json")" ;;
+        *) fail "slow upload $k with one slot: $(cat "$work/up$k.code" "$work/up$k.json")" ;;
+    esac
+done
+[ "$n201" -eq 1 ] && [ "$n503" -eq 2 ] || fail "one slot, 1 s wait: $n201 stored, $n503 refused (want 1 and 2)"
+n_after=$("$ramp" leaderboard --db "$store" --format json | grep -c '^  {"id"')
+[ "$n_after" -eq $((n_before + 1)) ] || fail "a refused upload was stored ($n_before → $n_after)"
+kill "$sv2"; wait "$sv2" 2>/dev/null
+ok "upload: one compile slot, 1 s wait: 1 stored, 2 answered 503 with Retry-After"
+
 kill "$sv"; wait "$sv" 2>/dev/null
 echo "platform: all checks passed"

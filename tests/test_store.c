@@ -1,6 +1,8 @@
 /* test_store.c — the submission store on SQLite: migrations, the state
  * machine, claims from two connections, leases that expire, results stored
- * only by the claim's holder, names and tokens. */
+ * only by the claim's holder, names and tokens; the claim cap
+ * (worker_killed), releases, the organiser's token and the reveal, and what
+ * the leaderboard and submission pages show before and after it. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,9 +58,30 @@ static void test_migrations(void **state)
     /* version 1 has no claim log */
     assert_int_not_equal(ramp__store_query(s, "SELECT COUNT(*) FROM claim_log", NULL, 0, &r), RAMP_OK);
     ramp__store_close(s);
+    /* version 2 to 3 keeps the rows: a submission gets n_released 0 */
+    assert_int_equal(ramp__store_open_version(&s, path, 2, &err), RAMP_OK);
+    assert_int_equal(ramp__store_schema_version(s), 2);
+    assert_int_not_equal(ramp__store_query(s, "SELECT n_released FROM submission", NULL, 0, &r), RAMP_OK);
+    assert_int_equal(ramp__store_event_set(s, RAMP_SOURCE_DIR "/kits/fashion_mnist", "/nonexistent", 0),
+                     RAMP_OK);
+    int64_t team, id;
+    assert_int_equal(ramp__store_team_id(s, "old", 1, &team), RAMP_OK);
+    assert_int_equal(ramp__store_submit(s, team, "v2", files, 2, &id), RAMP_OK);
+    ramp__store_close(s);
     assert_int_equal(ramp__store_open(&s, path, &err), RAMP_OK);
     assert_int_equal(ramp__store_schema_version(s), RAMP__SCHEMA_VERSION);
+    assert_int_equal(ramp__store_query(s, "SELECT n_released, name FROM submission", NULL, 0, &r), RAMP_OK);
+    assert_int_equal(r.n_rows, 1);
+    assert_int_equal(ramp__rows_int(&r, 0, 0), 0);
+    assert_string_equal(ramp__rows_text(&r, 0, 1), "v2");
+    ramp__rows_clear(&r);
     assert_int_equal(ramp__store_query(s, "SELECT COUNT(*) FROM claim_log", NULL, 0, &r), RAMP_OK);
+    ramp__rows_clear(&r);
+    /* version 3: the reveal flag, the organiser's token, released claims */
+    assert_int_equal(ramp__store_query(s, "SELECT revealed, admin_token_hash FROM event", NULL, 0, &r),
+                     RAMP_OK);
+    ramp__rows_clear(&r);
+    assert_int_equal(ramp__store_query(s, "SELECT n_released FROM submission", NULL, 0, &r), RAMP_OK);
     ramp__rows_clear(&r);
     /* a store from a newer tool is refused, by name */
     assert_int_equal(ramp__store_query(s, "INSERT INTO schema_version VALUES (99, 0)", NULL, 0, NULL),
@@ -200,6 +223,306 @@ static void test_board_empty(void **state)
     remove(path);
 }
 
+/* Expires submission id's lease at once (as a worker that died). */
+static void expire(ramp__store *s, int64_t id)
+{
+    assert_int_equal(ramp__store_query(s, "UPDATE submission SET claimed_until = 0 WHERE id = ?",
+                                       (const ramp__val[]){RAMP__INT(id)}, 1, NULL),
+                     RAMP_OK);
+}
+
+static char *sub_text(ramp__store *s, int64_t id, const char *col)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT %s FROM submission WHERE id = ?", col);
+    ramp__rows r;
+    assert_int_equal(ramp__store_query(s, sql, (const ramp__val[]){RAMP__INT(id)}, 1, &r), RAMP_OK);
+    assert_int_equal(r.n_rows, 1);
+    const char *t = ramp__rows_text(&r, 0, 0);
+    char *c = strdup(t ? t : "(null)");
+    ramp__rows_clear(&r);
+    assert_non_null(c);
+    return c;
+}
+
+static void assert_state(ramp__store *s, int64_t id, const char *want)
+{
+    char *st = sub_text(s, id, "state");
+    assert_string_equal(st, want);
+    free(st);
+}
+
+/* A submission whose worker dies every time: claimed 3 times, then set
+   aside as worker_killed with its last log and a reason; the next one is
+   claimed in the same call. */
+static void test_claim_cap(void **state)
+{
+    (void)state;
+    char path[512];
+    db_path(path, sizeof path, "cap");
+    ramp__store *s = open_with_event(path);
+    int64_t team, killer, next;
+    assert_int_equal(ramp__store_team_id(s, "t", 1, &team), RAMP_OK);
+    assert_int_equal(ramp__store_submit(s, team, "killer", files, 2, &killer), RAMP_OK);
+    assert_int_equal(ramp__store_submit(s, team, "next", files, 2, &next), RAMP_OK);
+    assert_int_equal(ramp__store_set_max_claims(s, 0), RAMP_EINVAL);
+    ramp__claim c;
+    char worker[16];
+    for (int i = 1; i <= 3; i++) {
+        snprintf(worker, sizeof worker, "w%d", i);
+        assert_int_equal(ramp__store_claim(s, worker, 60, &c, NULL), RAMP_OK);
+        assert_int_equal(c.id, killer);
+        assert_int_equal(c.n_claims, i);
+        ramp__claim_clear(&c);
+        char log[64];
+        snprintf(log, sizeof log, "fold 0 epoch 1: run %d loss 0.5", i);
+        assert_int_equal(ramp__store_log(s, killer, worker, log), RAMP_OK);
+        assert_int_equal(ramp__store_log(s, killer, "someone-else", "x"), RAMP_ECANCELED);
+        expire(s, killer);
+    }
+    /* the fourth claim: killer is dead for good, next is claimed */
+    assert_int_equal(ramp__store_claim(s, "w4", 60, &c, NULL), RAMP_OK);
+    assert_int_equal(c.id, next);
+    ramp__claim_clear(&c);
+    assert_state(s, killer, "worker_killed");
+    char *log = sub_text(s, killer, "log");
+    assert_non_null(strstr(log, "died 3 times"));
+    assert_non_null(strstr(log, "'w3'"));
+    assert_non_null(strstr(log, "run 3 loss 0.5")); /* the last run's log is kept */
+    assert_null(strstr(log, "run 2 "));
+    free(log);
+    char *holder = sub_text(s, killer, "claimed_by");
+    assert_string_equal(holder, "(null)");
+    free(holder);
+    int64_t n;
+    assert_int_equal(ramp__store_count(s, "worker_killed", &n), RAMP_OK);
+    assert_int_equal(n, 1);
+    /* nothing else waits; the killed one stays put */
+    expire(s, next);
+    assert_int_equal(ramp__store_claim(s, "w5", 60, &c, NULL), RAMP_OK);
+    assert_int_equal(c.id, next);
+    ramp__claim_clear(&c);
+    assert_int_equal(ramp__store_claim(s, "w5", 60, &c, NULL), RAMP_ENOENT);
+    /* worker_killed is a failure: the name may be used again */
+    int64_t again;
+    assert_int_equal(ramp__store_submit(s, team, "killer", files, 2, &again), RAMP_OK);
+    /* a cap of 1: the first death is final */
+    assert_int_equal(ramp__store_set_max_claims(s, 1), RAMP_OK);
+    assert_int_equal(ramp__store_claim(s, "w6", 60, &c, NULL), RAMP_OK);
+    assert_int_equal(c.id, again);
+    ramp__claim_clear(&c);
+    expire(s, again);
+    assert_int_equal(ramp__store_claim(s, "w7", 60, &c, NULL), RAMP_ENOENT);
+    assert_state(s, again, "worker_killed");
+    ramp__store_close(s);
+    remove(path);
+}
+
+/* A stopped worker gives its claim back: new again, lease cleared, not a
+   death; only its holder may. */
+static void test_release(void **state)
+{
+    (void)state;
+    char path[512];
+    db_path(path, sizeof path, "release");
+    ramp__store *s = open_with_event(path);
+    int64_t team, id;
+    assert_int_equal(ramp__store_team_id(s, "t", 1, &team), RAMP_OK);
+    assert_int_equal(ramp__store_submit(s, team, "s", files, 2, &id), RAMP_OK);
+    ramp__claim c;
+    for (int i = 0; i < 5; i++) { /* released 5 times with a cap of 3: still claimed */
+        assert_int_equal(ramp__store_claim(s, "wa", 60, &c, NULL), RAMP_OK);
+        assert_int_equal(c.id, id);
+        ramp__claim_clear(&c);
+        assert_int_equal(ramp__store_release(s, id, "wb"), RAMP_ECANCELED);
+        assert_state(s, id, "training");
+        assert_int_equal(ramp__store_release(s, id, "wa"), RAMP_OK);
+        assert_state(s, id, "new");
+        char *until = sub_text(s, id, "claimed_until");
+        assert_string_equal(until, "(null)");
+        free(until);
+        assert_int_equal(ramp__store_release(s, id, "wa"), RAMP_ECANCELED);
+    }
+    /* released claims do not count: two deaths after five releases are not
+       yet three */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(ramp__store_claim(s, "wc", 60, &c, NULL), RAMP_OK);
+        ramp__claim_clear(&c);
+        expire(s, id);
+    }
+    assert_int_equal(ramp__store_claim(s, "wd", 60, &c, NULL), RAMP_OK);
+    assert_int_equal(c.id, id);
+    assert_int_equal(c.n_claims, 8);
+    ramp__claim_clear(&c);
+    expire(s, id);
+    assert_int_equal(ramp__store_claim(s, "we", 60, &c, NULL), RAMP_ENOENT);
+    assert_state(s, id, "worker_killed");
+    /* a released claim cannot store results */
+    int64_t id2;
+    assert_int_equal(ramp__store_submit(s, team, "s2", files, 2, &id2), RAMP_OK);
+    assert_int_equal(ramp__store_claim(s, "wf", 60, &c, NULL), RAMP_OK);
+    ramp__claim_clear(&c);
+    assert_int_equal(ramp__store_release(s, id2, "wf"), RAMP_OK);
+    ramp__result res = {.state = "tested", .n_folds = 0, .n_scores = 0};
+    assert_int_equal(ramp__store_finish(s, id2, "wf", &res), RAMP_ECANCELED);
+    assert_int_equal(ramp__store_renew(s, id2, "wf", 60), RAMP_ECANCELED);
+    ramp__store_close(s);
+    remove(path);
+}
+
+/* A scored submission with per-fold and bagged scores, stored as a worker
+   would, for the visibility tests. */
+static int64_t scored_submission(ramp__store *s)
+{
+    int64_t team, id;
+    assert_int_equal(ramp__store_team_id(s, "vis", 1, &team), RAMP_OK);
+    assert_int_equal(ramp__store_submit(s, team, "v", files, 2, &id), RAMP_OK);
+    ramp__claim c;
+    assert_int_equal(ramp__store_claim(s, "w", 60, &c, NULL), RAMP_OK);
+    ramp__claim_clear(&c);
+    const char *names[4] = {"acc", "nll", "f1_70", "err"};
+    /* [(1 fold + bag) * 3 steps * 4 scores]: test scores are 0.777 */
+    double sc[24];
+    for (int f = 0; f < 2; f++)
+        for (int k = 0; k < 3; k++)
+            for (int j = 0; j < 4; j++) sc[(f * 3 + k) * 4 + j] = k == 2 ? 0.777 : 0.5 + 0.01 * k;
+    double times[3] = {1, 2, 3};
+    const char *log = "Reading train and test files from /srv/secret/data/ ...\n"
+                      "Training /srv/secret/work/ramp-worker-1/kit/submissions/v ...\n"
+                      "\tscore        acc\n\ttrain     0.5000\n\tvalid     0.5100\n"
+                      "\ttest      0.7770\nfold 0 epoch 1: loss 0.25\n";
+    ramp__result res = {.state = "tested", .log = log, .n_folds = 1, .n_scores = 4,
+                        .score_names = names, .scores = sc, .times = times};
+    assert_int_equal(ramp__store_finish(s, id, "w", &res), RAMP_OK);
+    assert_int_equal(ramp__store_query(s, "UPDATE submission SET state = 'scored' WHERE id = ?",
+                                       (const ramp__val[]){RAMP__INT(id)}, 1, NULL),
+                     RAMP_OK);
+    return id;
+}
+
+/* The organiser's token, the reveal, and what each reader sees. */
+static void test_visibility(void **state)
+{
+    (void)state;
+    char path[512];
+    db_path(path, sizeof path, "vis");
+    ramp__store *s;
+    ramp_err err;
+    assert_int_equal(ramp__store_open(&s, path, &err), RAMP_OK);
+    char tok[65];
+    int yes = -1;
+    assert_int_equal(ramp__store_admin_token(s, tok), RAMP_ENOENT); /* no event yet */
+    assert_int_equal(ramp__store_reveal(s, 1), RAMP_ENOENT);
+    ramp__store_close(s);
+    s = open_with_event(path);
+    int64_t id = scored_submission(s);
+    /* the token: 64 hex digits, stored hashed, replaced by the next one */
+    assert_int_equal(ramp__store_admin_token(s, tok), RAMP_OK);
+    assert_int_equal(strlen(tok), 64);
+    assert_int_equal(ramp__store_is_admin(s, tok, &yes), RAMP_OK);
+    assert_int_equal(yes, 1);
+    ramp__rows r;
+    assert_int_equal(ramp__store_query(s, "SELECT COUNT(*) FROM event WHERE admin_token_hash = ?",
+                                       (const ramp__val[]){RAMP__TEXT(tok)}, 1, &r),
+                     RAMP_OK);
+    assert_int_equal(ramp__rows_int(&r, 0, 0), 0);
+    ramp__rows_clear(&r);
+    char tok2[65];
+    assert_int_equal(ramp__store_admin_token(s, tok2), RAMP_OK);
+    assert_string_not_equal(tok, tok2);
+    assert_int_equal(ramp__store_is_admin(s, tok, &yes), RAMP_OK);
+    assert_int_equal(yes, 0);
+    assert_int_equal(ramp__store_is_admin(s, tok2, &yes), RAMP_OK);
+    assert_int_equal(yes, 1);
+    assert_int_equal(ramp__store_is_admin(s, "", &yes), RAMP_OK);
+    assert_int_equal(yes, 0);
+    assert_int_equal(ramp__store_is_admin(s, NULL, &yes), RAMP_OK);
+    assert_int_equal(yes, 0);
+    /* a team's token is not the organiser's */
+    char team_tok[65];
+    assert_int_equal(ramp__store_team_add(s, "other", team_tok), RAMP_OK);
+    assert_int_equal(ramp__store_is_admin(s, team_tok, &yes), RAMP_OK);
+    assert_int_equal(yes, 0);
+
+    int rev = -1;
+    assert_int_equal(ramp__store_revealed(s, &rev), RAMP_OK);
+    assert_int_equal(rev, 0);
+    /* before the reveal, the public reader: no test score anywhere, no path */
+    ramp__board b;
+    assert_int_equal(ramp__board_build_as(s, RAMP__VIEW_PRIVATE, 0, &b), RAMP_EINVAL);
+    assert_int_equal(ramp__board_build_as(s, RAMP__VIEW_COMPETITION, 0, &b), RAMP_EINVAL);
+    assert_int_equal(ramp__board_build_as(s, RAMP__VIEW_PUBLIC, 0, &b), RAMP_OK);
+    assert_int_equal(b.n_rows, 1);
+    ramp__buf out = {0};
+    ramp__board_json(&b, &out);
+    assert_null(strstr(out.p, "0.777"));
+    assert_non_null(strstr(out.p, "0.51"));
+    ramp__buf_free(&out);
+    ramp__board_html(&b, &out);
+    assert_null(strstr(out.p, "0.777"));
+    assert_null(strstr(out.p, "view=private")); /* no link to a view it may not see */
+    ramp__buf_free(&out);
+    ramp__board_csv(&b, &out);
+    assert_null(strstr(out.p, "0.777"));
+    ramp__buf_free(&out);
+    ramp__board_clear(&b);
+    for (int json = 0; json < 2; json++) {
+        assert_int_equal(json ? ramp__sub_json_as(s, id, 0, &out) : ramp__sub_page_html_as(s, id, 0, &out),
+                         RAMP_OK);
+        assert_null(strstr(out.p, "0.777"));   /* per-fold and bagged test scores */
+        assert_null(strstr(out.p, "/srv"));    /* server paths */
+        assert_null(strstr(out.p, "secret"));
+        assert_non_null(strstr(out.p, "0.51")); /* validation scores stay */
+        assert_null(strstr(out.p, "ramp-worker-1"));
+        assert_non_null(strstr(out.p, "Training v ..."));
+        ramp__buf_free(&out);
+    }
+    /* the organiser (and the CLI) sees everything, still without paths */
+    assert_int_equal(ramp__sub_json_as(s, id, 1, &out), RAMP_OK);
+    assert_non_null(strstr(out.p, "0.777"));
+    assert_null(strstr(out.p, "/srv"));
+    ramp__buf_free(&out);
+    assert_int_equal(ramp__board_build(s, RAMP__VIEW_PRIVATE, &b), RAMP_OK);
+    assert_int_equal(b.n_rows, 1);
+    assert_true(b.rows[0].scores[0] > 0.776 && b.rows[0].scores[0] < 0.778);
+    ramp__board_clear(&b);
+    /* revealed: the private view is public; unrevealed again: not */
+    assert_int_equal(ramp__store_reveal(s, 1), RAMP_OK);
+    assert_int_equal(ramp__store_revealed(s, &rev), RAMP_OK);
+    assert_int_equal(rev, 1);
+    ramp__event ev;
+    assert_int_equal(ramp__store_event_get(s, &ev), RAMP_OK);
+    assert_int_equal(ev.revealed, 1);
+    ramp__event_clear(&ev);
+    assert_int_equal(ramp__store_reveal(s, 0), RAMP_OK);
+    assert_int_equal(ramp__store_revealed(s, &rev), RAMP_OK);
+    assert_int_equal(rev, 0);
+    ramp__store_close(s);
+    remove(path);
+}
+
+/* The public log: server paths become their last component, test rows are
+   hidden unless the reader may see them. */
+static void test_log_public(void **state)
+{
+    (void)state;
+    ramp__buf b = {0};
+    ramp__log_public(&b, "from /a/b/data/ and (/x/y/batch_classifier.c:3: error) 1/2 a / b\n"
+                         "\ttest      0.7770\nTesting x\n  test 1\nlast /", 0);
+    assert_string_equal(b.p, "from data/ and (batch_classifier.c:3: error) 1/2 a / b\n"
+                             "\ttest      (hidden until the organiser reveals the test scores)\n"
+                             "Testing x\n"
+                             "  test      (hidden until the organiser reveals the test scores)\n"
+                             "last /");
+    ramp__buf_free(&b);
+    ramp__log_public(&b, "\ttest      0.7770\n/p/q", 1);
+    assert_string_equal(b.p, "\ttest      0.7770\nq");
+    ramp__buf_free(&b);
+    ramp__log_public(&b, NULL, 0);
+    assert_true(b.len == 0);
+    ramp__buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +530,10 @@ int main(void)
         cmocka_unit_test(test_submit_and_names),
         cmocka_unit_test(test_claims),
         cmocka_unit_test(test_board_empty),
+        cmocka_unit_test(test_claim_cap),
+        cmocka_unit_test(test_release),
+        cmocka_unit_test(test_visibility),
+        cmocka_unit_test(test_log_public),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

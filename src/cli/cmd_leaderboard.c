@@ -15,7 +15,9 @@ static void usage(FILE *f)
                "Prints the scored submissions ranked by the official score, with the\n"
                "combined (blended) score above: public ranks on validation scores,\n"
                "private on test scores, competition keeps each team's best by its public\n"
-               "score (ties: the earliest) and shows its test scores.\n");
+               "score (ties: the earliest) and shows its test scores. Whoever can open the\n"
+               "store is the organiser: every view is shown, revealed or not ('ramp serve'\n"
+               "keeps test scores from others until 'ramp event --reveal').\n");
 }
 
 int ramp__cmd_leaderboard(int argc, char **argv)

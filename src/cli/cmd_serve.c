@@ -19,7 +19,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: ramp serve --db DB [--listen HOST:PORT] [--max-upload BYTES]\n"
-               "                  [--threads N] [--cache S]\n\n"
+               "                  [--threads N] [--cache S] [--compile-slots N]\n"
+               "                  [--compile-wait S]\n\n"
                "Serves the leaderboard page, a page per submission, /plot.svg, the JSON\n"
                "API (/api/leaderboard.json, /api/submissions/ID.json) and uploads\n"
                "(POST /api/submit?name=N, multipart/form-data, Authorization: Bearer TOKEN).\n"
@@ -27,7 +28,13 @@ static void usage(FILE *f)
                "  --listen HOST:PORT   IPv4 address and port (default 127.0.0.1:8080)\n"
                "  --max-upload BYTES   largest upload body (default 5 MiB); more → 413\n"
                "  --threads N          server threads (default 4)\n"
-               "  --cache S            leaderboard cache lifetime in seconds (default 1; 0: none)\n");
+               "  --cache S            leaderboard cache lifetime in seconds (default 1; 0: none)\n"
+               "  --compile-slots N    uploads compiled at once, off the server threads (default 2)\n"
+               "  --compile-wait S     longest wait of an upload for a compile slot (default 10;\n"
+               "                       0: none); then 503 with Retry-After\n\n"
+               "Test scores and the private and competition views are served only to\n"
+               "requests with the organiser's token ('ramp event --admin-token') until\n"
+               "'ramp event --reveal'.\n");
 }
 
 int ramp__cmd_serve(int argc, char **argv)
@@ -35,20 +42,23 @@ int ramp__cmd_serve(int argc, char **argv)
     ramp__http_opts o = {0};
     const char *listen = "127.0.0.1:8080";
     int64_t max_upload = 0;
-    double cache = 1;
+    double cache = 1, compile_wait = 10;
     const ramp__cli_opt opts[] = {
         RAMP__OPT_STR("--db", &o.db),
         RAMP__OPT_STR("--listen", &listen),
         RAMP__OPT_INT("--max-upload", &max_upload, 1, 0),
         RAMP__OPT_INT("--threads", &o.threads, 1, 256),
         RAMP__OPT_NUMBER("--cache", &cache, 0),
+        RAMP__OPT_INT("--compile-slots", &o.compile_slots, 1, 64),
+        RAMP__OPT_NUMBER("--compile-wait", &compile_wait, 0),
         RAMP__OPT_END,
     };
     int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "serve", .usage = usage, .opts = opts },
                               argc, argv);
     if (prc) return prc == 1 ? 0 : prc;
     o.max_upload = (size_t)max_upload;
-    o.cache_s = cache > 0 ? cache : -1; /* --cache 0: none */
+    o.cache_s = cache > 0 ? cache : -1;                  /* --cache 0: none */
+    o.compile_wait_s = compile_wait > 0 ? compile_wait : -1; /* --compile-wait 0: none */
     if (!o.db) {
         ramp__cli_error("serve: --db is required");
         return 2;

@@ -1,5 +1,6 @@
 /* cmd_submit.c — the platform's commands that fill the store: `ramp event`
- * (register the kit), `ramp team add` (a team and its upload token) and
+ * (register the kit; the organiser's token; reveal the test scores),
+ * `ramp team add` (a team and its upload token) and
  * `ramp submit` (a submission's files, checked to compile, stored for the
  * workers). docs/platform.md describes the store and the commands.
  */
@@ -28,25 +29,36 @@ static const char *db_default(const char *db, const char *kit, char *buf, size_t
 
 static void usage_event(FILE *f)
 {
-    fprintf(f, "usage: ramp event [--db DB] --kit KIT [--data DIR] [--min-gap S]\n\n"
+    fprintf(f, "usage: ramp event [--db DB] --kit KIT [--data DIR] [--min-gap S]\n"
+               "       ramp event --db DB [--admin-token] [--reveal | --unreveal]\n\n"
                "Registers (or updates) the store's event: the kit's problem.ini is stored,\n"
                "with the path of its data, which every worker must see at that path (or be\n"
                "given with 'ramp worker --data').\n\n"
-               "  --db DB       SQLite file or postgresql:// URI (default: KIT/ramp.db)\n"
-               "  --kit KIT     the kit (its problem.ini)\n"
-               "  --data DIR    train.csv, test.csv and imgs/ (default: KIT/data)\n"
-               "  --min-gap S   seconds a team must wait between two submissions\n");
+               "  --db DB         SQLite file or postgresql:// URI (default: KIT/ramp.db)\n"
+               "  --kit KIT       the kit (its problem.ini)\n"
+               "  --data DIR      train.csv, test.csv and imgs/ (default: KIT/data)\n"
+               "  --min-gap S     seconds a team must wait between two submissions\n"
+               "  --admin-token   print a fresh organiser token (alone on stdout; the store\n"
+               "                  keeps its SHA-256; it replaces the previous one). 'ramp serve'\n"
+               "                  shows test scores and the private and competition views to\n"
+               "                  requests with 'Authorization: Bearer TOKEN'\n"
+               "  --reveal        make the test scores and those views public\n"
+               "  --unreveal      make them the organiser's again\n");
 }
 
 int ramp__cmd_event(int argc, char **argv)
 {
     const char *db = NULL, *kit = NULL, *data = NULL;
     double gap = -1;
+    int admin = 0, reveal = 0, unreveal = 0;
     const ramp__cli_opt opts[] = {
         RAMP__OPT_STR("--db", &db),
         RAMP__OPT_STR("--kit", &kit),
         RAMP__OPT_STR("--data", &data),
         RAMP__OPT_NUMBER("--min-gap", &gap, 0),
+        RAMP__OPT_FLAG("--admin-token", &admin),
+        RAMP__OPT_FLAG("--reveal", &reveal),
+        RAMP__OPT_FLAG("--unreveal", &unreveal),
         RAMP__OPT_END,
     };
     int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "event", .usage = usage_event,
@@ -55,8 +67,14 @@ int ramp__cmd_event(int argc, char **argv)
     if (prc) return prc == 1 ? 0 : prc;
     char dbbuf[4200];
     db = db_default(db, kit, dbbuf, sizeof dbbuf);
-    if (!kit || !db) {
-        ramp__cli_error("event: --kit is required");
+    int organiser = admin || reveal || unreveal;
+    if (reveal && unreveal) {
+        ramp__cli_error("event: --reveal or --unreveal, not both");
+        return 2;
+    }
+    if (!db || (!kit && !organiser)) {
+        ramp__cli_error("event: --kit is required (or --db with --admin-token, --reveal or "
+                        "--unreveal)");
         return 2;
     }
     ramp__store *s;
@@ -66,16 +84,41 @@ int ramp__cmd_event(int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    if (ramp__store_event_set(s, kit, data, gap)) {
-        ramp__cli_error("event: %s", ramp__store_errmsg(s));
-        rc = 1;
-    } else {
+    /* with --admin-token the token is alone on stdout; the rest goes to stderr */
+    FILE *say = admin ? stderr : stdout;
+    if (kit) {
+        if (ramp__store_event_set(s, kit, data, gap)) {
+            ramp__cli_error("event: %s", ramp__store_errmsg(s));
+            rc = 1;
+            goto done;
+        }
         ramp__event ev;
         if (!ramp__store_event_get(s, &ev)) {
-            printf("event '%s': kit %s, data %s\n", ev.title, ev.kit_dir, ev.data_dir);
+            fprintf(say, "event '%s': kit %s, data %s\n", ev.title, ev.kit_dir, ev.data_dir);
             ramp__event_clear(&ev);
         }
     }
+    if (reveal || unreveal) {
+        if (ramp__store_reveal(s, reveal)) {
+            ramp__cli_error("event: %s", ramp__store_errmsg(s));
+            rc = 1;
+            goto done;
+        }
+        fprintf(say, reveal ? "the test scores and the private and competition views are now "
+                              "public\n"
+                            : "the test scores and the private and competition views are the "
+                              "organiser's again\n");
+    }
+    if (admin) {
+        char token[65];
+        if (ramp__store_admin_token(s, token)) {
+            ramp__cli_error("event: %s", ramp__store_errmsg(s));
+            rc = 1;
+            goto done;
+        }
+        printf("%s\n", token);
+    }
+done:
     ramp__store_close(s);
     return rc;
 }

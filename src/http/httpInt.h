@@ -7,6 +7,12 @@
  * connection is shared under a mutex; rendered leaderboards are cached for
  * cache_s seconds (and dropped on every accepted upload), so a busy JSON
  * endpoint costs a copy, not a query.
+ *
+ * Uploads compile off the pool: a queue with a fixed number of slots
+ * (jobq.c) runs each compile on a thread of its own while the connection is
+ * suspended, so that slow compiles never hold the threads that answer the
+ * pages; an upload that gets no slot within compile_wait_s is answered 503
+ * with Retry-After.
  */
 #ifndef RAMP_HTTP_INT_H
 #define RAMP_HTTP_INT_H
@@ -25,6 +31,8 @@ typedef struct ramp__http_opts {
     size_t max_upload;       /* bytes of a POST body; more → 413 (0: 5 MiB) */
     int threads;             /* pool size (0: 4) */
     double cache_s;          /* leaderboard cache lifetime (0: 1 s; < 0: none) */
+    int compile_slots;       /* uploads compiling at once (0: 2) */
+    double compile_wait_s;   /* longest wait for a slot before 503 (0: 10 s; < 0: none) */
 } ramp__http_opts;
 
 /* Opens the store and starts serving. On failure *out is NULL and err
@@ -33,5 +41,23 @@ ramp_status ramp__http_start(ramp__http **out, const ramp__http_opts *o, ramp_er
 int ramp__http_port(const ramp__http *h);
 /* Stops serving, waits for the threads, closes the store; NULL is a no-op. */
 void ramp__http_stop(ramp__http *h);
+
+/* ---- a queue with fixed slots for slow work (jobq.c) ------------------- */
+
+typedef struct ramp__jobq ramp__jobq;
+/* got: 1 when the job had a slot (it runs its work), 0 when it waited
+   wait_s in vain or the queue is stopping (it only answers). */
+typedef void (*ramp__job_fn)(void *arg, int got);
+
+/* slots >= 1 jobs run at once; at most max_waiting more wait, each at most
+   wait_s seconds. EINVAL for bad sizes, ENOMEM. */
+ramp_status ramp__jobq_new(ramp__jobq **out, int slots, double wait_s, int max_waiting);
+/* Calls fn(arg, got) once, on a thread of its own (arg is borrowed until
+   then). ETOOBIG at once, fn not called, when slots + max_waiting jobs are
+   already in; ENOMEM when no thread can be made. Thread-safe. */
+ramp_status ramp__jobq_run(ramp__jobq *q, ramp__job_fn fn, void *arg);
+/* Stops taking jobs, lets the waiting ones end with got = 0, waits for the
+   running ones, frees. NULL is a no-op. */
+void ramp__jobq_free(ramp__jobq *q);
 
 #endif

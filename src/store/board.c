@@ -9,6 +9,13 @@
  * the earliest, and shows and ranks it by its test scores — RAMP's rule that
  * a team picks on public figures and is judged on private ones.
  * Renderers append to a ramp__buf; nothing here prints.
+ *
+ * What is public: test scores (per fold and bagged, the private and
+ * competition views) are shown only to a reader that may see them
+ * (see_test: the organiser, the command line, or anyone once the organiser
+ * revealed them). Logs on pages and in JSON go through ramp__log_public:
+ * server paths are cut to their last component, and test score rows are
+ * hidden from other readers.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -178,8 +185,15 @@ static int cmp_rank(const void *pa, const void *pb)
 
 ramp_status ramp__board_build(ramp__store *s, ramp__view view, ramp__board *b)
 {
+    return ramp__board_build_as(s, view, 1, b);
+}
+
+ramp_status ramp__board_build_as(ramp__store *s, ramp__view view, int see_test, ramp__board *b)
+{
     memset(b, 0, sizeof *b);
+    if (!see_test && view != RAMP__VIEW_PUBLIC) return RAMP_EINVAL;
     b->view = view;
+    b->see_test = see_test != 0;
     ramp__event ev;
     ramp__rows r = {0};
     double *official_valid = NULL;
@@ -557,7 +571,7 @@ void ramp__board_html(const ramp__board *b, ramp__buf *out)
     ramp__buf_puts(out, "<h1>");
     ramp__buf_html(out, b->title);
     ramp__buf_puts(out, "</h1>\n<div class=\"views\">");
-    for (int v = 0; v < 3; v++)
+    for (int v = 0; v < (b->see_test ? 3 : 1); v++)
         ramp__buf_printf(out, v == (int)b->view ? "<b>%s</b> " : "<a href=\"/?view=%s\">%s</a>",
                          ramp__view_name((ramp__view)v), ramp__view_name((ramp__view)v));
     char num[64];
@@ -682,13 +696,68 @@ void ramp__board_svg(const ramp__board *b, ramp__buf *out)
                      w - 10, h - 16, x1 - x0);
 }
 
+/* ---- logs shown to the public --------------------------------------------------------- */
+
+static int path_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-' || c == '+' || c == '@' || c == '%' || c == '~' ||
+           c == '/';
+}
+
+static int path_start(const char *log, const char *p)
+{
+    return *p == '/' && (p == log || strchr(" \t\n\r'\"(=:,[<", p[-1]));
+}
+
+/* Is the line at p a row of test scores ("<blanks>test<blank>...")? */
+static int test_row(const char *p)
+{
+    while (*p == ' ' || *p == '\t') p++;
+    return !strncmp(p, "test", 4) && (p[4] == ' ' || p[4] == '\t');
+}
+
+void ramp__log_public(ramp__buf *out, const char *log, int see_test)
+{
+    if (!log) return;
+    for (const char *p = log; *p;) {
+        if (!see_test && (p == log || p[-1] == '\n') && test_row(p)) {
+            const char *q = p;
+            while (*q == ' ' || *q == '\t') q++;
+            ramp__buf_put(out, p, (size_t)(q - p));
+            ramp__buf_puts(out, "test      (hidden until the organiser reveals the test scores)");
+            while (*q && *q != '\n') q++;
+            p = q;
+            continue;
+        }
+        if (path_start(log, p)) {
+            const char *e = p;
+            while (path_char(*e)) e++;
+            const char *end = e;
+            while (end > p + 1 && end[-1] == '/') end--; /* trailing slashes */
+            const char *base = end;
+            while (base > p && base[-1] != '/') base--;
+            if (end - base > 0) {
+                ramp__buf_put(out, base, (size_t)(end - base));
+                if (end < e) ramp__buf_puts(out, "/");
+            } else {
+                ramp__buf_puts(out, "/");
+            }
+            p = e;
+            continue;
+        }
+        ramp__buf_put(out, p, 1);
+        p++;
+    }
+}
+
 /* ---- one submission --------------------------------------------------------------------- */
 
 typedef struct sub_info {
     ramp__rows head, scores;
 } sub_info;
 
-static ramp_status sub_load(ramp__store *s, int64_t id, sub_info *si)
+static ramp_status sub_load(ramp__store *s, int64_t id, int see_test, sub_info *si)
 {
     memset(si, 0, sizeof *si);
     ramp_status st = ramp__store_query(
@@ -704,8 +773,10 @@ static ramp_status sub_load(ramp__store *s, int64_t id, sub_info *si)
     }
     st = ramp__store_query(s,
                            "SELECT fold, step, name, value FROM score WHERE submission_id = ?"
-                           " ORDER BY fold, step, name",
-                           (const ramp__val[]){RAMP__INT(id)}, 1, &si->scores);
+                           " AND (? = 1 OR step <> ?) ORDER BY fold, step, name",
+                           (const ramp__val[]){RAMP__INT(id), RAMP__INT(see_test != 0),
+                                               RAMP__TEXT("test")},
+                           3, &si->scores);
     if (st) ramp__rows_clear(&si->head);
     return st;
 }
@@ -716,10 +787,10 @@ static void sub_free(sub_info *si)
     ramp__rows_clear(&si->scores);
 }
 
-ramp_status ramp__sub_json(ramp__store *s, int64_t id, ramp__buf *out)
+ramp_status ramp__sub_json_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out)
 {
     sub_info si;
-    ramp_status st = sub_load(s, id, &si);
+    ramp_status st = sub_load(s, id, see_test, &si);
     if (st) return st;
     const ramp__rows *h = &si.head;
     ramp__buf_printf(out, "{\"id\": %lld, \"team\": ", (long long)id);
@@ -751,7 +822,11 @@ ramp_status ramp__sub_json(ramp__store *s, int64_t id, ramp__buf *out)
         ramp__buf_puts(out, "}");
     }
     ramp__buf_puts(out, "], \"log\": ");
-    ramp__buf_json(out, ramp__rows_text(h, 0, 4));
+    ramp__buf log = {0};
+    ramp__log_public(&log, ramp__rows_text(h, 0, 4), see_test);
+    if (log.oom) out->oom = 1;
+    ramp__buf_json(out, ramp__rows_text(h, 0, 4) ? log.p : NULL);
+    ramp__buf_free(&log);
     ramp__buf_puts(out, "}\n");
     sub_free(&si);
     return RAMP_OK;
@@ -806,10 +881,10 @@ static void learning_curve(const char *log, ramp__buf *out)
     ramp__buf_puts(out, "</svg>\n");
 }
 
-ramp_status ramp__sub_page_html(ramp__store *s, int64_t id, ramp__buf *out)
+ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out)
 {
     sub_info si;
-    ramp_status st = sub_load(s, id, &si);
+    ramp_status st = sub_load(s, id, see_test, &si);
     if (st) return st;
     const ramp__rows *h = &si.head;
     char title[300];
@@ -873,10 +948,15 @@ ramp_status ramp__sub_page_html(ramp__store *s, int64_t id, ramp__buf *out)
     const char *log = ramp__rows_text(h, 0, 4);
     ramp__buf_puts(out, "<h2>Learning curve</h2>\n");
     learning_curve(log, out);
-    int is_err = state && (strstr(state, "error") || !strcmp(state, "timeout"));
+    int is_err = state && (strstr(state, "error") || !strcmp(state, "timeout") ||
+                           !strcmp(state, "worker_killed"));
     ramp__buf_printf(out, "<h2%s>%s</h2><pre>", is_err ? " class=\"err\"" : "",
                      is_err ? "Error log" : "Training log");
-    ramp__buf_html(out, log ? log : "(none yet)");
+    ramp__buf pub = {0};
+    ramp__log_public(&pub, log, see_test);
+    if (pub.oom) out->oom = 1;
+    ramp__buf_html(out, log ? pub.p : "(none yet)");
+    ramp__buf_free(&pub);
     ramp__buf_printf(out, "</pre><p><a href=\"/api/submissions/%lld.json\">JSON</a></p></body></html>\n",
                      (long long)id);
     sub_free(&si);

@@ -35,6 +35,7 @@
 struct ramp__store {
     const ramp__backend *be;
     void *db;
+    int max_claims; /* a submission whose worker died this many times is not claimed again */
     char msg[1024];
 };
 
@@ -209,6 +210,11 @@ static const char *const migrations[RAMP__SCHEMA_VERSION] = {
     "CREATE TABLE claim_log (submission_id BIGINT NOT NULL REFERENCES submission(id)"
     " ON DELETE CASCADE, worker TEXT NOT NULL, at DOUBLE PRECISION NOT NULL);"
     "CREATE INDEX submission_state ON submission (state, submitted_at);",
+    /* 3: what is public (the organiser's token, the reveal of the test
+       scores), releases that do not count as a worker's death */
+    "ALTER TABLE event ADD COLUMN revealed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE event ADD COLUMN admin_token_hash TEXT;"
+    "ALTER TABLE submission ADD COLUMN n_released BIGINT NOT NULL DEFAULT 0;",
 };
 
 static char *expand(const ramp__backend *be, const char *sql)
@@ -294,6 +300,7 @@ ramp_status ramp__store_open_version(ramp__store **out, const char *url, int ver
     if (!url || !*url) return ramp__err_set(err, RAMP_EINVAL, "no store given (--db)");
     ramp__store *s = calloc(1, sizeof *s);
     if (!s) return ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+    s->max_claims = RAMP__DEFAULT_MAX_CLAIMS;
     ramp_status st;
     if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))
         st = ramp__pg_open(url, &s->be, &s->db, s->msg, sizeof s->msg);
@@ -407,8 +414,8 @@ ramp_status ramp__store_event_get(ramp__store *s, ramp__event *ev)
     ramp__rows r;
     ramp_status st = QR(&r,
                         "SELECT title, kit_dir, data_dir, problem_ini, min_gap_s, combined_valid,"
-                        " combined_test, foldwise_best_valid, foldwise_best_test FROM event"
-                        " WHERE id = ?",
+                        " combined_test, foldwise_best_valid, foldwise_best_test, revealed"
+                        " FROM event WHERE id = ?",
                         RAMP__INT(1));
     if (st) return st;
     if (!r.n_rows) {
@@ -426,6 +433,7 @@ ramp_status ramp__store_event_get(ramp__store *s, ramp__event *ev)
     ev->combined_test = ramp__rows_real(&r, 0, 6);
     ev->foldwise_best_valid = ramp__rows_real(&r, 0, 7);
     ev->foldwise_best_test = ramp__rows_real(&r, 0, 8);
+    ev->revealed = ramp__rows_int(&r, 0, 9) != 0;
     ramp__rows_clear(&r);
     if (!ev->title || !ev->kit_dir || !ev->data_dir || !ev->problem_ini) {
         ramp__event_clear(ev);
@@ -505,6 +513,73 @@ ramp_status ramp__store_team_by_token(ramp__store *s, const char *token, int64_t
     }
     *id = ramp__rows_int(&r, 0, 0);
     if (name) *name = ramp__strdup(ramp__rows_text(&r, 0, 1));
+    ramp__rows_clear(&r);
+    return RAMP_OK;
+}
+
+/* ---- the organiser ------------------------------------------------------------------ */
+
+ramp_status ramp__store_admin_token(ramp__store *s, char *token)
+{
+    char hash[65];
+    if (random_hex(token, 32)) return set_msg(s, RAMP_EIO, "cannot read /dev/urandom");
+    ramp__sha256_hex(hash, token, strlen(token));
+    ramp__rows r;
+    ramp_status st = QR(&r, "UPDATE event SET admin_token_hash = ? WHERE id = ? RETURNING id",
+                        RAMP__TEXT(hash), RAMP__INT(1));
+    memset(hash, 0, sizeof hash);
+    if (st) {
+        memset(token, 0, 65);
+        return st;
+    }
+    int n = r.n_rows;
+    ramp__rows_clear(&r);
+    if (!n) {
+        memset(token, 0, 65);
+        return set_msg(s, RAMP_ENOENT,
+                       "the store has no event yet: register one with 'ramp event --db DB --kit "
+                       "KIT'");
+    }
+    return RAMP_OK;
+}
+
+ramp_status ramp__store_is_admin(ramp__store *s, const char *token, int *yes)
+{
+    *yes = 0;
+    if (!token || !*token) return RAMP_OK;
+    char hash[65];
+    ramp__sha256_hex(hash, token, strlen(token));
+    ramp__rows r;
+    ramp_status st = QR(&r, "SELECT COUNT(*) FROM event WHERE id = ? AND admin_token_hash = ?",
+                        RAMP__INT(1), RAMP__TEXT(hash));
+    if (st) return st;
+    *yes = ramp__rows_int(&r, 0, 0) == 1;
+    ramp__rows_clear(&r);
+    return RAMP_OK;
+}
+
+ramp_status ramp__store_reveal(ramp__store *s, int revealed)
+{
+    ramp__rows r;
+    ramp_status st = QR(&r, "UPDATE event SET revealed = ? WHERE id = ? RETURNING id",
+                        RAMP__INT(revealed ? 1 : 0), RAMP__INT(1));
+    if (st) return st;
+    int n = r.n_rows;
+    ramp__rows_clear(&r);
+    if (!n)
+        return set_msg(s, RAMP_ENOENT,
+                       "the store has no event yet: register one with 'ramp event --db DB --kit "
+                       "KIT'");
+    return RAMP_OK;
+}
+
+ramp_status ramp__store_revealed(ramp__store *s, int *revealed)
+{
+    *revealed = 0;
+    ramp__rows r;
+    ramp_status st = QR(&r, "SELECT revealed FROM event WHERE id = ?", RAMP__INT(1));
+    if (st) return st;
+    *revealed = r.n_rows && ramp__rows_int(&r, 0, 0) != 0;
     ramp__rows_clear(&r);
     return RAMP_OK;
 }
@@ -619,7 +694,8 @@ ramp_status ramp__files_write_dir(const char *dir, const ramp__file *files, size
 static int is_error_state(const char *st)
 {
     return st && (!strcmp(st, "training_error") || !strcmp(st, "validating_error") ||
-                  !strcmp(st, "testing_error") || !strcmp(st, "timeout"));
+                  !strcmp(st, "testing_error") || !strcmp(st, "timeout") ||
+                  !strcmp(st, "worker_killed"));
 }
 
 ramp_status ramp__store_submit(ramp__store *s, int64_t team_id, const char *name,
@@ -709,6 +785,45 @@ void ramp__claim_clear(ramp__claim *c)
     memset(c, 0, sizeof *c);
 }
 
+ramp_status ramp__store_set_max_claims(ramp__store *s, int n)
+{
+    if (n < 1) return set_msg(s, RAMP_EINVAL, "the claim cap must be at least 1, not %d", n);
+    s->max_claims = n;
+    return RAMP_OK;
+}
+
+/* Inside the claim's transaction: submission id's worker died `deaths`
+   times; it ends as worker_killed, its last log kept below the reason. */
+static ramp_status mark_killed(ramp__store *s, int64_t id, int64_t deaths, double now)
+{
+    ramp__rows r;
+    ramp_status st = QR(&r,
+                        "SELECT log, claimed_by FROM submission WHERE id = ?", RAMP__INT(id));
+    if (st) return st;
+    ramp__buf b = {0};
+    const char *log = ramp__rows_text(&r, 0, 0), *last = ramp__rows_text(&r, 0, 1);
+    ramp__buf_printf(&b,
+                     "ramp: worker_killed: the worker training it died %lld times (its lease"
+                     " expired after each claim; the last holder was '%.200s'): it is not"
+                     " claimed again.\n",
+                     (long long)deaths, last ? last : "?");
+    if (log && *log) {
+        ramp__buf_puts(&b, "ramp: the last run's log follows.\n");
+        ramp__buf_puts(&b, log);
+    }
+    if (b.oom) {
+        ramp__rows_clear(&r);
+        ramp__buf_free(&b);
+        return set_msg(s, RAMP_ENOMEM, "out of memory");
+    }
+    ramp__rows_clear(&r);
+    st = Q("UPDATE submission SET state = ?, claimed_by = NULL, claimed_until = NULL,"
+           " finished_at = ?, log = ? WHERE id = ?",
+           RAMP__TEXT("worker_killed"), RAMP__REAL(now), RAMP__TEXT(b.p), RAMP__INT(id));
+    ramp__buf_free(&b);
+    return st;
+}
+
 ramp_status ramp__store_claim(ramp__store *s, const char *worker, double lease_s, ramp__claim *c,
                               int *busy)
 {
@@ -718,12 +833,25 @@ ramp_status ramp__store_claim(ramp__store *s, const char *worker, double lease_s
     ramp__rows r = {0};
     char sql[512];
     snprintf(sql, sizeof sql,
-             "SELECT id FROM submission WHERE state = ? OR (state = ? AND claimed_until < ?)"
-             " ORDER BY submitted_at, id LIMIT 1%s",
+             "SELECT id, state, n_claims - n_released FROM submission WHERE state = ? OR"
+             " (state = ? AND claimed_until < ?) ORDER BY submitted_at, id LIMIT 1%s",
              s->be->skip_locked);
     ramp_status st = ramp__store_begin(s);
     if (st) return st;
-    if ((st = QR(&r, sql, RAMP__TEXT("new"), RAMP__TEXT("training"), RAMP__REAL(now)))) goto fail;
+    /* An expired lease is a dead worker (a stopped one releases its claim):
+       a submission whose workers died max_claims times is set aside as
+       worker_killed and the search goes on, in the same transaction. */
+    for (;;) {
+        if ((st = QR(&r, sql, RAMP__TEXT("new"), RAMP__TEXT("training"), RAMP__REAL(now))))
+            goto fail;
+        if (!r.n_rows) break;
+        const char *state = ramp__rows_text(&r, 0, 1);
+        int64_t deaths = ramp__rows_int(&r, 0, 2);
+        if (!state || strcmp(state, "training") != 0 || deaths < s->max_claims) break;
+        int64_t dead = ramp__rows_int(&r, 0, 0);
+        ramp__rows_clear(&r);
+        if ((st = mark_killed(s, dead, deaths, now))) goto fail;
+    }
     if (!r.n_rows) {
         ramp__rows_clear(&r);
         if ((st = QR(&r, "SELECT COUNT(*) FROM submission WHERE state = ?",
@@ -731,7 +859,7 @@ ramp_status ramp__store_claim(ramp__store *s, const char *worker, double lease_s
             goto fail;
         if (busy) *busy = (int)ramp__rows_int(&r, 0, 0);
         ramp__rows_clear(&r);
-        ramp__store_commit(s);
+        if ((st = ramp__store_commit(s))) return st;
         return set_msg(s, RAMP_ENOENT, "no submission waiting");
     }
     c->id = ramp__rows_int(&r, 0, 0);
@@ -797,6 +925,45 @@ ramp_status ramp__store_renew(ramp__store *s, int64_t id, const char *worker, do
     int n = r.n_rows;
     ramp__rows_clear(&r);
     if (!n) return set_msg(s, RAMP_ECANCELED, "submission %lld: the lease was lost", (long long)id);
+    return RAMP_OK;
+}
+
+ramp_status ramp__store_release(ramp__store *s, int64_t id, const char *worker)
+{
+    ramp__rows r;
+    ramp_status st = QR(&r,
+                        "UPDATE submission SET state = ?, claimed_by = NULL, claimed_until = NULL,"
+                        " started_at = NULL, n_released = n_released + 1 WHERE id = ? AND"
+                        " claimed_by = ? AND state = ? RETURNING id",
+                        RAMP__TEXT("new"), RAMP__INT(id), RAMP__TEXT(worker),
+                        RAMP__TEXT("training"));
+    if (st) return st;
+    int n = r.n_rows;
+    ramp__rows_clear(&r);
+    if (!n)
+        return set_msg(s, RAMP_ECANCELED, "submission %lld: not held by worker '%s'",
+                       (long long)id, worker);
+    return RAMP_OK;
+}
+
+ramp_status ramp__store_log(ramp__store *s, int64_t id, const char *worker, const char *log)
+{
+    size_t n = log ? strlen(log) : 0;
+    const char *p = log ? log : "";
+    if (n > RAMP__LOG_MAX) {
+        p = log + (n - RAMP__LOG_MAX);
+        while (((unsigned char)*p & 0xc0) == 0x80) p++; /* not inside a UTF-8 sequence */
+    }
+    ramp__rows r;
+    ramp_status st = QR(&r,
+                        "UPDATE submission SET log = ? WHERE id = ? AND claimed_by = ? AND"
+                        " state = ? RETURNING id",
+                        RAMP__TEXT(p), RAMP__INT(id), RAMP__TEXT(worker), RAMP__TEXT("training"));
+    if (st) return st;
+    int held = r.n_rows;
+    ramp__rows_clear(&r);
+    if (!held)
+        return set_msg(s, RAMP_ECANCELED, "submission %lld: the lease was lost", (long long)id);
     return RAMP_OK;
 }
 

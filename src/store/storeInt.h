@@ -15,7 +15,8 @@
  * leaves the store as it was before that change or after it.
  *
  * States: new → training → tested → scored, or training_error /
- * validating_error / testing_error / timeout (with the log). docs/platform.md
+ * validating_error / testing_error / timeout (with the log), or
+ * worker_killed (its workers died max_claims times). docs/platform.md
  * describes the schema and the commands.
  */
 #ifndef RAMP_STORE_INT_H
@@ -110,7 +111,7 @@ ramp_status ramp__pg_open(const char *conninfo, const ramp__backend **be, void *
 
 /* ---- the store ------------------------------------------------------------- */
 
-#define RAMP__SCHEMA_VERSION 2
+#define RAMP__SCHEMA_VERSION 3
 
 typedef struct ramp__store ramp__store;
 
@@ -146,6 +147,7 @@ typedef struct ramp__event {
     double min_gap_s;
     double combined_valid, combined_test, foldwise_best_valid, foldwise_best_test; /* NaN: none */
     ramp_problem *problem; /* parsed problem_ini */
+    int revealed;          /* the organiser has made the test scores public */
 } ramp__event;
 
 /* Registers or updates the event: kit_dir/problem.ini is read and stored;
@@ -155,6 +157,20 @@ ramp_status ramp__store_event_set(ramp__store *s, const char *kit_dir, const cha
 /* RAMP_ENOENT when no event is registered. The caller clears *ev. */
 ramp_status ramp__store_event_get(ramp__store *s, ramp__event *ev);
 void ramp__event_clear(ramp__event *ev);
+
+/* ---- the organiser -------------------------------------------------------------- */
+
+/* A fresh organiser token written into token (65 bytes), stored hashed in
+   the event (the token itself is never stored); it replaces the previous
+   one. ENOENT when no event is registered. HTTP requests bearing it see the
+   test scores and the private and competition views before the reveal. */
+ramp_status ramp__store_admin_token(ramp__store *s, char *token);
+/* *yes = 1 when token (borrowed; NULL or "" is no token) is the organiser's. */
+ramp_status ramp__store_is_admin(ramp__store *s, const char *token, int *yes);
+/* Makes the test scores and the private and competition views public
+   (revealed 1) or the organiser's again (0). ENOENT when no event. */
+ramp_status ramp__store_reveal(ramp__store *s, int revealed);
+ramp_status ramp__store_revealed(ramp__store *s, int *revealed);
 
 /* ---- teams ------------------------------------------------------------------- */
 
@@ -207,6 +223,15 @@ typedef struct ramp__claim {
 } ramp__claim;
 void ramp__claim_clear(ramp__claim *c);
 
+/* Claims are capped: a claim whose lease expired is a worker that died.
+   A submission whose workers died max_claims times (counting the expired
+   claim at hand; releases do not count) is not claimed again: the claim
+   turns it into worker_killed, its last log (ramp__store_log) kept below the
+   reason, and goes on to the next one. */
+#define RAMP__DEFAULT_MAX_CLAIMS 3
+/* Sets this handle's cap (n >= 1, else EINVAL); default 3. */
+ramp_status ramp__store_set_max_claims(ramp__store *s, int n);
+
 /* Atomically claims the oldest submission that is new, or in training under
    an expired lease, for `worker` until now + lease_s. ENOENT when there is
    none; *busy (may be NULL) then says how many are in training under a live
@@ -215,6 +240,16 @@ ramp_status ramp__store_claim(ramp__store *s, const char *worker, double lease_s
                               int *busy);
 /* Extends the lease; ECANCELED when the worker no longer holds it. */
 ramp_status ramp__store_renew(ramp__store *s, int64_t id, const char *worker, double lease_s);
+/* Gives the claim back at once (a worker stopped by SIGTERM/SIGINT): the
+   submission is new again, its lease cleared, and the release does not
+   count toward the cap. Only while `worker` holds it (ECANCELED otherwise:
+   nothing changes). */
+ramp_status ramp__store_release(ramp__store *s, int64_t id, const char *worker);
+/* Stores the running log (borrowed; its last RAMP__LOG_MAX bytes) while
+   `worker` holds the claim (ECANCELED otherwise), so that a submission
+   whose worker dies keeps the log of its last run. */
+#define RAMP__LOG_MAX (256u << 10)
+ramp_status ramp__store_log(ramp__store *s, int64_t id, const char *worker, const char *log);
 
 /* Results of one training. scores[fold][step][score]: fold n_folds is the
    bag; step 0 train, 1 valid, 2 test; NaN when missing. */
@@ -262,6 +297,7 @@ typedef struct ramp__board_row {
 
 typedef struct ramp__board {
     ramp__view view;
+    int see_test;       /* built for a reader who may see test scores */
     char *title;
     int n_scores;
     char **score_names;
@@ -274,7 +310,13 @@ typedef struct ramp__board {
     int n_all;
 } ramp__board;
 
+/* Builds the board for the organiser (the command line: whoever holds the
+   store sees everything). */
 ramp_status ramp__board_build(ramp__store *s, ramp__view view, ramp__board *b);
+/* Same, for a reader who may see test scores (see_test: the organiser, or
+   anyone after the reveal) or not: then only the public view (EINVAL for the
+   private and competition views) and no link to them. */
+ramp_status ramp__board_build_as(ramp__store *s, ramp__view view, int see_test, ramp__board *b);
 void ramp__board_clear(ramp__board *b);
 const char *ramp__view_name(ramp__view v);
 int ramp__view_parse(const char *s, ramp__view *v);
@@ -286,8 +328,14 @@ void ramp__board_html(const ramp__board *b, ramp__buf *out);
 void ramp__board_svg(const ramp__board *b, ramp__buf *out);
 
 /* One submission's page and JSON: per-fold scores, log, learning curve.
-   ENOENT when there is no such id. */
-ramp_status ramp__sub_page_html(ramp__store *s, int64_t id, ramp__buf *out);
-ramp_status ramp__sub_json(ramp__store *s, int64_t id, ramp__buf *out);
+   ENOENT when there is no such id. Test scores (per fold, bagged, the log's
+   test rows) only when see_test; the log never shows server paths. */
+ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out);
+ramp_status ramp__sub_json_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out);
+
+/* Appends log as the public may read it: each absolute path is cut to its
+   last component ("/srv/k/data/" → "data/"), and unless see_test, each row of
+   test scores (a line whose first word is "test") is replaced by a note. */
+void ramp__log_public(ramp__buf *out, const char *log, int see_test);
 
 #endif
