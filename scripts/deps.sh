@@ -9,7 +9,7 @@ packages=(
     build-essential cmake pkg-config git
     libturbojpeg0-dev libjpeg-turbo-progs libspng-dev libpng-dev zlib1g-dev
     libdnnl-dev libopenblas-dev
-    libcmocka-dev
+    libcmocka-dev libseccomp-dev
     libsqlite3-dev libpq-dev postgresql libmicrohttpd-dev nettle-dev chromium wrk curl
     clang libclang-rt-14-dev
     dataset-fashion-mnist

@@ -42,6 +42,29 @@ typedef struct ramp__kit {
 ramp_status ramp__kit_open(ramp__kit *k, const char *kit_dir, const char *data_dir, ramp_err *err);
 void ramp__kit_close(ramp__kit *k);
 
+/* ---- the sandbox's settings from the command line (sandbox.c) ---------- */
+
+/* The environment a sandboxed program gets: a fixed PATH, HOME and TMPDIR
+   (/tmp), and from this process's environment only the thread, locale and
+   sanitizer variables (OMP_NUM_THREADS, OPENBLAS_*, MKL_NUM_THREADS,
+   RAMP_PY_TRANSFORM, LANG, LC_ALL, ASAN/UBSAN/LSAN_OPTIONS...). With the
+   sandbox off: the whole environment. NULL-terminated; free with
+   ramp__cli_env_free. NULL when out of memory. */
+char **ramp__cli_sandbox_env(int sandboxed);
+void ramp__cli_env_free(char **env);
+
+/* The path of this ramp program (/proc/self/exe), into buf; 0 or -1. */
+int ramp__cli_exe(char *buf, size_t len);
+
+/* Checks that the sandbox can be made here; prints why not and returns 1
+   when it cannot (with the way out: `hint`). */
+int ramp__cli_sandbox_check(const char *hint);
+
+/* `ramp __fold`: the fold child (hidden). */
+int ramp__cmd_fold(int argc, char **argv);
+/* `ramp sandbox-check`: says whether the sandbox works here. */
+int ramp__cmd_sandbox_check(int argc, char **argv);
+
 /* Prints "ramp: <msg>" on stderr. */
 void ramp__cli_error(const char *fmt, ...)
 #if defined(__GNUC__)

@@ -27,6 +27,7 @@ static const command commands[] = {
     {"leaderboard", ramp__cmd_leaderboard, "print the leaderboard (table, CSV, JSON, HTML)"},
     {"serve", ramp__cmd_serve, "serve the leaderboard, submission pages and upload over HTTP"},
     {"blend", ramp__cmd_blend, "blend saved predictions: combined score and contributivity"},
+    {"sandbox-check", ramp__cmd_sandbox_check, "say whether submissions can be sandboxed here"},
 };
 
 void ramp__cli_error(const char *fmt, ...)
@@ -68,6 +69,7 @@ int main(int argc, char **argv)
         printf("ramp %s\n", RAMP_VERSION);
         return 0;
     }
+    if (strcmp(argv[1], "__fold") == 0) return ramp__cmd_fold(argc - 1, argv + 1); /* not for people */
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
     ramp__cli_error("unknown command '%s' (see 'ramp --help')", argv[1]);

@@ -16,6 +16,7 @@
 
 #include "ramp/npy.h"
 #include "core/coreInt.h"
+#include "score/scoreInt.h"
 
 static const char npy_magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 static const char *const dtype_names[] = {"<f8", "<f4", "<i8", "<i4"};
@@ -354,22 +355,24 @@ fail:
 
 /* --- writing --------------------------------------------------------------- */
 
-ramp_status ramp_npy_write(const char *path, ramp_npy_dtype dtype, int ndim, size_t rows,
-                           size_t cols, const void *data, ramp_err *err)
+/* The .npy header of an array (checked), into head (256 bytes); its length
+   goes to *total and the data's byte count to *bytes. `name` is for messages. */
+static ramp_status header_make(const char *name, ramp_npy_dtype dtype, int ndim, size_t rows,
+                              size_t cols, const void *data, uint8_t head[256], size_t *total,
+                              size_t *bytes_out, ramp_err *err)
 {
-    if (!path) return ramp__err_set(err, RAMP_EINVAL, "npy: NULL path");
     size_t es = ramp_npy_dtype_size(dtype);
     if (!es || (ndim != 1 && ndim != 2))
-        return ramp__err_set(err, RAMP_EINVAL, "%s: bad dtype %d or ndim %d", path, (int)dtype,
+        return ramp__err_set(err, RAMP_EINVAL, "%s: bad dtype %d or ndim %d", name, (int)dtype,
                              ndim);
     if (ndim == 1) cols = 1;
     if (cols && rows > SIZE_MAX / cols / es)
-        return ramp__err_set(err, RAMP_ETOOBIG, "%s: shape overflows", path);
+        return ramp__err_set(err, RAMP_ETOOBIG, "%s: shape overflows", name);
     size_t bytes = rows * cols * es;
-    if (bytes && !data) return ramp__err_set(err, RAMP_EINVAL, "%s: NULL data", path);
+    if (bytes && !data) return ramp__err_set(err, RAMP_EINVAL, "%s: NULL data", name);
     if (!host_little_endian())
         return ramp__err_set(err, RAMP_EUNSUPPORTED, "%s: big-endian hosts are not supported",
-                             path);
+                             name);
 
     char dict[160];
     int dl = ndim == 1 ? snprintf(dict, sizeof dict,
@@ -379,19 +382,49 @@ ramp_status ramp_npy_write(const char *path, ramp_npy_dtype dtype, int ndim, siz
                                   "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu), }",
                                   dtype_names[dtype], rows, cols);
     if (dl < 0 || (size_t)dl >= sizeof dict - 1)
-        return ramp__err_set(err, RAMP_EINTERNAL, "%s: header too long", path);
+        return ramp__err_set(err, RAMP_EINTERNAL, "%s: header too long", name);
     /* version 1.0: 10-byte prelude; pad dict + '\n' so the data is 64-aligned */
-    uint8_t head[256];
-    size_t total = (10 + (size_t)dl + 1 + 63) / 64 * 64;
-    size_t hl = total - 10;
+    size_t t = (10 + (size_t)dl + 1 + 63) / 64 * 64;
+    size_t hl = t - 10;
     memcpy(head, npy_magic, 6);
     head[6] = 1;
     head[7] = 0;
     head[8] = (uint8_t)(hl & 0xff);
     head[9] = (uint8_t)(hl >> 8);
     memcpy(head + 10, dict, (size_t)dl);
-    memset(head + 10 + dl, ' ', total - 10 - (size_t)dl);
-    head[total - 1] = '\n';
+    memset(head + 10 + dl, ' ', t - 10 - (size_t)dl);
+    head[t - 1] = '\n';
+    *total = t;
+    *bytes_out = bytes;
+    return RAMP_OK;
+}
+
+ramp_status ramp__npy_encode(ramp_npy_dtype dtype, int ndim, size_t rows, size_t cols,
+                             const void *data, uint8_t **out, size_t *len, ramp_err *err)
+{
+    uint8_t head[256];
+    size_t total, bytes;
+    *out = NULL;
+    *len = 0;
+    ramp_status st = header_make("npy", dtype, ndim, rows, cols, data, head, &total, &bytes, err);
+    if (st) return st;
+    uint8_t *b = malloc(total + bytes + 1);
+    if (!b) return ramp__err_set(err, RAMP_ENOMEM, "npy: out of memory");
+    memcpy(b, head, total);
+    if (bytes) memcpy(b + total, data, bytes);
+    *out = b;
+    *len = total + bytes;
+    return RAMP_OK;
+}
+
+ramp_status ramp_npy_write(const char *path, ramp_npy_dtype dtype, int ndim, size_t rows,
+                           size_t cols, const void *data, ramp_err *err)
+{
+    if (!path) return ramp__err_set(err, RAMP_EINVAL, "npy: NULL path");
+    uint8_t head[256];
+    size_t total, bytes;
+    ramp_status hs = header_make(path, dtype, ndim, rows, cols, data, head, &total, &bytes, err);
+    if (hs) return hs;
 
     ramp_status st = RAMP_OK;
     char *tmp = malloc(strlen(path) + 5);

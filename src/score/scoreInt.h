@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ramp/npy.h"
 #include "ramp/score.h"
 #include "core/coreInt.h"
 
@@ -30,6 +31,11 @@ static inline const double *ramp__rows_get(const ramp__rows *m, size_t i, double
         scratch[k] = (double)r[k];
     return scratch;
 }
+
+/* An array as the bytes of a .npy file (what ramp_npy_write writes), into
+   a malloc'd *out. */
+ramp_status ramp__npy_encode(ramp_npy_dtype dtype, int ndim, size_t rows, size_t cols,
+                             const void *data, uint8_t **out, size_t *len, ramp_err *err);
 
 /* The score of `kind` on the rows of m. */
 ramp_status ramp__score_rows(double *out, ramp_score_kind kind, double param, const ramp__rows *m,

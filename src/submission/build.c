@@ -7,16 +7,29 @@
  * (source bytes, command line, ABI version, ramp's headers); a matching stamp
  * skips the compile. The hash covers every file of the submission folder, so
  * a local header counts too. Extra compiler/linker arguments (e.g. for libtorch) go in
- * `build.flags` in the submission folder, whitespace-separated.
+ * `build.flags` in the submission folder, whitespace-separated, from an
+ * allowlist (flags_check below): a flag can run programs (-wrapper,
+ * -fplugin, -B, -specs, @file) or read files, so anything else is refused.
+ *
+ * The compiler is untrusted too (the code it reads is a participant's): it
+ * runs in the sandbox with the submission folder read-only at /submission
+ * (its working folder, so messages name files relative to it), ramp's
+ * headers at /ramp/include, and only .ramp-build/out/ writable, bounded in
+ * time, memory and output. The stamps beside the objects are written here,
+ * in .ramp-build/, which the sandbox cannot write; nothing of out/ is read
+ * back by the trusted side (the objects are loaded in a fold's sandbox).
  *
  * A .py file is not compiled: it is syntax-checked by the Python the plugin
  * was built for (compile() in a separate process, nothing written), so a
  * syntax error is reported now, like a C compile error, with Python's
  * message in the log.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* pipe2 */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +41,8 @@
 #include "submission/submissionInt.h"
 
 #define MAX_ARGS 128
+#define SBX_SUB "/submission"
+#define SBX_INC "/ramp/include"
 
 static int file_exists(const char *p)
 {
@@ -62,38 +77,206 @@ static void log_append(char **log, const char *text, size_t n)
     *log = p;
 }
 
-/* Runs argv, capturing stdout+stderr into *log; returns the exit status
-   (-1 if it could not run). */
-static int run_capture(char *const argv[], char **log)
+/* Runs argv in the sandbox (working folder: the submission), appending its
+   output to *log up to the bound; stopped at the deadline or when the tick
+   says so. Returns the exit status, -1 when it could not run, -2 when it
+   was stopped (a message is appended). */
+static int run_capture(const ramp__build_opts *o, const char *dir, char *const argv[], char **log)
 {
+    int sandboxed = o->sandbox == RAMP__SANDBOX_ON;
+    char out_dir[4200], inc[4200];
+    snprintf(out_dir, sizeof out_dir, "%s/.ramp-build/out", dir);
+    snprintf(inc, sizeof inc, "%s", o->include_dir ? o->include_dir : "");
+    ramp__sandbox_mount mounts[3] = {{dir, SBX_SUB, 0},
+                                     {out_dir, SBX_SUB "/.ramp-build/out", 1},
+                                     {inc, SBX_INC, 0}};
     int fd[2];
-    if (pipe(fd) != 0) return -1;
-    fflush(NULL); /* the child must not inherit pending output */
-    pid_t pid = fork();
-    if (pid < 0) {
+    if (pipe2(fd, O_CLOEXEC) != 0) return -1;
+    static char *env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp",
+                          "LANG=C.UTF-8", NULL};
+    int fds[3] = {-1, fd[1], fd[1]};
+    ramp__sandbox_opts so = {
+        .mode = o->sandbox,
+        .mounts = mounts,
+        .n_mounts = inc[0] ? 3 : 2,
+        .tmp_bytes = (uint64_t)1 << 30,
+        .cwd = sandboxed ? SBX_SUB : dir,
+        .uid = o->uid,
+        .gid = o->gid,
+        .mem_bytes = o->mem_bytes ? o->mem_bytes : (uint64_t)4 << 30,
+        .cpu_seconds = (o->timeout_s > 0 ? o->timeout_s : 120) + 5,
+        .file_bytes = (uint64_t)512 << 20,
+        .max_procs = 256,
+        .fds = fds,
+        .n_fds = 3,
+        .envp = env,
+    };
+    pid_t pid;
+    ramp_err err = {RAMP_OK, ""};
+    /* a compiler is found on the sandbox's PATH: exec needs a path */
+    char exe[256];
+    const char *name = argv[0];
+    if (!strchr(name, '/')) {
+        const char *dirs[] = {"/usr/local/bin", "/usr/bin", "/bin"};
+        exe[0] = '\0';
+        for (size_t i = 0; i < sizeof dirs / sizeof *dirs && !exe[0]; i++) {
+            snprintf(exe, sizeof exe, "%s/%s", dirs[i], name);
+            if (access(exe, X_OK) != 0) exe[0] = '\0';
+        }
+        if (!exe[0]) snprintf(exe, sizeof exe, "/usr/bin/%s", name);
+        name = exe;
+    }
+    ramp_status st = ramp__sandbox_start(&so, name, argv, &pid, &err);
+    close(fd[1]);
+    if (st) {
         close(fd[0]);
-        close(fd[1]);
+        log_append(log, err.msg, strlen(err.msg));
+        log_append(log, "\n", 1);
         return -1;
     }
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        dup2(fd[1], 2);
-        close(fd[0]);
-        close(fd[1]);
-        execvp(argv[0], argv);
-        fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(fd[1]);
+    size_t max_out = o->max_output ? o->max_output : (size_t)64 << 10, kept = 0, dropped = 0;
+    double limit = o->timeout_s > 0 ? o->timeout_s : 120, t0 = ramp__now(), next_tick = t0;
+    int stopped = 0, open_fd = fd[0];
     char buf[4096];
-    ssize_t k;
-    while ((k = read(fd[0], buf, sizeof buf)) > 0 || (k < 0 && errno == EINTR))
-        if (k > 0) log_append(log, buf, (size_t)k);
+    while (open_fd >= 0) {
+        double now = ramp__now();
+        if (now - t0 > limit) {
+            stopped = 1;
+            break;
+        }
+        if (o->tick && now >= next_tick) {
+            next_tick = now + 0.2;
+            if (o->tick(o->tick_ctx)) {
+                stopped = 2;
+                break;
+            }
+        }
+        struct pollfd p = {open_fd, POLLIN, 0};
+        int pr = poll(&p, 1, 200);
+        if (pr < 0 && errno != EINTR) break;
+        if (pr <= 0) continue;
+        ssize_t k = read(open_fd, buf, sizeof buf);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        size_t take = kept < max_out ? max_out - kept : 0;
+        if (take > (size_t)k) take = (size_t)k;
+        log_append(log, buf, take);
+        kept += take;
+        dropped += (size_t)k - take;
+    }
     close(fd[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    /* the output ended: the compiler is ending too, within the deadline */
+    int status = 0, exited = 0;
+    while (!stopped && !exited) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid) exited = 1;
+        else if (w < 0 && errno != EINTR) return -1;
+        else if (ramp__now() - t0 > limit) stopped = 1;
+        else if (w == 0) poll(NULL, 0, 5);
+    }
+    kill(-pid, SIGKILL); /* whatever it left behind */
+    if (stopped) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0)
+            if (errno != EINTR) return -1;
+    }
+    if (dropped) {
+        char line[128];
+        snprintf(line, sizeof line, "[ramp: %zu more bytes of compiler output dropped]\n", dropped);
+        log_append(log, line, strlen(line));
+    }
+    if (stopped) {
+        char line[128];
+        if (stopped == 1)
+            snprintf(line, sizeof line, "[ramp: stopped after %.0f s (the compile time limit)]\n",
+                     limit);
+        else
+            snprintf(line, sizeof line, "[ramp: stopped]\n");
+        log_append(log, line, strlen(line));
+        return -2;
+    }
+    int sig, code;
+    ramp__sandbox_decode(&so, status, &sig, &code);
+    return sig ? 128 + sig : code;
+}
+
+/* ---- build.flags: the allowlist ------------------------------------------- */
+
+static int all_in(const char *s, const char *set)
+{
+    return s[strspn(s, set)] == '\0';
+}
+
+#define IDENT_FIRST "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+#define IDENT IDENT_FIRST "0123456789"
+
+/* 1 when `t` is a flag build.flags may carry (docs/submissions.md lists them). */
+static int flag_allowed(const char *t)
+{
+    static const char *const exact[] = {
+        "-O0", "-O1", "-O2", "-O3", "-Os", "-Og", "-g", "-g0", "-pthread", "-fopenmp",
+        "-fopenmp-simd", "-ffast-math", "-fno-fast-math", "-funroll-loops", "-fno-unroll-loops",
+        "-ftree-vectorize", "-fno-tree-vectorize", "-fno-strict-aliasing", "-fno-exceptions",
+        "-fno-rtti", "-march=native", "-mtune=native", "-mavx", "-mavx2", "-mfma", "-mf16c",
+        "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mavx512vnni",
+        "-DNDEBUG", "-w"};
+    static const char *const stds[] = {"c99", "c11", "c17", "c18", "gnu99", "gnu11", "gnu17",
+                                       "c++11", "c++14", "c++17", "c++20", "gnu++14", "gnu++17",
+                                       "gnu++20"};
+    static const char *const libs[] = {"m", "pthread", "gomp", "stdc++", "dnnl", "openblas",
+                                       "blas", "cblas", "lapack", "torch", "torch_cpu", "c10",
+                                       "turbojpeg", "spng", "png", "z"};
+    for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+        if (!strcmp(t, exact[i])) return 1;
+    if (!strncmp(t, "-std=", 5)) {
+        for (size_t i = 0; i < sizeof stds / sizeof *stds; i++)
+            if (!strcmp(t + 5, stds[i])) return 1;
+        return 0;
+    }
+    if (!strncmp(t, "-l", 2)) {
+        for (size_t i = 0; i < sizeof libs / sizeof *libs; i++)
+            if (!strcmp(t + 2, libs[i])) return 1;
+        return 0;
+    }
+    if (!strncmp(t, "-D", 2) || !strncmp(t, "-U", 2)) { /* -DNAME, -DNAME=VALUE */
+        char name[128];
+        const char *eq = strchr(t + 2, '=');
+        size_t n = eq ? (size_t)(eq - t - 2) : strlen(t + 2);
+        if (n == 0 || n >= sizeof name || strchr("0123456789", t[2])) return 0;
+        memcpy(name, t + 2, n);
+        name[n] = '\0';
+        if (!all_in(name, IDENT)) return 0;
+        return !eq || (t[1] == 'D' && all_in(eq + 1, IDENT "+-.,:"));
+    }
+    if (!strncmp(t, "-I/usr/", 7) || !strncmp(t, "-L/usr/", 7)) /* system folders only */
+        return !strstr(t, "..") && all_in(t + 2, IDENT "/+-.");
+    if (!strncmp(t, "-W", 2)) /* warnings, not -Wl, -Wa, -Wp (arguments to other programs) */
+        return !strchr(t, ',') && all_in(t + 2, IDENT "-=");
+    return 0;
+}
+
+/* Splits build.flags into argv[*n...], refusing any flag off the allowlist. */
+static ramp_status flags_check(char *flags, char **argv, int *n, int max, ramp_err *err)
+{
+    for (char *tok = flags ? strtok(flags, " \t\r\n") : NULL; tok; tok = strtok(NULL, " \t\r\n")) {
+        if (!flag_allowed(tok)) {
+            char shown[64];
+            snprintf(shown, sizeof shown, "%s", tok);
+            for (char *c = shown; *c; c++)
+                if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) *c = '?';
+            return ramp__err_set(err, RAMP_ECOMPILE,
+                                 "build.flags: '%s' is not allowed (allowed: -O*, -g, -D/-U "
+                                 "NAME[=VALUE], -std=..., -fopenmp, -ffast-math, -march/-mtune="
+                                 "native, -mavx*, -W<warning>, -I/-L under /usr, -l of %s)",
+                                 shown, "m pthread gomp stdc++ dnnl openblas blas cblas lapack "
+                                        "torch torch_cpu c10 turbojpeg spng png z");
+        }
+        if (*n >= max - 1)
+            return ramp__err_set(err, RAMP_ECOMPILE, "build.flags: more than %d flags",
+                                 max - 16);
+        argv[(*n)++] = tok;
+    }
+    return RAMP_OK;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -150,10 +333,12 @@ done:
     return st;
 }
 
-/* Compiles src into so when its stamp is stale. */
-static ramp_status compile_one(const char *dir, const char *src, const char *so, int cxx,
-                               const char *include_dir, char *flags, char **log, ramp_err *err)
+/* Compiles `src` (a file name in dir) into .ramp-build/out/<obj> when its
+   stamp is stale. */
+static ramp_status compile_one(const ramp__build_opts *o, const char *dir, const char *src,
+                               const char *obj, int cxx, char *flags, char **log, ramp_err *err)
 {
+    int sandboxed = o->sandbox == RAMP__SANDBOX_ON;
     char *argv[MAX_ARGS];
     int n = 0;
     const char *cc = getenv(cxx ? "RAMP_CXX" : "RAMP_CC");
@@ -165,19 +350,19 @@ static ramp_status compile_one(const char *dir, const char *src, const char *so,
     argv[n++] = "-fPIC";
     argv[n++] = "-shared";
     argv[n++] = "-Wall";
-    char inc[4200];
-    snprintf(inc, sizeof inc, "-I%s", include_dir);
+    char inc[4200], out[256];
+    snprintf(inc, sizeof inc, "-I%s", sandboxed ? SBX_INC : o->include_dir);
     argv[n++] = inc;
+    snprintf(out, sizeof out, ".ramp-build/out/%s", obj);
     argv[n++] = "-o";
-    argv[n++] = (char *)so;
+    argv[n++] = out;
     argv[n++] = (char *)src;
-    for (char *tok = flags ? strtok(flags, " \t\r\n") : NULL; tok && n < MAX_ARGS - 1;
-         tok = strtok(NULL, " \t\r\n"))
-        argv[n++] = tok;
+    ramp_status st = flags_check(flags, argv, &n, MAX_ARGS, err);
+    if (st) return st;
     argv[n] = NULL;
 
     uint64_t h = 0xcbf29ce484222325ULL;
-    ramp_status st = hash_folder(dir, &h, err); /* the source and any local header */
+    st = hash_folder(dir, &h, err); /* the source and any local header */
     if (st) return st;
     for (int i = 0; i < n; i++) h = fnv1a(h, argv[i], strlen(argv[i]) + 1);
     int abi = RAMP_ABI_VERSION;
@@ -189,31 +374,33 @@ static ramp_status compile_one(const char *dir, const char *src, const char *so,
        field in ramp_net_params) must not meet an object built against the
        old one */
     char ramp_inc[4300];
-    snprintf(ramp_inc, sizeof ramp_inc, "%s/ramp", include_dir);
+    snprintf(ramp_inc, sizeof ramp_inc, "%s/ramp", o->include_dir);
     if (dir_exists(ramp_inc) && (st = hash_folder(ramp_inc, &h, err))) return st;
-    char stamp_path[4200], want[32];
-    snprintf(stamp_path, sizeof stamp_path, "%s.stamp", so);
+    char stamp_path[4200], so[4200], want[32];
+    snprintf(stamp_path, sizeof stamp_path, "%s/.ramp-build/%s.stamp", dir, obj);
+    snprintf(so, sizeof so, "%s/.ramp-build/out/%s", dir, obj);
     snprintf(want, sizeof want, "%016llx", (unsigned long long)h);
-    FILE *f = fopen(stamp_path, "r");
-    if (f) {
+    int sfd = open(stamp_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (sfd >= 0) {
         char have[32] = {0};
-        int same = fgets(have, sizeof have, f) && strncmp(have, want, 16) == 0;
-        fclose(f);
-        if (same && file_exists(so)) return RAMP_OK;
+        ssize_t k = read(sfd, have, 16);
+        close(sfd);
+        if (k == 16 && strncmp(have, want, 16) == 0 && file_exists(so)) return RAMP_OK;
     }
-    remove(stamp_path);
+    unlink(stamp_path);
     char head[256];
     snprintf(head, sizeof head, "$ %s ... %s\n", argv[0], src);
     log_append(log, head, strlen(head));
-    int rc = run_capture(argv, log);
-    if (rc != 0) {
-        return ramp__err_set(err, RAMP_ECOMPILE, "%s/%s does not compile (%s exited with %d)",
-                             dir, strrchr(src, '/') ? strrchr(src, '/') + 1 : src, argv[0], rc);
-    }
-    f = fopen(stamp_path, "w");
-    if (f) {
-        fprintf(f, "%s\n", want);
-        fclose(f);
+    int rc = run_capture(o, dir, argv, log);
+    if (rc != 0)
+        return ramp__err_set(err, RAMP_ECOMPILE, "%s does not compile (%s%s%d)", src,
+                             rc == -2 ? "stopped: time limit" : argv[0],
+                             rc == -2 ? "" : " exited with ", rc == -2 ? 0 : rc);
+    sfd = open(stamp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (sfd >= 0) {
+        ssize_t w = write(sfd, want, 16);
+        (void)w;
+        close(sfd);
     }
     return RAMP_OK;
 }
@@ -222,8 +409,9 @@ static ramp_status compile_one(const char *dir, const char *src, const char *so,
 #define RAMP_PYTHON_EXE "python3"
 #endif
 
-/* Checks that the plugin exists and that `src` parses. */
-static ramp_status check_python(const char *dir, const char *src, char **log, ramp_err *err)
+/* Checks that the plugin exists and that `src` (a file name in dir) parses. */
+static ramp_status check_python(const ramp__build_opts *o, const char *dir, const char *src,
+                                char **log, ramp_err *err)
 {
     char where[4096];
     if (!ramp__sub_python_plugin(where, sizeof where))
@@ -239,19 +427,27 @@ static ramp_status check_python(const char *dir, const char *src, char **log, ra
     char head[4300];
     snprintf(head, sizeof head, "$ %s -c 'compile(...)' %s\n", argv[0], src);
     log_append(log, head, strlen(head));
-    int rc = run_capture(argv, log);
+    int rc = run_capture(o, dir, argv, log);
     if (rc != 0)
-        return ramp__err_set(err, RAMP_ECOMPILE, "%s/%s does not compile (%s)", dir,
-                             strrchr(src, '/') ? strrchr(src, '/') + 1 : src,
-                             rc < 0 || rc == 127 ? "cannot run Python" : "Python syntax error");
+        return ramp__err_set(err, RAMP_ECOMPILE, "%s does not compile (%s)", src,
+                             rc == -2    ? "stopped: time limit"
+                             : rc < 0 || rc == 127 || rc == 125 ? "cannot run Python"
+                                                                 : "Python syntax error");
     return RAMP_OK;
 }
 
 ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_paths *out,
                             char **log, ramp_err *err)
 {
+    ramp__build_opts o = {.include_dir = include_dir};
+    return ramp__sub_build_with(dir, &o, out, log, err);
+}
+
+ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ramp__sub_paths *out,
+                                 char **log, ramp_err *err)
+{
     char pp_c[4096], clf_c[4096], clf_cpp[4096], clf_py[4096], pp_py[4096], cache[3072],
-        flags_path[4096];
+        out_dir[3100], flags_path[4096];
     if (strlen(dir) > 3000) return ramp__err_set(err, RAMP_EINVAL, "submission path too long");
     snprintf(pp_c, sizeof pp_c, "%s/image_preprocessor.c", dir);
     snprintf(pp_py, sizeof pp_py, "%s/image_preprocessor.py", dir);
@@ -259,6 +455,7 @@ ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_
     snprintf(clf_cpp, sizeof clf_cpp, "%s/batch_classifier.cpp", dir);
     snprintf(clf_py, sizeof clf_py, "%s/batch_classifier.py", dir);
     snprintf(cache, sizeof cache, "%s/.ramp-build", dir);
+    snprintf(out_dir, sizeof out_dir, "%s/.ramp-build/out", dir);
     snprintf(flags_path, sizeof flags_path, "%s/build.flags", dir);
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
@@ -268,10 +465,10 @@ ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_
     if (!file_exists(pp_c) && !pp_is_py)
         return ramp__err_set(err, RAMP_ENOENT, "%s/image_preprocessor.c (or .py) not found", dir);
     int cxx = 0, clf_is_py = 0;
-    const char *clf = clf_c;
+    const char *clf = "batch_classifier.c";
     if (!file_exists(clf_c)) {
         if (file_exists(clf_cpp)) {
-            clf = clf_cpp;
+            clf = "batch_classifier.cpp";
             cxx = 1;
         } else if (file_exists(clf_py)) {
             clf_is_py = 1;
@@ -280,21 +477,31 @@ ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_
                                  "%s/batch_classifier.c (or .cpp, .py) not found", dir);
         }
     }
-    if (mkdir(cache, 0755) != 0 && errno != EEXIST)
-        return ramp__err_set(err, RAMP_EIO, "%s: %s", cache, strerror(errno));
+    /* the cache and its out/ (the compiler's only writable folder) are
+       folders, not links planted by anyone */
+    if ((mkdir(cache, 0755) != 0 && errno != EEXIST) || lstat(cache, &sb) != 0 ||
+        !S_ISDIR(sb.st_mode))
+        return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", cache);
+    if ((mkdir(out_dir, 0755) != 0 && errno != EEXIST) || lstat(out_dir, &sb) != 0 ||
+        !S_ISDIR(sb.st_mode))
+        return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", out_dir);
+    /* the sandbox's user writes the objects (root starts it as uid 65534) */
+    if (o->sandbox == RAMP__SANDBOX_ON && geteuid() == 0 &&
+        chown(out_dir, o->uid ? o->uid : 65534, o->gid ? o->gid : 65534) != 0)
+        return ramp__err_set(err, RAMP_EIO, "%s: chown: %s", out_dir, strerror(errno));
     if (pp_is_py) {
         snprintf(out->pp_py, sizeof out->pp_py, "%s", pp_py);
-        ramp_status st = check_python(dir, pp_py, log, err);
+        ramp_status st = check_python(o, dir, "image_preprocessor.py", log, err);
         if (st) return st;
     } else {
-        snprintf(out->pp_so, sizeof out->pp_so, "%s/image_preprocessor.so", cache);
+        snprintf(out->pp_so, sizeof out->pp_so, "%s/image_preprocessor.so", out_dir);
     }
     if (clf_is_py) {
         snprintf(out->clf_py, sizeof out->clf_py, "%s", clf_py);
-        ramp_status st = check_python(dir, clf_py, log, err);
+        ramp_status st = check_python(o, dir, "batch_classifier.py", log, err);
         if (st) return st;
     } else {
-        snprintf(out->clf_so, sizeof out->clf_so, "%s/batch_classifier.so", cache);
+        snprintf(out->clf_so, sizeof out->clf_so, "%s/batch_classifier.so", out_dir);
     }
 
     uint8_t *flags = NULL;
@@ -305,8 +512,10 @@ ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_
     }
     char *f1 = flags ? ramp__strdup((char *)flags) : NULL;
     ramp_status st = RAMP_OK;
-    if (!pp_is_py) st = compile_one(dir, pp_c, out->pp_so, 0, include_dir, NULL, log, err);
-    if (!st && !clf_is_py) st = compile_one(dir, clf, out->clf_so, cxx, include_dir, f1, log, err);
+    if (!pp_is_py)
+        st = compile_one(o, dir, "image_preprocessor.c", "image_preprocessor.so", 0, NULL, log, err);
+    if (!st && !clf_is_py)
+        st = compile_one(o, dir, clf, "batch_classifier.so", cxx, f1, log, err);
     free(f1);
     free(flags);
     return st;

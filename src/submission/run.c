@@ -1,17 +1,18 @@
-/* run.c — one CV fold of a submission, in a child process.
+/* run.c — one CV fold of a submission, on the trusted side.
  *
- * The parent maps a shared buffer for the predictions (fold-train rows,
- * fold-valid rows, test rows: n × n_classes floats each, plus a guard area),
- * forks, and reads a line protocol from a pipe: "STEP <name>", "TIME <name>
- * <s>", "STATS ...", "PROG ..." (progress, passed to a callback) and
- * "ERR <status> <message>". The child sends its stdout and stderr to the fold's log.
- * A crash (signal), an exit without "DONE", or no "DONE" before the timeout
- * (then SIGKILL) is that fold's error, attributed to the step it was in.
- * Predictions are checked in the parent: every cell written, finite,
- * non-negative, rows summing to 1 within 1e-3, nothing written past the end.
+ * The parent writes the fold specification into a sealed memory file, makes
+ * the predictions' memory file (size sealed, every cell a sentinel NaN),
+ * starts `ramp __fold` in the sandbox with the descriptors runInt.h lists,
+ * and then watches: the protocol pipe, the child's output (copied into the
+ * log file up to a bound, the rest counted and dropped), the deadline, and
+ * the caller's tick. A crash (signal), an exit without "DONE", or no "DONE"
+ * before the timeout (then SIGKILL to the whole sandbox) is that fold's
+ * error, attributed to the step it was in. Predictions are checked here:
+ * every cell written, finite, non-negative, rows summing to 1 within 1e-3,
+ * nothing written past the end. Step times and peak memory are measured
+ * here too; the child's own figures are only the loader's statistics.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, wait4 */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* memfd_create, F_ADD_SEALS, wait4 */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -21,10 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +32,13 @@
 #include "submission/runInt.h"
 
 #define GUARD_FLOATS 1024
+#define LOG_MAX_DEFAULT ((size_t)8 << 20)
+
+/* Where things are inside the sandbox. */
+#define SBX_EXE "/ramp/bin/ramp"
+#define SBX_PLUGIN "/ramp/bin/" RAMP__PY_PLUGIN_FILE
+#define SBX_IMGS "/data/imgs"
+#define SBX_SUB "/submission"
 
 /* A NaN with a payload no arithmetic produces: marks cells not yet written. */
 static float sentinel(void)
@@ -49,196 +55,6 @@ static int is_sentinel(float f)
     memcpy(&bits, &f, sizeof bits);
     return bits == 0x7fa5a5a5u;
 }
-
-/* ---- the child ----------------------------------------------------------------- */
-
-static void send(int fd, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void send(int fd, const char *fmt, ...)
-{
-    char line[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(line, sizeof line - 1, fmt, ap);
-    va_end(ap);
-    if (k < 0) return;
-    if ((size_t)k > sizeof line - 2) k = (int)sizeof line - 2;
-    for (int i = 0; i < k; i++)
-        if (line[i] == '\n') line[i] = ' '; /* one message, one line */
-    line[k++] = '\n';
-    ssize_t w = write(fd, line, (size_t)k);
-    (void)w;
-}
-
-/* The message of a failed classifier call: a Python classifier's exception
-   with its traceback, or the status a C one returned. */
-static void clf_error(const ramp__sub *sub, const char *fn, ramp_status st, char *msg, size_t len)
-{
-    const char *py = sub->clf_errmsg ? sub->clf_errmsg() : "";
-    if (py[0])
-        snprintf(msg, len, "%s", py);
-    else
-        snprintf(msg, len, "%s returned %s (%s)", fn, ramp_err_name(st), ramp_strerror(st));
-}
-
-/* How a Python transform runs: $RAMP_PY_TRANSFORM = "threads" (the loader
-   threads, under the GIL) or "processes" (one worker process per loader
-   thread, the default: docs/python.md has the measurements). */
-static int python_workers(const ramp__fold_spec *f)
-{
-    const char *m = getenv("RAMP_PY_TRANSFORM");
-    if (m && strcmp(m, "threads") == 0) return 0;
-    return f->loader.n_jobs > 0 ? f->loader.n_jobs : 2;
-}
-
-/* Predicts every sample of generator g into out (n × c). */
-static ramp_status predict_all(const ramp__sub *sub, void *model, ramp_gen *g, float *out, int c,
-                               char *msg, size_t msglen)
-{
-    size_t steps = ramp_gen_steps_per_epoch(g), done = 0;
-    for (size_t s = 0; s < steps; s++) {
-        ramp_batch b;
-        ramp_status st = ramp_gen_next(g, &b);
-        if (st) {
-            snprintf(msg, msglen, "loading data: %s", ramp_gen_errmsg(g));
-            return st;
-        }
-        st = sub->clf_predict(model, b.X, b.n, out + done * (size_t)c);
-        if (st) {
-            clf_error(sub, "batch_classifier_predict_proba", st, msg, msglen);
-            return st;
-        }
-        done += b.n;
-    }
-    return RAMP_OK;
-}
-
-static int child_main(const ramp__fold_spec *f, float *pred, int fd)
-{
-    char msg[1536];
-    ramp_err err = {RAMP_OK, ""};
-    ramp__sub sub;
-    send(fd, "STEP training");
-    ramp_status st = ramp__sub_load(f->paths, python_workers(f), &sub, &err);
-    if (st) {
-        send(fd, "ERR %d %s", (int)st, err.msg);
-        return 3;
-    }
-    int c = f->n_classes;
-    const ramp_samples *tr = f->train;
-    /* the fold's training rows as their own sample list, for fit() */
-    size_t n_ft = f->n_fold_train;
-    const char **paths = malloc(n_ft * sizeof *paths);
-    const char **ids = malloc(n_ft * sizeof *ids);
-    int32_t *labels = malloc(n_ft * sizeof *labels);
-    if (!paths || !ids || !labels) {
-        send(fd, "ERR %d out of memory", RAMP_ENOMEM);
-        return 3;
-    }
-    for (size_t i = 0; i < n_ft; i++) {
-        uint32_t r = f->fold_train[i];
-        paths[i] = tr->paths[r];
-        ids[i] = tr->ids ? tr->ids[r] : tr->paths[r];
-        labels[i] = tr->labels[r];
-    }
-    ramp_samples fit_samples = {paths, ids, labels, n_ft, c};
-    ramp_gen_builder *gb = NULL, *gb_all = NULL, *gb_test = NULL;
-    st = ramp_gen_builder_new(&fit_samples, sub.transform, sub.transform_test, &f->loader, &gb,
-                              &err);
-    if (st) {
-        send(fd, "ERR %d %s", (int)st, err.msg);
-        return 3;
-    }
-    ramp_gen_builder_set_progress_fd(gb, fd);
-    ramp_clf_info info = f->info;
-    info.n_classes = c;
-    info.ndim = ramp_gen_builder_shape(gb, info.shape);
-    void *model = NULL;
-    double t0 = ramp__now();
-    st = sub.clf_new(&info, &model);
-    if (st) {
-        clf_error(&sub, "batch_classifier_new", st, msg, sizeof msg);
-        send(fd, "ERR %d %s", (int)st, msg);
-        return 3;
-    }
-    st = sub.clf_fit(model, gb);
-    if (st) {
-        const char *gm = sub.clf_errmsg ? "" : ramp_gen_builder_errmsg(gb);
-        clf_error(&sub, "batch_classifier_fit", st, msg, sizeof msg);
-        send(fd, "ERR %d %s%s%s", (int)st, msg, gm[0] ? ": " : "", gm);
-        return 3;
-    }
-    double t_train = ramp__now() - t0;
-    /* loader counters over the generators fit() used (all of the builder's) */
-    ramp_gen_stats ts = ramp_gen_builder_stats(gb);
-    send(fd, "TIME train %.6f", t_train);
-    send(fd, "STATS train %llu %.3f %.3f", (unsigned long long)ts.images, ts.images_per_s,
-         ts.stall_seconds);
-    printf("fit: %.1f s; loader %llu images at %.0f images/s; trainer waited %.2f s for data\n",
-           t_train, (unsigned long long)ts.images, ts.images_per_s, ts.stall_seconds);
-    fflush(stdout);
-    fflush(stderr);
-
-    /* predictions on the fold's train rows (part of the training step) */
-    st = ramp_gen_builder_new(tr, sub.transform, sub.transform_test, &f->loader, &gb_all, &err);
-    ramp_gen *g = NULL;
-    if (!st) st = ramp_gen_builder_subset(gb_all, f->fold_train, n_ft, f->test_batch_size, 0, 0, &g);
-    if (st) {
-        send(fd, "ERR %d %s", (int)st, err.msg[0] ? err.msg : ramp_gen_builder_errmsg(gb_all));
-        return 3;
-    }
-    if ((st = predict_all(&sub, model, g, pred, c, msg, sizeof msg))) {
-        send(fd, "ERR %d %s", (int)st, msg);
-        return 3;
-    }
-    ramp_gen_free(g);
-
-    send(fd, "STEP validating");
-    t0 = ramp__now();
-    st = ramp_gen_builder_subset(gb_all, f->fold_valid, f->n_fold_valid, f->test_batch_size, 0, 0,
-                                 &g);
-    if (st) {
-        send(fd, "ERR %d %s", (int)st, ramp_gen_builder_errmsg(gb_all));
-        return 3;
-    }
-    if ((st = predict_all(&sub, model, g, pred + n_ft * (size_t)c, c, msg, sizeof msg))) {
-        send(fd, "ERR %d %s", (int)st, msg);
-        return 3;
-    }
-    ramp_gen_stats vs = ramp_gen_stats_of(g);
-    send(fd, "TIME valid %.6f", ramp__now() - t0);
-    send(fd, "STATS valid %llu %.3f %.3f", (unsigned long long)vs.images, vs.images_per_s,
-         vs.stall_seconds);
-    ramp_gen_free(g);
-
-    send(fd, "STEP testing");
-    t0 = ramp__now();
-    st = ramp_gen_builder_new(f->test, sub.transform, sub.transform_test, &f->loader, &gb_test,
-                              &err);
-    if (!st) st = ramp_gen_builder_predict_gen(gb_test, f->test_batch_size, &g);
-    if (st) {
-        send(fd, "ERR %d %s", (int)st, err.msg[0] ? err.msg : ramp_gen_builder_errmsg(gb_test));
-        return 3;
-    }
-    if ((st = predict_all(&sub, model, g, pred + (n_ft + f->n_fold_valid) * (size_t)c, c, msg,
-                    sizeof msg))) {
-        send(fd, "ERR %d %s", (int)st, msg);
-        return 3;
-    }
-    send(fd, "TIME test %.6f", ramp__now() - t0);
-    sub.clf_free(model);
-    ramp_gen_builder_free(gb_test); /* stops the loader threads, */
-    ramp_gen_builder_free(gb_all);
-    ramp_gen_builder_free(gb);
-    if (sub.py) sub.py->shutdown(); /* then the transform workers they use */
-    send(fd, "DONE");
-    return 0;
-}
-
-/* ---- the parent ------------------------------------------------------------ */
 
 static const char *step_error(ramp__step s)
 {
@@ -287,43 +103,117 @@ static int check_rows(const float *p, size_t n, int c, const char *what, char *m
     return 0;
 }
 
-static void handle_line(ramp__fold_result *r, char *line, const ramp__fold_spec *f)
+/* Untrusted text for a terminal or a page: control characters become '?'. */
+static void scrub(char *s)
 {
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
+}
+
+static double finite_or_zero(double v)
+{
+    return isfinite(v) && v >= 0 ? v : 0;
+}
+
+typedef struct watch {
+    ramp__fold_result *r;
+    const ramp__fold_spec *f;
+    double t_start, t_step; /* when the current step was announced */
+} watch;
+
+/* The step boundary: the time since the last one goes to the step left. */
+static void enter_step(watch *w, ramp__step next, double now)
+{
+    ramp__fold_result *r = w->r;
+    double dt = now - w->t_step;
+    if (r->step == RAMP__STEP_TRAIN) r->time_train += dt;
+    if (r->step == RAMP__STEP_VALID) r->time_valid += dt;
+    if (r->step == RAMP__STEP_TEST) r->time_test += dt;
+    w->t_step = now;
+    if (next > r->step) r->step = next; /* steps only go forward */
+}
+
+static void handle_line(watch *w, char *line)
+{
+    ramp__fold_result *r = w->r;
+    const ramp__fold_spec *f = w->f;
     if (strncmp(line, "STEP ", 5) == 0) {
         const char *s = line + 5;
-        r->step = strcmp(s, "training") == 0     ? RAMP__STEP_TRAIN
-                  : strcmp(s, "validating") == 0 ? RAMP__STEP_VALID
-                                                 : RAMP__STEP_TEST;
-    } else if (strncmp(line, "TIME ", 5) == 0) {
-        char name[16];
-        double t;
-        if (sscanf(line + 5, "%15s %lf", name, &t) == 2) {
-            if (strcmp(name, "train") == 0) r->time_train = t;
-            if (strcmp(name, "valid") == 0) r->time_valid = t;
-            if (strcmp(name, "test") == 0) r->time_test = t;
-        }
+        ramp__step next = strcmp(s, "training") == 0     ? RAMP__STEP_TRAIN
+                          : strcmp(s, "validating") == 0 ? RAMP__STEP_VALID
+                                                         : RAMP__STEP_TEST;
+        enter_step(w, next, ramp__now());
     } else if (strncmp(line, "STATS train ", 12) == 0) {
         unsigned long long im;
         if (sscanf(line + 12, "%llu %lf %lf", &im, &r->train_images_per_s, &r->train_stall) == 3)
             r->train_images = im;
-    } else if (strncmp(line, "STATS valid ", 12) == 0) {
-        unsigned long long im;
-        if (sscanf(line + 12, "%llu %lf %lf", &im, &r->valid_images_per_s, &r->valid_stall) == 3)
-            r->valid_images = im;
+        r->train_images_per_s = finite_or_zero(r->train_images_per_s);
+        r->train_stall = finite_or_zero(r->train_stall);
     } else if (strncmp(line, "PROG ", 5) == 0) {
         ramp__progress p;
         if (sscanf(line + 5, "%d %d %zu %zu %lf %lf %lf %llu", &p.epoch, &p.n_epochs, &p.batch,
                    &p.n_batches, &p.loss, &p.accuracy, &p.seconds, &p.images) == 8 &&
-            f->on_progress)
+            f->on_progress && p.epoch >= 0 && p.batch <= p.n_batches && isfinite(p.seconds))
             f->on_progress(f->progress_ctx, &p);
     } else if (strncmp(line, "ERR ", 4) == 0) { /* ERR <status> <message> */
         char *end;
         long code = strtol(line + 4, &end, 10);
         r->reported = code > 0 && code < 1000 ? (ramp_status)code : RAMP_EINTERNAL;
         snprintf(r->message, sizeof r->message, "%s", *end == ' ' ? end + 1 : end);
+        scrub(r->message);
     } else if (strcmp(line, "DONE") == 0) {
         r->done = 1;
+        enter_step(w, RAMP__STEP_TEST, ramp__now());
     }
+}
+
+/* A memory file holding `len` bytes of data (or zeros when data is NULL),
+   its size sealed; also its writes when `seal_write`. */
+static int memfile(const char *name, const void *data, size_t len, int seal_write)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) return -1;
+    if (ftruncate(fd, (off_t)len) != 0) goto fail;
+    for (size_t done = 0; data && done < len;) {
+        ssize_t k = pwrite(fd, (const uint8_t *)data + done, len - done, (off_t)done);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) goto fail;
+        done += (size_t)k;
+    }
+    int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL | (seal_write ? F_SEAL_WRITE : 0);
+    if (fcntl(fd, F_ADD_SEALS, seals) != 0) goto fail;
+    return fd;
+fail:
+    close(fd);
+    return -1;
+}
+
+/* The child's view of a host path under sub_dir: SBX_SUB + the rest. */
+static void sub_path(char *out, size_t len, const char *host, const char *sub_dir, int sandboxed)
+{
+    size_t n = strlen(sub_dir);
+    if (!host[0] || !sandboxed || strncmp(host, sub_dir, n) != 0 || host[n] != '/')
+        snprintf(out, len, "%s", host);
+    else
+        snprintf(out, len, SBX_SUB "%s", host + n);
+}
+
+/* Copies what the child printed into the log, up to the bound. */
+typedef struct logsink {
+    int fd;
+    size_t kept, max, dropped;
+} logsink;
+
+static void log_put(logsink *l, const char *p, size_t n)
+{
+    size_t room = l->kept < l->max ? l->max - l->kept : 0;
+    size_t k = n < room ? n : room;
+    if (k && l->fd >= 0) {
+        ssize_t w = write(l->fd, p, k);
+        (void)w;
+    }
+    l->kept += k;
+    l->dropped += n - k;
 }
 
 ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
@@ -331,174 +221,255 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     memset(r, 0, sizeof *r);
     r->step = RAMP__STEP_TRAIN;
     int c = f->n_classes;
-    size_t rows = f->n_fold_train + f->n_fold_valid + f->test->n;
+    int sandboxed = f->sandbox->mode == RAMP__SANDBOX_ON;
+    size_t n_test = f->test->n;
+    size_t rows = f->n_fold_train + f->n_fold_valid + n_test;
     size_t nf = rows * (size_t)c + GUARD_FLOATS;
     size_t bytes = nf * sizeof(float);
-    float *pred = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int spec_fd = -1, pred_fd = -1, proto[2] = {-1, -1}, out[2] = {-1, -1};
+    float *pred = MAP_FAILED;
+    logsink log = {-1, 0, f->log_max ? f->log_max : LOG_MAX_DEFAULT, 0};
+    ramp_err err = {RAMP_OK, ""};
+    ramp_status st = RAMP_OK;
+
+    /* the specification: the fold-train rows' labels, ids only for the rest */
+    ramp__fold_wire w;
+    memset(&w, 0, sizeof w);
+    w.n_classes = c;
+    w.loader = f->loader;
+    w.test_batch_size = f->test_batch_size;
+    w.info = f->info;
+    w.info.submission_dir = sandboxed ? SBX_SUB : f->sub_dir;
+    w.imgs_dir = sandboxed ? SBX_IMGS : f->imgs_dir;
+    sub_path(w.paths.pp_so, sizeof w.paths.pp_so, f->paths->pp_so, f->sub_dir, sandboxed);
+    sub_path(w.paths.clf_so, sizeof w.paths.clf_so, f->paths->clf_so, f->sub_dir, sandboxed);
+    sub_path(w.paths.pp_py, sizeof w.paths.pp_py, f->paths->pp_py, f->sub_dir, sandboxed);
+    sub_path(w.paths.clf_py, sizeof w.paths.clf_py, f->paths->clf_py, f->sub_dir, sandboxed);
+    w.n_train = f->n_fold_train;
+    w.n_valid = f->n_fold_valid;
+    w.n_test = n_test;
+    w.train_ids = malloc((w.n_train + 1) * sizeof *w.train_ids);
+    w.train_labels = malloc((w.n_train + 1) * sizeof *w.train_labels);
+    w.valid_ids = malloc((w.n_valid + 1) * sizeof *w.valid_ids);
+    uint8_t *spec = NULL;
+    size_t spec_len = 0;
+    if (!w.train_ids || !w.train_labels || !w.valid_ids) {
+        st = ramp__err_set(&err, RAMP_ENOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < w.n_train; i++) {
+            w.train_ids[i] = f->train->ids[f->fold_train[i]];
+            w.train_labels[i] = f->train->labels[f->fold_train[i]];
+        }
+        for (size_t i = 0; i < w.n_valid; i++) w.valid_ids[i] = f->train->ids[f->fold_valid[i]];
+        w.test_ids = (const char **)f->test->ids;
+        st = ramp__fold_wire_encode(&w, &spec, &spec_len, &err);
+    }
+    free(w.train_ids);
+    free(w.train_labels);
+    free(w.valid_ids);
+    if (st) goto fail;
+    spec_fd = memfile("ramp-fold-spec", spec, spec_len, 1);
+    free(spec);
+    pred_fd = memfile("ramp-fold-pred", NULL, bytes, 0);
+    if (spec_fd < 0 || pred_fd < 0) {
+        st = ramp__err_set(&err, RAMP_ENOMEM, "cannot make the fold's memory files (%zu bytes): %s",
+                           bytes, strerror(errno));
+        goto fail;
+    }
+    pred = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, pred_fd, 0);
     if (pred == MAP_FAILED) {
-        snprintf(r->message, sizeof r->message, "cannot map %zu bytes for predictions", bytes);
-        return r->status = RAMP_ENOMEM;
+        st = ramp__err_set(&err, RAMP_ENOMEM, "cannot map %zu bytes for predictions", bytes);
+        goto fail;
     }
     float s = sentinel();
     for (size_t i = 0; i < nf; i++) pred[i] = s;
-    int fd[2];
-    if (pipe(fd) != 0) {
-        munmap(pred, bytes);
-        snprintf(r->message, sizeof r->message, "pipe: %s", strerror(errno));
-        return r->status = RAMP_EIO;
+    if (pipe2(proto, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
+        st = ramp__err_set(&err, RAMP_EIO, "pipe: %s", strerror(errno));
+        goto fail;
     }
-    /* every stdio buffer, not just stdout: a child that calls exit() would
-       otherwise write the parent's pending output (e.g. --json) a second time */
-    fflush(NULL);
+    if (f->log_path) {
+        log.fd = open(f->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (log.fd < 0) {
+            st = ramp__err_set(&err, RAMP_EIO, "%s: %s", f->log_path, strerror(errno));
+            goto fail;
+        }
+    }
+
+    /* the sandbox: the caller's settings plus this fold's mounts and descriptors */
+    ramp__sandbox_opts so = *f->sandbox;
+    ramp__sandbox_mount mounts[4];
+    size_t nm = 0;
+    char plugin[4096];
+    mounts[nm++] = (ramp__sandbox_mount){f->exe, SBX_EXE, 0};
+    mounts[nm++] = (ramp__sandbox_mount){f->imgs_dir, SBX_IMGS, 0};
+    mounts[nm++] = (ramp__sandbox_mount){f->sub_dir, SBX_SUB, 0};
+    if ((f->paths->pp_py[0] || f->paths->clf_py[0]) && ramp__sub_python_plugin(plugin, sizeof plugin))
+        mounts[nm++] = (ramp__sandbox_mount){plugin, SBX_PLUGIN, 0};
+    so.mounts = mounts;
+    so.n_mounts = nm;
+    int fds[5] = {spec_fd, out[1], out[1], proto[1], pred_fd};
+    so.fds = fds;
+    so.n_fds = 5;
+    char *argv[] = {"ramp", "__fold", NULL};
     double t_start = ramp__now();
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
-        munmap(pred, bytes);
-        snprintf(r->message, sizeof r->message, "fork: %s", strerror(errno));
-        return r->status = RAMP_EIO;
-    }
-    if (pid == 0) {
-        close(fd[0]);
-        setpgid(0, 0);
-#ifdef __linux__
-        /* the fold dies with the process that runs it (a worker killed
-           mid-training must not leave an orphan training on) */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(1); /* the parent died before prctl */
-#endif
-        int log = open(f->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (log >= 0) {
-            dup2(log, 1);
-            dup2(log, 2);
-            close(log);
-        }
-        setvbuf(stdout, NULL, _IOLBF, 0); /* the log follows the training, line by line */
-        int in = open("/dev/null", O_RDONLY);
-        if (in >= 0) {
-            dup2(in, 0);
-            close(in);
-        }
-        signal(SIGPIPE, SIG_IGN);
-        /* a crash in participant code must end the child by its signal, so
-           the parent can name it (a sanitizer runtime would otherwise catch
-           it and exit with a status) */
-        int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-        for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++)
-            signal(crash_signals[i], SIG_DFL);
-        int rc = child_main(f, pred, fd[1]);
-        fflush(stdout);
-        fflush(stderr);
-        _exit(rc);
-    }
-    close(fd[1]);
-    /* Read the protocol while watching the child itself: the pipe's end says
-       nothing (a child may close it and go on, a grandchild may keep it
-       open), so the deadline holds until the child has exited. */
-    char buf[8192];
+    pid_t pid;
+    st = ramp__sandbox_start(&so, sandboxed ? SBX_EXE : f->exe, argv, &pid, &err);
+    close(out[1]);
+    close(proto[1]);
+    out[1] = proto[1] = -1;
+    close(spec_fd);
+    spec_fd = -1;
+    if (st) goto fail;
+
+    /* Read the protocol and the output while watching the child itself: a
+       pipe's end says nothing (a child may close it and go on), so the
+       deadline holds until the child has exited. */
+    watch wt = {r, f, t_start, t_start};
+    char buf[8192], obuf[16384];
     size_t have = 0;
-    int timed_out = 0, pipe_open = 1, status = 0, exited = 0;
+    int timed_out = 0, status = 0, exited = 0, open_fds[2] = {proto[0], out[0]};
+    double next_tick = t_start;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     for (;;) {
         if (!exited) exited = wait4(pid, &status, WNOHANG, &ru) == pid;
-        double left = f->timeout_s - (ramp__now() - t_start);
+        double now = ramp__now(), left = f->timeout_s - (now - t_start);
         if (!exited && left <= 0) {
             timed_out = 1;
             break;
         }
-        int ms = exited ? 0 : left > 0.2 ? 200 : (int)(left * 1000) + 1;
-        struct pollfd p = {pipe_open ? fd[0] : -1, POLLIN, 0};
-        int pr = poll(&p, 1, ms);
-        if (pr < 0 && errno != EINTR) break;
-        ssize_t k = 0;
-        if (pr > 0 && pipe_open) {
-            k = read(fd[0], buf + have, sizeof buf - 1 - have);
-            if (k == 0 || (k < 0 && errno != EINTR)) pipe_open = 0;
-        }
-        if (k > 0) {
-            have += (size_t)k;
-            buf[have] = '\0';
-            char *start = buf, *nl;
-            while ((nl = strchr(start, '\n'))) {
-                *nl = '\0';
-                handle_line(r, start, f);
-                start = nl + 1;
+        if (!exited && f->tick && now >= next_tick) {
+            next_tick = now + 0.2;
+            if (f->tick(f->tick_ctx)) {
+                r->canceled = 1;
+                break;
             }
-            have = (size_t)(buf + have - start);
-            memmove(buf, start, have);
-            if (have == sizeof buf - 1) have = 0; /* an overlong line: drop it */
-            continue; /* more may be waiting */
         }
-        if (exited) break; /* and nothing left to read */
+        int ms = exited ? 0 : left > 0.2 ? 200 : (int)(left * 1000) + 1;
+        struct pollfd p[2] = {{open_fds[0], POLLIN, 0}, {open_fds[1], POLLIN, 0}};
+        int pr = poll(p, 2, ms);
+        if (pr < 0 && errno != EINTR) break;
+        int got = 0;
+        if (pr > 0 && open_fds[1] >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t k = read(open_fds[1], obuf, sizeof obuf);
+            if (k > 0) {
+                log_put(&log, obuf, (size_t)k);
+                got = 1;
+            } else if (k == 0 || errno != EINTR) {
+                open_fds[1] = -1;
+            }
+        }
+        if (pr > 0 && open_fds[0] >= 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t k = read(open_fds[0], buf + have, sizeof buf - 1 - have);
+            if (k > 0) {
+                got = 1;
+                have += (size_t)k;
+                buf[have] = '\0';
+                char *start = buf, *nl;
+                while ((nl = memchr(start, '\n', have - (size_t)(start - buf)))) {
+                    *nl = '\0';
+                    handle_line(&wt, start);
+                    start = nl + 1;
+                }
+                have = (size_t)(buf + have - start);
+                memmove(buf, start, have);
+                if (have == sizeof buf - 1) have = 0; /* an overlong line: drop it */
+            } else if (k == 0 || errno != EINTR) {
+                open_fds[0] = -1;
+            }
+        }
+        if (got) continue;  /* more may be waiting */
+        if (exited) break;  /* and nothing left to read */
     }
-    close(fd[0]);
-    /* the fold's process group goes with it: a timed-out child and anything
-       it started */
+    /* the whole sandbox goes: a timed-out child and anything it started */
     kill(-pid, SIGKILL);
-    if (timed_out) {
-        kill(pid, SIGKILL);
+    kill(pid, SIGKILL);
+    if (!exited)
         while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
         }
-    }
     r->max_rss_kb = ru.ru_maxrss;
-    r->wall = ramp__now() - t_start;
-    if (timed_out) {
+    double t_end = ramp__now();
+    r->wall = t_end - t_start;
+    if (!r->done) enter_step(&wt, r->step, t_end);
+    if (log.dropped && log.fd >= 0) {
+        char line[160];
+        int k = snprintf(line, sizeof line, "\n[ramp: %zu more bytes of output dropped: the log keeps %zu]\n",
+                         log.dropped, log.max);
+        if (k > 0) {
+            ssize_t wr = write(log.fd, line, (size_t)k);
+            (void)wr;
+        }
+    }
+    int sig = 0, code = 0;
+    ramp__sandbox_decode(&so, status, &sig, &code);
+    if (r->canceled) {
+        snprintf(r->message, sizeof r->message, "stopped");
+        r->status = RAMP_ECANCELED;
+    } else if (timed_out) {
         snprintf(r->message, sizeof r->message, "timed out after %.0f s (--timeout) during %s",
                  f->timeout_s, r->step == RAMP__STEP_TRAIN ? "training"
                                : r->step == RAMP__STEP_VALID ? "validation"
                                                               : "testing");
         r->status = RAMP_ETIMEOUT;
-    } else if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        snprintf(r->message, sizeof r->message, "crashed with signal %d (%s)", sig,
-                 strsignal(sig));
+    } else if (sig) {
+        snprintf(r->message, sizeof r->message, "crashed with signal %d (%s)%s", sig,
+                 strsignal(sig),
+                 sig == SIGXCPU   ? ": the CPU time limit"
+                 : sig == SIGXFSZ ? ": the file size limit"
+                                  : "");
         r->status = RAMP_ECRASH;
     } else if (!r->done) {
         if (!r->message[0])
-            snprintf(r->message, sizeof r->message, "exited unexpectedly with status %d",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+            snprintf(r->message, sizeof r->message, "exited unexpectedly with status %d%s", code,
+                     code == 125 ? " (the sandbox could not start it: see the log)" : "");
         r->status = r->reported ? r->reported : RAMP_ECRASH; /* the child's own report */
     } else {
-        /* check every block, attributing it to its step */
-        size_t nt = f->n_fold_train, nv = f->n_fold_valid, ns = f->test->n;
-        const float *bt = pred, *bv = pred + nt * (size_t)c, *bs = bv + nv * (size_t)c;
-        int bad = 0;
-        for (size_t i = rows * (size_t)c; i < nf && !bad; i++)
-            if (!is_sentinel(pred[i])) {
-                r->step = RAMP__STEP_TEST;
-                snprintf(r->message, sizeof r->message,
-                         "predict_proba wrote past the end of its output (wrong shape? expected "
-                         "n × %d)", c);
-                bad = 1;
-            }
-        if (!bad && check_rows(bt, nt, c, "train", r->message, sizeof r->message)) {
-            r->step = RAMP__STEP_TRAIN;
-            bad = 1;
-        }
-        if (!bad && check_rows(bv, nv, c, "valid", r->message, sizeof r->message)) {
-            r->step = RAMP__STEP_VALID;
-            bad = 1;
-        }
-        if (!bad && check_rows(bs, ns, c, "test", r->message, sizeof r->message)) {
-            r->step = RAMP__STEP_TEST;
-            bad = 1;
-        }
-        r->status = bad ? RAMP_EBADOUTPUT : RAMP_OK;
-    }
-    if (r->status == RAMP_OK) {
-        r->pred = malloc(rows * (size_t)c * sizeof(float));
+        /* a copy first, then the checks on the copy: what was checked is
+           what is scored, whatever still holds the mapping */
+        r->pred = malloc(nf * sizeof(float));
         if (!r->pred) {
             r->status = RAMP_ENOMEM;
             snprintf(r->message, sizeof r->message, "out of memory for predictions");
         } else {
-            memcpy(r->pred, pred, rows * (size_t)c * sizeof(float));
+            memcpy(r->pred, pred, nf * sizeof(float));
+            size_t nt = f->n_fold_train, nv = f->n_fold_valid;
+            const float *p = r->pred, *bt = p, *bv = p + nt * (size_t)c, *bs = bv + nv * (size_t)c;
+            int bad = 0;
+            for (size_t i = rows * (size_t)c; i < nf && !bad; i++)
+                if (!is_sentinel(p[i])) {
+                    r->step = RAMP__STEP_TEST;
+                    snprintf(r->message, sizeof r->message,
+                             "predict_proba wrote past the end of its output (wrong shape? "
+                             "expected n × %d)", c);
+                    bad = 1;
+                }
+            if (!bad && check_rows(bt, nt, c, "train", r->message, sizeof r->message)) {
+                r->step = RAMP__STEP_TRAIN;
+                bad = 1;
+            }
+            if (!bad && check_rows(bv, nv, c, "valid", r->message, sizeof r->message)) {
+                r->step = RAMP__STEP_VALID;
+                bad = 1;
+            }
+            if (!bad && check_rows(bs, n_test, c, "test", r->message, sizeof r->message)) {
+                r->step = RAMP__STEP_TEST;
+                bad = 1;
+            }
+            r->status = bad ? RAMP_EBADOUTPUT : RAMP_OK;
+            if (bad) ramp__fold_result_clear(r);
         }
     }
-    munmap(pred, bytes);
-    return r->status;
+    st = r->status;
+    goto done;
+fail:
+    r->status = st;
+    snprintf(r->message, sizeof r->message, "%s", err.msg);
+done:
+    if (pred != MAP_FAILED) munmap(pred, bytes);
+    int to_close[] = {spec_fd, pred_fd, proto[0], proto[1], out[0], out[1], log.fd};
+    for (size_t i = 0; i < sizeof to_close / sizeof *to_close; i++)
+        if (to_close[i] >= 0) close(to_close[i]);
+    return st;
 }
 
 void ramp__fold_result_clear(ramp__fold_result *r)

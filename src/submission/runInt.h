@@ -1,4 +1,27 @@
-/* runInt.h — running one CV fold of a submission in a child process. */
+/* runInt.h — running one CV fold of a submission in a sandboxed process.
+ *
+ * The trust boundary: the parent (trusted) holds every label and scores;
+ * the fold child (untrusted: it runs the participant's code) is a fresh
+ * program, `ramp __fold`, started in the sandbox (sandbox/sandboxInt.h), so
+ * it inherits no memory of the parent's. What it gets:
+ *
+ *   fd 0  the fold specification (ramp__fold_wire, a sealed memory file):
+ *         the fold-train rows' image ids and labels, the fold-valid and test
+ *         rows' ids only, its code's paths, the settings
+ *   fd 1, 2  its output, read by the parent into the fold's log (bounded)
+ *   fd 3  the protocol pipe, child → parent: "STEP training|validating|
+ *         testing", "STATS ...", "PROG ..." (progress), "ERR <status> <msg>",
+ *         "DONE"
+ *   fd 4  the predictions (a memory file of fixed, sealed size): fold-train,
+ *         fold-valid, then test rows, n_classes floats each, then a guard
+ *
+ * and in the sandbox the images (read-only, at /data/imgs), its own
+ * submission folder (read-only, at /submission) and a private /tmp. The
+ * parent checks every prediction cell (written, finite, non-negative, rows
+ * summing to 1 within 1e-3, nothing past the end) and measures the times
+ * and the memory itself; nothing the child writes is read back as a result
+ * except those cells.
+ */
 #ifndef RAMP_RUN_INT_H
 #define RAMP_RUN_INT_H
 
@@ -8,6 +31,7 @@
 
 #include "ramp/classifier.h"
 #include "ramp/loader.h"
+#include "sandbox/sandboxInt.h"
 #include "submission/submissionInt.h"
 
 typedef enum ramp__step { RAMP__STEP_TRAIN, RAMP__STEP_VALID, RAMP__STEP_TEST } ramp__step;
@@ -20,22 +44,53 @@ typedef struct ramp__progress {
     unsigned long long images; /* training samples served since fit started */
 } ramp__progress;
 
+/* What the child is told (fold_wire.c). Strings and arrays are borrowed
+   when encoding; owned by `arena` and the arrays after decoding. */
+typedef struct ramp__fold_wire {
+    int n_classes;
+    ramp_loader_opts loader;
+    size_t test_batch_size;
+    ramp_clf_info info; /* n_classes, ndim and shape are filled in by the child */
+    const char *imgs_dir; /* ids are relative to it, as the child sees it */
+    ramp__sub_paths paths; /* the submission's code, as the child sees it */
+    size_t n_train, n_valid, n_test;
+    const char **train_ids;
+    int32_t *train_labels;
+    const char **valid_ids, **test_ids;
+    char *arena;
+} ramp__fold_wire;
+
+ramp_status ramp__fold_wire_encode(const ramp__fold_wire *w, uint8_t **out, size_t *len,
+                                   ramp_err *err);
+ramp_status ramp__fold_wire_decode(const uint8_t *buf, size_t len, ramp__fold_wire *w,
+                                   ramp_err *err);
+void ramp__fold_wire_clear(ramp__fold_wire *w);
+
 typedef struct ramp__fold_spec {
-    const ramp__sub_paths *paths;
-    const ramp_samples *train; /* every row of train.csv */
+    const char *exe;        /* the ramp program (host path), run as `ramp __fold` */
+    const char *sub_dir;    /* the submission folder (host) */
+    const ramp__sub_paths *paths; /* its built code (host paths, under sub_dir) */
+    const char *imgs_dir;   /* the images folder (host); ids are relative to it */
+    const ramp_samples *train; /* every row of train.csv (ids and labels) */
     const uint32_t *fold_train;
     size_t n_fold_train;
     const uint32_t *fold_valid;
     size_t n_fold_valid;
-    const ramp_samples *test;
+    const ramp_samples *test; /* only its ids are sent */
     int n_classes;
     ramp_loader_opts loader;
     size_t test_batch_size;
-    ramp_clf_info info; /* seed, threads, quick_test, fold, submission_dir */
+    ramp_clf_info info; /* seed, threads, quick_test, fold (submission_dir: set here) */
     double timeout_s;
-    const char *log_path;
+    /* the sandbox: mode, limits, uid, environment (mounts and descriptors
+       are added here) */
+    const ramp__sandbox_opts *sandbox;
+    const char *log_path; /* the child's output goes there, written by the parent */
+    size_t log_max;       /* bytes kept in the log (0: 8 MiB); the rest is counted */
     void (*on_progress)(void *ctx, const ramp__progress *p);
     void *progress_ctx;
+    ramp__tick_fn tick;
+    void *tick_ctx;
 } ramp__fold_spec;
 
 typedef struct ramp__fold_result {
@@ -46,18 +101,27 @@ typedef struct ramp__fold_result {
     char message[2048];
     /* rows: fold-train, then fold-valid, then test; n_classes columns */
     float *pred;
+    /* measured by the parent: each step from the child's announcement of it
+       to the next (train includes loading the code) */
     double time_train, time_valid, time_test, wall;
+    /* the loader's figures as the child reports them (informational) */
     uint64_t train_images;
     double train_images_per_s, train_stall;
     uint64_t valid_images;
     double valid_images_per_s, valid_stall;
     long max_rss_kb;
+    int canceled; /* the tick asked to stop */
 } ramp__fold_result;
 
 /* Runs the fold; r->status and r->message say how it went. The caller
    frees r->pred with ramp__fold_result_clear(). */
 ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r);
 void ramp__fold_result_clear(ramp__fold_result *r);
+
+/* The fold child's whole program (`ramp __fold`): reads fd 0, runs the
+   submission, reports on fd 3, writes predictions into fd 4. Returns the
+   process exit code. */
+int ramp__fold_child_main(void);
 
 /* "training_error", "validating_error" or "testing_error". */
 const char *ramp__step_error_name(ramp__step s);

@@ -20,6 +20,7 @@
 #include "ramp/classifier.h"
 #include "ramp/loader.h"
 #include "ramp/status.h"
+#include "sandbox/sandboxInt.h"
 
 typedef struct ramp__sub_paths {
     char pp_so[4096];  /* "" when the preprocessor is Python */
@@ -28,9 +29,32 @@ typedef struct ramp__sub_paths {
     char clf_py[4096];
 } ramp__sub_paths;
 
-/* Compiles what is stale. The compiler's output is appended to *log
-   (malloc'd; the caller frees it, even on failure). ECOMPILE when a file
-   does not compile; ENOENT when a file is missing. */
+/* Called about every 0.2 s while a fold or a compile runs; a non-zero
+   return stops it (the caller's reason: a signal, a lost lease). */
+typedef int (*ramp__tick_fn)(void *ctx);
+
+/* How a submission is compiled. Zero fields take the defaults shown. */
+typedef struct ramp__build_opts {
+    const char *include_dir;  /* ramp's public headers (host path) */
+    ramp__sandbox_mode sandbox; /* RAMP__SANDBOX_ON (default) or OFF */
+    uint32_t uid, gid;        /* the sandbox's user when run by root (65534) */
+    double timeout_s;         /* per compiler run (120) */
+    size_t max_output;        /* compiler output kept in the log (64 KiB) */
+    uint64_t mem_bytes;       /* the compiler's address space (4 GiB) */
+    ramp__tick_fn tick;       /* may stop the compile; NULL: none */
+    void *tick_ctx;
+} ramp__build_opts;
+
+/* Compiles what is stale, in the sandbox: objects go to
+   DIR/.ramp-build/out/. build.flags is checked against the allowlist
+   (ECOMPILE naming the flag). The compiler's output, which names files
+   relative to DIR, is appended to *log (malloc'd; the caller frees it, even
+   on failure). ECOMPILE when a file does not compile or the time limit
+   stopped it; ENOENT when a file is missing; EUNSUPPORTED when the sandbox
+   cannot be made. */
+ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ramp__sub_paths *out,
+                                 char **log, ramp_err *err);
+/* The same with the defaults and `include_dir`. */
 ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_paths *out,
                             char **log, ramp_err *err);
 

@@ -1,0 +1,285 @@
+/* fold_child.c — the untrusted side of a CV fold: `ramp __fold`.
+ *
+ * Runs in the sandbox with the descriptors runInt.h lists. It knows the
+ * labels of the rows it trains on and nothing else: the fold-valid and test
+ * rows arrive as image ids. It loads the participant's code, trains, and
+ * predicts the fold-train, fold-valid and test rows into the shared
+ * predictions; the parent scores them.
+ */
+#define _DEFAULT_SOURCE /* MAP_SHARED with fstat sizes */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/coreInt.h"
+#include "python/pyplugin.h"
+#include "submission/runInt.h"
+
+enum { FD_SPEC = 0, FD_PROTO = 3, FD_PRED = 4 };
+
+static void send(const char *fmt, ...) RAMP__PRINTF(1, 2);
+static void send(const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (k < 0) return;
+    if ((size_t)k > sizeof line - 2) k = (int)sizeof line - 2;
+    for (int i = 0; i < k; i++)
+        if (line[i] == '\n') line[i] = ' '; /* one message, one line */
+    line[k++] = '\n';
+    ssize_t w = write(FD_PROTO, line, (size_t)k);
+    (void)w;
+}
+
+/* The message of a failed classifier call: a Python classifier's exception
+   with its traceback, or the status a C one returned. */
+static void clf_error(const ramp__sub *sub, const char *fn, ramp_status st, char *msg, size_t len)
+{
+    const char *py = sub->clf_errmsg ? sub->clf_errmsg() : "";
+    if (py[0])
+        snprintf(msg, len, "%s", py);
+    else
+        snprintf(msg, len, "%s returned %s (%s)", fn, ramp_err_name(st), ramp_strerror(st));
+}
+
+/* How a Python transform runs: $RAMP_PY_TRANSFORM = "threads" (the loader
+   threads, under the GIL) or "processes" (one worker process per loader
+   thread, the default: docs/python.md has the measurements). */
+static int python_workers(const ramp__fold_wire *w)
+{
+    const char *m = getenv("RAMP_PY_TRANSFORM");
+    if (m && strcmp(m, "threads") == 0) return 0;
+    return w->loader.n_jobs > 0 ? w->loader.n_jobs : 2;
+}
+
+/* Predicts every sample of generator g into out (n × c). */
+static ramp_status predict_all(const ramp__sub *sub, void *model, ramp_gen *g, float *out, int c,
+                               char *msg, size_t msglen)
+{
+    size_t steps = ramp_gen_steps_per_epoch(g), done = 0;
+    for (size_t s = 0; s < steps; s++) {
+        ramp_batch b;
+        ramp_status st = ramp_gen_next(g, &b);
+        if (st) {
+            snprintf(msg, msglen, "loading data: %s", ramp_gen_errmsg(g));
+            return st;
+        }
+        st = sub->clf_predict(model, b.X, b.n, out + done * (size_t)c);
+        if (st) {
+            clf_error(sub, "batch_classifier_predict_proba", st, msg, msglen);
+            return st;
+        }
+        done += b.n;
+    }
+    return RAMP_OK;
+}
+
+/* Image paths of ids under imgs (one arena). */
+static const char **paths_of(const char *imgs, const char *const *ids, size_t n, char **arena)
+{
+    size_t bytes = 0, il = strlen(imgs);
+    for (size_t i = 0; i < n; i++) bytes += il + 1 + strlen(ids[i]) + 1;
+    const char **p = malloc((n + 1) * sizeof *p);
+    char *a = malloc(bytes + 1);
+    if (!p || !a) {
+        free(p);
+        free(a);
+        return NULL;
+    }
+    *arena = a;
+    for (size_t i = 0; i < n; i++) {
+        p[i] = a;
+        a += sprintf(a, "%s/%s", imgs, ids[i]) + 1;
+    }
+    return p;
+}
+
+/* Predictions over a list of unlabelled ids, with transform_test. */
+static ramp_status predict_ids(const ramp__sub *sub, void *model, const ramp__fold_wire *w,
+                               const char *const *ids, size_t n, float *out, char *msg,
+                               size_t msglen)
+{
+    if (n == 0) return RAMP_OK;
+    char *arena = NULL;
+    const char **paths = paths_of(w->imgs_dir, ids, n, &arena);
+    if (!paths) {
+        snprintf(msg, msglen, "out of memory");
+        return RAMP_ENOMEM;
+    }
+    ramp_samples s = {paths, (const char *const *)ids, NULL, n, w->n_classes};
+    ramp_gen_builder *gb = NULL;
+    ramp_gen *g = NULL;
+    ramp_err err = {RAMP_OK, ""};
+    ramp_status st = ramp_gen_builder_new(&s, sub->transform, sub->transform_test, &w->loader, &gb,
+                                          &err);
+    if (!st) st = ramp_gen_builder_predict_gen(gb, w->test_batch_size, &g);
+    if (st)
+        snprintf(msg, msglen, "%s", err.msg[0] ? err.msg : ramp_gen_builder_errmsg(gb));
+    else
+        st = predict_all(sub, model, g, out, w->n_classes, msg, msglen);
+    ramp_gen_builder_free(gb);
+    free(paths);
+    free(arena);
+    return st;
+}
+
+static int run(const ramp__fold_wire *w, float *pred)
+{
+    char msg[1536];
+    ramp_err err = {RAMP_OK, ""};
+    ramp__sub sub;
+    send("STEP training");
+    ramp_status st = ramp__sub_load(&w->paths, python_workers(w), &sub, &err);
+    if (st) {
+        send("ERR %d %s", (int)st, err.msg);
+        return 3;
+    }
+    int c = w->n_classes;
+    char *arena = NULL;
+    const char **paths = paths_of(w->imgs_dir, w->train_ids, w->n_train, &arena);
+    if (!paths) {
+        send("ERR %d out of memory", RAMP_ENOMEM);
+        return 3;
+    }
+    ramp_samples fit_samples = {paths, w->train_ids, w->train_labels, w->n_train, c};
+    ramp_gen_builder *gb = NULL;
+    st = ramp_gen_builder_new(&fit_samples, sub.transform, sub.transform_test, &w->loader, &gb,
+                              &err);
+    if (st) {
+        send("ERR %d %s", (int)st, err.msg);
+        return 3;
+    }
+    ramp_gen_builder_set_progress_fd(gb, FD_PROTO);
+    ramp_clf_info info = w->info;
+    info.n_classes = c;
+    info.ndim = ramp_gen_builder_shape(gb, info.shape);
+    void *model = NULL;
+    double t0 = ramp__now();
+    st = sub.clf_new(&info, &model);
+    if (st) {
+        clf_error(&sub, "batch_classifier_new", st, msg, sizeof msg);
+        send("ERR %d %s", (int)st, msg);
+        return 3;
+    }
+    st = sub.clf_fit(model, gb);
+    if (st) {
+        const char *gm = sub.clf_errmsg ? "" : ramp_gen_builder_errmsg(gb);
+        clf_error(&sub, "batch_classifier_fit", st, msg, sizeof msg);
+        send("ERR %d %s%s%s", (int)st, msg, gm[0] ? ": " : "", gm);
+        return 3;
+    }
+    double t_train = ramp__now() - t0;
+    /* loader counters over the generators fit() used (all of the builder's) */
+    ramp_gen_stats ts = ramp_gen_builder_stats(gb);
+    send("STATS train %llu %.3f %.3f", (unsigned long long)ts.images, ts.images_per_s,
+         ts.stall_seconds);
+    printf("fit: %.1f s; loader %llu images at %.0f images/s; trainer waited %.2f s for data\n",
+           t_train, (unsigned long long)ts.images, ts.images_per_s, ts.stall_seconds);
+    fflush(stdout);
+    fflush(stderr);
+
+    /* predictions on the fold's train rows (part of the training step) */
+    uint32_t *all = malloc((w->n_train + 1) * sizeof *all);
+    ramp_gen *g = NULL;
+    if (!all) {
+        send("ERR %d out of memory", RAMP_ENOMEM);
+        return 3;
+    }
+    for (size_t i = 0; i < w->n_train; i++) all[i] = (uint32_t)i;
+    st = ramp_gen_builder_subset(gb, all, w->n_train, w->test_batch_size, 0, 0, &g);
+    free(all);
+    if (st) {
+        send("ERR %d %s", (int)st, ramp_gen_builder_errmsg(gb));
+        return 3;
+    }
+    if ((st = predict_all(&sub, model, g, pred, c, msg, sizeof msg))) {
+        send("ERR %d %s", (int)st, msg);
+        return 3;
+    }
+    ramp_gen_free(g);
+
+    send("STEP validating");
+    if ((st = predict_ids(&sub, model, w, w->valid_ids, w->n_valid, pred + w->n_train * (size_t)c,
+                          msg, sizeof msg))) {
+        send("ERR %d %s", (int)st, msg);
+        return 3;
+    }
+    send("STEP testing");
+    if ((st = predict_ids(&sub, model, w, w->test_ids, w->n_test,
+                          pred + (w->n_train + w->n_valid) * (size_t)c, msg, sizeof msg))) {
+        send("ERR %d %s", (int)st, msg);
+        return 3;
+    }
+    sub.clf_free(model);
+    ramp_gen_builder_free(gb); /* stops the loader threads, */
+    if (sub.py) sub.py->shutdown(); /* then the transform workers they use */
+    free(paths);
+    free(arena);
+    send("DONE");
+    return 0;
+}
+
+int ramp__fold_child_main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0); /* the log follows the training, line by line */
+    signal(SIGPIPE, SIG_IGN);
+    /* a crash in participant code must end the child by its signal, so the
+       parent can name it (a sanitizer runtime would otherwise catch it and
+       exit with a status) */
+    int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++)
+        signal(crash_signals[i], SIG_DFL);
+    struct stat sb;
+    if (fstat(FD_SPEC, &sb) != 0 || sb.st_size <= 0 || sb.st_size > ((off_t)1 << 32)) {
+        send("ERR %d fold child: no fold specification on descriptor 0", RAMP_EINTERNAL);
+        return 3;
+    }
+    size_t len = (size_t)sb.st_size;
+    uint8_t *buf = malloc(len);
+    size_t have = 0;
+    while (buf && have < len) {
+        ssize_t k = pread(FD_SPEC, buf + have, len - have, (off_t)have);
+        if (k <= 0 && !(k < 0 && errno == EINTR)) break;
+        if (k > 0) have += (size_t)k;
+    }
+    ramp__fold_wire w;
+    ramp_err err = {RAMP_OK, ""};
+    if (!buf || have != len || ramp__fold_wire_decode(buf, len, &w, &err)) {
+        send("ERR %d fold child: %s", RAMP_EINTERNAL, err.msg[0] ? err.msg : "cannot read");
+        free(buf);
+        return 3;
+    }
+    free(buf);
+    size_t rows = w.n_train + w.n_valid + w.n_test;
+    if (fstat(FD_PRED, &sb) != 0 ||
+        (uint64_t)sb.st_size < (uint64_t)rows * (uint64_t)w.n_classes * sizeof(float)) {
+        send("ERR %d fold child: the predictions buffer is too small", RAMP_EINTERNAL);
+        ramp__fold_wire_clear(&w);
+        return 3;
+    }
+    float *pred = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, FD_PRED, 0);
+    if (pred == MAP_FAILED) {
+        send("ERR %d fold child: cannot map the predictions: %s", RAMP_ENOMEM, strerror(errno));
+        ramp__fold_wire_clear(&w);
+        return 3;
+    }
+    int rc = run(&w, pred);
+    fflush(stdout);
+    fflush(stderr);
+    /* no clean-up on the failure paths: the process ends here */
+    if (rc == 0) {
+        munmap(pred, (size_t)sb.st_size);
+        ramp__fold_wire_clear(&w);
+    }
+    return rc;
+}

@@ -1,0 +1,106 @@
+/* workflowInt.h — RAMP's workflow on the trusted side: build a submission,
+ * train and predict it on each CV fold (each fold in the sandbox), score
+ * every fold, the mean ± std over folds and the bag, and save the outputs.
+ *
+ * One call, ramp__workflow_run, does what `ramp test` does; the command
+ * prints its result and the platform's worker stores it, both in their own
+ * (trusted) process. The labels of the validation and test rows never leave
+ * this side: the folds see ids (submission/runInt.h), the scores are
+ * computed here from the predictions the folds hand back.
+ *
+ *     ramp__wf_opts o = {.problem = pb, .train = &train, .test = &test,
+ *                        .imgs_dir = "KIT/data/imgs", .sub_dir = "KIT/submissions/x",
+ *                        .exe = "/usr/bin/ramp", .timeout_s = 7200, ...};
+ *     ramp__wf_result r;
+ *     ramp__workflow_run(&o, &r);     // r.status, r.folds[k].scores, r.bagged
+ *     ramp__wf_result_clear(&r);
+ */
+#ifndef RAMP_WORKFLOW_INT_H
+#define RAMP_WORKFLOW_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ramp/loader.h"
+#include "ramp/problem.h"
+#include "sandbox/sandboxInt.h"
+#include "submission/runInt.h"
+
+#define RAMP__WF_MAX_SCORES 16
+enum { RAMP__ROW_TRAIN, RAMP__ROW_VALID, RAMP__ROW_TEST, RAMP__N_ROWS };
+
+/* Scores [row][score] (NaN when missing) and times [row] of a fold, the
+   mean, the standard deviation or the bag. */
+typedef struct ramp__wf_scores {
+    double v[RAMP__N_ROWS][RAMP__WF_MAX_SCORES];
+    double time[RAMP__N_ROWS];
+} ramp__wf_scores;
+
+typedef struct ramp__wf_fold {
+    ramp__fold_result run; /* status, step, message, measured figures, predictions:
+                              fold-train, fold-valid, then test rows (n_classes columns) */
+    ramp__wf_scores scores;
+    int ok;
+    /* the fold's rows as positions in the result's train_rows (the rows the
+       run uses); train_rows[train_idx[i]] is the row in train.csv */
+    uint32_t *train_idx, *valid_idx;
+    size_t n_train, n_valid;
+    char log_path[4200];
+} ramp__wf_fold;
+
+typedef struct ramp__wf_result ramp__wf_result;
+
+typedef struct ramp__wf_opts {
+    const ramp_problem *problem;
+    const ramp_samples *train, *test; /* every row of train.csv / test.csv, with labels */
+    const char *imgs_dir;             /* the ids are relative to it */
+    const char *sub_dir;              /* the submission folder */
+    const char *exe;                  /* the ramp program that runs folds (`ramp __fold`) */
+    const char *log_dir;              /* fold logs (NULL: SUB/.ramp-build) */
+    const char *save_dir;             /* --save-output's folder, or NULL */
+    int quick;                        /* a stratified subset: quick_train / quick_test rows */
+    size_t quick_train, quick_test;
+    uint64_t seed;
+    int n_jobs;                       /* loader threads (0: the problem's) */
+    int n_threads;                    /* the classifier's compute threads */
+    double timeout_s;                 /* per fold */
+    ramp__sandbox_opts sandbox;       /* the folds' sandbox: mode, limits, uid, environment */
+    ramp__build_opts build;           /* the compile's (include_dir, mode, limits) */
+    /* callbacks (all optional), on the calling thread */
+    void *ctx;
+    void (*on_fold_start)(void *ctx, int fold);
+    void (*on_progress)(void *ctx, int fold, const ramp__progress *p);
+    void (*on_fold_end)(void *ctx, int fold, const ramp__wf_result *r);
+    ramp__tick_fn tick; /* non-zero stops the run (status ECANCELED) */
+} ramp__wf_opts;
+
+struct ramp__wf_result {
+    ramp_status status; /* OK only when every fold trained and scored */
+    char message[2048]; /* what failed (empty when OK) */
+    int failed_fold;    /* the fold that failed, or -1 (build, set-up) */
+    char *build_log;    /* the compiler's output (may be NULL) */
+    int n_folds, n_scores, n_classes;
+    size_t n_train, n_test;           /* the rows used (a quick test uses fewer) */
+    uint32_t *train_rows, *test_rows; /* those rows, numbered as in the CSV files */
+    ramp__wf_fold *folds;             /* [n_folds]; folds[k].ok when scored */
+    ramp__wf_scores mean, std;        /* over the folds, when complete */
+    ramp__wf_scores bagged;           /* valid (over the CV rows) and test rows */
+    float *bagged_test;               /* n_test × n_classes */
+    int complete;                     /* mean, std and bag are there */
+};
+
+/* Runs the workflow. Returns r->status; r is filled as far as it got (the
+   folds before a failure keep their scores). The caller clears r. */
+ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r);
+void ramp__wf_result_clear(ramp__wf_result *r);
+
+/* A fold's outputs as .npy bytes, as the store keeps them: its validation
+   predictions (n_valid × c, float32), their rows in train.csv (int64), and
+   its test predictions in test.csv's row order (NaN rows outside the run).
+   Each malloc'd. */
+ramp_status ramp__wf_fold_npy(const ramp__wf_result *r, int fold, size_t n_test_all,
+                              uint8_t **valid_pred, size_t *valid_pred_len, uint8_t **valid_idx,
+                              size_t *valid_idx_len, uint8_t **test_pred, size_t *test_pred_len,
+                              ramp_err *err);
+
+#endif
