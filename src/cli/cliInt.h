@@ -41,6 +41,10 @@ typedef struct ramp__kit {
    KIT/data); images are DATA/imgs/<id>. */
 ramp_status ramp__kit_open(ramp__kit *k, const char *kit_dir, const char *data_dir, ramp_err *err);
 void ramp__kit_close(ramp__kit *k);
+/* One split, DATA/NAME.csv with its images DATA/imgs/<id>. */
+ramp_status ramp__kit_split_open(ramp__kit_split *s, const char *data_dir, const char *name,
+                                 int n_classes, ramp_err *err);
+void ramp__kit_split_close(ramp__kit_split *s);
 
 /* ---- the sandbox's settings from the command line (sandbox.c) ---------- */
 

@@ -1,26 +1,29 @@
 /* cmd_worker.c — `ramp worker`: claims the store's pending submissions one
- * at a time and trains each as `ramp test --save-output` does.
+ * at a time and trains each as `ramp test` does, in this (trusted) process.
  *
- * The training runs in a child process — this same binary, `ramp test` —
- * in its own process group, with resource limits (address space, CPU time,
- * open files), without network where the system allows (a new network
- * namespace), and killed with the worker (PR_SET_PDEATHSIG). The submission's
- * files are materialised from the store into a fresh kit-shaped folder
- * (problem.ini + submissions/NAME/). While the child runs the worker renews
- * its lease; if the lease was lost (the worker stalled and another took the
- * submission over) it kills the child and stores nothing. When the child
- * ends, its exit status and output give the state, --save-output's files
- * the scores, times and predictions, wait4 the peak memory; they are stored
- * in one transaction, then the blend is recomputed. A worker killed at any
+ * The worker runs the workflow itself (workflow/workflow.c): the
+ * submission's files are written from the store into a fresh folder, built
+ * and run fold by fold in the sandbox, and scored here with the labels the
+ * worker holds; the result structure goes into the store in one transaction,
+ * then the blend is recomputed. Nothing a submission could have written is
+ * read back: no score file, no log text parsed for a state. The worker
+ * refuses to start where the sandbox cannot be made, unless the organiser
+ * passes --insecure.
+ *
+ * While a submission trains the worker renews its lease (from the
+ * workflow's tick); a lost lease (the worker stalled and another took the
+ * submission over) stops the training and stores nothing. SIGTERM/SIGINT
+ * stop the training and give the claim back at once. A worker killed at any
  * moment leaves the store untouched: its claim expires with the lease and
- * another worker takes the submission again.
+ * another worker takes the submission again, at most max-claims times (then
+ * it is worker_killed). On start, the folders of workers that died are
+ * removed.
  */
-#define _GNU_SOURCE /* unshare, CLONE_NEWNET */
+#define _GNU_SOURCE /* sigaction, rand_r */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,16 +40,12 @@
 #include "core/coreInt.h"
 #include "ramp/dataset.h"
 #include "store/storeInt.h"
+#include "workflow/workflowInt.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define RAMP__ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RAMP__ASAN 1
-#endif
+#ifndef RAMP_BUILD_INCLUDE_DIR
+#define RAMP_BUILD_INCLUDE_DIR "/usr/local/include"
 #endif
 
-#define LOG_MAX (256u << 10)
 
 typedef struct worker_opts {
     const char *db;
@@ -55,16 +54,18 @@ typedef struct worker_opts {
     int once, drain, jobs;
     double timeout, lease, poll;
     long mem_mb;
+    int max_claims, insecure;
 } worker_opts;
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: ramp worker --db DB [--once | --drain] [--jobs K] [--timeout S] [--lease S]\n"
-            "                   [--data DIR] [--workdir DIR] [--mem-limit MiB] [--poll S]\n\n"
-            "Claims pending submissions from the store and trains them (as 'ramp test\n"
-            "--save-output'), stores their scores, times, peak memory and predictions,\n"
-            "then recomputes the combined score and the contributivities.\n\n"
+            "                   [--data DIR] [--workdir DIR] [--mem-limit MiB] [--poll S]\n"
+            "                   [--max-claims N] [--insecure]\n\n"
+            "Claims pending submissions from the store and trains them as 'ramp test' does,\n"
+            "each fold in the sandbox; stores their scores, times, peak memory and\n"
+            "predictions, then recomputes the combined score and the contributivities.\n\n"
             "  --once           train at most one submission, then exit\n"
             "  --drain          exit when nothing is left to train (pending, or in\n"
             "                   training under a live lease); default: run until killed\n"
@@ -73,9 +74,13 @@ static void usage(FILE *f)
             "                   is stopped after (folds + 1) × S\n"
             "  --lease S        claim lease, renewed while training (default 60)\n"
             "  --data DIR       the kit's data folder (default: the event's)\n"
-            "  --workdir DIR    where submissions are materialised (default: $TMPDIR or /tmp)\n"
+            "  --workdir DIR    where submissions are written (default: $TMPDIR or /tmp)\n"
             "  --mem-limit MiB  address-space limit of the training (default 16384; 0: none)\n"
-            "  --poll S         seconds between looks at an empty queue (default 1)\n");
+            "  --poll S         seconds between looks at an empty queue (default 1)\n"
+            "  --max-claims N   a submission whose workers died N times is not claimed\n"
+            "                   again: it ends as worker_killed (default 3)\n"
+            "  --insecure       run submissions without the sandbox (they can then read\n"
+            "                   the test labels and the store): for a trusted event only\n");
 }
 
 static void sleep_s(double s)
@@ -85,133 +90,97 @@ static void sleep_s(double s)
     }
 }
 
-/* Reads a scores.csv of --save-output: header step,<names...>,time; rows
-   named train / valid / test. Fills out[step * ns + j] and times[step]. */
-static int read_scores_csv(const char *path, const ramp_problem *pb, double *out, double *times)
-{
-    uint8_t *text = NULL;
-    size_t len = 0;
-    if (ramp__read_file(path, 1 << 20, &text, &len, NULL)) return -1;
-    int ns = ramp_problem_n_scores(pb);
-    int col_of[64];
-    int n_cols = 0, line = 0;
-    char *save = NULL;
-    for (char *ln = strtok_r((char *)text, "\r\n", &save); ln; ln = strtok_r(NULL, "\r\n", &save)) {
-        char *fs = NULL;
-        int c = 0, step = -1;
-        for (char *f = strtok_r(ln, ",", &fs); f && c < 64; f = strtok_r(NULL, ",", &fs), c++) {
-            if (line == 0) {
-                col_of[c] = -2;
-                if (!strcmp(f, "time")) col_of[c] = -1;
-                for (int j = 0; j < ns; j++)
-                    if (!strcmp(f, ramp_problem_score_name(pb, j))) col_of[c] = j;
-                n_cols = c + 1;
-            } else if (c == 0) {
-                step = !strcmp(f, "train") ? 0 : !strcmp(f, "valid") ? 1 : !strcmp(f, "test") ? 2 : -1;
-                if (step < 0) break;
-            } else if (c < n_cols) {
-                double v = strtod(f, NULL);
-                if (col_of[c] >= 0) out[step * ns + col_of[c]] = v;
-                if (col_of[c] == -1 && times) times[step] = v;
-            }
-        }
-        line++;
-    }
-    free(text);
-    return 0;
-}
-
-/* The state a failed `ramp test` run ends in, from its output. */
-static const char *error_state(const char *log)
-{
-    static const char *names[] = {"training_error", "validating_error", "testing_error"};
-    const char *best = NULL, *name = "training_error";
-    for (int i = 0; i < 3; i++) {
-        const char *p = log ? strstr(log, names[i]) : NULL;
-        if (p && (!best || p < best)) best = p, name = names[i];
-    }
-    if (best) {
-        const char *eol = strchr(best, '\n');
-        size_t n = eol ? (size_t)(eol - best) : strlen(best);
-        const char *t = strstr(best, "timed out");
-        if (t && (size_t)(t - best) < n) return "timeout";
-    }
-    return name;
-}
-
 typedef struct worker {
     const worker_opts *o;
     ramp__store *s;
     ramp__event ev;
     char id[128];
     char exe[4096];
-    int32_t *y_train, *y_test;
-    size_t n_train, n_test;
+    char inc[4096];
+    char imgs[4200];
+    char **env;
+    ramp__kit_split train, test;
 } worker;
 
-static ramp_status load_labels(const char *data, const char *split, int c, int32_t **y, size_t *n,
-                               ramp_err *err)
+/* Set by SIGTERM/SIGINT: stop training, give the claim back, exit. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
 {
-    char p[4200];
-    snprintf(p, sizeof p, "%s/%s.csv", data, split);
-    ramp_index *ix;
-    ramp_status st = ramp_index_load(p, c, NULL, NULL, &ix, err);
-    if (st) return st;
-    *n = ramp_index_n(ix);
-    *y = malloc((*n ? *n : 1) * sizeof **y);
-    if (!*y) {
-        ramp_index_free(ix);
-        return ramp__err_set(err, RAMP_ENOMEM, "out of memory");
-    }
-    memcpy(*y, ramp_index_labels(ix), *n * sizeof **y);
-    ramp_index_free(ix);
-    return RAMP_OK;
+    stop_signal = sig;
 }
 
-/* Child side: limits, no network, exec `ramp test`. Never returns. */
-static void child_exec(const worker *w, const char *kit, const char *name, const char *log_path,
-                       pid_t parent, int n_folds)
+/* ---- one training ------------------------------------------------------------ */
+
+typedef struct run_state {
+    worker *w;
+    const ramp__claim *c;
+    double t0, last_renew, limit;
+    int why; /* 0 running; 1 lease lost; 2 time limit; 3 signal */
+    ramp__buf log;
+    int last_epoch;
+} run_state;
+
+static int tick(void *ctx)
 {
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
+    run_state *rs = ctx;
+    if (rs->why) return 1;
+    double now = ramp__now();
+    if (stop_signal) rs->why = 3;
+    else if (now - rs->t0 > rs->limit) rs->why = 2;
+    else if (now - rs->last_renew >= rs->w->o->lease / 3) {
+        rs->last_renew = now;
+        if (ramp__store_renew(rs->w->s, rs->c->id, rs->w->id, rs->w->o->lease) == RAMP_ECANCELED)
+            rs->why = 1;
     }
-    struct rlimit rl;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    double cpu = (w->o->timeout * (n_folds + 1) + 60) * (double)(ncpu > 0 ? ncpu : 1);
-    rl.rlim_cur = rl.rlim_max = cpu < 1e9 ? (rlim_t)cpu : RLIM_INFINITY;
-    setrlimit(RLIMIT_CPU, &rl);
-    rl.rlim_cur = rl.rlim_max = 1024;
-    setrlimit(RLIMIT_NOFILE, &rl);
-#ifndef RAMP__ASAN
-    if (w->o->mem_mb > 0) {
-        rl.rlim_cur = rl.rlim_max = (rlim_t)w->o->mem_mb << 20;
-        setrlimit(RLIMIT_AS, &rl);
-    }
-#endif
-    /* no network where the system allows it (root, or user namespaces) */
-    if (unshare(CLONE_NEWNET) != 0) {
-        /* not allowed here: training keeps the host's network */
-    }
-    char timeout[32];
-    snprintf(timeout, sizeof timeout, "%g", w->o->timeout);
-    execl(w->exe, "ramp", "test", "--kit", kit, "--data", w->ev.data_dir, "--submission", name,
-          "--save-output", "--timeout", timeout, (char *)NULL);
-    fprintf(stderr, "ramp worker: cannot run %s: %s\n", w->exe, strerror(errno));
-    _exit(127);
+    return rs->why != 0;
 }
 
-/* Reads a whole file into a malloc'd buffer; NULL when absent. */
-static uint8_t *slurp(const char *path, size_t *len)
+/* The learning curve's lines ("fold K epoch E/N: ... loss X"), as `ramp
+   test` prints them, into the stored log. */
+static void on_progress(void *ctx, int fold, const ramp__progress *p)
 {
-    uint8_t *d = NULL;
-    if (ramp__read_file(path, (size_t)1 << 30, &d, len, NULL)) return NULL;
-    return d;
+    run_state *rs = ctx;
+    if (p->batch < p->n_batches) return;
+    ramp__buf_printf(&rs->log, "fold %d epoch %d", fold, p->epoch + 1);
+    if (p->n_epochs > 0) ramp__buf_printf(&rs->log, "/%d", p->n_epochs);
+    ramp__buf_printf(&rs->log, ": %zu batches", p->n_batches);
+    if (p->loss >= 0) ramp__buf_printf(&rs->log, ", loss %.4f", p->loss);
+    if (p->accuracy >= 0) ramp__buf_printf(&rs->log, ", acc %.4f", p->accuracy);
+    ramp__buf_printf(&rs->log, ", %.1fs\n", p->seconds);
+}
+
+/* Appends the tail of a fold's log (written by the trusted side). */
+static void append_tail(ramp__buf *b, const char *path, size_t max)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    if (ramp__read_file(path, (size_t)64 << 20, &text, &len, NULL)) return;
+    size_t start = len > max ? len - max : 0;
+    if (start) ramp__buf_printf(b, "[... %zu bytes before]\n", start);
+    ramp__buf_put(b, text + start, len - start);
+    if (len && text[len - 1] != '\n') ramp__buf_puts(b, "\n");
+    free(text);
+}
+
+static void on_fold_end(void *ctx, int k, const ramp__wf_result *r)
+{
+    run_state *rs = ctx;
+    const ramp__wf_fold *f = &r->folds[k];
+    ramp__buf_printf(&rs->log, "---- fold %d: %s\n", k,
+                     f->run.status ? ramp__step_error_name(f->run.step) : "ok");
+    append_tail(&rs->log, f->log_path, 64u << 10);
+    if (f->run.status) ramp__buf_printf(&rs->log, "%s: %s\n", ramp__step_error_name(f->run.step), f->run.message);
+    if (!rs->log.oom && !rs->why) ramp__store_log(rs->w->s, rs->c->id, rs->w->id, rs->log.p);
+}
+
+/* The state a failed run ends in. */
+static const char *error_state(const ramp__wf_result *r)
+{
+    if (r->failed_fold < 0 || !r->folds) return "training_error";
+    const ramp__fold_result *f = &r->folds[r->failed_fold].run;
+    if (f->status == RAMP_ETIMEOUT) return "timeout";
+    return ramp__step_error_name(f->step);
 }
 
 /* Trains one claimed submission and stores what came of it. Returns 0 when
@@ -220,158 +189,161 @@ static int train_one(worker *w, ramp__claim *c)
 {
     const ramp_problem *pb = w->ev.problem;
     int n_folds = ramp_problem_cv_n_splits(pb), ns = ramp_problem_n_scores(pb);
-    char base[4096], kit[4200], sub[4400], log_path[4400], p[4600];
-    const char *tmp = w->o->workdir ? w->o->workdir : getenv("TMPDIR");
-    snprintf(base, sizeof base, "%s/ramp-worker-%ld-sub%lld", tmp && *tmp ? tmp : "/tmp",
-             (long)getpid(), (long long)c->id);
-    snprintf(kit, sizeof kit, "%s/kit", base);
-    snprintf(sub, sizeof sub, "%s/submissions/%s", kit, c->name);
-    snprintf(log_path, sizeof log_path, "%s/run.log", base);
+    if (ns > RAMP__WF_MAX_SCORES) ns = RAMP__WF_MAX_SCORES;
+    char base[4096], sub[4400], logs[4200];
+    snprintf(base, sizeof base, "%s/ramp-worker-%ld-sub%lld", w->o->workdir, (long)getpid(),
+             (long long)c->id);
+    snprintf(sub, sizeof sub, "%s/submission", base);
+    snprintf(logs, sizeof logs, "%s/logs", base);
     ramp__rmtree(base);
     ramp_err err = {RAMP_OK, ""};
-    ramp__file ini = {"problem.ini", (uint8_t *)w->ev.problem_ini, strlen(w->ev.problem_ini)};
-    if (ramp__files_write_dir(kit, &ini, 1, &err) ||
-        ramp__files_write_dir(sub, c->files, c->n_files, &err)) {
-        ramp__cli_error("worker: submission %lld: %s", (long long)c->id, err.msg);
+    if (ramp__files_write_dir(sub, c->files, c->n_files, &err) || ramp__mkdirs(logs) != 0) {
+        ramp__cli_error("worker: submission %lld: %s", (long long)c->id,
+                        err.msg[0] ? err.msg : strerror(errno));
         ramp__rmtree(base);
         return 1;
     }
-    double t0 = ramp__now();
-    pid_t parent = getpid();
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        ramp__cli_error("worker: fork: %s", strerror(errno));
-        ramp__rmtree(base);
-        return 1;
-    }
-    if (pid == 0) child_exec(w, kit, c->name, log_path, parent, n_folds);
-    setpgid(pid, pid);
-    double limit = w->o->timeout * (n_folds + 1) + 60, last_renew = t0;
-    int status = 0, killed_for = 0; /* 1 lease lost, 2 time limit */
-    struct rusage ru;
-    memset(&ru, 0, sizeof ru);
-    for (;;) {
-        pid_t r = wait4(pid, &status, WNOHANG, &ru);
-        if (r == pid) break;
-        if (r < 0 && errno != EINTR) break;
-        double now = ramp__now();
-        if (!killed_for && now - last_renew >= w->o->lease / 3) {
-            ramp_status st = ramp__store_renew(w->s, c->id, w->id, w->o->lease);
-            last_renew = now;
-            if (st == RAMP_ECANCELED) {
-                killed_for = 1;
-                kill(-pid, SIGKILL);
-            }
-        }
-        if (!killed_for && now - t0 > limit) {
-            killed_for = 2;
-            kill(-pid, SIGKILL);
-        }
-        sleep_s(0.05);
-    }
-    double wall = ramp__now() - t0;
-    size_t log_len = 0;
-    char *log = (char *)slurp(log_path, &log_len);
-    if (log && log_len > LOG_MAX) { /* keep the tail */
-        memmove(log, log + log_len - LOG_MAX, LOG_MAX);
-        log[LOG_MAX] = '\0';
-    }
-    if (killed_for == 1) {
-        printf("worker %s: submission %lld: lease lost, abandoned\n", w->id, (long long)c->id);
-        free(log);
-        ramp__rmtree(base);
-        return 1;
-    }
-    int ok = !killed_for && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    double *scores = calloc((size_t)(n_folds + 1) * 3 * (size_t)ns + 1, sizeof *scores);
-    double *times = calloc((size_t)n_folds * 3 + 1, sizeof *times);
-    uint8_t **vp = calloc((size_t)n_folds + 1, sizeof *vp), **vi = calloc((size_t)n_folds + 1, sizeof *vi),
-            **tp = calloc((size_t)n_folds + 1, sizeof *tp);
-    size_t *vpl = calloc((size_t)n_folds + 1, sizeof *vpl), *vil = calloc((size_t)n_folds + 1, sizeof *vil),
-           *tpl = calloc((size_t)n_folds + 1, sizeof *tpl);
-    const char **names = calloc((size_t)ns + 1, sizeof *names);
+    run_state rs = {w, c, ramp__now(), ramp__now(), w->o->timeout * (n_folds + 1) + 60, 0, {0}, -1};
+    ramp__sandbox_mode mode = w->o->insecure ? RAMP__SANDBOX_OFF : RAMP__SANDBOX_ON;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    ramp__wf_opts wo = {
+        .problem = pb,
+        .train = &w->train.samples,
+        .test = &w->test.samples,
+        .imgs_dir = w->imgs,
+        .sub_dir = sub,
+        .exe = w->exe,
+        .log_dir = logs,
+        .n_threads = (int)(ncpu > 0 ? ncpu : 1),
+        .timeout_s = w->o->timeout,
+        .sandbox = {.mode = mode,
+                    .mem_bytes = (uint64_t)w->o->mem_mb << 20,
+                    .cpu_seconds = (w->o->timeout + 60) * (double)(ncpu > 0 ? ncpu : 1),
+                    .envp = w->env},
+        .build = {.include_dir = w->inc, .sandbox = mode},
+        .ctx = &rs,
+        .on_progress = on_progress,
+        .on_fold_end = on_fold_end,
+        .tick = tick,
+    };
+    ramp__wf_result r;
+    ramp__workflow_run(&wo, &r);
+    double wall = ramp__now() - rs.t0;
     int rc = 1;
-    if (!scores || !times || !vp || !vi || !tp || !vpl || !vil || !tpl || !names) {
-        ramp__cli_error("worker: out of memory");
+    if (rs.why == 1 || rs.why == 3) { /* lease lost, or stopped: store nothing */
+        if (rs.why == 3) ramp__store_release(w->s, c->id, w->id);
+        printf("worker %s: submission %lld: %s\n", w->id, (long long)c->id,
+               rs.why == 1 ? "lease lost, abandoned" : "stopped, claim given back");
         goto done;
+    }
+    int ok = r.status == RAMP_OK;
+    const char *state = ok ? "tested" : rs.why == 2 ? "timeout" : error_state(&r);
+    if (!ok) {
+        if (r.build_log && r.failed_fold < 0) ramp__buf_puts(&rs.log, r.build_log);
+        ramp__buf_printf(&rs.log, "%s: %s\n", state, rs.why == 2 ? "the whole training's time limit" : r.message);
+    }
+    double *scores = malloc(((size_t)(n_folds + 1) * 3 * (size_t)ns + 1) * sizeof *scores);
+    double *times = calloc((size_t)n_folds * 3 + 1, sizeof *times);
+    const char **names = calloc((size_t)ns + 1, sizeof *names);
+    uint8_t **np[3];
+    size_t *nl[3];
+    for (int i = 0; i < 3; i++) {
+        np[i] = calloc((size_t)n_folds + 1, sizeof *np[i]);
+        nl[i] = calloc((size_t)n_folds + 1, sizeof *nl[i]);
+    }
+    if (!scores || !times || !names || !np[0] || !np[1] || !np[2] || !nl[0] || !nl[1] || !nl[2] ||
+        rs.log.oom) {
+        ramp__cli_error("worker: out of memory");
+        goto free_arrays;
     }
     for (size_t i = 0; i < (size_t)(n_folds + 1) * 3 * (size_t)ns; i++) scores[i] = NAN;
     for (int j = 0; j < ns; j++) names[j] = ramp_problem_score_name(pb, j);
-    const char *state = "tested";
-    if (ok) {
-        char out[4500];
-        snprintf(out, sizeof out, "%s/training_output", sub);
-        for (int f = 0; f < n_folds && ok; f++) {
-            snprintf(p, sizeof p, "%s/fold_%d/scores.csv", out, f);
-            if (read_scores_csv(p, pb, scores + (size_t)f * 3 * (size_t)ns, times + f * 3)) ok = 0;
-            snprintf(p, sizeof p, "%s/fold_%d/y_pred_valid.npy", out, f);
-            vp[f] = slurp(p, &vpl[f]);
-            snprintf(p, sizeof p, "%s/fold_%d/valid_idx.npy", out, f);
-            vi[f] = slurp(p, &vil[f]);
-            snprintf(p, sizeof p, "%s/fold_%d/y_pred_test.npy", out, f);
-            tp[f] = slurp(p, &tpl[f]);
-            if (!vp[f] || !vi[f] || !tp[f]) ok = 0;
+    long max_rss = 0;
+    for (int f = 0; r.folds && f < n_folds; f++) {
+        const ramp__wf_fold *fd = &r.folds[f];
+        if (fd->run.max_rss_kb > max_rss) max_rss = fd->run.max_rss_kb;
+        if (!fd->ok) continue;
+        for (int row = 0; row < 3; row++) {
+            for (int j = 0; j < ns; j++)
+                scores[((size_t)f * 3 + (size_t)row) * (size_t)ns + (size_t)j] = fd->scores.v[row][j];
+            times[f * 3 + row] = fd->scores.time[row];
         }
-        snprintf(p, sizeof p, "%s/bagged_scores.csv", out);
-        if (ok && read_scores_csv(p, pb, scores + (size_t)n_folds * 3 * (size_t)ns, NULL)) ok = 0;
-        if (!ok) state = "training_error";
-    } else {
-        state = killed_for == 2 ? "timeout" : error_state(log);
+        if (ok && ramp__wf_fold_npy(&r, f, w->test.samples.n, &np[0][f], &nl[0][f], &np[1][f],
+                                    &nl[1][f], &np[2][f], &nl[2][f], &err)) {
+            ramp__cli_error("worker: submission %lld: %s", (long long)c->id, err.msg);
+            goto free_arrays;
+        }
     }
-    if (!ok && strcmp(state, "tested") != 0 && log && !strstr(log, "training_output")) {
-        /* the log says why; nothing else to add */
-    }
+    if (ok)
+        for (int row = 1; row < 3; row++)
+            for (int j = 0; j < ns; j++)
+                scores[((size_t)n_folds * 3 + (size_t)row) * (size_t)ns + (size_t)j] =
+                    r.bagged.v[row][j];
     ramp__result res = {
         .state = state,
-        .log = log,
+        .log = rs.log.p,
         .n_folds = n_folds,
         .n_scores = ns,
         .score_names = names,
         .scores = scores,
         .times = ok ? times : NULL,
-        .max_rss_kb = ru.ru_maxrss,
-        .valid_pred = (const uint8_t *const *)vp,
-        .valid_idx = (const uint8_t *const *)vi,
-        .test_pred = (const uint8_t *const *)tp,
-        .valid_pred_len = vpl,
-        .valid_idx_len = vil,
-        .test_pred_len = tpl,
+        .max_rss_kb = max_rss,
+        .valid_pred = ok ? (const uint8_t *const *)np[0] : NULL,
+        .valid_idx = ok ? (const uint8_t *const *)np[1] : NULL,
+        .test_pred = ok ? (const uint8_t *const *)np[2] : NULL,
+        .valid_pred_len = nl[0],
+        .valid_idx_len = nl[1],
+        .test_pred_len = nl[2],
     };
-    if (!ok) res.valid_pred = res.valid_idx = res.test_pred = NULL;
     ramp_status st = ramp__store_finish(w->s, c->id, w->id, &res);
     if (st) {
         ramp__cli_error("worker: submission %lld: %s", (long long)c->id, ramp__store_errmsg(w->s));
-        goto done;
+        goto free_arrays;
     }
     printf("worker %s: submission %lld (%s/%s): %s in %.1f s, max RSS %.0f MiB\n", w->id,
-           (long long)c->id, c->team, c->name, state, wall, (double)ru.ru_maxrss / 1024.0);
+           (long long)c->id, c->team, c->name, state, wall, (double)max_rss / 1024.0);
     rc = 0;
     if (ok) {
-        st = ramp__store_blend(w->s, pb, w->y_train, w->n_train, w->y_test, w->n_test);
+        st = ramp__store_blend(w->s, pb, w->train.samples.labels, w->train.samples.n,
+                               w->test.samples.labels, w->test.samples.n);
         if (st)
             ramp__cli_error("worker: blend after submission %lld: %s", (long long)c->id,
                             ramp__store_errmsg(w->s));
     }
-done:
-    fflush(stdout);
-    for (int f = 0; vp && vi && tp && f < n_folds; f++) {
-        free(vp[f]);
-        free(vi[f]);
-        free(tp[f]);
+free_arrays:
+    for (int i = 0; i < 3; i++) {
+        for (int f = 0; np[i] && f < n_folds; f++) free(np[i][f]);
+        free(np[i]);
+        free(nl[i]);
     }
-    free(vp);
-    free(vi);
-    free(tp);
-    free(vpl);
-    free(vil);
-    free(tpl);
-    free(names);
     free(scores);
     free(times);
-    free(log);
+    free(names);
+done:
+    fflush(stdout);
+    ramp__buf_free(&rs.log);
+    ramp__wf_result_clear(&r);
     ramp__rmtree(base);
     return rc;
+}
+
+/* Removes the folders of workers of this host that are no longer alive. */
+static void remove_dead_folders(const char *workdir)
+{
+    DIR *d = opendir(workdir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long pid;
+        char rest[64];
+        if (sscanf(e->d_name, "ramp-worker-%ld-%63s", &pid, rest) != 2 || pid <= 0) continue;
+        if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", workdir, e->d_name);
+        printf("worker: removing %s (its worker is gone)\n", p);
+        ramp__rmtree(p);
+    }
+    closedir(d);
 }
 
 static int worker_run(const worker_opts *o)
@@ -379,14 +351,13 @@ static int worker_run(const worker_opts *o)
     worker w;
     memset(&w, 0, sizeof w);
     w.o = o;
-    ramp_err err;
+    ramp_err err = {RAMP_OK, ""};
     int rc = 1;
-    ssize_t n = readlink("/proc/self/exe", w.exe, sizeof w.exe - 1);
-    if (n <= 0) {
+    if (ramp__cli_exe(w.exe, sizeof w.exe) != 0) {
         ramp__cli_error("worker: cannot find its own executable: %s", strerror(errno));
         return 1;
     }
-    w.exe[n] = '\0';
+    ramp__sub_include_dir(w.inc, sizeof w.inc, RAMP_BUILD_INCLUDE_DIR);
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';
@@ -396,27 +367,27 @@ static int worker_run(const worker_opts *o)
         ramp__cli_error("%s", err.msg);
         return 1;
     }
-    if (ramp__store_event_get(w.s, &w.ev)) {
+    if (ramp__store_set_max_claims(w.s, o->max_claims) || ramp__store_event_get(w.s, &w.ev)) {
         ramp__cli_error("worker: %s", ramp__store_errmsg(w.s));
         goto done;
     }
-    if (o->data) {
-        char *d = ramp__strdup(o->data);
-        if (!d) goto done;
-        free(w.ev.data_dir);
-        w.ev.data_dir = d;
-    }
+    const char *data = o->data ? o->data : w.ev.data_dir;
+    snprintf(w.imgs, sizeof w.imgs, "%s/imgs", data);
     int c = ramp_problem_n_classes(w.ev.problem);
-    if (load_labels(w.ev.data_dir, "train", c, &w.y_train, &w.n_train, &err) ||
-        load_labels(w.ev.data_dir, "test", c, &w.y_test, &w.n_test, &err)) {
+    if (ramp__kit_split_open(&w.train, data, "train", c, &err) ||
+        ramp__kit_split_open(&w.test, data, "test", c, &err)) {
         ramp__cli_error("worker: %s", err.msg);
         goto done;
     }
-    printf("worker %s: store %s (%s), event '%s'\n", w.id, o->db, ramp__store_backend(w.s),
-           w.ev.title);
+    if (!(w.env = ramp__cli_sandbox_env(!o->insecure))) {
+        ramp__cli_error("worker: out of memory");
+        goto done;
+    }
+    printf("worker %s: store %s (%s), event '%s', sandbox %s\n", w.id, o->db,
+           ramp__store_backend(w.s), w.ev.title, o->insecure ? "OFF (--insecure)" : "on");
     fflush(stdout);
     rc = 0;
-    for (;;) {
+    while (!stop_signal) {
         ramp__claim cl;
         int busy = 0;
         ramp_status st = ramp__store_claim(w.s, w.id, o->lease, &cl, &busy);
@@ -437,9 +408,14 @@ static int worker_run(const worker_opts *o)
         ramp__claim_clear(&cl);
         if (o->once) break;
     }
+    if (stop_signal) {
+        printf("worker %s: stopped by signal %d\n", w.id, (int)stop_signal);
+        rc = 0;
+    }
 done:
-    free(w.y_train);
-    free(w.y_test);
+    ramp__cli_env_free(w.env);
+    ramp__kit_split_close(&w.train);
+    ramp__kit_split_close(&w.test);
     ramp__event_clear(&w.ev);
     ramp__store_close(w.s);
     return rc;
@@ -447,7 +423,7 @@ done:
 
 int ramp__cmd_worker(int argc, char **argv)
 {
-    worker_opts o = {NULL, NULL, NULL, 0, 0, 1, 7200, 60, 1, 16384};
+    worker_opts o = {NULL, NULL, NULL, 0, 0, 1, 7200, 60, 1, 16384, 3, 0};
     int64_t mem_mb = o.mem_mb;
     const ramp__cli_opt opts[] = {
         RAMP__OPT_STR("--db", &o.db),
@@ -460,6 +436,8 @@ int ramp__cmd_worker(int argc, char **argv)
         RAMP__OPT_SECONDS("--poll", &o.poll),
         RAMP__OPT_INT("--jobs", &o.jobs, 1, 256),
         RAMP__OPT_INT("--mem-limit", &mem_mb, 0, 0),
+        RAMP__OPT_INT("--max-claims", &o.max_claims, 1, 1000),
+        RAMP__OPT_FLAG("--insecure", &o.insecure),
         RAMP__OPT_END,
     };
     int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "worker", .usage = usage, .opts = opts },
@@ -470,6 +448,25 @@ int ramp__cmd_worker(int argc, char **argv)
         ramp__cli_error("worker: --db is required");
         return 2;
     }
+    char tmpdir[4096];
+    if (!o.workdir) {
+        const char *t = getenv("TMPDIR");
+        snprintf(tmpdir, sizeof tmpdir, "%s", t && t[0] == '/' ? t : "/tmp");
+        o.workdir = tmpdir;
+    }
+    if (!o.insecure &&
+        ramp__cli_sandbox_check("ramp worker runs submissions only in the sandbox; --insecure "
+                                "runs them without it (a trusted event only)"))
+        return 1;
+    if (o.insecure)
+        fprintf(stderr, "ramp: worker: --insecure: submissions run WITHOUT the sandbox: they "
+                        "can read the test labels, the store and anything this user can\n");
+    remove_dead_folders(o.workdir);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
     if (o.jobs == 1) return worker_run(&o);
     /* K jobs: K worker processes, each with its own connection */
     pid_t *kids = calloc((size_t)o.jobs, sizeof *kids);
@@ -488,7 +485,12 @@ int ramp__cmd_worker(int argc, char **argv)
     int rc = 0;
     for (int k = 0; k < o.jobs; k++) {
         int status;
-        if (kids[k] > 0 && waitpid(kids[k], &status, 0) == kids[k] &&
+        pid_t got;
+        while ((got = waitpid(kids[k], &status, 0)) < 0 && errno == EINTR)
+            if (stop_signal) /* pass SIGTERM/SIGINT on: each child gives its claim back */
+                for (int j = 0; j < o.jobs; j++)
+                    if (kids[j] > 0) kill(kids[j], SIGTERM);
+        if (kids[k] > 0 && got == kids[k] &&
             !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
             rc = 1;
         if (kids[k] < 0) rc = 1;

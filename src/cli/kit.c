@@ -8,7 +8,7 @@
 #include "cli/cliInt.h"
 #include "core/coreInt.h"
 
-static ramp_status split_open(ramp__kit_split *s, const char *data_dir, const char *name,
+ramp_status ramp__kit_split_open(ramp__kit_split *s, const char *data_dir, const char *name,
                               int n_classes, ramp_err *err)
 {
     char csv[4096];
@@ -34,7 +34,7 @@ static ramp_status split_open(ramp__kit_split *s, const char *data_dir, const ch
     return RAMP_OK;
 }
 
-static void split_close(ramp__kit_split *s)
+void ramp__kit_split_close(ramp__kit_split *s)
 {
     if (s->paths)
         for (size_t i = 0; i < s->samples.n; i++) free(s->paths[i]);
@@ -56,16 +56,16 @@ ramp_status ramp__kit_open(ramp__kit *k, const char *kit_dir, const char *data_d
     }
     snprintf(k->data_dir, sizeof k->data_dir, "%s", data_dir);
     int c = ramp_problem_n_classes(k->problem);
-    st = split_open(&k->train, data_dir, "train", c, err);
-    if (!st) st = split_open(&k->test, data_dir, "test", c, err);
+    st = ramp__kit_split_open(&k->train, data_dir, "train", c, err);
+    if (!st) st = ramp__kit_split_open(&k->test, data_dir, "test", c, err);
     if (st) ramp__kit_close(k);
     return st;
 }
 
 void ramp__kit_close(ramp__kit *k)
 {
-    split_close(&k->train);
-    split_close(&k->test);
+    ramp__kit_split_close(&k->train);
+    ramp__kit_split_close(&k->test);
     ramp_problem_free(k->problem);
     k->problem = NULL;
 }

@@ -172,7 +172,7 @@ static void set_limit(int res, uint64_t v)
 }
 
 /* The program's process: session, limits, identity, filter, descriptors. */
-static void program(const child_arg *a)
+static void program(child_arg *a)
 {
     const ramp__sandbox_opts *o = a->o;
     setsid();
@@ -204,6 +204,7 @@ static void program(const child_arg *a)
     }
     for (int i = 0; i < n; i++)
         if (dup2(moved[i], i) < 0) die(a, "dup2", NULL);
+    a->err_fd = 2; /* from here on, set-up errors go to the program's stderr */
     for (int i = n; i < 3; i++) { /* stdin/out/err always exist */
         int fd = open("/dev/null", O_RDWR);
         if (fd >= 0 && fd != i) {

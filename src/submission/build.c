@@ -436,6 +436,29 @@ static ramp_status check_python(const ramp__build_opts *o, const char *dir, cons
     return RAMP_OK;
 }
 
+/* Adds read (and search) rights for others to dir and its top-level
+   regular files, so that the sandbox's user can read them. */
+static ramp_status open_to_sandbox(const char *dir, ramp_err *err)
+{
+    struct stat sb;
+    if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
+        chmod(dir, (sb.st_mode & 07777) | 0055) != 0)
+        return ramp__err_set(err, RAMP_EIO, "%s: cannot open it to the sandbox: %s", dir,
+                             strerror(errno));
+    DIR *d = opendir(dir);
+    if (!d) return ramp__err_set(err, RAMP_EIO, "%s: %s", dir, strerror(errno));
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char p[4600];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 0044) != 0044)
+            chmod(p, (sb.st_mode & 07777) | 0044);
+    }
+    closedir(d);
+    return RAMP_OK;
+}
+
 ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_paths *out,
                             char **log, ramp_err *err)
 {
@@ -485,7 +508,12 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
     if ((mkdir(out_dir, 0755) != 0 && errno != EEXIST) || lstat(out_dir, &sb) != 0 ||
         !S_ISDIR(sb.st_mode))
         return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", out_dir);
-    /* the sandbox's user writes the objects (root starts it as uid 65534) */
+    /* root runs the sandbox as another user (65534), who must read the
+       submission (a folder made by mkdtemp is 0700) and write the objects */
+    if (o->sandbox == RAMP__SANDBOX_ON && geteuid() == 0) {
+        ramp_status st = open_to_sandbox(dir, err);
+        if (st) return st;
+    }
     if (o->sandbox == RAMP__SANDBOX_ON && geteuid() == 0 &&
         chown(out_dir, o->uid ? o->uid : 65534, o->gid ? o->gid : 65534) != 0)
         return ramp__err_set(err, RAMP_EIO, "%s: chown: %s", out_dir, strerror(errno));
