@@ -18,6 +18,11 @@
 #     stored; 4 slow-compiling uploads at once while the leaderboard keeps
 #     answering within a second; with one compile slot and a 1 s wait, the
 #     uploads that get no slot are answered 503 with Retry-After.
+#  6. Participants' pages: /my needs a session; /login sets HttpOnly,
+#     SameSite=Strict cookies; a wrong token → 401, a forged form (no or a
+#     wrong CSRF token) → 403 and nothing stored; headless Chromium (over the
+#     DevTools protocol, tests/platform_browser.py) logs in, uploads the two
+#     files through the form, finds the submission on /my, logs out.
 # PostgreSQL, wrk or Chromium is skipped, saying so, only when its binary is absent.
 set -uo pipefail
 ramp=$1 src=$2 work=$3
@@ -162,7 +167,7 @@ fi
 # ---- 3. serve ----------------------------------------------------------------------
 token=$("$ramp" team add --db "$store" webteam) || fail "team add"
 [ ${#token} -eq 64 ] || fail "token: '$token'"
-"$ramp" serve --db "$store" --listen 127.0.0.1:0 --max-upload 100000 > "$work/serve.out" 2>&1 & sv=$!
+"$ramp" serve --db "$store" --listen 127.0.0.1:0 --max-upload 100000 --compile-wait 60 > "$work/serve.out" 2>&1 & sv=$!
 pids+=("$sv")
 for _ in $(seq 50); do grep -q serving "$work/serve.out" && break; sleep 0.1; done
 url=$(sed -n 's|^serving \(http://[0-9.:]*\)/$|\1|p' "$work/serve.out")
@@ -331,6 +336,50 @@ n_after=$("$ramp" leaderboard --db "$store" --format json | grep -c '^  {"id"')
 [ "$n_after" -eq $((n_before + 1)) ] || fail "a refused upload was stored ($n_before → $n_after)"
 kill "$sv2"; wait "$sv2" 2>/dev/null
 ok "upload: one compile slot, 1 s wait: 1 stored, 2 answered 503 with Retry-After"
+
+
+# ---- 6. participants' pages ------------------------------------------------------------
+c=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$url/my")
+[ "$c" = "303 $url/login" ] || fail "/my without a session: $c"
+jar=$work/jar.txt; rm -f "$jar"
+c=$(curl -s -c "$jar" -D "$work/login.hdr" -o "$work/login.html" -w '%{http_code}' "$url/login")
+[ "$c" = 200 ] || fail "GET /login: HTTP $c"
+grep -qi '^Set-Cookie: ramp_login=[0-9a-f]\{64\}; HttpOnly; SameSite=Strict' "$work/login.hdr" || fail "login cookie: $(cat "$work/login.hdr")"
+pre=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$work/login.html")
+[ ${#pre} -eq 64 ] || fail "no CSRF token on the login form"
+c=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' -d "csrf=$pre&token=0000" "$url/login")
+[ "$c" = 401 ] || fail "log in with a wrong token: HTTP $c"
+c=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' -d "csrf=${pre%?}0&token=$token" "$url/login")
+[ "$c" = 403 ] || fail "log in with a forged form: HTTP $c"
+c=$(curl -s -b "$jar" -c "$jar" -D "$work/session.hdr" -o /dev/null -w '%{http_code} %{redirect_url}' -d "csrf=$pre&token=$token" "$url/login")
+[ "$c" = "303 $url/my" ] || fail "log in: $c"
+grep -qi '^Set-Cookie: ramp_session=[0-9a-f]\{64\}; HttpOnly; SameSite=Strict; Path=/; Max-Age=' "$work/session.hdr" \
+    || fail "session cookie: $(cat "$work/session.hdr")"
+c=$(code -b "$jar" "$url/my"); [ "$c" = 200 ] && grep -q 'webteam — my submissions' "$work/resp.json" || fail "/my: HTTP $c"
+grep -q '>web1</a>' "$work/resp.json" || fail "/my does not list web1"
+csrf=$(sed -n 's/.*id="up".*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$work/resp.json")
+[ ${#csrf} -eq 64 ] || fail "no CSRF token on the upload form"
+n_before=$("$ramp" leaderboard --db "$store" --format json | grep -c '^  {"id"')
+c=$(code -b "$jar" -F "name=forged1" -F "a=@$work/good/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c" "$url/my/submit")
+[ "$c" = 403 ] || fail "form upload without a CSRF token: HTTP $c"
+c=$(code -b "$jar" -F "csrf=$pre" -F "name=forged2" -F "a=@$work/good/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c" "$url/my/submit")
+[ "$c" = 403 ] || fail "form upload with a wrong CSRF token: HTTP $c"
+c=$(code -F "csrf=$csrf" -F "name=forged3" -F "a=@$work/good/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c" "$url/my/submit")
+[ "$c" = 401 ] || fail "form upload without a session: HTTP $c"
+n_after=$("$ramp" leaderboard --db "$store" --format json | grep -c '^  {"id"')
+[ "$n_after" -eq "$n_before" ] || fail "a forged form upload was stored"
+c=$(curl -s -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}' -F "csrf=$csrf" -F "name=form1" \
+    -F "a=@$work/good/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c" "$url/my/submit")
+case "$c" in "303 $url/my?ok="[0-9]*) ;; *) fail "form upload: $c" ;; esac
+c=$(code -b "$jar" -d "csrf=$csrf" "$url/logout"); [ "$c" = 303 ] || fail "log out: HTTP $c"
+c=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' "$url/my"); [ "$c" = 303 ] || fail "/my after logging out: HTTP $c"
+ok "pages: /my needs a session; log-in cookies HttpOnly + SameSite=Strict; wrong token 401; forged forms 403, nothing stored; log out"
+if [ -n "$chrome" ]; then
+    python3 "$src/tests/platform_browser.py" "$chrome" "$url" "$token" "$work/good/image_preprocessor.c" \
+        "$work/good/batch_classifier.c" browser1 "$work" || fail "the browser's way through the participants' pages"
+else
+    echo "SKIP: chromium is not installed: the participants' pages are not driven in a browser"
+fi
 
 kill "$sv"; wait "$sv" 2>/dev/null
 echo "platform: all checks passed"

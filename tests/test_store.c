@@ -523,6 +523,85 @@ static void test_log_public(void **state)
     ramp__buf_free(&b);
 }
 
+/* Participants' sessions: stored hashed, expire, end; the CSRF token is
+   derived from the session id; the team's page lists its own submissions
+   only, with the form's token and no test score. */
+static void test_sessions(void **state)
+{
+    (void)state;
+    char path[512];
+    db_path(path, sizeof path, "session");
+    ramp__store *s = open_with_event(path);
+    int64_t vis_id = scored_submission(s), team, other, id, got;
+    assert_int_equal(ramp__store_team_id(s, "vis", 0, &team), RAMP_OK);
+    assert_int_equal(ramp__store_team_id(s, "other", 1, &other), RAMP_OK);
+    assert_int_equal(ramp__store_submit(s, other, "theirs", files, 2, &id), RAMP_OK);
+    char sid[65], sid2[65], old[65];
+    assert_int_equal(ramp__store_session_new(s, team, 3600, sid), RAMP_OK);
+    assert_int_equal(strlen(sid), 64);
+    char *name = NULL;
+    assert_int_equal(ramp__store_session_team(s, sid, &got, &name), RAMP_OK);
+    assert_int_equal(got, team);
+    assert_string_equal(name, "vis");
+    free(name);
+    ramp__rows r;
+    assert_int_equal(ramp__store_query(s, "SELECT COUNT(*) FROM session WHERE token_hash = ?",
+                                       (const ramp__val[]){RAMP__TEXT(sid)}, 1, &r),
+                     RAMP_OK);
+    assert_int_equal(ramp__rows_int(&r, 0, 0), 0); /* only its hash is stored */
+    ramp__rows_clear(&r);
+    assert_int_equal(ramp__store_session_team(s, "nope", &got, NULL), RAMP_ENOENT);
+    char bad[65];
+    memcpy(bad, sid, 65);
+    bad[0] = bad[0] == 'a' ? 'b' : 'a';
+    assert_int_equal(ramp__store_session_team(s, bad, &got, NULL), RAMP_ENOENT);
+    /* an expired session is refused, and removed when the next one starts */
+    assert_int_equal(ramp__store_session_new(s, team, -1, old), RAMP_OK);
+    assert_int_equal(ramp__store_session_team(s, old, &got, NULL), RAMP_ENOENT);
+    assert_int_equal(ramp__store_session_new(s, team, 3600, sid2), RAMP_OK);
+    assert_int_equal(ramp__store_query(s, "SELECT COUNT(*) FROM session", NULL, 0, &r), RAMP_OK);
+    assert_int_equal(ramp__rows_int(&r, 0, 0), 2);
+    ramp__rows_clear(&r);
+    /* CSRF tokens: one per session, stable */
+    char c1[65], c1b[65], c2[65];
+    ramp__session_csrf(c1, sid);
+    ramp__session_csrf(c1b, sid);
+    ramp__session_csrf(c2, sid2);
+    assert_string_equal(c1, c1b);
+    assert_string_not_equal(c1, c2);
+    assert_string_not_equal(c1, sid);
+    /* the team's page: a failed submission shows its error log, paths cut */
+    int64_t broke;
+    assert_int_equal(ramp__store_submit(s, team, "broke", files, 2, &broke), RAMP_OK);
+    assert_int_equal(ramp__store_query(s, "UPDATE submission SET state = 'training_error', log = ?"
+                                          " WHERE id = ?",
+                                       (const ramp__val[]){RAMP__TEXT("/srv/w/batch_classifier.c:3: boom"),
+                                                           RAMP__INT(broke)},
+                                       2, NULL),
+                     RAMP_OK);
+    ramp__buf out = {0};
+    assert_int_equal(ramp__team_page_html(s, team, "vis", c1, 0, "<b>hi</b>", &out), RAMP_OK);
+    assert_non_null(strstr(out.p, c1));
+    assert_null(strstr(out.p, sid));
+    assert_non_null(strstr(out.p, ">v</a>"));
+    assert_null(strstr(out.p, "theirs"));
+    assert_null(strstr(out.p, "0.777"));
+    assert_non_null(strstr(out.p, "0.5100"));
+    assert_non_null(strstr(out.p, "&lt;b&gt;hi&lt;/b&gt;"));
+    assert_non_null(strstr(out.p, "error log</summary><pre>batch_classifier.c:3: boom</pre>"));
+    assert_null(strstr(out.p, "/srv"));
+    char row[64];
+    snprintf(row, sizeof row, "data-id=\"%lld\"", (long long)vis_id);
+    assert_non_null(strstr(out.p, row));
+    ramp__buf_free(&out);
+    /* log out */
+    assert_int_equal(ramp__store_session_end(s, sid), RAMP_OK);
+    assert_int_equal(ramp__store_session_team(s, sid, &got, NULL), RAMP_ENOENT);
+    assert_int_equal(ramp__store_session_team(s, sid2, &got, NULL), RAMP_OK);
+    ramp__store_close(s);
+    remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_release),
         cmocka_unit_test(test_visibility),
         cmocka_unit_test(test_log_public),
+        cmocka_unit_test(test_sessions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,9 @@
 /* httpInt.h — `ramp serve`'s web server (libmicrohttpd): the leaderboard
- * page, one page per submission, an SVG plot, a JSON API and submission
- * upload with per-team tokens. Routes and formats: docs/platform.md.
+ * page, one page per submission, an SVG plot, a JSON API, submission upload
+ * with per-team tokens, and participants' pages (log in with the team
+ * token, upload through a form, "my submissions"). Test scores are shown
+ * only with the organiser's token or after the reveal. Routes and formats:
+ * docs/platform.md.
  *
  * The server runs on libmicrohttpd's thread pool; its state hangs off the
  * handle, passed to every handler as the cls pointer (no globals). One store

@@ -7,6 +7,17 @@
  *   GET  /api/submissions/<id>.json a submission, per-fold scores and log
  *   POST /api/submit?name=N         multipart/form-data, one part per file, with
  *                                   Authorization: Bearer <team token>
+ *   GET  /login, POST /login        participants log in with their team token
+ *   GET  /my                        the team's submissions and an upload form
+ *   POST /my/submit, POST /logout   the forms (session cookie + CSRF field)
+ *
+ * Participants' sessions: a log-in form carries a one-time value also set
+ * as an HttpOnly cookie scoped to /login (double submit); a good team token
+ * opens a session whose id is an HttpOnly, SameSite=Strict cookie, stored
+ * hashed with an expiry (12 h). Every form of the session carries its CSRF
+ * token, derived from the session id (store.c), checked before anything is
+ * done. The form upload then goes the API upload's way and answers with a
+ * redirect to /my or a page saying what went wrong.
  *
  * What is public: a request bearing the organiser's token
  * (Authorization: Bearer, `ramp event --admin-token`) sees test scores and
@@ -69,10 +80,20 @@ struct ramp__http {
    handler, called again on resume, answers (COMPILED). */
 enum { RECEIVING, COMPILING, COMPILED };
 
+/* What a POST is: an upload through the API (team token) or the form
+   (session cookie and CSRF field), a log-in or a log-out form. */
+enum { POST_API, POST_FORM, POST_LOGIN, POST_LOGOUT };
+
 typedef struct upload {
     ramp__http *h;
     struct MHD_Connection *conn;
+    int kind;
     int phase;
+    char sid[65];   /* the session cookie (POST_FORM, POST_LOGOUT) */
+    char csrf[80];  /* the form's csrf field */
+    size_t csrf_len;
+    char token[160]; /* the log-in form's token field */
+    size_t token_len;
     int64_t team_id;
     char *team;
     ramp__file files[RAMP__SUB_MAX_FILES];
@@ -100,9 +121,46 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
     if (!r) return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
     enum MHD_Result ret = MHD_queue_response(c, code, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* An HTML answer (or, with location, a 303 to it) that may set a cookie. */
+static enum MHD_Result reply_page(struct MHD_Connection *c, unsigned code, const ramp__buf *body,
+                                  const char *location, const char *set_cookie)
+{
+    if (body && body->oom) return MHD_NO;
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        body ? body->len : 0, body ? (void *)body->p : (void *)"", MHD_RESPMEM_MUST_COPY);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+    if (location) MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+    if (set_cookie) MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
+    enum MHD_Result ret = MHD_queue_response(c, location ? 303 : code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* A short HTML page saying msg (escaped), with a link back. */
+static enum MHD_Result reply_html_error(struct MHD_Connection *c, unsigned code, const char *msg,
+                                        const char *back)
+{
+    ramp__buf b = {0};
+    ramp__buf_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                         "<title>%u</title></head><body><p id=\"error\">", code);
+    ramp__buf_html(&b, msg);
+    ramp__buf_printf(&b, "</p><p><a href=\"%s\">back</a></p></body></html>\n", back);
+    enum MHD_Result r = reply_page(c, code, &b, NULL, NULL);
+    ramp__buf_free(&b);
+    return r;
 }
 
 /* {"error": msg} with the status code. */
@@ -231,6 +289,20 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     upload *u = cls;
     if (u->too_big || u->bad[0]) return MHD_YES;
     if (!filename) {
+        if (key && (!strcmp(key, "csrf") || !strcmp(key, "token"))) {
+            int is_csrf = key[0] == 'c';
+            char *dst = is_csrf ? u->csrf : u->token;
+            size_t cap = is_csrf ? sizeof u->csrf : sizeof u->token;
+            size_t *len = is_csrf ? &u->csrf_len : &u->token_len;
+            if ((off == 0 && *len) || *len + size >= cap) {
+                snprintf(u->bad, sizeof u->bad, "a bad '%s' field", key);
+                return MHD_YES;
+            }
+            memcpy(dst + *len, data, size);
+            *len += size;
+            dst[*len] = '\0';
+            return MHD_YES;
+        }
         if (key && !strcmp(key, "name")) {
             if (off == 0 && u->name_len) {
                 snprintf(u->bad, sizeof u->bad, "two 'name' fields: send the name once");
@@ -244,6 +316,10 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
             u->name_len += size;
             u->name[u->name_len] = '\0';
         }
+        return MHD_YES;
+    }
+    if (u->kind == POST_LOGIN || u->kind == POST_LOGOUT) {
+        snprintf(u->bad, sizeof u->bad, "no files here");
         return MHD_YES;
     }
     if (!ramp__name_ok(filename)) {
@@ -325,19 +401,25 @@ static void compile_job(void *arg, int got)
     MHD_resume_connection(u->conn);
 }
 
+/* An error for this POST: JSON for the API, a page for the forms. */
+static enum MHD_Result post_error(struct MHD_Connection *c, const upload *u, unsigned code,
+                                  const char *msg)
+{
+    if (u->kind == POST_API) return reply_error(c, code, msg);
+    return reply_html_error(c, code, msg, u->kind == POST_LOGIN ? "/login" : "/my");
+}
+
 /* Headers and body read: check the name and files, then queue the compile
    with the connection suspended. */
 static enum MHD_Result queue_upload(ramp__http *h, struct MHD_Connection *c, upload *u)
 {
-    if (u->too_big) return reply_error(c, 413, "upload too large");
-    if (u->bad[0]) return reply_error(c, 400, u->bad);
     const char *name = u->name_len ? u->name
                                    : MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
     if (!name || !ramp__name_ok(name))
-        return reply_error(c, 400,
-                           "a submission name is required (?name=N or a 'name' field): 1 to 64 "
-                           "of A-Z a-z 0-9 _ . -");
-    if (!u->n_files) return reply_error(c, 400, "no files: send multipart/form-data with the files");
+        return post_error(c, u, 400,
+                          "a submission name is required (?name=N or a 'name' field): 1 to 64 "
+                          "of A-Z a-z 0-9 _ . -");
+    if (!u->n_files) return post_error(c, u, 400, "no files: send multipart/form-data with the files");
     if (!u->name_len) {
         snprintf(u->name, sizeof u->name, "%s", name);
         u->name_len = strlen(u->name);
@@ -354,7 +436,7 @@ static enum MHD_Result queue_upload(ramp__http *h, struct MHD_Connection *c, upl
     return MHD_YES;
 }
 
-static enum MHD_Result reply_busy(ramp__http *h, struct MHD_Connection *c)
+static enum MHD_Result reply_busy(ramp__http *h, struct MHD_Connection *c, const upload *u)
 {
     int after = h->compile_wait_s > 1 ? (int)ceil(h->compile_wait_s) : 1;
     char msg[256];
@@ -363,16 +445,24 @@ static enum MHD_Result reply_busy(ramp__http *h, struct MHD_Connection *c)
              "try again in %d s",
              h->compile_slots, after);
     ramp__buf b = {0};
-    ramp__buf_printf(&b, "{\"status\": 503, \"error\": ");
-    ramp__buf_json(&b, msg);
-    ramp__buf_puts(&b, "}\n");
+    if (u->kind == POST_API) {
+        ramp__buf_printf(&b, "{\"status\": 503, \"error\": ");
+        ramp__buf_json(&b, msg);
+        ramp__buf_puts(&b, "}\n");
+    } else {
+        ramp__buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                           "<title>503</title></head><body><p id=\"error\">");
+        ramp__buf_html(&b, msg);
+        ramp__buf_puts(&b, "</p><p><a href=\"/my\">back</a></p></body></html>\n");
+    }
     if (b.oom) return MHD_NO;
     struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_COPY);
     ramp__buf_free(&b);
     if (!r) return MHD_NO;
     char ra[16];
     snprintf(ra, sizeof ra, "%d", after);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            u->kind == POST_API ? "application/json" : "text/html; charset=utf-8");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     enum MHD_Result ret = MHD_queue_response(c, 503, r);
@@ -383,8 +473,8 @@ static enum MHD_Result reply_busy(ramp__http *h, struct MHD_Connection *c)
 /* Resumed after the compile: store it, or say why not. */
 static enum MHD_Result finish_upload(ramp__http *h, struct MHD_Connection *c, upload *u)
 {
-    if (u->refused) return reply_busy(h, c);
-    if (u->build_st) return reply_error(c, 400, u->build_msg ? u->build_msg : "does not compile");
+    if (u->refused) return reply_busy(h, c, u);
+    if (u->build_st) return post_error(c, u, 400, u->build_msg ? u->build_msg : "does not compile");
     int64_t id = 0;
     pthread_mutex_lock(&h->mu);
     ramp_status st = ramp__store_submit(h->s, u->team_id, u->name, u->files, u->n_files, &id);
@@ -392,12 +482,17 @@ static enum MHD_Result finish_upload(ramp__http *h, struct MHD_Connection *c, up
     snprintf(msg, sizeof msg, "%s", ramp__store_errmsg(h->s));
     if (!st) cache_drop(h);
     pthread_mutex_unlock(&h->mu);
-    if (st == RAMP_EDUP) return reply_error(c, 409, msg);
+    if (st == RAMP_EDUP) return post_error(c, u, 409, msg);
     /* NOTE: 429 is told from the message's text, as ramp__store_submit says
        "too soon" with EINVAL; a status of its own belongs to the error
        conventions' rework (another issue), not here. */
-    if (st == RAMP_EINVAL && strstr(msg, "too soon")) return reply_error(c, 429, msg);
-    if (st) return reply_error(c, st == RAMP_EINVAL ? 400 : 500, msg);
+    if (st == RAMP_EINVAL && strstr(msg, "too soon")) return post_error(c, u, 429, msg);
+    if (st) return post_error(c, u, st == RAMP_EINVAL ? 400 : 500, msg);
+    if (u->kind == POST_FORM) {
+        char loc[64];
+        snprintf(loc, sizeof loc, "/my?ok=%lld", (long long)id);
+        return reply_page(c, 303, NULL, loc, NULL);
+    }
     ramp__buf b = {0};
     ramp__buf_printf(&b, "{\"status\": 201, \"id\": %lld, \"team\": ", (long long)id);
     ramp__buf_json(&b, u->team);
@@ -409,37 +504,165 @@ static enum MHD_Result finish_upload(ramp__http *h, struct MHD_Connection *c, up
     return r;
 }
 
-static enum MHD_Result handle_submit(ramp__http *h, struct MHD_Connection *c,
-                                     const char *upload_data, size_t *upload_size, void **con_cls)
+/* ---- participants' sessions ---------------------------------------------------------- */
+
+#define SESSION_TTL_S (12 * 3600.0)
+
+/* The session cookie's value if it looks like one (64 hex digits). */
+static const char *session_cookie(struct MHD_Connection *c)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "ramp_session");
+    if (!v || strlen(v) != 64 || strspn(v, "0123456789abcdef") != 64) return NULL;
+    return v;
+}
+
+/* Constant-time comparison of two NUL-terminated strings of public length. */
+static int same_secret(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    if (n == 0 || n != strlen(b)) return 0;
+    unsigned char d = 0;
+    for (size_t i = 0; i < n; i++) d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+static enum MHD_Result serve_login(ramp__http *h, struct MHD_Connection *c, const char *notice,
+                                   unsigned code)
+{
+    (void)h;
+    char pre[65];
+    if (ramp__random_hex(pre, 32)) return reply_error(c, 500, "cannot read /dev/urandom");
+    char cookie[160];
+    snprintf(cookie, sizeof cookie,
+             "ramp_login=%s; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600", pre);
+    ramp__buf b = {0};
+    ramp__login_page_html(pre, notice, &b);
+    enum MHD_Result r = reply_page(c, code, &b, NULL, cookie);
+    ramp__buf_free(&b);
+    return r;
+}
+
+static enum MHD_Result serve_my(ramp__http *h, struct MHD_Connection *c)
+{
+    const char *sid = session_cookie(c);
+    int64_t team_id = 0;
+    char *team = NULL;
+    if (!sid) return reply_page(c, 303, NULL, "/login", NULL);
+    int see = 0;
+    if (reader_sees_test(h, c, &see)) return reply_error(c, 500, "cannot read the store");
+    char csrf[65], notice[96] = "";
+    ramp__session_csrf(csrf, sid);
+    const char *ok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "ok");
+    if (ok) {
+        char *end;
+        long long id = strtoll(ok, &end, 10);
+        if (end != ok && !*end && id > 0)
+            snprintf(notice, sizeof notice, "submission %lld stored: it waits for a worker", id);
+    }
+    ramp__buf b = {0};
+    pthread_mutex_lock(&h->mu);
+    ramp_status st = ramp__store_session_team(h->s, sid, &team_id, &team);
+    if (!st) st = ramp__team_page_html(h->s, team_id, team, csrf, see, notice, &b);
+    pthread_mutex_unlock(&h->mu);
+    free(team);
+    enum MHD_Result r;
+    if (st == RAMP_ENOENT)
+        r = reply_page(c, 303, NULL, "/login", NULL);
+    else if (st || b.oom)
+        r = reply_html_error(c, 500, "cannot read the store", "/");
+    else
+        r = reply_page(c, 200, &b, NULL, NULL);
+    ramp__buf_free(&b);
+    return r;
+}
+
+/* The log-in and log-out forms, once read. */
+static enum MHD_Result finish_login(ramp__http *h, struct MHD_Connection *c, upload *u)
+{
+    if (u->kind == POST_LOGIN) {
+        const char *pre = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "ramp_login");
+        if (!pre || !same_secret(pre, u->csrf))
+            return serve_login(h, c, "the form expired or did not come from this site: try again",
+                               403);
+        int64_t team_id = 0;
+        char sid[65];
+        pthread_mutex_lock(&h->mu);
+        ramp_status st = u->token_len ? ramp__store_team_by_token(h->s, u->token, &team_id, NULL)
+                                      : RAMP_ENOENT;
+        if (!st) st = ramp__store_session_new(h->s, team_id, SESSION_TTL_S, sid);
+        pthread_mutex_unlock(&h->mu);
+        memset(u->token, 0, sizeof u->token);
+        if (st == RAMP_ENOENT) return serve_login(h, c, "invalid team token", 401);
+        if (st) return reply_html_error(c, 500, "cannot write the store", "/login");
+        char cookie[200];
+        snprintf(cookie, sizeof cookie,
+                 "ramp_session=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d", sid,
+                 (int)SESSION_TTL_S);
+        memset(sid, 0, sizeof sid);
+        return reply_page(c, 303, NULL, "/my", cookie);
+    }
+    /* log out */
+    char csrf[65];
+    ramp__session_csrf(csrf, u->sid);
+    if (!same_secret(csrf, u->csrf))
+        return reply_html_error(c, 403, "the form did not come from this site", "/my");
+    pthread_mutex_lock(&h->mu);
+    ramp__store_session_end(h->s, u->sid);
+    pthread_mutex_unlock(&h->mu);
+    return reply_page(c, 303, NULL, "/login",
+                      "ramp_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+}
+
+/* ---- POST ------------------------------------------------------------------------------ */
+
+static enum MHD_Result handle_post(ramp__http *h, struct MHD_Connection *c, int kind,
+                                   const char *upload_data, size_t *upload_size, void **con_cls)
 {
     upload *u = *con_cls;
     if (!u) {
-        /* headers only: judge the token and the declared size first */
-        const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-        if (!auth || strncmp(auth, "Bearer ", 7) != 0 || !auth[7])
-            return reply_error(c, 401, "a team token is required: Authorization: Bearer TOKEN");
-        if (strlen(auth) > 200) return reply_error(c, 401, "invalid team token");
+        /* headers only: judge the credential and the declared size first */
         int64_t team_id = 0;
         char *team = NULL;
-        pthread_mutex_lock(&h->mu);
-        ramp_status st = ramp__store_team_by_token(h->s, auth + 7, &team_id, &team);
-        pthread_mutex_unlock(&h->mu);
-        if (st == RAMP_ENOENT) return reply_error(c, 401, "invalid team token");
-        if (st || !team) {
-            free(team);
-            return reply_error(c, 500, "cannot read the store");
+        const char *sid = NULL;
+        size_t limit = kind == POST_LOGIN || kind == POST_LOGOUT ? 4096 : h->max_upload;
+        if (kind == POST_API) {
+            const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+            if (!auth || strncmp(auth, "Bearer ", 7) != 0 || !auth[7])
+                return reply_error(c, 401, "a team token is required: Authorization: Bearer TOKEN");
+            if (strlen(auth) > 200) return reply_error(c, 401, "invalid team token");
+            pthread_mutex_lock(&h->mu);
+            ramp_status st = ramp__store_team_by_token(h->s, auth + 7, &team_id, &team);
+            pthread_mutex_unlock(&h->mu);
+            if (st == RAMP_ENOENT) return reply_error(c, 401, "invalid team token");
+            if (st || !team) {
+                free(team);
+                return reply_error(c, 500, "cannot read the store");
+            }
+        } else if (kind == POST_FORM || kind == POST_LOGOUT) {
+            sid = session_cookie(c);
+            ramp_status st = RAMP_ENOENT;
+            if (sid) {
+                pthread_mutex_lock(&h->mu);
+                st = ramp__store_session_team(h->s, sid, &team_id, &team);
+                pthread_mutex_unlock(&h->mu);
+            }
+            if (st == RAMP_ENOENT)
+                return reply_html_error(c, 401, "not logged in, or the session expired", "/login");
+            if (st || !team) {
+                free(team);
+                return reply_html_error(c, 500, "cannot read the store", "/");
+            }
         }
         /* A body declared far over the limit is refused at once (a client
            that sent "Expect: 100-continue" reads the 413 before sending it).
            One up to 8× over is read and dropped first, so that a client that
            sends its body straight away gets the 413 rather than a reset. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) / 8 > h->max_upload) {
+        if (cl && strtoull(cl, NULL, 10) / 8 > limit) {
             free(team);
             char msg[128];
-            snprintf(msg, sizeof msg, "upload too large: %.20s bytes, the limit is %zu", cl,
-                     h->max_upload);
-            return reply_error(c, 413, msg);
+            snprintf(msg, sizeof msg, "upload too large: %.20s bytes, the limit is %zu", cl, limit);
+            return kind == POST_API ? reply_error(c, 413, msg) : reply_html_error(c, 413, msg, "/");
         }
         u = calloc(1, sizeof *u);
         if (!u) {
@@ -447,26 +670,40 @@ static enum MHD_Result handle_submit(ramp__http *h, struct MHD_Connection *c,
             return MHD_NO;
         }
         u->h = h;
+        u->kind = kind;
         u->team_id = team_id;
         u->team = team;
+        if (sid) snprintf(u->sid, sizeof u->sid, "%s", sid);
         u->pp = MHD_create_post_processor(c, 64 * 1024, on_part, u);
         *con_cls = u;
         if (!u->pp) {
             snprintf(u->bad, sizeof u->bad,
-                     "send the files as multipart/form-data (one part per file)");
+                     kind == POST_API || kind == POST_FORM
+                         ? "send the files as multipart/form-data (one part per file)"
+                         : "send the form as application/x-www-form-urlencoded");
         }
         return MHD_YES;
     }
     if (u->phase == COMPILED) return finish_upload(h, c, u);
     if (u->phase == COMPILING) return MHD_YES; /* not reached: suspended */
+    size_t limit = kind == POST_LOGIN || kind == POST_LOGOUT ? 4096 : h->max_upload;
     if (*upload_size) {
         u->total += *upload_size;
-        if (u->total > h->max_upload) u->too_big = 1;
+        if (u->total > limit) u->too_big = 1;
         if (!u->too_big && !u->bad[0] && u->pp &&
             MHD_post_process(u->pp, upload_data, *upload_size) != MHD_YES)
-            snprintf(u->bad, sizeof u->bad, "malformed multipart/form-data body");
+            snprintf(u->bad, sizeof u->bad, "malformed form body");
         *upload_size = 0;
         return MHD_YES;
+    }
+    if (u->too_big) return post_error(c, u, 413, "upload too large");
+    if (u->bad[0]) return post_error(c, u, 400, u->bad);
+    if (kind == POST_LOGIN || kind == POST_LOGOUT) return finish_login(h, c, u);
+    if (kind == POST_FORM) {
+        char csrf[65];
+        ramp__session_csrf(csrf, u->sid);
+        if (!same_secret(csrf, u->csrf))
+            return post_error(c, u, 403, "the form did not come from this site (CSRF token)");
     }
     return queue_upload(h, c, u);
 }
@@ -498,12 +735,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
     (void)version;
     ramp__http *h = cls;
-    if (!strcmp(url, "/api/submit")) {
-        if (strcmp(method, "POST") != 0) return reply_error(c, 405, "use POST");
-        return handle_submit(h, c, upload_data, upload_size, con_cls);
+    static const struct {
+        const char *url;
+        int kind;
+    } posts[] = {{"/api/submit", POST_API},
+                 {"/my/submit", POST_FORM},
+                 {"/login", POST_LOGIN},
+                 {"/logout", POST_LOGOUT}};
+    if (!strcmp(method, "POST")) {
+        for (size_t i = 0; i < sizeof posts / sizeof *posts; i++)
+            if (!strcmp(url, posts[i].url))
+                return handle_post(h, c, posts[i].kind, upload_data, upload_size, con_cls);
+        return reply_error(c, 405, "only GET here");
     }
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return reply_error(c, 405, "only GET here");
+        return reply_error(c, 405, "only GET and POST");
+    if (!strcmp(url, "/api/submit")) return reply_error(c, 405, "use POST");
+    if (!strcmp(url, "/login")) return serve_login(h, c, NULL, 200);
+    if (!strcmp(url, "/my")) return serve_my(h, c);
     if (!strcmp(url, "/") || !strcmp(url, "/index.html")) return serve_board(h, c, K_HTML);
     if (!strcmp(url, "/api/leaderboard.json")) return serve_board(h, c, K_JSON);
     if (!strcmp(url, "/plot.svg")) return serve_board(h, c, K_SVG);

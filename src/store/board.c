@@ -623,7 +623,8 @@ void ramp__board_html(const ramp__board *b, ramp__buf *out)
     free(c);
     ramp__buf_puts(out, "</tbody></table>\n<h2>Official score over time</h2>\n"
                         "<img src=\"/plot.svg\" alt=\"official score against submission time\">\n"
-                        "<p><a href=\"/api/leaderboard.json\">JSON</a></p>\n");
+                        "<p><a href=\"/api/leaderboard.json\">JSON</a> &middot; "
+                        "<a href=\"/my\">my submissions</a> (log in with your team token)</p>\n");
     int n_other = 0;
     for (int i = 0; i < b->n_all; i++) n_other += strcmp(b->all[i].state, "scored") != 0;
     if (n_other) {
@@ -961,4 +962,130 @@ ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ram
                      (long long)id);
     sub_free(&si);
     return RAMP_OK;
+}
+
+/* ---- a team's own page ------------------------------------------------------------------ */
+
+static int error_state(const char *state)
+{
+    return state && (strstr(state, "error") || !strcmp(state, "timeout") ||
+                     !strcmp(state, "worker_killed"));
+}
+
+ramp_status ramp__team_page_html(ramp__store *s, int64_t team_id, const char *team,
+                                 const char *csrf, int see_test, const char *notice,
+                                 ramp__buf *out)
+{
+    ramp__event ev;
+    ramp__rows subs = {0}, sc = {0};
+    ramp_status st = ramp__store_event_get(s, &ev);
+    if (st) return st;
+    st = ramp__store_query(s,
+                           "SELECT id, name, state, submitted_at, log, n_claims FROM submission"
+                           " WHERE team_id = ? ORDER BY id DESC",
+                           (const ramp__val[]){RAMP__INT(team_id)}, 1, &subs);
+    if (!st)
+        st = ramp__store_query(s,
+                               "SELECT c.submission_id, c.name, c.value FROM score c JOIN"
+                               " submission u ON u.id = c.submission_id WHERE u.team_id = ? AND"
+                               " c.fold = ? AND c.step = ?",
+                               (const ramp__val[]){RAMP__INT(team_id), RAMP__INT(-1),
+                                                   RAMP__TEXT("valid")},
+                               3, &sc);
+    if (st) goto done;
+    char title[200];
+    snprintf(title, sizeof title, "%.80s — my submissions", team);
+    html_head(out, title);
+    ramp__buf_puts(out, "<p><a href=\"/\">&larr; leaderboard</a></p><h1>");
+    ramp__buf_html(out, title);
+    ramp__buf_puts(out, "</h1>\n<form method=\"post\" action=\"/logout\">"
+                        "<input type=\"hidden\" name=\"csrf\" value=\"");
+    ramp__buf_html(out, csrf);
+    ramp__buf_puts(out, "\"><button id=\"logout\">log out</button></form>\n");
+    if (notice && *notice) {
+        ramp__buf_puts(out, "<p id=\"notice\"><b>");
+        ramp__buf_html(out, notice);
+        ramp__buf_puts(out, "</b></p>\n");
+    }
+    ramp__buf_puts(out, "<h2>Submit</h2>\n<form id=\"up\" method=\"post\" action=\"/my/submit\""
+                        " enctype=\"multipart/form-data\"><input type=\"hidden\" name=\"csrf\""
+                        " value=\"");
+    ramp__buf_html(out, csrf);
+    ramp__buf_puts(out, "\"><p><label>name <input id=\"name\" name=\"name\" required maxlength=\"64\""
+                        " pattern=\"[A-Za-z0-9_\\-][A-Za-z0-9_.\\-]*\"></label></p>"
+                        "<p><label>image preprocessor <input id=\"pp\" type=\"file\""
+                        " name=\"preprocessor\" required></label></p>"
+                        "<p><label>batch classifier <input id=\"clf\" type=\"file\""
+                        " name=\"classifier\" required></label></p>"
+                        "<p><button id=\"send\">submit</button></p></form>\n");
+    int ns = ramp_problem_n_scores(ev.problem);
+    ramp__buf_puts(out, "<h2>My submissions</h2>\n<table id=\"mine\"><thead><tr><th>id</th>"
+                        "<th>submission</th><th>state</th><th>submitted at (UTC)</th>");
+    for (int k = 0; k < ns; k++) {
+        ramp__buf_puts(out, "<th>");
+        ramp__buf_html(out, ramp_problem_score_name(ev.problem, k));
+        ramp__buf_puts(out, " (valid)</th>");
+    }
+    ramp__buf_puts(out, "</tr></thead><tbody>\n");
+    for (int i = 0; i < subs.n_rows; i++) {
+        int64_t id = ramp__rows_int(&subs, i, 0);
+        const char *state = ramp__rows_text(&subs, i, 2);
+        char at[64];
+        fmt_time(at, sizeof at, ramp__rows_real(&subs, i, 3));
+        ramp__buf_printf(out, "<tr class=\"mine\" data-id=\"%lld\"><td>%lld</td><td class=\"t\">"
+                              "<a href=\"/submission/%lld\">",
+                         (long long)id, (long long)id, (long long)id);
+        ramp__buf_html(out, ramp__rows_text(&subs, i, 1));
+        ramp__buf_printf(out, "</a></td><td class=\"t%s\">", error_state(state) ? " err" : "");
+        ramp__buf_html(out, state);
+        ramp__buf_printf(out, "</td><td>%s</td>", at);
+        for (int k = 0; k < ns; k++) {
+            double v = NAN;
+            const char *nm = ramp_problem_score_name(ev.problem, k);
+            for (int j = 0; j < sc.n_rows; j++)
+                if (ramp__rows_int(&sc, j, 0) == id && ramp__rows_text(&sc, j, 1) &&
+                    !strcmp(ramp__rows_text(&sc, j, 1), nm))
+                    v = ramp__rows_real(&sc, j, 2);
+            char num[64];
+            fmt_num(num, sizeof num, v, ramp_problem_score_precision(ev.problem, k));
+            ramp__buf_printf(out, "<td>%s</td>", num);
+        }
+        ramp__buf_puts(out, "</tr>\n");
+        const char *log = ramp__rows_text(&subs, i, 4);
+        if (error_state(state) && log) {
+            ramp__buf pub = {0};
+            ramp__log_public(&pub, log, see_test);
+            if (pub.oom) out->oom = 1;
+            ramp__buf_printf(out, "<tr><td></td><td colspan=\"%d\" class=\"t\"><details><summary>"
+                                  "error log</summary><pre>",
+                             3 + ns);
+            ramp__buf_html(out, pub.p ? pub.p : "");
+            ramp__buf_puts(out, "</pre></details></td></tr>\n");
+            ramp__buf_free(&pub);
+        }
+    }
+    ramp__buf_puts(out, "</tbody></table></body></html>\n");
+done:
+    ramp__rows_clear(&subs);
+    ramp__rows_clear(&sc);
+    ramp__event_clear(&ev);
+    return st;
+}
+
+void ramp__login_page_html(const char *csrf, const char *notice, ramp__buf *out)
+{
+    html_head(out, "log in");
+    ramp__buf_puts(out, "<p><a href=\"/\">&larr; leaderboard</a></p><h1>Log in</h1>\n");
+    if (notice && *notice) {
+        ramp__buf_puts(out, "<p id=\"notice\" class=\"err\">");
+        ramp__buf_html(out, notice);
+        ramp__buf_puts(out, "</p>\n");
+    }
+    ramp__buf_puts(out, "<form id=\"login\" method=\"post\" action=\"/login\">"
+                        "<input type=\"hidden\" name=\"csrf\" value=\"");
+    ramp__buf_html(out, csrf);
+    ramp__buf_puts(out, "\"><p><label>team token <input id=\"token\" name=\"token\""
+                        " type=\"password\" required maxlength=\"128\" autocomplete=\"off\">"
+                        "</label></p><p><button id=\"go\">log in</button></p></form>"
+                        "</body></html>\n");
 }

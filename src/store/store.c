@@ -215,6 +215,10 @@ static const char *const migrations[RAMP__SCHEMA_VERSION] = {
     "ALTER TABLE event ADD COLUMN revealed INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE event ADD COLUMN admin_token_hash TEXT;"
     "ALTER TABLE submission ADD COLUMN n_released BIGINT NOT NULL DEFAULT 0;",
+    /* 4: participants' web sessions (the SHA-256 of the session id only) */
+    "CREATE TABLE session (token_hash TEXT PRIMARY KEY, team_id BIGINT NOT NULL"
+    " REFERENCES team(id) ON DELETE CASCADE, created_at DOUBLE PRECISION NOT NULL,"
+    " expires_at DOUBLE PRECISION NOT NULL);",
 };
 
 static char *expand(const ramp__backend *be, const char *sql)
@@ -582,6 +586,79 @@ ramp_status ramp__store_revealed(ramp__store *s, int *revealed)
     *revealed = r.n_rows && ramp__rows_int(&r, 0, 0) != 0;
     ramp__rows_clear(&r);
     return RAMP_OK;
+}
+
+/* ---- web sessions ------------------------------------------------------------------- */
+
+ramp_status ramp__store_session_new(ramp__store *s, int64_t team_id, double ttl_s, char *sid)
+{
+    char hash[65];
+    if (random_hex(sid, 32)) return set_msg(s, RAMP_EIO, "cannot read /dev/urandom");
+    ramp__sha256_hex(hash, sid, strlen(sid));
+    double now = ramp__wall_now();
+    ramp_status st = ramp__store_begin(s);
+    if (st) return st;
+    if ((st = Q("DELETE FROM session WHERE expires_at < ?", RAMP__REAL(now)))) goto fail;
+    if ((st = Q("INSERT INTO session (token_hash, team_id, created_at, expires_at) VALUES (?, ?,"
+                " ?, ?)",
+                RAMP__TEXT(hash), RAMP__INT(team_id), RAMP__REAL(now), RAMP__REAL(now + ttl_s))))
+        goto fail;
+    return ramp__store_commit(s);
+fail:
+    ramp__store_rollback(s);
+    memset(sid, 0, 65);
+    return st;
+}
+
+ramp_status ramp__store_session_team(ramp__store *s, const char *sid, int64_t *team_id,
+                                     char **team)
+{
+    *team_id = 0;
+    if (team) *team = NULL;
+    if (!sid || strlen(sid) != 64) return set_msg(s, RAMP_ENOENT, "no session");
+    char hash[65];
+    ramp__sha256_hex(hash, sid, strlen(sid));
+    ramp__rows r;
+    ramp_status st = QR(&r,
+                        "SELECT t.id, t.name FROM session x JOIN team t ON t.id = x.team_id"
+                        " WHERE x.token_hash = ? AND x.expires_at >= ?",
+                        RAMP__TEXT(hash), RAMP__REAL(ramp__wall_now()));
+    if (st) return st;
+    if (!r.n_rows) {
+        ramp__rows_clear(&r);
+        return set_msg(s, RAMP_ENOENT, "no session, or it expired: log in again");
+    }
+    *team_id = ramp__rows_int(&r, 0, 0);
+    if (team) {
+        *team = ramp__strdup(ramp__rows_text(&r, 0, 1));
+        if (!*team) {
+            ramp__rows_clear(&r);
+            return set_msg(s, RAMP_ENOMEM, "out of memory");
+        }
+    }
+    ramp__rows_clear(&r);
+    return RAMP_OK;
+}
+
+ramp_status ramp__store_session_end(ramp__store *s, const char *sid)
+{
+    if (!sid) return RAMP_OK;
+    char hash[65];
+    ramp__sha256_hex(hash, sid, strlen(sid));
+    return Q("DELETE FROM session WHERE token_hash = ?", RAMP__TEXT(hash));
+}
+
+void ramp__session_csrf(char *csrf, const char *sid)
+{
+    char tmp[160];
+    snprintf(tmp, sizeof tmp, "ramp-csrf:%.100s", sid ? sid : "");
+    ramp__sha256_hex(csrf, tmp, strlen(tmp));
+}
+
+ramp_status ramp__random_hex(char *hex, size_t n_bytes)
+{
+    if (n_bytes > 64) return RAMP_EINVAL;
+    return random_hex(hex, n_bytes);
 }
 
 /* ---- files ---------------------------------------------------------------------------- */

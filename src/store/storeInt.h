@@ -111,7 +111,7 @@ ramp_status ramp__pg_open(const char *conninfo, const ramp__backend **be, void *
 
 /* ---- the store ------------------------------------------------------------- */
 
-#define RAMP__SCHEMA_VERSION 3
+#define RAMP__SCHEMA_VERSION 4
 
 typedef struct ramp__store ramp__store;
 
@@ -171,6 +171,25 @@ ramp_status ramp__store_is_admin(ramp__store *s, const char *token, int *yes);
    (revealed 1) or the organiser's again (0). ENOENT when no event. */
 ramp_status ramp__store_reveal(ramp__store *s, int revealed);
 ramp_status ramp__store_revealed(ramp__store *s, int *revealed);
+
+/* ---- participants' web sessions ---------------------------------------------------- */
+
+/* A new session for team_id, valid ttl_s seconds: its id (64 hex digits,
+   the cookie's value) is written into sid (65 bytes) and stored hashed.
+   Expired sessions are removed on the way. */
+ramp_status ramp__store_session_new(ramp__store *s, int64_t team_id, double ttl_s, char *sid);
+/* The team of a live session: ENOENT when sid (borrowed) is unknown or
+   expired. team (may be NULL) receives a malloc'd copy of its name. */
+ramp_status ramp__store_session_team(ramp__store *s, const char *sid, int64_t *team_id,
+                                     char **team);
+/* Ends the session (log out); an unknown one is not an error. */
+ramp_status ramp__store_session_end(ramp__store *s, const char *sid);
+/* The session's CSRF token (65 bytes): SHA-256 of a label and the session
+   id, so it is never stored and only the session's holder can know it. */
+void ramp__session_csrf(char *csrf, const char *sid);
+/* n_bytes (at most 64) random bytes from /dev/urandom as 2·n_bytes hex
+   digits and a NUL in hex. */
+ramp_status ramp__random_hex(char *hex, size_t n_bytes);
 
 /* ---- teams ------------------------------------------------------------------- */
 
@@ -332,6 +351,16 @@ void ramp__board_svg(const ramp__board *b, ramp__buf *out);
    test rows) only when see_test; the log never shows server paths. */
 ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out);
 ramp_status ramp__sub_json_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out);
+
+/* A team's own page (`GET /my`): a log-out form and an upload form
+   carrying csrf, its submissions (newest first) with state, public
+   (validation, bagged) scores and, for failed ones, the error log as the
+   public may read it. notice (may be NULL) is shown on top, escaped. */
+ramp_status ramp__team_page_html(ramp__store *s, int64_t team_id, const char *team,
+                                 const char *csrf, int see_test, const char *notice,
+                                 ramp__buf *out);
+/* The log-in form (`GET /login`), carrying csrf; notice as above. */
+void ramp__login_page_html(const char *csrf, const char *notice, ramp__buf *out);
 
 /* Appends log as the public may read it: each absolute path is cut to its
    last component ("/srv/k/data/" → "data/"), and unless see_test, each row of
