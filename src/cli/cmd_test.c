@@ -44,6 +44,7 @@ typedef struct test_opts {
     int tty;
     int no_sandbox;
     int64_t mem_mb;
+    double compile_timeout;
     char **env;
     char exe[4096];
 } test_opts;
@@ -57,7 +58,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: ramp test [--kit DIR] [--data DIR] [--submission NAME|ALL] [--quick-test]\n"
             "                 [--save-output] [--json FILE] [--timeout S] [--seed N] [--n-jobs N]\n"
-            "                 [--no-sandbox] [--mem-limit MiB]\n\n"
+            "                 [--no-sandbox] [--mem-limit MiB] [--compile-timeout S]\n\n"
             "Trains a submission on each cross-validation fold of a kit and prints its train,\n"
             "valid and test scores per fold, their mean ± std, and the bagged scores.\n\n"
             "  --kit DIR          the kit (default: .)\n"
@@ -73,7 +74,8 @@ static void usage(FILE *f)
             "  --no-sandbox       run the submission's code without the sandbox (your own\n"
             "                     code on your own machine only: it can then read the test\n"
             "                     labels and anything else you can)\n"
-            "  --mem-limit MiB    address space of each fold (default: none)\n",
+            "  --mem-limit MiB    address space of each fold (default: none)\n"
+            "  --compile-timeout S  per compiler run (default 120)\n",
             QUICK_TRAIN, QUICK_TEST);
 }
 
@@ -326,7 +328,7 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
                     .mem_bytes = (uint64_t)o->mem_mb << 20,
                     .cpu_seconds = 0,
                     .envp = o->env},
-        .build = {.include_dir = inc, .sandbox = mode},
+        .build = {.include_dir = inc, .sandbox = mode, .timeout_s = o->compile_timeout},
         .ctx = &rc,
         .on_fold_start = on_fold_start,
         .on_progress = on_progress_cb,
@@ -361,7 +363,7 @@ static int cmp_str(const void *a, const void *b)
 
 int ramp__cmd_test(int argc, char **argv)
 {
-    test_opts o = {".", NULL, "starting_kit", 0, 0, NULL, 7200, 0, 0, 0, 0, 0, NULL, ""};
+    test_opts o = {".", NULL, "starting_kit", 0, 0, NULL, 7200, 0, 0, 0, 0, 0, 120, NULL, ""};
     const ramp__cli_opt opts[] = {
         RAMP__OPT_STR("--kit", &o.kit),
         RAMP__OPT_STR("--data", &o.data),
@@ -374,6 +376,7 @@ int ramp__cmd_test(int argc, char **argv)
         RAMP__OPT_INT("--n-jobs", &o.n_jobs, 1, 1024),
         RAMP__OPT_FLAG("--no-sandbox", &o.no_sandbox),
         RAMP__OPT_INT("--mem-limit", &o.mem_mb, 0, 0),
+        RAMP__OPT_SECONDS("--compile-timeout", &o.compile_timeout),
         RAMP__OPT_END,
     };
     int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "test", .usage = usage, .opts = opts },

@@ -392,10 +392,12 @@ static ramp_status compile_one(const ramp__build_opts *o, const char *dir, const
     snprintf(head, sizeof head, "$ %s ... %s\n", argv[0], src);
     log_append(log, head, strlen(head));
     int rc = run_capture(o, dir, argv, log);
+    if (rc == -2)
+        return ramp__err_set(err, RAMP_ECOMPILE, "%s does not compile (stopped: the time limit)",
+                             src);
     if (rc != 0)
-        return ramp__err_set(err, RAMP_ECOMPILE, "%s does not compile (%s%s%d)", src,
-                             rc == -2 ? "stopped: time limit" : argv[0],
-                             rc == -2 ? "" : " exited with ", rc == -2 ? 0 : rc);
+        return ramp__err_set(err, RAMP_ECOMPILE, "%s does not compile (%s exited with %d)", src,
+                             argv[0], rc);
     sfd = open(stamp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (sfd >= 0) {
         ssize_t w = write(sfd, want, 16);
