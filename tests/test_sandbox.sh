@@ -96,6 +96,21 @@ pgrep -f "sleep 31337" >/dev/null && { pkill -f "sleep 31337"; fail "survive: a 
 same_scores survive
 ok "survive: no process outlives the fold"
 
+# a fork bomb: bounded, and gone with the fold; an honest run beside it is unharmed
+variant fork -DATTACK_FORK
+run_test fork > /dev/null 2>&1 &
+bomb=$!
+run_test honest || { cat "$work/honest.out"; fail "fork: an honest run beside a fork bomb failed"; }
+[ "$(scores "$work/honest.json")" = "$base" ] || fail "fork: the honest run's scores changed"
+wait $bomb # its own fold may fail: at its limit, its loader cannot start a thread
+no_leak fork
+grep -q "forked [0-9]* processes before: Resource temporarily unavailable" \
+    "$kit/submissions/fork/.ramp-build/fold_0.log" || fail "fork: no process limit met"
+sleep 1
+left=$(ps -eo uid= | awk '$1 >= 1000000000 && $1 < 1004194304' | wc -l)
+[ "$left" -eq 0 ] || fail "fork: $left sandboxed processes left behind"
+ok "fork: the process limit holds, per sandbox; an honest run beside it is unharmed; nothing left"
+
 # 4. writing outside its private /tmp
 variant write -DATTACK_WRITE
 run_test write || { cat "$work/write.out"; fail "write: the run failed"; }

@@ -170,6 +170,16 @@ static void on_fold_end(void *ctx, int k, const ramp__wf_result *r)
     ramp__buf_printf(&rs->log, "---- fold %d: %s\n", k,
                      f->run.status ? ramp__step_error_name(f->run.step) : "ok");
     append_tail(&rs->log, f->log_path, 64u << 10);
+    if (f->ok) { /* the public part: train and validation scores, times (test scores are not) */
+        const ramp_problem *pb = rs->w->ev.problem;
+        for (int row = RAMP__ROW_TRAIN; row <= RAMP__ROW_VALID; row++) {
+            ramp__buf_printf(&rs->log, "fold %d %s:", k, row == RAMP__ROW_TRAIN ? "train" : "valid");
+            for (int j = 0; j < r->n_scores; j++)
+                ramp__buf_printf(&rs->log, " %s %.*f", ramp_problem_score_name(pb, j),
+                                 ramp_problem_score_precision(pb, j), f->scores.v[row][j]);
+            ramp__buf_printf(&rs->log, ", %.2f s\n", f->scores.time[row]);
+        }
+    }
     if (f->run.status) ramp__buf_printf(&rs->log, "%s: %s\n", ramp__step_error_name(f->run.step), f->run.message);
     if (!rs->log.oom && !rs->why) ramp__store_log(rs->w->s, rs->c->id, rs->w->id, rs->log.p);
 }

@@ -271,13 +271,28 @@ static int sandbox_init(void *arg)
         if (write_file("/proc/self/gid_map", buf) != 0) die(a, "gid_map", NULL);
     }
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) die(a, "make / private", NULL);
-    /* every path to show is opened while it is visible; then /tmp becomes
-       the new root */
+    /* root's sandbox user: one uid per sandbox, from this process's PID on
+       the host (read while the host's /proc is still mounted), so that no
+       two sandboxes share a process limit or can signal each other */
+    if (a->root_caller && a->uid == 0) {
+        char self[32];
+        ssize_t k = readlink("/proc/self", self, sizeof self - 1);
+        if (k <= 0) die(a, "readlink", "/proc/self");
+        self[k] = '\0';
+        unsigned long host_pid = strtoul(self, NULL, 10);
+        if (host_pid == 0 || host_pid > RAMP__SANDBOX_UID_SPAN) die(a, "host pid", self);
+        a->uid = a->gid = (uint32_t)(RAMP__SANDBOX_UID_BASE + host_pid);
+    }
+    /* every path to show is opened while it is visible (its writable ones
+       given to the sandbox's user); then /tmp becomes the new root */
     for (int i = 0; i < a->n_paths; i++) {
         shown *s = &a->paths[i];
         if (s->fd < 0) continue;
         s->fd = open(s->src, O_PATH | O_CLOEXEC);
         if (s->fd < 0) die(a, "open", s->src);
+        if (s->writable && a->root_caller && s->is_dir &&
+            fchownat(s->fd, "", a->uid, a->gid, AT_EMPTY_PATH) != 0)
+            die(a, "chown", s->src);
     }
     const char *root = "/tmp";
     if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m") != 0)
@@ -497,8 +512,8 @@ ramp_status ramp__sandbox_start(const ramp__sandbox_opts *o, const char *exe, ch
     a->outer_uid = getuid();
     a->outer_gid = getgid();
     a->root_caller = geteuid() == 0;
-    a->uid = o->uid ? o->uid : 65534;
-    a->gid = o->gid ? o->gid : 65534;
+    a->uid = o->uid; /* 0: one of its own (sandbox_init) */
+    a->gid = o->uid ? (o->gid ? o->gid : o->uid) : 0;
     a->err_fd = o->n_fds > 2 ? o->fds[2] : -1;
     struct sock_fprog filter = {0, NULL};
     ramp_status st = build_filter(&filter, err);

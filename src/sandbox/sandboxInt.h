@@ -16,9 +16,11 @@
  * and nothing else: no network (an empty network namespace), no other
  * process (a PID namespace: when its first process ends, every process left
  * in it is killed by the kernel), no System V IPC shared with the host, its
- * own host name. Started by root, the program runs as an unprivileged uid
- * (`uid`, default 65534) with no capabilities; started by another user, in a
- * user namespace as that user, without capabilities outside it. Either way
+ * own host name. Started by root, the program runs as an unprivileged uid of
+ * its own, RAMP__SANDBOX_UID_BASE + the host PID of the sandbox's first
+ * process (so no two sandboxes share a process limit), or `uid` when set,
+ * with no capabilities; started by another user, in a user namespace as that
+ * user, without capabilities outside it. Either way
  * no_new_privs is set and a seccomp filter refuses the system calls that
  * only widen the attack surface (ptrace, mount, new namespaces, keyrings,
  * bpf, perf, userfaultfd, io_uring, kernel modules...).
@@ -36,11 +38,17 @@
 
 #include "ramp/status.h"
 
+/* Root's sandboxes run as uid (and gid) BASE + their first process's host
+   PID: a range of uids no account should use. */
+#define RAMP__SANDBOX_UID_BASE 1000000000u
+#define RAMP__SANDBOX_UID_SPAN 4194304u /* PID_MAX_LIMIT */
+
 /* A host path shown inside the sandbox. */
 typedef struct ramp__sandbox_mount {
     const char *src; /* host path: a folder or a file */
     const char *dst; /* absolute path inside */
-    int writable;    /* 0: read-only */
+    int writable;    /* 0: read-only; a writable folder is given (chown) to the
+                        sandbox's user when root starts it */
 } ramp__sandbox_mount;
 
 typedef enum ramp__sandbox_mode {
@@ -54,7 +62,7 @@ typedef struct ramp__sandbox_opts {
     size_t n_mounts;
     uint64_t tmp_bytes;  /* size of /tmp and of /dev/shm (each); 0: 1 GiB */
     const char *cwd;     /* inside; NULL: /tmp (OFF: unchanged) */
-    uint32_t uid, gid;   /* the uid/gid when started by root; 0: 65534 */
+    uint32_t uid, gid;   /* the uid/gid when started by root; 0: one per sandbox */
     uint64_t mem_bytes;  /* RLIMIT_AS; 0: none */
     double cpu_seconds;  /* RLIMIT_CPU; 0: none */
     uint64_t file_bytes; /* RLIMIT_FSIZE; 0: tmp_bytes */

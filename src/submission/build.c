@@ -510,15 +510,12 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
     if ((mkdir(out_dir, 0755) != 0 && errno != EEXIST) || lstat(out_dir, &sb) != 0 ||
         !S_ISDIR(sb.st_mode))
         return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", out_dir);
-    /* root runs the sandbox as another user (65534), who must read the
-       submission (a folder made by mkdtemp is 0700) and write the objects */
+    /* root runs the sandbox as another user, who must read the submission
+       (a folder made by mkdtemp is 0700); the sandbox gives it out/ */
     if (o->sandbox == RAMP__SANDBOX_ON && geteuid() == 0) {
         ramp_status st = open_to_sandbox(dir, err);
         if (st) return st;
     }
-    if (o->sandbox == RAMP__SANDBOX_ON && geteuid() == 0 &&
-        chown(out_dir, o->uid ? o->uid : 65534, o->gid ? o->gid : 65534) != 0)
-        return ramp__err_set(err, RAMP_EIO, "%s: chown: %s", out_dir, strerror(errno));
     if (pp_is_py) {
         snprintf(out->pp_py, sizeof out->pp_py, "%s", pp_py);
         ramp_status st = check_python(o, dir, "image_preprocessor.py", log, err);

@@ -37,7 +37,7 @@ typedef int (*ramp__tick_fn)(void *ctx);
 typedef struct ramp__build_opts {
     const char *include_dir;  /* ramp's public headers (host path) */
     ramp__sandbox_mode sandbox; /* RAMP__SANDBOX_ON (default) or OFF */
-    uint32_t uid, gid;        /* the sandbox's user when run by root (65534) */
+    uint32_t uid, gid;        /* the sandbox's user when run by root (0: one per sandbox) */
     double timeout_s;         /* per compiler run (120) */
     size_t max_output;        /* compiler output kept in the log (64 KiB) */
     uint64_t mem_bytes;       /* the compiler's address space (4 GiB) */
