@@ -232,7 +232,12 @@ static void program(child_arg *a)
    program: it is zeroed. (The environment is kept: the program's own is
    built from it; /proc/1/environ is closed to the program, as PID 1 is not
    dumpable.) The place comes from /proc/self/stat (fields 48 and 49). */
-static void forget_caller_args(void)
+static int inside(const void *p, unsigned long long lo, unsigned long long hi)
+{
+    return p && (uintptr_t)p >= lo && (uintptr_t)p < hi;
+}
+
+static void forget_caller_args(const child_arg *a)
 {
     char st[4096];
     int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
@@ -245,14 +250,23 @@ static void forget_caller_args(void)
     if (!p) return;
     unsigned long long v[52] = {0};
     int field = 2; /* ')' ends field 2 */
-    for (p++; *p && field < 51;) {
+    for (p++; *p && field < 51;) { /* fields 3 on: a letter, then numbers */
         while (*p == ' ') p++;
         field++;
-        v[field] = strtoull(p, &p, 10);
+        v[field] = strtoull(p, NULL, 10);
+        while (*p && *p != ' ') p++;
     }
     if (field < 51) return;
-    if (v[48] && v[49] > v[48] && v[49] - v[48] < ((unsigned long long)1 << 24))
-        memset((void *)(uintptr_t)v[48], 0, (size_t)(v[49] - v[48]));
+    unsigned long long lo = v[48], hi = v[49];
+    if (!lo || hi <= lo || hi - lo >= ((unsigned long long)1 << 24)) return;
+    /* not when what the program needs lives there (a caller passing its own
+       argv strings along) */
+    if (inside(a->exe, lo, hi) || inside(a->o->cwd, lo, hi)) return;
+    for (size_t i = 0; a->argv[i]; i++)
+        if (inside(a->argv[i], lo, hi)) return;
+    for (size_t i = 0; a->o->envp && a->o->envp[i]; i++)
+        if (inside(a->o->envp[i], lo, hi)) return;
+    memset((void *)(uintptr_t)lo, 0, (size_t)(hi - lo));
 }
 
 /* PID 1 of the sandbox: builds the root, starts the program, mirrors its end. */
@@ -356,7 +370,7 @@ static int sandbox_init(void *arg)
     if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL))
         die(a, "remount / read-only", NULL);
 
-    forget_caller_args(); /* last: mount sources may have pointed there */
+    forget_caller_args(a); /* last: mount sources may have pointed there */
     /* PID 1 is closed to the program (not dumpable: no ptrace, no
        /proc/1/environ or /proc/1/mem); execve makes the program dumpable */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
