@@ -76,7 +76,13 @@ no_leak labels
 grep -q "blocked: read the test labels" "$kit/submissions/labels/.ramp-build/fold_0.log" \
     || fail "labels: the attack did not run"
 same_scores labels
-ok "labels: no label file, no host path in /proc; scores as the honest run's"
+ok "labels: no label file, no raw data set, no earlier fold's log, no host path in /proc; scores as the honest run's"
+variant pagecache -DATTACK_PAGECACHE
+run_test pagecache || { cat "$work/pagecache.out"; fail "pagecache: the run failed"; }
+no_leak pagecache
+grep -q "blocked: mincore" "$kit/submissions/pagecache/.ramp-build/fold_0.log" || fail "pagecache: the attack did not run"
+same_scores pagecache
+ok "pagecache: no residency oracle (preadv2 RWF_NOWAIT, mincore)"
 
 # 2. forged scores: a setsid grandchild rewrites --save-output's files after the fold
 variant forge -DATTACK_FORGE
@@ -189,7 +195,7 @@ ok "compile: flags off the allowlist refused, host files invisible, messages rel
 token=$("$ramp" team add --db "$db" alice | tail -1)
 "$ramp" team add --db "$db" bob >/dev/null
 hash_before=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select group_concat(token_hash) from team").fetchone()[0])' "$db")
-for v in store kill; do
+for v in store kill progflood fake_timeout; do
     variant "$v" "-DATTACK_$(echo $v | tr a-z A-Z)"
     "$ramp" submit --db "$db" --team alice --name "$v" "$kit/submissions/$v" >/dev/null || fail "submit $v"
 done
@@ -198,6 +204,12 @@ timeout 300 "$ramp" worker --db "$db" --drain --timeout 60 > "$work/worker.out" 
 rc=$?
 [ $rc -eq 0 ] || { cat "$work/worker.out"; fail "worker: exit code $rc (killed by the submission?)"; }
 grep -q "honest): tested" "$work/worker.out" || { cat "$work/worker.out"; fail "worker: the honest submission after the attacks was not trained"; }
+grep -q "fake_timeout): training_error" "$work/worker.out" || fail "worker: a fold that claims a time-out is not a training_error"
+python3 - "$db" <<'EOF' || fail "progflood: the stored log is not bounded"
+import sqlite3, sys
+n = sqlite3.connect(sys.argv[1]).execute("select length(log) from submission where name='progflood'").fetchone()[0]
+print("progflood log:", n, "bytes"); sys.exit(0 if n <= 256 * 1024 else 1)
+EOF
 hash_after=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select group_concat(token_hash) from team").fetchone()[0])' "$db")
 [ "$hash_before" = "$hash_after" ] || fail "store: a team's token hash changed"
 python3 - "$db" <<'EOF' || fail "store: an attack's log shows a leak"

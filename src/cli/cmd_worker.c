@@ -119,7 +119,12 @@ typedef struct run_state {
     int why; /* 0 running; 1 lease lost; 2 time limit; 3 signal */
     ramp__buf log;
     int last_epoch;
+    unsigned long progress_dropped;
 } run_state;
+
+/* The stored log keeps its last 256 KiB (RAMP__LOG_MAX); progress lines
+   stop here (a submission can report any number of epochs). */
+#define PROGRESS_LOG_MAX ((size_t)1 << 20)
 
 static int tick(void *ctx)
 {
@@ -142,6 +147,10 @@ static void on_progress(void *ctx, int fold, const ramp__progress *p)
 {
     run_state *rs = ctx;
     if (p->batch < p->n_batches) return;
+    if (rs->log.len > PROGRESS_LOG_MAX) { /* the learning curve's share of the log */
+        rs->progress_dropped++;
+        return;
+    }
     ramp__buf_printf(&rs->log, "fold %d epoch %d", fold, p->epoch + 1);
     if (p->n_epochs > 0) ramp__buf_printf(&rs->log, "/%d", p->n_epochs);
     ramp__buf_printf(&rs->log, ": %zu batches", p->n_batches);
@@ -213,7 +222,7 @@ static int train_one(worker *w, ramp__claim *c)
         ramp__rmtree(base);
         return 1;
     }
-    run_state rs = {w, c, ramp__now(), ramp__now(), w->o->timeout * (n_folds + 1) + 60, 0, {0}, -1};
+    run_state rs = {w, c, ramp__now(), ramp__now(), w->o->timeout * (n_folds + 1) + 60, 0, {0}, -1, 0};
     ramp__sandbox_mode mode = w->o->insecure ? RAMP__SANDBOX_OFF : RAMP__SANDBOX_ON;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     ramp__wf_opts wo = {
@@ -246,6 +255,9 @@ static int train_one(worker *w, ramp__claim *c)
                rs.why == 1 ? "lease lost, abandoned" : "stopped, claim given back");
         goto done;
     }
+    if (rs.progress_dropped)
+        ramp__buf_printf(&rs.log, "[ramp: %lu progress lines dropped: the log was full]\n",
+                         rs.progress_dropped);
     int ok = r.status == RAMP_OK;
     const char *state = ok ? "tested" : rs.why == 2 ? "timeout" : error_state(&r);
     if (!ok) {

@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/filter.h>
+#include <linux/fs.h> /* RWF_NOWAIT */
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -44,6 +45,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,6 +69,15 @@
 /* System folders shown read-only (a symlink, as /bin on merged-/usr
    systems, is recreated as the same symlink). */
 static const char *const system_dirs[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
+/* Of /usr/share (and /usr/local/share), where packages put data sets and
+   documents (Debian's dataset-fashion-mnist: /usr/share/datasets), only
+   what programs read at run time is shown: an empty folder covers the rest. */
+static const char *const share_hidden[] = {"/usr/share", "/usr/local/share"};
+static const char *const share_shown[] = {"/usr/share/zoneinfo", "/usr/share/locale",
+                                          "/usr/share/fonts", "/usr/share/fontconfig",
+                                          "/usr/share/terminfo", "/usr/share/mime",
+                                          "/usr/share/misc", "/usr/share/python3",
+                                          "/usr/share/python-wheels", "/usr/share/X11"};
 /* /etc entries the dynamic loader, compilers and Python need; nothing that
    names the host's users, services or credentials. */
 static const char *const etc_entries[] = {"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
@@ -77,7 +88,7 @@ static const char *const dev_nodes[] = {"/dev/null", "/dev/zero", "/dev/full", "
 
 /* One path to show: opened in the caller's view, mounted in the new root. */
 typedef struct shown {
-    const char *src;
+    const char *src;   /* NULL: an empty read-only folder */
     int fd;            /* O_PATH (opened inside, before the new root hides
                           anything), or -1 for a symlink */
     char link[256];    /* the symlink's target */
@@ -301,7 +312,7 @@ static int sandbox_init(void *arg)
        given to the sandbox's user); then /tmp becomes the new root */
     for (int i = 0; i < a->n_paths; i++) {
         shown *s = &a->paths[i];
-        if (s->fd < 0) continue;
+        if (s->fd < 0) continue; /* a symlink, or an empty folder */
         s->fd = open(s->src, O_PATH | O_CLOEXEC);
         if (s->fd < 0) die(a, "open", s->src);
         if (s->writable && a->root_caller && s->is_dir &&
@@ -319,12 +330,27 @@ static int sandbox_init(void *arg)
         *slash = '\0';
         if (slash != path && mkdirs(path) != 0) die(a, "mkdir", path);
         *slash = '/';
+        if (s->fd == -2) {
+            /* read-only once the mount points in it are made (below) */
+            if (mkdirs(path) != 0 ||
+                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                      "size=64k,mode=0555") != 0)
+                die(a, "empty folder", s->dst);
+            continue;
+        }
         if (s->fd < 0) {
             if (symlink(s->link, path) != 0) die(a, "symlink", path);
             continue;
         }
         if (s->is_dir ? mkdirs(path) != 0 : create_file(path, NULL) != 0) die(a, "mount point", path);
         if (bind_fd(s->fd, path, s->writable) != 0) die(a, "bind", s->dst);
+    }
+    for (int i = 0; i < a->n_paths; i++) {
+        if (a->paths[i].fd != -2) continue;
+        snprintf(path, sizeof path, "%s%s", root, a->paths[i].dst);
+        if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
+                  MS_NOEXEC, NULL) != 0)
+            die(a, "remount read-only", a->paths[i].dst);
     }
     /* /proc of the new PID namespace, a minimal /dev, a private /tmp */
     snprintf(path, sizeof path, "%s/proc", root);
@@ -409,16 +435,30 @@ static ramp_status build_filter(struct sock_fprog *out, ramp_err *err)
         "io_uring_setup", "io_uring_enter", "io_uring_register", "settimeofday", "clock_settime",
         "clock_adjtime", "adjtimex", "vhangup", "fsopen", "fsmount", "fspick", "fsconfig",
         "open_tree", "move_mount", "mount_setattr", "lookup_dcookie", "sethostname",
-        "setdomainname", "personality"};
+        "setdomainname", "personality",
+        /* oracles of the page cache, a channel between sandboxes (a fold
+           could pass its training labels to the fold that validates on
+           them); timing stays, out of scope */
+        "mincore", "cachestat"};
     memset(out, 0, sizeof *out);
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx) return ramp__err_set(err, RAMP_ENOMEM, "sandbox: seccomp_init failed");
     int rc = 0;
     for (size_t i = 0; i < sizeof denied / sizeof *denied && rc == 0; i++) {
         int nr = seccomp_syscall_resolve_name(denied[i]);
+#if defined(__x86_64__)
+        if (nr == __NR_SCMP_ERROR && !strcmp(denied[i], "cachestat")) nr = 451; /* newer than libseccomp 2.5 */
+#endif
         if (nr == __NR_SCMP_ERROR) continue; /* not on this architecture */
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
     }
+    /* reads and writes that fail unless the page is cached: the same oracle */
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(preadv2), 1,
+                              SCMP_A5(SCMP_CMP_MASKED_EQ, RWF_NOWAIT, RWF_NOWAIT));
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(pwritev2), 1,
+                              SCMP_A5(SCMP_CMP_MASKED_EQ, RWF_NOWAIT, RWF_NOWAIT));
     /* clone() making namespaces; clone3 answers ENOSYS so that the C library
        falls back to clone(), whose flags a filter can see */
     static const unsigned long ns_flags[] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,
@@ -467,6 +507,12 @@ static ramp_status add_path(child_arg *a, const char *src, const char *dst, int 
     s->dst = dst;
     s->writable = writable;
     struct stat sb;
+    if (!src) { /* an empty folder over dst, which must exist where it is mounted */
+        s->fd = -2;
+        s->is_dir = 1;
+        a->n_paths++;
+        return RAMP_OK;
+    }
     if (lstat(src, &sb) != 0) {
         if (optional) return RAMP_OK;
         return ramp__err_set(err, RAMP_ENOENT, "sandbox: %s: %s", src, strerror(errno));
@@ -534,6 +580,13 @@ ramp_status ramp__sandbox_start(const ramp__sandbox_opts *o, const char *exe, ch
     a->filter = &filter;
     for (size_t i = 0; !st && i < sizeof system_dirs / sizeof *system_dirs; i++)
         st = add_path(a, system_dirs[i], system_dirs[i], 0, 1, err);
+    struct stat sb;
+    for (size_t i = 0; !st && i < sizeof share_hidden / sizeof *share_hidden; i++)
+        if (stat(share_hidden[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+            st = add_path(a, NULL, share_hidden[i], 0, 0, err);
+    for (size_t i = 0; !st && i < sizeof share_shown / sizeof *share_shown; i++)
+        if (stat(share_shown[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+            st = add_path(a, share_shown[i], share_shown[i], 0, 1, err);
     for (size_t i = 0; !st && i < sizeof etc_entries / sizeof *etc_entries; i++)
         st = add_path(a, etc_entries[i], etc_entries[i], 0, 1, err);
     for (size_t i = 0; !st && i < sizeof dev_nodes / sizeof *dev_nodes; i++)
@@ -573,6 +626,30 @@ ramp_status ramp__sandbox_start(const ramp__sandbox_opts *o, const char *exe, ch
     free(filter.filter);
     free(a);
     return st;
+}
+
+/* 1 when `a` is `b` or below it. */
+static int below(const char *a, const char *b)
+{
+    size_t n = strlen(b);
+    return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+int ramp__sandbox_shows(const char *host_path)
+{
+    char real[4096];
+    if (!realpath(host_path, real)) return 0;
+    for (size_t i = 0; i < sizeof etc_entries / sizeof *etc_entries; i++)
+        if (below(real, etc_entries[i])) return 1;
+    for (size_t i = 0; i < sizeof share_shown / sizeof *share_shown; i++)
+        if (below(real, share_shown[i])) return 1;
+    for (size_t i = 0; i < sizeof share_hidden / sizeof *share_hidden; i++)
+        if (below(real, share_hidden[i])) return 0;
+    for (size_t i = 0; i < sizeof system_dirs / sizeof *system_dirs; i++) {
+        char sys[4096]; /* /lib may be a link to /usr/lib */
+        if (realpath(system_dirs[i], sys) && below(real, sys)) return 1;
+    }
+    return below(real, "/sys/devices/system/cpu");
 }
 
 void ramp__sandbox_decode(const ramp__sandbox_opts *o, int status, int *sig, int *code)

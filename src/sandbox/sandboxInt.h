@@ -3,7 +3,9 @@
  *
  * What the sandboxed program sees:
  *
- *   /usr /bin /sbin /lib* read-only (the system's programs and libraries)
+ *   /usr /bin /sbin /lib* read-only (the system's programs and libraries);
+ *                         of /usr/share only what programs read (zoneinfo,
+ *                         locale, fonts...), not the data sets and documents
  *   /etc                  a handful of entries read-only (the dynamic
  *                         loader's cache, compiler alternatives, time zone),
  *                         a passwd/group naming the sandbox user
@@ -45,7 +47,8 @@
 
 /* A host path shown inside the sandbox. */
 typedef struct ramp__sandbox_mount {
-    const char *src; /* host path: a folder or a file */
+    const char *src; /* host path: a folder or a file; NULL: an empty read-only
+                        folder over dst (which must exist where it is made) */
     const char *dst; /* absolute path inside */
     int writable;    /* 0: read-only; a writable folder is given (chown) to the
                         sandbox's user when root starts it */
@@ -90,6 +93,10 @@ ramp_status ramp__sandbox_start(const ramp__sandbox_opts *o, const char *exe, ch
 /* Turns a wait status of a sandboxed process into (signal, exit code):
    *sig > 0 when the program died of that signal. */
 void ramp__sandbox_decode(const ramp__sandbox_opts *o, int wait_status, int *sig, int *code);
+
+/* 1 when the host path (or what it links to) is visible inside every
+   sandbox (the system's folders): a kit's labels must never be there. */
+int ramp__sandbox_shows(const char *host_path);
 
 /* Checks that this machine can make the sandbox (starts /bin/true in it).
    RAMP_OK, or EUNSUPPORTED with the reason in err. */

@@ -1023,14 +1023,23 @@ ramp_status ramp__store_release(ramp__store *s, int64_t id, const char *worker)
     return RAMP_OK;
 }
 
-ramp_status ramp__store_log(ramp__store *s, int64_t id, const char *worker, const char *log)
+/* The last RAMP__LOG_MAX bytes of a log (not starting inside a UTF-8
+   sequence): what the store keeps of any log. */
+static const char *log_tail(const char *log)
 {
-    size_t n = log ? strlen(log) : 0;
-    const char *p = log ? log : "";
+    if (!log) return NULL;
+    size_t n = strlen(log);
+    const char *p = log;
     if (n > RAMP__LOG_MAX) {
         p = log + (n - RAMP__LOG_MAX);
-        while (((unsigned char)*p & 0xc0) == 0x80) p++; /* not inside a UTF-8 sequence */
+        while (((unsigned char)*p & 0xc0) == 0x80) p++;
     }
+    return p;
+}
+
+ramp_status ramp__store_log(ramp__store *s, int64_t id, const char *worker, const char *log)
+{
+    const char *p = log ? log_tail(log) : "";
     ramp__rows r;
     ramp_status st = QR(&r,
                         "UPDATE submission SET log = ? WHERE id = ? AND claimed_by = ? AND"
@@ -1062,7 +1071,7 @@ ramp_status ramp__store_finish(ramp__store *s, int64_t id, const char *worker,
                  "UPDATE submission SET state = ?, claimed_by = NULL, claimed_until = NULL,"
                  " finished_at = ?, log = ?, train_time = ?, valid_time = ?, test_time = ?,"
                  " max_rss_kb = ? WHERE id = ? AND claimed_by = ? AND state = ? RETURNING id",
-                 RAMP__TEXT(res->state), RAMP__REAL(ramp__wall_now()), RAMP__TEXT(res->log),
+                 RAMP__TEXT(res->state), RAMP__REAL(ramp__wall_now()), RAMP__TEXT(log_tail(res->log)),
                  RAMP__REAL(tsum[0]), RAMP__REAL(tsum[1]), RAMP__REAL(tsum[2]),
                  RAMP__INT(res->max_rss_kb), RAMP__INT(id), RAMP__TEXT(worker),
                  RAMP__TEXT("training"))))

@@ -105,7 +105,7 @@ static int run_capture(const ramp__build_opts *o, const char *dir, char *const a
         .gid = o->gid,
         .mem_bytes = o->mem_bytes ? o->mem_bytes : (uint64_t)4 << 30,
         .cpu_seconds = (o->timeout_s > 0 ? o->timeout_s : 120) + 5,
-        .file_bytes = (uint64_t)512 << 20,
+        .file_bytes = (uint64_t)256 << 20, /* an object: its only file on the host */
         .max_procs = 256,
         .fds = fds,
         .n_fds = 3,

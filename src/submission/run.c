@@ -119,6 +119,10 @@ typedef struct watch {
     ramp__fold_result *r;
     const ramp__fold_spec *f;
     double t_start, t_step; /* when the current step was announced */
+    /* progress passed on: an epoch's end once (epochs only go forward, at
+       most 1000 a second), other updates at most 20 a second */
+    int last_end_epoch;
+    double t_last_end, t_last_update;
 } watch;
 
 /* The step boundary: the time since the last one goes to the step left. */
@@ -152,13 +156,28 @@ static void handle_line(watch *w, char *line)
     } else if (strncmp(line, "PROG ", 5) == 0) {
         ramp__progress p;
         if (sscanf(line + 5, "%d %d %zu %zu %lf %lf %lf %llu", &p.epoch, &p.n_epochs, &p.batch,
-                   &p.n_batches, &p.loss, &p.accuracy, &p.seconds, &p.images) == 8 &&
-            f->on_progress && p.epoch >= 0 && p.batch <= p.n_batches && isfinite(p.seconds))
-            f->on_progress(f->progress_ctx, &p);
+                   &p.n_batches, &p.loss, &p.accuracy, &p.seconds, &p.images) != 8 ||
+            !f->on_progress || p.epoch < 0 || p.batch > p.n_batches || !isfinite(p.seconds))
+            return;
+        double now = ramp__now();
+        if (p.batch == p.n_batches) {
+            if (p.epoch <= w->last_end_epoch || now - w->t_last_end < 1e-3) return;
+            w->last_end_epoch = p.epoch;
+            w->t_last_end = now;
+        } else {
+            if (now - w->t_last_update < 0.05) return;
+            w->t_last_update = now;
+        }
+        f->on_progress(f->progress_ctx, &p);
     } else if (strncmp(line, "ERR ", 4) == 0) { /* ERR <status> <message> */
         char *end;
         long code = strtol(line + 4, &end, 10);
         r->reported = code > 0 && code < 1000 ? (ramp_status)code : RAMP_EINTERNAL;
+        /* the verdicts only the parent gives (a time-out, a crash, bad
+           output, a stop) are not the child's to claim */
+        if (r->reported == RAMP_ETIMEOUT || r->reported == RAMP_ECRASH ||
+            r->reported == RAMP_EBADOUTPUT || r->reported == RAMP_ECANCELED)
+            r->reported = RAMP_EINTERNAL;
         snprintf(r->message, sizeof r->message, "%s", *end == ' ' ? end + 1 : end);
         scrub(r->message);
     } else if (strcmp(line, "DONE") == 0) {
@@ -297,12 +316,26 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
 
     /* the sandbox: the caller's settings plus this fold's mounts and descriptors */
     ramp__sandbox_opts so = *f->sandbox;
-    ramp__sandbox_mount mounts[4];
+    ramp__sandbox_mount mounts[8];
     size_t nm = 0;
     char plugin[4096];
     mounts[nm++] = (ramp__sandbox_mount){f->exe, SBX_EXE, 0};
     mounts[nm++] = (ramp__sandbox_mount){f->imgs_dir, SBX_IMGS, 0};
     mounts[nm++] = (ramp__sandbox_mount){f->sub_dir, SBX_SUB, 0};
+    /* of the submission's folder, not what the trusted side wrote there:
+       earlier folds' logs, --save-output's scores; the objects stay */
+    char cache[4200], objs[4300], saved[4200];
+    struct stat sb;
+    snprintf(cache, sizeof cache, "%s/.ramp-build", f->sub_dir);
+    snprintf(objs, sizeof objs, "%s/.ramp-build/out", f->sub_dir);
+    snprintf(saved, sizeof saved, "%s/training_output", f->sub_dir);
+    if (sandboxed && lstat(cache, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        mounts[nm++] = (ramp__sandbox_mount){NULL, SBX_SUB "/.ramp-build", 0};
+        if (lstat(objs, &sb) == 0 && S_ISDIR(sb.st_mode))
+            mounts[nm++] = (ramp__sandbox_mount){objs, SBX_SUB "/.ramp-build/out", 0};
+    }
+    if (sandboxed && lstat(saved, &sb) == 0 && S_ISDIR(sb.st_mode))
+        mounts[nm++] = (ramp__sandbox_mount){NULL, SBX_SUB "/training_output", 0};
     if ((f->paths->pp_py[0] || f->paths->clf_py[0]) && ramp__sub_python_plugin(plugin, sizeof plugin))
         mounts[nm++] = (ramp__sandbox_mount){plugin, SBX_PLUGIN, 0};
     so.mounts = mounts;
@@ -324,7 +357,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     /* Read the protocol and the output while watching the child itself: a
        pipe's end says nothing (a child may close it and go on), so the
        deadline holds until the child has exited. */
-    watch wt = {r, f, t_start, t_start};
+    watch wt = {r, f, t_start, t_start, -1, 0, 0};
     char buf[8192], obuf[16384];
     size_t have = 0;
     int timed_out = 0, status = 0, exited = 0, open_fds[2] = {proto[0], out[0]};

@@ -317,6 +317,19 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
     st = ramp__sub_build_with(o->sub_dir, &bo, &paths, &r->build_log, &err);
     if (st) return fail(r, st, -1, "%s", err.msg);
 
+    /* the labels beside the images must not be in a folder every sandbox shows */
+    if (o->sandbox.mode == RAMP__SANDBOX_ON) {
+        char data_dir[4200];
+        snprintf(data_dir, sizeof data_dir, "%s/..", o->imgs_dir);
+        if (ramp__sandbox_shows(data_dir)) {
+            st = fail(r, RAMP_EINVAL, -1,
+                      "the data folder of %s is inside a system folder that every sandbox "
+                      "shows (its label files would be readable by submissions): move the "
+                      "kit's data elsewhere",
+                      o->imgs_dir);
+            goto done;
+        }
+    }
     /* the rows, the folds */
     uint64_t cv_seed = ramp_problem_cv_random_state(pb);
     if (choose_rows(&r->train_rows, &r->n_train, o->train, o->quick ? o->quick_train : 0, cv_seed) ||
