@@ -117,6 +117,18 @@ left=$(ps -eo uid= | awk '$1 >= 1000000000 && $1 < 1004194304' | wc -l)
 [ "$left" -eq 0 ] || fail "fork: $left sandboxed processes left behind"
 ok "fork: the process limit holds, per sandbox; an honest run beside it is unharmed; nothing left"
 
+# memory files, which no rlimit counts: the sandbox's control group does, where
+# the host lets ramp make one
+if "$ramp" sandbox-check | grep -q "control groups: memory"; then
+    variant memfd -DATTACK_MEMFD
+    run_test memfd --mem-limit 256 --timeout 60 && fail "memfd: 3 GiB of memory files under --mem-limit 256 went through"
+    no_leak memfd
+    grep -q "the memory limit" "$work/memfd.out" || { cat "$work/memfd.out"; fail "memfd: not stopped by the memory limit"; }
+    ok "memfd: the sandbox's memory is counted as a whole (control group)"
+else
+    echo "SKIPPED: memfd: this host lets ramp make no memory control group (rlimits only)"
+fi
+
 # 4. writing outside its private /tmp
 variant write -DATTACK_WRITE
 run_test write || { cat "$work/write.out"; fail "write: the run failed"; }

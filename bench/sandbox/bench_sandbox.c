@@ -35,6 +35,7 @@ static double one(ramp__sandbox_mode mode, const char *exe, char **argv)
     }
     int st;
     waitpid(pid, &st, 0);
+    if (mode == RAMP__SANDBOX_ON) ramp__sandbox_end(pid);
     return ramp__now() - t0;
 }
 

@@ -86,7 +86,10 @@ int ramp__cmd_sandbox_check(int argc, char **argv)
         return 0;
     }
     if (ramp__cli_sandbox_check(NULL)) return 1;
-    printf("sandbox: ok (%s)\n", geteuid() == 0 ? "as root: submissions run as uid 65534"
-                                                : "in a user namespace");
+    int cg = ramp__sandbox_cgroups();
+    printf("sandbox: ok (%s)\n", geteuid() == 0 ? "as root: each sandbox runs as a uid of its own"
+                                                : "in a user namespace, as this user");
+    printf("control groups: %s%s%s\n", cg & 1 ? "memory (shared memory and tmpfs counted)" : "",
+           cg == 3 ? ", " : "", cg & 2 ? "processes" : cg ? "" : "none: rlimits only");
     return 0;
 }

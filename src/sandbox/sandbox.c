@@ -108,6 +108,7 @@ typedef struct child_arg {
     int n_paths;
     struct sock_fprog *filter;
     int err_fd; /* the caller's stderr for set-up errors, or -1 */
+    int go[2];  /* the caller says "go" once the control group is made */
 } child_arg;
 
 /* ---- inside the new processes: no malloc from here on -------------------- */
@@ -287,6 +288,11 @@ static int sandbox_init(void *arg)
     const ramp__sandbox_opts *o = a->o;
     char buf[512];
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* the sandbox dies with its caller */
+    close(a->go[1]);
+    char go;
+    while (read(a->go[0], &go, 1) < 0 && errno == EINTR) {
+    }
+    close(a->go[0]);
     if (!a->root_caller) {
         /* map our own uid/gid to themselves inside the new user namespace */
         if (write_file("/proc/self/setgroups", "deny") != 0) die(a, "setgroups deny", NULL);
@@ -605,6 +611,10 @@ ramp_status ramp__sandbox_start(const ramp__sandbox_opts *o, const char *exe, ch
                     CLONE_NEWCGROUP | SIGCHLD;
         if (!a->root_caller) flags |= CLONE_NEWUSER;
         fflush(NULL);
+        if (pipe2(a->go, O_CLOEXEC) != 0) {
+            st = ramp__err_set(err, RAMP_EIO, "sandbox: pipe: %s", strerror(errno));
+            goto out;
+        }
         pid_t p = clone(sandbox_init, (char *)stack + STACK_BYTES, flags, a);
         if (p < 0) {
             int e = errno;
@@ -619,9 +629,20 @@ ramp_status ramp__sandbox_start(const ramp__sandbox_opts *o, const char *exe, ch
             /* the sandbox is its own process group, so the caller can end it
                with kill(-pid); it dies with the caller */
             setpgid(p, p);
+            uint64_t tmp = o->tmp_bytes ? o->tmp_bytes : (uint64_t)1 << 30;
+            uint64_t mem = o->mem_bytes ? o->mem_bytes + 2 * tmp + ((uint64_t)64 << 20) : 0;
+#ifdef RAMP__SANITIZED
+            mem = 0;
+#endif
+            ramp__sandbox_cgroup(p, mem, o->max_procs > 0 ? o->max_procs : 4096);
             *pid = p;
         }
+        ssize_t w = write(a->go[1], "g", 1);
+        (void)w;
+        close(a->go[0]);
+        close(a->go[1]);
     }
+out:
     if (stack != MAP_FAILED) munmap(stack, STACK_BYTES);
     free(filter.filter);
     free(a);
@@ -699,6 +720,7 @@ ramp_status ramp__sandbox_probe(ramp_err *err)
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return ramp__err_set(err, RAMP_EUNSUPPORTED, "sandbox: waitpid: %s", strerror(errno));
+    ramp__sandbox_end(pid);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return ramp__err_set(err, RAMP_EUNSUPPORTED,
                              "cannot make the sandbox on this machine: %s",

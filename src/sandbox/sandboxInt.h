@@ -30,6 +30,9 @@
  * Resource bounds: address space, CPU seconds, file size, processes and
  * threads, open files (rlimits), the size of /tmp and /dev/shm (tmpfs), and
  * whatever the caller enforces on the pipes it reads (time, output size).
+ * Where the host lets ramp make a control group (cgroup.c), the sandbox gets
+ * one: its memory as a whole (shared memory and tmpfs included: address
+ * space + /tmp + /dev/shm) and its processes are counted there too.
  */
 #ifndef RAMP_SANDBOX_INT_H
 #define RAMP_SANDBOX_INT_H
@@ -89,6 +92,20 @@ typedef struct ramp__sandbox_opts {
    cannot be made. */
 ramp_status ramp__sandbox_start(const ramp__sandbox_opts *o, const char *exe, char *const argv[],
                                 pid_t *pid, ramp_err *err);
+
+/* After the sandbox `pid` has been reaped: removes its control group, if
+   one was made, and returns 1 when the kernel killed a process of it for
+   the memory limit. Call it once per started sandbox (OFF: a no-op). */
+int ramp__sandbox_end(pid_t pid);
+
+/* cgroup.c: a control group for sandbox `pid` with these limits (memory 0:
+   none), pid moved into it; the number of controllers that took it (0
+   where the host lets no cgroup be made: the rlimits stay). */
+int ramp__sandbox_cgroup(pid_t pid, uint64_t mem_bytes, int max_procs);
+
+/* Which limits the host lets a sandbox's control group set: 1 memory, 2
+   processes (a bit mask; 0: none, the rlimits alone). */
+int ramp__sandbox_cgroups(void);
 
 /* Turns a wait status of a sandboxed process into (signal, exit code):
    *sig > 0 when the program died of that signal. */

@@ -179,6 +179,7 @@ static int run_capture(const ramp__build_opts *o, const char *dir, char *const a
         kill(pid, SIGKILL);
         while (waitpid(pid, &status, 0) < 0)
             if (errno != EINTR) return -1;
+        if (sandboxed) ramp__sandbox_end(pid);
     }
     if (dropped) {
         char line[128];
@@ -197,6 +198,7 @@ static int run_capture(const ramp__build_opts *o, const char *dir, char *const a
     }
     int sig, code;
     ramp__sandbox_decode(&so, status, &sig, &code);
+    if (sandboxed) ramp__sandbox_end(pid);
     return sig ? 128 + sig : code;
 }
 

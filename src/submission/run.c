@@ -435,6 +435,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     }
     int sig = 0, code = 0;
     ramp__sandbox_decode(&so, status, &sig, &code);
+    int oom = sandboxed ? ramp__sandbox_end(pid) : 0;
     if (r->canceled) {
         snprintf(r->message, sizeof r->message, "stopped");
         r->status = RAMP_ECANCELED;
@@ -449,6 +450,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
                  strsignal(sig),
                  sig == SIGXCPU   ? ": the CPU time limit"
                  : sig == SIGXFSZ ? ": the file size limit"
+                 : oom            ? ": the memory limit (--mem-limit, with /tmp and /dev/shm)"
                                   : "");
         r->status = RAMP_ECRASH;
     } else if (!r->done) {
