@@ -195,6 +195,17 @@ c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=web1" -
 [ "$c" = 409 ] || fail "same name again: HTTP $c"
 c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=web2" -F "a=@$work/broken/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c" -F "c=@$work/broken/build.flags")
 [ "$c" = 400 ] && grep -q "does not compile" "$work/resp.json" || fail "broken upload: HTTP $c $(cat "$work/resp.json")"
+# hostile uploads: flags that run commands, an include of a server file
+mkdir -p "$work/evil"; echo "SECRET-c41f" > "$work/evil/secret.txt"
+echo "-wrapper sh,-c,touch\${IFS}$work/evil/pwned" > "$work/evil/build.flags"
+c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=evil1" -F "a=@$work/good/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c" -F "c=@$work/evil/build.flags")
+[ "$c" = 400 ] && grep -q "'-wrapper' is not allowed" "$work/resp.json" || fail "-wrapper upload: HTTP $c $(cat "$work/resp.json")"
+[ -e "$work/evil/pwned" ] && fail "an uploaded build.flags ran a command on the server"
+{ echo "#include \"$work/evil/secret.txt\""; cat "$work/good/batch_classifier.c"; } > "$work/evil/batch_classifier.c"
+c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=evil2" -F "a=@$work/evil/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c")
+[ "$c" = 400 ] || fail "include upload: HTTP $c"
+grep -q "SECRET-c41f" "$work/resp.json" && fail "an upload's #include returned a server file's contents"
+grep -q "batch_classifier.c:1:10" "$work/resp.json" || fail "include upload: the compiler's message does not name the file relative to the submission: $(cat "$work/resp.json")"
 "$ramp" worker --db "$store" --drain --timeout 60 --workdir "$work" > "$work/pw3.out" 2>&1 || fail "worker after upload"
 c=$(code "$url/api/leaderboard.json"); [ "$c" = 200 ] || fail "json: HTTP $c"
 rows=$(grep -c '"rank"' "$work/resp.json")
@@ -202,7 +213,7 @@ c=$(code "$url/submission/1"); [ "$c" = 200 ] && grep -q "Scores per fold" "$wor
 c=$(code "$url/api/submissions/1.json"); [ "$c" = 200 ] || fail "submission json: HTTP $c"
 c=$(code "$url/plot.svg"); [ "$c" = 200 ] && grep -q "<circle" "$work/resp.json" || fail "plot: HTTP $c"
 c=$(code "$url/nope"); [ "$c" = 404 ] || fail "404: HTTP $c"
-ok "serve: upload 201, duplicate 409, broken 400; pages, plot and JSON"
+ok "serve: upload 201, duplicate 409, broken 400, -wrapper and #include of a server file 400 with nothing run or shown; pages, plot and JSON"
 
 if command -v wrk >/dev/null; then
     wrk -t2 -c10 -d4s "$url/api/leaderboard.json" > "$work/wrk.out" 2>&1 || fail "wrk"
