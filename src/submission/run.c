@@ -186,6 +186,41 @@ static void handle_line(watch *w, char *line)
     }
 }
 
+/* Appends k new bytes at buf + *have (the buffer holds cap bytes and a NUL)
+   and handles every whole line; an overlong line is dropped. */
+static void feed(watch *w, char *buf, size_t cap, size_t *have, size_t k)
+{
+    *have += k;
+    buf[*have] = '\0';
+    char *start = buf, *nl;
+    while ((nl = memchr(start, '\n', *have - (size_t)(start - buf)))) {
+        *nl = '\0';
+        handle_line(w, start);
+        start = nl + 1;
+    }
+    *have = (size_t)(buf + *have - start);
+    memmove(buf, start, *have);
+    if (*have == cap - 1) *have = 0; /* an overlong line: drop it */
+}
+
+void ramp__fold_protocol_test(const uint8_t *bytes, size_t n, size_t piece, ramp__fold_result *r)
+{
+    memset(r, 0, sizeof *r);
+    ramp__fold_spec f;
+    memset(&f, 0, sizeof f);
+    watch w = {r, &f, ramp__now(), ramp__now(), -1, 0, 0};
+    char buf[8192];
+    size_t have = 0;
+    if (piece == 0) piece = 1;
+    for (size_t at = 0; at < n;) {
+        size_t k = n - at < piece ? n - at : piece;
+        if (k > sizeof buf - 1 - have) k = sizeof buf - 1 - have;
+        memcpy(buf + have, bytes + at, k);
+        feed(&w, buf, sizeof buf, &have, k);
+        at += k;
+    }
+}
+
 /* A memory file holding `len` bytes of data (or zeros when data is NULL),
    its size sealed; also its writes when `seal_write`. */
 static int memfile(const char *name, const void *data, size_t len, int seal_write)
@@ -396,17 +431,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
             ssize_t k = read(open_fds[0], buf + have, sizeof buf - 1 - have);
             if (k > 0) {
                 got = 1;
-                have += (size_t)k;
-                buf[have] = '\0';
-                char *start = buf, *nl;
-                while ((nl = memchr(start, '\n', have - (size_t)(start - buf)))) {
-                    *nl = '\0';
-                    handle_line(&wt, start);
-                    start = nl + 1;
-                }
-                have = (size_t)(buf + have - start);
-                memmove(buf, start, have);
-                if (have == sizeof buf - 1) have = 0; /* an overlong line: drop it */
+                feed(&wt, buf, sizeof buf, &have, (size_t)k);
             } else if (k == 0 || errno != EINTR) {
                 open_fds[0] = -1;
             }

@@ -118,6 +118,10 @@ typedef struct ramp__fold_result {
 ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r);
 void ramp__fold_result_clear(ramp__fold_result *r);
 
+/* The parent's reading of the protocol alone, for the fuzzer: `bytes` as
+   the child's output on fd 3, arriving `piece` bytes at a time, into r. */
+void ramp__fold_protocol_test(const uint8_t *bytes, size_t n, size_t piece, ramp__fold_result *r);
+
 /* The fold child's whole program (`ramp __fold`): reads fd 0, runs the
    submission, reports on fd 3, writes predictions into fd 4. Returns the
    process exit code. */
