@@ -449,6 +449,10 @@ static ramp_status build_filter(struct sock_fprog *out, ramp_err *err)
     memset(out, 0, sizeof *out);
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx) return ramp__err_set(err, RAMP_ENOMEM, "sandbox: seccomp_init failed");
+    /* a binary tree over the system-call numbers: every call of the loader's
+       (open, read, close per image) pays the filter (not an error where the
+       library cannot) */
+    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     int rc = 0;
     for (size_t i = 0; i < sizeof denied / sizeof *denied && rc == 0; i++) {
         int nr = seccomp_syscall_resolve_name(denied[i]);
