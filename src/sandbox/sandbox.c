@@ -634,10 +634,9 @@ ramp_status ramp__sandbox_start(const ramp__sandbox_opts *o, const char *exe, ch
                with kill(-pid); it dies with the caller */
             setpgid(p, p);
             uint64_t tmp = o->tmp_bytes ? o->tmp_bytes : (uint64_t)1 << 30;
+            /* the memory actually used (unlike the address space, also in
+               sanitizer builds) */
             uint64_t mem = o->mem_bytes ? o->mem_bytes + 2 * tmp + ((uint64_t)64 << 20) : 0;
-#ifdef RAMP__SANITIZED
-            mem = 0;
-#endif
             ramp__sandbox_cgroup(p, mem, o->max_procs > 0 ? o->max_procs : 4096);
             *pid = p;
         }
