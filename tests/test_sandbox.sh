@@ -212,8 +212,14 @@ for v in store kill progflood fake_timeout; do
     "$ramp" submit --db "$db" --team alice --name "$v" "$kit/submissions/$v" >/dev/null || fail "submit $v"
 done
 "$ramp" submit --db "$db" --team bob --name honest "$kit/submissions/honest" >/dev/null || fail "submit honest"
-timeout 300 "$ramp" worker --db "$db" --drain --timeout 60 > "$work/worker.out" 2>&1
+# a dead worker's folder (its PID no longer runs), with a team's code in it
+true & dead=$!; wait $dead
+mkdir -p "$work/wd/ramp-worker-$dead-sub7-AbCdEf/submission"
+echo "team code" > "$work/wd/ramp-worker-$dead-sub7-AbCdEf/submission/batch_classifier.c"
+timeout 300 "$ramp" worker --db "$db" --drain --timeout 60 --workdir "$work/wd" > "$work/worker.out" 2>&1
 rc=$?
+[ -e "$work/wd/ramp-worker-$dead-sub7-AbCdEf" ] && fail "worker: a dead worker's folder was not removed"
+[ -z "$(ls -A "$work/wd")" ] || fail "worker: folders left in its work folder: $(ls "$work/wd")"
 [ $rc -eq 0 ] || { cat "$work/worker.out"; fail "worker: exit code $rc (killed by the submission?)"; }
 grep -q "honest): tested" "$work/worker.out" || { cat "$work/worker.out"; fail "worker: the honest submission after the attacks was not trained"; }
 grep -q "fake_timeout): training_error" "$work/worker.out" || fail "worker: a fold that claims a time-out is not a training_error"
@@ -230,7 +236,7 @@ for name, log in sqlite3.connect(sys.argv[1]).execute("select name, log from sub
     if log and "LEAK" in log:
         print(name, [l for l in log.splitlines() if "LEAK" in l]); sys.exit(1)
 EOF
-ok "worker: the store is out of reach, the worker survives kill(-1) and trains the next one"
+ok "worker: the store is out of reach, the worker survives kill(-1) and trains the next one; dead workers' folders removed, its own too"
 
 variant slow -DATTACK_SLOW
 "$ramp" submit --db "$db" --team bob --name slow "$kit/submissions/slow" >/dev/null || fail "submit slow"

@@ -210,11 +210,16 @@ static int train_one(worker *w, ramp__claim *c)
     int n_folds = ramp_problem_cv_n_splits(pb), ns = ramp_problem_n_scores(pb);
     if (ns > RAMP__WF_MAX_SCORES) ns = RAMP__WF_MAX_SCORES;
     char base[4096], sub[4400], logs[4200];
-    snprintf(base, sizeof base, "%s/ramp-worker-%ld-sub%lld", w->o->workdir, (long)getpid(),
-             (long long)c->id);
+    /* a fresh folder of a name nobody can have prepared (the work folder
+       may be a shared /tmp): mkdtemp, 0700 */
+    snprintf(base, sizeof base, "%s/ramp-worker-%ld-sub%lld-XXXXXX", w->o->workdir,
+             (long)getpid(), (long long)c->id);
+    if (!mkdtemp(base)) {
+        ramp__cli_error("worker: %s: %s", base, strerror(errno));
+        return 1;
+    }
     snprintf(sub, sizeof sub, "%s/submission", base);
     snprintf(logs, sizeof logs, "%s/logs", base);
-    ramp__rmtree(base);
     ramp_err err = {RAMP_OK, ""};
     if (ramp__files_write_dir(sub, c->files, c->n_files, &err) || ramp__mkdirs(logs) != 0) {
         ramp__cli_error("worker: submission %lld: %s", (long long)c->id,
