@@ -116,7 +116,9 @@ static void test_class_codes(void **state)
     } bad[] = {
         {NULL, "class,name\n0,a\n2,c\n", "class_codes.csv: no name for class 1"},
         {NULL, "class,name\n0,a\n1,b\n1,c\n", "class_codes.csv:4: class 1 named twice"},
-        {NULL, "name,klass\n0,a\n", "class_codes.csv:1: header has no 'class' column"},
+        {NULL, "name,klass\n0,a\n",
+         "class_codes.csv:1: header has no 'class' column (expected class,name)"},
+        {NULL, "class\n0\n", "class_codes.csv:1: header has no name column (expected class,name)"},
         {NULL, "class,name\n0,a\n1,\n", "class_codes.csv:3: class 1 has an empty name"},
         {NULL, "class,name\n0,a\n3,b\n",
          "class_codes.csv:3: class '3' is not an integer in [0, 3)"},
@@ -140,8 +142,8 @@ static void test_errors(void **state)
         const char *text, *msg;
     } cases[] = {
         {"[problem]\ntitle = t\nn_classes = 10\n[scores]\nacc = accuracy\n[bogus]\n",
-         "problem.ini:6: unknown section [bogus] (expected [problem], [scores], [cv] or "
-         "[workflow])"},
+         "problem.ini:6: unknown section [bogus] (expected [problem], [scores], [cv], "
+         "[workflow] or [data])"},
         {"[problem]\ntitle = t\ncolour = red\n",
          "problem.ini:3: unknown key 'colour' in [problem]"},
         {"title = t\n", "problem.ini:1: key 'title' outside any section"},
@@ -163,7 +165,20 @@ static void test_errors(void **state)
         {"[cv]\ntest_size = 0.2x\n",
          "problem.ini:2: test_size = '0.2x': expected a fraction in (0, 1) or a count >= 1"},
         {"[cv]\nrandom_state = -3\n",
-         "problem.ini:2: random_state = '-3': expected an integer >= 0"},
+         "problem.ini:2: random_state = '-3': expected an integer in [0, 4294967295]"},
+        {"[cv]\nrandom_state = 4294967296\n",
+         "problem.ini:2: random_state = '4294967296': expected an integer in [0, 4294967295]"},
+        {"[problem]\nworkflow = detector\n",
+         "problem.ini:2: workflow = 'detector': expected image_classifier or "
+         "simplified_image_classifier"},
+        {"[cv]\nmethod = kfold\n",
+         "problem.ini:2: method = 'kfold': expected stratified_shuffle_split or shuffle_split"},
+        {"[data]\nimages =\n", "problem.ini:2: images = '': expected a path"},
+        {"[data]\nlabels = x.csv\n", "problem.ini:2: unknown key 'labels' in [data]"},
+        {"[problem]\ntitle = t\nn_classes = 3\n[scores]\nacc = accuracy\n[cv]\n"
+         "folds = f.csv\nn_splits = 3\n",
+         "problem.ini: [cv] folds = f.csv lists the folds: method, n_splits, test_size and "
+         "random_state cannot be set beside it"},
         {"[workflow]\nchunk_size = 0\n",
          "problem.ini:2: chunk_size = '0': expected an integer in [1, 16777216]"},
         {"[workflow]\nn_jobs = 2.5\n",
@@ -174,7 +189,7 @@ static void test_errors(void **state)
         {"[scores]\nacc = accuracy\nacc = nll\n", "problem.ini:3: score 'acc' defined twice"},
         {"[scores]\nacc = accurracy\n",
          "problem.ini:2: score 'acc': unknown score kind 'accurracy' (accuracy, nll, f1_above, "
-         "error, top_k, macro_f1)"},
+         "error, top_k, macro_f1, balanced_accuracy, macro_recall, brier, roc_auc)"},
         {"[scores]\nf1 = f1_above threshold=1.5\n",
          "problem.ini:2: score 'f1': threshold '1.5' is not a number in [0, 1]"},
         {"[scores]\nacc = accuracy threshold=0.5\n",
@@ -206,6 +221,37 @@ static void test_errors(void **state)
     }
 }
 
+/* rampwf kits: the workflow, the cv method or a folds file, the [data] paths,
+   and class codes whose name column is not called 'name' */
+static void test_rampwf_keys(void **state)
+{
+    (void)state;
+    ramp_err e;
+    ramp_problem *p = parse("[problem]\ntitle = t\nn_classes = 3\nworkflow = "
+                            "simplified_image_classifier\n[scores]\nacc = accuracy\n[cv]\n"
+                            "folds = folds.csv\n[data]\nimages = /srv/imgs\ntrain = t.csv\n",
+                            "class,taxa_name\n0,\"Bees <Apis, Bombus>\"\n1,b\n2,c\n", &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_workflow(p), RAMP_WORKFLOW_SIMPLIFIED);
+    assert_string_equal(ramp_workflow_name(ramp_problem_workflow(p)), "simplified_image_classifier");
+    assert_int_equal(ramp_problem_cv_method(p), RAMP_CV_FOLDS_FILE);
+    assert_string_equal(ramp_problem_cv_folds_file(p), "folds.csv");
+    assert_string_equal(ramp_problem_data_path(p, RAMP_DATA_IMAGES), "/srv/imgs");
+    assert_string_equal(ramp_problem_data_path(p, RAMP_DATA_TRAIN), "t.csv");
+    assert_null(ramp_problem_data_path(p, RAMP_DATA_TEST));
+    assert_string_equal(ramp_problem_class_name(p, 0), "Bees <Apis, Bombus>");
+    ramp_problem_free(p);
+    p = parse("[problem]\ntitle = t\nn_classes = 3\n[scores]\nacc = accuracy\n[cv]\n"
+              "method = shuffle_split\nrandom_state = 4294967295\n",
+              NULL, &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_workflow(p), RAMP_WORKFLOW_IMAGE_CLASSIFIER);
+    assert_int_equal(ramp_problem_cv_method(p), RAMP_CV_SHUFFLE_SPLIT);
+    assert_null(ramp_problem_cv_folds_file(p));
+    assert_int_equal(ramp_problem_cv_random_state(p), 4294967295u);
+    ramp_problem_free(p);
+}
+
 static void test_load_dir(void **state)
 {
     (void)state;
@@ -233,7 +279,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),        cmocka_unit_test(test_defaults_and_count),
         cmocka_unit_test(test_class_codes), cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_load_dir),
+        cmocka_unit_test(test_rampwf_keys), cmocka_unit_test(test_load_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

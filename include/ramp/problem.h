@@ -38,10 +38,37 @@ typedef enum ramp_score_kind {
     RAMP_SCORE_ERROR = 3,    /* "error": 1 − accuracy */
     RAMP_SCORE_TOP_K = 4,    /* "top_k": true class among the k most probable */
     RAMP_SCORE_MACRO_F1 = 5, /* "macro_f1": mean F1 over classes */
+    RAMP_SCORE_BALANCED_ACCURACY = 6, /* "balanced_accuracy": rampwf's BalancedAccuracy */
+    RAMP_SCORE_MACRO_RECALL = 7,      /* "macro_recall": rampwf's MacroAveragedRecall */
+    RAMP_SCORE_BRIER = 8,             /* "brier": rampwf's BrierScore */
+    RAMP_SCORE_ROC_AUC = 9,           /* "roc_auc": rampwf's ROCAUC */
 } ramp_score_kind;
 
-/* Loads KIT_DIR/problem.ini and, when present, KIT_DIR/data/class_codes.csv
-   (class,name). On failure *out is NULL and err (may be NULL) holds a message
+/* The workflow a kit declares ([problem] workflow). */
+typedef enum ramp_workflow_kind {
+    RAMP_WORKFLOW_IMAGE_CLASSIFIER = 0, /* "image_classifier": image_preprocessor + batch_classifier */
+    RAMP_WORKFLOW_SIMPLIFIED = 1,       /* "simplified_image_classifier": image_classifier.py */
+} ramp_workflow_kind;
+
+/* How the CV folds are cut ([cv] method, or [cv] folds = FILE). */
+typedef enum ramp_cv_method {
+    RAMP_CV_STRATIFIED_SHUFFLE_SPLIT = 0, /* scikit-learn's StratifiedShuffleSplit, exactly */
+    RAMP_CV_SHUFFLE_SPLIT = 1,            /* scikit-learn's ShuffleSplit, exactly */
+    RAMP_CV_FOLDS_FILE = 2,               /* the rows listed in a file (fold,set,row) */
+} ramp_cv_method;
+
+/* The kit's data files ([data] section). */
+typedef enum ramp_data_item {
+    RAMP_DATA_IMAGES = 0,      /* the image folder (default DATA/imgs) */
+    RAMP_DATA_TRAIN = 1,       /* default DATA/train.csv */
+    RAMP_DATA_TEST = 2,        /* default DATA/test.csv */
+    RAMP_DATA_CLASS_CODES = 3, /* default DATA/class_codes.csv */
+} ramp_data_item;
+
+/* Loads KIT_DIR/problem.ini and, when present, the class codes
+   (KIT_DIR/data/class_codes.csv, or the file [data] class_codes names): a
+   CSV with a 'class' column and a name column ('name', else the first other
+   column: rampwf kits ship `class,taxa_name`). On failure *out is NULL and err (may be NULL) holds a message
    naming file:line. The caller frees *out with ramp_problem_free(). */
 ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err *err);
 
@@ -72,11 +99,27 @@ double ramp_problem_score_param(const ramp_problem *p, int i);
 /* "accuracy", "nll", ...; "unknown" for a bad value. */
 const char *ramp_score_kind_name(ramp_score_kind k);
 
-/* Cross-validation: stratified shuffle split. test_size < 1 is a fraction,
-   ≥ 1 an absolute count. */
+/* Cross-validation: the method (default: stratified shuffle split, as
+   scikit-learn cuts it for the same random_state), n_splits, test_size (< 1
+   a fraction, ≥ 1 an absolute count) and random_state (< 2^32, numpy's
+   seed); or a folds file, whose path ramp_problem_cv_folds_file gives
+   (resolved against the kit folder by ramp_problem_load; as written by
+   ramp_problem_parse), NULL for the other methods. */
+ramp_cv_method ramp_problem_cv_method(const ramp_problem *p);
+const char *ramp_problem_cv_folds_file(const ramp_problem *p);
 int ramp_problem_cv_n_splits(const ramp_problem *p);
 double ramp_problem_cv_test_size(const ramp_problem *p);
 uint64_t ramp_problem_cv_random_state(const ramp_problem *p);
+
+/* The workflow the kit declares (default: image_classifier). */
+ramp_workflow_kind ramp_problem_workflow(const ramp_problem *p);
+/* "image_classifier" or "simplified_image_classifier". */
+const char *ramp_workflow_name(ramp_workflow_kind k);
+
+/* A data file or folder the [data] section names (resolved against the kit
+   folder by ramp_problem_load; as written by ramp_problem_parse); NULL when
+   the section does not name it (the caller uses its data folder's default). */
+const char *ramp_problem_data_path(const ramp_problem *p, ramp_data_item which);
 
 /* Workflow knobs. */
 int ramp_problem_chunk_size(const ramp_problem *p);

@@ -1,7 +1,7 @@
 /* problem.c — the problem file (problem.ini) and the class codes.
  *
  * A line-oriented INI reader: sections [problem], [scores], [cv],
- * [workflow]; `key = value` lines; full-line comments with '#' or ';'.
+ * [workflow], [data]; `key = value` lines; full-line comments with '#' or ';'.
  * Every key has one parser that checks its value, so each error names
  * file:line and the key. A score line is `name = kind [param=value ...]`.
  * Everything is copied into one handle; nothing refers back to the text.
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/coreInt.h"
 #include "data/dataInt.h"
@@ -35,9 +36,13 @@ struct ramp_problem {
     char **class_names; /* n_classes strings */
     int n_scores;
     score_spec scores[MAX_SCORES];
+    ramp_cv_method cv_method;
+    char *folds_file;
     int n_splits;
     double test_size;
     uint64_t random_state;
+    ramp_workflow_kind workflow;
+    char *data[4]; /* [data] paths, by ramp_data_item; NULL when not named */
     int chunk_size, n_jobs, test_batch_size;
 };
 
@@ -45,6 +50,9 @@ void ramp_problem_free(ramp_problem *p)
 {
     if (!p) return;
     free(p->title);
+    free(p->folds_file);
+    for (int i = 0; i < 4; i++)
+        free(p->data[i]);
     if (p->class_names)
         for (int i = 0; i < p->n_classes; i++)
             free(p->class_names[i]);
@@ -91,8 +99,26 @@ static int is_name(const char *s)
     return 1;
 }
 
-enum { SEC_NONE, SEC_PROBLEM, SEC_SCORES, SEC_CV, SEC_WORKFLOW, N_SEC };
-static const char *const sec_names[N_SEC] = {"", "problem", "scores", "cv", "workflow"};
+enum { SEC_NONE, SEC_PROBLEM, SEC_SCORES, SEC_CV, SEC_WORKFLOW, SEC_DATA, N_SEC };
+static const char *const sec_names[N_SEC] = {"", "problem", "scores", "cv", "workflow", "data"};
+
+static const char *const workflow_names[] = {"image_classifier", "simplified_image_classifier"};
+static const char *const cv_method_names[] = {"stratified_shuffle_split", "shuffle_split"};
+
+const char *ramp_workflow_name(ramp_workflow_kind k)
+{
+    return k >= 0 && k <= RAMP_WORKFLOW_SIMPLIFIED ? workflow_names[k] : "unknown";
+}
+
+/* A [data] or folds path: non-empty, no NUL (checked by the line reader),
+   no control characters. */
+static int is_path(const char *v)
+{
+    if (!*v) return 0;
+    for (; *v; v++)
+        if ((unsigned char)*v < 0x20 || *v == 0x7f) return 0;
+    return 1;
+}
 
 /* Parses `kind [param=value ...]` into *s; on error writes a reason. */
 static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
@@ -102,12 +128,13 @@ static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
     if (!tok) return snprintf(why, why_cap, "empty score (expected a kind such as accuracy)"), 0;
     /* the score table (score.c) is the one list of kinds and defaults */
     const ramp_score_type *t = ramp_score_type_find(tok);
-    if (!t)
-        return snprintf(why, why_cap,
-                        "unknown score kind '%.40s' (accuracy, nll, f1_above, error, top_k, "
-                        "macro_f1)",
-                        tok),
-               0;
+    if (!t) {
+        char kinds[256] = "";
+        for (int i = 0, k = 0; i < ramp_score_type_count() && k < (int)sizeof kinds; i++)
+            k += snprintf(kinds + k, sizeof kinds - (size_t)k, i ? ", %s" : "%s",
+                          ramp_score_type_at(i)->name);
+        return snprintf(why, why_cap, "unknown score kind '%.40s' (%s)", tok, kinds), 0;
+    }
     s->kind = t->kind;
     s->precision = s->kind == RAMP_SCORE_NLL ? 4 : 3;
     s->param = t->default_param;
@@ -170,9 +197,17 @@ static ramp_status parse_codes(ramp_problem *p, int n_line, const char *codes, s
         if (strcmp(f, "class") == 0) col_c = i;
         if (strcmp(f, "name") == 0) col_n = i;
     }
+    /* rampwf never reads this file, and its kits name the column as they
+       like (`class,taxa_name`): without a 'name' column, the first other
+       column holds the names */
+    for (size_t i = 0; col_n == SIZE_MAX && col_c != SIZE_MAX && i < c.nf; i++)
+        if (i != col_c) col_n = i;
     if (col_c == SIZE_MAX || col_n == SIZE_MAX) {
-        st = ramp__err_set(err, RAMP_EFORMAT, "%s:%zu: header has no '%s' column", name, c.rec_line,
-                           col_c == SIZE_MAX ? "class" : "name");
+        st = ramp__err_set(err, RAMP_EFORMAT,
+                           col_c == SIZE_MAX
+                               ? "%s:%zu: header has no 'class' column (expected class,name)"
+                               : "%s:%zu: header has no name column (expected class,name)",
+                           name, c.rec_line);
         goto done;
     }
     while ((r = ramp__csv_next(&c, err)) == 1) {
@@ -271,6 +306,8 @@ ramp_status ramp_problem_parse(const char *ini, size_t ini_len, const char *ini_
     ramp_problem *p = calloc(1, sizeof *p);
     if (!p) return ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", ini_name);
     p->n_splits = 8;
+    p->cv_method = RAMP_CV_STRATIFIED_SHUFFLE_SPLIT;
+    p->workflow = RAMP_WORKFLOW_IMAGE_CLASSIFIER;
     p->test_size = 0.2;
     p->random_state = 57;
     p->chunk_size = 1024;
@@ -314,7 +351,7 @@ ramp_status ramp_problem_parse(const char *ini, size_t ini_len, const char *ini_
             if (sec < 0) {
                 st = ramp__err_set(err, RAMP_EPARSE,
                                    "%s:%zu: unknown section [%.60s] (expected [problem], [scores], "
-                                   "[cv] or [workflow])",
+                                   "[cv], [workflow] or [data])",
                                    ini_name, ln, nm);
                 goto fail;
             }
@@ -374,7 +411,11 @@ ramp_status ramp_problem_parse(const char *ini, size_t ini_len, const char *ini_
         } keys[] = {{SEC_PROBLEM, "title"},   {SEC_PROBLEM, "n_classes"},
                     {SEC_CV, "n_splits"},     {SEC_CV, "test_size"},
                     {SEC_CV, "random_state"}, {SEC_WORKFLOW, "chunk_size"},
-                    {SEC_WORKFLOW, "n_jobs"}, {SEC_WORKFLOW, "test_batch_size"}};
+                    {SEC_WORKFLOW, "n_jobs"}, {SEC_WORKFLOW, "test_batch_size"},
+                    {SEC_PROBLEM, "workflow"}, {SEC_CV, "method"},
+                    {SEC_CV, "folds"},        {SEC_DATA, "images"},
+                    {SEC_DATA, "train"},      {SEC_DATA, "test"},
+                    {SEC_DATA, "class_codes"}};
         int kidx = -1;
         for (int i = 0; i < (int)(sizeof keys / sizeof *keys); i++)
             if (keys[i].sec == sec && strcmp(keys[i].key, key) == 0) kidx = i;
@@ -426,9 +467,9 @@ ramp_status ramp_problem_parse(const char *ini, size_t ini_len, const char *ini_
             break;
         }
         case 4: {
-            int64_t rs;
-            if (ramp__parse_i64(val, strlen(val), &rs) != 1 || rs < 0)
-                bad = "an integer >= 0";
+            int64_t rs; /* numpy's RandomState takes 32 bits */
+            if (ramp__parse_i64(val, strlen(val), &rs) != 1 || rs < 0 || rs > 0xffffffffLL)
+                bad = "an integer in [0, 4294967295]";
             else
                 p->random_state = (uint64_t)rs;
             break;
@@ -451,6 +492,31 @@ ramp_status ramp_problem_parse(const char *ini, size_t ini_len, const char *ini_
             else
                 p->test_batch_size = (int)iv;
             break;
+        case 8: /* workflow */
+            bad = "image_classifier or simplified_image_classifier";
+            for (int w = 0; w <= RAMP_WORKFLOW_SIMPLIFIED; w++)
+                if (strcmp(val, workflow_names[w]) == 0) p->workflow = (ramp_workflow_kind)w, bad = NULL;
+            break;
+        case 9: /* cv method */
+            bad = "stratified_shuffle_split or shuffle_split";
+            for (int m = 0; m <= RAMP_CV_SHUFFLE_SPLIT; m++)
+                if (strcmp(val, cv_method_names[m]) == 0) p->cv_method = (ramp_cv_method)m, bad = NULL;
+            break;
+        case 10: /* folds file */
+            if (!is_path(val))
+                bad = "a file name (fold,set,row lines)";
+            else if (!(p->folds_file = ramp__strdup(val)))
+                goto nomem;
+            break;
+        case 11:
+        case 12:
+        case 13:
+        case 14:
+            if (!is_path(val))
+                bad = "a path";
+            else if (!(p->data[kidx - 11] = ramp__strdup(val)))
+                goto nomem;
+            break;
         }
         if (bad) {
             st = ramp__err_set(err, RAMP_ERANGE, "%s:%zu: %s = '%.60s': expected %s", ini_name, ln,
@@ -461,6 +527,18 @@ ramp_status ramp_problem_parse(const char *ini, size_t ini_len, const char *ini_
     if (!p->title) {
         st = ramp__err_set(err, RAMP_EFORMAT, "%s: no title in [problem]", ini_name);
         goto fail;
+    }
+    if (p->folds_file) {
+        /* 1 << 9 and 1 << 10: method and folds; n_splits, test_size,
+           random_state (bits 2-4) say nothing beside a folds file */
+        if (seen_key[SEC_CV] & ((1u << 9) | (1u << 2) | (1u << 3) | (1u << 4))) {
+            st = ramp__err_set(err, RAMP_EPARSE,
+                               "%s: [cv] folds = %s lists the folds: method, n_splits, test_size "
+                               "and random_state cannot be set beside it",
+                               ini_name, p->folds_file);
+            goto fail;
+        }
+        p->cv_method = RAMP_CV_FOLDS_FILE;
     }
     if (p->n_scores == 0) {
         st = ramp__err_set(err, RAMP_EFORMAT, "%s: no score in [scores]", ini_name);
@@ -500,6 +578,18 @@ fail:
     return st;
 }
 
+/* A path of the problem file resolved against the kit folder (absolute
+   ones kept). */
+static ramp_status resolve(char **path, const char *kit_dir)
+{
+    if (!*path || (*path)[0] == '/') return RAMP_OK;
+    char *r = ramp__path_join(kit_dir, *path);
+    if (!r) return RAMP_ENOMEM;
+    free(*path);
+    *path = r;
+    return RAMP_OK;
+}
+
 ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err *err)
 {
     *out = NULL;
@@ -507,14 +597,44 @@ ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err 
     ramp_status st;
     uint8_t *ini = NULL, *codes = NULL;
     size_t ini_len = 0, codes_len = 0;
+    ramp_problem *hdr = NULL, *p = NULL;
+    char *codes_path = NULL;
     char *ini_path = ramp__path_join(kit_dir, "problem.ini");
-    char *codes_path = ramp__path_join(kit_dir, "data/class_codes.csv");
-    if (!ini_path || !codes_path) {
+    if (!ini_path) {
         st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", kit_dir);
         goto done;
     }
     st = ramp__read_file(ini_path, 1 << 20, &ini, &ini_len, err);
+    if (st == RAMP_ENOENT) {
+        char *py = ramp__path_join(kit_dir, "problem.py");
+        struct stat sb;
+        if (py && stat(py, &sb) == 0)
+            st = ramp__err_set(err, RAMP_ENOENT,
+                               "%s: no problem.ini, but a problem.py: a RAMP kit "
+                               "(`ramp test` reads it; `ramp kit import %s` writes the "
+                               "problem.ini for the C tools)",
+                               kit_dir, kit_dir);
+        free(py);
+    }
     if (st) goto done;
+    /* the class codes file may be named by [data]: parse once without it */
+    st = ramp_problem_parse((const char *)ini, ini_len, ini_path, NULL, 0, NULL, &hdr, err);
+    if (st == RAMP_EFORMAT && hdr == NULL) {
+        /* no n_classes: it comes from the codes; look for them below */
+        ramp__err_clear(err);
+        st = RAMP_OK;
+    }
+    if (st) goto done;
+    if (hdr && hdr->data[RAMP_DATA_CLASS_CODES]) {
+        codes_path = ramp__strdup(hdr->data[RAMP_DATA_CLASS_CODES]);
+        if (codes_path && (st = resolve(&codes_path, kit_dir))) goto done;
+    } else {
+        codes_path = ramp__path_join(kit_dir, "data/class_codes.csv");
+    }
+    if (!codes_path) {
+        st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", kit_dir);
+        goto done;
+    }
     st = ramp__read_file(codes_path, 16 << 20, &codes, &codes_len, err);
     if (st == RAMP_ENOENT) {
         ramp__err_clear(err);
@@ -523,8 +643,19 @@ ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err 
         goto done;
     }
     st = ramp_problem_parse((const char *)ini, ini_len, ini_path, (const char *)codes, codes_len,
-                            codes_path, out, err);
+                            codes_path, &p, err);
+    if (st) goto done;
+    if (resolve(&p->folds_file, kit_dir)) goto nomem;
+    for (int i = 0; i < 4; i++)
+        if (resolve(&p->data[i], kit_dir)) goto nomem;
+    *out = p;
+    p = NULL;
+    goto done;
+nomem:
+    st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", kit_dir);
 done:
+    ramp_problem_free(hdr);
+    ramp_problem_free(p);
     free(ini);
     free(codes);
     free(ini_path);
@@ -573,6 +704,22 @@ double ramp_problem_score_param(const ramp_problem *p, int i)
     return p && i >= 0 && i < p->n_scores ? p->scores[i].param : 0;
 }
 
+ramp_cv_method ramp_problem_cv_method(const ramp_problem *p)
+{
+    return p ? p->cv_method : RAMP_CV_STRATIFIED_SHUFFLE_SPLIT;
+}
+const char *ramp_problem_cv_folds_file(const ramp_problem *p)
+{
+    return p ? p->folds_file : NULL;
+}
+ramp_workflow_kind ramp_problem_workflow(const ramp_problem *p)
+{
+    return p ? p->workflow : RAMP_WORKFLOW_IMAGE_CLASSIFIER;
+}
+const char *ramp_problem_data_path(const ramp_problem *p, ramp_data_item which)
+{
+    return p && which >= 0 && which <= RAMP_DATA_CLASS_CODES ? p->data[which] : NULL;
+}
 int ramp_problem_cv_n_splits(const ramp_problem *p)
 {
     return p ? p->n_splits : 0;

@@ -252,6 +252,23 @@ static double eval_cand(const fold_state *fs, int j, uint64_t *cnt)
         }
         return (double)hits / (double)nv;
     }
+    case RAMP_SCORE_BALANCED_ACCURACY:
+    case RAMP_SCORE_MACRO_RECALL:
+    case RAMP_SCORE_BRIER:
+    case RAMP_SCORE_ROC_AUC: {
+        /* no incremental form: the ensemble's rows, normalised, scored whole */
+        double *m = malloc(nv * (size_t)c * sizeof *m), v = NAN;
+        if (!m) return NAN;
+        for (size_t i = 0; i < nv; i++) {
+            double den = fs->Ssum[i] + xsum[i];
+            for (int k = 0; k < c; k++)
+                m[i * (size_t)c + (size_t)k] =
+                    (fs->S[i * (size_t)c + (size_t)k] + (double)X[i * (size_t)c + (size_t)k]) / den;
+        }
+        if (ramp_score_compute(&v, fs->kind, fs->param, m, fs->y, nv, c, NULL)) v = NAN;
+        free(m);
+        return v;
+    }
     }
     return NAN;
 }

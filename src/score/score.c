@@ -202,6 +202,8 @@ ramp_status ramp__score_rows(double *out, ramp_score_kind kind, double param, co
             }
             break;
         }
+        default: /* placeholder until these kinds are implemented */
+            break;
         }
     }
     if (!used) {
@@ -223,6 +225,9 @@ ramp_status ramp__score_rows(double *out, ramp_score_kind kind, double param, co
     case RAMP_SCORE_MACRO_F1:
         *out = ramp__f1_score(cnt, c, kind, param);
         break;
+    default:
+        st = ramp__err_set(err, RAMP_EUNSUPPORTED, "%s: not implemented yet", t->name);
+        goto fail;
     }
     free(scratch);
     free(cnt);
