@@ -31,6 +31,7 @@
 
 #include "ramp/classifier.h"
 #include "ramp/loader.h"
+#include "ramp/problem.h"
 #include "sandbox/sandboxInt.h"
 #include "submission/submissionInt.h"
 
@@ -81,6 +82,9 @@ typedef struct ramp__fold_spec {
     ramp_loader_opts loader;
     size_t test_batch_size;
     ramp_clf_info info; /* seed, threads, quick_test, fold (submission_dir: set here) */
+    ramp_workflow_kind workflow; /* image_classifier or simplified_image_classifier */
+    const char *py_env;          /* an activated virtualenv / conda prefix (host path) whose
+                                    site-packages the fold's Python adds, or NULL */
     double timeout_s;
     /* the sandbox: mode, limits, uid, environment (mounts and descriptors
        are added here) */
