@@ -97,8 +97,19 @@ ramp_status ramp_get_train_valid_generators(ramp_gen_builder *gb, size_t batch_s
                                             ramp_gen **valid, size_t *nb_train, size_t *nb_valid);
 
 /* A generator over all samples in file order with `transform_test`, no
-   shuffling: what test-time prediction streams. Owned as above. */
+   shuffling: what test-time prediction streams. One pass: the loader reads
+   nothing past the last sample (each image is transformed once), and a
+   ramp_gen_next after the pass fails with RAMP_ERANGE. Owned as above. */
 ramp_status ramp_gen_builder_predict_gen(ramp_gen_builder *gb, size_t batch_size, ramp_gen **out);
+/* The same over the subset idx[0..n) (copied; NULL: every sample), in that
+   order. */
+ramp_status ramp_gen_builder_predict_subset(ramp_gen_builder *gb, const uint32_t *idx, size_t n,
+                                            size_t batch_size, ramp_gen **out);
+
+/* The builder's samples (borrowed: valid while the builder lives) and its
+   settings. */
+const ramp_samples *ramp_gen_builder_samples(const ramp_gen_builder *gb);
+ramp_loader_opts ramp_gen_builder_opts(const ramp_gen_builder *gb);
 
 /* A generator over an explicit subset idx[0..n) of the builder's samples
    (copied), in that order, shuffled per epoch when `shuffle`, with the

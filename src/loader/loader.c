@@ -62,6 +62,7 @@ typedef struct stream_gen {
     uint32_t *subset; /* sample numbers of the builder, n of them */
     size_t n;
     int shuffle;
+    int one_pass; /* a prediction pass: nothing is read past its last sample */
     ramp_transform_fn tf;
     size_t chunk_size;
     size_t chunks_per_epoch;
@@ -187,6 +188,7 @@ static void assign_chunks(stream_gen *g)
     for (;;) {
         slot *s = &g->slots[g->next_assign % NSLOTS];
         if (s->state != SLOT_FREE) return;
+        if (g->one_pass && g->next_assign >= g->chunks_per_epoch) return;
         uint64_t q = g->next_assign++;
         int epoch = (int)(q / g->chunks_per_epoch);
         size_t c = (size_t)(q % g->chunks_per_epoch);
@@ -369,6 +371,11 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
             return st;
         }
         g->release_pending = 0;
+    }
+    if (g->one_pass && g->consume_seq >= g->chunks_per_epoch) {
+        pthread_mutex_unlock(&g->mu);
+        snprintf(gb->errmsg, sizeof gb->errmsg, "prediction generator: read past its one pass");
+        return RAMP_ERANGE;
     }
     /* position within the epoch decides the batch length */
     size_t chunk_in_epoch = (size_t)(g->consume_seq % g->chunks_per_epoch);
@@ -632,8 +639,32 @@ ramp_status ramp_gen_builder_subset(ramp_gen_builder *gb, const uint32_t *idx, s
 
 ramp_status ramp_gen_builder_predict_gen(ramp_gen_builder *gb, size_t batch_size, ramp_gen **out)
 {
+    return ramp_gen_builder_predict_subset(gb, NULL, gb ? gb->s.n : 0, batch_size, out);
+}
+
+ramp_status ramp_gen_builder_predict_subset(ramp_gen_builder *gb, const uint32_t *idx, size_t n,
+                                            size_t batch_size, ramp_gen **out)
+{
     if (!gb || !out) return RAMP_EINVAL;
-    return stream_new(gb, NULL, gb->s.n, batch_size, 0, 0, out);
+    for (size_t i = 0; idx && i < n; i++)
+        if (idx[i] >= gb->s.n) {
+            snprintf(gb->errmsg, sizeof gb->errmsg, "subset: sample %u out of range", idx[i]);
+            return RAMP_ERANGE;
+        }
+    ramp_status st = stream_new(gb, idx, n, batch_size, 0, 0, out);
+    if (!st) ((stream_gen *)*out)->one_pass = 1; /* set before the threads start */
+    return st;
+}
+
+const ramp_samples *ramp_gen_builder_samples(const ramp_gen_builder *gb)
+{
+    return gb ? &gb->s : NULL;
+}
+
+ramp_loader_opts ramp_gen_builder_opts(const ramp_gen_builder *gb)
+{
+    ramp_loader_opts o = {0, 0, 0, 0};
+    return gb ? gb->o : o;
 }
 
 ramp_status ramp_get_train_valid_generators(ramp_gen_builder *gb, size_t batch_size,

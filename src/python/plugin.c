@@ -92,7 +92,8 @@ static PyObject *ramp_module_init(void)
     PyObject *m = PyModule_Create(&ramp_module_def);
     if (!m) return NULL;
     PyObject *info = PyDict_New();
-    if (!info || PyModule_AddObject(m, "info", info) < 0 || ramp__py_gen_types_init(m) < 0) {
+    if (!info || PyModule_AddObject(m, "info", info) < 0 || ramp__py_gen_types_init(m) < 0 ||
+        ramp__py_compat_init(m) < 0) {
         Py_XDECREF(info);
         Py_DECREF(m);
         return NULL;
@@ -111,7 +112,53 @@ static PyObject *import_attr(const char *mod, const char *attr)
     return a;
 }
 
-static ramp_status py_init(const char *sub_dir, char *msg, size_t len)
+/* sys.path after init: the submission's folder, ramp's own packages (the
+   `rampwf` that kits and submissions import), an activated virtualenv's or
+   conda env's site-packages (with its .pth files), then the system's. */
+static const char path_setup[] =
+    "def _ramp_path(lib, env):\n"
+    "    import os, site, sys\n"
+    "    head = sys.path[:1]\n"
+    "    rest = sys.path[1:]\n"
+    "    new = [lib] if lib else []\n"
+    "    if env:\n"
+    "        v = 'python%d.%d' % sys.version_info[:2]\n"
+    "        sp = os.path.join(env, 'lib', v, 'site-packages')\n"
+    "        if not os.path.isdir(sp):\n"
+    "            have = [d for d in os.listdir(os.path.join(env, 'lib'))\n"
+    "                    if d.startswith('python')] if os.path.isdir(os.path.join(env, 'lib')) else []\n"
+    "            raise RuntimeError('the active Python environment %s has no %s/site-packages '\n"
+    "                               '(it has %s): ramp runs Python %d.%d; make the environment '\n"
+    "                               'with that Python' % (env, v, ', '.join(have) or 'none',\n"
+    "                               *sys.version_info[:2]))\n"
+    "        before = set(sys.path)\n"
+    "        site.addsitedir(sp)\n"
+    "        new += [p for p in sys.path if p not in before]\n"
+    "        rest = [p for p in rest if p not in new]\n"
+    "    sys.path[:] = head + new + [p for p in rest if p not in new]\n";
+
+static ramp_status set_path(const char *lib, const char *env, char *msg, size_t len)
+{
+    PyObject *g = PyDict_New();
+    ramp_status st = RAMP_OK;
+    if (!g || PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins()) < 0) goto fail;
+    PyObject *r = PyRun_String(path_setup, Py_file_input, g, g);
+    if (!r) goto fail;
+    Py_DECREF(r);
+    PyObject *fn = PyDict_GetItemString(g, "_ramp_path"); /* borrowed */
+    r = fn ? PyObject_CallFunction(fn, "ss", lib ? lib : "", env ? env : "") : NULL;
+    if (!r) goto fail;
+    Py_DECREF(r);
+    Py_DECREF(g);
+    return RAMP_OK;
+fail:
+    st = ramp__py_fail(msg, len, "Python start-up: sys.path");
+    Py_XDECREF(g);
+    return st;
+}
+
+static ramp_status py_init(const char *sub_dir, const char *py_lib, const char *py_env, char *msg,
+                           size_t len)
 {
     if (g_started) return RAMP_OK;
     if (PyImport_AppendInittab("ramp", ramp_module_init) < 0) {
@@ -150,6 +197,16 @@ static ramp_status py_init(const char *sub_dir, char *msg, size_t len)
         st = RAMP_EUNSUPPORTED;
         goto done;
     }
+    /* the path first: a virtualenv's numpy is the one to import */
+    PyObject *path = PySys_GetObject("path"); /* borrowed */
+    PyObject *dir = PyUnicode_DecodeFSDefault(sub_dir);
+    if (!path || !dir || PyList_Insert(path, 0, dir) < 0) {
+        Py_XDECREF(dir);
+        st = ramp__py_fail(msg, len, "Python start-up");
+        goto done;
+    }
+    Py_DECREF(dir);
+    if ((st = set_path(py_lib, py_env, msg, len))) goto done;
     ramp__py.np = PyImport_ImportModule("numpy");
     if (!ramp__py.np) {
         char why[1024];
@@ -176,9 +233,13 @@ static ramp_status py_init(const char *sub_dir, char *msg, size_t len)
     ramp__py.np_contig = PyObject_GetAttrString(ramp__py.np, "ascontiguousarray");
     ramp__py.np_float32 = PyObject_GetAttrString(ramp__py.np, "float32");
     ramp__py.np_uint8 = PyObject_GetAttrString(ramp__py.np, "uint8");
+    ramp__py.np_uint16 = PyObject_GetAttrString(ramp__py.np, "uint16");
+    ramp__py.np_seed = import_attr("numpy.random", "seed");
+    ramp__py.py_seed = import_attr("random", "seed");
     ramp__py.format_exception = import_attr("traceback", "format_exception");
     if (!ramp__py.np_asarray || !ramp__py.np_empty || !ramp__py.np_contig || !ramp__py.np_float32 ||
-        !ramp__py.np_uint8 || !ramp__py.format_exception) {
+        !ramp__py.np_uint8 || !ramp__py.np_uint16 || !ramp__py.np_seed || !ramp__py.py_seed ||
+        !ramp__py.format_exception) {
         st = ramp__py_fail(msg, len, "Python start-up");
         goto done;
     }
@@ -192,14 +253,7 @@ static ramp_status py_init(const char *sub_dir, char *msg, size_t len)
     PyObject *ramp_mod = PyImport_ImportModule("ramp");
     ramp__py.info = ramp_mod ? PyObject_GetAttrString(ramp_mod, "info") : NULL;
     Py_XDECREF(ramp_mod);
-    PyObject *path = PySys_GetObject("path"); /* borrowed */
-    PyObject *dir = PyUnicode_DecodeFSDefault(sub_dir);
-    if (!ramp__py.info || !path || !dir || PyList_Insert(path, 0, dir) < 0) {
-        Py_XDECREF(dir);
-        st = ramp__py_fail(msg, len, "Python start-up");
-        goto done;
-    }
-    Py_DECREF(dir);
+    if (!ramp__py.info) st = ramp__py_fail(msg, len, "Python start-up");
 done:
     PyEval_SaveThread(); /* the GIL is taken per call from now on */
     return st;
@@ -266,20 +320,26 @@ done:
     return st;
 }
 
-static ramp_status py_load_classifier(const char *path, char *msg, size_t len)
+static ramp_status py_load_classifier(const char *path, int simplified, char *msg, size_t len)
 {
     PyGILState_STATE gs = PyGILState_Ensure();
     ramp_status st = RAMP_OK;
-    PyObject *mod = import_file("batch_classifier", path);
+    const char *mod_name = simplified ? "image_classifier" : "batch_classifier";
+    const char *cls_name = simplified ? "ImageClassifier" : "BatchClassifier";
+    char what[96];
+    snprintf(what, sizeof what, "%s.py: import", mod_name);
+    ramp__py.simplified = simplified;
+    ramp__py.clf_file = simplified ? "image_classifier.py" : "batch_classifier.py";
+    PyObject *mod = import_file(mod_name, path);
     if (!mod) {
-        st = ramp__py_fail(msg, len, "batch_classifier.py: import");
+        st = ramp__py_fail(msg, len, what);
         goto done;
     }
-    ramp__py.clf_cls = PyObject_GetAttrString(mod, "BatchClassifier");
+    ramp__py.clf_cls = PyObject_GetAttrString(mod, cls_name);
     if (!ramp__py.clf_cls || !PyCallable_Check(ramp__py.clf_cls)) {
         PyErr_Clear();
         Py_CLEAR(ramp__py.clf_cls);
-        snprintf(msg, len, "batch_classifier.py: class 'BatchClassifier' not found");
+        snprintf(msg, len, "%s.py: class '%s' not found", mod_name, cls_name);
         st = RAMP_ESYMBOL;
     }
 done:
@@ -321,10 +381,19 @@ static ramp_status py_clf_new(const ramp_clf_info *info, void **self)
         st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, "batch_classifier.py: setup");
         goto done;
     }
+    /* numpy's and Python's global streams from the run's seed and the fold:
+       the same --seed gives the same draws */
+    if (ramp__py_seed_all((uint32_t)(info->seed * 0x9E3779B97F4A7C15ULL >> 32) ^
+                          (uint32_t)info->fold) < 0) {
+        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, "seeding numpy.random");
+        goto done;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "%s: %s()", ramp__py.clf_file,
+             ramp__py.simplified ? "ImageClassifier" : "BatchClassifier");
     PyObject *obj = PyObject_CallNoArgs(ramp__py.clf_cls);
     if (!obj) {
-        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg,
-                           "batch_classifier.py: BatchClassifier()");
+        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, what);
         goto done;
     }
     *self = obj;
@@ -339,7 +408,9 @@ static ramp_status py_clf_fit(void *self, ramp_gen_builder *gb)
     PyGILState_STATE gs = PyGILState_Ensure();
     ramp_status st = RAMP_OK;
     PyObject *b = ramp__py_builder_new(gb);
-    PyObject *r = b ? PyObject_CallMethod((PyObject *)self, "fit", "O", b) : NULL;
+    PyObject *w = b ? ramp__py_builder_wrap(b, gb) : NULL; /* rampwf's face */
+    PyObject *r = w ? PyObject_CallMethod((PyObject *)self, "fit", "O", w) : NULL;
+    Py_XDECREF(w);
     if (!r) st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, "batch_classifier.py: fit");
     Py_XDECREF(r);
     if (b) {
@@ -411,6 +482,61 @@ done:
     return st;
 }
 
+/* ---- rampwf's simplified workflow --------------------------------------------------- */
+
+static ramp_status py_simple_fit(void *self, const ramp__py_images *imgs)
+{
+    ramp__py.errmsg[0] = '\0';
+    PyGILState_STATE gs = PyGILState_Ensure();
+    ramp_status st = RAMP_OK;
+    PyObject *loader = ramp__py_loader_new(imgs);
+    PyObject *r = loader ? PyObject_CallMethod((PyObject *)self, "fit", "O", loader) : NULL;
+    if (!r) st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, "image_classifier.py: fit");
+    Py_XDECREF(r);
+    Py_XDECREF(loader);
+    PyGILState_Release(gs);
+    return st;
+}
+
+static ramp_status py_simple_predict(void *self, const ramp__py_images *imgs, float *proba)
+{
+    ramp__py.errmsg[0] = '\0';
+    PyGILState_STATE gs = PyGILState_Ensure();
+    ramp_status st = RAMP_OK;
+    size_t n = imgs->n, c = (size_t)imgs->n_classes;
+    PyObject *loader = ramp__py_loader_new(imgs), *res = NULL, *out = NULL;
+    if (loader) res = PyObject_CallMethod((PyObject *)self, "predict_proba", "O", loader);
+    if (!res) {
+        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                           "image_classifier.py: predict_proba");
+        goto done;
+    }
+    out = PyObject_CallFunctionObjArgs(ramp__py.np_contig, res, ramp__py.np_float32, NULL);
+    Py_buffer v;
+    if (!out || PyObject_GetBuffer(out, &v, PyBUF_C_CONTIGUOUS | PyBUF_ND) < 0) {
+        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                           "image_classifier.py: predict_proba's result to a float array");
+        goto done;
+    }
+    if (v.ndim == 2 && (size_t)v.shape[0] == n && (size_t)v.shape[1] == c) {
+        memcpy(proba, v.buf, n * c * sizeof(float));
+    } else {
+        snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                 "image_classifier.py: predict_proba returned shape (%zd%s%zd), expected (%zu × "
+                 "%zu)",
+                 v.ndim > 0 ? v.shape[0] : 0, v.ndim > 1 ? " × " : "", v.ndim > 1 ? v.shape[1] : 0,
+                 n, c);
+        st = RAMP_EBADOUTPUT;
+    }
+    PyBuffer_Release(&v);
+done:
+    Py_XDECREF(out);
+    Py_XDECREF(res);
+    Py_XDECREF(loader);
+    PyGILState_Release(gs);
+    return st;
+}
+
 static void py_clf_free(void *self)
 {
     if (!self || !g_started) return;
@@ -438,6 +564,8 @@ static const ramp__py_api api = {
     .clf_fit = py_clf_fit,
     .clf_predict = py_clf_predict,
     .clf_free = py_clf_free,
+    .simple_fit = py_simple_fit,
+    .simple_predict = py_simple_predict,
     .errmsg = py_errmsg,
     .shutdown = py_shutdown,
 };

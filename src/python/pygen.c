@@ -25,6 +25,7 @@
 #include <math.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ramp/gen.h"
 
@@ -125,6 +126,12 @@ typedef struct {
     size_t steps;
     size_t batch_in_epoch;
     int busy; /* inside ramp_gen_next with the GIL released */
+    /* how it was made, to make it again in a forked process (a Keras
+       worker): the loader's threads do not cross a fork */
+    pid_t pid;
+    uint32_t *idx; /* NULL: made by ramp_get_train_valid_generators (not remade) */
+    size_t n_idx, batch_size;
+    int shuffle, use_train_tf;
 } GenObject;
 
 typedef struct {
@@ -133,11 +140,49 @@ typedef struct {
     int n_busy;                         /* generators inside ramp_gen_next */
 } BuilderObject;
 
+/* In a process forked from the fold (multiprocessing, Keras's
+   use_multiprocessing=True): the generator's loader threads stayed in the
+   parent, so its C generator is left alone (never freed here) and a fresh
+   one is made over the same rows, starting at the beginning of an epoch, as
+   a copied Python generator would go on from where the parent left it.
+   Python transforms then run on this process's own threads (pytransform.c
+   forgets the parent's workers at the fork). */
+static int gen_refork(GenObject *s, BuilderObject *b)
+{
+    if (s->pid == getpid()) return 0;
+    s->pid = getpid();
+    s->g = NULL; /* the parent's: its threads are not here */
+    s->train = 0; /* progress lines come from the fold's own process only */
+    b->manual_progress = 1;
+    if (!s->idx) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this generator cannot be used in a forked process");
+        return -1;
+    }
+    ramp_gen *g = NULL;
+    if (ramp_gen_builder_subset(b->gb, s->idx, s->n_idx, s->batch_size, s->shuffle,
+                                s->use_train_tf, &g)) {
+        PyErr_Format(PyExc_RuntimeError, "ramp loader (forked process): %s",
+                     ramp_gen_builder_errmsg(b->gb));
+        return -1;
+    }
+    ramp_gen_set_onehot(g, 1);
+    s->g = g;
+    s->batch_in_epoch = 0;
+    return 0;
+}
+
 static PyObject *gen_next(PyObject *o)
 {
     GenObject *s = (GenObject *)o;
     BuilderObject *b = (BuilderObject *)s->builder;
-    if (!b->gb || !s->g) {
+    if (!b->gb) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this generator belongs to a gen_builder whose fit() has returned");
+        return NULL;
+    }
+    if (gen_refork(s, b) < 0) return NULL;
+    if (!s->g) {
         PyErr_SetString(PyExc_RuntimeError,
                         "this generator belongs to a gen_builder whose fit() has returned");
         return NULL;
@@ -221,7 +266,7 @@ static void gen_dealloc(PyObject *o)
        builder is closed, the builder has freed it already. */
     GenObject *s = (GenObject *)o;
     BuilderObject *b = (BuilderObject *)s->builder;
-    if (b && b->gb && s->g) {
+    if (b && b->gb && s->g && s->pid == getpid()) {
         ramp_gen *g = s->g;
         s->g = NULL;
         /* joining the loader threads: one may be running a Python transform
@@ -229,6 +274,7 @@ static void gen_dealloc(PyObject *o)
         Py_BEGIN_ALLOW_THREADS ramp_gen_free(g);
         Py_END_ALLOW_THREADS
     }
+    free(s->idx);
     Py_XDECREF(s->builder);
     Py_TYPE(o)->tp_free(o);
 }
@@ -262,8 +308,81 @@ static PyObject *gen_wrap(PyObject *builder, ramp_gen *g, int train)
     s->steps = ramp_gen_steps_per_epoch(g);
     s->batch_in_epoch = 0;
     s->busy = 0;
+    s->pid = getpid();
+    s->idx = NULL;
+    s->n_idx = s->batch_size = 0;
+    s->shuffle = s->use_train_tf = 0;
     ramp_gen_set_onehot(g, 1);
     return (PyObject *)s;
+}
+
+/* subset(indices, batch_size, shuffle, train[, report]): a generator over
+   the builder's samples at `indices` (positions among them, in that order),
+   reshuffled every epoch when `shuffle`, with the preprocessor's
+   `transform` when `train` (else transform_test); `report` (default:
+   shuffle) feeds ramp test's progress bar. */
+static PyObject *builder_subset(PyObject *o, PyObject *args)
+{
+    BuilderObject *b = (BuilderObject *)o;
+    PyObject *ind;
+    Py_ssize_t batch_size;
+    int shuffle, train, report = -1;
+    if (!PyArg_ParseTuple(args, "Onpp|p:subset", &ind, &batch_size, &shuffle, &train, &report))
+        return NULL;
+    if (!b->gb) {
+        PyErr_SetString(PyExc_RuntimeError, "gen_builder used after fit() returned");
+        return NULL;
+    }
+    if (batch_size <= 0) {
+        PyErr_Format(PyExc_ValueError, "batch_size must be positive (got %zd)", batch_size);
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(ind, "indices must be a sequence of integers");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    size_t total = ramp_gen_builder_n_samples(b->gb);
+    uint32_t *idx = malloc(((size_t)n + 1) * sizeof *idx);
+    if (!idx) {
+        Py_DECREF(seq);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t v = PyNumber_AsSsize_t(PySequence_Fast_GET_ITEM(seq, i), PyExc_IndexError);
+        if (v == -1 && PyErr_Occurred()) goto bad;
+        if (v < 0 || (size_t)v >= total) {
+            PyErr_Format(PyExc_IndexError, "index %zd out of range (%zu samples)", v, total);
+            goto bad;
+        }
+        idx[i] = (uint32_t)v;
+    }
+    Py_DECREF(seq);
+    if (n == 0) {
+        free(idx);
+        PyErr_SetString(PyExc_ValueError, "a generator needs at least one sample");
+        return NULL;
+    }
+    ramp_gen *g = NULL;
+    if (ramp_gen_builder_subset(b->gb, idx, (size_t)n, (size_t)batch_size, shuffle, train, &g)) {
+        free(idx);
+        PyErr_Format(PyExc_ValueError, "ramp loader: %s", ramp_gen_builder_errmsg(b->gb));
+        return NULL;
+    }
+    PyObject *r = gen_wrap(o, g, report < 0 ? shuffle : report);
+    if (!r) {
+        free(idx);
+        return NULL;
+    }
+    GenObject *s = (GenObject *)r;
+    s->idx = idx;
+    s->n_idx = (size_t)n;
+    s->batch_size = (size_t)batch_size;
+    s->shuffle = shuffle;
+    s->use_train_tf = train;
+    return r;
+bad:
+    Py_DECREF(seq);
+    free(idx);
+    return NULL;
 }
 
 /* ---- the builder ---------------------------------------------------------------------- */
@@ -331,6 +450,8 @@ static PyMethodDef builder_methods[] = {
      METH_VARARGS | METH_KEYWORDS,
      "get_train_valid_generators(batch_size=256, valid_ratio=0.1) -> "
      "(gen_train, gen_valid, nb_train, nb_valid)"},
+    {"subset", builder_subset, METH_VARARGS,
+     "subset(indices, batch_size, shuffle, train[, report]) -> a generator over those samples"},
     {"progress", builder_progress, METH_VARARGS,
      "progress(epoch, n_epochs, batch, n_batches[, loss[, accuracy]]): for ramp test's display"},
     {NULL, NULL, 0, NULL},

@@ -17,32 +17,55 @@
 #define RAMP_PYPLUGIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ramp/classifier.h"
 #include "ramp/loader.h"
 
-#define RAMP__PY_API_VERSION 1
+#define RAMP__PY_API_VERSION 2
 #define RAMP__PY_PLUGIN_SYMBOL "ramp__python_plugin"
 #define RAMP__PY_PLUGIN_FILE "ramp_python.so"
 
+/* Images for rampwf's simplified workflow (its ImageLoader): borrowed for
+   the call (the loader Python gets is its own copy). */
+typedef struct ramp__py_images {
+    const char *folder;       /* the image folder, as the submission sees it */
+    const char *const *ids;   /* n ids, relative to folder */
+    const int32_t *labels;    /* n labels, or NULL when predicting */
+    size_t n;
+    int n_classes;
+    int n_jobs;               /* threads that parallel_load decodes with */
+    uint64_t max_pixels;      /* the decoder's limit */
+} ramp__py_images;
+
 typedef struct ramp__py_api {
     int api_version;
-    /* Starts the interpreter (once) with `sub_dir` first on sys.path; checks
-       the Python version and numpy. Errors go to msg. */
-    ramp_status (*init)(const char *sub_dir, char *msg, size_t len);
+    /* Starts the interpreter (once). sys.path: `sub_dir`, then `py_lib` (ramp's
+       own packages: the `rampwf` RAMP kits import; "" for none), then the
+       site-packages of `py_env` (an activated virtualenv or conda env; ""),
+       then the system's. Checks the Python version and numpy. Errors go to
+       msg. */
+    ramp_status (*init)(const char *sub_dir, const char *py_lib, const char *py_env, char *msg,
+                        size_t len);
     /* Imports image_preprocessor.py; *tf_test is NULL without transform_test.
        `n_workers` > 0 runs the transforms in that many worker processes
        (forked here, before any classifier import), 0 on the calling loader
        threads under the GIL. */
     ramp_status (*load_preprocessor)(const char *path, int n_workers, ramp_transform_fn *tf,
                                      ramp_transform_fn *tf_test, char *msg, size_t len);
-    /* Imports batch_classifier.py and finds its BatchClassifier class. */
-    ramp_status (*load_classifier)(const char *path, char *msg, size_t len);
+    /* Imports batch_classifier.py and finds its BatchClassifier class; with
+       `simplified`, image_classifier.py and its ImageClassifier (rampwf's
+       simplified_image_classifier). */
+    ramp_status (*load_classifier)(const char *path, int simplified, char *msg, size_t len);
     /* The classifier contract (classifier.h), over the imported class. */
     ramp_status (*clf_new)(const ramp_clf_info *info, void **self);
     ramp_status (*clf_fit)(void *self, ramp_gen_builder *gb);
     ramp_status (*clf_predict)(void *self, const float *X, size_t n, float *proba);
     void (*clf_free)(void *self);
+    /* The simplified workflow: fit(img_loader) over labelled images, and
+       predict_proba(img_loader) over unlabelled ones into proba (n × c). */
+    ramp_status (*simple_fit)(void *self, const ramp__py_images *imgs);
+    ramp_status (*simple_predict)(void *self, const ramp__py_images *imgs, float *proba);
     /* The last classifier error: what failed, the exception and its
        traceback (borrowed; "" if none). */
     const char *(*errmsg)(void);

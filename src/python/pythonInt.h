@@ -23,11 +23,14 @@ typedef struct ramp__pystate {
     PyObject *np_asarray; /* numpy.asarray */
     PyObject *np_empty;   /* numpy.empty */
     PyObject *np_contig;  /* numpy.ascontiguousarray */
-    PyObject *np_float32, *np_uint8;
+    PyObject *np_float32, *np_uint8, *np_uint16;
+    PyObject *np_seed, *py_seed; /* numpy.random.seed, random.seed */
     PyObject *format_exception; /* traceback.format_exception */
     PyObject *tf, *tf_test;     /* the preprocessor's functions (tf_test may be NULL) */
     PyObject *clf_cls;          /* BatchClassifier */
     PyObject *info;             /* ramp.info: a dict the submission may read */
+    int simplified;             /* the classifier is rampwf's simplified ImageClassifier */
+    const char *clf_file;       /* its file, for messages */
     int n_classes;
     int ndim;
     int shape[4];
@@ -49,6 +52,25 @@ int ramp__py_gen_types_init(PyObject *module);
    lent stay valid (pinned). GIL held. */
 PyObject *ramp__py_builder_new(ramp_gen_builder *gb);
 void ramp__py_builder_close(PyObject *builder);
+
+/* x as rampwf hands an image to a submission: a fresh numpy array, H×W for
+   gray and H×W×C otherwise, uint8 or (bits 16) uint16. New reference, or
+   NULL with an exception set. GIL held. */
+PyObject *ramp__py_image_array(const uint8_t *px, size_t stride, int w, int h, int c, int bits);
+/* The decoded samples of x (16-bit ones when the image has them); NULL
+   with pp's error. No GIL needed. */
+const uint8_t *ramp__py_image_pixels(ramp_pp *pp, const ramp_image *x, size_t *stride, int *bits);
+/* Seeds numpy's and Python's global random streams. 0, or -1 with an
+   exception set. GIL held. */
+int ramp__py_seed_all(uint32_t seed);
+
+/* rampwf's classes over ramp (pycompat.c): added to the `ramp` module at
+   its creation; the gen_builder a fit() receives (core: pygen.c's builder
+   over gb); the ImageLoader of the simplified workflow (a copy of imgs).
+   New references or NULL with an exception set. GIL held. */
+int ramp__py_compat_init(PyObject *module);
+PyObject *ramp__py_builder_wrap(PyObject *core, ramp_gen_builder *gb);
+PyObject *ramp__py_loader_new(const ramp__py_images *imgs);
 
 /* The transforms, per mode (pytransform.c). */
 ramp_status ramp__py_transform(ramp_pp *pp, const ramp_image *x, ramp_tensor *out);

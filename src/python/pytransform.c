@@ -41,27 +41,58 @@
 
 /* ---- the Python part (GIL held) -------------------------------------------------------- */
 
-/* Runs fn on the h×w×c pixels; on success *res is a C-contiguous float32
-   array (new reference). On failure writes msg. */
-static ramp_status call_transform(PyObject *fn, const char *name, const uint8_t *px, size_t stride,
-                                  int w, int h, int c, PyObject **res, char *msg, size_t len)
+PyObject *ramp__py_image_array(const uint8_t *px, size_t stride, int w, int h, int c, int bits)
 {
-    *res = NULL;
-    PyObject *shape = Py_BuildValue("(iii)", h, w, c);
-    PyObject *arr =
-        shape ? PyObject_CallFunctionObjArgs(ramp__py.np_empty, shape, ramp__py.np_uint8, NULL)
-              : NULL;
+    /* gray images are H×W, as skimage.io.imread gives them (rampwf) */
+    PyObject *shape = c == 1 ? Py_BuildValue("(ii)", h, w) : Py_BuildValue("(iii)", h, w, c);
+    PyObject *arr = shape ? PyObject_CallFunctionObjArgs(ramp__py.np_empty, shape,
+                                                         bits == 16 ? ramp__py.np_uint16
+                                                                    : ramp__py.np_uint8,
+                                                         NULL)
+                          : NULL;
     Py_XDECREF(shape);
-    if (!arr) return ramp__py_fail(msg, len, "image_preprocessor.py: making x");
+    if (!arr) return NULL;
     Py_buffer v;
     if (PyObject_GetBuffer(arr, &v, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
         Py_DECREF(arr);
-        return ramp__py_fail(msg, len, "image_preprocessor.py: making x");
+        return NULL;
     }
-    size_t row = (size_t)w * (size_t)c;
+    size_t row = (size_t)w * (size_t)c * (bits == 16 ? 2 : 1);
     for (int y = 0; y < h; y++)
         memcpy((uint8_t *)v.buf + (size_t)y * row, px + (size_t)y * stride, row);
     PyBuffer_Release(&v);
+    return arr;
+}
+
+int ramp__py_seed_all(uint32_t seed)
+{
+    if (!ramp__py.np_seed || !ramp__py.py_seed) return 0;
+    PyObject *s = PyLong_FromUnsignedLong(seed);
+    if (!s) return -1;
+    PyObject *a = PyObject_CallOneArg(ramp__py.np_seed, s);
+    PyObject *b = a ? PyObject_CallOneArg(ramp__py.py_seed, s) : NULL;
+    Py_DECREF(s);
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return b ? 0 : -1;
+}
+
+/* Runs fn on the h×w×c pixels (bits 8 or 16 per sample) after seeding
+   numpy's and Python's global random streams with `seed` (the sample's own,
+   drawn from (seed, epoch, index): the same draws whichever process or
+   thread runs it); on success *res is a C-contiguous float32 array (new
+   reference). On failure writes msg. */
+static ramp_status call_transform(PyObject *fn, const char *name, const uint8_t *px, size_t stride,
+                                  int w, int h, int c, int bits, uint32_t seed, PyObject **res,
+                                  char *msg, size_t len)
+{
+    *res = NULL;
+    PyObject *arr = ramp__py_image_array(px, stride, w, h, c, bits);
+    if (!arr) return ramp__py_fail(msg, len, "image_preprocessor.py: making x");
+    if (ramp__py_seed_all(seed) < 0) {
+        Py_DECREF(arr);
+        return ramp__py_fail(msg, len, "image_preprocessor.py: seeding numpy.random");
+    }
     PyObject *r = PyObject_CallOneArg(fn, arr);
     Py_DECREF(arr);
     if (!r) return ramp__py_fail(msg, len, name);
@@ -82,9 +113,17 @@ static ramp_status array_to_tensor(ramp_pp *pp, int ndim, const Py_ssize_t *shap
                             "image_preprocessor.py: transform returned a %d-dimensional array "
                             "(1 to 4 expected)",
                             ndim);
-    out->ndim = ndim;
-    for (int d = 0; d < 4; d++)
-        out->shape[d] = d < ndim ? (int)shape[d] : 0;
+    if (ndim == 2) { /* rampwf: a 2-D result x becomes x[np.newaxis] (one channel first) */
+        out->ndim = 3;
+        out->shape[0] = 1;
+        out->shape[1] = (int)shape[0];
+        out->shape[2] = (int)shape[1];
+        out->shape[3] = 0;
+    } else {
+        out->ndim = ndim;
+        for (int d = 0; d < 4; d++)
+            out->shape[d] = d < ndim ? (int)shape[d] : 0;
+    }
     if (!out->data || out->capacity < n) {
         out->data = ramp_arena_alloc(ramp_pp_arena(pp), (n ? n : 1) * sizeof(float));
         if (!out->data) return ramp_pp_fail(pp, RAMP_ENOMEM, "out of memory");
@@ -107,7 +146,8 @@ typedef struct worker {
    reply: status, ndim, shape[4], message length; floats at mem (or the
    message text). */
 typedef struct req {
-    int test, h, w, c;
+    int test, h, w, c, bits;
+    uint32_t seed;
 } req;
 typedef struct rep {
     int st, ndim;
@@ -158,7 +198,8 @@ static void worker_loop(int in, int out, uint8_t *mem)
         r.st = call_transform(fn,
                               q.test ? "image_preprocessor.py: transform_test"
                                      : "image_preprocessor.py: transform",
-                              mem, (size_t)q.w * (size_t)q.c, q.w, q.h, q.c, &res, msg, sizeof msg);
+                              mem, (size_t)q.w * (size_t)q.c * (q.bits == 16 ? 2 : 1), q.w, q.h,
+                              q.c, q.bits, q.seed, &res, msg, sizeof msg);
         if (!r.st) {
             Py_buffer v;
             if (PyObject_GetBuffer(res, &v, PyBUF_C_CONTIGUOUS | PyBUF_ND) < 0) {
@@ -184,9 +225,22 @@ static void worker_loop(int in, int out, uint8_t *mem)
     }
 }
 
+/* A process forked from the fold (the submission's own multiprocessing)
+   must not talk to the fold's workers: their pipes are shared with the fold,
+   and the lock may have been held by a thread the fork left behind. Its
+   transforms run on its own threads under the GIL. */
+static void forget_workers(void)
+{
+    g_nw = 0;
+    pthread_mutex_init(&g_mu, NULL);
+    pthread_cond_init(&g_cv, NULL);
+}
+
 ramp_status ramp__py_workers_start(int n, char *msg, size_t len)
 {
+    static int atfork_ok;
     if (n > MAX_WORKERS) n = MAX_WORKERS;
+    if (!atfork_ok) atfork_ok = pthread_atfork(NULL, NULL, forget_workers) == 0;
     PyGILState_STATE gs = PyGILState_Ensure();
     ramp_status st = RAMP_OK;
     for (int i = 0; i < n; i++) {
@@ -251,9 +305,9 @@ void ramp__py_workers_stop(void)
 }
 
 static ramp_status run_in_worker(ramp_pp *pp, int test, const uint8_t *px, size_t stride, int w,
-                                 int h, int c, ramp_tensor *out)
+                                 int h, int c, int bits, uint32_t seed, ramp_tensor *out)
 {
-    size_t row = (size_t)w * (size_t)c;
+    size_t row = (size_t)w * (size_t)c * (bits == 16 ? 2 : 1);
     if (row * (size_t)h > REGION_BYTES)
         return ramp_pp_fail(pp, RAMP_ETOOBIG, "image too large for a transform worker");
     pthread_mutex_lock(&g_mu);
@@ -269,7 +323,7 @@ static ramp_status run_in_worker(ramp_pp *pp, int test, const uint8_t *px, size_
 
     for (int y = 0; y < h; y++)
         memcpy(wk->mem + (size_t)y * row, px + (size_t)y * stride, row);
-    req q = {test, h, w, c};
+    req q = {test, h, w, c, bits, seed};
     rep r;
     ramp_status st = RAMP_OK;
     if (write_full(wk->to_w, &q, sizeof q) != 0 || read_full(wk->from_w, &r, sizeof r) != 0) {
@@ -302,10 +356,13 @@ static ramp_status run_in_worker(ramp_pp *pp, int test, const uint8_t *px, size_
 static ramp_status run(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, int test)
 {
     size_t stride;
-    const uint8_t *px = ramp_img_pixels(pp, x, &stride); /* decoded in C, no GIL */
+    int bits = 8;
+    const uint8_t *px = ramp__py_image_pixels(pp, x, &stride, &bits); /* decoded in C, no GIL */
     if (!px) return ramp_pp_status(pp);
     int w = ramp_img_width(x), h = ramp_img_height(x), c = ramp_img_channels(x);
-    if (g_nw > 0) return run_in_worker(pp, test, px, stride, w, h, c, out);
+    /* the sample's own seed: pp's stream is seeded from (seed, epoch, index) */
+    uint32_t seed = (uint32_t)ramp_rng_u64(ramp_pp_rng(pp));
+    if (g_nw > 0) return run_in_worker(pp, test, px, stride, w, h, c, bits, seed, out);
 
     char msg[4096];
     PyGILState_STATE gs = PyGILState_Ensure();
@@ -313,7 +370,7 @@ static ramp_status run(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, int t
     PyObject *res = NULL;
     ramp_status st = call_transform(
         fn, test ? "image_preprocessor.py: transform_test" : "image_preprocessor.py: transform", px,
-        stride, w, h, c, &res, msg, sizeof msg);
+        stride, w, h, c, bits, seed, &res, msg, sizeof msg);
     if (!st) {
         Py_buffer v;
         if (PyObject_GetBuffer(res, &v, PyBUF_C_CONTIGUOUS | PyBUF_ND) < 0) {
@@ -327,6 +384,12 @@ static ramp_status run(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, int t
     PyGILState_Release(gs);
     if (st && !ramp_pp_status(pp)) ramp_pp_fail(pp, st, "%s", msg);
     return st;
+}
+
+const uint8_t *ramp__py_image_pixels(ramp_pp *pp, const ramp_image *x, size_t *stride, int *bits)
+{
+    *bits = 8;
+    return ramp_img_pixels(pp, x, stride);
 }
 
 ramp_status ramp__py_transform(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)

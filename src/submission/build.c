@@ -488,9 +488,29 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
         return ramp__err_set(err, RAMP_ENOENT, "submission folder %s not found", dir);
     memset(out, 0, sizeof *out);
+    /* rampwf's simplified_image_classifier: image_classifier.py alone (its
+       ImageClassifier reads the images itself through an image loader) */
+    char simple[4096];
+    snprintf(simple, sizeof simple, "%s/image_classifier.py", dir);
+    if (file_exists(simple) && !file_exists(pp_c) && !file_exists(pp_py) && !file_exists(clf_c) &&
+        !file_exists(clf_cpp) && !file_exists(clf_py)) {
+        if ((mkdir(cache, 0755) != 0 && errno != EEXIST) || lstat(cache, &sb) != 0 ||
+            !S_ISDIR(sb.st_mode))
+            return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", cache);
+        if (o->sandbox == RAMP__SANDBOX_ON && geteuid() == 0) {
+            ramp_status st = open_to_sandbox(dir, err);
+            if (st) return st;
+        }
+        snprintf(out->clf_py, sizeof out->clf_py, "%s", simple);
+        out->simplified = 1;
+        return check_python(o, dir, "image_classifier.py", log, err);
+    }
     int pp_is_py = !file_exists(pp_c) && file_exists(pp_py);
     if (!file_exists(pp_c) && !pp_is_py)
-        return ramp__err_set(err, RAMP_ENOENT, "%s/image_preprocessor.c (or .py) not found", dir);
+        return ramp__err_set(err, RAMP_ENOENT,
+                             "%s/image_preprocessor.c (or .py) not found (or image_classifier.py "
+                             "alone, for the simplified_image_classifier workflow)",
+                             dir);
     int cxx = 0, clf_is_py = 0;
     const char *clf = "batch_classifier.c";
     if (!file_exists(clf_c)) {

@@ -133,18 +133,64 @@ static ramp_status predict_ids(const ramp__sub *sub, void *model, const ramp__fo
     return st;
 }
 
+/* rampwf's simplified_image_classifier: ImageClassifier().fit(img_loader)
+   over the fold-train rows, then predict_proba(img_loader) over the
+   fold-train, fold-valid and test rows (images only). The loader decodes
+   with ramp's decoders (the plugin's ImageLoader). */
+static int run_simplified(const ramp__fold_wire *w, ramp__sub *sub, float *pred)
+{
+    char msg[1536];
+    int c = w->n_classes;
+    ramp_clf_info info = w->info;
+    info.n_classes = c;
+    info.ndim = 0;
+    void *model = NULL;
+    int jobs = w->loader.n_jobs > 0 ? w->loader.n_jobs : 2;
+    uint64_t maxpx = w->loader.max_pixels ? w->loader.max_pixels : RAMP_DEFAULT_MAX_PIXELS;
+    ramp__py_images imgs = {w->imgs_dir, w->train_ids, w->train_labels, w->n_train, c, jobs, maxpx};
+    ramp_status st = sub->clf_new(&info, &model);
+    if (st) {
+        clf_error(sub, "ImageClassifier()", st, msg, sizeof msg);
+        send("ERR %d %s", (int)st, msg);
+        return 3;
+    }
+    if ((st = sub->simple_fit(model, &imgs))) {
+        clf_error(sub, "fit", st, msg, sizeof msg);
+        send("ERR %d %s", (int)st, msg);
+        return 3;
+    }
+    const char *const *ids[3] = {w->train_ids, w->valid_ids, w->test_ids};
+    size_t ns[3] = {w->n_train, w->n_valid, w->n_test}, off = 0;
+    const char *steps[3] = {NULL, "STEP validating", "STEP testing"};
+    for (int k = 0; k < 3; k++) {
+        if (steps[k]) send("%s", steps[k]);
+        ramp__py_images q = {w->imgs_dir, ids[k], NULL, ns[k], c, jobs, maxpx};
+        if (ns[k] && (st = sub->simple_predict(model, &q, pred + off * (size_t)c))) {
+            clf_error(sub, "predict_proba", st, msg, sizeof msg);
+            send("ERR %d %s", (int)st, msg);
+            return 3;
+        }
+        off += ns[k];
+    }
+    sub->clf_free(model);
+    send("DONE");
+    return 0;
+}
+
 static int run(const ramp__fold_wire *w, float *pred)
 {
     char msg[1536];
     ramp_err err = {RAMP_OK, ""};
     ramp__sub sub;
     send("STEP training");
-    ramp_status st = ramp__sub_load(&w->paths, python_workers(w), &sub, &err);
+    ramp_status st = ramp__sub_load(&w->paths, w->paths.simplified ? 0 : python_workers(w),
+                                    w->py_lib, w->py_env, &sub, &err);
     if (st) {
         send("ERR %d %s", (int)st, err.msg);
         return 3;
     }
     int c = w->n_classes;
+    if (w->paths.simplified) return run_simplified(w, &sub, pred);
     char *arena = NULL;
     const char **paths = paths_of(w->imgs_dir, w->train_ids, w->n_train, &arena);
     if (!paths) {
@@ -196,7 +242,7 @@ static int run(const ramp__fold_wire *w, float *pred)
         return 3;
     }
     for (size_t i = 0; i < w->n_train; i++) all[i] = (uint32_t)i;
-    st = ramp_gen_builder_subset(gb, all, w->n_train, w->test_batch_size, 0, 0, &g);
+    st = ramp_gen_builder_predict_subset(gb, all, w->n_train, w->test_batch_size, &g);
     free(all);
     if (st) {
         send("ERR %d %s", (int)st, ramp_gen_builder_errmsg(gb));

@@ -17,7 +17,7 @@
 #include "core/coreInt.h"
 #include "submission/runInt.h"
 
-static const char magic[10] = {'R', 'A', 'M', 'P', 'F', 'O', 'L', 'D', '2', '\n'};
+static const char magic[10] = {'R', 'A', 'M', 'P', 'F', 'O', 'L', 'D', '3', '\n'};
 
 typedef struct wbuf {
     uint8_t *p;
@@ -79,6 +79,10 @@ ramp_status ramp__fold_wire_encode(const ramp__fold_wire *w, uint8_t **out, size
     put_str(&b, w->paths.clf_so);
     put_str(&b, w->paths.pp_py);
     put_str(&b, w->paths.clf_py);
+    put_u64(&b, (uint64_t)w->paths.simplified);
+    put_u64(&b, (uint64_t)w->workflow);
+    put_str(&b, w->py_lib ? w->py_lib : "");
+    put_str(&b, w->py_env ? w->py_env : "");
     put_u64(&b, w->n_train);
     for (size_t i = 0; i < w->n_train; i++) {
         put_str(&b, w->train_ids[i]);
@@ -183,6 +187,12 @@ ramp_status ramp__fold_wire_decode(const uint8_t *buf, size_t len, ramp__fold_wi
         snprintf(w->paths.pp_py, sizeof w->paths.pp_py, "%s", s[2]);
         snprintf(w->paths.clf_py, sizeof w->paths.clf_py, "%s", s[3]);
     }
+    w->paths.simplified = get_u64(&r) != 0;
+    uint64_t wf = get_u64(&r);
+    if (wf > RAMP_WORKFLOW_SIMPLIFIED) r.bad = 1;
+    w->workflow = (ramp_workflow_kind)wf;
+    w->py_lib = get_str(&r, &a);
+    w->py_env = get_str(&r, &a);
     /* counts: each row takes at least 4 bytes, so a count past that is corrupt */
     w->n_train = (size_t)get_u64(&r);
     if (w->n_train > r.left / 4) r.bad = 1;

@@ -68,7 +68,8 @@ int ramp__sub_python_plugin(char *buf, size_t len)
 
 /* Loads the plugin and starts the interpreter with the submission's folder
    on sys.path. The plugin is never unloaded (nor is the interpreter). */
-static ramp_status load_python(const char *py_file, ramp__sub *s, ramp_err *err)
+static ramp_status load_python(const char *py_file, const char *py_lib, const char *py_env,
+                               ramp__sub *s, ramp_err *err)
 {
     char path[4096], msg[4096];
     if (!ramp__sub_python_plugin(path, sizeof path))
@@ -96,18 +97,19 @@ static ramp_status load_python(const char *py_file, ramp__sub *s, ramp_err *err)
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
-    ramp_status st = py->init(dir, msg, sizeof msg);
+    ramp_status st = py->init(dir, py_lib ? py_lib : "", py_env ? py_env : "", msg, sizeof msg);
     if (st) return ramp__err_set(err, st, "%s", msg);
     s->py = py;
     return RAMP_OK;
 }
 
-ramp_status ramp__sub_load(const ramp__sub_paths *p, int py_workers, ramp__sub *s, ramp_err *err)
+ramp_status ramp__sub_load(const ramp__sub_paths *p, int py_workers, const char *py_lib,
+                           const char *py_env, ramp__sub *s, ramp_err *err)
 {
     memset(s, 0, sizeof *s);
     char msg[4096];
     if (p->pp_py[0] || p->clf_py[0]) {
-        ramp_status st = load_python(p->pp_py[0] ? p->pp_py : p->clf_py, s, err);
+        ramp_status st = load_python(p->pp_py[0] ? p->pp_py : p->clf_py, py_lib, py_env, s, err);
         if (st) return st;
     }
     if (p->pp_py[0]) {
@@ -119,7 +121,7 @@ ramp_status ramp__sub_load(const ramp__sub_paths *p, int py_workers, ramp__sub *
         }
     }
     if (p->clf_py[0]) {
-        ramp_status st = s->py->load_classifier(p->clf_py, msg, sizeof msg);
+        ramp_status st = s->py->load_classifier(p->clf_py, p->simplified, msg, sizeof msg);
         if (st) {
             ramp__err_set(err, st, "%s", msg);
             goto fail;
@@ -129,6 +131,8 @@ ramp_status ramp__sub_load(const ramp__sub_paths *p, int py_workers, ramp__sub *
         s->clf_predict = s->py->clf_predict;
         s->clf_free = s->py->clf_free;
         s->clf_errmsg = s->py->errmsg;
+        s->simple_fit = s->py->simple_fit;
+        s->simple_predict = s->py->simple_predict;
     }
     const char *files[2] = {p->pp_so, p->clf_so};
     void **handles[2] = {&s->h_pp, &s->h_clf};

@@ -8,7 +8,8 @@
  * the caller's tick. A crash (signal), an exit without "DONE", or no "DONE"
  * before the timeout (then SIGKILL to the whole sandbox) is that fold's
  * error, attributed to the step it was in. Predictions are checked here:
- * every cell written, finite, non-negative, rows summing to 1 within 1e-3,
+ * every cell written, finite, non-negative, rows with a positive sum
+ * (renormalised to 1 as rampwf's scores do),
  * nothing written past the end. Step times and peak memory are measured
  * here too; the child's own figures are only the loader's statistics.
  */
@@ -37,6 +38,29 @@
 /* Where things are inside the sandbox. */
 #define SBX_EXE "/ramp/bin/ramp"
 #define SBX_PLUGIN "/ramp/bin/" RAMP__PY_PLUGIN_FILE
+#define SBX_PYLIB "/ramp/python"
+
+/* ramp's own Python package folder (the `rampwf` that RAMP kits and
+   submissions import): <exe dir>/python in a build tree, else
+   <exe dir>/../share/ramp/python (an install). 0 when there is none. */
+static int python_lib(const char *exe, char *buf, size_t len)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", exe);
+    char *slash = strrchr(dir, '/');
+    if (!slash) return 0;
+    *slash = 0;
+    const char *cand[2] = {"%s/python", "%s/../share/ramp/python"};
+    for (int i = 0; i < 2; i++) {
+        char probe[4400];
+        struct stat sb;
+        snprintf(buf, len, cand[i], dir);
+        snprintf(probe, sizeof probe, "%s/rampwf/__init__.py", buf);
+        if (stat(probe, &sb) == 0) return 1;
+    }
+    buf[0] = 0;
+    return 0;
+}
 #define SBX_IMGS "/data/imgs"
 #define SBX_SUB "/submission"
 
@@ -68,8 +92,10 @@ const char *ramp__step_error_name(ramp__step s)
     return step_error(s);
 }
 
-/* Checks n rows of predictions; returns 0 or writes a message. */
-static int check_rows(const float *p, size_t n, int c, const char *what, char *msg, size_t len)
+/* Checks n rows of predictions and renormalises each to sum 1 (as rampwf's
+   scores do: a classifier's rows need not be exact probabilities); returns 0
+   or writes a message. */
+static int check_rows(float *p, size_t n, int c, const char *what, char *msg, size_t len)
 {
     for (size_t i = 0; i < n; i++) {
         double sum = 0;
@@ -94,11 +120,14 @@ static int check_rows(const float *p, size_t n, int c, const char *what, char *m
             }
             sum += v;
         }
-        if (fabs(sum - 1.0) > 1e-3) {
-            snprintf(msg, len, "%s predictions: row %zu sums to %.6g, not 1 (±1e-3)", what, i,
-                     sum);
+        if (!(sum > 0) || !isfinite(sum)) {
+            snprintf(msg, len, "%s predictions: row %zu sums to %.6g (a row needs a positive sum)",
+                     what, i, sum);
             return 1;
         }
+        if (sum != 1.0)
+            for (int j = 0; j < c; j++)
+                p[i * (size_t)c + (size_t)j] = (float)(p[i * (size_t)c + (size_t)j] / sum);
     }
     return 0;
 }
@@ -299,6 +328,27 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     sub_path(w.paths.clf_so, sizeof w.paths.clf_so, f->paths->clf_so, f->sub_dir, sandboxed);
     sub_path(w.paths.pp_py, sizeof w.paths.pp_py, f->paths->pp_py, f->sub_dir, sandboxed);
     sub_path(w.paths.clf_py, sizeof w.paths.clf_py, f->paths->clf_py, f->sub_dir, sandboxed);
+    w.paths.simplified = f->paths->simplified;
+    w.workflow = f->workflow;
+    int is_py = f->paths->pp_py[0] || f->paths->clf_py[0];
+    char pylib[4096] = "";
+    if (is_py) python_lib(f->exe, pylib, sizeof pylib);
+    w.py_lib = !pylib[0] ? "" : sandboxed ? SBX_PYLIB : pylib;
+    /* a virtualenv is shown at its own path: its scripts and .pth files name it */
+    w.py_env = is_py && f->py_env ? f->py_env : "";
+    if (f->workflow == RAMP_WORKFLOW_SIMPLIFIED && !f->paths->simplified) {
+        st = ramp__err_set(&err, RAMP_ENOENT,
+                           "the kit's workflow is simplified_image_classifier: the submission must "
+                           "be image_classifier.py alone (class ImageClassifier)");
+        goto fail;
+    }
+    if (f->workflow != RAMP_WORKFLOW_SIMPLIFIED && f->paths->simplified) {
+        st = ramp__err_set(&err, RAMP_ENOENT,
+                           "image_classifier.py is a simplified_image_classifier submission, but "
+                           "the kit's workflow is image_classifier (image_preprocessor + "
+                           "batch_classifier)");
+        goto fail;
+    }
     w.n_train = f->n_fold_train;
     w.n_valid = f->n_fold_valid;
     w.n_test = n_test;
@@ -351,7 +401,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
 
     /* the sandbox: the caller's settings plus this fold's mounts and descriptors */
     ramp__sandbox_opts so = *f->sandbox;
-    ramp__sandbox_mount mounts[8];
+    ramp__sandbox_mount mounts[10];
     size_t nm = 0;
     char plugin[4096];
     mounts[nm++] = (ramp__sandbox_mount){f->exe, SBX_EXE, 0};
@@ -371,8 +421,10 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     }
     if (sandboxed && lstat(saved, &sb) == 0 && S_ISDIR(sb.st_mode))
         mounts[nm++] = (ramp__sandbox_mount){NULL, SBX_SUB "/training_output", 0};
-    if ((f->paths->pp_py[0] || f->paths->clf_py[0]) && ramp__sub_python_plugin(plugin, sizeof plugin))
+    if (is_py && ramp__sub_python_plugin(plugin, sizeof plugin))
         mounts[nm++] = (ramp__sandbox_mount){plugin, SBX_PLUGIN, 0};
+    if (sandboxed && pylib[0]) mounts[nm++] = (ramp__sandbox_mount){pylib, SBX_PYLIB, 0};
+    if (sandboxed && w.py_env[0]) mounts[nm++] = (ramp__sandbox_mount){w.py_env, w.py_env, 0};
     so.mounts = mounts;
     so.n_mounts = nm;
     int fds[5] = {spec_fd, out[1], out[1], proto[1], pred_fd};
@@ -493,7 +545,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
         } else {
             memcpy(r->pred, pred, nf * sizeof(float));
             size_t nt = f->n_fold_train, nv = f->n_fold_valid;
-            const float *p = r->pred, *bt = p, *bv = p + nt * (size_t)c, *bs = bv + nv * (size_t)c;
+            float *p = r->pred, *bt = p, *bv = p + nt * (size_t)c, *bs = bv + nv * (size_t)c;
             int bad = 0;
             for (size_t i = rows * (size_t)c; i < nf && !bad; i++)
                 if (!is_sentinel(p[i])) {

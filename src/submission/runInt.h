@@ -18,7 +18,7 @@
  * and in the sandbox the images (read-only, at /data/imgs), its own
  * submission folder (read-only, at /submission) and a private /tmp. The
  * parent checks every prediction cell (written, finite, non-negative, rows
- * summing to 1 within 1e-3, nothing past the end) and measures the times
+ * with a positive sum, renormalised; nothing past the end) and measures the times
  * and the memory itself; nothing the child writes is read back as a result
  * except those cells.
  */
@@ -54,6 +54,9 @@ typedef struct ramp__fold_wire {
     ramp_clf_info info; /* n_classes, ndim and shape are filled in by the child */
     const char *imgs_dir; /* ids are relative to it, as the child sees it */
     ramp__sub_paths paths; /* the submission's code, as the child sees it */
+    ramp_workflow_kind workflow;
+    const char *py_lib; /* the folder that holds ramp's `rampwf` package ("" if none) */
+    const char *py_env; /* a virtualenv / conda prefix whose site-packages Python adds ("") */
     size_t n_train, n_valid, n_test;
     const char **train_ids;
     int32_t *train_labels;

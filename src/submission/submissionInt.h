@@ -26,7 +26,8 @@ typedef struct ramp__sub_paths {
     char pp_so[4096];  /* "" when the preprocessor is Python */
     char clf_so[4096]; /* "" when the classifier is Python */
     char pp_py[4096];  /* the .py files, "" when C */
-    char clf_py[4096];
+    char clf_py[4096]; /* batch_classifier.py, or image_classifier.py when simplified */
+    int simplified;    /* rampwf's simplified_image_classifier: image_classifier.py alone */
 } ramp__sub_paths;
 
 /* Called about every 0.2 s while a fold or a compile runs; a non-zero
@@ -58,6 +59,8 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
 ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_paths *out,
                             char **log, ramp_err *err);
 
+struct ramp__py_images;
+
 typedef struct ramp__sub {
     void *h_pp, *h_clf;
     ramp_transform_fn transform, transform_test;
@@ -68,14 +71,18 @@ typedef struct ramp__sub {
     /* Python classifier: the last error with its traceback (NULL for C) */
     const char *(*clf_errmsg)(void);
     const struct ramp__py_api *py; /* the plugin, when a file is Python */
+    /* rampwf's simplified workflow (image_classifier.py): fit and predict
+       over images (pyplugin.h); NULL otherwise */
+    ramp_status (*simple_fit)(void *, const struct ramp__py_images *);
+    ramp_status (*simple_predict)(void *, const struct ramp__py_images *, float *);
 } ramp__sub;
 
 /* dlopens both objects and resolves the symbols (missing ones are named;
    an ABI mismatch is ESYMBOL); for .py files, loads the Python plugin and
-   imports them. `py_workers` > 0 runs a Python transform in that many worker
+   imports them (with py_lib, py_env on sys.path: pyplugin.h). `py_workers` > 0 runs a Python transform in that many worker
    processes, 0 on the loader threads (under the GIL). */
-ramp_status ramp__sub_load(const ramp__sub_paths *p, int py_workers, ramp__sub *out,
-                           ramp_err *err);
+ramp_status ramp__sub_load(const ramp__sub_paths *p, int py_workers, const char *py_lib,
+                           const char *py_env, ramp__sub *out, ramp_err *err);
 void ramp__sub_unload(ramp__sub *s);
 
 /* Where the Python plugin is: $RAMP_PYTHON_PLUGIN, else ramp_python.so
