@@ -29,6 +29,7 @@ variant bad_status -DBUG_STATUS
 variant nan -DBUG_NAN
 variant wrong_shape -DBUG_SHAPE
 variant bad_sum -DBUG_SUM
+variant scaled -DSCALED
 variant missing_symbol -DBUG_NOFREE
 
 expect() { # expect NAME PATTERN...: ramp test exits 1 and the output has each pattern
@@ -50,7 +51,11 @@ expect close_and_hang "training_error" "timed out after 5 s"
 expect bad_status "training_error" "batch_classifier_fit returned EINVAL"
 expect nan "training_error" "is NaN"
 expect wrong_shape "wrote past the end" 
-expect bad_sum "training_error" "sums to"
+expect bad_sum "training_error" "row 0 sums to 0 (a row needs a positive sum)"
+# rows that do not sum to 1 are renormalised: the same scores as the plain submission
+"$ramp" test --kit "$kit" --data "$work/data/data" --submission scaled --timeout 60 \
+    --json "$work/scaled.json" > "$work/scaled.out" 2>&1 || { cat "$work/scaled.out"; fail "scaled: non-zero exit"; }
+echo "ok: scaled"
 expect missing_symbol "function 'batch_classifier_free' not found"
 
 # a good submission beside a crashing one: scored, and the run still exits 1
@@ -66,7 +71,7 @@ grep -q '"submission": "segfault", "status": "error"' "$work/all.json" || fail "
 import json, sys
 d = json.load(open(sys.argv[1]))
 subs = {s["submission"]: s for s in d["submissions"]}
-assert len(subs) == 11, sorted(subs)
+assert len(subs) == 12, sorted(subs)
 assert "does not compile" in subs["compile_error"]["error"], subs["compile_error"]
 assert subs["good"]["status"] == "ok" and "bagged" in subs["good"]
 PY

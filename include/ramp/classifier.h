@@ -16,7 +16,8 @@
  *   ...) returns (see loader.h). Images stream from disk in bounded memory.
  * - predict_proba: X holds n samples (n × prod(shape) floats, the layout
  *   the preprocessor wrote); write n × n_classes probabilities into proba
- *   (row-major; each row non-negative, summing to 1 within 1e-3, finite).
+ *   (row-major; each row finite, non-negative, with a positive sum: rows are
+ *   renormalised to sum 1, as rampwf's scores do).
  *   The workflow calls it batch by batch (test_batch_size samples at most).
  * - free: release everything; self may be NULL.
  *
