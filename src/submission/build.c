@@ -497,6 +497,9 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
         if ((mkdir(cache, 0755) != 0 && errno != EEXIST) || lstat(cache, &sb) != 0 ||
             !S_ISDIR(sb.st_mode))
             return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", cache);
+        if ((mkdir(out_dir, 0755) != 0 && errno != EEXIST) || lstat(out_dir, &sb) != 0 ||
+            !S_ISDIR(sb.st_mode))
+            return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", out_dir);
         if (o->sandbox == RAMP__SANDBOX_ON && geteuid() == 0) {
             ramp_status st = open_to_sandbox(dir, err);
             if (st) return st;
