@@ -140,6 +140,115 @@ ramp_status ramp_kit_check(const char *kit_dir, const char *data_dir, int n_thre
 /* Frees the arrays inside a summary (not the struct); NULL is a no-op. */
 void ramp_kit_summary_free(ramp_kit_summary *sum);
 
+/* ---- scikit-learn's shuffle splits, exactly -------------------------------
+ *
+ * The folds a Python kit gets from StratifiedShuffleSplit or ShuffleSplit
+ * (n_splits, test_size, random_state=<int>).split(X, y): the same rows in the
+ * same order, drawn from numpy's legacy RandomState(random_state) as sklearn
+ * draws them.
+ *
+ *     size_t n_tr, n_te;
+ *     ramp_split_sizes(n, 0.2, &n_tr, &n_te, &err);
+ *     uint32_t *tr = malloc(8 * n_tr * 4), *te = malloc(8 * n_te * 4);
+ *     ramp_split_sss(tr, te, labels, n, 8, 0.2, 57, &err);
+ *     // split s: tr[s * n_tr .. (s + 1) * n_tr), te[s * n_te .. (s + 1) * n_te)
+ */
+
+/* StratifiedShuffleSplit(n_splits, test_size, random_state).split(X, labels):
+   writes split s's train rows at train + s * n_train and its test rows at
+   test + s * n_test (n_train, n_test from ramp_split_sizes()), each in
+   sklearn's order. The classes are the distinct label values present, in
+   numeric order (a label value absent from the rows is no class). Errors as
+   sklearn's: test_size (RAMP_EINVAL, see ramp_split_sizes), random_state not
+   below 2^32 (RAMP_ERANGE), a class with 1 row, or a side with fewer rows
+   than the classes present (RAMP_EINVAL; the message names the class or the
+   counts). Buffers are borrowed; thread-safe (no shared state). */
+ramp_status ramp_split_sss(uint32_t *train, uint32_t *test, const int32_t *labels, size_t n,
+                           int n_splits, double test_size, uint64_t random_state, ramp_err *err);
+
+/* ShuffleSplit(n_splits, test_size, random_state).split(X) over n rows, laid
+   out as ramp_split_sss's: per split, permutation(n), test = perm[:n_test],
+   train = perm[n_test:]. Thread-safe. */
+ramp_status ramp_split_ss(uint32_t *train, uint32_t *test, size_t n, int n_splits, double test_size,
+                          uint64_t random_state, ramp_err *err);
+
+/* A subset of at most max_n of the n rows (labels[i] in [0, n_classes)) that
+   a stratified split with test_size can always cut, for a quick test. The
+   rule: classes with 1 row are never kept; the others are ranked by size,
+   largest first (equal sizes in an order drawn from `seed`); k is the
+   largest number such that the first k classes give M = min(max_n, their
+   rows) rows whose ramp_split_sizes(M, test_size) sides both have >= k rows
+   (and M >= 2k). Class c of those k gets max(2, floor(M' * count_c / S))
+   rows, S the k classes' rows and M' the largest value whose total is <= M;
+   the few rows still short of M go one each to the largest classes whose
+   share grows at M' + 1. So every class kept has >= 2 rows, both sides
+   have a row per class, and the shares are proportional to the class sizes
+   otherwise; with n <= max_n and every class splittable, all rows are kept.
+   Which rows of a class are kept is drawn from `seed`. Writes the rows,
+   ascending, into rows[] (room for min(n, max_n)) and their number into
+   *n_rows. RAMP_EINVAL when no such subset exists (err says why).
+   Reproducible for a seed; thread-safe. */
+ramp_status ramp_split_quick(uint32_t *rows, size_t *n_rows, const int32_t *labels, size_t n,
+                             int n_classes, size_t max_n, double test_size, uint64_t seed,
+                             ramp_err *err);
+
+/* ---- a kit's cross-validation folds ----------------------------------------
+ *
+ *     ramp_folds *f;
+ *     if (ramp_folds_make(&f, problem, labels, n, &err)) ... err.msg
+ *     for (int k = 0; k < ramp_folds_n(f); k++) {
+ *         const uint32_t *tr, *va;
+ *         size_t n_tr, n_va;
+ *         ramp_folds_get(f, k, &tr, &n_tr, &va, &n_va);
+ *     }
+ *     ramp_folds_free(f);
+ *
+ * A folds file is a CSV with a header naming the columns fold, set and row
+ * (any order, extra columns ignored): fold numbers 0, 1, ... without gaps (at
+ * most 10000 folds), set train or valid, row a labelled row's number in
+ * [0, n). A fold's rows keep the file's order; a row may not appear twice on
+ * one side of a fold, and both sides of each fold need a row. Errors name
+ * file:line.
+ */
+
+typedef struct ramp_problem ramp_problem; /* ramp/problem.h (a C11 typedef may repeat) */
+typedef struct ramp_folds ramp_folds;
+
+/* The CV folds of problem p over the n labelled rows (labels[i] in
+   [0, n_classes)): per ramp_problem_cv_method(p), sklearn's
+   StratifiedShuffleSplit or ShuffleSplit with (ramp_problem_cv_n_splits,
+   ramp_problem_cv_test_size, ramp_problem_cv_random_state), or the folds
+   file ramp_problem_cv_folds_file(p). p and labels are borrowed for the call
+   (labels may be NULL for ShuffleSplit and a folds file). On failure *out is
+   NULL and err (may be NULL) says why. The caller frees *out. */
+ramp_status ramp_folds_make(ramp_folds **out, const ramp_problem *p, const int32_t *labels,
+                            size_t n, ramp_err *err);
+
+/* Reads the folds file `path` over n rows (the format above). */
+ramp_status ramp_folds_load(ramp_folds **out, const char *path, size_t n, ramp_err *err);
+
+/* Same from memory (`text` borrowed for the call; `name` used in messages). */
+ramp_status ramp_folds_parse(ramp_folds **out, const char *text, size_t len, const char *name,
+                             size_t n, ramp_err *err);
+
+/* The number of folds. */
+int ramp_folds_n(const ramp_folds *f);
+
+/* Fold k's train and valid rows (borrowed from f, valid until it is freed or
+   restricted); k out of range gives NULL and 0. Thread-safe. */
+void ramp_folds_get(const ramp_folds *f, int k, const uint32_t **train, size_t *n_train,
+                    const uint32_t **valid, size_t *n_valid);
+
+/* Keeps only the rows r with keep[r] != 0 (keep has the n rows the folds
+   were made over) and renumbers them as positions among the kept rows, each
+   fold's order kept (a quick test runs the kit's folds, scaled down). A fold
+   left with an empty side is RAMP_EINVAL naming the fold, and f is then
+   unchanged. Not thread-safe with readers of f. */
+ramp_status ramp_folds_restrict(ramp_folds *f, const uint8_t *keep, size_t n, ramp_err *err);
+
+/* Frees the folds; NULL is a no-op. */
+void ramp_folds_free(ramp_folds *f);
+
 #ifdef __cplusplus
 }
 #endif

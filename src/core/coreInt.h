@@ -62,4 +62,26 @@ char *ramp__strdup(const char *s);
 /* Monotonic time in seconds. */
 double ramp__now(void);
 
+/* numpy's legacy RandomState (MT19937), for sklearn's shuffle splits
+   (mt19937.c). A state is ~2.5 KB; not thread-safe on one state. */
+typedef struct ramp__mt {
+    uint32_t key[624];
+    int pos;
+} ramp__mt;
+
+/* RandomState(seed): init_genrand. */
+void ramp__mt_seed(ramp__mt *m, uint32_t seed);
+/* Next 32 bits; next 64 bits (two words, the first one high). */
+uint32_t ramp__mt_next32(ramp__mt *m);
+uint64_t ramp__mt_next64(ramp__mt *m);
+/* numpy's random_interval: uniform in [0, max] by masked rejection. */
+uint64_t ramp__mt_interval(ramp__mt *m, uint64_t max);
+/* RandomState.shuffle of a[0..n) in place (i = n-1 down to 1). */
+void ramp__mt_shuffle(ramp__mt *m, uint32_t *a, size_t n);
+/* RandomState.permutation(n) into out[0..n). */
+void ramp__mt_permutation(ramp__mt *m, uint32_t *out, size_t n);
+/* RandomState.choice(k, size, replace=False): out[0..size) after the call;
+   out must hold k entries (numpy permutes all k). */
+void ramp__mt_choice(ramp__mt *m, uint32_t *out, size_t k, size_t size);
+
 #endif
