@@ -18,6 +18,7 @@
 
 static void assert_close(double got, double want, double tol, const char *what)
 {
+    if (isinf(want) && got == want) return; /* balanced accuracy of one class: −inf */
     double d = fabs(got - want);
     if (!(d <= tol * (fabs(want) > 1 ? fabs(want) : 1))) {
         print_error("%s: got %.17g want %.17g (diff %.3g)\n", what, got, want, d);
@@ -91,7 +92,7 @@ static void test_fixture_scores(void **state)
     free(p);
     free(pf32);
     free(y);
-    assert_true(n_checked >= 50);
+    assert_true(n_checked >= 100); /* every line of expected.txt (114) */
 }
 
 static void test_combine_fixture(void **state)
@@ -161,9 +162,11 @@ static void test_combine_fixture(void **state)
 static void test_table(void **state)
 {
     (void)state;
-    const char *names[] = {"accuracy", "error", "nll", "f1_above", "macro_f1", "top_k"};
-    assert_int_equal(ramp_score_type_count(), 6);
-    for (int i = 0; i < 6; i++) {
+    const char *names[] = {
+        "accuracy",          "error",        "nll",   "f1_above", "macro_f1", "top_k",
+        "balanced_accuracy", "macro_recall", "brier", "roc_auc"};
+    assert_int_equal(ramp_score_type_count(), 10);
+    for (int i = 0; i < 10; i++) {
         const ramp_score_type *t = ramp_score_type_find(names[i]);
         assert_non_null(t);
         assert_string_equal(t->name, names[i]);
@@ -171,7 +174,16 @@ static void test_table(void **state)
     }
     assert_null(ramp_score_type_find("Accuracy"));
     assert_null(ramp_score_type_find(NULL));
-    assert_null(ramp_score_type_at(6));
+    assert_null(ramp_score_type_at(10));
+    assert_int_equal(ramp_score_type_find("balanced_accuracy")->kind, RAMP_SCORE_BALANCED_ACCURACY);
+    assert_int_equal(ramp_score_type_find("macro_recall")->kind, RAMP_SCORE_MACRO_RECALL);
+    assert_int_equal(ramp_score_type_find("brier")->kind, RAMP_SCORE_BRIER);
+    assert_int_equal(ramp_score_type_find("roc_auc")->kind, RAMP_SCORE_ROC_AUC);
+    assert_string_equal(ramp_score_kind_name(RAMP_SCORE_ROC_AUC), "roc_auc");
+    assert_true(ramp_score_type_find("brier")->lower_is_better);
+    assert_false(ramp_score_type_find("roc_auc")->lower_is_better);
+    assert_false(ramp_score_type_find("balanced_accuracy")->lower_is_better);
+    assert_false(ramp_score_type_find("macro_recall")->has_param);
     assert_true(ramp_score_type_find("nll")->lower_is_better);
     assert_true(ramp_score_type_find("error")->lower_is_better);
     assert_false(ramp_score_type_find("accuracy")->lower_is_better);
@@ -236,6 +248,84 @@ static void test_edges(void **state)
     assert_int_equal(ramp_combine(out, none, 0, 1, 3, &err), RAMP_EINVAL);
 }
 
+/* rampwf's recall and binary scores by hand, and their errors. */
+static void test_rampwf_edges(void **state)
+{
+    (void)state;
+    const double p[] = {0.1, 0.7, 0.2, 0.5, 0.5, 0.0, NAN, NAN, NAN, 0.0, 0.0, 2.0};
+    const int32_t y[] = {1, 1, 0, 2};
+    double v;
+    ramp_err err = {0};
+    /* classes in y: 1 (recall 1/2), 2 (recall 1): R = 3/4, m = 2 */
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_BALANCED_ACCURACY, 0, p, y, 4, 3, &err),
+                     RAMP_OK);
+    assert_close(v, 0.5, 1e-15, "balanced_accuracy");
+    /* U = {0, 1, 2}: class 0 only predicted counts 0 */
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_MACRO_RECALL, 0, p, y, 4, 3, &err), RAMP_OK);
+    assert_close(v, 0.5, 1e-15, "macro_recall");
+    /* one class in y: (R − 1) / 0 as numpy: NaN when R = 1, −inf below */
+    const int32_t y1[] = {1, 1};
+    const double p_ok[] = {0.1, 0.9, 0.0, 0.2, 0.8, 0.0};
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_BALANCED_ACCURACY, 0, p_ok, y1, 2, 3, &err),
+                     RAMP_OK);
+    assert_true(isnan(v));
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_BALANCED_ACCURACY, 0, p, y1, 2, 3, &err),
+                     RAMP_OK);
+    assert_true(isinf(v) && v < 0);
+
+    /* binary: column 1 against y */
+    const double pb[] = {0.8, 0.2, 0.1, 0.9, 0.5, 0.5, 0.5, 0.5};
+    const int32_t yb[] = {0, 1, 1, 0};
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_BRIER, 0, pb, yb, 3, 2, &err), RAMP_OK);
+    assert_close(v, (0.04 + 0.01 + 0.25) / 3, 1e-15, "brier");
+    /* pairs (pos, neg): (.9,.2) (.9,.5) (.5,.2) count 1, (.5,.5) a tie 1/2 */
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_ROC_AUC, 0, pb, yb, 4, 2, &err), RAMP_OK);
+    assert_close(v, 3.5 / 4, 1e-15, "roc_auc");
+    /* labels {0, 2}: 2 is the positive class */
+    const int32_t y02[] = {0, 2, 2, 0};
+    const double p3[] = {0.5, 0.2, 0.3, 0.0, 0.9, 0.1, 0.3, 0.5, 0.2, 0.1, 0.5, 0.4};
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_ROC_AUC, 0, p3, y02, 4, 3, &err), RAMP_OK);
+    assert_close(v, 3.5 / 4, 1e-15, "roc_auc {0, 2}");
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_BRIER, 0, p3, y02, 4, 3, &err), RAMP_OK);
+    assert_close(v, (0.04 + 0.01 + 0.25 + 0.25) / 4, 1e-15, "brier {0, 2}");
+    /* a single label 0: Brier's positive class is 1 (sklearn's rule) */
+    const int32_t y00[] = {0, 0};
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_BRIER, 0, pb, y00, 2, 2, &err), RAMP_OK);
+    assert_close(v, (0.04 + 0.81) / 2, 1e-15, "brier {0}");
+
+    /* errors */
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_ROC_AUC, 0, pb, y00, 2, 2, &err),
+                     RAMP_EINVAL);
+    assert_string_equal(err.msg, "roc_auc: only class 0 is present in y: ROC AUC is not defined");
+    assert_true(isnan(v));
+    const int32_t y012[] = {0, 1, 2, 1};
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_BRIER, 0, p3, y012, 4, 3, &err),
+                     RAMP_EINVAL);
+    assert_string_equal(err.msg, "brier: y holds classes 0, 1 and 2: rampwf's BrierScore is binary "
+                                 "(column 1 scored against class 1)");
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_ROC_AUC, 0, p3, y012, 4, 3, &err),
+                     RAMP_EINVAL);
+    const double pbig[] = {-0.5, 1.5, 0.5, 0.5};
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_BRIER, 0, pbig, yb, 2, 2, &err),
+                     RAMP_EINVAL);
+    assert_string_equal(err.msg, "brier: row 0: probability of class 1 is 1.5, outside [0, 1]");
+    const double pinf[] = {0.5, 0.5, 0.0, INFINITY};
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_ROC_AUC, 0, pinf, yb, 2, 2, &err),
+                     RAMP_EINVAL);
+    assert_string_equal(err.msg, "roc_auc: row 1: probability of class 1 is inf");
+    const double one[] = {1.0, 1.0};
+    assert_int_equal(ramp_score_compute(&v, RAMP_SCORE_BRIER, 0, one, yb, 2, 1, &err), RAMP_EINVAL);
+    assert_string_equal(err.msg,
+                        "brier: 1 class: the score reads column 1, the probability of class 1");
+    /* float32 input scores identically */
+    const float pf[] = {0.8f, 0.25f, 0.125f, 0.875f, 0.5f, 0.5f, 0.5f, 0.5f};
+    double vd;
+    const double pfd[] = {0.8f, 0.25, 0.125, 0.875, 0.5, 0.5, 0.5, 0.5};
+    assert_int_equal(ramp_score_compute_f(&v, RAMP_SCORE_BRIER, 0, pf, yb, 4, 2, &err), RAMP_OK);
+    assert_int_equal(ramp_score_compute(&vd, RAMP_SCORE_BRIER, 0, pfd, yb, 4, 2, &err), RAMP_OK);
+    assert_true(v == vd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_combine_fixture),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_rampwf_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,29 @@
  *                 index ranks first. Hence top_k(1) can differ from accuracy
  *                 on rows with tied maxima. k ≥ c gives 1.
  *
+ * rampwf's other classification scores (rampwf/score_types, on sklearn
+ * 1.2; the tests check them to 1e-12 against sklearn on committed
+ * fixtures), with recall_k = tp_k / (tp_k + fn_k), 0 when undefined:
+ *
+ *   balanced_accuracy = rampwf's BalancedAccuracy, which is sklearn's
+ *                 balanced_accuracy_score(adjusted=True): R = the mean of
+ *                 recall_k over the m classes PRESENT IN y, then
+ *                 (R − 1/m) / (1 − 1/m); in [1/(1−m), 1], chance is 0.
+ *                 m = 1 gives (R − 1)/0: NaN or −inf, as numpy does.
+ *   macro_recall = rampwf's MacroAveragedRecall: recall_score(average=
+ *                 'macro') = (1/|U|) Σ_{k∈U} recall_k, U = y ∪ pred as above
+ *                 (a class only predicted counts 0).
+ *   Binary scores (rampwf's BrierScore and ROCAUC read column 1 only, the
+ *   probability of class index 1, against the class indices y; c ≥ 2).
+ *   The positive class is sklearn's: 1 when every label in y is 0 or 1,
+ *   else the largest label in y; three distinct labels are an error.
+ *   brier       = (1/n) Σ_i ([y_i == pos] − proba[i,1])²; proba[i,1] must
+ *                 lie in [0, 1] (sklearn's check), else an error.
+ *   roc_auc     = sklearn.metrics.roc_auc_score(y == pos, proba[:,1]): the
+ *                 share of (positive, negative) pairs ordered correctly,
+ *                 ties counting 1/2 (the trapezoidal area under the ROC
+ *                 curve). Both classes must be present in y.
+ *
  * Rows: a row whose entries are ALL NaN is skipped (bagged validation
  * predictions leave such rows for samples outside every validation fold) and
  * n above counts the other rows only. A row with some NaN entries, a label
@@ -64,11 +87,12 @@ extern "C" {
 
 /* One row of the score-type table: what a problem file may name. */
 typedef struct ramp_score_type {
-    const char *name;      /* "accuracy", "error", "nll", "f1_above", "macro_f1", "top_k" */
+    const char *name;      /* "accuracy", "nll", "f1_above", "error", "top_k", "macro_f1",
+                              "balanced_accuracy", "macro_recall", "brier", "roc_auc" */
     ramp_score_kind kind;
     int has_param;         /* 1 for f1_above (θ) and top_k (k) */
     double default_param;  /* θ = 0.5, k = 5; 0 when has_param is 0 */
-    int lower_is_better;   /* 1 for error and nll */
+    int lower_is_better;   /* 1 for error, nll and brier */
     double worst;          /* a value every real score beats (e.g. +inf for nll) */
 } ramp_score_type;
 

@@ -1,7 +1,10 @@
 /* score.c — classification scores and the score-type table.
  *
  * Every score is one pass over the rows (ramp__score_rows) with a switch on
- * the kind; per-class counts for the F1 scores live in one calloc'd block.
+ * the kind; per-class counts for the F1 and recall scores live in one
+ * calloc'd block. The two binary scores of rampwf (Brier, ROC AUC) read
+ * column 1 only: the pass keeps (p1, y) per scored row and a second step
+ * scores them once the set of labels (hence the positive class) is known.
  * Sums of per-row losses use Neumaier compensation so the mean does not
  * depend on n's size beyond the last bit. Definitions: include/ramp/score.h.
  */
@@ -18,6 +21,10 @@ static const ramp_score_type score_types[] = {
     {"error", RAMP_SCORE_ERROR, 0, 0.0, 1, INFINITY},
     {"top_k", RAMP_SCORE_TOP_K, 1, 5.0, 0, -INFINITY},
     {"macro_f1", RAMP_SCORE_MACRO_F1, 0, 0.0, 0, -INFINITY},
+    {"balanced_accuracy", RAMP_SCORE_BALANCED_ACCURACY, 0, 0.0, 0, -INFINITY},
+    {"macro_recall", RAMP_SCORE_MACRO_RECALL, 0, 0.0, 0, -INFINITY},
+    {"brier", RAMP_SCORE_BRIER, 0, 0.0, 1, INFINITY},
+    {"roc_auc", RAMP_SCORE_ROC_AUC, 0, 0.0, 0, -INFINITY},
 };
 #define N_SCORE_TYPES ((int)(sizeof score_types / sizeof score_types[0]))
 
@@ -129,6 +136,102 @@ double ramp__f1_score(const uint64_t *cnt, int c, ramp_score_kind kind, double t
                                        : (fsum.s + fsum.comp) / (double)n_cls;
 }
 
+/* rampwf's BalancedAccuracy (adjusted) or MacroAveragedRecall from the
+   per-class counts cnt[3c] = tp, fp, fn. Recall_k = tp_k / (tp_k + fn_k).
+   Balanced: mean recall R over the classes present in y (n of them), then
+   (R − 1/n) / (1 − 1/n) in that order of operations, so one class gives
+   0/0 = NaN or −inf as numpy does. Macro: mean over U = y ∪ pred, a class
+   only predicted counting 0. */
+static double recall_score(const uint64_t *cnt, int c, ramp_score_kind kind)
+{
+    size_t n_cls = 0;
+    ksum rsum = {0, 0};
+    for (int k = 0; k < c; k++) {
+        uint64_t tp = cnt[k], fp = cnt[c + k], fn = cnt[2 * c + k];
+        uint64_t support = tp + fn;
+        if (kind == RAMP_SCORE_BALANCED_ACCURACY ? support == 0 : tp + fp + fn == 0) continue;
+        n_cls++;
+        ksum_add(&rsum, support ? (double)tp / (double)support : 0.0);
+    }
+    if (!n_cls) return NAN;
+    double r = (rsum.s + rsum.comp) / (double)n_cls;
+    if (kind == RAMP_SCORE_MACRO_RECALL) return r;
+    double chance = 1.0 / (double)n_cls;
+    r -= chance;
+    return r / (1.0 - chance);
+}
+
+/* One scored row of a binary score: column 1's probability and the label. */
+typedef struct {
+    double p1;
+    int32_t y;
+} bin_row;
+
+static int bin_row_cmp(const void *a, const void *b)
+{
+    double x = ((const bin_row *)a)->p1, z = ((const bin_row *)b)->p1;
+    return (x > z) - (x < z);
+}
+
+/* rampwf's BrierScore and ROCAUC on the scored rows (v: n pairs, sorted in
+   place for ROC AUC). The labels seen decide the positive class as sklearn
+   does: 1 when they lie in {0, 1}, else the larger one; a third label is
+   an error (both are binary scores), as is a single one for ROC AUC. */
+static ramp_status score_binary(double *out, ramp_score_kind kind, bin_row *v, size_t n,
+                                ramp_err *err)
+{
+    int32_t lab[2] = {0, 0};
+    int nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t y = v[i].y;
+        if ((nl > 0 && lab[0] == y) || (nl > 1 && lab[1] == y)) continue;
+        if (nl == 2)
+            return ramp__err_set(err, RAMP_EINVAL,
+                                 "%s: y holds classes %d, %d and %d: rampwf's %s is binary (column "
+                                 "1 scored against class 1)",
+                                 kind == RAMP_SCORE_BRIER ? "brier" : "roc_auc", (int)lab[0],
+                                 (int)lab[1], (int)y,
+                                 kind == RAMP_SCORE_BRIER ? "BrierScore" : "ROCAUC");
+        lab[nl++] = y;
+    }
+    int32_t hi = nl == 2 && lab[1] > lab[0] ? lab[1] : lab[0];
+    if (kind == RAMP_SCORE_BRIER) {
+        int32_t pos = hi <= 1 ? 1 : hi;
+        ksum s = {0, 0};
+        for (size_t i = 0; i < n; i++) {
+            double d = (double)(v[i].y == pos) - v[i].p1;
+            ksum_add(&s, d * d);
+        }
+        *out = (s.s + s.comp) / (double)n;
+        return RAMP_OK;
+    }
+    if (nl < 2)
+        return ramp__err_set(err, RAMP_EINVAL,
+                             "roc_auc: only class %d is present in y: ROC AUC is not defined",
+                             (int)lab[0]);
+    /* Mann-Whitney: a (positive, negative) pair counts 1 when the positive
+       scores higher, 1/2 on a tie; that is the area under sklearn's ROC
+       curve. Twice the count is an integer, so the sum is exact. */
+    qsort(v, n, sizeof *v, bin_row_cmp);
+    uint64_t n_pos = 0, n_neg = 0, twice = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        uint64_t gp = 0, gn = 0;
+        for (; j < n && v[j].p1 == v[i].p1; j++) {
+            if (v[j].y == hi)
+                gp++;
+            else
+                gn++;
+        }
+        twice += 2 * gp * n_neg + gp * gn;
+        n_pos += gp;
+        n_neg += gn;
+        i = j;
+    }
+    *out = (double)twice / (2.0 * (double)n_pos * (double)n_neg);
+    return RAMP_OK;
+}
+
 static double nll_row(const double *row, int c, int y)
 {
     const double lo = RAMP_SCORE_EPS, hi = 1.0 - RAMP_SCORE_EPS;
@@ -154,12 +257,20 @@ ramp_status ramp__score_rows(double *out, ramp_score_kind kind, double param, co
     if (st) return st;
 
     const int c = m->c;
-    int f1 = kind == RAMP_SCORE_F1_ABOVE || kind == RAMP_SCORE_MACRO_F1;
+    int f1 = kind == RAMP_SCORE_F1_ABOVE || kind == RAMP_SCORE_MACRO_F1 ||
+             kind == RAMP_SCORE_BALANCED_ACCURACY || kind == RAMP_SCORE_MACRO_RECALL;
+    int binary = kind == RAMP_SCORE_BRIER || kind == RAMP_SCORE_ROC_AUC;
     int topk = kind == RAMP_SCORE_TOP_K ? (param > c ? c : (int)param) : 0;
     double *scratch = NULL;
     uint64_t *cnt = NULL; /* [3c]: tp, fp, fn */
+    bin_row *bin = NULL;  /* [n]: (p1, y) of the scored rows */
+    if (binary && c < 2)
+        return ramp__err_set(err, RAMP_EINVAL,
+                             "%s: 1 class: the score reads column 1, the probability of class 1",
+                             t->name);
     if (m->f && !(scratch = malloc((size_t)c * sizeof *scratch))) goto nomem;
     if (f1 && !(cnt = calloc(3 * (size_t)c, sizeof *cnt))) goto nomem;
+    if (binary && !(bin = malloc((m->n ? m->n : 1) * sizeof *bin))) goto nomem;
 
     size_t used = 0, hits = 0;
     ksum loss = {0, 0};
@@ -191,8 +302,27 @@ ramp_status ramp__score_rows(double *out, ramp_score_kind kind, double param, co
         case RAMP_SCORE_TOP_K:
             hits += (size_t)ramp__topk_hit(row, c, y[i], topk);
             break;
+        case RAMP_SCORE_BRIER:
+        case RAMP_SCORE_ROC_AUC:
+            /* sklearn refuses these without naming the row; ramp names it */
+            if (kind == RAMP_SCORE_BRIER && !(row[1] >= 0.0 && row[1] <= 1.0)) {
+                st = ramp__err_set(err, RAMP_EINVAL,
+                                   "brier: row %zu: probability of class 1 is %g, outside [0, 1]",
+                                   i, row[1]);
+                goto fail;
+            }
+            if (!isfinite(row[1])) {
+                st = ramp__err_set(err, RAMP_EINVAL,
+                                   "roc_auc: row %zu: probability of class 1 is %g", i, row[1]);
+                goto fail;
+            }
+            bin[used - 1].p1 = row[1];
+            bin[used - 1].y = y[i];
+            break;
         case RAMP_SCORE_F1_ABOVE:
-        case RAMP_SCORE_MACRO_F1: {
+        case RAMP_SCORE_MACRO_F1:
+        case RAMP_SCORE_BALANCED_ACCURACY:
+        case RAMP_SCORE_MACRO_RECALL: {
             int p = ramp__argmax(row, c);
             if (p == y[i]) {
                 cnt[p]++;
@@ -202,8 +332,6 @@ ramp_status ramp__score_rows(double *out, ramp_score_kind kind, double param, co
             }
             break;
         }
-        default: /* placeholder until these kinds are implemented */
-            break;
         }
     }
     if (!used) {
@@ -225,18 +353,26 @@ ramp_status ramp__score_rows(double *out, ramp_score_kind kind, double param, co
     case RAMP_SCORE_MACRO_F1:
         *out = ramp__f1_score(cnt, c, kind, param);
         break;
-    default:
-        st = ramp__err_set(err, RAMP_EUNSUPPORTED, "%s: not implemented yet", t->name);
-        goto fail;
+    case RAMP_SCORE_BALANCED_ACCURACY:
+    case RAMP_SCORE_MACRO_RECALL:
+        *out = recall_score(cnt, c, kind);
+        break;
+    case RAMP_SCORE_BRIER:
+    case RAMP_SCORE_ROC_AUC:
+        st = score_binary(out, kind, bin, used, err);
+        if (st) goto fail;
+        break;
     }
     free(scratch);
     free(cnt);
+    free(bin);
     return RAMP_OK;
 nomem:
     st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory for %d classes", t->name, c);
 fail:
     free(scratch);
     free(cnt);
+    free(bin);
     *out = NAN;
     return st;
 }

@@ -1,0 +1,30 @@
+"""Brier score of a binary problem."""
+from . import _metrics
+from .base import BaseScoreType
+
+
+class BrierScore(BaseScoreType):
+    """Mean squared error of the probability of class index 1 (ramp's
+    score kind ``brier``).
+
+    ``score_function`` compares the second column of the predictions with
+    the true class index; ``__call__(y_true, y_proba)`` takes those two
+    1-D arrays. The positive class is 1 when the labels lie in {0, 1},
+    else the larger label; more than two labels is an error.
+    """
+    is_lower_the_better = True
+    minimum = 0.0
+    maximum = 1.0
+
+    def __init__(self, name='brier_score', precision=3):
+        self.name = name
+        self.precision = precision
+
+    def score_function(self, ground_truths, predictions):
+        y_proba = predictions.y_pred[:, 1]
+        y_true = ground_truths.y_pred_label_index
+        self.check_y_pred_dimensions(y_true, y_proba)
+        return self(y_true, y_proba)
+
+    def __call__(self, y_true_proba, y_proba):
+        return _metrics.brier_score(y_true_proba, y_proba)
