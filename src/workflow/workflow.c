@@ -1,15 +1,29 @@
 /* workflow.c — RAMP's CV loop on the trusted side (workflowInt.h).
  *
  * Order of work: build the submission (in the compile sandbox), choose the
- * rows (all, or a stratified quick-test subset), cut the CV folds
- * (ramp_split_stratified, seeded by the problem's random_state), then per
- * fold: run it (submission/run.c: a sandboxed child that gets the fold-train
- * labels only), score its fold-train, fold-valid and test predictions with
- * the labels held here, hand the fold to the caller's callback, and save
- * its outputs when asked. After the last fold: mean ± std over folds, and
- * the bag: each CV row's validation predictions combined over the folds
- * that validated it, the test predictions over every fold (RAMP's
- * combination rule, ramp_combine_f).
+ * rows (all, or ramp_split_quick's subset), cut the CV folds
+ * (ramp_folds_make: sklearn's splitter for the problem's random_state, or the
+ * kit's folds file, restricted to a quick subset), then per fold: run it
+ * (submission/run.c: a sandboxed child that gets the fold-train labels only),
+ * score its fold-train, fold-valid and test predictions with the labels held
+ * here, hand the fold to the caller's callback, and save its outputs when
+ * asked. After the last fold: mean ± std over folds, and the bag of folds
+ * 0..i for every i (rampwf's bagging curve): each CV row's validation
+ * predictions combined over the folds that validated it, the test
+ * predictions over every fold (RAMP's combination rule: clip, renormalise,
+ * mean), scored over the rows some fold predicted. Then, when asked, the
+ * retrain: one more run on every row, predicting the test rows.
+ *
+ * A fold's rows come in the splitter's order (sklearn's permutation, or the
+ * file's): predictions are always scattered back by row number, never
+ * assumed ascending.
+ *
+ * --save-output writes rampwf's files (SUB/training_output/fold_<i>/
+ * y_pred_train.npz, y_pred_test.npz, train_time, valid_time, test_time,
+ * scores.csv, state.txt; bagged_scores.csv) and ramp's own .npy files that
+ * `ramp blend` and `ramp score` read (fold_<i>/y_pred_valid.npy,
+ * valid_idx.npy, y_pred_train.npy, y_pred_test.npy; y_pred_test_bagged.npy),
+ * which rampwf's readers ignore.
  *
  * The first failing fold ends the run (as ramp-test does), with its step's
  * error name and message in the result.
@@ -43,9 +57,73 @@ static ramp_status fail(ramp__wf_result *r, ramp_status st, int fold, const char
     return st;
 }
 
-/* The rows a run uses: all of a split, or a stratified subset of max_n. */
-static ramp_status choose_rows(uint32_t **rows, size_t *n_out, const ramp_samples *all,
-                               size_t max_n, uint64_t seed)
+/* ---- Python's float repr ---------------------------------------------------------- */
+
+char *ramp__wf_repr(char *buf, size_t len, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, len, "nan");
+        return buf;
+    }
+    if (isinf(v)) {
+        snprintf(buf, len, "%sinf", v < 0 ? "-" : "");
+        return buf;
+    }
+    if (v == 0) {
+        snprintf(buf, len, "%s0.0", signbit(v) ? "-" : "");
+        return buf;
+    }
+    /* the shortest digits that read back as v: d.ddd e±X */
+    char e[40];
+    for (int p = 1; p <= 17; p++) {
+        snprintf(e, sizeof e, "%.*e", p - 1, v);
+        if (strtod(e, NULL) == v) break;
+    }
+    const char *s = e;
+    int neg = *s == '-';
+    if (neg) s++;
+    char digits[24];
+    int nd = 0;
+    for (; *s && *s != 'e'; s++)
+        if (*s != '.') digits[nd++] = *s;
+    while (nd > 1 && digits[nd - 1] == '0') nd--; /* %.*e pads with zeros */
+    digits[nd] = '\0';
+    int x = atoi(s + 1); /* v = d.ddd × 10^x */
+    char out[64];
+    size_t o = 0;
+    if (neg) out[o++] = '-';
+    if (x < -4 || x >= 16) { /* Python's repr switches to an exponent here */
+        out[o++] = digits[0];
+        if (nd > 1) {
+            out[o++] = '.';
+            for (int i = 1; i < nd; i++) out[o++] = digits[i];
+        }
+        snprintf(out + o, sizeof out - o, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+    } else if (x < 0) { /* 0.000ddd */
+        out[o++] = '0';
+        out[o++] = '.';
+        for (int i = 0; i < -x - 1; i++) out[o++] = '0';
+        for (int i = 0; i < nd; i++) out[o++] = digits[i];
+        out[o] = '\0';
+    } else { /* ddd.ddd, at least one decimal */
+        for (int i = 0; i <= x; i++) out[o++] = i < nd ? digits[i] : '0';
+        out[o++] = '.';
+        if (nd > x + 1)
+            for (int i = x + 1; i < nd; i++) out[o++] = digits[i];
+        else
+            out[o++] = '0';
+        out[o] = '\0';
+    }
+    snprintf(buf, len, "%s", out);
+    return buf;
+}
+
+/* ---- rows, views, scores ------------------------------------------------------------ */
+
+/* The test rows a run uses: all, or a stratified subset of max_n (a seeded
+   random one when the classes are too small to stratify), ascending. */
+static ramp_status choose_test_rows(uint32_t **rows, size_t *n_out, const ramp_samples *all,
+                                    size_t max_n, uint64_t seed)
 {
     size_t n = all->n;
     *rows = malloc((n ? n : 1) * sizeof **rows);
@@ -56,7 +134,6 @@ static ramp_status choose_rows(uint32_t **rows, size_t *n_out, const ramp_sample
         ramp_err e;
         if (ramp_split_stratified(rest, *rows, all->labels, n, all->n_classes, (double)max_n,
                                   seed, 0, &e)) {
-            /* too few rows per class to stratify: a seeded random subset */
             for (size_t i = 0; i < n; i++) rest[i] = (uint32_t)i;
             ramp_rng g;
             ramp_rng_seed(&g, seed, 0x515549434bULL);
@@ -102,41 +179,47 @@ static void view_free(view *v)
     free(v->labels);
 }
 
-/* Scores n rows of pred (n × c) against labels y[idx[i]] (idx NULL: y[i]). */
-static void score_rows(const ramp_problem *pb, const float *pred, const int32_t *y,
+static void nan_scores(const ramp_problem *pb, double *out)
+{
+    for (int s = 0; s < ramp_problem_n_scores(pb) && s < RAMP__WF_MAX_SCORES; s++) out[s] = NAN;
+}
+
+/* Scores n rows of pred (n × c, float or double) against labels y[idx[i]]
+   (idx NULL: y[i]). */
+static void score_rows(const ramp_problem *pb, const float *pf, const double *pd, const int32_t *y,
                        const uint32_t *idx, size_t n, int c, double *out)
 {
     int32_t *yy = malloc((n ? n : 1) * sizeof *yy);
-    for (int s = 0; s < ramp_problem_n_scores(pb) && s < RAMP__WF_MAX_SCORES; s++) out[s] = NAN;
+    nan_scores(pb, out);
     if (!yy) return;
     for (size_t i = 0; i < n; i++) yy[i] = y[idx ? idx[i] : i];
     for (int s = 0; s < ramp_problem_n_scores(pb) && s < RAMP__WF_MAX_SCORES; s++) {
         ramp_err e;
-        if (ramp_score_compute_f(&out[s], ramp_problem_score_kind(pb, s),
-                                 ramp_problem_score_param(pb, s), pred, yy, n, c, &e))
-            out[s] = NAN;
+        ramp_status st =
+            pf ? ramp_score_compute_f(&out[s], ramp_problem_score_kind(pb, s),
+                                      ramp_problem_score_param(pb, s), pf, yy, n, c, &e)
+               : ramp_score_compute(&out[s], ramp_problem_score_kind(pb, s),
+                                    ramp_problem_score_param(pb, s), pd, yy, n, c, &e);
+        if (st) out[s] = NAN;
     }
     free(yy);
 }
 
+/* numpy's mean and std (ddof 0) over the folds, summed in fold order. */
 static double mean_of(const double *v, int n, double *std)
 {
     double m = 0, s = 0;
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (isfinite(v[i])) {
-            m += v[i];
-            k++;
-        }
-    m = k ? m / k : NAN;
-    for (int i = 0; i < n; i++)
-        if (isfinite(v[i])) s += (v[i] - m) * (v[i] - m);
-    *std = k ? sqrt(s / k) : NAN;
+    for (int i = 0; i < n; i++) m += v[i];
+    m = n ? m / n : NAN;
+    for (int i = 0; i < n; i++) s += (v[i] - m) * (v[i] - m);
+    *std = n ? sqrt(s / n) : NAN;
     return m;
 }
 
-/* Writes an n_all × c matrix in CSV row order: row rows[i] gets pred row i,
-   every other row NaN (a quick test predicts a subset). */
+/* ---- saved outputs ------------------------------------------------------------------- */
+
+/* An n_all × c matrix in CSV row order: row rows[i] gets pred row i, every
+   other row NaN. */
 static float *full_matrix(const float *pred, const uint32_t *rows, size_t n, size_t n_all, int c)
 {
     float *full = malloc((n_all ? n_all : 1) * (size_t)c * sizeof(float));
@@ -147,57 +230,132 @@ static float *full_matrix(const float *pred, const uint32_t *rows, size_t n, siz
     return full;
 }
 
-static ramp_status write_full(const char *path, const float *pred, const uint32_t *rows, size_t n,
-                              size_t n_all, int c, ramp_err *err)
+static ramp_status write_bytes(const char *path, const void *data, size_t len, ramp_err *err)
 {
-    float *full = full_matrix(pred, rows, n, n_all, c);
-    if (!full) return ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", path);
-    ramp_status st = ramp_npy_write_matrix_f(path, full, n_all, (size_t)c, err);
-    free(full);
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return ramp__err_set(err, RAMP_EIO, "%s: %s", tmp, strerror(errno));
+    int bad = len && fwrite(data, 1, len, f) != len;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return ramp__err_set(err, RAMP_EIO, "%s: cannot write", path);
+    }
+    return RAMP_OK;
+}
+
+/* A float32 matrix as DIR/NAME.npz (key y_pred) and, when npy_too, also as
+   ramp's DIR/NAME.npy. */
+static ramp_status write_pred(const char *dir, const char *name, const float *m, size_t rows,
+                              int c, int npy_too, ramp_err *err)
+{
+    uint8_t *npy = NULL;
+    size_t len = 0;
+    char p[4400];
+    ramp_status st = ramp__npy_encode(RAMP_NPY_F4, 2, rows, (size_t)c, m, &npy, &len, err);
+    if (!st) {
+        const char *key = "y_pred";
+        const uint8_t *members[1] = {npy};
+        snprintf(p, sizeof p, "%s/%s.npz", dir, name);
+        st = ramp__npz_write(p, 1, &key, members, &len, err);
+    }
+    if (!st && npy_too) {
+        snprintf(p, sizeof p, "%s/%s.npy", dir, name);
+        st = write_bytes(p, npy, len, err);
+    }
+    free(npy);
     return st;
+}
+
+static ramp_status write_text(const char *dir, const char *name, const char *text, ramp_err *err)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return write_bytes(p, text, strlen(text), err);
+}
+
+/* A float as pandas writes it into a CSV: repr, NaN empty. */
+static void csv_float(FILE *f, double v)
+{
+    char b[64];
+    fputs(isnan(v) ? "" : ramp__wf_repr(b, sizeof b, v), f);
 }
 
 static const char *row_names[RAMP__N_ROWS] = {"train", "valid", "test"};
 
+/* A fold's scores.csv as rampwf writes it (DataFrame.to_csv): step, the
+   scores in the problem's order, time; full precision. */
 static ramp_status write_scores_csv(const char *path, const ramp_problem *pb,
-                                    const ramp__wf_scores *fs, int first_row, int n_rows,
-                                    ramp_err *err)
+                                    const ramp__wf_scores *fs, ramp_err *err)
 {
     FILE *f = fopen(path, "w");
     if (!f) return ramp__err_set(err, RAMP_EIO, "%s: %s", path, strerror(errno));
+    int ns = ramp_problem_n_scores(pb);
+    if (ns > RAMP__WF_MAX_SCORES) ns = RAMP__WF_MAX_SCORES;
     fprintf(f, "step");
-    for (int s = 0; s < ramp_problem_n_scores(pb); s++)
-        fprintf(f, ",%s", ramp_problem_score_name(pb, s));
+    for (int s = 0; s < ns; s++) fprintf(f, ",%s", ramp_problem_score_name(pb, s));
     fprintf(f, ",time\n");
-    for (int r = first_row; r < first_row + n_rows; r++) {
+    for (int r = 0; r < RAMP__N_ROWS; r++) {
         fprintf(f, "%s", row_names[r]);
-        for (int s = 0; s < ramp_problem_n_scores(pb) && s < RAMP__WF_MAX_SCORES; s++)
-            fprintf(f, ",%.17g", fs->v[r][s]);
-        fprintf(f, ",%.6f\n", fs->time[r]);
+        for (int s = 0; s < ns; s++) {
+            fputc(',', f);
+            csv_float(f, fs->v[r][s]);
+        }
+        fputc(',', f);
+        csv_float(f, fs->time[r]);
+        fputc('\n', f);
     }
     return fclose(f) == 0 ? RAMP_OK : ramp__err_set(err, RAMP_EIO, "%s: cannot write", path);
 }
 
-/* --save-output for one fold: predictions in CSV row order, validation
-   rows, scores. */
+/* bagged_scores.csv as rampwf writes it: step (valid, then test), n_bag
+   (0 .. n_folds−1: the bag of folds 0..n_bag), the scores. */
+static ramp_status write_bagged_csv(const char *path, const ramp_problem *pb,
+                                    const ramp__wf_result *r, ramp_err *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return ramp__err_set(err, RAMP_EIO, "%s: %s", path, strerror(errno));
+    fprintf(f, "step,n_bag");
+    for (int s = 0; s < r->n_scores; s++) fprintf(f, ",%s", ramp_problem_score_name(pb, s));
+    fputc('\n', f);
+    for (int row = RAMP__ROW_VALID; row <= RAMP__ROW_TEST; row++)
+        for (int k = 0; k < r->n_folds; k++) {
+            fprintf(f, "%s,%d", row_names[row], k);
+            for (int s = 0; s < r->n_scores; s++) {
+                fputc(',', f);
+                csv_float(f, r->bag_steps[k].v[row][s]);
+            }
+            fputc('\n', f);
+        }
+    return fclose(f) == 0 ? RAMP_OK : ramp__err_set(err, RAMP_EIO, "%s: cannot write", path);
+}
+
+/* --save-output for one scored fold. */
 static ramp_status save_fold(const ramp__wf_opts *o, const ramp__wf_result *r, int k,
                              ramp_err *err)
 {
     const ramp__wf_fold *f = &r->folds[k];
     int c = r->n_classes;
-    char d[4300], p[4400];
+    char d[4300], p[4400], t[64];
     snprintf(d, sizeof d, "%s/fold_%d", o->save_dir, k);
     if (ramp__mkdirs(d) != 0) return ramp__err_set(err, RAMP_EIO, "%s: %s", d, strerror(errno));
     size_t nt = f->n_train, nv = f->n_valid;
     uint32_t *rows = malloc((nt + nv + 1) * sizeof *rows);
     int64_t *vrow = malloc((nv + 1) * sizeof *vrow);
+    float *full = NULL;
     ramp_status st = rows && vrow ? RAMP_OK : ramp__err_set(err, RAMP_ENOMEM, "out of memory");
     if (!st) {
+        /* every training row's prediction (rampwf predicts all of X_train);
+           a row the run did not predict (outside a quick subset) is NaN */
         for (size_t i = 0; i < nt; i++) rows[i] = r->train_rows[f->train_idx[i]];
         for (size_t i = 0; i < nv; i++) vrow[i] = rows[nt + i] = r->train_rows[f->valid_idx[i]];
-        snprintf(p, sizeof p, "%s/y_pred_train.npy", d);
-        st = write_full(p, f->run.pred, rows, nt + nv, o->train->n, c, err);
+        if (!(full = full_matrix(f->run.pred, rows, nt + nv, o->train->n, c)))
+            st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
     }
+    if (!st) st = write_pred(d, "y_pred_train", full, o->train->n, c, 1, err);
+    free(full);
+    full = NULL;
     if (!st) {
         snprintf(p, sizeof p, "%s/y_pred_valid.npy", d);
         st = ramp_npy_write_matrix_f(p, f->run.pred + nt * (size_t)c, nv, (size_t)c, err);
@@ -206,19 +364,58 @@ static ramp_status save_fold(const ramp__wf_opts *o, const ramp__wf_result *r, i
         snprintf(p, sizeof p, "%s/valid_idx.npy", d);
         st = ramp_npy_write(p, RAMP_NPY_I8, 1, nv, 1, vrow, err);
     }
-    if (!st) {
-        snprintf(p, sizeof p, "%s/y_pred_test.npy", d);
-        st = write_full(p, f->run.pred + (nt + nv) * (size_t)c, r->test_rows, r->n_test,
-                        o->test->n, c, err);
-    }
+    if (!st && !(full = full_matrix(f->run.pred + (nt + nv) * (size_t)c, r->test_rows, r->n_test,
+                                    o->test->n, c)))
+        st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+    if (!st) st = write_pred(d, "y_pred_test", full, o->test->n, c, 1, err);
+    if (!st) st = write_text(d, "train_time", ramp__wf_repr(t, sizeof t, f->run.time_train), err);
+    if (!st) st = write_text(d, "valid_time", ramp__wf_repr(t, sizeof t, f->run.time_valid), err);
+    if (!st) st = write_text(d, "test_time", ramp__wf_repr(t, sizeof t, f->run.time_test), err);
     if (!st) {
         snprintf(p, sizeof p, "%s/scores.csv", d);
-        st = write_scores_csv(p, o->problem, &f->scores, RAMP__ROW_TRAIN, RAMP__N_ROWS, err);
+        st = write_scores_csv(p, o->problem, &f->scores, err);
     }
+    if (!st) st = write_text(d, "state.txt", "scored", err);
+    free(full);
     free(rows);
     free(vrow);
     return st;
 }
+
+/* --save-output for a failed run (fold k, or the retrain: DIR itself):
+   state.txt names the step's error, error.txt holds the message. */
+static void save_error(const char *dir, const ramp__fold_result *run)
+{
+    ramp_err e;
+    char msg[2100];
+    if (ramp__mkdirs(dir) != 0) return;
+    snprintf(msg, sizeof msg, "%s\n", run->message);
+    write_text(dir, "state.txt", ramp__step_error_name(run->step), &e);
+    write_text(dir, "error.txt", msg, &e);
+}
+
+/* --save-output for the retrain: rampwf's state (the full-train run ends
+   'tested') and the predictions, named as rampwf's savers name them
+   (y_pred_<suffix>.npz, suffixes retrain_train and retrain_test). */
+static ramp_status save_retrain(const ramp__wf_opts *o, const ramp__wf_result *r, ramp_err *err)
+{
+    const ramp__wf_fold *f = &r->retrain;
+    int c = r->n_classes;
+    float *full = full_matrix(f->run.pred, r->train_rows, r->n_train, o->train->n, c);
+    ramp_status st = full ? RAMP_OK : ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+    if (!st) st = write_pred(o->save_dir, "y_pred_retrain_train", full, o->train->n, c, 0, err);
+    free(full);
+    full = NULL;
+    if (!st && !(full = full_matrix(f->run.pred + r->n_train * (size_t)c, r->test_rows, r->n_test,
+                                    o->test->n, c)))
+        st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+    if (!st) st = write_pred(o->save_dir, "y_pred_retrain_test", full, o->test->n, c, 0, err);
+    if (!st) st = write_text(o->save_dir, "state.txt", "tested", err);
+    free(full);
+    return st;
+}
+
+/* ---- one run (a CV fold or the retrain) ------------------------------------------------ */
 
 typedef struct progress_fwd {
     const ramp__wf_opts *o;
@@ -231,8 +428,114 @@ static void forward_progress(void *ctx, const ramp__progress *p)
     pf->o->on_progress(pf->o->ctx, pf->fold, p);
 }
 
-/* Mean ± std over folds, then the bag. */
-static ramp_status finish(const ramp__wf_opts *o, ramp__wf_result *r, const int32_t *y_test)
+/* Runs f (fold k; -1 the retrain) in the sandbox. */
+static void run_fold(const ramp__wf_opts *o, const ramp__sub_paths *paths, const view *tv,
+                     const view *te, ramp__wf_fold *f, int k, int seed_k)
+{
+    const ramp_problem *pb = o->problem;
+    ramp__sandbox_opts so = o->sandbox;
+    const char *name = k < 0 ? "retrain" : NULL;
+    char base[40];
+    if (!name) {
+        snprintf(base, sizeof base, "fold_%d", k);
+        name = base;
+    }
+    if (o->log_dir)
+        snprintf(f->log_path, sizeof f->log_path, "%s/%s.log", o->log_dir, name);
+    else /* the build cache, which no sandbox can write */
+        snprintf(f->log_path, sizeof f->log_path, "%s/.ramp-build/%s.log", o->sub_dir, name);
+    if (o->on_fold_start) o->on_fold_start(o->ctx, k);
+    progress_fwd pf = {o, k};
+    uint64_t seed = o->seed + (uint64_t)seed_k;
+    ramp__fold_spec spec = {
+        .exe = o->exe,
+        .sub_dir = o->sub_dir,
+        .paths = paths,
+        .imgs_dir = o->imgs_dir,
+        .train = &tv->s,
+        .fold_train = f->train_idx,
+        .n_fold_train = f->n_train,
+        .fold_valid = f->valid_idx,
+        .n_fold_valid = f->n_valid,
+        .test = &te->s,
+        .n_classes = ramp_problem_n_classes(pb),
+        .loader = {(size_t)ramp_problem_chunk_size(pb),
+                   o->n_jobs > 0 ? o->n_jobs : ramp_problem_n_jobs(pb), seed, 0},
+        .test_batch_size = (size_t)ramp_problem_test_batch_size(pb),
+        .info = {.seed = seed,
+                 .n_threads = o->n_threads > 0 ? o->n_threads : 1,
+                 .quick_test = o->quick,
+                 .fold = k},
+        .workflow = ramp_problem_workflow(pb),
+        .py_env = o->py_env,
+        .timeout_s = o->timeout_s,
+        .sandbox = &so,
+        .log_path = f->log_path,
+        .on_progress = o->on_progress ? forward_progress : NULL,
+        .progress_ctx = &pf,
+        .tick = o->tick,
+        .tick_ctx = o->ctx,
+    };
+    ramp__fold_run(&spec, &f->run);
+}
+
+/* Scores a run that succeeded: its fold-train rows, fold-valid rows (none
+   for the retrain) and the test rows. */
+static void score_fold(const ramp_problem *pb, const view *tv, const view *te, ramp__wf_fold *f,
+                       int c)
+{
+    const float *p = f->run.pred;
+    score_rows(pb, p, NULL, tv->s.labels, f->train_idx, f->n_train, c,
+               f->scores.v[RAMP__ROW_TRAIN]);
+    if (f->n_valid)
+        score_rows(pb, p + f->n_train * (size_t)c, NULL, tv->s.labels, f->valid_idx, f->n_valid,
+                   c, f->scores.v[RAMP__ROW_VALID]);
+    else
+        nan_scores(pb, f->scores.v[RAMP__ROW_VALID]);
+    score_rows(pb, p + (f->n_train + f->n_valid) * (size_t)c, NULL, te->s.labels, NULL, te->s.n,
+               c, f->scores.v[RAMP__ROW_TEST]);
+    f->scores.time[RAMP__ROW_TRAIN] = f->run.time_train;
+    f->scores.time[RAMP__ROW_VALID] = f->run.time_valid;
+    f->scores.time[RAMP__ROW_TEST] = f->run.time_test;
+    f->ok = 1;
+}
+
+/* ---- mean, std, bag ----------------------------------------------------------------- */
+
+/* Adds rows of pred (n × c floats, row i going to row at[i] of sum; at
+   NULL: i) into the running bag: clipped, renormalised (RAMP's rule), with
+   a count per row. */
+static void bag_add(double *sum, uint32_t *cnt, const float *pred, const uint32_t *at, size_t n,
+                    int c, double *scratch)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t row = at ? at[i] : i;
+        for (int j = 0; j < c; j++) scratch[c + j] = (double)pred[i * (size_t)c + (size_t)j];
+        ramp__clip_renorm(scratch, scratch + c, c);
+        for (int j = 0; j < c; j++) sum[row * (size_t)c + (size_t)j] += scratch[j];
+        cnt[row]++;
+    }
+}
+
+/* Scores the bag (sum / count) over the rows with a count, in row order
+   (rampwf's valid_indexes); `out` gets the combined rows when not NULL. */
+static ramp_status bag_score(const ramp_problem *pb, const double *sum, const uint32_t *cnt,
+                             const int32_t *y, size_t n, int c, double *sel, int32_t *ysel,
+                             double *scores)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!cnt[i]) continue;
+        for (int j = 0; j < c; j++)
+            sel[m * (size_t)c + (size_t)j] = sum[i * (size_t)c + (size_t)j] / (double)cnt[i];
+        ysel[m++] = y[i];
+    }
+    score_rows(pb, NULL, sel, ysel, NULL, m, c, scores);
+    return RAMP_OK;
+}
+
+static ramp_status finish(const ramp__wf_opts *o, ramp__wf_result *r, const view *tv,
+                          const view *te)
 {
     const ramp_problem *pb = o->problem;
     int nfo = r->n_folds, ns = r->n_scores, c = r->n_classes;
@@ -247,49 +550,124 @@ static ramp_status finish(const ramp__wf_opts *o, ramp__wf_result *r, const int3
         r->mean.time[row] = mean_of(vals, nfo, &r->std.time[row]);
     }
     free(vals);
-    /* the bag: validation over the CV rows (each averaged over the folds that
-       validated it), test over every fold */
-    size_t n = r->n_train;
-    float **vm = calloc((size_t)nfo, sizeof *vm);
-    const float **tm = calloc((size_t)nfo, sizeof *tm);
-    float *bv = malloc((n ? n : 1) * (size_t)c * sizeof(float));
-    r->bagged_test = malloc((r->n_test ? r->n_test : 1) * (size_t)c * sizeof(float));
-    int32_t *y_cv = malloc((n ? n : 1) * sizeof *y_cv);
-    ramp_status st = vm && tm && bv && r->bagged_test && y_cv ? RAMP_OK : RAMP_ENOMEM;
+    /* the bag of folds 0..i, for each i */
+    size_t n = r->n_train, nt = r->n_test, nmax = n > nt ? n : nt;
+    double *sv = calloc((n ? n : 1) * (size_t)c, sizeof *sv);
+    double *st_ = calloc((nt ? nt : 1) * (size_t)c, sizeof *st_);
+    uint32_t *cv = calloc(n ? n : 1, sizeof *cv), *ct = calloc(nt ? nt : 1, sizeof *ct);
+    double *sel = malloc((nmax ? nmax : 1) * (size_t)c * sizeof *sel);
+    int32_t *ysel = malloc((nmax ? nmax : 1) * sizeof *ysel);
+    double *scratch = malloc(2 * (size_t)c * sizeof *scratch);
+    r->bag_steps = calloc((size_t)nfo, sizeof *r->bag_steps);
+    r->bagged_test = malloc((nt ? nt : 1) * (size_t)c * sizeof(float));
+    ramp_status st = sv && st_ && cv && ct && sel && ysel && scratch && r->bag_steps &&
+                             r->bagged_test
+                         ? RAMP_OK
+                         : fail(r, RAMP_ENOMEM, -1, "bagging: out of memory");
     for (int k = 0; !st && k < nfo; k++) {
         const ramp__wf_fold *f = &r->folds[k];
-        if (!(vm[k] = malloc((n ? n : 1) * (size_t)c * sizeof(float)))) {
-            st = RAMP_ENOMEM;
-            break;
+        ramp__wf_scores *b = &r->bag_steps[k];
+        for (int row = 0; row < RAMP__N_ROWS; row++) {
+            nan_scores(pb, b->v[row]);
+            b->time[row] = NAN;
         }
-        for (size_t i = 0; i < n * (size_t)c; i++) vm[k][i] = NAN;
-        for (size_t i = 0; i < f->n_valid; i++)
-            memcpy(vm[k] + (size_t)f->valid_idx[i] * (size_t)c,
-                   f->run.pred + (f->n_train + i) * (size_t)c, (size_t)c * sizeof(float));
-        tm[k] = f->run.pred + (f->n_train + f->n_valid) * (size_t)c;
-    }
-    ramp_err e = {RAMP_OK, ""};
-    if (!st) {
-        for (size_t i = 0; i < n; i++) y_cv[i] = o->train->labels[r->train_rows[i]];
-        st = ramp_combine_f(bv, (const float *const *)vm, (size_t)nfo, n, c, &e);
-        if (!st) st = ramp_combine_f(r->bagged_test, tm, (size_t)nfo, r->n_test, c, &e);
+        bag_add(sv, cv, f->run.pred + f->n_train * (size_t)c, f->valid_idx, f->n_valid, c, scratch);
+        bag_add(st_, ct, f->run.pred + (f->n_train + f->n_valid) * (size_t)c, NULL, nt, c, scratch);
+        bag_score(pb, sv, cv, tv->s.labels, n, c, sel, ysel, b->v[RAMP__ROW_VALID]);
+        bag_score(pb, st_, ct, te->s.labels, nt, c, sel, ysel, b->v[RAMP__ROW_TEST]);
     }
     if (!st) {
-        for (int row = 0; row < RAMP__N_ROWS; row++)
-            for (int s = 0; s < RAMP__WF_MAX_SCORES; s++) r->bagged.v[row][s] = NAN;
-        score_rows(pb, bv, y_cv, NULL, n, c, r->bagged.v[RAMP__ROW_VALID]);
-        score_rows(pb, r->bagged_test, y_test, NULL, r->n_test, c, r->bagged.v[RAMP__ROW_TEST]);
+        r->bagged = r->bag_steps[nfo - 1];
+        for (size_t i = 0; i < nt; i++)
+            for (int j = 0; j < c; j++)
+                r->bagged_test[i * (size_t)c + (size_t)j] =
+                    ct[i] ? (float)(st_[i * (size_t)c + (size_t)j] / (double)ct[i]) : NAN;
         r->complete = 1;
-    } else {
-        fail(r, st, -1, "bagging: %s", e.msg[0] ? e.msg : "out of memory");
     }
-    for (int k = 0; vm && k < nfo; k++) free(vm[k]);
-    free(vm);
-    free(tm);
-    free(bv);
-    free(y_cv);
+    free(sv);
+    free(st_);
+    free(cv);
+    free(ct);
+    free(sel);
+    free(ysel);
+    free(scratch);
     return st;
 }
+
+/* ---- the rows and the folds ----------------------------------------------------------- */
+
+/* The run's training rows (all, or the quick subset) into r->train_rows,
+   and the folds over them into r->folds. */
+static ramp_status cut_folds(const ramp__wf_opts *o, ramp__wf_result *r, ramp_err *err)
+{
+    const ramp_problem *pb = o->problem;
+    const ramp_samples *all = o->train;
+    size_t n_all = all->n;
+    ramp_folds *folds = NULL;
+    uint8_t *keep = NULL;
+    int32_t *labels = NULL;
+    ramp_status st = RAMP_OK;
+    r->train_rows = malloc((n_all ? n_all : 1) * sizeof *r->train_rows);
+    if (!r->train_rows) return ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+    if (o->quick) {
+        if ((st = ramp_split_quick(r->train_rows, &r->n_train, all->labels, n_all,
+                                   all->n_classes, o->quick_train, ramp_problem_cv_test_size(pb),
+                                   ramp_problem_cv_random_state(pb), err)))
+            return st;
+    } else {
+        for (size_t i = 0; i < n_all; i++) r->train_rows[i] = (uint32_t)i;
+        r->n_train = n_all;
+    }
+    if (ramp_problem_cv_method(pb) == RAMP_CV_FOLDS_FILE) {
+        /* the kit's folds over every row, restricted to the subset */
+        if ((st = ramp_folds_make(&folds, pb, all->labels, n_all, err))) goto done;
+        if (r->n_train < n_all) {
+            if (!(keep = calloc(n_all, 1))) {
+                st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+                goto done;
+            }
+            for (size_t i = 0; i < r->n_train; i++) keep[r->train_rows[i]] = 1;
+            if ((st = ramp_folds_restrict(folds, keep, n_all, err))) goto done;
+        }
+    } else {
+        /* the splitter on the run's rows, as rampwf's get_cv sees them */
+        if (!(labels = malloc((r->n_train ? r->n_train : 1) * sizeof *labels))) {
+            st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < r->n_train; i++) labels[i] = all->labels[r->train_rows[i]];
+        if ((st = ramp_folds_make(&folds, pb, labels, r->n_train, err))) goto done;
+    }
+    r->n_folds = ramp_folds_n(folds);
+    if (r->n_folds < 1) {
+        st = ramp__err_set(err, RAMP_EINVAL, "the problem's cross-validation has no fold");
+        goto done;
+    }
+    if (!(r->folds = calloc((size_t)r->n_folds, sizeof *r->folds))) {
+        st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int k = 0; k < r->n_folds; k++) {
+        ramp__wf_fold *f = &r->folds[k];
+        const uint32_t *tr, *va;
+        ramp_folds_get(folds, k, &tr, &f->n_train, &va, &f->n_valid);
+        f->train_idx = malloc((f->n_train + 1) * sizeof *f->train_idx);
+        f->valid_idx = malloc((f->n_valid + 1) * sizeof *f->valid_idx);
+        if (!f->train_idx || !f->valid_idx) {
+            st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (f->n_train) memcpy(f->train_idx, tr, f->n_train * sizeof *tr);
+        if (f->n_valid) memcpy(f->valid_idx, va, f->n_valid * sizeof *va);
+    }
+done:
+    ramp_folds_free(folds);
+    free(keep);
+    free(labels);
+    return st;
+}
+
+/* ---- the workflow ------------------------------------------------------------------ */
 
 ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
 {
@@ -297,14 +675,11 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
     r->failed_fold = -1;
     const ramp_problem *pb = o->problem;
     int c = ramp_problem_n_classes(pb);
-    int nfo = ramp_problem_cv_n_splits(pb);
     r->n_classes = c;
-    r->n_folds = nfo;
     r->n_scores = ramp_problem_n_scores(pb);
     if (r->n_scores > RAMP__WF_MAX_SCORES) r->n_scores = RAMP__WF_MAX_SCORES;
     ramp_err err = {RAMP_OK, ""};
     view tv = {0}, te = {0};
-    int32_t *y_test = NULL;
     ramp_status st;
 
     /* the build, in the compile sandbox */
@@ -316,6 +691,7 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
     }
     st = ramp__sub_build_with(o->sub_dir, &bo, &paths, &r->build_log, &err);
     if (st) return fail(r, st, -1, "%s", err.msg);
+    r->built = 1;
 
     /* the labels beside the images must not be in a folder every sandbox shows */
     if (o->sandbox.mode == RAMP__SANDBOX_ON) {
@@ -331,112 +707,78 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
         }
     }
     /* the rows, the folds */
-    uint64_t cv_seed = ramp_problem_cv_random_state(pb);
-    if (choose_rows(&r->train_rows, &r->n_train, o->train, o->quick ? o->quick_train : 0, cv_seed) ||
-        choose_rows(&r->test_rows, &r->n_test, o->test, o->quick ? o->quick_test : 0, cv_seed) ||
+    if ((st = cut_folds(o, r, &err))) {
+        fail(r, st, -1, "%s%s", o->quick ? "quick test: " : "cross-validation: ", err.msg);
+        goto done;
+    }
+    if (choose_test_rows(&r->test_rows, &r->n_test, o->test, o->quick ? o->quick_test : 0,
+                         ramp_problem_cv_random_state(pb)) ||
         view_make(&tv, o->train, r->train_rows, r->n_train) ||
         view_make(&te, o->test, r->test_rows, r->n_test)) {
         st = fail(r, RAMP_ENOMEM, -1, "out of memory");
         goto done;
     }
-    size_t n_ftr = 0, n_fva = 0;
-    if ((st = ramp_split_sizes(tv.s.n, ramp_problem_cv_test_size(pb), &n_ftr, &n_fva, &err))) {
-        fail(r, st, -1, "CV split: %s", err.msg);
-        goto done;
-    }
-    r->folds = calloc((size_t)nfo, sizeof *r->folds);
-    if (!r->folds) {
-        st = fail(r, RAMP_ENOMEM, -1, "out of memory");
-        goto done;
-    }
-    for (int k = 0; k < nfo; k++) {
-        ramp__wf_fold *f = &r->folds[k];
-        f->n_train = n_ftr;
-        f->n_valid = n_fva;
-        f->train_idx = malloc((n_ftr + 1) * sizeof(uint32_t));
-        f->valid_idx = malloc((n_fva + 1) * sizeof(uint32_t));
-        if (!f->train_idx || !f->valid_idx) {
-            st = fail(r, RAMP_ENOMEM, -1, "out of memory");
-            goto done;
-        }
-        if ((st = ramp_split_stratified(f->train_idx, f->valid_idx, tv.s.labels, tv.s.n, c,
-                                        ramp_problem_cv_test_size(pb), cv_seed, k, &err))) {
-            fail(r, st, -1, "CV split: %s", err.msg);
-            goto done;
-        }
-    }
-    y_test = te.labels;
 
     /* the folds */
-    ramp__sandbox_opts so = o->sandbox;
+    int nfo = r->n_folds;
     for (int k = 0; k < nfo; k++) {
         ramp__wf_fold *f = &r->folds[k];
-        if (o->log_dir)
-            snprintf(f->log_path, sizeof f->log_path, "%s/fold_%d.log", o->log_dir, k);
-        else /* the build cache, which no sandbox can write */
-            snprintf(f->log_path, sizeof f->log_path, "%s/.ramp-build/fold_%d.log", o->sub_dir, k);
-        if (o->on_fold_start) o->on_fold_start(o->ctx, k);
-        progress_fwd pf = {o, k};
-        ramp__fold_spec spec = {
-            .exe = o->exe,
-            .sub_dir = o->sub_dir,
-            .paths = &paths,
-            .imgs_dir = o->imgs_dir,
-            .train = &tv.s,
-            .fold_train = f->train_idx,
-            .n_fold_train = n_ftr,
-            .fold_valid = f->valid_idx,
-            .n_fold_valid = n_fva,
-            .test = &te.s,
-            .n_classes = c,
-            .loader = {(size_t)ramp_problem_chunk_size(pb),
-                       o->n_jobs > 0 ? o->n_jobs : ramp_problem_n_jobs(pb), o->seed + (uint64_t)k,
-                       0},
-            .test_batch_size = (size_t)ramp_problem_test_batch_size(pb),
-            .info = {.seed = o->seed + (uint64_t)k,
-                     .n_threads = o->n_threads > 0 ? o->n_threads : 1,
-                     .quick_test = o->quick,
-                     .fold = k},
-            .timeout_s = o->timeout_s,
-            .sandbox = &so,
-            .log_path = f->log_path,
-            .on_progress = o->on_progress ? forward_progress : NULL,
-            .progress_ctx = &pf,
-            .tick = o->tick,
-            .tick_ctx = o->ctx,
-        };
-        ramp__fold_run(&spec, &f->run);
+        run_fold(o, &paths, &tv, &te, f, k, k);
         if (f->run.status) {
             st = fail(r, f->run.status, k, "%s: %s", ramp__step_error_name(f->run.step),
                       f->run.message);
+            if (o->save_dir) {
+                char d[4300];
+                snprintf(d, sizeof d, "%s/fold_%d", o->save_dir, k);
+                save_error(d, &f->run);
+            }
             if (o->on_fold_end) o->on_fold_end(o->ctx, k, r);
             goto done;
         }
-        /* the scores, with the labels held here */
-        const float *p = f->run.pred;
-        score_rows(pb, p, tv.s.labels, f->train_idx, n_ftr, c, f->scores.v[RAMP__ROW_TRAIN]);
-        score_rows(pb, p + n_ftr * (size_t)c, tv.s.labels, f->valid_idx, n_fva, c,
-                   f->scores.v[RAMP__ROW_VALID]);
-        score_rows(pb, p + (n_ftr + n_fva) * (size_t)c, y_test, NULL, te.s.n, c,
-                   f->scores.v[RAMP__ROW_TEST]);
-        f->scores.time[RAMP__ROW_TRAIN] = f->run.time_train;
-        f->scores.time[RAMP__ROW_VALID] = f->run.time_valid;
-        f->scores.time[RAMP__ROW_TEST] = f->run.time_test;
-        f->ok = 1;
+        score_fold(pb, &tv, &te, f, c);
         if (o->on_fold_end) o->on_fold_end(o->ctx, k, r);
         if (o->save_dir && (st = save_fold(o, r, k, &err))) {
             fail(r, st, k, "--save-output: %s", err.msg);
             goto done;
         }
     }
-    if ((st = finish(o, r, y_test))) goto done;
+    if ((st = finish(o, r, &tv, &te))) goto done;
+    if (o->on_cv_end) o->on_cv_end(o->ctx, r);
+
+    /* the retrain: every run row, no valid row */
+    if (o->retrain) {
+        ramp__wf_fold *f = &r->retrain;
+        f->n_train = r->n_train;
+        f->train_idx = malloc((r->n_train + 1) * sizeof *f->train_idx);
+        if (!f->train_idx) {
+            st = fail(r, RAMP_ENOMEM, -1, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < r->n_train; i++) f->train_idx[i] = (uint32_t)i;
+        run_fold(o, &paths, &tv, &te, f, -1, nfo);
+        if (f->run.status) {
+            st = fail(r, f->run.status, -1, "retrain: %s: %s",
+                      ramp__step_error_name(f->run.step), f->run.message);
+            if (o->save_dir) save_error(o->save_dir, &f->run);
+            goto done;
+        }
+        score_fold(pb, &tv, &te, f, c);
+        if (o->save_dir && (st = save_retrain(o, r, &err))) {
+            fail(r, st, -1, "--save-output: %s", err.msg);
+            goto done;
+        }
+    }
     if (o->save_dir) {
         char p[4400];
         snprintf(p, sizeof p, "%s/bagged_scores.csv", o->save_dir);
-        st = write_scores_csv(p, pb, &r->bagged, RAMP__ROW_VALID, 2, &err);
+        st = write_bagged_csv(p, pb, r, &err);
         if (!st) {
+            float *full =
+                full_matrix(r->bagged_test, r->test_rows, r->n_test, o->test->n, c);
             snprintf(p, sizeof p, "%s/y_pred_test_bagged.npy", o->save_dir);
-            st = write_full(p, r->bagged_test, r->test_rows, r->n_test, o->test->n, c, &err);
+            st = full ? ramp_npy_write_matrix_f(p, full, o->test->n, (size_t)c, &err)
+                      : ramp__err_set(&err, RAMP_ENOMEM, "out of memory");
+            free(full);
         }
         if (st) fail(r, st, -1, "--save-output: %s", err.msg);
     }
@@ -447,18 +789,23 @@ done:
     return r->status;
 }
 
+static void fold_clear(ramp__wf_fold *f)
+{
+    ramp__fold_result_clear(&f->run);
+    free(f->train_idx);
+    free(f->valid_idx);
+}
+
 void ramp__wf_result_clear(ramp__wf_result *r)
 {
     if (!r) return;
-    for (int k = 0; r->folds && k < r->n_folds; k++) {
-        ramp__fold_result_clear(&r->folds[k].run);
-        free(r->folds[k].train_idx);
-        free(r->folds[k].valid_idx);
-    }
+    for (int k = 0; r->folds && k < r->n_folds; k++) fold_clear(&r->folds[k]);
+    fold_clear(&r->retrain);
     free(r->folds);
     free(r->build_log);
     free(r->train_rows);
     free(r->test_rows);
+    free(r->bag_steps);
     free(r->bagged_test);
     memset(r, 0, sizeof *r);
 }

@@ -1,6 +1,7 @@
 /* workflowInt.h — RAMP's workflow on the trusted side: build a submission,
  * train and predict it on each CV fold (each fold in the sandbox), score
- * every fold, the mean ± std over folds and the bag, and save the outputs.
+ * every fold, the mean ± std over folds and the bag, optionally retrain on
+ * every training row, and save the outputs in rampwf's layout.
  *
  * One call, ramp__workflow_run, does what `ramp test` does; the command
  * prints its result and the platform's worker stores it, both in their own
@@ -14,6 +15,10 @@
  *     ramp__wf_result r;
  *     ramp__workflow_run(&o, &r);     // r.status, r.folds[k].scores, r.bagged
  *     ramp__wf_result_clear(&r);
+ *
+ * The folds are the problem's (ramp_folds_make: sklearn's splitters or the
+ * kit's folds file), their rows in the order the splitter gives them, not
+ * ascending; everything below keeps each prediction with its row.
  */
 #ifndef RAMP_WORKFLOW_INT_H
 #define RAMP_WORKFLOW_INT_H
@@ -42,7 +47,8 @@ typedef struct ramp__wf_fold {
     ramp__wf_scores scores;
     int ok;
     /* the fold's rows as positions in the result's train_rows (the rows the
-       run uses); train_rows[train_idx[i]] is the row in train.csv */
+       run uses), in the splitter's order; train_rows[train_idx[i]] is the
+       row in train.csv. The retrain has every run row and no valid row. */
     uint32_t *train_idx, *valid_idx;
     size_t n_train, n_valid;
     char log_path[4200];
@@ -57,20 +63,29 @@ typedef struct ramp__wf_opts {
     const char *sub_dir;              /* the submission folder */
     const char *exe;                  /* the ramp program that runs folds (`ramp __fold`) */
     const char *log_dir;              /* fold logs (NULL: SUB/.ramp-build) */
-    const char *save_dir;             /* --save-output's folder, or NULL */
-    int quick;                        /* a stratified subset: quick_train / quick_test rows */
+    const char *save_dir;             /* --save-output's folder (SUB/training_output), or NULL */
+    const char *py_env;               /* an activated virtualenv / conda prefix, or NULL */
+    int quick;                        /* a subset: ramp_split_quick's quick_train rows (the
+                                         kit's folds restricted to them when they come from a
+                                         file), a stratified quick_test of the test rows */
     size_t quick_train, quick_test;
+    int retrain;                      /* after the CV folds, train on every run row and
+                                         predict the test rows (rampwf's --retrain) */
     uint64_t seed;
     int n_jobs;                       /* loader threads (0: the problem's) */
     int n_threads;                    /* the classifier's compute threads */
     double timeout_s;                 /* per fold */
     ramp__sandbox_opts sandbox;       /* the folds' sandbox: mode, limits, uid, environment */
     ramp__build_opts build;           /* the compile's (include_dir, mode, limits) */
-    /* callbacks (all optional), on the calling thread */
+    /* callbacks (all optional), on the calling thread; fold -1 is the
+       retrain (on_fold_start and on_progress only) */
     void *ctx;
     void (*on_fold_start)(void *ctx, int fold);
     void (*on_progress)(void *ctx, int fold, const ramp__progress *p);
     void (*on_fold_end)(void *ctx, int fold, const ramp__wf_result *r);
+    /* after the last fold, with the mean, std and bag (r->complete), before
+       the retrain */
+    void (*on_cv_end)(void *ctx, const ramp__wf_result *r);
     ramp__tick_fn tick; /* non-zero stops the run (status ECANCELED) */
 } ramp__wf_opts;
 
@@ -79,14 +94,19 @@ struct ramp__wf_result {
     char message[2048]; /* what failed (empty when OK) */
     int failed_fold;    /* the fold that failed, or -1 (build, set-up) */
     char *build_log;    /* the compiler's output (may be NULL) */
+    int built;          /* the build succeeded (a failure before it is a training_error) */
     int n_folds, n_scores, n_classes;
     size_t n_train, n_test;           /* the rows used (a quick test uses fewer) */
     uint32_t *train_rows, *test_rows; /* those rows, numbered as in the CSV files */
     ramp__wf_fold *folds;             /* [n_folds]; folds[k].ok when scored */
     ramp__wf_scores mean, std;        /* over the folds, when complete */
-    ramp__wf_scores bagged;           /* valid (over the CV rows) and test rows */
+    ramp__wf_scores bagged;           /* valid (the CV rows some fold validated) and test rows */
+    ramp__wf_scores *bag_steps;       /* [n_folds]: the bag of folds 0..i (rampwf's n_bag i),
+                                         valid and test rows; bag_steps[n_folds-1] is bagged */
     float *bagged_test;               /* n_test × n_classes */
     int complete;                     /* mean, std and bag are there */
+    ramp__wf_fold retrain;            /* --retrain: run, log_path, scores (train and test rows;
+                                         valid NaN); retrain.ok when scored */
 };
 
 /* Runs the workflow. Returns r->status; r is filled as far as it got (the
@@ -102,5 +122,16 @@ ramp_status ramp__wf_fold_npy(const ramp__wf_result *r, int fold, size_t n_test_
                               uint8_t **valid_pred, size_t *valid_pred_len, uint8_t **valid_idx,
                               size_t *valid_idx_len, uint8_t **test_pred, size_t *test_pred_len,
                               ramp_err *err);
+
+/* Python's repr() of a float (the shortest text that reads back as v:
+   "0.1", "1.0", "1e-05", "nan"), as pandas writes floats into CSV files and
+   rampwf into its time files. Returns buf. */
+char *ramp__wf_repr(char *buf, size_t len, double v);
+
+/* Writes an .npz archive (np.savez_compressed): n members KEY.npy holding
+   the .npy bytes npy[i] (npy_len[i] bytes; borrowed). Written to PATH.tmp,
+   then renamed. */
+ramp_status ramp__npz_write(const char *path, size_t n, const char *const *keys,
+                            const uint8_t *const *npy, const size_t *npy_len, ramp_err *err);
 
 #endif
