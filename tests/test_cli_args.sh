@@ -30,6 +30,18 @@ expect_error "test: --timeout wants a positive number of seconds, not 'nan'" tes
 expect_error "test: --kit needs a value" test --kit
 expect_error "test: unknown option '--bogus' (see 'ramp test --help')" test --bogus
 expect_error "test: unexpected argument 'extra'" test extra
+# rampwf's ramp-test flags that ramp does not implement: refused by name
+expect_error "test: --notebook is not supported by ramp: " test --notebook
+expect_error "test: --pickle is not supported by ramp: " test --pickle
+expect_error "test: --partial-train is not supported by ramp: " test --partial-train
+expect_error "test: --data-label is not supported by ramp: " test --data-label small
+expect_error "test: --data-label needs a value" test --data-label
+expect_error "test: --kit and --ramp-kit-dir both name the kit" test --kit a --ramp-kit-dir b
+expect_error "test: --data (the data folder) and --ramp-data-dir" test --data a --ramp-data-dir b
+expect_error "test: --ramp-submission-dir needs a value" test --ramp-submission-dir
+expect_error "kit: unknown subcommand 'export'" kit export x
+expect_error "kit import: unexpected argument 'b'" kit import a b
+expect_error "kit import: unknown option '--quick-test'" kit import a --quick-test
 expect_error "data fashion-mnist: --size wants an integer in [1, 4096], not '0'" \
     data fashion-mnist --out "$WORK/k" --size 0
 expect_error "data fashion-mnist: --format is png or jpg, not 'gif'" \
@@ -55,9 +67,16 @@ expect_error "leaderboard: --view is public, private or competition, not 'all'" 
     leaderboard --db x --view all
 
 for cmd in test score blend event team submit worker leaderboard serve "data check" \
-    "data fashion-mnist"; do
+    "data fashion-mnist" "kit import"; do
     # shellcheck disable=SC2086
     "$RAMP" $cmd --help > "$WORK/out" 2>&1 || fail "ramp $cmd --help: non-zero exit"
     grep -q "^usage: ramp $cmd" "$WORK/out" || fail "ramp $cmd --help: no usage line"
 done
+# ramp test's usage names rampwf's flags
+"$RAMP" test --help > "$WORK/out" 2>&1
+for flag in --ramp-kit-dir --ramp-data-dir --ramp-submission-dir --retrain --save-output \
+    --quick-test --ignore-warning; do
+    grep -q -- "$flag" "$WORK/out" || fail "ramp test --help does not name $flag"
+done
+"$RAMP" kit > /dev/null 2>&1; [ $? -eq 2 ] || fail "ramp kit without a subcommand: want exit 2"
 echo "cli argument tests passed"

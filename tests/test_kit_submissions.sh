@@ -14,12 +14,20 @@ sed 's/^n_splits *=.*/n_splits = 2/' "$src/kits/fashion_mnist/problem.ini" > "$k
 for sub in starting_kit cnn; do
     cp -r "$src/kits/fashion_mnist/submissions/$sub" "$kit/submissions/"
     rm -rf "$kit/submissions/$sub/.ramp-build" "$kit/submissions/$sub/training_output"
-    "$ramp" test --kit "$kit" --data "$work/data/data" --submission "$sub" --quick-test \
+    extra=()
+    [ "$sub" = starting_kit ] && extra=(--retrain)
+    "$ramp" test --kit "$kit" --data "$work/data/data" --submission "$sub" --quick-test "${extra[@]}" \
         --json "$work/$sub.json" > "$work/$sub.out" 2>&1 || { cat "$work/$sub.out"; fail "$sub: ramp test failed"; }
-    grep -q "Bagged scores" "$work/$sub.out" || fail "$sub: no bagged scores"
+    grep -q "^Bagged scores" "$work/$sub.out" || fail "$sub: no bagged scores"
+    grep -q "^Mean CV scores" "$work/$sub.out" || fail "$sub: no mean scores"
     grep -q '"status": "ok"' "$work/$sub.json" || fail "$sub: json status"
     echo "ok: $sub"
 done
+# --retrain on the engine-free starting kit: rampwf's table between the mean and the bag
+awk '/^Mean CV scores/{m=NR} /^Retrain scores/{r=NR} /^Bagged scores/{b=NR} END{exit !(m && m < r && r < b)}' \
+    "$work/starting_kit.out" || fail "starting_kit: the retrain table is not between the mean and the bag"
+grep -q '"retrain": {"train": {"acc": ' "$work/starting_kit.json" || fail "starting_kit: no retrain in the json"
+grep -q "^\[ramp\] retrain: .*log .*/retrain.log$" "$work/starting_kit.out" || fail "starting_kit: no retrain line"
 # the engine's summary went into the fold's log
 grep -q "Conv2D" "$kit/submissions/cnn/.ramp-build/fold_0.log" || fail "cnn: no summary in the log"
 echo "kit submissions passed"

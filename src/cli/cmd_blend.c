@@ -364,7 +364,8 @@ int ramp__cmd_blend(int argc, char **argv)
     ramp_err err = {RAMP_OK, ""};
     ramp__kit kit;
     if (ramp__kit_open(&kit, kit_dir, data, &err)) {
-        ramp__cli_error("%s", err.msg);
+        ramp__kit_report(&kit, &err);
+        ramp__kit_close(&kit);
         return 1;
     }
     int rc = 1, n_sub = 0, n_folds = 0;

@@ -41,7 +41,8 @@ int ramp__cmd_score(int argc, char **argv)
     ramp__kit kit;
     ramp_err err = {RAMP_OK, ""};
     if (ramp__kit_open(&kit, kit_dir, data, &err)) {
-        ramp__cli_error("%s", err.msg);
+        ramp__kit_report(&kit, &err);
+        ramp__kit_close(&kit);
         return 1;
     }
     const ramp__kit_split *sp = !strcmp(split, "train") ? &kit.train : &kit.test;

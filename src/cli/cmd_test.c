@@ -3,10 +3,19 @@
  *
  * The work is the library's (workflow/workflow.c): it compiles the
  * submission and runs each fold in the sandbox, and scores on this side.
- * This file prints: progress, the per-fold tables as folds end, mean ± std,
- * the bag, the JSON. A failing fold is reported as training_error /
- * validating_error / testing_error with the tail of its log, and makes the
- * command exit 1.
+ * This file prints what rampwf's ramp-test prints, line for line and with
+ * its rounding (rampwf/utils/testing.py, pretty_print.py, scoring.py: each
+ * table is a pandas DataFrame's repr, drawn here by the same rules), and
+ * ramp's own lines around them, each starting with "[ramp] ": the sandbox,
+ * the Python environment, the quick test, each fold's loader figures and
+ * log. Progress goes to stderr. A failing fold is reported as
+ * training_error / validating_error / testing_error with the tail of its
+ * log, and makes the command exit 1.
+ *
+ * The kit is a problem.ini kit, or a RAMP kit with problem.py only, which
+ * kit.c reads with ramp's reader; rampwf's flags (--ramp-kit-dir,
+ * --ramp-data-dir, --ramp-submission-dir, --retrain, ...) mean what they
+ * mean to ramp-test.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -33,10 +42,13 @@
 
 typedef struct test_opts {
     const char *kit;
-    const char *data;
+    const char *data;     /* ramp's: the data folder itself */
+    const char *ramp_data; /* rampwf's: the folder that holds data/ */
+    const char *sub_root; /* the submissions folder (default KIT/submissions) */
     const char *submission;
     int quick;
     int save;
+    int retrain;
     const char *json;
     double timeout;
     uint64_t seed;
@@ -45,6 +57,7 @@ typedef struct test_opts {
     int no_sandbox;
     int64_t mem_mb;
     double compile_timeout;
+    const char *py_env;
     char **env;
     char exe[4096];
 } test_opts;
@@ -57,16 +70,29 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: ramp test [--kit DIR] [--data DIR] [--submission NAME|ALL] [--quick-test]\n"
-            "                 [--save-output] [--json FILE] [--timeout S] [--seed N] [--n-jobs N]\n"
-            "                 [--no-sandbox] [--mem-limit MiB] [--compile-timeout S]\n\n"
+            "                 [--save-output] [--retrain] [--json FILE] [--timeout S] [--seed N]\n"
+            "                 [--n-jobs N] [--no-sandbox] [--mem-limit MiB] [--compile-timeout S]\n"
+            "                 [--ramp-kit-dir DIR] [--ramp-data-dir DIR] [--ramp-submission-dir DIR]\n"
+            "                 [--ignore-warning]\n\n"
             "Trains a submission on each cross-validation fold of a kit and prints its train,\n"
-            "valid and test scores per fold, their mean ± std, and the bagged scores.\n\n"
-            "  --kit DIR          the kit (default: .)\n"
-            "  --data DIR         folder with train.csv, test.csv and imgs/ (default: KIT/data)\n"
-            "  --submission NAME  a folder of KIT/submissions, or ALL (default: starting_kit)\n"
-            "  --quick-test       a stratified subset: %d train and %d test rows at most\n"
-            "  --save-output      write predictions (.npy), scores and times to\n"
-            "                     KIT/submissions/NAME/training_output/\n"
+            "valid and test scores per fold, their mean ± std, and the bagged scores, as\n"
+            "rampwf's ramp-test does. The kit is described by problem.ini, or by a RAMP kit's\n"
+            "problem.py (read with your Python: $VIRTUAL_ENV's, else $CONDA_PREFIX's, else\n"
+            "python3).\n\n"
+            "  --kit DIR          the kit (default: .); --ramp-kit-dir DIR is the same\n"
+            "  --data DIR         the data folder of a problem.ini kit: train.csv, test.csv,\n"
+            "                     imgs/ (default: KIT/data; names in [data] win)\n"
+            "  --ramp-data-dir DIR  the folder that holds data/ (rampwf's: problem.py's\n"
+            "                     get_*_data(path=DIR); default: KIT)\n"
+            "  --ramp-submission-dir DIR  the submissions folder (default: KIT/submissions)\n"
+            "  --submission NAME  a folder of the submissions folder, or ALL (default:\n"
+            "                     starting_kit)\n"
+            "  --quick-test       RAMP's test mode, then at most %d train and %d test rows\n"
+            "  --save-output      write rampwf's training_output/ into the submission:\n"
+            "                     fold_<i>/y_pred_{train,test}.npz, *_time, scores.csv,\n"
+            "                     bagged_scores.csv (and ramp's .npy files for ramp blend)\n"
+            "  --retrain          after the folds, train on every training row and score the\n"
+            "                     test rows\n"
             "  --json FILE        write every figure machine-readable\n"
             "  --timeout S        per fold, in seconds (default 7200)\n"
             "  --seed N           seed of the loader, augmentation and classifier (default 0)\n"
@@ -75,8 +101,183 @@ static void usage(FILE *f)
             "                     code on your own machine only: it can then read the test\n"
             "                     labels and anything else you can)\n"
             "  --mem-limit MiB    address space of each fold (default: none)\n"
-            "  --compile-timeout S  per compiler run (default 120)\n",
+            "  --compile-timeout S  per compiler run (default 120)\n"
+            "  --ignore-warning   accepted (rampwf's; ramp prints no Python warnings here)\n\n"
+            "rampwf's --notebook, --pickle, --partial-train and --data-label are not\n"
+            "supported.\n",
             QUICK_TRAIN, QUICK_TEST);
+}
+
+/* ---- pandas' repr of a score table (rampwf's print_df_scores) -------------------------- */
+
+#define CELL 96
+
+/* Python's round(x, p) on a float: correctly rounded, ties to even (what
+   round_df_scores does to each score). */
+static double py_round(double x, int p)
+{
+    if (!isfinite(x)) return x;
+    char b[400];
+    snprintf(b, sizeof b, "%.*f", p, x);
+    return strtod(b, NULL);
+}
+
+/* numpy's round(x, p) on a float64: x·10^p rounded to even, divided back
+   (what mean_score_matrix does to the means and stds). */
+static double np_round(double x, int p)
+{
+    double f = 1;
+    for (int i = 0; i < p; i++) f *= 10;
+    return nearbyint(x * f) / f;
+}
+
+/* A float column as pandas formats it (display.precision 6): " %.6f" with
+   the trailing zeros every number shares trimmed (one kept after the
+   point), or " %.6e" when a value is too small to show (0 < |v| < 1e-6),
+   or when the column is too wide with a value above 1e6; NaN is "NaN". */
+static void pd_float_col(char (*out)[CELL], const double *v, int n)
+{
+    int is_num[64] = {0};
+    for (int i = 0; i < n; i++) {
+        if (isnan(v[i])) {
+            snprintf(out[i], CELL, "NaN");
+            continue;
+        }
+        snprintf(out[i], CELL, "% .6f", v[i]);
+        is_num[i] = isfinite(v[i]);
+    }
+    for (;;) { /* trim while every number ends with 0 */
+        int any = 0, all0 = 1;
+        for (int i = 0; i < n; i++) {
+            if (!is_num[i]) continue;
+            any = 1;
+            if (out[i][strlen(out[i]) - 1] != '0') all0 = 0;
+        }
+        if (!any || !all0) break;
+        for (int i = 0; i < n; i++)
+            if (is_num[i]) out[i][strlen(out[i]) - 1] = '\0';
+    }
+    size_t maxlen = 0;
+    int large = 0, small = 0;
+    for (int i = 0; i < n; i++) {
+        size_t l = strlen(out[i]);
+        if (is_num[i] && out[i][l - 1] == '.') strcat(out[i], "0");
+        if (strlen(out[i]) > maxlen) maxlen = strlen(out[i]);
+        double a = fabs(v[i]);
+        if (a > 1e6) large = 1;
+        if (a < 1e-6 && a > 0) small = 1;
+    }
+    if (small || (maxlen > 12 && large))
+        for (int i = 0; i < n; i++)
+            if (!isnan(v[i])) snprintf(out[i], CELL, "% .6e", v[i]);
+}
+
+/* Prints a table as print_df_scores prints a DataFrame (index 'step',
+   columns 'score'): "score" and the column names (a numeric column's name
+   gets pandas' leading space), then one line per row; the index column is
+   left-justified, every other column right-justified, one space between
+   columns, each line after a tab. cells: n_rows × n_cols. */
+static void print_df(const char *const *rows, int n_rows, const char *const *heads,
+                     const int *numeric, int n_cols, char (*cells)[CELL])
+{
+    size_t iw = strlen("score");
+    if (strlen("step") > iw) iw = strlen("step");
+    for (int r = 0; r < n_rows; r++)
+        if (strlen(rows[r]) > iw) iw = strlen(rows[r]);
+    size_t w[RAMP__WF_MAX_SCORES + 1];
+    char head[RAMP__WF_MAX_SCORES + 1][CELL];
+    for (int j = 0; j < n_cols; j++) {
+        snprintf(head[j], CELL, "%s%s", numeric[j] ? " " : "", heads[j]);
+        w[j] = strlen(head[j]);
+        for (int r = 0; r < n_rows; r++)
+            if (strlen(cells[r * n_cols + j]) > w[j]) w[j] = strlen(cells[r * n_cols + j]);
+    }
+    printf("\t%-*s", (int)iw, "score");
+    for (int j = 0; j < n_cols; j++) printf(" %*s", (int)w[j], head[j]);
+    printf("\n");
+    for (int r = 0; r < n_rows; r++) {
+        printf("\t%-*s", (int)iw, rows[r]);
+        for (int j = 0; j < n_cols; j++) printf(" %*s", (int)w[j], cells[r * n_cols + j]);
+        printf("\n");
+    }
+}
+
+/* A table of scores (rows first_row .. first_row + n_rows − 1 of fs), each
+   rounded to its precision, and the time column unrounded when with_time:
+   a fold's table, the bag's, the retrain's. */
+static void print_scores(const ramp_problem *pb, const ramp__wf_scores *fs, const int *which,
+                         int n_rows, int with_time)
+{
+    int ns = ramp_problem_n_scores(pb);
+    if (ns > RAMP__WF_MAX_SCORES) ns = RAMP__WF_MAX_SCORES;
+    int nc = ns + (with_time ? 1 : 0);
+    char(*cells)[CELL] = calloc((size_t)(n_rows * nc) + 1, CELL);
+    char(*col)[CELL] = calloc((size_t)n_rows + 1, CELL);
+    if (!cells || !col) {
+        free(cells);
+        free(col);
+        return;
+    }
+    const char *rows[N_ROWS], *heads[RAMP__WF_MAX_SCORES + 1];
+    int numeric[RAMP__WF_MAX_SCORES + 1];
+    double v[N_ROWS];
+    for (int r = 0; r < n_rows; r++) rows[r] = row_names[which[r]];
+    for (int j = 0; j < nc; j++) {
+        int is_time = j == ns;
+        heads[j] = is_time ? "time" : ramp_problem_score_name(pb, j);
+        numeric[j] = 1;
+        for (int r = 0; r < n_rows; r++)
+            v[r] = is_time ? fs->time[which[r]]
+                           : py_round(fs->v[which[r]][j], ramp_problem_score_precision(pb, j));
+        pd_float_col(col, v, n_rows);
+        for (int r = 0; r < n_rows; r++) memcpy(cells[r * nc + j], col[r], CELL);
+    }
+    print_df(rows, n_rows, heads, numeric, nc, cells);
+    free(cells);
+    free(col);
+}
+
+/* The mean ± std table (rampwf's mean_score_matrix): "mean +- std", the
+   mean rounded to the score's precision and the std to one more (the time
+   to 1 and 2), both as numpy prints a float64. */
+static void print_mean(const ramp_problem *pb, const ramp__wf_scores *mean,
+                       const ramp__wf_scores *std)
+{
+    int ns = ramp_problem_n_scores(pb);
+    if (ns > RAMP__WF_MAX_SCORES) ns = RAMP__WF_MAX_SCORES;
+    int nc = ns + 1;
+    char(*cells)[CELL] = calloc((size_t)(N_ROWS * nc) + 1, CELL);
+    if (!cells) return;
+    const char *heads[RAMP__WF_MAX_SCORES + 1];
+    int numeric[RAMP__WF_MAX_SCORES + 1];
+    for (int j = 0; j < nc; j++) {
+        int is_time = j == ns;
+        int p = is_time ? 1 : ramp_problem_score_precision(pb, j);
+        heads[j] = is_time ? "time" : ramp_problem_score_name(pb, j);
+        numeric[j] = 0; /* strings */
+        for (int r = 0; r < N_ROWS; r++) {
+            double m = is_time ? mean->time[r] : mean->v[r][j];
+            double s = is_time ? std->time[r] : std->v[r][j];
+            char a[64], b[64];
+            snprintf(cells[r * nc + j], CELL, " %s +- %s",
+                     ramp__wf_repr(a, sizeof a, np_round(m, p)),
+                     ramp__wf_repr(b, sizeof b, np_round(s, p + 1)));
+        }
+    }
+    print_df(row_names, N_ROWS, heads, numeric, nc, cells);
+    free(cells);
+}
+
+static void print_title(const char *title)
+{
+    printf("%s\n", title);
+}
+
+static void print_banner(const char *title)
+{
+    print_title("----------------------------");
+    print_title(title);
+    print_title("----------------------------");
 }
 
 /* ---- progress ----------------------------------------------------------------- */
@@ -125,7 +326,12 @@ static void on_progress(void *ctx, int fold, const ramp__progress *p)
         ps->open_line = !end;
         if (end) fputc('\n', stderr);
     } else if (end) {
-        fprintf(stderr, "  fold %d epoch %s: %zu batches, %.0f img/s%s, %.1fs\n", ps->fold, ep,
+        char who[32];
+        if (ps->fold < 0)
+            snprintf(who, sizeof who, "retrain");
+        else
+            snprintf(who, sizeof who, "fold %d", ps->fold);
+        fprintf(stderr, "  %s epoch %s: %zu batches, %.0f img/s%s, %.1fs\n", who, ep,
                 p->n_batches, ips, la, dt);
     }
     fflush(stderr);
@@ -151,42 +357,10 @@ static void print_tail(const char *path, int lines)
     free(text);
 }
 
-static void print_table(const ramp_problem *pb, const ramp__wf_scores *fs, int first_row, int n_rows,
-                        int with_time, const ramp__wf_scores *std)
-{
-    int ns = ramp_problem_n_scores(pb);
-    int w = std ? 18 : 9;
-    printf("\t%-6s", "score");
-    for (int s = 0; s < ns; s++) printf(" %*s", w, ramp_problem_score_name(pb, s));
-    if (with_time) printf(" %*s", w, "time");
-    printf("\n");
-    for (int r = first_row; r < first_row + n_rows; r++) {
-        printf("\t%-6s", row_names[r]);
-        for (int s = 0; s < ns; s++) {
-            int pr = ramp_problem_score_precision(pb, s);
-            char cell[64];
-            if (std)
-                snprintf(cell, sizeof cell, "%.*f ± %.*f", pr, fs->v[r][s], pr, std->v[r][s]);
-            else
-                snprintf(cell, sizeof cell, "%.*f", pr, fs->v[r][s]);
-            printf(" %*s", w + (std ? 1 : 0), cell); /* "±" is two bytes */
-        }
-        if (with_time) {
-            char cell[64];
-            if (std)
-                snprintf(cell, sizeof cell, "%.1f ± %.1f", fs->time[r], std->time[r]);
-            else
-                snprintf(cell, sizeof cell, "%.2f", fs->time[r]);
-            printf(" %*s", w + (std ? 1 : 0), cell);
-        }
-        printf("\n");
-    }
-}
-
 static void json_scores(FILE *j, const ramp_problem *pb, const double *v)
 {
     fprintf(j, "{");
-    for (int s = 0; s < ramp_problem_n_scores(pb); s++) {
+    for (int s = 0; s < ramp_problem_n_scores(pb) && s < RAMP__WF_MAX_SCORES; s++) {
         fprintf(j, "%s\"%s\": ", s ? ", " : "", ramp_problem_score_name(pb, s));
         if (isfinite(v[s]))
             fprintf(j, "%.17g", v[s]);
@@ -195,7 +369,6 @@ static void json_scores(FILE *j, const ramp_problem *pb, const double *v)
     }
     fprintf(j, "}");
 }
-
 
 /* ---- one submission ------------------------------------------------------------- */
 
@@ -209,6 +382,10 @@ static void on_fold_start(void *ctx, int fold)
 {
     run_ctx *rc = ctx;
     rc->ps = (progress_state){rc->o->tty, fold, -1, 0, 0, 0};
+    if (fold < 0) { /* the retrain: rampwf prints its title before training */
+        print_banner("Retrain scores");
+        fflush(stdout);
+    }
 }
 
 static void on_progress_cb(void *ctx, int fold, const ramp__progress *p)
@@ -216,23 +393,46 @@ static void on_progress_cb(void *ctx, int fold, const ramp__progress *p)
     on_progress(&((run_ctx *)ctx)->ps, fold, p);
 }
 
+/* ramp's line after a run: the loader's figures and where the log is. */
+static void print_run_line(const char *who, const ramp__wf_fold *f)
+{
+    printf("[ramp] %s: loader %.0f images/s while training, trainer waited %.2f s for data; "
+           "max RSS %.0f MiB; log %s\n",
+           who, f->run.train_images_per_s, f->run.train_stall,
+           (double)f->run.max_rss_kb / 1024.0, f->log_path);
+}
+
+static void print_run_error(const char *who, const ramp__wf_fold *f)
+{
+    printf("\t%s: %s\n", ramp__step_error_name(f->run.step), f->run.message);
+    fprintf(stderr, "ramp: %s: %s: %s\n", who, ramp__step_error_name(f->run.step),
+            f->run.message);
+    print_tail(f->log_path, 30);
+}
+
 static void on_fold_end(void *ctx, int k, const ramp__wf_result *r)
 {
     run_ctx *rc = ctx;
     const ramp__wf_fold *f = &r->folds[k];
+    char who[32];
+    snprintf(who, sizeof who, "fold %d", k);
     if (rc->ps.open_line) fputc('\n', stderr);
     printf("CV fold %d\n", k);
     if (f->run.status) {
-        printf("\t%s: %s\n", ramp__step_error_name(f->run.step), f->run.message);
-        fprintf(stderr, "ramp: fold %d: %s: %s\n", k, ramp__step_error_name(f->run.step),
-                f->run.message);
-        print_tail(f->log_path, 30);
+        print_run_error(who, f);
     } else {
-        print_table(rc->pb, &f->scores, ROW_TRAIN, N_ROWS, 1, NULL);
-        printf("\tloader: %.0f images/s while training, trainer waited %.2f s for data; "
-               "max RSS %.0f MiB\n",
-               f->run.train_images_per_s, f->run.train_stall, (double)f->run.max_rss_kb / 1024.0);
+        static const int all[N_ROWS] = {ROW_TRAIN, ROW_VALID, ROW_TEST};
+        print_scores(rc->pb, &f->scores, all, N_ROWS, 1);
+        print_run_line(who, f);
     }
+    fflush(stdout);
+}
+
+static void on_cv_end(void *ctx, const ramp__wf_result *r)
+{
+    run_ctx *rc = ctx;
+    print_banner("Mean CV scores");
+    print_mean(rc->pb, &r->mean, &r->std);
     fflush(stdout);
 }
 
@@ -293,6 +493,15 @@ static void json_result(FILE *json, const test_opts *o, const ramp_problem *pb, 
         json_scores(json, pb, r->bagged.v[ROW_TEST]);
         fprintf(json, "}");
     }
+    if (r->retrain.ok) {
+        const ramp__wf_fold *f = &r->retrain;
+        fprintf(json, ",\n     \"retrain\": {\"train\": ");
+        json_scores(json, pb, f->scores.v[ROW_TRAIN]);
+        fprintf(json, ", \"test\": ");
+        json_scores(json, pb, f->scores.v[ROW_TEST]);
+        fprintf(json, ", \"time\": {\"train\": %.6f, \"test\": %.6f}}", f->run.time_train,
+                f->run.time_test);
+    }
     fprintf(json, "}");
 }
 
@@ -300,12 +509,16 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
                           int first_json)
 {
     const ramp_problem *pb = kit->problem;
-    char sub_dir[4096], out_dir[4200], inc[4096], imgs[4200];
-    snprintf(sub_dir, sizeof sub_dir, "%s/submissions/%s", o->kit, name);
+    char sub_dir[4096], out_dir[4200], inc[4096];
+    snprintf(sub_dir, sizeof sub_dir, "%s/%s", o->sub_root, name);
     snprintf(out_dir, sizeof out_dir, "%s/training_output", sub_dir);
-    snprintf(imgs, sizeof imgs, "%s/imgs", kit->data_dir);
     ramp__sub_include_dir(inc, sizeof inc, RAMP_BUILD_INCLUDE_DIR);
+    /* rampwf's header, once per submission (assert_submission) */
+    printf("Testing %s\n", ramp_problem_title(pb));
+    printf("Reading train and test files from %s/ ...\n", kit->data_dir);
+    printf("Reading cv ...\n");
     printf("Training %s ...\n", sub_dir);
+    if (o->save) printf("Training output path: %s\n", out_dir);
     fflush(stdout);
     run_ctx rc = {o, pb, {o->tty, 0, -1, 0, 0, 0}};
     ramp__sandbox_mode mode = o->no_sandbox ? RAMP__SANDBOX_OFF : RAMP__SANDBOX_ON;
@@ -313,13 +526,15 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
         .problem = pb,
         .train = &kit->train.samples,
         .test = &kit->test.samples,
-        .imgs_dir = imgs,
+        .imgs_dir = kit->imgs_dir,
         .sub_dir = sub_dir,
         .exe = o->exe,
         .save_dir = o->save ? out_dir : NULL,
+        .py_env = o->py_env,
         .quick = o->quick,
         .quick_train = QUICK_TRAIN,
         .quick_test = QUICK_TEST,
+        .retrain = o->retrain,
         .seed = o->seed,
         .n_jobs = o->n_jobs,
         .n_threads = (int)sysconf(_SC_NPROCESSORS_ONLN),
@@ -333,24 +548,35 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
         .on_fold_start = on_fold_start,
         .on_progress = on_progress_cb,
         .on_fold_end = on_fold_end,
+        .on_cv_end = on_cv_end,
     };
     ramp__wf_result r;
     ramp__workflow_run(&wo, &r);
     int failed = r.status != RAMP_OK;
-    if (failed && r.failed_fold < 0) {
-        if (r.status == RAMP_ECOMPILE || !r.folds) {
+    int retrain_failed = o->retrain && r.retrain.run.status != RAMP_OK && r.retrain.train_idx;
+    if (rc.ps.open_line) fputc('\n', stderr);
+    if (retrain_failed) {
+        print_run_error("retrain", &r.retrain);
+    } else if (failed && r.failed_fold < 0) {
+        if (!r.built) {
             fprintf(stderr, "training_error: %s\n", r.message);
             if (r.build_log) fprintf(stderr, "%s", r.build_log);
         } else {
             ramp__cli_error("%s", r.message);
         }
     }
-    if (r.complete) {
-        printf("----------------------------\nMean CV scores\n----------------------------\n");
-        print_table(pb, &r.mean, ROW_TRAIN, N_ROWS, 1, &r.std);
-        printf("----------------------------\nBagged scores\n----------------------------\n");
-        print_table(pb, &r.bagged, ROW_VALID, 2, 0, NULL);
+    if (r.retrain.ok) {
+        static const int tt[2] = {ROW_TRAIN, ROW_TEST};
+        print_scores(pb, &r.retrain.scores, tt, 2, 0);
+        print_run_line("retrain", &r.retrain);
     }
+    /* rampwf bags after the retrain, and stops at a failure before */
+    if (r.complete && !retrain_failed) {
+        static const int vt[2] = {ROW_VALID, ROW_TEST};
+        print_banner("Bagged scores");
+        print_scores(pb, &r.bagged, vt, 2, 0);
+    }
+    fflush(stdout);
     if (json) json_result(json, o, pb, name, &r, first_json);
     ramp__wf_result_clear(&r);
     return failed;
@@ -361,16 +587,35 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* rampwf's flags that ramp does not implement, and why. */
+static int refuse(const char *flag, const char *why)
+{
+    ramp__cli_error("test: %s is not supported by ramp: %s", flag, why);
+    return 2;
+}
+
 int ramp__cmd_test(int argc, char **argv)
 {
-    test_opts o = {".", NULL, "starting_kit", 0, 0, NULL, 7200, 0, 0, 0, 0, 0, 120, NULL, ""};
+    test_opts o = {.kit = NULL, .submission = "starting_kit", .timeout = 7200,
+                   .compile_timeout = 120};
+    const char *kit2 = NULL, *data_label = NULL;
+    int ignore_warning = 0, notebook = 0, pickle = 0, partial = 0;
     const ramp__cli_opt opts[] = {
         RAMP__OPT_STR("--kit", &o.kit),
+        RAMP__OPT_STR("--ramp-kit-dir", &kit2),
         RAMP__OPT_STR("--data", &o.data),
+        RAMP__OPT_STR("--ramp-data-dir", &o.ramp_data),
+        RAMP__OPT_STR("--ramp-submission-dir", &o.sub_root),
         RAMP__OPT_STR("--submission", &o.submission),
         RAMP__OPT_STR("--json", &o.json),
         RAMP__OPT_FLAG("--quick-test", &o.quick),
         RAMP__OPT_FLAG("--save-output", &o.save),
+        RAMP__OPT_FLAG("--retrain", &o.retrain),
+        RAMP__OPT_FLAG("--ignore-warning", &ignore_warning),
+        RAMP__OPT_FLAG("--notebook", &notebook),
+        RAMP__OPT_FLAG("--pickle", &pickle),
+        RAMP__OPT_FLAG("--partial-train", &partial),
+        RAMP__OPT_STR("--data-label", &data_label),
         RAMP__OPT_SECONDS("--timeout", &o.timeout),
         RAMP__OPT_U64("--seed", &o.seed),
         RAMP__OPT_INT("--n-jobs", &o.n_jobs, 1, 1024),
@@ -382,6 +627,25 @@ int ramp__cmd_test(int argc, char **argv)
     int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "test", .usage = usage, .opts = opts },
                              argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
+    if (notebook) return refuse("--notebook", "ramp runs submissions, not the kit's notebook");
+    if (pickle)
+        return refuse("--pickle", "a trained submission lives in its fold's sandbox and is not "
+                                  "saved");
+    if (partial)
+        return refuse("--partial-train", "there is no pickled submission to go on training");
+    if (data_label)
+        return refuse("--data-label", "a kit has one data set (point --ramp-data-dir or --data "
+                                      "at another)");
+    if (o.kit && kit2) {
+        ramp__cli_error("test: --kit and --ramp-kit-dir both name the kit: give one");
+        return 2;
+    }
+    if (o.data && o.ramp_data) {
+        ramp__cli_error("test: --data (the data folder) and --ramp-data-dir (the folder that "
+                        "holds data/) both name the data: give one");
+        return 2;
+    }
+    if (!o.kit) o.kit = kit2 ? kit2 : ".";
     o.tty = isatty(2);
     if (ramp__cli_exe(o.exe, sizeof o.exe) != 0) {
         ramp__cli_error("test: cannot find the ramp program itself (/proc/self/exe)");
@@ -391,25 +655,32 @@ int ramp__cmd_test(int argc, char **argv)
         ramp__cli_sandbox_check("ramp test runs submissions in a sandbox; on your own machine, "
                                 "with your own code, --no-sandbox runs without it"))
         return 1;
+    const char *env_name = NULL;
+    o.py_env = ramp__cli_py_env(&env_name);
+    char sub_root[4200];
+    if (!o.sub_root) {
+        snprintf(sub_root, sizeof sub_root, "%s/submissions", o.kit);
+        o.sub_root = sub_root;
+    }
     ramp__kit kit;
     ramp_err err = {RAMP_OK, ""};
-    if (ramp__kit_open(&kit, o.kit, o.data, &err)) {
-        ramp__cli_error("%s", err.msg);
+    ramp__kit_opts ko = {o.kit, o.data, o.ramp_data, o.quick};
+    if (ramp__kit_load(&kit, &ko, &err)) {
+        ramp__kit_report(&kit, &err);
+        ramp__kit_close(&kit);
         return 1;
     }
     /* the submissions to run */
     char **names = NULL;
     size_t n_names = 0;
     if (!strcmp(o.submission, "ALL")) {
-        char d[4200];
-        snprintf(d, sizeof d, "%s/submissions", o.kit);
-        DIR *dir = opendir(d);
+        DIR *dir = opendir(o.sub_root);
         struct dirent *e;
         while (dir && (e = readdir(dir))) {
-            if (e->d_name[0] == '.') continue;
+            if (e->d_name[0] == '.' || !strcmp(e->d_name, "__pycache__")) continue;
             char p[4500];
             struct stat sb;
-            snprintf(p, sizeof p, "%s/%s", d, e->d_name);
+            snprintf(p, sizeof p, "%s/%s", o.sub_root, e->d_name);
             if (stat(p, &sb) || !S_ISDIR(sb.st_mode)) continue;
             char **nn = realloc(names, (n_names + 1) * sizeof *names);
             if (!nn) break;
@@ -423,18 +694,21 @@ int ramp__cmd_test(int argc, char **argv)
         if (names) names[n_names++] = ramp__strdup(o.submission);
     }
     if (!n_names) {
-        ramp__cli_error("test: no submission found in %s/submissions", o.kit);
+        ramp__cli_error("test: no submission found in %s", o.sub_root);
         ramp__kit_close(&kit);
         free(names);
         return 1;
     }
-    printf("Testing %s\n", ramp_problem_title(kit.problem));
-    printf("Reading train and test files from %s/ ...\n", kit.data_dir);
-    if (o.quick) printf("Quick test: at most %d train and %d test rows\n", QUICK_TRAIN, QUICK_TEST);
-    printf("%s\n", o.no_sandbox ? "Sandbox: off (--no-sandbox): the submission's code runs with "
-                                   "your rights"
-                                 : "Sandbox: on (its own namespaces, no network, read-only "
-                                   "images, no label file)");
+    /* ramp's own lines, before rampwf's */
+    printf("[ramp] %s\n", o.no_sandbox ? "Sandbox: off (--no-sandbox): the submission's code "
+                                         "runs with your rights"
+                                       : "Sandbox: on (its own namespaces, no network, "
+                                         "read-only images, no label file)");
+    if (kit.from_py)
+        printf("[ramp] Problem: %s/problem.py, read by %s %s\n", o.kit, kit.python, kit.reader);
+    if (o.py_env) printf("[ramp] Python environment: %s ($%s)\n", o.py_env, env_name);
+    if (o.quick)
+        printf("[ramp] Quick test: at most %d train and %d test rows\n", QUICK_TRAIN, QUICK_TEST);
     o.env = ramp__cli_sandbox_env(!o.no_sandbox);
     if (!o.env) {
         ramp__cli_error("out of memory");

@@ -110,6 +110,20 @@ static void on_stop(int sig)
     stop_signal = sig;
 }
 
+/* A data file of the event: the one its problem's [data] section names
+   (relative to the kit folder), else DATA/name. */
+static void event_path(char *buf, size_t len, const ramp__event *ev, ramp_data_item which,
+                       const char *data, const char *name)
+{
+    const char *named = ramp_problem_data_path(ev->problem, which);
+    if (!named)
+        snprintf(buf, len, "%s/%s", data, name);
+    else if (named[0] == '/')
+        snprintf(buf, len, "%s", named);
+    else
+        snprintf(buf, len, "%s/%s", ev->kit_dir, named);
+}
+
 /* ---- one training ------------------------------------------------------------ */
 
 typedef struct run_state {
@@ -238,6 +252,7 @@ static int train_one(worker *w, ramp__claim *c)
         .sub_dir = sub,
         .exe = w->exe,
         .log_dir = logs,
+        .py_env = ramp__cli_py_env(NULL),
         .n_threads = (int)(ncpu > 0 ? ncpu : 1),
         .timeout_s = w->o->timeout,
         .sandbox = {.mode = mode,
@@ -252,6 +267,7 @@ static int train_one(worker *w, ramp__claim *c)
     };
     ramp__wf_result r;
     ramp__workflow_run(&wo, &r);
+    if (r.n_folds > 0) n_folds = r.n_folds; /* a folds file has its own count */
     double wall = ramp__now() - rs.t0;
     int rc = 1;
     if (rs.why == 1 || rs.why == 3) { /* lease lost, or stopped: store nothing */
@@ -399,10 +415,13 @@ static int worker_run(const worker_opts *o)
         goto done;
     }
     const char *data = o->data ? o->data : w.ev.data_dir;
-    snprintf(w.imgs, sizeof w.imgs, "%s/imgs", data);
+    char train_csv[4200], test_csv[4200];
+    event_path(w.imgs, sizeof w.imgs, &w.ev, RAMP_DATA_IMAGES, data, "imgs");
+    event_path(train_csv, sizeof train_csv, &w.ev, RAMP_DATA_TRAIN, data, "train.csv");
+    event_path(test_csv, sizeof test_csv, &w.ev, RAMP_DATA_TEST, data, "test.csv");
     int c = ramp_problem_n_classes(w.ev.problem);
-    if (ramp__kit_split_open(&w.train, data, "train", c, &err) ||
-        ramp__kit_split_open(&w.test, data, "test", c, &err)) {
+    if (ramp__kit_split_open(&w.train, train_csv, w.imgs, c, &err) ||
+        ramp__kit_split_open(&w.test, test_csv, w.imgs, c, &err)) {
         ramp__cli_error("worker: %s", err.msg);
         goto done;
     }

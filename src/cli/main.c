@@ -18,6 +18,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"data", ramp__cmd_data, "build a kit from a dataset, or check a kit"},
+    {"kit", ramp__cmd_kit, "import a RAMP kit's problem.py as problem.ini"},
     {"test", ramp__cmd_test, "train and score a submission on each CV fold (ramp-test)"},
     {"score", ramp__cmd_score, "score a saved prediction file against a kit's labels"},
     {"event", ramp__cmd_event, "register a kit as the platform's event in a store"},
