@@ -373,24 +373,34 @@ def unpack_data(value, fn, kit_file):
     return folder, ids, labels
 
 
+def _safe_relative(t):
+    """A relative path whose components are all names (what ramp's CSV
+    reader accepts as an id)."""
+    if not t or t.startswith('/') or '\0' in t or '\\' in t:
+        return False
+    return all(c not in ('', '.', '..') for c in t.split('/'))
+
+
 def resolve_ids(folder, ids, fn, kit_file):
-    """(image folder, ids as ramp reads them): '{}'.format(x) as rampwf
-    joins it to the folder; ids with '/' must all land in one folder."""
+    """(image folder, ids as ramp reads them): '{}'.format(x), which rampwf
+    joins onto the folder. Ids that are relative paths in sub-folders are
+    kept as they are; ids that are absolute or climb out ('..') are
+    rewritten relative to the folder that holds every image."""
     text = ['{}'.format(x) for x in ids]
-    if any('/' in t for t in text):
+    if not all(_safe_relative(t) for t in text):
         paths = [os.path.normpath(os.path.join(folder, t)) for t in text]
-        dirs = sorted({os.path.dirname(p) for p in paths})
-        if len(dirs) > 1:
-            raise KitError(
-                "{}: {}: the ids name images in {} folders ({!r}, {!r}, ...): "
-                'ramp reads all images from one folder'.format(
-                    kit_file, fn, len(dirs), dirs[0], dirs[1]))
-        folder, text = dirs[0], [os.path.basename(p) for p in paths]
+        try:
+            common = os.path.commonpath([os.path.dirname(p) for p in paths])
+        except ValueError:
+            common = ''
+        rel = [os.path.relpath(p, common) if common else p for p in paths]
+        if not common or not all(_safe_relative(t) for t in rel):
+            bad = next(t for t in text if not _safe_relative(t))
+            raise KitError('{}: {}: id {!r} does not name an image file under a '
+                           'common folder'.format(kit_file, fn, bad))
+        folder, text = common, rel
     first = {}
     for i, t in enumerate(text):
-        if not t or t in ('.', '..') or '\0' in t or '/' in t:
-            raise KitError('{}: {}: sample {}: id {!r} does not name an image '
-                           'file'.format(kit_file, fn, i, t))
         j = first.setdefault(t, i)
         if j != i:
             raise KitError('{}: {}: samples {} and {} have the same id {!r}'

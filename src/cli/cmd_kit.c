@@ -24,8 +24,9 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: ramp kit import DIR [--force] [--ramp-data-dir DIR]\n\n"
             "Reads the RAMP kit DIR's problem.py with your Python ($VIRTUAL_ENV's, else\n"
-            "$CONDA_PREFIX's, else python3) and writes DIR/problem.ini (and the data files it\n"
-            "names), then checks the result: the problem, train.csv, test.csv and the folds.\n"
+            "$CONDA_PREFIX's, else the one ramp was built for) and writes DIR/problem.ini\n"
+            "(and the data files it names), then checks the result: the problem, train.csv,\n"
+            "test.csv and the folds.\n"
             "ramp's tools then read problem.ini and never run problem.py.\n\n"
             "  --force              replace an existing problem.ini (and data files)\n"
             "  --ramp-data-dir DIR  the folder that holds data/ (problem.py's\n"

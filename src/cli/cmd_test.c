@@ -78,7 +78,7 @@ static void usage(FILE *f)
             "valid and test scores per fold, their mean ± std, and the bagged scores, as\n"
             "rampwf's ramp-test does. The kit is described by problem.ini, or by a RAMP kit's\n"
             "problem.py (read with your Python: $VIRTUAL_ENV's, else $CONDA_PREFIX's, else\n"
-            "python3).\n\n"
+            "the one ramp was built for).\n\n"
             "  --kit DIR          the kit (default: .); --ramp-kit-dir DIR is the same\n"
             "  --data DIR         the data folder of a problem.ini kit: train.csv, test.csv,\n"
             "                     imgs/ (default: KIT/data; names in [data] win)\n"

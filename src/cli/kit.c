@@ -4,7 +4,8 @@
  * A kit describes its problem in problem.ini (ramp's own, docs/kits.md), or
  * in problem.py (a RAMP kit, rampwf's contract). A problem.py is read by
  * ramp's reader, python/ramp_problem.py, run with the user's Python (the
- * activated virtualenv's, else conda's, else python3 on PATH): it writes
+ * activated virtualenv's, else conda's, else the Python ramp was built for):
+ * it writes
  * a problem.ini naming the data files ([data]), the CSV indexes and the
  * folds get_cv gives into a private temporary folder, which the kit keeps
  * until it is closed. Everything after that is the same for both kinds.
@@ -31,6 +32,10 @@ static int is_file(const char *path)
 }
 
 /* ---- the user's Python and ramp's reader ---------------------------------------- */
+
+#ifndef RAMP_PYTHON_EXE
+#define RAMP_PYTHON_EXE "python3" /* built without the Python plugin */
+#endif
 
 const char *ramp__cli_py_env(const char **which)
 {
@@ -62,11 +67,13 @@ int ramp__cli_reader(char *script, size_t slen, char *python, size_t plen)
         snprintf(script, slen, "%s/python/ramp_problem.py", exe);
         return -1;
     }
+    /* the environment the folds' Python will add, else the Python ramp was
+       built for (the folds' own: a python3 on PATH may be another one) */
     const char *env = ramp__cli_py_env(NULL);
     if (env)
         snprintf(python, plen, "%s/bin/python", env);
     else
-        snprintf(python, plen, "python3");
+        snprintf(python, plen, "%s", RAMP_PYTHON_EXE);
     return 0;
 }
 

@@ -159,6 +159,7 @@ static worker g_w[MAX_WORKERS];
 static int g_nw;
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t g_serial = PTHREAD_MUTEX_INITIALIZER; /* threads mode */
 
 static int read_full(int fd, void *buf, size_t n)
 {
@@ -233,6 +234,7 @@ static void forget_workers(void)
 {
     g_nw = 0;
     pthread_mutex_init(&g_mu, NULL);
+    pthread_mutex_init(&g_serial, NULL);
     pthread_cond_init(&g_cv, NULL);
 }
 
@@ -360,11 +362,20 @@ static ramp_status run(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, int t
     const uint8_t *px = ramp__py_image_pixels(pp, x, &stride, &bits); /* decoded in C, no GIL */
     if (!px) return ramp_pp_status(pp);
     int w = ramp_img_width(x), h = ramp_img_height(x), c = ramp_img_channels(x);
-    /* the sample's own seed: pp's stream is seeded from (seed, epoch, index) */
-    uint32_t seed = (uint32_t)ramp_rng_u64(ramp_pp_rng(pp));
+    /* the sample's own seed: pp's stream is seeded from (seed, epoch, the
+       sample's place), mixed with the image's name so that two images never
+       share their draws, whichever pass or generator reads them */
+    uint64_t hn = 1469598103934665603ULL; /* FNV-1a */
+    for (const char *q = ramp_img_name(x); *q; q++) hn = (hn ^ (uint8_t)*q) * 1099511628211ULL;
+    uint32_t seed = (uint32_t)(ramp_rng_key(ramp_rng_u64(ramp_pp_rng(pp)), hn) >> 32);
     if (g_nw > 0) return run_in_worker(pp, test, px, stride, w, h, c, bits, seed, out);
 
     char msg[4096];
+    /* one transform at a time on the loader threads: numpy releases the GIL
+       inside a call, and another thread's seeding must not land between
+       this call's seeding and its draws (taken before the GIL, so a thread
+       waiting here never holds it) */
+    pthread_mutex_lock(&g_serial);
     PyGILState_STATE gs = PyGILState_Ensure();
     PyObject *fn = test && ramp__py.tf_test ? ramp__py.tf_test : ramp__py.tf;
     PyObject *res = NULL;
@@ -382,6 +393,7 @@ static ramp_status run(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, int t
         Py_DECREF(res);
     }
     PyGILState_Release(gs);
+    pthread_mutex_unlock(&g_serial);
     if (st && !ramp_pp_status(pp)) ramp_pp_fail(pp, st, "%s", msg);
     return st;
 }

@@ -120,8 +120,10 @@ static ramp_status predict_ids(const ramp__sub *sub, void *model, const ramp__fo
     ramp_gen_builder *gb = NULL;
     ramp_gen *g = NULL;
     ramp_err err = {RAMP_OK, ""};
-    ramp_status st = ramp_gen_builder_new(&s, sub->transform, sub->transform_test, &w->loader, &gb,
-                                          &err);
+    /* prediction only: transform_test alone, so the builder's shape probe
+       never runs the training transform on these images */
+    ramp_transform_fn tt = sub->transform_test ? sub->transform_test : sub->transform;
+    ramp_status st = ramp_gen_builder_new(&s, tt, tt, &w->loader, &gb, &err);
     if (!st) st = ramp_gen_builder_predict_gen(gb, w->test_batch_size, &g);
     if (st)
         snprintf(msg, msglen, "%s", err.msg[0] ? err.msg : ramp_gen_builder_errmsg(gb));
