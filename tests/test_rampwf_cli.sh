@@ -29,7 +29,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || { echo "SKIPPED: no python3"; exit 77; }
 "$PY" -c "import numpy, pandas, sklearn, PIL" 2>/dev/null \
     || { echo "SKIPPED: $PY lacks numpy, pandas, scikit-learn or Pillow"; exit 77; }
-# ramp runs python3 from PATH (no virtualenv here): this one
+# without a virtualenv ramp runs the Python it was built for (else python3 from PATH): this one
 mkdir -p "$work/bin" && ln -s "$PY" "$work/bin/python3"
 export PATH="$work/bin:$PATH"
 unset VIRTUAL_ENV CONDA_PREFIX
@@ -185,7 +185,7 @@ run=$work/run.out
 "$ramp" test --ramp-kit-dir "$kit" --ramp-data-dir "$kit" --ramp-submission-dir "$kit/submissions" \
     --submission centroid --save-output --retrain --ignore-warning --json "$work/run.json" \
     > "$run" 2> "$work/run.err" || { cat "$run" "$work/run.err"; fail "ramp test on the RAMP kit"; }
-grep -q "^\[ramp\] Problem: $kit/problem.py, read by python3 " "$run" || fail "no [ramp] Problem line"
+grep -q "^\[ramp\] Problem: $kit/problem.py, read by [^ ]*python[0-9.]* " "$run" || fail "no [ramp] Problem line"
 grep -q "^\[ramp\] Sandbox: " "$run" || fail "no [ramp] Sandbox line"
 grep -q "^\[ramp\] fold 2: loader .* log $sub/.ramp-build/fold_2.log$" "$run" || fail "no fold line"
 grep -q "^\[ramp\] retrain: .* log $sub/.ramp-build/retrain.log$" "$run" || fail "no retrain line"
@@ -481,7 +481,7 @@ sed 's/^def get_train_data(path=.\..):/&\n    raise ValueError("no data here")/'
 grep -q 'no data here' "$k4/problem.py" || fail "could not break problem.py"
 "$ramp" test --kit "$k4" --submission centroid > "$work/e2.out" 2> "$work/e2.err"; rc=$?
 [ $rc -eq 1 ] || fail "failing problem.py: exit $rc"
-head -1 "$work/e2.err" | grep -q "^ramp: $k4/problem.py: ramp's reader failed (python3 .*ramp_problem.py exited with status 2)$" \
+head -1 "$work/e2.err" | grep -q "^ramp: $k4/problem.py: ramp's reader failed ([^ ]*python[0-9.]* .*ramp_problem.py exited with status 2)$" \
     || { cat "$work/e2.err"; fail "failing problem.py: the error line"; }
 grep -q "raised ValueError: no data here" "$work/e2.err" || fail "failing problem.py: the reader's stderr"
 grep -q "^Testing" "$work/e2.out" && fail "failing problem.py: tables printed"
