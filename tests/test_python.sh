@@ -15,7 +15,7 @@ fx=$src/tests/fixtures/python
 
 if [ ! -e "$(dirname "$ramp")/ramp_python.so" ]; then
     echo "SKIP: ramp_python.so was not built (python3-dev and python3-numpy are needed)"
-    exit 0
+    exit 77
 fi
 
 "$ramp" data fashion-mnist --out "$work/data" --limit-train 300 --limit-test 100 >/dev/null \
@@ -72,6 +72,30 @@ expect fit_error "training_error: batch_classifier.py: fit raised ValueError: de
 expect nan "training_error" "is NaN"
 expect syntax "training_error" "does not compile (Python syntax error)" "SyntaxError"
 expect tf_error "training_error" "transform raised KeyError: 'no such pixel'"
+
+# an activated virtualenv's site-packages (and ramp's rampwf) are importable in
+# the fold; a virtualenv of another Python is named
+pyver=$(/usr/bin/python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
+venv=$work/venv
+mkdir -p "$venv/lib/$pyver/site-packages/venvmark"
+echo "MARK = 'from the virtualenv'" > "$venv/lib/$pyver/site-packages/venvmark/__init__.py"
+sub venv "$fx/image_preprocessor.py" "$fx/batch_classifier.py"
+cat >> "$kit/submissions/venv/batch_classifier.py" <<'PY'
+import venvmark
+from rampwf.workflows.image_classifier import get_nb_minibatches
+assert get_nb_minibatches(10, 3) == 4
+print("VENVMARK", venvmark.MARK)
+PY
+VIRTUAL_ENV=$venv "$ramp" test --kit "$kit" --data "$work/data/data" --submission venv --timeout 60 \
+    > "$work/venv.out" 2>&1 || { cat "$work/venv.out"; fail "venv: non-zero exit"; }
+grep -q "VENVMARK from the virtualenv" "$kit/submissions/venv/.ramp-build/fold_0.log" \
+    || fail "venv: the virtualenv's package was not imported"
+mkdir -p "$work/venv_other/lib/python3.99/site-packages"
+VIRTUAL_ENV=$work/venv_other "$ramp" test --kit "$kit" --data "$work/data/data" --submission pypy \
+    --timeout 60 > "$work/venv_other.out" 2>&1 && fail "venv_other: accepted"
+grep -q "has no $pyver/site-packages (it has python3.99)" "$work/venv_other.out" \
+    || { cat "$work/venv_other.out"; fail "venv_other: no message naming the Python versions"; }
+echo "ok: virtualenv"
 
 # the seed's preprocessor, verbatim, with a PyTorch CNN on an RGB JPEG kit
 if /usr/bin/python3 -c "import torch, skimage" 2>/dev/null; then

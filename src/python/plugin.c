@@ -50,9 +50,23 @@ ramp_status ramp__py_fail(char *msg, size_t len, const char *what)
         if (lines && sep) joined = PyUnicode_Join(sep, lines);
         if (joined) full = PyUnicode_AsUTF8(joined);
     }
-    if (!full) {
+    PyObject *text = NULL;
+    if (!full) { /* before traceback is imported, or it failed: the exception's text */
         PyErr_Clear();
-        full = "(the traceback could not be formatted)\n";
+        text = val ? PyObject_Str(val) : NULL;
+        const char *t = text ? PyUnicode_AsUTF8(text) : NULL;
+        PyObject *tn = PyObject_GetAttrString(type, "__name__");
+        const char *tname = tn ? PyUnicode_AsUTF8(tn) : NULL;
+        PyObject *line = PyUnicode_FromFormat("%s: %s\n", tname ? tname : "Exception",
+                                              t ? t : "(no text)");
+        Py_XDECREF(tn);
+        Py_XDECREF(text);
+        text = line;
+        full = line ? PyUnicode_AsUTF8(line) : NULL;
+        if (!full) {
+            PyErr_Clear();
+            full = "(the exception could not be formatted)\n";
+        }
     }
     /* the summary is the last non-empty line: "ValueError: boom" */
     size_t n = strlen(full);
@@ -64,6 +78,7 @@ ramp_status ramp__py_fail(char *msg, size_t len, const char *what)
     snprintf(msg, len, "%s raised %.*s\n%s", what, (int)(n - start), full + start, full);
     fprintf(stderr, "%s raised an exception:\n%s", what, full);
     fflush(stderr);
+    Py_XDECREF(text);
     Py_XDECREF(joined);
     Py_XDECREF(sep);
     Py_XDECREF(lines);

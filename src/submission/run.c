@@ -39,6 +39,7 @@
 #define SBX_EXE "/ramp/bin/ramp"
 #define SBX_PLUGIN "/ramp/bin/" RAMP__PY_PLUGIN_FILE
 #define SBX_PYLIB "/ramp/python"
+#define SBX_PYENV "/ramp/env"
 
 /* ramp's own Python package folder (the `rampwf` that RAMP kits and
    submissions import): <exe dir>/python in a build tree, else
@@ -334,8 +335,15 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     char pylib[4096] = "";
     if (is_py) python_lib(f->exe, pylib, sizeof pylib);
     w.py_lib = !pylib[0] ? "" : sandboxed ? SBX_PYLIB : pylib;
-    /* a virtualenv is shown at its own path: its scripts and .pth files name it */
+    /* a virtualenv is shown at its own path (its scripts and .pth files name
+       it), except under the folders the sandbox makes its own */
     w.py_env = is_py && f->py_env ? f->py_env : "";
+    const char *env_dst = w.py_env;
+    if (sandboxed && w.py_env[0] &&
+        (strncmp(w.py_env, "/tmp/", 5) == 0 || strncmp(w.py_env, "/dev/", 5) == 0 ||
+         strncmp(w.py_env, "/proc/", 6) == 0 || strncmp(w.py_env, "/ramp/", 6) == 0 ||
+         strncmp(w.py_env, "/data/", 6) == 0 || strncmp(w.py_env, "/submission", 11) == 0))
+        w.py_env = env_dst = SBX_PYENV;
     if (f->workflow == RAMP_WORKFLOW_SIMPLIFIED && !f->paths->simplified) {
         st = ramp__err_set(&err, RAMP_ENOENT,
                            "the kit's workflow is simplified_image_classifier: the submission must "
@@ -424,7 +432,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     if (is_py && ramp__sub_python_plugin(plugin, sizeof plugin))
         mounts[nm++] = (ramp__sandbox_mount){plugin, SBX_PLUGIN, 0};
     if (sandboxed && pylib[0]) mounts[nm++] = (ramp__sandbox_mount){pylib, SBX_PYLIB, 0};
-    if (sandboxed && w.py_env[0]) mounts[nm++] = (ramp__sandbox_mount){w.py_env, w.py_env, 0};
+    if (sandboxed && w.py_env[0]) mounts[nm++] = (ramp__sandbox_mount){f->py_env, env_dst, 0};
     so.mounts = mounts;
     so.n_mounts = nm;
     int fds[5] = {spec_fd, out[1], out[1], proto[1], pred_fd};
