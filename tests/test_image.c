@@ -2,8 +2,12 @@
  *
  * References come from tests/fixtures/image/, made by
  * tests/gen_image_fixtures.py with tools independent of ramp:
- *   - PNG decode: Pillow 9.4 (bit-exact expected);
- *   - JPEG decode: djpeg -pnm at scales 1, 1/2, 1/4, 1/8 (bit-exact expected);
+ *   - PNG decode: skimage.io.imread 0.19 (imageio 2.4, Pillow 9.4), what
+ *     rampwf gives a kit: channel counts, 16-bit samples and values
+ *     (bit-exact expected);
+ *   - JPEG decode: djpeg -pnm at scales 1, 1/2, 1/4, 1/8 (bit-exact
+ *     expected); CMYK and YCCK: skimage.io.imread, scaled ones Pillow's
+ *     draft() + convert("RGB") (bit-exact expected);
  *   - resize: Pillow resize(BILINEAR): bit-exact required (same fixed-point
  *     arithmetic; measured max |diff| 0 over 16 size/colour cases);
  *   - rotate: Pillow rotate(BILINEAR, fillcolor): max |diff| ≤ 1 everywhere
@@ -32,17 +36,18 @@
 
 typedef struct {
     int w, h, c;
-    uint8_t *px;
+    uint8_t *px;    /* maxval 255 */
+    uint16_t *px16; /* maxval 65535 (big-endian in the file, host order here) */
 } pnm;
 
-/* Reads P5/P6/P7 with maxval 255; fails the test on anything else. */
+/* Reads P5/P6/P7 with maxval 255 or 65535; fails the test on anything else. */
 static pnm read_pnm(const char *name)
 {
     char path[1024];
     snprintf(path, sizeof path, FIX "%s", name);
     FILE *f = fopen(path, "rb");
     if (!f) fail_msg("cannot open %s", path);
-    pnm p = {0, 0, 0, NULL};
+    pnm p = {0, 0, 0, NULL, NULL};
     char magic[3] = {0};
     assert_int_equal(fread(magic, 1, 2, f), 2);
     int maxval = 0;
@@ -68,11 +73,22 @@ static pnm read_pnm(const char *name)
     } else {
         fail_msg("%s: not a PNM", path);
     }
-    assert_int_equal(maxval, 255);
+    assert_true(maxval == 255 || maxval == 65535);
     size_t n = (size_t)p.w * p.h * p.c;
-    p.px = malloc(n);
-    assert_non_null(p.px);
-    assert_int_equal(fread(p.px, 1, n, f), n);
+    if (maxval == 255) {
+        p.px = malloc(n);
+        assert_non_null(p.px);
+        assert_int_equal(fread(p.px, 1, n, f), n);
+    } else {
+        uint8_t *be = malloc(2 * n);
+        p.px16 = malloc(2 * n);
+        assert_non_null(be);
+        assert_non_null(p.px16);
+        assert_int_equal(fread(be, 2, n, f), n);
+        for (size_t i = 0; i < n; i++)
+            p.px16[i] = (uint16_t)(be[2 * i] << 8 | be[2 * i + 1]);
+        free(be);
+    }
     fclose(f);
     return p;
 }
@@ -112,6 +128,48 @@ static void expect_exact(ramp_pp *pp, const ramp_image *x, const char *refname)
     free(ref.px);
 }
 
+/* A w×h×c image whose every sample is distinct mod 256 and encodes (x, y, ch). */
+static const ramp_image *pattern(ramp_pp *pp, int w, int h, int c)
+{
+    uint8_t buf[4096];
+    size_t stride = (size_t)w * c + 3; /* padded rows exercise strides */
+    assert_true(stride * h <= sizeof buf);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int k = 0; k < c; k++)
+                buf[y * stride + x * c + k] = (uint8_t)(y * 37 + x * 5 + k * 101);
+    const ramp_image *im = ramp_img_from_pixels(pp, buf, w, h, c, stride);
+    assert_non_null(im);
+    return im;
+}
+
+static uint8_t at(ramp_pp *pp, const ramp_image *im, int x, int y, int k)
+{
+    size_t stride;
+    const uint8_t *px = ramp_img_pixels(pp, im, &stride);
+    assert_non_null(px);
+    return px[(size_t)y * stride + (size_t)x * ramp_img_channels(im) + k];
+}
+
+/* Reads a fixture file into malloc'd memory. */
+static uint8_t *slurp(const char *name, size_t *n)
+{
+    char path[1024];
+    snprintf(path, sizeof path, FIX "%s", name);
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("cannot open %s", path);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long len = ftell(f);
+    assert_true(len > 0);
+    rewind(f);
+    uint8_t *b = malloc((size_t)len);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return b;
+}
+
 static ramp_pp *new_pp(void)
 {
     ramp_pp *pp;
@@ -124,24 +182,76 @@ static ramp_pp *new_pp(void)
 static void test_png_decode(void **state)
 {
     (void)state;
+    /* channels as skimage.io.imread gives them: gray+alpha and colour
+       palettes become RGBA, gray palettes (over the indices used) gray */
     static const struct {
         const char *name;
         int c;
     } cases[] = {
-        {"g8", 1},   {"ga8", 2},   {"rgb8", 3},   {"rgba8", 4},     {"g16", 1},
-        {"ga16", 2}, {"rgb16", 3}, {"rgba16", 4}, {"g1", 1},        {"g2", 1},
-        {"g4", 1},   {"pal8", 3},  {"pal4", 3},   {"pal8_trns", 4}, {"rgb8_adam7", 3},
+        {"g8", 1},
+        {"ga8", 4},
+        {"rgb8", 3},
+        {"rgba8", 4},
+        {"g16", 1},
+        {"ga16", 4},
+        {"rgb16", 3},
+        {"rgba16", 4},
+        {"g1", 1},
+        {"g2", 1},
+        {"g4", 1},
+        {"pal8", 4},
+        {"pal4", 4},
+        {"pal8_trns", 4},
+        {"rgb8_adam7", 3},
+        {"pal_gray", 1},
+        {"pal_gray_trns", 1},
+        {"pal_gray_used", 1},
+        {"pal_mixed", 4},
+        {"pal1", 4},
+        {"pal2", 4},
+        {"pal_oob", 4},
+        {"pal_gray_oob", 1},
+        {"g8_trns", 1},
+        {"rgb8_trns", 3},
+        {"g16_trns", 1},
+        {"rgb16_trns", 3},
+        {"pal2_adam7", 4},
+        {"g2_adam7", 1},
     };
     ramp_pp *pp = new_pp();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char png[64], ref[64];
+        char png[96], ref[64];
         snprintf(png, sizeof png, FIX "%s.png", cases[i].name);
         snprintf(ref, sizeof ref, "%s.pnm", cases[i].name);
         const ramp_image *x = ramp_img_open(pp, png);
         if (!x) fail_msg("%s: %s", png, ramp_pp_errmsg(pp));
         assert_int_equal(ramp_img_format_of(x), RAMP_FMT_PNG);
-        assert_int_equal(ramp_img_channels(x), cases[i].c);
+        if (ramp_img_channels(x) != cases[i].c)
+            fail_msg("%s: %d channels, expected %d", png, ramp_img_channels(x), cases[i].c);
+        /* only 16-bit gray stays 16-bit (imread's uint16); 16-bit colour is uint8 */
+        int wide = strcmp(cases[i].name, "g16") == 0 || strcmp(cases[i].name, "g16_trns") == 0;
+        assert_int_equal(ramp_img_bits(x), wide ? 16 : 8);
         expect_exact(pp, x, ref);
+        ramp_pp_reset(pp);
+    }
+    ramp_pp_free(pp);
+}
+
+/* Arena memory is reused after a reset; a decoder that assumes zeroed
+   memory (libspng's interlaced sub-byte rows) must not see the old bytes. */
+static void test_png_dirty_arena(void **state)
+{
+    (void)state;
+    static const char *names[] = {"pal2_adam7", "g2_adam7", "pal1", "g1", "rgb8_adam7"};
+    ramp_pp *pp = new_pp();
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        for (int k = 0; k < 8; k++)
+            memset(ramp_arena_alloc(ramp_pp_arena(pp), 4096), 0xff, 4096);
+        ramp_pp_reset(pp);
+        char png[96], ref[64];
+        snprintf(png, sizeof png, FIX "%s.png", names[i]);
+        snprintf(ref, sizeof ref, "%s.pnm", names[i]);
+        expect_exact(pp, ramp_img_open(pp, png), ref);
         ramp_pp_reset(pp);
     }
     ramp_pp_free(pp);
@@ -152,9 +262,11 @@ static void test_jpeg_decode(void **state)
     (void)state;
     static const struct {
         const char *name;
-        int c;
+        int c, w, h;
     } cases[] = {
-        {"gray", 1}, {"rgb420", 3}, {"rgb444", 3}, {"rgb422", 3}, {"rgb_prog", 3},
+        {"gray", 1, 61, 47},   {"rgb420", 3, 61, 47},         {"rgb444", 3, 61, 47},
+        {"rgb422", 3, 61, 47}, {"rgb_prog", 3, 61, 47},       {"cmyk", 3, 16, 16},
+        {"cmyk61", 3, 61, 47}, {"cmyk61_noadobe", 3, 61, 47}, {"ycck", 3, 61, 47},
     };
     ramp_pp *pp = new_pp();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -165,9 +277,36 @@ static void test_jpeg_decode(void **state)
         if (!x) fail_msg("%s: %s", path, ramp_pp_errmsg(pp));
         assert_int_equal(ramp_img_format_of(x), RAMP_FMT_JPEG);
         assert_int_equal(ramp_img_channels(x), cases[i].c);
-        assert_int_equal(ramp_img_width(x), 61);
-        assert_int_equal(ramp_img_height(x), 47);
+        assert_int_equal(ramp_img_bits(x), 8);
+        assert_int_equal(ramp_img_width(x), cases[i].w);
+        assert_int_equal(ramp_img_height(x), cases[i].h);
         expect_exact(pp, x, ref);
+    }
+    ramp_pp_free(pp);
+}
+
+/* CMYK and YCCK at DCT scales 1/2, 1/4, 1/8 against Pillow's draft(), and
+   a resize from a lazy CMYK JPEG taking the scaled path. */
+static void test_cmyk_scaled(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    static const char *names[] = {"cmyk61", "ycck"};
+    for (int i = 0; i < 2; i++) {
+        char path[256], ref[64];
+        snprintf(path, sizeof path, FIX "%s.jpg", names[i]);
+        const ramp_image *x = ramp_img_open(pp, path);
+        assert_non_null(x);
+        snprintf(ref, sizeof ref, "%s_s2.pnm", names[i]);
+        expect_exact(pp, ramp_img_decode_scaled(pp, x, 31, 24), ref);
+        snprintf(ref, sizeof ref, "%s_s4.pnm", names[i]);
+        expect_exact(pp, ramp_img_decode_scaled(pp, x, 16, 12), ref);
+        snprintf(ref, sizeof ref, "%s_s8.pnm", names[i]);
+        expect_exact(pp, ramp_img_decode_scaled(pp, x, 8, 6), ref);
+        expect_exact(pp, ramp_img_resize(pp, x, 8, 6), ref);
+        snprintf(ref, sizeof ref, "%s.pnm", names[i]);
+        expect_exact(pp, x, ref);
+        ramp_pp_reset(pp);
     }
     ramp_pp_free(pp);
 }
@@ -287,14 +426,43 @@ static void test_hostile(void **state)
     expect_fail_open("huge_ihdr.png", RAMP_ETOOBIG, "100000×100000", 1);
     expect_fail_open("bomb_ihdr.png", RAMP_EFORMAT, "cannot hold a 6000×6000 image", 1);
     expect_fail_open("bomb_sof.jpg", RAMP_EFORMAT, "cannot hold a 8000×7000 image", 1);
-    expect_fail_open("cmyk.jpg", RAMP_EUNSUPPORTED, "CMYK", 1);
     expect_fail_open("no-such-file", RAMP_ENOENT, NULL, 1);
     expect_fail_open("truncated.jpg", RAMP_EFORMAT, "JPEG", 0);
     expect_fail_open("bad_crc.png", RAMP_EFORMAT, "checksum", 0);
     expect_fail_open("truncated.png", RAMP_EFORMAT, "PNG", 0);
 
-    /* the limit is settable and checked from the header */
     ramp_pp *pp = new_pp();
+    /* a palette PNG decodes with its header, so its data errors come at open */
+    size_t n;
+    uint8_t *b = slurp("pal8.png", &n);
+    assert_null(ramp_img_from_memory(pp, b, n - 20, "cut.png"));
+    assert_int_equal(ramp_pp_status(pp), RAMP_EFORMAT);
+    assert_non_null(strstr(ramp_pp_errmsg(pp), "cut.png: corrupt PNG"));
+    free(b);
+    ramp_pp_reset(pp);
+    /* a JPEG frame of 2 components is corrupt (1, 3 and 4 are decoded) */
+    b = slurp("rgb420.jpg", &n);
+    size_t sof = 2;
+    while (sof + 1 < n && !(b[sof] == 0xff && b[sof + 1] == 0xc0))
+        sof++;
+    assert_true(sof + 9 < n);
+    b[sof + 9] = 2;
+    assert_null(ramp_img_from_memory(pp, b, n, "two.jpg"));
+    assert_int_equal(ramp_pp_status(pp), RAMP_EFORMAT);
+    assert_string_equal(ramp_pp_errmsg(pp), "two.jpg: corrupt JPEG header: 2 components");
+    free(b);
+    ramp_pp_reset(pp);
+    /* a truncated CMYK JPEG opens (its header is whole) and fails at decode */
+    b = slurp("ycck.jpg", &n);
+    const ramp_image *cut = ramp_img_from_memory(pp, b, n * 2 / 3, "cut.jpg");
+    assert_non_null(cut);
+    assert_null(ramp_img_pixels(pp, cut, NULL));
+    assert_int_equal(ramp_pp_status(pp), RAMP_EFORMAT);
+    assert_non_null(strstr(ramp_pp_errmsg(pp), "cut.jpg: truncated or corrupt JPEG data"));
+    free(b);
+    ramp_pp_reset(pp);
+
+    /* the limit is settable and checked from the header */
     ramp_pp_set_max_pixels(pp, 61 * 47 - 1);
     assert_null(ramp_img_open(pp, FIX "rgb420.jpg"));
     assert_int_equal(ramp_pp_status(pp), RAMP_ETOOBIG);
@@ -310,6 +478,180 @@ static void test_hostile(void **state)
     ramp_pp_reset(pp);
     assert_int_equal(ramp_pp_status(pp), RAMP_OK);
     assert_string_equal(ramp_pp_errmsg(pp), "");
+    ramp_pp_free(pp);
+}
+
+/* ---- 16-bit images ---------------------------------------------------- */
+
+static void test_16bit(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    pnm r16 = read_pnm("g16_16.pnm"), r8 = read_pnm("g16.pnm");
+    assert_non_null(r16.px16);
+    const ramp_image *x = ramp_img_open(pp, FIX "g16.png");
+    assert_non_null(x);
+    assert_int_equal(ramp_img_bits(x), 16); /* from the header, before decoding */
+    assert_null(x->samples16);
+    size_t st16 = 1;
+    const uint16_t *s = ramp_img_samples16(pp, x, &st16);
+    assert_non_null(s);
+    assert_int_equal(st16, (size_t)r16.w * 2);
+    for (int y = 0; y < r16.h; y++)
+        for (int i = 0; i < r16.w; i++)
+            assert_int_equal(s[(size_t)y * st16 / 2 + i], r16.px16[y * r16.w + i]);
+    assert_null(x->pixels); /* the 8-bit copy is made only when asked for */
+    /* the 8-bit view is v >> 8, exactly */
+    for (size_t i = 0; i < (size_t)r16.w * r16.h; i++)
+        assert_int_equal(r8.px[i], r16.px16[i] >> 8);
+    expect_exact(pp, x, "g16.pnm");
+    assert_ptr_equal(ramp_img_samples16(pp, x, NULL), s); /* cached, not decoded again */
+
+    /* a crop stays 16-bit: a view of both */
+    const ramp_image *c = ramp_img_crop(pp, x, 3, 2, 11, 9);
+    assert_int_equal(ramp_img_bits(c), 16);
+    size_t cst;
+    const uint16_t *cs = ramp_img_samples16(pp, c, &cst);
+    assert_int_equal(cst, st16);
+    assert_int_equal(cs[0], r16.px16[2 * r16.w + 3]);
+    assert_int_equal(cs[8 * cst / 2 + 10], r16.px16[10 * r16.w + 13]);
+    assert_int_equal(at(pp, c, 10, 8, 0), r8.px[10 * r8.w + 13]);
+
+    /* every 8-bit operation equals the same operation on the 8-bit image */
+    const ramp_image *e = ramp_img_from_pixels(pp, r8.px, r8.w, r8.h, 1, (size_t)r8.w);
+    const ramp_image *pairs[][2] = {
+        {ramp_img_resize(pp, x, 9, 7), ramp_img_resize(pp, e, 9, 7)},
+        {ramp_img_rotate(pp, x, 33.0, 9), ramp_img_rotate(pp, e, 33.0, 9)},
+        {ramp_img_flip_h(pp, x), ramp_img_flip_h(pp, e)},
+        {ramp_img_rotate90(pp, x, 1), ramp_img_rotate90(pp, e, 1)},
+        {ramp_img_rgb(pp, x), ramp_img_rgb(pp, e)},
+        {ramp_img_resize(pp, c, 5, 4),
+         ramp_img_resize(pp, ramp_img_crop(pp, e, 3, 2, 11, 9), 5, 4)},
+    };
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        const ramp_image *a = pairs[k][0], *b = pairs[k][1];
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_int_equal(ramp_img_bits(a), 8);
+        assert_int_equal(ramp_img_width(a), ramp_img_width(b));
+        assert_int_equal(ramp_img_height(a), ramp_img_height(b));
+        assert_int_equal(ramp_img_channels(a), ramp_img_channels(b));
+        assert_null(ramp_img_samples16(pp, a, NULL));
+        for (int y = 0; y < ramp_img_height(a); y++)
+            for (int i = 0; i < ramp_img_width(a); i++)
+                for (int ch = 0; ch < ramp_img_channels(a); ch++)
+                    assert_int_equal(at(pp, a, i, y, ch), at(pp, b, i, y, ch));
+    }
+    ramp_tensor ta = {0}, tb = {0};
+    assert_int_equal(ramp_img_to_tensor(pp, x, &ta, RAMP_CHW | RAMP_SCALE01, NULL, NULL), RAMP_OK);
+    assert_int_equal(ramp_img_to_tensor(pp, e, &tb, RAMP_CHW | RAMP_SCALE01, NULL, NULL), RAMP_OK);
+    assert_memory_equal(ta.data, tb.data, sizeof(float) * (size_t)r8.w * r8.h);
+    /* operations that change nothing return their input, still 16-bit */
+    assert_ptr_equal(ramp_img_gray(pp, x), x);
+    assert_ptr_equal(ramp_img_decode(pp, x), x);
+    assert_int_equal(ramp_pp_status(pp), RAMP_OK);
+
+    /* 8-bit images have no 16-bit samples, and that is no error */
+    const ramp_image *g8 = ramp_img_open(pp, FIX "g8.png");
+    assert_int_equal(ramp_img_bits(g8), 8);
+    st16 = 7;
+    assert_null(ramp_img_samples16(pp, g8, &st16));
+    assert_int_equal(st16, 0);
+    assert_int_equal(ramp_img_bits(NULL), 0);
+    assert_null(ramp_img_samples16(pp, NULL, NULL));
+    assert_int_equal(ramp_pp_status(pp), RAMP_OK);
+    ramp_pp_reset(pp);
+
+    /* a corrupt 16-bit PNG: NULL with the error recorded */
+    size_t n;
+    uint8_t *b = slurp("g16.png", &n);
+    const ramp_image *t = ramp_img_from_memory(pp, b, n - 16, "cut16.png");
+    assert_non_null(t);
+    assert_null(ramp_img_samples16(pp, t, NULL));
+    assert_int_equal(ramp_pp_status(pp), RAMP_EFORMAT);
+    assert_non_null(strstr(ramp_pp_errmsg(pp), "cut16.png: corrupt PNG"));
+    free(b);
+    /* g16 with tRNS: the same rules */
+    ramp_pp_reset(pp);
+    pnm t16 = read_pnm("g16_trns_16.pnm");
+    t = ramp_img_open(pp, FIX "g16_trns.png");
+    s = ramp_img_samples16(pp, t, &st16);
+    assert_non_null(s);
+    for (int y = 0; y < t16.h; y++)
+        assert_memory_equal(s + (size_t)y * st16 / 2, t16.px16 + (size_t)y * t16.w,
+                            (size_t)t16.w * 2);
+    free(t16.px16);
+    free(r16.px16);
+    free(r8.px);
+    ramp_pp_free(pp);
+}
+
+/* ---- two channels (gray + alpha) ----------------------------------------- */
+
+/* Channel k of a 2-channel image as a gray image. */
+static const ramp_image *plane(ramp_pp *pp, const ramp_image *x, int k)
+{
+    int w = ramp_img_width(x), h = ramp_img_height(x);
+    uint8_t *buf = malloc((size_t)w * h);
+    assert_non_null(buf);
+    for (int y = 0; y < h; y++)
+        for (int i = 0; i < w; i++)
+            buf[y * w + i] = at(pp, x, i, y, k);
+    const ramp_image *g = ramp_img_from_pixels(pp, buf, w, h, 1, (size_t)w);
+    free(buf);
+    return g;
+}
+
+static void expect_same(ramp_pp *pp, const ramp_image *a, const ramp_image *b, int ka)
+{
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(ramp_img_width(a), ramp_img_width(b));
+    assert_int_equal(ramp_img_height(a), ramp_img_height(b));
+    for (int y = 0; y < ramp_img_height(a); y++)
+        for (int i = 0; i < ramp_img_width(a); i++)
+            assert_int_equal(at(pp, a, i, y, ka), at(pp, b, i, y, 0));
+}
+
+static void test_two_channels(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    const int w = 9, h = 7;
+    const ramp_image *x = pattern(pp, w, h, 2);
+    /* every geometric operation treats the two channels independently */
+    for (int k = 0; k < 2; k++) {
+        const ramp_image *g = plane(pp, x, k);
+        expect_same(pp, ramp_img_resize(pp, x, 5, 4), ramp_img_resize(pp, g, 5, 4), k);
+        expect_same(pp, ramp_img_resize(pp, x, 20, 13), ramp_img_resize(pp, g, 20, 13), k);
+        expect_same(pp, ramp_img_rotate(pp, x, 21.0, 3), ramp_img_rotate(pp, g, 21.0, 3), k);
+        expect_same(pp, ramp_img_rotate90(pp, x, 3), ramp_img_rotate90(pp, g, 3), k);
+        expect_same(pp, ramp_img_flip_h(pp, x), ramp_img_flip_h(pp, g), k);
+        expect_same(pp, ramp_img_flip_v(pp, x), ramp_img_flip_v(pp, g), k);
+        expect_same(pp, ramp_img_crop(pp, x, 2, 1, 4, 5), ramp_img_crop(pp, g, 2, 1, 4, 5), k);
+    }
+    /* colour: gray = the first channel, BGR leaves it alone */
+    assert_int_equal(ramp_img_channels(ramp_img_gray(pp, x)), 1);
+    expect_same(pp, ramp_img_gray(pp, x), plane(pp, x, 0), 0);
+    assert_ptr_equal(ramp_img_bgr(pp, x), x);
+    /* tensor: CHW and HWC, BGR changes nothing, mean/std per channel */
+    const float mean[2] = {3.0f, 100.0f}, sd[2] = {2.0f, 0.25f};
+    float buf[2 * 9 * 7];
+    ramp_tensor t = {buf, sizeof buf / sizeof buf[0], 0, {0}};
+    assert_int_equal(ramp_img_to_tensor(pp, x, &t, RAMP_CHW | RAMP_BGR, mean, sd), RAMP_OK);
+    assert_int_equal(t.shape[0], 2);
+    assert_int_equal(t.shape[1], h);
+    assert_int_equal(t.shape[2], w);
+    ramp_tensor u = {0};
+    assert_int_equal(ramp_img_to_tensor(pp, x, &u, RAMP_HWC | RAMP_SCALE01, NULL, NULL), RAMP_OK);
+    assert_int_equal(u.shape[2], 2);
+    for (int k = 0; k < 2; k++)
+        for (int y = 0; y < h; y++)
+            for (int i = 0; i < w; i++) {
+                float v = (float)at(pp, x, i, y, k);
+                assert_true(buf[(k * h + y) * w + i] == (v - mean[k]) / sd[k]);
+                assert_true(u.data[(y * w + i) * 2 + k] == v / 255.0f);
+            }
     ramp_pp_free(pp);
 }
 
@@ -387,29 +729,6 @@ static void test_rotate_vs_pillow(void **state)
 }
 
 /* ---- exact geometry and colour --------------------------------------------- */
-
-/* A w×h×c image whose every sample is distinct mod 256 and encodes (x, y, ch). */
-static const ramp_image *pattern(ramp_pp *pp, int w, int h, int c)
-{
-    uint8_t buf[4096];
-    size_t stride = (size_t)w * c + 3; /* padded rows exercise strides */
-    assert_true(stride * h <= sizeof buf);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            for (int k = 0; k < c; k++)
-                buf[y * stride + x * c + k] = (uint8_t)(y * 37 + x * 5 + k * 101);
-    const ramp_image *im = ramp_img_from_pixels(pp, buf, w, h, c, stride);
-    assert_non_null(im);
-    return im;
-}
-
-static uint8_t at(ramp_pp *pp, const ramp_image *im, int x, int y, int k)
-{
-    size_t stride;
-    const uint8_t *px = ramp_img_pixels(pp, im, &stride);
-    assert_non_null(px);
-    return px[(size_t)y * stride + (size_t)x * ramp_img_channels(im) + k];
-}
 
 static void test_geometry_exact(void **state)
 {
@@ -625,11 +944,13 @@ static void test_encode(void **state)
                          RAMP_OK);
         const ramp_image *y = ramp_img_from_memory(pp, png, len, "enc.png");
         assert_non_null(y);
-        assert_int_equal(ramp_img_channels(y), c);
+        /* gray+alpha is written as such and read back as RGBA, as imread does */
+        static const int back[5][4] = {{0}, {0}, {0, 0, 0, 1}, {0, 1, 2}, {0, 1, 2, 3}};
+        assert_int_equal(ramp_img_channels(y), c == 2 ? 4 : c);
         for (int j = 0; j < 6; j++)
             for (int i = 0; i < 9; i++)
-                for (int k = 0; k < c; k++)
-                    assert_int_equal(at(pp, y, i, j, k), at(pp, x, i, j, k));
+                for (int k = 0; k < ramp_img_channels(y); k++)
+                    assert_int_equal(at(pp, y, i, j, k), at(pp, x, i, j, back[c][k]));
         if (c == 1 || c == 3) {
             uint8_t *jpg = NULL;
             assert_int_equal(
@@ -672,13 +993,23 @@ static void test_encode(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_png_decode),       cmocka_unit_test(test_jpeg_decode),
-        cmocka_unit_test(test_jpeg_scaled),      cmocka_unit_test(test_sniff_and_lazy),
-        cmocka_unit_test(test_hostile),          cmocka_unit_test(test_resize_vs_pillow),
-        cmocka_unit_test(test_rotate_vs_pillow), cmocka_unit_test(test_geometry_exact),
-        cmocka_unit_test(test_colour),           cmocka_unit_test(test_tensor),
-        cmocka_unit_test(test_random_ops),       cmocka_unit_test(test_arena_reuse),
+        cmocka_unit_test(test_png_decode),
+        cmocka_unit_test(test_jpeg_decode),
+        cmocka_unit_test(test_jpeg_scaled),
+        cmocka_unit_test(test_sniff_and_lazy),
+        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_resize_vs_pillow),
+        cmocka_unit_test(test_rotate_vs_pillow),
+        cmocka_unit_test(test_geometry_exact),
+        cmocka_unit_test(test_colour),
+        cmocka_unit_test(test_tensor),
+        cmocka_unit_test(test_random_ops),
+        cmocka_unit_test(test_arena_reuse),
         cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_cmyk_scaled),
+        cmocka_unit_test(test_16bit),
+        cmocka_unit_test(test_two_channels),
+        cmocka_unit_test(test_png_dirty_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

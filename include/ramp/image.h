@@ -29,13 +29,33 @@
  *   before, so results never depend on call order.
  * - Pixels are 8-bit, interleaved, 1 (gray), 2 (gray+alpha), 3 (RGB) or
  *   4 (RGBA) channels, rows `stride` bytes apart (a crop is a view into its
- *   parent, so stride may exceed width × channels). JPEG: grayscale stays 1
- *   channel, colour becomes RGB, CMYK is RAMP_EUNSUPPORTED; decoding is
- *   bit-exact with djpeg. PNG: 16-bit samples keep their high byte (v >> 8,
- *   as Pillow and libpng's strip_16), gray below 8 bits is scaled to 0–255,
- *   palette images become RGB, or RGBA when they have a tRNS chunk (tRNS on
- *   gray/RGB images is ignored, as Pillow does); decoding is bit-exact with
- *   Pillow.
+ *   parent, so stride may exceed width × channels). Every operation accepts
+ *   each of the four channel counts (the decoders never give 2: gray+alpha
+ *   PNGs become RGBA, as imread makes them).
+ * - Decoding gives what rampwf's skimage.io.imread gives (skimage 0.19 over
+ *   imageio 2.4's Pillow plugin, Pillow 9.4, as installed from Debian), in
+ *   channel count, bit depth and value; docs/rampwf.md has the table.
+ *   JPEG: grayscale stays 1 channel, colour becomes RGB, CMYK and YCCK
+ *   become RGB by Pillow's CMYK→RGB (Adobe's inverted CMYK assumed, APP14
+ *   marker or not); bit-exact with djpeg and with imread (same
+ *   libjpeg-turbo, same defaults). PNG: gray stays 1 channel (below 8 bits
+ *   scaled to 0–255), RGB 3, gray+alpha and RGBA 4 (gray repeated into R,
+ *   G, B, as imageio converts every mode with alpha to RGBA), palette 1
+ *   when every palette entry between the smallest and largest index used is
+ *   gray, else 4 (alpha from tRNS, 255 without); tRNS on gray/RGB images is
+ *   ignored; 16-bit colour samples keep their high byte (v >> 8, Pillow's
+ *   "RGB;16B"). Bit-exact with imread.
+ * - 16-bit gray PNGs keep their 16-bit samples (imread gives uint16):
+ *   ramp_img_bits() says 16 and ramp_img_samples16() gives them. Every 8-bit
+ *   accessor and operation still works on such an image: it reads an 8-bit
+ *   copy made once and cached, v >> 8 (the truncation of skimage's
+ *   img_as_ubyte, libpng's strip_16 and Pillow's 16-bit colour unpackers;
+ *   not Pillow's own I;16→L conversion, which clips every value above 255
+ *   to 255 and so whitens a 16-bit image). Operations return 8-bit images,
+ *   except ramp_img_crop() (a view of both) and those that return their
+ *   input unchanged.
+ * - Palette PNGs are decoded when opened (their channel count depends on
+ *   the indices used), so their data errors are reported by ramp_img_open().
  * - Hostile input: a maximum pixel count (default 64 megapixels) is checked
  *   from the header before any pixel allocation (RAMP_ETOOBIG); truncated or
  *   corrupt data (bad CRC, premature end, libjpeg warnings) is RAMP_EFORMAT,
@@ -88,7 +108,8 @@ typedef struct ramp_tensor {
 enum {
     RAMP_CHW = 0,          /* channels first (the default) */
     RAMP_HWC = 1 << 0,     /* channels last */
-    RAMP_BGR = 1 << 1,     /* reverse the colour channels (RGB→BGR); alpha stays last */
+    RAMP_BGR = 1 << 1,     /* reverse the colour channels (RGB→BGR); alpha stays last;
+                              1- and 2-channel images are left as they are */
     RAMP_SCALE01 = 1 << 2, /* divide by 255 before mean/std */
 };
 
@@ -130,9 +151,9 @@ ramp_status ramp_pp_fail(ramp_pp *pp, ramp_status st, const char *fmt, ...)
 
 /* ---- sources ------------------------------------------------------------ */
 
-/* Reads `path` into the arena, sniffs the format and parses the header only.
-   Errors name the path: RAMP_ENOENT, RAMP_EIO, RAMP_EFORMAT, RAMP_ETOOBIG,
-   RAMP_EUNSUPPORTED. */
+/* Reads `path` into the arena, sniffs the format and parses the header only
+   (a palette PNG is decoded too). Errors name the path: RAMP_ENOENT,
+   RAMP_EIO, RAMP_EFORMAT, RAMP_ETOOBIG, RAMP_EUNSUPPORTED. */
 const ramp_image *ramp_img_open(ramp_pp *pp, const char *path);
 
 /* Same from bytes already in memory. `bytes` is borrowed and must outlive
@@ -148,18 +169,29 @@ const ramp_image *ramp_img_from_pixels(ramp_pp *pp, const uint8_t *pixels, int w
 int ramp_img_width(const ramp_image *x);
 int ramp_img_height(const ramp_image *x);
 int ramp_img_channels(const ramp_image *x);
+/* Bits per sample of the decoded samples: 16 for a 16-bit gray PNG (and a
+   crop of one), 8 for every other image; 0 for NULL. Known from the header. */
+int ramp_img_bits(const ramp_image *x);
 ramp_img_format ramp_img_format_of(const ramp_image *x);
 const char *ramp_img_name(const ramp_image *x); /* file or given name; "" if none */
 
 /* Sniffs a format from the first bytes; RAMP_FMT_PIXELS if unknown. */
 ramp_img_format ramp_img_sniff(const void *bytes, size_t n);
 
-/* Decodes if needed and returns the pixels (borrowed, arena-owned) and the
-   row stride in bytes; NULL on error. */
+/* Decodes if needed and returns the 8-bit pixels (borrowed, arena-owned) and
+   the row stride in bytes; NULL on error. For a 16-bit image these are the
+   cached v >> 8 copy (see above). */
 const uint8_t *ramp_img_pixels(ramp_pp *pp, const ramp_image *x, size_t *stride);
 
-/* Full decode of a lazy image; returns x itself (decoded ones are returned
-   as they are). */
+/* The 16-bit samples of a 16-bit image (ramp_img_bits() == 16), decoding if
+   needed: host-endian, interleaved like the 8-bit pixels, rows
+   *stride_bytes bytes apart (borrowed, arena-owned). NULL, with no error
+   recorded, for an 8-bit image; NULL with the error recorded when decoding
+   fails. `stride_bytes` may be NULL (it is set to 0 when NULL is returned). */
+const uint16_t *ramp_img_samples16(ramp_pp *pp, const ramp_image *x, size_t *stride_bytes);
+
+/* Full decode of a lazy image at its own bit depth; returns x itself
+   (decoded ones are returned as they are). */
 const ramp_image *ramp_img_decode(ramp_pp *pp, const ramp_image *x);
 
 /* Decode at the smallest JPEG DCT scale whose output is at least
@@ -202,7 +234,8 @@ const ramp_image *ramp_img_flip_v(ramp_pp *pp, const ramp_image *x); /* top ↔ 
 /* ---- colour ----------------------------------------------------------- */
 
 const ramp_image *ramp_img_drop_alpha(ramp_pp *pp, const ramp_image *x); /* 2→1, 4→3 */
-const ramp_image *ramp_img_rgb(ramp_pp *pp, const ramp_image *x);        /* any → 3 channels */
+/* any → 3 channels: gray (and gray+alpha) repeats the gray, alpha dropped */
+const ramp_image *ramp_img_rgb(ramp_pp *pp, const ramp_image *x);
 /* any → 1: ITU-R 601-2 luma in Pillow's fixed point (bit-exact with convert("L")) */
 const ramp_image *ramp_img_gray(ramp_pp *pp, const ramp_image *x);
 const ramp_image *ramp_img_bgr(ramp_pp *pp, const ramp_image *x); /* swap R and B */

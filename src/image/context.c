@@ -135,6 +135,7 @@ ramp_image *ramp__img_new(ramp_pp *pp, int w, int h, int c, const ramp_image *li
     im->width = w;
     im->height = h;
     im->channels = c;
+    im->bits = 8;
     im->format = RAMP_FMT_PIXELS;
     im->name = name;
     im->pixels = px;

@@ -2,7 +2,9 @@
  *
  * A crop is a view: a new header pointing into its parent's pixels with the
  * parent's stride (images are immutable and share one arena lifetime, so no
- * copy is needed). Flips and turns copy.
+ * copy is needed). A crop of a 16-bit image is a view of both its 16-bit
+ * samples and its 8-bit pixels, so it stays 16-bit. Flips and turns copy
+ * (8-bit).
  *
  * ramp_img_rotate() follows Pillow's Image.rotate(angle, BILINEAR,
  * fillcolor=fill): same-size output, inverse affine map about (w/2, h/2)
@@ -34,8 +36,15 @@ const ramp_image *ramp_img_crop(ramp_pp *pp, const ramp_image *x, int x0, int y0
     v->channels = x->channels;
     v->format = RAMP_FMT_PIXELS;
     v->name = x->name;
+    v->bits = 8;
     v->stride = x->stride;
     v->pixels = (uint8_t *)px + (size_t)y0 * x->stride + (size_t)x0 * (size_t)x->channels;
+    if (x->bits == 16 && x->samples16) {
+        v->bits = 16;
+        v->stride16 = x->stride16;
+        v->samples16 = (uint16_t *)(void *)((uint8_t *)x->samples16 + (size_t)y0 * x->stride16) +
+                       (size_t)x0 * (size_t)x->channels;
+    }
     return v;
 }
 

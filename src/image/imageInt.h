@@ -5,6 +5,9 @@
  * public API hands out `const ramp_image *`, and the decode cache is the only
  * field ever written after creation (by the owning thread, see image.h).
  * Decoded pixels are interleaved 8-bit samples, `stride` bytes per row.
+ * A 16-bit image (bits == 16: a 16-bit gray PNG, which imread gives as
+ * uint16) decodes into `samples16`; its 8-bit `pixels` (v >> 8) are made
+ * from them on first use by an 8-bit operation, and cached the same way.
  */
 #ifndef RAMP_IMAGE_INT_H
 #define RAMP_IMAGE_INT_H
@@ -34,9 +37,14 @@ struct ramp_image {
     /* encoded form (lazy images only) */
     const uint8_t *enc;
     size_t enc_len;
+    int bits;      /* 8, or 16 when the decoded samples are 16-bit (see image.h) */
+    int jpeg_cmyk; /* JPEG with 4 components (CMYK or YCCK), decoded to RGB */
     /* decoded pixels (NULL until decoded) */
     uint8_t *pixels;
     size_t stride;
+    /* 16-bit samples, host-endian (bits == 16 only; NULL until decoded) */
+    uint16_t *samples16;
+    size_t stride16; /* bytes between rows of samples16 */
 };
 
 /* Records an error in pp (first one wins) and returns NULL, so a failing
@@ -51,21 +59,30 @@ const ramp_image *ramp__img_fail(ramp_pp *pp, ramp_status st, const char *fmt, .
    the arena; NULL (and ENOMEM recorded) on failure. `like` gives the name. */
 ramp_image *ramp__img_new(ramp_pp *pp, int w, int h, int c, const ramp_image *like);
 
-/* Pixels of x, decoding if needed (NULL on error, recorded in pp). */
+/* 8-bit pixels of x, decoding (and reducing 16-bit samples) if needed
+   (NULL on error, recorded in pp). */
 const uint8_t *ramp__img_px(ramp_pp *pp, const ramp_image *x);
 
-/* JPEG (jpeg.c). Header: fills width/height/channels, checks limits. */
+/* Full decode of a lazy image into its native depth (pixels, or samples16
+   for a 16-bit image); RAMP_OK at once for a decoded image. */
+ramp_status ramp__img_decode_full(ramp_pp *pp, ramp_image *im);
+
+/* JPEG (jpeg.c). Header: fills width/height/channels (and jpeg_cmyk),
+   checks limits. */
 ramp_status ramp__jpeg_header(ramp_pp *pp, ramp_image *im);
 /* Decodes im->enc at output size w × h (a DCT scale of the full size) into
-   `dst` (rows `stride` bytes apart, im->channels per pixel). */
+   `dst` (rows `stride` bytes apart, im->channels per pixel). CMYK/YCCK goes
+   through a w × h × 4 scratch buffer in the arena, then to RGB. */
 ramp_status ramp__jpeg_decode(ramp_pp *pp, const ramp_image *im, uint8_t *dst, int w, int h,
                               size_t stride);
 /* Smallest DCT scale (num/denom with num = 1, denom in 1, 2, 4, 8) whose output covers
    min_w × min_h: writes the scaled size. */
 void ramp__jpeg_scaled_size(int w, int h, int min_w, int min_h, int *out_w, int *out_h);
 
-/* PNG (png.c). */
+/* PNG (png.c). The header fills width/height/channels/bits; for a palette
+   image it decodes too (the channel count depends on the indices used). */
 ramp_status ramp__png_header(ramp_pp *pp, ramp_image *im);
+/* Fills im->pixels, or im->samples16 when im->bits == 16. */
 ramp_status ramp__png_decode(ramp_pp *pp, ramp_image *im);
 
 /* Checks w × h against the context's limit; records ETOOBIG naming `name`. */

@@ -6,7 +6,17 @@
  * the caller allocates; TJFLAG_STOPONWARNING turns libjpeg's warnings (premature
  * end of data, corrupt entropy data) into errors instead of silently grey
  * pixels, and TJFLAG_LIMITSCANS refuses progressive scan bombs.
- * Grayscale stays one channel, colour becomes RGB; CMYK/YCCK is refused.
+ * Grayscale stays one channel, colour becomes RGB.
+ *
+ * CMYK and YCCK (four components) become RGB as skimage.io.imread gives them
+ * (imageio's Pillow plugin converts Pillow's "CMYK" to "RGB"): libjpeg turns
+ * YCCK into CMYK, TurboJPEG hands the CMYK samples over, and then
+ *   - every sample is inverted (v → 255 − v): Pillow reads all four-component
+ *     JPEGs as Adobe's inverted CMYK, with or without an APP14 marker;
+ *   - with n = 255 − K, each of R, G, B = n − n·C/255, the product rounded
+ *     as Pillow's fixed-point multiply does: t = a·b + 128,
+ *     (t + (t >> 8)) >> 8.
+ * In terms of the samples s TurboJPEG gives, n = s_K and C = 255 − s_C.
  */
 #include <string.h>
 #include <turbojpeg.h>
@@ -87,11 +97,7 @@ ramp_status ramp__jpeg_header(ramp_pp *pp, ramp_image *im)
             }
             ramp_status st = ramp__img_check_size(pp, im->name, w, h);
             if (st != RAMP_OK) return st;
-            if (nc == 4) {
-                ramp_pp_fail(pp, RAMP_EUNSUPPORTED, "%s: CMYK JPEG is not supported", im->name);
-                return RAMP_EUNSUPPORTED;
-            }
-            if (nc != 1 && nc != 3) {
+            if (nc != 1 && nc != 3 && nc != 4) {
                 ramp_pp_fail(pp, RAMP_EFORMAT, "%s: corrupt JPEG header: %u components", im->name,
                              nc);
                 return RAMP_EFORMAT;
@@ -106,6 +112,8 @@ ramp_status ramp__jpeg_header(ramp_pp *pp, ramp_image *im)
             im->width = (int)w;
             im->height = (int)h;
             im->channels = nc == 1 ? 1 : 3;
+            im->jpeg_cmyk = nc == 4;
+            im->bits = 8;
             return RAMP_OK;
         }
         off += 2 + len;
@@ -132,18 +140,55 @@ void ramp__jpeg_scaled_size(int w, int h, int min_w, int min_h, int *out_w, int 
     *out_h = h;
 }
 
+/* a·b/255 rounded as Pillow's MULDIV255 */
+static inline unsigned mul255(unsigned a, unsigned b)
+{
+    unsigned t = a * b + 128;
+    return (t + (t >> 8)) >> 8;
+}
+
+/* w × h CMYK samples as TurboJPEG gives them (4 bytes a pixel, packed rows)
+   → RGB rows `stride` apart (see the file comment). */
+static void cmyk_to_rgb(uint8_t *dst, size_t stride, const uint8_t *cmyk, int w, int h)
+{
+    for (int y = 0; y < h; y++) {
+        const uint8_t *s = cmyk + (size_t)y * (size_t)w * 4;
+        uint8_t *d = dst + (size_t)y * stride;
+        for (int x = 0; x < w; x++, s += 4, d += 3) {
+            unsigned n = s[3];
+            d[0] = (uint8_t)(n - mul255(255u - s[0], n));
+            d[1] = (uint8_t)(n - mul255(255u - s[1], n));
+            d[2] = (uint8_t)(n - mul255(255u - s[2], n));
+        }
+    }
+}
+
 ramp_status ramp__jpeg_decode(ramp_pp *pp, const ramp_image *im, uint8_t *dst, int w, int h,
                               size_t stride)
 {
     tjhandle tj = dec_handle(pp, im->name);
     if (!tj) return RAMP_ENOMEM;
     int pf = im->channels == 1 ? TJPF_GRAY : TJPF_RGB;
-    if (tjDecompress2(tj, im->enc, (unsigned long)im->enc_len, dst, w, (int)stride, h, pf,
+    uint8_t *out = dst;
+    size_t out_stride = stride;
+    if (im->jpeg_cmyk) {
+        /* libjpeg cannot convert CMYK to RGB: take CMYK, convert below */
+        pf = TJPF_CMYK;
+        out_stride = (size_t)w * 4;
+        out = ramp_arena_alloc(pp->arena, out_stride * (size_t)h);
+        if (!out) {
+            ramp_pp_fail(pp, RAMP_ENOMEM, "%s: out of memory for a %d×%d CMYK image", im->name, w,
+                         h);
+            return RAMP_ENOMEM;
+        }
+    }
+    if (tjDecompress2(tj, im->enc, (unsigned long)im->enc_len, out, w, (int)out_stride, h, pf,
                       JPEG_DECODE_FLAGS) != 0) {
         int warn = tjGetErrorCode(tj) == TJERR_WARNING;
         ramp_pp_fail(pp, RAMP_EFORMAT, "%s: %s JPEG data: %s", im->name,
                      warn ? "truncated or corrupt" : "corrupt", tjGetErrorStr2(tj));
         return RAMP_EFORMAT;
     }
+    if (im->jpeg_cmyk) cmyk_to_rgb(dst, stride, out, w, h);
     return RAMP_OK;
 }

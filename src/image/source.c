@@ -6,6 +6,8 @@
  * known and the pixel limit is enforced before any pixel memory is taken.
  * The pixels are decoded on first use into arena memory; a scaled decode
  * (JPEG only) makes a new, smaller image and leaves the lazy one untouched.
+ * A 16-bit image decodes into its 16-bit samples; the 8-bit pixels that
+ * every other operation reads are made from them (v >> 8) on first use.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -46,6 +48,7 @@ static const ramp_image *lazy_image(ramp_pp *pp, const uint8_t *bytes, size_t n,
     im->name = name;
     im->enc = bytes;
     im->enc_len = n;
+    im->bits = 8;
     im->format = ramp_img_sniff(bytes, n);
     ramp_status st;
     switch (im->format) {
@@ -83,8 +86,8 @@ const ramp_image *ramp_img_open(ramp_pp *pp, const char *path)
     uint8_t *buf = NULL;
     size_t n = 0;
     ramp_err e;
-    ramp_status st = ramp__read_file_with(path, RAMP__IMG_MAX_FILE_BYTES, arena_alloc_fn,
-                                          pp->arena, &buf, &n, &e);
+    ramp_status st = ramp__read_file_with(path, RAMP__IMG_MAX_FILE_BYTES, arena_alloc_fn, pp->arena,
+                                          &buf, &n, &e);
     if (st) return ramp__img_fail(pp, st, "%s", e.msg);
     return lazy_image(pp, buf, n, nm);
 }
@@ -115,6 +118,10 @@ int ramp_img_channels(const ramp_image *x)
 {
     return x ? x->channels : 0;
 }
+int ramp_img_bits(const ramp_image *x)
+{
+    return x ? (x->bits == 16 ? 16 : 8) : 0;
+}
 ramp_img_format ramp_img_format_of(const ramp_image *x)
 {
     return x ? x->format : RAMP_FMT_PIXELS;
@@ -126,10 +133,10 @@ const char *ramp_img_name(const ramp_image *x)
 
 /* Fills the decode cache of a lazy image (the one write to an image after
    creation; see imageInt.h). */
-static ramp_status decode_full(ramp_pp *pp, ramp_image *im)
+ramp_status ramp__img_decode_full(ramp_pp *pp, ramp_image *im)
 {
-    if (im->pixels) return RAMP_OK;
-    if (im->format == RAMP_FMT_PNG) return ramp__png_decode(pp, im);
+    if (im->pixels || im->samples16) return RAMP_OK;
+    if (im->format == RAMP_FMT_PNG && im->enc) return ramp__png_decode(pp, im);
     if (im->format != RAMP_FMT_JPEG || !im->enc) {
         ramp_pp_fail(pp, RAMP_EINTERNAL, "%s: image has no pixels", im->name);
         return RAMP_EINTERNAL;
@@ -148,11 +155,36 @@ static ramp_status decode_full(ramp_pp *pp, ramp_image *im)
     return RAMP_OK;
 }
 
+/* The 8-bit cache of a 16-bit image: v >> 8 (see image.h). */
+static ramp_status reduce16(ramp_pp *pp, ramp_image *im)
+{
+    size_t row = (size_t)im->width * (size_t)im->channels;
+    uint8_t *px = ramp_arena_alloc(pp->arena, row * (size_t)im->height);
+    if (!px) {
+        ramp_pp_fail(pp, RAMP_ENOMEM, "%s: out of memory for a %d×%d image", im->name, im->width,
+                     im->height);
+        return RAMP_ENOMEM;
+    }
+    for (int y = 0; y < im->height; y++) {
+        const uint16_t *s = (const uint16_t *)(const void *)((const uint8_t *)im->samples16 +
+                                                             (size_t)y * im->stride16);
+        uint8_t *d = px + (size_t)y * row;
+        for (size_t i = 0; i < row; i++)
+            d[i] = (uint8_t)(s[i] >> 8);
+    }
+    im->pixels = px;
+    im->stride = row;
+    return RAMP_OK;
+}
+
 const uint8_t *ramp__img_px(ramp_pp *pp, const ramp_image *x)
 {
     if (!x) return NULL;
     if (x->pixels) return x->pixels;
-    return decode_full(pp, (ramp_image *)x) == RAMP_OK ? x->pixels : NULL;
+    ramp_image *im = (ramp_image *)x;
+    if (ramp__img_decode_full(pp, im) != RAMP_OK) return NULL;
+    if (!im->pixels && reduce16(pp, im) != RAMP_OK) return NULL;
+    return im->pixels;
 }
 
 const uint8_t *ramp_img_pixels(ramp_pp *pp, const ramp_image *x, size_t *stride)
@@ -162,9 +194,19 @@ const uint8_t *ramp_img_pixels(ramp_pp *pp, const ramp_image *x, size_t *stride)
     return px;
 }
 
+const uint16_t *ramp_img_samples16(ramp_pp *pp, const ramp_image *x, size_t *stride_bytes)
+{
+    if (stride_bytes) *stride_bytes = 0;
+    if (!x || x->bits != 16) return NULL;
+    if (ramp__img_decode_full(pp, (ramp_image *)x) != RAMP_OK) return NULL;
+    if (stride_bytes) *stride_bytes = x->stride16;
+    return x->samples16;
+}
+
 const ramp_image *ramp_img_decode(ramp_pp *pp, const ramp_image *x)
 {
-    return ramp__img_px(pp, x) ? x : NULL;
+    if (!x) return NULL;
+    return ramp__img_decode_full(pp, (ramp_image *)x) == RAMP_OK ? x : NULL;
 }
 
 const ramp_image *ramp_img_decode_scaled(ramp_pp *pp, const ramp_image *x, int min_w, int min_h)

@@ -1,8 +1,9 @@
 /* fuzz_image.h — the harness the image fuzz targets share: bytes through
- * sniffing, header parsing, a full decode, a scaled resize, rotation and a
- * tensor, with a 4-megapixel limit so that a claimed size cannot make a run
- * slow. Each target forces its format's signature, so the fuzzer spends its
- * time inside that decoder. */
+ * sniffing, header parsing, a full decode (16-bit samples too, and a crop
+ * of them), a scaled resize, rotation and a tensor, with a 4-megapixel
+ * limit so that a claimed size cannot make a run slow. Each target forces
+ * its format's signature, so the fuzzer spends its time inside that
+ * decoder. */
 #ifndef RAMP_FUZZ_IMAGE_H
 #define RAMP_FUZZ_IMAGE_H
 
@@ -30,6 +31,18 @@ static void fuzz_image(const uint8_t *sig, size_t sig_len, const uint8_t *data, 
         ramp_pp_set_max_pixels(pp, (uint64_t)1 << 22);
         const ramp_image *x = ramp_img_from_memory(pp, buf, n, "fuzz");
         if (x) {
+            /* the 16-bit samples first (a 16-bit image decodes to them), then
+               the last one of a crop's view */
+            size_t st16 = 0;
+            const uint16_t *s16 = ramp_img_samples16(pp, x, &st16);
+            int w = ramp_img_width(x), h = ramp_img_height(x), c = ramp_img_channels(x);
+            volatile uint16_t sink16 = s16 ? s16[0] : 0;
+            const ramp_image *v = ramp_img_crop(pp, x, w / 3, h / 3, w - w / 3, h - h / 3);
+            const uint16_t *v16 = ramp_img_samples16(pp, v, &st16);
+            if (v16)
+                sink16 =
+                    v16[(size_t)(h - h / 3 - 1) * st16 / 2 + (size_t)(w - w / 3) * (size_t)c - 1];
+            (void)sink16;
             size_t stride;
             const uint8_t *px = ramp_img_pixels(pp, x, &stride);
             volatile uint8_t sink = px ? px[0] : 0;
