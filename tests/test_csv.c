@@ -1,6 +1,8 @@
 /* test_csv.c — the id,class index reader: quoting, CRLF, BOM, blank lines,
- * column order, each error against its exact file:line message, the
- * report-and-continue mode, and 70k rows with duplicate detection. */
+ * column order, ids as relative paths (sub-folders accepted, every way out
+ * of the images folder refused), each error against its exact file:line
+ * message, the report-and-continue mode, and 70k rows with duplicate
+ * detection. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,12 +84,6 @@ static void test_errors(void **state)
         {"id,class\na,1\nb,2\na,3\n", "train.csv:4: duplicate id 'a' (first on line 2)"},
         {"id,class\n,1\n", "train.csv:2: empty id"},
         {"id,class\n\"\",1\n", "train.csv:2: empty id"},
-        {"id,class\nx/y,1\n",
-         "train.csv:2: id 'x/y' is not a safe file name (no '/', NUL, '.' or '..')"},
-        {"id,class\n..,1\n",
-         "train.csv:2: id '..' is not a safe file name (no '/', NUL, '.' or '..')"},
-        {"id,class\n.,1\n",
-         "train.csv:2: id '.' is not a safe file name (no '/', NUL, '.' or '..')"},
         {"id,class\na,1\n\"b,2\nc,3\n", "train.csv:3: unterminated quote"},
         {"id,class\na,1,2\n", "train.csv:2: expected 2 fields (as the header), found 3"},
         {"id,class\na\n", "train.csv:2: expected 2 fields (as the header), found 1"},
@@ -100,13 +96,8 @@ static void test_errors(void **state)
         assert_null(ix);
         assert_string_equal(e.msg, cases[i].msg);
     }
-    /* an embedded NUL in an id */
-    static const char nul[] = "id,class\n\"a\0b\",1\n";
-    ramp_err e;
-    assert_null(parse(nul, sizeof nul - 1, 10, &e));
-    assert_string_equal(
-        e.msg, "train.csv:2: id 'a\\x00b' is not a safe file name (no '/', NUL, '.' or '..')");
     /* n_classes <= 0: any non-negative class */
+    ramp_err e;
     ramp_index *ix = parse("id,class\na,12345\n", 17, 0, &e);
     assert_non_null(ix);
     assert_int_equal(ramp_index_label(ix, 0), 12345);
@@ -132,7 +123,7 @@ static void collect(void *ctx, ramp_status st, const char *msg)
 static void test_report_all(void **state)
 {
     (void)state;
-    const char *text = "id,class\na,1\nb,10\nc,x\na,2\nd/e,1\nf,2\n,1\n";
+    const char *text = "id,class\na,1\nb,10\nc,x\na,2\nd/../e,1\nf/g,2\n,1\n";
     collected c = {0};
     ramp_index *ix = NULL;
     ramp_err e;
@@ -145,10 +136,10 @@ static void test_report_all(void **state)
     assert_string_equal(c.msgs[2], "t.csv:5: duplicate id 'a' (first on line 2)");
     assert_int_equal(c.st[2], RAMP_EDUP);
     assert_string_equal(c.msgs[3],
-                        "t.csv:6: id 'd/e' is not a safe file name (no '/', NUL, '.' or '..')");
+                        "t.csv:6: id 'd/../e' is not a safe relative path ('..' component)");
     assert_string_equal(c.msgs[4], "t.csv:8: empty id");
-    assert_int_equal(ramp_index_n(ix), 2); /* a and f */
-    assert_string_equal(ramp_index_id(ix, 1), "f");
+    assert_int_equal(ramp_index_n(ix), 2); /* a and f/g */
+    assert_string_equal(ramp_index_id(ix, 1), "f/g");
     ramp_index_free(ix);
 
     /* a problem with the file as a whole still fails the call */
@@ -159,6 +150,94 @@ static void test_report_all(void **state)
     assert_null(ix);
     assert_int_equal(c.n, 0);
     assert_string_equal(e.msg, "t.csv:1: header has no 'class' column");
+}
+
+/* Ids are relative paths under the images folder, as rampwf joins them
+   (os.path.join(folder, id)); sub-folders are fine, escapes are not. */
+static void test_id_paths(void **state)
+{
+    (void)state;
+    static const char good[] = "id,class\n"
+                               "train/0001.jpg,1\n"
+                               "a/b/c/d.png,2\n"
+                               "..a/b..,3\n"
+                               ".hidden/x.,4\n"
+                               "sp ace/\xc3\xa9t\xc3\xa9.jpg,5\n"
+                               "train/0001.JPG,6\n";
+    ramp_err e;
+    ramp_index *ix = parse(good, sizeof good - 1, 10, &e);
+    if (!ix) fail_msg("%s", e.msg);
+    assert_int_equal(ramp_index_n(ix), 6);
+    assert_string_equal(ramp_index_id(ix, 0), "train/0001.jpg");
+    assert_string_equal(ramp_index_id(ix, 1), "a/b/c/d.png");
+    assert_string_equal(ramp_index_id(ix, 2), "..a/b..");
+    assert_string_equal(ramp_index_id(ix, 3), ".hidden/x.");
+    assert_string_equal(ramp_index_id(ix, 4), "sp ace/\xc3\xa9t\xc3\xa9.jpg");
+    ramp_index_free(ix);
+    /* the length bounds: a 255-byte component and a 1024-byte id pass */
+    char text[2200];
+    char comp[300];
+    memset(comp, 'c', 255);
+    comp[255] = 0;
+    snprintf(text, sizeof text, "id,class\n%s/x,1\n", comp);
+    ix = parse(text, strlen(text), 10, &e);
+    assert_non_null(ix);
+    ramp_index_free(ix);
+    char id[1100];
+    memset(id, 'a', 1024);
+    for (int i = 200; i < 1024; i += 201)
+        id[i] = '/';
+    id[1024] = 0;
+    snprintf(text, sizeof text, "id,class\n%s,1\n", id);
+    ix = parse(text, strlen(text), 10, &e);
+    assert_non_null(ix);
+    assert_int_equal(strlen(ramp_index_id(ix, 0)), 1024);
+    ramp_index_free(ix);
+
+    static const struct {
+        const char *id, *msg;
+    } bad[] = {
+        {"/etc/passwd",
+         "train.csv:2: id '/etc/passwd' is not a safe relative path (starts with '/')"},
+        {"/", "train.csv:2: id '/' is not a safe relative path (starts with '/')"},
+        {"a//b", "train.csv:2: id 'a//b' is not a safe relative path (empty component)"},
+        {"a/", "train.csv:2: id 'a/' is not a safe relative path (empty component)"},
+        {".", "train.csv:2: id '.' is not a safe relative path ('.' component)"},
+        {"./a", "train.csv:2: id './a' is not a safe relative path ('.' component)"},
+        {"a/./b", "train.csv:2: id 'a/./b' is not a safe relative path ('.' component)"},
+        {"..", "train.csv:2: id '..' is not a safe relative path ('..' component)"},
+        {"../x.jpg", "train.csv:2: id '../x.jpg' is not a safe relative path ('..' component)"},
+        {"a/../../b", "train.csv:2: id 'a/../../b' is not a safe relative path ('..' component)"},
+        {"a/..", "train.csv:2: id 'a/..' is not a safe relative path ('..' component)"},
+        {"a\\b.jpg", "train.csv:2: id 'a\\b.jpg' is not a safe relative path (backslash)"},
+        {"..\\x", "train.csv:2: id '..\\x' is not a safe relative path (backslash)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(text, sizeof text, "id,class\n%s,1\n", bad[i].id);
+        ix = parse(text, strlen(text), 10, &e);
+        if (ix || strcmp(e.msg, bad[i].msg) != 0)
+            print_error("id '%s': got '%s'\n", bad[i].id, ix ? "(accepted)" : e.msg);
+        assert_null(ix);
+        assert_int_equal(e.code, RAMP_EFORMAT);
+        assert_string_equal(e.msg, bad[i].msg);
+    }
+    /* an embedded NUL */
+    static const char nul[] = "id,class\n\"a\0b\",1\n";
+    assert_null(parse(nul, sizeof nul - 1, 10, &e));
+    assert_string_equal(e.msg, "train.csv:2: id 'a\\x00b' is not a safe relative path (NUL byte)");
+    /* too long: a 256-byte component; a 1025-byte id (shown cut to 40 bytes) */
+    comp[255] = 'c';
+    comp[256] = 0;
+    snprintf(text, sizeof text, "id,class\nx/%s,1\n", comp);
+    assert_null(parse(text, strlen(text), 10, &e));
+    assert_string_equal(e.msg, "train.csv:2: id 'x/cccccccccccccccccccccccccccccccccccccc...' is "
+                               "not a safe relative path (component over 255 bytes)");
+    id[1024] = 'a';
+    id[1025] = 0;
+    snprintf(text, sizeof text, "id,class\n%s,1\n", id);
+    assert_null(parse(text, strlen(text), 10, &e));
+    assert_string_equal(e.msg, "train.csv:2: id 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' is "
+                               "not a safe relative path (over 1024 bytes)");
 }
 
 static void test_large(void **state)
@@ -200,8 +279,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),       cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_report_all), cmocka_unit_test(test_large),
-        cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_report_all), cmocka_unit_test(test_id_paths),
+        cmocka_unit_test(test_large),      cmocka_unit_test(test_load_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,9 +36,13 @@ typedef void (*ramp_report_fn)(void *ctx, ramp_status st, const char *msg);
 /* Reads an id,class CSV: a header naming the columns (any order, extra
    columns allowed), RFC 4180 quoting ("" escapes a quote), LF or CRLF, an
    optional UTF-8 BOM, blank lines ignored. Classes must be integers in
-   [0, n_classes) (n_classes <= 0: any integer >= 0). Ids must be non-empty,
-   unique, free of '/' and NUL, and not "." or "..", so they are safe as file
-   names.
+   [0, n_classes) (n_classes <= 0: any integer >= 0). Ids must be non-empty
+   and unique; an id is a path relative to the images folder (rampwf joins
+   it onto the folder: "train/0001.jpg" is fine), so it must stay inside it:
+   components separated by '/', none empty, "." or "..", no leading '/', no
+   NUL or backslash, at most 1024 bytes and 255 bytes a component. Anything
+   else is reported as "FILE:LINE: id '<id>' is not a safe relative path
+   (<why>)".
    Without `report`, the first problem fails the call. With it, row-level
    problems are reported and skipped, and the index holds the good rows;
    problems with the file as a whole (unreadable, no header, missing column,

@@ -5,6 +5,11 @@
  * index stores every id in one string buffer (offsets, not pointers, so it
  * can grow) and detects duplicates with an open-addressing hash set, so 70k
  * rows take a few milliseconds.
+ *
+ * An id is a relative path under the images folder (rampwf joins any id
+ * onto it; public kits use ids like "train/0001.jpg"), so it is checked to
+ * stay inside that folder: components separated by '/', none empty, "." or
+ * "..", no leading '/', no NUL or backslash, bounded lengths.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -232,6 +237,31 @@ void ramp__strset_free(ramp__strset *h)
 
 /* ---- the index ------------------------------------------------------- */
 
+#define ID_MAX_BYTES 1024    /* an id, whole */
+#define ID_MAX_COMPONENT 255 /* one component (NAME_MAX on Linux) */
+
+/* Why `id` (n bytes) is not a safe relative path under the images folder,
+   or NULL when it is one. */
+static const char *id_unsafe(const char *id, size_t n)
+{
+    if (memchr(id, '\0', n)) return "NUL byte";
+    if (memchr(id, '\\', n)) return "backslash";
+    if (n > ID_MAX_BYTES) return "over 1024 bytes";
+    if (id[0] == '/') return "starts with '/'";
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && id[i] != '/') continue;
+        size_t len = i - start;
+        const char *c = id + start;
+        if (len == 0) return "empty component";
+        if (len == 1 && c[0] == '.') return "'.' component";
+        if (len == 2 && c[0] == '.' && c[1] == '.') return "'..' component";
+        if (len > ID_MAX_COMPONENT) return "component over 255 bytes";
+        start = i + 1;
+    }
+    return NULL;
+}
+
 struct ramp_index {
     char *name;
     char *ids; /* every id, NUL-terminated, back to back */
@@ -384,13 +414,13 @@ ramp_status ramp_index_parse(const char *text, size_t len, const char *name, int
         const char *id = ramp__csv_field(&c, col_id, &idl);
         const char *cs = ramp__csv_field(&c, col_class, &cl);
         show(shown, sizeof shown, id, idl);
+        const char *why = idl ? id_unsafe(id, idl) : NULL;
         if (idl == 0) {
             st = row_problem(report, ctx, err, RAMP_EFORMAT, "%s:%zu: empty id", name, line);
-        } else if (memchr(id, '/', idl) || memchr(id, '\0', idl) || strcmp(id, ".") == 0 ||
-                   strcmp(id, "..") == 0) {
+        } else if (why) {
             st = row_problem(report, ctx, err, RAMP_EFORMAT,
-                             "%s:%zu: id '%s' is not a safe file name (no '/', NUL, '.' or '..')",
-                             name, line, shown);
+                             "%s:%zu: id '%s' is not a safe relative path (%s)", name, line, shown,
+                             why);
         } else {
             int64_t v = 0;
             int ok = ramp__parse_i64(cs, cl, &v);
