@@ -401,6 +401,14 @@ static ramp_status run(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, int t
 const uint8_t *ramp__py_image_pixels(ramp_pp *pp, const ramp_image *x, size_t *stride, int *bits)
 {
     *bits = 8;
+    if (ramp_img_bits(x) == 16) { /* 16-bit gray PNGs: imread gives uint16 */
+        const uint16_t *s16 = ramp_img_samples16(pp, x, stride);
+        if (s16) {
+            *bits = 16;
+            return (const uint8_t *)s16;
+        }
+        if (ramp_pp_status(pp)) return NULL;
+    }
     return ramp_img_pixels(pp, x, stride);
 }
 
