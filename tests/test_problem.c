@@ -250,6 +250,16 @@ static void test_rampwf_keys(void **state)
     assert_null(ramp_problem_cv_folds_file(p));
     assert_int_equal(ramp_problem_cv_random_state(p), 4294967295u);
     ramp_problem_free(p);
+    /* a problem parsed from stored text: its paths resolved against the kit */
+    p = parse("[problem]\ntitle = t\nn_classes = 3\n[scores]\nacc = accuracy\n[cv]\n"
+              "folds = data/folds.csv\n[data]\nimages = /srv/imgs\ntrain = t.csv\n",
+              NULL, &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_set_dir(p, "/kits/k", &e), RAMP_OK);
+    assert_string_equal(ramp_problem_cv_folds_file(p), "/kits/k/data/folds.csv");
+    assert_string_equal(ramp_problem_data_path(p, RAMP_DATA_IMAGES), "/srv/imgs");
+    assert_string_equal(ramp_problem_data_path(p, RAMP_DATA_TRAIN), "/kits/k/t.csv");
+    ramp_problem_free(p);
 }
 
 static void test_load_dir(void **state)

@@ -79,6 +79,11 @@ ramp_status ramp_problem_parse(const char *ini, size_t ini_len, const char *ini_
                                const char *codes, size_t codes_len, const char *codes_name,
                                ramp_problem **out, ramp_err *err);
 
+/* Resolves the relative paths a parsed problem names ([cv] folds, [data])
+   against kit_dir, once, before the problem is shared (ramp_problem_load
+   does it itself; a problem parsed from stored text needs it). */
+ramp_status ramp_problem_set_dir(ramp_problem *p, const char *kit_dir, ramp_err *err);
+
 /* Frees the problem; NULL is a no-op. */
 void ramp_problem_free(ramp_problem *p);
 

@@ -590,6 +590,17 @@ static ramp_status resolve(char **path, const char *kit_dir)
     return RAMP_OK;
 }
 
+ramp_status ramp_problem_set_dir(ramp_problem *p, const char *kit_dir, ramp_err *err)
+{
+    if (!p || !kit_dir) return ramp__err_set(err, RAMP_EINVAL, "problem: no kit folder");
+    if (resolve(&p->folds_file, kit_dir))
+        return ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", kit_dir);
+    for (int i = 0; i < 4; i++)
+        if (resolve(&p->data[i], kit_dir))
+            return ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", kit_dir);
+    return RAMP_OK;
+}
+
 ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err *err)
 {
     *out = NULL;
@@ -645,14 +656,9 @@ ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err 
     st = ramp_problem_parse((const char *)ini, ini_len, ini_path, (const char *)codes, codes_len,
                             codes_path, &p, err);
     if (st) goto done;
-    if (resolve(&p->folds_file, kit_dir)) goto nomem;
-    for (int i = 0; i < 4; i++)
-        if (resolve(&p->data[i], kit_dir)) goto nomem;
+    if ((st = ramp_problem_set_dir(p, kit_dir, err))) goto done;
     *out = p;
     p = NULL;
-    goto done;
-nomem:
-    st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", kit_dir);
 done:
     ramp_problem_free(hdr);
     ramp_problem_free(p);

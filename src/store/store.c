@@ -446,6 +446,8 @@ ramp_status ramp__store_event_get(ramp__store *s, ramp__event *ev)
     ramp_err e;
     st = ramp_problem_parse(ev->problem_ini, strlen(ev->problem_ini), "event problem.ini", NULL, 0,
                             NULL, &ev->problem, &e);
+    /* its folds file and [data] paths are relative to the event's kit */
+    if (!st) st = ramp_problem_set_dir(ev->problem, ev->kit_dir, &e);
     if (st) {
         ramp__event_clear(ev);
         return set_msg(s, st, "%s", e.msg);
