@@ -31,6 +31,66 @@ static int g_started;
 
 /* ---- errors ------------------------------------------------------------------- */
 
+/* "Type: first line of the text", Type qualified by its module when not a
+   builtin (as Python prints it). */
+static void exception_summary(PyObject *type, PyObject *val, char *out, size_t len)
+{
+    PyObject *mod = PyObject_GetAttrString(type, "__module__");
+    PyObject *qn = PyObject_GetAttrString(type, "__qualname__");
+    PyObject *text = val ? PyObject_Str(val) : NULL;
+    PyErr_Clear();
+    const char *m = mod && PyUnicode_Check(mod) ? PyUnicode_AsUTF8(mod) : NULL;
+    const char *q = qn && PyUnicode_Check(qn) ? PyUnicode_AsUTF8(qn) : NULL;
+    const char *t = text ? PyUnicode_AsUTF8(text) : NULL;
+    PyErr_Clear();
+    int k = snprintf(out, len, "%s%s%s", m && strcmp(m, "builtins") != 0 ? m : "",
+                     m && strcmp(m, "builtins") != 0 ? "." : "", q ? q : "Exception");
+    if (t && *t && k > 0 && (size_t)k < len) {
+        size_t n = strcspn(t, "\n");
+        snprintf(out + k, len - (size_t)k, ": %.*s", (int)(n < 900 ? n : 900), t);
+    }
+    Py_XDECREF(mod);
+    Py_XDECREF(qn);
+    Py_XDECREF(text);
+}
+
+/* " (file.py, line N, in fn)" for the innermost frame of tb; "" if none. */
+static void last_frame(PyObject *tb, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (!tb || tb == Py_None) return;
+    PyObject *t = tb;
+    Py_INCREF(t);
+    for (;;) {
+        PyObject *next = PyObject_GetAttrString(t, "tb_next");
+        if (!next || next == Py_None) {
+            Py_XDECREF(next);
+            break;
+        }
+        Py_DECREF(t);
+        t = next;
+    }
+    PyObject *line = PyObject_GetAttrString(t, "tb_lineno");
+    PyObject *frame = PyObject_GetAttrString(t, "tb_frame");
+    PyObject *code = frame ? PyObject_GetAttrString(frame, "f_code") : NULL;
+    PyObject *file = code ? PyObject_GetAttrString(code, "co_filename") : NULL;
+    PyObject *name = code ? PyObject_GetAttrString(code, "co_name") : NULL;
+    const char *f = file && PyUnicode_Check(file) ? PyUnicode_AsUTF8(file) : NULL;
+    const char *nm = name && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+    long ln = line ? PyLong_AsLong(line) : -1;
+    if (f && nm && ln > 0) {
+        const char *base = strrchr(f, '/');
+        snprintf(out, len, " (%s, line %ld, in %s)", base ? base + 1 : f, ln, nm);
+    }
+    PyErr_Clear();
+    Py_XDECREF(line);
+    Py_XDECREF(frame);
+    Py_XDECREF(code);
+    Py_XDECREF(file);
+    Py_XDECREF(name);
+    Py_DECREF(t);
+}
+
 ramp_status ramp__py_fail(char *msg, size_t len, const char *what)
 {
     PyObject *type = NULL, *val = NULL, *tb = NULL;
@@ -68,14 +128,18 @@ ramp_status ramp__py_fail(char *msg, size_t len, const char *what)
             full = "(the exception could not be formatted)\n";
         }
     }
-    /* the summary is the last non-empty line: "ValueError: boom" */
-    size_t n = strlen(full);
-    while (n > 0 && (full[n - 1] == '\n' || full[n - 1] == ' '))
-        n--;
-    size_t start = n;
-    while (start > 0 && full[start - 1] != '\n')
-        start--;
-    snprintf(msg, len, "%s raised %.*s\n%s", what, (int)(n - start), full + start, full);
+    /* the message: "<what> raised <Type>: <the text's first line> (<file>,
+       line N, in <function>)"; the whole traceback goes to the log */
+    char summary[1024], where[512] = "";
+    exception_summary(type, val, summary, sizeof summary);
+    last_frame(tb, where, sizeof where);
+    int offline = strstr(summary, "URLError") || strstr(summary, "name resolution") ||
+                  strstr(summary, "Network is unreachable") || strstr(summary, "getaddrinfo") ||
+                  strstr(summary, "ConnectionError") || strstr(summary, "Max retries exceeded");
+    snprintf(msg, len, "%s raised %s%s%s", what, summary, where,
+             offline ? " (the sandbox has no network: ship what the code downloads, pretrained "
+                       "weights say, in the submission's folder; docs/python.md)"
+                     : "");
     fprintf(stderr, "%s raised an exception:\n%s", what, full);
     fflush(stderr);
     Py_XDECREF(text);
@@ -398,10 +462,21 @@ static ramp_status py_clf_new(const ramp_clf_info *info, void **self)
     }
     /* numpy's and Python's global streams from the run's seed and the fold:
        the same --seed gives the same draws */
-    if (ramp__py_seed_all((uint32_t)(info->seed * 0x9E3779B97F4A7C15ULL >> 32) ^
-                          (uint32_t)info->fold) < 0) {
+    uint32_t fold_seed = (uint32_t)(info->seed * 0x9E3779B97F4A7C15ULL >> 32) ^ (uint32_t)info->fold;
+    if (ramp__py_seed_all(fold_seed) < 0) {
         st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, "seeding numpy.random");
         goto done;
+    }
+    /* and torch's, when the submission imported it (its CPU kernels are then
+       deterministic run to run) */
+    PyObject *torch = PyDict_GetItemString(PyImport_GetModuleDict(), "torch"); /* borrowed */
+    if (torch) {
+        PyObject *r = PyObject_CallMethod(torch, "manual_seed", "k", (unsigned long)fold_seed);
+        if (!r) {
+            st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, "torch.manual_seed");
+            goto done;
+        }
+        Py_DECREF(r);
     }
     char what[96];
     snprintf(what, sizeof what, "%s: %s()", ramp__py.clf_file,
@@ -581,6 +656,7 @@ static const ramp__py_api api = {
     .clf_free = py_clf_free,
     .simple_fit = py_simple_fit,
     .simple_predict = py_simple_predict,
+    .simple_stats = ramp__py_loader_stats,
     .errmsg = py_errmsg,
     .shutdown = py_shutdown,
 };

@@ -66,6 +66,9 @@ typedef struct ramp__py_api {
        predict_proba(img_loader) over unlabelled ones into proba (n × c). */
     ramp_status (*simple_fit)(void *self, const ramp__py_images *imgs);
     ramp_status (*simple_predict)(void *self, const ramp__py_images *imgs, float *proba);
+    /* What the simplified workflow's image loader decoded so far, and the
+       wall time it spent decoding. */
+    void (*simple_stats)(uint64_t *images, double *seconds);
     /* The last classifier error: what failed, the exception and its
        traceback (borrowed; "" if none). */
     const char *(*errmsg)(void);

@@ -71,6 +71,8 @@ int ramp__py_seed_all(uint32_t seed);
 int ramp__py_compat_init(PyObject *module);
 PyObject *ramp__py_builder_wrap(PyObject *core, ramp_gen_builder *gb);
 PyObject *ramp__py_loader_new(const ramp__py_images *imgs);
+/* Images the ImageLoader decoded so far, and the wall time it spent. */
+void ramp__py_loader_stats(uint64_t *images, double *seconds);
 
 /* The transforms, per mode (pytransform.c). */
 ramp_status ramp__py_transform(ramp_pp *pp, const ramp_image *x, ramp_tensor *out);

@@ -156,11 +156,21 @@ static int run_simplified(const ramp__fold_wire *w, ramp__sub *sub, float *pred)
         send("ERR %d %s", (int)st, msg);
         return 3;
     }
+    double t0 = ramp__now();
     if ((st = sub->simple_fit(model, &imgs))) {
         clf_error(sub, "fit", st, msg, sizeof msg);
         send("ERR %d %s", (int)st, msg);
         return 3;
     }
+    /* the image loader's figures: images decoded during fit and their rate
+       (the classifier reads them when it likes: no stall to measure) */
+    uint64_t im = 0;
+    double sec = 0;
+    sub->py->simple_stats(&im, &sec);
+    send("STATS train %llu %.3f %.3f", (unsigned long long)im, sec > 0 ? (double)im / sec : 0.0,
+         0.0);
+    printf("fit: %.1f s; the image loader decoded %llu images at %.0f images/s\n",
+           ramp__now() - t0, (unsigned long long)im, sec > 0 ? (double)im / sec : 0.0);
     const char *const *ids[3] = {w->train_ids, w->valid_ids, w->test_ids};
     size_t ns[3] = {w->n_train, w->n_valid, w->n_test}, off = 0;
     const char *steps[3] = {NULL, "STEP validating", "STEP testing"};

@@ -153,6 +153,9 @@ typedef struct watch {
        most 1000 a second), other updates at most 20 a second */
     int last_end_epoch;
     double t_last_end, t_last_update;
+    /* the last progress the child reported (for a time-out's message) */
+    int have_prog;
+    ramp__progress last;
 } watch;
 
 /* The step boundary: the time since the last one goes to the step left. */
@@ -187,8 +190,11 @@ static void handle_line(watch *w, char *line)
         ramp__progress p;
         if (sscanf(line + 5, "%d %d %zu %zu %lf %lf %lf %llu", &p.epoch, &p.n_epochs, &p.batch,
                    &p.n_batches, &p.loss, &p.accuracy, &p.seconds, &p.images) != 8 ||
-            !f->on_progress || p.epoch < 0 || p.batch > p.n_batches || !isfinite(p.seconds))
+            p.epoch < 0 || p.batch > p.n_batches || !isfinite(p.seconds))
             return;
+        w->have_prog = 1;
+        w->last = p;
+        if (!f->on_progress) return;
         double now = ramp__now();
         if (p.batch == p.n_batches) {
             if (p.epoch <= w->last_end_epoch || now - w->t_last_end < 1e-3) return;
@@ -238,7 +244,7 @@ void ramp__fold_protocol_test(const uint8_t *bytes, size_t n, size_t piece, ramp
     memset(r, 0, sizeof *r);
     ramp__fold_spec f;
     memset(&f, 0, sizeof f);
-    watch w = {r, &f, ramp__now(), ramp__now(), -1, 0, 0};
+    watch w = {r, &f, ramp__now(), ramp__now(), -1, 0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0}};
     char buf[8192];
     size_t have = 0;
     if (piece == 0) piece = 1;
@@ -452,7 +458,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     /* Read the protocol and the output while watching the child itself: a
        pipe's end says nothing (a child may close it and go on), so the
        deadline holds until the child has exited. */
-    watch wt = {r, f, t_start, t_start, -1, 0, 0};
+    watch wt = {r, f, t_start, t_start, -1, 0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0}};
     char buf[8192], obuf[16384];
     size_t have = 0;
     int timed_out = 0, status = 0, exited = 0, open_fds[2] = {proto[0], out[0]};
@@ -525,10 +531,17 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
         snprintf(r->message, sizeof r->message, "stopped");
         r->status = RAMP_ECANCELED;
     } else if (timed_out) {
-        snprintf(r->message, sizeof r->message, "timed out after %.0f s (--timeout) during %s",
-                 f->timeout_s, r->step == RAMP__STEP_TRAIN ? "training"
-                               : r->step == RAMP__STEP_VALID ? "validation"
-                                                              : "testing");
+        char how_far[160] = "";
+        if (wt.have_prog && r->step == RAMP__STEP_TRAIN)
+            snprintf(how_far, sizeof how_far, " (last progress: epoch %d, batch %zu of %zu, %llu images)",
+                     wt.last.epoch + 1, wt.last.batch, wt.last.n_batches,
+                     (unsigned long long)wt.last.images);
+        snprintf(r->message, sizeof r->message, "timed out after %.0f s (--timeout) during %s%s",
+                 f->timeout_s,
+                 r->step == RAMP__STEP_TRAIN   ? "training"
+                 : r->step == RAMP__STEP_VALID ? "validation"
+                                               : "testing",
+                 how_far);
         r->status = RAMP_ETIMEOUT;
     } else if (sig) {
         snprintf(r->message, sizeof r->message, "crashed with signal %d (%s)%s", sig,
