@@ -77,7 +77,8 @@ static void decode_one(ramp_pp *pp, const char *path, decoded *d)
         snprintf(d->err, sizeof d->err, "%s: out of memory", path);
         return;
     }
-    for (int y = 0; y < d->h; y++) memcpy(d->px + (size_t)y * row, px + (size_t)y * stride, row);
+    for (int y = 0; y < d->h; y++)
+        memcpy(d->px + (size_t)y * row, px + (size_t)y * stride, row);
 }
 
 /* The array of d, or NULL with OSError set (GIL held). */
@@ -163,8 +164,12 @@ static PyObject *py_imread_many(PyObject *self, PyObject *args)
     if (!seq) return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     PyObject **enc = calloc((size_t)n + 1, sizeof *enc);
-    many m = {calloc((size_t)n + 1, sizeof(char *)), calloc((size_t)n + 1, sizeof(decoded)),
-              (size_t)n, 0, max_pixels, PTHREAD_MUTEX_INITIALIZER};
+    many m = {calloc((size_t)n + 1, sizeof(char *)),
+              calloc((size_t)n + 1, sizeof(decoded)),
+              (size_t)n,
+              0,
+              max_pixels,
+              PTHREAD_MUTEX_INITIALIZER};
     PyObject *list = NULL;
     if (!enc || !m.paths || !m.out) {
         PyErr_NoMemory();
@@ -186,7 +191,8 @@ static PyObject *py_imread_many(PyObject *self, PyObject *args)
         started = t;
     }
     many_main(&m); /* this thread works too */
-    for (int t = 1; t <= started; t++) pthread_join(th[t], NULL);
+    for (int t = 1; t <= started; t++)
+        pthread_join(th[t], NULL);
     PyEval_RestoreThread(ts);
     g_seconds += now_s() - t0;
     g_images += (uint64_t)n;
@@ -200,8 +206,10 @@ static PyObject *py_imread_many(PyObject *self, PyObject *args)
         PyList_SET_ITEM(list, i, a);
     }
 done:
-    for (Py_ssize_t i = 0; enc && i < n; i++) Py_XDECREF(enc[i]);
-    for (size_t i = 0; m.out && i < (size_t)n; i++) free(m.out[i].px);
+    for (Py_ssize_t i = 0; enc && i < n; i++)
+        Py_XDECREF(enc[i]);
+    for (size_t i = 0; m.out && i < (size_t)n; i++)
+        free(m.out[i].px);
     free(enc);
     free(m.paths);
     free(m.out);
@@ -359,8 +367,8 @@ static PyObject *labels_array(const int32_t *y, size_t n)
 {
     PyObject *shape = Py_BuildValue("(n)", (Py_ssize_t)n);
     PyObject *i64 = PyObject_GetAttrString(ramp__py.np, "int64");
-    PyObject *a = shape && i64 ? PyObject_CallFunctionObjArgs(ramp__py.np_empty, shape, i64, NULL)
-                               : NULL;
+    PyObject *a =
+        shape && i64 ? PyObject_CallFunctionObjArgs(ramp__py.np_empty, shape, i64, NULL) : NULL;
     Py_XDECREF(shape);
     Py_XDECREF(i64);
     if (!a) return NULL;
@@ -369,7 +377,8 @@ static PyObject *labels_array(const int32_t *y, size_t n)
         Py_DECREF(a);
         return NULL;
     }
-    for (size_t i = 0; i < n; i++) ((int64_t *)v.buf)[i] = y[i];
+    for (size_t i = 0; i < n; i++)
+        ((int64_t *)v.buf)[i] = y[i];
     PyBuffer_Release(&v);
     return a;
 }
