@@ -75,7 +75,16 @@ int ramp__cmd_fold(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    return ramp__fold_child_main();
+    int py = 0;
+    int rc = ramp__fold_child_main(&py);
+    if (py) {
+        /* the embedded interpreter is never finalized: end without the
+           process's exit handlers (a sanitizer build's leak check over
+           numpy's and torch's heaps would take minutes to report theirs) */
+        fflush(NULL);
+        _exit(rc);
+    }
+    return rc;
 }
 
 int ramp__cmd_sandbox_check(int argc, char **argv)

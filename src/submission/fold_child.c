@@ -287,8 +287,9 @@ static int run(const ramp__fold_wire *w, float *pred)
     return 0;
 }
 
-int ramp__fold_child_main(void)
+int ramp__fold_child_main(int *embedded_python)
 {
+    *embedded_python = 0;
     setvbuf(stdout, NULL, _IOLBF, 0); /* the log follows the training, line by line */
     signal(SIGPIPE, SIG_IGN);
     /* a crash in participant code must end the child by its signal, so the
@@ -332,6 +333,7 @@ int ramp__fold_child_main(void)
         return 3;
     }
     int rc = run(&w, pred);
+    *embedded_python = w.paths.pp_py[0] || w.paths.clf_py[0];
     fflush(stdout);
     fflush(stderr);
     /* no clean-up on the failure paths: the process ends here */

@@ -131,8 +131,9 @@ void ramp__fold_protocol_test(const uint8_t *bytes, size_t n, size_t piece, ramp
 
 /* The fold child's whole program (`ramp __fold`): reads fd 0, runs the
    submission, reports on fd 3, writes predictions into fd 4. Returns the
-   process exit code. */
-int ramp__fold_child_main(void);
+   process exit code; *embedded_python says whether it started Python (whose
+   interpreter is never finalized: the caller may end the process at once). */
+int ramp__fold_child_main(int *embedded_python);
 
 /* "training_error", "validating_error" or "testing_error". */
 const char *ramp__step_error_name(ramp__step s);
