@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/coreInt.h"
 #include "ramp/dataset.h"
@@ -688,6 +689,17 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
     if (!bo.tick) {
         bo.tick = o->tick;
         bo.tick_ctx = o->ctx;
+    }
+    /* the kit's workflow names the file it needs first */
+    if (ramp_problem_workflow(pb) == RAMP_WORKFLOW_SIMPLIFIED) {
+        char want[4200];
+        struct stat sb;
+        snprintf(want, sizeof want, "%s/image_classifier.py", o->sub_dir);
+        if (stat(o->sub_dir, &sb) == 0 && stat(want, &sb) != 0)
+            return fail(r, RAMP_ENOENT, -1,
+                        "%s not found: the kit's workflow is simplified_image_classifier (a "
+                        "submission is image_classifier.py with class ImageClassifier)",
+                        want);
     }
     st = ramp__sub_build_with(o->sub_dir, &bo, &paths, &r->build_log, &err);
     if (st) return fail(r, st, -1, "%s", err.msg);
