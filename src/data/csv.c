@@ -335,8 +335,7 @@ static ramp_status row_problem(ramp_report_fn report, void *ctx, ramp_err *err, 
     return st;
 }
 
-/* Short printable form of a field for messages (at most 40 bytes). */
-static void show(char *dst, size_t cap, const char *s, size_t n)
+void ramp__csv_show(char *dst, size_t cap, const char *s, size_t n)
 {
     size_t j = 0;
     for (size_t i = 0; i < n && j + 5 < cap; i++) {
@@ -413,7 +412,7 @@ ramp_status ramp_index_parse(const char *text, size_t len, const char *name, int
         size_t idl, cl;
         const char *id = ramp__csv_field(&c, col_id, &idl);
         const char *cs = ramp__csv_field(&c, col_class, &cl);
-        show(shown, sizeof shown, id, idl);
+        ramp__csv_show(shown, sizeof shown, id, idl);
         const char *why = idl ? id_unsafe(id, idl) : NULL;
         if (idl == 0) {
             st = row_problem(report, ctx, err, RAMP_EFORMAT, "%s:%zu: empty id", name, line);
@@ -425,7 +424,7 @@ ramp_status ramp_index_parse(const char *text, size_t len, const char *name, int
             int64_t v = 0;
             int ok = ramp__parse_i64(cs, cl, &v);
             char cshown[64];
-            show(cshown, sizeof cshown, cs, cl);
+            ramp__csv_show(cshown, sizeof cshown, cs, cl);
             if (ok == 0) {
                 st = row_problem(report, ctx, err, RAMP_EFORMAT,
                                  "%s:%zu: id '%s': class '%s' is not an integer", name, line, shown,

@@ -41,6 +41,10 @@ const char *ramp__csv_field(const ramp__csv *c, size_t i, size_t *len);
 /* Frees the reader's buffers (not the text). */
 void ramp__csv_free(ramp__csv *c);
 
+/* A field's short printable form for messages: n bytes of s, control bytes
+   as \xNN, cut with "..." past 40 bytes; NUL-terminated in dst (cap ≥ 48). */
+void ramp__csv_show(char *dst, size_t cap, const char *s, size_t n);
+
 /* Parses a decimal integer (optional sign, surrounding spaces allowed) into
    *v. Returns 0 if s[0..n) is not an integer, -1 if it overflows int64, 1 on
    success. */

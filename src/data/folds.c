@@ -206,25 +206,6 @@ typedef struct entry {
     size_t line;
 } entry;
 
-/* Short printable form of a field for messages. */
-static void show(char *dst, size_t cap, const char *s, size_t n)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 5 < cap; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x20 || ch == 0x7f)
-            j += (size_t)snprintf(dst + j, cap - j, "\\x%02x", ch);
-        else
-            dst[j++] = (char)ch;
-        if (j >= 40 && i + 1 < n) {
-            memcpy(dst + j, "...", 3);
-            j += 3;
-            break;
-        }
-    }
-    dst[j] = 0;
-}
-
 static int is_blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -301,7 +282,7 @@ ramp_status ramp_folds_parse(ramp_folds **out, const char *text, size_t len, con
             st = ramp__err_set(err, RAMP_EFORMAT, "%s:%zu: missing fold number", name, line);
             goto fail;
         }
-        show(shown, sizeof shown, fs, fl);
+        ramp__csv_show(shown, sizeof shown, fs, fl);
         int ok = ramp__parse_i64(fs, fl, &fv);
         if (ok == 0) {
             st = ramp__err_set(err, RAMP_EFORMAT, "%s:%zu: fold '%s' is not a number", name, line,
@@ -319,7 +300,7 @@ ramp_status ramp_folds_parse(ramp_folds **out, const char *text, size_t len, con
         else if (sl == 5 && memcmp(ss, "valid", 5) == 0)
             valid = 1;
         else {
-            show(shown, sizeof shown, ss, sl);
+            ramp__csv_show(shown, sizeof shown, ss, sl);
             st = ramp__err_set(err, RAMP_EFORMAT, "%s:%zu: set '%s': expected train or valid", name,
                                line, shown);
             goto fail;
@@ -328,7 +309,7 @@ ramp_status ramp_folds_parse(ramp_folds **out, const char *text, size_t len, con
             st = ramp__err_set(err, RAMP_EFORMAT, "%s:%zu: missing row number", name, line);
             goto fail;
         }
-        show(shown, sizeof shown, rs, rl);
+        ramp__csv_show(shown, sizeof shown, rs, rl);
         ok = ramp__parse_i64(rs, rl, &rv);
         if (ok == 0) {
             st = ramp__err_set(err, RAMP_EFORMAT, "%s:%zu: row '%s' is not a number", name, line,

@@ -1,8 +1,10 @@
-/* pygen.c — ramp's loader as RAMP's Python gen_builder.
+/* pygen.c — ramp's loader under RAMP's Python gen_builder.
  *
- *     gen_train, gen_valid, nb_train, nb_valid = \
- *         gen_builder.get_train_valid_generators(batch_size=64, valid_ratio=0.1)
- *     X, y = next(gen_train)   # X float32 (n, *shape), y float32 one-hot (n, n_classes)
+ * The core of the gen_builder a fit() receives (pycompat.c's rampwf class
+ * holds it as `_core` and makes every generator through it):
+ *
+ *     gen = core.subset(indices, batch_size, shuffle, train)
+ *     X, y = next(gen)   # X float32 (n, *shape), y float32 one-hot (n, n_classes)
  *
  * Generators are endless Python iterators (RAMP's and Keras's habit): an
  * epoch is gen.steps_per_epoch batches. Each batch comes from
@@ -129,7 +131,7 @@ typedef struct {
     /* how it was made, to make it again in a forked process (a Keras
        worker): the loader's threads do not cross a fork */
     pid_t pid;
-    uint32_t *idx; /* NULL: made by ramp_get_train_valid_generators (not remade) */
+    uint32_t *idx; /* the builder's samples it serves, in order */
     size_t n_idx, batch_size;
     int shuffle, use_train_tf;
 } GenObject;
@@ -154,11 +156,6 @@ static int gen_refork(GenObject *s, BuilderObject *b)
     s->g = NULL; /* the parent's: its threads are not here */
     s->train = 0; /* progress lines come from the fold's own process only */
     b->manual_progress = 1;
-    if (!s->idx) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "this generator cannot be used in a forked process");
-        return -1;
-    }
     ramp_gen *g = NULL;
     if (ramp_gen_builder_subset(b->gb, s->idx, s->n_idx, s->batch_size, s->shuffle,
                                 s->use_train_tf, &g)) {
@@ -298,7 +295,6 @@ static PyTypeObject GenType = {
 
 static PyObject *gen_wrap(PyObject *builder, ramp_gen *g, int train)
 {
-    if (!g) Py_RETURN_NONE;
     GenObject *s = PyObject_New(GenObject, &GenType);
     if (!s) return NULL;
     Py_INCREF(builder);
@@ -387,48 +383,6 @@ bad:
 
 /* ---- the builder ---------------------------------------------------------------------- */
 
-static PyObject *builder_get(PyObject *o, PyObject *args, PyObject *kw)
-{
-    BuilderObject *b = (BuilderObject *)o;
-    static char *names[] = {"batch_size", "valid_ratio", NULL};
-    Py_ssize_t batch_size = 256;
-    double valid_ratio = 0.1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|nd:get_train_valid_generators", names, &batch_size,
-                                     &valid_ratio))
-        return NULL;
-    if (!b->gb) {
-        PyErr_SetString(PyExc_RuntimeError, "gen_builder used after fit() returned");
-        return NULL;
-    }
-    if (batch_size <= 0) {
-        PyErr_Format(PyExc_ValueError, "batch_size must be positive (got %zd)", batch_size);
-        return NULL;
-    }
-    ramp_gen *train = NULL, *valid = NULL;
-    size_t nb_train = 0, nb_valid = 0;
-    ramp_status st = ramp_get_train_valid_generators(b->gb, (size_t)batch_size, valid_ratio, &train,
-                                                     &valid, &nb_train, &nb_valid);
-    if (st) {
-        PyErr_Format(PyExc_ValueError, "get_train_valid_generators: %s",
-                     ramp_gen_builder_errmsg(b->gb));
-        return NULL;
-    }
-    PyObject *gt = gen_wrap(o, train, 1);
-    PyObject *gv = gt ? gen_wrap(o, valid, 0) : NULL;
-    if (!gt || !gv) {
-        Py_XDECREF(gt);
-        return NULL;
-    }
-    return Py_BuildValue("(NNnn)", gt, gv, (Py_ssize_t)nb_train, (Py_ssize_t)nb_valid);
-}
-
-static PyObject *builder_n(PyObject *o, void *closure)
-{
-    (void)closure;
-    BuilderObject *b = (BuilderObject *)o;
-    return PyLong_FromSize_t(b->gb ? ramp_gen_builder_n_samples(b->gb) : 0);
-}
-
 static PyObject *builder_progress(PyObject *o, PyObject *args)
 {
     BuilderObject *b = (BuilderObject *)o;
@@ -446,20 +400,11 @@ static PyObject *builder_progress(PyObject *o, PyObject *args)
 }
 
 static PyMethodDef builder_methods[] = {
-    {"get_train_valid_generators", (PyCFunction)(void (*)(void))builder_get,
-     METH_VARARGS | METH_KEYWORDS,
-     "get_train_valid_generators(batch_size=256, valid_ratio=0.1) -> "
-     "(gen_train, gen_valid, nb_train, nb_valid)"},
     {"subset", builder_subset, METH_VARARGS,
      "subset(indices, batch_size, shuffle, train[, report]) -> a generator over those samples"},
     {"progress", builder_progress, METH_VARARGS,
      "progress(epoch, n_epochs, batch, n_batches[, loss[, accuracy]]): for ramp test's display"},
     {NULL, NULL, 0, NULL},
-};
-
-static PyGetSetDef builder_getset[] = {
-    {"n_samples", builder_n, NULL, "samples available to fit", NULL},
-    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static void builder_dealloc(PyObject *o)
@@ -472,7 +417,6 @@ static PyTypeObject BuilderType = {
     .tp_basicsize = sizeof(BuilderObject),
     .tp_dealloc = builder_dealloc,
     .tp_methods = builder_methods,
-    .tp_getset = builder_getset,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "RAMP's gen_builder over ramp's streaming loader",
 };

@@ -470,6 +470,23 @@ ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_
     return ramp__sub_build_with(dir, &o, out, log, err);
 }
 
+/* The cache and its out/ (the compiler's only writable folder) made, as
+   folders and not links planted by anyone; and, when root runs the sandbox
+   as another user who must read the submission (a folder made by mkdtemp is
+   0700), the submission opened to it (the sandbox gives it out/). */
+static ramp_status prepare_dirs(const ramp__build_opts *o, const char *dir, const char *cache,
+                                const char *out_dir, ramp_err *err)
+{
+    struct stat sb;
+    const char *mk[2] = {cache, out_dir};
+    for (int i = 0; i < 2; i++)
+        if ((mkdir(mk[i], 0755) != 0 && errno != EEXIST) || lstat(mk[i], &sb) != 0 ||
+            !S_ISDIR(sb.st_mode))
+            return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", mk[i]);
+    if (o->sandbox == RAMP__SANDBOX_ON && geteuid() == 0) return open_to_sandbox(dir, err);
+    return RAMP_OK;
+}
+
 ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ramp__sub_paths *out,
                                  char **log, ramp_err *err)
 {
@@ -494,16 +511,8 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
     snprintf(simple, sizeof simple, "%s/image_classifier.py", dir);
     if (file_exists(simple) && !file_exists(pp_c) && !file_exists(pp_py) && !file_exists(clf_c) &&
         !file_exists(clf_cpp) && !file_exists(clf_py)) {
-        if ((mkdir(cache, 0755) != 0 && errno != EEXIST) || lstat(cache, &sb) != 0 ||
-            !S_ISDIR(sb.st_mode))
-            return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", cache);
-        if ((mkdir(out_dir, 0755) != 0 && errno != EEXIST) || lstat(out_dir, &sb) != 0 ||
-            !S_ISDIR(sb.st_mode))
-            return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", out_dir);
-        if (o->sandbox == RAMP__SANDBOX_ON && geteuid() == 0) {
-            ramp_status st = open_to_sandbox(dir, err);
-            if (st) return st;
-        }
+        ramp_status st = prepare_dirs(o, dir, cache, out_dir, err);
+        if (st) return st;
         snprintf(out->clf_py, sizeof out->clf_py, "%s", simple);
         out->simplified = 1;
         return check_python(o, dir, "image_classifier.py", log, err);
@@ -527,20 +536,8 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
                                  "%s/batch_classifier.c (or .cpp, .py) not found", dir);
         }
     }
-    /* the cache and its out/ (the compiler's only writable folder) are
-       folders, not links planted by anyone */
-    if ((mkdir(cache, 0755) != 0 && errno != EEXIST) || lstat(cache, &sb) != 0 ||
-        !S_ISDIR(sb.st_mode))
-        return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", cache);
-    if ((mkdir(out_dir, 0755) != 0 && errno != EEXIST) || lstat(out_dir, &sb) != 0 ||
-        !S_ISDIR(sb.st_mode))
-        return ramp__err_set(err, RAMP_EIO, "%s: not a folder it can make", out_dir);
-    /* root runs the sandbox as another user, who must read the submission
-       (a folder made by mkdtemp is 0700); the sandbox gives it out/ */
-    if (o->sandbox == RAMP__SANDBOX_ON && geteuid() == 0) {
-        ramp_status st = open_to_sandbox(dir, err);
-        if (st) return st;
-    }
+    ramp_status pst = prepare_dirs(o, dir, cache, out_dir, err);
+    if (pst) return pst;
     if (pp_is_py) {
         snprintf(out->pp_py, sizeof out->pp_py, "%s", pp_py);
         ramp_status st = check_python(o, dir, "image_preprocessor.py", log, err);

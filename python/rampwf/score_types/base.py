@@ -33,3 +33,15 @@ class BaseScoreType(object):
         return '{}(name={!r}, precision={!r})'.format(
             type(self).__name__, getattr(self, 'name', None),
             getattr(self, 'precision', None))
+
+
+class BinaryProbaScoreType(BaseScoreType):
+    """A two-class score on the probability of class index 1:
+    ``score_function`` passes the true class index and the second column of
+    the predictions to ``__call__``."""
+
+    def score_function(self, ground_truths, predictions):
+        y_proba = predictions.y_pred[:, 1]
+        y_true = ground_truths.y_pred_label_index
+        self.check_y_pred_dimensions(y_true, y_proba)
+        return self(y_true, y_proba)

@@ -1,9 +1,9 @@
 """Brier score of a binary problem."""
 from . import _metrics
-from .base import BaseScoreType
+from .base import BinaryProbaScoreType
 
 
-class BrierScore(BaseScoreType):
+class BrierScore(BinaryProbaScoreType):
     """Mean squared error of the probability of class index 1 (ramp's
     score kind ``brier``).
 
@@ -19,12 +19,6 @@ class BrierScore(BaseScoreType):
     def __init__(self, name='brier_score', precision=3):
         self.name = name
         self.precision = precision
-
-    def score_function(self, ground_truths, predictions):
-        y_proba = predictions.y_pred[:, 1]
-        y_true = ground_truths.y_pred_label_index
-        self.check_y_pred_dimensions(y_true, y_proba)
-        return self(y_true, y_proba)
 
     def __call__(self, y_true_proba, y_proba):
         return _metrics.brier_score(y_true_proba, y_proba)

@@ -1,9 +1,9 @@
 """Area under the ROC curve of a binary problem."""
 from . import _metrics
-from .base import BaseScoreType
+from .base import BinaryProbaScoreType
 
 
-class ROCAUC(BaseScoreType):
+class ROCAUC(BinaryProbaScoreType):
     """ROC AUC of the probability of class index 1 (ramp's score kind
     ``roc_auc``): ``score_function`` compares the second column of the
     predictions with the true class index. The larger of the two labels is
@@ -16,12 +16,6 @@ class ROCAUC(BaseScoreType):
     def __init__(self, name='roc_auc', precision=2):
         self.name = name
         self.precision = precision
-
-    def score_function(self, ground_truths, predictions):
-        y_proba = predictions.y_pred[:, 1]
-        y_true = ground_truths.y_pred_label_index
-        self.check_y_pred_dimensions(y_true, y_proba)
-        return self(y_true, y_proba)
 
     def __call__(self, y_true_proba, y_proba):
         return _metrics.roc_auc(y_true_proba, y_proba)
