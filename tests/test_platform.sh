@@ -28,6 +28,7 @@ set -uo pipefail
 ramp=$1 src=$2 work=$3
 rm -rf "$work"; mkdir -p "$work"
 work=$(cd "$work" && pwd)
+skipped_parts=0 # parts that cannot run here: the test then reports skipped (77)
 fail() { echo "FAIL: $*"; exit 1; }
 ok() { echo "ok: $*"; }
 pids=()
@@ -99,7 +100,7 @@ ok "sqlite: 3 submissions trained, scored and ranked"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ] || ! id postgres >/dev/null 2>&1; then
-    echo "SKIP: PostgreSQL is not installed (initdb not found): its part is not run"
+    echo "SKIP: PostgreSQL is not installed (initdb not found): its part is not run"; skipped_parts=$((skipped_parts + 1))
     store=$db
 else
     pgdir=$(mktemp -d /tmp/ramp-pg.XXXXXX)
@@ -167,7 +168,9 @@ fi
 # ---- 3. serve ----------------------------------------------------------------------
 token=$("$ramp" team add --db "$store" webteam) || fail "team add"
 [ ${#token} -eq 64 ] || fail "token: '$token'"
-"$ramp" serve --db "$store" --listen 127.0.0.1:0 --max-upload 100000 --compile-wait 60 > "$work/serve.out" 2>&1 & sv=$!
+# a compile waits up to 600 s for a slot: beside other tests on 2 busy cores
+# (torch training), the 4 slow compiles below once needed more than 60 s
+"$ramp" serve --db "$store" --listen 127.0.0.1:0 --max-upload 100000 --compile-wait 600 > "$work/serve.out" 2>&1 & sv=$!
 pids+=("$sv")
 for _ in $(seq 50); do grep -q serving "$work/serve.out" && break; sleep 0.1; done
 url=$(sed -n 's|^serving \(http://[0-9.:]*\)/$|\1|p' "$work/serve.out")
@@ -223,7 +226,7 @@ if command -v wrk >/dev/null; then
     echo "WRK: $n requests, 0 errors, $(sed -n 's/^Requests\/sec: *//p' "$work/wrk.out") requests/s"
     ok "wrk: $n requests to the JSON leaderboard, no error"
 else
-    echo "SKIP: wrk is not installed: the load test is not run"
+    echo "SKIP: wrk is not installed: the load test is not run"; skipped_parts=$((skipped_parts + 1))
 fi
 
 chrome=$(command -v chromium || command -v chromium-browser || true)
@@ -238,7 +241,7 @@ if [ -n "$chrome" ]; then
     [ -s "$work/leaderboard.png" ] || fail "no screenshot"
     ok "chromium: the page shows the $found leaderboard rows (screenshot: $work/leaderboard.png)"
 else
-    echo "SKIP: chromium is not installed: the browser test is not run"
+    echo "SKIP: chromium is not installed: the browser test is not run"; skipped_parts=$((skipped_parts + 1))
 fi
 
 # ---- 4. what is public --------------------------------------------------------------
@@ -393,8 +396,12 @@ if [ -n "$chrome" ]; then
     python3 "$src/tests/platform_browser.py" "$chrome" "$url" "$token" "$work/good/image_preprocessor.c" \
         "$work/good/batch_classifier.c" browser1 "$work" || fail "the browser's way through the participants' pages"
 else
-    echo "SKIP: chromium is not installed: the participants' pages are not driven in a browser"
+    echo "SKIP: chromium is not installed: the participants' pages are not driven in a browser"; skipped_parts=$((skipped_parts + 1))
 fi
 
 kill "$sv"; wait "$sv" 2>/dev/null
+if [ "$skipped_parts" -gt 0 ]; then
+    echo "SKIPPED: $skipped_parts part(s) could not run here (above); every part that ran passed"
+    exit 77
+fi
 echo "platform: all checks passed"

@@ -98,4 +98,8 @@ check scores "$work/runs/torch_simple" acc 0.5
 
 echo "runtime: $(($(date +%s) - start)) s"
 [ $status -eq 0 ] || fail "some checks failed (above)"
+if [ "${RAMP_TEST_ASAN:-}" = 1 ]; then
+    echo "SKIPPED: the fork checks (AddressSanitizer build); every other check passed"
+    exit 77
+fi
 echo "all rampwf kit tests passed"
