@@ -18,6 +18,14 @@ static void test_status_names(void **state)
     assert_string_equal(ramp_err_name(RAMP_ENOMEM), "ENOMEM");
     assert_string_equal(ramp_strerror(RAMP_EFORMAT), "unrecognised or corrupt data");
     assert_string_equal(ramp_err_name((ramp_status)999), "UNKNOWN");
+    /* codes keep their values; new ones go at the end */
+    assert_int_equal(RAMP_ECANCELED, 18);
+    assert_int_equal(RAMP_ELEASE, 19);
+    assert_int_equal(RAMP_ETOOSOON, 20);
+    assert_string_equal(ramp_err_name(RAMP_ELEASE), "ELEASE");
+    assert_string_equal(ramp_strerror(RAMP_ELEASE), "lease lost to another worker");
+    assert_string_equal(ramp_err_name(RAMP_ETOOSOON), "ETOOSOON");
+    assert_string_equal(ramp_strerror(RAMP_ETOOSOON), "too soon; retry later");
     ramp_err e;
     assert_int_equal(ramp__err_set(&e, RAMP_EIO, "%s:%d: bad", "f.csv", 3), RAMP_EIO);
     assert_string_equal(e.msg, "f.csv:3: bad");

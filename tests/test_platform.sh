@@ -196,6 +196,11 @@ c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=web1" -
 [ "$c" = 201 ] || { cat "$work/resp.json"; fail "good upload: HTTP $c"; }
 c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=web1" -F "a=@$work/good/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c")
 [ "$c" = 409 ] || fail "same name again: HTTP $c"
+# the minimum gap: the store's RAMP_ETOOSOON is HTTP 429
+"$ramp" event --db "$store" --kit "$kit" --data "$work/data/data" --min-gap 3600 >/dev/null || fail "event --min-gap"
+c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=web1b" -F "a=@$work/good/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c")
+[ "$c" = 429 ] && grep -q "too soon" "$work/resp.json" || fail "too soon: HTTP $c $(cat "$work/resp.json")"
+"$ramp" event --db "$store" --kit "$kit" --data "$work/data/data" --min-gap 0 >/dev/null || fail "event --min-gap 0"
 c=$(code -X POST -H "Authorization: Bearer $token" "$url/api/submit?name=web2" -F "a=@$work/broken/batch_classifier.c" -F "b=@$work/good/image_preprocessor.c" -F "c=@$work/broken/build.flags")
 [ "$c" = 400 ] && grep -q "does not compile" "$work/resp.json" || fail "broken upload: HTTP $c $(cat "$work/resp.json")"
 # hostile uploads: flags that run commands, an include of a server file
@@ -216,7 +221,7 @@ c=$(code "$url/submission/1"); [ "$c" = 200 ] && grep -q "Scores per fold" "$wor
 c=$(code "$url/api/submissions/1.json"); [ "$c" = 200 ] || fail "submission json: HTTP $c"
 c=$(code "$url/plot.svg"); [ "$c" = 200 ] && grep -q "<circle" "$work/resp.json" || fail "plot: HTTP $c"
 c=$(code "$url/nope"); [ "$c" = 404 ] || fail "404: HTTP $c"
-ok "serve: upload 201, duplicate 409, broken 400, -wrapper and #include of a server file 400 with nothing run or shown; pages, plot and JSON"
+ok "serve: upload 201, duplicate 409, too soon 429, broken 400, -wrapper and #include of a server file 400 with nothing run or shown; pages, plot and JSON"
 
 if command -v wrk >/dev/null; then
     wrk -t2 -c10 -d4s "$url/api/leaderboard.json" > "$work/wrk.out" 2>&1 || fail "wrk"

@@ -114,7 +114,7 @@ static void test_submit_and_names(void **state)
     ramp__rows_clear(&r);
     /* the minimum gap */
     assert_int_equal(ramp__store_event_set(s, RAMP_SOURCE_DIR "/kits/fashion_mnist", NULL, 3600), RAMP_OK);
-    assert_int_equal(ramp__store_submit(s, team, "a3", files, 2, &id2), RAMP_EINVAL);
+    assert_int_equal(ramp__store_submit(s, team, "a3", files, 2, &id2), RAMP_ETOOSOON);
     assert_non_null(strstr(ramp__store_errmsg(s), "too soon"));
     /* tokens are stored hashed and found again */
     char token[65];
@@ -162,19 +162,19 @@ static void test_claims(void **state)
     assert_int_equal(busy, 2);
     /* renewing: only the holder */
     assert_int_equal(ramp__store_renew(a, ca.id, "wa", 60), RAMP_OK);
-    assert_int_equal(ramp__store_renew(a, ca.id, "wb", 60), RAMP_ECANCELED);
+    assert_int_equal(ramp__store_renew(a, ca.id, "wb", 60), RAMP_ELEASE);
     /* an expired lease: another worker takes it over; the first can no
        longer renew nor store results */
     assert_int_equal(ramp__store_renew(b, cb.id, "wb", -1), RAMP_OK);
     assert_int_equal(ramp__store_claim(a, "wc", 60, &cc, NULL), RAMP_OK);
     assert_int_equal(cc.id, id2);
     assert_int_equal(cc.n_claims, 2);
-    assert_int_equal(ramp__store_renew(b, id2, "wb", 60), RAMP_ECANCELED);
+    assert_int_equal(ramp__store_renew(b, id2, "wb", 60), RAMP_ELEASE);
     const char *names[1] = {"acc"};
     double scores[6] = {0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
     ramp__result res = {.state = "training_error", .log = "ramp: fold 0: training_error: boom",
                         .n_folds = 1, .n_scores = 1, .score_names = names, .scores = scores};
-    assert_int_equal(ramp__store_finish(b, id2, "wb", &res), RAMP_ECANCELED);
+    assert_int_equal(ramp__store_finish(b, id2, "wb", &res), RAMP_ELEASE);
     assert_int_equal(ramp__store_finish(a, id2, "wc", &res), RAMP_OK);
     int64_t n;
     assert_int_equal(ramp__store_count(a, "training_error", &n), RAMP_OK);
@@ -277,7 +277,7 @@ static void test_claim_cap(void **state)
         char log[64];
         snprintf(log, sizeof log, "fold 0 epoch 1: run %d loss 0.5", i);
         assert_int_equal(ramp__store_log(s, killer, worker, log), RAMP_OK);
-        assert_int_equal(ramp__store_log(s, killer, "someone-else", "x"), RAMP_ECANCELED);
+        assert_int_equal(ramp__store_log(s, killer, "someone-else", "x"), RAMP_ELEASE);
         expire(s, killer);
     }
     /* the fourth claim: killer is dead for good, next is claimed */
@@ -334,14 +334,14 @@ static void test_release(void **state)
         assert_int_equal(ramp__store_claim(s, "wa", 60, &c, NULL), RAMP_OK);
         assert_int_equal(c.id, id);
         ramp__claim_clear(&c);
-        assert_int_equal(ramp__store_release(s, id, "wb"), RAMP_ECANCELED);
+        assert_int_equal(ramp__store_release(s, id, "wb"), RAMP_ELEASE);
         assert_state(s, id, "training");
         assert_int_equal(ramp__store_release(s, id, "wa"), RAMP_OK);
         assert_state(s, id, "new");
         char *until = sub_text(s, id, "claimed_until");
         assert_string_equal(until, "(null)");
         free(until);
-        assert_int_equal(ramp__store_release(s, id, "wa"), RAMP_ECANCELED);
+        assert_int_equal(ramp__store_release(s, id, "wa"), RAMP_ELEASE);
     }
     /* released claims do not count: two deaths after five releases are not
        yet three */
@@ -364,8 +364,8 @@ static void test_release(void **state)
     ramp__claim_clear(&c);
     assert_int_equal(ramp__store_release(s, id2, "wf"), RAMP_OK);
     ramp__result res = {.state = "tested", .n_folds = 0, .n_scores = 0};
-    assert_int_equal(ramp__store_finish(s, id2, "wf", &res), RAMP_ECANCELED);
-    assert_int_equal(ramp__store_renew(s, id2, "wf", 60), RAMP_ECANCELED);
+    assert_int_equal(ramp__store_finish(s, id2, "wf", &res), RAMP_ELEASE);
+    assert_int_equal(ramp__store_renew(s, id2, "wf", 60), RAMP_ELEASE);
     ramp__store_close(s);
     remove(path);
 }

@@ -1,13 +1,48 @@
-/* ramp/status.h — status codes shared by the whole library.
+/* ramp/status.h — status codes, and the one error convention of the library.
  *
- * Every fallible function returns a ramp_status; 0 (RAMP_OK) is success.
  * One X-macro list makes the enum, ramp_strerror() and ramp_err_name(), so a
- * new code is added in one place.
+ * new code is added in one place, at the end of the list (values are stable:
+ * they travel between processes and into stored results).
  *
- * Functions that work on a handle keep the last error message in the handle
- * (e.g. ramp_pp_errmsg()). Functions that have no handle yet take a
- * `ramp_err *` (which may be NULL) and write the message there. Messages name
- * the file, line or id at fault.
+ * The convention every public header follows:
+ *
+ * 1. Status. A function that can fail returns a ramp_status; RAMP_OK (0) is
+ *    success, so `if (ramp_x(...))` tests for failure. A function that cannot
+ *    fail (an accessor, a destructor) returns its value or nothing.
+ *
+ * 2. Message. A failure comes with a message naming the file, line or id at
+ *    fault. Where it is kept depends on whether there is a handle:
+ *    - a function working on a handle keeps it in that handle, readable with
+ *      ramp_<obj>_errmsg(h) until the handle's next call (SQLite's way):
+ *          if (ramp_net_fit_generator(net, ...)) puts(ramp_net_errmsg(net));
+ *    - a function with no handle yet (a constructor, a loader, a function on
+ *      plain arrays) takes a `ramp_err *err` as its LAST parameter. err may
+ *      be NULL (no message wanted); err->code repeats the status returned.
+ *
+ * 3. Results. A constructor or another handle-less function returns its
+ *    results through out-parameters placed FIRST, before its inputs:
+ *        ramp_status ramp_x_new(ramp_x **out, inputs..., ramp_err *err);
+ *    On failure *out is NULL (a struct result is zeroed) and nothing leaks;
+ *    the caller frees a success's result with the matching _free. A method
+ *    takes its handle first (the handle is the subject), then the inputs
+ *    that select what it returns, then its out-parameters.
+ *
+ * 4. Chains. The image operations (image.h) run on a preprocessing handle,
+ *    ramp_pp, and return `const ramp_image *` so that a transform reads as a
+ *    chain. This is rule 2's handle form with a sticky status: an operation
+ *    that fails returns NULL and records its status and message in the pp
+ *    handle (ramp_pp_status(), ramp_pp_errmsg()); every later operation on
+ *    that handle returns NULL at once, until ramp_pp_reset(). A transform
+ *    may thus check only the end of its chain. The arena (arena.h) is a
+ *    malloc-like allocator: its allocation returns NULL when memory runs out
+ *    or its limit would be passed (RAMP_ENOMEM, nothing else can fail), and
+ *    its constructor follows rule 3.
+ *
+ * 5. Many problems at once. A loader that can report many bad rows (the
+ *    index and kit readers of dataset.h) fails on the first and returns it in
+ *    err; where it is asked to read on past bad rows, the message names the
+ *    first one and err counts and lists the others (ramp_err's n_more and
+ *    more[]), so a checker can still show them all.
  */
 #ifndef RAMP_STATUS_H
 #define RAMP_STATUS_H
@@ -36,7 +71,9 @@ extern "C" {
     X(ECRASH, 15, "submission crashed")                                        \
     X(ETIMEOUT, 16, "timed out")                                               \
     X(EBADOUTPUT, 17, "invalid output from submission")                        \
-    X(ECANCELED, 18, "operation canceled")
+    X(ECANCELED, 18, "operation canceled")                                     \
+    X(ELEASE, 19, "lease lost to another worker")                              \
+    X(ETOOSOON, 20, "too soon; retry later")
 
 typedef enum ramp_status {
 #define RAMP__STATUS_ENUM(name, value, text) RAMP_##name = value,

@@ -149,7 +149,7 @@ static int tick(void *ctx)
     else if (now - rs->t0 > rs->limit) rs->why = 2;
     else if (now - rs->last_renew >= rs->w->o->lease / 3) {
         rs->last_renew = now;
-        if (ramp__store_renew(rs->w->s, rs->c->id, rs->w->id, rs->w->o->lease) == RAMP_ECANCELED)
+        if (ramp__store_renew(rs->w->s, rs->c->id, rs->w->id, rs->w->o->lease) == RAMP_ELEASE)
             rs->why = 1;
     }
     return rs->why != 0;

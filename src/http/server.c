@@ -483,10 +483,7 @@ static enum MHD_Result finish_upload(ramp__http *h, struct MHD_Connection *c, up
     if (!st) cache_drop(h);
     pthread_mutex_unlock(&h->mu);
     if (st == RAMP_EDUP) return post_error(c, u, 409, msg);
-    /* NOTE: 429 is told from the message's text, as ramp__store_submit says
-       "too soon" with EINVAL; a status of its own belongs to the error
-       conventions' rework (another issue), not here. */
-    if (st == RAMP_EINVAL && strstr(msg, "too soon")) return post_error(c, u, 429, msg);
+    if (st == RAMP_ETOOSOON) return post_error(c, u, 429, msg);
     if (st) return post_error(c, u, st == RAMP_EINVAL ? 400 : 500, msg);
     if (u->kind == POST_FORM) {
         char loc[64];

@@ -822,7 +822,7 @@ ramp_status ramp__store_submit(ramp__store *s, int64_t team_id, const char *name
         double last = ramp__rows_real(&r, 0, 0);
         ramp__rows_clear(&r);
         if (isfinite(last) && now - last < gap) {
-            st = set_msg(s, RAMP_EINVAL,
+            st = set_msg(s, RAMP_ETOOSOON,
                          "too soon: this team submitted %.0f s ago, the minimum gap is %.0f s "
                          "(wait %.0f s)",
                          now - last, gap, ceil(gap - (now - last)));
@@ -1003,7 +1003,7 @@ ramp_status ramp__store_renew(ramp__store *s, int64_t id, const char *worker, do
     if (st) return st;
     int n = r.n_rows;
     ramp__rows_clear(&r);
-    if (!n) return set_msg(s, RAMP_ECANCELED, "submission %lld: the lease was lost", (long long)id);
+    if (!n) return set_msg(s, RAMP_ELEASE, "submission %lld: the lease was lost", (long long)id);
     return RAMP_OK;
 }
 
@@ -1020,7 +1020,7 @@ ramp_status ramp__store_release(ramp__store *s, int64_t id, const char *worker)
     int n = r.n_rows;
     ramp__rows_clear(&r);
     if (!n)
-        return set_msg(s, RAMP_ECANCELED, "submission %lld: not held by worker '%s'",
+        return set_msg(s, RAMP_ELEASE, "submission %lld: not held by worker '%s'",
                        (long long)id, worker);
     return RAMP_OK;
 }
@@ -1051,7 +1051,7 @@ ramp_status ramp__store_log(ramp__store *s, int64_t id, const char *worker, cons
     int held = r.n_rows;
     ramp__rows_clear(&r);
     if (!held)
-        return set_msg(s, RAMP_ECANCELED, "submission %lld: the lease was lost", (long long)id);
+        return set_msg(s, RAMP_ELEASE, "submission %lld: the lease was lost", (long long)id);
     return RAMP_OK;
 }
 
@@ -1079,7 +1079,7 @@ ramp_status ramp__store_finish(ramp__store *s, int64_t id, const char *worker,
                  RAMP__TEXT("training"))))
         goto fail;
     if (!r.n_rows) {
-        st = set_msg(s, RAMP_ECANCELED,
+        st = set_msg(s, RAMP_ELEASE,
                      "submission %lld: the lease was lost before its results were stored",
                      (long long)id);
         goto fail;

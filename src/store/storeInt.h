@@ -228,7 +228,7 @@ int ramp__name_ok(const char *name);
 
 /* Stores a new submission (state new): EDUP when the team already has a
    live or scored one of that name (a failed one of that name is replaced),
-   EINVAL (with the seconds to wait) when the event's minimum gap since the
+   ETOOSOON (with the seconds to wait) when the event's minimum gap since the
    team's last submission has not passed. *id receives its id. */
 ramp_status ramp__store_submit(ramp__store *s, int64_t team_id, const char *name,
                                const ramp__file *files, size_t n_files, int64_t *id);
@@ -257,15 +257,15 @@ ramp_status ramp__store_set_max_claims(ramp__store *s, int n);
    lease. */
 ramp_status ramp__store_claim(ramp__store *s, const char *worker, double lease_s, ramp__claim *c,
                               int *busy);
-/* Extends the lease; ECANCELED when the worker no longer holds it. */
+/* Extends the lease; ELEASE when the worker no longer holds it. */
 ramp_status ramp__store_renew(ramp__store *s, int64_t id, const char *worker, double lease_s);
 /* Gives the claim back at once (a worker stopped by SIGTERM/SIGINT): the
    submission is new again, its lease cleared, and the release does not
-   count toward the cap. Only while `worker` holds it (ECANCELED otherwise:
+   count toward the cap. Only while `worker` holds it (ELEASE otherwise:
    nothing changes). */
 ramp_status ramp__store_release(ramp__store *s, int64_t id, const char *worker);
 /* Stores the running log (borrowed; its last RAMP__LOG_MAX bytes) while
-   `worker` holds the claim (ECANCELED otherwise), so that a submission
+   `worker` holds the claim (ELEASE otherwise), so that a submission
    whose worker dies keeps the log of its last run. */
 #define RAMP__LOG_MAX (256u << 10)
 ramp_status ramp__store_log(ramp__store *s, int64_t id, const char *worker, const char *log);
@@ -286,7 +286,7 @@ typedef struct ramp__result {
 } ramp__result;
 
 /* Stores the results and the new state in one transaction, if `worker`
-   still holds the claim (ECANCELED otherwise). */
+   still holds the claim (ELEASE otherwise). */
 ramp_status ramp__store_finish(ramp__store *s, int64_t id, const char *worker,
                                const ramp__result *r);
 
