@@ -32,7 +32,7 @@ static size_t *read_index(const char *path)
     int32_t *y;
     size_t n;
     ramp_err err;
-    assert_int_equal(ramp_npy_read_labels(path, &y, &n, &err), RAMP_OK);
+    assert_int_equal(ramp_npy_read_labels(&y, &n, path, &err), RAMP_OK);
     assert_int_equal(n, NV);
     size_t *ix = malloc(n * sizeof *ix);
     assert_non_null(ix);
@@ -48,9 +48,9 @@ static int setup(void **state)
     assert_non_null(fx);
     ramp_err err;
     size_t n, r, c;
-    assert_int_equal(ramp_npy_read_labels(FIX "y_train.npy", &fx->y_train, &n, &err), RAMP_OK);
+    assert_int_equal(ramp_npy_read_labels(&fx->y_train, &n, FIX "y_train.npy", &err), RAMP_OK);
     assert_int_equal(n, NTRAIN);
-    assert_int_equal(ramp_npy_read_labels(FIX "y_test.npy", &fx->y_test, &n, &err), RAMP_OK);
+    assert_int_equal(ramp_npy_read_labels(&fx->y_test, &n, FIX "y_test.npy", &err), RAMP_OK);
     assert_int_equal(n, NT);
     for (int f = 0; f < NF; f++) {
         char path[512];
@@ -58,11 +58,11 @@ static int setup(void **state)
         fx->idx[f] = read_index(path);
         fx->n_valid[f] = NV;
         snprintf(path, sizeof path, FIX "valid_f%d.npy", f);
-        assert_int_equal(ramp_npy_read_matrix_f(path, &fx->valid[f], &r, &c, &err), RAMP_OK);
+        assert_int_equal(ramp_npy_read_matrix_f(&fx->valid[f], &r, &c, path, &err), RAMP_OK);
         assert_int_equal(r, NS * NV);
         assert_int_equal(c, NC);
         snprintf(path, sizeof path, FIX "test_f%d.npy", f);
-        assert_int_equal(ramp_npy_read_matrix_f(path, &fx->test[f], &r, &c, &err), RAMP_OK);
+        assert_int_equal(ramp_npy_read_matrix_f(&fx->test[f], &r, &c, path, &err), RAMP_OK);
         assert_int_equal(r, NS * NT);
         for (int s = 0; s < NS; s++) {
             fx->vp[f * NS + s] = fx->valid[f] + (size_t)s * NV * NC;

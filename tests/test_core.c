@@ -36,8 +36,12 @@ static void test_status_names(void **state)
 static void test_arena(void **state)
 {
     (void)state;
-    ramp_arena *a = ramp_arena_new();
+    ramp_arena *a = NULL;
+    ramp_err err;
+    assert_int_equal(ramp_arena_new(&a, &err), RAMP_OK);
     assert_non_null(a);
+    assert_int_equal(ramp_arena_new(NULL, &err), RAMP_EINVAL);
+    assert_string_equal(err.msg, "ramp_arena_new: out is NULL");
     uint8_t *p = ramp_arena_alloc(a, 100);
     uint8_t *q = ramp_arena_alloc(a, 1 << 20); /* larger than the first block */
     assert_non_null(p);

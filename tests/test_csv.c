@@ -17,7 +17,7 @@
 static ramp_index *parse(const char *text, size_t len, int n_classes, ramp_err *e)
 {
     ramp_index *ix = (ramp_index *)1;
-    ramp_status st = ramp_index_parse(text, len, "train.csv", n_classes, NULL, NULL, &ix, e);
+    ramp_status st = ramp_index_parse(&ix, text, len, "train.csv", n_classes, 0, e);
     if (st) {
         assert_null(ix);
         assert_int_equal(e->code, st);
@@ -104,52 +104,50 @@ static void test_errors(void **state)
     ramp_index_free(ix);
 }
 
-typedef struct collected {
-    int n;
-    char msgs[8][256];
-    ramp_status st[8];
-} collected;
-
-static void collect(void *ctx, ramp_status st, const char *msg)
-{
-    collected *c = ctx;
-    if (c->n < 8) {
-        snprintf(c->msgs[c->n], sizeof c->msgs[0], "%s", msg);
-        c->st[c->n] = st;
-    }
-    c->n++;
-}
-
-static void test_report_all(void **state)
+/* RAMP_INDEX_SKIP_BAD_ROWS: every bad row is skipped and its message kept
+   in the index, in file order, with its status. */
+static void test_skip_bad_rows(void **state)
 {
     (void)state;
     const char *text = "id,class\na,1\nb,10\nc,x\na,2\nd/../e,1\nf/g,2\n,1\n";
-    collected c = {0};
     ramp_index *ix = NULL;
     ramp_err e;
-    assert_int_equal(ramp_index_parse(text, strlen(text), "t.csv", 10, collect, &c, &ix, &e),
-                     RAMP_OK);
-    assert_int_equal(c.n, 5);
-    assert_string_equal(c.msgs[0], "t.csv:3: id 'b': class 10 out of range [0, 10)");
-    assert_int_equal(c.st[0], RAMP_ERANGE);
-    assert_string_equal(c.msgs[1], "t.csv:4: id 'c': class 'x' is not an integer");
-    assert_string_equal(c.msgs[2], "t.csv:5: duplicate id 'a' (first on line 2)");
-    assert_int_equal(c.st[2], RAMP_EDUP);
-    assert_string_equal(c.msgs[3],
+    assert_int_equal(
+        ramp_index_parse(&ix, text, strlen(text), "t.csv", 10, RAMP_INDEX_SKIP_BAD_ROWS, &e),
+        RAMP_OK);
+    assert_int_equal(ramp_index_n_skipped(ix), 5);
+    ramp_status st;
+    assert_string_equal(ramp_index_skipped(ix, 0, &st),
+                        "t.csv:3: id 'b': class 10 out of range [0, 10)");
+    assert_int_equal(st, RAMP_ERANGE);
+    assert_string_equal(ramp_index_skipped(ix, 1, NULL),
+                        "t.csv:4: id 'c': class 'x' is not an integer");
+    assert_string_equal(ramp_index_skipped(ix, 2, &st),
+                        "t.csv:5: duplicate id 'a' (first on line 2)");
+    assert_int_equal(st, RAMP_EDUP);
+    assert_string_equal(ramp_index_skipped(ix, 3, NULL),
                         "t.csv:6: id 'd/../e' is not a safe relative path ('..' component)");
-    assert_string_equal(c.msgs[4], "t.csv:8: empty id");
+    assert_string_equal(ramp_index_skipped(ix, 4, &st), "t.csv:8: empty id");
+    assert_int_equal(st, RAMP_EFORMAT);
+    assert_null(ramp_index_skipped(ix, 5, &st));
+    assert_int_equal(st, RAMP_OK);
     assert_int_equal(ramp_index_n(ix), 2); /* a and f/g */
     assert_string_equal(ramp_index_id(ix, 1), "f/g");
     ramp_index_free(ix);
 
-    /* a problem with the file as a whole still fails the call */
-    c.n = 0;
+    /* without the flag, the first bad row fails the call, naming it */
     ix = (ramp_index *)1;
-    assert_int_equal(ramp_index_parse("id\na\n", 5, "t.csv", 10, collect, &c, &ix, &e),
+    assert_int_equal(ramp_index_parse(&ix, text, strlen(text), "t.csv", 10, 0, &e), RAMP_ERANGE);
+    assert_null(ix);
+    assert_string_equal(e.msg, "t.csv:3: id 'b': class 10 out of range [0, 10)");
+
+    /* a problem with the file as a whole still fails the call */
+    ix = (ramp_index *)1;
+    assert_int_equal(ramp_index_parse(&ix, "id\na\n", 5, "t.csv", 10, RAMP_INDEX_SKIP_BAD_ROWS, &e),
                      RAMP_EFORMAT);
     assert_null(ix);
-    assert_int_equal(c.n, 0);
     assert_string_equal(e.msg, "t.csv:1: header has no 'class' column");
+    assert_int_equal(ramp_index_parse(NULL, "id\na\n", 5, "t.csv", 10, 0, &e), RAMP_EINVAL);
 }
 
 /* Ids are relative paths under the images folder, as rampwf joins them
@@ -268,9 +266,9 @@ static void test_load_file(void **state)
     (void)state;
     ramp_index *ix = (ramp_index *)1;
     ramp_err e;
-    assert_int_equal(ramp_index_load(RAMP_SOURCE_DIR "/tests/fixtures/kits/no_such.csv", 10, NULL,
-                                     NULL, &ix, &e),
-                     RAMP_ENOENT);
+    assert_int_equal(
+        ramp_index_load(&ix, RAMP_SOURCE_DIR "/tests/fixtures/kits/no_such.csv", 10, 0, &e),
+        RAMP_ENOENT);
     assert_null(ix);
     assert_non_null(strstr(e.msg, "no_such.csv"));
 }
@@ -279,7 +277,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),       cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_report_all), cmocka_unit_test(test_id_paths),
+        cmocka_unit_test(test_skip_bad_rows), cmocka_unit_test(test_id_paths),
         cmocka_unit_test(test_large),      cmocka_unit_test(test_load_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

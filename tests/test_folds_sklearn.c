@@ -237,7 +237,7 @@ static void test_live(void **state)
         const tcase *c = &cases[i];
         size_t n_tr = 0, n_te = 0;
         ramp_err e;
-        ramp_status st = ramp_split_sizes(c->n, c->ts, &n_tr, &n_te, &e);
+        ramp_status st = ramp_split_sizes(&n_tr, &n_te, c->n, c->ts, &e);
         uint32_t *tr = malloc(((size_t)c->n_splits * n_tr + 1) * sizeof *tr);
         uint32_t *te = malloc(((size_t)c->n_splits * n_te + 1) * sizeof *te);
         uint32_t *v = malloc((c->n + 1) * sizeof *v);

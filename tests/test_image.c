@@ -173,7 +173,7 @@ static uint8_t *slurp(const char *name, size_t *n)
 static ramp_pp *new_pp(void)
 {
     ramp_pp *pp;
-    assert_int_equal(ramp_pp_new(&pp), RAMP_OK);
+    assert_int_equal(ramp_pp_new(&pp, NULL), RAMP_OK);
     return pp;
 }
 
@@ -940,7 +940,7 @@ static void test_encode(void **state)
         uint8_t *png = NULL;
         size_t len = 0;
         ramp_err err;
-        assert_int_equal(ramp_img_encode(RAMP_FMT_PNG, px, 9, 6, c, stride, 0, &png, &len, &err),
+        assert_int_equal(ramp_img_encode(&png, &len, RAMP_FMT_PNG, px, 9, 6, c, stride, 0, &err),
                          RAMP_OK);
         const ramp_image *y = ramp_img_from_memory(pp, png, len, "enc.png");
         assert_non_null(y);
@@ -954,7 +954,7 @@ static void test_encode(void **state)
         if (c == 1 || c == 3) {
             uint8_t *jpg = NULL;
             assert_int_equal(
-                ramp_img_encode(RAMP_FMT_JPEG, px, 9, 6, c, stride, 95, &jpg, &len, &err), RAMP_OK);
+                ramp_img_encode(&jpg, &len, RAMP_FMT_JPEG, px, 9, 6, c, stride, 95, &err), RAMP_OK);
             const ramp_image *z = ramp_img_from_memory(pp, jpg, len, "enc.jpg");
             assert_int_equal(ramp_img_format_of(z), RAMP_FMT_JPEG);
             assert_int_equal(ramp_img_channels(z), c);
@@ -963,7 +963,7 @@ static void test_encode(void **state)
         } else {
             uint8_t *jpg = (uint8_t *)&err;
             assert_int_equal(
-                ramp_img_encode(RAMP_FMT_JPEG, px, 9, 6, c, stride, 95, &jpg, &len, &err),
+                ramp_img_encode(&jpg, &len, RAMP_FMT_JPEG, px, 9, 6, c, stride, 95, &err),
                 RAMP_EINVAL);
             assert_null(jpg);
         }
@@ -976,7 +976,7 @@ static void test_encode(void **state)
     const uint8_t *px = ramp_img_pixels(pp, x, &stride);
     uint8_t *jpg = NULL;
     size_t len = 0;
-    assert_int_equal(ramp_img_encode(RAMP_FMT_JPEG, px, 48, 36, 3, stride, 95, &jpg, &len, NULL),
+    assert_int_equal(ramp_img_encode(&jpg, &len, RAMP_FMT_JPEG, px, 48, 36, 3, stride, 95, NULL),
                      RAMP_OK);
     const ramp_image *z = ramp_img_from_memory(pp, jpg, len, "enc.jpg");
     double sum = 0;

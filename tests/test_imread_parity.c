@@ -96,7 +96,7 @@ static void test_parity(void **state)
     FILE *m = fopen(WORK "/manifest.txt", "r");
     assert_non_null(m);
     ramp_pp *pp;
-    assert_int_equal(ramp_pp_new(&pp), RAMP_OK);
+    assert_int_equal(ramp_pp_new(&pp, NULL), RAMP_OK);
     char name[128], file[128], path[1024];
     int n = 0;
     while (fscanf(m, "%127s %127s", name, file) == 2) {

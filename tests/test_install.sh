@@ -20,7 +20,7 @@ cat > "$work/prog.c" <<'C'
 int main(void)
 {
     ramp_pp *pp;
-    if (ramp_pp_new(&pp)) return 1;
+    if (ramp_pp_new(&pp, NULL)) return 1;
     const uint8_t px[4] = {0, 64, 128, 255};
     const ramp_image *x = ramp_img_from_pixels(pp, px, 2, 2, 1, 2);
     const ramp_image *y = ramp_img_flip_h(pp, x);

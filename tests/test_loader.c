@@ -38,7 +38,7 @@ static void write_png(const char *path, int w, int h, int ch, uint8_t fill, uint
     px[0] = first;
     uint8_t *enc = NULL;
     size_t len = 0;
-    assert_int_equal(ramp_img_encode(RAMP_FMT_PNG, px, w, h, ch, stride, 90, &enc, &len, NULL), 0);
+    assert_int_equal(ramp_img_encode(&enc, &len, RAMP_FMT_PNG, px, w, h, ch, stride, 90, NULL), 0);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(enc, 1, len, f), len);
@@ -112,7 +112,7 @@ static void test_epochs_and_chunks(void **state)
     ramp_loader_opts o = {.chunk_size = 10, .n_jobs = 2, .seed = 7};
     ramp_gen_builder *gb;
     ramp_err err;
-    assert_int_equal(ramp_gen_builder_new(&f.s, tf_id, NULL, &o, &gb, &err), 0);
+    assert_int_equal(ramp_gen_builder_new(&gb, &f.s, tf_id, NULL, &o, &err), 0);
     int shape[4];
     assert_int_equal(ramp_gen_builder_shape(gb, shape), 3);
     assert_int_equal(shape[2], 2);
@@ -154,7 +154,7 @@ static void collect(const ramp_samples *s, int n_jobs, size_t chunk, float *out,
 {
     ramp_loader_opts o = {.chunk_size = chunk, .n_jobs = n_jobs, .seed = 3};
     ramp_gen_builder *gb;
-    assert_int_equal(ramp_gen_builder_new(s, tf_id, NULL, &o, &gb, NULL), 0);
+    assert_int_equal(ramp_gen_builder_new(&gb, s, tf_id, NULL, &o, NULL), 0);
     ramp_gen *g;
     assert_int_equal(ramp_gen_builder_subset(gb, NULL, s->n, 8, 1, 1, &g), 0);
     size_t k = 0;
@@ -187,7 +187,7 @@ static void test_train_valid_split(void **state)
     fixture_make(&f, 100, 8, 1, 4);
     ramp_loader_opts o = {.chunk_size = 16, .n_jobs = 2, .seed = 1};
     ramp_gen_builder *gb;
-    assert_int_equal(ramp_gen_builder_new(&f.s, tf_id, NULL, &o, &gb, NULL), 0);
+    assert_int_equal(ramp_gen_builder_new(&gb, &f.s, tf_id, NULL, &o, NULL), 0);
     ramp_gen *tr, *va;
     size_t ntr, nva;
     assert_int_equal(ramp_get_train_valid_generators(gb, 32, 0.25, &tr, &va, &ntr, &nva), 0);
@@ -240,7 +240,7 @@ static void test_errors_name_the_sample(void **state)
     fixture_make(&f, 30, 8, 1, 2);
     ramp_loader_opts o = {.chunk_size = 8, .n_jobs = 2, .seed = 1};
     ramp_gen_builder *gb;
-    assert_int_equal(ramp_gen_builder_new(&f.s, tf_bad_shape, NULL, &o, &gb, NULL), 0);
+    assert_int_equal(ramp_gen_builder_new(&gb, &f.s, tf_bad_shape, NULL, &o, NULL), 0);
     ramp_gen *g;
     assert_int_equal(ramp_gen_builder_predict_gen(gb, 8, &g), 0);
     ramp_status st = RAMP_OK;
@@ -254,7 +254,7 @@ static void test_errors_name_the_sample(void **state)
 
     /* a missing image */
     remove(f.paths[5]);
-    assert_int_equal(ramp_gen_builder_new(&f.s, tf_id, NULL, &o, &gb, NULL), 0);
+    assert_int_equal(ramp_gen_builder_new(&gb, &f.s, tf_id, NULL, &o, NULL), 0);
     assert_int_equal(ramp_gen_builder_predict_gen(gb, 4, &g), 0);
     st = RAMP_OK;
     for (int s = 0; s < 8 && !st; s++) {
@@ -302,7 +302,7 @@ static void test_memory_bounded_by_chunks(void **state)
     long before = vm_hwm_kb();
     ramp_loader_opts o = {.chunk_size = chunk, .n_jobs = 2, .seed = 1};
     ramp_gen_builder *gb;
-    assert_int_equal(ramp_gen_builder_new(&f.s, tf_big, NULL, &o, &gb, NULL), 0);
+    assert_int_equal(ramp_gen_builder_new(&gb, &f.s, tf_big, NULL, &o, NULL), 0);
     ramp_gen *g;
     assert_int_equal(ramp_gen_builder_subset(gb, NULL, f.n, batch, 1, 1, &g), 0);
     double checksum = 0;
@@ -340,7 +340,7 @@ static void test_pinned_batches_outlive_the_generator(void **state)
     ramp_loader_opts o = {.chunk_size = 10, .n_jobs = 2, .seed = 3};
     ramp_gen_builder *gb;
     ramp_err err;
-    assert_int_equal(ramp_gen_builder_new(&f.s, tf_id, NULL, &o, &gb, &err), 0);
+    assert_int_equal(ramp_gen_builder_new(&gb, &f.s, tf_id, NULL, &o, &err), 0);
     ramp_gen *g;
     /* batch 4 over chunks of 10: in-place batches and gathered ones */
     assert_int_equal(ramp_gen_builder_subset(gb, NULL, f.n, 4, 1, 1, &g), 0);

@@ -20,10 +20,15 @@
 static ramp_net *small(int backend, uint64_t seed, int units)
 {
     ramp_net *net = NULL;
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 1, .height = 8, .width = 8,
-                                                      .seed = seed, .backend = backend,
-                                                      .n_threads = 2 },
-                                  &net, NULL), RAMP_OK);
+    assert_int_equal(ramp_net_new(&net,
+                                  &(ramp_net_params){.channels = 1,
+                                                     .height = 8,
+                                                     .width = 8,
+                                                     .seed = seed,
+                                                     .backend = backend,
+                                                     .n_threads = 2},
+                                  NULL),
+                     RAMP_OK);
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .padding = 1 });
     ramp_net_batchnorm(net, 0, 0);
     ramp_net_relu(net);
@@ -55,17 +60,22 @@ static void test_builder_errors(void **s)
     (void)s;
     ramp_net *net = NULL;
     ramp_err err;
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 0, .height = 8, .width = 8 },
-                                  &net, &err), RAMP_EINVAL);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 0, .height = 8, .width = 8}, &err),
+        RAMP_EINVAL);
     assert_null(net);
     assert_non_null(strstr(err.msg, "bad input shape"));
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 1, .height = 8, .width = 8,
-                                                      .conv_algo = (ramp_conv_algo)7 },
-                                  &net, &err), RAMP_EINVAL);
+    assert_int_equal(
+        ramp_net_new(&net,
+                     &(ramp_net_params){
+                         .channels = 1, .height = 8, .width = 8, .conv_algo = (ramp_conv_algo)7},
+                     &err),
+        RAMP_EINVAL);
     assert_null(net);
     assert_non_null(strstr(err.msg, "conv_algo 7"));
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 3, .height = 8, .width = 8 },
-                                  &net, NULL), RAMP_OK);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 3, .height = 8, .width = 8}, NULL),
+        RAMP_OK);
     assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .groups = 2 }),
                      RAMP_ESHAPE);
     assert_non_null(strstr(ramp_net_errmsg(net), "groups 2"));
@@ -73,8 +83,9 @@ static void test_builder_errors(void **s)
     assert_int_equal(ramp_net_relu(net), RAMP_ESHAPE);
     ramp_net_free(net);
 
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 3, .height = 8, .width = 8 },
-                                  &net, NULL), RAMP_OK);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 3, .height = 8, .width = 8}, NULL),
+        RAMP_OK);
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3 });
     int a = ramp_net_last(net);
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3 });
@@ -82,8 +93,9 @@ static void test_builder_errors(void **s)
     assert_non_null(strstr(ramp_net_errmsg(net), "differ"));
     ramp_net_free(net);
 
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 3, .height = 8, .width = 8 },
-                                  &net, NULL), RAMP_OK);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 3, .height = 8, .width = 8}, NULL),
+        RAMP_OK);
     ramp_net_flatten(net);
     ramp_net_dense(net, &(ramp_dense){ .units = 2 });
     ramp_net_softmax(net);
@@ -91,8 +103,9 @@ static void test_builder_errors(void **s)
     ramp_net_free(net);
 
     /* an output that is not a vector */
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 3, .height = 8, .width = 8 },
-                                  &net, NULL), RAMP_OK);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 3, .height = 8, .width = 8}, NULL),
+        RAMP_OK);
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3 });
     float X[192] = { 0 }, p[4];
     assert_int_equal(ramp_net_predict(net, X, 1, p), RAMP_ESHAPE);
@@ -102,11 +115,14 @@ static void test_builder_errors(void **s)
     /* reading a layer's output into a buffer of the wrong size, on both
        backends: an error naming the size, not an overflow */
     for (int be = 0; be < 2; be++) {
-        assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 3, .height = 8, .width = 8,
-                                                          .backend = be ? RAMP_NN_DNNL
-                                                                        : RAMP_NN_REF,
-                                                          .keep_grads = 1 },
-                                      &net, NULL), RAMP_OK);
+        assert_int_equal(ramp_net_new(&net,
+                                      &(ramp_net_params){.channels = 3,
+                                                         .height = 8,
+                                                         .width = 8,
+                                                         .backend = be ? RAMP_NN_DNNL : RAMP_NN_REF,
+                                                         .keep_grads = 1},
+                                      NULL),
+                         RAMP_OK);
         ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .padding = 1 });
         ramp_net_flatten(net);
         ramp_net_dense(net, &(ramp_dense){ .units = 2 });

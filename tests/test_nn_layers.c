@@ -22,11 +22,17 @@ static ramp_net *make(int backend, int c, int h, int w, builder b, int no_fuse,
                       ramp_conv_algo algo, int keep_grads)
 {
     ramp_net *net = NULL;
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = c, .height = h, .width = w,
-                                                      .seed = 11, .backend = backend,
-                                                      .no_fuse = no_fuse, .conv_algo = algo,
-                                                      .keep_grads = keep_grads },
-                                  &net, NULL), RAMP_OK);
+    assert_int_equal(ramp_net_new(&net,
+                                  &(ramp_net_params){.channels = c,
+                                                     .height = h,
+                                                     .width = w,
+                                                     .seed = 11,
+                                                     .backend = backend,
+                                                     .no_fuse = no_fuse,
+                                                     .conv_algo = algo,
+                                                     .keep_grads = keep_grads},
+                                  NULL),
+                     RAMP_OK);
     b(net);
     if (net->build_st) fprintf(stderr, "build: %s\n", ramp_net_errmsg(net));
     assert_int_equal(net->build_st, RAMP_OK);
@@ -577,10 +583,16 @@ static void build_f(ramp_net *net)
 static float *f_output(int h, int w, int n, ramp_conv_algo algo, int threads, int id, int *own)
 {
     ramp_net *net = NULL;
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 2, .height = h, .width = w,
-                                                      .seed = 11, .conv_algo = algo,
-                                                      .n_threads = threads, .no_fuse = 1 },
-                                  &net, NULL), RAMP_OK);
+    assert_int_equal(ramp_net_new(&net,
+                                  &(ramp_net_params){.channels = 2,
+                                                     .height = h,
+                                                     .width = w,
+                                                     .seed = 11,
+                                                     .conv_algo = algo,
+                                                     .n_threads = threads,
+                                                     .no_fuse = 1},
+                                  NULL),
+                     RAMP_OK);
     build_f(net);
     size_t cnt = (size_t)n * ramp__node_size(&net->nodes[id]);
     float *X = malloc((size_t)n * 2 * h * w * sizeof(float)), *p = malloc((size_t)n * 3 * 4);

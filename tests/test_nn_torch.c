@@ -78,9 +78,11 @@ static void run(int backend)
     load(&fx);
     assert_int_equal(fx.count, 2 + 9 + 2 + 9 + 5);
     ramp_net *net = NULL;
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 2, .height = 6, .width = 6,
-                                                      .backend = backend },
-                                  &net, NULL), RAMP_OK);
+    assert_int_equal(
+        ramp_net_new(&net,
+                     &(ramp_net_params){.channels = 2, .height = 6, .width = 6, .backend = backend},
+                     NULL),
+        RAMP_OK);
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .padding = 1 });
     ramp_net_batchnorm(net, 0, 0);
     ramp_net_relu(net);

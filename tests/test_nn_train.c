@@ -31,9 +31,12 @@ static void test_fmnist_subset(void **s)
     assert_int_equal(nte, 500);
 
     ramp_net *net = NULL;
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 1, .height = 28, .width = 28,
-                                                      .seed = 1, .n_threads = 2 },
-                                  &net, NULL), RAMP_OK);
+    assert_int_equal(
+        ramp_net_new(
+            &net,
+            &(ramp_net_params){.channels = 1, .height = 28, .width = 28, .seed = 1, .n_threads = 2},
+            NULL),
+        RAMP_OK);
     assert_int_equal(refcnn_build(net, 10), RAMP_OK);
 
     int shape[3] = { 1, 28, 28 };

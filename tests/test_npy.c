@@ -35,10 +35,10 @@ static void test_read_numpy_files(void **state)
     size_t r, c;
     const char *mats[] = {FIX "npy_f8.npy", FIX "npy_f4.npy", FIX "npy_v2.npy"};
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(ramp_npy_read_matrix(mats[i], &d, &r, &c, &err), RAMP_OK);
+        assert_int_equal(ramp_npy_read_matrix(&d, &r, &c, mats[i], &err), RAMP_OK);
         check_a(d, r, c);
         free(d);
-        assert_int_equal(ramp_npy_read_matrix_f(mats[i], &f, &r, &c, &err), RAMP_OK);
+        assert_int_equal(ramp_npy_read_matrix_f(&f, &r, &c, mats[i], &err), RAMP_OK);
         assert_int_equal(r * c, 12);
         for (size_t q = 0; q < 12; q++)
             assert_true(f[q] == (float)(40.0 * (double)(q / 4) + 10.0 * (double)(q % 4) + 0.25));
@@ -49,13 +49,13 @@ static void test_read_numpy_files(void **state)
     for (int i = 0; i < 2; i++) {
         int32_t *y;
         size_t n;
-        assert_int_equal(ramp_npy_read_labels(labs[i], &y, &n, &err), RAMP_OK);
+        assert_int_equal(ramp_npy_read_labels(&y, &n, labs[i], &err), RAMP_OK);
         assert_int_equal(n, 5);
         assert_memory_equal(y, want, sizeof want);
         free(y);
     }
     ramp_npy a;
-    assert_int_equal(ramp_npy_read(FIX "npy_i8.npy", 0, &a, &err), RAMP_OK);
+    assert_int_equal(ramp_npy_read(&a, FIX "npy_i8.npy", 0, &err), RAMP_OK);
     assert_int_equal(a.dtype, RAMP_NPY_I8);
     assert_int_equal(a.ndim, 1);
     assert_int_equal(a.shape[0], 5);
@@ -70,7 +70,7 @@ static void expect_err(const char *file, ramp_status code, const char *msg)
     ramp_npy a;
     char path[512];
     snprintf(path, sizeof path, FIX "%s", file);
-    ramp_status st = ramp_npy_read(path, 0, &a, &err);
+    ramp_status st = ramp_npy_read(&a, path, 0, &err);
     assert_int_equal(st, code);
     assert_null(a.data);
     char want[768];
@@ -93,37 +93,37 @@ static void test_errors(void **state)
     ramp_err err = {0};
     int32_t *y;
     size_t n;
-    assert_int_equal(ramp_npy_read_labels(FIX "npy_i8_big.npy", &y, &n, &err), RAMP_ERANGE);
+    assert_int_equal(ramp_npy_read_labels(&y, &n, FIX "npy_i8_big.npy", &err), RAMP_ERANGE);
     assert_null(y);
     assert_string_equal(err.msg, FIX "npy_i8_big.npy: label 1099511627776 at index 1 exceeds int32");
     double *d;
     size_t r, c;
-    assert_int_equal(ramp_npy_read_matrix(FIX "npy_i4.npy", &d, &r, &c, &err), RAMP_EFORMAT);
+    assert_int_equal(ramp_npy_read_matrix(&d, &r, &c, FIX "npy_i4.npy", &err), RAMP_EFORMAT);
     assert_string_equal(err.msg,
                         FIX "npy_i4.npy: expected a 2-D '<f8' or '<f4' matrix, found 1-D '<i4'");
     ramp_npy a;
-    assert_int_equal(ramp_npy_read(FIX "npy_f8.npy", 100, &a, &err), RAMP_ETOOBIG);
+    assert_int_equal(ramp_npy_read(&a, FIX "npy_f8.npy", 100, &err), RAMP_ETOOBIG);
 
     /* in-memory parser: header cut anywhere, junk after the data */
     uint8_t *buf;
     size_t len;
     assert_int_equal(ramp__read_file(FIX "npy_f8.npy", 1 << 20, &buf, &len, &err), RAMP_OK);
     for (size_t cut = 0; cut < len; cut += 7) {
-        assert_int_not_equal(ramp_npy_parse(buf, cut, "m", &a, &err), RAMP_OK);
+        assert_int_not_equal(ramp_npy_parse(&a, buf, cut, "m", &err), RAMP_OK);
         assert_null(a.data);
     }
-    assert_int_equal(ramp_npy_parse(buf, len, "m", &a, &err), RAMP_OK);
+    assert_int_equal(ramp_npy_parse(&a, buf, len, "m", &err), RAMP_OK);
     check_a(a.data, a.shape[0], a.shape[1]);
     ramp_npy_clear(&a);
     uint8_t *big = malloc(len + 1);
     assert_non_null(big);
     memcpy(big, buf, len);
     big[len] = 0;
-    assert_int_equal(ramp_npy_parse(big, len + 1, "m", &a, &err), RAMP_EFORMAT);
+    assert_int_equal(ramp_npy_parse(&a, big, len + 1, "m", &err), RAMP_EFORMAT);
     assert_string_equal(err.msg, "m: 1 trailing bytes after the data");
     memcpy(big, buf, len);
     memcpy(big + 10, "{'descr': '<f8', 'fortran_order': False, 'shape': (3; 4), }", 60);
-    assert_int_equal(ramp_npy_parse(big, len, "m", &a, &err), RAMP_EFORMAT);
+    assert_int_equal(ramp_npy_parse(&a, big, len, "m", &err), RAMP_EFORMAT);
     free(big);
     free(buf);
 }
@@ -170,7 +170,7 @@ static void test_write(void **state)
     assert_int_equal(ramp_npy_write_matrix_f(TMP "big.npy", m, rows, cols, &err), RAMP_OK);
     float *back;
     size_t r, c;
-    assert_int_equal(ramp_npy_read_matrix_f(TMP "big.npy", &back, &r, &c, &err), RAMP_OK);
+    assert_int_equal(ramp_npy_read_matrix_f(&back, &r, &c, TMP "big.npy", &err), RAMP_OK);
     assert_int_equal(r, rows);
     assert_int_equal(c, cols);
     assert_memory_equal(back, m, rows * cols * sizeof *m);

@@ -36,8 +36,8 @@ static const char good_ini[] = "\xEF\xBB\xBF# a comment\r\n"
 static ramp_problem *parse(const char *ini, const char *codes, ramp_err *e)
 {
     ramp_problem *p = (ramp_problem *)1;
-    ramp_status st = ramp_problem_parse(ini, strlen(ini), "problem.ini", codes,
-                                        codes ? strlen(codes) : 0, "class_codes.csv", &p, e);
+    ramp_status st = ramp_problem_parse(&p, ini, strlen(ini), "problem.ini", codes,
+                                        codes ? strlen(codes) : 0, "class_codes.csv", e);
     if (st) {
         assert_null(p);
         assert_int_equal(e->code, st);
@@ -267,18 +267,18 @@ static void test_load_dir(void **state)
     (void)state;
     ramp_err e;
     ramp_problem *p = (ramp_problem *)1;
-    assert_int_equal(ramp_problem_load(RAMP_SOURCE_DIR "/tests/fixtures/kits/tiny", &p, &e),
+    assert_int_equal(ramp_problem_load(&p, RAMP_SOURCE_DIR "/tests/fixtures/kits/tiny", &e),
                      RAMP_OK);
     assert_non_null(p);
     assert_int_equal(ramp_problem_n_classes(p), 3);
     assert_string_equal(ramp_problem_class_name(p, 1), "square");
     ramp_problem_free(p);
-    assert_int_equal(ramp_problem_load(RAMP_SOURCE_DIR "/kits/fashion_mnist", &p, &e), RAMP_OK);
+    assert_int_equal(ramp_problem_load(&p, RAMP_SOURCE_DIR "/kits/fashion_mnist", &e), RAMP_OK);
     assert_int_equal(ramp_problem_n_classes(p), 10);
     assert_string_equal(ramp_problem_score_name(p, 0), "acc");
     ramp_problem_free(p);
     p = (ramp_problem *)1;
-    assert_int_equal(ramp_problem_load(RAMP_SOURCE_DIR "/tests/fixtures/kits/nonexistent", &p, &e),
+    assert_int_equal(ramp_problem_load(&p, RAMP_SOURCE_DIR "/tests/fixtures/kits/nonexistent", &e),
                      RAMP_ENOENT);
     assert_null(p);
     assert_non_null(strstr(e.msg, "nonexistent/problem.ini"));

@@ -60,11 +60,11 @@ static void test_fixture_scores(void **state)
             ramp_err err;
             size_t rows, cols, ny;
             snprintf(path, sizeof path, FIX "%s", pf);
-            assert_int_equal(ramp_npy_read_matrix(path, &p, &rows, &cols, &err), RAMP_OK);
+            assert_int_equal(ramp_npy_read_matrix(&p, &rows, &cols, path, &err), RAMP_OK);
             if (strcmp(name, "f32") == 0)
-                assert_int_equal(ramp_npy_read_matrix_f(path, &pf32, &rows, &cols, &err), RAMP_OK);
+                assert_int_equal(ramp_npy_read_matrix_f(&pf32, &rows, &cols, path, &err), RAMP_OK);
             snprintf(path, sizeof path, FIX "%s", yf);
-            assert_int_equal(ramp_npy_read_labels(path, &y, &ny, &err), RAMP_OK);
+            assert_int_equal(ramp_npy_read_labels(&y, &ny, path, &err), RAMP_OK);
             assert_int_equal(rows, cn);
             assert_int_equal(cols, cc);
             assert_int_equal(ny, cn);
@@ -115,10 +115,10 @@ static void test_combine_fixture(void **state)
         ramp_err err;
         for (int i = 0; i < 3; i++) {
             snprintf(path, sizeof path, FIX "%s", in[i]);
-            assert_int_equal(ramp_npy_read_matrix(path, &m[i], &n, &c, &err), RAMP_OK);
+            assert_int_equal(ramp_npy_read_matrix(&m[i], &n, &c, path, &err), RAMP_OK);
         }
         snprintf(path, sizeof path, FIX "%s", out);
-        assert_int_equal(ramp_npy_read_matrix(path, &want, &n2, &c2, &err), RAMP_OK);
+        assert_int_equal(ramp_npy_read_matrix(&want, &n2, &c2, path, &err), RAMP_OK);
         assert_int_equal(n, n2);
         assert_int_equal(c, c2);
         got = malloc(n * c * sizeof *got);

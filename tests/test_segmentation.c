@@ -84,9 +84,9 @@ static void test_fixtures(void **state)
         size_t len, len2;
         ramp_err err = {0};
         snprintf(path, sizeof path, FIX "%s", tf);
-        assert_int_equal(ramp_npy_read_labels(path, &t, &len, &err), RAMP_OK);
+        assert_int_equal(ramp_npy_read_labels(&t, &len, path, &err), RAMP_OK);
         snprintf(path, sizeof path, FIX "%s", pf);
-        assert_int_equal(ramp_npy_read_labels(path, &p, &len2, &err), RAMP_OK);
+        assert_int_equal(ramp_npy_read_labels(&p, &len2, path, &err), RAMP_OK);
         assert_int_equal(len, len2);
 
         /* a: image by image; b: batches of 997 pixels over two handles, merged */

@@ -45,20 +45,20 @@ static void test_sizes(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         size_t a, b;
         if (!cases[i].n_train) {
-            assert_int_equal(ramp_split_sizes(cases[i].n, cases[i].ts, &a, &b, NULL), RAMP_EINVAL);
+            assert_int_equal(ramp_split_sizes(&a, &b, cases[i].n, cases[i].ts, NULL), RAMP_EINVAL);
             continue;
         }
-        assert_int_equal(ramp_split_sizes(cases[i].n, cases[i].ts, &a, &b, NULL), RAMP_OK);
+        assert_int_equal(ramp_split_sizes(&a, &b, cases[i].n, cases[i].ts, NULL), RAMP_OK);
         assert_int_equal(a, cases[i].n_train);
         assert_int_equal(b, cases[i].n_test);
     }
     size_t a, b;
     ramp_err e;
-    assert_int_equal(ramp_split_sizes(10, 10, &a, &b, &e), RAMP_EINVAL);
-    assert_int_equal(ramp_split_sizes(10, 2.5, &a, &b, &e), RAMP_EINVAL);
-    assert_int_equal(ramp_split_sizes(10, 0, &a, &b, &e), RAMP_EINVAL);
-    assert_int_equal(ramp_split_sizes(10, -0.5, &a, &b, &e), RAMP_EINVAL);
-    assert_int_equal(ramp_split_sizes(0, 0.5, &a, &b, &e), RAMP_EINVAL);
+    assert_int_equal(ramp_split_sizes(&a, &b, 10, 10, &e), RAMP_EINVAL);
+    assert_int_equal(ramp_split_sizes(&a, &b, 10, 2.5, &e), RAMP_EINVAL);
+    assert_int_equal(ramp_split_sizes(&a, &b, 10, 0, &e), RAMP_EINVAL);
+    assert_int_equal(ramp_split_sizes(&a, &b, 10, -0.5, &e), RAMP_EINVAL);
+    assert_int_equal(ramp_split_sizes(&a, &b, 0, 0.5, &e), RAMP_EINVAL);
 }
 
 /* Reads up to `max` integers from s into v; returns how many. */
@@ -81,7 +81,7 @@ static uint32_t *check_fold(const int32_t *y, size_t n, int K, double ts, const 
                             const long *hi, uint64_t seed, int fold, size_t *n_test_out)
 {
     size_t n_train, n_test;
-    assert_int_equal(ramp_split_sizes(n, ts, &n_train, &n_test, NULL), RAMP_OK);
+    assert_int_equal(ramp_split_sizes(&n_train, &n_test, n, ts, NULL), RAMP_OK);
     uint32_t *tr = malloc(n_train * sizeof *tr), *te = malloc(n_test * sizeof *te);
     uint8_t *seen = calloc(n, 1);
     long *per = calloc((size_t)K, sizeof *per);
@@ -381,7 +381,7 @@ static int check_case(char **p, char *head, int stratified)
     }
     size_t n_tr = 0, n_te = 0;
     ramp_err e;
-    ramp_status st = ramp_split_sizes(n, ts, &n_tr, &n_te, &e);
+    ramp_status st = ramp_split_sizes(&n_tr, &n_te, n, ts, &e);
     uint32_t *tr = NULL, *te = NULL;
     if (!st) {
         tr = malloc(((size_t)n_splits * n_tr + 1) * sizeof *tr);
@@ -518,7 +518,7 @@ static size_t check_quick(const uint32_t *rows, size_t m, const int32_t *y, size
             if (per[d] && all[d] > all[c]) assert_true(per[d] >= per[c]);
     }
     size_t a, b;
-    assert_int_equal(ramp_split_sizes(m, ts, &a, &b, NULL), RAMP_OK);
+    assert_int_equal(ramp_split_sizes(&a, &b, m, ts, NULL), RAMP_OK);
     uint32_t *tr = malloc(3 * a * sizeof *tr), *te = malloc(3 * b * sizeof *te);
     ramp_err e;
     ramp_status st = ramp_split_sss(tr, te, sub, m, 3, ts, 57, &e);
@@ -580,7 +580,7 @@ static void test_quick_small_classes(void **state)
         for (size_t kk = 1; kk <= n_elig; kk++) {
             S += sorted[kk - 1];
             size_t mm = S < runs[t].max_n ? S : runs[t].max_n, a, b;
-            if (mm >= 2 * kk && !ramp_split_sizes(mm, runs[t].ts, &a, &b, NULL) && a >= kk &&
+            if (mm >= 2 * kk && !ramp_split_sizes(&a, &b, mm, runs[t].ts, NULL) && a >= kk &&
                 b >= kk)
                 kmax = kk, M = mm;
         }
@@ -667,7 +667,7 @@ static ramp_problem *problem(const char *cv)
              "[problem]\ntitle = t\nn_classes = 10\n[scores]\nacc = accuracy\n[cv]\n%s", cv);
     ramp_problem *p;
     ramp_err e;
-    ramp_status st = ramp_problem_parse(ini, strlen(ini), "problem.ini", NULL, 0, NULL, &p, &e);
+    ramp_status st = ramp_problem_parse(&p, ini, strlen(ini), "problem.ini", NULL, 0, NULL, &e);
     if (st) print_error("%s\n", e.msg);
     assert_int_equal(st, RAMP_OK);
     return p;

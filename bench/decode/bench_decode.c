@@ -106,7 +106,7 @@ int main(int argc, char **argv)
         return 1;
     }
     ramp_pp *pp;
-    if (ramp_pp_new(&pp) != RAMP_OK) return 1;
+    if (ramp_pp_new(&pp, NULL) != RAMP_OK) return 1;
     static float buf[32 * 32 * 3];
     printf("ramp_jpeg64_full %.0f\n", rate(pp, JPEG_FULL, &jp, secs, buf));
     printf("ramp_jpeg64_to32_float %.0f\n", rate(pp, JPEG_SMALL, &jp, secs, buf));

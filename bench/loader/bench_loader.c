@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     char *imgs = ramp__path_join(dir, "imgs");
     ramp_index *ix = NULL;
     ramp_err err;
-    if (!csv || !imgs || ramp_index_load(csv, -1, NULL, NULL, &ix, &err)) {
+    if (!csv || !imgs || ramp_index_load(&ix, csv, -1, 0, &err)) {
         fprintf(stderr, "bench_loader: %s\n", csv && imgs ? err.msg : "out of memory");
         return 1;
     }
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
     ramp_samples s = {paths, ids, labels, n, n_classes};
     ramp_loader_opts o = {1024, n_jobs, 1, 0};
     ramp_gen_builder *gb = NULL;
-    if (ramp_gen_builder_new(&s, mode[0] == 'p' ? tf_png : tf_jpg, NULL, &o, &gb, &err)) {
+    if (ramp_gen_builder_new(&gb, &s, mode[0] == 'p' ? tf_png : tf_jpg, NULL, &o, &err)) {
         fprintf(stderr, "bench_loader: %s\n", err.msg);
         return 1;
     }

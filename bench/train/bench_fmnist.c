@@ -44,10 +44,14 @@ int main(int argc, char **argv)
     }
     ramp_net *net = NULL;
     ramp_err err;
-    ramp_status st = ramp_net_new(&(ramp_net_params){ .channels = 1, .height = 28, .width = 28,
-                                                      .seed = 1, .n_threads = threads,
-                                                      .backend = ref ? RAMP_NN_REF : RAMP_NN_DNNL },
-                                  &net, &err);
+    ramp_status st = ramp_net_new(&net,
+                                  &(ramp_net_params){.channels = 1,
+                                                     .height = 28,
+                                                     .width = 28,
+                                                     .seed = 1,
+                                                     .n_threads = threads,
+                                                     .backend = ref ? RAMP_NN_REF : RAMP_NN_DNNL},
+                                  &err);
     if (st) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;

@@ -430,8 +430,10 @@ static void profile(const char *name, int c, int hw, void (*build)(ramp_net *), 
     ramp_gen *g = NULL;
     ramp_layer_profile pr[64];
     int np = 0;
-    if (ramp_net_new(&(ramp_net_params){ .channels = c, .height = hw, .width = hw, .seed = 1,
-                                         .n_threads = threads }, &net, NULL))
+    if (ramp_net_new(&net,
+                     &(ramp_net_params){
+                         .channels = c, .height = hw, .width = hw, .seed = 1, .n_threads = threads},
+                     NULL))
         return;
     build(net);
     ramp_status st = ramp_gen_from_arrays(X, y, n, 3, shape, 10, bs, 0, 0, &g);
@@ -508,8 +510,11 @@ static double bench(const char *name, int c, int hw, void (*build)(ramp_net *), 
         ramp_net *net = NULL;
         ramp_gen *g = NULL;
         int shape[3] = { c, hw, hw };
-        if (ramp_net_new(&(ramp_net_params){ .channels = c, .height = hw, .width = hw, .seed = 1,
-                                             .n_threads = threads }, &net, NULL))
+        if (ramp_net_new(
+                &net,
+                &(ramp_net_params){
+                    .channels = c, .height = hw, .width = hw, .seed = 1, .n_threads = threads},
+                NULL))
             return 0;
         build(net);
         ramp_status st = ramp_gen_from_arrays(X, y, n, 3, shape, 10, bs, 0, 0, &g);

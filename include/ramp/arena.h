@@ -7,11 +7,17 @@
  *
  * An arena has a byte limit (default 1 GiB): a request past it fails cleanly
  * instead of growing without bound.
+ *
+ * Errors (status.h's convention): the constructor returns a status with its
+ * message in a ramp_err; allocation is malloc-like, NULL meaning
+ * RAMP_ENOMEM (out of memory, or the limit).
  */
 #ifndef RAMP_ARENA_H
 #define RAMP_ARENA_H
 
 #include <stddef.h>
+
+#include "ramp/status.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -19,15 +25,18 @@ extern "C" {
 
 typedef struct ramp_arena ramp_arena;
 
-/* New empty arena; NULL when out of memory. The caller frees it with
-   ramp_arena_free(). */
-ramp_arena *ramp_arena_new(void);
+/* A new empty arena into *out (NULL on failure: RAMP_ENOMEM, the message in
+   err, which may be NULL). The caller frees it with ramp_arena_free(). */
+ramp_status ramp_arena_new(ramp_arena **out, ramp_err *err);
 
 /* Frees the arena and everything allocated from it; NULL is a no-op. */
 void ramp_arena_free(ramp_arena *a);
 
-/* `size` bytes aligned to 64, valid until the next reset or free. NULL when
-   the limit would be passed or memory runs out. Not thread-safe. */
+/* `size` bytes aligned to 64, valid until the next reset or free. Like
+   malloc, it returns NULL on failure, and the only failure is RAMP_ENOMEM:
+   memory ran out or the limit would be passed (there is no message; a
+   caller that has a handle records one, as the image operations do in
+   their ramp_pp). Not thread-safe. */
 void *ramp_arena_alloc(ramp_arena *a, size_t size);
 
 /* Like ramp_arena_alloc() but zero-filled; NULL also when n*size overflows. */

@@ -4,9 +4,9 @@
  *
  *     ramp_index *train;
  *     ramp_err err;
- *     if (ramp_index_load("kit/data/train.csv", 10, NULL, NULL, &train, &err)) ...
+ *     if (ramp_index_load(&train, "kit/data/train.csv", 10, 0, &err)) ...
  *     size_t n = ramp_index_n(train), n_train, n_test;
- *     ramp_split_sizes(n, 0.2, &n_train, &n_test, &err);
+ *     ramp_split_sizes(&n_train, &n_test, n, 0.2, &err);
  *     uint32_t *tr = malloc(n_train * 4), *te = malloc(n_test * 4);
  *     ramp_split_stratified(tr, te, ramp_index_labels(train), n, 10, 0.2, seed, fold, &err);
  *
@@ -28,10 +28,13 @@ extern "C" {
 
 typedef struct ramp_index ramp_index;
 
-/* Called once per row-level problem (bad or out-of-range class, empty or
-   unsafe id, duplicate id, wrong field count) with a message naming
-   file:line; the row is skipped and reading goes on. */
-typedef void (*ramp_report_fn)(void *ctx, ramp_status st, const char *msg);
+/* Flags of ramp_index_load(). */
+enum {
+    /* skip the rows with a row-level problem (bad or out-of-range class,
+       empty or unsafe id, duplicate id, wrong field count) and keep their
+       messages in the index (ramp_index_skipped) instead of failing */
+    RAMP_INDEX_SKIP_BAD_ROWS = 1u << 0,
+};
 
 /* Reads an id,class CSV: a header naming the columns (any order, extra
    columns allowed), RFC 4180 quoting ("" escapes a quote), LF or CRLF, an
@@ -43,18 +46,20 @@ typedef void (*ramp_report_fn)(void *ctx, ramp_status st, const char *msg);
    NUL or backslash, at most 1024 bytes and 255 bytes a component. Anything
    else is reported as "FILE:LINE: id '<id>' is not a safe relative path
    (<why>)".
-   Without `report`, the first problem fails the call. With it, row-level
-   problems are reported and skipped, and the index holds the good rows;
+   Without flags, the first problem fails the call. With
+   RAMP_INDEX_SKIP_BAD_ROWS, row-level problems skip their row, the index
+   holds the good rows and keeps each skipped row's message (file:line and
+   the reason, in file order: ramp_index_n_skipped, ramp_index_skipped);
    problems with the file as a whole (unreadable, no header, missing column,
    unterminated quote) still fail the call. On failure *out is NULL and err
    (may be NULL) names file:line. The caller frees *out. */
-ramp_status ramp_index_load(const char *path, int n_classes, ramp_report_fn report, void *ctx,
-                            ramp_index **out, ramp_err *err);
+ramp_status ramp_index_load(ramp_index **out, const char *path, int n_classes, unsigned flags,
+                            ramp_err *err);
 
 /* Same from memory (`text` is borrowed for the call; `name` is used in
    messages). */
-ramp_status ramp_index_parse(const char *text, size_t len, const char *name, int n_classes,
-                             ramp_report_fn report, void *ctx, ramp_index **out, ramp_err *err);
+ramp_status ramp_index_parse(ramp_index **out, const char *text, size_t len, const char *name,
+                             int n_classes, unsigned flags, ramp_err *err);
 
 /* Frees the index; NULL is a no-op. */
 void ramp_index_free(ramp_index *ix);
@@ -68,12 +73,18 @@ const int32_t *ramp_index_labels(const ramp_index *ix);
 size_t ramp_index_line(const ramp_index *ix, size_t i); /* line of row i in the file */
 const char *ramp_index_name(const ramp_index *ix);      /* file name given at load */
 
+/* Rows skipped under RAMP_INDEX_SKIP_BAD_ROWS, in file order: the message of
+   skipped row k ("FILE:LINE: reason", borrowed from the index) and, in *st
+   (may be NULL), its status; NULL for k out of range. */
+size_t ramp_index_n_skipped(const ramp_index *ix);
+const char *ramp_index_skipped(const ramp_index *ix, size_t k, ramp_status *st);
+
 /* ---- the stratified shuffle split ----------------------------------------- */
 
 /* Sizes of the split as scikit-learn computes them: test_size in (0, 1) is a
    fraction (n_test = ceil(test_size * n)), test_size >= 1 an integer count;
    n_train = n - n_test. RAMP_EINVAL when either would be 0. */
-ramp_status ramp_split_sizes(size_t n, double test_size, size_t *n_train, size_t *n_test,
+ramp_status ramp_split_sizes(size_t *n_train, size_t *n_test, size_t n, double test_size,
                              ramp_err *err);
 
 /* Fold `fold` of a stratified shuffle split of labels[0..n) (each in
@@ -126,20 +137,23 @@ typedef struct ramp_kit_summary {
     int min_w, max_w, min_h, max_h;
     size_t n_channels[5]; /* images with 1..4 channels */
     size_t n_problems;
+    char **problems;      /* n_problems messages, in the order below; malloc'd */
 } ramp_kit_summary;
 
 /* Checks a kit: problem.ini (and class codes), data_dir/train.csv and
    test.csv, and that every listed image exists and decodes within the image
-   limits (n_threads decoders; <= 0: 2). Every problem found is passed to
-   `report` (may be NULL), on the calling thread: the problem file's first,
-   then the CSVs' rows, then the images in file order; each names the csv
-   file:line or the id, and the reason. Rows rejected by the CSV check are
-   not looked up as images. Returns RAMP_OK when none was
-   found, RAMP_EFORMAT when some were, another status when the check could
-   not run (err says why). `sum` (may be NULL) receives the summary; free it
-   with ramp_kit_summary_free(). data_dir NULL means KIT/data. */
-ramp_status ramp_kit_check(const char *kit_dir, const char *data_dir, int n_threads,
-                           ramp_report_fn report, void *ctx, ramp_kit_summary *sum, ramp_err *err);
+   limits (n_threads decoders; <= 0: 2). Every problem found goes into
+   sum->problems: the problem file's first, then the CSVs' rows, then the
+   images in file order; each names the csv file:line or the id, and the
+   reason. Rows rejected by the CSV check are not looked up as images.
+   Returns RAMP_OK when none was found; RAMP_EFORMAT when some were, err
+   then holding the first and the count of the others ("kit/data/train.csv:7:
+   ... (and 3 more problems)"); another status when the check could not run
+   (err says why). `sum` (may be NULL) receives the summary, also on
+   RAMP_EFORMAT; free it with ramp_kit_summary_free(). data_dir NULL means
+   KIT/data. */
+ramp_status ramp_kit_check(ramp_kit_summary *sum, const char *kit_dir, const char *data_dir,
+                           int n_threads, ramp_err *err);
 
 /* Frees the arrays inside a summary (not the struct); NULL is a no-op. */
 void ramp_kit_summary_free(ramp_kit_summary *sum);
@@ -152,7 +166,7 @@ void ramp_kit_summary_free(ramp_kit_summary *sum);
  * draws them.
  *
  *     size_t n_tr, n_te;
- *     ramp_split_sizes(n, 0.2, &n_tr, &n_te, &err);
+ *     ramp_split_sizes(&n_tr, &n_te, n, 0.2, &err);
  *     uint32_t *tr = malloc(8 * n_tr * 4), *te = malloc(8 * n_te * 4);
  *     ramp_split_sss(tr, te, labels, n, 8, 0.2, 57, &err);
  *     // split s: tr[s * n_tr .. (s + 1) * n_tr), te[s * n_te .. (s + 1) * n_te)

@@ -116,8 +116,9 @@ enum {
 /* ---- the context ------------------------------------------------------ */
 
 /* New context with its own arena, a zero-seeded stream and default limits.
- *out is NULL on failure. The caller frees it with ramp_pp_free(). */
-ramp_status ramp_pp_new(ramp_pp **out);
+   On failure *out is NULL and err (may be NULL) says why. The caller frees
+   it with ramp_pp_free(). */
+ramp_status ramp_pp_new(ramp_pp **out, ramp_err *err);
 
 /* Frees the context and every image made from it; NULL is a no-op. */
 void ramp_pp_free(ramp_pp *pp);
@@ -270,9 +271,9 @@ ramp_status ramp_img_to_tensor(ramp_pp *pp, const ramp_image *x, ramp_tensor *ou
 /* Encodes pixels (1 or 3 channels for JPEG; 1–4 for PNG) into a malloc'd
    buffer the caller frees with free(). `quality` is for JPEG (1–100);
    colour JPEGs are 4:2:0, PNGs 8-bit. Thread-safe (no shared state). */
-ramp_status ramp_img_encode(ramp_img_format fmt, const uint8_t *pixels, int width, int height,
-                            int channels, size_t stride, int quality, uint8_t **out,
-                            size_t *out_len, ramp_err *err);
+ramp_status ramp_img_encode(uint8_t **out, size_t *out_len, ramp_img_format fmt,
+                            const uint8_t *pixels, int width, int height, int channels,
+                            size_t stride, int quality, ramp_err *err);
 
 #ifdef __cplusplus
 }

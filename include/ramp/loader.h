@@ -75,9 +75,9 @@ typedef struct ramp_gen_stats {
    generators). `tf` is the training transform, `tf_test` the test transform
    (NULL: tf). The sample shape is learnt by transforming sample 0 once with
    each. *out is NULL on failure; `err` names the sample at fault. */
-ramp_status ramp_gen_builder_new(const ramp_samples *samples, ramp_transform_fn tf,
-                                 ramp_transform_fn tf_test, const ramp_loader_opts *opts,
-                                 ramp_gen_builder **out, ramp_err *err);
+ramp_status ramp_gen_builder_new(ramp_gen_builder **out, const ramp_samples *samples,
+                                 ramp_transform_fn tf, ramp_transform_fn tf_test,
+                                 const ramp_loader_opts *opts, ramp_err *err);
 void ramp_gen_builder_free(ramp_gen_builder *gb);
 
 /* The builder's data: sample count, classes, per-sample shape (ndim ≤ 4). */

@@ -7,8 +7,8 @@
  *
  *     ramp_net *net;
  *     ramp_err err;
- *     if (ramp_net_new(&(ramp_net_params){ .channels = 1, .height = 28,
- *                                          .width = 28, .seed = 42 }, &net, &err))
+ *     if (ramp_net_new(&net, &(ramp_net_params){ .channels = 1, .height = 28,
+ *                                          .width = 28, .seed = 42 }, &err))
  *         return err.code;
  *     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
  *     ramp_net_relu(net);
@@ -96,7 +96,7 @@ typedef struct ramp_net_params {
 /* Creates an empty network holding only its input layer (id 0). On failure
    *out is NULL and `err` (may be NULL) has the message. Caller frees with
    ramp_net_free(). */
-ramp_status ramp_net_new(const ramp_net_params *p, ramp_net **out, ramp_err *err);
+ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err);
 
 /* Frees the network; NULL is a no-op. */
 void ramp_net_free(ramp_net *net);

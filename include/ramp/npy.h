@@ -6,7 +6,7 @@
  * fortran order, truncated data, ...).
  *
  *     double *p; size_t n, c; ramp_err err;
- *     if (ramp_npy_read_matrix("pred/valid_0.npy", &p, &n, &c, &err))
+ *     if (ramp_npy_read_matrix(&p, &n, &c, "pred/valid_0.npy", &err))
  *         fprintf(stderr, "%s\n", err.msg);  // "pred/valid_0.npy: unsupported dtype '>f8'"
  *     ...
  *     free(p);
@@ -48,11 +48,11 @@ size_t ramp_npy_dtype_size(ramp_npy_dtype dt);
 /* Reads `path` into *out; the caller frees out->data with free() (or calls
    ramp_npy_clear). Files over max_bytes fail with RAMP_ETOOBIG (0: no cap).
    On failure *out is zeroed. */
-ramp_status ramp_npy_read(const char *path, size_t max_bytes, ramp_npy *out, ramp_err *err);
+ramp_status ramp_npy_read(ramp_npy *out, const char *path, size_t max_bytes, ramp_err *err);
 
 /* Parses an in-memory .npy image (buf borrowed; `name` is used in messages);
    out->data is a fresh malloc'd copy. */
-ramp_status ramp_npy_parse(const uint8_t *buf, size_t len, const char *name, ramp_npy *out,
+ramp_status ramp_npy_parse(ramp_npy *out, const uint8_t *buf, size_t len, const char *name,
                            ramp_err *err);
 
 /* Frees a->data and zeroes *a; NULL is a no-op. */
@@ -66,14 +66,14 @@ ramp_status ramp_npy_write(const char *path, ramp_npy_dtype dtype, int ndim, siz
 
 /* Convenience: a 2-D '<f8' or '<f4' file as a malloc'd double (or float)
    matrix; the caller frees *data. Reading '<f8' into float rounds. */
-ramp_status ramp_npy_read_matrix(const char *path, double **data, size_t *rows, size_t *cols,
+ramp_status ramp_npy_read_matrix(double **data, size_t *rows, size_t *cols, const char *path,
                                  ramp_err *err);
-ramp_status ramp_npy_read_matrix_f(const char *path, float **data, size_t *rows, size_t *cols,
+ramp_status ramp_npy_read_matrix_f(float **data, size_t *rows, size_t *cols, const char *path,
                                    ramp_err *err);
 
 /* Convenience: a 1-D '<i8' or '<i4' file as malloc'd int32 labels (values
    outside int32 fail with RAMP_ERANGE); the caller frees *y. */
-ramp_status ramp_npy_read_labels(const char *path, int32_t **y, size_t *n, ramp_err *err);
+ramp_status ramp_npy_read_labels(int32_t **y, size_t *n, const char *path, ramp_err *err);
 
 /* Convenience writers: '<f8' / '<f4' 2-D, '<i4' 1-D. */
 ramp_status ramp_npy_write_matrix(const char *path, const double *data, size_t rows, size_t cols,

@@ -3,7 +3,7 @@
  *
  *     ramp_err err;
  *     ramp_problem *p;
- *     if (ramp_problem_load("kits/fashion_mnist", &p, &err))
+ *     if (ramp_problem_load(&p, "kits/fashion_mnist", &err))
  *         fprintf(stderr, "%s\n", err.msg);   // "kits/fashion_mnist/problem.ini:7: ..."
  *     else {
  *         printf("%s: %d classes, official score %s\n", ramp_problem_title(p),
@@ -70,14 +70,14 @@ typedef enum ramp_data_item {
    CSV with a 'class' column and a name column ('name', else the first other
    column: rampwf kits ship `class,taxa_name`). On failure *out is NULL and err (may be NULL) holds a message
    naming file:line. The caller frees *out with ramp_problem_free(). */
-ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err *err);
+ramp_status ramp_problem_load(ramp_problem **out, const char *kit_dir, ramp_err *err);
 
 /* Same from memory: `ini` (ini_len bytes, named ini_name in messages) and
    optional class codes `codes` (NULL for none). Both buffers are borrowed
    only for the call. */
-ramp_status ramp_problem_parse(const char *ini, size_t ini_len, const char *ini_name,
-                               const char *codes, size_t codes_len, const char *codes_name,
-                               ramp_problem **out, ramp_err *err);
+ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_len,
+                               const char *ini_name, const char *codes, size_t codes_len,
+                               const char *codes_name, ramp_err *err);
 
 /* Resolves the relative paths a parsed problem names ([cv] folds, [data])
    against kit_dir, once, before the problem is shared (ramp_problem_load

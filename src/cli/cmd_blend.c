@@ -186,7 +186,7 @@ static ramp_status read_valid_idx(const char *path, size_t n_train, size_t **idx
 {
     ramp_npy a;
     *idx = NULL;
-    ramp_status st = ramp_npy_read(path, 0, &a, err);
+    ramp_status st = ramp_npy_read(&a, path, 0, err);
     if (st) return st;
     if (a.ndim != 1 || (a.dtype != RAMP_NPY_I8 && a.dtype != RAMP_NPY_I4)) {
         ramp_npy_clear(&a);
@@ -226,7 +226,7 @@ static ramp_status load_npy(void *vctx, int sub, int fold, ramp_blend_which whic
              which == RAMP_BLEND_VALID ? "y_pred_valid.npy" : "y_pred_test.npy");
     float *m = NULL;
     size_t r = 0, cc = 0;
-    ramp_status st = ramp_npy_read_matrix_f(path, &m, &r, &cc, err);
+    ramp_status st = ramp_npy_read_matrix_f(&m, &r, &cc, path, err);
     if (st) return st;
     if (which == RAMP_BLEND_TEST && r == ctx->n_test_all && cc == (size_t)c &&
         rows == ctx->n_test_used) {
@@ -429,7 +429,7 @@ int ramp__cmd_blend(int argc, char **argv)
         snprintf(p, sizeof p, "%s/fold_0/y_pred_test.npy", subs[0].root);
         float *m = NULL;
         size_t r = 0, cc = 0;
-        if (ramp_npy_read_matrix_f(p, &m, &r, &cc, &err)) {
+        if (ramp_npy_read_matrix_f(&m, &r, &cc, p, &err)) {
             ramp__cli_error("blend: %s", err.msg);
             goto done;
         }

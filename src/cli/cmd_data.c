@@ -109,13 +109,6 @@ static int cmd_fmnist(int argc, char **argv)
     return 0;
 }
 
-static void print_problem(void *ctx, ramp_status st, const char *msg)
-{
-    (void)ctx;
-    (void)st;
-    printf("%s\n", msg);
-}
-
 static int cmd_check(int argc, char **argv)
 {
     const char *kit = NULL, *data = NULL;
@@ -136,13 +129,15 @@ static int cmd_check(int argc, char **argv)
     ramp_kit_summary sum;
     ramp_err err;
     double t0 = now_s();
-    ramp_status st = ramp_kit_check(kit, data, threads, print_problem, NULL, &sum, &err);
+    ramp_status st = ramp_kit_check(&sum, kit, data, threads, &err);
     double dt = now_s() - t0;
     if (st && st != RAMP_EFORMAT) {
         ramp__cli_error("%s", err.msg);
         return 1;
     }
     if (st) {
+        for (size_t i = 0; i < sum.n_problems; i++)
+            printf("%s\n", sum.problems[i]);
         printf("%zu problem%s found in %s\n", sum.n_problems, sum.n_problems == 1 ? "" : "s", kit);
         ramp_kit_summary_free(&sum);
         return 1;

@@ -50,7 +50,7 @@ int ramp__cmd_score(int argc, char **argv)
     double *p = NULL;
     size_t rows = 0, cols = 0;
     int rc = 1;
-    if (ramp_npy_read_matrix(pred, &p, &rows, &cols, &err)) {
+    if (ramp_npy_read_matrix(&p, &rows, &cols, pred, &err)) {
         ramp__cli_error("%s", err.msg);
         goto done;
     }

@@ -167,7 +167,7 @@ ramp_status ramp__kit_split_open(ramp__kit_split *s, const char *csv, const char
                                  int n_classes, ramp_err *err)
 {
     memset(s, 0, sizeof *s);
-    ramp_status st = ramp_index_load(csv, n_classes, NULL, NULL, &s->index, err);
+    ramp_status st = ramp_index_load(&s->index, csv, n_classes, 0, err);
     if (st) return st;
     size_t n = ramp_index_n(s->index);
     s->paths = calloc(n + 1, sizeof *s->paths);
@@ -219,7 +219,7 @@ ramp_status ramp__kit_load(ramp__kit *k, const ramp__kit_opts *o, ramp_err *err)
     snprintf(py, sizeof py, "%s/problem.py", kit);
     ramp_status st;
     if (is_file(ini)) {
-        if ((st = ramp_problem_load(kit, &k->problem, err))) goto fail;
+        if ((st = ramp_problem_load(&k->problem, kit, err))) goto fail;
         if (o->data_dir)
             snprintf(data, sizeof data, "%s", o->data_dir);
         else if (o->ramp_data_dir)
@@ -248,7 +248,7 @@ ramp_status ramp__kit_load(ramp__kit *k, const ramp__kit_opts *o, ramp_err *err)
         if ((st = run_reader(k, kit, rdd, k->tmp_dir, o->quick ? "--quick-test" : NULL,
                              &k->reader_log, err)))
             goto fail;
-        if ((st = ramp_problem_load(k->tmp_dir, &k->problem, err))) goto fail;
+        if ((st = ramp_problem_load(&k->problem, k->tmp_dir, err))) goto fail;
         snprintf(data, sizeof data, "%s/data", rdd);
         snprintf(k->data_dir, sizeof k->data_dir, "%s", data);
     } else {

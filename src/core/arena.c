@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/coreInt.h"
 #include "ramp/arena.h"
 
 #define ARENA_ALIGN 64
@@ -31,11 +32,15 @@ static size_t header_size(void)
     return (sizeof(block) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 }
 
-ramp_arena *ramp_arena_new(void)
+ramp_status ramp_arena_new(ramp_arena **out, ramp_err *err)
 {
+    ramp__err_clear(err);
+    if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_arena_new: out is NULL");
     ramp_arena *a = calloc(1, sizeof *a);
-    if (a) a->limit = ARENA_DEFAULT_LIMIT;
-    return a;
+    *out = a;
+    if (!a) return ramp__err_set(err, RAMP_ENOMEM, "arena: out of memory");
+    a->limit = ARENA_DEFAULT_LIMIT;
+    return RAMP_OK;
 }
 
 void ramp_arena_free(ramp_arena *a)

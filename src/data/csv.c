@@ -271,6 +271,13 @@ struct ramp_index {
     int32_t *labels;
     size_t *lines;
     size_t n, cap;
+    /* rows skipped under RAMP_INDEX_SKIP_BAD_ROWS: messages back to back in
+       skip_text, row k's at skip_off[k], its status skip_st[k] */
+    char *skip_text;
+    size_t skip_len, skip_text_cap;
+    size_t *skip_off;
+    ramp_status *skip_st;
+    size_t n_skipped, skip_cap;
 };
 
 void ramp_index_free(ramp_index *ix)
@@ -282,6 +289,9 @@ void ramp_index_free(ramp_index *ix)
     free(ix->len);
     free(ix->labels);
     free(ix->lines);
+    free(ix->skip_text);
+    free(ix->skip_off);
+    free(ix->skip_st);
     free(ix);
 }
 
@@ -315,19 +325,52 @@ static int index_reserve(ramp_index *ix, size_t id_bytes)
     return 0;
 }
 
-/* Reports a row-level problem (and goes on) or fails (returns the status). */
-static ramp_status row_problem(ramp_report_fn report, void *ctx, ramp_err *err, ramp_status st,
+/* Keeps a skipped row's message in the index; -1 when out of memory. */
+static int index_skip(ramp_index *ix, ramp_status st, const char *msg)
+{
+    size_t len = strlen(msg);
+    if (ix->n_skipped == ix->skip_cap) {
+        size_t cap = ix->skip_cap ? 2 * ix->skip_cap : 16;
+        size_t *off = realloc(ix->skip_off, cap * sizeof *off);
+        if (!off) return -1;
+        ix->skip_off = off;
+        ramp_status *sts = realloc(ix->skip_st, cap * sizeof *sts);
+        if (!sts) return -1;
+        ix->skip_st = sts;
+        ix->skip_cap = cap;
+    }
+    if (ix->skip_len + len + 1 > ix->skip_text_cap) {
+        size_t cap = ix->skip_text_cap ? ix->skip_text_cap : 1024;
+        while (cap < ix->skip_len + len + 1)
+            cap *= 2;
+        char *t = realloc(ix->skip_text, cap);
+        if (!t) return -1;
+        ix->skip_text = t;
+        ix->skip_text_cap = cap;
+    }
+    memcpy(ix->skip_text + ix->skip_len, msg, len + 1);
+    ix->skip_off[ix->n_skipped] = ix->skip_len;
+    ix->skip_st[ix->n_skipped++] = st;
+    ix->skip_len += len + 1;
+    return 0;
+}
+
+/* A row-level problem: with RAMP_INDEX_SKIP_BAD_ROWS the row is skipped and
+   the message kept in the index (RAMP_OK, or RAMP_ENOMEM in err); without,
+   the call fails with it (returns the status). */
+static ramp_status row_problem(ramp_index *ix, unsigned flags, ramp_err *err, ramp_status st,
                                const char *fmt, ...) RAMP__PRINTF(5, 6);
-static ramp_status row_problem(ramp_report_fn report, void *ctx, ramp_err *err, ramp_status st,
+static ramp_status row_problem(ramp_index *ix, unsigned flags, ramp_err *err, ramp_status st,
                                const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (report) {
+    if (flags & RAMP_INDEX_SKIP_BAD_ROWS) {
         ramp_err e;
         ramp__err_vset(&e, st, fmt, ap);
         va_end(ap);
-        report(ctx, st, e.msg);
+        if (index_skip(ix, st, e.msg))
+            return ramp__err_set(err, RAMP_ENOMEM, "%s (out of memory keeping it)", e.msg);
         return RAMP_OK;
     }
     ramp__err_vset(err, st, fmt, ap);
@@ -353,10 +396,11 @@ void ramp__csv_show(char *dst, size_t cap, const char *s, size_t n)
     dst[j] = 0;
 }
 
-ramp_status ramp_index_parse(const char *text, size_t len, const char *name, int n_classes,
-                             ramp_report_fn report, void *ctx, ramp_index **out, ramp_err *err)
+ramp_status ramp_index_parse(ramp_index **out, const char *text, size_t len, const char *name,
+                             int n_classes, unsigned flags, ramp_err *err)
 {
     ramp__err_clear(err);
+    if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_index_parse: out is NULL");
     *out = NULL;
     if (!text && len) return ramp__err_set(err, RAMP_EINVAL, "ramp_index_parse: text is NULL");
     if (!name) name = "<csv>";
@@ -403,7 +447,7 @@ ramp_status ramp_index_parse(const char *text, size_t len, const char *name, int
     while ((r = ramp__csv_next(&c, err)) == 1) {
         size_t line = c.rec_line;
         if (c.nf != n_cols) {
-            st = row_problem(report, ctx, err, RAMP_EFORMAT,
+            st = row_problem(ix, flags, err, RAMP_EFORMAT,
                              "%s:%zu: expected %zu fields (as the header), found %zu", name, line,
                              n_cols, c.nf);
             if (st) goto fail;
@@ -415,9 +459,9 @@ ramp_status ramp_index_parse(const char *text, size_t len, const char *name, int
         ramp__csv_show(shown, sizeof shown, id, idl);
         const char *why = idl ? id_unsafe(id, idl) : NULL;
         if (idl == 0) {
-            st = row_problem(report, ctx, err, RAMP_EFORMAT, "%s:%zu: empty id", name, line);
+            st = row_problem(ix, flags, err, RAMP_EFORMAT, "%s:%zu: empty id", name, line);
         } else if (why) {
-            st = row_problem(report, ctx, err, RAMP_EFORMAT,
+            st = row_problem(ix, flags, err, RAMP_EFORMAT,
                              "%s:%zu: id '%s' is not a safe relative path (%s)", name, line, shown,
                              why);
         } else {
@@ -426,17 +470,17 @@ ramp_status ramp_index_parse(const char *text, size_t len, const char *name, int
             char cshown[64];
             ramp__csv_show(cshown, sizeof cshown, cs, cl);
             if (ok == 0) {
-                st = row_problem(report, ctx, err, RAMP_EFORMAT,
+                st = row_problem(ix, flags, err, RAMP_EFORMAT,
                                  "%s:%zu: id '%s': class '%s' is not an integer", name, line, shown,
                                  cshown);
             } else if (ok < 0 || v < 0 || v > INT32_MAX || (n_classes > 0 && v >= n_classes)) {
                 if (n_classes > 0)
-                    st = row_problem(report, ctx, err, RAMP_ERANGE,
+                    st = row_problem(ix, flags, err, RAMP_ERANGE,
                                      "%s:%zu: id '%s': class %s out of range [0, %d)", name, line,
                                      shown, cshown, n_classes);
                 else
                     st = row_problem(
-                        report, ctx, err, RAMP_ERANGE,
+                        ix, flags, err, RAMP_ERANGE,
                         "%s:%zu: id '%s': class %s out of range (negative or too large)", name,
                         line, shown, cshown);
             } else if (ix->n >= UINT32_MAX - 1) {
@@ -456,7 +500,7 @@ ramp_status ramp_index_parse(const char *text, size_t len, const char *name, int
                     goto fail;
                 }
                 if (prev >= 0) {
-                    st = row_problem(report, ctx, err, RAMP_EDUP,
+                    st = row_problem(ix, flags, err, RAMP_EDUP,
                                      "%s:%zu: duplicate id '%s' (first on line %zu)", name, line,
                                      shown, ix->lines[prev]);
                 } else {
@@ -484,15 +528,17 @@ fail:
     return st ? st : RAMP_EINTERNAL;
 }
 
-ramp_status ramp_index_load(const char *path, int n_classes, ramp_report_fn report, void *ctx,
-                            ramp_index **out, ramp_err *err)
+ramp_status ramp_index_load(ramp_index **out, const char *path, int n_classes, unsigned flags,
+                            ramp_err *err)
 {
+    ramp__err_clear(err);
+    if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_index_load: out is NULL");
     *out = NULL;
     uint8_t *data;
     size_t len;
     ramp_status st = ramp__read_file(path, (size_t)1 << 31, &data, &len, err);
     if (st) return st;
-    st = ramp_index_parse((const char *)data, len, path, n_classes, report, ctx, out, err);
+    st = ramp_index_parse(out, (const char *)data, len, path, n_classes, flags, err);
     free(data);
     return st;
 }
@@ -525,4 +571,19 @@ size_t ramp_index_line(const ramp_index *ix, size_t i)
 const char *ramp_index_name(const ramp_index *ix)
 {
     return ix ? ix->name : "";
+}
+
+size_t ramp_index_n_skipped(const ramp_index *ix)
+{
+    return ix ? ix->n_skipped : 0;
+}
+
+const char *ramp_index_skipped(const ramp_index *ix, size_t k, ramp_status *st)
+{
+    if (!ix || k >= ix->n_skipped) {
+        if (st) *st = RAMP_OK;
+        return NULL;
+    }
+    if (st) *st = ix->skip_st[k];
+    return ix->skip_text + ix->skip_off[k];
 }

@@ -95,7 +95,7 @@ static ramp_status folds_split(ramp_folds **out, ramp_cv_method method, const in
                                ramp_err *err)
 {
     size_t n_tr, n_te;
-    ramp_status st = ramp_split_sizes(n, test_size, &n_tr, &n_te, err);
+    ramp_status st = ramp_split_sizes(&n_tr, &n_te, n, test_size, err);
     if (st) return st;
     if (n_splits < 1 || n_splits > MAX_FOLDS)
         return ramp__err_set(err, RAMP_EINVAL, "n_splits %d: expected an integer in [1, %d]",

@@ -197,11 +197,8 @@ static void *build_worker(void *arg)
     const ramp_fmnist_opts *o = j->o;
     ramp_pp *pp = NULL;
     int side = o->size > 0 ? o->size : FMNIST_SIDE;
-    j->st = ramp_pp_new(&pp);
-    if (j->st) {
-        ramp__err_set(&j->err, j->st, "out of memory");
-        return NULL;
-    }
+    j->st = ramp_pp_new(&pp, &j->err);
+    if (j->st) return NULL;
     char path[4096];
     size_t total = j->n[0] + j->n[1];
     for (size_t r = (size_t)j->tid; r < total && !*j->stop; r += (size_t)j->n_threads) {
@@ -229,8 +226,8 @@ static void *build_worker(void *arg)
         }
         uint8_t *enc = NULL;
         size_t enc_len = 0;
-        j->st = ramp_img_encode(o->jpeg ? RAMP_FMT_JPEG : RAMP_FMT_PNG, px, side, side, ch, stride,
-                                90, &enc, &enc_len, &j->err);
+        j->st = ramp_img_encode(&enc, &enc_len, o->jpeg ? RAMP_FMT_JPEG : RAMP_FMT_PNG, px, side,
+                                side, ch, stride, 90, &j->err);
         if (j->st) break;
         j->st = write_all(path, enc, enc_len, &j->err);
         free(enc);
@@ -409,7 +406,7 @@ static void *check_worker(void *arg)
 {
     check_job *j = arg;
     ramp_pp *pp = NULL;
-    if (ramp_pp_new(&pp)) {
+    if (ramp_pp_new(&pp, NULL)) {
         j->st = RAMP_ENOMEM;
         return NULL;
     }
@@ -463,17 +460,19 @@ static void *check_worker(void *arg)
     return NULL;
 }
 
-typedef struct check_ctx {
-    ramp_report_fn report;
-    void *ctx;
-    size_t n;
-} check_ctx;
-
-static void check_report(void *ctx, ramp_status st, const char *msg)
+/* Appends a problem to the summary's list; -1 when out of memory. */
+static int check_report(ramp_kit_summary *sum, size_t *cap, const char *msg)
 {
-    check_ctx *c = ctx;
-    c->n++;
-    if (c->report) c->report(c->ctx, st, msg);
+    if (sum->n_problems == *cap) {
+        size_t n = *cap ? 2 * *cap : 16;
+        char **p = realloc(sum->problems, n * sizeof *p);
+        if (!p) return -1;
+        sum->problems = p;
+        *cap = n;
+    }
+    if (!(sum->problems[sum->n_problems] = ramp__strdup(msg))) return -1;
+    sum->n_problems++;
+    return 0;
 }
 
 void ramp_kit_summary_free(ramp_kit_summary *sum)
@@ -482,17 +481,21 @@ void ramp_kit_summary_free(ramp_kit_summary *sum)
     free(sum->per_class[0]);
     free(sum->per_class[1]);
     sum->per_class[0] = sum->per_class[1] = NULL;
+    for (size_t i = 0; sum->problems && i < sum->n_problems; i++)
+        free(sum->problems[i]);
+    free(sum->problems);
+    sum->problems = NULL;
 }
 
-ramp_status ramp_kit_check(const char *kit_dir, const char *data_dir, int n_threads,
-                           ramp_report_fn report, void *ctx, ramp_kit_summary *sum, ramp_err *err)
+ramp_status ramp_kit_check(ramp_kit_summary *sum, const char *kit_dir, const char *data_dir,
+                           int n_threads, ramp_err *err)
 {
     ramp__err_clear(err);
     ramp_kit_summary local;
     if (!sum) sum = &local;
     memset(sum, 0, sizeof *sum);
     if (!kit_dir) return ramp__err_set(err, RAMP_EINVAL, "check: no kit folder");
-    check_ctx cc = {report, ctx, 0};
+    size_t cap = 0;
     ramp_status st = RAMP_OK;
     ramp_problem *prob = NULL;
     ramp_index *ix[2] = {0};
@@ -504,12 +507,14 @@ ramp_status ramp_kit_check(const char *kit_dir, const char *data_dir, int n_thre
         !(csv[0] = ramp__path_join(data, "train.csv")) ||
         !(csv[1] = ramp__path_join(data, "test.csv")))
         goto nomem;
-    if (ramp_problem_load(kit_dir, &prob, &e)) check_report(&cc, e.code, e.msg);
+    if (ramp_problem_load(&prob, kit_dir, &e) && check_report(sum, &cap, e.msg)) goto nomem;
     int n_classes = prob ? ramp_problem_n_classes(prob) : 0;
     for (int s = 0; s < 2; s++) {
-        ramp_status ls = ramp_index_load(csv[s], n_classes, check_report, &cc, &ix[s], &e);
+        ramp_status ls = ramp_index_load(&ix[s], csv[s], n_classes, RAMP_INDEX_SKIP_BAD_ROWS, &e);
         if (ls == RAMP_ENOMEM) goto nomem;
-        if (ls) check_report(&cc, ls, e.msg);
+        if (ls && check_report(sum, &cap, e.msg)) goto nomem;
+        for (size_t k = 0; k < ramp_index_n_skipped(ix[s]); k++)
+            if (check_report(sum, &cap, ramp_index_skipped(ix[s], k, NULL))) goto nomem;
     }
     /* per-class counts (classes unknown: up to the largest label seen) */
     int K = n_classes;
@@ -564,7 +569,7 @@ ramp_status ramp_kit_check(const char *kit_dir, const char *data_dir, int n_thre
         for (size_t i = 0; i < ramp_index_n(ix[s]); i++) {
             row_result *r = &res[s][i];
             if (r->msg) {
-                check_report(&cc, RAMP_EFORMAT, r->msg);
+                if (check_report(sum, &cap, r->msg)) goto nomem;
                 continue;
             }
             if (sum->n_images == 0 || r->w < sum->min_w) sum->min_w = r->w;
@@ -576,9 +581,11 @@ ramp_status ramp_kit_check(const char *kit_dir, const char *data_dir, int n_thre
             if (r->fmt == RAMP_FMT_PNG) sum->n_png++;
             sum->n_images++;
         }
-    sum->n_problems = cc.n;
-    st = cc.n ? RAMP_EFORMAT : RAMP_OK;
-    if (st) ramp__err_set(err, st, "%s: %zu problem%s found", kit_dir, cc.n, cc.n == 1 ? "" : "s");
+    st = sum->n_problems ? RAMP_EFORMAT : RAMP_OK;
+    if (sum->n_problems == 1)
+        ramp__err_set(err, st, "%s", sum->problems[0]);
+    else if (st)
+        ramp__err_set(err, st, "%s (and %zu more problems)", sum->problems[0], sum->n_problems - 1);
     goto done;
 nomem:
     st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory while checking", kit_dir);

@@ -292,9 +292,9 @@ done:
 
 /* ---- the problem file ---------------------------------------------------- */
 
-ramp_status ramp_problem_parse(const char *ini, size_t ini_len, const char *ini_name,
-                               const char *codes, size_t codes_len, const char *codes_name,
-                               ramp_problem **out, ramp_err *err)
+ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_len,
+                               const char *ini_name, const char *codes, size_t codes_len,
+                               const char *codes_name, ramp_err *err)
 {
     ramp__err_clear(err);
     *out = NULL;
@@ -601,7 +601,7 @@ ramp_status ramp_problem_set_dir(ramp_problem *p, const char *kit_dir, ramp_err 
     return RAMP_OK;
 }
 
-ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err *err)
+ramp_status ramp_problem_load(ramp_problem **out, const char *kit_dir, ramp_err *err)
 {
     *out = NULL;
     ramp__err_clear(err);
@@ -629,7 +629,7 @@ ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err 
     }
     if (st) goto done;
     /* the class codes file may be named by [data]: parse once without it */
-    st = ramp_problem_parse((const char *)ini, ini_len, ini_path, NULL, 0, NULL, &hdr, err);
+    st = ramp_problem_parse(&hdr, (const char *)ini, ini_len, ini_path, NULL, 0, NULL, err);
     if (st == RAMP_EFORMAT && hdr == NULL) {
         /* no n_classes: it comes from the codes; look for them below */
         ramp__err_clear(err);
@@ -653,8 +653,8 @@ ramp_status ramp_problem_load(const char *kit_dir, ramp_problem **out, ramp_err 
     } else if (st) {
         goto done;
     }
-    st = ramp_problem_parse((const char *)ini, ini_len, ini_path, (const char *)codes, codes_len,
-                            codes_path, &p, err);
+    st = ramp_problem_parse(&p, (const char *)ini, ini_len, ini_path, (const char *)codes,
+                            codes_len, codes_path, err);
     if (st) goto done;
     if ((st = ramp_problem_set_dir(p, kit_dir, err))) goto done;
     *out = p;

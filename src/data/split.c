@@ -23,7 +23,7 @@
 #include "ramp/dataset.h"
 #include "ramp/rng.h"
 
-ramp_status ramp_split_sizes(size_t n, double test_size, size_t *n_train, size_t *n_test,
+ramp_status ramp_split_sizes(size_t *n_train, size_t *n_test, size_t n, double test_size,
                              ramp_err *err)
 {
     *n_train = *n_test = 0;
@@ -115,7 +115,7 @@ ramp_status ramp_split_stratified(uint32_t *train, uint32_t *test, const int32_t
     if (n >= UINT32_MAX)
         return ramp__err_set(err, RAMP_ETOOBIG, "split: %zu rows exceed the limit", n);
     size_t n_train, n_test;
-    ramp_status st = ramp_split_sizes(n, test_size, &n_train, &n_test, err);
+    ramp_status st = ramp_split_sizes(&n_train, &n_test, n, test_size, err);
     if (st) return st;
     size_t K = (size_t)n_classes;
     size_t *count = calloc(K, sizeof *count);
@@ -264,7 +264,7 @@ ramp_status ramp_split_sss(uint32_t *train, uint32_t *test, const int32_t *label
     ramp_status st = check_seed(random_state, err);
     if (st) return st;
     size_t n_train, n_test;
-    if ((st = ramp_split_sizes(n, test_size, &n_train, &n_test, err))) return st;
+    if ((st = ramp_split_sizes(&n_train, &n_test, n, test_size, err))) return st;
 
     /* classes: the sorted distinct labels (np.unique); y: class of each row */
     int32_t *cls = malloc(n * sizeof *cls);
@@ -373,7 +373,7 @@ ramp_status ramp_split_ss(uint32_t *train, uint32_t *test, size_t n, int n_split
     ramp_status st = check_seed(random_state, err);
     if (st) return st;
     size_t n_train, n_test;
-    if ((st = ramp_split_sizes(n, test_size, &n_train, &n_test, err))) return st;
+    if ((st = ramp_split_sizes(&n_train, &n_test, n, test_size, err))) return st;
     uint32_t *perm = malloc(n * sizeof *perm);
     if (!perm) return ramp__err_set(err, RAMP_ENOMEM, "shuffle split: out of memory");
     ramp__mt rng;
@@ -466,7 +466,7 @@ ramp_status ramp_split_quick(uint32_t *rows, size_t *n_rows, const int32_t *labe
         s += q[i].count;
     for (size_t kk = n_elig; kk >= 1; kk--) {
         size_t mm = s < max_n ? s : max_n, a, b;
-        if (mm >= 2 * kk && ramp_split_sizes(mm, test_size, &a, &b, NULL) == RAMP_OK && a >= kk &&
+        if (mm >= 2 * kk && ramp_split_sizes(&a, &b, mm, test_size, NULL) == RAMP_OK && a >= kk &&
             b >= kk) {
             k = kk;
             m = mm;

@@ -12,22 +12,23 @@
 #include <string.h>
 #include <turbojpeg.h>
 
+#include "core/coreInt.h"
 #include "image/imageInt.h"
 
-ramp_status ramp_pp_new(ramp_pp **out)
+ramp_status ramp_pp_new(ramp_pp **out, ramp_err *err)
 {
+    ramp__err_clear(err);
+    if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_pp_new: out is NULL");
     *out = NULL;
     ramp_pp *pp = calloc(1, sizeof *pp);
-    if (!pp) return RAMP_ENOMEM;
-    pp->arena = ramp_arena_new();
-    if (!pp->arena) goto fail;
+    if (!pp || ramp_arena_new(&pp->arena, NULL)) goto fail;
     pp->max_pixels = RAMP_DEFAULT_MAX_PIXELS;
     ramp_rng_seed(&pp->rng, 0, 0);
     *out = pp;
     return RAMP_OK;
 fail:
     free(pp);
-    return RAMP_ENOMEM;
+    return ramp__err_set(err, RAMP_ENOMEM, "preprocessing context: out of memory");
 }
 
 void ramp_pp_free(ramp_pp *pp)

@@ -98,9 +98,9 @@ done:
     return st;
 }
 
-ramp_status ramp_img_encode(ramp_img_format fmt, const uint8_t *pixels, int width, int height,
-                            int channels, size_t stride, int quality, uint8_t **out,
-                            size_t *out_len, ramp_err *err)
+ramp_status ramp_img_encode(uint8_t **out, size_t *out_len, ramp_img_format fmt,
+                            const uint8_t *pixels, int width, int height, int channels,
+                            size_t stride, int quality, ramp_err *err)
 {
     if (out) *out = NULL;
     if (out_len) *out_len = 0;

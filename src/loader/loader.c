@@ -211,7 +211,7 @@ static void *worker_main(void *arg)
     stream_gen *g = arg;
     ramp_gen_builder *gb = g->gb;
     ramp_pp *pp = NULL;
-    ramp_status pst = ramp_pp_new(&pp);
+    ramp_status pst = ramp_pp_new(&pp, NULL);
     if (!pst) ramp_pp_set_max_pixels(pp, gb->o.max_pixels);
     char err[768];
     pthread_mutex_lock(&g->mu);
@@ -540,9 +540,9 @@ static int shape_equal(const ramp_tensor *a, const ramp_tensor *b)
     return 1;
 }
 
-ramp_status ramp_gen_builder_new(const ramp_samples *samples, ramp_transform_fn tf,
-                                 ramp_transform_fn tf_test, const ramp_loader_opts *opts,
-                                 ramp_gen_builder **out, ramp_err *err)
+ramp_status ramp_gen_builder_new(ramp_gen_builder **out, const ramp_samples *samples,
+                                 ramp_transform_fn tf, ramp_transform_fn tf_test,
+                                 const ramp_loader_opts *opts, ramp_err *err)
 {
     if (!out) return RAMP_EINVAL;
     *out = NULL;
@@ -562,10 +562,10 @@ ramp_status ramp_gen_builder_new(const ramp_samples *samples, ramp_transform_fn 
 
     /* learn the sample shape from sample 0, with both transforms */
     ramp_pp *pp = NULL;
-    ramp_status st = ramp_pp_new(&pp);
+    ramp_status st = ramp_pp_new(&pp, err);
     if (st) {
         free(gb);
-        return ramp__err_set(err, st, "generator builder: out of memory");
+        return st;
     }
     ramp_pp_set_max_pixels(pp, gb->o.max_pixels);
     char msg[768];

@@ -151,7 +151,7 @@ static const char *op_name(ramp__op op)
     return "?";
 }
 
-ramp_status ramp_net_new(const ramp_net_params *p, ramp_net **out, ramp_err *err)
+ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err)
 {
     if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: out is NULL");
     *out = NULL;

@@ -100,7 +100,7 @@ static PyObject *py_imread(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O&|K:_imread", PyUnicode_FSConverter, &path_obj, &max_pixels))
         return NULL;
     ramp_pp *pp = NULL;
-    if (ramp_pp_new(&pp)) {
+    if (ramp_pp_new(&pp, NULL)) {
         Py_DECREF(path_obj);
         return PyErr_NoMemory();
     }
@@ -133,7 +133,7 @@ static void *many_main(void *arg)
 {
     many *m = arg;
     ramp_pp *pp = NULL;
-    int ok = ramp_pp_new(&pp) == RAMP_OK;
+    int ok = ramp_pp_new(&pp, NULL) == RAMP_OK;
     if (ok) ramp_pp_set_max_pixels(pp, m->max_pixels);
     for (;;) {
         pthread_mutex_lock(&m->mu);

@@ -239,7 +239,7 @@ static void fill_out(ramp_npy *out, const npy_header *h, void *data)
     out->data = data;
 }
 
-ramp_status ramp_npy_parse(const uint8_t *buf, size_t len, const char *name, ramp_npy *out,
+ramp_status ramp_npy_parse(ramp_npy *out, const uint8_t *buf, size_t len, const char *name,
                            ramp_err *err)
 {
     if (!out) return ramp__err_set(err, RAMP_EINVAL, "npy: NULL output");
@@ -268,7 +268,7 @@ ramp_status ramp_npy_parse(const uint8_t *buf, size_t len, const char *name, ram
     return RAMP_OK;
 }
 
-ramp_status ramp_npy_read(const char *path, size_t max_bytes, ramp_npy *out, ramp_err *err)
+ramp_status ramp_npy_read(ramp_npy *out, const char *path, size_t max_bytes, ramp_err *err)
 {
     if (!out || !path) return ramp__err_set(err, RAMP_EINVAL, "npy: NULL path or output");
     memset(out, 0, sizeof *out);
@@ -473,7 +473,7 @@ ramp_status ramp_npy_write_labels(const char *path, const int32_t *y, size_t n, 
 
 static ramp_status read_matrix(const char *path, ramp_npy *a, ramp_err *err)
 {
-    ramp_status st = ramp_npy_read(path, 0, a, err);
+    ramp_status st = ramp_npy_read(a, path, 0, err);
     if (st) return st;
     if (a->ndim != 2 || (a->dtype != RAMP_NPY_F8 && a->dtype != RAMP_NPY_F4)) {
         st = ramp__err_set(err, RAMP_EFORMAT,
@@ -484,7 +484,7 @@ static ramp_status read_matrix(const char *path, ramp_npy *a, ramp_err *err)
     return st;
 }
 
-ramp_status ramp_npy_read_matrix(const char *path, double **data, size_t *rows, size_t *cols,
+ramp_status ramp_npy_read_matrix(double **data, size_t *rows, size_t *cols, const char *path,
                                  ramp_err *err)
 {
     ramp_npy a;
@@ -511,7 +511,7 @@ ramp_status ramp_npy_read_matrix(const char *path, double **data, size_t *rows, 
     return RAMP_OK;
 }
 
-ramp_status ramp_npy_read_matrix_f(const char *path, float **data, size_t *rows, size_t *cols,
+ramp_status ramp_npy_read_matrix_f(float **data, size_t *rows, size_t *cols, const char *path,
                                    ramp_err *err)
 {
     ramp_npy a;
@@ -535,12 +535,12 @@ ramp_status ramp_npy_read_matrix_f(const char *path, float **data, size_t *rows,
     return RAMP_OK;
 }
 
-ramp_status ramp_npy_read_labels(const char *path, int32_t **y, size_t *n, ramp_err *err)
+ramp_status ramp_npy_read_labels(int32_t **y, size_t *n, const char *path, ramp_err *err)
 {
     ramp_npy a;
     *y = NULL;
     *n = 0;
-    ramp_status st = ramp_npy_read(path, 0, &a, err);
+    ramp_status st = ramp_npy_read(&a, path, 0, err);
     if (st) return st;
     if (a.ndim != 1 || (a.dtype != RAMP_NPY_I8 && a.dtype != RAMP_NPY_I4)) {
         st = ramp__err_set(err, RAMP_EFORMAT, "%s: expected 1-D '<i8' or '<i4' labels, found %d-D '%s'",

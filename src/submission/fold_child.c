@@ -123,7 +123,7 @@ static ramp_status predict_ids(const ramp__sub *sub, void *model, const ramp__fo
     /* prediction only: transform_test alone, so the builder's shape probe
        never runs the training transform on these images */
     ramp_transform_fn tt = sub->transform_test ? sub->transform_test : sub->transform;
-    ramp_status st = ramp_gen_builder_new(&s, tt, tt, &w->loader, &gb, &err);
+    ramp_status st = ramp_gen_builder_new(&gb, &s, tt, tt, &w->loader, &err);
     if (!st) st = ramp_gen_builder_predict_gen(gb, w->test_batch_size, &g);
     if (st)
         snprintf(msg, msglen, "%s", err.msg[0] ? err.msg : ramp_gen_builder_errmsg(gb));
@@ -211,7 +211,7 @@ static int run(const ramp__fold_wire *w, float *pred)
     }
     ramp_samples fit_samples = {paths, w->train_ids, w->train_labels, w->n_train, c};
     ramp_gen_builder *gb = NULL;
-    st = ramp_gen_builder_new(&fit_samples, sub.transform, sub.transform_test, &w->loader, &gb,
+    st = ramp_gen_builder_new(&gb, &fit_samples, sub.transform, sub.transform_test, &w->loader,
                               &err);
     if (st) {
         send("ERR %d %s", (int)st, err.msg);

@@ -27,7 +27,7 @@ static void fuzz_image(const uint8_t *sig, size_t sig_len, const uint8_t *data, 
         if (size) memcpy(buf + sig_len, data, size);
     }
     ramp_pp *pp;
-    if (ramp_pp_new(&pp) == RAMP_OK) {
+    if (ramp_pp_new(&pp, NULL) == RAMP_OK) {
         ramp_pp_set_max_pixels(pp, (uint64_t)1 << 22);
         const ramp_image *x = ramp_img_from_memory(pp, buf, n, "fuzz");
         if (x) {

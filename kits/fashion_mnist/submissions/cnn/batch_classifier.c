@@ -28,12 +28,13 @@ ramp_status batch_classifier_new(const ramp_clf_info *info, void **self)
     if (!m) return RAMP_ENOMEM;
     m->quick = info->quick_test;
     ramp_err err;
-    ramp_status st = ramp_net_new(&(ramp_net_params){.channels = info->shape[0],
+    ramp_status st = ramp_net_new(&m->net,
+                                  &(ramp_net_params){.channels = info->shape[0],
                                                      .height = info->shape[1],
                                                      .width = info->shape[2],
                                                      .seed = info->seed,
                                                      .n_threads = info->n_threads},
-                                  &m->net, &err);
+                                  &err);
     if (st) {
         fprintf(stderr, "cnn: %s\n", err.msg);
         free(m);
