@@ -10,9 +10,8 @@
  *     ramp_det_eval *ev;
  *     double map;
  *     if (ramp_det_eval_new(&ev, img, 1, 1, &p, &err) == RAMP_OK) {
- *         ramp_det_eval_map(ev, RAMP_DET_AP_ALL_POINT, &map, NULL, &err);   // 1.0
- *         ramp_det_counts pr;
- *         ramp_det_eval_counts(ev, -1, 0.5, &pr, &err);  // tp 1, fp 1: precision 0.5
+ *         map = ramp_det_eval_map(ev, RAMP_DET_AP_ALL_POINT, NULL);   // 1.0
+ *         ramp_det_counts pr = ramp_det_eval_counts(ev, -1, 0.5);  // tp 1, fp 1: precision 0.5
  *         ramp_det_eval_free(ev);
  *     }
  *
@@ -131,9 +130,11 @@ double ramp_det_iou_circle(const double a[3], const double b[3]);
 /* Intersection area of two circles (the lens; exact cases above). */
 double ramp_det_circle_intersection(const double a[3], const double b[3]);
 
-/* An evaluation: every prediction ranked and matched once, so the queries
-   below are cheap. Immutable once made: queries on one handle may run
-   concurrently. */
+/* An evaluation: every prediction ranked and matched, and every class's AP
+   computed, once, by ramp_det_eval_new (the only call that can fail). The
+   queries below are plain reads that cannot fail (status.h, rule 1): a
+   query out of range gives NaN or zeros, as documented with each. Immutable
+   once made: queries on one handle may run concurrently. */
 typedef struct ramp_det_eval ramp_det_eval;
 
 /* Ranks and matches the predictions of n_images images over classes
@@ -149,20 +150,18 @@ void ramp_det_eval_free(ramp_det_eval *ev);
 
 int ramp_det_eval_n_classes(const ramp_det_eval *ev);
 
-/* AP of class `cls`; NaN (with RAMP_OK) when the class has no ground truth.
-   RAMP_ERANGE for a class outside [0, n_classes). */
-ramp_status ramp_det_eval_ap(const ramp_det_eval *ev, int cls, ramp_det_ap_kind kind, double *out,
-                             ramp_err *err);
+/* AP of class `cls`; NaN when the class has no ground truth, is outside
+   [0, n_classes), or `kind` is not a ramp_det_ap_kind. */
+double ramp_det_eval_ap(const ramp_det_eval *ev, int cls, ramp_det_ap_kind kind);
 
 /* mAP over the classes with ground truth; *n_scored (may be NULL) receives
-   their number. RAMP_EINVAL (and *out = NaN) when there is none. */
-ramp_status ramp_det_eval_map(const ramp_det_eval *ev, ramp_det_ap_kind kind, double *out,
-                              int *n_scored, ramp_err *err);
+   their number. NaN (and *n_scored 0) when there is none. */
+double ramp_det_eval_map(const ramp_det_eval *ev, ramp_det_ap_kind kind, int *n_scored);
 
 /* Counts of predictions with confidence ≥ conf_threshold, for class `cls`
-   or, with cls = -1, pooled over all classes (micro). */
-ramp_status ramp_det_eval_counts(const ramp_det_eval *ev, int cls, double conf_threshold,
-                                 ramp_det_counts *out, ramp_err *err);
+   or, with cls = -1, pooled over all classes (micro). A class outside
+   [-1, n_classes) or a NaN threshold gives zero counts with NaN ratios. */
+ramp_det_counts ramp_det_eval_counts(const ramp_det_eval *ev, int cls, double conf_threshold);
 
 /* The ranking of class `cls`: returns its length and points *conf and
    *is_tp (each may be NULL) at arrays borrowed from the handle, valid until

@@ -2,10 +2,11 @@
  * accumulated over images streamed in batches (any dataset size).
  *
  *     ramp_seg_confusion *cm;
- *     ramp_seg_confusion_new(&cm, 21, 255, &err);     // 21 classes, ignore 255
- *     for each batch: ramp_seg_confusion_add_u8(cm, truth, pred, n_pixels, &err);
- *     ramp_seg_scores s;
- *     ramp_seg_confusion_scores(cm, &s, &err);
+ *     if (ramp_seg_confusion_new(&cm, 21, 255, &err)) ... err.msg   // 21 classes, ignore 255
+ *     for each batch:
+ *         if (ramp_seg_confusion_add_u8(cm, truth, pred, n_pixels))
+ *             ... ramp_seg_confusion_errmsg(cm)      // names the pixel
+ *     ramp_seg_scores s = ramp_seg_confusion_scores(cm);
  *     ramp_seg_confusion_free(cm);
  *
  * n_ij = pixels of true class i predicted as j; t_i = Σ_j n_ij.
@@ -19,7 +20,8 @@
  * but has no accuracy, so it is left out of mean accuracy.
  * Pixels whose truth equals the ignore label are skipped. Any other truth or
  * prediction outside [0, n_classes) is an error (RAMP_ERANGE, naming the
- * pixel) and leaves the matrix unchanged.
+ * pixel, kept in the handle: ramp_seg_confusion_errmsg) and leaves the
+ * matrix unchanged.
  *
  * A confusion handle is not thread-safe; use one per thread and
  * ramp_seg_confusion_merge() them.
@@ -51,23 +53,29 @@ ramp_status ramp_seg_confusion_new(ramp_seg_confusion **out, int n_classes, int 
                                    ramp_err *err);
 void ramp_seg_confusion_free(ramp_seg_confusion *cm);
 
-/* Adds n_pixels (truth, prediction) pairs; buffers borrowed for the call. */
-ramp_status ramp_seg_confusion_add_u8(ramp_seg_confusion *cm, const uint8_t *truth,
-                                      const uint8_t *pred, size_t n_pixels, ramp_err *err);
-ramp_status ramp_seg_confusion_add_u16(ramp_seg_confusion *cm, const uint16_t *truth,
-                                       const uint16_t *pred, size_t n_pixels, ramp_err *err);
+/* The last error of an add or merge on the handle ("" after a success);
+   borrowed, valid until the handle's next call. */
+const char *ramp_seg_confusion_errmsg(const ramp_seg_confusion *cm);
 
-/* dst += src (same n_classes and ignore label). */
-ramp_status ramp_seg_confusion_merge(ramp_seg_confusion *dst, const ramp_seg_confusion *src,
-                                     ramp_err *err);
+/* Adds n_pixels (truth, prediction) pairs; buffers borrowed for the call.
+   RAMP_ERANGE (message in the handle) for a label out of range; RAMP_EINVAL
+   for a NULL handle or buffer. */
+ramp_status ramp_seg_confusion_add_u8(ramp_seg_confusion *cm, const uint8_t *truth,
+                                      const uint8_t *pred, size_t n_pixels);
+ramp_status ramp_seg_confusion_add_u16(ramp_seg_confusion *cm, const uint16_t *truth,
+                                       const uint16_t *pred, size_t n_pixels);
+
+/* dst += src (same n_classes and ignore label; RAMP_EINVAL otherwise, the
+   message in dst). */
+ramp_status ramp_seg_confusion_merge(ramp_seg_confusion *dst, const ramp_seg_confusion *src);
 
 /* Counts n_ij at [i * n_classes + j], borrowed from the handle. */
 const uint64_t *ramp_seg_confusion_counts(const ramp_seg_confusion *cm);
 int ramp_seg_confusion_n_classes(const ramp_seg_confusion *cm);
 
-/* The four scores; RAMP_EINVAL when no pixel was counted. */
-ramp_status ramp_seg_confusion_scores(const ramp_seg_confusion *cm, ramp_seg_scores *out,
-                                      ramp_err *err);
+/* The four scores: a query that cannot fail (status.h, rule 1). When no
+   pixel was counted, the four are NaN and n_pixels is 0. */
+ramp_seg_scores ramp_seg_confusion_scores(const ramp_seg_confusion *cm);
 
 #ifdef __cplusplus
 }

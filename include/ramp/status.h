@@ -38,11 +38,16 @@
  *    or its limit would be passed (RAMP_ENOMEM, nothing else can fail), and
  *    its constructor follows rule 3.
  *
- * 5. Many problems at once. A loader that can report many bad rows (the
- *    index and kit readers of dataset.h) fails on the first and returns it in
- *    err; where it is asked to read on past bad rows, the message names the
- *    first one and err counts and lists the others (ramp_err's n_more and
- *    more[]), so a checker can still show them all.
+ * 5. Many problems at once. A reader that meets many bad rows fails on the
+ *    first, naming it in err. Asked to read on past them (dataset.h's
+ *    RAMP_INDEX_SKIP_BAD_ROWS), it succeeds and keeps every skipped row's
+ *    message in the handle it returns (ramp_index_skipped); a checker
+ *    returns them all in its result (ramp_kit_summary's problems) and names
+ *    the first, with the count of the others, in err. No callbacks.
+ *
+ * Handle-less functions that need no message (pure arithmetic on plain
+ * values, e.g. ramp_score_is_better) return their value; there is no third
+ * form.
  */
 #ifndef RAMP_STATUS_H
 #define RAMP_STATUS_H

@@ -24,7 +24,10 @@ typedef struct det_class {
     size_t n_pred, n_truth;
     double *conf; /* [n_pred] ranked */
     uint8_t *tp;  /* [n_pred] 1: true positive */
+    double ap[2]; /* by ramp_det_ap_kind, computed once; NaN without truth */
 } det_class;
+
+static double class_ap(const det_class *dc, ramp_det_ap_kind kind, double *prec, double *rec);
 
 struct ramp_det_eval {
     int n_classes;
@@ -253,6 +256,27 @@ ramp_status ramp_det_eval_new(ramp_det_eval **out, const ramp_det_image *images,
     free(taken);
     free(rk);
     free(fill);
+    truth_off = NULL;
+    taken = NULL;
+    rk = NULL;
+    fill = NULL;
+    /* the APs, once: the queries are then plain reads */
+    size_t max_pred = 1;
+    for (int k = 0; k < n_classes; k++)
+        if (ev->cls[k].n_pred > max_pred) max_pred = ev->cls[k].n_pred;
+    double *prec = malloc(max_pred * sizeof *prec), *rec = malloc(max_pred * sizeof *rec);
+    if (!prec || !rec) {
+        free(prec);
+        free(rec);
+        goto fail;
+    }
+    for (int k = 0; k < n_classes; k++) {
+        det_class *dc = &ev->cls[k];
+        for (int kind = 0; kind < 2; kind++)
+            dc->ap[kind] = dc->n_truth ? class_ap(dc, (ramp_det_ap_kind)kind, prec, rec) : NAN;
+    }
+    free(prec);
+    free(rec);
     *out = ev;
     return RAMP_OK;
 fail:
@@ -321,79 +345,32 @@ static double class_ap(const det_class *dc, ramp_det_ap_kind kind, double *prec,
     return ap;
 }
 
-static ramp_status ap_of(const ramp_det_eval *ev, int cls, ramp_det_ap_kind kind, double *out,
-                         ramp_err *err)
+double ramp_det_eval_ap(const ramp_det_eval *ev, int cls, ramp_det_ap_kind kind)
 {
-    const det_class *dc = &ev->cls[cls];
-    if (!dc->n_truth) {
-        *out = NAN;
-        return RAMP_OK;
-    }
-    size_t n = dc->n_pred ? dc->n_pred : 1;
-    double *prec = malloc(n * sizeof *prec), *rec = malloc(n * sizeof *rec);
-    if (!prec || !rec) {
-        free(prec);
-        free(rec);
-        *out = NAN;
-        return ramp__err_set(err, RAMP_ENOMEM, "detection: out of memory for class %d", cls);
-    }
-    *out = class_ap(dc, kind, prec, rec);
-    free(prec);
-    free(rec);
-    return RAMP_OK;
+    if (!ev || cls < 0 || cls >= ev->n_classes) return NAN;
+    if (kind != RAMP_DET_AP_ALL_POINT && kind != RAMP_DET_AP_11_POINT) return NAN;
+    return ev->cls[cls].ap[kind];
 }
 
-ramp_status ramp_det_eval_ap(const ramp_det_eval *ev, int cls, ramp_det_ap_kind kind, double *out,
-                             ramp_err *err)
-{
-    if (!out) return ramp__err_set(err, RAMP_EINVAL, "detection: NULL output");
-    *out = NAN;
-    if (!ev) return ramp__err_set(err, RAMP_EINVAL, "detection: NULL evaluation");
-    if (kind != RAMP_DET_AP_ALL_POINT && kind != RAMP_DET_AP_11_POINT)
-        return ramp__err_set(err, RAMP_EINVAL, "detection: unknown AP kind %d", (int)kind);
-    if (cls < 0 || cls >= ev->n_classes)
-        return ramp__err_set(err, RAMP_ERANGE, "detection: class %d outside [0, %d)", cls,
-                             ev->n_classes);
-    return ap_of(ev, cls, kind, out, err);
-}
-
-ramp_status ramp_det_eval_map(const ramp_det_eval *ev, ramp_det_ap_kind kind, double *out,
-                              int *n_scored, ramp_err *err)
+double ramp_det_eval_map(const ramp_det_eval *ev, ramp_det_ap_kind kind, int *n_scored)
 {
     if (n_scored) *n_scored = 0;
-    if (!out) return ramp__err_set(err, RAMP_EINVAL, "detection: NULL output");
-    *out = NAN;
-    if (!ev) return ramp__err_set(err, RAMP_EINVAL, "detection: NULL evaluation");
-    if (kind != RAMP_DET_AP_ALL_POINT && kind != RAMP_DET_AP_11_POINT)
-        return ramp__err_set(err, RAMP_EINVAL, "detection: unknown AP kind %d", (int)kind);
+    if (!ev || (kind != RAMP_DET_AP_ALL_POINT && kind != RAMP_DET_AP_11_POINT)) return NAN;
     double sum = 0;
     int m = 0;
     for (int k = 0; k < ev->n_classes; k++) {
         if (!ev->cls[k].n_truth) continue;
-        double ap;
-        ramp_status st = ap_of(ev, k, kind, &ap, err);
-        if (st) return st;
-        sum += ap;
+        sum += ev->cls[k].ap[kind];
         m++;
     }
-    if (!m) return ramp__err_set(err, RAMP_EINVAL, "detection: mAP: no class has ground truth");
     if (n_scored) *n_scored = m;
-    *out = sum / m;
-    return RAMP_OK;
+    return m ? sum / m : NAN;
 }
 
-ramp_status ramp_det_eval_counts(const ramp_det_eval *ev, int cls, double conf_threshold,
-                                 ramp_det_counts *out, ramp_err *err)
+ramp_det_counts ramp_det_eval_counts(const ramp_det_eval *ev, int cls, double conf_threshold)
 {
-    if (!out) return ramp__err_set(err, RAMP_EINVAL, "detection: NULL output");
-    memset(out, 0, sizeof *out);
-    out->precision = out->recall = NAN;
-    if (!ev) return ramp__err_set(err, RAMP_EINVAL, "detection: NULL evaluation");
-    if (cls < -1 || cls >= ev->n_classes)
-        return ramp__err_set(err, RAMP_ERANGE, "detection: class %d outside [-1, %d)", cls,
-                             ev->n_classes);
-    if (isnan(conf_threshold))
-        return ramp__err_set(err, RAMP_EINVAL, "detection: NaN confidence threshold");
+    ramp_det_counts c = {0, 0, 0, NAN, NAN}, *out = &c;
+    if (!ev || cls < -1 || cls >= ev->n_classes || isnan(conf_threshold)) return c;
     int k0 = cls < 0 ? 0 : cls, k1 = cls < 0 ? ev->n_classes : cls + 1;
     for (int k = k0; k < k1; k++) {
         const det_class *dc = &ev->cls[k];
@@ -407,5 +384,5 @@ ramp_status ramp_det_eval_counts(const ramp_det_eval *ev, int cls, double conf_t
     }
     out->precision = out->tp + out->fp ? (double)out->tp / (double)(out->tp + out->fp) : 0.0;
     out->recall = out->n_truth ? (double)out->tp / (double)out->n_truth : NAN;
-    return RAMP_OK;
+    return c;
 }
