@@ -219,6 +219,17 @@ static void test_train_valid_split(void **state)
     }
     assert_int_equal(ramp_get_train_valid_generators(gb, 32, 1.5, &tr, &va, &ntr, &nva),
                      RAMP_EINVAL);
+    assert_string_equal(ramp_gen_builder_errmsg(gb), "valid_ratio 1.5 is not in [0, 1)");
+    /* argument errors that once came back without a message */
+    assert_int_equal(ramp_get_train_valid_generators(gb, 32, 0.25, NULL, &va, &ntr, &nva),
+                     RAMP_EINVAL);
+    assert_string_equal(ramp_gen_builder_errmsg(gb),
+                        "ramp_get_train_valid_generators: train or valid is NULL");
+    assert_int_equal(ramp_gen_builder_predict_gen(gb, 32, NULL), RAMP_EINVAL);
+    assert_string_equal(ramp_gen_builder_errmsg(gb), "generator: out is NULL");
+    ramp_err e;
+    assert_int_equal(ramp_gen_builder_new(NULL, &f.s, tf_id, NULL, NULL, &e), RAMP_EINVAL);
+    assert_string_equal(e.msg, "ramp_gen_builder_new: out is NULL");
     ramp_gen_builder_free(gb);
     fixture_free(&f);
 }

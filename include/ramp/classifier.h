@@ -30,28 +30,24 @@
 #ifndef RAMP_CLASSIFIER_H
 #define RAMP_CLASSIFIER_H
 
+#ifdef RAMP_BUILDING_LIBRARY
+#error "ramp/classifier.h declares a submission's unprefixed functions; the library includes ramp/submission.h"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ramp/gen.h"
 #include "ramp/loader.h"
 #include "ramp/preprocess.h"
+#include "ramp/submission.h" /* ramp_clf_info, RAMP_ABI_VERSION */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct ramp_clf_info {
-    int n_classes;
-    int ndim;       /* dimensions of one sample (3 for C×H×W) */
-    int shape[4];
-    uint64_t seed;  /* the run's seed: use it for initialisation and shuffles */
-    int n_threads;  /* compute threads the classifier may use */
-    int quick_test; /* 1 under --quick-test: a small subset; train briefly */
-    int fold;       /* CV fold number */
-    const char *submission_dir;
-} ramp_clf_info;
-
+/* The functions a classifier defines (C linkage). Only a submission sees
+   these unprefixed names: the library never includes this header. */
 ramp_status batch_classifier_new(const ramp_clf_info *info, void **self);
 ramp_status batch_classifier_fit(void *self, ramp_gen_builder *gb);
 ramp_status batch_classifier_predict_proba(void *self, const float *X, size_t n, float *proba);

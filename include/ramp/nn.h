@@ -30,6 +30,18 @@
  * returned again by every later builder, fit and predict call, so a chain of
  * builders may be checked once at the end.
  *
+ * C++ has no compound literals (`&(ramp_conv2d){...}` does not compile), so
+ * for C++ this header adds overloads that take the option structs by
+ * reference; a temporary then reads almost as in C (designated initialisers
+ * need C++20; in C++17 name the fields in order, or fill a named struct):
+ *
+ *     ramp_net_new(&net, ramp_net_params{.channels = 1, .height = 28, .width = 28}, &err);
+ *     ramp_net_conv2d(net, ramp_conv2d{.filters = 32, .kernel = 3, .padding = 1});  // C++20
+ *     ramp_conv2d c{};  c.filters = 32;  c.kernel = 3;                  // any C++
+ *     ramp_net_conv2d(net, c);
+ *     ramp_fit_opts o{};  o.epochs = 3;  o.lr = 0.01f;
+ *     ramp_net_fit_generator(net, train, nb_train, valid, nb_valid, o);
+ *
  * Tensors are float32, N×C×H×W at the edges (inputs, probabilities, saved
  * weights: PyTorch's layouts, conv weights O×(I/groups)×KH×KW, dense weights
  * O×I with I in C,H,W order). Inside, the oneDNN backend keeps activations and
@@ -317,6 +329,28 @@ ramp_status ramp_net_profile(ramp_net *net, int on);
 int ramp_net_profile_get(const ramp_net *net, ramp_layer_profile *out, int max);
 
 #ifdef __cplusplus
+} /* extern "C" */
+
+/* C++: the option structs by reference (see the top of this file). These
+   are C++ overloads of the C functions above, inline, so nothing changes in
+   the library's ABI. */
+inline ramp_status ramp_net_new(ramp_net **out, const ramp_net_params &p, ramp_err *err)
+{
+    return ramp_net_new(out, &p, err);
+}
+inline ramp_status ramp_net_conv2d(ramp_net *net, const ramp_conv2d &o)
+{
+    return ramp_net_conv2d(net, &o);
+}
+inline ramp_status ramp_net_dense(ramp_net *net, const ramp_dense &o)
+{
+    return ramp_net_dense(net, &o);
+}
+inline ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb_train,
+                                          ramp_gen *valid_gen, size_t nb_valid,
+                                          const ramp_fit_opts &opts)
+{
+    return ramp_net_fit_generator(net, train_gen, nb_train, valid_gen, nb_valid, &opts);
 }
 #endif
 #endif

@@ -24,25 +24,26 @@
 #ifndef RAMP_PREPROCESS_H
 #define RAMP_PREPROCESS_H
 
+#ifdef RAMP_BUILDING_LIBRARY
+#error "ramp/preprocess.h declares a submission's unprefixed functions; the library includes ramp/submission.h"
+#endif
+
 #include "ramp/image.h"
 #include "ramp/loader.h"
+#include "ramp/submission.h" /* RAMP_ABI_VERSION */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Bumped when the submission contract or a struct it uses changes; a
-   submission built against other headers is refused at load.
-   2: ramp_net_params gained conv_algo, no_fuse and keep_grads. */
-#define RAMP_ABI_VERSION 2
-
-/* The symbols a preprocessor exports (C linkage). */
+/* The symbols a preprocessor exports (C linkage). Only a submission sees
+   these unprefixed names: the library never includes this header. */
 ramp_status transform(ramp_pp *pp, const ramp_image *x, ramp_tensor *out);
 ramp_status transform_test(ramp_pp *pp, const ramp_image *x, ramp_tensor *out);
 
 /* Every submission object carries the ABI version it was compiled against
    (weak, so several files of one submission may include the header). */
-#if defined(__GNUC__) && !defined(RAMP_BUILDING_LIBRARY)
+#if defined(__GNUC__)
 #ifdef __cplusplus
 #define RAMP__ABI_LINKAGE extern /* a namespace-scope const is internal in C++ otherwise */
 #else

@@ -33,7 +33,9 @@
  *    that fails returns NULL and records its status and message in the pp
  *    handle (ramp_pp_status(), ramp_pp_errmsg()); every later operation on
  *    that handle returns NULL at once, until ramp_pp_reset(). A transform
- *    may thus check only the end of its chain. The arena (arena.h) is a
+ *    may thus check only the end of its chain. The network builders of
+ *    nn.h keep their first error the same way (ramp_net_errmsg()), so a
+ *    chain of builders is checked once. The arena (arena.h) is a
  *    malloc-like allocator: its allocation returns NULL when memory runs out
  *    or its limit would be passed (RAMP_ENOMEM, nothing else can fail), and
  *    its constructor follows rule 3.

@@ -211,7 +211,8 @@ static void *worker_main(void *arg)
     stream_gen *g = arg;
     ramp_gen_builder *gb = g->gb;
     ramp_pp *pp = NULL;
-    ramp_status pst = ramp_pp_new(&pp, NULL);
+    ramp_err pe;
+    ramp_status pst = ramp_pp_new(&pp, &pe);
     if (!pst) ramp_pp_set_max_pixels(pp, gb->o.max_pixels);
     char err[768];
     pthread_mutex_lock(&g->mu);
@@ -243,7 +244,7 @@ static void *worker_main(void *arg)
             /* the chunk already failed: skip the work, just count the item */
         } else if (pst) {
             st = pst;
-            snprintf(err, sizeof err, "loader thread: %s", ramp_strerror(pst));
+            snprintf(err, sizeof err, "loader thread: %.700s", pe.msg);
         } else {
             st = run_transform(gb, pp, g->tf, sample, (uint64_t)epoch,
                                s->X + item * gb->sample_size, NULL, err, sizeof err);
@@ -490,7 +491,10 @@ static ramp_status stream_new(ramp_gen_builder *gb, const uint32_t *subset, size
         return RAMP_ERANGE;
     }
     stream_gen *g = calloc(1, sizeof *g);
-    if (!g) return RAMP_ENOMEM;
+    if (!g) {
+        snprintf(gb->errmsg, sizeof gb->errmsg, "generator: out of memory");
+        return RAMP_ENOMEM;
+    }
     ramp__gen_init(&g->base, &stream_vtable, n, batch_size, gb->s.n_classes);
     g->gb = gb;
     g->n = n;
@@ -544,7 +548,8 @@ ramp_status ramp_gen_builder_new(ramp_gen_builder **out, const ramp_samples *sam
                                  ramp_transform_fn tf, ramp_transform_fn tf_test,
                                  const ramp_loader_opts *opts, ramp_err *err)
 {
-    if (!out) return RAMP_EINVAL;
+    ramp__err_clear(err);
+    if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_builder_new: out is NULL");
     *out = NULL;
     if (!samples || !samples->paths || samples->n == 0 || !tf)
         return ramp__err_set(err, RAMP_EINVAL, "generator builder: no samples or no transform");
@@ -628,7 +633,11 @@ const char *ramp_gen_builder_errmsg(const ramp_gen_builder *gb)
 ramp_status ramp_gen_builder_subset(ramp_gen_builder *gb, const uint32_t *idx, size_t n,
                                     size_t batch_size, int shuffle, int train, ramp_gen **out)
 {
-    if (!gb || !out) return RAMP_EINVAL;
+    if (!gb) return RAMP_EINVAL; /* no handle to hold a message */
+    if (!out) {
+        snprintf(gb->errmsg, sizeof gb->errmsg, "generator: out is NULL");
+        return RAMP_EINVAL;
+    }
     for (size_t i = 0; idx && i < n; i++)
         if (idx[i] >= gb->s.n) {
             snprintf(gb->errmsg, sizeof gb->errmsg, "subset: sample %u out of range", idx[i]);
@@ -645,7 +654,11 @@ ramp_status ramp_gen_builder_predict_gen(ramp_gen_builder *gb, size_t batch_size
 ramp_status ramp_gen_builder_predict_subset(ramp_gen_builder *gb, const uint32_t *idx, size_t n,
                                             size_t batch_size, ramp_gen **out)
 {
-    if (!gb || !out) return RAMP_EINVAL;
+    if (!gb) return RAMP_EINVAL; /* no handle to hold a message */
+    if (!out) {
+        snprintf(gb->errmsg, sizeof gb->errmsg, "generator: out is NULL");
+        return RAMP_EINVAL;
+    }
     for (size_t i = 0; idx && i < n; i++)
         if (idx[i] >= gb->s.n) {
             snprintf(gb->errmsg, sizeof gb->errmsg, "subset: sample %u out of range", idx[i]);
@@ -671,7 +684,12 @@ ramp_status ramp_get_train_valid_generators(ramp_gen_builder *gb, size_t batch_s
                                             double valid_ratio, ramp_gen **train,
                                             ramp_gen **valid, size_t *nb_train, size_t *nb_valid)
 {
-    if (!gb || !train || !valid) return RAMP_EINVAL;
+    if (!gb) return RAMP_EINVAL; /* no handle to hold a message */
+    if (!train || !valid) {
+        snprintf(gb->errmsg, sizeof gb->errmsg,
+                 "ramp_get_train_valid_generators: train or valid is NULL");
+        return RAMP_EINVAL;
+    }
     *train = *valid = NULL;
     if (!(valid_ratio >= 0 && valid_ratio < 1)) {
         snprintf(gb->errmsg, sizeof gb->errmsg, "valid_ratio %g is not in [0, 1)", valid_ratio);
@@ -689,6 +707,8 @@ ramp_status ramp_get_train_valid_generators(ramp_gen_builder *gb, size_t batch_s
     uint32_t *va = malloc((n_valid ? n_valid : 1) * sizeof *va);
     ramp_status st = RAMP_OK;
     if (!tr || !va) {
+        snprintf(gb->errmsg, sizeof gb->errmsg,
+                 "train/valid split: out of memory for the row lists of %zu samples", n);
         st = RAMP_ENOMEM;
         goto done;
     }

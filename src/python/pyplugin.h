@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ramp/classifier.h"
+#include "ramp/submission.h"
 #include "ramp/loader.h"
 
 #define RAMP__PY_API_VERSION 2

@@ -15,7 +15,7 @@
 
 #include "core/coreInt.h"
 #include "python/pyplugin.h"
-#include "ramp/preprocess.h"
+#include "ramp/submission.h"
 #include "submission/submissionInt.h"
 
 /* dlsym returns void*; converting it to a function pointer is what POSIX

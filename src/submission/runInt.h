@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ramp/classifier.h"
+#include "ramp/submission.h"
 #include "ramp/loader.h"
 #include "ramp/problem.h"
 #include "sandbox/sandboxInt.h"

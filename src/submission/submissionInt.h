@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ramp/classifier.h"
+#include "ramp/submission.h"
 #include "ramp/loader.h"
 #include "ramp/status.h"
 #include "sandbox/sandboxInt.h"

@@ -1,0 +1,44 @@
+/* ramp/submission.h — the contract between the workflow and a submission,
+ * as the library sees it: the ABI version and what a classifier is told.
+ *
+ * A submission's own files include <ramp/preprocess.h> and
+ * <ramp/classifier.h>, which add the prototypes of the unprefixed functions
+ * it defines (transform, transform_test, batch_classifier_*). The library
+ * includes only this header, so those names never enter its namespace:
+ * the two submission headers refuse to compile inside the library.
+ */
+#ifndef RAMP_SUBMISSION_H
+#define RAMP_SUBMISSION_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped when the submission contract, a struct it uses or the signature of
+   a function a submission calls changes; a submission built against other
+   headers is refused at load ("built for submission ABI N").
+   2: ramp_net_params gained conv_algo, no_fuse and keep_grads.
+   3: one error convention (status.h): constructors take their result first
+      (ramp_net_new(&net, &params, &err), ramp_gen_builder_new(&gb, ...)),
+      ramp_pp_new and ramp_arena_new take a ramp_err, and the submission
+      prototypes moved out of the library's sight (this header). */
+#define RAMP_ABI_VERSION 3
+
+/* What batch_classifier_new is told (see classifier.h). */
+typedef struct ramp_clf_info {
+    int n_classes;
+    int ndim;       /* dimensions of one sample (3 for C×H×W) */
+    int shape[4];
+    uint64_t seed;  /* the run's seed: use it for initialisation and shuffles */
+    int n_threads;  /* compute threads the classifier may use */
+    int quick_test; /* 1 under --quick-test: a small subset; train briefly */
+    int fold;       /* CV fold number */
+    const char *submission_dir;
+} ramp_clf_info;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
