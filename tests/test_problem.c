@@ -37,7 +37,7 @@ static ramp_problem *parse(const char *ini, const char *codes, ramp_err *e)
 {
     ramp_problem *p = (ramp_problem *)1;
     ramp_status st = ramp_problem_parse(&p, ini, strlen(ini), "problem.ini", codes,
-                                        codes ? strlen(codes) : 0, "class_codes.csv", e);
+                                        codes ? strlen(codes) : 0, "class_codes.csv", NULL, e);
     if (st) {
         assert_null(p);
         assert_int_equal(e->code, st);
@@ -251,11 +251,11 @@ static void test_rampwf_keys(void **state)
     assert_int_equal(ramp_problem_cv_random_state(p), 4294967295u);
     ramp_problem_free(p);
     /* a problem parsed from stored text: its paths resolved against the kit */
-    p = parse("[problem]\ntitle = t\nn_classes = 3\n[scores]\nacc = accuracy\n[cv]\n"
-              "folds = data/folds.csv\n[data]\nimages = /srv/imgs\ntrain = t.csv\n",
-              NULL, &e);
-    assert_non_null(p);
-    assert_int_equal(ramp_problem_set_dir(p, "/kits/k", &e), RAMP_OK);
+    const char *stored = "[problem]\ntitle = t\nn_classes = 3\n[scores]\nacc = accuracy\n[cv]\n"
+                         "folds = data/folds.csv\n[data]\nimages = /srv/imgs\ntrain = t.csv\n";
+    assert_int_equal(
+        ramp_problem_parse(&p, stored, strlen(stored), "problem.ini", NULL, 0, NULL, "/kits/k", &e),
+        RAMP_OK);
     assert_string_equal(ramp_problem_cv_folds_file(p), "/kits/k/data/folds.csv");
     assert_string_equal(ramp_problem_data_path(p, RAMP_DATA_IMAGES), "/srv/imgs");
     assert_string_equal(ramp_problem_data_path(p, RAMP_DATA_TRAIN), "/kits/k/t.csv");

@@ -667,7 +667,8 @@ static ramp_problem *problem(const char *cv)
              "[problem]\ntitle = t\nn_classes = 10\n[scores]\nacc = accuracy\n[cv]\n%s", cv);
     ramp_problem *p;
     ramp_err e;
-    ramp_status st = ramp_problem_parse(&p, ini, strlen(ini), "problem.ini", NULL, 0, NULL, &e);
+    ramp_status st =
+        ramp_problem_parse(&p, ini, strlen(ini), "problem.ini", NULL, 0, NULL, NULL, &e);
     if (st) print_error("%s\n", e.msg);
     assert_int_equal(st, RAMP_OK);
     return p;
@@ -813,20 +814,23 @@ static void test_folds_restrict(void **state)
                              "0,train,5\n0,train,1\n0,train,3\n0,valid,0\n0,valid,4\n"
                              "1,train,0\n1,train,2\n1,valid,5\n1,valid,3\n",
                              6);
-    ramp_err e;
     /* dropping rows 3 and 4 would leave... fold 0 valid {0}, fold 1 valid {5} */
     static const uint8_t keep[6] = {1, 1, 1, 0, 0, 1}; /* 0->0 1->1 2->2 5->3 */
-    assert_int_equal(ramp_folds_restrict(f, keep, 5, &e), RAMP_EINVAL);
-    assert_string_equal(e.msg, "restrict folds: 5 rows given, the folds are over 6");
-    assert_int_equal(ramp_folds_restrict(f, keep, 6, &e), RAMP_OK);
+    assert_int_equal(ramp_folds_restrict(f, keep, 5), RAMP_EINVAL);
+    assert_string_equal(ramp_folds_errmsg(f), "restrict folds: 5 rows given, the folds are over 6");
+    assert_int_equal(ramp_folds_restrict(f, NULL, 6), RAMP_EINVAL);
+    assert_string_equal(ramp_folds_errmsg(f), "restrict folds: keep is NULL");
+    assert_int_equal(ramp_folds_restrict(f, keep, 6), RAMP_OK);
+    assert_string_equal(ramp_folds_errmsg(f), "");
     static const uint32_t t0[] = {3, 1}, v0[] = {0}, t1[] = {0, 2}, v1[] = {3};
     expect_fold(f, 0, t0, 2, v0, 1);
     expect_fold(f, 1, t1, 2, v1, 1);
     /* now over 4 rows; dropping row 3 (old 5) empties fold 1's valid side */
     static const uint8_t keep2[4] = {1, 1, 1, 0};
-    assert_int_equal(ramp_folds_restrict(f, keep2, 4, &e), RAMP_EINVAL);
-    assert_string_equal(e.msg, "restrict folds: fold 1 keeps 2 train and 0 valid rows; both "
-                               "sides need one");
+    assert_int_equal(ramp_folds_restrict(f, keep2, 4), RAMP_EINVAL);
+    assert_string_equal(ramp_folds_errmsg(f),
+                        "restrict folds: fold 1 keeps 2 train and 0 valid rows; both "
+                        "sides need one");
     expect_fold(f, 0, t0, 2, v0, 1); /* unchanged */
     expect_fold(f, 1, t1, 2, v1, 1);
     ramp_folds_free(f);

@@ -260,9 +260,14 @@ void ramp_folds_get(const ramp_folds *f, int k, const uint32_t **train, size_t *
 /* Keeps only the rows r with keep[r] != 0 (keep has the n rows the folds
    were made over) and renumbers them as positions among the kept rows, each
    fold's order kept (a quick test runs the kit's folds, scaled down). A fold
-   left with an empty side is RAMP_EINVAL naming the fold, and f is then
-   unchanged. Not thread-safe with readers of f. */
-ramp_status ramp_folds_restrict(ramp_folds *f, const uint8_t *keep, size_t n, ramp_err *err);
+   left with an empty side is RAMP_EINVAL naming the fold (the message kept
+   in f: ramp_folds_errmsg), and f is then unchanged. Not thread-safe with
+   readers of f. */
+ramp_status ramp_folds_restrict(ramp_folds *f, const uint8_t *keep, size_t n);
+
+/* The last error of ramp_folds_restrict on f ("" after a success);
+   borrowed, valid until f's next call. */
+const char *ramp_folds_errmsg(const ramp_folds *f);
 
 /* Frees the folds; NULL is a no-op. */
 void ramp_folds_free(ramp_folds *f);

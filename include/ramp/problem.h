@@ -74,15 +74,13 @@ ramp_status ramp_problem_load(ramp_problem **out, const char *kit_dir, ramp_err 
 
 /* Same from memory: `ini` (ini_len bytes, named ini_name in messages) and
    optional class codes `codes` (NULL for none). Both buffers are borrowed
-   only for the call. */
+   only for the call. The relative paths the file names ([cv] folds, [data])
+   are resolved against kit_dir, as ramp_problem_load does (a problem parsed
+   from stored text names its kit here); kit_dir NULL keeps them as
+   written. */
 ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_len,
                                const char *ini_name, const char *codes, size_t codes_len,
-                               const char *codes_name, ramp_err *err);
-
-/* Resolves the relative paths a parsed problem names ([cv] folds, [data])
-   against kit_dir, once, before the problem is shared (ramp_problem_load
-   does it itself; a problem parsed from stored text needs it). */
-ramp_status ramp_problem_set_dir(ramp_problem *p, const char *kit_dir, ramp_err *err);
+                               const char *codes_name, const char *kit_dir, ramp_err *err);
 
 /* Frees the problem; NULL is a no-op. */
 void ramp_problem_free(ramp_problem *p);

@@ -12,6 +12,8 @@
  * earliest repeat in the file is the one reported). Every message names
  * file:line.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +34,7 @@ struct ramp_folds {
     int n;
     fold *f;
     uint32_t *rows;
+    char msg[256]; /* the last error of ramp_folds_restrict */
 };
 
 void ramp_folds_free(ramp_folds *f)
@@ -154,17 +157,33 @@ ramp_status ramp_folds_make(ramp_folds **out, const ramp_problem *p, const int32
 
 /* ---- restrict -------------------------------------------------------------- */
 
-ramp_status ramp_folds_restrict(ramp_folds *f, const uint8_t *keep, size_t n, ramp_err *err)
+const char *ramp_folds_errmsg(const ramp_folds *f)
 {
-    ramp__err_clear(err);
-    if (!f || (!keep && n))
-        return ramp__err_set(err, RAMP_EINVAL, "ramp_folds_restrict: bad arguments");
+    return f ? f->msg : "folds: NULL handle";
+}
+
+/* Keeps the message in the handle (ramp_err's formatting, its length cut). */
+static ramp_status folds_fail(ramp_folds *f, ramp_status st, const char *fmt, ...)
+    RAMP__PRINTF(3, 4);
+static ramp_status folds_fail(ramp_folds *f, ramp_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+ramp_status ramp_folds_restrict(ramp_folds *f, const uint8_t *keep, size_t n)
+{
+    if (!f) return RAMP_EINVAL; /* no handle to hold a message */
+    f->msg[0] = 0;
+    if (!keep && n) return folds_fail(f, RAMP_EINVAL, "restrict folds: keep is NULL");
     if (n != f->n_rows)
-        return ramp__err_set(err, RAMP_EINVAL,
-                             "restrict folds: %zu rows given, the folds are over %zu", n,
-                             f->n_rows);
+        return folds_fail(f, RAMP_EINVAL, "restrict folds: %zu rows given, the folds are over %zu",
+                          n, f->n_rows);
     uint32_t *pos = malloc((n ? n : 1) * sizeof *pos); /* new number of a kept row */
-    if (!pos) return ramp__err_set(err, RAMP_ENOMEM, "restrict folds: out of memory");
+    if (!pos) return folds_fail(f, RAMP_ENOMEM, "restrict folds: out of memory");
     size_t m = 0;
     for (size_t r = 0; r < n; r++)
         pos[r] = keep[r] ? (uint32_t)m++ : UINT32_MAX;
@@ -177,10 +196,10 @@ ramp_status ramp_folds_restrict(ramp_folds *f, const uint8_t *keep, size_t n, ra
             b += keep[d->valid[i]] != 0;
         if (!a || !b) {
             free(pos);
-            return ramp__err_set(err, RAMP_EINVAL,
-                                 "restrict folds: fold %d keeps %zu train and %zu valid rows; "
-                                 "both sides need one",
-                                 k, a, b);
+            return folds_fail(f, RAMP_EINVAL,
+                              "restrict folds: fold %d keeps %zu train and %zu valid rows; "
+                              "both sides need one",
+                              k, a, b);
         }
     }
     for (int k = 0; k < f->n; k++) {

@@ -292,11 +292,14 @@ done:
 
 /* ---- the problem file ---------------------------------------------------- */
 
+static ramp_status resolve(char **path, const char *kit_dir);
+
 ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_len,
                                const char *ini_name, const char *codes, size_t codes_len,
-                               const char *codes_name, ramp_err *err)
+                               const char *codes_name, const char *kit_dir, ramp_err *err)
 {
     ramp__err_clear(err);
+    if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_problem_parse: out is NULL");
     *out = NULL;
     if (!ini_name) ini_name = "problem.ini";
     if (!codes_name) codes_name = "class_codes.csv";
@@ -567,6 +570,12 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
                                ini_name, p->scores[i].name, p->scores[i].param, p->n_classes);
             goto fail;
         }
+    /* the folds file and [data] paths, relative to the kit */
+    if (kit_dir) {
+        if (resolve(&p->folds_file, kit_dir)) goto nomem;
+        for (int i = 0; i < 4; i++)
+            if (resolve(&p->data[i], kit_dir)) goto nomem;
+    }
     free(line);
     *out = p;
     return RAMP_OK;
@@ -587,17 +596,6 @@ static ramp_status resolve(char **path, const char *kit_dir)
     if (!r) return RAMP_ENOMEM;
     free(*path);
     *path = r;
-    return RAMP_OK;
-}
-
-ramp_status ramp_problem_set_dir(ramp_problem *p, const char *kit_dir, ramp_err *err)
-{
-    if (!p || !kit_dir) return ramp__err_set(err, RAMP_EINVAL, "problem: no kit folder");
-    if (resolve(&p->folds_file, kit_dir))
-        return ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", kit_dir);
-    for (int i = 0; i < 4; i++)
-        if (resolve(&p->data[i], kit_dir))
-            return ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory", kit_dir);
     return RAMP_OK;
 }
 
@@ -629,7 +627,7 @@ ramp_status ramp_problem_load(ramp_problem **out, const char *kit_dir, ramp_err 
     }
     if (st) goto done;
     /* the class codes file may be named by [data]: parse once without it */
-    st = ramp_problem_parse(&hdr, (const char *)ini, ini_len, ini_path, NULL, 0, NULL, err);
+    st = ramp_problem_parse(&hdr, (const char *)ini, ini_len, ini_path, NULL, 0, NULL, NULL, err);
     if (st == RAMP_EFORMAT && hdr == NULL) {
         /* no n_classes: it comes from the codes; look for them below */
         ramp__err_clear(err);
@@ -654,9 +652,8 @@ ramp_status ramp_problem_load(ramp_problem **out, const char *kit_dir, ramp_err 
         goto done;
     }
     st = ramp_problem_parse(&p, (const char *)ini, ini_len, ini_path, (const char *)codes,
-                            codes_len, codes_path, err);
+                            codes_len, codes_path, kit_dir, err);
     if (st) goto done;
-    if ((st = ramp_problem_set_dir(p, kit_dir, err))) goto done;
     *out = p;
     p = NULL;
 done:

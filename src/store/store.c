@@ -363,7 +363,8 @@ ramp_status ramp__store_event_set(ramp__store *s, const char *kit_dir, const cha
     ramp_problem *pb = NULL;
     char *kit = NULL, *data = NULL;
     ramp_status st = ramp__read_file(ini_path, 1 << 20, &ini, &ini_len, &e);
-    if (!st) st = ramp_problem_parse(&pb, (const char *)ini, ini_len, ini_path, NULL, 0, NULL, &e);
+    if (!st)
+        st = ramp_problem_parse(&pb, (const char *)ini, ini_len, ini_path, NULL, 0, NULL, NULL, &e);
     if (st) {
         free(ini);
         return set_msg(s, st, "%s", e.msg);
@@ -444,10 +445,9 @@ ramp_status ramp__store_event_get(ramp__store *s, ramp__event *ev)
         return set_msg(s, RAMP_ENOMEM, "out of memory");
     }
     ramp_err e;
-    st = ramp_problem_parse(&ev->problem, ev->problem_ini, strlen(ev->problem_ini),
-                            "event problem.ini", NULL, 0, NULL, &e);
     /* its folds file and [data] paths are relative to the event's kit */
-    if (!st) st = ramp_problem_set_dir(ev->problem, ev->kit_dir, &e);
+    st = ramp_problem_parse(&ev->problem, ev->problem_ini, strlen(ev->problem_ini),
+                            "event problem.ini", NULL, 0, NULL, ev->kit_dir, &e);
     if (st) {
         ramp__event_clear(ev);
         return set_msg(s, st, "%s", e.msg);

@@ -628,7 +628,10 @@ static ramp_status cut_folds(const ramp__wf_opts *o, ramp__wf_result *r, ramp_er
                 goto done;
             }
             for (size_t i = 0; i < r->n_train; i++) keep[r->train_rows[i]] = 1;
-            if ((st = ramp_folds_restrict(folds, keep, n_all, err))) goto done;
+            if ((st = ramp_folds_restrict(folds, keep, n_all))) {
+                ramp__err_set(err, st, "%s", ramp_folds_errmsg(folds));
+                goto done;
+            }
         }
     } else {
         /* the splitter on the run's rows, as rampwf's get_cv sees them */

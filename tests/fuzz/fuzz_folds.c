@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     uint8_t keep[256];
     for (size_t i = 0; i < n; i++) keep[i] = (uint8_t)(i % 2 == 0);
-    if (ramp_folds_restrict(f, keep, n, &err) != RAMP_OK && !err.msg[0]) abort();
+    if (ramp_folds_restrict(f, keep, n) != RAMP_OK && !ramp_folds_errmsg(f)[0]) abort();
     ramp_folds_free(f);
     return 0;
 }

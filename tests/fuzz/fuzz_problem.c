@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     ramp_problem *p = NULL;
     ramp_err err;
-    if (ramp_problem_parse(&p, ini, ini_len, "fuzz.ini", codes, codes_len, "fuzz_codes.csv",
+    if (ramp_problem_parse(&p, ini, ini_len, "fuzz.ini", codes, codes_len, "fuzz_codes.csv", NULL,
                            &err) != RAMP_OK) {
         if (p || !err.msg[0]) abort();
         return 0;
