@@ -909,6 +909,44 @@ static void test_random_ops(void **state)
 
 /* ---- arena reuse --------------------------------------------------------- */
 
+/* status.h, rule 4: a failure is sticky in the pp handle; every later
+   operation returns NULL (to_tensor the status), whatever its input, until
+   ramp_pp_reset; the first message is kept. */
+static void test_sticky_error(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    const uint8_t px[4] = {1, 2, 3, 4};
+    const ramp_image *good = ramp_img_from_pixels(pp, px, 2, 2, 1, 2);
+    assert_non_null(good);
+    assert_null(ramp_img_resize(pp, good, 0, 3));
+    assert_int_equal(ramp_pp_status(pp), RAMP_EINVAL);
+    char first[512];
+    snprintf(first, sizeof first, "%s", ramp_pp_errmsg(pp));
+    assert_true(first[0] != 0);
+    /* later operations on a good image, and new sources, give NULL */
+    assert_null(ramp_img_flip_h(pp, good));
+    assert_null(ramp_img_rgb(pp, good));
+    assert_null(ramp_img_crop(pp, good, 0, 0, 1, 1));
+    assert_null(ramp_img_pixels(pp, good, NULL));
+    assert_null(ramp_img_from_pixels(pp, px, 2, 2, 1, 2));
+    assert_null(ramp_img_open(pp, "/no/such/file.png"));
+    float buf[4];
+    ramp_tensor t = {.data = buf};
+    assert_int_equal(ramp_img_to_tensor(pp, good, &t, RAMP_CHW, NULL, NULL), RAMP_EINVAL);
+    assert_string_equal(ramp_pp_errmsg(pp), first); /* the first message stays */
+    /* reset clears it */
+    ramp_pp_reset(pp);
+    assert_int_equal(ramp_pp_status(pp), RAMP_OK);
+    assert_string_equal(ramp_pp_errmsg(pp), "");
+    good = ramp_img_from_pixels(pp, px, 2, 2, 1, 2);
+    assert_non_null(ramp_img_flip_h(pp, good));
+    ramp_pp_free(pp);
+    ramp_err e;
+    assert_int_equal(ramp_pp_new(NULL, &e), RAMP_EINVAL);
+    assert_string_equal(e.msg, "ramp_pp_new: out is NULL");
+}
+
 static void test_arena_reuse(void **state)
 {
     (void)state;
@@ -1005,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_tensor),
         cmocka_unit_test(test_random_ops),
         cmocka_unit_test(test_arena_reuse),
+        cmocka_unit_test(test_sticky_error),
         cmocka_unit_test(test_encode),
         cmocka_unit_test(test_cmyk_scaled),
         cmocka_unit_test(test_16bit),

@@ -15,10 +15,12 @@
  * - Every operation takes the preprocessing context `pp` first. `pp` owns a
  *   per-call arena: every image an operation returns lives there until
  *   ramp_pp_reset(), so user code frees nothing. Images are immutable.
- * - Operations return NULL on failure and record the status and a message in
- *   `pp` (ramp_pp_status(), ramp_pp_errmsg()). An operation given NULL returns
- *   NULL without touching the recorded error, so a chain of calls can be
- *   checked once at the end (ramp_img_to_tensor() returns the first error).
+ * - Errors (status.h, rule 4): an operation returns NULL on failure and
+ *   records the status and a message in `pp` (ramp_pp_status(),
+ *   ramp_pp_errmsg()). The error is sticky: once one is recorded, every
+ *   later operation on `pp` returns NULL at once (ramp_img_to_tensor()
+ *   returns the recorded status), whatever image it is given, until
+ *   ramp_pp_reset(). A chain of calls is thus checked once, at its end.
  * - Images from ramp_img_open()/ramp_img_from_memory() are lazy: only the
  *   header is parsed. Pixels are decoded on first use (and cached in the
  *   image: the one write to an image after creation). A resize (or a

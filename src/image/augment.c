@@ -7,7 +7,7 @@
 
 const ramp_image *ramp_img_random_crop(ramp_pp *pp, const ramp_image *x, int w, int h)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     if (w <= 0 || h <= 0 || w > x->width || h > x->height)
         return ramp__img_fail(pp, RAMP_EINVAL, "%s: random crop %d×%d larger than the %d×%d image",
                               x->name, w, h, x->width, x->height);
@@ -18,20 +18,20 @@ const ramp_image *ramp_img_random_crop(ramp_pp *pp, const ramp_image *x, int w, 
 
 const ramp_image *ramp_img_random_flip_h(ramp_pp *pp, const ramp_image *x, double p)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     return ramp_rng_uniform(&pp->rng) < p ? ramp_img_flip_h(pp, x) : ramp_img_decode(pp, x);
 }
 
 const ramp_image *ramp_img_random_flip_v(ramp_pp *pp, const ramp_image *x, double p)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     return ramp_rng_uniform(&pp->rng) < p ? ramp_img_flip_v(pp, x) : ramp_img_decode(pp, x);
 }
 
 const ramp_image *ramp_img_random_rotate(ramp_pp *pp, const ramp_image *x, double max_degrees,
                                          uint8_t fill)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     double u = ramp_rng_uniform(&pp->rng);
     return ramp_img_rotate(pp, x, (2.0 * u - 1.0) * max_degrees, fill);
 }

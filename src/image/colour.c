@@ -56,28 +56,28 @@ static const ramp_image *convert(ramp_pp *pp, const ramp_image *x, int c_out, en
 
 const ramp_image *ramp_img_drop_alpha(ramp_pp *pp, const ramp_image *x)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     if (x->channels == 2 || x->channels == 4) return convert(pp, x, x->channels - 1, DROP_ALPHA);
     return x; /* nothing to do: stay lazy, so a following resize can decode scaled */
 }
 
 const ramp_image *ramp_img_rgb(ramp_pp *pp, const ramp_image *x)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     if (x->channels == 3) return x; /* stays lazy (see ramp_img_drop_alpha) */
     return convert(pp, x, 3, TO_RGB);
 }
 
 const ramp_image *ramp_img_gray(ramp_pp *pp, const ramp_image *x)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     if (x->channels == 1) return x; /* stays lazy */
     return convert(pp, x, 1, TO_GRAY);
 }
 
 const ramp_image *ramp_img_bgr(ramp_pp *pp, const ramp_image *x)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     if (x->channels < 3) return x; /* stays lazy */
     return convert(pp, x, x->channels, SWAP_RB);
 }

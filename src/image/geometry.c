@@ -21,7 +21,7 @@
 
 const ramp_image *ramp_img_crop(ramp_pp *pp, const ramp_image *x, int x0, int y0, int w, int h)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     if (w <= 0 || h <= 0 || x0 < 0 || y0 < 0 || x0 > x->width - w || y0 > x->height - h)
         return ramp__img_fail(pp, RAMP_EINVAL, "%s: crop (%d, %d, %d×%d) outside the %d×%d image",
                               x->name, x0, y0, w, h, x->width, x->height);
@@ -50,7 +50,7 @@ const ramp_image *ramp_img_crop(ramp_pp *pp, const ramp_image *x, int x0, int y0
 
 const ramp_image *ramp_img_center_square(ramp_pp *pp, const ramp_image *x)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     int s = x->width < x->height ? x->width : x->height;
     return ramp_img_crop(pp, x, (x->width - s) / 2, (x->height - s) / 2, s, s);
 }
@@ -122,7 +122,7 @@ static double round15(double v)
 
 const ramp_image *ramp_img_rotate(ramp_pp *pp, const ramp_image *x, double degrees, uint8_t fill)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     if (!isfinite(degrees))
         return ramp__img_fail(pp, RAMP_EINVAL, "%s: rotation by a non-finite angle", x->name);
     double a = fmod(degrees, 360.0);

@@ -136,7 +136,7 @@ static void vert(uint8_t *out, size_t out_stride, const uint8_t *in, size_t in_s
 
 const ramp_image *ramp_img_resize(ramp_pp *pp, const ramp_image *x, int w, int h)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     if (w <= 0 || h <= 0)
         return ramp__img_fail(pp, RAMP_EINVAL, "%s: resize to invalid size %d×%d", x->name, w, h);
     x = ramp_img_decode_scaled(pp, x, w, h);

@@ -67,6 +67,7 @@ static const ramp_image *lazy_image(ramp_pp *pp, const uint8_t *bytes, size_t n,
 
 const ramp_image *ramp_img_from_memory(ramp_pp *pp, const void *bytes, size_t n, const char *name)
 {
+    if (pp->status) return NULL; /* sticky (status.h, rule 4) */
     const char *nm = arena_name(pp, name);
     if (!nm) return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory", name ? name : "");
     if (!bytes && n) return ramp__img_fail(pp, RAMP_EINVAL, "%s: NULL bytes", nm);
@@ -80,6 +81,7 @@ static void *arena_alloc_fn(void *arena, size_t n)
 
 const ramp_image *ramp_img_open(ramp_pp *pp, const char *path)
 {
+    if (pp->status) return NULL; /* sticky (status.h, rule 4) */
     if (!path) return ramp__img_fail(pp, RAMP_EINVAL, "ramp_img_open: NULL path");
     const char *nm = arena_name(pp, path);
     if (!nm) return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory", path);
@@ -95,6 +97,7 @@ const ramp_image *ramp_img_open(ramp_pp *pp, const char *path)
 const ramp_image *ramp_img_from_pixels(ramp_pp *pp, const uint8_t *pixels, int width, int height,
                                        int channels, size_t stride)
 {
+    if (pp->status) return NULL; /* sticky (status.h, rule 4) */
     if (!pixels) return ramp__img_fail(pp, RAMP_EINVAL, "ramp_img_from_pixels: NULL pixels");
     if (width > 0 && channels > 0 && stride < (size_t)width * (size_t)channels)
         return ramp__img_fail(pp, RAMP_EINVAL, "ramp_img_from_pixels: stride %zu < %d×%d", stride,
@@ -179,7 +182,7 @@ static ramp_status reduce16(ramp_pp *pp, ramp_image *im)
 
 const uint8_t *ramp__img_px(ramp_pp *pp, const ramp_image *x)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     if (x->pixels) return x->pixels;
     ramp_image *im = (ramp_image *)x;
     if (ramp__img_decode_full(pp, im) != RAMP_OK) return NULL;
@@ -205,13 +208,13 @@ const uint16_t *ramp_img_samples16(ramp_pp *pp, const ramp_image *x, size_t *str
 
 const ramp_image *ramp_img_decode(ramp_pp *pp, const ramp_image *x)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     return ramp__img_decode_full(pp, (ramp_image *)x) == RAMP_OK ? x : NULL;
 }
 
 const ramp_image *ramp_img_decode_scaled(ramp_pp *pp, const ramp_image *x, int min_w, int min_h)
 {
-    if (!x) return NULL;
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
     /* An image opened from a JPEG always takes the scaled path, decoded or
        not, so a resize's result does not depend on what ran before it. */
     if (x->format != RAMP_FMT_JPEG || !x->enc) return ramp_img_decode(pp, x);

@@ -10,8 +10,8 @@
 ramp_status ramp_img_to_tensor(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, unsigned flags,
                                const float *mean, const float *std)
 {
+    if (pp->status != RAMP_OK) return pp->status; /* sticky (status.h, rule 4) */
     if (!x) {
-        if (pp->status != RAMP_OK) return pp->status;
         return ramp_pp_fail(pp, RAMP_EINVAL, "ramp_img_to_tensor: NULL image");
     }
     if (!out) return ramp_pp_fail(pp, RAMP_EINVAL, "%s: NULL tensor", x->name);
