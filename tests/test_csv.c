@@ -1,8 +1,9 @@
 /* test_csv.c — the id,class index reader: quoting, CRLF, BOM, blank lines,
  * column order, ids as relative paths (sub-folders accepted, every way out
  * of the images folder refused), each error against its exact file:line
- * message, the report-and-continue mode, and 70k rows with duplicate
- * detection. */
+ * message, the skip-bad-rows mode, ramp_kit_check's list of problems, and
+ * 70k rows with duplicate detection. */
+#define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "ramp/dataset.h"
@@ -150,6 +153,57 @@ static void test_skip_bad_rows(void **state)
     assert_int_equal(ramp_index_parse(NULL, "id\na\n", 5, "t.csv", 10, 0, &e), RAMP_EINVAL);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* ramp_kit_check returns every problem in the summary, in order (the CSVs'
+   rows, then the images), and names the first with the count of the others
+   in err. */
+static void test_kit_check_list(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ramp_test_kit_XXXXXX", p[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(p, sizeof p, "%s/data", dir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof p, "%s/data/imgs", dir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof p, "%s/problem.ini", dir);
+    write_text(p, "[problem]\ntitle = t\nn_classes = 3\n[scores]\nacc = accuracy\n");
+    snprintf(p, sizeof p, "%s/data/train.csv", dir);
+    write_text(p, "id,class\na.png,1\nb.png,7\na.png,2\n");
+    snprintf(p, sizeof p, "%s/data/test.csv", dir);
+    write_text(p, "id,class\n");
+    ramp_kit_summary sum;
+    ramp_err e;
+    assert_int_equal(ramp_kit_check(&sum, dir, NULL, 1, &e), RAMP_EFORMAT);
+    assert_int_equal(sum.n_problems, 3);
+    char want[512];
+    snprintf(want, sizeof want, "%s/data/train.csv:3: id 'b.png': class 7 out of range [0, 3)", dir);
+    assert_string_equal(sum.problems[0], want);
+    snprintf(want, sizeof want, "%s/data/train.csv:4: duplicate id 'a.png' (first on line 2)", dir);
+    assert_string_equal(sum.problems[1], want);
+    assert_non_null(strstr(sum.problems[2], "a.png")); /* the missing image */
+    snprintf(want, sizeof want,
+             "%s/data/train.csv:3: id 'b.png': class 7 out of range [0, 3) (and 2 more problems)",
+             dir);
+    assert_string_equal(e.msg, want);
+    ramp_kit_summary_free(&sum);
+    assert_null(sum.problems);
+    ramp_kit_summary_free(&sum); /* twice is fine */
+    const char *files[] = {"problem.ini", "data/train.csv", "data/test.csv", "data/imgs", "data"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        assert_int_equal(remove(p), 0);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 /* Ids are relative paths under the images folder, as rampwf joins them
    (os.path.join(folder, id)); sub-folders are fine, escapes are not. */
 static void test_id_paths(void **state)
@@ -277,7 +331,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),       cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_skip_bad_rows), cmocka_unit_test(test_id_paths),
+        cmocka_unit_test(test_skip_bad_rows), cmocka_unit_test(test_kit_check_list), cmocka_unit_test(test_id_paths),
         cmocka_unit_test(test_large),      cmocka_unit_test(test_load_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
