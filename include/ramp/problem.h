@@ -106,8 +106,8 @@ const char *ramp_score_kind_name(ramp_score_kind k);
    scikit-learn cuts it for the same random_state), n_splits, test_size (< 1
    a fraction, ≥ 1 an absolute count) and random_state (< 2^32, numpy's
    seed); or a folds file, whose path ramp_problem_cv_folds_file gives
-   (resolved against the kit folder by ramp_problem_load; as written by
-   ramp_problem_parse), NULL for the other methods. */
+   (resolved against the kit folder, as written when ramp_problem_parse has
+   no kit_dir), NULL for the other methods. */
 ramp_cv_method ramp_problem_cv_method(const ramp_problem *p);
 const char *ramp_problem_cv_folds_file(const ramp_problem *p);
 int ramp_problem_cv_n_splits(const ramp_problem *p);
@@ -120,8 +120,8 @@ ramp_workflow_kind ramp_problem_workflow(const ramp_problem *p);
 const char *ramp_workflow_name(ramp_workflow_kind k);
 
 /* A data file or folder the [data] section names (resolved against the kit
-   folder by ramp_problem_load; as written by ramp_problem_parse); NULL when
-   the section does not name it (the caller uses its data folder's default). */
+   folder, as written when ramp_problem_parse has no kit_dir); NULL when the
+   section does not name it (the caller uses its data folder's default). */
 const char *ramp_problem_data_path(const ramp_problem *p, ramp_data_item which);
 
 /* Workflow knobs. */
