@@ -8,7 +8,7 @@
  *     ramp_net *net;
  *     ramp_err err;
  *     if (ramp_net_new(&net, &(ramp_net_params){ .channels = 1, .height = 28,
- *                                          .width = 28, .seed = 42 }, &err))
+ *                                                .width = 28, .seed = 42 }, &err))
  *         return err.code;
  *     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
  *     ramp_net_relu(net);
