@@ -25,7 +25,9 @@
  *    On failure *out is NULL (a struct result is zeroed) and nothing leaks;
  *    the caller frees a success's result with the matching _free. A method
  *    takes its handle first (the handle is the subject), then the inputs
- *    that select what it returns, then its out-parameters.
+ *    that select what it returns, then its out-parameters; a buffer it
+ *    fills is followed by its own size or layout (ramp_net_get_param(net,
+ *    id, kind, out, n), ramp_img_to_tensor(pp, x, out, flags, mean, std)).
  *
  * 4. Chains. The image operations (image.h) run on a preprocessing handle,
  *    ramp_pp, and return `const ramp_image *` so that a transform reads as a
