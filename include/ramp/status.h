@@ -8,13 +8,17 @@
  *
  * 1. Status. A function that can fail returns a ramp_status; RAMP_OK (0) is
  *    success, so `if (ramp_x(...))` tests for failure. A function that cannot
- *    fail (an accessor, a destructor) returns its value or nothing.
+ *    fail (an accessor, a destructor) returns its value or nothing; asked
+ *    for something out of range it returns a documented neutral value
+ *    (NULL, 0 or NaN), not an error (e.g. ramp_det_eval_ap()).
  *
  * 2. Message. A failure comes with a message naming the file, line or id at
  *    fault. Where it is kept depends on whether there is a handle:
  *    - a function working on a handle keeps it in that handle, readable with
  *      ramp_<obj>_errmsg(h) until the handle's next call (SQLite's way):
  *          if (ramp_net_fit_generator(net, ...)) puts(ramp_net_errmsg(net));
+ *      (a NULL handle is RAMP_EINVAL with no message: there is nowhere to
+ *      keep one);
  *    - a function with no handle yet (a constructor, a loader, a function on
  *      plain arrays) takes a `ramp_err *err` as its LAST parameter. err may
  *      be NULL (no message wanted); err->code repeats the status returned.
