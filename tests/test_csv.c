@@ -184,7 +184,8 @@ static void test_kit_check_list(void **state)
     assert_int_equal(ramp_kit_check(&sum, dir, NULL, 1, &e), RAMP_EFORMAT);
     assert_int_equal(sum.n_problems, 3);
     char want[512];
-    snprintf(want, sizeof want, "%s/data/train.csv:3: id 'b.png': class 7 out of range [0, 3)", dir);
+    snprintf(want, sizeof want, "%s/data/train.csv:3: id 'b.png': class 7 out of range [0, 3)",
+             dir);
     assert_string_equal(sum.problems[0], want);
     snprintf(want, sizeof want, "%s/data/train.csv:4: duplicate id 'a.png' (first on line 2)", dir);
     assert_string_equal(sum.problems[1], want);
@@ -330,9 +331,10 @@ static void test_load_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),       cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_skip_bad_rows), cmocka_unit_test(test_kit_check_list), cmocka_unit_test(test_id_paths),
-        cmocka_unit_test(test_large),      cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_good),          cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_skip_bad_rows), cmocka_unit_test(test_kit_check_list),
+        cmocka_unit_test(test_id_paths),      cmocka_unit_test(test_large),
+        cmocka_unit_test(test_load_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,7 @@
 #define RAMP_CLASSIFIER_H
 
 #ifdef RAMP_BUILDING_LIBRARY
-#error "ramp/classifier.h declares a submission's unprefixed functions; the library includes ramp/submission.h"
+#error "ramp/classifier.h is for submissions; the library includes ramp/submission.h"
 #endif
 
 #include <stddef.h>

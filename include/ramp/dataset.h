@@ -137,7 +137,7 @@ typedef struct ramp_kit_summary {
     int min_w, max_w, min_h, max_h;
     size_t n_channels[5]; /* images with 1..4 channels */
     size_t n_problems;
-    char **problems;      /* n_problems messages, in the order below; malloc'd */
+    char **problems; /* n_problems messages, in the order below; malloc'd */
 } ramp_kit_summary;
 
 /* Checks a kit: problem.ini (and class codes), data_dir/train.csv and

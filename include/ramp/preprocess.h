@@ -25,7 +25,7 @@
 #define RAMP_PREPROCESS_H
 
 #ifdef RAMP_BUILDING_LIBRARY
-#error "ramp/preprocess.h declares a submission's unprefixed functions; the library includes ramp/submission.h"
+#error "ramp/preprocess.h is for submissions; the library includes ramp/submission.h"
 #endif
 
 #include "ramp/image.h"

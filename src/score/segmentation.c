@@ -66,7 +66,7 @@ const char *ramp_seg_confusion_errmsg(const ramp_seg_confusion *cm)
 }
 
 #define ADD_BODY                                                                                   \
-    if (!cm) return RAMP_EINVAL; /* no handle to hold a message */                                \
+    if (!cm) return RAMP_EINVAL; /* no handle to hold a message */                                 \
     if (n_pixels && (!truth || !pred))                                                             \
         return fail(cm, RAMP_EINVAL, "segmentation: NULL truth or prediction buffer");             \
     const int n = cm->n, ig = cm->ignore;                                                          \
@@ -74,8 +74,8 @@ const char *ramp_seg_confusion_errmsg(const ramp_seg_confusion *cm)
         int t = truth[p], q = pred[p];                                                             \
         if (t == ig) continue;                                                                     \
         if (t >= n)                                                                                \
-            return fail(cm, RAMP_ERANGE, "segmentation: true label %d at pixel %zu outside [0, %d)", \
-                        t, p, n);                                                                  \
+            return fail(cm, RAMP_ERANGE,                                                           \
+                        "segmentation: true label %d at pixel %zu outside [0, %d)", t, p, n);      \
         if (q >= n)                                                                                \
             return fail(cm, RAMP_ERANGE,                                                           \
                         "segmentation: predicted label %d at pixel %zu outside [0, %d)", q, p, n); \

@@ -1020,8 +1020,8 @@ ramp_status ramp__store_release(ramp__store *s, int64_t id, const char *worker)
     int n = r.n_rows;
     ramp__rows_clear(&r);
     if (!n)
-        return set_msg(s, RAMP_ELEASE, "submission %lld: not held by worker '%s'",
-                       (long long)id, worker);
+        return set_msg(s, RAMP_ELEASE, "submission %lld: not held by worker '%s'", (long long)id,
+                       worker);
     return RAMP_OK;
 }
 
@@ -1050,8 +1050,7 @@ ramp_status ramp__store_log(ramp__store *s, int64_t id, const char *worker, cons
     if (st) return st;
     int held = r.n_rows;
     ramp__rows_clear(&r);
-    if (!held)
-        return set_msg(s, RAMP_ELEASE, "submission %lld: the lease was lost", (long long)id);
+    if (!held) return set_msg(s, RAMP_ELEASE, "submission %lld: the lease was lost", (long long)id);
     return RAMP_OK;
 }
 
