@@ -2,8 +2,8 @@
  * ends (a SQLite file, or a PostgreSQL server through libpq).
  *
  * Design. The shared logic (schema and migrations, the state machine, claims
- * under a lease, results, blending, the leaderboard) lives in store.c and
- * board.c and speaks SQL written once with `?` placeholders. A back end is a
+ * under a lease, results, blending, the leaderboard) lives in store*.c and
+ * board*.c and speaks SQL written once with `?` placeholders. A back end is a
  * small table of functions (ramp__backend): run one statement with bound
  * parameters and hand back every row as owned text/bytes (ramp__rows), run a
  * parameterless script, close. PostgreSQL rewrites `?` into `$n`; the few
@@ -84,6 +84,7 @@ void ramp__rows_clear(ramp__rows *r);
 const char *ramp__rows_text(const ramp__rows *r, int row, int col); /* NULL for NULL */
 int64_t ramp__rows_int(const ramp__rows *r, int row, int col);     /* 0 for NULL */
 double ramp__rows_real(const ramp__rows *r, int row, int col);     /* NaN for NULL */
+size_t ramp__rows_len(const ramp__rows *r, int row, int col);      /* bytes in a cell */
 /* Appends a cell to a result being built (back ends); -1 when out of memory. */
 int ramp__rows_push(ramp__rows *r, const void *data, size_t len, int is_null);
 
@@ -133,6 +134,32 @@ ramp_status ramp__store_query(ramp__store *s, const char *sql, const ramp__val *
 ramp_status ramp__store_begin(ramp__store *s);
 ramp_status ramp__store_commit(ramp__store *s);
 void ramp__store_rollback(ramp__store *s);
+
+/* ---- inside the store's files (store*.c, board*.c) ------------------------- */
+
+struct ramp__store {
+    const ramp__backend *be;
+    void *db;
+    int max_claims; /* a submission whose worker died this many times is not claimed again */
+    char msg[1024];
+};
+
+/* Formats the handle's message and returns st. */
+ramp_status ramp__store_fail(ramp__store *s, ramp_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* One statement with its parameters given inline, on the handle `s` in scope. */
+#define Q(sql, ...)                                                                        \
+    ramp__store_query(s, sql, (const ramp__val[]){__VA_ARGS__},                            \
+                      (int)(sizeof((const ramp__val[]){__VA_ARGS__}) / sizeof(ramp__val)), \
+                      NULL)
+#define QR(rows, sql, ...)                                                                 \
+    ramp__store_query(s, sql, (const ramp__val[]){__VA_ARGS__},                            \
+                      (int)(sizeof((const ramp__val[]){__VA_ARGS__}) / sizeof(ramp__val)), \
+                      rows)
 
 /* Wall-clock time in seconds since the epoch. */
 double ramp__wall_now(void);
