@@ -84,4 +84,23 @@ void ramp__mt_permutation(ramp__mt *m, uint32_t *out, size_t n);
    out must hold k entries (numpy permutes all k). */
 void ramp__mt_choice(ramp__mt *m, uint32_t *out, size_t k, size_t size);
 
+/* ---- growable text buffer (buf.c) ------------------------------------------ */
+
+typedef struct ramp__buf {
+    char *p;
+    size_t len, cap;
+    int oom; /* set once an allocation failed; later appends are no-ops */
+} ramp__buf;
+
+void ramp__buf_put(ramp__buf *b, const void *s, size_t n);
+void ramp__buf_puts(ramp__buf *b, const char *s);
+void ramp__buf_printf(ramp__buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void ramp__buf_html(ramp__buf *b, const char *s); /* HTML-escaped */
+void ramp__buf_json(ramp__buf *b, const char *s); /* a quoted JSON string */
+void ramp__buf_free(ramp__buf *b);
+
 #endif

@@ -26,27 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/coreInt.h" /* ramp__buf */
 #include "ramp/problem.h"
 #include "ramp/status.h"
-
-/* ---- growable text buffer (board.c) ------------------------------------- */
-
-typedef struct ramp__buf {
-    char *p;
-    size_t len, cap;
-    int oom; /* set once an allocation failed; later appends are no-ops */
-} ramp__buf;
-
-void ramp__buf_put(ramp__buf *b, const void *s, size_t n);
-void ramp__buf_puts(ramp__buf *b, const char *s);
-void ramp__buf_printf(ramp__buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-void ramp__buf_html(ramp__buf *b, const char *s); /* HTML-escaped */
-void ramp__buf_json(ramp__buf *b, const char *s); /* a quoted JSON string */
-void ramp__buf_free(ramp__buf *b);
 
 /* ---- back ends ------------------------------------------------------------ */
 
@@ -393,5 +375,33 @@ void ramp__login_page_html(const char *csrf, const char *notice, ramp__buf *out)
    last component ("/srv/k/data/" → "data/"), and unless see_test, each row of
    test scores (a line whose first word is "test") is replaced by a note. */
 void ramp__log_public(ramp__buf *out, const char *log, int see_test);
+
+/* ---- shared by the leaderboard's files (board.c, board_html.c, board_svg.c) ---- */
+
+/* The cells of a row (strings), shared by the table, CSV and HTML. */
+typedef struct ramp__board_cells {
+    char v[64][64];
+    int n;
+} ramp__board_cells;
+
+void ramp__board_row_cells(const ramp__board *b, const ramp__board_row *r, int rank,
+                           ramp__board_cells *c);
+void ramp__board_header_cells(const ramp__board *b, ramp__board_cells *c);
+/* "validation" for the public view, else "test". */
+const char *ramp__view_split(ramp__view v);
+/* t as "YYYY-MM-DD HH:MM:SS" (UTC); v with prec decimals; "-" when not finite. */
+void ramp__fmt_time(char *out, size_t n, double t);
+void ramp__fmt_num(char *out, size_t n, double v, int prec);
+
+/* One submission's row and its scores (test ones only when see_test). */
+typedef struct ramp__board_sub {
+    ramp__rows head, scores;
+} ramp__board_sub;
+ramp_status ramp__board_sub_load(ramp__store *s, int64_t id, int see_test, ramp__board_sub *si);
+void ramp__board_sub_free(ramp__board_sub *si);
+
+/* The learning curves of a log (its "fold K epoch E: ... loss X" lines) as
+   an SVG plot, or a note when it has none. */
+void ramp__learning_curve_svg(const char *log, ramp__buf *out);
 
 #endif
