@@ -1,10 +1,10 @@
-/* loaderInt.h — what every generator implementation shares.
+/* genInt.h — what every generator implementation shares.
  *
  * A concrete generator embeds `struct ramp_gen` as its first member and
  * points `vt` at its table; the public functions in gen.c do the common
  * work (one-hot rows, error text) around the table's `next`. */
-#ifndef RAMP_LOADER_INT_H
-#define RAMP_LOADER_INT_H
+#ifndef RAMP_GEN_INT_H
+#define RAMP_GEN_INT_H
 
 #include <stdatomic.h>
 
