@@ -664,8 +664,9 @@ int ramp__cmd_test(int argc, char **argv)
     }
     ramp__kit kit;
     ramp_err err = {RAMP_OK, ""};
-    ramp__kit_opts ko = {o.kit, o.data, o.ramp_data, o.quick};
-    if (ramp__kit_load(&kit, &ko, &err)) {
+    ramp__kit_opts ko = {.kit_dir = o.kit, .data_dir = o.data, .ramp_data_dir = o.ramp_data,
+                         .quick = o.quick};
+    if (ramp__cli_kit_load(&kit, &ko, &err)) {
         ramp__kit_report(&kit, &err);
         ramp__kit_close(&kit);
         return 1;
