@@ -6,6 +6,7 @@
  * so the library needs no -fopenmp. */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
+#include <pthread.h>
 
 #include "nn/nnInt.h"
 
@@ -35,23 +36,31 @@ static void par_body(void *v)
     j->fn(j->user, j->tid(), j->nth());
 }
 
+/* libgomp's entry points, looked up once for the process: pthread_once
+   orders the lookup before every use, on whichever thread comes first
+   (several nets may train on several threads at once). */
+static struct {
+    gomp_parallel_fn par;
+    int (*tid)(void), (*nth)(void);
+} omp;
+static pthread_once_t omp_once = PTHREAD_ONCE_INIT;
+
+static void omp_lookup(void)
+{
+    *(void **)(&omp.par) = dlsym(RTLD_DEFAULT, "GOMP_parallel");
+    *(void **)(&omp.tid) = dlsym(RTLD_DEFAULT, "omp_get_thread_num");
+    *(void **)(&omp.nth) = dlsym(RTLD_DEFAULT, "omp_get_num_threads");
+}
+
 void ramp__nn_parallel(void (*fn)(void *user, int tid, int n), void *user)
 {
-    static gomp_parallel_fn par;
-    static int (*tid)(void), (*nth)(void);
-    static int looked;
-    if (!looked) { /* idempotent: racing threads store the same values */
-        *(void **)(&par) = dlsym(RTLD_DEFAULT, "GOMP_parallel");
-        *(void **)(&tid) = dlsym(RTLD_DEFAULT, "omp_get_thread_num");
-        *(void **)(&nth) = dlsym(RTLD_DEFAULT, "omp_get_num_threads");
-        looked = 1;
-    }
-    if (!par || !tid || !nth) {
+    pthread_once(&omp_once, omp_lookup);
+    if (!omp.par || !omp.tid || !omp.nth) {
         fn(user, 0, 1);
         return;
     }
-    par_job j = { fn, user, tid, nth };
-    par(par_body, &j, 0, 0);
+    par_job j = { fn, user, omp.tid, omp.nth };
+    omp.par(par_body, &j, 0, 0);
 }
 
 #if defined(__SSE__) || defined(__x86_64__)
