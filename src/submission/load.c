@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/coreInt.h"
-#include "python/pyplugin.h"
+#include "submission/pyplugin.h"
 #include "ramp/preprocess.h"
 #include "submission/submissionInt.h"
 

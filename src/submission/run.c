@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "core/coreInt.h"
-#include "python/pyplugin.h"
+#include "submission/pyplugin.h"
 #include "submission/runInt.h"
 
 #define GUARD_FLOATS 1024
