@@ -1,8 +1,11 @@
-/* test_core.c — status texts, the arena and the random streams. */
+/* test_core.c — status texts, the arena, the random streams and the JSON escaper. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -99,12 +102,44 @@ static void test_rng(void **state)
     assert_true(ramp_rng_key(1, 2) != ramp_rng_key(2, 1));
 }
 
+/* One JSON escaper for buffers and files: the same bytes either way. */
+static void test_json_escape(void **state)
+{
+    (void)state;
+    static const char *const in[] = {"plain", "a\"b\\c", "line\nnext\ttab\x01\x7f",
+                                     "caf\xc3\xa9 \xe2\x82\xac", "", "\"\"\n"};
+    static const char *const want[] = {"\"plain\"", "\"a\\\"b\\\\c\"",
+                                       "\"line\\nnext\\u0009tab\\u0001\\u007f\"",
+                                       "\"caf\xc3\xa9 \xe2\x82\xac\"", "\"\"",
+                                       "\"\\\"\\\"\\n\""};
+    for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+        ramp__buf b = {0};
+        ramp__buf_json(&b, in[i]);
+        assert_false(b.oom);
+        assert_string_equal(b.p, want[i]);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        assert_non_null(f);
+        ramp__json_fputs(f, in[i]);
+        fclose(f);
+        assert_string_equal(text, want[i]);
+        free(text);
+        ramp__buf_free(&b);
+    }
+    ramp__buf b = {0};
+    ramp__buf_json(&b, NULL);
+    assert_string_equal(b.p, "\"\"");
+    ramp__buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_arena),
         cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_json_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

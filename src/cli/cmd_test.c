@@ -361,7 +361,9 @@ static void json_scores(FILE *j, const ramp_problem *pb, const double *v)
 {
     fprintf(j, "{");
     for (int s = 0; s < ramp_problem_n_scores(pb) && s < RAMP__WF_MAX_SCORES; s++) {
-        fprintf(j, "%s\"%s\": ", s ? ", " : "", ramp_problem_score_name(pb, s));
+        fprintf(j, "%s", s ? ", " : "");
+        ramp__json_fputs(j, ramp_problem_score_name(pb, s));
+        fprintf(j, ": ");
         if (isfinite(v[s]))
             fprintf(j, "%.17g", v[s]);
         else

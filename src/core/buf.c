@@ -1,7 +1,7 @@
 /* buf.c — a growable text buffer (ramp__buf) for renderers that build a
  * page, a table or a JSON document in memory. An allocation failure is
  * sticky (oom) and later appends are no-ops, so a renderer checks once at
- * the end. */
+ * the end. It holds ramp's one JSON string escaper, for buffers and files. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,21 +71,51 @@ void ramp__buf_html(ramp__buf *b, const char *s)
     }
 }
 
-void ramp__buf_json(ramp__buf *b, const char *s)
+/* The one JSON string escaper: s as a quoted JSON string, handed to put in
+   pieces (runs of plain bytes, escapes). '"' and '\\' are backslashed, a
+   newline is \n, other control bytes and DEL are \u00XX; bytes ≥ 0x80 pass
+   as they are (UTF-8 stays UTF-8). s NULL is "". */
+static void json_escape(const char *s, void (*put)(void *ctx, const char *p, size_t n), void *ctx)
 {
-    ramp__buf_put(b, "\"", 1);
+    put(ctx, "\"", 1);
+    const char *run = s;
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
+        char esc[8];
+        size_t n = 0;
         if (c == '"' || c == '\\')
-            ramp__buf_printf(b, "\\%c", c);
+            esc[0] = '\\', esc[1] = (char)c, n = 2;
         else if (c == '\n')
-            ramp__buf_puts(b, "\\n");
+            esc[0] = '\\', esc[1] = 'n', n = 2;
         else if (c < 0x20 || c == 0x7f)
-            ramp__buf_printf(b, "\\u%04x", c);
-        else
-            ramp__buf_put(b, s, 1);
+            n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", c);
+        if (!n) continue;
+        if (s > run) put(ctx, run, (size_t)(s - run));
+        put(ctx, esc, n);
+        run = s + 1;
     }
-    ramp__buf_put(b, "\"", 1);
+    if (s && s > run) put(ctx, run, (size_t)(s - run));
+    put(ctx, "\"", 1);
+}
+
+static void put_buf(void *ctx, const char *p, size_t n)
+{
+    ramp__buf_put(ctx, p, n);
+}
+
+static void put_file(void *ctx, const char *p, size_t n)
+{
+    fwrite(p, 1, n, ctx);
+}
+
+void ramp__buf_json(ramp__buf *b, const char *s)
+{
+    json_escape(s, put_buf, b);
+}
+
+void ramp__json_fputs(FILE *f, const char *s)
+{
+    json_escape(s, put_file, f);
 }
 
 void ramp__buf_free(ramp__buf *b)

@@ -50,9 +50,6 @@ int ramp__mkdirs(const char *path);
    followed). */
 void ramp__rmtree(const char *path);
 
-/* Writes s to f as a JSON string literal, quotes included. */
-void ramp__json_fputs(FILE *f, const char *s);
-
 /* Joins a and b with one '/', into a malloc'd string; NULL when out of memory. */
 char *ramp__path_join(const char *a, const char *b);
 
@@ -101,6 +98,9 @@ void ramp__buf_printf(ramp__buf *b, const char *fmt, ...)
     ;
 void ramp__buf_html(ramp__buf *b, const char *s); /* HTML-escaped */
 void ramp__buf_json(ramp__buf *b, const char *s); /* a quoted JSON string */
+/* Writes s to f as a JSON string literal, quotes included: the same escaper
+   as ramp__buf_json (buf.c), the only one in ramp. */
+void ramp__json_fputs(FILE *f, const char *s);
 void ramp__buf_free(ramp__buf *b);
 
 #endif
