@@ -1,4 +1,5 @@
-/* test_core.c — status texts, the arena, the random streams and the JSON escaper. */
+/* test_core.c — status texts, the arena, the random streams, the JSON
+ * escaper and the submission states. */
 #define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,6 +134,30 @@ static void test_json_escape(void **state)
     ramp__buf_free(&b);
 }
 
+/* The one list of submission states: names, failures, bad values. */
+static void test_states(void **state)
+{
+    (void)state;
+    assert_string_equal(ramp__state_name(RAMP__ST_NEW), "new");
+    assert_string_equal(ramp__state_name(RAMP__ST_SCORED), "scored");
+    assert_string_equal(ramp__state_name(RAMP__ST_VALIDATING_ERROR), "validating_error");
+    assert_string_equal(ramp__state_name(RAMP__ST_WORKER_KILLED), "worker_killed");
+    assert_string_equal(ramp__state_name(RAMP__ST_N), "?");
+    assert_string_equal(ramp__state_name((ramp__state)-1), "?");
+    static const char *const failed[] = {"training_error", "validating_error", "testing_error",
+                                         "timeout", "worker_killed"};
+    static const char *const fine[] = {"new", "training", "tested", "scored", "error",
+                                       "my_error", "", "Timeout"};
+    for (size_t i = 0; i < sizeof failed / sizeof *failed; i++)
+        assert_int_equal(ramp__state_failed(failed[i]), 1);
+    for (size_t i = 0; i < sizeof fine / sizeof *fine; i++)
+        assert_int_equal(ramp__state_failed(fine[i]), 0);
+    assert_int_equal(ramp__state_failed(NULL), 0);
+    for (int s = 0; s < RAMP__ST_N; s++) /* every name round-trips to its own row */
+        assert_int_equal(ramp__state_failed(ramp__state_name((ramp__state)s)),
+                         s >= RAMP__ST_TRAINING_ERROR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_arena),
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_json_escape),
+        cmocka_unit_test(test_states),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

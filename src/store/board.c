@@ -192,7 +192,7 @@ ramp_status ramp__board_build_as(ramp__store *s, ramp__view view, int see_test, 
     /* ranking */
     int nk = 0;
     for (int i = 0; i < b->n_all; i++) {
-        if (strcmp(b->all[i].state, "scored") != 0) continue;
+        if (strcmp(b->all[i].state, ramp__state_name(RAMP__ST_SCORED)) != 0) continue;
         double key = view == RAMP__VIEW_COMPETITION ? official_valid[i] : b->all[i].scores[0];
         keys[nk++] = (rank_key){b->lower_is_better[0] ? -key : key, b->all[i].submitted_at,
                                 b->all[i].id, i};

@@ -110,12 +110,12 @@ void ramp__board_html(const ramp__board *b, ramp__buf *out)
                         "<p><a href=\"/api/leaderboard.json\">JSON</a> &middot; "
                         "<a href=\"/my\">my submissions</a> (log in with your team token)</p>\n");
     int n_other = 0;
-    for (int i = 0; i < b->n_all; i++) n_other += strcmp(b->all[i].state, "scored") != 0;
+    for (int i = 0; i < b->n_all; i++) n_other += strcmp(b->all[i].state, ramp__state_name(RAMP__ST_SCORED)) != 0;
     if (n_other) {
         ramp__buf_puts(out, "<h2>Other submissions</h2><ul>");
         for (int i = 0; i < b->n_all; i++) {
             const ramp__board_row *w = &b->all[i];
-            if (!strcmp(w->state, "scored")) continue;
+            if (!strcmp(w->state, ramp__state_name(RAMP__ST_SCORED))) continue;
             ramp__buf_printf(out, "<li><a href=\"/submission/%lld\">", (long long)w->id);
             ramp__buf_html(out, w->team);
             ramp__buf_puts(out, " / ");
@@ -196,8 +196,7 @@ ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ram
     const char *log = ramp__rows_text(h, 0, 4);
     ramp__buf_puts(out, "<h2>Learning curve</h2>\n");
     ramp__learning_curve_svg(log, out);
-    int is_err = state && (strstr(state, "error") || !strcmp(state, "timeout") ||
-                           !strcmp(state, "worker_killed"));
+    int is_err = ramp__state_failed(state);
     ramp__buf_printf(out, "<h2%s>%s</h2><pre>", is_err ? " class=\"err\"" : "",
                      is_err ? "Error log" : "Training log");
     ramp__buf pub = {0};
@@ -212,12 +211,6 @@ ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ram
 }
 
 /* ---- a team's own page ------------------------------------------------------------------ */
-
-static int error_state(const char *state)
-{
-    return state && (strstr(state, "error") || !strcmp(state, "timeout") ||
-                     !strcmp(state, "worker_killed"));
-}
 
 ramp_status ramp__team_page_html(ramp__store *s, int64_t team_id, const char *team,
                                  const char *csrf, int see_test, const char *notice,
@@ -283,7 +276,7 @@ ramp_status ramp__team_page_html(ramp__store *s, int64_t team_id, const char *te
                               "<a href=\"/submission/%lld\">",
                          (long long)id, (long long)id, (long long)id);
         ramp__buf_html(out, ramp__rows_text(&subs, i, 1));
-        ramp__buf_printf(out, "</a></td><td class=\"t%s\">", error_state(state) ? " err" : "");
+        ramp__buf_printf(out, "</a></td><td class=\"t%s\">", ramp__state_failed(state) ? " err" : "");
         ramp__buf_html(out, state);
         ramp__buf_printf(out, "</td><td>%s</td>", at);
         for (int k = 0; k < ns; k++) {
@@ -299,7 +292,7 @@ ramp_status ramp__team_page_html(ramp__store *s, int64_t team_id, const char *te
         }
         ramp__buf_puts(out, "</tr>\n");
         const char *log = ramp__rows_text(&subs, i, 4);
-        if (error_state(state) && log) {
+        if (ramp__state_failed(state) && log) {
             ramp__buf pub = {0};
             ramp__log_public(&pub, log, see_test);
             if (pub.oom) out->oom = 1;

@@ -16,8 +16,9 @@
  *
  * States: new → training → tested → scored, or training_error /
  * validating_error / testing_error / timeout (with the log), or
- * worker_killed (its workers died max_claims times). docs/platform.md
- * describes the schema and the commands.
+ * worker_killed (its workers died max_claims times): the list is
+ * RAMP__STATES in core/coreInt.h. docs/platform.md describes the schema and
+ * the commands.
  */
 #ifndef RAMP_STORE_INT_H
 #define RAMP_STORE_INT_H

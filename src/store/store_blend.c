@@ -88,7 +88,7 @@ ramp_status ramp__store_blend(ramp__store *s, const ramp_problem *pb, const int3
     if ((st = QR(&r,
                  "SELECT id FROM submission WHERE state = ? OR state = ?"
                  " ORDER BY submitted_at, id",
-                 RAMP__TEXT("tested"), RAMP__TEXT("scored"))))
+                 RAMP__TEXT(ramp__state_name(RAMP__ST_TESTED)), RAMP__TEXT(ramp__state_name(RAMP__ST_SCORED)))))
         goto fail;
     n_sub = r.n_rows;
     if (!n_sub) {
@@ -169,7 +169,7 @@ ramp_status ramp__store_blend(ramp__store *s, const ramp_problem *pb, const int3
         if ((st = Q("UPDATE submission SET contributivity = ?, hist_sum = hist_sum + ?,"
                     " hist_n = hist_n + 1, state = ? WHERE id = ?",
                     RAMP__REAL(res->contributivity[i]), RAMP__REAL(res->contributivity[i]),
-                    RAMP__TEXT("scored"), RAMP__INT(ids[i]))))
+                    RAMP__TEXT(ramp__state_name(RAMP__ST_SCORED)), RAMP__INT(ids[i]))))
             goto fail;
     if ((st = Q("UPDATE event SET combined_valid = ?, combined_test = ?, foldwise_best_valid = ?,"
                 " foldwise_best_test = ?, n_blends = n_blends + 1 WHERE id = ?",

@@ -13,13 +13,6 @@
 
 /* ---- submissions ------------------------------------------------------------------------ */
 
-static int is_error_state(const char *st)
-{
-    return st && (!strcmp(st, "training_error") || !strcmp(st, "validating_error") ||
-                  !strcmp(st, "testing_error") || !strcmp(st, "timeout") ||
-                  !strcmp(st, "worker_killed"));
-}
-
 ramp_status ramp__store_submit(ramp__store *s, int64_t team_id, const char *name,
                                const ramp__file *files, size_t n_files, int64_t *id)
 {
@@ -47,7 +40,7 @@ ramp_status ramp__store_submit(ramp__store *s, int64_t team_id, const char *name
     if (r.n_rows) {
         int64_t old = ramp__rows_int(&r, 0, 0);
         const char *state = ramp__rows_text(&r, 0, 1);
-        if (!is_error_state(state)) {
+        if (!ramp__state_failed(state)) {
             st = ramp__store_fail(s, RAMP_EDUP,
                          "this team already has a submission named '%s' (id %lld, %s): choose "
                          "another name",
@@ -75,7 +68,7 @@ ramp_status ramp__store_submit(ramp__store *s, int64_t team_id, const char *name
     if ((st = QR(&r,
                  "INSERT INTO submission (team_id, name, state, submitted_at) VALUES (?, ?, ?, ?)"
                  " RETURNING id",
-                 RAMP__INT(team_id), RAMP__TEXT(name), RAMP__TEXT("new"), RAMP__REAL(now))))
+                 RAMP__INT(team_id), RAMP__TEXT(name), RAMP__TEXT(ramp__state_name(RAMP__ST_NEW)), RAMP__REAL(now))))
         goto fail;
     *id = ramp__rows_int(&r, 0, 0);
     ramp__rows_clear(&r);
@@ -141,7 +134,7 @@ static ramp_status mark_killed(ramp__store *s, int64_t id, int64_t deaths, doubl
     ramp__rows_clear(&r);
     st = Q("UPDATE submission SET state = ?, claimed_by = NULL, claimed_until = NULL,"
            " finished_at = ?, log = ? WHERE id = ?",
-           RAMP__TEXT("worker_killed"), RAMP__REAL(now), RAMP__TEXT(b.p), RAMP__INT(id));
+           RAMP__TEXT(ramp__state_name(RAMP__ST_WORKER_KILLED)), RAMP__REAL(now), RAMP__TEXT(b.p), RAMP__INT(id));
     ramp__buf_free(&b);
     return st;
 }
@@ -164,12 +157,12 @@ ramp_status ramp__store_claim(ramp__store *s, const char *worker, double lease_s
        a submission whose workers died max_claims times is set aside as
        worker_killed and the search goes on, in the same transaction. */
     for (;;) {
-        if ((st = QR(&r, sql, RAMP__TEXT("new"), RAMP__TEXT("training"), RAMP__REAL(now))))
+        if ((st = QR(&r, sql, RAMP__TEXT(ramp__state_name(RAMP__ST_NEW)), RAMP__TEXT(ramp__state_name(RAMP__ST_TRAINING)), RAMP__REAL(now))))
             goto fail;
         if (!r.n_rows) break;
         const char *state = ramp__rows_text(&r, 0, 1);
         int64_t deaths = ramp__rows_int(&r, 0, 2);
-        if (!state || strcmp(state, "training") != 0 || deaths < s->max_claims) break;
+        if (!state || strcmp(state, ramp__state_name(RAMP__ST_TRAINING)) != 0 || deaths < s->max_claims) break;
         int64_t dead = ramp__rows_int(&r, 0, 0);
         ramp__rows_clear(&r);
         if ((st = mark_killed(s, dead, deaths, now))) goto fail;
@@ -177,7 +170,7 @@ ramp_status ramp__store_claim(ramp__store *s, const char *worker, double lease_s
     if (!r.n_rows) {
         ramp__rows_clear(&r);
         if ((st = QR(&r, "SELECT COUNT(*) FROM submission WHERE state = ?",
-                     RAMP__TEXT("training"))))
+                     RAMP__TEXT(ramp__state_name(RAMP__ST_TRAINING)))))
             goto fail;
         if (busy) *busy = (int)ramp__rows_int(&r, 0, 0);
         ramp__rows_clear(&r);
@@ -188,7 +181,7 @@ ramp_status ramp__store_claim(ramp__store *s, const char *worker, double lease_s
     ramp__rows_clear(&r);
     if ((st = Q("UPDATE submission SET state = ?, claimed_by = ?, claimed_until = ?,"
                 " n_claims = n_claims + 1, started_at = ? WHERE id = ?",
-                RAMP__TEXT("training"), RAMP__TEXT(worker), RAMP__REAL(now + lease_s),
+                RAMP__TEXT(ramp__state_name(RAMP__ST_TRAINING)), RAMP__TEXT(worker), RAMP__REAL(now + lease_s),
                 RAMP__REAL(now), RAMP__INT(c->id))))
         goto fail;
     if ((st = Q("INSERT INTO claim_log (submission_id, worker, at) VALUES (?, ?, ?)",
@@ -242,7 +235,7 @@ ramp_status ramp__store_renew(ramp__store *s, int64_t id, const char *worker, do
                         "UPDATE submission SET claimed_until = ? WHERE id = ? AND claimed_by = ?"
                         " AND state = ? RETURNING id",
                         RAMP__REAL(ramp__wall_now() + lease_s), RAMP__INT(id), RAMP__TEXT(worker),
-                        RAMP__TEXT("training"));
+                        RAMP__TEXT(ramp__state_name(RAMP__ST_TRAINING)));
     if (st) return st;
     int n = r.n_rows;
     ramp__rows_clear(&r);
@@ -257,8 +250,8 @@ ramp_status ramp__store_release(ramp__store *s, int64_t id, const char *worker)
                         "UPDATE submission SET state = ?, claimed_by = NULL, claimed_until = NULL,"
                         " started_at = NULL, n_released = n_released + 1 WHERE id = ? AND"
                         " claimed_by = ? AND state = ? RETURNING id",
-                        RAMP__TEXT("new"), RAMP__INT(id), RAMP__TEXT(worker),
-                        RAMP__TEXT("training"));
+                        RAMP__TEXT(ramp__state_name(RAMP__ST_NEW)), RAMP__INT(id), RAMP__TEXT(worker),
+                        RAMP__TEXT(ramp__state_name(RAMP__ST_TRAINING)));
     if (st) return st;
     int n = r.n_rows;
     ramp__rows_clear(&r);
@@ -289,7 +282,7 @@ ramp_status ramp__store_log(ramp__store *s, int64_t id, const char *worker, cons
     ramp_status st = QR(&r,
                         "UPDATE submission SET log = ? WHERE id = ? AND claimed_by = ? AND"
                         " state = ? RETURNING id",
-                        RAMP__TEXT(p), RAMP__INT(id), RAMP__TEXT(worker), RAMP__TEXT("training"));
+                        RAMP__TEXT(p), RAMP__INT(id), RAMP__TEXT(worker), RAMP__TEXT(ramp__state_name(RAMP__ST_TRAINING)));
     if (st) return st;
     int held = r.n_rows;
     ramp__rows_clear(&r);
@@ -319,7 +312,7 @@ ramp_status ramp__store_finish(ramp__store *s, int64_t id, const char *worker,
                  RAMP__TEXT(res->state), RAMP__REAL(ramp__wall_now()), RAMP__TEXT(log_tail(res->log)),
                  RAMP__REAL(tsum[0]), RAMP__REAL(tsum[1]), RAMP__REAL(tsum[2]),
                  RAMP__INT(res->max_rss_kb), RAMP__INT(id), RAMP__TEXT(worker),
-                 RAMP__TEXT("training"))))
+                 RAMP__TEXT(ramp__state_name(RAMP__ST_TRAINING)))))
         goto fail;
     if (!r.n_rows) {
         st = ramp__store_fail(s, RAMP_ECANCELED,
