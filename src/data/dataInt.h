@@ -67,6 +67,14 @@ long ramp__strset_add(ramp__strset *h, const char *base, const size_t *offs, con
                       uint32_t entry);
 void ramp__strset_free(ramp__strset *h);
 
+/* ---- IDX files (idx.c) --------------------------------------------------- */
+
+/* Reads a gzipped IDX file: images (magic 0x803, N, 28, 28) or labels
+   (0x801, N). *data receives N*item bytes (malloc'd), *count N; err names
+   the file and what is wrong with it. */
+ramp_status ramp__idx_read(const char *path, uint32_t magic, uint8_t **data, uint32_t *count,
+                           ramp_err *err);
+
 /* ---- kits (kit_load.c) ---------------------------------------------------- */
 
 /* One split of a kit: its index and the image path of each row. */
