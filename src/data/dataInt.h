@@ -70,10 +70,11 @@ void ramp__strset_free(ramp__strset *h);
 /* ---- IDX files (idx.c) --------------------------------------------------- */
 
 /* Reads a gzipped IDX file: images (magic 0x803, N, 28, 28) or labels
-   (0x801, N). *data receives N*item bytes (malloc'd), *count N; err names
+   (0x801, N), its first `max` items only when max > 0 and N > max. *data
+   receives count × item bytes (malloc'd), *count the items read; err names
    the file and what is wrong with it. */
-ramp_status ramp__idx_read(const char *path, uint32_t magic, uint8_t **data, uint32_t *count,
-                           ramp_err *err);
+ramp_status ramp__idx_read(const char *path, uint32_t magic, size_t max, uint8_t **data,
+                           uint32_t *count, ramp_err *err);
 
 /* ---- kits (kit_load.c) ---------------------------------------------------- */
 

@@ -20,8 +20,8 @@ static uint32_t be32(const uint8_t *b)
 
 /* Reads a gzipped IDX file: images (magic 0x803, N, 28, 28) or labels
    (0x801, N). *data receives N*item bytes (malloc'd). */
-ramp_status ramp__idx_read(const char *path, uint32_t magic, uint8_t **data, uint32_t *count,
-                           ramp_err *err)
+ramp_status ramp__idx_read(const char *path, uint32_t magic, size_t max, uint8_t **data,
+                           uint32_t *count, ramp_err *err)
 {
     *data = NULL;
     *count = 0;
@@ -57,6 +57,7 @@ ramp_status ramp__idx_read(const char *path, uint32_t magic, uint8_t **data, uin
         st = ramp__err_set(err, RAMP_EFORMAT, "%s: implausible item count %u", path, n);
         goto done;
     }
+    if (max && n > max) n = (uint32_t)max; /* the first max items */
     size_t total = (size_t)n * item;
     buf = malloc(total);
     if (!buf) {

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "core/coreInt.h"
 #include "data/dataInt.h"
@@ -214,7 +213,7 @@ ramp_status ramp_kit_build_fashion_mnist(const ramp_fmnist_opts *o, ramp_fmnist_
             st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
             goto done;
         }
-        st = ramp__idx_read(p, i % 2 ? 0x801 : 0x803, &data[i], &count[i], err);
+        st = ramp__idx_read(p, i % 2 ? 0x801 : 0x803, 0, &data[i], &count[i], err);
         free(p);
         if (st) goto done;
     }
