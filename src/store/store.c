@@ -16,15 +16,12 @@
  * Timestamps are the client's wall clock in seconds since the epoch: leases
  * across hosts assume clocks within a second or so of each other.
  */
-#define _DEFAULT_SOURCE /* realpath */
-#include <dirent.h>
-#include <errno.h>
+#define _DEFAULT_SOURCE /* clock_gettime */
 #include <math.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "core/coreInt.h"
