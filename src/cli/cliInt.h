@@ -25,7 +25,7 @@ int ramp__cmd_serve(int argc, char **argv);
 int ramp__cmd_blend(int argc, char **argv);
 int ramp__cmd_kit(int argc, char **argv);
 
-/* ---- kits (kit.c; the loader is the data module's, dataInt.h) ------------- */
+/* ---- kits (cli_kit.c; the loader is the data module's, dataInt.h) ------------- */
 
 /* ramp__kit_load with what o leaves NULL filled from this process: the
    reader and Python of ramp__cli_reader, $TMPDIR. */
@@ -35,7 +35,7 @@ ramp_status ramp__kit_open(ramp__kit *k, const char *kit_dir, const char *data_d
 /* "ramp: <err>" on stderr, then the reader's output if it failed. */
 void ramp__kit_report(ramp__kit *k, const ramp_err *err);
 
-/* ---- Python, for RAMP kits (kit.c) --------------------------------------- */
+/* ---- Python, for RAMP kits (cli_kit.c) ----------------------------------- */
 
 /* The activated Python environment: $VIRTUAL_ENV, else $CONDA_PREFIX (when
    set and non-empty; *which gets the variable's name), else NULL. */

@@ -10,7 +10,7 @@
  *
  * Which Python runs the reader, where the reader is and where temporary
  * folders go are the caller's to say (ramp__kit_opts): the command-line
- * tool reads them from the environment (src/cli/kit.c); this file never does.
+ * tool reads them from the environment (src/cli/cli_kit.c); this file never does.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>

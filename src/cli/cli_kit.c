@@ -1,4 +1,4 @@
-/* kit.c — the command line's side of opening a kit: the user's Python (the
+/* cli_kit.c — the command line's side of opening a kit: the user's Python (the
  * activated virtualenv's, else conda's, else the Python ramp was built for),
  * ramp's reader of RAMP kits beside this program, and $TMPDIR, handed to
  * the data module's loader (src/data/kit_load.c) in its options; and the
