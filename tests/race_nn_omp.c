@@ -30,7 +30,8 @@ int main(void)
     pthread_t t[N_THREADS];
     for (int i = 0; i < N_THREADS; i++)
         if (pthread_create(&t[i], NULL, first_call, &calls)) return 2;
-    for (int i = 0; i < N_THREADS; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < N_THREADS; i++)
+        pthread_join(t[i], NULL);
     printf("%d bodies ran\n", (int)calls);
     return calls >= N_THREADS ? 0 : 1;
 }

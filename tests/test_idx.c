@@ -18,7 +18,8 @@ static char dir[] = "/tmp/ramp-test-idx-XXXXXX";
 
 static void be32(uint8_t *b, uint32_t v)
 {
-    b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16), b[2] = (uint8_t)(v >> 8), b[3] = (uint8_t)v;
+    b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16), b[2] = (uint8_t)(v >> 8),
+    b[3] = (uint8_t)v;
 }
 
 /* Writes NAME (gzipped): the header words, then n_data bytes 0, 1, 2, ... */
@@ -50,7 +51,8 @@ static void test_labels(void **state)
     ramp_err err;
     assert_int_equal(ramp__idx_read(p, 0x801, 0, &d, &n, &err), RAMP_OK);
     assert_int_equal(n, 5);
-    for (int i = 0; i < 5; i++) assert_int_equal(d[i], i);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(d[i], i);
     free(d);
     assert_int_equal(ramp__idx_read(p, 0x801, 3, &d, &n, &err), RAMP_OK);
     assert_int_equal(n, 3);

@@ -32,7 +32,8 @@ static int n_entries(const char *path)
     DIR *d = opendir(path);
     if (!d) return -1;
     int n = 0;
-    for (struct dirent *e; (e = readdir(d));) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
     closedir(d);
     return n;
 }
@@ -43,7 +44,9 @@ static void test_missing_reader(void **state)
     (void)state;
     ramp__kit k;
     ramp_err err;
-    ramp__kit_opts o = {.kit_dir = kit, .python = "/bin/sh", .reader = "/nonexistent/ramp_problem.py",
+    ramp__kit_opts o = {.kit_dir = kit,
+                        .python = "/bin/sh",
+                        .reader = "/nonexistent/ramp_problem.py",
                         .tmp_base = tmp};
     assert_int_equal(ramp__kit_load(&k, &o, &err), RAMP_ENOENT);
     assert_non_null(strstr(err.msg, "problem.py: cannot find ramp's reader"));
