@@ -1,8 +1,12 @@
-/* test_core.c — status texts, the arena and the random streams. */
+/* test_core.c — status texts, the arena, the random streams, the JSON
+ * escaper and the submission states. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -111,12 +115,69 @@ static void test_rng(void **state)
     assert_true(ramp_rng_key(1, 2) != ramp_rng_key(2, 1));
 }
 
+/* One JSON escaper for buffers and files: the same bytes either way. */
+static void test_json_escape(void **state)
+{
+    (void)state;
+    static const char *const in[] = {"plain", "a\"b\\c", "line\nnext\ttab\x01\x7f",
+                                     "caf\xc3\xa9 \xe2\x82\xac", "", "\"\"\n"};
+    static const char *const want[] = {"\"plain\"", "\"a\\\"b\\\\c\"",
+                                       "\"line\\nnext\\u0009tab\\u0001\\u007f\"",
+                                       "\"caf\xc3\xa9 \xe2\x82\xac\"", "\"\"",
+                                       "\"\\\"\\\"\\n\""};
+    for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+        ramp__buf b = {0};
+        ramp__buf_json(&b, in[i]);
+        assert_false(b.oom);
+        assert_string_equal(b.p, want[i]);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        assert_non_null(f);
+        ramp__json_fputs(f, in[i]);
+        fclose(f);
+        assert_string_equal(text, want[i]);
+        free(text);
+        ramp__buf_free(&b);
+    }
+    ramp__buf b = {0};
+    ramp__buf_json(&b, NULL);
+    assert_string_equal(b.p, "\"\"");
+    ramp__buf_free(&b);
+}
+
+/* The one list of submission states: names, failures, bad values. */
+static void test_states(void **state)
+{
+    (void)state;
+    assert_string_equal(ramp__state_name(RAMP__ST_NEW), "new");
+    assert_string_equal(ramp__state_name(RAMP__ST_SCORED), "scored");
+    assert_string_equal(ramp__state_name(RAMP__ST_VALIDATING_ERROR), "validating_error");
+    assert_string_equal(ramp__state_name(RAMP__ST_WORKER_KILLED), "worker_killed");
+    assert_string_equal(ramp__state_name(RAMP__ST_N), "?");
+    assert_string_equal(ramp__state_name((ramp__state)-1), "?");
+    static const char *const failed[] = {"training_error", "validating_error", "testing_error",
+                                         "timeout", "worker_killed"};
+    static const char *const fine[] = {"new", "training", "tested", "scored", "error",
+                                       "my_error", "", "Timeout"};
+    for (size_t i = 0; i < sizeof failed / sizeof *failed; i++)
+        assert_int_equal(ramp__state_failed(failed[i]), 1);
+    for (size_t i = 0; i < sizeof fine / sizeof *fine; i++)
+        assert_int_equal(ramp__state_failed(fine[i]), 0);
+    assert_int_equal(ramp__state_failed(NULL), 0);
+    for (int s = 0; s < RAMP__ST_N; s++) /* every name round-trips to its own row */
+        assert_int_equal(ramp__state_failed(ramp__state_name((ramp__state)s)),
+                         s >= RAMP__ST_TRAINING_ERROR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_arena),
         cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_json_escape),
+        cmocka_unit_test(test_states),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,7 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ramp/problem.h" /* ramp_score_kind */
+#include "ramp/score.h" /* ramp_score_kind */
 #include "ramp/status.h"
 
 #ifdef __cplusplus

@@ -28,6 +28,16 @@ extern "C" {
 
 typedef struct ramp_index ramp_index;
 
+/* A sample source: image i is at paths[i] and has class labels[i] (labels
+   may be NULL for unlabelled data); ids[i] names it in errors. */
+typedef struct ramp_samples {
+    const char *const *paths;
+    const char *const *ids;
+    const int32_t *labels;
+    size_t n;
+    int n_classes;
+} ramp_samples;
+
 /* Flags of ramp_index_load(). */
 enum {
     /* skip the rows with a row-level problem (bad or out-of-range class,

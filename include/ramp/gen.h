@@ -6,7 +6,8 @@
  * epoch over n samples is exactly ceil(n / batch_size) batches. A framework
  * (the built-in engine, a C++ or Python classifier) only ever sees this
  * interface; the streaming loader and the in-memory generator below both
- * implement it.
+ * implement it. Implementations live inside the library (src/core/genInt.h
+ * holds their table and its init, together).
  *
  *     ramp_batch b;
  *     while (!(st = ramp_gen_next(gen, &b)) && !b.end_of_epoch)
@@ -42,12 +43,6 @@ typedef struct ramp_batch {
     int epoch;              /* 0-based epoch this batch belongs to */
     int end_of_epoch;       /* 1 on the last batch of an epoch */
 } ramp_batch;
-
-/* The table a generator implementation fills (see gen_mem.c for one). */
-typedef struct ramp_gen_vtable {
-    ramp_status (*next)(ramp_gen *g, ramp_batch *b);
-    void (*destroy)(ramp_gen *g);
-} ramp_gen_vtable;
 
 /* Next batch (blocks until ready). On failure the message names the sample
    at fault (ramp_gen_errmsg()). */

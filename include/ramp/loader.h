@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ramp/dataset.h" /* ramp_samples */
 #include "ramp/gen.h"
 #include "ramp/image.h"
 
@@ -52,16 +53,6 @@ typedef struct ramp_loader_opts {
     uint64_t seed;      /* shuffles, splits and augmentation streams (0) */
     uint64_t max_pixels; /* decoder limit (RAMP_DEFAULT_MAX_PIXELS) */
 } ramp_loader_opts;
-
-/* A sample source: image i is at paths[i] and has class labels[i] (labels
-   may be NULL for unlabelled data); ids[i] names it in errors. */
-typedef struct ramp_samples {
-    const char *const *paths;
-    const char *const *ids;
-    const int32_t *labels;
-    size_t n;
-    int n_classes;
-} ramp_samples;
 
 /* Loader statistics of one generator. */
 typedef struct ramp_gen_stats {

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ramp/score.h" /* ramp_score_kind */
 #include "ramp/status.h"
 
 #ifdef __cplusplus
@@ -28,21 +29,6 @@ extern "C" {
 #endif
 
 typedef struct ramp_problem ramp_problem;
-
-/* Score kinds. The parameter (ramp_problem_score_param) is the threshold θ
-   for F1_ABOVE and k for TOP_K; 0 for the others. */
-typedef enum ramp_score_kind {
-    RAMP_SCORE_ACCURACY = 0, /* "accuracy" */
-    RAMP_SCORE_NLL = 1,      /* "nll": negative log-likelihood */
-    RAMP_SCORE_F1_ABOVE = 2, /* "f1_above": share of classes whose F1 > θ */
-    RAMP_SCORE_ERROR = 3,    /* "error": 1 − accuracy */
-    RAMP_SCORE_TOP_K = 4,    /* "top_k": true class among the k most probable */
-    RAMP_SCORE_MACRO_F1 = 5, /* "macro_f1": mean F1 over classes */
-    RAMP_SCORE_BALANCED_ACCURACY = 6, /* "balanced_accuracy": rampwf's BalancedAccuracy */
-    RAMP_SCORE_MACRO_RECALL = 7,      /* "macro_recall": rampwf's MacroAveragedRecall */
-    RAMP_SCORE_BRIER = 8,             /* "brier": rampwf's BrierScore */
-    RAMP_SCORE_ROC_AUC = 9,           /* "roc_auc": rampwf's ROCAUC */
-} ramp_score_kind;
 
 /* The workflow a kit declares ([problem] workflow). */
 typedef enum ramp_workflow_kind {
@@ -98,9 +84,6 @@ ramp_score_kind ramp_problem_score_kind(const ramp_problem *p, int i);
 const char *ramp_problem_score_name(const ramp_problem *p, int i);
 int ramp_problem_score_precision(const ramp_problem *p, int i); /* decimals shown */
 double ramp_problem_score_param(const ramp_problem *p, int i);
-
-/* "accuracy", "nll", ...; "unknown" for a bad value. */
-const char *ramp_score_kind_name(ramp_score_kind k);
 
 /* Cross-validation: the method (default: stratified shuffle split, as
    scikit-learn cuts it for the same random_state), n_splits, test_size (< 1

@@ -75,12 +75,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ramp/problem.h" /* ramp_score_kind */
 #include "ramp/status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Score kinds. The parameter (ramp_problem_score_param, ramp/problem.h) is
+   the threshold θ for F1_ABOVE and k for TOP_K; 0 for the others. */
+typedef enum ramp_score_kind {
+    RAMP_SCORE_ACCURACY = 0, /* "accuracy" */
+    RAMP_SCORE_NLL = 1,      /* "nll": negative log-likelihood */
+    RAMP_SCORE_F1_ABOVE = 2, /* "f1_above": share of classes whose F1 > θ */
+    RAMP_SCORE_ERROR = 3,    /* "error": 1 − accuracy */
+    RAMP_SCORE_TOP_K = 4,    /* "top_k": true class among the k most probable */
+    RAMP_SCORE_MACRO_F1 = 5, /* "macro_f1": mean F1 over classes */
+    RAMP_SCORE_BALANCED_ACCURACY = 6, /* "balanced_accuracy": rampwf's BalancedAccuracy */
+    RAMP_SCORE_MACRO_RECALL = 7,      /* "macro_recall": rampwf's MacroAveragedRecall */
+    RAMP_SCORE_BRIER = 8,             /* "brier": rampwf's BrierScore */
+    RAMP_SCORE_ROC_AUC = 9,           /* "roc_auc": rampwf's ROCAUC */
+} ramp_score_kind;
+
+/* "accuracy", "nll", ...; "unknown" for a bad value. */
+const char *ramp_score_kind_name(ramp_score_kind k);
 
 /* The clip bounds of RAMP's rule and of nll. */
 #define RAMP_SCORE_EPS 1e-15

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "data/dataInt.h" /* ramp__kit */
 #include "ramp/dataset.h"
 #include "ramp/loader.h"
 #include "ramp/problem.h"
@@ -24,56 +25,17 @@ int ramp__cmd_serve(int argc, char **argv);
 int ramp__cmd_blend(int argc, char **argv);
 int ramp__cmd_kit(int argc, char **argv);
 
-/* One split of a kit: its index and the image path of each row. */
-typedef struct ramp__kit_split {
-    ramp_index *index;
-    char **paths;
-    const char **ids;
-    ramp_samples samples; /* views of the above */
-} ramp__kit_split;
+/* ---- kits (cli_kit.c; the loader is the data module's, dataInt.h) ------------- */
 
-typedef struct ramp__kit {
-    ramp_problem *problem;
-    char kit_dir[4096];
-    char data_dir[4352];  /* the data folder, for messages: an ini kit's (--data, else
-                             RAMP_DATA_DIR/data, else KIT/data), or RAMP_DATA_DIR/data for
-                             a problem.py kit, as rampwf names it */
-    char imgs_dir[4352];  /* the images: [data] images, else DATA/imgs */
-    char train_csv[4352], test_csv[4352]; /* [data] train / test, else DATA/NAME.csv */
-    int from_py;          /* the problem came from problem.py, through ramp's reader */
-    char python[4096], reader[4096]; /* the reader's command (from_py) */
-    char tmp_dir[4096];   /* the reader's private folder, removed by ramp__kit_close ("") */
-    char *reader_log;     /* the reader's output when it failed (ramp__kit_report prints it) */
-    ramp__kit_split train, test;
-} ramp__kit;
-
-typedef struct ramp__kit_opts {
-    const char *kit_dir;
-    const char *data_dir;      /* ramp's --data: the data folder itself (ini kits), or NULL */
-    const char *ramp_data_dir; /* rampwf's --ramp-data-dir: the folder that holds data/
-                                  (problem.py's get_*_data(path=...)), or NULL (KIT) */
-    int quick;                 /* --quick-test: the reader reads the kit in RAMP's test mode */
-} ramp__kit_opts;
-
-/* Loads KIT/problem.ini, or reads KIT/problem.py with ramp's reader when
-   there is no problem.ini, then both CSVs (paths named by the problem's
-   [data] section, else the data folder's defaults). On failure err says
-   why and k keeps only the reader's output: call ramp__kit_report (prints
-   the error and that output), then ramp__kit_close. */
-ramp_status ramp__kit_load(ramp__kit *k, const ramp__kit_opts *o, ramp_err *err);
+/* ramp__kit_load with what o leaves NULL filled from this process: the
+   reader and Python of ramp__cli_reader, $TMPDIR. */
+ramp_status ramp__cli_kit_load(ramp__kit *k, const ramp__kit_opts *o, ramp_err *err);
 /* Same with the data folder alone (NULL: KIT/data). */
 ramp_status ramp__kit_open(ramp__kit *k, const char *kit_dir, const char *data_dir, ramp_err *err);
 /* "ramp: <err>" on stderr, then the reader's output if it failed. */
 void ramp__kit_report(ramp__kit *k, const ramp_err *err);
-/* Frees the kit and removes the reader's temporary folder; safe after a
-   failed load. */
-void ramp__kit_close(ramp__kit *k);
-/* One split: the CSV index at `csv`, its images IMGS/<id>. */
-ramp_status ramp__kit_split_open(ramp__kit_split *s, const char *csv, const char *imgs,
-                                 int n_classes, ramp_err *err);
-void ramp__kit_split_close(ramp__kit_split *s);
 
-/* ---- Python, for RAMP kits (kit.c) --------------------------------------- */
+/* ---- Python, for RAMP kits (cli_kit.c) ----------------------------------- */
 
 /* The activated Python environment: $VIRTUAL_ENV, else $CONDA_PREFIX (when
    set and non-empty; *which gets the variable's name), else NULL. */
@@ -84,11 +46,6 @@ const char *ramp__cli_py_env(const char **which);
    python3 on PATH), into python. 0, or -1 when the reader is not there
    (script then names where it was looked for). */
 int ramp__cli_reader(char *script, size_t slen, char *python, size_t plen);
-/* Runs argv (argv[0] searched on PATH when it has no '/') and waits: its
-   stdout and stderr go to log_path (NULL: this process's). Returns its exit
-   status, 128 + the signal that killed it, or -1 (errno) when it could not
-   be started. */
-int ramp__cli_run(char *const *argv, const char *log_path);
 /* A fresh private folder $TMPDIR/ramp-WHAT-XXXXXX (mkdtemp); malloc'd,
    NULL on failure (errno). */
 char *ramp__cli_mkdtemp(const char *what);

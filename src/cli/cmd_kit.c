@@ -151,7 +151,7 @@ int ramp__cmd_kit(int argc, char **argv)
     args[a++] = "--import";
     if (force) args[a++] = "--force";
     args[a] = NULL;
-    int status = ramp__cli_run(args, log);
+    int status = ramp__kit_run(args, log);
     int ret = 1;
     if (status != 0) {
         if (status < 0)
@@ -180,7 +180,7 @@ int ramp__cmd_kit(int argc, char **argv)
     ramp__kit kit;
     ramp_err err = {RAMP_OK, ""};
     ramp__kit_opts ko = {.kit_dir = dir, .ramp_data_dir = rdd};
-    if (ramp__kit_load(&kit, &ko, &err)) {
+    if (ramp__cli_kit_load(&kit, &ko, &err)) {
         ramp__kit_report(&kit, &err);
         ramp__kit_close(&kit);
         goto done;

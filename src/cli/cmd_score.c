@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cliInt.h"
+#include "core/coreInt.h"
 #include "ramp/npy.h"
 #include "ramp/score.h"
 
@@ -70,9 +71,11 @@ int ramp__cmd_score(int argc, char **argv)
             goto done;
         }
         const char *name = ramp_problem_score_name(kit.problem, s);
-        if (as_json)
-            printf("%s\"%s\": %.17g", s ? ", " : "", name, v);
-        else
+        if (as_json) {
+            printf("%s", s ? ", " : "");
+            ramp__json_fputs(stdout, name);
+            printf(": %.17g", v);
+        } else
             printf("%-12s %.*f\n", name, ramp_problem_score_precision(kit.problem, s), v);
     }
     if (as_json) printf("}\n");

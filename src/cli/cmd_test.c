@@ -361,7 +361,9 @@ static void json_scores(FILE *j, const ramp_problem *pb, const double *v)
 {
     fprintf(j, "{");
     for (int s = 0; s < ramp_problem_n_scores(pb) && s < RAMP__WF_MAX_SCORES; s++) {
-        fprintf(j, "%s\"%s\": ", s ? ", " : "", ramp_problem_score_name(pb, s));
+        fprintf(j, "%s", s ? ", " : "");
+        ramp__json_fputs(j, ramp_problem_score_name(pb, s));
+        fprintf(j, ": ");
         if (isfinite(v[s]))
             fprintf(j, "%.17g", v[s]);
         else
@@ -664,8 +666,9 @@ int ramp__cmd_test(int argc, char **argv)
     }
     ramp__kit kit;
     ramp_err err = {RAMP_OK, ""};
-    ramp__kit_opts ko = {o.kit, o.data, o.ramp_data, o.quick};
-    if (ramp__kit_load(&kit, &ko, &err)) {
+    ramp__kit_opts ko = {.kit_dir = o.kit, .data_dir = o.data, .ramp_data_dir = o.ramp_data,
+                         .quick = o.quick};
+    if (ramp__cli_kit_load(&kit, &ko, &err)) {
         ramp__kit_report(&kit, &err);
         ramp__kit_close(&kit);
         return 1;

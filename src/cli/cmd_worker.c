@@ -210,9 +210,9 @@ static void on_fold_end(void *ctx, int k, const ramp__wf_result *r)
 /* The state a failed run ends in. */
 static const char *error_state(const ramp__wf_result *r)
 {
-    if (r->failed_fold < 0 || !r->folds) return "training_error";
+    if (r->failed_fold < 0 || !r->folds) return ramp__state_name(RAMP__ST_TRAINING_ERROR);
     const ramp__fold_result *f = &r->folds[r->failed_fold].run;
-    if (f->status == RAMP_ETIMEOUT) return "timeout";
+    if (f->status == RAMP_ETIMEOUT) return ramp__state_name(RAMP__ST_TIMEOUT);
     return ramp__step_error_name(f->step);
 }
 
@@ -280,7 +280,9 @@ static int train_one(worker *w, ramp__claim *c)
         ramp__buf_printf(&rs.log, "[ramp: %lu progress lines dropped: the log was full]\n",
                          rs.progress_dropped);
     int ok = r.status == RAMP_OK;
-    const char *state = ok ? "tested" : rs.why == 2 ? "timeout" : error_state(&r);
+    const char *state = ok               ? ramp__state_name(RAMP__ST_TESTED)
+                        : rs.why == 2 ? ramp__state_name(RAMP__ST_TIMEOUT)
+                                      : error_state(&r);
     if (!ok) {
         if (r.build_log && r.failed_fold < 0) ramp__buf_puts(&rs.log, r.build_log);
         ramp__buf_printf(&rs.log, "%s: %s\n", state, rs.why == 2 ? "the whole training's time limit" : r.message);

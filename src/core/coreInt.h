@@ -50,9 +50,6 @@ int ramp__mkdirs(const char *path);
    followed). */
 void ramp__rmtree(const char *path);
 
-/* Writes s to f as a JSON string literal, quotes included. */
-void ramp__json_fputs(FILE *f, const char *s);
-
 /* Joins a and b with one '/', into a malloc'd string; NULL when out of memory. */
 char *ramp__path_join(const char *a, const char *b);
 
@@ -83,5 +80,56 @@ void ramp__mt_permutation(ramp__mt *m, uint32_t *out, size_t n);
 /* RandomState.choice(k, size, replace=False): out[0..size) after the call;
    out must hold k entries (numpy permutes all k). */
 void ramp__mt_choice(ramp__mt *m, uint32_t *out, size_t k, size_t size);
+
+/* ---- growable text buffer (buf.c) ------------------------------------------ */
+
+typedef struct ramp__buf {
+    char *p;
+    size_t len, cap;
+    int oom; /* set once an allocation failed; later appends are no-ops */
+} ramp__buf;
+
+void ramp__buf_put(ramp__buf *b, const void *s, size_t n);
+void ramp__buf_puts(ramp__buf *b, const char *s);
+void ramp__buf_printf(ramp__buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void ramp__buf_html(ramp__buf *b, const char *s); /* HTML-escaped */
+void ramp__buf_json(ramp__buf *b, const char *s); /* a quoted JSON string */
+/* Writes s to f as a JSON string literal, quotes included: the same escaper
+   as ramp__buf_json (buf.c), the only one in ramp. */
+void ramp__json_fputs(FILE *f, const char *s);
+void ramp__buf_free(ramp__buf *b);
+
+/* ---- a submission's states (state.c) -------------------------------------- */
+
+/* Every state a submission goes through, with its name (in the store, in
+   `ramp test --save`'s state.txt, on the web pages) and whether it is a
+   failure (its log is the error's). new → training → tested → scored, or one
+   of the failures. The one list: no other file spells these names. */
+#define RAMP__STATES(X)                                                                   \
+    X(NEW, "new", 0)                           /* submitted, waiting for a worker */    \
+    X(TRAINING, "training", 0)                 /* claimed by a worker */                \
+    X(TESTED, "tested", 0)                     /* every fold ran; not yet blended */    \
+    X(SCORED, "scored", 0)                     /* blended into the leaderboard */       \
+    X(TRAINING_ERROR, "training_error", 1)     /* failed building or fitting */         \
+    X(VALIDATING_ERROR, "validating_error", 1) /* failed predicting the valid rows */   \
+    X(TESTING_ERROR, "testing_error", 1)       /* failed predicting the test set */     \
+    X(TIMEOUT, "timeout", 1)                   /* ran past the event's limit */         \
+    X(WORKER_KILLED, "worker_killed", 1)       /* its workers died max_claims times */
+
+typedef enum ramp__state {
+#define RAMP__STATE_ENUM(e, name, failed) RAMP__ST_##e,
+    RAMP__STATES(RAMP__STATE_ENUM)
+#undef RAMP__STATE_ENUM
+    RAMP__ST_N
+} ramp__state;
+
+/* The state's name; "?" for a bad value. */
+const char *ramp__state_name(ramp__state s);
+/* 1 when name is a failed state's, else 0 (NULL and unknown names too). */
+int ramp__state_failed(const char *name);
 
 #endif

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ramp/dataset.h"
+#include "ramp/problem.h"
 #include "ramp/status.h"
 
 typedef struct ramp__csv {
@@ -64,5 +66,70 @@ typedef struct ramp__strset {
 long ramp__strset_add(ramp__strset *h, const char *base, const size_t *offs, const size_t *lens,
                       uint32_t entry);
 void ramp__strset_free(ramp__strset *h);
+
+/* ---- IDX files (idx.c) --------------------------------------------------- */
+
+/* Reads a gzipped IDX file: images (magic 0x803, N, 28, 28) or labels
+   (0x801, N), its first `max` items only when max > 0 and N > max. *data
+   receives count × item bytes (malloc'd), *count the items read; err names
+   the file and what is wrong with it. */
+ramp_status ramp__idx_read(const char *path, uint32_t magic, size_t max, uint8_t **data,
+                           uint32_t *count, ramp_err *err);
+
+/* ---- kits (kit_load.c) ---------------------------------------------------- */
+
+/* One split of a kit: its index and the image path of each row. */
+typedef struct ramp__kit_split {
+    ramp_index *index;
+    char **paths;
+    const char **ids;
+    ramp_samples samples; /* views of the above */
+} ramp__kit_split;
+
+typedef struct ramp__kit {
+    ramp_problem *problem;
+    char kit_dir[4096];
+    char data_dir[4352];  /* the data folder, for messages: an ini kit's (--data, else
+                             RAMP_DATA_DIR/data, else KIT/data), or RAMP_DATA_DIR/data for
+                             a problem.py kit, as rampwf names it */
+    char imgs_dir[4352];  /* the images: [data] images, else DATA/imgs */
+    char train_csv[4352], test_csv[4352]; /* [data] train / test, else DATA/NAME.csv */
+    int from_py;          /* the problem came from problem.py, through ramp's reader */
+    char python[4096], reader[4096]; /* the reader's command (from_py) */
+    char tmp_dir[4096];   /* the reader's private folder, removed by ramp__kit_close ("") */
+    char *reader_log;     /* the reader's output when it failed (ramp__kit_report prints it) */
+    ramp__kit_split train, test;
+} ramp__kit;
+
+typedef struct ramp__kit_opts {
+    const char *kit_dir;
+    const char *data_dir;      /* ramp's --data: the data folder itself (ini kits), or NULL */
+    const char *ramp_data_dir; /* rampwf's --ramp-data-dir: the folder that holds data/
+                                  (problem.py's get_*_data(path=...)), or NULL (KIT) */
+    int quick;                 /* --quick-test: the reader reads the kit in RAMP's test mode */
+    const char *python;        /* the Python that runs the reader (NULL: python3 on PATH) */
+    const char *reader;        /* ramp's reader, python/ramp_problem.py (problem.py kits) */
+    const char *tmp_base;      /* where the reader's private folder goes (NULL: /tmp) */
+} ramp__kit_opts;
+
+/* Loads KIT/problem.ini, or reads KIT/problem.py with ramp's reader when
+   there is no problem.ini, then both CSVs (paths named by the problem's
+   [data] section, else the data folder's defaults). On failure err says
+   why and k keeps only the reader's output (reader_log, for the caller to
+   show), then call ramp__kit_close. */
+ramp_status ramp__kit_load(ramp__kit *k, const ramp__kit_opts *o, ramp_err *err);
+/* Frees the kit and removes the reader's temporary folder; safe after a
+   failed load. */
+void ramp__kit_close(ramp__kit *k);
+/* One split: the CSV index at `csv`, its images IMGS/<id>. */
+ramp_status ramp__kit_split_open(ramp__kit_split *s, const char *csv, const char *imgs,
+                                 int n_classes, ramp_err *err);
+void ramp__kit_split_close(ramp__kit_split *s);
+
+/* Runs argv (argv[0] searched on PATH when it has no '/') and waits: its
+   stdout and stderr go to log_path (NULL: this process's). Returns its exit
+   status, 128 + the signal that killed it, or -1 (errno) when it could not
+   be started. */
+int ramp__kit_run(char *const *argv, const char *log_path);
 
 #endif

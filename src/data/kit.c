@@ -1,5 +1,5 @@
 /* kit.c — whole-kit tools: building the Fashion-MNIST kit from Debian's IDX
- * files, and checking a kit.
+ * files (read by idx.c), and checking a kit.
  *
  * Both split their per-image work over a few pthreads by row number (thread
  * t takes rows t, t+T, ...), each with its own ramp_pp, so no lock is taken
@@ -19,9 +19,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "core/coreInt.h"
+#include "data/dataInt.h"
 #include "ramp/dataset.h"
 #include "ramp/image.h"
 #include "ramp/problem.h"
@@ -104,77 +104,6 @@ static int dir_non_empty(const char *path)
         }
     closedir(d);
     return any;
-}
-
-/* ---- IDX files ------------------------------------------------------------- */
-
-static uint32_t be32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-/* Reads a gzipped IDX file: images (magic 0x803, N, 28, 28) or labels
-   (0x801, N). *data receives N*item bytes (malloc'd). */
-static ramp_status read_idx(const char *path, uint32_t magic, uint8_t **data, uint32_t *count,
-                            ramp_err *err)
-{
-    *data = NULL;
-    *count = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f)
-        return ramp__err_set(err, errno == ENOENT ? RAMP_ENOENT : RAMP_EIO,
-                             "%s: cannot open (%s); install dataset-fashion-mnist or pass --source",
-                             path, errno ? strerror(errno) : "zlib error");
-    ramp_status st = RAMP_OK;
-    uint8_t hdr[16];
-    size_t hlen = magic == 0x803 ? 16 : 8;
-    uint8_t *buf = NULL;
-    if (gzread(f, hdr, (unsigned)hlen) != (int)hlen) {
-        st = ramp__err_set(err, RAMP_EFORMAT, "%s: truncated IDX header", path);
-        goto done;
-    }
-    if (be32(hdr) != magic) {
-        st = ramp__err_set(err, RAMP_EFORMAT, "%s: IDX magic 0x%08x, expected 0x%08x", path,
-                           be32(hdr), magic);
-        goto done;
-    }
-    uint32_t n = be32(hdr + 4);
-    size_t item = 1;
-    if (magic == 0x803) {
-        if (be32(hdr + 8) != FMNIST_SIDE || be32(hdr + 12) != FMNIST_SIDE) {
-            st = ramp__err_set(err, RAMP_EFORMAT, "%s: images are %ux%u, expected 28x28", path,
-                               be32(hdr + 8), be32(hdr + 12));
-            goto done;
-        }
-        item = FMNIST_SIDE * FMNIST_SIDE;
-    }
-    if (n == 0 || n > 10000000) {
-        st = ramp__err_set(err, RAMP_EFORMAT, "%s: implausible item count %u", path, n);
-        goto done;
-    }
-    size_t total = (size_t)n * item;
-    buf = malloc(total);
-    if (!buf) {
-        st = ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory for %zu bytes", path, total);
-        goto done;
-    }
-    for (size_t got = 0; got < total;) {
-        size_t want = total - got > (1u << 30) ? (1u << 30) : total - got;
-        int r = gzread(f, buf + got, (unsigned)want);
-        if (r <= 0) {
-            st = ramp__err_set(err, RAMP_EFORMAT, "%s: truncated: %zu of %zu data bytes", path, got,
-                               total);
-            goto done;
-        }
-        got += (size_t)r;
-    }
-    *data = buf;
-    *count = n;
-    buf = NULL;
-done:
-    free(buf);
-    gzclose(f);
-    return st;
 }
 
 /* ---- the builder -------------------------------------------------------- */
@@ -281,7 +210,7 @@ ramp_status ramp_kit_build_fashion_mnist(const ramp_fmnist_opts *o, ramp_fmnist_
             st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
             goto done;
         }
-        st = read_idx(p, i % 2 ? 0x801 : 0x803, &data[i], &count[i], err);
+        st = ramp__idx_read(p, i % 2 ? 0x801 : 0x803, 0, &data[i], &count[i], err);
         free(p);
         if (st) goto done;
     }

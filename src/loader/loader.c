@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "core/coreInt.h"
-#include "loader/loaderInt.h"
+#include "core/genInt.h"
 #include "ramp/dataset.h"
 #include "ramp/loader.h"
 

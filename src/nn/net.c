@@ -1,5 +1,6 @@
 /* net.c — building the layer graph, shapes, parameters and their plain
- * copies, the summary, and the weight file.
+ * copies, and the summary (the weight file is weights.c, the OpenMP helpers
+ * omp.c).
  *
  * Builders append nodes in creation order and compute each output shape at
  * once, so a shape error names the layer that caused it. Parameters are
@@ -7,7 +8,6 @@
  * kind): initial weights do not depend on the backend or the thread count.
  * The first builder error sticks in build_st. */
 #define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,92 +27,6 @@ ramp_status ramp__net_fail(ramp_net *net, ramp_status st, const char *fmt, ...)
     return st;
 }
 
-void ramp__nn_set_omp_threads(int n)
-{
-    /* libgomp is loaded with libdnnl; look it up rather than link it, so the
-       library needs no -fopenmp. */
-    void (*set)(int);
-    *(void **)(&set) = dlsym(RTLD_DEFAULT, "omp_set_num_threads");
-    if (set && n > 0) set(n);
-}
-
-/* libgomp's entry for a parallel region (what the compiler emits for
-   "#pragma omp parallel"), looked up like omp_set_num_threads. */
-typedef void (*gomp_parallel_fn)(void (*fn)(void *), void *data, unsigned n, unsigned flags);
-
-typedef struct par_job {
-    void (*fn)(void *user, int tid, int n);
-    void *user;
-    int (*tid)(void);
-    int (*nth)(void);
-} par_job;
-
-static void par_body(void *v)
-{
-    par_job *j = v;
-    j->fn(j->user, j->tid(), j->nth());
-}
-
-void ramp__nn_parallel(void (*fn)(void *user, int tid, int n), void *user)
-{
-    static gomp_parallel_fn par;
-    static int (*tid)(void), (*nth)(void);
-    static int looked;
-    if (!looked) { /* idempotent: racing threads store the same values */
-        *(void **)(&par) = dlsym(RTLD_DEFAULT, "GOMP_parallel");
-        *(void **)(&tid) = dlsym(RTLD_DEFAULT, "omp_get_thread_num");
-        *(void **)(&nth) = dlsym(RTLD_DEFAULT, "omp_get_num_threads");
-        looked = 1;
-    }
-    if (!par || !tid || !nth) {
-        fn(user, 0, 1);
-        return;
-    }
-    par_job j = { fn, user, tid, nth };
-    par(par_body, &j, 0, 0);
-}
-
-#if defined(__SSE__) || defined(__x86_64__)
-#include <xmmintrin.h>
-static void ftz_set(void *v, int tid, int n)
-{
-    (void)n;
-    ramp__ftz *f = v;
-    unsigned csr = _mm_getcsr();
-    if (tid < RAMP__FTZ_MAX_THREADS) f->old[tid] = csr;
-    _mm_setcsr(csr | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
-}
-
-static void ftz_reset(void *v, int tid, int n)
-{
-    (void)n;
-    ramp__ftz *f = v;
-    if (tid < RAMP__FTZ_MAX_THREADS) _mm_setcsr(f->old[tid]);
-}
-
-void ramp__ftz_enter(ramp__ftz *f)
-{
-    /* a thread the team gains later gets back the caller's mode */
-    unsigned csr = _mm_getcsr();
-    for (int i = 0; i < RAMP__FTZ_MAX_THREADS; i++) f->old[i] = csr;
-    ramp__nn_parallel(ftz_set, f);
-}
-
-void ramp__ftz_leave(ramp__ftz *f)
-{
-    ramp__nn_parallel(ftz_reset, f);
-}
-#else
-void ramp__ftz_enter(ramp__ftz *f)
-{
-    (void)f;
-}
-
-void ramp__ftz_leave(ramp__ftz *f)
-{
-    (void)f;
-}
-#endif
 
 size_t ramp__node_size(const ramp__node *nd)
 {
@@ -129,7 +43,7 @@ ramp_status ramp__net_check_count(ramp_net *net, int id, size_t rows, size_t cou
                           nd->w, count);
 }
 
-static const char *op_name(ramp__op op)
+const char *ramp__op_name(ramp__op op)
 {
     switch (op) {
     case RAMP__OP_INPUT: return "Input";
@@ -246,7 +160,7 @@ int ramp_net_profile_get(const ramp_net *net, ramp_layer_profile *out, int max)
             const ramp__prof_cell *c = &net->prof[k][p];
             if (!c->calls) continue;
             if (out && n < max)
-                out[n] = (ramp_layer_profile){ k < RAMP__PK_REORDER ? op_name((ramp__op)k)
+                out[n] = (ramp_layer_profile){ k < RAMP__PK_REORDER ? ramp__op_name((ramp__op)k)
                                                                     : extra[k - RAMP__PK_REORDER],
                                                (ramp_prof_pass)p, c->calls, c->s, c->flops };
             n++;
@@ -643,7 +557,7 @@ ramp_status ramp__net_finalize(ramp_net *net)
     for (int i = 0; i < last; i++)
         if (net->nodes[i].n_consumers == 0 && i != 0)
             return ramp__net_fail(net, RAMP_EINVAL, "layer %d (%s) feeds nothing: every branch "
-                                  "must join the output", i, op_name(net->nodes[i].op));
+                                  "must join the output", i, ramp__op_name(net->nodes[i].op));
     ramp_status st = net->be->create(net, &net->be_st);
     if (st) {
         net->be_st = NULL;
@@ -702,11 +616,11 @@ static void summary(const ramp_net *net, sbuf *s)
         const ramp__node *nd = &net->nodes[i];
         char type[64], shape[48];
         if (nd->n_in == 2)
-            snprintf(type, sizeof type, "%s (%d, %d)", op_name(nd->op), nd->in[0], nd->in[1]);
+            snprintf(type, sizeof type, "%s (%d, %d)", ramp__op_name(nd->op), nd->in[0], nd->in[1]);
         else if (i > 0 && nd->in[0] != i - 1)
-            snprintf(type, sizeof type, "%s (%d)", op_name(nd->op), nd->in[0]);
+            snprintf(type, sizeof type, "%s (%d)", ramp__op_name(nd->op), nd->in[0]);
         else
-            snprintf(type, sizeof type, "%s", op_name(nd->op));
+            snprintf(type, sizeof type, "%s", ramp__op_name(nd->op));
         if (nd->flat)
             snprintf(shape, sizeof shape, "(N, %d)", nd->c);
         else
@@ -751,7 +665,7 @@ static ramp_status param_lookup(ramp_net *net, int id, int kind, size_t n, ramp_
         return ramp__net_fail(net, RAMP_EINVAL, "no layer %d", id);
     if (kind < 0 || kind >= RAMP__P_MAX || !net->nodes[id].p[kind].used)
         return ramp__net_fail(net, RAMP_EINVAL, "layer %d (%s) has no parameter of kind %d", id,
-                              op_name(net->nodes[id].op), kind);
+                              ramp__op_name(net->nodes[id].op), kind);
     ramp__param *p = &net->nodes[id].p[kind];
     if (n != p->n_plain)
         return ramp__net_fail(net, RAMP_ESHAPE, "layer %d kind %d holds %zu values, not %zu", id,
@@ -790,138 +704,4 @@ ramp_status ramp_net_get_grad(ramp_net *net, int id, int kind, float *out, size_
     if (!net->finalized || !p->g || !p->trainable)
         return ramp__net_fail(net, RAMP_EINVAL, "layer %d kind %d: no gradient yet", id, kind);
     return net->be->grad_read(net, net->be_st, id, kind, out);
-}
-
-/* --- weight file ------------------------------------------------------------ */
-
-static const char MAGIC[8] = { 'R', 'A', 'M', 'P', 'N', 'N', 'W', '\0' };
-enum { FILE_VERSION = 1 };
-
-static int put_u32(FILE *f, uint32_t v)
-{
-    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
-    return fwrite(b, 1, 4, f) == 4;
-}
-
-static uint32_t get_u32(const uint8_t *b)
-{
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-ramp_status ramp_net_save(ramp_net *net, const char *path)
-{
-    if (!net || !path) return RAMP_EINVAL;
-    if (net->build_st) return net->build_st;
-    ramp_status st = ramp__net_to_plain(net);
-    if (st) return st;
-    uint32_t count = 0;
-    for (int i = 0; i < net->n_nodes; i++)
-        for (int k = 0; k < RAMP__P_MAX; k++) count += (uint32_t)net->nodes[i].p[k].used;
-    FILE *f = fopen(path, "wb");
-    if (!f) return ramp__net_fail(net, RAMP_EIO, "%s: cannot open for writing", path);
-    int ok = fwrite(MAGIC, 1, 8, f) == 8 && put_u32(f, FILE_VERSION) && put_u32(f, count);
-    for (int i = 0; ok && i < net->n_nodes; i++)
-        for (int k = 0; ok && k < RAMP__P_MAX; k++) {
-            const ramp__param *p = &net->nodes[i].p[k];
-            if (!p->used) continue;
-            ok = put_u32(f, (uint32_t)i) && put_u32(f, (uint32_t)k) && put_u32(f, (uint32_t)p->ndim);
-            for (int d = 0; ok && d < p->ndim; d++) ok = put_u32(f, (uint32_t)p->dims[d]);
-            for (size_t j = 0; ok && j < p->n_plain; j++) {
-                uint32_t u;
-                memcpy(&u, &p->plain[j], 4);
-                ok = put_u32(f, u);
-            }
-        }
-    if (fclose(f) != 0) ok = 0;
-    return ok ? RAMP_OK : ramp__net_fail(net, RAMP_EIO, "%s: write failed", path);
-}
-
-ramp_status ramp_net_load(ramp_net *net, const char *path)
-{
-    if (!net || !path) return RAMP_EINVAL;
-    if (net->build_st) return net->build_st;
-    ramp_err e;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    ramp_status st = ramp__read_file(path, (size_t)1 << 32, &data, &len, &e);
-    if (st) return ramp__net_fail(net, st, "%s", e.msg);
-    const uint8_t *p = data, *end = data + len;
-    int n_slots = net->n_nodes * RAMP__P_MAX;
-    const uint8_t **src = calloc((size_t)n_slots, sizeof *src);
-    if (!src) {
-        st = ramp__net_fail(net, RAMP_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    if (len < 16 || memcmp(p, MAGIC, 8) != 0) {
-        st = ramp__net_fail(net, RAMP_EFORMAT, "%s: not a ramp weight file (bad magic)", path);
-        goto done;
-    }
-    uint32_t ver = get_u32(p + 8), count = get_u32(p + 12);
-    p += 16;
-    if (ver != FILE_VERSION) {
-        st = ramp__net_fail(net, RAMP_EFORMAT, "%s: version %u, this library reads %d", path,
-                            ver, FILE_VERSION);
-        goto done;
-    }
-    for (uint32_t t = 0; t < count; t++) {
-        if (end - p < 12) goto trunc;
-        uint32_t id = get_u32(p), kind = get_u32(p + 4), ndim = get_u32(p + 8);
-        p += 12;
-        if (id >= (uint32_t)net->n_nodes || kind >= RAMP__P_MAX || !net->nodes[id].p[kind].used) {
-            st = ramp__net_fail(net, RAMP_ESHAPE, "%s: tensor %u is for layer %u kind %u, which "
-                                "this network does not have", path, t, id, kind);
-            goto done;
-        }
-        const ramp__param *q = &net->nodes[id].p[kind];
-        if (ndim > 5 || end - p < (ptrdiff_t)(4 * ndim)) goto trunc;
-        int same = (int)ndim == q->ndim;
-        char got[96] = "", want[96] = "";
-        for (uint32_t d = 0; d < ndim; d++) {
-            uint32_t v = get_u32(p + 4 * d);
-            same = same && (int)d < q->ndim && v == (uint32_t)q->dims[d];
-            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%u", d ? "x" : "", v);
-        }
-        for (int d = 0; d < q->ndim; d++)
-            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", d ? "x" : "",
-                     q->dims[d]);
-        p += 4 * ndim;
-        if (!same) {
-            st = ramp__net_fail(net, RAMP_ESHAPE, "%s: layer %u (%s) kind %u has shape %s in the "
-                                "file but %s in the network", path, id,
-                                op_name(net->nodes[id].op), kind, got, want);
-            goto done;
-        }
-        if ((size_t)(end - p) / 4 < q->n_plain) goto trunc;
-        src[id * RAMP__P_MAX + kind] = p;
-        p += 4 * q->n_plain;
-    }
-    if (p != end) {
-        st = ramp__net_fail(net, RAMP_EFORMAT, "%s: %zu trailing bytes", path, (size_t)(end - p));
-        goto done;
-    }
-    for (int i = 0; i < net->n_nodes; i++)
-        for (int k = 0; k < RAMP__P_MAX; k++)
-            if (net->nodes[i].p[k].used && !src[i * RAMP__P_MAX + k]) {
-                st = ramp__net_fail(net, RAMP_ESHAPE, "%s: no tensor for layer %d (%s) kind %d",
-                                    path, i, op_name(net->nodes[i].op), k);
-                goto done;
-            }
-    if ((st = ramp__net_to_plain(net))) goto done;
-    for (int i = 0; i < n_slots; i++) {
-        if (!src[i]) continue;
-        ramp__param *q = &net->nodes[i / RAMP__P_MAX].p[i % RAMP__P_MAX];
-        for (size_t j = 0; j < q->n_plain; j++) {
-            uint32_t u = get_u32(src[i] + 4 * j);
-            memcpy(&q->plain[j], &u, 4);
-        }
-    }
-    net->backend_valid = 0;
-    st = RAMP_OK;
-    goto done;
-trunc:
-    st = ramp__net_fail(net, RAMP_EFORMAT, "%s: truncated", path);
-done:
-    free(src);
-    free(data);
-    return st;
 }

@@ -178,6 +178,9 @@ typedef struct ramp__ftz {
 void ramp__ftz_enter(ramp__ftz *f);
 void ramp__ftz_leave(ramp__ftz *f);
 
+/* A layer's name in messages ("conv2d", "dense", ...). */
+const char *ramp__op_name(ramp__op op);
+
 /* Formats the net's error message; returns st. */
 ramp_status ramp__net_fail(ramp_net *net, ramp_status st, const char *fmt, ...)
 #if defined(__GNUC__)

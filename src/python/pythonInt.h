@@ -16,7 +16,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include "python/pyplugin.h"
+#include "submission/pyplugin.h"
 
 typedef struct ramp__pystate {
     PyObject *np;         /* numpy */

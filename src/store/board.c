@@ -1,7 +1,7 @@
 /* board.c — the leaderboard: built from the store once, rendered as a text
- * table, CSV, JSON, an HTML page (sortable, searchable, no external assets)
- * and an SVG plot of the official score against submission time; plus one
- * submission's page and JSON (per-fold scores, learning curve, log).
+ * table, CSV and JSON here, as HTML pages in board_html.c and as SVG plots
+ * (the official score against submission time, learning curves) in
+ * board_svg.c; plus one submission's JSON (per-fold scores, log).
  *
  * Views: public ranks the scored submissions by their bagged validation
  * scores; private by their bagged test scores; competition keeps each
@@ -27,93 +27,6 @@
 #include "core/coreInt.h"
 #include "ramp/score.h"
 #include "store/storeInt.h"
-
-/* ---- buffer ------------------------------------------------------------------------ */
-
-void ramp__buf_put(ramp__buf *b, const void *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    if (n) memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void ramp__buf_puts(ramp__buf *b, const char *s)
-{
-    ramp__buf_put(b, s, strlen(s));
-}
-
-void ramp__buf_printf(ramp__buf *b, const char *fmt, ...)
-{
-    char small[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof small) {
-        ramp__buf_put(b, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        b->oom = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    ramp__buf_put(b, big, (size_t)n);
-    free(big);
-}
-
-void ramp__buf_html(ramp__buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': ramp__buf_puts(b, "&lt;"); break;
-        case '>': ramp__buf_puts(b, "&gt;"); break;
-        case '&': ramp__buf_puts(b, "&amp;"); break;
-        case '"': ramp__buf_puts(b, "&quot;"); break;
-        case '\'': ramp__buf_puts(b, "&#39;"); break;
-        default: ramp__buf_put(b, s, 1);
-        }
-    }
-}
-
-void ramp__buf_json(ramp__buf *b, const char *s)
-{
-    ramp__buf_put(b, "\"", 1);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            ramp__buf_printf(b, "\\%c", c);
-        else if (c == '\n')
-            ramp__buf_puts(b, "\\n");
-        else if (c < 0x20 || c == 0x7f)
-            ramp__buf_printf(b, "\\u%04x", c);
-        else
-            ramp__buf_put(b, s, 1);
-    }
-    ramp__buf_put(b, "\"", 1);
-}
-
-void ramp__buf_free(ramp__buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
 
 static void json_num(ramp__buf *b, double v)
 {
@@ -279,7 +192,7 @@ ramp_status ramp__board_build_as(ramp__store *s, ramp__view view, int see_test, 
     /* ranking */
     int nk = 0;
     for (int i = 0; i < b->n_all; i++) {
-        if (strcmp(b->all[i].state, "scored") != 0) continue;
+        if (strcmp(b->all[i].state, ramp__state_name(RAMP__ST_SCORED)) != 0) continue;
         double key = view == RAMP__VIEW_COMPETITION ? official_valid[i] : b->all[i].scores[0];
         keys[nk++] = (rank_key){b->lower_is_better[0] ? -key : key, b->all[i].submitted_at,
                                 b->all[i].id, i};
@@ -320,7 +233,7 @@ fail:
 
 /* ---- renderers ---------------------------------------------------------------------- */
 
-static void fmt_time(char *out, size_t n, double t)
+void ramp__fmt_time(char *out, size_t n, double t)
 {
     if (!isfinite(t)) {
         snprintf(out, n, "-");
@@ -332,7 +245,7 @@ static void fmt_time(char *out, size_t n, double t)
     strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static void fmt_num(char *out, size_t n, double v, int prec)
+void ramp__fmt_num(char *out, size_t n, double v, int prec)
 {
     if (isfinite(v))
         snprintf(out, n, "%.*f", prec, v);
@@ -348,13 +261,8 @@ static void fmt_pct(char *out, size_t n, double v)
         snprintf(out, n, "-");
 }
 
-/* The cells of row r (strings), shared by the table, CSV and HTML. */
-typedef struct cells {
-    char v[64][64];
-    int n;
-} cells;
 
-static void row_cells(const ramp__board *b, const ramp__board_row *r, int rank, cells *c)
+void ramp__board_row_cells(const ramp__board *b, const ramp__board_row *r, int rank, ramp__board_cells *c)
 {
     int k = 0;
     snprintf(c->v[k++], 64, "%d", rank);
@@ -363,15 +271,15 @@ static void row_cells(const ramp__board *b, const ramp__board_row *r, int rank, 
     fmt_pct(c->v[k++], 64, r->contributivity);
     fmt_pct(c->v[k++], 64, r->historical);
     for (int s = 0; s < b->n_scores && k < 58; s++)
-        fmt_num(c->v[k++], 64, r->scores[s], b->precision[s]);
-    fmt_num(c->v[k++], 64, r->train_time, 2);
-    fmt_num(c->v[k++], 64, r->test_time, 2);
-    fmt_num(c->v[k++], 64, r->max_ram_mb, 0);
-    fmt_time(c->v[k++], 64, r->submitted_at);
+        ramp__fmt_num(c->v[k++], 64, r->scores[s], b->precision[s]);
+    ramp__fmt_num(c->v[k++], 64, r->train_time, 2);
+    ramp__fmt_num(c->v[k++], 64, r->test_time, 2);
+    ramp__fmt_num(c->v[k++], 64, r->max_ram_mb, 0);
+    ramp__fmt_time(c->v[k++], 64, r->submitted_at);
     c->n = k;
 }
 
-static void header_cells(const ramp__board *b, cells *c)
+void ramp__board_header_cells(const ramp__board *b, ramp__board_cells *c)
 {
     static const char *pre[] = {"rank", "team", "submission", "contributivity",
                                 "historical contributivity"};
@@ -384,7 +292,7 @@ static void header_cells(const ramp__board *b, cells *c)
     c->n = k;
 }
 
-static const char *split_name(ramp__view v)
+const char *ramp__view_split(ramp__view v)
 {
     return v == RAMP__VIEW_PUBLIC ? "validation" : "test";
 }
@@ -392,11 +300,11 @@ static const char *split_name(ramp__view v)
 void ramp__board_table(const ramp__board *b, ramp__buf *out)
 {
     char num[64];
-    fmt_num(num, sizeof num, b->combined, b->n_scores ? b->precision[0] : 4);
+    ramp__fmt_num(num, sizeof num, b->combined, b->n_scores ? b->precision[0] : 4);
     ramp__buf_printf(out, "%s — %s leaderboard\ncombined score (%s, %s): %s\n\n", b->title,
                      ramp__view_name(b->view), b->n_scores ? b->score_names[0] : "?",
-                     split_name(b->view), num);
-    cells *h = malloc(sizeof *h), *c = malloc(sizeof *c);
+                     ramp__view_split(b->view), num);
+    ramp__board_cells *h = malloc(sizeof *h), *c = malloc(sizeof *c);
     int width[64] = {0};
     if (!h || !c) {
         out->oom = 1;
@@ -404,17 +312,17 @@ void ramp__board_table(const ramp__board *b, ramp__buf *out)
         free(c);
         return;
     }
-    header_cells(b, h);
+    ramp__board_header_cells(b, h);
     for (int i = 0; i < h->n; i++) width[i] = (int)strlen(h->v[i]);
     for (int r = 0; r < b->n_rows; r++) {
-        row_cells(b, &b->rows[r], r + 1, c);
+        ramp__board_row_cells(b, &b->rows[r], r + 1, c);
         for (int i = 0; i < c->n; i++)
             if ((int)strlen(c->v[i]) > width[i]) width[i] = (int)strlen(c->v[i]);
     }
     for (int i = 0; i < h->n; i++) ramp__buf_printf(out, "%s%-*s", i ? "  " : "", width[i], h->v[i]);
     ramp__buf_puts(out, "\n");
     for (int r = 0; r < b->n_rows; r++) {
-        row_cells(b, &b->rows[r], r + 1, c);
+        ramp__board_row_cells(b, &b->rows[r], r + 1, c);
         for (int i = 0; i < c->n; i++) {
             /* text left, numbers right */
             int left = i == 1 || i == 2;
@@ -442,19 +350,19 @@ static void csv_field(ramp__buf *out, const char *s)
 
 void ramp__board_csv(const ramp__board *b, ramp__buf *out)
 {
-    cells *c = malloc(sizeof *c);
+    ramp__board_cells *c = malloc(sizeof *c);
     if (!c) {
         out->oom = 1;
         return;
     }
-    header_cells(b, c);
+    ramp__board_header_cells(b, c);
     for (int i = 0; i < c->n; i++) {
         if (i) ramp__buf_puts(out, ",");
         csv_field(out, c->v[i]);
     }
     ramp__buf_puts(out, "\n");
     for (int r = 0; r < b->n_rows; r++) {
-        row_cells(b, &b->rows[r], r + 1, c);
+        ramp__board_row_cells(b, &b->rows[r], r + 1, c);
         for (int i = 0; i < c->n; i++) {
             if (i) ramp__buf_puts(out, ",");
             csv_field(out, c->v[i]);
@@ -501,7 +409,7 @@ void ramp__board_json(const ramp__board *b, ramp__buf *out)
     ramp__buf_puts(out, "{\"title\": ");
     ramp__buf_json(out, b->title);
     ramp__buf_printf(out, ", \"view\": \"%s\", \"split\": \"%s\", \"official_score\": ",
-                     ramp__view_name(b->view), split_name(b->view));
+                     ramp__view_name(b->view), ramp__view_split(b->view));
     ramp__buf_json(out, b->n_scores ? b->score_names[0] : "");
     ramp__buf_puts(out, ", \"combined_score\": ");
     json_num(out, b->combined);
@@ -526,175 +434,6 @@ void ramp__board_json(const ramp__board *b, ramp__buf *out)
         ramp__buf_puts(out, "}");
     }
     ramp__buf_puts(out, "]}\n");
-}
-
-static const char page_css[] =
-    "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
-    "h1{font-size:1.4em}table{border-collapse:collapse;font-size:.9em}"
-    "th,td{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:right}"
-    "th{background:#f3f3f3;cursor:pointer;user-select:none}th.s-asc:after{content:' \\25B2'}"
-    "th.s-desc:after{content:' \\25BC'}td.t{text-align:left}tr:hover td{background:#f8f8ff}"
-    ".combined{font-size:1.1em;margin:.5em 0 1em}.views a{margin-right:1em}"
-    "input#q{padding:.3em;margin:.5em 0;width:20em}.err{color:#a00}"
-    "pre{background:#f6f6f6;padding:1em;overflow:auto;max-height:30em}";
-
-static const char page_js[] =
-    "(function(){var t=document.getElementById('lb');if(!t)return;"
-    "var hs=t.tHead.rows[0].cells;"
-    "function key(td){var v=td.getAttribute('data-v');if(v!==null&&v!=='')return parseFloat(v);"
-    "return td.textContent.toLowerCase();}"
-    "for(var i=0;i<hs.length;i++)(function(i){hs[i].onclick=function(){"
-    "var asc=!hs[i].classList.contains('s-asc');"
-    "for(var j=0;j<hs.length;j++)hs[j].classList.remove('s-asc','s-desc');"
-    "hs[i].classList.add(asc?'s-asc':'s-desc');var b=t.tBodies[0];"
-    "var rs=Array.prototype.slice.call(b.rows);rs.sort(function(x,y){"
-    "var a=key(x.cells[i]),c=key(y.cells[i]);if(a===c)return 0;"
-    "if(typeof a==='number'&&isNaN(a))return 1;if(typeof c==='number'&&isNaN(c))return -1;"
-    "return (a<c?-1:1)*(asc?1:-1);});rs.forEach(function(r){b.appendChild(r);});};})(i);"
-    "var q=document.getElementById('q');q.oninput=function(){var s=q.value.toLowerCase();"
-    "Array.prototype.forEach.call(t.tBodies[0].rows,function(r){"
-    "r.style.display=r.textContent.toLowerCase().indexOf(s)>=0?'':'none';});};})();";
-
-static void html_head(ramp__buf *out, const char *title)
-{
-    ramp__buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                        "<meta name=\"viewport\" content=\"width=device-width\"><title>");
-    ramp__buf_html(out, title);
-    ramp__buf_printf(out, "</title><style>%s</style></head><body>\n", page_css);
-}
-
-void ramp__board_html(const ramp__board *b, ramp__buf *out)
-{
-    char t[256];
-    snprintf(t, sizeof t, "%s — leaderboard", b->title);
-    html_head(out, t);
-    ramp__buf_puts(out, "<h1>");
-    ramp__buf_html(out, b->title);
-    ramp__buf_puts(out, "</h1>\n<div class=\"views\">");
-    for (int v = 0; v < (b->see_test ? 3 : 1); v++)
-        ramp__buf_printf(out, v == (int)b->view ? "<b>%s</b> " : "<a href=\"/?view=%s\">%s</a>",
-                         ramp__view_name((ramp__view)v), ramp__view_name((ramp__view)v));
-    char num[64];
-    fmt_num(num, sizeof num, b->combined, b->n_scores ? b->precision[0] : 4);
-    ramp__buf_printf(out, "</div>\n<div class=\"combined\">Combined score (%s, %s): <b id=\"combined\">%s</b>",
-                     b->n_scores ? b->score_names[0] : "?", split_name(b->view), num);
-    fmt_num(num, sizeof num, b->foldwise_best, b->n_scores ? b->precision[0] : 4);
-    ramp__buf_printf(out, " &middot; foldwise best: %s</div>\n", num);
-    ramp__buf_puts(out, "<input id=\"q\" type=\"search\" placeholder=\"search teams and submissions\">\n"
-                        "<table id=\"lb\"><thead><tr>");
-    cells *c = malloc(sizeof *c);
-    if (!c) {
-        out->oom = 1;
-        return;
-    }
-    header_cells(b, c);
-    for (int i = 0; i < c->n; i++) {
-        ramp__buf_puts(out, "<th>");
-        ramp__buf_html(out, c->v[i]);
-        ramp__buf_puts(out, "</th>");
-    }
-    ramp__buf_puts(out, "</tr></thead><tbody>\n");
-    for (int r = 0; r < b->n_rows; r++) {
-        const ramp__board_row *w = &b->rows[r];
-        row_cells(b, w, r + 1, c);
-        ramp__buf_printf(out, "<tr class=\"sub\" data-id=\"%lld\">", (long long)w->id);
-        for (int i = 0; i < c->n; i++) {
-            double v = NAN;
-            if (i == 0) v = r + 1;
-            else if (i == 3) v = w->contributivity;
-            else if (i == 4) v = w->historical;
-            else if (i >= 5 && i < 5 + b->n_scores) v = w->scores[i - 5];
-            else if (i == 5 + b->n_scores) v = w->train_time;
-            else if (i == 6 + b->n_scores) v = w->test_time;
-            else if (i == 7 + b->n_scores) v = w->max_ram_mb;
-            else if (i == 8 + b->n_scores) v = w->submitted_at;
-            if (i == 1 || i == 2)
-                ramp__buf_puts(out, "<td class=\"t\">");
-            else if (isfinite(v))
-                ramp__buf_printf(out, "<td data-v=\"%.10g\">", v);
-            else
-                ramp__buf_puts(out, "<td data-v=\"NaN\">");
-            if (i == 2) ramp__buf_printf(out, "<a href=\"/submission/%lld\">", (long long)w->id);
-            ramp__buf_html(out, c->v[i]);
-            ramp__buf_puts(out, i == 2 ? "</a></td>" : "</td>");
-        }
-        ramp__buf_puts(out, "</tr>\n");
-    }
-    free(c);
-    ramp__buf_puts(out, "</tbody></table>\n<h2>Official score over time</h2>\n"
-                        "<img src=\"/plot.svg\" alt=\"official score against submission time\">\n"
-                        "<p><a href=\"/api/leaderboard.json\">JSON</a> &middot; "
-                        "<a href=\"/my\">my submissions</a> (log in with your team token)</p>\n");
-    int n_other = 0;
-    for (int i = 0; i < b->n_all; i++) n_other += strcmp(b->all[i].state, "scored") != 0;
-    if (n_other) {
-        ramp__buf_puts(out, "<h2>Other submissions</h2><ul>");
-        for (int i = 0; i < b->n_all; i++) {
-            const ramp__board_row *w = &b->all[i];
-            if (!strcmp(w->state, "scored")) continue;
-            ramp__buf_printf(out, "<li><a href=\"/submission/%lld\">", (long long)w->id);
-            ramp__buf_html(out, w->team);
-            ramp__buf_puts(out, " / ");
-            ramp__buf_html(out, w->name);
-            ramp__buf_puts(out, "</a>: ");
-            ramp__buf_html(out, w->state);
-            ramp__buf_puts(out, "</li>");
-        }
-        ramp__buf_puts(out, "</ul>\n");
-    }
-    ramp__buf_printf(out, "<script>%s</script></body></html>\n", page_js);
-}
-
-/* An SVG line/point plot: x, y in data units, w × h pixels. */
-static void svg_axes(ramp__buf *out, int w, int h, const char *xlab, const char *ylab, double y0,
-                     double y1)
-{
-    ramp__buf_printf(out,
-                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                     "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">"
-                     "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>"
-                     "<line x1=\"50\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>"
-                     "<line x1=\"50\" y1=\"10\" x2=\"50\" y2=\"%d\" stroke=\"#444\"/>"
-                     "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>"
-                     "<text x=\"12\" y=\"%d\" transform=\"rotate(-90 12 %d)\" "
-                     "text-anchor=\"middle\">%s</text>"
-                     "<text x=\"46\" y=\"14\" text-anchor=\"end\">%.4g</text>"
-                     "<text x=\"46\" y=\"%d\" text-anchor=\"end\">%.4g</text>",
-                     w, h, w, h, w, h, h - 30, w - 10, h - 30, h - 30, (w + 40) / 2, h - 8, xlab,
-                     (h - 30) / 2, (h - 30) / 2, ylab, y1, h - 32, y0);
-}
-
-void ramp__board_svg(const ramp__board *b, ramp__buf *out)
-{
-    const int w = 640, h = 320;
-    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-    for (int i = 0; i < b->n_rows; i++) {
-        const ramp__board_row *r = &b->rows[i];
-        if (!isfinite(r->scores[0])) continue;
-        x0 = fmin(x0, r->submitted_at), x1 = fmax(x1, r->submitted_at);
-        y0 = fmin(y0, r->scores[0]), y1 = fmax(y1, r->scores[0]);
-    }
-    if (!(x0 <= x1)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
-    if (x1 - x0 < 1) x1 = x0 + 1;
-    if (y1 - y0 < 1e-9) y0 -= 0.5, y1 += 0.5;
-    char ylab[96];
-    snprintf(ylab, sizeof ylab, "%s (%s)", b->n_scores ? b->score_names[0] : "score",
-             split_name(b->view));
-    svg_axes(out, w, h, "submitted at (seconds since the first)", ylab, y0, y1);
-    for (int i = 0; i < b->n_rows; i++) {
-        const ramp__board_row *r = &b->rows[i];
-        if (!isfinite(r->scores[0])) continue;
-        double px = 50 + (r->submitted_at - x0) / (x1 - x0) * (w - 70);
-        double py = (h - 30) - (r->scores[0] - y0) / (y1 - y0) * (h - 50);
-        ramp__buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#36c\"><title>",
-                         px, py);
-        ramp__buf_html(out, r->team);
-        ramp__buf_puts(out, " / ");
-        ramp__buf_html(out, r->name);
-        ramp__buf_printf(out, ": %.4f</title></circle>", r->scores[0]);
-    }
-    ramp__buf_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f s</text></svg>\n",
-                     w - 10, h - 16, x1 - x0);
 }
 
 /* ---- logs shown to the public --------------------------------------------------------- */
@@ -754,11 +493,8 @@ void ramp__log_public(ramp__buf *out, const char *log, int see_test)
 
 /* ---- one submission --------------------------------------------------------------------- */
 
-typedef struct sub_info {
-    ramp__rows head, scores;
-} sub_info;
 
-static ramp_status sub_load(ramp__store *s, int64_t id, int see_test, sub_info *si)
+ramp_status ramp__board_sub_load(ramp__store *s, int64_t id, int see_test, ramp__board_sub *si)
 {
     memset(si, 0, sizeof *si);
     ramp_status st = ramp__store_query(
@@ -782,7 +518,7 @@ static ramp_status sub_load(ramp__store *s, int64_t id, int see_test, sub_info *
     return st;
 }
 
-static void sub_free(sub_info *si)
+void ramp__board_sub_free(ramp__board_sub *si)
 {
     ramp__rows_clear(&si->head);
     ramp__rows_clear(&si->scores);
@@ -790,8 +526,8 @@ static void sub_free(sub_info *si)
 
 ramp_status ramp__sub_json_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out)
 {
-    sub_info si;
-    ramp_status st = sub_load(s, id, see_test, &si);
+    ramp__board_sub si;
+    ramp_status st = ramp__board_sub_load(s, id, see_test, &si);
     if (st) return st;
     const ramp__rows *h = &si.head;
     ramp__buf_printf(out, "{\"id\": %lld, \"team\": ", (long long)id);
@@ -829,263 +565,6 @@ ramp_status ramp__sub_json_as(ramp__store *s, int64_t id, int see_test, ramp__bu
     ramp__buf_json(out, ramp__rows_text(h, 0, 4) ? log.p : NULL);
     ramp__buf_free(&log);
     ramp__buf_puts(out, "}\n");
-    sub_free(&si);
+    ramp__board_sub_free(&si);
     return RAMP_OK;
-}
-
-/* Learning curves: the log's "fold K epoch E[/N]: ... loss X" lines. */
-static void learning_curve(const char *log, ramp__buf *out)
-{
-    enum { MAXP = 512 };
-    double fx[MAXP], fy[MAXP];
-    int ff[MAXP], n = 0;
-    for (const char *p = log; p && *p && n < MAXP;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        char line[512];
-        snprintf(line, sizeof line, "%.*s", (int)(len < 511 ? len : 511), p);
-        int fold, ep;
-        const char *lp = strstr(line, " loss ");
-        const char *fp = strstr(line, "fold ");
-        if (lp && fp && sscanf(fp, "fold %d epoch %d", &fold, &ep) == 2) {
-            fx[n] = ep, fy[n] = strtod(lp + 6, NULL), ff[n] = fold;
-            n++;
-        }
-        p = nl ? nl + 1 : p + len;
-    }
-    if (!n) {
-        ramp__buf_puts(out, "<p>No learning curve: the classifier reported no loss.</p>\n");
-        return;
-    }
-    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-    for (int i = 0; i < n; i++) {
-        x0 = fmin(x0, fx[i]), x1 = fmax(x1, fx[i]);
-        if (isfinite(fy[i])) y0 = fmin(y0, fy[i]), y1 = fmax(y1, fy[i]);
-    }
-    if (x1 - x0 < 1) x1 = x0 + 1;
-    if (!(y1 - y0 > 1e-9)) y0 = isfinite(y0) ? y0 - 0.5 : 0, y1 = y0 + 1;
-    const int w = 480, h = 260;
-    svg_axes(out, w, h, "epoch", "training loss", y0, y1);
-    static const char *col[] = {"#36c", "#c63", "#393", "#939", "#999"};
-    for (int f = 0; f < 16; f++) {
-        int any = 0;
-        for (int i = 0; i < n; i++) {
-            if (ff[i] != f || !isfinite(fy[i])) continue;
-            double px = 50 + (fx[i] - x0) / (x1 - x0) * (w - 70);
-            double py = (h - 30) - (fy[i] - y0) / (y1 - y0) * (h - 50);
-            if (!any) ramp__buf_printf(out, "<polyline fill=\"none\" stroke=\"%s\" points=\"", col[f % 5]);
-            ramp__buf_printf(out, "%.1f,%.1f ", px, py);
-            any = 1;
-        }
-        if (any) ramp__buf_puts(out, "\"/>");
-    }
-    ramp__buf_puts(out, "</svg>\n");
-}
-
-ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out)
-{
-    sub_info si;
-    ramp_status st = sub_load(s, id, see_test, &si);
-    if (st) return st;
-    const ramp__rows *h = &si.head;
-    char title[300];
-    snprintf(title, sizeof title, "%s / %s", ramp__rows_text(h, 0, 0), ramp__rows_text(h, 0, 1));
-    html_head(out, title);
-    ramp__buf_puts(out, "<p><a href=\"/\">&larr; leaderboard</a></p><h1>");
-    ramp__buf_html(out, title);
-    ramp__buf_puts(out, "</h1>\n<p>State: <b id=\"state\">");
-    const char *state = ramp__rows_text(h, 0, 2);
-    ramp__buf_html(out, state);
-    char at[64];
-    fmt_time(at, sizeof at, ramp__rows_real(h, 0, 3));
-    ramp__buf_printf(out, "</b> &middot; submitted at %s UTC &middot; trained %lld time(s)</p>\n",
-                     at, (long long)ramp__rows_int(h, 0, 10));
-    /* per-fold table: rows (fold, step), columns score names */
-    if (si.scores.n_rows) {
-        ramp__buf_puts(out, "<h2>Scores per fold</h2><table><thead><tr><th>fold</th><th>step</th>");
-        const char *names[32];
-        int nn = 0;
-        for (int i = 0; i < si.scores.n_rows && nn < 32; i++) {
-            const char *nm = ramp__rows_text(&si.scores, i, 2);
-            int seen = 0;
-            for (int j = 0; j < nn; j++) seen |= !strcmp(names[j], nm);
-            if (!seen) names[nn++] = nm;
-        }
-        for (int j = 0; j < nn; j++) {
-            ramp__buf_puts(out, "<th>");
-            ramp__buf_html(out, names[j]);
-            ramp__buf_puts(out, "</th>");
-        }
-        ramp__buf_puts(out, "</tr></thead><tbody>\n");
-        for (int i = 0; i < si.scores.n_rows;) {
-            int64_t fold = ramp__rows_int(&si.scores, i, 0);
-            const char *step = ramp__rows_text(&si.scores, i, 1);
-            int j = i;
-            ramp__buf_puts(out, "<tr><td>");
-            if (fold < 0)
-                ramp__buf_puts(out, "bagged");
-            else
-                ramp__buf_printf(out, "%lld", (long long)fold);
-            ramp__buf_puts(out, "</td><td>");
-            ramp__buf_html(out, step);
-            ramp__buf_puts(out, "</td>");
-            while (j < si.scores.n_rows && ramp__rows_int(&si.scores, j, 0) == fold &&
-                   !strcmp(ramp__rows_text(&si.scores, j, 1), step))
-                j++;
-            for (int k = 0; k < nn; k++) {
-                double v = NAN;
-                for (int q = i; q < j; q++)
-                    if (!strcmp(ramp__rows_text(&si.scores, q, 2), names[k]))
-                        v = ramp__rows_real(&si.scores, q, 3);
-                char num[64];
-                fmt_num(num, sizeof num, v, 4);
-                ramp__buf_printf(out, "<td>%s</td>", num);
-            }
-            ramp__buf_puts(out, "</tr>\n");
-            i = j;
-        }
-        ramp__buf_puts(out, "</tbody></table>\n");
-    }
-    const char *log = ramp__rows_text(h, 0, 4);
-    ramp__buf_puts(out, "<h2>Learning curve</h2>\n");
-    learning_curve(log, out);
-    int is_err = state && (strstr(state, "error") || !strcmp(state, "timeout") ||
-                           !strcmp(state, "worker_killed"));
-    ramp__buf_printf(out, "<h2%s>%s</h2><pre>", is_err ? " class=\"err\"" : "",
-                     is_err ? "Error log" : "Training log");
-    ramp__buf pub = {0};
-    ramp__log_public(&pub, log, see_test);
-    if (pub.oom) out->oom = 1;
-    ramp__buf_html(out, log ? pub.p : "(none yet)");
-    ramp__buf_free(&pub);
-    ramp__buf_printf(out, "</pre><p><a href=\"/api/submissions/%lld.json\">JSON</a></p></body></html>\n",
-                     (long long)id);
-    sub_free(&si);
-    return RAMP_OK;
-}
-
-/* ---- a team's own page ------------------------------------------------------------------ */
-
-static int error_state(const char *state)
-{
-    return state && (strstr(state, "error") || !strcmp(state, "timeout") ||
-                     !strcmp(state, "worker_killed"));
-}
-
-ramp_status ramp__team_page_html(ramp__store *s, int64_t team_id, const char *team,
-                                 const char *csrf, int see_test, const char *notice,
-                                 ramp__buf *out)
-{
-    ramp__event ev;
-    ramp__rows subs = {0}, sc = {0};
-    ramp_status st = ramp__store_event_get(s, &ev);
-    if (st) return st;
-    st = ramp__store_query(s,
-                           "SELECT id, name, state, submitted_at, log, n_claims FROM submission"
-                           " WHERE team_id = ? ORDER BY id DESC",
-                           (const ramp__val[]){RAMP__INT(team_id)}, 1, &subs);
-    if (!st)
-        st = ramp__store_query(s,
-                               "SELECT c.submission_id, c.name, c.value FROM score c JOIN"
-                               " submission u ON u.id = c.submission_id WHERE u.team_id = ? AND"
-                               " c.fold = ? AND c.step = ?",
-                               (const ramp__val[]){RAMP__INT(team_id), RAMP__INT(-1),
-                                                   RAMP__TEXT("valid")},
-                               3, &sc);
-    if (st) goto done;
-    char title[200];
-    snprintf(title, sizeof title, "%.80s — my submissions", team);
-    html_head(out, title);
-    ramp__buf_puts(out, "<p><a href=\"/\">&larr; leaderboard</a></p><h1>");
-    ramp__buf_html(out, title);
-    ramp__buf_puts(out, "</h1>\n<form method=\"post\" action=\"/logout\">"
-                        "<input type=\"hidden\" name=\"csrf\" value=\"");
-    ramp__buf_html(out, csrf);
-    ramp__buf_puts(out, "\"><button id=\"logout\">log out</button></form>\n");
-    if (notice && *notice) {
-        ramp__buf_puts(out, "<p id=\"notice\"><b>");
-        ramp__buf_html(out, notice);
-        ramp__buf_puts(out, "</b></p>\n");
-    }
-    ramp__buf_puts(out, "<h2>Submit</h2>\n<form id=\"up\" method=\"post\" action=\"/my/submit\""
-                        " enctype=\"multipart/form-data\"><input type=\"hidden\" name=\"csrf\""
-                        " value=\"");
-    ramp__buf_html(out, csrf);
-    ramp__buf_puts(out, "\"><p><label>name <input id=\"name\" name=\"name\" required maxlength=\"64\""
-                        " pattern=\"[A-Za-z0-9_\\-][A-Za-z0-9_.\\-]*\"></label></p>"
-                        "<p><label>image preprocessor <input id=\"pp\" type=\"file\""
-                        " name=\"preprocessor\" required></label></p>"
-                        "<p><label>batch classifier <input id=\"clf\" type=\"file\""
-                        " name=\"classifier\" required></label></p>"
-                        "<p><button id=\"send\">submit</button></p></form>\n");
-    int ns = ramp_problem_n_scores(ev.problem);
-    ramp__buf_puts(out, "<h2>My submissions</h2>\n<table id=\"mine\"><thead><tr><th>id</th>"
-                        "<th>submission</th><th>state</th><th>submitted at (UTC)</th>");
-    for (int k = 0; k < ns; k++) {
-        ramp__buf_puts(out, "<th>");
-        ramp__buf_html(out, ramp_problem_score_name(ev.problem, k));
-        ramp__buf_puts(out, " (valid)</th>");
-    }
-    ramp__buf_puts(out, "</tr></thead><tbody>\n");
-    for (int i = 0; i < subs.n_rows; i++) {
-        int64_t id = ramp__rows_int(&subs, i, 0);
-        const char *state = ramp__rows_text(&subs, i, 2);
-        char at[64];
-        fmt_time(at, sizeof at, ramp__rows_real(&subs, i, 3));
-        ramp__buf_printf(out, "<tr class=\"mine\" data-id=\"%lld\"><td>%lld</td><td class=\"t\">"
-                              "<a href=\"/submission/%lld\">",
-                         (long long)id, (long long)id, (long long)id);
-        ramp__buf_html(out, ramp__rows_text(&subs, i, 1));
-        ramp__buf_printf(out, "</a></td><td class=\"t%s\">", error_state(state) ? " err" : "");
-        ramp__buf_html(out, state);
-        ramp__buf_printf(out, "</td><td>%s</td>", at);
-        for (int k = 0; k < ns; k++) {
-            double v = NAN;
-            const char *nm = ramp_problem_score_name(ev.problem, k);
-            for (int j = 0; j < sc.n_rows; j++)
-                if (ramp__rows_int(&sc, j, 0) == id && ramp__rows_text(&sc, j, 1) &&
-                    !strcmp(ramp__rows_text(&sc, j, 1), nm))
-                    v = ramp__rows_real(&sc, j, 2);
-            char num[64];
-            fmt_num(num, sizeof num, v, ramp_problem_score_precision(ev.problem, k));
-            ramp__buf_printf(out, "<td>%s</td>", num);
-        }
-        ramp__buf_puts(out, "</tr>\n");
-        const char *log = ramp__rows_text(&subs, i, 4);
-        if (error_state(state) && log) {
-            ramp__buf pub = {0};
-            ramp__log_public(&pub, log, see_test);
-            if (pub.oom) out->oom = 1;
-            ramp__buf_printf(out, "<tr><td></td><td colspan=\"%d\" class=\"t\"><details><summary>"
-                                  "error log</summary><pre>",
-                             3 + ns);
-            ramp__buf_html(out, pub.p ? pub.p : "");
-            ramp__buf_puts(out, "</pre></details></td></tr>\n");
-            ramp__buf_free(&pub);
-        }
-    }
-    ramp__buf_puts(out, "</tbody></table></body></html>\n");
-done:
-    ramp__rows_clear(&subs);
-    ramp__rows_clear(&sc);
-    ramp__event_clear(&ev);
-    return st;
-}
-
-void ramp__login_page_html(const char *csrf, const char *notice, ramp__buf *out)
-{
-    html_head(out, "log in");
-    ramp__buf_puts(out, "<p><a href=\"/\">&larr; leaderboard</a></p><h1>Log in</h1>\n");
-    if (notice && *notice) {
-        ramp__buf_puts(out, "<p id=\"notice\" class=\"err\">");
-        ramp__buf_html(out, notice);
-        ramp__buf_puts(out, "</p>\n");
-    }
-    ramp__buf_puts(out, "<form id=\"login\" method=\"post\" action=\"/login\">"
-                        "<input type=\"hidden\" name=\"csrf\" value=\"");
-    ramp__buf_html(out, csrf);
-    ramp__buf_puts(out, "\"><p><label>team token <input id=\"token\" name=\"token\""
-                        " type=\"password\" required maxlength=\"128\" autocomplete=\"off\">"
-                        "</label></p><p><button id=\"go\">log in</button></p></form>"
-                        "</body></html>\n");
 }

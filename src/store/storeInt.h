@@ -2,8 +2,8 @@
  * ends (a SQLite file, or a PostgreSQL server through libpq).
  *
  * Design. The shared logic (schema and migrations, the state machine, claims
- * under a lease, results, blending, the leaderboard) lives in store.c and
- * board.c and speaks SQL written once with `?` placeholders. A back end is a
+ * under a lease, results, blending, the leaderboard) lives in store*.c and
+ * board*.c and speaks SQL written once with `?` placeholders. A back end is a
  * small table of functions (ramp__backend): run one statement with bound
  * parameters and hand back every row as owned text/bytes (ramp__rows), run a
  * parameterless script, close. PostgreSQL rewrites `?` into `$n`; the few
@@ -16,8 +16,9 @@
  *
  * States: new → training → tested → scored, or training_error /
  * validating_error / testing_error / timeout (with the log), or
- * worker_killed (its workers died max_claims times). docs/platform.md
- * describes the schema and the commands.
+ * worker_killed (its workers died max_claims times): the list is
+ * RAMP__STATES in core/coreInt.h. docs/platform.md describes the schema and
+ * the commands.
  */
 #ifndef RAMP_STORE_INT_H
 #define RAMP_STORE_INT_H
@@ -26,27 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/coreInt.h" /* ramp__buf */
 #include "ramp/problem.h"
 #include "ramp/status.h"
-
-/* ---- growable text buffer (board.c) ------------------------------------- */
-
-typedef struct ramp__buf {
-    char *p;
-    size_t len, cap;
-    int oom; /* set once an allocation failed; later appends are no-ops */
-} ramp__buf;
-
-void ramp__buf_put(ramp__buf *b, const void *s, size_t n);
-void ramp__buf_puts(ramp__buf *b, const char *s);
-void ramp__buf_printf(ramp__buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-void ramp__buf_html(ramp__buf *b, const char *s); /* HTML-escaped */
-void ramp__buf_json(ramp__buf *b, const char *s); /* a quoted JSON string */
-void ramp__buf_free(ramp__buf *b);
 
 /* ---- back ends ------------------------------------------------------------ */
 
@@ -84,6 +67,7 @@ void ramp__rows_clear(ramp__rows *r);
 const char *ramp__rows_text(const ramp__rows *r, int row, int col); /* NULL for NULL */
 int64_t ramp__rows_int(const ramp__rows *r, int row, int col);     /* 0 for NULL */
 double ramp__rows_real(const ramp__rows *r, int row, int col);     /* NaN for NULL */
+size_t ramp__rows_len(const ramp__rows *r, int row, int col);      /* bytes in a cell */
 /* Appends a cell to a result being built (back ends); -1 when out of memory. */
 int ramp__rows_push(ramp__rows *r, const void *data, size_t len, int is_null);
 
@@ -133,6 +117,32 @@ ramp_status ramp__store_query(ramp__store *s, const char *sql, const ramp__val *
 ramp_status ramp__store_begin(ramp__store *s);
 ramp_status ramp__store_commit(ramp__store *s);
 void ramp__store_rollback(ramp__store *s);
+
+/* ---- inside the store's files (store*.c, board*.c) ------------------------- */
+
+struct ramp__store {
+    const ramp__backend *be;
+    void *db;
+    int max_claims; /* a submission whose worker died this many times is not claimed again */
+    char msg[1024];
+};
+
+/* Formats the handle's message and returns st. */
+ramp_status ramp__store_fail(ramp__store *s, ramp_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* One statement with its parameters given inline, on the handle `s` in scope. */
+#define Q(sql, ...)                                                                        \
+    ramp__store_query(s, sql, (const ramp__val[]){__VA_ARGS__},                            \
+                      (int)(sizeof((const ramp__val[]){__VA_ARGS__}) / sizeof(ramp__val)), \
+                      NULL)
+#define QR(rows, sql, ...)                                                                 \
+    ramp__store_query(s, sql, (const ramp__val[]){__VA_ARGS__},                            \
+                      (int)(sizeof((const ramp__val[]){__VA_ARGS__}) / sizeof(ramp__val)), \
+                      rows)
 
 /* Wall-clock time in seconds since the epoch. */
 double ramp__wall_now(void);
@@ -366,5 +376,33 @@ void ramp__login_page_html(const char *csrf, const char *notice, ramp__buf *out)
    last component ("/srv/k/data/" → "data/"), and unless see_test, each row of
    test scores (a line whose first word is "test") is replaced by a note. */
 void ramp__log_public(ramp__buf *out, const char *log, int see_test);
+
+/* ---- shared by the leaderboard's files (board.c, board_html.c, board_svg.c) ---- */
+
+/* The cells of a row (strings), shared by the table, CSV and HTML. */
+typedef struct ramp__board_cells {
+    char v[64][64];
+    int n;
+} ramp__board_cells;
+
+void ramp__board_row_cells(const ramp__board *b, const ramp__board_row *r, int rank,
+                           ramp__board_cells *c);
+void ramp__board_header_cells(const ramp__board *b, ramp__board_cells *c);
+/* "validation" for the public view, else "test". */
+const char *ramp__view_split(ramp__view v);
+/* t as "YYYY-MM-DD HH:MM:SS" (UTC); v with prec decimals; "-" when not finite. */
+void ramp__fmt_time(char *out, size_t n, double t);
+void ramp__fmt_num(char *out, size_t n, double v, int prec);
+
+/* One submission's row and its scores (test ones only when see_test). */
+typedef struct ramp__board_sub {
+    ramp__rows head, scores;
+} ramp__board_sub;
+ramp_status ramp__board_sub_load(ramp__store *s, int64_t id, int see_test, ramp__board_sub *si);
+void ramp__board_sub_free(ramp__board_sub *si);
+
+/* The learning curves of a log (its "fold K epoch E: ... loss X" lines) as
+   an SVG plot, or a note when it has none. */
+void ramp__learning_curve_svg(const char *log, ramp__buf *out);
 
 #endif

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "core/coreInt.h"
-#include "python/pyplugin.h"
+#include "submission/pyplugin.h"
 #include "submission/runInt.h"
 
 enum { FD_SPEC = 0, FD_PROTO = 3, FD_PRED = 4 };

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "core/coreInt.h"
-#include "python/pyplugin.h"
 #include "ramp/submission.h"
+#include "submission/pyplugin.h"
 #include "submission/submissionInt.h"
 
 /* dlsym returns void*; converting it to a function pointer is what POSIX

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "core/coreInt.h"
-#include "python/pyplugin.h"
+#include "submission/pyplugin.h"
 #include "submission/runInt.h"
 
 #define GUARD_FLOATS 1024
@@ -83,9 +83,9 @@ static int is_sentinel(float f)
 
 static const char *step_error(ramp__step s)
 {
-    return s == RAMP__STEP_TRAIN ? "training_error"
-           : s == RAMP__STEP_VALID ? "validating_error"
-                                   : "testing_error";
+    return ramp__state_name(s == RAMP__STEP_TRAIN   ? RAMP__ST_TRAINING_ERROR
+                            : s == RAMP__STEP_VALID ? RAMP__ST_VALIDATING_ERROR
+                                                    : RAMP__ST_TESTING_ERROR);
 }
 
 const char *ramp__step_error_name(ramp__step s)

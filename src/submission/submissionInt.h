@@ -9,7 +9,8 @@
  *
  * Python files (image_preprocessor.py, batch_classifier.py, in any mix with
  * C ones) are syntax-checked at build time and run by the Python plugin
- * (src/python/pyplugin.h), which load dlopens in the child only when needed.
+ * (its table is src/submission/pyplugin.h, which the plugin in src/python/
+ * fills), which load dlopens in the child only when needed.
  */
 #ifndef RAMP_SUBMISSION_INT_H
 #define RAMP_SUBMISSION_INT_H

@@ -376,7 +376,7 @@ static ramp_status save_fold(const ramp__wf_opts *o, const ramp__wf_result *r, i
         snprintf(p, sizeof p, "%s/scores.csv", d);
         st = write_scores_csv(p, o->problem, &f->scores, err);
     }
-    if (!st) st = write_text(d, "state.txt", "scored", err);
+    if (!st) st = write_text(d, "state.txt", ramp__state_name(RAMP__ST_SCORED), err);
     free(full);
     free(rows);
     free(vrow);
@@ -411,7 +411,7 @@ static ramp_status save_retrain(const ramp__wf_opts *o, const ramp__wf_result *r
                                     o->test->n, c)))
         st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
     if (!st) st = write_pred(o->save_dir, "y_pred_retrain_test", full, o->test->n, c, 0, err);
-    if (!st) st = write_text(o->save_dir, "state.txt", "tested", err);
+    if (!st) st = write_text(o->save_dir, "state.txt", ramp__state_name(RAMP__ST_TESTED), err);
     free(full);
     return st;
 }

@@ -1,10 +1,16 @@
-/* loaderInt.h — what every generator implementation shares.
+/* genInt.h — what every generator implementation shares.
  *
  * A concrete generator embeds `struct ramp_gen` as its first member and
- * points `vt` at its table; the public functions in gen.c do the common
- * work (one-hot rows, error text) around the table's `next`. */
-#ifndef RAMP_LOADER_INT_H
-#define RAMP_LOADER_INT_H
+ * points `vt` at its table (ramp__gen_init); the public functions in gen.c
+ * do the common work (one-hot rows, pins, error text) around the table's
+ * `next`. The interface is core's, so the loader (one implementation) and
+ * the engine (a consumer) both use it without depending on each other.
+ *
+ * Room to grow: the table and struct ramp_gen are private, so a hook (a
+ * progress callback a consumer sets, say) is a new member here and a new
+ * ramp_gen_* setter in ramp/gen.h; no implementation has to change. */
+#ifndef RAMP_GEN_INT_H
+#define RAMP_GEN_INT_H
 
 #include <stdatomic.h>
 
@@ -23,6 +29,13 @@ void *ramp__blk_data(ramp__blk *b);
 void ramp__blk_ref(ramp__blk *b);
 void ramp__blk_unref(ramp__blk *b); /* frees at zero; NULL is a no-op; any thread */
 int ramp__blk_shared(ramp__blk *b); /* refs > 1: someone besides the owner holds it */
+
+/* The table a generator implementation fills (gen.c's in-memory one,
+   loader.c's stream). */
+typedef struct ramp_gen_vtable {
+    ramp_status (*next)(ramp_gen *g, ramp_batch *b);
+    void (*destroy)(ramp_gen *g);
+} ramp_gen_vtable;
 
 struct ramp_gen {
     const ramp_gen_vtable *vt;

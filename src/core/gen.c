@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader/loaderInt.h"
+#include "core/genInt.h"
 #include "ramp/rng.h"
 
 #define BLK_HEADER 64

@@ -1,16 +1,16 @@
-/* kit.c — opening a kit for the commands that run or score submissions:
- * its problem, both CSV indexes and the image paths they name.
+/* kit_load.c — opening a kit for the commands that run or score
+ * submissions: its problem, both CSV indexes and the image paths they name.
  *
  * A kit describes its problem in problem.ini (ramp's own, docs/kits.md), or
  * in problem.py (a RAMP kit, rampwf's contract). A problem.py is read by
- * ramp's reader, python/ramp_problem.py, run with the user's Python (the
- * activated virtualenv's, else conda's, else the Python ramp was built for):
- * it writes
- * a problem.ini naming the data files ([data]), the CSV indexes and the
+ * ramp's reader, python/ramp_problem.py, run with the caller's Python: it
+ * writes a problem.ini naming the data files ([data]), the CSV indexes and the
  * folds get_cv gives into a private temporary folder, which the kit keeps
  * until it is closed. Everything after that is the same for both kinds.
  *
- * Only this layer reads the environment; the library never does.
+ * Which Python runs the reader, where the reader is and where temporary
+ * folders go are the caller's to say (ramp__kit_opts): the command-line
+ * tool reads them from the environment (src/cli/cli_kit.c); this file never does.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -22,8 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/cliInt.h"
 #include "core/coreInt.h"
+#include "data/dataInt.h"
+#include "ramp/problem.h"
 
 static int is_file(const char *path)
 {
@@ -31,53 +32,9 @@ static int is_file(const char *path)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-/* ---- the user's Python and ramp's reader ---------------------------------------- */
+/* ---- running ramp's reader ------------------------------------------------------- */
 
-#ifndef RAMP_PYTHON_EXE
-#define RAMP_PYTHON_EXE "python3" /* built without the Python plugin */
-#endif
-
-const char *ramp__cli_py_env(const char **which)
-{
-    const char *names[2] = {"VIRTUAL_ENV", "CONDA_PREFIX"};
-    for (int i = 0; i < 2; i++) {
-        const char *v = getenv(names[i]);
-        if (v && v[0]) {
-            if (which) *which = names[i];
-            return v;
-        }
-    }
-    return NULL;
-}
-
-int ramp__cli_reader(char *script, size_t slen, char *python, size_t plen)
-{
-    char exe[4096];
-    if (ramp__cli_exe(exe, sizeof exe) != 0) return -1;
-    char *slash = strrchr(exe, '/');
-    if (!slash) return -1;
-    *slash = '\0';
-    const char *cand[2] = {"%s/python/ramp_problem.py", "%s/../share/ramp/python/ramp_problem.py"};
-    int found = 0;
-    for (int i = 0; i < 2 && !found; i++) {
-        snprintf(script, slen, cand[i], exe);
-        found = is_file(script);
-    }
-    if (!found) {
-        snprintf(script, slen, "%s/python/ramp_problem.py", exe);
-        return -1;
-    }
-    /* the environment the folds' Python will add, else the Python ramp was
-       built for (the folds' own: a python3 on PATH may be another one) */
-    const char *env = ramp__cli_py_env(NULL);
-    if (env)
-        snprintf(python, plen, "%s/bin/python", env);
-    else
-        snprintf(python, plen, "%s", RAMP_PYTHON_EXE);
-    return 0;
-}
-
-int ramp__cli_run(char *const *argv, const char *log_path)
+int ramp__kit_run(char *const *argv, const char *log_path)
 {
     fflush(stdout);
     fflush(stderr);
@@ -106,27 +63,15 @@ int ramp__cli_run(char *const *argv, const char *log_path)
     return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-char *ramp__cli_mkdtemp(const char *what)
-{
-    const char *base = getenv("TMPDIR");
-    if (!base || !base[0]) base = "/tmp";
-    size_t n = strlen(base) + strlen(what) + 16;
-    char *p = malloc(n);
-    if (!p) return NULL;
-    snprintf(p, n, "%s/ramp-%s-XXXXXX", base, what);
-    if (!mkdtemp(p)) {
-        free(p);
-        return NULL;
-    }
-    return p;
-}
-
 /* Runs the reader: SCRIPT --kit KIT --data DATA --out OUT [extra]. Its
    output goes into OUT/reader.log, kept in *log (malloc'd) when it fails. */
-static ramp_status run_reader(ramp__kit *k, const char *kit_dir, const char *data,
-                              const char *out, const char *extra, char **log, ramp_err *err)
+static ramp_status run_reader(ramp__kit *k, const ramp__kit_opts *o, const char *kit_dir,
+                              const char *data, const char *out, const char *extra, char **log,
+                              ramp_err *err)
 {
-    if (ramp__cli_reader(k->reader, sizeof k->reader, k->python, sizeof k->python))
+    snprintf(k->reader, sizeof k->reader, "%s", o->reader ? o->reader : "");
+    snprintf(k->python, sizeof k->python, "%s", o->python ? o->python : "python3");
+    if (!is_file(k->reader))
         return ramp__err_set(err, RAMP_ENOENT,
                              "%s/problem.py: cannot find ramp's reader of RAMP kits (%s, or "
                              "share/ramp/python/ beside an installed ramp)",
@@ -145,7 +90,7 @@ static ramp_status run_reader(ramp__kit *k, const char *kit_dir, const char *dat
     argv[a++] = (char *)out;
     if (extra) argv[a++] = (char *)extra;
     argv[a] = NULL;
-    int rc = ramp__cli_run(argv, lp);
+    int rc = ramp__kit_run(argv, lp);
     if (rc == 0) return RAMP_OK;
     uint8_t *text = NULL;
     size_t len = 0;
@@ -236,16 +181,16 @@ ramp_status ramp__kit_load(ramp__kit *k, const ramp__kit_opts *o, ramp_err *err)
             goto fail;
         }
         const char *rdd = o->ramp_data_dir ? o->ramp_data_dir : kit;
-        char *tmp = ramp__cli_mkdtemp("kit");
-        if (!tmp) {
-            st = ramp__err_set(err, RAMP_EIO, "cannot make a temporary folder: %s",
-                               strerror(errno));
+        snprintf(k->tmp_dir, sizeof k->tmp_dir, "%s/ramp-kit-XXXXXX",
+                 o->tmp_base && o->tmp_base[0] ? o->tmp_base : "/tmp");
+        if (!mkdtemp(k->tmp_dir)) {
+            st = ramp__err_set(err, RAMP_EIO, "cannot make a temporary folder %s: %s",
+                               k->tmp_dir, strerror(errno));
+            k->tmp_dir[0] = '\0';
             goto fail;
         }
-        snprintf(k->tmp_dir, sizeof k->tmp_dir, "%s", tmp);
-        free(tmp);
         k->from_py = 1;
-        if ((st = run_reader(k, kit, rdd, k->tmp_dir, o->quick ? "--quick-test" : NULL,
+        if ((st = run_reader(k, o, kit, rdd, k->tmp_dir, o->quick ? "--quick-test" : NULL,
                              &k->reader_log, err)))
             goto fail;
         if ((st = ramp_problem_load(&k->problem, k->tmp_dir, err))) goto fail;
@@ -270,23 +215,6 @@ fail:;
     ramp__kit_close(k);
     k->reader_log = log;
     return st;
-}
-
-ramp_status ramp__kit_open(ramp__kit *k, const char *kit_dir, const char *data_dir, ramp_err *err)
-{
-    ramp__kit_opts o = {.kit_dir = kit_dir, .data_dir = data_dir};
-    return ramp__kit_load(k, &o, err);
-}
-
-void ramp__kit_report(ramp__kit *k, const ramp_err *err)
-{
-    ramp__cli_error("%s", err->msg);
-    if (k->reader_log && k->reader_log[0]) {
-        size_t n = strlen(k->reader_log);
-        fprintf(stderr, "%s%s", k->reader_log, k->reader_log[n - 1] == '\n' ? "" : "\n");
-    }
-    free(k->reader_log);
-    k->reader_log = NULL;
 }
 
 void ramp__kit_close(ramp__kit *k)
