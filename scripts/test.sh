@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs the dependencies, builds with warnings as errors,
 # runs the tests, runs them again under AddressSanitizer + UBSan, builds
-# everything with clang and warnings as errors, runs the loader's tests under
+# everything with clang and warnings as errors, builds without the optional
+# parts and runs the tests of that, runs the loader's tests under
 # ThreadSanitizer, then each fuzzer for a short bounded time
 # (RAMP_FUZZ_SECONDS, default 20). Ends with one line
 # "N passed, N failed, N skipped" counting every test run (the ctest runs,
@@ -48,6 +49,14 @@ fi
 if build "clang -Werror" bash -c "CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DRAMP_WERROR=ON >/dev/null && cmake --build build-clang -j$jobs"; then
     passed=$((passed + 1))
+fi
+
+# without the optional parts (-DRAMP_WITH_PYTHON/PLATFORM/ENGINE=OFF): the
+# library and tool still build, install and say what they lack when asked
+if build "without optional parts" bash -c "cmake -S . -B build-min -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DRAMP_WERROR=ON -DRAMP_WITH_PYTHON=OFF -DRAMP_WITH_PLATFORM=OFF -DRAMP_WITH_ENGINE=OFF \
+        >/dev/null && cmake --build build-min -j$jobs --target ramp ramp_shared ramp_static"; then
+    run_ctest build-min -R '^test_(without|cli_args|exports|install)$'
 fi
 
 # ThreadSanitizer over the threaded loader and its generators (test_loader;
