@@ -55,18 +55,32 @@ expect_error "blend: --min-improvement wants a number >= 0, not 'nan'" \
 expect_error "blend: --max-n-ensemble wants an integer in [1, 1000000], not '0'" \
     blend --pred-dir p --max-n-ensemble 0
 expect_error "score: unknown option '--splits'" score --splits train
-expect_error "worker: --lease wants a positive number of seconds, not '-3'" worker --db x --lease -3
-expect_error "worker: --mem-limit wants an integer >= 0, not 'lots'" worker --db x --mem-limit lots
-expect_error "serve: --threads wants an integer in [1, 256], not 'many'" serve --db x --threads many
-expect_error "serve: --cache wants a number >= 0, not '-1'" serve --db x --cache -1
-expect_error "serve: --max-upload wants an integer >= 1, not '0'" serve --db x --max-upload 0
-expect_error "event: --min-gap wants a number >= 0, not '1h'" event --kit k --min-gap 1h
-expect_error "team: unexpected argument 'c'" team add b c
-expect_error "submit: unexpected argument 'two'" submit --team t --name n one two
-expect_error "leaderboard: --view is public, private or competition, not 'all'" \
-    leaderboard --db x --view all
+platform_cmds="event team submit worker leaderboard serve"
+if "$RAMP" worker --help 2>&1 | grep -q "built without the platform"; then
+    # a ramp configured with -DRAMP_WITH_PLATFORM=OFF: each platform command
+    # exits 1 saying so, and how to get it
+    for cmd in $platform_cmds; do
+        "$RAMP" $cmd --db x > "$WORK/out" 2> "$WORK/err" && fail "ramp $cmd without the platform: exit 0"
+        grep -qF "ramp: $cmd: this ramp was built without the platform" "$WORK/err" \
+            && grep -qF -- "-DRAMP_WITH_PLATFORM=ON" "$WORK/err" \
+            || fail "ramp $cmd without the platform: stderr '$(cat "$WORK/err")'"
+    done
+    echo "ok: built without the platform, its commands say so"
+    platform_cmds=""
+else
+    expect_error "worker: --lease wants a positive number of seconds, not '-3'" worker --db x --lease -3
+    expect_error "worker: --mem-limit wants an integer >= 0, not 'lots'" worker --db x --mem-limit lots
+    expect_error "serve: --threads wants an integer in [1, 256], not 'many'" serve --db x --threads many
+    expect_error "serve: --cache wants a number >= 0, not '-1'" serve --db x --cache -1
+    expect_error "serve: --max-upload wants an integer >= 1, not '0'" serve --db x --max-upload 0
+    expect_error "event: --min-gap wants a number >= 0, not '1h'" event --kit k --min-gap 1h
+    expect_error "team: unexpected argument 'c'" team add b c
+    expect_error "submit: unexpected argument 'two'" submit --team t --name n one two
+    expect_error "leaderboard: --view is public, private or competition, not 'all'" \
+        leaderboard --db x --view all
+fi
 
-for cmd in test score blend event team submit worker leaderboard serve "data check" \
+for cmd in test score blend $platform_cmds "data check" \
     "data fashion-mnist" "kit import"; do
     # shellcheck disable=SC2086
     "$RAMP" $cmd --help > "$WORK/out" 2>&1 || fail "ramp $cmd --help: non-zero exit"

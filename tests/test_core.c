@@ -1,5 +1,5 @@
-/* test_core.c — status texts, the arena, the random streams, the JSON
- * escaper and the submission states. */
+/* test_core.c — status texts, the arena, the random streams (statistics
+ * and known answers), the JSON escaper and the submission states. */
 #define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -170,6 +170,92 @@ static void test_states(void **state)
                          s >= RAMP__ST_TRAINING_ERROR);
 }
 
+/* Known answers for ramp_rng, made by tests/gen_rng_vectors.py: a plain
+   Python writing of splitmix64 and xoshiro256** from their published
+   definitions (its splitmix64 gives the published 6457827717110365317,
+   3203168211198807973, ... from 1234567) and of rng.c's key mixing. A change
+   of any output here changes every seeded run's folds and augmentations. */
+static void test_rng_vectors(void **state)
+{
+    (void)state;
+    /* the raw generator from the state {1, 2, 3, 4}, no seeding */
+    static const uint64_t raw[] = {0x0000000000002d00u, 0x0000000000000000u, 0x000000005a007080u,
+                                   0x10e0000000009d80u, 0x10e0b61ce1009d80u, 0x0870021ce143ad00u};
+    ramp_rng r = {{1, 2, 3, 4}};
+    for (size_t i = 0; i < sizeof raw / sizeof *raw; i++)
+        assert_true(ramp_rng_u64(&r) == raw[i]);
+
+    assert_true(ramp_rng_key(1, 2) == 0x4ad8cc69fc63acbfu);
+    assert_true(ramp_rng_key(2, 1) == 0x6f45ec26480bfd1cu);
+
+    static const uint64_t s42[] = {0xd85261c800942f04u, 0x0a7360a44974fa02u, 0x3b1f3c1b46d39a47u,
+                                   0xcc79b136fdb72214u};
+    static const uint64_t u42[] = {0x23fe7074c7f92deau, 0xf866f6d6027738ffu, 0x394f064deea5e8bdu,
+                                   0x5c75466c5bb2a3c7u};
+    ramp_rng_seed(&r, 42, 7);
+    for (int i = 0; i < 4; i++)
+        assert_true(r.s[i] == s42[i]);
+    for (int i = 0; i < 4; i++)
+        assert_true(ramp_rng_u64(&r) == u42[i]);
+
+    static const double u00[] = {0x1.aaf2021bf09dcp-2, 0x1.e759b473c4822p-1, 0x1.e0eebe4a04a28p-1};
+    ramp_rng_seed(&r, 0, 0);
+    for (int i = 0; i < 3; i++)
+        assert_true(ramp_rng_uniform(&r) == u00[i]);
+
+    /* below(2^63 + 1) rejects about half of the draws */
+    static const uint64_t b7[] = {3, 6, 0, 2, 6, 2, 3, 6};
+    ramp_rng_seed(&r, 3, 1);
+    for (int i = 0; i < 8; i++)
+        assert_true(ramp_rng_below(&r, 7) == b7[i]);
+    assert_true(ramp_rng_below(&r, (1ull << 63) + 1) == 1004726599614736970u);
+    assert_true(ramp_rng_below(&r, (1ull << 63) + 1) == 6097642065115590708u);
+
+    static const uint32_t sh[] = {2, 3, 5, 0, 10, 7, 1, 9, 4, 6, 11, 8};
+    uint32_t idx[12];
+    for (uint32_t i = 0; i < 12; i++)
+        idx[i] = i;
+    ramp_rng_seed(&r, 2026, 5);
+    ramp_rng_shuffle(&r, idx, 12);
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(idx[i], sh[i]);
+    assert_true(ramp_rng_u64(&r) == 0x020747c36ae5bc33u); /* draws exactly as many */
+}
+
+/* ramp__mt against numpy's RandomState (tests/gen_rng_vectors.py, numpy
+   1.24): the raw 32-bit words, shuffle of an array that is not 0..n-1, and
+   permutation then choice on one state (tests/fixtures/split/mt19937.txt
+   holds many more, for test_split). */
+static void test_mt_vectors(void **state)
+{
+    (void)state;
+    ramp__mt m;
+    static const uint32_t raw[] = {1660936152u, 818711705u, 4032199511u, 3568687001u, 417709080u};
+    ramp__mt_seed(&m, 20261204);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ramp__mt_next32(&m), raw[i]);
+
+    static const uint32_t sh[] = {108, 105, 100, 102, 101, 110, 107, 103, 106, 109, 104};
+    uint32_t a[11];
+    for (uint32_t i = 0; i < 11; i++)
+        a[i] = 100 + i;
+    ramp__mt_seed(&m, 7);
+    ramp__mt_shuffle(&m, a, 11);
+    for (int i = 0; i < 11; i++)
+        assert_int_equal(a[i], sh[i]);
+
+    static const uint32_t perm[] = {7, 8, 2, 6, 4, 5, 1, 3, 0};
+    static const uint32_t choice[] = {15, 8, 6, 17, 3};
+    uint32_t o[20];
+    ramp__mt_seed(&m, 11);
+    ramp__mt_permutation(&m, o, 9);
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(o[i], perm[i]);
+    ramp__mt_choice(&m, o, 20, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(o[i], choice[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +264,8 @@ int main(void)
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_json_escape),
         cmocka_unit_test(test_states),
+        cmocka_unit_test(test_rng_vectors),
+        cmocka_unit_test(test_mt_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

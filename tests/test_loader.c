@@ -333,7 +333,12 @@ static void test_memory_bounded_by_chunks(void **state)
     long allowed_kb = (long)(bound / 1024) + 8 * 1024;
     printf("peak RSS grew by %ld KiB streaming %zu KiB of tensors; bound %ld KiB\n", grew_kb,
            data_bytes / 1024, allowed_kb);
-#ifndef RAMP_SANITIZED_BUILD
+#ifdef RAMP_SANITIZED_BUILD
+    /* a sanitizer's shadow memory and allocator (ASan's quarantine, TSan's
+       shadow of every byte written) swell the RSS by more than the bound */
+    print_message("skipped: the RSS bound under a sanitizer\n");
+    skip();
+#else
     assert_true(before > 0 && after > 0);
     assert_true(grew_kb <= allowed_kb);
     assert_true((size_t)grew_kb * 1024 < data_bytes / 4);

@@ -420,9 +420,9 @@ static ramp_status check_python(const ramp__build_opts *o, const char *dir, cons
     char where[4096];
     if (!ramp__sub_python_plugin(where, sizeof where))
         return ramp__err_set(err, RAMP_EUNSUPPORTED,
-                             "%s: Python submissions need the plugin ramp_python.so, built with "
-                             "ramp when python3-dev and python3-numpy are installed (looked for "
-                             "%s)",
+                             "%s: Python submissions need the plugin ramp_python.so, which ramp "
+                             "builds with -DRAMP_WITH_PYTHON=ON (python3-dev, python3-numpy; "
+                             "looked for %s)",
                              src, where);
     const char *py = getenv("RAMP_PYTHON");
     char *argv[] = {(char *)(py && py[0] ? py : RAMP_PYTHON_EXE), "-I", "-S", "-c",
