@@ -1,8 +1,10 @@
 /* test_nn_api.c — the engine's contract: builder errors (sticky, exact
  * codes), summary, save/load round trip and shape mismatch, determinism for
  * the same seed, predict's probabilities, a short last batch, optimisers
- * (their exact updates against torch.optim's formulas) and schedules. */
+ * (their exact updates against torch.optim's formulas) and schedules; the
+ * caller's OpenMP thread count survives a fit. */
 #define _POSIX_C_SOURCE 200809L
+#include <dlfcn.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -355,6 +357,38 @@ static void test_save_load(void **s)
     free(X);
 }
 
+/* fit, predict and evaluate run on the net's thread count and give the
+   caller's back (omp_get_max_threads on the calling thread). */
+static void test_omp_threads_restored(void **s)
+{
+    (void)s;
+    int (*get)(void);
+    void (*set)(int);
+    *(void **)(&get) = dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+    *(void **)(&set) = dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+    if (!get || !set) {
+        skip(); /* no OpenMP runtime loaded: nothing is changed to restore */
+        return;
+    }
+    size_t n = 40;
+    float *X = malloc(n * 64 * sizeof(float));
+    int32_t y[40];
+    assert_non_null(X);
+    toy_data(X, y, n);
+    set(3);
+    ramp_net *net = small(RAMP_NN_DNNL, 7, 5); /* n_threads 2 */
+    assert_int_equal(train(net, X, y, n, &(ramp_fit_opts){ .epochs = 1 }), RAMP_OK);
+    assert_int_equal(get(), 3);
+    float p[40 * 3];
+    assert_int_equal(ramp_net_predict(net, X, n, p), RAMP_OK);
+    assert_int_equal(get(), 3);
+    double loss, acc;
+    assert_int_equal(ramp_net_evaluate(net, X, y, n, &loss, &acc), RAMP_OK);
+    assert_int_equal(get(), 3);
+    ramp_net_free(net);
+    free(X);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_optimisers),
         cmocka_unit_test(test_optimiser_updates),
         cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_omp_threads_restored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

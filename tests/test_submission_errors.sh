@@ -31,6 +31,23 @@ variant wrong_shape -DBUG_SHAPE
 variant bad_sum -DBUG_SUM
 variant scaled -DSCALED
 variant missing_symbol -DBUG_NOFREE
+variant uses_m_pi -DUSE_M_PI
+# a preprocessor whose transform gives another shape for the samples whose id
+# ends in 7 (sample 0 sets the shape): the fold's error names the sample
+mkdir -p "$kit/submissions/bad_sample_shape"
+cp "$src/tests/fixtures/submissions/batch_classifier.c" "$kit/submissions/bad_sample_shape/"
+cat > "$kit/submissions/bad_sample_shape/image_preprocessor.c" <<'C'
+#include <string.h>
+#include <ramp/preprocess.h>
+
+ramp_status transform(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
+{
+    const char *name = ramp_img_name(x);
+    const ramp_image *g = ramp_img_gray(pp, x);
+    if (name[0] && name[strlen(name) - 1] == '7') g = ramp_img_crop(pp, g, 0, 0, 28, 27);
+    return ramp_img_to_tensor(pp, g, out, RAMP_CHW | RAMP_SCALE01, NULL, NULL);
+}
+C
 
 expect() { # expect NAME PATTERN...: ramp test exits 1 and the output has each pattern
     local name=$1; shift
@@ -57,6 +74,12 @@ expect bad_sum "training_error" "row 0 sums to 0 (a row needs a positive sum)"
     --json "$work/scaled.json" > "$work/scaled.out" 2>&1 || { cat "$work/scaled.out"; fail "scaled: non-zero exit"; }
 echo "ok: scaled"
 expect missing_symbol "function 'batch_classifier_free' not found"
+expect bad_sample_shape "training_error" "batch_classifier_fit returned ESHAPE" \
+    "sample 'train_[0-9]*7': transform gave shape 1×27×28, expected 1×28×28"
+# M_PI (POSIX, not ISO C11) compiles: C submissions build as gnu11
+"$ramp" test --kit "$kit" --data "$work/data/data" --submission uses_m_pi --quick-test \
+    > "$work/uses_m_pi.out" 2>&1 || { cat "$work/uses_m_pi.out"; fail "uses_m_pi: non-zero exit"; }
+echo "ok: uses_m_pi"
 
 # a good submission beside a crashing one: scored, and the run still exits 1
 "$ramp" test --kit "$kit" --data "$work/data/data" --submission ALL --timeout 5 \
@@ -71,7 +94,7 @@ grep -q '"submission": "segfault", "status": "error"' "$work/all.json" || fail "
 import json, sys
 d = json.load(open(sys.argv[1]))
 subs = {s["submission"]: s for s in d["submissions"]}
-assert len(subs) == 12, sorted(subs)
+assert len(subs) == 14, sorted(subs)
 assert "does not compile" in subs["compile_error"]["error"], subs["compile_error"]
 assert subs["good"]["status"] == "ok" and "bagged" in subs["good"]
 PY

@@ -75,6 +75,9 @@ void ramp_gen_builder_free(ramp_gen_builder *gb);
 size_t ramp_gen_builder_n_samples(const ramp_gen_builder *gb);
 int ramp_gen_builder_n_classes(const ramp_gen_builder *gb);
 int ramp_gen_builder_shape(const ramp_gen_builder *gb, int shape[4]);
+/* The builder's last error: its own calls', or the last sample that failed
+   in one of its generators ("sample 'ID': ..."), so a fit that returns the
+   bare status still has its cause here. Borrowed. */
 const char *ramp_gen_builder_errmsg(const ramp_gen_builder *gb);
 
 /* RAMP's get_train_valid_generators: a seeded stratified split that puts

@@ -347,7 +347,10 @@ static ramp_status wait_ready(stream_gen *g, slot **out)
         g->stall_seconds += ramp__now() - t0;
     }
     if (s->st) {
+        /* the builder keeps it too: a classifier's fit returns a bare status,
+           and the fold names the sample from ramp_gen_builder_errmsg */
         ramp__gen_fail(&g->base, s->st, "%s", s->err);
+        snprintf(g->gb->errmsg, sizeof g->gb->errmsg, "%s", s->err);
         return s->st;
     }
     *out = s;

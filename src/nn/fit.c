@@ -6,7 +6,10 @@
  * cross-entropy in plain C → backward → optimiser. The backend builds its
  * primitives once per batch size, so a short last batch costs one extra set
  * for the whole run. Every public entry computes with denormals flushed to
- * zero (ramp__ftz_enter), the progress callback included. */
+ * zero (ramp__ftz_enter), the progress callback included, on the net's
+ * OpenMP thread count; both are the caller's again when it returns. */
+#define _POSIX_C_SOURCE 200809L
+#include <dlfcn.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,16 +38,37 @@ static ramp_status prepare(ramp_net *net)
     ramp_status st = ramp__net_finalize(net);
     if (st) return st;
     net->errmsg[0] = '\0';
-    ramp__nn_set_omp_threads(net->prm.n_threads);
     return ramp__net_to_backend(net);
 }
 
-/* Every public call that computes: the net's thread count, then denormals
-   flushed on all its threads (ramp__ftz_enter) until ramp__ftz_leave. */
-static void compute_begin(ramp_net *net, ramp__ftz *fp)
+/* The calling thread's OpenMP team size (omp_get_max_threads), 0 when no
+   OpenMP runtime is loaded; looked up as net.c looks up the setter. */
+static int omp_threads_now(void)
 {
+    int (*get)(void);
+    *(void **)(&get) = dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+    return get ? get() : 0;
+}
+
+/* What a public call that computes changes on the caller's thread, and puts
+   back when it returns: the OpenMP thread count, then denormals flushed on
+   all its threads (ramp__ftz_enter) until ramp__ftz_leave. */
+typedef struct compute_scope {
+    int old_threads;
+    ramp__ftz ftz;
+} compute_scope;
+
+static void compute_begin(ramp_net *net, compute_scope *cs)
+{
+    cs->old_threads = omp_threads_now();
     ramp__nn_set_omp_threads(net->prm.n_threads);
-    ramp__ftz_enter(fp);
+    ramp__ftz_enter(&cs->ftz);
+}
+
+static void compute_end(compute_scope *cs)
+{
+    ramp__ftz_leave(&cs->ftz);
+    ramp__nn_set_omp_threads(cs->old_threads);
 }
 
 static ramp_status check_labels(ramp_net *net, const int32_t *y, size_t n)
@@ -83,10 +107,10 @@ ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32
                                       float label_smoothing, double *loss)
 {
     if (!net || !X || !y || n == 0) return RAMP_EINVAL;
-    ramp__ftz fp;
-    compute_begin(net, &fp);
+    compute_scope cs;
+    compute_begin(net, &cs);
     ramp_status st = forward_backward(net, X, y, n, label_smoothing, loss);
-    ramp__ftz_leave(&fp);
+    compute_end(&cs);
     return st;
 }
 
@@ -125,12 +149,11 @@ static ramp_status eval_rows(ramp_net *net, const float *X, const int32_t *y, si
 ramp_status ramp_net_predict(ramp_net *net, const float *X, size_t n, float *probs)
 {
     if (!net || !X || !probs) return RAMP_EINVAL;
+    compute_scope cs;
+    compute_begin(net, &cs);
     ramp_status st = prepare(net);
-    if (st || n == 0) return st;
-    ramp__ftz fp;
-    compute_begin(net, &fp);
-    st = eval_rows(net, X, NULL, n, probs, NULL, NULL);
-    ramp__ftz_leave(&fp);
+    if (!st && n > 0) st = eval_rows(net, X, NULL, n, probs, NULL, NULL);
+    compute_end(&cs);
     return st;
 }
 
@@ -138,14 +161,13 @@ ramp_status ramp_net_evaluate(ramp_net *net, const float *X, const int32_t *y, s
                               double *loss, double *acc)
 {
     if (!net || !X || !y || n == 0) return RAMP_EINVAL;
-    ramp_status st = prepare(net);
-    if (st || (st = check_labels(net, y, n))) return st;
     double ls = 0;
     size_t ok = 0;
-    ramp__ftz fp;
-    compute_begin(net, &fp);
-    st = eval_rows(net, X, y, n, NULL, &ls, &ok);
-    ramp__ftz_leave(&fp);
+    compute_scope cs;
+    compute_begin(net, &cs);
+    ramp_status st = prepare(net);
+    if (!st && !(st = check_labels(net, y, n))) st = eval_rows(net, X, y, n, NULL, &ls, &ok);
+    compute_end(&cs);
     if (st) return st;
     if (loss) *loss = ls / (double)n;
     if (acc) *acc = (double)ok / (double)n;
@@ -280,9 +302,9 @@ ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb
                                    ramp_gen *valid_gen, size_t nb_valid, const ramp_fit_opts *opts)
 {
     if (!net) return RAMP_EINVAL;
-    ramp__ftz fp;
-    compute_begin(net, &fp);
+    compute_scope cs;
+    compute_begin(net, &cs);
     ramp_status st = fit(net, train_gen, nb_train, valid_gen, nb_valid, opts);
-    ramp__ftz_leave(&fp);
+    compute_end(&cs);
     return st;
 }

@@ -345,7 +345,9 @@ static ramp_status compile_one(const ramp__build_opts *o, const char *dir, const
     int n = 0;
     const char *cc = getenv(cxx ? "RAMP_CXX" : "RAMP_CC");
     argv[n++] = (char *)(cc && cc[0] ? cc : cxx ? "c++" : "cc");
-    argv[n++] = (char *)(cxx ? "-std=c++17" : "-std=c11");
+    /* the GNU dialects: POSIX's names (M_PI, strdup) are there, as C++ has
+       them by default */
+    argv[n++] = (char *)(cxx ? "-std=c++17" : "-std=gnu11");
     argv[n++] = "-O2";
     argv[n++] = "-g";
     argv[n++] = "-march=native";
