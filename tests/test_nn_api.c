@@ -2,7 +2,8 @@
  * codes), summary, save/load round trip and shape mismatch, determinism for
  * the same seed, predict's probabilities, a short last batch, optimisers
  * (their exact updates against torch.optim's formulas) and schedules; the
- * caller's OpenMP thread count survives a fit. */
+ * caller's OpenMP thread count survives a fit; global average pooling over a
+ * plane that is not square, on both backends. */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
 #include <math.h>
@@ -389,6 +390,54 @@ static void test_omp_threads_restored(void **s)
     free(X);
 }
 
+/* Global average pooling over a plane that is not square (5×3): each
+   backend's output is the mean of its input plane, and the gradient it sends
+   back is dy / 15 at every position; the two backends agree. */
+static void test_global_avgpool_not_square(void **s)
+{
+    (void)s;
+    enum { N = 3, C = 4, H = 5, W = 3, HW = H * W };
+    float X[N * 2 * HW];
+    int32_t y[N] = { 0, 2, 1 };
+    ramp_rng r;
+    ramp_rng_seed(&r, 9, 0);
+    for (size_t i = 0; i < sizeof X / sizeof *X; i++) X[i] = (float)ramp_rng_uniform(&r) - 0.5f;
+    float conv[2][N * C * HW], gap[2][N * C], dconv[2][N * C * HW], dgap[2][N * C];
+    for (int be = 0; be < 2; be++) {
+        ramp_net *net = NULL;
+        assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 2, .height = H, .width = W,
+                                                          .seed = 4, .n_threads = 1,
+                                                          .backend = be ? RAMP_NN_REF : RAMP_NN_DNNL,
+                                                          .no_fuse = 1, .keep_grads = 1 },
+                                      &net, NULL), RAMP_OK);
+        ramp_net_conv2d(net, &(ramp_conv2d){ .filters = C, .kernel = 3, .padding = 1 });
+        int id_conv = ramp_net_last(net);
+        assert_int_equal(ramp_net_global_avgpool(net), RAMP_OK);
+        int id_gap = ramp_net_last(net);
+        ramp_net_flatten(net);
+        assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 3 }), RAMP_OK);
+        double loss;
+        assert_int_equal(ramp_net_forward_backward(net, X, y, N, 0.f, &loss), RAMP_OK);
+        assert_int_equal(ramp_net_get_output(net, id_conv, conv[be], N * C * HW), RAMP_OK);
+        assert_int_equal(ramp_net_get_output(net, id_gap, gap[be], N * C), RAMP_OK);
+        assert_int_equal(ramp_net_get_output_grad(net, id_conv, dconv[be], N * C * HW), RAMP_OK);
+        assert_int_equal(ramp_net_get_output_grad(net, id_gap, dgap[be], N * C), RAMP_OK);
+        for (int nc = 0; nc < N * C; nc++) {
+            double mean = 0;
+            for (int i = 0; i < HW; i++) mean += conv[be][nc * HW + i];
+            mean /= HW;
+            assert_true(fabs(gap[be][nc] - mean) < 1e-6);
+            for (int i = 0; i < HW; i++)
+                assert_true(fabsf(dconv[be][nc * HW + i] - dgap[be][nc] / HW) < 1e-7f);
+        }
+        ramp_net_free(net);
+    }
+    for (int i = 0; i < N * C; i++) {
+        assert_true(fabsf(gap[0][i] - gap[1][i]) < 1e-5f);
+        assert_true(fabsf(dgap[0][i] - dgap[1][i]) < 1e-5f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_optimiser_updates),
         cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_omp_threads_restored),
+        cmocka_unit_test(test_global_avgpool_not_square),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,7 +145,7 @@ ramp_status ramp_net_dense(ramp_net *net, const ramp_dense *o);
    count_include_pad=True). */
 ramp_status ramp_net_maxpool(ramp_net *net, int kernel, int stride, int padding);
 ramp_status ramp_net_avgpool(ramp_net *net, int kernel, int stride, int padding);
-/* C×H×W → C×1×1. */
+/* C×H×W → C×1×1: the mean of each channel's H×W plane (any H and W). */
 ramp_status ramp_net_global_avgpool(ramp_net *net);
 ramp_status ramp_net_relu(ramp_net *net);
 ramp_status ramp_net_leaky_relu(ramp_net *net, float alpha);

@@ -839,10 +839,12 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         dnnl_memory_desc_t dmd;
         dnnl_dim_t dd[4] = { N, nd->c, nd->h, nd->w };
         DN(md_tag(&dmd, 4, dd, dnnl_format_tag_any), "dst");
-        dnnl_dims_t S = { nd->stride, nd->stride }, K = { nd->k, nd->k },
-                    PL = { nd->pad, nd->pad };
-        dnnl_dims_t PR = { (nd->h - 1) * nd->stride + nd->k - an->h - nd->pad,
-                           (nd->w - 1) * nd->stride + nd->k - an->w - nd->pad };
+        /* global pooling: one kernel over the whole input plane, H×W */
+        int gap = nd->op == RAMP__OP_GAP;
+        dnnl_dims_t S = { nd->stride, nd->stride },
+                    K = { gap ? an->h : nd->k, gap ? an->w : nd->k }, PL = { nd->pad, nd->pad };
+        dnnl_dims_t PR = { (nd->h - 1) * nd->stride + K[0] - an->h - nd->pad,
+                           (nd->w - 1) * nd->stride + K[1] - an->w - nd->pad };
         dnnl_pooling_desc_t pdsc;
         DN(dnnl_pooling_forward_desc_init(&pdsc, dnnl_forward_training, alg, &a->md, &dmd, S, K,
                                           PL, PR), "pool forward");

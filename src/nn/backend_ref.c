@@ -118,8 +118,10 @@ static ramp_status ref_forward(ramp_net *net, void *vst, const float *X, size_t 
             ramp__ref_maxpool_fwd(r->y, r->arg, x, N, a->c, a->h, a->w, nd->k, nd->stride, nd->pad);
             break;
         case RAMP__OP_AVGPOOL:
-        case RAMP__OP_GAP:
             ramp__ref_avgpool_fwd(r->y, x, N, a->c, a->h, a->w, nd->k, nd->stride, nd->pad);
+            break;
+        case RAMP__OP_GAP:
+            ramp__ref_gap_fwd(r->y, x, N, a->c, a->h * a->w);
             break;
         case RAMP__OP_RELU:
         case RAMP__OP_LRELU:
@@ -208,9 +210,11 @@ static ramp_status ref_backward(ramp_net *net, void *vst, const float *dlogits, 
                                       nd->pad);
             break;
         case RAMP__OP_AVGPOOL:
-        case RAMP__OP_GAP:
             if (dx)
                 ramp__ref_avgpool_bwd(dx, dy, N, a->c, a->h, a->w, nd->k, nd->stride, nd->pad);
+            break;
+        case RAMP__OP_GAP:
+            if (dx) ramp__ref_gap_bwd(dx, dy, N, a->c, a->h * a->w);
             break;
         case RAMP__OP_RELU:
         case RAMP__OP_LRELU:

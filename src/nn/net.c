@@ -336,16 +336,15 @@ static ramp_status pool(ramp_net *net, ramp__op op, int k, int s, int p, const c
     ramp__node *nd = push(net, op, who);
     if (!nd) return net->build_st;
     int id = net->n_nodes;
-    if (op == RAMP__OP_GAP) {
-        k = nd->h;
-        s = 1;
-        p = 0;
-        if (nd->h != nd->w)
-            return bad(net, RAMP_EUNSUPPORTED, "%s (layer %d): input %dx%d is not square", who,
-                       id, nd->h, nd->w);
+    if (nd->flat) return bad(net, RAMP_ESHAPE, "%s (layer %d): input is flat", who, id);
+    if (op == RAMP__OP_GAP) { /* the whole H×W plane, square or not: no kernel */
+        nd->k = 0;
+        nd->stride = 1;
+        nd->pad = 0;
+        nd->h = nd->w = 1;
+        return commit(net);
     }
     if (s == 0) s = k;
-    if (nd->flat) return bad(net, RAMP_ESHAPE, "%s (layer %d): input is flat", who, id);
     if (k < 1 || s < 1 || p < 0 || 2 * p > k)
         return bad(net, RAMP_EINVAL, "%s (layer %d): bad kernel %d, stride %d or padding %d",
                    who, id, k, s, p);

@@ -291,6 +291,8 @@ void ramp__ref_avgpool_fwd(float *y, const float *x, int N, int C, int H, int W,
                            int P);
 void ramp__ref_avgpool_bwd(float *dx, const float *dy, int N, int C, int H, int W, int K, int S,
                            int P);
+void ramp__ref_gap_fwd(float *y, const float *x, int N, int C, int HW);
+void ramp__ref_gap_bwd(float *dx, const float *dy, int N, int C, int HW);
 /* Elementwise activation (op RELU, LRELU, SIGMOID, TANH) over n values. */
 void ramp__ref_act_fwd(float *y, const float *x, size_t n, ramp__op op, float alpha);
 /* Accumulates dx from dy and the forward's output y (x for leaky ReLU's sign). */

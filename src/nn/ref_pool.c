@@ -68,6 +68,26 @@ void ramp__ref_avgpool_fwd(float *y, const float *x, int N, int C, int H, int W,
     }
 }
 
+/* Global average pooling: y[n,c] = mean of x[n,c,:,:] (HW = H·W values). */
+void ramp__ref_gap_fwd(float *y, const float *x, int N, int C, int HW)
+{
+    for (size_t nc = 0; nc < (size_t)N * C; nc++) {
+        double s = 0;
+        for (int i = 0; i < HW; i++) s += x[nc * HW + i];
+        y[nc] = (float)(s / HW);
+    }
+}
+
+/* dx[n,c,:,:] += dy[n,c] / HW (accumulates). */
+void ramp__ref_gap_bwd(float *dx, const float *dy, int N, int C, int HW)
+{
+    float inv = 1.f / (float)HW;
+    for (size_t nc = 0; nc < (size_t)N * C; nc++) {
+        float d = dy[nc] * inv;
+        for (int i = 0; i < HW; i++) dx[nc * HW + i] += d;
+    }
+}
+
 void ramp__ref_avgpool_bwd(float *dx, const float *dy, int N, int C, int H, int W, int K, int S,
                            int P)
 {
