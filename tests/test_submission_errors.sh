@@ -108,6 +108,36 @@ cp "$src/tests/fixtures/submissions/image_preprocessor.c" "$src/tests/fixtures/s
 grep -q "Bagged scores" "$work/cpp.out" || fail "good_cpp: not scored"
 echo "ok: good_cpp"
 
+# progress: an engine classifier that wires no callback; without a terminal,
+# a line per epoch with the fold number and the validation figures, and
+# --json's per-epoch history
+mkdir -p "$kit/submissions/engine"
+cp "$src/tests/fixtures/submissions/image_preprocessor.c" "$kit/submissions/engine/"
+cp "$src/tests/fixtures/submissions/engine_classifier.c" "$kit/submissions/engine/batch_classifier.c"
+"$ramp" test --kit "$kit" --data "$work/data/data" --submission engine --json "$work/engine.json" \
+    > "$work/engine.out" 2> "$work/engine.err" || { cat "$work/engine.out" "$work/engine.err"; fail "engine: non-zero exit"; }
+for f in 1 2; do
+    for e in 1 2; do
+        grep -Eq "^  fold $f/2 epoch $e/2 12/12 \[#{20}\] [0-9.]+s [0-9]+(ms|us)/step [0-9]+ img/s loss [0-9.]+ acc [0-9.]+ val_loss [0-9.]+ val_acc [0-9.]+ \| fold ETA [0-9.:]+s? run ETA" \
+            "$work/engine.err" || { cat "$work/engine.err"; fail "engine: no line for fold $f epoch $e"; }
+    done
+done
+grep -q "img/s" "$work/engine.err" && ! grep -q " 0 img/s" "$work/engine.err" || fail "engine: 0 img/s"
+/usr/bin/python3 - "$work/engine.json" <<'PY' || fail "engine: --json lacks the per-epoch history"
+import json, sys
+folds = json.load(open(sys.argv[1]))["submissions"][0]["folds"]
+assert len(folds) == 2, folds
+for f in folds:
+    h = f["history"]
+    assert [e["epoch"] for e in h] == [1, 2], h
+    for e in h:
+        assert 0 < e["val_loss"] and 0 <= e["val_acc"] <= 1 and 0 <= e["acc"] <= 1, e
+        assert e["images"] == 192, e  # 240 fold-train rows, 20 % held out for validation
+    # the epochs are the fit's time: within the training step's
+    assert 0 < sum(e["seconds"] for e in h) <= f["time"]["train"], (h, f["time"])
+PY
+echo "ok: engine progress"
+
 # the good one alone: exit 0, and --save-output files that ramp score reads back
 "$ramp" test --kit "$kit" --data "$work/data/data" --submission good --save-output > "$work/good.out" 2>&1 \
     || { cat "$work/good.out"; fail "good: non-zero exit"; }

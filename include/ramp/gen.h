@@ -77,6 +77,28 @@ size_t ramp_gen_steps_per_epoch(const ramp_gen *g);
 /* Turns on y_onehot in the batches. */
 void ramp_gen_set_onehot(ramp_gen *g, int on);
 
+/* Training progress, Keras-style: what a training loop reports after a step
+   and at the end of each epoch (batch == n_batches), for the workflow's
+   display. Unknown figures are NAN. */
+typedef struct ramp_progress {
+    int epoch;                    /* 0-based */
+    int n_epochs;                 /* ≤ 0: unknown */
+    size_t batch, n_batches;      /* batches done in this epoch, of n_batches */
+    double loss, accuracy;        /* running means over the epoch's training batches */
+    double val_loss, val_accuracy; /* the epoch's validation figures, at its end */
+    /* filled in by the generator's builder (a caller's values are ignored): */
+    double seconds;       /* since the builder started timing (the fit's start) */
+    double epoch_seconds; /* since this epoch started: the previous epoch's end, so
+                             epochs add up to the fit, data waits included */
+    uint64_t images;      /* training samples the builder's generators served this epoch */
+} ramp_progress;
+
+/* Reports progress on this generator's training to whoever listens: a
+   streaming generator passes it to its builder's progress callback (see
+   loader.h); other generators ignore it. ramp_net_fit_generator calls it on
+   its training generator by itself. Cheap: call it after every step. */
+void ramp_gen_progress(ramp_gen *g, const ramp_progress *p);
+
 /* Last error message ("" if none); borrowed. */
 const char *ramp_gen_errmsg(const ramp_gen *g);
 

@@ -112,15 +112,20 @@ ramp_status ramp_gen_builder_subset(ramp_gen_builder *gb, const uint32_t *idx, s
                                     size_t batch_size, int shuffle, int train, ramp_gen **out);
 
 /* Progress from a classifier's training loop, for the workflow's display
-   (a bar on a terminal, a line per epoch otherwise). Call it after each batch
-   or as often as convenient; it is rate-limited and cheap. loss/accuracy may
-   be NAN when unknown. */
+   (Keras's bar on a terminal, a line per epoch otherwise). Call it after
+   each batch and at each epoch's end (batch == n_batches); it is cheap.
+   loss/accuracy may be NAN when unknown. The same as ramp_gen_progress() on
+   one of the builder's generators without validation figures; the engine's
+   fit reports by itself. */
 void ramp_gen_builder_progress(ramp_gen_builder *gb, int epoch, int n_epochs, size_t batch,
                                size_t n_batches, double loss, double accuracy);
 
-/* Where progress goes: a file descriptor the workflow reads (-1: nowhere,
-   the default). */
-void ramp_gen_builder_set_progress_fd(ramp_gen_builder *gb, int fd);
+/* Who hears the progress: fn(user, p) on the reporting thread, every report
+   but a repeat of the last (epoch, batch), with the builder's timing filled
+   in (ramp_progress). Setting it starts the builder's clock: the first
+   epoch starts then. fn NULL: nobody (the default). */
+typedef void (*ramp_progress_fn)(void *user, const ramp_progress *p);
+void ramp_gen_builder_set_progress(ramp_gen_builder *gb, ramp_progress_fn fn, void *user);
 
 /* Loader statistics of a generator made by a builder (zeros otherwise). */
 ramp_gen_stats ramp_gen_stats_of(const ramp_gen *g);

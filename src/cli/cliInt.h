@@ -125,4 +125,29 @@ typedef struct ramp__cli_spec {
    value, one positional argument too many. */
 int ramp__cli_parse(const ramp__cli_spec *spec, int argc, char **argv);
 
+/* progress.c: the training display of `ramp test` (Keras's bar, a line per
+   epoch, fold K/N and the fold's and run's ETA). `now` is the caller's clock
+   in seconds. */
+typedef struct ramp__bar {
+    int tty;            /* redraw in place; else plain lines */
+    double plain_every; /* without a terminal: a line at least this often (10 s) */
+    int fold, n_folds;  /* fold -1: the retrain; n_folds 0: unknown */
+    int started;
+    double fold_t0;
+    double folds_s;     /* the CV folds done so far: their time, their count */
+    int folds_done;
+    double last_line;
+    int open_line;      /* a bar is drawn without its newline */
+} ramp__bar;
+
+void ramp__bar_init(ramp__bar *b, int tty, double now);
+void ramp__bar_fold_start(ramp__bar *b, int fold, int n_folds, double now);
+/* The text for p (no newline, no escape), into out (len bytes); its length. */
+size_t ramp__bar_line(const ramp__bar *b, const ramp_progress *p, double now, char *out,
+                      size_t len);
+/* Shows p on out: redraws the bar, or prints a plain line when due. */
+void ramp__bar_update(ramp__bar *b, const ramp_progress *p, double now, FILE *out);
+/* Ends a bar left open (before other output). */
+void ramp__bar_close(ramp__bar *b, FILE *out);
+
 #endif

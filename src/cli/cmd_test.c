@@ -280,63 +280,6 @@ static void print_banner(const char *title)
     print_title("----------------------------");
 }
 
-/* ---- progress ----------------------------------------------------------------- */
-
-typedef struct progress_state {
-    int tty;
-    int fold;
-    int last_epoch;
-    double epoch_t0;
-    unsigned long long epoch_images0;
-    int open_line;
-} progress_state;
-
-static void on_progress(void *ctx, int fold, const ramp__progress *p)
-{
-    progress_state *ps = ctx;
-    ps->fold = fold;
-    if (p->epoch != ps->last_epoch) {
-        ps->last_epoch = p->epoch;
-        ps->epoch_t0 = p->seconds;
-        ps->epoch_images0 = p->images;
-    }
-    double dt = p->seconds - ps->epoch_t0;
-    double ips = dt > 0 ? (double)(p->images - ps->epoch_images0) / dt : 0;
-    int end = p->batch >= p->n_batches;
-    double per_batch = p->batch ? dt / (double)p->batch : 0;
-    double eta = per_batch * (double)(p->n_batches - p->batch) +
-                 (p->n_epochs > 0 ? per_batch * (double)p->n_batches *
-                                        (double)(p->n_epochs - p->epoch - 1)
-                                  : 0);
-    char ep[32], la[64] = "";
-    if (p->n_epochs > 0)
-        snprintf(ep, sizeof ep, "%d/%d", p->epoch + 1, p->n_epochs);
-    else
-        snprintf(ep, sizeof ep, "%d", p->epoch + 1);
-    if (p->loss >= 0) snprintf(la, sizeof la, "  loss %.4f", p->loss);
-    if (p->accuracy >= 0)
-        snprintf(la + strlen(la), sizeof la - strlen(la), "  acc %.4f", p->accuracy);
-    if (ps->tty) {
-        char bar[21];
-        int fill = p->n_batches ? (int)(20 * p->batch / p->n_batches) : 0;
-        for (int i = 0; i < 20; i++) bar[i] = i < fill ? '#' : '.';
-        bar[20] = '\0';
-        fprintf(stderr, "\r  epoch %s [%s] %zu/%zu  %.0f img/s%s  ETA %.0fs\033[K", ep, bar,
-                p->batch, p->n_batches, ips, la, eta);
-        ps->open_line = !end;
-        if (end) fputc('\n', stderr);
-    } else if (end) {
-        char who[32];
-        if (ps->fold < 0)
-            snprintf(who, sizeof who, "retrain");
-        else
-            snprintf(who, sizeof who, "fold %d", ps->fold);
-        fprintf(stderr, "  %s epoch %s: %zu batches, %.0f img/s%s, %.1fs\n", who, ep,
-                p->n_batches, ips, la, dt);
-    }
-    fflush(stderr);
-}
-
 /* ---- helpers ------------------------------------------------------------------- */
 
 /* Prints the last `lines` lines of a file to stderr. */
@@ -355,6 +298,35 @@ static void print_tail(const char *path, int lines)
     if (len && text[len - 1] != '\n') fputc('\n', stderr);
     fprintf(stderr, "----\n");
     free(text);
+}
+
+static void json_num(FILE *j, double v)
+{
+    if (isfinite(v))
+        fprintf(j, "%.17g", v);
+    else
+        fprintf(j, "null");
+}
+
+/* The fold's learning curve: each epoch's end as the classifier reported
+   it (figures it did not report are null). */
+static void json_history(FILE *j, const ramp__fold_result *run)
+{
+    fprintf(j, ", \"history\": [");
+    for (size_t i = 0; i < run->n_history; i++) {
+        const ramp__progress *p = &run->history[i];
+        fprintf(j, "%s{\"epoch\": %d, \"loss\": ", i ? ", " : "", p->epoch + 1);
+        json_num(j, p->loss);
+        fprintf(j, ", \"acc\": ");
+        json_num(j, p->accuracy);
+        fprintf(j, ", \"val_loss\": ");
+        json_num(j, p->val_loss);
+        fprintf(j, ", \"val_acc\": ");
+        json_num(j, p->val_accuracy);
+        fprintf(j, ", \"seconds\": %.3f, \"images\": %llu}", p->epoch_seconds,
+                (unsigned long long)p->images);
+    }
+    fprintf(j, "]");
 }
 
 static void json_scores(FILE *j, const ramp_problem *pb, const double *v)
@@ -377,22 +349,23 @@ static void json_scores(FILE *j, const ramp_problem *pb, const double *v)
 typedef struct run_ctx {
     const test_opts *o;
     const ramp_problem *pb;
-    progress_state ps;
+    ramp__bar bar; /* progress on stderr (progress.c) */
 } run_ctx;
 
-static void on_fold_start(void *ctx, int fold)
+static void on_fold_start(void *ctx, int fold, int n_folds)
 {
     run_ctx *rc = ctx;
-    rc->ps = (progress_state){rc->o->tty, fold, -1, 0, 0, 0};
+    ramp__bar_fold_start(&rc->bar, fold, n_folds, ramp__now());
     if (fold < 0) { /* the retrain: rampwf prints its title before training */
         print_banner("Retrain scores");
         fflush(stdout);
     }
 }
 
-static void on_progress_cb(void *ctx, int fold, const ramp__progress *p)
+static void on_progress(void *ctx, int fold, const ramp__progress *p)
 {
-    on_progress(&((run_ctx *)ctx)->ps, fold, p);
+    (void)fold; /* the bar knows it from on_fold_start */
+    ramp__bar_update(&((run_ctx *)ctx)->bar, p, ramp__now(), stderr);
 }
 
 /* ramp's line after a run: the loader's figures and where the log is. */
@@ -418,7 +391,7 @@ static void on_fold_end(void *ctx, int k, const ramp__wf_result *r)
     const ramp__wf_fold *f = &r->folds[k];
     char who[32];
     snprintf(who, sizeof who, "fold %d", k);
-    if (rc->ps.open_line) fputc('\n', stderr);
+    ramp__bar_close(&rc->bar, stderr);
     printf("CV fold %d\n", k);
     if (f->run.status) {
         print_run_error(who, f);
@@ -474,6 +447,7 @@ static void json_result(FILE *json, const test_opts *o, const ramp_problem *pb, 
                     f->run.time_train, f->run.time_valid, f->run.time_test,
                     (unsigned long long)f->run.train_images, f->run.train_images_per_s,
                     f->run.train_stall, f->run.max_rss_kb);
+            json_history(json, &f->run);
         }
         fprintf(json, "}");
     }
@@ -501,8 +475,10 @@ static void json_result(FILE *json, const test_opts *o, const ramp_problem *pb, 
         json_scores(json, pb, f->scores.v[ROW_TRAIN]);
         fprintf(json, ", \"test\": ");
         json_scores(json, pb, f->scores.v[ROW_TEST]);
-        fprintf(json, ", \"time\": {\"train\": %.6f, \"test\": %.6f}}", f->run.time_train,
+        fprintf(json, ", \"time\": {\"train\": %.6f, \"test\": %.6f}", f->run.time_train,
                 f->run.time_test);
+        json_history(json, &f->run);
+        fprintf(json, "}");
     }
     fprintf(json, "}");
 }
@@ -522,7 +498,8 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
     printf("Training %s ...\n", sub_dir);
     if (o->save) printf("Training output path: %s\n", out_dir);
     fflush(stdout);
-    run_ctx rc = {o, pb, {o->tty, 0, -1, 0, 0, 0}};
+    run_ctx rc = {o, pb, {0}};
+    ramp__bar_init(&rc.bar, o->tty, ramp__now());
     ramp__sandbox_mode mode = o->no_sandbox ? RAMP__SANDBOX_OFF : RAMP__SANDBOX_ON;
     ramp__wf_opts wo = {
         .problem = pb,
@@ -548,7 +525,7 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
         .build = {.include_dir = inc, .sandbox = mode, .timeout_s = o->compile_timeout},
         .ctx = &rc,
         .on_fold_start = on_fold_start,
-        .on_progress = on_progress_cb,
+        .on_progress = on_progress,
         .on_fold_end = on_fold_end,
         .on_cv_end = on_cv_end,
     };
@@ -556,7 +533,7 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
     ramp__workflow_run(&wo, &r);
     int failed = r.status != RAMP_OK;
     int retrain_failed = o->retrain && r.retrain.run.status != RAMP_OK && r.retrain.train_idx;
-    if (rc.ps.open_line) fputc('\n', stderr);
+    ramp__bar_close(&rc.bar, stderr);
     if (retrain_failed) {
         print_run_error("retrain", &r.retrain);
     } else if (failed && r.failed_fold < 0) {

@@ -170,7 +170,9 @@ static void on_progress(void *ctx, int fold, const ramp__progress *p)
     ramp__buf_printf(&rs->log, ": %zu batches", p->n_batches);
     if (p->loss >= 0) ramp__buf_printf(&rs->log, ", loss %.4f", p->loss);
     if (p->accuracy >= 0) ramp__buf_printf(&rs->log, ", acc %.4f", p->accuracy);
-    ramp__buf_printf(&rs->log, ", %.1fs\n", p->seconds);
+    if (p->val_loss >= 0) ramp__buf_printf(&rs->log, ", val_loss %.4f", p->val_loss);
+    if (p->val_accuracy >= 0) ramp__buf_printf(&rs->log, ", val_acc %.4f", p->val_accuracy);
+    ramp__buf_printf(&rs->log, ", %.1fs\n", p->epoch_seconds);
 }
 
 /* Appends the tail of a fold's log (written by the trusted side). */

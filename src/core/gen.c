@@ -60,6 +60,12 @@ void ramp__gen_init(ramp_gen *g, const ramp_gen_vtable *vt, size_t n_samples, si
     g->errmsg[0] = '\0';
     g->pinning = 0;
     g->lent = NULL;
+    g->progress = NULL;
+}
+
+void ramp_gen_progress(ramp_gen *g, const ramp_progress *p)
+{
+    if (g && p && g->progress) g->progress(g, p);
 }
 
 ramp_status ramp__gen_fail(ramp_gen *g, ramp_status st, const char *fmt, ...)

@@ -50,6 +50,8 @@ struct ramp_gen {
        reference taken for the pin */
     int pinning;
     ramp__blk *lent;
+    /* where ramp_gen_progress goes (NULL: nowhere) */
+    void (*progress)(ramp_gen *g, const ramp_progress *p);
 };
 
 /* Fills the common fields; used by each implementation's constructor. */

@@ -27,7 +27,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,11 +105,16 @@ struct ramp_gen_builder {
     size_t sample_size;
     ramp_gen *owned[MAX_OWNED];
     int n_owned;
-    int progress_fd;
     ramp_gen_stats freed; /* counters of generators already freed */
     uint64_t served; /* samples handed out by its shuffled (training) generators */
-    double progress_last;
-    double progress_t0;
+    /* progress: the listener, the clock's start, and the current epoch's
+       start (time and samples served), which the last epoch's end sets */
+    ramp_progress_fn progress_fn;
+    void *progress_user;
+    double progress_t0, epoch_t0;
+    uint64_t epoch_served0;
+    int cur_epoch;
+    size_t cur_batch;
     char errmsg[1024];
 };
 
@@ -478,6 +482,7 @@ static void stream_destroy(ramp_gen *base)
 }
 
 static const ramp_gen_vtable stream_vtable = {stream_next, stream_destroy};
+static void stream_progress(ramp_gen *base, const ramp_progress *p);
 
 static ramp_status stream_new(ramp_gen_builder *gb, const uint32_t *subset, size_t n,
                               size_t batch_size, int shuffle, int train, ramp_gen **out)
@@ -499,6 +504,7 @@ static ramp_status stream_new(ramp_gen_builder *gb, const uint32_t *subset, size
         return RAMP_ENOMEM;
     }
     ramp__gen_init(&g->base, &stream_vtable, n, batch_size, gb->s.n_classes);
+    g->base.progress = stream_progress;
     g->gb = gb;
     g->n = n;
     g->shuffle = shuffle;
@@ -566,7 +572,6 @@ ramp_status ramp_gen_builder_new(ramp_gen_builder **out, const ramp_samples *sam
     if (gb->o.n_jobs <= 0) gb->o.n_jobs = 2;
     if (gb->o.n_jobs > 64) gb->o.n_jobs = 64;
     if (!gb->o.max_pixels) gb->o.max_pixels = RAMP_DEFAULT_MAX_PIXELS;
-    gb->progress_fd = -1;
 
     /* learn the sample shape from sample 0, with both transforms */
     ramp_pp *pp = NULL;
@@ -758,28 +763,54 @@ ramp_gen_stats ramp_gen_stats_of(const ramp_gen *base)
     return r;
 }
 
-void ramp_gen_builder_set_progress_fd(ramp_gen_builder *gb, int fd)
+void ramp_gen_builder_set_progress(ramp_gen_builder *gb, ramp_progress_fn fn, void *user)
 {
     if (!gb) return;
-    gb->progress_fd = fd;
-    gb->progress_t0 = ramp__now();
+    gb->progress_fn = fn;
+    gb->progress_user = user;
+    gb->progress_t0 = gb->epoch_t0 = ramp__now();
+    gb->epoch_served0 = gb->served;
+    gb->cur_epoch = 0;
+    gb->cur_batch = 0;
+}
+
+/* Times a report and passes it on. An epoch starts where the last one ended
+   (or the clock started), so epoch times add up to the fit's; a loop that
+   never reports an epoch's end starts the next one at its first report. */
+static void builder_report(ramp_gen_builder *gb, const ramp_progress *in)
+{
+    if (!gb->progress_fn || !in || in->epoch < 0 || in->batch > in->n_batches) return;
+    if (in->epoch == gb->cur_epoch && in->batch == gb->cur_batch) return; /* a repeat */
+    double now = ramp__now();
+    if (in->epoch != gb->cur_epoch && gb->cur_batch != 0) { /* no end was reported */
+        gb->epoch_t0 = now;
+        gb->epoch_served0 = gb->served;
+    }
+    ramp_progress p = *in;
+    p.seconds = now - gb->progress_t0;
+    p.epoch_seconds = now - gb->epoch_t0;
+    p.images = gb->served - gb->epoch_served0;
+    int end = p.batch == p.n_batches;
+    gb->cur_epoch = end ? p.epoch + 1 : p.epoch;
+    gb->cur_batch = end ? 0 : p.batch;
+    if (end) {
+        gb->epoch_t0 = now;
+        gb->epoch_served0 = gb->served;
+    }
+    gb->progress_fn(gb->progress_user, &p);
+}
+
+static void stream_progress(ramp_gen *base, const ramp_progress *p)
+{
+    builder_report(((stream_gen *)base)->gb, p);
 }
 
 void ramp_gen_builder_progress(ramp_gen_builder *gb, int epoch, int n_epochs, size_t batch,
                                size_t n_batches, double loss, double accuracy)
 {
-    if (!gb || gb->progress_fd < 0) return;
-    double now = ramp__now();
-    int last = batch >= n_batches;
-    if (!last && now - gb->progress_last < 0.25) return;
-    gb->progress_last = now;
-    /* one line: PROG epoch n_epochs batch n_batches loss acc seconds images_served */
-    char line[256];
-    int k = snprintf(line, sizeof line, "PROG %d %d %zu %zu %.6g %.6g %.3f %llu\n", epoch,
-                     n_epochs, batch, n_batches, isfinite(loss) ? loss : -1.0,
-                     isfinite(accuracy) ? accuracy : -1.0, now - gb->progress_t0,
-                     (unsigned long long)gb->served);
-    if (k > 0 && write(gb->progress_fd, line, (size_t)k) < 0) gb->progress_fd = -1;
+    if (!gb) return;
+    ramp_progress p = {epoch, n_epochs, batch, n_batches, loss, accuracy, NAN, NAN, 0, 0, 0};
+    builder_report(gb, &p);
 }
 
 ramp_gen_stats ramp_gen_builder_stats(const ramp_gen_builder *gb)

@@ -2,7 +2,9 @@
  *
  * fit_generator pulls batches from the generators on the calling thread and
  * runs every compute step there, on its OpenMP team (loader threads only
- * fill batches). Per step: forward (training) → logits → softmax
+ * fill batches). Each step and each epoch's end (with its validation
+ * figures) is reported to the training generator (ramp_gen_progress), so a
+ * builder's listener sees the fit without the caller wiring anything. Per step: forward (training) → logits → softmax
  * cross-entropy in plain C → backward → optimiser. The backend builds its
  * primitives once per batch size, so a short last batch costs one extra set
  * for the whole run. Every public entry computes with denormals flushed to
@@ -199,6 +201,16 @@ static ramp_status validate(ramp_net *net, ramp_gen *g, size_t nb, double *loss,
     return RAMP_OK;
 }
 
+/* The step or epoch's end to whoever listens to the training generator (a
+   builder's progress callback: `ramp test`'s display). */
+static void report(ramp_gen *g, const ramp_fit_progress *pr)
+{
+    ramp_progress p = { pr->epoch, pr->epochs, pr->step, pr->steps, pr->loss, pr->acc,
+                        pr->val_loss >= 0 ? pr->val_loss : NAN,
+                        pr->val_acc >= 0 ? pr->val_acc : NAN, 0, 0, 0 };
+    ramp_gen_progress(g, &p);
+}
+
 static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp_gen *valid_gen,
                        size_t nb_valid, const ramp_fit_opts *opts)
 {
@@ -276,6 +288,7 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
             pr.lr = opt.lr;
             double dt = ramp__now() - t0;
             pr.images_per_s = dt > 0 ? (double)seen / dt : 0;
+            if (s + 1 < steps) report(train_gen, &pr);
             if (o.progress && o.progress_every && (s + 1) % o.progress_every == 0 && s + 1 < steps &&
                 o.progress(&pr, o.user))
                 return ramp__net_fail(net, RAMP_ECANCELED, "fit: stopped by the progress callback");
@@ -284,6 +297,7 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
             return st;
         pr.end_of_epoch = 1;
         net->hist[net->n_hist++] = pr;
+        report(train_gen, &pr);
         if (o.progress && o.progress(&pr, o.user))
             return ramp__net_fail(net, RAMP_ECANCELED, "fit: stopped by the progress callback");
         if (o.patience > 0 && valid_gen) {

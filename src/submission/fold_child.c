@@ -52,6 +52,18 @@ static void clf_error(const ramp__sub *sub, const char *fn, ramp_status st, char
         snprintf(msg, len, "%s returned %s (%s)", fn, ramp_err_name(st), ramp_strerror(st));
 }
 
+/* The builder's progress as the wire's PROG line (runInt.h): every epoch's
+   end, other reports at most 10 a second. */
+static void send_progress(void *user, const ramp_progress *p)
+{
+    double *last = user, now = ramp__now();
+    if (p->batch < p->n_batches && now - *last < 0.1) return;
+    *last = now;
+    send("PROG %d %d %zu %zu %.6g %.6g %.6g %.6g %.6f %.6f %llu", p->epoch, p->n_epochs, p->batch,
+         p->n_batches, p->loss, p->accuracy, p->val_loss, p->val_accuracy, p->seconds,
+         p->epoch_seconds, (unsigned long long)p->images);
+}
+
 /* How a Python transform runs: $RAMP_PY_TRANSFORM = "threads" (the loader
    threads, under the GIL) or "processes" (one worker process per loader
    thread, the default: docs/python.md has the measurements). */
@@ -217,18 +229,19 @@ static int run(const ramp__fold_wire *w, float *pred)
         send("ERR %d %s", (int)st, err.msg);
         return 3;
     }
-    ramp_gen_builder_set_progress_fd(gb, FD_PROTO);
     ramp_clf_info info = w->info;
     info.n_classes = c;
     info.ndim = ramp_gen_builder_shape(gb, info.shape);
     void *model = NULL;
-    double t0 = ramp__now();
     st = sub.clf_new(&info, &model);
     if (st) {
         clf_error(&sub, "batch_classifier_new", st, msg, sizeof msg);
         send("ERR %d %s", (int)st, msg);
         return 3;
     }
+    /* the fit's clock: its first epoch starts here */
+    double t0 = ramp__now(), last_prog = 0;
+    ramp_gen_builder_set_progress(gb, send_progress, &last_prog);
     st = sub.clf_fit(model, gb);
     if (st) {
         const char *gm = sub.clf_errmsg ? "" : ramp_gen_builder_errmsg(gb);

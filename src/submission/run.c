@@ -150,12 +150,14 @@ typedef struct watch {
     const ramp__fold_spec *f;
     double t_start, t_step; /* when the current step was announced */
     /* progress passed on: an epoch's end once (epochs only go forward, at
-       most 1000 a second), other updates at most 20 a second */
+       most 1000 a second after a burst of 100: end_tokens), other updates
+       at most 20 a second */
     int last_end_epoch;
     double t_last_end, t_last_update;
     /* the last progress the child reported (for a time-out's message) */
     int have_prog;
     ramp__progress last;
+    double end_tokens;
 } watch;
 
 /* The step boundary: the time since the last one goes to the step left. */
@@ -188,18 +190,37 @@ static void handle_line(watch *w, char *line)
         r->train_stall = finite_or_zero(r->train_stall);
     } else if (strncmp(line, "PROG ", 5) == 0) {
         ramp__progress p;
-        if (sscanf(line + 5, "%d %d %zu %zu %lf %lf %lf %llu", &p.epoch, &p.n_epochs, &p.batch,
-                   &p.n_batches, &p.loss, &p.accuracy, &p.seconds, &p.images) != 8 ||
-            p.epoch < 0 || p.batch > p.n_batches || !isfinite(p.seconds))
+        unsigned long long im;
+        if (sscanf(line + 5, "%d %d %zu %zu %lf %lf %lf %lf %lf %lf %llu", &p.epoch, &p.n_epochs,
+                   &p.batch, &p.n_batches, &p.loss, &p.accuracy, &p.val_loss, &p.val_accuracy,
+                   &p.seconds, &p.epoch_seconds, &im) != 11 ||
+            p.epoch < 0 || p.batch > p.n_batches || !(p.seconds >= 0) ||
+            !(p.epoch_seconds >= 0) || p.seconds > 1e9 || p.epoch_seconds > 1e9)
             return;
+        p.images = im;
         w->have_prog = 1;
         w->last = p;
-        if (!f->on_progress) return;
         double now = ramp__now();
-        if (p.batch == p.n_batches) {
-            if (p.epoch <= w->last_end_epoch || now - w->t_last_end < 1e-3) return;
+        int end = p.batch == p.n_batches;
+        if (end && p.epoch > w->last_end_epoch && r->n_history < RAMP__HISTORY_MAX) {
+            ramp__progress *h = realloc(r->history, (r->n_history + 1) * sizeof *h);
+            if (h) {
+                r->history = h;
+                h[r->n_history++] = p;
+            }
+        }
+        if (!f->on_progress) {
+            if (end && p.epoch > w->last_end_epoch) w->last_end_epoch = p.epoch;
+            return;
+        }
+        if (end) {
+            if (p.epoch <= w->last_end_epoch) return;
             w->last_end_epoch = p.epoch;
+            w->end_tokens += (now - w->t_last_end) * 1000;
+            if (w->end_tokens > 100) w->end_tokens = 100;
             w->t_last_end = now;
+            if (w->end_tokens < 1) return;
+            w->end_tokens -= 1;
         } else {
             if (now - w->t_last_update < 0.05) return;
             w->t_last_update = now;
@@ -244,7 +265,7 @@ void ramp__fold_protocol_test(const uint8_t *bytes, size_t n, size_t piece, ramp
     memset(r, 0, sizeof *r);
     ramp__fold_spec f;
     memset(&f, 0, sizeof f);
-    watch w = {r, &f, ramp__now(), ramp__now(), -1, 0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0}};
+    watch w = {r, &f, ramp__now(), ramp__now(), -1, 0, 0, 0, {0}, 100};
     char buf[8192];
     size_t have = 0;
     if (piece == 0) piece = 1;
@@ -458,7 +479,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     /* Read the protocol and the output while watching the child itself: a
        pipe's end says nothing (a child may close it and go on), so the
        deadline holds until the child has exited. */
-    watch wt = {r, f, t_start, t_start, -1, 0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0}};
+    watch wt = {r, f, t_start, t_start, -1, 0, 0, 0, {0}, 100};
     char buf[8192], obuf[16384];
     size_t have = 0;
     int timed_out = 0, status = 0, exited = 0, open_fds[2] = {proto[0], out[0]};
@@ -533,9 +554,8 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     } else if (timed_out) {
         char how_far[160] = "";
         if (wt.have_prog && r->step == RAMP__STEP_TRAIN)
-            snprintf(how_far, sizeof how_far, " (last progress: epoch %d, batch %zu of %zu, %llu images)",
-                     wt.last.epoch + 1, wt.last.batch, wt.last.n_batches,
-                     (unsigned long long)wt.last.images);
+            snprintf(how_far, sizeof how_far, " (last progress: epoch %d, batch %zu of %zu)",
+                     wt.last.epoch + 1, wt.last.batch, wt.last.n_batches);
         snprintf(r->message, sizeof r->message, "timed out after %.0f s (--timeout) during %s%s",
                  f->timeout_s,
                  r->step == RAMP__STEP_TRAIN   ? "training"
@@ -589,7 +609,10 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
                 bad = 1;
             }
             r->status = bad ? RAMP_EBADOUTPUT : RAMP_OK;
-            if (bad) ramp__fold_result_clear(r);
+            if (bad) {
+                free(r->pred);
+                r->pred = NULL;
+            }
         }
     }
     st = r->status;
@@ -609,4 +632,7 @@ void ramp__fold_result_clear(ramp__fold_result *r)
 {
     free(r->pred);
     r->pred = NULL;
+    free(r->history);
+    r->history = NULL;
+    r->n_history = 0;
 }

@@ -10,8 +10,10 @@
  *         rows' ids only, its code's paths, the settings
  *   fd 1, 2  its output, read by the parent into the fold's log (bounded)
  *   fd 3  the protocol pipe, child → parent: "STEP training|validating|
- *         testing", "STATS ...", "PROG ..." (progress), "ERR <status> <msg>",
- *         "DONE"
+ *         testing", "STATS ...", "ERR <status> <msg>", "DONE", and progress,
+ *         the builder's ramp_progress: "PROG epoch n_epochs batch n_batches
+ *         loss acc val_loss val_acc seconds epoch_seconds images" (nan:
+ *         unknown)
  *   fd 4  the predictions (a memory file of fixed, sealed size): fold-train,
  *         fold-valid, then test rows, n_classes floats each, then a guard
  *
@@ -37,13 +39,12 @@
 
 typedef enum ramp__step { RAMP__STEP_TRAIN, RAMP__STEP_VALID, RAMP__STEP_TEST } ramp__step;
 
-typedef struct ramp__progress {
-    int epoch, n_epochs;
-    size_t batch, n_batches;
-    double loss, accuracy; /* < 0: unknown */
-    double seconds;        /* since fit started */
-    unsigned long long images; /* training samples served since fit started */
-} ramp__progress;
+/* A fold's progress as the parent reads it: the child's ramp_progress
+   (gen.h), its figures unchecked but for the epoch and batch counts. */
+typedef ramp_progress ramp__progress;
+
+/* At most this many epochs are kept in a fold's history. */
+#define RAMP__HISTORY_MAX 10000
 
 /* What the child is told (fold_wire.c). Strings and arrays are borrowed
    when encoding; owned by `arena` and the arrays after decoding. */
@@ -118,10 +119,14 @@ typedef struct ramp__fold_result {
     double valid_images_per_s, valid_stall;
     long max_rss_kb;
     int canceled; /* the tick asked to stop */
+    /* each epoch's end as the child reported it, in order (epochs only go
+       forward; at most RAMP__HISTORY_MAX) */
+    ramp__progress *history;
+    size_t n_history;
 } ramp__fold_result;
 
 /* Runs the fold; r->status and r->message say how it went. The caller
-   frees r->pred with ramp__fold_result_clear(). */
+   frees r->pred and r->history with ramp__fold_result_clear(). */
 ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r);
 void ramp__fold_result_clear(ramp__fold_result *r);
 

@@ -431,7 +431,7 @@ static void forward_progress(void *ctx, const ramp__progress *p)
 
 /* Runs f (fold k; -1 the retrain) in the sandbox. */
 static void run_fold(const ramp__wf_opts *o, const ramp__sub_paths *paths, const view *tv,
-                     const view *te, ramp__wf_fold *f, int k, int seed_k)
+                     const view *te, ramp__wf_fold *f, int k, int n_folds, int seed_k)
 {
     const ramp_problem *pb = o->problem;
     ramp__sandbox_opts so = o->sandbox;
@@ -445,7 +445,7 @@ static void run_fold(const ramp__wf_opts *o, const ramp__sub_paths *paths, const
         snprintf(f->log_path, sizeof f->log_path, "%s/%s.log", o->log_dir, name);
     else /* the build cache, which no sandbox can write */
         snprintf(f->log_path, sizeof f->log_path, "%s/.ramp-build/%s.log", o->sub_dir, name);
-    if (o->on_fold_start) o->on_fold_start(o->ctx, k);
+    if (o->on_fold_start) o->on_fold_start(o->ctx, k, n_folds);
     progress_fwd pf = {o, k};
     uint64_t seed = o->seed + (uint64_t)seed_k;
     ramp__fold_spec spec = {
@@ -738,7 +738,7 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
     int nfo = r->n_folds;
     for (int k = 0; k < nfo; k++) {
         ramp__wf_fold *f = &r->folds[k];
-        run_fold(o, &paths, &tv, &te, f, k, k);
+        run_fold(o, &paths, &tv, &te, f, k, nfo, k);
         if (f->run.status) {
             st = fail(r, f->run.status, k, "%s: %s", ramp__step_error_name(f->run.step),
                       f->run.message);
@@ -770,7 +770,7 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
             goto done;
         }
         for (size_t i = 0; i < r->n_train; i++) f->train_idx[i] = (uint32_t)i;
-        run_fold(o, &paths, &tv, &te, f, -1, nfo);
+        run_fold(o, &paths, &tv, &te, f, -1, nfo, nfo);
         if (f->run.status) {
             st = fail(r, f->run.status, -1, "retrain: %s: %s",
                       ramp__step_error_name(f->run.step), f->run.message);

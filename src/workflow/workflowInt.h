@@ -80,7 +80,7 @@ typedef struct ramp__wf_opts {
     /* callbacks (all optional), on the calling thread; fold -1 is the
        retrain (on_fold_start and on_progress only) */
     void *ctx;
-    void (*on_fold_start)(void *ctx, int fold);
+    void (*on_fold_start)(void *ctx, int fold, int n_folds);
     void (*on_progress)(void *ctx, int fold, const ramp__progress *p);
     void (*on_fold_end)(void *ctx, int fold, const ramp__wf_result *r);
     /* after the last fold, with the mean, std and bag (r->complete), before

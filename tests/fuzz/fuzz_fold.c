@@ -29,6 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (const char *p = r.message; *p; p++)
             if ((unsigned char)*p < 0x20 || *p == 0x7f) abort();
         if (r.reported == RAMP_ETIMEOUT || r.reported == RAMP_ECRASH) abort();
+        for (size_t i = 1; i < r.n_history; i++)
+            if (r.history[i].epoch <= r.history[i - 1].epoch) abort(); /* epochs go forward */
+        ramp__fold_result_clear(&r);
         return 0;
     }
     ramp__fold_wire w;
