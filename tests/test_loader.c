@@ -1,9 +1,11 @@
 /* test_loader.c — the streaming generators: epoch arithmetic, batches across
  * chunks, per-epoch shuffles, determinism across thread counts, the
  * train/valid split, errors naming the sample, peak memory bounded by
- * the chunk buffers on a dataset 20× larger than them, and pinned batches
- * that outlive later batches and the generator itself. */
+ * the chunk buffers on a dataset 20× larger than them, pinned batches
+ * that outlive later batches and the generator itself, and the progress
+ * reports' timing. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -261,6 +264,8 @@ static void test_errors_name_the_sample(void **state)
     }
     assert_int_equal(st, RAMP_ESHAPE);
     assert_non_null(strstr(ramp_gen_errmsg(g), "img_00017"));
+    /* the builder keeps it for a fit that returns the bare status */
+    assert_string_equal(ramp_gen_builder_errmsg(gb), ramp_gen_errmsg(g));
     ramp_gen_builder_free(gb);
 
     /* a missing image */
@@ -274,6 +279,68 @@ static void test_errors_name_the_sample(void **state)
     }
     assert_int_equal(st, RAMP_ENOENT);
     assert_non_null(strstr(ramp_gen_errmsg(g), "img_00005"));
+    ramp_gen_builder_free(gb);
+    fixture_free(&f);
+}
+
+/* ---- progress ----------------------------------------------------------- */
+
+typedef struct reports {
+    ramp_progress r[32];
+    int n;
+} reports;
+
+static void record(void *user, const ramp_progress *p)
+{
+    reports *rs = user;
+    assert_true(rs->n < 32);
+    rs->r[rs->n++] = *p;
+}
+
+/* The builder times each epoch from the previous one's end and counts the
+   images its generators served in it: epochs add up to the fit. */
+static void test_progress_timing(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_make(&f, 30, 8, 1, 2);
+    ramp_loader_opts o = {.chunk_size = 8, .n_jobs = 2, .seed = 1};
+    ramp_gen_builder *gb;
+    assert_int_equal(ramp_gen_builder_new(&f.s, tf_id, NULL, &o, &gb, NULL), 0);
+    reports rs = {.n = 0};
+    ramp_gen_builder_set_progress(gb, record, &rs);
+    ramp_gen *g;
+    assert_int_equal(ramp_gen_builder_subset(gb, NULL, 30, 8, 1, 1, &g), 0); /* 4 steps */
+    struct timespec ms5 = {0, 5000000};
+    for (int e = 0; e < 2; e++)
+        for (size_t s = 1; s <= 4; s++) {
+            ramp_batch b;
+            assert_int_equal(ramp_gen_next(g, &b), 0);
+            nanosleep(&ms5, NULL);
+            ramp_gen_builder_progress(gb, e, 2, s, 4, 0.5, NAN);
+            ramp_gen_builder_progress(gb, e, 2, s, 4, 0.5, NAN); /* a repeat: dropped */
+        }
+    ramp_progress p = {1, 2, 4, 4, 0.5, NAN, 0.25, 0.75, 99, 99, 99};
+    ramp_gen_progress(g, &p); /* the last epoch's end again: dropped */
+    assert_int_equal(rs.n, 8);
+    for (int i = 0; i < 8; i++) {
+        const ramp_progress *r = &rs.r[i];
+        assert_int_equal(r->epoch, i / 4);
+        assert_int_equal(r->batch, (size_t)(i % 4 + 1));
+        assert_int_equal(r->images, r->batch < 4 ? 8 * r->batch : 30);
+        assert_true(r->epoch_seconds >= 0.005 * (double)r->batch);
+        assert_true(isnan(r->val_loss) && isnan(r->accuracy) && r->loss == 0.5);
+    }
+    /* the two epochs' times add up to the fit's */
+    assert_true(fabs(rs.r[3].epoch_seconds + rs.r[7].epoch_seconds - rs.r[7].seconds) < 1e-9);
+    assert_true(rs.r[4].epoch_seconds < rs.r[4].seconds);
+    /* the generator's own report (as the engine's fit makes) with its
+       validation figures; the builder fills in the timing */
+    ramp_progress q = {2, 3, 4, 4, 0.5, 0.5, 0.25, 0.75, 99, 99, 99};
+    ramp_gen_progress(g, &q);
+    assert_int_equal(rs.n, 9);
+    assert_true(rs.r[8].val_loss == 0.25 && rs.r[8].val_accuracy == 0.75);
+    assert_true(rs.r[8].seconds < 99 && rs.r[8].images == 0);
     ramp_gen_builder_free(gb);
     fixture_free(&f);
 }
@@ -444,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_deterministic_across_threads),
         cmocka_unit_test(test_train_valid_split),
         cmocka_unit_test(test_errors_name_the_sample),
+        cmocka_unit_test(test_progress_timing),
         cmocka_unit_test(test_memory_bounded_by_chunks),
         cmocka_unit_test(test_pinned_batches_outlive_the_generator),
         cmocka_unit_test(test_pinned_copy_for_memory_generator),

@@ -107,14 +107,15 @@ struct ramp_gen_builder {
     int n_owned;
     ramp_gen_stats freed; /* counters of generators already freed */
     uint64_t served; /* samples handed out by its shuffled (training) generators */
-    /* progress: the listener, the clock's start, and the current epoch's
-       start (time and samples served), which the last epoch's end sets */
+    /* progress: the listener, the clock's start, the current epoch's start
+       (time and samples served), which the last epoch's end sets, and the
+       last report's (epoch, batch) */
     ramp_progress_fn progress_fn;
     void *progress_user;
     double progress_t0, epoch_t0;
     uint64_t epoch_served0;
-    int cur_epoch;
-    size_t cur_batch;
+    int last_epoch, last_was_end;
+    size_t last_batch;
     char errmsg[1024];
 };
 
@@ -770,8 +771,9 @@ void ramp_gen_builder_set_progress(ramp_gen_builder *gb, ramp_progress_fn fn, vo
     gb->progress_user = user;
     gb->progress_t0 = gb->epoch_t0 = ramp__now();
     gb->epoch_served0 = gb->served;
-    gb->cur_epoch = 0;
-    gb->cur_batch = 0;
+    gb->last_epoch = -1;
+    gb->last_batch = 0;
+    gb->last_was_end = 1;
 }
 
 /* Times a report and passes it on. An epoch starts where the last one ended
@@ -780,9 +782,9 @@ void ramp_gen_builder_set_progress(ramp_gen_builder *gb, ramp_progress_fn fn, vo
 static void builder_report(ramp_gen_builder *gb, const ramp_progress *in)
 {
     if (!gb->progress_fn || !in || in->epoch < 0 || in->batch > in->n_batches) return;
-    if (in->epoch == gb->cur_epoch && in->batch == gb->cur_batch) return; /* a repeat */
+    if (in->epoch == gb->last_epoch && in->batch == gb->last_batch) return; /* a repeat */
     double now = ramp__now();
-    if (in->epoch != gb->cur_epoch && gb->cur_batch != 0) { /* no end was reported */
+    if (in->epoch != gb->last_epoch && !gb->last_was_end) { /* no end was reported */
         gb->epoch_t0 = now;
         gb->epoch_served0 = gb->served;
     }
@@ -791,8 +793,9 @@ static void builder_report(ramp_gen_builder *gb, const ramp_progress *in)
     p.epoch_seconds = now - gb->epoch_t0;
     p.images = gb->served - gb->epoch_served0;
     int end = p.batch == p.n_batches;
-    gb->cur_epoch = end ? p.epoch + 1 : p.epoch;
-    gb->cur_batch = end ? 0 : p.batch;
+    gb->last_epoch = p.epoch;
+    gb->last_batch = p.batch;
+    gb->last_was_end = end;
     if (end) {
         gb->epoch_t0 = now;
         gb->epoch_served0 = gb->served;
