@@ -47,12 +47,12 @@ static void test_fixed_steps(void **s)
     ramp__bar_fold_start(&b, 1, 3, 100.0); /* the second fold of three */
     /* the first step: its rate and ETA are known, never "0 img/s" */
     line_is(&b, step10(0, 1), 100.01,
-            "fold 2/3 epoch 1/2 1/12 [#...................] 10ms/step 3200 img/s loss 0.5000 "
-            "acc 0.2500 ETA 0.1s | fold ETA 0.2s run ETA 0.5s");
+            "fold 2/3 epoch 1/2 1/12 [#...................] ETA 0.1s 10ms/step 3200 img/s "
+            "loss 0.5000 acc 0.2500 | fold ETA 0.2s run ETA 0.5s");
     /* 6 of 24 steps: the fold has 0.18 s to go, the next fold as long as this one */
     line_is(&b, step10(0, 6), 100.06,
-            "fold 2/3 epoch 1/2 6/12 [##########..........] 10ms/step 3200 img/s loss 0.5000 "
-            "acc 0.2500 ETA 0.1s | fold ETA 0.2s run ETA 0.4s");
+            "fold 2/3 epoch 1/2 6/12 [##########..........] ETA 0.1s 10ms/step 3200 img/s "
+            "loss 0.5000 acc 0.2500 | fold ETA 0.2s run ETA 0.4s");
     /* the finished bar: the epoch's time, no step ETA, the validation figures */
     line_is(&b, step10(0, 12), 100.12,
             "fold 2/3 epoch 1/2 12/12 [####################] 0.1s 10ms/step 3200 img/s "
@@ -77,14 +77,14 @@ static void test_long_run(void **s)
     ramp__bar_fold_start(&b, 1, 3, 1000); /* fold 0 took 1000 s */
     /* 1 s steps of 100 images, 100 steps, 10 epochs, no loss reported */
     ramp_progress p = {4, 10, 1, 100, NAN, NAN, NAN, NAN, 401, 1, 100};
-    line_is(&b, p, 1401, "fold 2/3 epoch 5/10 1/100 [....................] 1.00s/step 100 img/s "
-                         "ETA 1:39 | fold ETA 9:59 run ETA 26:39");
+    line_is(&b, p, 1401, "fold 2/3 epoch 5/10 1/100 [....................] ETA 1:39 1.00s/step "
+                         "100 img/s | fold ETA 9:59 run ETA 26:39");
     /* the retrain: no fold number, no run ETA; a loop that serves no images
        from ramp's generators shows no img/s */
     ramp__bar_fold_start(&b, -1, 3, 5000);
     ramp_progress r = {0, 1, 50, 100, 1.25, NAN, NAN, NAN, 3700, 3700, 0};
-    line_is(&b, r, 8700, "retrain epoch 1/1 50/100 [##########..........] 74.00s/step loss 1.2500 "
-                         "ETA 1:01:40 | fold ETA 1:01:40");
+    line_is(&b, r, 8700, "retrain epoch 1/1 50/100 [##########..........] ETA 1:01:40 74.00s/step "
+                         "loss 1.2500 | fold ETA 1:01:40");
 }
 
 /* Without a terminal: a line at each epoch's end and at least every 10 s. */
@@ -109,8 +109,8 @@ static void test_plain_lines(void **s)
     assert_int_equal(lines, 3); /* at 10 s, 20 s, and the epoch's end */
     assert_null(strchr(text, '\r'));
     assert_null(strchr(text, '\033'));
-    assert_non_null(strstr(text, "  fold 1/2 epoch 1/1 1000/2500 [########............] 10ms/step "
-                                 "3200 img/s loss 0.5000 ETA 15s | fold ETA 15s run ETA 40s\n"));
+    assert_non_null(strstr(text, "  fold 1/2 epoch 1/1 1000/2500 [########............] ETA 15s "
+                                 "10ms/step 3200 img/s loss 0.5000 | fold ETA 15s run ETA 40s\n"));
     assert_non_null(strstr(text, "2500/2500 [####################] 25s 10ms/step"));
     free(text);
 }
@@ -135,9 +135,18 @@ static void test_tty(void **s)
     ramp__bar_update(&b, &p, 0.12, f);
     assert_false(b.open_line);
     fclose(f);
-    assert_non_null(strstr(text, "\r  fold 1/1 epoch 1/2 3/12 [#####...............] 10ms/step"));
+    assert_non_null(strstr(text, "\r  fold 1/1 epoch 1/2 3/12 [#####...............] ETA 0.1s 10ms/step"));
     assert_non_null(strstr(text, "\033[K\n\r  fold 1/1 epoch 1/2 12/12"));
     assert_int_equal(text[len - 1], '\n');
+    free(text);
+    /* a 40-column terminal: the bar is cut to 37 characters after "\r  " */
+    f = open_memstream(&text, &len);
+    assert_non_null(f);
+    b.columns = 40;
+    p = step10(1, 3);
+    ramp__bar_update(&b, &p, 0.15, f);
+    fclose(f);
+    assert_string_equal(text, "\r  fold 1/1 epoch 2/2 3/12 [#####.......\033[K");
     free(text);
 }
 

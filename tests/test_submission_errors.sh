@@ -118,7 +118,7 @@ cp "$src/tests/fixtures/submissions/engine_classifier.c" "$kit/submissions/engin
     > "$work/engine.out" 2> "$work/engine.err" || { cat "$work/engine.out" "$work/engine.err"; fail "engine: non-zero exit"; }
 for f in 1 2; do
     for e in 1 2; do
-        grep -Eq "^  fold $f/2 epoch $e/2 12/12 \[#{20}\] [0-9.]+s [0-9]+(ms|us)/step [0-9]+ img/s loss [0-9.]+ acc [0-9.]+ val_loss [0-9.]+ val_acc [0-9.]+ \| fold ETA [0-9.:]+s? run ETA" \
+        grep -Eq "^  fold $f/2 epoch $e/2 12/12 \[#{20}\] [0-9.:]+s? [0-9.]+(s|ms|us)/step [0-9]+ img/s loss [0-9.]+ acc [0-9.]+ val_loss [0-9.]+ val_acc [0-9.]+ \| fold ETA [0-9.:]+s? run ETA" \
             "$work/engine.err" || { cat "$work/engine.err"; fail "engine: no line for fold $f epoch $e"; }
     done
 done

@@ -130,6 +130,7 @@ int ramp__cli_parse(const ramp__cli_spec *spec, int argc, char **argv);
    in seconds. */
 typedef struct ramp__bar {
     int tty;            /* redraw in place; else plain lines */
+    int columns;        /* the terminal's width: a redrawn bar is cut to fit (0: no cut) */
     double plain_every; /* without a terminal: a line at least this often (10 s) */
     int fold, n_folds;  /* fold -1: the retrain; n_folds 0: unknown */
     int started;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -500,6 +501,8 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
     fflush(stdout);
     run_ctx rc = {o, pb, {0}};
     ramp__bar_init(&rc.bar, o->tty, ramp__now());
+    struct winsize ws;
+    if (o->tty && ioctl(2, TIOCGWINSZ, &ws) == 0) rc.bar.columns = ws.ws_col;
     ramp__sandbox_mode mode = o->no_sandbox ? RAMP__SANDBOX_OFF : RAMP__SANDBOX_ON;
     ramp__wf_opts wo = {
         .problem = pb,

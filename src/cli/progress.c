@@ -92,11 +92,15 @@ size_t ramp__bar_line(const ramp__bar *b, const ramp_progress *p, double now, ch
     for (int i = 0; i < 20; i++) bar[i] = i < fill ? '#' : '.';
     bar[20] = '\0';
     put(out, len, &at, "%zu/%zu [%s]", p->batch, p->n_batches, bar);
-    /* the epoch's rates, once a step is done */
+    /* after the bar, as Keras: the epoch's ETA, or its time once it ended;
+       then its rates, once a step is done */
     double step = p->batch && p->epoch_seconds > 0 ? p->epoch_seconds / (double)p->batch : -1;
     if (end) {
         dur(t, sizeof t, p->epoch_seconds);
         put(out, len, &at, " %s", t);
+    } else if (step > 0) {
+        dur(t, sizeof t, step * (double)(p->n_batches - p->batch));
+        put(out, len, &at, " ETA %s", t);
     }
     if (step > 0) {
         if (step >= 1)
@@ -112,10 +116,6 @@ size_t ramp__bar_line(const ramp__bar *b, const ramp_progress *p, double now, ch
     if (isfinite(p->val_loss) && p->val_loss >= 0) put(out, len, &at, " val_loss %.4f", p->val_loss);
     if (isfinite(p->val_accuracy) && p->val_accuracy >= 0)
         put(out, len, &at, " val_acc %.4f", p->val_accuracy);
-    if (step > 0 && !end) {
-        dur(t, sizeof t, step * (double)(p->n_batches - p->batch));
-        put(out, len, &at, " ETA %s", t);
-    }
     /* the fold's training and the run: the fraction of epochs done so far */
     double frac = p->n_epochs > 0 && p->n_batches
                       ? ((double)p->epoch + (double)p->batch / (double)p->n_batches) /
@@ -143,6 +143,9 @@ void ramp__bar_update(ramp__bar *b, const ramp_progress *p, double now, FILE *ou
     char line[512];
     ramp__bar_line(b, p, now, line, sizeof line);
     if (b->tty) {
+        /* a bar wider than the terminal would wrap, and \r redraw only its
+           last row: cut it (the line is ASCII) */
+        if (b->columns > 3 && strlen(line) > (size_t)b->columns - 3) line[b->columns - 3] = '\0';
         fprintf(out, "\r  %s\033[K", line);
         b->open_line = !end;
         if (end) fputc('\n', out);
