@@ -233,8 +233,12 @@ typedef struct ramp_fit_opts {
 /* Trains on `train_gen` for opts->epochs epochs of ceil(nb_train / batch)
    steps, evaluating on `valid_gen` (may be NULL or nb_valid 0) after each
    epoch. Generators are borrowed; their batches must match the input shape
-   and carry labels in [0, classes). Compute runs on the calling thread's
-   OpenMP team. */
+   and carry labels in [0, classes). Compute runs on an OpenMP team of the
+   net's n_threads, and the calling thread's thread count is its own again
+   when fit returns (so for predict and evaluate). Each step and each
+   epoch's end (with its validation figures) is also reported to train_gen
+   (ramp_gen_progress): a builder's generator passes it to `ramp test`'s
+   display, with nothing to wire. */
 ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb_train,
                                    ramp_gen *valid_gen, size_t nb_valid, const ramp_fit_opts *opts);
 
