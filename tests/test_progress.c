@@ -2,7 +2,8 @@
  * driven by a fake clock: fixed 10 ms steps of 32 images give exactly
  * 10ms/step and 3200 img/s from the first step, the epoch's, fold's and
  * run's ETA, the finished bar's elapsed time, fold K/N, and, without a
- * terminal, a plain line at each epoch's end and at least every 10 s. */
+ * terminal, a plain line at each epoch's end and at least every 10 s; and
+ * the parent's reading of the fold's progress lines into its history. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "cli/progress.c" /* the CLI is not in the library: its renderer alone */
+#include "submission/runInt.h"
 
 /* The report after `batch` steps of 10 ms (32 images each) of epoch `epoch`
    of 2, 12 steps an epoch, the epoch's figures at its end. */
@@ -150,6 +152,34 @@ static void test_tty(void **s)
     free(text);
 }
 
+/* The parent's reading of the child's PROG lines: each epoch's end once,
+   in order, into the fold's history (what --json prints); lines of another
+   form are ignored. */
+static void test_wire_history(void **s)
+{
+    (void)s;
+    const char *wire = "STEP training\n"
+                       "PROG 0 2 5 10 0.5 0.9 nan nan 0.5 0.5 320\n"
+                       "PROG 0 2 10 10 0.5 0.9 0.6 0.8 1.0 1.0 640\n"
+                       "PROG 0 2 10 10 0.5 0.9 0.6 0.8 1.1 1.1 640\n" /* a repeat */
+                       "PROG 1 2 10 10 0.4 0.9 0.5 0.85 2.0 1.0 640\n"
+                       "PROG 2 2 10 10 0.4 0.9 0.5 0.85 3.0 1.0\n"      /* a field short */
+                       "PROG 0 2 10 10 0.5 0.9 0.1 2.0 8\n"             /* the old form */
+                       "PROG 3 2 11 10 0.4 0.9 0.5 0.85 3.0 1.0 640\n"  /* batch past the end */
+                       "DONE\n";
+    ramp__fold_result r;
+    ramp__fold_protocol_test((const uint8_t *)wire, strlen(wire), 7, &r);
+    assert_int_equal(r.n_history, 2);
+    assert_int_equal(r.history[0].epoch, 0);
+    assert_true(r.history[0].val_loss == 0.6 && r.history[0].val_accuracy == 0.8);
+    assert_true(r.history[0].epoch_seconds == 1.0 && r.history[0].images == 640);
+    assert_int_equal(r.history[1].epoch, 1);
+    assert_true(r.history[1].loss == 0.4 && r.history[1].seconds == 2.0);
+    ramp__fold_result_clear(&r);
+    assert_null(r.history);
+    assert_int_equal(r.n_history, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_long_run),
         cmocka_unit_test(test_plain_lines),
         cmocka_unit_test(test_tty),
+        cmocka_unit_test(test_wire_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
