@@ -2,10 +2,11 @@
  *
  * fit_generator pulls batches from the generators on the calling thread and
  * runs every compute step there, on its OpenMP team (loader threads only
- * fill batches). Each step and each epoch's end (with its validation
- * figures) is reported to the training generator (ramp_gen_progress), so a
- * builder's listener sees the fit without the caller wiring anything. Per step: forward (training) → logits → softmax
- * cross-entropy in plain C → backward → optimiser. The backend builds its
+ * fill batches). Per step: forward (training) → logits → softmax
+ * cross-entropy in plain C → backward → optimiser. Each step and each
+ * epoch's end (with its validation figures) is reported to the training
+ * generator (ramp_gen_progress), so a builder's listener sees the fit
+ * without the caller wiring anything. The backend builds its
  * primitives once per batch size, so a short last batch costs one extra set
  * for the whole run. Every public entry computes with denormals flushed to
  * zero (ramp__ftz_enter), the progress callback included, on the net's

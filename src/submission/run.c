@@ -158,6 +158,7 @@ typedef struct watch {
     int have_prog;
     ramp__progress last;
     double end_tokens;
+    size_t cap_history; /* room in r->history */
 } watch;
 
 /* The step boundary: the time since the last one goes to the step left. */
@@ -202,20 +203,22 @@ static void handle_line(watch *w, char *line)
         w->last = p;
         double now = ramp__now();
         int end = p.batch == p.n_batches;
-        if (end && p.epoch > w->last_end_epoch && r->n_history < RAMP__HISTORY_MAX) {
-            ramp__progress *h = realloc(r->history, (r->n_history + 1) * sizeof *h);
-            if (h) {
-                r->history = h;
-                h[r->n_history++] = p;
-            }
-        }
-        if (!f->on_progress) {
-            if (end && p.epoch > w->last_end_epoch) w->last_end_epoch = p.epoch;
-            return;
-        }
         if (end) {
-            if (p.epoch <= w->last_end_epoch) return;
+            if (p.epoch <= w->last_end_epoch) return; /* epochs only go forward */
             w->last_end_epoch = p.epoch;
+            if (r->n_history == w->cap_history && r->n_history < RAMP__HISTORY_MAX) {
+                size_t cap = w->cap_history ? 2 * w->cap_history : 16;
+                ramp__progress *h = realloc(r->history, cap * sizeof *h);
+                if (h) {
+                    r->history = h;
+                    w->cap_history = cap;
+                }
+            }
+            if (r->n_history < w->cap_history && r->n_history < RAMP__HISTORY_MAX)
+                r->history[r->n_history++] = p;
+        }
+        if (!f->on_progress) return;
+        if (end) {
             w->end_tokens += (now - w->t_last_end) * 1000;
             if (w->end_tokens > 100) w->end_tokens = 100;
             w->t_last_end = now;
@@ -265,7 +268,7 @@ void ramp__fold_protocol_test(const uint8_t *bytes, size_t n, size_t piece, ramp
     memset(r, 0, sizeof *r);
     ramp__fold_spec f;
     memset(&f, 0, sizeof f);
-    watch w = {r, &f, ramp__now(), ramp__now(), -1, 0, 0, 0, {0}, 100};
+    watch w = {r, &f, ramp__now(), ramp__now(), -1, 0, 0, 0, {0}, 100, 0};
     char buf[8192];
     size_t have = 0;
     if (piece == 0) piece = 1;
@@ -479,7 +482,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     /* Read the protocol and the output while watching the child itself: a
        pipe's end says nothing (a child may close it and go on), so the
        deadline holds until the child has exited. */
-    watch wt = {r, f, t_start, t_start, -1, 0, 0, 0, {0}, 100};
+    watch wt = {r, f, t_start, t_start, -1, 0, 0, 0, {0}, 100, 0};
     char buf[8192], obuf[16384];
     size_t have = 0;
     int timed_out = 0, status = 0, exited = 0, open_fds[2] = {proto[0], out[0]};
