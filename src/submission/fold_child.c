@@ -41,17 +41,6 @@ static void send(const char *fmt, ...)
     (void)w;
 }
 
-/* The message of a failed classifier call: a Python classifier's exception
-   with its traceback, or the status a C one returned. */
-static void clf_error(const ramp__sub *sub, const char *fn, ramp_status st, char *msg, size_t len)
-{
-    const char *py = sub->clf_errmsg ? sub->clf_errmsg() : "";
-    if (py[0])
-        snprintf(msg, len, "%s", py);
-    else
-        snprintf(msg, len, "%s returned %s (%s)", fn, ramp_err_name(st), ramp_strerror(st));
-}
-
 /* The builder's progress as the wire's PROG line (runInt.h): every epoch's
    end, other reports at most 10 a second. */
 static void send_progress(void *user, const ramp_progress *p)
@@ -62,6 +51,17 @@ static void send_progress(void *user, const ramp_progress *p)
     send("PROG %d %d %zu %zu %.6g %.6g %.6g %.6g %.6f %.6f %llu", p->epoch, p->n_epochs, p->batch,
          p->n_batches, p->loss, p->accuracy, p->val_loss, p->val_accuracy, p->seconds,
          p->epoch_seconds, (unsigned long long)p->images);
+}
+
+/* The message of a failed classifier call: a Python classifier's exception
+   with its traceback, or the status a C one returned. */
+static void clf_error(const ramp__sub *sub, const char *fn, ramp_status st, char *msg, size_t len)
+{
+    const char *py = sub->clf_errmsg ? sub->clf_errmsg() : "";
+    if (py[0])
+        snprintf(msg, len, "%s", py);
+    else
+        snprintf(msg, len, "%s returned %s (%s)", fn, ramp_err_name(st), ramp_strerror(st));
 }
 
 /* How a Python transform runs: $RAMP_PY_TRANSFORM = "threads" (the loader
