@@ -444,9 +444,9 @@ int main(void)
         cmocka_unit_test(test_determinism_and_predict),
         cmocka_unit_test(test_optimisers),
         cmocka_unit_test(test_optimiser_updates),
-        cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_omp_threads_restored),
         cmocka_unit_test(test_global_avgpool_not_square),
+        cmocka_unit_test(test_save_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
