@@ -306,7 +306,7 @@ static void test_progress_timing(void **state)
     fixture_make(&f, 30, 8, 1, 2);
     ramp_loader_opts o = {.chunk_size = 8, .n_jobs = 2, .seed = 1};
     ramp_gen_builder *gb;
-    assert_int_equal(ramp_gen_builder_new(&f.s, tf_id, NULL, &o, &gb, NULL), 0);
+    assert_int_equal(ramp_gen_builder_new(&gb, &f.s, tf_id, NULL, &o, NULL), 0);
     reports rs = {.n = 0};
     ramp_gen_builder_set_progress(gb, record, &rs);
     ramp_gen *g;

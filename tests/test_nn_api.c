@@ -363,11 +363,12 @@ static void test_global_avgpool_not_square(void **s)
     float conv[2][N * C * HW], gap[2][N * C], dconv[2][N * C * HW], dgap[2][N * C];
     for (int be = 0; be < 2; be++) {
         ramp_net *net = NULL;
-        assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 2, .height = H, .width = W,
+        assert_int_equal(ramp_net_new(&net,
+                                      &(ramp_net_params){ .channels = 2, .height = H, .width = W,
                                                           .seed = 4, .n_threads = 1,
                                                           .backend = be ? RAMP_NN_REF : RAMP_NN_DNNL,
                                                           .no_fuse = 1, .keep_grads = 1 },
-                                      &net, NULL), RAMP_OK);
+                                      NULL), RAMP_OK);
         ramp_net_conv2d(net, &(ramp_conv2d){ .filters = C, .kernel = 3, .padding = 1 });
         int id_conv = ramp_net_last(net);
         assert_int_equal(ramp_net_global_avgpool(net), RAMP_OK);
