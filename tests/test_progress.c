@@ -86,7 +86,7 @@ static void test_long_run(void **s)
     ramp__bar_fold_start(&b, -1, 3, 5000);
     ramp_progress r = {0, 1, 50, 100, 1.25, NAN, NAN, NAN, 3700, 3700, 0};
     line_is(&b, r, 8700, "retrain epoch 1/1 50/100 [##########..........] ETA 1:01:40 74.00s/step "
-                         "loss 1.2500 | fold ETA 1:01:40");
+                         "loss 1.2500 | retrain ETA 1:01:40");
 }
 
 /* Without a terminal: a line at each epoch's end and at least every 10 s. */

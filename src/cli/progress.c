@@ -124,7 +124,7 @@ size_t ramp__bar_line(const ramp__bar *b, const ramp_progress *p, double now, ch
     if (frac > 0 && frac <= 1 && p->seconds > 0) {
         double fold_eta = p->seconds * (1 - frac) / frac;
         dur(t, sizeof t, fold_eta);
-        put(out, len, &at, " | fold ETA %s", t);
+        put(out, len, &at, " | %s ETA %s", b->fold < 0 ? "retrain" : "fold", t);
         if (b->fold >= 0 && b->n_folds > 0) {
             double per_fold = b->folds_done ? b->folds_s / b->folds_done
                                             : now - b->fold_t0 + fold_eta;
