@@ -11,8 +11,6 @@
  * for the whole run. Every public entry computes with denormals flushed to
  * zero (ramp__ftz_enter), the progress callback included, on the net's
  * OpenMP thread count; both are the caller's again when it returns. */
-#define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,15 +42,6 @@ static ramp_status prepare(ramp_net *net)
     return ramp__net_to_backend(net);
 }
 
-/* The calling thread's OpenMP team size (omp_get_max_threads), 0 when no
-   OpenMP runtime is loaded; looked up as net.c looks up the setter. */
-static int omp_threads_now(void)
-{
-    int (*get)(void);
-    *(void **)(&get) = dlsym(RTLD_DEFAULT, "omp_get_max_threads");
-    return get ? get() : 0;
-}
-
 /* What a public call that computes changes on the caller's thread, and puts
    back when it returns: the OpenMP thread count, then denormals flushed on
    all its threads (ramp__ftz_enter) until ramp__ftz_leave. */
@@ -63,7 +52,7 @@ typedef struct compute_scope {
 
 static void compute_begin(ramp_net *net, compute_scope *cs)
 {
-    cs->old_threads = omp_threads_now();
+    cs->old_threads = ramp__nn_omp_threads();
     ramp__nn_set_omp_threads(net->prm.n_threads);
     ramp__ftz_enter(&cs->ftz);
 }

@@ -197,6 +197,8 @@ ramp_status ramp__net_to_backend(ramp_net *net);
 ramp_status ramp__net_to_plain(ramp_net *net);
 /* Applies the thread count to the calling thread's OpenMP team. */
 void ramp__nn_set_omp_threads(int n);
+/* The calling thread's team size (omp_get_max_threads); 0 without a runtime. */
+int ramp__nn_omp_threads(void);
 /* Runs fn(user, tid, n) on each of the n threads of the calling thread's
    OpenMP team (libgomp, the runtime libdnnl brings), or once as (0, 1)
    where there is none. */

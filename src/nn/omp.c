@@ -19,6 +19,13 @@ void ramp__nn_set_omp_threads(int n)
     if (set && n > 0) set(n);
 }
 
+int ramp__nn_omp_threads(void)
+{
+    int (*get)(void);
+    *(void **)(&get) = dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+    return get ? get() : 0;
+}
+
 /* libgomp's entry for a parallel region (what the compiler emits for
    "#pragma omp parallel"), looked up like omp_set_num_threads. */
 typedef void (*gomp_parallel_fn)(void (*fn)(void *), void *data, unsigned n, unsigned flags);
