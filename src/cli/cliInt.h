@@ -50,12 +50,31 @@ int ramp__cli_reader(char *script, size_t slen, char *python, size_t plen);
    NULL on failure (errno). */
 char *ramp__cli_mkdtemp(const char *what);
 
+/* ---- what the library is handed instead of the environment (tools.c) --- */
+
+/* The compilers, the Python, ramp's headers and the Python plugin, from
+   $RAMP_CC, $RAMP_CXX, $RAMP_PYTHON, $RAMP_INCLUDE_DIR, $RAMP_PYTHON_PLUGIN
+   and $RAMP_PY_TRANSFORM, else found from this program's place. */
+typedef struct ramp__cli_tools {
+    const char *cc, *cxx;       /* NULL: the library's defaults (cc, c++) */
+    const char *python;         /* checks .py files parse */
+    char include_dir[4096];
+    char python_plugin[4200];   /* "" when there is none */
+    char plugin_looked[8500];   /* where it was looked for, for messages */
+    int py_threads;             /* RAMP_PY_TRANSFORM=threads */
+} ramp__cli_tools;
+
+struct ramp__build_opts;
+void ramp__cli_tools_find(ramp__cli_tools *t);
+/* Fills the compile's programs and files from t (borrowed from it). */
+void ramp__cli_tools_build(const ramp__cli_tools *t, struct ramp__build_opts *o);
+
 /* ---- the sandbox's settings from the command line (sandbox.c) ---------- */
 
 /* The environment a sandboxed program gets: a fixed PATH, HOME and TMPDIR
    (/tmp), and from this process's environment only the thread, locale and
    sanitizer variables (OMP_NUM_THREADS, OPENBLAS_*, MKL_NUM_THREADS,
-   RAMP_PY_TRANSFORM, LANG, LC_ALL, ASAN/UBSAN/LSAN_OPTIONS...). With the
+   LANG, LC_ALL, ASAN/UBSAN/LSAN_OPTIONS...). With the
    sandbox off: the whole environment. NULL-terminated; free with
    ramp__cli_env_free. NULL when out of memory. */
 char **ramp__cli_sandbox_env(int sandboxed);

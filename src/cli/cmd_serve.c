@@ -12,9 +12,6 @@
 #include "http/httpInt.h"
 #include "submission/submissionInt.h"
 
-#ifndef RAMP_BUILD_INCLUDE_DIR
-#define RAMP_BUILD_INCLUDE_DIR "/usr/local/include"
-#endif
 
 static void usage(FILE *f)
 {
@@ -78,9 +75,11 @@ int ramp__cmd_serve(int argc, char **argv)
     }
     o.host = host;
     o.port = (int)port;
-    char inc[4096];
-    ramp__sub_include_dir(inc, sizeof inc, RAMP_BUILD_INCLUDE_DIR);
-    o.include_dir = inc;
+    ramp__cli_tools tools;
+    ramp__cli_tools_find(&tools);
+    ramp__cli_tools_build(&tools, &o.build);
+    const char *tmp = getenv("TMPDIR");
+    o.tmp_dir = tmp && tmp[0] == '/' ? tmp : "/tmp";
     /* block the stop signals in every thread, then wait for one here */
     sigset_t set;
     sigemptyset(&set);

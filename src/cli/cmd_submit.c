@@ -14,9 +14,6 @@
 #include "store/storeInt.h"
 #include "submission/submissionInt.h"
 
-#ifndef RAMP_BUILD_INCLUDE_DIR
-#define RAMP_BUILD_INCLUDE_DIR "/usr/local/include"
-#endif
 
 /* --db DB, else KIT/ramp.db when a kit is given. */
 static const char *db_default(const char *db, const char *kit, char *buf, size_t len)
@@ -206,12 +203,14 @@ int ramp__cmd_submit(int argc, char **argv)
         return 2;
     }
     /* compile first: a submission that does not build is refused here */
-    char inc[4096];
-    ramp__sub_include_dir(inc, sizeof inc, RAMP_BUILD_INCLUDE_DIR);
+    ramp__cli_tools tools;
+    ramp__cli_tools_find(&tools);
+    ramp__build_opts bo = {0};
+    ramp__cli_tools_build(&tools, &bo);
     ramp__sub_paths paths;
     char *log = NULL;
     ramp_err err = {RAMP_OK, ""};
-    if (ramp__sub_build(dir, inc, &paths, &log, &err)) {
+    if (ramp__sub_build_with(dir, &bo, &paths, &log, &err)) {
         ramp__cli_error("submit: %s", err.msg);
         if (log && *log) fprintf(stderr, "%s", log);
         free(log);

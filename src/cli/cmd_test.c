@@ -34,9 +34,6 @@
 #include "ramp/score.h"
 #include "workflow/workflowInt.h"
 
-#ifndef RAMP_BUILD_INCLUDE_DIR
-#define RAMP_BUILD_INCLUDE_DIR "/usr/local/include"
-#endif
 
 #define QUICK_TRAIN 1000
 #define QUICK_TEST 300
@@ -61,6 +58,7 @@ typedef struct test_opts {
     const char *py_env;
     char **env;
     char exe[4096];
+    ramp__cli_tools tools; /* compilers, headers, the Python plugin */
 } test_opts;
 
 enum { ROW_TRAIN = RAMP__ROW_TRAIN, ROW_VALID = RAMP__ROW_VALID, ROW_TEST = RAMP__ROW_TEST,
@@ -488,10 +486,9 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
                           int first_json)
 {
     const ramp_problem *pb = kit->problem;
-    char sub_dir[4096], out_dir[4200], inc[4096];
+    char sub_dir[4096], out_dir[4200];
     snprintf(sub_dir, sizeof sub_dir, "%s/%s", o->sub_root, name);
     snprintf(out_dir, sizeof out_dir, "%s/training_output", sub_dir);
-    ramp__sub_include_dir(inc, sizeof inc, RAMP_BUILD_INCLUDE_DIR);
     /* rampwf's header, once per submission (assert_submission) */
     printf("Testing %s\n", ramp_problem_title(pb));
     printf("Reading train and test files from %s/ ...\n", kit->data_dir);
@@ -525,13 +522,15 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
                     .mem_bytes = (uint64_t)o->mem_mb << 20,
                     .cpu_seconds = 0,
                     .envp = o->env},
-        .build = {.include_dir = inc, .sandbox = mode, .timeout_s = o->compile_timeout},
+        .py_threads = o->tools.py_threads,
+        .build = {.sandbox = mode, .timeout_s = o->compile_timeout},
         .ctx = &rc,
         .on_fold_start = on_fold_start,
         .on_progress = on_progress,
         .on_fold_end = on_fold_end,
         .on_cv_end = on_cv_end,
     };
+    ramp__cli_tools_build(&o->tools, &wo.build);
     ramp__wf_result r;
     ramp__workflow_run(&wo, &r);
     int failed = r.status != RAMP_OK;
@@ -639,6 +638,7 @@ int ramp__cmd_test(int argc, char **argv)
         return 1;
     const char *env_name = NULL;
     o.py_env = ramp__cli_py_env(&env_name);
+    ramp__cli_tools_find(&o.tools);
     char sub_root[4200];
     if (!o.sub_root) {
         snprintf(sub_root, sizeof sub_root, "%s/submissions", o.kit);

@@ -42,9 +42,6 @@
 #include "store/storeInt.h"
 #include "workflow/workflowInt.h"
 
-#ifndef RAMP_BUILD_INCLUDE_DIR
-#define RAMP_BUILD_INCLUDE_DIR "/usr/local/include"
-#endif
 
 
 typedef struct worker_opts {
@@ -96,7 +93,7 @@ typedef struct worker {
     ramp__event ev;
     char id[128];
     char exe[4096];
-    char inc[4096];
+    ramp__cli_tools tools;
     char imgs[4200];
     char **env;
     ramp__kit_split train, test;
@@ -261,12 +258,14 @@ static int train_one(worker *w, ramp__claim *c)
                     .mem_bytes = (uint64_t)w->o->mem_mb << 20,
                     .cpu_seconds = (w->o->timeout + 60) * (double)(ncpu > 0 ? ncpu : 1),
                     .envp = w->env},
-        .build = {.include_dir = w->inc, .sandbox = mode},
+        .py_threads = w->tools.py_threads,
+        .build = {.sandbox = mode},
         .ctx = &rs,
         .on_progress = on_progress,
         .on_fold_end = on_fold_end,
         .tick = tick,
     };
+    ramp__cli_tools_build(&w->tools, &wo.build);
     ramp__wf_result r;
     ramp__workflow_run(&wo, &r);
     if (r.n_folds > 0) n_folds = r.n_folds; /* a folds file has its own count */
@@ -404,7 +403,7 @@ static int worker_run(const worker_opts *o)
         ramp__cli_error("worker: cannot find its own executable: %s", strerror(errno));
         return 1;
     }
-    ramp__sub_include_dir(w.inc, sizeof w.inc, RAMP_BUILD_INCLUDE_DIR);
+    ramp__cli_tools_find(&w.tools);
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';

@@ -17,7 +17,7 @@ extern char **environ;
 
 static const char *const passed[] = {"OMP_NUM_THREADS", "OMP_PROC_BIND", "OPENBLAS_NUM_THREADS",
                                      "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "MKL_NUM_THREADS",
-                                     "RAMP_PY_TRANSFORM", "LANG", "LC_ALL", "PYTHONHASHSEED",
+                                     "LANG", "LC_ALL", "PYTHONHASHSEED",
                                      "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
 
 char **ramp__cli_sandbox_env(int sandboxed)
@@ -76,7 +76,12 @@ int ramp__cmd_fold(int argc, char **argv)
     (void)argc;
     (void)argv;
     int py = 0;
-    int rc = ramp__fold_child_main(&py);
+    /* the fold's log follows the training line by line: the submission's
+       stdout, and the lines the library writes to descriptor 1 itself */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    int rc = ramp__fold_child_main(STDOUT_FILENO, &py);
+    fflush(stdout);
+    fflush(stderr);
     if (py) {
         /* the embedded interpreter is never finalized: end without the
            process's exit handlers (a sanitizer build's leak check over

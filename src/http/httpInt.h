@@ -23,19 +23,22 @@
 #include <stddef.h>
 
 #include "ramp/status.h"
+#include "submission/submissionInt.h"
 
 typedef struct ramp__http ramp__http;
 
 typedef struct ramp__http_opts {
-    const char *db;          /* the store: SQLite path or postgresql:// URI */
-    const char *host;        /* IPv4 address to listen on (default 127.0.0.1) */
-    int port;                /* 0: any free port (see ramp__http_port) */
-    const char *include_dir; /* ramp's headers, to check that uploads compile */
-    size_t max_upload;       /* bytes of a POST body; more → 413 (0: 5 MiB) */
-    int threads;             /* pool size (0: 4) */
-    double cache_s;          /* leaderboard cache lifetime (0: 1 s; < 0: none) */
-    int compile_slots;       /* uploads compiling at once (0: 2) */
-    double compile_wait_s;   /* longest wait for a slot before 503 (0: 10 s; < 0: none) */
+    const char *db;         /* the store: SQLite path or postgresql:// URI */
+    const char *host;       /* IPv4 address to listen on (default 127.0.0.1) */
+    int port;               /* 0: any free port (see ramp__http_port) */
+    ramp__build_opts build; /* how uploads are checked to compile: ramp's headers, the
+                               compilers (its strings borrowed until ramp__http_stop) */
+    const char *tmp_dir;    /* where uploads are compiled (default /tmp) */
+    size_t max_upload;      /* bytes of a POST body; more → 413 (0: 5 MiB) */
+    int threads;            /* pool size (0: 4) */
+    double cache_s;         /* leaderboard cache lifetime (0: 1 s; < 0: none) */
+    int compile_slots;      /* uploads compiling at once (0: 2) */
+    double compile_wait_s;  /* longest wait for a slot before 503 (0: 10 s; < 0: none) */
 } ramp__http_opts;
 
 /* Opens the store and starts serving. On failure *out is NULL and err

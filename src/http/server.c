@@ -67,7 +67,8 @@ struct ramp__http {
     pthread_mutex_t mu; /* guards s and cache */
     cache_entry cache[3][N_KINDS][2]; /* [view][kind][reader sees test scores] */
     ramp__jobq *compiles;
-    char include_dir[4096];
+    ramp__build_opts build;
+    char tmp_dir[4000];
     size_t max_upload;
     double cache_s;
     int compile_slots;
@@ -369,8 +370,7 @@ static void compile_job(void *arg, int got)
         u->refused = 1;
     } else {
         char dir[4096];
-        const char *tmp = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/ramp-upload-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        snprintf(dir, sizeof dir, "%s/ramp-upload-XXXXXX", h->tmp_dir);
         ramp_err err = {RAMP_OK, ""};
         ramp__sub_paths paths;
         char *log = NULL;
@@ -378,7 +378,8 @@ static void compile_job(void *arg, int got)
             u->build_st = ramp__err_set(&err, RAMP_EIO, "cannot make a scratch folder");
         } else {
             u->build_st = ramp__files_write_dir(dir, u->files, u->n_files, &err);
-            if (!u->build_st) u->build_st = ramp__sub_build(dir, h->include_dir, &paths, &log, &err);
+            if (!u->build_st)
+                u->build_st = ramp__sub_build_with(dir, &h->build, &paths, &log, &err);
             ramp__rmtree(dir);
         }
         if (u->build_st) {
@@ -769,7 +770,9 @@ ramp_status ramp__http_start(ramp__http **out, const ramp__http_opts *o, ramp_er
         return st;
     }
     pthread_mutex_init(&h->mu, NULL);
-    snprintf(h->include_dir, sizeof h->include_dir, "%s", o->include_dir ? o->include_dir : "");
+    h->build = o->build;
+    snprintf(h->tmp_dir, sizeof h->tmp_dir, "%s",
+             o->tmp_dir && o->tmp_dir[0] ? o->tmp_dir : "/tmp");
     h->max_upload = o->max_upload ? o->max_upload : (size_t)5 << 20;
     h->cache_s = o->cache_s == 0 ? 1.0 : o->cache_s;
     h->compile_slots = o->compile_slots > 0 ? o->compile_slots : 2;

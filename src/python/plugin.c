@@ -22,10 +22,12 @@
  */
 #include "python/pythonInt.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
-ramp__pystate ramp__py;
+ramp__pystate ramp__py = {.log_fd = -1};
 
 static int g_started;
 
@@ -91,6 +93,21 @@ static void last_frame(PyObject *tb, char *out, size_t len)
     Py_DECREF(t);
 }
 
+/* Writes a, b and c to the fold's log, whole (a pipe may take them in parts). */
+static void log_write(const char *a, const char *b, const char *c)
+{
+    const char *parts[3] = {a, b, c};
+    for (int i = 0; i < 3 && ramp__py.log_fd >= 0; i++) {
+        size_t n = strlen(parts[i]), done = 0;
+        while (done < n) {
+            ssize_t k = write(ramp__py.log_fd, parts[i] + done, n - done);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) return;
+            done += (size_t)k;
+        }
+    }
+}
+
 ramp_status ramp__py_fail(char *msg, size_t len, const char *what)
 {
     PyObject *type = NULL, *val = NULL, *tb = NULL;
@@ -140,8 +157,7 @@ ramp_status ramp__py_fail(char *msg, size_t len, const char *what)
              offline ? " (the sandbox has no network: ship what the code downloads, pretrained "
                        "weights say, in the submission's folder; docs/python.md)"
                      : "");
-    fprintf(stderr, "%s raised an exception:\n%s", what, full);
-    fflush(stderr);
+    log_write(what, " raised an exception:\n", full);
     Py_XDECREF(text);
     Py_XDECREF(joined);
     Py_XDECREF(sep);
@@ -236,9 +252,10 @@ fail:
     return st;
 }
 
-static ramp_status py_init(const char *sub_dir, const char *py_lib, const char *py_env, char *msg,
-                           size_t len)
+static ramp_status py_init(const char *sub_dir, const char *py_lib, const char *py_env, int log_fd,
+                           char *msg, size_t len)
 {
+    ramp__py.log_fd = log_fd;
     if (g_started) return RAMP_OK;
     if (PyImport_AppendInittab("ramp", ramp_module_init) < 0) {
         snprintf(msg, len, "Python: cannot register the ramp module");

@@ -35,13 +35,14 @@ typedef struct ramp__pystate {
     int ndim;
     int shape[4];
     char errmsg[8192];
+    int log_fd; /* where tracebacks go (the fold's log), or -1 */
 } ramp__pystate;
 
 extern ramp__pystate ramp__py;
 
 /* Formats the pending Python exception (and clears it) into msg as
    "<what> raised <Type: text>\n<traceback>"; also writes the traceback to
-   stderr (the fold's log). Returns RAMP_ECRASH. GIL held. */
+   ramp__py.log_fd (the fold's log). Returns RAMP_ECRASH. GIL held. */
 ramp_status ramp__py_fail(char *msg, size_t len, const char *what);
 
 /* Adds the generator types to the `ramp` module. GIL held. */

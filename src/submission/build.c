@@ -343,7 +343,7 @@ static ramp_status compile_one(const ramp__build_opts *o, const char *dir, const
     int sandboxed = o->sandbox == RAMP__SANDBOX_ON;
     char *argv[MAX_ARGS];
     int n = 0;
-    const char *cc = getenv(cxx ? "RAMP_CXX" : "RAMP_CC");
+    const char *cc = cxx ? o->cxx : o->cc;
     argv[n++] = (char *)(cc && cc[0] ? cc : cxx ? "c++" : "cc");
     /* the GNU dialects: POSIX's names (M_PI, strdup) are there, as C++ has
        them by default */
@@ -419,14 +419,16 @@ static ramp_status compile_one(const ramp__build_opts *o, const char *dir, const
 static ramp_status check_python(const ramp__build_opts *o, const char *dir, const char *src,
                                 char **log, ramp_err *err)
 {
-    char where[4096];
-    if (!ramp__sub_python_plugin(where, sizeof where))
+    if (!o->python_plugin || !o->python_plugin[0] || access(o->python_plugin, R_OK) != 0)
         return ramp__err_set(err, RAMP_EUNSUPPORTED,
                              "%s: Python submissions need the plugin ramp_python.so, which ramp "
                              "builds with -DRAMP_WITH_PYTHON=ON (python3-dev, python3-numpy; "
                              "looked for %s)",
-                             src, where);
-    const char *py = getenv("RAMP_PYTHON");
+                             src,
+                             o->python_plugin && o->python_plugin[0] ? o->python_plugin
+                             : o->python_plugin_looked               ? o->python_plugin_looked
+                                                                     : "none given");
+    const char *py = o->python;
     char *argv[] = {(char *)(py && py[0] ? py : RAMP_PYTHON_EXE), "-I", "-S", "-c",
                     "import sys; compile(open(sys.argv[1], 'rb').read(), sys.argv[1], 'exec')",
                     (char *)src, NULL};
@@ -465,17 +467,6 @@ static ramp_status open_to_sandbox(const char *dir, ramp_err *err)
     return RAMP_OK;
 }
 
-ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_paths *out,
-                            char **log, ramp_err *err)
-{
-    ramp__build_opts o = {.include_dir = include_dir};
-    return ramp__sub_build_with(dir, &o, out, log, err);
-}
-
-/* The cache and its out/ (the compiler's only writable folder) made, as
-   folders and not links planted by anyone; and, when root runs the sandbox
-   as another user who must read the submission (a folder made by mkdtemp is
-   0700), the submission opened to it (the sandbox gives it out/). */
 static ramp_status prepare_dirs(const ramp__build_opts *o, const char *dir, const char *cache,
                                 const char *out_dir, ramp_err *err)
 {

@@ -64,16 +64,6 @@ static void clf_error(const ramp__sub *sub, const char *fn, ramp_status st, char
         snprintf(msg, len, "%s returned %s (%s)", fn, ramp_err_name(st), ramp_strerror(st));
 }
 
-/* How a Python transform runs: $RAMP_PY_TRANSFORM = "threads" (the loader
-   threads, under the GIL) or "processes" (one worker process per loader
-   thread, the default: docs/python.md has the measurements). */
-static int python_workers(const ramp__fold_wire *w)
-{
-    const char *m = getenv("RAMP_PY_TRANSFORM");
-    if (m && strcmp(m, "threads") == 0) return 0;
-    return w->loader.n_jobs > 0 ? w->loader.n_jobs : 2;
-}
-
 /* Predicts every sample of generator g into out (n × c). */
 static ramp_status predict_all(const ramp__sub *sub, void *model, ramp_gen *g, float *out, int c,
                                char *msg, size_t msglen)
@@ -151,7 +141,7 @@ static ramp_status predict_ids(const ramp__sub *sub, void *model, const ramp__fo
    over the fold-train rows, then predict_proba(img_loader) over the
    fold-train, fold-valid and test rows (images only). The loader decodes
    with ramp's decoders (the plugin's ImageLoader). */
-static int run_simplified(const ramp__fold_wire *w, ramp__sub *sub, float *pred)
+static int run_simplified(const ramp__fold_wire *w, ramp__sub *sub, float *pred, int log_fd)
 {
     char msg[1536];
     int c = w->n_classes;
@@ -181,8 +171,8 @@ static int run_simplified(const ramp__fold_wire *w, ramp__sub *sub, float *pred)
     sub->py->simple_stats(&im, &sec);
     send("STATS train %llu %.3f %.3f", (unsigned long long)im, sec > 0 ? (double)im / sec : 0.0,
          0.0);
-    printf("fit: %.1f s; the image loader decoded %llu images at %.0f images/s\n",
-           ramp__now() - t0, (unsigned long long)im, sec > 0 ? (double)im / sec : 0.0);
+    dprintf(log_fd, "fit: %.1f s; the image loader decoded %llu images at %.0f images/s\n",
+            ramp__now() - t0, (unsigned long long)im, sec > 0 ? (double)im / sec : 0.0);
     const char *const *ids[3] = {w->train_ids, w->valid_ids, w->test_ids};
     size_t ns[3] = {w->n_train, w->n_valid, w->n_test}, off = 0;
     const char *steps[3] = {NULL, "STEP validating", "STEP testing"};
@@ -201,20 +191,21 @@ static int run_simplified(const ramp__fold_wire *w, ramp__sub *sub, float *pred)
     return 0;
 }
 
-static int run(const ramp__fold_wire *w, float *pred)
+static int run(const ramp__fold_wire *w, float *pred, int log_fd)
 {
     char msg[1536];
     ramp_err err = {RAMP_OK, ""};
     ramp__sub sub;
     send("STEP training");
-    ramp_status st = ramp__sub_load(&w->paths, w->paths.simplified ? 0 : python_workers(w),
-                                    w->py_lib, w->py_env, &sub, &err);
+    ramp__sub_python py = {w->py_plugin, w->py_lib, w->py_env,
+                           w->paths.simplified ? 0 : w->py_workers, log_fd};
+    ramp_status st = ramp__sub_load(&w->paths, &py, &sub, &err);
     if (st) {
         send("ERR %d %s", (int)st, err.msg);
         return 3;
     }
     int c = w->n_classes;
-    if (w->paths.simplified) return run_simplified(w, &sub, pred);
+    if (w->paths.simplified) return run_simplified(w, &sub, pred, log_fd);
     char *arena = NULL;
     const char **paths = paths_of(w->imgs_dir, w->train_ids, w->n_train, &arena);
     if (!paths) {
@@ -254,10 +245,8 @@ static int run(const ramp__fold_wire *w, float *pred)
     ramp_gen_stats ts = ramp_gen_builder_stats(gb);
     send("STATS train %llu %.3f %.3f", (unsigned long long)ts.images, ts.images_per_s,
          ts.stall_seconds);
-    printf("fit: %.1f s; loader %llu images at %.0f images/s; trainer waited %.2f s for data\n",
-           t_train, (unsigned long long)ts.images, ts.images_per_s, ts.stall_seconds);
-    fflush(stdout);
-    fflush(stderr);
+    dprintf(log_fd, "fit: %.1f s; loader %llu images at %.0f images/s; trainer waited %.2f s for data\n",
+            t_train, (unsigned long long)ts.images, ts.images_per_s, ts.stall_seconds);
 
     /* predictions on the fold's train rows (part of the training step) */
     uint32_t *all = malloc((w->n_train + 1) * sizeof *all);
@@ -300,10 +289,9 @@ static int run(const ramp__fold_wire *w, float *pred)
     return 0;
 }
 
-int ramp__fold_child_main(int *embedded_python)
+int ramp__fold_child_main(int log_fd, int *embedded_python)
 {
     *embedded_python = 0;
-    setvbuf(stdout, NULL, _IOLBF, 0); /* the log follows the training, line by line */
     signal(SIGPIPE, SIG_IGN);
     /* a crash in participant code must end the child by its signal, so the
        parent can name it (a sanitizer runtime would otherwise catch it and
@@ -345,10 +333,8 @@ int ramp__fold_child_main(int *embedded_python)
         ramp__fold_wire_clear(&w);
         return 3;
     }
-    int rc = run(&w, pred);
+    int rc = run(&w, pred, log_fd);
     *embedded_python = w.paths.pp_py[0] || w.paths.clf_py[0];
-    fflush(stdout);
-    fflush(stderr);
     /* no clean-up on the failure paths: the process ends here */
     if (rc == 0) {
         munmap(pred, (size_t)sb.st_size);

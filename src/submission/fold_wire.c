@@ -4,7 +4,7 @@
  * The child learns everything it needs from these bytes and nothing else:
  * the fold-train rows with their labels, the fold-valid and test rows as
  * image ids only, the paths of its own code as it sees them, loader and
- * classifier settings. Layout: the magic "RAMPFOLD2\n", then fixed-width
+ * classifier settings. Layout: the magic "RAMPFOLD4\n", then fixed-width
  * little-endian fields and length-prefixed strings (u32 length, bytes).
  * The reader checks every length against what is left, so a short or
  * corrupt buffer is an error, never a read past the end.
@@ -17,7 +17,7 @@
 #include "core/coreInt.h"
 #include "submission/runInt.h"
 
-static const char magic[10] = {'R', 'A', 'M', 'P', 'F', 'O', 'L', 'D', '3', '\n'};
+static const char magic[10] = {'R', 'A', 'M', 'P', 'F', 'O', 'L', 'D', '4', '\n'};
 
 typedef struct wbuf {
     uint8_t *p;
@@ -81,8 +81,10 @@ ramp_status ramp__fold_wire_encode(const ramp__fold_wire *w, uint8_t **out, size
     put_str(&b, w->paths.clf_py);
     put_u64(&b, (uint64_t)w->paths.simplified);
     put_u64(&b, (uint64_t)w->workflow);
+    put_str(&b, w->py_plugin ? w->py_plugin : "");
     put_str(&b, w->py_lib ? w->py_lib : "");
     put_str(&b, w->py_env ? w->py_env : "");
+    put_u64(&b, (uint64_t)w->py_workers);
     put_u64(&b, w->n_train);
     for (size_t i = 0; i < w->n_train; i++) {
         put_str(&b, w->train_ids[i]);
@@ -191,8 +193,12 @@ ramp_status ramp__fold_wire_decode(const uint8_t *buf, size_t len, ramp__fold_wi
     uint64_t wf = get_u64(&r);
     if (wf > RAMP_WORKFLOW_SIMPLIFIED) r.bad = 1;
     w->workflow = (ramp_workflow_kind)wf;
+    w->py_plugin = get_str(&r, &a);
     w->py_lib = get_str(&r, &a);
     w->py_env = get_str(&r, &a);
+    uint64_t workers = get_u64(&r);
+    if (workers > 1024) r.bad = 1;
+    w->py_workers = (int)workers;
     /* counts: each row takes at least 4 bytes, so a count past that is corrupt */
     w->n_train = (size_t)get_u64(&r);
     if (w->n_train > r.left / 4) r.bad = 1;

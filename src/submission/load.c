@@ -6,11 +6,9 @@
  * the classifier, whose functions come from the plugin's table. */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/coreInt.h"
@@ -28,53 +26,16 @@ static int sym(void *h, const char *name, void *fnptr, size_t size)
     return 1;
 }
 
-/* The folder of the ramp program (buf) or "". */
-static void exe_dir(char *buf, size_t len)
-{
-    buf[0] = '\0';
-    char exe[PATH_MAX];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k <= 0) return;
-    exe[k] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash) return;
-    *slash = '\0';
-    snprintf(buf, len, "%s", exe);
-}
-
-int ramp__sub_python_plugin(char *buf, size_t len)
-{
-    const char *env = getenv("RAMP_PYTHON_PLUGIN");
-    if (env && env[0]) {
-        snprintf(buf, len, "%s", env);
-        return access(buf, R_OK) == 0;
-    }
-    char dir[PATH_MAX];
-    exe_dir(dir, sizeof dir);
-#ifndef RAMP_PLUGIN_LIBDIR
-#define RAMP_PLUGIN_LIBDIR "lib/ramp"
-#endif
-    char cand[2][PATH_MAX + 64];
-    snprintf(cand[0], sizeof cand[0], "%s/" RAMP__PY_PLUGIN_FILE, dir);
-    snprintf(cand[1], sizeof cand[1], "%s/../" RAMP_PLUGIN_LIBDIR "/" RAMP__PY_PLUGIN_FILE, dir);
-    for (int i = 0; i < 2; i++)
-        if (access(cand[i], R_OK) == 0) {
-            snprintf(buf, len, "%s", cand[i]);
-            return 1;
-        }
-    snprintf(buf, len, "%s and %s", cand[0], cand[1]);
-    return 0;
-}
-
 /* Loads the plugin and starts the interpreter with the submission's folder
    on sys.path. The plugin is never unloaded (nor is the interpreter). */
-static ramp_status load_python(const char *py_file, const char *py_lib, const char *py_env,
-                               ramp__sub *s, ramp_err *err)
+static ramp_status load_python(const char *py_file, const ramp__sub_python *o, ramp__sub *s,
+                               ramp_err *err)
 {
-    char path[4096], msg[4096];
-    if (!ramp__sub_python_plugin(path, sizeof path))
-        return ramp__err_set(err, RAMP_EUNSUPPORTED, "the Python plugin was not found (looked for %s)",
-                             path);
+    char msg[4096];
+    const char *path = o->plugin ? o->plugin : "";
+    if (!path[0] || access(path, R_OK) != 0)
+        return ramp__err_set(err, RAMP_EUNSUPPORTED, "the Python plugin was not found%s%s",
+                             path[0] ? ": " : "", path);
     /* global: numpy's extension modules need libpython's symbols */
     void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
     if (!h) {
@@ -97,23 +58,24 @@ static ramp_status load_python(const char *py_file, const char *py_lib, const ch
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
-    ramp_status st = py->init(dir, py_lib ? py_lib : "", py_env ? py_env : "", msg, sizeof msg);
+    ramp_status st = py->init(dir, o->lib ? o->lib : "", o->env ? o->env : "", o->log_fd, msg,
+                              sizeof msg);
     if (st) return ramp__err_set(err, st, "%s", msg);
     s->py = py;
     return RAMP_OK;
 }
 
-ramp_status ramp__sub_load(const ramp__sub_paths *p, int py_workers, const char *py_lib,
-                           const char *py_env, ramp__sub *s, ramp_err *err)
+ramp_status ramp__sub_load(const ramp__sub_paths *p, const ramp__sub_python *o, ramp__sub *s,
+                           ramp_err *err)
 {
     memset(s, 0, sizeof *s);
     char msg[4096];
     if (p->pp_py[0] || p->clf_py[0]) {
-        ramp_status st = load_python(p->pp_py[0] ? p->pp_py : p->clf_py, py_lib, py_env, s, err);
+        ramp_status st = load_python(p->pp_py[0] ? p->pp_py : p->clf_py, o, s, err);
         if (st) return st;
     }
     if (p->pp_py[0]) {
-        ramp_status st = s->py->load_preprocessor(p->pp_py, py_workers, &s->transform,
+        ramp_status st = s->py->load_preprocessor(p->pp_py, o->workers, &s->transform,
                                                   &s->transform_test, msg, sizeof msg);
         if (st) {
             ramp__err_set(err, st, "%s", msg);
@@ -191,37 +153,4 @@ void ramp__sub_unload(ramp__sub *s)
     if (s->h_clf) dlclose(s->h_clf);
     if (s->h_pp) dlclose(s->h_pp);
     memset(s, 0, sizeof *s);
-}
-
-static int has_headers(const char *inc)
-{
-    char p[4200];
-    struct stat sb;
-    snprintf(p, sizeof p, "%s/ramp/classifier.h", inc);
-    return stat(p, &sb) == 0;
-}
-
-void ramp__sub_include_dir(char *buf, size_t len, const char *fallback)
-{
-    const char *env = getenv("RAMP_INCLUDE_DIR");
-    if (env && env[0]) {
-        snprintf(buf, len, "%s", env);
-        return;
-    }
-    char exe[PATH_MAX];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k > 0) {
-        exe[k] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            char cand[PATH_MAX + 16];
-            snprintf(cand, sizeof cand, "%s/../include", exe);
-            if (has_headers(cand)) {
-                snprintf(buf, len, "%s", cand);
-                return;
-            }
-        }
-    }
-    snprintf(buf, len, "%s", fallback ? fallback : "/usr/local/include");
 }

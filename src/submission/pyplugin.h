@@ -22,7 +22,7 @@
 #include "ramp/submission.h"
 #include "ramp/loader.h"
 
-#define RAMP__PY_API_VERSION 2
+#define RAMP__PY_API_VERSION 3
 #define RAMP__PY_PLUGIN_SYMBOL "ramp__python_plugin"
 #define RAMP__PY_PLUGIN_FILE "ramp_python.so"
 
@@ -44,9 +44,10 @@ typedef struct ramp__py_api {
        own packages: the `rampwf` RAMP kits import; "" for none), then the
        site-packages of `py_env` (an activated virtualenv or conda env; ""),
        then the system's. Checks the Python version and numpy. Errors go to
-       msg. */
-    ramp_status (*init)(const char *sub_dir, const char *py_lib, const char *py_env, char *msg,
-                        size_t len);
+       msg; the whole traceback of each Python error is also written to
+       `log_fd` (the fold's log; -1: nowhere). */
+    ramp_status (*init)(const char *sub_dir, const char *py_lib, const char *py_env, int log_fd,
+                        char *msg, size_t len);
     /* Imports image_preprocessor.py; *tf_test is NULL without transform_test.
        `n_workers` > 0 runs the transforms in that many worker processes
        (forked here, before any classifier import), 0 on the calling loader

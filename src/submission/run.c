@@ -365,6 +365,9 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     char pylib[4096] = "";
     if (is_py) python_lib(f->exe, pylib, sizeof pylib);
     w.py_lib = !pylib[0] ? "" : sandboxed ? SBX_PYLIB : pylib;
+    const char *plugin = is_py && f->python_plugin ? f->python_plugin : "";
+    w.py_plugin = !plugin[0] ? "" : sandboxed ? SBX_PLUGIN : plugin;
+    w.py_workers = f->py_threads ? 0 : f->loader.n_jobs > 0 ? f->loader.n_jobs : 2;
     /* a virtualenv is shown at its own path (its scripts and .pth files name
        it), except under the folders the sandbox makes its own */
     w.py_env = is_py && f->py_env ? f->py_env : "";
@@ -441,7 +444,6 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     ramp__sandbox_opts so = *f->sandbox;
     ramp__sandbox_mount mounts[10];
     size_t nm = 0;
-    char plugin[4096];
     mounts[nm++] = (ramp__sandbox_mount){f->exe, SBX_EXE, 0};
     mounts[nm++] = (ramp__sandbox_mount){f->imgs_dir, SBX_IMGS, 0};
     mounts[nm++] = (ramp__sandbox_mount){f->sub_dir, SBX_SUB, 0};
@@ -459,8 +461,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     }
     if (sandboxed && lstat(saved, &sb) == 0 && S_ISDIR(sb.st_mode))
         mounts[nm++] = (ramp__sandbox_mount){NULL, SBX_SUB "/training_output", 0};
-    if (is_py && ramp__sub_python_plugin(plugin, sizeof plugin))
-        mounts[nm++] = (ramp__sandbox_mount){plugin, SBX_PLUGIN, 0};
+    if (plugin[0]) mounts[nm++] = (ramp__sandbox_mount){plugin, SBX_PLUGIN, 0};
     if (sandboxed && pylib[0]) mounts[nm++] = (ramp__sandbox_mount){pylib, SBX_PYLIB, 0};
     if (sandboxed && w.py_env[0]) mounts[nm++] = (ramp__sandbox_mount){f->py_env, env_dst, 0};
     so.mounts = mounts;

@@ -56,8 +56,10 @@ typedef struct ramp__fold_wire {
     const char *imgs_dir; /* ids are relative to it, as the child sees it */
     ramp__sub_paths paths; /* the submission's code, as the child sees it */
     ramp_workflow_kind workflow;
+    const char *py_plugin; /* ramp_python.so as the child sees it ("" if none) */
     const char *py_lib; /* the folder that holds ramp's `rampwf` package ("" if none) */
     const char *py_env; /* a virtualenv / conda prefix whose site-packages Python adds ("") */
+    int py_workers;     /* Python transform worker processes; 0: on the loader threads */
     size_t n_train, n_valid, n_test;
     const char **train_ids;
     int32_t *train_labels;
@@ -89,6 +91,9 @@ typedef struct ramp__fold_spec {
     ramp_workflow_kind workflow; /* image_classifier or simplified_image_classifier */
     const char *py_env;          /* an activated virtualenv / conda prefix (host path) whose
                                     site-packages the fold's Python adds, or NULL */
+    const char *python_plugin;   /* ramp_python.so (host path), or NULL when there is none */
+    int py_threads;              /* Python transforms on the loader threads (under the GIL)
+                                    instead of one worker process per loader thread */
     double timeout_s;
     /* the sandbox: mode, limits, uid, environment (mounts and descriptors
        are added here) */
@@ -135,10 +140,12 @@ void ramp__fold_result_clear(ramp__fold_result *r);
 void ramp__fold_protocol_test(const uint8_t *bytes, size_t n, size_t piece, ramp__fold_result *r);
 
 /* The fold child's whole program (`ramp __fold`): reads fd 0, runs the
-   submission, reports on fd 3, writes predictions into fd 4. Returns the
-   process exit code; *embedded_python says whether it started Python (whose
-   interpreter is never finalized: the caller may end the process at once). */
-int ramp__fold_child_main(int *embedded_python);
+   submission, reports on fd 3, writes predictions into fd 4, and writes
+   its own lines for the fold's log (and Python's tracebacks) to log_fd.
+   Returns the process exit code; *embedded_python says whether it started
+   Python (whose interpreter is never finalized: the caller may end the
+   process at once). */
+int ramp__fold_child_main(int log_fd, int *embedded_python);
 
 /* "training_error", "validating_error" or "testing_error". */
 const char *ramp__step_error_name(ramp__step s);

@@ -35,9 +35,17 @@ typedef struct ramp__sub_paths {
    return stops it (the caller's reason: a signal, a lost lease). */
 typedef int (*ramp__tick_fn)(void *ctx);
 
-/* How a submission is compiled. Zero fields take the defaults shown. */
+/* How a submission is compiled. Zero fields take the defaults shown. The
+   programs and files come from the caller (the command line reads $RAMP_CC
+   and the like): the library reads no environment. */
 typedef struct ramp__build_opts {
     const char *include_dir;  /* ramp's public headers (host path) */
+    const char *cc, *cxx;     /* the C and C++ compilers ("cc", "c++") */
+    const char *python;       /* the Python that checks a .py file parses (the one ramp
+                                 was built for) */
+    const char *python_plugin; /* ramp_python.so (host path), NULL when there is none */
+    const char *python_plugin_looked; /* where the caller looked, for the message
+                                         when there is none */
     ramp__sandbox_mode sandbox; /* RAMP__SANDBOX_ON (default) or OFF */
     uint32_t uid, gid;        /* the sandbox's user when run by root (0: one per sandbox) */
     double timeout_s;         /* per compiler run (120) */
@@ -56,9 +64,6 @@ typedef struct ramp__build_opts {
    cannot be made. */
 ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ramp__sub_paths *out,
                                  char **log, ramp_err *err);
-/* The same with the defaults and `include_dir`. */
-ramp_status ramp__sub_build(const char *dir, const char *include_dir, ramp__sub_paths *out,
-                            char **log, ramp_err *err);
 
 struct ramp__py_images;
 
@@ -78,22 +83,20 @@ typedef struct ramp__sub {
     ramp_status (*simple_predict)(void *, const struct ramp__py_images *, float *);
 } ramp__sub;
 
+/* How a fold's Python starts (all borrowed). */
+typedef struct ramp__sub_python {
+    const char *plugin; /* ramp_python.so, as this process sees it ("": none) */
+    const char *lib;    /* the folder that holds ramp's `rampwf` package ("": none) */
+    const char *env;    /* a virtualenv / conda prefix whose site-packages Python adds ("") */
+    int workers;        /* > 0: transform worker processes; 0: the loader threads (GIL) */
+    int log_fd;         /* where Python tracebacks are written (the fold's log; -1: none) */
+} ramp__sub_python;
+
 /* dlopens both objects and resolves the symbols (missing ones are named;
-   an ABI mismatch is ESYMBOL); for .py files, loads the Python plugin and
-   imports them (with py_lib, py_env on sys.path: pyplugin.h). `py_workers` > 0 runs a Python transform in that many worker
-   processes, 0 on the loader threads (under the GIL). */
-ramp_status ramp__sub_load(const ramp__sub_paths *p, int py_workers, const char *py_lib,
-                           const char *py_env, ramp__sub *out, ramp_err *err);
+   an ABI mismatch is ESYMBOL); for .py files, loads the Python plugin `py`
+   names and imports them (pyplugin.h). */
+ramp_status ramp__sub_load(const ramp__sub_paths *p, const ramp__sub_python *py, ramp__sub *out,
+                           ramp_err *err);
 void ramp__sub_unload(ramp__sub *s);
-
-/* Where the Python plugin is: $RAMP_PYTHON_PLUGIN, else ramp_python.so
-   beside the ramp program, else <exe>/../LIBDIR/ramp/ (an install). Returns 0
-   and writes the places it looked into buf when there is none. */
-int ramp__sub_python_plugin(char *buf, size_t len);
-
-/* Where the public headers are: $RAMP_INCLUDE_DIR, else <exe>/../include
-   when it holds ramp/, else the source tree's include/ the tool was built
-   from. Writes into buf. */
-void ramp__sub_include_dir(char *buf, size_t len, const char *fallback);
 
 #endif

@@ -469,6 +469,8 @@ static void run_fold(const ramp__wf_opts *o, const ramp__sub_paths *paths, const
                  .fold = k},
         .workflow = ramp_problem_workflow(pb),
         .py_env = o->py_env,
+        .python_plugin = o->build.python_plugin,
+        .py_threads = o->py_threads,
         .timeout_s = o->timeout_s,
         .sandbox = &so,
         .log_path = f->log_path,

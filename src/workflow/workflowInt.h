@@ -65,6 +65,8 @@ typedef struct ramp__wf_opts {
     const char *log_dir;              /* fold logs (NULL: SUB/.ramp-build) */
     const char *save_dir;             /* --save-output's folder (SUB/training_output), or NULL */
     const char *py_env;               /* an activated virtualenv / conda prefix, or NULL */
+    int py_threads;                   /* Python transforms on the loader threads (under the
+                                         GIL), not in worker processes */
     int quick;                        /* a subset: ramp_split_quick's quick_train rows (the
                                          kit's folds restricted to them when they come from a
                                          file), a stratified quick_test of the test rows */
@@ -76,7 +78,8 @@ typedef struct ramp__wf_opts {
     int n_threads;                    /* the classifier's compute threads */
     double timeout_s;                 /* per fold */
     ramp__sandbox_opts sandbox;       /* the folds' sandbox: mode, limits, uid, environment */
-    ramp__build_opts build;           /* the compile's (include_dir, mode, limits) */
+    ramp__build_opts build;           /* the compile's (include_dir, compilers, the Python
+                                         plugin the folds load too, mode, limits) */
     /* callbacks (all optional), on the calling thread; fold -1 is the
        retrain (on_fold_start and on_progress only) */
     void *ctx;
