@@ -89,6 +89,7 @@ static ramp_status forward_backward(ramp_net *net, const float *X, const int32_t
     ramp_status st = prepare(net);
     if (st || (st = check_labels(net, y, n)) || (st = reserve(net, n))) return st;
     if ((st = net->be->forward(net, net->be_st, X, n, 1, net->logits))) return st;
+    if (n > net->train_n) net->train_n = n;
     double l = ramp__softmax_xent(NULL, net->dlogits, NULL, net->logits, y, n, net->n_classes,
                                   label_smoothing);
     if (loss) *loss = l;
@@ -120,22 +121,41 @@ ramp_status ramp_net_get_output_grad(ramp_net *net, int id, float *out, size_t c
     return net->be->output_read(net, net->be_st, id, 1, out, count);
 }
 
-/* Forward in evaluation mode in chunks of at most `chunk` rows. */
+/* Forward in evaluation mode in chunks of `chunk` rows. Once the net has
+   trained, a chunk is its largest training batch, and a shorter last chunk
+   is padded with zero rows (whose logits are dropped; rows are independent
+   in evaluation): the backend's plan for that batch serves every
+   evaluation, as a plan for another size would hold a whole second set of
+   activations, gradients and scratch (a 256-row plan of a small CNN is
+   four times its 64-row training plan). Before any training: 256 rows. */
 static ramp_status eval_rows(ramp_net *net, const float *X, const int32_t *y, size_t n,
                              float *probs, double *loss_sum, size_t *correct)
 {
-    size_t chunk = 256, ss = ramp__node_size(&net->nodes[0]), k = (size_t)net->n_classes;
-    ramp_status st = reserve(net, n < chunk ? n : chunk);
+    size_t chunk = net->train_n ? net->train_n : 256, ss = ramp__node_size(&net->nodes[0]),
+           k = (size_t)net->n_classes;
+    ramp_status st = reserve(net, net->train_n ? chunk : n < chunk ? n : chunk);
     if (st) return st;
-    for (size_t i = 0; i < n; i += chunk) {
-        size_t m = n - i < chunk ? n - i : chunk, ok = 0;
-        if ((st = net->be->forward(net, net->be_st, X + i * ss, m, 0, net->logits))) return st;
+    float *pad = NULL;
+    for (size_t i = 0; i < n && !st; i += chunk) {
+        size_t m = n - i < chunk ? n - i : chunk, rows = m, ok = 0;
+        const float *x = X + i * ss;
+        if (m < chunk && net->train_n) {
+            if (!(pad = calloc(chunk * ss, sizeof *pad))) {
+                st = ramp__net_fail(net, RAMP_ENOMEM, "out of memory for %zu rows", chunk);
+                break;
+            }
+            memcpy(pad, x, m * ss * sizeof *pad);
+            x = pad;
+            rows = chunk;
+        }
+        if ((st = net->be->forward(net, net->be_st, x, rows, 0, net->logits))) break;
         double l = ramp__softmax_xent(probs ? probs + i * k : NULL, NULL, &ok, net->logits,
                                       y ? y + i : NULL, m, (int)k, 0.f);
         if (loss_sum) *loss_sum += l * (double)m;
         if (correct) *correct += ok;
     }
-    return RAMP_OK;
+    free(pad);
+    return st;
 }
 
 ramp_status ramp_net_predict(ramp_net *net, const float *X, size_t n, float *probs)
@@ -251,6 +271,7 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
             if ((st = check_batch(net, &b, "training"))) return st;
             if ((st = reserve(net, b.n))) return st;
             if ((st = net->be->forward(net, net->be_st, b.X, b.n, 1, net->logits))) return st;
+            if (b.n > net->train_n) net->train_n = b.n;
             size_t c = 0;
             double tp = ramp__prof_t0(net);
             double l = ramp__softmax_xent(NULL, net->dlogits, &c, net->logits, b.y, b.n,

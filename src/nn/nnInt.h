@@ -144,6 +144,8 @@ struct ramp_net {
     uint64_t step; /* optimiser steps taken; keys the dropout streams */
     float *logits, *dlogits, *probs;
     size_t cap_n;
+    size_t train_n; /* the largest training batch so far (0: none): evaluation runs in
+                       batches of it, through its plan (fit.c, eval_rows) */
     ramp_fit_progress *hist;
     size_t n_hist;
     int prof_on; /* ramp_net_profile */
