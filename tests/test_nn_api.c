@@ -1,7 +1,8 @@
 /* test_nn_api.c — the engine's contract: builder errors (sticky, exact
  * codes), summary, save/load round trip and shape mismatch, determinism for
  * the same seed, predict's probabilities, a short last batch, optimisers
- * (their exact updates against torch.optim's formulas) and schedules. */
+ * (their exact updates against torch.optim's formulas), schedules, and
+ * evaluation after training through the training batch's plan. */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
 #include <math.h>
@@ -437,6 +438,84 @@ static void test_save_load(void **s)
     free(X);
 }
 
+/* The peak resident set (VmHWM) in KiB, reset first when `reset`; -1 when
+   /proc cannot say. */
+static long peak_kib(int reset)
+{
+    if (reset) {
+        FILE *c = fopen("/proc/self/clear_refs", "w");
+        if (!c) return -1;
+        int ok = fputs("5", c) >= 0;
+        if (fclose(c) != 0 || !ok) return -1;
+    }
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long kib = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
+    fclose(f);
+    return kib;
+}
+
+/* After training, evaluation goes through the training batch's plan: the
+   same probabilities as an untrained net with the same weights (which
+   evaluates a batch of any size on a plan of that size), and no memory for
+   another batch size. A 28×28 CNN's plan for 256 rows holds ~60 MB more
+   than its 64-row training plan; predict over 1000 rows once built two. */
+static void test_eval_after_training(void **s)
+{
+    (void)s;
+    const char *path = "test_nn_api_eval.bin";
+    size_t n = 48, m = 37; /* 37 rows: two batches of 16 and one of 5, padded */
+    float *X = malloc(n * 64 * sizeof(float)), pa[48 * 3], pb[48 * 3];
+    int32_t y[48];
+    assert_non_null(X);
+    toy_data(X, y, n);
+    ramp_net *a = small(RAMP_NN_DNNL, 1, 5), *b = small(RAMP_NN_DNNL, 2, 5);
+    assert_int_equal(train(a, X, y, n, &(ramp_fit_opts){ .epochs = 1, .momentum = 0.9f }), RAMP_OK);
+    assert_int_equal(ramp_net_save(a, path), RAMP_OK);
+    assert_int_equal(ramp_net_load(b, path), RAMP_OK);
+    remove(path);
+    assert_int_equal(ramp_net_predict(a, X, m, pa), RAMP_OK);
+    assert_int_equal(ramp_net_predict(b, X, m, pb), RAMP_OK);
+    for (size_t i = 0; i < m * 3; i++) assert_true(fabsf(pa[i] - pb[i]) < 1e-5f);
+    ramp_net_free(a);
+    ramp_net_free(b);
+    free(X);
+
+    /* the memory: one training step at 64 rows, then predict over 1000 */
+    size_t rows = 1000, ss = 28 * 28;
+    ramp_net *net = NULL;
+    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 1, .height = 28, .width = 28,
+                                                      .seed = 3, .n_threads = 2 },
+                                  &net, NULL), RAMP_OK);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
+    ramp_net_relu(net);
+    ramp_net_maxpool(net, 2, 2, 0);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 10 }), RAMP_OK);
+    float *Xb = calloc(rows * ss, sizeof *Xb), *p = malloc(rows * 10 * sizeof *p);
+    int32_t yb[64] = { 0 };
+    assert_non_null(Xb);
+    assert_non_null(p);
+    for (size_t i = 0; i < rows * ss; i++) Xb[i] = (float)(i % 7) / 7.f;
+    assert_int_equal(ramp_net_forward_backward(net, Xb, yb, 64, 0.f, NULL), RAMP_OK);
+    long before = peak_kib(1);
+    if (before < 0) {
+        ramp_net_free(net);
+        free(Xb);
+        free(p);
+        skip(); /* no /proc/self/clear_refs: the peak cannot be reset */
+    }
+    assert_int_equal(ramp_net_predict(net, Xb, rows, p), RAMP_OK);
+    long grew = peak_kib(0) - before;
+    fprintf(stderr, "predict over %zu rows after training: peak +%ld KiB\n", rows, grew);
+    assert_true(grew < 8 * 1024);
+    ramp_net_free(net);
+    free(Xb);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_omp_threads_restored),
         cmocka_unit_test(test_global_avgpool_not_square),
         cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_eval_after_training),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
