@@ -30,4 +30,17 @@ grep -q '"retrain": {"train": {"acc": ' "$work/starting_kit.json" || fail "start
 grep -q "^\[ramp\] retrain: .*log .*/retrain.log$" "$work/starting_kit.out" || fail "starting_kit: no retrain line"
 # the engine's summary went into the fold's log
 grep -q "Conv2D" "$kit/submissions/cnn/.ramp-build/fold_0.log" || fail "cnn: no summary in the log"
+# the fold child's own line, written to the log descriptor the tool gives it
+grep -q "^fit: .* s; loader .* images at .* images/s" "$kit/submissions/cnn/.ramp-build/fold_0.log" \
+    || fail "cnn: no fit line in the fold's log"
+# a fold's memory is the engine's training plan and the chunk buffers: no
+# plan per prediction batch size, no generator left after fit (the full
+# quick test's folds peaked at 322 MiB before, 80 MiB after; here less)
+peak=$(grep -o '"max_rss_kb": [0-9]*' "$work/cnn.json" | awk '$2 > m { m = $2 } END { print m + 0 }')
+if grep -qa __asan_init "$ramp"; then
+    echo "cnn: a fold peaked at $peak KiB (sanitized build: not bounded)"
+else
+    [ "$peak" -gt 0 ] && [ "$peak" -lt $((140 * 1024)) ] || fail "cnn: a fold peaked at $peak KiB (bound 140 MiB)"
+    echo "ok: cnn folds peaked at $peak KiB"
+fi
 echo "kit submissions passed"

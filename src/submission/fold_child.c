@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/coreInt.h"
+#include "loader/loaderInt.h"
 #include "submission/pyplugin.h"
 #include "submission/runInt.h"
 
@@ -245,6 +246,9 @@ static int run(const ramp__fold_wire *w, float *pred, int log_fd)
     ramp_gen_stats ts = ramp_gen_builder_stats(gb);
     send("STATS train %llu %.3f %.3f", (unsigned long long)ts.images, ts.images_per_s,
          ts.stall_seconds);
+    /* the generators fit used are done with (classifier.h): their chunk
+       slots would stay beside the prediction's */
+    ramp__gen_builder_free_gens(gb);
     dprintf(log_fd, "fit: %.1f s; loader %llu images at %.0f images/s; trainer waited %.2f s for data\n",
             t_train, (unsigned long long)ts.images, ts.images_per_s, ts.stall_seconds);
 
