@@ -12,7 +12,6 @@
 #include "http/httpInt.h"
 #include "submission/submissionInt.h"
 
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: ramp serve --db DB [--listen HOST:PORT] [--max-upload BYTES]\n"

@@ -14,7 +14,6 @@
 #include "store/storeInt.h"
 #include "submission/submissionInt.h"
 
-
 /* --db DB, else KIT/ramp.db when a kit is given. */
 static const char *db_default(const char *db, const char *kit, char *buf, size_t len)
 {

@@ -34,7 +34,6 @@
 #include "ramp/score.h"
 #include "workflow/workflowInt.h"
 
-
 #define QUICK_TRAIN 1000
 #define QUICK_TEST 300
 

@@ -43,7 +43,6 @@
 #include "workflow/workflowInt.h"
 
 
-
 typedef struct worker_opts {
     const char *db;
     const char *data;

@@ -467,6 +467,10 @@ static ramp_status open_to_sandbox(const char *dir, ramp_err *err)
     return RAMP_OK;
 }
 
+/* The cache and its out/ (the compiler's only writable folder) made, as
+   folders and not links planted by anyone; and, when root runs the sandbox
+   as another user who must read the submission (a folder made by mkdtemp is
+   0700), the submission opened to it (the sandbox gives it out/). */
 static ramp_status prepare_dirs(const ramp__build_opts *o, const char *dir, const char *cache,
                                 const char *out_dir, ramp_err *err)
 {
