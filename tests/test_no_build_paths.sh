@@ -9,6 +9,12 @@ set -u
 RAMP=$1
 SRC=$(cd "$2" && pwd -P)
 BUILD=$(cd "$(dirname "$RAMP")" && pwd -P)
+if grep -q '^RAMP_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2> /dev/null; then
+    # GCC's AddressSanitizer names each object's source file, unmapped, in
+    # its globals' descriptors; such a build is never shipped
+    echo "SKIP: sanitizer build (the plain build is the one checked)"
+    exit 77
+fi
 n=0
 bad=0
 for f in "$BUILD/ramp" "$BUILD"/libramp.so.*.*.* "$BUILD/libramp.a" "$BUILD/ramp_python.so"; do
@@ -18,7 +24,7 @@ for f in "$BUILD/ramp" "$BUILD"/libramp.so.*.*.* "$BUILD/libramp.a" "$BUILD/ramp
         k=$(grep -caF "$p" "$f")
         if [ "$k" -ne 0 ]; then
             echo "FAIL: ${f##*/} holds $p ($k lines), as in:"
-            strings -a "$f" 2> /dev/null | grep -F "$p" | head -3
+            grep -ao "$p[[:print:]]*" "$f" | sort -u | head -3
             bad=1
         fi
     done
@@ -30,10 +36,6 @@ echo "ok: $n binaries name neither $SRC nor $BUILD"
 # and an install works on its own: its ramp compiles and runs a submission
 # against the headers it finds beside itself
 WORK=$3
-if grep -q '^RAMP_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2> /dev/null; then
-    echo "sanitizer build: the installed tool is checked in the plain build only"
-    exit 0
-fi
 rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
 cmake --install "$BUILD" --prefix "$WORK/prefix" > /dev/null || { echo "FAIL: install"; exit 1; }
 "$WORK/prefix/bin/ramp" data fashion-mnist --out "$WORK/kit" --limit-train 90 --limit-test 30 \
