@@ -247,7 +247,10 @@ ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb
 const ramp_fit_progress *ramp_net_history(const ramp_net *net, size_t *n);
 
 /* Class probabilities (evaluation mode) for n samples: X is n×C×H×W floats,
-   probs n×classes. Both borrowed. */
+   probs n×classes. Both borrowed. Once the net has trained, it computes in
+   batches of its largest training batch (the last one padded), on the
+   memory training already holds; before, 256 samples at a time. Either way
+   ramp_net_get_output() then reads the last of those batches. */
 ramp_status ramp_net_predict(ramp_net *net, const float *X, size_t n, float *probs);
 
 /* Mean softmax cross-entropy and accuracy (evaluation mode) over n samples. */
