@@ -487,9 +487,10 @@ static void test_eval_after_training(void **s)
     /* the memory: one training step at 64 rows, then predict over 1000 */
     size_t rows = 1000, ss = 28 * 28;
     ramp_net *net = NULL;
-    assert_int_equal(ramp_net_new(&(ramp_net_params){ .channels = 1, .height = 28, .width = 28,
-                                                      .seed = 3, .n_threads = 2 },
-                                  &net, NULL), RAMP_OK);
+    assert_int_equal(ramp_net_new(&net, &(ramp_net_params){.channels = 1, .height = 28, .width = 28,
+                                                           .seed = 3, .n_threads = 2},
+                                  NULL),
+                     RAMP_OK);
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
     ramp_net_relu(net);
     ramp_net_maxpool(net, 2, 2, 0);
