@@ -14,8 +14,8 @@
  *   shape the preprocessor produces; allocate the model into *self.
  * - fit: train from the generators that ramp_get_train_valid_generators(gb,
  *   ...) returns (see loader.h). Images stream from disk in bounded memory.
- *   The generators serve fit only: when it returns, the workflow frees those
- *   still alive (their chunk buffers), so a model must not keep one.
+ *   The builder and its generators serve fit only: when it returns, the
+ *   workflow frees them (their chunk buffers), so a model must keep neither.
  * - predict_proba: X holds n samples (n × prod(shape) floats, the layout
  *   the preprocessor wrote); write n × n_classes probabilities into proba
  *   (row-major; each row finite, non-negative, with a positive sum: rows are

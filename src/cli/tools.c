@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cliInt.h"
-#include "python/pyplugin.h"
+#include "submission/pyplugin.h"
 #include "submission/submissionInt.h"
 
 #ifndef RAMP_PYTHON_EXE

@@ -15,7 +15,6 @@
 #include <stdatomic.h>
 
 #include "ramp/gen.h"
-#include "ramp/loader.h"
 
 /* A reference-counted buffer: chunk slots and gathered batches live in one,
    so a pinned batch (ramp_gen_next_pinned) keeps its memory alive after the
@@ -54,11 +53,6 @@ struct ramp_gen {
     /* where ramp_gen_progress goes (NULL: nowhere) */
     void (*progress)(ramp_gen *g, const ramp_progress *p);
 };
-
-/* Frees every generator gb still owns (their chunk slots, batch buffers and
-   threads; the builder keeps their counters): what a classifier's fit left
-   alive, once it has returned. */
-void ramp__gen_builder_free_gens(ramp_gen_builder *gb);
 
 /* Fills the common fields; used by each implementation's constructor. */
 void ramp__gen_init(ramp_gen *g, const ramp_gen_vtable *vt, size_t n_samples, size_t batch_size,

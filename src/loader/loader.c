@@ -610,15 +610,10 @@ ramp_status ramp_gen_builder_new(ramp_gen_builder **out, const ramp_samples *sam
     return RAMP_OK;
 }
 
-void ramp__gen_builder_free_gens(ramp_gen_builder *gb)
-{
-    while (gb->n_owned > 0) ramp_gen_free(gb->owned[gb->n_owned - 1]);
-}
-
 void ramp_gen_builder_free(ramp_gen_builder *gb)
 {
     if (!gb) return;
-    ramp__gen_builder_free_gens(gb);
+    while (gb->n_owned > 0) ramp_gen_free(gb->owned[gb->n_owned - 1]);
     free(gb);
 }
 

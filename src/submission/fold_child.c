@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "core/coreInt.h"
-#include "loader/loaderInt.h"
 #include "submission/pyplugin.h"
 #include "submission/runInt.h"
 
@@ -246,31 +245,21 @@ static int run(const ramp__fold_wire *w, float *pred, int log_fd)
     ramp_gen_stats ts = ramp_gen_builder_stats(gb);
     send("STATS train %llu %.3f %.3f", (unsigned long long)ts.images, ts.images_per_s,
          ts.stall_seconds);
-    /* the generators fit used are done with (classifier.h): their chunk
-       slots would stay beside the prediction's */
-    ramp__gen_builder_free_gens(gb);
-    dprintf(log_fd, "fit: %.1f s; loader %llu images at %.0f images/s; trainer waited %.2f s for data\n",
+    /* fit's builder is done with (classifier.h: its generators serve fit
+       only): freed now, their chunk slots and threads would stay beside the
+       predictions' */
+    ramp_gen_builder_free(gb);
+    free(paths);
+    free(arena);
+    dprintf(log_fd,
+            "fit: %.1f s; loader %llu images at %.0f images/s; trainer waited %.2f s for data\n",
             t_train, (unsigned long long)ts.images, ts.images_per_s, ts.stall_seconds);
 
     /* predictions on the fold's train rows (part of the training step) */
-    uint32_t *all = malloc((w->n_train + 1) * sizeof *all);
-    ramp_gen *g = NULL;
-    if (!all) {
-        send("ERR %d out of memory", RAMP_ENOMEM);
-        return 3;
-    }
-    for (size_t i = 0; i < w->n_train; i++) all[i] = (uint32_t)i;
-    st = ramp_gen_builder_predict_subset(gb, all, w->n_train, w->test_batch_size, &g);
-    free(all);
-    if (st) {
-        send("ERR %d %s", (int)st, ramp_gen_builder_errmsg(gb));
-        return 3;
-    }
-    if ((st = predict_all(&sub, model, g, pred, c, msg, sizeof msg))) {
+    if ((st = predict_ids(&sub, model, w, w->train_ids, w->n_train, pred, msg, sizeof msg))) {
         send("ERR %d %s", (int)st, msg);
         return 3;
     }
-    ramp_gen_free(g);
 
     send("STEP validating");
     if ((st = predict_ids(&sub, model, w, w->valid_ids, w->n_valid, pred + w->n_train * (size_t)c,
@@ -285,10 +274,9 @@ static int run(const ramp__fold_wire *w, float *pred, int log_fd)
         return 3;
     }
     sub.clf_free(model);
-    ramp_gen_builder_free(gb); /* stops the loader threads, */
-    if (sub.py) sub.py->shutdown(); /* then the transform workers they use */
-    free(paths);
-    free(arena);
+    /* every builder freed (their loader threads stopped), then the
+       transform workers they used */
+    if (sub.py) sub.py->shutdown();
     send("DONE");
     return 0;
 }
