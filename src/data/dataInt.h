@@ -127,9 +127,10 @@ ramp_status ramp__kit_split_open(ramp__kit_split *s, const char *csv, const char
 void ramp__kit_split_close(ramp__kit_split *s);
 
 /* Runs argv (argv[0] searched on PATH when it has no '/') and waits: its
-   stdout and stderr go to log_path (NULL: this process's). Returns its exit
-   status, 128 + the signal that killed it, or -1 (errno) when it could not
-   be started. */
+   stdout and stderr go to log_path (NULL: this process's, which the caller
+   flushes first), and so does "cannot run" when exec fails (exit 127).
+   Returns its exit status, 128 + the signal that killed it, or -1 (errno)
+   when it could not be started. */
 int ramp__kit_run(char *const *argv, const char *log_path);
 
 #endif

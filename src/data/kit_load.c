@@ -36,8 +36,6 @@ static int is_file(const char *path)
 
 int ramp__kit_run(char *const *argv, const char *log_path)
 {
-    fflush(stdout);
-    fflush(stderr);
     int fd = -1;
     if (log_path && (fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
         return -1;
@@ -52,7 +50,7 @@ int ramp__kit_run(char *const *argv, const char *log_path)
             execv(argv[0], argv);
         else
             execvp(argv[0], argv);
-        fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+        if (fd >= 0) dprintf(fd, "cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
     if (fd >= 0) close(fd);
