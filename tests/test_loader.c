@@ -67,8 +67,8 @@ static void fixture_make(fixture *f, size_t n, int side, int ch, int n_classes)
         f->labels[i] = (int32_t)(i % (size_t)n_classes);
         write_png(path, side, side, ch, (uint8_t)(i % 251), (uint8_t)(i / 251));
     }
-    f->s = (ramp_samples){(const char *const *)f->paths, (const char *const *)f->ids, f->labels,
-                          n, n_classes};
+    f->s = (ramp_samples){(const char *const *)f->paths, (const char *const *)f->ids, f->labels, n,
+                          n_classes};
 }
 
 static void fixture_free(fixture *f)
@@ -140,7 +140,8 @@ static void test_epochs_and_chunks(void **state)
                 order[pos++] = id;
             }
         }
-        for (int i = 0; i < 103; i++) assert_int_equal(seen[i], 1);
+        for (int i = 0; i < 103; i++)
+            assert_int_equal(seen[i], 1);
         if (e == 0)
             memcpy(first_order, order, sizeof order);
         else
@@ -164,7 +165,8 @@ static void collect(const ramp_samples *s, int n_jobs, size_t chunk, float *out,
     while (k < n_out) {
         ramp_batch b;
         assert_int_equal(ramp_gen_next(g, &b), 0);
-        for (size_t i = 0; i < b.n * 2 && k < n_out; i++) out[k++] = b.X[i];
+        for (size_t i = 0; i < b.n * 2 && k < n_out; i++)
+            out[k++] = b.X[i];
     }
     ramp_gen_builder_free(gb);
 }
@@ -214,11 +216,13 @@ static void test_train_valid_split(void **state)
         }
     }
     assert_memory_equal(order1, order2, sizeof order1); /* fixed order */
-    for (int c = 0; c < 4; c++) assert_true(per_class[c] >= 6 && per_class[c] <= 7); /* stratified */
+    for (int c = 0; c < 4; c++)
+        assert_true(per_class[c] >= 6 && per_class[c] <= 7); /* stratified */
     for (size_t s = 0; s < ramp_gen_steps_per_epoch(tr); s++) {
         ramp_batch b;
         assert_int_equal(ramp_gen_next(tr, &b), 0);
-        for (size_t i = 0; i < b.n; i++) assert_false(in_valid[decode_id(b.X + 2 * i)]);
+        for (size_t i = 0; i < b.n; i++)
+            assert_false(in_valid[decode_id(b.X + 2 * i)]);
     }
     assert_int_equal(ramp_get_train_valid_generators(gb, 32, 1.5, &tr, &va, &ntr, &nva),
                      RAMP_EINVAL);
@@ -485,7 +489,7 @@ static void test_pinned_copy_for_memory_generator(void **state)
     }
     int shape[1] = {1};
     ramp_gen *g;
-    assert_int_equal(ramp_gen_from_arrays(X, y, 10, 1, shape, 2, 4, 0, 0, &g), 0);
+    assert_int_equal(ramp_gen_from_arrays(&g, X, y, 10, 1, shape, 2, 4, 0, 0, NULL), 0);
     ramp_batch b1, b2;
     ramp_gen_pin *p1, *p2;
     assert_int_equal(ramp_gen_next_pinned(g, &b1, &p1), 0);
@@ -504,6 +508,25 @@ static void test_pinned_copy_for_memory_generator(void **state)
     assert_null(p3);
 }
 
+/* ramp_gen_from_arrays follows status.h: *out first, the reason in err. */
+static void test_from_arrays_errors(void **state)
+{
+    (void)state;
+    float X[4] = {0};
+    int shape[2] = {2, 0};
+    ramp_gen *g = (ramp_gen *)X;
+    ramp_err err;
+    assert_int_equal(ramp_gen_from_arrays(&g, X, NULL, 2, 2, shape, 2, 1, 0, 0, &err), RAMP_EINVAL);
+    assert_null(g);
+    assert_int_equal(err.code, RAMP_EINVAL);
+    assert_non_null(strstr(err.msg, "shape[1] is 0"));
+    shape[1] = 1;
+    assert_int_equal(ramp_gen_from_arrays(&g, X, NULL, 2, 2, shape, 2, 0, 0, 0, &err), RAMP_EINVAL);
+    assert_non_null(strstr(err.msg, "batch size 0"));
+    assert_int_equal(ramp_gen_from_arrays(&g, X, NULL, 2, 2, shape, 2, 1, 0, 0, NULL), RAMP_OK);
+    ramp_gen_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_memory_bounded_by_chunks),
         cmocka_unit_test(test_pinned_batches_outlive_the_generator),
         cmocka_unit_test(test_pinned_copy_for_memory_generator),
+        cmocka_unit_test(test_from_arrays_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

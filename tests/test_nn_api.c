@@ -172,7 +172,7 @@ static ramp_status train(ramp_net *net, const float *X, const int32_t *y, size_t
 {
     ramp_gen *g = NULL;
     int shape[3] = { 1, 8, 8 };
-    assert_int_equal(ramp_gen_from_arrays(X, y, n, 3, shape, 3, 16, 1, 5, &g), RAMP_OK);
+    assert_int_equal(ramp_gen_from_arrays(&g, X, y, n, 3, shape, 3, 16, 1, 5, NULL), RAMP_OK);
     ramp_status st = ramp_net_fit_generator(net, g, n, NULL, 0, o);
     if (st) fprintf(stderr, "fit: %s\n", ramp_net_errmsg(net));
     ramp_gen_free(g);

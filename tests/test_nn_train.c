@@ -41,8 +41,8 @@ static void test_fmnist_subset(void **s)
 
     int shape[3] = { 1, 28, 28 };
     ramp_gen *tr = NULL, *va = NULL;
-    assert_int_equal(ramp_gen_from_arrays(Xtr, ytr, ntr, 3, shape, 10, 64, 1, 3, &tr), RAMP_OK);
-    assert_int_equal(ramp_gen_from_arrays(Xte, yte, nte, 3, shape, 10, 128, 0, 0, &va), RAMP_OK);
+    assert_int_equal(ramp_gen_from_arrays(&tr, Xtr, ytr, ntr, 3, shape, 10, 64, 1, 3, NULL), RAMP_OK);
+    assert_int_equal(ramp_gen_from_arrays(&va, Xte, yte, nte, 3, shape, 10, 128, 0, 0, NULL), RAMP_OK);
     ramp_status st = ramp_net_fit_generator(net, tr, ntr, va, nte,
                                             &(ramp_fit_opts){ .epochs = 4, .lr = 0.05f,
                                                               .momentum = 0.9f, .nesterov = 1,

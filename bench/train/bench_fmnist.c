@@ -59,8 +59,8 @@ int main(int argc, char **argv)
     int shape[3] = { 1, 28, 28 };
     ramp_gen *tr = NULL, *va = NULL;
     if ((st = refcnn_build(net, 10)) ||
-        (st = ramp_gen_from_arrays(Xtr, ytr, n1, 3, shape, 10, 64, 1, 7, &tr)) ||
-        (st = ramp_gen_from_arrays(Xte, yte, n3, 3, shape, 10, 500, 0, 0, &va)))
+        (st = ramp_gen_from_arrays(&tr, Xtr, ytr, n1, 3, shape, 10, 64, 1, 7, NULL)) ||
+        (st = ramp_gen_from_arrays(&va, Xte, yte, n3, 3, shape, 10, 500, 0, 0, NULL)))
         goto fail;
     ramp_net_summary(net, stdout);
     double t0 = ramp__now();

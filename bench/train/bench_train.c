@@ -436,7 +436,7 @@ static void profile(const char *name, int c, int hw, void (*build)(ramp_net *), 
                      NULL))
         return;
     build(net);
-    ramp_status st = ramp_gen_from_arrays(X, y, n, 3, shape, 10, bs, 0, 0, &g);
+    ramp_status st = ramp_gen_from_arrays(&g, X, y, n, 3, shape, 10, bs, 0, 0, NULL);
     if (!st) st = train(net, g, bs * 3);
     if (!st) st = ramp_net_profile(net, 1);
     if (!st) st = train(net, g, n);
@@ -517,7 +517,7 @@ static double bench(const char *name, int c, int hw, void (*build)(ramp_net *), 
                 NULL))
             return 0;
         build(net);
-        ramp_status st = ramp_gen_from_arrays(X, y, n, 3, shape, 10, bs, 0, 0, &g);
+        ramp_status st = ramp_gen_from_arrays(&g, X, y, n, 3, shape, 10, bs, 0, 0, NULL);
         /* warm-up epoch of 3 steps builds the primitives */
         if (!st) st = train(net, g, bs * 3);
         double t0 = ramp__now();

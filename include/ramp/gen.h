@@ -108,10 +108,11 @@ void ramp_gen_free(ramp_gen *g);
 /* A generator over arrays already in memory. X (n × prod(shape) floats) and
    y (n labels, or NULL) are borrowed and must outlive the generator. With
    `shuffle`, each epoch visits the samples in a fresh order drawn from
-   (seed, epoch). *out is NULL on failure. */
-ramp_status ramp_gen_from_arrays(const float *X, const int32_t *y, size_t n, int ndim,
-                                 const int *shape, int n_classes, size_t batch_size, int shuffle,
-                                 uint64_t seed, ramp_gen **out);
+   (seed, epoch). *out is NULL on failure, with the reason in err (may be
+   NULL). */
+ramp_status ramp_gen_from_arrays(ramp_gen **out, const float *X, const int32_t *y, size_t n,
+                                 int ndim, const int *shape, int n_classes, size_t batch_size,
+                                 int shuffle, uint64_t seed, ramp_err *err);
 
 #ifdef __cplusplus
 }

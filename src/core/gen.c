@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/coreInt.h"
 #include "core/genInt.h"
 #include "ramp/rng.h"
 
@@ -92,7 +93,8 @@ ramp_status ramp_gen_next(ramp_gen *g, ramp_batch *b)
         memset(g->onehot_buf, 0, b->n * (size_t)g->n_classes * sizeof(float));
         for (size_t i = 0; i < b->n; i++) {
             int32_t c = b->y[i];
-            if (c >= 0 && c < g->n_classes) g->onehot_buf[i * (size_t)g->n_classes + (size_t)c] = 1.f;
+            if (c >= 0 && c < g->n_classes)
+                g->onehot_buf[i * (size_t)g->n_classes + (size_t)c] = 1.f;
         }
         b->y_onehot = g->onehot_buf;
     }
@@ -210,7 +212,8 @@ typedef struct mem_gen {
 
 static void mem_new_epoch(mem_gen *m)
 {
-    for (size_t i = 0; i < m->base.n_samples; i++) m->order[i] = (uint32_t)i;
+    for (size_t i = 0; i < m->base.n_samples; i++)
+        m->order[i] = (uint32_t)i;
     if (m->shuffle) {
         ramp_rng r;
         ramp_rng_seed(&r, m->seed, (uint64_t)m->epoch);
@@ -257,21 +260,31 @@ static void mem_destroy(ramp_gen *g)
 
 static const ramp_gen_vtable mem_vtable = {mem_next, mem_destroy};
 
-ramp_status ramp_gen_from_arrays(const float *X, const int32_t *y, size_t n, int ndim,
-                                 const int *shape, int n_classes, size_t batch_size, int shuffle,
-                                 uint64_t seed, ramp_gen **out)
+ramp_status ramp_gen_from_arrays(ramp_gen **out, const float *X, const int32_t *y, size_t n,
+                                 int ndim, const int *shape, int n_classes, size_t batch_size,
+                                 int shuffle, uint64_t seed, ramp_err *err)
 {
-    if (!out) return RAMP_EINVAL;
+    if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays: out is NULL");
     *out = NULL;
-    if (!X || !shape || n == 0 || n > UINT32_MAX || batch_size == 0 || ndim < 1 || ndim > 4)
-        return RAMP_EINVAL;
+    if (!X || !shape)
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays: X or shape is NULL");
+    if (n == 0 || n > UINT32_MAX)
+        return ramp__err_set(err, RAMP_EINVAL,
+                             "ramp_gen_from_arrays: %zu samples (1 to 2^32 - 1 allowed)", n);
+    if (batch_size == 0)
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays: batch size 0");
+    if (ndim < 1 || ndim > 4)
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays: ndim %d (1 to 4 allowed)",
+                             ndim);
     size_t ss = 1;
     for (int d = 0; d < ndim; d++) {
-        if (shape[d] <= 0) return RAMP_EINVAL;
+        if (shape[d] <= 0)
+            return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays: shape[%d] is %d", d,
+                                 shape[d]);
         ss *= (size_t)shape[d];
     }
     mem_gen *m = calloc(1, sizeof *m);
-    if (!m) return RAMP_ENOMEM;
+    if (!m) return ramp__err_set(err, RAMP_ENOMEM, "ramp_gen_from_arrays: out of memory");
     ramp__gen_init(&m->base, &mem_vtable, n, batch_size, n_classes);
     m->X = X;
     m->y = y;
@@ -285,7 +298,9 @@ ramp_status ramp_gen_from_arrays(const float *X, const int32_t *y, size_t n, int
     m->ybuf = malloc(batch_size * sizeof(int32_t));
     if (!m->order || !m->xbuf || !m->ybuf) {
         mem_destroy(&m->base);
-        return RAMP_ENOMEM;
+        return ramp__err_set(err, RAMP_ENOMEM,
+                             "ramp_gen_from_arrays: out of memory for %zu batches of %zu floats", n,
+                             batch_size * ss);
     }
     mem_new_epoch(m);
     *out = &m->base;
