@@ -398,6 +398,36 @@ static void test_global_avgpool_not_square(void **s)
     }
 }
 
+/* flatten straight on the input, then dense (a logistic regression on
+   pixels): both backends train it and agree on the forward pass */
+static void test_flatten_input(void **s)
+{
+    (void)s;
+    enum { N = 4, C = 2, H = 3, W = 5, D = C * H * W };
+    float X[N * D];
+    int32_t y[N] = { 0, 1, 2, 1 };
+    ramp_rng r;
+    ramp_rng_seed(&r, 5, 0);
+    for (size_t i = 0; i < sizeof X / sizeof *X; i++) X[i] = (float)ramp_rng_uniform(&r) - 0.5f;
+    float probs[2][N * 3];
+    for (int be = 0; be < 2; be++) {
+        ramp_net *net = NULL;
+        assert_int_equal(ramp_net_new(&net,
+                                      &(ramp_net_params){ .channels = C, .height = H, .width = W,
+                                                          .seed = 2, .n_threads = 1,
+                                                          .backend = be ? RAMP_NN_REF : RAMP_NN_DNNL },
+                                      NULL), RAMP_OK);
+        assert_int_equal(ramp_net_flatten(net), RAMP_OK);
+        assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 3 }), RAMP_OK);
+        double loss;
+        if (ramp_net_forward_backward(net, X, y, N, 0.f, &loss) != RAMP_OK)
+            fail_msg("backend %d: %s", be, ramp_net_errmsg(net));
+        assert_int_equal(ramp_net_predict(net, X, N, probs[be]), RAMP_OK);
+        ramp_net_free(net);
+    }
+    for (int i = 0; i < N * 3; i++) assert_true(fabsf(probs[0][i] - probs[1][i]) < 1e-5f);
+}
+
 static void test_save_load(void **s)
 {
     (void)s;
@@ -527,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_optimiser_updates),
         cmocka_unit_test(test_omp_threads_restored),
         cmocka_unit_test(test_global_avgpool_not_square),
+        cmocka_unit_test(test_flatten_input),
         cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_eval_after_training),
     };

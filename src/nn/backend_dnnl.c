@@ -971,7 +971,9 @@ static ramp_status build_node(ramp_net *net, dn_state *be, dn_plan *pl, int id)
     case RAMP__OP_FLATTEN:
     case RAMP__OP_SOFTMAX:
         d->md = a->md;
-        d->alias = an->n_consumers == 1;
+        /* not on the input: its buffer is the caller's X, set at each call,
+           which an alias's memory made here would not follow */
+        d->alias = an->n_consumers == 1 && nd->in[0] != 0;
         break;
     }
     net->nodes[id].fused_relu = d->fused;
