@@ -2,6 +2,8 @@
 # The repository's own Fashion-MNIST submissions (the framework-free starting
 # kit and the reference CNN on the built-in engine) compile and run to the
 # end under `ramp test --quick-test`, with every figure in the JSON.
+# Skipped (77), after every other check ran and passed, in a sanitized build:
+# its folds' memory is not held to the bound below.
 set -uo pipefail
 ramp=$1 src=$2 work=$3
 rm -rf "$work"; mkdir -p "$work"
@@ -37,10 +39,16 @@ grep -q "^fit: .* s; loader .* images at .* images/s" "$kit/submissions/cnn/.ram
 # plan per prediction batch size, no generator left after fit (the full
 # quick test's folds peaked at 322 MiB before, 80 MiB after; here less)
 peak=$(grep -o '"max_rss_kb": [0-9]*' "$work/cnn.json" | awk '$2 > m { m = $2 } END { print m + 0 }')
+bound_checked=1
 if grep -qa __asan_init "$ramp"; then
-    echo "cnn: a fold peaked at $peak KiB (sanitized build: not bounded)"
+    echo "SKIP: cnn: a fold peaked at $peak KiB (sanitized build: the 140 MiB bound is not checked)"
+    bound_checked=0
 else
     [ "$peak" -gt 0 ] && [ "$peak" -lt $((140 * 1024)) ] || fail "cnn: a fold peaked at $peak KiB (bound 140 MiB)"
     echo "ok: cnn folds peaked at $peak KiB"
+fi
+if [ $bound_checked = 0 ]; then
+    echo "SKIPPED: the folds' memory bound was not checked (above); every check that ran passed"
+    exit 77
 fi
 echo "kit submissions passed"
