@@ -37,7 +37,7 @@ cat > "$kit/submissions/centroid/batch_classifier.c" <<'EOF'
 
 typedef struct model { int c; size_t d; double mu[64]; } model;
 
-ramp_status batch_classifier_new(const ramp_clf_info *info, void **self)
+ramp_status batch_classifier_new(void **self, const ramp_clf_info *info)
 {
     model *m = calloc(1, sizeof *m);
     if (!m) return RAMP_ENOMEM;

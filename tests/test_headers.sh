@@ -95,7 +95,7 @@ C
 "$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only $inc "$work/net.c" \
     || fail "nn.h's C form does not compile"
 
-for h in classifier preprocess; do
+for h in classifier preprocess submission_abi; do
     printf '#include <ramp/%s.h>\n' "$h" > "$work/lib.c"
     if "$CC" -std=c11 -DRAMP_BUILDING_LIBRARY -fsyntax-only $inc "$work/lib.c" 2> "$work/lib.err"; then
         fail "ramp/$h.h compiled inside the library (it declares unprefixed names)"
@@ -103,6 +103,12 @@ for h in classifier preprocess; do
     grep -q "ramp/$h.h is for submissions" "$work/lib.err" || { cat "$work/lib.err"; fail "ramp/$h.h: not its own refusal"; }
 done
 grep -rlE '#include "ramp/(classifier|preprocess)\.h"' "$src/src" && fail "a library file includes a submission header"
+# classifier.h declares the batch_classifier_* functions only: a classifier's
+# file may use the name transform for something else
+printf '#include <ramp/classifier.h>\nstatic int transform = 1;\nint main(void) { return transform - 1; }\n' > "$work/clf.c"
+"$CC" -std=c11 -Wall -Werror -fsyntax-only $inc "$work/clf.c" \
+    || fail "ramp/classifier.h declares transform (a preprocessor's name)"
+
 echo "ok: the submission headers stay out of the library"
 if [ $have_cxx20 = 0 ]; then
     echo "SKIPPED: nn.h's C++20 form was not compiled (no C++20 in $CXX); every check that ran passed"

@@ -4,7 +4,7 @@
  *
  *     struct model { ... };
  *
- *     ramp_status batch_classifier_new(const ramp_clf_info *info, void **self);
+ *     ramp_status batch_classifier_new(void **self, const ramp_clf_info *info);
  *     ramp_status batch_classifier_fit(void *self, ramp_gen_builder *gb);
  *     ramp_status batch_classifier_predict_proba(void *self, const float *X, size_t n,
  *                                                float *proba);
@@ -41,8 +41,9 @@
 
 #include "ramp/gen.h"
 #include "ramp/loader.h"
-#include "ramp/preprocess.h"
-#include "ramp/submission.h" /* ramp_clf_info, RAMP_ABI_VERSION */
+#include "ramp/status.h"
+#include "ramp/submission.h"     /* ramp_clf_info */
+#include "ramp/submission_abi.h" /* ramp_submission_abi */
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,7 +51,7 @@ extern "C" {
 
 /* The functions a classifier defines (C linkage). Only a submission sees
    these unprefixed names: the library never includes this header. */
-ramp_status batch_classifier_new(const ramp_clf_info *info, void **self);
+ramp_status batch_classifier_new(void **self, const ramp_clf_info *info);
 ramp_status batch_classifier_fit(void *self, ramp_gen_builder *gb);
 ramp_status batch_classifier_predict_proba(void *self, const float *X, size_t n, float *proba);
 void batch_classifier_free(void *self);

@@ -11,6 +11,11 @@
  *     ramp_split_stratified(tr, te, ramp_index_labels(train), n, 10, 0.2, seed, fold, &err);
  *
  * Layout of a kit: docs/kits.md.
+ *
+ * Threads: the loaders, splits and checks here share nothing and are
+ * thread-safe (ramp_kit_check runs its own n_threads inside); an index or
+ * folds handle, once made, is read-only except ramp_folds_restrict, so its
+ * accessors may run from several threads at once.
  */
 #ifndef RAMP_DATASET_H
 #define RAMP_DATASET_H
@@ -134,8 +139,9 @@ typedef struct ramp_fmnist_stats {
 /* Builds a complete kit (problem.ini, data/train.csv, data/test.csv,
    data/class_codes.csv, data/imgs/<id> without extension) from the
    Fashion-MNIST IDX files. Refuses an existing non-empty out_dir unless
-   opts->force. Thread-safe with distinct out_dirs. */
-ramp_status ramp_kit_build_fashion_mnist(const ramp_fmnist_opts *opts, ramp_fmnist_stats *stats,
+   opts->force. *stats (may be NULL) receives the counts. Thread-safe with
+   distinct out_dirs. */
+ramp_status ramp_kit_build_fashion_mnist(ramp_fmnist_stats *stats, const ramp_fmnist_opts *opts,
                                          ramp_err *err);
 
 typedef struct ramp_kit_summary {

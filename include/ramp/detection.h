@@ -52,8 +52,8 @@
  *      which would skip a recall of exactly 0.3 or 0.7.)
  *   5. A class with no ground truth in any image has no AP (NaN); its
  *      predictions are all false positives in the pooled counts. mAP is the
- *      mean AP over the classes that have ground truth; it is an error
- *      (RAMP_EINVAL) when no class has any.
+ *      mean AP over the classes that have ground truth; NaN (with
+ *      *n_scored = 0) when no class has any.
  * Precision / recall at a confidence threshold τ keep the predictions with
  * confidence ≥ τ: a prefix of each ranking, so their matches are exactly
  * those of step 2 (greedy in rank order) had only they been given.

@@ -69,9 +69,13 @@ typedef struct ramp_gen_stats {
 ramp_status ramp_gen_builder_new(ramp_gen_builder **out, const ramp_samples *samples,
                                  ramp_transform_fn tf, ramp_transform_fn tf_test,
                                  const ramp_loader_opts *opts, ramp_err *err);
+/* Frees the builder and the generators it still owns (stopping their loader
+   threads); NULL is a no-op. A builder and its generators are used by one
+   thread at a time (the loader's own threads are internal). */
 void ramp_gen_builder_free(ramp_gen_builder *gb);
 
-/* The builder's data: sample count, classes, per-sample shape (ndim ≤ 4). */
+/* The builder's data: sample count, classes, per-sample shape:
+   ramp_gen_builder_shape fills shape[0..ndim) and returns ndim (≤ 4). */
 size_t ramp_gen_builder_n_samples(const ramp_gen_builder *gb);
 int ramp_gen_builder_n_classes(const ramp_gen_builder *gb);
 int ramp_gen_builder_shape(const ramp_gen_builder *gb, int shape[4]);

@@ -203,7 +203,7 @@ typedef struct ramp_fit_progress {
     size_t step, steps;  /* step within the epoch (1-based), steps per epoch */
     int end_of_epoch;    /* 1 once per epoch, after validation */
     double loss, acc;    /* running mean over the epoch so far (training mode) */
-    double val_loss, val_acc; /* at end of epoch, when there is validation data; else -1 */
+    double val_loss, val_acc; /* at end of epoch, when there is validation data; else NaN */
     double images_per_s; /* training throughput over the epoch so far */
     double lr;           /* learning rate of the last step */
 } ramp_fit_progress;

@@ -30,7 +30,7 @@
 
 #include "ramp/image.h"
 #include "ramp/loader.h"
-#include "ramp/submission.h" /* RAMP_ABI_VERSION */
+#include "ramp/submission_abi.h" /* ramp_submission_abi */
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,18 +40,6 @@ extern "C" {
    these unprefixed names: the library never includes this header. */
 ramp_status transform(ramp_pp *pp, const ramp_image *x, ramp_tensor *out);
 ramp_status transform_test(ramp_pp *pp, const ramp_image *x, ramp_tensor *out);
-
-/* Every submission object carries the ABI version it was compiled against
-   (weak, so several files of one submission may include the header). */
-#if defined(__GNUC__)
-#ifdef __cplusplus
-#define RAMP__ABI_LINKAGE extern /* a namespace-scope const is internal in C++ otherwise */
-#else
-#define RAMP__ABI_LINKAGE
-#endif
-__attribute__((weak, visibility("default"))) RAMP__ABI_LINKAGE const int ramp_submission_abi =
-    RAMP_ABI_VERSION;
-#endif
 
 #ifdef __cplusplus
 }

@@ -51,6 +51,8 @@ typedef struct ramp_seg_scores {
    -1 for none (RAMP's default is 255). The caller frees *out. */
 ramp_status ramp_seg_confusion_new(ramp_seg_confusion **out, int n_classes, int ignore_label,
                                    ramp_err *err);
+/* Frees the matrix; NULL is a no-op. A matrix is used by one thread at a
+   time: give each thread its own and ramp_seg_confusion_merge() them. */
 void ramp_seg_confusion_free(ramp_seg_confusion *cm);
 
 /* The last error of an add or merge on the handle ("" after a success);

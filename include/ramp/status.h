@@ -53,6 +53,21 @@
  *    returns them all in its result (ramp_kit_summary's problems) and names
  *    the first, with the count of the others, in err. No callbacks.
  *
+ * 6. The other direction. What ramp calls (a callback a caller passes, the
+ *    functions a submission defines: classifier.h, preprocess.h) follows the
+ *    same rules from the other side: it returns a ramp_status; a callback
+ *    takes its user pointer first (the handle it works on), then as above;
+ *    a submission's constructor gives its state through its first
+ *    parameter (batch_classifier_new(void **self, info)).
+ *
+ * 7. Threads and ownership. Unless a function's comment says otherwise: a
+ *    handle-less function shares nothing and is thread-safe; a handle is
+ *    used by one thread at a time (its const accessors may run from several
+ *    threads while nothing modifies it); pointer arguments are borrowed for
+ *    the call; a returned `const char *` or `const T *` is borrowed from
+ *    its handle, valid until the handle's next modifying call or its free;
+ *    every _free accepts NULL.
+ *
  * Handle-less functions that need no message (pure arithmetic on plain
  * values, e.g. ramp_score_is_better) return their value; there is no third
  * form.

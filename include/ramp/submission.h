@@ -1,11 +1,13 @@
 /* ramp/submission.h — the contract between the workflow and a submission,
  * as the library sees it: the ABI version and what a classifier is told.
  *
- * A submission's own files include <ramp/preprocess.h> and
- * <ramp/classifier.h>, which add the prototypes of the unprefixed functions
- * it defines (transform, transform_test, batch_classifier_*). The library
- * includes only this header, so those names never enter its namespace:
- * the two submission headers refuse to compile inside the library.
+ * A submission's own files include <ramp/preprocess.h> (transform,
+ * transform_test) or <ramp/classifier.h> (batch_classifier_*): each adds the
+ * prototypes of the unprefixed functions that file defines, and no other
+ * (classifier.h does not declare transform). Both carry the ABI mark of
+ * <ramp/submission_abi.h>. The library includes only this header, so those
+ * names never enter its namespace: the submission headers refuse to compile
+ * inside the library.
  */
 #ifndef RAMP_SUBMISSION_H
 #define RAMP_SUBMISSION_H
@@ -22,8 +24,10 @@ extern "C" {
    2: ramp_net_params gained conv_algo, no_fuse and keep_grads.
    3: one error convention (status.h): constructors take their result first
       (ramp_net_new(&net, &params, &err), ramp_gen_builder_new(&gb, ...)),
-      ramp_pp_new and ramp_arena_new take a ramp_err, and the submission
-      prototypes moved out of the library's sight (this header). */
+      ramp_pp_new and ramp_arena_new take a ramp_err, batch_classifier_new
+      takes its state first (void **self, const ramp_clf_info *info), and
+      the submission prototypes moved out of the library's sight (this
+      header). */
 #define RAMP_ABI_VERSION 3
 
 /* What batch_classifier_new is told (see classifier.h). */
@@ -35,7 +39,8 @@ typedef struct ramp_clf_info {
     int n_threads;  /* compute threads the classifier may use */
     int quick_test; /* 1 under --quick-test: a small subset; train briefly */
     int fold;       /* CV fold number */
-    const char *submission_dir;
+    const char *submission_dir; /* borrowed: valid during batch_classifier_new
+                                   only; copy it to keep it */
 } ramp_clf_info;
 
 #ifdef __cplusplus

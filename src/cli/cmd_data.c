@@ -95,7 +95,7 @@ static int cmd_fmnist(int argc, char **argv)
     ramp_fmnist_stats stats;
     ramp_err err;
     double t0 = now_s();
-    if (ramp_kit_build_fashion_mnist(&o, &stats, &err)) {
+    if (ramp_kit_build_fashion_mnist(&stats, &o, &err)) {
         ramp__cli_error("%s", err.msg);
         return 1;
     }

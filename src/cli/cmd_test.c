@@ -539,7 +539,7 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
         print_run_error("retrain", &r.retrain);
     } else if (failed && r.failed_fold < 0) {
         if (!r.built) {
-            fprintf(stderr, "training_error: %s\n", r.message);
+            fprintf(stderr, "%s: %s\n", ramp__state_name(RAMP__ST_TRAINING_ERROR), r.message);
             if (r.build_log) fprintf(stderr, "%s", r.build_log);
         } else {
             ramp__cli_error("%s", r.message);

@@ -183,7 +183,7 @@ static ramp_status write_index(const char *path, const char *prefix, const uint8
     return st;
 }
 
-ramp_status ramp_kit_build_fashion_mnist(const ramp_fmnist_opts *o, ramp_fmnist_stats *stats,
+ramp_status ramp_kit_build_fashion_mnist(ramp_fmnist_stats *stats, const ramp_fmnist_opts *o,
                                          ramp_err *err)
 {
     ramp__err_clear(err);

@@ -636,7 +636,10 @@ ramp_status ramp_problem_load(ramp_problem **out, const char *kit_dir, ramp_err 
     if (st) goto done;
     if (hdr && hdr->data[RAMP_DATA_CLASS_CODES]) {
         codes_path = ramp__strdup(hdr->data[RAMP_DATA_CLASS_CODES]);
-        if (codes_path && (st = resolve(&codes_path, kit_dir))) goto done;
+        if (codes_path && (st = resolve(&codes_path, kit_dir))) {
+            ramp__err_set(err, st, "%s: out of memory", kit_dir);
+            goto done;
+        }
     } else {
         codes_path = ramp__path_join(kit_dir, "data/class_codes.csv");
     }

@@ -215,9 +215,14 @@ static ramp_status validate(ramp_net *net, ramp_gen *g, size_t nb, double *loss,
    builder's progress callback: `ramp test`'s display). */
 static void report(ramp_gen *g, const ramp_fit_progress *pr)
 {
-    ramp_progress p = { pr->epoch, pr->epochs, pr->step, pr->steps, pr->loss, pr->acc,
-                        pr->val_loss >= 0 ? pr->val_loss : NAN,
-                        pr->val_acc >= 0 ? pr->val_acc : NAN, 0, 0, 0 };
+    ramp_progress p = { .epoch = pr->epoch,
+                        .n_epochs = pr->epochs,
+                        .batch = pr->step,
+                        .n_batches = pr->steps,
+                        .loss = pr->loss,
+                        .accuracy = pr->acc,
+                        .val_loss = pr->val_loss, /* NaN without validation */
+                        .val_accuracy = pr->val_acc };
     ramp_gen_progress(g, &p);
 }
 
@@ -261,7 +266,7 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
         pr.epoch = ep;
         pr.epochs = o.epochs;
         pr.steps = steps;
-        pr.val_loss = pr.val_acc = -1;
+        pr.val_loss = pr.val_acc = NAN;
         for (size_t s = 0; s < steps; s++, t++) {
             ramp_batch b;
             double ts = ramp__prof_t0(net);

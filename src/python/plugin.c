@@ -454,7 +454,7 @@ static int info_set(const char *key, PyObject *v)
     return r;
 }
 
-static ramp_status py_clf_new(const ramp_clf_info *info, void **self)
+static ramp_status py_clf_new(void **self, const ramp_clf_info *info)
 {
     *self = NULL;
     ramp__py.errmsg[0] = '\0';

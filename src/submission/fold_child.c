@@ -152,7 +152,7 @@ static int run_simplified(const ramp__fold_wire *w, ramp__sub *sub, float *pred,
     int jobs = w->loader.n_jobs > 0 ? w->loader.n_jobs : 2;
     uint64_t maxpx = w->loader.max_pixels ? w->loader.max_pixels : RAMP_DEFAULT_MAX_PIXELS;
     ramp__py_images imgs = {w->imgs_dir, w->train_ids, w->train_labels, w->n_train, c, jobs, maxpx};
-    ramp_status st = sub->clf_new(&info, &model);
+    ramp_status st = sub->clf_new(&model, &info);
     if (st) {
         clf_error(sub, "ImageClassifier()", st, msg, sizeof msg);
         send("ERR %d %s", (int)st, msg);
@@ -224,7 +224,7 @@ static int run(const ramp__fold_wire *w, float *pred, int log_fd)
     info.n_classes = c;
     info.ndim = ramp_gen_builder_shape(gb, info.shape);
     void *model = NULL;
-    st = sub.clf_new(&info, &model);
+    st = sub.clf_new(&model, &info);
     if (st) {
         clf_error(&sub, "batch_classifier_new", st, msg, sizeof msg);
         send("ERR %d %s", (int)st, msg);

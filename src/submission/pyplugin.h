@@ -59,7 +59,7 @@ typedef struct ramp__py_api {
        simplified_image_classifier). */
     ramp_status (*load_classifier)(const char *path, int simplified, char *msg, size_t len);
     /* The classifier contract (classifier.h), over the imported class. */
-    ramp_status (*clf_new)(const ramp_clf_info *info, void **self);
+    ramp_status (*clf_new)(void **self, const ramp_clf_info *info);
     ramp_status (*clf_fit)(void *self, ramp_gen_builder *gb);
     ramp_status (*clf_predict)(void *self, const float *X, size_t n, float *proba);
     void (*clf_free)(void *self);

@@ -70,7 +70,7 @@ struct ramp__py_images;
 typedef struct ramp__sub {
     void *h_pp, *h_clf;
     ramp_transform_fn transform, transform_test;
-    ramp_status (*clf_new)(const ramp_clf_info *, void **);
+    ramp_status (*clf_new)(void **, const ramp_clf_info *);
     ramp_status (*clf_fit)(void *, ramp_gen_builder *);
     ramp_status (*clf_predict)(void *, const float *, size_t, float *);
     void (*clf_free)(void *);

@@ -21,7 +21,7 @@ typedef struct model {
     int quick;
 } model;
 
-ramp_status batch_classifier_new(const ramp_clf_info *info, void **self)
+ramp_status batch_classifier_new(void **self, const ramp_clf_info *info)
 {
     if (info->ndim != 3) return RAMP_ESHAPE;
     model *m = calloc(1, sizeof *m);

@@ -31,7 +31,7 @@ static float *alloc_floats(size_t n)
     return calloc(n ? n : 1, sizeof(float));
 }
 
-ramp_status batch_classifier_new(const ramp_clf_info *info, void **self)
+ramp_status batch_classifier_new(void **self, const ramp_clf_info *info)
 {
     model *m = calloc(1, sizeof *m);
     if (!m) return RAMP_ENOMEM;
