@@ -884,6 +884,87 @@ static void run_random(ramp_pp *pp, uint64_t seed, uint64_t index, uint8_t *out,
     (void)n;
 }
 
+/* ---- resize + crop, fused -------------------------------------------------- */
+
+/* a and b have the same shape and samples */
+static void assert_same_image(ramp_pp *pp, const ramp_image *a, const ramp_image *b,
+                              const char *what)
+{
+    assert_non_null(a);
+    assert_non_null(b);
+    int w = ramp_img_width(a), h = ramp_img_height(a), c = ramp_img_channels(a);
+    if (w != ramp_img_width(b) || h != ramp_img_height(b) || c != ramp_img_channels(b))
+        fail_msg("%s: shape %d×%d×%d vs %d×%d×%d", what, w, h, c, ramp_img_width(b),
+                 ramp_img_height(b), ramp_img_channels(b));
+    size_t sa, sb;
+    const uint8_t *pa = ramp_img_pixels(pp, a, &sa), *pb = ramp_img_pixels(pp, b, &sb);
+    assert_non_null(pa);
+    assert_non_null(pb);
+    for (int y = 0; y < h; y++)
+        if (memcmp(pa + (size_t)y * sa, pb + (size_t)y * sb, (size_t)w * (size_t)c))
+            fail_msg("%s: row %d differs", what, y);
+}
+
+/* ramp_img_resize_crop() is the window of ramp_img_resize() bit for bit:
+   shrinking and enlarging, each axis alone, 1, 3 and 4 channels, strided
+   input, a JPEG taking DCT scaling, windows at the corners and inside; the
+   random variant draws as ramp_img_random_crop() does. */
+static void test_resize_crop(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{24, 18}, {17, 13}, {48, 20}, {30, 36}, {61, 45},
+                                   {96, 72}, {100, 9}, {12, 12}, {48, 36}};
+    ramp_pp *pp = new_pp();
+    const ramp_image *src[5];
+    src[0] = ramp_img_open(pp, FIX "op_rgb.png");
+    src[1] = ramp_img_open(pp, FIX "op_g.png");
+    src[2] = pattern(pp, 30, 25, 4);
+    src[3] = ramp_img_crop(pp, pattern(pp, 40, 30, 3), 3, 2, 33, 25); /* a strided view */
+    src[4] = ramp_img_open(pp, FIX "rgb420.jpg"); /* 61×47: DCT-scaled below 31×24 */
+    int cases = 0;
+    for (int s = 0; s < 5; s++) {
+        assert_non_null(src[s]);
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            int rw = sizes[i][0], rh = sizes[i][1];
+            const ramp_image *full = ramp_img_resize(pp, src[s], rw, rh);
+            int win[][4] = {{0, 0, rw, rh},
+                            {0, 0, rw / 2 + 1, rh / 3 + 1},
+                            {rw - rw / 3 - 1, rh - rh / 2 - 1, rw / 3 + 1, rh / 2 + 1},
+                            {rw / 4, rh / 5, rw / 2, rh / 2 + 1},
+                            {rw - 1, 0, 1, 1}};
+            for (size_t k = 0; k < sizeof win / sizeof win[0]; k++) {
+                int *v = win[k];
+                if (v[2] < 1 || v[3] < 1) continue;
+                char what[96];
+                snprintf(what, sizeof what, "source %d, %d×%d, window (%d, %d, %d×%d)", s, rw, rh,
+                         v[0], v[1], v[2], v[3]);
+                assert_same_image(pp,
+                                  ramp_img_resize_crop(pp, src[s], rw, rh, v[0], v[1], v[2], v[3]),
+                                  ramp_img_crop(pp, full, v[0], v[1], v[2], v[3]), what);
+                cases++;
+            }
+        }
+    }
+    print_message("resize_crop == crop(resize): %d cases\n", cases);
+    /* the random variant: same draws and samples as resize + random_crop */
+    for (uint64_t i = 0; i < 8; i++) {
+        ramp_pp_seed(pp, 5, 1, i);
+        const ramp_image *a = ramp_img_resize_random_crop(pp, src[0], 40, 30, 24, 24);
+        uint64_t next_a = ramp_rng_u64(ramp_pp_rng(pp));
+        ramp_pp_seed(pp, 5, 1, i);
+        const ramp_image *b = ramp_img_random_crop(pp, ramp_img_resize(pp, src[0], 40, 30), 24, 24);
+        assert_int_equal(ramp_rng_u64(ramp_pp_rng(pp)), next_a);
+        assert_same_image(pp, a, b, "random crop");
+    }
+    /* a window outside the resized image */
+    assert_null(ramp_img_resize_crop(pp, src[0], 20, 10, 15, 0, 6, 10));
+    assert_int_equal(ramp_pp_status(pp), RAMP_EINVAL);
+    ramp_pp_reset(pp);
+    assert_null(ramp_img_resize_random_crop(pp, ramp_img_open(pp, FIX "op_g.png"), 20, 10, 21, 5));
+    assert_int_equal(ramp_pp_status(pp), RAMP_EINVAL);
+    ramp_pp_free(pp);
+}
+
 static void test_random_ops(void **state)
 {
     (void)state;
@@ -1037,6 +1118,7 @@ int main(void)
         cmocka_unit_test(test_sniff_and_lazy),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_resize_vs_pillow),
+        cmocka_unit_test(test_resize_crop),
         cmocka_unit_test(test_rotate_vs_pillow),
         cmocka_unit_test(test_geometry_exact),
         cmocka_unit_test(test_colour),

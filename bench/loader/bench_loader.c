@@ -4,15 +4,19 @@
  *
  *   png: 28×28 gray PNG → gray → resize 32×32 → 1×32×32 float, /255, normalised
  *   jpg: 64×64 RGB JPEG → rgb → resize 32×32 → 3×32×32 float CHW, mean-subtracted
+ *   photo: 500×375 RGB JPEG → rgb → resize the shorter side to 256 → random
+ *          224×224 crop → random left↔right flip → 3×224×224 float CHW, /255,
+ *          ImageNet mean/std (the usual ImageNet training transform)
  *
- * All of train.csv, shuffled each epoch, batch 64, chunk_size 1024, n_jobs 2.
+ * All of train.csv, shuffled each epoch, batch 64, chunk_size 1024 (photo: 256),
+ * n_jobs 2.
  * First a warm-up over the first WARMUP images (0: a full epoch) on its own
  * generator, then EPOCHS timed epochs, each on a fresh generator (so thread
  * start and the first chunk's fill are inside the timing, as worker start-up
  * is on the PyTorch side). Prints one line per timed epoch and ends with
  *   ramp_loader_<mode> <images/s>     (the median of the timed epochs)
  *
- * usage: bench_loader DATA_DIR png|jpg [EPOCHS [WARMUP [N_JOBS]]]
+ * usage: bench_loader DATA_DIR png|jpg|photo [EPOCHS [WARMUP [N_JOBS]]]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -35,8 +39,26 @@ static ramp_status tf_jpg(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
 {
     const ramp_image *y = ramp_img_rgb(pp, x);
     y = ramp_img_resize(pp, y, 32, 32);
-    return ramp_img_to_tensor(pp, y, out, RAMP_CHW,
-                              (const float[]){123.68f, 116.779f, 103.939f}, NULL);
+    return ramp_img_to_tensor(pp, y, out, RAMP_CHW, (const float[]){123.68f, 116.779f, 103.939f},
+                              NULL);
+}
+
+/* The shorter side to 256 (the other in proportion, rounded), then a random
+   224×224 crop and a random flip, as torchvision's Resize(256) +
+   RandomCrop(224) + RandomHorizontalFlip (ramp_img_resize_random_crop:
+   the same as ramp_img_resize + ramp_img_random_crop, computing only the
+   crop). */
+static ramp_status tf_photo(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
+{
+    const ramp_image *y = ramp_img_rgb(pp, x);
+    int w = ramp_img_width(x), h = ramp_img_height(x);
+    int rw = w <= h ? 256 : (int)((double)w * 256 / h + 0.5);
+    int rh = w <= h ? (int)((double)h * 256 / w + 0.5) : 256;
+    y = ramp_img_resize_random_crop(pp, y, rw, rh, 224, 224);
+    y = ramp_img_random_flip_h(pp, y, 0.5);
+    return ramp_img_to_tensor(pp, y, out, RAMP_CHW | RAMP_SCALE01,
+                              (const float[]){0.485f, 0.456f, 0.406f},
+                              (const float[]){0.229f, 0.224f, 0.225f});
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -65,7 +87,8 @@ static double stream(ramp_gen_builder *gb, const uint32_t *idx, size_t n, double
             ramp_gen_free(g);
             return -1;
         }
-        for (size_t i = 0; i < b.n; i++) *check += b.X[i * b.sample_size] + (double)b.y[i];
+        for (size_t i = 0; i < b.n; i++)
+            *check += b.X[i * b.sample_size] + (double)b.y[i];
         seen += b.n;
     } while (!b.end_of_epoch);
     double dt = ramp__now() - t0;
@@ -80,8 +103,9 @@ static double stream(ramp_gen_builder *gb, const uint32_t *idx, size_t n, double
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || (strcmp(argv[2], "png") && strcmp(argv[2], "jpg"))) {
-        fprintf(stderr, "usage: bench_loader DATA_DIR png|jpg [EPOCHS [WARMUP [N_JOBS]]]\n");
+    if (argc < 3 ||
+        (strcmp(argv[2], "png") && strcmp(argv[2], "jpg") && strcmp(argv[2], "photo"))) {
+        fprintf(stderr, "usage: bench_loader DATA_DIR png|jpg|photo [EPOCHS [WARMUP [N_JOBS]]]\n");
         return 2;
     }
     const char *dir = argv[1], *mode = argv[2];
@@ -114,9 +138,12 @@ int main(int argc, char **argv)
         if (labels[i] + 1 > n_classes) n_classes = labels[i] + 1;
     }
     ramp_samples s = {paths, ids, labels, n, n_classes};
-    ramp_loader_opts o = {1024, n_jobs, 1, 0};
+    /* a photo sample is 588 KiB of floats: 256 a chunk keeps the two chunk
+       buffers at 294 MiB */
+    ramp_loader_opts o = {strcmp(mode, "photo") ? 1024 : 256, n_jobs, 1, 0};
     ramp_gen_builder *gb = NULL;
-    if (ramp_gen_builder_new(&gb, &s, mode[0] == 'p' ? tf_png : tf_jpg, NULL, &o, &err)) {
+    ramp_transform_fn tf = !strcmp(mode, "png") ? tf_png : !strcmp(mode, "jpg") ? tf_jpg : tf_photo;
+    if (ramp_gen_builder_new(&gb, &s, tf, NULL, &o, &err)) {
         fprintf(stderr, "bench_loader: %s\n", err.msg);
         return 1;
     }
@@ -126,7 +153,8 @@ int main(int argc, char **argv)
     size_t nw = warmup == 0 || (size_t)warmup > n ? n : (size_t)warmup;
     uint32_t *wi = malloc(nw * sizeof *wi);
     if (!wi) return 1;
-    for (size_t i = 0; i < nw; i++) wi[i] = (uint32_t)i;
+    for (size_t i = 0; i < nw; i++)
+        wi[i] = (uint32_t)i;
     if (stream(gb, wi, nw, &check, NULL) < 0) return 1;
     free(wi);
 
@@ -147,7 +175,8 @@ int main(int argc, char **argv)
 
     ramp_gen_builder_free(gb);
     ramp_index_free(ix);
-    for (size_t i = 0; i < n; i++) free((void *)paths[i]);
+    for (size_t i = 0; i < n; i++)
+        free((void *)paths[i]);
     free(paths);
     free(ids);
     free(rates);

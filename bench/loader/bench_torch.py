@@ -8,6 +8,14 @@ DataLoader(batch_size=64, num_workers=2, shuffle=True).
   png: 28×28 gray PNG → 1×32×32 float, /255, normalised (same mean/std as ramp)
   jpg: 64×64 RGB JPEG → 3×32×32 float CHW, mean-subtracted (Normalize with
        mean/255 and std 1/255 is p − mean)
+  photo: 500×375 RGB JPEG → shorter side resized to 256 (BILINEAR) → random
+       224×224 crop → random left↔right flip → 3×224×224 float CHW, /255,
+       ImageNet mean/std. Written with PIL + numpy only (what torchvision's
+       Resize(256) + RandomCrop(224) + RandomHorizontalFlip + ToTensor +
+       Normalize do, without torchvision, which it does not need); --lean
+       changes nothing there. --draft is Image.draft('RGB', (rw, rh)):
+       libjpeg's DCT scaling as ramp's resize does (on 500×375 → 341×256
+       no scale applies, so it equals the plain run).
 
 First a warm-up over the first WARMUP images (0: a full epoch), then EPOCHS
 timed epochs, each timed from iter(loader) (worker start-up included, as
@@ -22,9 +30,10 @@ Image.draft('RGB', (32, 32)) on JPEGs first: libjpeg's DCT-domain scaling,
 which ramp's resize uses on JPEGs (like-for-like decode work; not what a
 typical torchvision pipeline does). The figure's name takes _lean / _draft.
 
-usage: bench_torch.py DATA_DIR png|jpg [--epochs E] [--warmup W] [--workers N]
+usage: bench_torch.py DATA_DIR png|jpg|photo [--epochs E] [--warmup W] [--workers N]
                       [--lean] [--draft]
-Run with /usr/bin/python3 (Debian's python3-torch and python3-torchvision).
+Run with /usr/bin/python3 (Debian's python3-torch and python3-torchvision;
+photo mode and --lean need no torchvision).
 """
 import os
 
@@ -40,7 +49,6 @@ import numpy as np
 import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset, Subset
-from torchvision import transforms
 
 torch.set_num_threads(1)  # the loading is what is measured, not the main process
 
@@ -53,18 +61,25 @@ class KitImages(Dataset):
         self.paths = [os.path.join(imgs, r["id"]) for r in rows]
         self.labels = [int(r["class"]) for r in rows]
         self.mode = "L" if mode == "png" else "RGB"
-        self.draft = draft and mode == "jpg"
+        self.draft = draft and mode != "png"
         self.lean = lean
+        self.photo = mode == "photo"
+        if self.photo:
+            self.mean = np.array([0.485, 0.456, 0.406], np.float32) * 255
+            self.scale = 1 / (np.array([0.229, 0.224, 0.225], np.float32) * 255)
+            return
+        if not lean:
+            from torchvision import transforms
         if mode == "png":
-            norm = transforms.Normalize([0.2860], [0.3530])
+            norm = None if lean else transforms.Normalize([0.2860], [0.3530])
             self.mean = np.float32(0.2860 * 255)
             self.scale = np.float32(1 / (0.3530 * 255))
         else:
-            norm = transforms.Normalize([123.68 / 255, 116.779 / 255, 103.939 / 255],
-                                        [1 / 255] * 3)
+            norm = None if lean else transforms.Normalize(
+                [123.68 / 255, 116.779 / 255, 103.939 / 255], [1 / 255] * 3)
             self.mean = np.array([123.68, 116.779, 103.939], np.float32)
             self.scale = None
-        self.tf = transforms.Compose([
+        self.tf = None if lean else transforms.Compose([
             transforms.Resize((32, 32), interpolation=transforms.InterpolationMode.BILINEAR),
             transforms.ToTensor(),
             norm,
@@ -73,7 +88,23 @@ class KitImages(Dataset):
     def __len__(self):
         return len(self.paths)
 
+    def photo_item(self, i):
+        im = Image.open(self.paths[i])
+        w, h = im.size
+        rw, rh = (256, round(h * 256 / w)) if w <= h else (round(w * 256 / h), 256)
+        if self.draft:
+            im.draft("RGB", (rw, rh))
+        im = im.convert("RGB").resize((rw, rh), Image.BILINEAR)
+        x0, y0 = np.random.randint(0, rw - 224 + 1), np.random.randint(0, rh - 224 + 1)
+        a = np.asarray(im.crop((x0, y0, x0 + 224, y0 + 224)), np.float32)
+        if np.random.random() < 0.5:
+            a = a[:, ::-1]
+        a = (a - self.mean) * self.scale
+        return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1))), self.labels[i]
+
     def __getitem__(self, i):
+        if self.photo:
+            return self.photo_item(i)
         im = Image.open(self.paths[i])
         if self.draft:
             im.draft("RGB", (32, 32))
@@ -116,7 +147,7 @@ def run(data_dir, mode, epochs, warmup, workers, lean, draft):
 def main():
     ap = argparse.ArgumentParser(description="PyTorch side of bench/loader")
     ap.add_argument("data_dir")
-    ap.add_argument("mode", choices=["png", "jpg"])
+    ap.add_argument("mode", choices=["png", "jpg", "photo"])
     ap.add_argument("--epochs", type=int, default=1, help="timed epochs (median printed)")
     ap.add_argument("--warmup", type=int, default=4096, help="warm-up images (0: an epoch)")
     ap.add_argument("--workers", type=int, default=2)

@@ -10,6 +10,10 @@
  * the vertical pass. Same arithmetic, same results as
  * Image.resize(size, Image.BILINEAR) for L and RGB images.
  *
+ * ramp_img_resize_crop() computes only a window of the resized image, with
+ * the full resize's kernels: a 224×224 crop of a 341×256 resize costs 57 %
+ * of the resize, with the same samples.
+ *
  * Alpha is resampled as an independent channel (Pillow premultiplies LA and
  * RGBA images first; this does not).
  */
@@ -75,24 +79,32 @@ static inline uint8_t clip8(int32_t v)
     return v > 255 ? 255 : (uint8_t)v;
 }
 
-/* out rows [0, rows) from in rows [row0, row0 + rows); c channels. The
-   switch on c lets the compiler specialise the inner loop. */
+/* out rows [0, rows) from in rows [row0, row0 + rows); c channels. Each
+   tap is read once for all channels (a pixel's samples are adjacent) into
+   one scalar sum per channel; the switch below makes c a constant, so the
+   `c > k` tests vanish and the sums stay in registers. */
 static inline void horiz_c(uint8_t *out, size_t out_stride, const uint8_t *in, size_t in_stride,
                            int row0, int rows, int out_w, const kernel *kr, int c)
 {
     for (int y = 0; y < rows; y++) {
         const uint8_t *src = in + (size_t)(row0 + y) * in_stride;
         uint8_t *dst = out + (size_t)y * out_stride;
-        for (int xx = 0; xx < out_w; xx++) {
+        for (int xx = 0; xx < out_w; xx++, dst += c) {
             int xmin = kr->bounds[2 * xx], n = kr->bounds[2 * xx + 1];
             const int32_t *k = kr->k + (size_t)xx * (size_t)kr->ksize;
             const uint8_t *s = src + (size_t)xmin * (size_t)c;
-            for (int ch = 0; ch < c; ch++) {
-                int32_t ss = 1 << (PRECISION_BITS - 1);
-                for (int x = 0; x < n; x++)
-                    ss += s[x * c + ch] * k[x];
-                dst[xx * c + ch] = clip8(ss);
+            int32_t s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0, s3 = s0;
+            for (int x = 0; x < n; x++, s += c) {
+                int32_t kx = k[x];
+                s0 += s[0] * kx;
+                if (c > 1) s1 += s[1] * kx;
+                if (c > 2) s2 += s[2] * kx;
+                if (c > 3) s3 += s[3] * kx;
             }
+            dst[0] = clip8(s0);
+            if (c > 1) dst[1] = clip8(s1);
+            if (c > 2) dst[2] = clip8(s2);
+            if (c > 3) dst[3] = clip8(s3);
         }
     }
 }
@@ -116,22 +128,79 @@ static void horiz(uint8_t *out, size_t out_stride, const uint8_t *in, size_t in_
     }
 }
 
-/* out rows from in rows, bounds shifted by `shift`; `width` samples per row */
+/* out rows from in rows, bounds shifted by `shift`; `width` samples per row.
+   Row by row into `acc` (width sums): each input row is read contiguously
+   once per tap, a loop the compiler vectorises. */
 static void vert(uint8_t *out, size_t out_stride, const uint8_t *in, size_t in_stride, int out_h,
-                 size_t width, const kernel *kr, int shift)
+                 size_t width, const kernel *kr, int shift, int32_t *restrict acc)
 {
     for (int yy = 0; yy < out_h; yy++) {
         int ymin = kr->bounds[2 * yy] - shift, n = kr->bounds[2 * yy + 1];
         const int32_t *k = kr->k + (size_t)yy * (size_t)kr->ksize;
-        const uint8_t *src = in + (size_t)ymin * in_stride;
-        uint8_t *dst = out + (size_t)yy * out_stride;
-        for (size_t i = 0; i < width; i++) {
-            int32_t ss = 1 << (PRECISION_BITS - 1);
-            for (int y = 0; y < n; y++)
-                ss += src[(size_t)y * in_stride + i] * k[y];
-            dst[i] = clip8(ss);
+        uint8_t *restrict dst = out + (size_t)yy * out_stride;
+        for (size_t i = 0; i < width; i++)
+            acc[i] = 1 << (PRECISION_BITS - 1);
+        for (int y = 0; y < n; y++) {
+            const uint8_t *restrict src = in + (size_t)(ymin + y) * in_stride;
+            int32_t ky = k[y];
+            for (size_t i = 0; i < width; i++)
+                acc[i] += src[i] * ky;
         }
+        for (size_t i = 0; i < width; i++)
+            dst[i] = clip8(acc[i]);
     }
+}
+
+/* The w × h window at (x0, y0) of x resized to rw × rh, computing only
+   the window: the kernels are those of the full resize, entries [x0, x0+w)
+   and [y0, y0+h) taken, so every output sample is the one the full resize
+   gives. x is decoded (and DCT-scaled) already; the window lies inside. */
+static const ramp_image *resize_window(ramp_pp *pp, const ramp_image *x, int rw, int rh, int x0,
+                                       int y0, int w, int h)
+{
+    const uint8_t *in = ramp__img_px(pp, x);
+    if (!in) return NULL;
+    int c = x->channels;
+    int need_h = rw != x->width, need_v = rh != x->height;
+    if (!need_h && !need_v) return ramp_img_crop(pp, x, x0, y0, w, h);
+    ramp_image *out = ramp__img_new(pp, w, h, c, x);
+    if (!out) return NULL;
+    kernel kh = {0}, kv = {0};
+    if ((need_h && make_kernel(pp, &kh, x->width, rw) != 0) ||
+        (need_v && make_kernel(pp, &kv, x->height, rh) != 0))
+        return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory for resize", x->name);
+    /* the window's entries */
+    if (need_h) {
+        kh.bounds += 2 * (size_t)x0;
+        kh.k += (size_t)x0 * (size_t)kh.ksize;
+    } else {
+        in += (size_t)x0 * (size_t)c; /* columns map one to one */
+    }
+    if (need_v) {
+        kv.bounds += 2 * (size_t)y0;
+        kv.k += (size_t)y0 * (size_t)kv.ksize;
+    } else {
+        in += (size_t)y0 * x->stride; /* rows map one to one */
+    }
+    size_t wc = (size_t)w * (size_t)c;
+    if (need_h && !need_v) {
+        horiz(out->pixels, out->stride, in, x->stride, 0, h, w, &kh, c);
+        return out;
+    }
+    int32_t *acc = ramp_arena_alloc(pp->arena, sizeof(int32_t) * wc);
+    if (!acc) return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory for resize", x->name);
+    if (!need_h) {
+        vert(out->pixels, out->stride, in, x->stride, h, wc, &kv, 0, acc);
+        return out;
+    }
+    /* horizontal pass over just the rows the vertical pass reads */
+    int first = kv.bounds[0];
+    int last = kv.bounds[2 * h - 2] + kv.bounds[2 * h - 1];
+    uint8_t *tmp = ramp_arena_alloc(pp->arena, wc * (size_t)(last - first));
+    if (!tmp) return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory for resize", x->name);
+    horiz(tmp, wc, in, x->stride, first, last - first, w, &kh, c);
+    vert(out->pixels, out->stride, tmp, wc, h, wc, &kv, first, acc);
+    return out;
 }
 
 const ramp_image *ramp_img_resize(ramp_pp *pp, const ramp_image *x, int w, int h)
@@ -142,29 +211,32 @@ const ramp_image *ramp_img_resize(ramp_pp *pp, const ramp_image *x, int w, int h
     x = ramp_img_decode_scaled(pp, x, w, h);
     if (!x) return NULL;
     if (w == x->width && h == x->height) return x; /* images are immutable: share it */
-    const uint8_t *in = ramp__img_px(pp, x);
-    if (!in) return NULL;
-    int c = x->channels;
-    ramp_image *out = ramp__img_new(pp, w, h, c, x);
-    if (!out) return NULL;
-    int need_h = w != x->width, need_v = h != x->height;
-    kernel kh = {0}, kv = {0};
-    if ((need_h && make_kernel(pp, &kh, x->width, w) != 0) ||
-        (need_v && make_kernel(pp, &kv, x->height, h) != 0))
-        return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory for resize", x->name);
-    if (need_h && !need_v) {
-        horiz(out->pixels, out->stride, in, x->stride, 0, h, w, &kh, c);
-    } else if (!need_h) {
-        vert(out->pixels, out->stride, in, x->stride, h, (size_t)w * (size_t)c, &kv, 0);
-    } else {
-        /* horizontal pass over just the rows the vertical pass reads */
-        int first = kv.bounds[0];
-        int last = kv.bounds[2 * h - 2] + kv.bounds[2 * h - 1];
-        size_t tstride = (size_t)w * (size_t)c;
-        uint8_t *tmp = ramp_arena_alloc(pp->arena, tstride * (size_t)(last - first));
-        if (!tmp) return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory for resize", x->name);
-        horiz(tmp, tstride, in, x->stride, first, last - first, w, &kh, c);
-        vert(out->pixels, out->stride, tmp, tstride, h, tstride, &kv, first);
-    }
-    return out;
+    return resize_window(pp, x, w, h, 0, 0, w, h);
+}
+
+const ramp_image *ramp_img_resize_crop(ramp_pp *pp, const ramp_image *x, int rw, int rh, int x0,
+                                       int y0, int w, int h)
+{
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
+    if (rw <= 0 || rh <= 0)
+        return ramp__img_fail(pp, RAMP_EINVAL, "%s: resize to invalid size %d×%d", x->name, rw, rh);
+    if (w <= 0 || h <= 0 || x0 < 0 || y0 < 0 || x0 > rw - w || y0 > rh - h)
+        return ramp__img_fail(pp, RAMP_EINVAL, "%s: crop (%d, %d, %d×%d) outside the %d×%d image",
+                              x->name, x0, y0, w, h, rw, rh);
+    x = ramp_img_decode_scaled(pp, x, rw, rh);
+    if (!x) return NULL;
+    return resize_window(pp, x, rw, rh, x0, y0, w, h);
+}
+
+const ramp_image *ramp_img_resize_random_crop(ramp_pp *pp, const ramp_image *x, int rw, int rh,
+                                              int w, int h)
+{
+    if (!x || pp->status) return NULL; /* sticky (status.h, rule 4) */
+    if (w <= 0 || h <= 0 || w > rw || h > rh)
+        return ramp__img_fail(pp, RAMP_EINVAL, "%s: random crop %d×%d larger than the %d×%d image",
+                              x->name, w, h, rw, rh);
+    /* the draws of ramp_img_random_crop() on the rw × rh image */
+    int x0 = (int)ramp_rng_below(&pp->rng, (uint64_t)(rw - w + 1));
+    int y0 = (int)ramp_rng_below(&pp->rng, (uint64_t)(rh - h + 1));
+    return ramp_img_resize_crop(pp, x, rw, rh, x0, y0, w, h);
 }
