@@ -758,6 +758,14 @@ static void test_geometry_exact(void **state)
                 assert_int_equal(at(pp, r180, w - 1 - i, h - 1 - y, k), v);
                 assert_int_equal(at(pp, r360, i, y, k), v);
             }
+    /* flip_h for every pixel size (each has its own copy loop) */
+    for (int cc = 1; cc <= 4; cc++) {
+        const ramp_image *p = pattern(pp, w, h, cc), *f = ramp_img_flip_h(pp, p);
+        for (int y = 0; y < h; y++)
+            for (int i = 0; i < w; i++)
+                for (int k = 0; k < cc; k++)
+                    assert_int_equal(at(pp, f, w - 1 - i, y, k), at(pp, p, i, y, k));
+    }
     /* crop is a view with the right origin; centre square */
     const ramp_image *cr = ramp_img_crop(pp, x, 2, 1, 3, 4);
     assert_int_equal(ramp_img_width(cr), 3);

@@ -55,6 +55,14 @@ const ramp_image *ramp_img_center_square(ramp_pp *pp, const ramp_image *x)
     return ramp_img_crop(pp, x, (x->width - s) / 2, (x->height - s) / 2, s, s);
 }
 
+/* one row of w pixels of c bytes, left ↔ right */
+static inline void flip_row(uint8_t *d, const uint8_t *s, int w, int c)
+{
+    for (int i = 0; i < w; i++)
+        for (int k = 0; k < c; k++)
+            d[(size_t)i * c + k] = s[(size_t)(w - 1 - i) * c + k];
+}
+
 const ramp_image *ramp_img_flip_h(ramp_pp *pp, const ramp_image *x)
 {
     const uint8_t *in = ramp__img_px(pp, x);
@@ -65,8 +73,20 @@ const ramp_image *ramp_img_flip_h(ramp_pp *pp, const ramp_image *x)
     for (int y = 0; y < h; y++) {
         const uint8_t *s = in + (size_t)y * x->stride;
         uint8_t *d = out->pixels + (size_t)y * out->stride;
-        for (int i = 0; i < w; i++)
-            memcpy(d + (size_t)i * c, s + (size_t)(w - 1 - i) * c, (size_t)c);
+        switch (c) { /* a constant pixel size: no library call per pixel */
+        case 1:
+            flip_row(d, s, w, 1);
+            break;
+        case 2:
+            flip_row(d, s, w, 2);
+            break;
+        case 3:
+            flip_row(d, s, w, 3);
+            break;
+        default:
+            flip_row(d, s, w, 4);
+            break;
+        }
     }
     return out;
 }

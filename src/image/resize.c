@@ -72,6 +72,33 @@ static int make_kernel(ramp_pp *pp, kernel *kr, int in_size, int out_size)
     return 0;
 }
 
+/* Gives every output sample of kr the same tap count (the largest), for
+   the horizontal pass: a loop count that varies from pixel to pixel
+   (3, 4, 3, 4… when shrinking 500 → 341) costs a branch miss a pixel. A
+   shorter window grows to the right over zero weights, or, at the right
+   edge, moves left with its weights shifted right, so it reads only pixels
+   inside the row and every sum gains only zero terms: same results. */
+static void even_taps(kernel *kr, int in_size, int out_size)
+{
+    int nmax = 0;
+    for (int xx = 0; xx < out_size; xx++)
+        if (kr->bounds[2 * xx + 1] > nmax) nmax = kr->bounds[2 * xx + 1];
+    for (int xx = 0; xx < out_size; xx++) {
+        int *b = kr->bounds + 2 * xx, n = b[1];
+        if (n == nmax) continue;
+        int32_t *k = kr->k + (size_t)xx * (size_t)kr->ksize;
+        int shift = b[0] + nmax > in_size ? b[0] + nmax - in_size : 0;
+        if (shift) {
+            memmove(k + shift, k, (size_t)n * sizeof *k);
+            memset(k, 0, (size_t)shift * sizeof *k);
+            b[0] -= shift;
+        }
+        for (int x = shift + n; x < nmax; x++)
+            k[x] = 0;
+        b[1] = nmax;
+    }
+}
+
 static inline uint8_t clip8(int32_t v)
 {
     if (v < 0) return 0;
@@ -169,6 +196,7 @@ static const ramp_image *resize_window(ramp_pp *pp, const ramp_image *x, int rw,
     if ((need_h && make_kernel(pp, &kh, x->width, rw) != 0) ||
         (need_v && make_kernel(pp, &kv, x->height, rh) != 0))
         return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory for resize", x->name);
+    if (need_h) even_taps(&kh, x->width, rw);
     /* the window's entries */
     if (need_h) {
         kh.bounds += 2 * (size_t)x0;
