@@ -111,13 +111,13 @@ static inline uint8_t clip8(int32_t v)
    one scalar sum per channel; the switch below makes c a constant, so the
    `c > k` tests vanish and the sums stay in registers. */
 static inline void horiz_c(uint8_t *out, size_t out_stride, const uint8_t *in, size_t in_stride,
-                           int row0, int rows, int out_w, const kernel *kr, int c)
+                           int row0, int rows, int out_w, const kernel *kr, int c, int taps)
 {
     for (int y = 0; y < rows; y++) {
         const uint8_t *src = in + (size_t)(row0 + y) * in_stride;
         uint8_t *dst = out + (size_t)y * out_stride;
         for (int xx = 0; xx < out_w; xx++, dst += c) {
-            int xmin = kr->bounds[2 * xx], n = kr->bounds[2 * xx + 1];
+            int xmin = kr->bounds[2 * xx], n = taps ? taps : kr->bounds[2 * xx + 1];
             const int32_t *k = kr->k + (size_t)xx * (size_t)kr->ksize;
             const uint8_t *s = src + (size_t)xmin * (size_t)c;
             int32_t s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0, s3 = s0;
@@ -136,22 +136,42 @@ static inline void horiz_c(uint8_t *out, size_t out_stride, const uint8_t *in, s
     }
 }
 
+/* The tap count a constant too (even_taps() made it one count) for the
+   common RGB and gray shrinks and enlargements (2–5 taps: factors up to 2):
+   the tap loop unrolls. `taps` 0 reads each pixel's count. */
+#define HORIZ_TAPS(C)                                                                              \
+    switch (taps) {                                                                                \
+    case 2:                                                                                        \
+        horiz_c(out, out_stride, in, in_stride, row0, rows, out_w, kr, C, 2);                      \
+        return;                                                                                    \
+    case 3:                                                                                        \
+        horiz_c(out, out_stride, in, in_stride, row0, rows, out_w, kr, C, 3);                      \
+        return;                                                                                    \
+    case 4:                                                                                        \
+        horiz_c(out, out_stride, in, in_stride, row0, rows, out_w, kr, C, 4);                      \
+        return;                                                                                    \
+    case 5:                                                                                        \
+        horiz_c(out, out_stride, in, in_stride, row0, rows, out_w, kr, C, 5);                      \
+        return;                                                                                    \
+    default:                                                                                       \
+        horiz_c(out, out_stride, in, in_stride, row0, rows, out_w, kr, C, 0);                      \
+        return;                                                                                    \
+    }
+
 static void horiz(uint8_t *out, size_t out_stride, const uint8_t *in, size_t in_stride, int row0,
-                  int rows, int out_w, const kernel *kr, int c)
+                  int rows, int out_w, const kernel *kr, int c, int taps)
 {
     switch (c) {
     case 1:
-        horiz_c(out, out_stride, in, in_stride, row0, rows, out_w, kr, 1);
-        break;
+        HORIZ_TAPS(1)
     case 2:
-        horiz_c(out, out_stride, in, in_stride, row0, rows, out_w, kr, 2);
-        break;
+        horiz_c(out, out_stride, in, in_stride, row0, rows, out_w, kr, 2, 0);
+        return;
     case 3:
-        horiz_c(out, out_stride, in, in_stride, row0, rows, out_w, kr, 3);
-        break;
+        HORIZ_TAPS(3)
     default:
-        horiz_c(out, out_stride, in, in_stride, row0, rows, out_w, kr, 4);
-        break;
+        horiz_c(out, out_stride, in, in_stride, row0, rows, out_w, kr, 4, 0);
+        return;
     }
 }
 
@@ -212,7 +232,7 @@ static const ramp_image *resize_window(ramp_pp *pp, const ramp_image *x, int rw,
     }
     size_t wc = (size_t)w * (size_t)c;
     if (need_h && !need_v) {
-        horiz(out->pixels, out->stride, in, x->stride, 0, h, w, &kh, c);
+        horiz(out->pixels, out->stride, in, x->stride, 0, h, w, &kh, c, kh.bounds[1]);
         return out;
     }
     int32_t *acc = ramp_arena_alloc(pp->arena, sizeof(int32_t) * wc);
@@ -226,7 +246,7 @@ static const ramp_image *resize_window(ramp_pp *pp, const ramp_image *x, int rw,
     int last = kv.bounds[2 * h - 2] + kv.bounds[2 * h - 1];
     uint8_t *tmp = ramp_arena_alloc(pp->arena, wc * (size_t)(last - first));
     if (!tmp) return ramp__img_fail(pp, RAMP_ENOMEM, "%s: out of memory for resize", x->name);
-    horiz(tmp, wc, in, x->stride, first, last - first, w, &kh, c);
+    horiz(tmp, wc, in, x->stride, first, last - first, w, &kh, c, kh.bounds[1]);
     vert(out->pixels, out->stride, tmp, wc, h, wc, &kv, first, acc);
     return out;
 }
