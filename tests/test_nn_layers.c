@@ -247,7 +247,7 @@ static void test_dnnl_vs_ref_c(void **s)
     compare(1, 13, 13, 17, 10, build_c, 0, 3);
 }
 
-/* Channels where Winograd pays (wino_pays in backend_dnnl.c): a 1×1 conv
+/* Channels where Winograd pays (wino_pays in dnnl_conv.c): a 1×1 conv
    and ReLU, a residual block of 3×3 convs 16→32 and 32→32 with batchnorm
    and ReLU, a 3×3 conv with bias and ReLU, global average pooling and
    dense: 3×6×6. Layer ids below are fixed by this order. */
@@ -549,7 +549,7 @@ static void test_dnnl_vs_ref_winograd(void **s)
 }
 
 /* 16 channels into 16, 3×3, stride 1, padding 1: the shape whose forward and
-   backward-data run ramp__conv3x3c16_* (conv_own_fwd in backend_dnnl.c): with
+   backward-data run ramp__conv3x3c16_* (conv_own_fwd in dnnl_conv.c): with
    bias and a fused ReLU, then without bias before a batchnorm and beside a
    second conv from the same input (its gradient written, then accumulated),
    then feeding an add whose skip input's gradient is pending when the conv's

@@ -10,7 +10,7 @@
  * images on (docs/engine.md has the table), and below that on a direct
  * kernel that holds the library's best direct rate. Backward-weights runs as
  * the same Winograd transposed, from 8×8 on. The oneDNN backend runs these in
- * place of the library's primitives where the layouts match (backend_dnnl.c:
+ * place of the library's primitives where the layouts match (dnnl_conv.c:
  * conv_own_fwd). Backward-data is the same convolution of dy with the filters
  * turned (ramp__conv3x3c16_flip), and can add onto a gradient already in its
  * output buffer.
