@@ -4,9 +4,10 @@
  * The network is a list of nodes in creation order (a topological order: a
  * node only reads earlier nodes). The graph, the shapes and the plain copies
  * of the parameters belong to the net (net.c); all compute goes through a
- * backend table (oneDNN in backend_dnnl.c, the reference in backend_ref.c),
- * which owns the activations and the parameters in its own layouts. A third
- * backend (cuDNN) only has to fill the same table.
+ * backend table (oneDNN in backend_dnnl.c and its per-family dnnl_*.c, the
+ * reference in backend_ref.c and ref_*.c), which owns the activations and the
+ * parameters in its own layouts. A third backend (cuDNN) only has to fill the
+ * same table, and can mirror the oneDNN backend's per-op entries (dnnlInt.h).
  *
  * Where the parameters' truth lies: `plain_valid` says the plain copies are
  * current, `backend_valid` that the backend's are; each side refreshes from
