@@ -1,6 +1,7 @@
 /* test_core.c — status texts, the arena, the random streams (statistics
  * and known answers), the JSON escaper and the submission states. */
 #define _POSIX_C_SOURCE 200809L /* open_memstream */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -256,6 +257,26 @@ static void test_mt_vectors(void **state)
         assert_int_equal(o[i], choice[i]);
 }
 
+/* JSON numbers: a double that reads back the same, null when not finite. */
+static void test_json_number(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    ramp__json_fnum(f, 0.1);
+    fputc(' ', f);
+    ramp__json_fnum(f, NAN);
+    fputc(' ', f);
+    ramp__json_fnum(f, -INFINITY);
+    fputc(' ', f);
+    ramp__json_fnum(f, -3);
+    fclose(f);
+    assert_string_equal(text, "0.10000000000000001 null null -3");
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_arena),
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_json_escape),
+        cmocka_unit_test(test_json_number),
         cmocka_unit_test(test_states),
         cmocka_unit_test(test_rng_vectors),
         cmocka_unit_test(test_mt_vectors),

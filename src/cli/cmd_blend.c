@@ -248,13 +248,6 @@ static ramp_status load_npy(void *vctx, int sub, int fold, ramp_blend_which whic
 }
 
 
-static void json_num(double v)
-{
-    if (isfinite(v))
-        printf("%.17g", v);
-    else
-        printf("null");
-}
 
 typedef struct contrib_row {
     int sub;
@@ -286,23 +279,23 @@ static void print_results(const ramp_blend_result *r, const blend_sub *subs, con
         printf(", \"n_submissions\": %d, \"n_folds\": %d, \"max_n_ensemble\": %d, "
                "\"min_improvement\": ",
                r->n_sub, r->n_folds, max_n);
-        json_num(min_impr);
+        ramp__json_fnum(stdout, min_impr);
         printf(",\n \"combined\": {\"valid\": ");
-        json_num(r->combined_valid);
+        ramp__json_fnum(stdout, r->combined_valid);
         printf(", \"test\": ");
-        json_num(r->combined_test);
+        ramp__json_fnum(stdout, r->combined_test);
         printf("},\n \"foldwise_best\": {\"valid\": ");
-        json_num(r->foldwise_best_valid);
+        ramp__json_fnum(stdout, r->foldwise_best_valid);
         printf(", \"test\": ");
-        json_num(r->foldwise_best_test);
+        ramp__json_fnum(stdout, r->foldwise_best_test);
         printf("},\n \"folds\": [");
         for (int f = 0; f < r->n_folds; f++) {
             printf("%s\n  {\"fold\": %d, \"valid\": ", f ? "," : "", f);
-            json_num(r->fold_valid[f]);
+            ramp__json_fnum(stdout, r->fold_valid[f]);
             printf(", \"best\": ");
             ramp__json_fputs(stdout, subs[r->fold_best[f]].name);
             printf(", \"best_valid\": ");
-            json_num(r->fold_best_valid[f]);
+            ramp__json_fnum(stdout, r->fold_best_valid[f]);
             printf(", \"selected\": [");
             for (int i = 0; i < r->n_selected[f]; i++) {
                 if (i) printf(", ");
@@ -316,7 +309,7 @@ static void print_results(const ramp_blend_result *r, const blend_sub *subs, con
             printf("%s\n  {\"submission\": ", i ? "," : "");
             ramp__json_fputs(stdout, subs[s].name);
             printf(", \"contributivity\": ");
-            json_num(r->contributivity[s]);
+            ramp__json_fnum(stdout, r->contributivity[s]);
             printf(", \"percent\": %d}", r->contributivity_pct[s]);
         }
         printf("]}\n");

@@ -298,13 +298,6 @@ static void print_tail(const char *path, int lines)
     free(text);
 }
 
-static void json_num(FILE *j, double v)
-{
-    if (isfinite(v))
-        fprintf(j, "%.17g", v);
-    else
-        fprintf(j, "null");
-}
 
 /* The fold's learning curve: each epoch's end as the classifier reported
    it (figures it did not report are null). */
@@ -314,13 +307,13 @@ static void json_history(FILE *j, const ramp__fold_result *run)
     for (size_t i = 0; i < run->n_history; i++) {
         const ramp__progress *p = &run->history[i];
         fprintf(j, "%s{\"epoch\": %d, \"loss\": ", i ? ", " : "", p->epoch + 1);
-        json_num(j, p->loss);
+        ramp__json_fnum(j, p->loss);
         fprintf(j, ", \"acc\": ");
-        json_num(j, p->accuracy);
+        ramp__json_fnum(j, p->accuracy);
         fprintf(j, ", \"val_loss\": ");
-        json_num(j, p->val_loss);
+        ramp__json_fnum(j, p->val_loss);
         fprintf(j, ", \"val_acc\": ");
-        json_num(j, p->val_accuracy);
+        ramp__json_fnum(j, p->val_accuracy);
         fprintf(j, ", \"seconds\": %.3f, \"images\": %llu}", p->epoch_seconds,
                 (unsigned long long)p->images);
     }
@@ -334,10 +327,7 @@ static void json_scores(FILE *j, const ramp_problem *pb, const double *v)
         fprintf(j, "%s", s ? ", " : "");
         ramp__json_fputs(j, ramp_problem_score_name(pb, s));
         fprintf(j, ": ");
-        if (isfinite(v[s]))
-            fprintf(j, "%.17g", v[s]);
-        else
-            fprintf(j, "null");
+        ramp__json_fnum(j, v[s]);
     }
     fprintf(j, "}");
 }

@@ -2,6 +2,7 @@
  * page, a table or a JSON document in memory. An allocation failure is
  * sticky (oom) and later appends are no-ops, so a renderer checks once at
  * the end. It holds ramp's one JSON string escaper, for buffers and files. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,14 @@ void ramp__buf_json(ramp__buf *b, const char *s)
 void ramp__json_fputs(FILE *f, const char *s)
 {
     json_escape(s, put_file, f);
+}
+
+void ramp__json_fnum(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.17g", v);
+    else
+        fputs("null", f);
 }
 
 void ramp__buf_free(ramp__buf *b)

@@ -101,6 +101,9 @@ void ramp__buf_json(ramp__buf *b, const char *s); /* a quoted JSON string */
 /* Writes s to f as a JSON string literal, quotes included: the same escaper
    as ramp__buf_json (buf.c), the only one in ramp. */
 void ramp__json_fputs(FILE *f, const char *s);
+/* Writes v to f as a JSON number that reads back to the same double
+   (%.17g), or null when it is not finite. */
+void ramp__json_fnum(FILE *f, double v);
 void ramp__buf_free(ramp__buf *b);
 
 /* ---- a submission's states (state.c) -------------------------------------- */
