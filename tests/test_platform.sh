@@ -227,7 +227,9 @@ if command -v wrk >/dev/null; then
     wrk -t2 -c10 -d4s "$url/api/leaderboard.json" > "$work/wrk.out" 2>&1 || fail "wrk"
     n=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$work/wrk.out")
     grep -E "Non-2xx|Socket errors" "$work/wrk.out" && { cat "$work/wrk.out"; fail "wrk: errors"; }
-    [ "${n:-0}" -ge 10000 ] || { cat "$work/wrk.out"; fail "wrk: only ${n:-0} requests"; }
+    # correctness under concurrent load, not a throughput floor (a loaded
+    # 2-core CI machine once served 5,399 in 4 s; throughput is the benches')
+    [ "${n:-0}" -ge 100 ] || { cat "$work/wrk.out"; fail "wrk: only ${n:-0} requests"; }
     echo "WRK: $n requests, 0 errors, $(sed -n 's/^Requests\/sec: *//p' "$work/wrk.out") requests/s"
     ok "wrk: $n requests to the JSON leaderboard, no error"
 else
