@@ -2,11 +2,11 @@
 # (CMakeLists.txt) and the installed package (ramp-config.cmake: libramp.a
 # brings them to whoever links it).
 #
-# Reads RAMP_WITH_PLATFORM and RAMP_WITH_ENGINE (ON/OFF). Sets
+# Reads RAMP_WITH_PLATFORM, RAMP_WITH_ENGINE and RAMP_WITH_ONNX (ON/OFF). Sets
 #   RAMP_LINK_LIBS          what libramp links: targets and flags
 #   RAMP_PC_REQUIRES        ramp.pc's Requires.private (pkg-config modules)
 #   RAMP_PC_LIBS            ramp.pc's Libs.private (plain -l flags)
-#   RAMP_MISSING_<PART>     for PART in CORE, PLATFORM, ENGINE: what was not
+#   RAMP_MISSING_<PART>     for PART in CORE, PLATFORM, ENGINE, ONNX: what was not
 #                           found, each as "module (Debian package)"
 include_guard(GLOBAL)
 find_package(PkgConfig QUIET)
@@ -14,7 +14,7 @@ find_package(Threads QUIET)
 set(RAMP_LINK_LIBS "")
 set(RAMP_PC_REQUIRES "")
 set(RAMP_PC_LIBS "")
-foreach(part CORE PLATFORM ENGINE)
+foreach(part CORE PLATFORM ENGINE ONNX)
   set(RAMP_MISSING_${part} "")
 endforeach()
 
@@ -62,6 +62,17 @@ if(RAMP_WITH_ENGINE)
     string(APPEND RAMP_PC_LIBS " -ldnnl")
   else()
     list(APPEND RAMP_MISSING_ENGINE "oneDNN: libdnnl and dnnl.h (libdnnl-dev)")
+  endif()
+endif()
+if(RAMP_WITH_ONNX)
+  # ONNX files (ramp_net_load_onnx, ramp_net_save_onnx): protobuf-c's runtime,
+  # and its compiler, which turns src/onnx/onnx_subset.proto into C
+  ramp_pkg(ONNX RAMP_PROTOBUF_C libprotobuf-c libprotobuf-c-dev)
+  if(NOT RAMP_PROTOC_C)
+    find_program(RAMP_PROTOC_C protoc-c)
+  endif()
+  if(NOT RAMP_PROTOC_C AND NOT RAMP_INSTALLED_PACKAGE)
+    list(APPEND RAMP_MISSING_ONNX "protoc-c (protobuf-c-compiler)")
   endif()
 endif()
 if(NOT Threads_FOUND)

@@ -9,12 +9,13 @@ packages=(
     build-essential cmake pkg-config git
     libturbojpeg0-dev libjpeg-turbo-progs libspng-dev libpng-dev zlib1g-dev
     libdnnl-dev libopenblas-dev
+    libprotobuf-c-dev protobuf-c-compiler
     libcmocka-dev libseccomp-dev
     libsqlite3-dev libpq-dev postgresql libmicrohttpd-dev nettle-dev chromium wrk curl
     clang libclang-rt-14-dev
     dataset-fashion-mnist
     python3 python3-numpy python3-pil python3-skimage python3-sklearn
-    python3-dev python3-torch
+    python3-dev python3-torch python3-onnx
 )
 if [ "${1:-}" = "--bench" ]; then
     packages+=(python3-torchvision)

@@ -51,10 +51,10 @@ if build "clang -Werror" bash -c "CC=clang cmake -S . -B build-clang -DCMAKE_BUI
     passed=$((passed + 1))
 fi
 
-# without the optional parts (-DRAMP_WITH_PYTHON/PLATFORM/ENGINE=OFF): the
+# without the optional parts (-DRAMP_WITH_PYTHON/PLATFORM/ENGINE/ONNX=OFF): the
 # library and tool still build, install and say what they lack when asked
 if build "without optional parts" bash -c "cmake -S . -B build-min -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DRAMP_WERROR=ON -DRAMP_WITH_PYTHON=OFF -DRAMP_WITH_PLATFORM=OFF -DRAMP_WITH_ENGINE=OFF \
+        -DRAMP_WERROR=ON -DRAMP_WITH_PYTHON=OFF -DRAMP_WITH_PLATFORM=OFF -DRAMP_WITH_ENGINE=OFF -DRAMP_WITH_ONNX=OFF \
         >/dev/null && cmake --build build-min -j$jobs --target ramp ramp_shared ramp_static"; then
     run_ctest build-min -R '^test_(without|cli_args|exports|install)$'
 fi
