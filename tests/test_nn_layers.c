@@ -301,6 +301,95 @@ static void test_dnnl_vs_ref_padded_channels(void **s)
     compare(3, 8, 8, 4, 4, build_e, 0, 3);
 }
 
+/* A MobileNetV2-style block, as ONNX imports give it: 1×1 expansion, BN,
+   ReLU6 (clip 0..6); a depthwise 3×3 conv (groups = channels) with dilation
+   2, BN, ReLU6; squeeze-excitation (GAP, dense, ReLU, dense, sigmoid) whose
+   flat gates scale the channels (mul broadcast over H×W); a 1×1 projection
+   concatenated after a dilated 3×3 branch from the block's input (12 + 8
+   channels: a seam inside a 16-channel block); a clip; a dilated conv of
+   stride 2: 3×9×9. */
+static void build_g(ramp_net *net)
+{
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 1, .no_bias = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_clip(net, 0.f, 6.f);
+    int x = ramp_net_last(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 3, .padding = 2, .groups = 16,
+                                         .dilation = 2, .no_bias = 1 });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_clip(net, 0.f, 6.f);
+    int dw = ramp_net_last(net);
+    ramp_net_global_avgpool(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 4 });
+    ramp_net_relu(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 16 });
+    ramp_net_sigmoid(net);
+    int gate = ramp_net_last(net);
+    ramp_net_from(net, dw);
+    ramp_net_mul(net, gate);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 1 });
+    int proj = ramp_net_last(net);
+    ramp_net_from(net, x);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 12, .kernel = 3, .padding = 3,
+                                         .dilation = 3 });
+    ramp_net_concat(net, proj);
+    ramp_net_clip(net, -0.5f, 0.5f);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 3, .stride = 2, .padding = 1,
+                                         .dilation = 2 });
+    ramp_net_global_avgpool(net);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 5 });
+}
+
+/* The other cases of mul and concat: a conv times the (plain) input; a clip
+   with lo > 0 on 24 channels (padded blocks must stay zero); per-channel
+   gates from a global pooling (C×1×1, not flat) on those padded channels;
+   a same-shape product of two trained branches; a concat on a 16-channel
+   seam, then with the input (3 channels); flat vectors multiplied and
+   concatenated: 3×6×6. */
+static void build_h(ramp_net *net)
+{
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 3, .kernel = 1 });
+    ramp_net_mul(net, 0);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 24, .kernel = 3, .padding = 1 });
+    ramp_net_clip(net, 0.1f, 0.8f);
+    int c = ramp_net_last(net);
+    ramp_net_global_avgpool(net);
+    ramp_net_sigmoid(net);
+    int gate = ramp_net_last(net);
+    ramp_net_from(net, c);
+    ramp_net_mul(net, gate);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 1 });
+    int s16 = ramp_net_last(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 3, .padding = 1 });
+    ramp_net_sigmoid(net);
+    ramp_net_mul(net, s16);
+    ramp_net_concat(net, s16);
+    ramp_net_concat(net, 0);
+    ramp_net_global_avgpool(net);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 6 });
+    int d = ramp_net_last(net);
+    ramp_net_tanh(net);
+    int t = ramp_net_last(net);
+    ramp_net_from(net, d);
+    ramp_net_dense(net, &(ramp_dense){ .units = 6 });
+    ramp_net_sigmoid(net);
+    ramp_net_mul(net, t);
+    ramp_net_concat(net, d);
+    ramp_net_dense(net, &(ramp_dense){ .units = 4 });
+}
+
+static void test_dnnl_vs_ref_import_ops(void **s)
+{
+    (void)s;
+    compare(3, 9, 9, 3, 5, build_g, 1, 0);
+    compare(3, 9, 9, 4, 5, build_g, 0, 1);
+    compare_algo(3, 9, 9, 2, 5, build_g, 0, 1, RAMP_CONV_DIRECT);
+    compare(3, 6, 6, 3, 4, build_h, 1, 0);
+    compare(3, 6, 6, 5, 4, build_h, 0, 0);
+}
+
 /* Index of (n, c, h, w) in a 16-channel-blocked tensor of C channels. */
 static size_t blk(int n, int c, int h, int w, int C, int H, int W)
 {
@@ -341,7 +430,7 @@ static void conv16_vs_ref(int N, int H, int W)
         for (int c = 0; c < C; c++)
             for (int k = 0; k < 9; k++)
                 wb[((o / 16) * 9 + k) * 256 + c * 16 + o % 16] = w[(o * C + c) * 9 + k];
-    ramp__ref_conv_fwd(yref, x, w, b, N, C, H, W, O, 3, 1, 1, 1);
+    ramp__ref_conv_fwd(yref, x, w, b, N, C, H, W, O, 3, 1, 1, 1, 1);
     ramp__conv3x3c16_fwd(yb, xb, wb, b, N, O, H, W, 1);
     double e = 0, r = 0;
     for (int n = 0; n < N; n++)
@@ -358,7 +447,7 @@ static void conv16_vs_ref(int N, int H, int W)
     assert_true(e / r < tol);
     /* backward-data of the first 16 output channels' conv: dx = base + ... */
     memset(dwref, 0, sizeof dwref);
-    ramp__ref_conv_bwd(dxref, dwref, NULL, dy, x, w, N, C, H, W, C, 3, 1, 1, 1);
+    ramp__ref_conv_bwd(dxref, dwref, NULL, dy, x, w, N, C, H, W, C, 3, 1, 1, 1, 1);
     ramp__conv3x3c16_flip(wt, wb);
     ramp__conv3x3c16_bwd_data(dxb, dyb, wt, dxb, N, H, W);
     e = r = 0;
@@ -725,10 +814,37 @@ static void build_fd(ramp_net *net)
     ramp_net_dense(net, &(ramp_dense){ .units = 3 });
 }
 
-static void test_finite_differences(void **s)
+/* The import ops: dilated convs (one depthwise), a clip, per-channel and
+   same-shape mul, concat. */
+static void build_fd_import(ramp_net *net)
 {
-    (void)s;
-    ramp_net *net = make(RAMP_NN_REF, 2, 7, 6, build_fd, 1, RAMP_CONV_AUTO, 1);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .padding = 2, .dilation = 2 });
+    ramp_net_tanh(net);
+    int x = ramp_net_last(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .padding = 2, .groups = 4,
+                                         .dilation = 2 });
+    ramp_net_clip(net, -0.6f, 0.6f);
+    int c = ramp_net_last(net);
+    ramp_net_from(net, x);
+    ramp_net_global_avgpool(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 4 });
+    ramp_net_sigmoid(net);
+    int gate = ramp_net_last(net);
+    ramp_net_from(net, c);
+    ramp_net_mul(net, gate);
+    ramp_net_concat(net, x);
+    int cat = ramp_net_last(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 1 });
+    ramp_net_sigmoid(net);
+    ramp_net_mul(net, cat);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 3 });
+}
+
+/* Central differences of step h against the analytic gradients. */
+static void finite_differences(builder b, float h)
+{
+    ramp_net *net = make(RAMP_NN_REF, 2, 7, 6, b, 1, RAMP_CONV_AUTO, 1);
     size_t n = 4, ss = 2 * 7 * 6;
     float X[4 * 2 * 7 * 6];
     int32_t y[4] = { 0, 1, 2, 1 };
@@ -747,7 +863,7 @@ static void test_finite_differences(void **s)
             assert_int_equal(ramp_net_get_param(net, id, kind, w, p->n_plain), RAMP_OK);
             size_t step = p->n_plain > 12 ? p->n_plain / 12 : 1;
             for (size_t j = 0; j < p->n_plain; j += step) {
-                float h = 1e-2f, w0 = w[j];
+                float w0 = w[j];
                 w[j] = w0 + h;
                 ramp_net_set_param(net, id, kind, w, p->n_plain);
                 double lp = loss_at(net, X, y, n);
@@ -771,6 +887,20 @@ static void test_finite_differences(void **s)
     ramp_net_free(net);
 }
 
+static void test_finite_differences(void **s)
+{
+    (void)s;
+    finite_differences(build_fd, 1e-2f);
+}
+
+static void test_finite_differences_import_ops(void **s)
+{
+    (void)s;
+    /* a small step: a bias moves a whole channel, some of it across the
+       clip's bounds, where the loss has kinks */
+    finite_differences(build_fd_import, 1e-3f);
+}
+
 /* Two ctest entries: the portable cases (test_nn_layers) and the ones that
    need AVX-512 (test_nn_layers_avx512, `--avx512`), so a machine without
    AVX-512 reports those skipped without hiding that the rest passed. */
@@ -783,6 +913,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_dnnl_vs_ref_padded_channels),
         cmocka_unit_test(test_add_in_place),
         cmocka_unit_test(test_finite_differences),
+        cmocka_unit_test(test_dnnl_vs_ref_import_ops),
+        cmocka_unit_test(test_finite_differences_import_ops),
     };
     const struct CMUnitTest avx512[] = {
         cmocka_unit_test(test_dnnl_vs_ref_winograd),

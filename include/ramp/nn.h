@@ -131,6 +131,10 @@ typedef struct ramp_conv2d {
     int groups;      /* 0 → 1; must divide input channels and filters */
     int no_bias;     /* 1: no bias term */
     ramp_init init;
+    /* 0 → 1; taps `dilation` pixels apart (atrous): output size
+       floor((in + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1.
+       An architecture attribute: the weights are the same K×K. */
+    int dilation;
 } ramp_conv2d;
 
 typedef struct ramp_dense {
@@ -164,6 +168,18 @@ ramp_status ramp_net_dropout(ramp_net *net, float rate);
 ramp_status ramp_net_flatten(ramp_net *net);
 /* current + layer `other` (same shape). */
 ramp_status ramp_net_add(ramp_net *net, int other);
+/* y = min(max(x, lo), hi), lo < hi (ReLU6 is clip(0, 6)); the gradient
+   passes where lo < x < hi and is zero elsewhere. */
+ramp_status ramp_net_clip(ramp_net *net, float lo, float hi);
+/* current ⊙ layer `other`, elementwise: `other` has the current layer's
+   shape, or holds one value per channel (C×1×1, or a flat vector of C
+   features), which scales that channel's whole H×W plane (squeeze-and-
+   excitation gates). Gradients flow to both layers. */
+ramp_status ramp_net_mul(ramp_net *net, int other);
+/* The channels of the current layer, then those of layer `other` (same
+   H×W): C1×H×W and C2×H×W give (C1+C2)×H×W; flat vectors join their
+   features. The gradient is split back between the two. */
+ramp_status ramp_net_concat(ramp_net *net, int other);
 
 /* Id of the current layer. */
 int ramp_net_last(const ramp_net *net);

@@ -17,7 +17,8 @@
  * backward. The entries live by family, as the reference's ref_*.c do:
  * dnnl_conv.c (conv, dense: Winograd where it pays, ramp's own 3×3 kernels
  * of conv3x3c16.c where they beat oneDNN's), dnnl_pool.c, dnnl_act.c,
- * dnnl_bn.c and dnnl_misc.c (input, add, dropout, flatten, softmax).
+ * dnnl_bn.c and dnnl_misc.c (input, add, dropout, flatten, softmax, mul,
+ * concat).
  *
  * Weights are stored once in the layout the first plan chose; later plans
  * are created with that layout pinned (ramp__dn_weight_md, ramp__dn_param_bind).
@@ -105,7 +106,7 @@ ramp_status ramp__dn_prim_run(ramp_net *net, dn_state *be, dn_prim *pr, int narg
 }
 
 /* The entry of each layer type, by RAMP__OP_*. */
-static const dn_op *const ops[RAMP__OP_ADD + 1] = {
+static const dn_op *const ops[RAMP__OP_CONCAT + 1] = {
     [RAMP__OP_INPUT] = &ramp__dn_op_input,     [RAMP__OP_CONV] = &ramp__dn_op_conv,
     [RAMP__OP_DENSE] = &ramp__dn_op_dense,     [RAMP__OP_MAXPOOL] = &ramp__dn_op_maxpool,
     [RAMP__OP_AVGPOOL] = &ramp__dn_op_avgpool, [RAMP__OP_GAP] = &ramp__dn_op_gap,
@@ -113,7 +114,8 @@ static const dn_op *const ops[RAMP__OP_ADD + 1] = {
     [RAMP__OP_SIGMOID] = &ramp__dn_op_sigmoid, [RAMP__OP_TANH] = &ramp__dn_op_tanh,
     [RAMP__OP_SOFTMAX] = &ramp__dn_op_softmax, [RAMP__OP_BN] = &ramp__dn_op_bn,
     [RAMP__OP_DROPOUT] = &ramp__dn_op_dropout, [RAMP__OP_FLATTEN] = &ramp__dn_op_flatten,
-    [RAMP__OP_ADD] = &ramp__dn_op_add,
+    [RAMP__OP_ADD] = &ramp__dn_op_add,         [RAMP__OP_CLIP] = &ramp__dn_op_clip,
+    [RAMP__OP_MUL] = &ramp__dn_op_mul,         [RAMP__OP_CONCAT] = &ramp__dn_op_concat,
 };
 
 static const dn_op *op_of(const ramp_net *net, int id)
@@ -134,8 +136,12 @@ static void plan_free(ramp_net *net, dn_plan *pl)
     if (pl->nodes)
         for (int i = 0; i < net->n_nodes; i++) {
             dn_node *d = &pl->nodes[i];
-            dn_prim *ps[6] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w, &d->wreorder, &d->gsum };
-            for (int j = 0; j < 6; j++) prim_free(ps[j]);
+            dn_prim *ps[7] = { &d->fwd,      &d->infer, &d->bwd_d, &d->bwd_w,
+                               &d->wreorder, &d->gsum,  &d->aux };
+            for (int j = 0; j < 7; j++) prim_free(ps[j]);
+            for (int j = 0; j < 6; j++)
+                if (d->mx[j]) dnnl_memory_destroy(d->mx[j]);
+            free(d->xbuf);
             dnnl_memory_t ms[9] = { d->my,   d->mdy,  d->mtmp, d->mws, d->mmean,
                                     d->mvar, d->mwbd, d->mv0,  d->mv1 };
             for (int j = 0; j < 9; j++)
@@ -559,8 +565,8 @@ static ramp_status plan_new(ramp_net *net, dn_state *be, size_t n, dn_plan **out
     for (int i = 0; i < net->n_nodes; i++) {
         dn_node *d = &pl->nodes[i];
         DN(dnnl_memory_create(&d->mtmp, &d->md, be->eng, pl->tmp), "memory");
-        dn_prim *ps[5] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w, &d->gsum };
-        for (int j = 0; j < 5; j++)
+        dn_prim *ps[6] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w, &d->gsum, &d->aux };
+        for (int j = 0; j < 6; j++)
             if (ps[j]->scratch_size > scratch) scratch = ps[j]->scratch_size;
     }
     /* output reorders: logits node layout ↔ plain */
@@ -587,8 +593,8 @@ static ramp_status plan_new(ramp_net *net, dn_state *be, size_t n, dn_plan **out
     }
     for (id = 0; id < net->n_nodes; id++) {
         dn_node *d = &pl->nodes[id];
-        dn_prim *ps[5] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w, &d->gsum };
-        for (int j = 0; j < 5; j++)
+        dn_prim *ps[6] = { &d->fwd, &d->infer, &d->bwd_d, &d->bwd_w, &d->gsum, &d->aux };
+        for (int j = 0; j < 6; j++)
             if ((st = bind_scratch(net, be, pl, ps[j], id))) goto fail;
     }
     *out = pl;
@@ -731,6 +737,22 @@ ramp_status ramp__dn_bwd_into(ramp_net *net, dn_state *be, dn_plan *pl, int id, 
 {
     int vt;
     args[k].memory = dx_target(net, pl, in, &vt);
+    ramp_status st =
+        ramp__dn_prim_run(net, be, pr, nargs, args, id, kind, RAMP_PROF_BWD_DATA, flops);
+    return st ? st : dx_finish(net, be, pl, in, vt);
+}
+
+ramp_status ramp__dn_bwd_into_view(ramp_net *net, dn_state *be, dn_plan *pl, int id, int in,
+                                   dn_prim *pr, dnnl_exec_arg_t *args, int nargs, int k,
+                                   dnnl_memory_t view, int kind, double flops)
+{
+    int vt;
+    void *h = NULL;
+    dnnl_memory_t m = dx_target(net, pl, in, &vt);
+    dnnl_status_t s = dnnl_memory_get_data_handle(m, &h);
+    if (!s) s = dnnl_memory_set_data_handle(view, h);
+    if (s) return ramp__dn_fail(net, s, "gradient view", id);
+    args[k].memory = view;
     ramp_status st =
         ramp__dn_prim_run(net, be, pr, nargs, args, id, kind, RAMP_PROF_BWD_DATA, flops);
     return st ? st : dx_finish(net, be, pl, in, vt);

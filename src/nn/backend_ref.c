@@ -109,7 +109,7 @@ static ramp_status ref_forward(ramp_net *net, void *vst, const float *X, size_t 
         switch (nd->op) {
         case RAMP__OP_CONV:
             ramp__ref_conv_fwd(r->y, x, w, b, N, a->c, a->h, a->w, nd->c, nd->k, nd->stride,
-                               nd->pad, nd->groups);
+                               nd->pad, nd->groups, nd->dilation);
             break;
         case RAMP__OP_DENSE:
             ramp__ref_dense_fwd(r->y, x, w, b, N, (int)ramp__node_size(a), nd->c);
@@ -161,6 +161,19 @@ static ramp_status ref_forward(ramp_net *net, void *vst, const float *X, size_t 
             for (size_t j = 0; j < cnt; j++) r->y[j] = x[j] + x2[j];
             break;
         }
+        case RAMP__OP_CLIP:
+            ramp__ref_clip_fwd(r->y, x, cnt, nd->alpha, nd->beta);
+            break;
+        case RAMP__OP_MUL: {
+            const ramp__node *bn = &net->nodes[nd->in[1]];
+            ramp__ref_mul_fwd(r->y, x, st->nodes[nd->in[1]].y, N, nd->c, nd->h * nd->w,
+                              bn->h * bn->w);
+            break;
+        }
+        case RAMP__OP_CONCAT:
+            ramp__ref_concat_fwd(r->y, x, st->nodes[nd->in[1]].y, N, a->c,
+                                 net->nodes[nd->in[1]].c, nd->h * nd->w);
+            break;
         case RAMP__OP_FLATTEN:
         case RAMP__OP_SOFTMAX:
         case RAMP__OP_INPUT:
@@ -199,7 +212,7 @@ static ramp_status ref_backward(ramp_net *net, void *vst, const float *dlogits, 
         switch (nd->op) {
         case RAMP__OP_CONV:
             ramp__ref_conv_bwd(dx, gw, gb, dy, x, w, N, a->c, a->h, a->w, nd->c, nd->k,
-                               nd->stride, nd->pad, nd->groups);
+                               nd->stride, nd->pad, nd->groups, nd->dilation);
             break;
         case RAMP__OP_DENSE:
             ramp__ref_dense_bwd(dx, gw, gb, dy, x, w, N, (int)ramp__node_size(a), nd->c);
@@ -238,6 +251,20 @@ static ramp_status ref_backward(ramp_net *net, void *vst, const float *dlogits, 
                 if (dx) dx[j] += dy[j];
                 if (dx2) dx2[j] += dy[j];
             }
+            break;
+        }
+        case RAMP__OP_CLIP:
+            if (dx) ramp__ref_clip_bwd(dx, dy, r->y, cnt, nd->alpha, nd->beta);
+            break;
+        case RAMP__OP_MUL:
+        case RAMP__OP_CONCAT: {
+            const ramp__node *bn = &net->nodes[nd->in[1]];
+            float *dx2 = bn->needs_grad ? st->nodes[nd->in[1]].dy : NULL;
+            const float *x2 = st->nodes[nd->in[1]].y;
+            if (nd->op == RAMP__OP_MUL)
+                ramp__ref_mul_bwd(dx, dx2, dy, x, x2, N, nd->c, nd->h * nd->w, bn->h * bn->w);
+            else
+                ramp__ref_concat_bwd(dx, dx2, dy, N, a->c, bn->c, nd->h * nd->w);
             break;
         }
         case RAMP__OP_FLATTEN:

@@ -1,7 +1,8 @@
 /* dnnlInt.h — the oneDNN backend's internals, shared by backend_dnnl.c (the
  * engine, stream, plans, buffers and the walk over the graph) and the op
  * families (dnnl_conv.c: conv and dense; dnnl_pool.c; dnnl_act.c: eltwise;
- * dnnl_bn.c; dnnl_misc.c: input, add, dropout, flatten, softmax).
+ * dnnl_bn.c; dnnl_misc.c: input, add, dropout, flatten, softmax, mul,
+ * concat).
  *
  * Each layer type (RAMP__OP_*) has one dn_op entry, as ggml's backends have
  * one entry per op: `plan` builds the node's primitives and buffers for one
@@ -63,7 +64,15 @@ typedef struct dn_node {
     double *bnp; /* batchnorm: ramp__bn_stats computes the statistics (its scratch) */
     dnnl_memory_t mmean, mvar;
     double flops[RAMP_PROF_N_PASSES]; /* per call, for the profile */
+    /* mul and concat (dnnl_misc.c): views of their inputs and gradients as
+       N×C×H×W (DN_X_*; data handles set per call), a primitive from the
+       product buffer xbuf to the second input's gradient */
+    dnnl_memory_t mx[6];
+    dn_prim aux;
+    float *xbuf;
 } dn_node;
+
+enum { DN_X_A, DN_X_B, DN_X_DA, DN_X_DB, DN_X_DYA, DN_X_DYB };
 
 typedef struct dn_plan {
     size_t n;
@@ -116,11 +125,11 @@ enum {
 
 /* The entries, one per RAMP__OP_*, in the family files. */
 extern const dn_op ramp__dn_op_input, ramp__dn_op_add, ramp__dn_op_dropout, ramp__dn_op_flatten,
-    ramp__dn_op_softmax;                                             /* dnnl_misc.c */
+    ramp__dn_op_softmax, ramp__dn_op_mul, ramp__dn_op_concat;      /* dnnl_misc.c */
 extern const dn_op ramp__dn_op_conv, ramp__dn_op_dense;             /* dnnl_conv.c */
 extern const dn_op ramp__dn_op_maxpool, ramp__dn_op_avgpool, ramp__dn_op_gap; /* dnnl_pool.c */
 extern const dn_op ramp__dn_op_relu, ramp__dn_op_lrelu, ramp__dn_op_sigmoid,
-    ramp__dn_op_tanh;                                                /* dnnl_act.c */
+    ramp__dn_op_tanh, ramp__dn_op_clip;                              /* dnnl_act.c */
 extern const dn_op ramp__dn_op_bn;                                   /* dnnl_bn.c */
 
 /* --- shared by the families (backend_dnnl.c) ------------------------------ */
@@ -184,6 +193,12 @@ ramp_status ramp__dn_workspace(ramp_net *net, dn_state *be, dn_node *d,
 ramp_status ramp__dn_bwd_into(ramp_net *net, dn_state *be, dn_plan *pl, int id, int in,
                               dn_prim *pr, dnnl_exec_arg_t *args, int nargs, int k, int kind,
                               double flops);
+/* As ramp__dn_bwd_into, through `view`: a memory of another md over the
+   same bytes as the input's gradient (a reshaped or N×C×H×W view of it),
+   whose data handle is pointed at the buffer the gradient goes to. */
+ramp_status ramp__dn_bwd_into_view(ramp_net *net, dn_state *be, dn_plan *pl, int id, int in,
+                                   dn_prim *pr, dnnl_exec_arg_t *args, int nargs, int k,
+                                   dnnl_memory_t view, int kind, double flops);
 /* dy of node `in` += src (same layout); the first contribution is kept as
    pending instead of copied. */
 ramp_status ramp__dn_dx_accum(ramp_net *net, dn_state *be, dn_plan *pl, int in,

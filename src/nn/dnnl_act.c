@@ -1,7 +1,9 @@
 /* dnnl_act.c — the oneDNN backend's elementwise activations: ReLU, leaky
- * ReLU, sigmoid and tanh, in the layout of their input. Backward reads the
- * forward's output (the *_use_dst_for_bwd algorithms), as the reference's
- * ref_act.c does.
+ * ReLU, sigmoid, tanh and clip, in the layout of their input. Backward reads
+ * the forward's output (the *_use_dst_for_bwd algorithms), as the
+ * reference's ref_act.c and ref_misc.c do. Clip is oneDNN's clip_v2, whose
+ * gradient passes only strictly inside (lo, hi), as the reference's (the
+ * older clip also passes it at x = hi).
  *
  * A ReLU whose producer fused it (fusable: conv, dense, add as a post-op,
  * batchnorm through dnnl_fuse_norm_relu) is an alias of that producer's
@@ -22,12 +24,14 @@ static ramp_status act_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
     int need_dx = an->needs_grad;
     dnnl_alg_kind_t alg = nd->op == RAMP__OP_SIGMOID ? dnnl_eltwise_logistic_use_dst_for_bwd
                           : nd->op == RAMP__OP_TANH  ? dnnl_eltwise_tanh_use_dst_for_bwd
+                          : nd->op == RAMP__OP_CLIP  ? dnnl_eltwise_clip_v2_use_dst_for_bwd
                                                      : dnnl_eltwise_relu_use_dst_for_bwd;
+    float beta = nd->op == RAMP__OP_CLIP ? nd->beta : 0.f;
     d->md = a->md;
     d->alias = pl->nodes[nd->in[0]].fused;
     if (d->alias && an->op == RAMP__OP_BN) return RAMP_OK; /* forward and backward in the BN's */
     dnnl_eltwise_desc_t ed;
-    DN(dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_training, alg, &d->md, nd->alpha, 0.f),
+    DN(dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_training, alg, &d->md, nd->alpha, beta),
        "eltwise forward");
     if (d->alias) {
         DN(dnnl_primitive_desc_create(&epd, &ed, NULL, be->eng, NULL), "eltwise forward");
@@ -35,7 +39,7 @@ static ramp_status act_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         DN(ramp__dn_prim_make(be, &d->fwd, &epd, &ed, NULL, NULL), "eltwise forward");
     }
     if (need_dx) {
-        DN(dnnl_eltwise_backward_desc_init(&ed, alg, &d->md, &d->md, nd->alpha, 0.f),
+        DN(dnnl_eltwise_backward_desc_init(&ed, alg, &d->md, &d->md, nd->alpha, beta),
            "eltwise backward");
         DN(ramp__dn_prim_make(be, &d->bwd_d, NULL, &ed, NULL, epd), "eltwise backward");
     }
@@ -90,3 +94,4 @@ const dn_op ramp__dn_op_relu = { 0, act_plan, act_forward, act_backward, act_flo
 const dn_op ramp__dn_op_lrelu = { 0, act_plan, act_forward, act_backward, act_flops };
 const dn_op ramp__dn_op_sigmoid = { 0, act_plan, act_forward, act_backward, act_flops };
 const dn_op ramp__dn_op_tanh = { 0, act_plan, act_forward, act_backward, act_flops };
+const dn_op ramp__dn_op_clip = { 0, act_plan, act_forward, act_backward, act_flops };

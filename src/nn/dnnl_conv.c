@@ -26,7 +26,7 @@ static int wino_pays(const ramp_net *net, int id, int pass)
 {
     const ramp__node *nd = &net->nodes[id], *an = &net->nodes[nd->in[0]];
     if (net->prm.conv_algo != RAMP_CONV_AUTO || nd->op != RAMP__OP_CONV || nd->k != 3 ||
-        nd->stride != 1 || nd->groups != 1)
+        nd->stride != 1 || nd->groups != 1 || nd->dilation > 1)
         return 0;
     switch (pass) {
     case RAMP_PROF_FWD: return an->c >= 32 && nd->c >= 16;
@@ -37,7 +37,8 @@ static int wino_pays(const ramp_net *net, int id, int pass)
 
 /* Creates one pass of conv `id` (post-ops in forward only), as Winograd
    where it pays and oneDNN has the kernel (AVX-512), else direct; records
-   the choice in the node's `wino` bits. */
+   the choice in the node's `wino` bits. Dilation goes to oneDNN as the gap
+   between taps (dilation − 1: 0 is a plain convolution). */
 static dnnl_status_t conv_make(ramp_net *net, dn_state *be, int id, int pass, dn_prim *pr,
                                dnnl_primitive_desc_t *pd_out, const dnnl_memory_desc_t *src,
                                const dnnl_memory_desc_t *wei, const dnnl_memory_desc_t *bias,
@@ -46,18 +47,20 @@ static dnnl_status_t conv_make(ramp_net *net, dn_state *be, int id, int pass, dn
                                const_dnnl_primitive_desc_t hint)
 {
     ramp__node *nd = &net->nodes[id];
+    dnnl_dims_t DL = { nd->dilation - 1, nd->dilation - 1 };
     for (int wino = wino_pays(net, id, pass);; wino = 0) {
         dnnl_alg_kind_t alg = wino ? dnnl_convolution_winograd : dnnl_convolution_direct;
         dnnl_convolution_desc_t cd;
         dnnl_status_t s;
         if (pass == RAMP_PROF_FWD)
-            s = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, alg, src, wei, bias,
-                                                   dst, S, PL, PR);
+            s = dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_training, alg, src,
+                                                           wei, bias, dst, S, DL, PL, PR);
         else if (pass == RAMP_PROF_BWD_DATA)
-            s = dnnl_convolution_backward_data_desc_init(&cd, alg, src, wei, dst, S, PL, PR);
+            s = dnnl_dilated_convolution_backward_data_desc_init(&cd, alg, src, wei, dst, S, DL,
+                                                                 PL, PR);
         else
-            s = dnnl_convolution_backward_weights_desc_init(&cd, alg, src, wei, bias, dst, S, PL,
-                                                            PR);
+            s = dnnl_dilated_convolution_backward_weights_desc_init(&cd, alg, src, wei, bias, dst,
+                                                                    S, DL, PL, PR);
         if (!s)
             s = ramp__dn_prim_make(be, pr, pd_out, &cd, pass == RAMP_PROF_FWD ? po : NULL, hint);
         if (s && wino) continue;
@@ -80,8 +83,8 @@ static int conv_own_fwd(const ramp_net *net, int id, const dnnl_memory_desc_t *s
 {
     const ramp__node *nd = &net->nodes[id], *an = &net->nodes[nd->in[0]];
     if (net->prm.conv_algo != RAMP_CONV_AUTO || nd->op != RAMP__OP_CONV || nd->k != 3 ||
-        nd->stride != 1 || nd->pad != 1 || nd->groups != 1 || an->c != 16 || nd->c != 16 ||
-        !ramp__conv3x3c16_available())
+        nd->stride != 1 || nd->pad != 1 || nd->groups != 1 || nd->dilation > 1 || an->c != 16 ||
+        nd->c != 16 || !ramp__conv3x3c16_available())
         return 0;
     return ramp__dn_md_is(src, dnnl_aBcd16b) && ramp__dn_md_is(dst, dnnl_aBcd16b) &&
            ramp__dn_md_is(wei, dnnl_ABcd16b16a);
@@ -150,8 +153,9 @@ static ramp_status conv_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         DN(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_relu, 0.f, 0.f), "post-ops");
     }
     dnnl_dims_t S = { nd->stride, nd->stride }, PL = { nd->pad, nd->pad };
-    dnnl_dims_t PR = { (nd->h - 1) * nd->stride + nd->k - an->h - nd->pad,
-                       (nd->w - 1) * nd->stride + nd->k - an->w - nd->pad };
+    int span = conv ? (nd->k - 1) * nd->dilation + 1 : nd->k; /* the kernel's extent */
+    dnnl_dims_t PR = { (nd->h - 1) * nd->stride + span - an->h - nd->pad,
+                       (nd->w - 1) * nd->stride + span - an->w - nd->pad };
     if (conv) {
         DN(conv_make(net, be, id, RAMP_PROF_FWD, &d->fwd, &pd, &a->md, &wmd, pb, &dmd, S, PL,
                      PR, po, NULL), "conv forward");

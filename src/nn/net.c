@@ -61,6 +61,9 @@ const char *ramp__op_name(ramp__op op)
     case RAMP__OP_DROPOUT: return "Dropout";
     case RAMP__OP_FLATTEN: return "Flatten";
     case RAMP__OP_ADD: return "Add";
+    case RAMP__OP_CLIP: return "Clip";
+    case RAMP__OP_MUL: return "Mul";
+    case RAMP__OP_CONCAT: return "Concat";
     }
     return "?";
 }
@@ -277,29 +280,33 @@ ramp_status ramp_net_conv2d(ramp_net *net, const ramp_conv2d *o)
     int id = net->n_nodes;
     if (!o) return bad(net, RAMP_EINVAL, "conv2d (layer %d): options are NULL", id);
     int S = o->stride ? o->stride : 1, G = o->groups ? o->groups : 1;
+    int D = o->dilation ? o->dilation : 1;
     if (nd->flat)
         return bad(net, RAMP_ESHAPE, "conv2d (layer %d): input is flat (%d features)", id, nd->c);
-    if (o->filters < 1 || o->kernel < 1 || S < 1 || o->padding < 0 || G < 1 ||
-        o->padding >= o->kernel)
+    if (o->filters < 1 || o->kernel < 1 || S < 1 || o->padding < 0 || G < 1 || D < 1 ||
+        o->padding >= D * (o->kernel - 1) + 1)
         return bad(net, RAMP_EINVAL,
-                   "conv2d (layer %d): bad filters %d, kernel %d, stride %d, padding %d or "
-                   "groups %d", id, o->filters, o->kernel, S, o->padding, G);
+                   "conv2d (layer %d): bad filters %d, kernel %d, stride %d, padding %d, "
+                   "groups %d or dilation %d", id, o->filters, o->kernel, S, o->padding, G,
+                   o->dilation);
     if (nd->c % G || o->filters % G)
         return bad(net, RAMP_ESHAPE, "conv2d (layer %d): groups %d must divide input channels "
                    "%d and filters %d", id, G, nd->c, o->filters);
-    if (nd->h + 2 * o->padding < o->kernel || nd->w + 2 * o->padding < o->kernel)
-        return bad(net, RAMP_ESHAPE, "conv2d (layer %d): kernel %d larger than padded input "
-                   "%dx%d", id, o->kernel, nd->h, nd->w);
+    int span = D * (o->kernel - 1) + 1; /* the kernel's extent on the input */
+    if (nd->h + 2 * o->padding < span || nd->w + 2 * o->padding < span)
+        return bad(net, RAMP_ESHAPE, "conv2d (layer %d): kernel %d (dilation %d) larger than "
+                   "padded input %dx%d", id, o->kernel, D, nd->h, nd->w);
     int C = nd->c;
     nd->k = o->kernel;
     nd->stride = S;
     nd->pad = o->padding;
     nd->groups = G;
+    nd->dilation = D;
     nd->bias = !o->no_bias;
     nd->init = o->init;
     nd->c = o->filters;
-    nd->h = ramp__out_size(nd->h, o->kernel, S, o->padding);
-    nd->w = ramp__out_size(nd->w, o->kernel, S, o->padding);
+    nd->h = ramp__out_size_dil(nd->h, o->kernel, S, o->padding, D);
+    nd->w = ramp__out_size_dil(nd->w, o->kernel, S, o->padding, D);
     int wd[4] = { o->filters, C / G, o->kernel, o->kernel };
     if (param_new(net, id, RAMP__P_WEIGHT, 4, wd, 0.f, 1)) return net->build_st;
     init_weights(net, id, o->init, (double)C / G * o->kernel * o->kernel,
@@ -477,6 +484,72 @@ ramp_status ramp_net_add(ramp_net *net, int other)
     return commit(net);
 }
 
+ramp_status ramp_net_clip(ramp_net *net, float lo, float hi)
+{
+    if (net && !net->build_st && !(lo < hi))
+        return bad(net, RAMP_EINVAL, "clip (layer %d): bounds %g, %g: need lo < hi",
+                   net->n_nodes, lo, hi);
+    ramp_status st = simple(net, RAMP__OP_CLIP, lo, "clip");
+    if (!st) net->nodes[net->cur].beta = hi;
+    return st;
+}
+
+/* The second input of mul or concat: an earlier layer, not the first input,
+   not a softmax; NULL (with build_st set) otherwise. */
+static const ramp__node *second(ramp_net *net, const ramp__node *nd, int other, const char *who)
+{
+    int id = net->n_nodes;
+    if (other < 0 || other >= id) {
+        bad(net, RAMP_EINVAL, "%s (layer %d): no layer %d", who, id, other);
+        return NULL;
+    }
+    if (other == nd->in[0]) {
+        bad(net, RAMP_EINVAL, "%s (layer %d): takes layer %d twice", who, id, other);
+        return NULL;
+    }
+    if (net->nodes[other].op == RAMP__OP_SOFTMAX) {
+        bad(net, RAMP_EUNSUPPORTED, "%s (layer %d): softmax must be the last layer", who, id);
+        return NULL;
+    }
+    return &net->nodes[other];
+}
+
+ramp_status ramp_net_mul(ramp_net *net, int other)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp__node *nd = push(net, RAMP__OP_MUL, "mul");
+    if (!nd) return net->build_st;
+    int id = net->n_nodes;
+    const ramp__node *b = second(net, nd, other, "mul");
+    if (!b) return net->build_st;
+    /* same shape, or b holds one value per channel (C×1×1 or C flat) */
+    if (b->c != nd->c || !((b->h == nd->h && b->w == nd->w) || (b->h == 1 && b->w == 1)))
+        return bad(net, RAMP_ESHAPE, "mul (layer %d): layer %d (%dx%dx%d) is neither the shape "
+                   "of layer %d (%dx%dx%d) nor one value per channel", id, other, b->c, b->h,
+                   b->w, nd->in[0], nd->c, nd->h, nd->w);
+    nd->in[1] = other;
+    nd->n_in = 2;
+    return commit(net);
+}
+
+ramp_status ramp_net_concat(ramp_net *net, int other)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp__node *nd = push(net, RAMP__OP_CONCAT, "concat");
+    if (!nd) return net->build_st;
+    int id = net->n_nodes;
+    const ramp__node *b = second(net, nd, other, "concat");
+    if (!b) return net->build_st;
+    if (b->h != nd->h || b->w != nd->w)
+        return bad(net, RAMP_ESHAPE, "concat (layer %d): layer %d (%dx%dx%d) and layer %d "
+                   "(%dx%dx%d) differ in H×W", id, nd->in[0], nd->c, nd->h, nd->w, other, b->c,
+                   b->h, b->w);
+    nd->c += b->c;
+    nd->in[1] = other;
+    nd->n_in = 2;
+    return commit(net);
+}
+
 int ramp_net_last(const ramp_net *net)
 {
     return net ? net->cur : -1;
@@ -613,13 +686,18 @@ static void summary(const ramp_net *net, sbuf *s)
     size_t total = 0, trainable = 0;
     for (int i = 0; i < net->n_nodes; i++) {
         const ramp__node *nd = &net->nodes[i];
-        char type[64], shape[48];
+        char type[96], attr[48] = "", shape[48];
+        if (nd->op == RAMP__OP_CONV && nd->dilation > 1)
+            snprintf(attr, sizeof attr, " dilation %d", nd->dilation);
+        else if (nd->op == RAMP__OP_CLIP)
+            snprintf(attr, sizeof attr, " [%g, %g]", nd->alpha, nd->beta);
         if (nd->n_in == 2)
-            snprintf(type, sizeof type, "%s (%d, %d)", ramp__op_name(nd->op), nd->in[0], nd->in[1]);
+            snprintf(type, sizeof type, "%s%s (%d, %d)", ramp__op_name(nd->op), attr, nd->in[0],
+                     nd->in[1]);
         else if (i > 0 && nd->in[0] != i - 1)
-            snprintf(type, sizeof type, "%s (%d)", ramp__op_name(nd->op), nd->in[0]);
+            snprintf(type, sizeof type, "%s%s (%d)", ramp__op_name(nd->op), attr, nd->in[0]);
         else
-            snprintf(type, sizeof type, "%s", ramp__op_name(nd->op));
+            snprintf(type, sizeof type, "%s%s", ramp__op_name(nd->op), attr);
         if (nd->flat)
             snprintf(shape, sizeof shape, "(N, %d)", nd->c);
         else

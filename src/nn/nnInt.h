@@ -42,7 +42,10 @@ typedef enum ramp__op {
     RAMP__OP_BN,
     RAMP__OP_DROPOUT,
     RAMP__OP_FLATTEN,
-    RAMP__OP_ADD
+    RAMP__OP_ADD,
+    RAMP__OP_CLIP,  /* min(max(x, alpha), beta) */
+    RAMP__OP_MUL,   /* in[0] ⊙ in[1]; in[1] same shape or C×1×1, broadcast over H×W */
+    RAMP__OP_CONCAT /* channels (flat: features) of in[0], then of in[1] */
 } ramp__op;
 
 enum { RAMP__P_WEIGHT = 0, RAMP__P_BIAS = 1, RAMP__P_RMEAN = 2, RAMP__P_RVAR = 3, RAMP__P_MAX = 4 };
@@ -81,11 +84,13 @@ typedef struct ramp__node {
     int own_fwd;    /* conv forward runs ramp__conv3x3c16_fwd, not oneDNN's primitive
                        (in the plan built last) */
     int own_bww;    /* and backward-weights runs ramp__conv3x3c16_bwd_weights */
+    int dilation;   /* conv: taps dilation pixels apart (≥ 1) */
+    float beta;     /* clip: upper bound (alpha the lower) */
 } ramp__node;
 
 /* Profiling (ramp_net_profile): entries are the ops above, then these. */
 enum {
-    RAMP__PK_REORDER = RAMP__OP_ADD + 1,
+    RAMP__PK_REORDER = RAMP__OP_CONCAT + 1,
     RAMP__PK_GRADSUM,
     RAMP__PK_LOSS,
     RAMP__PK_OPTIM,
@@ -271,14 +276,17 @@ double ramp__lr_at(const ramp_fit_opts *o, double base, uint64_t t, uint64_t tot
 
 /* Output size of a window op: floor((in + 2p - k) / s) + 1. */
 int ramp__out_size(int in, int k, int s, int p);
+/* The same for taps d apart: floor((in + 2p - d(k-1) - 1) / s) + 1. */
+int ramp__out_size_dil(int in, int k, int s, int p, int d);
 
-/* y[N,O,OH,OW] = conv(x[N,C,H,W], w[O,C/G,K,K]) + b[O] (b may be NULL). */
+/* y[N,O,OH,OW] = conv(x[N,C,H,W], w[O,C/G,K,K]) + b[O] (b may be NULL),
+   stride S, padding P, groups G, dilation D. */
 void ramp__ref_conv_fwd(float *y, const float *x, const float *w, const float *b, int N, int C,
-                        int H, int W, int O, int K, int S, int P, int G);
+                        int H, int W, int O, int K, int S, int P, int G, int D);
 /* Accumulates dx[N,C,H,W] (may be NULL), dw[O,C/G,K,K], db[O] (may be NULL). */
 void ramp__ref_conv_bwd(float *dx, float *dw, float *db, const float *dy, const float *x,
                         const float *w, int N, int C, int H, int W, int O, int K, int S, int P,
-                        int G);
+                        int G, int D);
 /* y[N,O] = x[N,I] · w[O,I]ᵀ + b[O] (b may be NULL). */
 void ramp__ref_dense_fwd(float *y, const float *x, const float *w, const float *b, int N, int I,
                          int O);
@@ -314,6 +322,20 @@ void ramp__ref_bn_fwd_infer(float *y, const float *x, const float *gamma, const 
 void ramp__ref_bn_bwd(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
                       const float *gamma, const float *mean, const float *var, int N, int C,
                       int HW, float eps);
+/* y = min(max(x, lo), hi) over n values; backward accumulates dx += dy
+   where lo < y < hi (where the forward passed x through). */
+void ramp__ref_clip_fwd(float *y, const float *x, size_t n, float lo, float hi);
+void ramp__ref_clip_bwd(float *dx, const float *dy, const float *y, size_t n, float lo, float hi);
+/* y[N,C,HW] = a[N,C,HW] · b[N,C,HB] with HB = HW (elementwise) or 1 (b
+   broadcast over the plane). Backward accumulates da (may be NULL) += dy·b
+   and db (may be NULL) += dy·a, summed over the plane when HB = 1. */
+void ramp__ref_mul_fwd(float *y, const float *a, const float *b, int N, int C, int HW, int HB);
+void ramp__ref_mul_bwd(float *da, float *db, const float *dy, const float *a, const float *b,
+                       int N, int C, int HW, int HB);
+/* y[N, CA+CB, HW] = a[N,CA,HW] then b[N,CB,HW] per sample; backward
+   accumulates each part of dy into da, db (either may be NULL). */
+void ramp__ref_concat_fwd(float *y, const float *a, const float *b, int N, int CA, int CB, int HW);
+void ramp__ref_concat_bwd(float *da, float *db, const float *dy, int N, int CA, int CB, int HW);
 /* Dropout mask (0 or 1/(1-rate)) for n values, drawn from r. */
 void ramp__dropout_mask(float *mask, size_t n, float rate, ramp_rng *r);
 

@@ -1,7 +1,8 @@
 /* ref_conv.c — reference 2-D convolution, forward and backward.
  *
  * Direct loops over N×C×H×W tensors, square kernels, symmetric zero padding,
- * groups (weights O×(C/G)×K×K as in PyTorch). Written for clarity, not
+ * groups (weights O×(C/G)×K×K as in PyTorch), dilation D (taps D pixels
+ * apart: tap kh reads row oh·S − P + kh·D). Written for clarity, not
  * speed: it is the yardstick the oneDNN path is tested against. Backward
  * accumulates into dx, dw and db. */
 #include "nn/nnInt.h"
@@ -11,10 +12,15 @@ int ramp__out_size(int in, int k, int s, int p)
     return (in + 2 * p - k) / s + 1;
 }
 
-void ramp__ref_conv_fwd(float *y, const float *x, const float *w, const float *b, int N, int C,
-                        int H, int W, int O, int K, int S, int P, int G)
+int ramp__out_size_dil(int in, int k, int s, int p, int d)
 {
-    int OH = ramp__out_size(H, K, S, P), OW = ramp__out_size(W, K, S, P);
+    return (in + 2 * p - d * (k - 1) - 1) / s + 1;
+}
+
+void ramp__ref_conv_fwd(float *y, const float *x, const float *w, const float *b, int N, int C,
+                        int H, int W, int O, int K, int S, int P, int G, int D)
+{
+    int OH = ramp__out_size_dil(H, K, S, P, D), OW = ramp__out_size_dil(W, K, S, P, D);
     int cg = C / G, og = O / G;
     for (int n = 0; n < N; n++)
         for (int o = 0; o < O; o++) {
@@ -27,10 +33,10 @@ void ramp__ref_conv_fwd(float *y, const float *x, const float *w, const float *b
                         const float *xc = x + ((size_t)n * C + g * cg + ci) * H * W;
                         const float *wk = w + ((size_t)o * cg + ci) * K * K;
                         for (int kh = 0; kh < K; kh++) {
-                            int ih = oh * S - P + kh;
+                            int ih = oh * S - P + kh * D;
                             if (ih < 0 || ih >= H) continue;
                             for (int kw = 0; kw < K; kw++) {
-                                int iw = ow * S - P + kw;
+                                int iw = ow * S - P + kw * D;
                                 if (iw < 0 || iw >= W) continue;
                                 acc += (double)xc[ih * W + iw] * wk[kh * K + kw];
                             }
@@ -43,9 +49,9 @@ void ramp__ref_conv_fwd(float *y, const float *x, const float *w, const float *b
 
 void ramp__ref_conv_bwd(float *dx, float *dw, float *db, const float *dy, const float *x,
                         const float *w, int N, int C, int H, int W, int O, int K, int S, int P,
-                        int G)
+                        int G, int D)
 {
-    int OH = ramp__out_size(H, K, S, P), OW = ramp__out_size(W, K, S, P);
+    int OH = ramp__out_size_dil(H, K, S, P, D), OW = ramp__out_size_dil(W, K, S, P, D);
     int cg = C / G, og = O / G;
     for (int n = 0; n < N; n++)
         for (int o = 0; o < O; o++) {
@@ -59,10 +65,10 @@ void ramp__ref_conv_bwd(float *dx, float *dw, float *db, const float *dy, const 
                         size_t xoff = ((size_t)n * C + g * cg + ci) * H * W;
                         size_t woff = ((size_t)o * cg + ci) * K * K;
                         for (int kh = 0; kh < K; kh++) {
-                            int ih = oh * S - P + kh;
+                            int ih = oh * S - P + kh * D;
                             if (ih < 0 || ih >= H) continue;
                             for (int kw = 0; kw < K; kw++) {
-                                int iw = ow * S - P + kw;
+                                int iw = ow * S - P + kw * D;
                                 if (iw < 0 || iw >= W) continue;
                                 dw[woff + kh * K + kw] += d * x[xoff + ih * W + iw];
                                 if (dx) dx[xoff + ih * W + iw] += d * w[woff + kh * K + kw];
