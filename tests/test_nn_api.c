@@ -468,6 +468,180 @@ static void test_save_load(void **s)
     free(X);
 }
 
+/* A net of the import ops on toy_data's 1×8×8 images: a dilated conv, BN,
+   ReLU6, a depthwise dilated conv, squeeze-excitation gates (mul), a concat
+   with the block's input. `dilation` of the first conv is a parameter: the
+   weights do not depend on it. */
+static ramp_net *import_net(int backend, int dilation)
+{
+    ramp_net *net = NULL;
+    assert_int_equal(ramp_net_new(&net,
+                                  &(ramp_net_params){.channels = 1,
+                                                     .height = 8,
+                                                     .width = 8,
+                                                     .seed = 4,
+                                                     .backend = backend,
+                                                     .n_threads = 2},
+                                  NULL),
+                     RAMP_OK);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 3, .padding = dilation,
+                                         .dilation = dilation });
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_clip(net, 0.f, 6.f);
+    int x = ramp_net_last(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 3, .padding = 2, .groups = 8,
+                                         .dilation = 2 });
+    ramp_net_clip(net, 0.f, 6.f);
+    int dw = ramp_net_last(net);
+    ramp_net_global_avgpool(net);
+    ramp_net_dense(net, &(ramp_dense){ .units = 8 });
+    ramp_net_sigmoid(net);
+    int gate = ramp_net_last(net);
+    ramp_net_from(net, dw);
+    ramp_net_mul(net, gate);
+    ramp_net_concat(net, x);
+    ramp_net_maxpool(net, 2, 0, 0);
+    ramp_net_flatten(net);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 3 }), RAMP_OK);
+    return net;
+}
+
+/* The import ops' contract: their errors, output shapes, summary and
+   profile names; a net of them trains on both backends, and its weight file
+   loads across backends and into the same net with another dilation (an
+   architecture attribute: the weights are the same). */
+static void test_import_ops(void **s)
+{
+    (void)s;
+    ramp_net *net = NULL;
+    int shape[3];
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 3, .height = 8, .width = 8}, NULL),
+        RAMP_OK);
+    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3,
+                                                          .dilation = -1 }), RAMP_EINVAL);
+    assert_non_null(strstr(ramp_net_errmsg(net), "dilation -1"));
+    ramp_net_free(net);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 3, .height = 8, .width = 8}, NULL),
+        RAMP_OK);
+    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3,
+                                                          .dilation = 4 }), RAMP_ESHAPE);
+    assert_non_null(strstr(ramp_net_errmsg(net), "dilation 4"));
+    ramp_net_free(net);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 3, .height = 8, .width = 8}, NULL),
+        RAMP_OK);
+    assert_int_equal(ramp_net_clip(net, 1.f, 1.f), RAMP_EINVAL);
+    assert_non_null(strstr(ramp_net_errmsg(net), "lo < hi"));
+    ramp_net_free(net);
+
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 3, .height = 8, .width = 8}, NULL),
+        RAMP_OK);
+    /* floor((8 + 2·0 − 2·2 − 1) / 1) + 1 = 4; (8 + 2·2 − 4 − 1) + 1 = 8;
+       floor((8 + 2 − 4 − 1) / 2) + 1 = 3 */
+    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 6, .kernel = 3,
+                                                          .dilation = 2 }), RAMP_OK);
+    assert_int_equal(ramp_net_layer_shape(net, 1, shape), RAMP_OK);
+    assert_true(shape[0] == 6 && shape[1] == 4 && shape[2] == 4);
+    ramp_net_from(net, 0);
+    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 3, .kernel = 3, .padding = 2,
+                                                          .groups = 3, .dilation = 2 }), RAMP_OK);
+    assert_int_equal(ramp_net_layer_shape(net, 2, shape), RAMP_OK);
+    assert_true(shape[0] == 3 && shape[1] == 8 && shape[2] == 8);
+    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 5, .kernel = 3, .stride = 2,
+                                                          .padding = 1, .dilation = 2 }), RAMP_OK);
+    assert_int_equal(ramp_net_layer_shape(net, 3, shape), RAMP_OK);
+    assert_true(shape[0] == 5 && shape[1] == 3 && shape[2] == 3);
+    /* mul: same shape (2 and 0), per channel (a C×1×1), else an error */
+    ramp_net_from(net, 2);
+    assert_int_equal(ramp_net_mul(net, 0), RAMP_OK);
+    assert_int_equal(ramp_net_clip(net, 0.f, 6.f), RAMP_OK);
+    int cl = ramp_net_last(net);
+    ramp_net_global_avgpool(net);
+    int g = ramp_net_last(net);
+    ramp_net_from(net, cl);
+    assert_int_equal(ramp_net_mul(net, g), RAMP_OK);
+    assert_int_equal(ramp_net_concat(net, 0), RAMP_OK);
+    assert_int_equal(ramp_net_layer_shape(net, ramp_net_last(net), shape), RAMP_OK);
+    assert_true(shape[0] == 6 && shape[1] == 8 && shape[2] == 8);
+    char buf[4096];
+    ramp_net_summary_str(net, buf, sizeof buf);
+    assert_non_null(strstr(buf, "Conv2D dilation 2"));
+    assert_non_null(strstr(buf, "Clip [0, 6]"));
+    assert_non_null(strstr(buf, "Mul (2, 0)"));
+    assert_non_null(strstr(buf, "Concat ("));
+    assert_int_equal(ramp_net_mul(net, 1), RAMP_ESHAPE); /* 6×8×8 by 6×4×4 */
+    assert_non_null(strstr(ramp_net_errmsg(net), "neither"));
+    ramp_net_free(net);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 3, .height = 8, .width = 8}, NULL),
+        RAMP_OK);
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3 });
+    assert_int_equal(ramp_net_concat(net, 0), RAMP_ESHAPE); /* 6×6 and 8×8 */
+    assert_non_null(strstr(ramp_net_errmsg(net), "differ in H×W"));
+    ramp_net_free(net);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 3, .height = 8, .width = 8}, NULL),
+        RAMP_OK);
+    ramp_net_relu(net);
+    assert_int_equal(ramp_net_mul(net, 1), RAMP_EINVAL); /* the current layer itself */
+    assert_non_null(strstr(ramp_net_errmsg(net), "twice"));
+    ramp_net_free(net);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 3, .height = 8, .width = 8}, NULL),
+        RAMP_OK);
+    assert_int_equal(ramp_net_concat(net, 5), RAMP_EINVAL);
+    assert_non_null(strstr(ramp_net_errmsg(net), "no layer 5"));
+    ramp_net_free(net);
+
+    /* training through them, on both backends; oneDNN's profile names them */
+    const char *path = "test_nn_api_import.bin";
+    size_t n = 48;
+    float *X = malloc(n * 64 * sizeof(float));
+    int32_t y[48];
+    assert_non_null(X);
+    toy_data(X, y, n);
+    float p[2][48 * 3];
+    for (int be = 0; be < 2; be++) {
+        ramp_net *t = import_net(be ? RAMP_NN_REF : RAMP_NN_DNNL, 1);
+        assert_int_equal(ramp_net_profile(t, 1), RAMP_OK);
+        assert_int_equal(train(t, X, y, n, &(ramp_fit_opts){ .epochs = 6, .lr = 0.05f,
+                                                            .momentum = 0.9f }), RAMP_OK);
+        double loss, acc;
+        assert_int_equal(ramp_net_evaluate(t, X, y, n, &loss, &acc), RAMP_OK);
+        if (acc < 0.99) fprintf(stderr, "backend %d: loss %g acc %g\n", be, loss, acc);
+        assert_true(acc >= 0.99);
+        ramp_layer_profile prof[64];
+        int np = ramp_net_profile_get(t, prof, 64), seen = 0;
+        assert_true(np > 0 && np <= 64);
+        for (int i = 0; i < np; i++)
+            seen |= (!strcmp(prof[i].type, "Clip")) | (!strcmp(prof[i].type, "Mul") << 1) |
+                    (!strcmp(prof[i].type, "Concat") << 2);
+        assert_int_equal(seen, be == 0 ? 7 : 0); /* the reference times no layers */
+        if (be == 0) assert_int_equal(ramp_net_save(t, path), RAMP_OK);
+        ramp_net_free(t);
+    }
+    ramp_net *a = import_net(RAMP_NN_DNNL, 1), *b = import_net(RAMP_NN_REF, 1);
+    assert_int_equal(ramp_net_load(a, path), RAMP_OK);
+    assert_int_equal(ramp_net_load(b, path), RAMP_OK);
+    assert_int_equal(ramp_net_predict(a, X, n, p[0]), RAMP_OK);
+    assert_int_equal(ramp_net_predict(b, X, n, p[1]), RAMP_OK);
+    for (size_t i = 0; i < n * 3; i++) assert_true(fabsf(p[0][i] - p[1][i]) < 1e-4f);
+    ramp_net *c = import_net(RAMP_NN_DNNL, 2);
+    assert_int_equal(ramp_net_load(c, path), RAMP_OK);
+    assert_int_equal(ramp_net_predict(c, X, n, p[1]), RAMP_OK);
+    double diff = 0;
+    for (size_t i = 0; i < n * 3; i++) diff += fabsf(p[0][i] - p[1][i]);
+    assert_true(diff > 1e-3); /* another architecture computes something else */
+    remove(path);
+    ramp_net_free(a);
+    ramp_net_free(b);
+    ramp_net_free(c);
+    free(X);
+}
+
 /* The peak resident set (VmHWM) in KiB, reset first when `reset`; -1 when
    /proc cannot say. */
 static long peak_kib(int reset)
@@ -560,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_flatten_input),
         cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_eval_after_training),
+        cmocka_unit_test(test_import_ops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

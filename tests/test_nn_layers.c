@@ -342,7 +342,8 @@ static void build_g(ramp_net *net)
 }
 
 /* The other cases of mul and concat: a conv times the (plain) input; a clip
-   with lo > 0 on 24 channels (padded blocks must stay zero); per-channel
+   with lo > 0 on 20 channels (padded in 8- and 16-channel blocks, whose
+   padding must stay zero); per-channel
    gates from a global pooling (C×1×1, not flat) on those padded channels;
    a same-shape product of two trained branches; a concat on a 16-channel
    seam, then with the input (3 channels); flat vectors multiplied and
@@ -351,7 +352,7 @@ static void build_h(ramp_net *net)
 {
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 3, .kernel = 1 });
     ramp_net_mul(net, 0);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 24, .kernel = 3, .padding = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 20, .kernel = 3, .padding = 1 });
     ramp_net_clip(net, 0.1f, 0.8f);
     int c = ramp_net_last(net);
     ramp_net_global_avgpool(net);
