@@ -320,8 +320,9 @@ ramp_status ramp_net_get_output_grad(ramp_net *net, int id, float *out, size_t c
    the ReLU's forward in its own time.
    FLOPs are counted analytically per call: conv 2·N·K·(C/groups)·KH·KW·OH·OW
    in each of forward, backward-data and backward-weights; dense 2·N·I·O each;
-   pooling one per window tap and output; activations, add and dropout one
-   per element; batchnorm 5 per element forward, 8 backward. Other entries
+   pooling one per window tap and output; activations, clip, add and dropout
+   one per element; mul one per element forward, two backward; concat none;
+   batchnorm 5 per element forward, 8 backward. Other entries
    (reorders, gradient sums, loss, optimiser, step) have 0 FLOPs or a rough
    elementwise count. */
 
@@ -333,7 +334,8 @@ typedef enum ramp_prof_pass {
 } ramp_prof_pass;
 
 typedef struct ramp_layer_profile {
-    const char *type; /* layer type as in the summary ("Conv2D", "Dense", ...), or
+    const char *type; /* layer type as in the summary ("Conv2D", "Dense", "Clip", "Mul",
+                         "Concat", ...), or
                          "Reorder" (layout changes), "GradSum" (adding gradients of
                          branches), "Loss", "Optimizer", "Batch" (generator fetch),
                          "Step" (one whole training step; the total) */
