@@ -345,7 +345,8 @@ static void build_g(ramp_net *net)
    with lo > 0 on 20 channels (padded in 8- and 16-channel blocks, whose
    padding must stay zero); per-channel
    gates from a global pooling (C×1×1, not flat) on those padded channels;
-   a same-shape product of two trained branches; a concat on a 16-channel
+   a same-shape product of two trained branches, then added to one of them; a
+   concat on a 16-channel
    seam, then with the input (3 channels); flat vectors multiplied and
    concatenated: 3×6×6. */
 static void build_h(ramp_net *net)
@@ -365,6 +366,7 @@ static void build_h(ramp_net *net)
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 3, .padding = 1 });
     ramp_net_sigmoid(net);
     ramp_net_mul(net, s16);
+    ramp_net_add(net, s16); /* SE-ResNet's residual: an add over the mul (in place) */
     ramp_net_concat(net, s16);
     ramp_net_concat(net, 0);
     ramp_net_global_avgpool(net);

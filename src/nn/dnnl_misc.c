@@ -250,7 +250,8 @@ static ramp_status mul_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
     dn_node *d = &pl->nodes[id];
     dnnl_memory_desc_t amd, bmd;
     int ga = net->nodes[nd->in[0]].needs_grad, gb = net->nodes[nd->in[1]].needs_grad;
-    if ((st = view_md(net, pl, id, nd->in[0], &amd)) || (st = view_md(net, pl, id, nd->in[1], &bmd)))
+    if ((st = view_md(net, pl, id, nd->in[0], &amd)) ||
+        (st = view_md(net, pl, id, nd->in[1], &bmd)))
         return st;
     d->md = amd;
     DN(view_mem(be, d, DN_X_A, &amd), "memory");

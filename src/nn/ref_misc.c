@@ -35,14 +35,15 @@ void ramp__ref_mul_bwd(float *da, float *db, const float *dy, const float *a, co
 {
     for (size_t nc = 0; nc < (size_t)N * C; nc++) {
         const float *ap = a + nc * HW, *bp = b + nc * HB, *dp = dy + nc * HW;
-        double s = 0;
-        for (int i = 0; i < HW; i++) {
-            int j = HB == 1 ? 0 : i;
-            if (da) da[nc * HW + i] += dp[i] * bp[j];
-            if (db && HB == 1) s += (double)dp[i] * ap[i];
-            else if (db) db[nc * HB + j] += dp[i] * ap[i];
+        if (da)
+            for (int i = 0; i < HW; i++) da[nc * HW + i] += dp[i] * bp[HB == 1 ? 0 : i];
+        if (db && HB == 1) { /* one gate for the plane: the sum over it */
+            double s = 0;
+            for (int i = 0; i < HW; i++) s += (double)dp[i] * ap[i];
+            db[nc] += (float)s;
+        } else if (db) {
+            for (int i = 0; i < HW; i++) db[nc * HW + i] += dp[i] * ap[i];
         }
-        if (db && HB == 1) db[nc] += (float)s;
     }
 }
 
