@@ -41,7 +41,7 @@ extern "C" ramp_status build(ramp_net **net, ramp_gen *train, size_t nb_train, r
     c.kernel = 3;
     c.padding = 1;
     ramp_net_conv2d(*net, c);
-    ramp_net_conv2d(*net, ramp_conv2d{16, 3, 1, 1, 0, 0, RAMP_INIT_DEFAULT});
+    ramp_net_conv2d(*net, ramp_conv2d{16, 3, 1, 1, 0, 0, RAMP_INIT_DEFAULT, 1}); // dilation last
     ramp_net_relu(*net);
     ramp_net_flatten(*net);
     ramp_net_dense(*net, ramp_dense{10, 0, RAMP_INIT_DEFAULT});
