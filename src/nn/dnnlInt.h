@@ -72,6 +72,9 @@ typedef struct dn_node {
     float *xbuf;
 } dn_node;
 
+/* d->mx: the inputs' outputs (A, B) and the buffers their gradients go to
+   (DA, DB), as N×C×H×W; concat: each input's part of its dy (DYA, DYB);
+   mul: DYB is dy ⊙ a, in xbuf, before it is summed or reordered into B's. */
 enum { DN_X_A, DN_X_B, DN_X_DA, DN_X_DB, DN_X_DYA, DN_X_DYB };
 
 typedef struct dn_plan {
