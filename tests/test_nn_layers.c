@@ -83,14 +83,15 @@ static void compare_keep(int c, int h, int w, int n, int k, builder b, int no_fu
         float *a = malloc(cnt * sizeof(float)), *bb = malloc(cnt * sizeof(float));
         assert_non_null(a);
         assert_non_null(bb);
-        /* A layer with its ReLU fused in, or that an add sums over in
-           place, keeps no output of its own; a fused ReLU keeps no gradient
-           of its own (it masks the layer's in place), except after a
-           batchnorm, which keeps none itself instead. */
+        /* A layer with its ReLU (or clip) fused in, or that an add sums
+           over in place, keeps no output of its own; a fused ReLU or clip
+           keeps no gradient of its own (it masks the layer's in place),
+           except after a batchnorm, which keeps none itself instead. */
         const ramp__node *dd = &dn->nodes[id], *dp = &dn->nodes[dd->in[0]];
         int fused_away = dd->fused_relu || dd->overwritten;
         int no_dy = (dd->op == RAMP__OP_BN && dd->fused_relu) ||
-                    (dd->op == RAMP__OP_RELU && dp->fused_relu && dp->op != RAMP__OP_BN);
+                    ((dd->op == RAMP__OP_RELU || dd->op == RAMP__OP_CLIP) && dp->fused_relu &&
+                     dp->op != RAMP__OP_BN);
         fused += dd->fused_relu;
         overwritten += dd->overwritten;
         assert_true(!no_fuse || !fused_away);
@@ -345,7 +346,8 @@ static void build_g(ramp_net *net)
    with lo > 0 on 20 channels (padded in 8- and 16-channel blocks, whose
    padding must stay zero); per-channel
    gates from a global pooling (C×1×1, not flat) on those padded channels;
-   a same-shape product of two trained branches, then added to one of them; a
+   a same-shape product of two trained branches, then added to one of them
+   and clipped (the clips after the conv and the add run inside them); a
    concat on a 16-channel
    seam, then with the input (3 channels); flat vectors multiplied and
    concatenated: 3×6×6. */
@@ -367,6 +369,7 @@ static void build_h(ramp_net *net)
     ramp_net_sigmoid(net);
     ramp_net_mul(net, s16);
     ramp_net_add(net, s16); /* SE-ResNet's residual: an add over the mul (in place) */
+    ramp_net_clip(net, -0.3f, 0.9f);
     ramp_net_concat(net, s16);
     ramp_net_concat(net, 0);
     ramp_net_global_avgpool(net);
@@ -390,7 +393,7 @@ static void test_dnnl_vs_ref_import_ops(void **s)
     compare(3, 9, 9, 4, 5, build_g, 0, 1);
     compare_algo(3, 9, 9, 2, 5, build_g, 0, 1, RAMP_CONV_DIRECT);
     compare(3, 6, 6, 3, 4, build_h, 1, 0);
-    compare(3, 6, 6, 5, 4, build_h, 0, 0);
+    compare(3, 6, 6, 5, 4, build_h, 0, 2); /* clips fused into a conv and an add */
 }
 
 /* Index of (n, c, h, w) in a 16-channel-blocked tensor of C channels. */

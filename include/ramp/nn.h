@@ -96,8 +96,9 @@ typedef struct ramp_net_params {
     int n_threads; /* OpenMP threads for compute; 0: the cores */
     ramp_conv_algo conv_algo;
     /* 1: run every ReLU as its own layer instead of fusing it into the conv,
-       dense, batchnorm or add before it; slower, but then every layer's own
-       output can be read with ramp_net_get_output() (for debugging) */
+       dense, batchnorm or add before it (and every clip instead of fusing it
+       into the conv, dense or add before it); slower, but then every layer's
+       own output can be read with ramp_net_get_output() (for debugging) */
     int no_fuse;
     /* 1: every layer keeps its own output gradient after a backward pass,
        for ramp_net_get_output_grad(); 0: layers whose gradients are not
@@ -299,16 +300,17 @@ ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32
                                       float label_smoothing, double *loss);
 /* Output of layer `id` from the last forward pass (n × C×H×W plain floats)
    into out[count]; count must be exactly that size, else RAMP_ESHAPE. A
-   layer whose ReLU was fused into it keeps no output of its own: reading it
-   fails with RAMP_EUNSUPPORTED (read the ReLU's, or set no_fuse). */
+   layer whose ReLU (or clip) was fused into it keeps no output of its own:
+   reading it fails with RAMP_EUNSUPPORTED (read the ReLU's, or set
+   no_fuse). */
 ramp_status ramp_net_get_output(ramp_net *net, int id, float *out, size_t count);
 /* Gradient of the loss w.r.t. layer `id`'s output from the last backward pass
    (n × C×H×W plain floats, into out[count], count exactly that size, else
    RAMP_ESHAPE); only for layers whose gradient was computed, and
    with the oneDNN backend only for a net built with keep_grads (else
-   RAMP_EUNSUPPORTED). A fused ReLU keeps no output gradient of its own (its
-   layer's is there), nor does a batchnorm with a fused ReLU: both fail with
-   RAMP_EUNSUPPORTED. */
+   RAMP_EUNSUPPORTED). A fused ReLU or clip keeps no output gradient of its
+   own (its layer's is there), nor does a batchnorm with a fused ReLU: both
+   fail with RAMP_EUNSUPPORTED. */
 ramp_status ramp_net_get_output_grad(ramp_net *net, int id, float *out, size_t count);
 
 /* --- profiling -----------------------------------------------------------
@@ -316,8 +318,8 @@ ramp_status ramp_net_get_output_grad(ramp_net *net, int id, float *out, size_t c
    While on, the backend times every primitive it runs (waiting on the stream
    so each time is the primitive's own) and the training loop times the loss,
    the optimiser, the batch fetch and the whole step. Off (the default), the
-   cost is one branch per primitive. A conv or dense with a fused ReLU counts
-   the ReLU's forward in its own time.
+   cost is one branch per primitive. A conv or dense with a fused ReLU (or
+   clip) counts that layer's forward in its own time.
    FLOPs are counted analytically per call: conv 2·N·K·(C/groups)·KH·KW·OH·OW
    in each of forward, backward-data and backward-weights; dense 2·N·I·O each;
    pooling one per window tap and output; activations, clip, add and dropout

@@ -26,7 +26,8 @@
  * A ReLU that is the only consumer of a conv, dense, batchnorm or add runs
  * inside it and shares its buffers (the ReLU node is an alias): as a post-op
  * of the conv/dense/add, whose backward is then an in-place eltwise backward
- * from the output (relu_use_dst_for_bwd); in the batchnorm through
+ * from the output (relu_use_dst_for_bwd; a clip, ReLU6, is fused the same
+ * way into a conv, dense or add, as clip_v2); in the batchnorm through
  * dnnl_fuse_norm_relu, whose backward masks dy itself from a workspace. The
  * first layer's input gradient is never computed (needs_grad). Every
  * primitive uses a user-provided scratchpad, one buffer per plan.
@@ -294,19 +295,46 @@ static void dn_release(ramp_net *net, dn_state *be)
     free(be);
 }
 
-/* Is node i a layer that can fuse a ReLU (conv, dense, batchnorm, add:
-   DN_F_FUSES_RELU) whose only consumer is a ReLU? */
-int ramp__dn_fusable(const ramp_net *net, int i)
+/* The op of node i's only consumer where it can run inside node i, a layer
+   that fuses (conv, dense, batchnorm, add: DN_F_FUSES_RELU): a ReLU, or a
+   clip after all but a batchnorm (whose fusion, dnnl_fuse_norm_relu, is
+   ReLU's only); else -1. */
+static int fused_op(const ramp_net *net, int i)
 {
     const ramp__node *nd = &net->nodes[i];
     if (net->prm.no_fuse || !(op_of(net, i)->flags & DN_F_FUSES_RELU) ||
         nd->n_consumers != 1 || i + 1 >= net->n_nodes)
-        return 0;
+        return -1;
     for (int j = i + 1; j < net->n_nodes; j++)
         for (int k = 0; k < net->nodes[j].n_in; k++)
-            if (net->nodes[j].in[k] == i)
-                return net->nodes[j].op == RAMP__OP_RELU && net->nodes[j].n_in == 1;
-    return 0;
+            if (net->nodes[j].in[k] == i) {
+                ramp__op op = net->nodes[j].op;
+                int ok = op == RAMP__OP_RELU || (op == RAMP__OP_CLIP && nd->op != RAMP__OP_BN);
+                return ok && net->nodes[j].n_in == 1 ? (int)op : -1;
+            }
+    return -1;
+}
+
+int ramp__dn_fusable(const ramp_net *net, int i)
+{
+    return fused_op(net, i) >= 0;
+}
+
+int ramp__dn_fused_clip(const ramp_net *net, int i)
+{
+    return fused_op(net, i) == RAMP__OP_CLIP;
+}
+
+dnnl_status_t ramp__dn_fused_post_ops(const ramp_net *net, int i, dnnl_post_ops_t *po)
+{
+    const ramp__node *c = NULL;
+    for (int j = i + 1; j < net->n_nodes && !c; j++)
+        if (net->nodes[j].in[0] == i) c = &net->nodes[j];
+    dnnl_status_t s = dnnl_post_ops_create(po);
+    if (s || !c) return s ? s : dnnl_invalid_arguments;
+    if (c->op == RAMP__OP_CLIP)
+        return dnnl_post_ops_append_eltwise(*po, 1.f, dnnl_eltwise_clip_v2, c->alpha, c->beta);
+    return dnnl_post_ops_append_eltwise(*po, 1.f, dnnl_eltwise_relu, 0.f, 0.f);
 }
 
 /* The stored weight md of (node, kind) if known, else `any` with dims. */
@@ -848,16 +876,17 @@ static ramp_status dn_output_read(ramp_net *net, void *vst, int id, int grad, fl
     const ramp__node *an = nd->n_in ? &net->nodes[nd->in[0]] : NULL;
     if (!grad && nd->fused_relu)
         return ramp__net_fail(net, RAMP_EUNSUPPORTED, "layer %d keeps no output of its own: "
-                              "the ReLU it feeds is fused into it; read the ReLU's, or build "
-                              "with no_fuse", id);
+                              "the ReLU (or clip) it feeds is fused into it; read that layer's, "
+                              "or build with no_fuse", id);
     if (!grad && nd->overwritten)
         return ramp__net_fail(net, RAMP_EUNSUPPORTED, "layer %d keeps no output of its own: "
                               "the add it feeds sums in place over it; build with no_fuse "
                               "to read it", id);
     if (grad && ((nd->op == RAMP__OP_BN && nd->fused_relu) ||
-                 (nd->op == RAMP__OP_RELU && an->fused_relu && an->op != RAMP__OP_BN)))
+                 ((nd->op == RAMP__OP_RELU || nd->op == RAMP__OP_CLIP) && an->fused_relu &&
+                  an->op != RAMP__OP_BN)))
         return ramp__net_fail(net, RAMP_EUNSUPPORTED, "layer %d keeps no output gradient of its "
-                              "own: a ReLU is fused with the layer before it; build with "
+                              "own: it is fused with the layer before it; build with "
                               "no_fuse to read it", id);
     return reorder_once(net, be, &d->md, grad ? d->dy : d->y, &pmd, out, id);
 fail:

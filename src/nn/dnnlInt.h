@@ -45,7 +45,7 @@ typedef struct dn_node {
     float *y, *dy;
     int alias; /* y/dy belong to the input node */
     int inplace; /* an add writing over its first input's y (that input's only use) */
-    int fused; /* conv/dense/batchnorm/add with its ReLU consumer folded in */
+    int fused; /* conv/dense/batchnorm/add with its ReLU (or clip) consumer folded in */
     int own_fwd; /* conv forward by ramp__conv3x3c16_fwd (conv_own_fwd) */
     int own_bwd; /* and its backward-data by ramp__conv3x3c16_bwd_data */
     size_t wgn;  /* and its backward-weights by ramp__conv3x3c16_bwd_weights: floats of */
@@ -171,8 +171,12 @@ int ramp__dn_md_is(const dnnl_memory_desc_t *md, dnnl_format_tag_t tag);
 /* Does the layout hold exactly the tensor's values (no padded channels)? */
 int ramp__dn_md_unpadded(const dnnl_memory_desc_t *md);
 /* Is node i a layer that fuses ReLU (DN_F_FUSES_RELU) whose only consumer is
-   a ReLU? */
+   a ReLU, or a clip (not after a batchnorm)? */
 int ramp__dn_fusable(const ramp_net *net, int i);
+/* Is that consumer a clip? */
+int ramp__dn_fused_clip(const ramp_net *net, int i);
+/* Post-ops running node i's fused consumer (ReLU or clip); *po to destroy. */
+dnnl_status_t ramp__dn_fused_post_ops(const ramp_net *net, int i, dnnl_post_ops_t *po);
 /* The stored weight md of (node, kind) if known, else `tag` with dims. */
 dnnl_status_t ramp__dn_weight_md(dn_state *be, int id, int kind, dnnl_memory_desc_t *md, int nd,
                                  const dnnl_dim_t *dims, dnnl_format_tag_t tag);

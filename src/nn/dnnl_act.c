@@ -6,7 +6,8 @@
  * older clip also passes it at x = hi).
  *
  * A ReLU whose producer fused it (fusable: conv, dense, add as a post-op,
- * batchnorm through dnnl_fuse_norm_relu) is an alias of that producer's
+ * batchnorm through dnnl_fuse_norm_relu), or a clip fused as a post-op
+ * (conv, dense, add), is an alias of that producer's
  * buffers: it runs no forward; its backward is an in-place eltwise backward
  * on the producer's dy, or nothing at all after a batchnorm, whose backward
  * masks dy itself from its workspace.

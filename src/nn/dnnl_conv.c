@@ -8,7 +8,7 @@
  * Winograd F(4×4, 3×3) in the passes where that pays (wino_pays), else
  * direct; a 3×3 convolution of 16 channels into 16 runs on ramp's own
  * kernels (conv3x3c16.c: conv_own_fwd) on the same buffers and layouts. A
- * ReLU consumer is fused as a post-op (fusable).
+ * ReLU or clip consumer is fused as a post-op (fusable).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -148,10 +148,7 @@ static ramp_status conv_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         pb = &bmd;
     }
     d->fused = ramp__dn_fusable(net, id);
-    if (d->fused) {
-        DN(dnnl_post_ops_create(&po), "post-ops");
-        DN(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_relu, 0.f, 0.f), "post-ops");
-    }
+    if (d->fused) DN(ramp__dn_fused_post_ops(net, id, &po), "post-ops");
     dnnl_dims_t S = { nd->stride, nd->stride }, PL = { nd->pad, nd->pad };
     int span = conv ? (nd->k - 1) * nd->dilation + 1 : nd->k; /* the kernel's extent */
     dnnl_dims_t PR = { (nd->h - 1) * nd->stride + span - an->h - nd->pad,
@@ -167,7 +164,9 @@ static ramp_status conv_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
     }
     d->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
     wmd = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-    d->own_fwd = conv && conv_own_fwd(net, id, &a->md, &wmd, &d->md);
+    /* the own kernels fuse a ReLU, not a clip */
+    d->own_fwd = conv && !ramp__dn_fused_clip(net, id) &&
+                 conv_own_fwd(net, id, &a->md, &wmd, &d->md);
     d->own_bwd = d->own_fwd && need_dx;
     net->nodes[id].own_fwd = d->own_fwd; /* as the last plan built runs it */
     if ((st = ramp__dn_param_bind(net, be, id, RAMP__P_WEIGHT, &wmd))) goto fail;

@@ -5,8 +5,8 @@
  * reduction, concat and reorder primitives).
  *
  * The input's buffer is the caller's X, set at each forward. An add sums in
- * place over its first input where nothing else reads it, takes a ReLU
- * consumer as a post-op, and reorders its gradient for a skip branch of
+ * place over its first input where nothing else reads it, takes a ReLU or
+ * clip consumer as a post-op, and reorders its gradient for a skip branch of
  * another layout. Flatten and softmax alias their input's buffers where they
  * are its only consumer, else copy. Dropout draws its mask per step from a
  * stream keyed by (step, layer). Gradients that pass through unchanged go to
@@ -50,10 +50,7 @@ static ramp_status add_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
         DN(s2, "add gradient reorder");
     }
     d->fused = ramp__dn_fusable(net, id);
-    if (d->fused) {
-        DN(dnnl_post_ops_create(&po), "post-ops");
-        DN(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_relu, 0.f, 0.f), "post-ops");
-    }
+    if (d->fused) DN(ramp__dn_fused_post_ops(net, id, &po), "post-ops");
     /* The first input's output is read by nothing else, forward or
        backward (the same conditions as for sharing its gradient): add
        onto it in place, into lines it has just written. Not with the

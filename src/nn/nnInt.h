@@ -78,7 +78,8 @@ typedef struct ramp__node {
     int n_consumers;
     int needs_grad; /* a parameter lies at or before it: its output gradient is computed */
     /* Set by the backend as it builds: */
-    int fused_relu; /* its only consumer, a ReLU, runs inside it (no output of its own) */
+    int fused_relu; /* its only consumer, a ReLU (or a clip), runs inside it (no output of
+                       its own) */
     int overwritten; /* its only consumer, an add, sums in place over its output */
     unsigned wino;  /* conv passes (bit 1 << ramp_prof_pass) run as Winograd */
     int own_fwd;    /* conv forward runs ramp__conv3x3c16_fwd, not oneDNN's primitive
