@@ -6,6 +6,8 @@
  * costs about its forward pass. Prints one line per setting with the median
  * of 3 runs and its ratio to the whole net's:
  *   FINETUNE frozen=<what> img_per_s=<x> ratio=<x / full>
+ * and last the trunk frozen (statistics too) against the whole net:
+ *   RATIO frozen_trunk_vs_full=<x>
  * Usage: bench_finetune [threads=0] [steps=30]. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,16 +112,17 @@ int main(int argc, char **argv)
                   { "stem+blocks1-2", 1, 0 },
                   { "trunk(head only)", 3, 0 },
                   { "trunk+bn_stats", 3, 1 } };
-    double full = 0;
+    double full = 0, ips = 0;
     int bad = 0;
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        double ips = run(X, y, n, threads, cases[c].freeze, cases[c].bn);
+        ips = run(X, y, n, threads, cases[c].freeze, cases[c].bn);
         if (c == 0) full = ips;
         bad |= ips == 0;
         printf("FINETUNE frozen=%s img_per_s=%.0f ratio=%.2f\n", cases[c].what, ips,
                full > 0 ? ips / full : 0);
         fflush(stdout);
     }
+    printf("RATIO frozen_trunk_vs_full=%.2f\n", full > 0 ? ips / full : 0);
     free(X);
     free(y);
     return bad;

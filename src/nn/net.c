@@ -626,8 +626,8 @@ static void sb_printf(sbuf *s, const char *fmt, ...)
 
 static void summary(const ramp_net *net, sbuf *s)
 {
-    const char *rule = "====================================================================="
-                       "=======================\n";
+    const char *rule = "================================================================="
+                       "================\n"; /* 81: the columns below */
     sb_printf(s, "%-5s %-16s %-28s %-18s %10s\n", "Layer", "Name", "Type (inputs)",
               "Output shape", "Param #");
     sb_printf(s, "%s", rule);
@@ -635,12 +635,12 @@ static void summary(const ramp_net *net, sbuf *s)
     for (int i = 0; i < net->n_nodes; i++) {
         const ramp__node *nd = &net->nodes[i];
         char type[96], shape[48], mark[40] = "";
-        int np_learn = node_params(nd) > 0 && nd->op != RAMP__OP_INPUT;
-        if (np_learn && !ramp__node_learns(nd))
-            snprintf(mark, sizeof mark, " [frozen%s]", nd->bn_frozen ? ", stats" : "");
+        int has_p = node_params(nd) > 0;
+        if (has_p && !ramp__node_learns(nd))
+            snprintf(mark, sizeof mark, " [frozen%s]", nd->bn_frozen ? ", frozen stats" : "");
         else if (nd->bn_frozen)
             snprintf(mark, sizeof mark, " [frozen stats]");
-        if (np_learn && ramp__node_learns(nd) && nd->lr_mult != 1.f)
+        if (has_p && ramp__node_learns(nd) && nd->lr_mult != 1.f)
             snprintf(mark + strlen(mark), sizeof mark - strlen(mark), " [lr x%g]",
                      (double)nd->lr_mult);
         if (nd->n_in == 2)
