@@ -627,8 +627,8 @@ static void sb_printf(sbuf *s, const char *fmt, ...)
 static void summary(const ramp_net *net, sbuf *s)
 {
     const char *rule = "================================================================="
-                       "================\n"; /* 81: the columns below */
-    sb_printf(s, "%-5s %-16s %-28s %-18s %10s\n", "Layer", "Name", "Type (inputs)",
+                       "========================\n"; /* 89: the columns below */
+    sb_printf(s, "%-5s %-16s %-36s %-18s %10s\n", "Layer", "Name", "Type (inputs)",
               "Output shape", "Param #");
     sb_printf(s, "%s", rule);
     size_t total = 0, trainable = 0;
@@ -659,7 +659,7 @@ static void summary(const ramp_net *net, sbuf *s)
         for (int k = 0; k < RAMP__P_MAX; k++)
             if (nd->p[k].used && nd->p[k].trainable && ramp__node_learns(nd))
                 trainable += nd->p[k].n_plain;
-        sb_printf(s, "%-5d %-16s %-28s %-18s %10zu\n", i, nd->name, type, shape, np);
+        sb_printf(s, "%-5d %-16s %-36s %-18s %10zu\n", i, nd->name, type, shape, np);
     }
     sb_printf(s, "%s", rule);
     sb_printf(s, "Total params: %zu\nTrainable params: %zu\nNon-trainable params: %zu\n", total,
