@@ -1,7 +1,8 @@
 /* test_nn_tune.c — fine-tuning: layer names, frozen layers (weights bit for
  * bit unchanged by Adam with weight decay, no gradient where none is
- * needed), learning-rate multipliers (0 is frozen, 0.5 is half the step),
- * frozen batchnorm statistics (unchanged by a fit, training output equal to
+ * needed: the oneDNN backend's profile shows it), learning-rate
+ * multipliers (0 is frozen, 0.5 is half the step), frozen batchnorm
+ * statistics (unchanged by a fit, training output equal to
  * inference output, gradients against finite differences and between the
  * backends), cutting a trained net and training a new head, and the
  * transfer recipe (freeze the trunk, train the head, unfreeze, fine-tune);
@@ -282,6 +283,53 @@ static void test_freeze(void **s)
             free(rm);
             ramp_net_free(net);
         }
+    free(X);
+}
+
+/* Calls of (type, pass) in the net's profile. */
+static uint64_t calls(const ramp_net *net, const char *type, ramp_prof_pass pass)
+{
+    ramp_layer_profile pr[64];
+    int n = ramp_net_profile_get(net, pr, 64);
+    for (int i = 0; i < n && i < 64; i++)
+        if (!strcmp(pr[i].type, type) && pr[i].pass == pass) return pr[i].calls;
+    return 0;
+}
+
+/* What the oneDNN backend runs backward (its profile counts every
+   primitive): nothing for a frozen prefix, only backward-data for a frozen
+   dense after one that learns, no backward-data into the first layer that
+   learns. 3 steps of 16. */
+static void test_freeze_skips_backward(void **s)
+{
+    (void)s;
+    size_t n = 48;
+    float *X = malloc(n * 64 * sizeof *X);
+    int32_t y[48];
+    assert_non_null(X);
+    toy_data(X, y, n, 0);
+    ramp_net *net = small(RAMP_NN_DNNL, 5, 4, 3);
+    assert_int_equal(ramp_net_freeze_upto(net, POOL, 1), RAMP_OK);
+    assert_int_equal(ramp_net_freeze(net, OUT, 1), RAMP_OK);
+    assert_int_equal(ramp_net_profile(net, 1), RAMP_OK);
+    assert_int_equal(train(net, X, y, n, 3, &(ramp_fit_opts){ .momentum = 0.9f }), RAMP_OK);
+    assert_int_equal(calls(net, "Conv2D", RAMP_PROF_FWD), 3);
+    assert_int_equal(calls(net, "Conv2D", RAMP_PROF_BWD_DATA), 0);
+    assert_int_equal(calls(net, "Conv2D", RAMP_PROF_BWD_WEIGHTS), 0);
+    assert_int_equal(calls(net, "BatchNorm", RAMP_PROF_BWD_DATA), 0);
+    assert_int_equal(calls(net, "MaxPool2D", RAMP_PROF_BWD_DATA), 0);
+    assert_int_equal(calls(net, "Dense", RAMP_PROF_BWD_WEIGHTS), 3); /* layer 6 only */
+    assert_int_equal(calls(net, "Dense", RAMP_PROF_BWD_DATA), 3);    /* layer 7 only */
+    /* the whole net: every pass of every layer */
+    assert_int_equal(ramp_net_freeze_upto(net, OUT, 0), RAMP_OK);
+    assert_int_equal(ramp_net_profile(net, 1), RAMP_OK);
+    assert_int_equal(train(net, X, y, n, 3, &(ramp_fit_opts){ .momentum = 0.9f }), RAMP_OK);
+    assert_int_equal(calls(net, "Conv2D", RAMP_PROF_BWD_WEIGHTS), 3);
+    assert_int_equal(calls(net, "Conv2D", RAMP_PROF_BWD_DATA), 0); /* its input: the data */
+    assert_int_equal(calls(net, "BatchNorm", RAMP_PROF_BWD_DATA), 3);
+    assert_int_equal(calls(net, "Dense", RAMP_PROF_BWD_WEIGHTS), 6);
+    assert_int_equal(calls(net, "Dense", RAMP_PROF_BWD_DATA), 6);
+    ramp_net_free(net);
     free(X);
 }
 
@@ -706,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_freeze),
+        cmocka_unit_test(test_freeze_skips_backward),
         cmocka_unit_test(test_lr_mult),
         cmocka_unit_test(test_bn_frozen_stats),
         cmocka_unit_test(test_bn_frozen_grad),
