@@ -33,9 +33,12 @@ static ramp_net *new_net(int backend, uint64_t seed)
 {
     ramp_net *net = NULL;
     assert_int_equal(ramp_net_new(&net,
-                                  &(ramp_net_params){ .channels = 1, .height = 8, .width = 8,
-                                                      .seed = seed, .backend = backend,
-                                                      .n_threads = 2 },
+                                  &(ramp_net_params){.channels = 1,
+                                                     .height = 8,
+                                                     .width = 8,
+                                                     .seed = seed,
+                                                     .backend = backend,
+                                                     .n_threads = 2},
                                   NULL),
                      RAMP_OK);
     return net;
@@ -46,13 +49,13 @@ static ramp_net *new_net(int backend, uint64_t seed)
 static ramp_net *small(int backend, uint64_t seed, int filters, int classes)
 {
     ramp_net *net = new_net(backend, seed);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = filters, .kernel = 3, .padding = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = filters, .kernel = 3, .padding = 1});
     ramp_net_batchnorm(net, 0, 0);
     ramp_net_relu(net);
     ramp_net_maxpool(net, 2, 0, 0);
     ramp_net_flatten(net);
-    ramp_net_dense(net, &(ramp_dense){ .units = 8 });
-    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = classes }), RAMP_OK);
+    ramp_net_dense(net, &(ramp_dense){.units = 8});
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = classes}), RAMP_OK);
     return net;
 }
 
@@ -66,11 +69,13 @@ static void toy_data(float *X, int32_t *y, size_t n, int task)
         float *x = X + i * 64;
         int k = task ? 4 : 3;
         y[i] = (int32_t)(i % (size_t)k);
-        for (int j = 0; j < 64; j++) x[j] = (float)(0.3 * ramp_rng_uniform(&r));
+        for (int j = 0; j < 64; j++)
+            x[j] = (float)(0.3 * ramp_rng_uniform(&r));
         int r0 = task ? (y[i] / 2) * 4 : (y[i] == 0 ? 0 : 4);
         int c0 = task ? (y[i] % 2) * 4 : (y[i] == 2 ? 4 : 0);
         for (int a = 0; a < 4; a++)
-            for (int b = 0; b < 4; b++) x[(r0 + a) * 8 + c0 + b] += 1.f;
+            for (int b = 0; b < 4; b++)
+                x[(r0 + a) * 8 + c0 + b] += 1.f;
     }
 }
 
@@ -78,9 +83,8 @@ static ramp_status train(ramp_net *net, const float *X, const int32_t *y, size_t
                          const ramp_fit_opts *o)
 {
     ramp_gen *g = NULL;
-    int shape[3] = { 1, 8, 8 };
-    assert_int_equal(ramp_gen_from_arrays(&g, X, y, n, 3, shape, classes, 16, 1, 5, NULL),
-                     RAMP_OK);
+    int shape[3] = {1, 8, 8};
+    assert_int_equal(ramp_gen_from_arrays(&g, X, y, n, 3, shape, classes, 16, 1, 5, NULL), RAMP_OK);
     ramp_status st = ramp_net_fit_generator(net, g, n, NULL, 0, o);
     if (st) fprintf(stderr, "fit: %s\n", ramp_net_errmsg(net));
     ramp_gen_free(g);
@@ -175,11 +179,11 @@ static void test_names(void **s)
     assert_int_equal(ramp_net_find(net, "stem.conv"), CONV);
     assert_int_equal(ramp_net_find(net, "head"), -1);
     assert_int_equal(ramp_net_find(net, longest), -1);
-    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 2 }), RAMP_OK);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = 2}), RAMP_OK);
     assert_string_equal(ramp_net_layer_name(net, HID), "dense6");
     /* a name set first wins over a later layer's default name */
     assert_int_equal(ramp_net_set_name(net, POOL, "dense7"), RAMP_OK);
-    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 3 }), RAMP_OK);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = 3}), RAMP_OK);
     assert_string_equal(ramp_net_layer_name(net, OUT), "dense7");
     assert_int_equal(ramp_net_find(net, "dense7"), POOL);
     ramp_net_free(net);
@@ -212,7 +216,7 @@ static void test_errors(void **s)
     /* a bad cut is a builder error, sticky as ramp_net_from's */
     assert_int_equal(ramp_net_cut(net, 9), RAMP_EINVAL);
     assert_non_null(strstr(ramp_net_errmsg(net), "cut: no layer 9"));
-    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 3 }), RAMP_EINVAL);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = 3}), RAMP_EINVAL);
     ramp_net_free(net);
 }
 
@@ -234,15 +238,18 @@ static void test_freeze(void **s)
             ramp_net *net = small(be, 5, 4, 3);
             /* used once before freezing: the backend is rebuilt */
             if (opt == 2)
-                assert_int_equal(train(net, X, y, n, 3, &(ramp_fit_opts){ .momentum = 0.9f }),
+                assert_int_equal(train(net, X, y, n, 3, &(ramp_fit_opts){.momentum = 0.9f}),
                                  RAMP_OK);
             assert_int_equal(ramp_net_freeze_upto(net, BN, 1), RAMP_OK);
             assert_int_equal(ramp_net_freeze(net, OUT, 1), RAMP_OK);
             size_t nw, nb, ng, nh, nm, nv;
-            float *w = param(net, CONV, RAMP__P_WEIGHT, &nw), *b = param(net, CONV, RAMP__P_BIAS, &nb);
-            float *gm = param(net, BN, RAMP__P_WEIGHT, &ng), *o = param(net, OUT, RAMP__P_WEIGHT, &nh);
-            float *h = param(net, HID, RAMP__P_WEIGHT, &nm), *rm = param(net, BN, RAMP__P_RMEAN, &nv);
-            ramp_fit_opts fo = { .epochs = 2, .weight_decay = 0.05f, .lr = 0.01f };
+            float *w = param(net, CONV, RAMP__P_WEIGHT, &nw),
+                  *b = param(net, CONV, RAMP__P_BIAS, &nb);
+            float *gm = param(net, BN, RAMP__P_WEIGHT, &ng),
+                  *o = param(net, OUT, RAMP__P_WEIGHT, &nh);
+            float *h = param(net, HID, RAMP__P_WEIGHT, &nm),
+                  *rm = param(net, BN, RAMP__P_RMEAN, &nv);
+            ramp_fit_opts fo = {.epochs = 2, .weight_decay = 0.05f, .lr = 0.01f};
             if (opt == 0) fo.optimizer = RAMP_OPT_ADAM;
             if (opt == 1) fo.optimizer = RAMP_OPT_ADAMW;
             if (opt == 2) {
@@ -258,7 +265,8 @@ static void test_freeze(void **s)
             /* a frozen batchnorm still follows the batches' statistics */
             assert_false(same_param(net, BN, RAMP__P_RMEAN, rm));
             /* where gradients stop */
-            for (int i = 0; i <= POOL; i++) assert_int_equal(net->nodes[i].needs_grad, 0);
+            for (int i = 0; i <= POOL; i++)
+                assert_int_equal(net->nodes[i].needs_grad, 0);
             assert_int_equal(net->nodes[HID].needs_grad, 1);
             assert_int_equal(net->nodes[OUT].needs_grad, 1); /* frozen, but on the path */
             float *gb = malloc(nw * sizeof *gb);
@@ -312,7 +320,7 @@ static void test_freeze_skips_backward(void **s)
     assert_int_equal(ramp_net_freeze_upto(net, POOL, 1), RAMP_OK);
     assert_int_equal(ramp_net_freeze(net, OUT, 1), RAMP_OK);
     assert_int_equal(ramp_net_profile(net, 1), RAMP_OK);
-    assert_int_equal(train(net, X, y, n, 3, &(ramp_fit_opts){ .momentum = 0.9f }), RAMP_OK);
+    assert_int_equal(train(net, X, y, n, 3, &(ramp_fit_opts){.momentum = 0.9f}), RAMP_OK);
     assert_int_equal(calls(net, "Conv2D", RAMP_PROF_FWD), 3);
     assert_int_equal(calls(net, "Conv2D", RAMP_PROF_BWD_DATA), 0);
     assert_int_equal(calls(net, "Conv2D", RAMP_PROF_BWD_WEIGHTS), 0);
@@ -323,7 +331,7 @@ static void test_freeze_skips_backward(void **s)
     /* the whole net: every pass of every layer */
     assert_int_equal(ramp_net_freeze_upto(net, OUT, 0), RAMP_OK);
     assert_int_equal(ramp_net_profile(net, 1), RAMP_OK);
-    assert_int_equal(train(net, X, y, n, 3, &(ramp_fit_opts){ .momentum = 0.9f }), RAMP_OK);
+    assert_int_equal(train(net, X, y, n, 3, &(ramp_fit_opts){.momentum = 0.9f}), RAMP_OK);
     assert_int_equal(calls(net, "Conv2D", RAMP_PROF_BWD_WEIGHTS), 3);
     assert_int_equal(calls(net, "Conv2D", RAMP_PROF_BWD_DATA), 0); /* its input: the data */
     assert_int_equal(calls(net, "BatchNorm", RAMP_PROF_BWD_DATA), 3);
@@ -345,8 +353,12 @@ static void test_lr_mult(void **s)
     int32_t y[48];
     assert_non_null(X);
     toy_data(X, y, n, 0);
-    ramp_fit_opts fo = { .epochs = 2, .lr = 0.1f, .momentum = 0.9f, .weight_decay = 1e-3f,
-                         .schedule = RAMP_SCHED_COSINE, .warmup_steps = 2 };
+    ramp_fit_opts fo = {.epochs = 2,
+                        .lr = 0.1f,
+                        .momentum = 0.9f,
+                        .weight_decay = 1e-3f,
+                        .schedule = RAMP_SCHED_COSINE,
+                        .warmup_steps = 2};
     for (int be = 0; be < 2; be++) {
         ramp_net *a = small(be, 9, 4, 3), *b = small(be, 9, 4, 3);
         assert_int_equal(ramp_net_set_lr_mult(a, CONV, 0.f), RAMP_OK);
@@ -368,7 +380,8 @@ static void test_lr_mult(void **s)
 
         a = small(be, 9, 4, 3);
         b = small(be, 9, 4, 3);
-        for (int id = 0; id <= OUT; id++) assert_int_equal(ramp_net_set_lr_mult(a, id, 0.5f), RAMP_OK);
+        for (int id = 0; id <= OUT; id++)
+            assert_int_equal(ramp_net_set_lr_mult(a, id, 0.5f), RAMP_OK);
         ramp_fit_opts fb = fo;
         fb.lr = 0.05f;
         assert_int_equal(train(a, X, y, n, 3, &fo), RAMP_OK);
@@ -395,7 +408,7 @@ static void test_lr_mult(void **s)
         assert_int_equal(ramp_net_forward_backward(a, X, y, 16, 0.f, NULL), RAMP_OK);
         assert_int_equal(ramp_net_get_grad(a, HID, RAMP__P_WEIGHT, g, 512), RAMP_OK);
         assert_int_equal(ramp_net_get_grad(a, CONV, RAMP__P_WEIGHT, gc, 36), RAMP_OK);
-        ramp__optim o = { RAMP_OPT_SGD, 0.1f, 0.f, 0.f, 0.9f, 0.999f, 1e-8f, 0, 0 };
+        ramp__optim o = {RAMP_OPT_SGD, 0.1f, 0.f, 0.f, 0.9f, 0.999f, 1e-8f, 0, 0};
         assert_int_equal(ramp__optim_step(a, &o), RAMP_OK);
         float *w1 = param(a, HID, RAMP__P_WEIGHT, &m), *c1 = param(a, CONV, RAMP__P_WEIGHT, &m);
         for (int j = 0; j < 512; j++) {
@@ -453,16 +466,15 @@ static void test_bn_frozen_stats(void **s)
         for (int ch = 4; ch <= 16; ch += 12) {
             ramp_net *net = small(be, 4, ch, 3);
             /* trained once with statistics moving, then frozen */
-            assert_int_equal(train(net, X, y, n, 3, &(ramp_fit_opts){ .momentum = 0.9f }),
-                             RAMP_OK);
+            assert_int_equal(train(net, X, y, n, 3, &(ramp_fit_opts){.momentum = 0.9f}), RAMP_OK);
             assert_int_equal(ramp_net_freeze_bn_stats(net, -1, 1), RAMP_OK);
             size_t m;
             float *rm = param(net, BN, RAMP__P_RMEAN, &m), *rv = param(net, BN, RAMP__P_RVAR, &m);
             float *gm = param(net, BN, RAMP__P_WEIGHT, &m), *bt = param(net, BN, RAMP__P_BIAS, &m);
-            assert_int_equal(train(net, X, y, n, 3,
-                                   &(ramp_fit_opts){ .epochs = 2, .momentum = 0.9f,
-                                                     .optimizer = RAMP_OPT_ADAM }),
-                             RAMP_OK);
+            assert_int_equal(
+                train(net, X, y, n, 3,
+                      &(ramp_fit_opts){.epochs = 2, .momentum = 0.9f, .optimizer = RAMP_OPT_ADAM}),
+                RAMP_OK);
             assert_true(same_param(net, BN, RAMP__P_RMEAN, rm));
             assert_true(same_param(net, BN, RAMP__P_RVAR, rv));
             assert_false(same_param(net, BN, RAMP__P_WEIGHT, gm));
@@ -485,7 +497,8 @@ static void test_bn_frozen_stats(void **s)
             assert_int_equal(ramp_net_forward_backward(net, X, y, rows, 0.f, NULL), RAMP_OK);
             assert_int_equal(ramp_net_get_output(net, OUT, lt, rows * k), RAMP_OK);
             float diff = 0;
-            for (size_t j = 0; j < rows * k; j++) diff = fmaxf(diff, fabsf(lt[j] - li[j]));
+            for (size_t j = 0; j < rows * k; j++)
+                diff = fmaxf(diff, fabsf(lt[j] - li[j]));
             assert_true(diff > 1e-3f);
             assert_false(same_param(net, BN, RAMP__P_RMEAN, rm));
             free(rm);
@@ -502,14 +515,14 @@ static void test_bn_frozen_stats(void **s)
 static ramp_net *fd_net(int backend, int relu)
 {
     ramp_net *net = new_net(backend, 11);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = relu ? 16 : 3, .kernel = 3, .padding = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = relu ? 16 : 3, .kernel = 3, .padding = 1});
     ramp_net_batchnorm(net, 0, 0);
     if (relu)
         ramp_net_relu(net);
     else
         ramp_net_tanh(net);
     ramp_net_flatten(net);
-    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 3 }), RAMP_OK);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = 3}), RAMP_OK);
     odd_stats(net, 2);
     assert_int_equal(ramp_net_freeze_bn_stats(net, 2, 1), RAMP_OK);
     return net;
@@ -539,7 +552,7 @@ static void test_bn_frozen_grad(void **s)
             float *w = param(net, id, kind, &m), *g = malloc(m * sizeof *g);
             assert_non_null(g);
             assert_int_equal(ramp_net_get_grad(net, id, kind, g, m), RAMP_OK);
-            for (size_t j = 0; j < m; j += m > 9 ? 2 : 1) {
+            for (size_t j = 0; j<m; j += m> 9 ? 2 : 1) {
                 float h = 1e-2f, w0 = w[j];
                 w[j] = w0 + h;
                 ramp_net_set_param(net, id, kind, w, m);
@@ -552,8 +565,8 @@ static void test_bn_frozen_grad(void **s)
                 double num = (lp - lm) / (2.0 * h), an = g[j];
                 double err = fabs(num - an) / (fabs(num) + fabs(an) + 1e-3);
                 if (err > 2e-2)
-                    fprintf(stderr, "layer %d kind %d [%zu]: numeric %g analytic %g\n", id, kind,
-                            j, num, an);
+                    fprintf(stderr, "layer %d kind %d [%zu]: numeric %g analytic %g\n", id, kind, j,
+                            num, an);
                 assert_true(err <= 2e-2);
                 tested++;
             }
@@ -611,7 +624,7 @@ static void test_cut(void **s)
     for (int be = 0; be < 2; be++) {
         ramp_net *net = small(be, 2, 4, 3);
         assert_int_equal(ramp_net_set_name(net, POOL, "trunk"), RAMP_OK);
-        ramp_fit_opts fo = { .epochs = 2, .lr = 0.05f, .momentum = 0.9f };
+        ramp_fit_opts fo = {.epochs = 2, .lr = 0.05f, .momentum = 0.9f};
         assert_int_equal(train(net, X, y, n, 3, &fo), RAMP_OK);
         size_t m;
         float *w = param(net, CONV, RAMP__P_WEIGHT, &m), *rv = param(net, BN, RAMP__P_RVAR, &m);
@@ -622,7 +635,7 @@ static void test_cut(void **s)
         assert_true(same_param(net, CONV, RAMP__P_WEIGHT, w));
         assert_true(same_param(net, BN, RAMP__P_RVAR, rv));
         ramp_net_flatten(net);
-        assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 4 }), RAMP_OK);
+        assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = 4}), RAMP_OK);
         double l0, l1, acc;
         assert_int_equal(ramp_net_evaluate(net, X1, y1, n, &l0, &acc), RAMP_OK);
         assert_int_equal(train(net, X1, y1, n, 4, &fo), RAMP_OK);
@@ -636,7 +649,8 @@ static void test_cut(void **s)
         float q[48 * 4];
         assert_int_equal(ramp_net_softmax(net), RAMP_OK);
         assert_int_equal(ramp_net_predict(net, X1, n, q), RAMP_OK);
-        for (size_t j = 0; j < n * 4; j++) assert_true(fabsf(p[j] - q[j]) < 1e-6f);
+        for (size_t j = 0; j < n * 4; j++)
+            assert_true(fabsf(p[j] - q[j]) < 1e-6f);
         /* a cut at the last layer only makes it current */
         assert_int_equal(ramp_net_cut(net, ramp_net_n_layers(net) - 1), RAMP_OK);
         assert_int_equal(net->finalized, 1);
@@ -660,8 +674,9 @@ static void test_rebuild_keeps_state(void **s)
     toy_data(X, y, n, 0);
     for (int be = 0; be < 2; be++)
         for (int opt = 0; opt < 2; opt++) {
-            ramp_fit_opts fo = { .lr = opt ? 0.01f : 0.05f, .momentum = 0.9f,
-                                 .optimizer = opt ? RAMP_OPT_ADAM : RAMP_OPT_SGD };
+            ramp_fit_opts fo = {.lr = opt ? 0.01f : 0.05f,
+                                .momentum = 0.9f,
+                                .optimizer = opt ? RAMP_OPT_ADAM : RAMP_OPT_SGD};
             ramp_net *a = small(be, 6, 4, 3), *b = small(be, 6, 4, 3), *c = small(be, 6, 4, 3);
             for (int r = 0; r < 2; r++) {
                 assert_int_equal(train(a, X, y, n, 3, &fo), RAMP_OK);
@@ -682,8 +697,7 @@ static void test_rebuild_keeps_state(void **s)
                     size_t m;
                     float *w = param(a, id, k, &m);
                     assert_true(same_param(b, id, k, w));
-                    if (id == OUT)
-                        assert_false(same_param(c, id, k, w));
+                    if (id == OUT) assert_false(same_param(c, id, k, w));
                     free(w);
                 }
             ramp_net_free(a);
@@ -709,21 +723,21 @@ static void test_transfer_recipe(void **s)
     toy_data(X1, y1, n, 1);
     for (int be = 0; be < 2; be++) {
         ramp_net *net = small(be, 8, 8, 3);
-        assert_int_equal(train(net, X, y, n, 3,
-                               &(ramp_fit_opts){ .epochs = 3, .lr = 0.05f, .momentum = 0.9f }),
-                         RAMP_OK);
+        assert_int_equal(
+            train(net, X, y, n, 3, &(ramp_fit_opts){.epochs = 3, .lr = 0.05f, .momentum = 0.9f}),
+            RAMP_OK);
         assert_int_equal(ramp_net_cut(net, FLAT), RAMP_OK);
-        ramp_net_dense(net, &(ramp_dense){ .units = 16 });
+        ramp_net_dense(net, &(ramp_dense){.units = 16});
         ramp_net_relu(net);
-        assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 4 }), RAMP_OK);
+        assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = 4}), RAMP_OK);
         assert_int_equal(ramp_net_freeze_upto(net, FLAT, 1), RAMP_OK);
         assert_int_equal(ramp_net_freeze_bn_stats(net, -1, 1), RAMP_OK);
         size_t m;
         float *w = param(net, CONV, RAMP__P_WEIGHT, &m), *rm = param(net, BN, RAMP__P_RMEAN, &m);
         double l0, l1, l2, acc;
         assert_int_equal(ramp_net_evaluate(net, X1, y1, n, &l0, &acc), RAMP_OK);
-        ramp_fit_opts fo = { .epochs = 3, .optimizer = RAMP_OPT_ADAM, .lr = 0.01f,
-                             .weight_decay = 1e-4f };
+        ramp_fit_opts fo = {
+            .epochs = 3, .optimizer = RAMP_OPT_ADAM, .lr = 0.01f, .weight_decay = 1e-4f};
         assert_int_equal(train(net, X1, y1, n, 4, &fo), RAMP_OK);
         assert_int_equal(ramp_net_evaluate(net, X1, y1, n, &l1, &acc), RAMP_OK);
         assert_true(same_param(net, CONV, RAMP__P_WEIGHT, w));

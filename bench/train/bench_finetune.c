@@ -20,8 +20,9 @@
 
 static void conv_bn(ramp_net *net, int f, int k, int s, int relu)
 {
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = f, .kernel = k, .stride = s,
-                                         .padding = k / 2, .no_bias = 1 });
+    ramp_net_conv2d(
+        net,
+        &(ramp_conv2d){.filters = f, .kernel = k, .stride = s, .padding = k / 2, .no_bias = 1});
     ramp_net_batchnorm(net, 0, 0);
     if (relu) ramp_net_relu(net);
 }
@@ -31,7 +32,7 @@ static void conv_bn(ramp_net *net, int f, int k, int s, int relu)
 static void resnet8(ramp_net *net, int block_end[3])
 {
     conv_bn(net, 16, 3, 1, 1);
-    int f[3] = { 16, 32, 64 };
+    int f[3] = {16, 32, 64};
     for (int b = 0; b < 3; b++) {
         int in = ramp_net_last(net), s = b ? 2 : 1;
         conv_bn(net, f[b], 3, s, 1);
@@ -49,7 +50,7 @@ static void resnet8(ramp_net *net, int block_end[3])
     }
     ramp_net_global_avgpool(net);
     ramp_net_flatten(net);
-    ramp_net_dense(net, &(ramp_dense){ .units = 10 });
+    ramp_net_dense(net, &(ramp_dense){.units = 10});
 }
 
 static int cmp(const void *a, const void *b)
@@ -66,11 +67,13 @@ static double run(const float *X, const int32_t *y, size_t n, int threads, int f
     for (int rep = 0; rep < 3; rep++) {
         ramp_net *net = NULL;
         ramp_gen *g = NULL;
-        int shape[3] = { 3, 32, 32 }, ends[3];
+        int shape[3] = {3, 32, 32}, ends[3];
         runs[rep] = 0;
-        if (ramp_net_new(&net, &(ramp_net_params){ .channels = 3, .height = 32, .width = 32,
-                                                   .seed = 1, .n_threads = threads },
-                         NULL))
+        if (ramp_net_new(
+                &net,
+                &(ramp_net_params){
+                    .channels = 3, .height = 32, .width = 32, .seed = 1, .n_threads = threads},
+                NULL))
             return 0;
         resnet8(net, ends);
         ramp_status st = RAMP_OK;
@@ -78,7 +81,7 @@ static double run(const float *X, const int32_t *y, size_t n, int threads, int f
             st = ramp_net_freeze_upto(net, freeze < 3 ? ends[freeze] : ramp_net_last(net) - 1, 1);
         if (!st && bn) st = ramp_net_freeze_bn_stats(net, -1, 1);
         if (!st) st = ramp_gen_from_arrays(&g, X, y, n, 3, shape, 10, BATCH, 0, 0, NULL);
-        ramp_fit_opts o = { .lr = 0.05f, .momentum = 0.9f };
+        ramp_fit_opts o = {.lr = 0.05f, .momentum = 0.9f};
         /* a warm-up epoch of 3 steps builds the primitives */
         if (!st) st = ramp_net_fit_generator(net, g, BATCH * 3, NULL, 0, &o);
         double t0 = ramp__now();
@@ -102,16 +105,18 @@ int main(int argc, char **argv)
     if (!X || !y) return 1;
     ramp_rng r;
     ramp_rng_seed(&r, 1, 0);
-    for (size_t i = 0; i < n * ss; i++) X[i] = (float)ramp_rng_uniform(&r);
-    for (size_t i = 0; i < n; i++) y[i] = (int32_t)(i % 10);
+    for (size_t i = 0; i < n * ss; i++)
+        X[i] = (float)ramp_rng_uniform(&r);
+    for (size_t i = 0; i < n; i++)
+        y[i] = (int32_t)(i % 10);
     static const struct {
         const char *what;
         int freeze, bn;
-    } cases[] = { { "none", -1, 0 },
-                  { "stem+block1", 0, 0 },
-                  { "stem+blocks1-2", 1, 0 },
-                  { "trunk(head only)", 3, 0 },
-                  { "trunk+bn_stats", 3, 1 } };
+    } cases[] = {{"none", -1, 0},
+                 {"stem+block1", 0, 0},
+                 {"stem+blocks1-2", 1, 0},
+                 {"trunk(head only)", 3, 0},
+                 {"trunk+bn_stats", 3, 1}};
     double full = 0, ips = 0;
     int bad = 0;
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
