@@ -185,7 +185,6 @@ int ramp_net_profile_get(const ramp_net *net, ramp_layer_profile *out, int max)
 
 /* --- building ------------------------------------------------------------ */
 
-
 /* Appends a node fed by the current one; NULL (with build_st set) on error. */
 static ramp__node *push(ramp_net *net, ramp__op op, const char *who)
 {
