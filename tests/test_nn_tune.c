@@ -707,6 +707,47 @@ static void test_rebuild_keeps_state(void **s)
     free(X);
 }
 
+/* Optimiser state goes on from one fit to the next, Adam's step count
+   included: two fits of one epoch are one fit of two, bit for bit. */
+static void test_fits_continue(void **s)
+{
+    (void)s;
+    size_t n = 48;
+    float *X = malloc(n * 64 * sizeof *X);
+    int32_t y[48];
+    assert_non_null(X);
+    toy_data(X, y, n, 0);
+    int shape[3] = { 1, 8, 8 };
+    for (int be = 0; be < 2; be++)
+        for (int opt = 0; opt < 2; opt++) {
+            ramp_fit_opts fo = { .lr = 0.01f, .momentum = 0.9f, .weight_decay = 1e-3f,
+                                 .optimizer = opt ? RAMP_OPT_ADAMW : RAMP_OPT_SGD };
+            ramp_net *a = small(be, 6, 4, 3), *b = small(be, 6, 4, 3);
+            ramp_gen *ga = NULL, *gb = NULL;
+            assert_int_equal(ramp_gen_from_arrays(&ga, X, y, n, 3, shape, 3, 16, 1, 5, NULL),
+                             RAMP_OK);
+            assert_int_equal(ramp_gen_from_arrays(&gb, X, y, n, 3, shape, 3, 16, 1, 5, NULL),
+                             RAMP_OK);
+            assert_int_equal(ramp_net_fit_generator(a, ga, n, NULL, 0, &fo), RAMP_OK);
+            assert_int_equal(ramp_net_fit_generator(a, ga, n, NULL, 0, &fo), RAMP_OK);
+            fo.epochs = 2;
+            assert_int_equal(ramp_net_fit_generator(b, gb, n, NULL, 0, &fo), RAMP_OK);
+            for (int id = 1; id <= OUT; id++)
+                for (int k = 0; k < RAMP__P_MAX; k++) {
+                    if (!a->nodes[id].p[k].used) continue;
+                    size_t m;
+                    float *w = param(a, id, k, &m);
+                    assert_true(same_param(b, id, k, w));
+                    free(w);
+                }
+            ramp_gen_free(ga);
+            ramp_gen_free(gb);
+            ramp_net_free(a);
+            ramp_net_free(b);
+        }
+    free(X);
+}
+
 /* The transfer recipe: a net trained on task 0; its head replaced; the
    trunk frozen (statistics too) while the head trains; then everything
    fine-tuned, the trunk at a tenth of the rate. Each phase lowers the loss;
@@ -774,6 +815,7 @@ int main(void)
         cmocka_unit_test(test_bn_frozen_grad),
         cmocka_unit_test(test_cut),
         cmocka_unit_test(test_rebuild_keeps_state),
+        cmocka_unit_test(test_fits_continue),
         cmocka_unit_test(test_transfer_recipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

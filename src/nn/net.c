@@ -755,6 +755,7 @@ static void state_free(ramp__param *p)
     free(p->s1);
     free(p->s2);
     p->m1 = p->m2 = p->s1 = p->s2 = NULL;
+    p->t = 0;
 }
 
 ramp_status ramp__net_reopen(ramp_net *net)

@@ -62,6 +62,7 @@ typedef struct ramp__param {
     float *m1, *m2; /* owned by the net (optim.c) */
     float *s1, *s2; /* m1, m2 in the plain layout while the backend is rebuilt
                        (ramp__net_reopen); optim.c takes them back on its next step */
+    uint64_t t;     /* Adam steps this state has taken (its bias correction) */
 } ramp__param;
 
 #define RAMP__NAME_MAX 63 /* bytes of a layer name (ramp_net_set_name) */
@@ -289,7 +290,8 @@ typedef struct ramp__optim {
     ramp_optimizer kind;
     float lr, momentum, wd, beta1, beta2, eps;
     int nesterov;
-    uint64_t t; /* steps taken by this optimiser (Adam bias correction) */
+    uint64_t t; /* steps taken by this optimiser (Adam's bias correction counts each
+                   parameter's own steps: ramp__param.t) */
 } ramp__optim;
 ramp_status ramp__optim_step(ramp_net *net, ramp__optim *o);
 /* Learning rate at global step `t` (0-based) of `total`, epoch `epoch`. */

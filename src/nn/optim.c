@@ -9,7 +9,11 @@
  * multiplies w by (1 − lr·wd) first. State (m1, m2) is allocated on first
  * use, owned by the net. A layer's lr is the step's times its lr_mult (as a
  * PyTorch param group's lr, decoupled decay included); a layer that does not
- * learn (frozen, or lr_mult 0) is skipped whole: no decay, no state moves. */
+ * learn (frozen, or lr_mult 0) is skipped whole: no decay, no state moves.
+ * State persists from one fit to the next, Adam's step count too (per
+ * tensor, as torch.optim keeps it per parameter), so a second fit goes on
+ * where the first stopped and a layer whose state was reset starts its
+ * bias correction afresh. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -73,7 +77,6 @@ static void adam(float *restrict w, float *restrict m1, float *restrict m2,
 typedef struct step_job {
     ramp_net *net;
     const ramp__optim *o;
-    double bc1, bc2;
     const uint8_t *first; /* per node × kind: the first step of that state */
 } step_job;
 
@@ -95,7 +98,8 @@ static void step_slice(void *v, int tid, int n)
             size_t a = per * (size_t)tid, b = a + per < p->n ? a + per : p->n;
             if (a >= b) continue;
             if (adam_like)
-                adam(p->w + a, p->m1 + a, p->m2 + a, p->g + a, b - a, o, lr, j->bc1, j->bc2);
+                adam(p->w + a, p->m1 + a, p->m2 + a, p->g + a, b - a, o, lr,
+                     1.0 - pow(o->beta1, (double)p->t), 1.0 - pow(o->beta2, (double)p->t));
             else
                 sgd(p->w + a, p->m1 ? p->m1 + a : NULL, p->g + a, b - a, lr, o->wd,
                     o->momentum, o->nesterov, j->first[i * RAMP__P_MAX + k]);
@@ -135,13 +139,13 @@ ramp_status ramp__optim_step(ramp_net *net, ramp__optim *o)
             }
             if (((adam_like || o->momentum != 0.f) && !p->m1) || (adam_like && !p->m2))
                 st = ramp__net_fail(net, RAMP_ENOMEM, "optimiser: out of memory");
+            if (adam_like) p->t++;
         }
     if (st) {
         free(first);
         return st;
     }
-    step_job j = { net, o, 1.0 - pow(o->beta1, (double)o->t), 1.0 - pow(o->beta2, (double)o->t),
-                   first };
+    step_job j = { net, o, first };
     ramp__nn_parallel(step_slice, &j);
     free(first);
     net->plain_valid = 0;
