@@ -303,7 +303,10 @@ typedef struct ramp_fit_opts {
    when fit returns (so for predict and evaluate). Each step and each
    epoch's end (with its validation figures) is also reported to train_gen
    (ramp_gen_progress): a builder's generator passes it to `ramp test`'s
-   display, with nothing to wire. */
+   display, with nothing to wire. The optimiser's state (momentum, Adam's
+   moments and step count) goes on from one fit to the next, as one
+   torch.optim optimiser kept across calls: two fits of one epoch train as
+   one fit of two (with the same batches and a constant learning rate). */
 ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb_train,
                                    ramp_gen *valid_gen, size_t nb_valid, const ramp_fit_opts *opts);
 
