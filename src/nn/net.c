@@ -633,26 +633,28 @@ static void summary(const ramp_net *net, sbuf *s)
     size_t total = 0, trainable = 0;
     for (int i = 0; i < net->n_nodes; i++) {
         const ramp__node *nd = &net->nodes[i];
-        char type[96], shape[48], mark[40] = "";
-        int has_p = node_params(nd) > 0;
-        if (has_p && !ramp__node_learns(nd))
-            snprintf(mark, sizeof mark, " [frozen%s]", nd->bn_frozen ? ", frozen stats" : "");
-        else if (nd->bn_frozen)
-            snprintf(mark, sizeof mark, " [frozen stats]");
-        if (has_p && ramp__node_learns(nd) && nd->lr_mult != 1.f)
-            snprintf(mark + strlen(mark), sizeof mark - strlen(mark), " [lr x%g]",
-                     (double)nd->lr_mult);
+        char type[64], shape[48];
         if (nd->n_in == 2)
-            snprintf(type, sizeof type, "%s (%d, %d)%s", ramp__op_name(nd->op), nd->in[0],
-                     nd->in[1], mark);
+            snprintf(type, sizeof type, "%s (%d, %d)", ramp__op_name(nd->op), nd->in[0], nd->in[1]);
         else if (i > 0 && nd->in[0] != i - 1)
-            snprintf(type, sizeof type, "%s (%d)%s", ramp__op_name(nd->op), nd->in[0], mark);
+            snprintf(type, sizeof type, "%s (%d)", ramp__op_name(nd->op), nd->in[0]);
         else
-            snprintf(type, sizeof type, "%s%s", ramp__op_name(nd->op), mark);
+            snprintf(type, sizeof type, "%s", ramp__op_name(nd->op));
         if (nd->flat)
             snprintf(shape, sizeof shape, "(N, %d)", nd->c);
         else
             snprintf(shape, sizeof shape, "(N, %d, %d, %d)", nd->c, nd->h, nd->w);
+        /* fine-tuning marks after the type */
+        int has_p = node_params(nd) > 0;
+        size_t tl = strlen(type);
+        if (has_p && !ramp__node_learns(nd))
+            snprintf(type + tl, sizeof type - tl, " [frozen%s]",
+                     nd->bn_frozen ? ", frozen stats" : "");
+        else if (nd->bn_frozen)
+            snprintf(type + tl, sizeof type - tl, " [frozen stats]");
+        tl = strlen(type);
+        if (has_p && ramp__node_learns(nd) && nd->lr_mult != 1.f)
+            snprintf(type + tl, sizeof type - tl, " [lr x%g]", (double)nd->lr_mult);
         size_t np = node_params(nd);
         total += np;
         for (int k = 0; k < RAMP__P_MAX; k++)

@@ -80,6 +80,12 @@ typedef struct ramp__node {
     int n_consumers;
     int needs_grad; /* a parameter that learns (ramp__node_learns) lies at or before it:
                        its output gradient is computed */
+    /* Fine-tuning (net.c: ramp_net_set_name, _freeze, _set_lr_mult, _freeze_bn_stats): */
+    char name[RAMP__NAME_MAX + 1]; /* the default "<type><id>" until set */
+    int name_set;  /* name was given by ramp_net_set_name */
+    int frozen;    /* its parameters are not trained */
+    float lr_mult; /* the optimiser's step for its parameters is lr · lr_mult (push sets 1) */
+    int bn_frozen; /* BN: training normalises with the running statistics, and keeps them */
     /* Set by the backend as it builds: */
     int fused_relu; /* its only consumer, a ReLU, runs inside it (no output of its own) */
     int overwritten; /* its only consumer, an add, sums in place over its output */
@@ -87,12 +93,6 @@ typedef struct ramp__node {
     int own_fwd;    /* conv forward runs ramp__conv3x3c16_fwd, not oneDNN's primitive
                        (in the plan built last) */
     int own_bww;    /* and backward-weights runs ramp__conv3x3c16_bwd_weights */
-    /* Fine-tuning (net.c: ramp_net_set_name, _freeze, _set_lr_mult, _freeze_bn_stats): */
-    char name[RAMP__NAME_MAX + 1]; /* the default "<type><id>" until set */
-    int name_set;  /* name was given by ramp_net_set_name */
-    int frozen;    /* its parameters are not trained */
-    float lr_mult; /* the optimiser's step for its parameters is lr · lr_mult (push sets 1) */
-    int bn_frozen; /* BN: training normalises with the running statistics, and keeps them */
 } ramp__node;
 
 /* Does node nd train its parameters (not frozen, lr_mult > 0)? Those that do
@@ -340,16 +340,16 @@ void ramp__ref_bn_fwd_train(float *y, float *mean, float *var, const float *x,
                             float eps);
 void ramp__ref_bn_fwd_infer(float *y, const float *x, const float *gamma, const float *beta,
                             const float *mean, const float *var, int N, int C, int HW, float eps);
-/* Accumulates dx (may be NULL), dgamma[C], dbeta[C]. */
-void ramp__ref_bn_bwd(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
-                      const float *gamma, const float *mean, const float *var, int N, int C,
-                      int HW, float eps);
-/* Its backward when the statistics are constants (frozen: the running ones),
+/* Backward when the statistics are constants (frozen: the running ones),
    y = γ(x − mean)/√(var + ε) + β: accumulates dx = dy·γ/√(var + ε) (dx may
    be NULL), dgamma = Σ dy·x̂, dbeta = Σ dy. */
 void ramp__ref_bn_bwd_global(float *dx, float *dgamma, float *dbeta, const float *dy,
                              const float *x, const float *gamma, const float *mean,
                              const float *var, int N, int C, int HW, float eps);
+/* Accumulates dx (may be NULL), dgamma[C], dbeta[C]. */
+void ramp__ref_bn_bwd(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
+                      const float *gamma, const float *mean, const float *var, int N, int C,
+                      int HW, float eps);
 /* Dropout mask (0 or 1/(1-rate)) for n values, drawn from r. */
 void ramp__dropout_mask(float *mask, size_t n, float rate, ramp_rng *r);
 
