@@ -110,6 +110,13 @@ static int same_param(ramp_net *net, int id, int kind, const float *w)
     return same;
 }
 
+static double loss_at(ramp_net *net, const float *X, const int32_t *y, size_t n)
+{
+    double l;
+    assert_int_equal(ramp_net_forward_backward(net, X, y, n, 0.f, &l), RAMP_OK);
+    return l;
+}
+
 /* --- names ------------------------------------------------------------------ */
 
 static void test_names(void **s)
@@ -341,6 +348,88 @@ static void test_freeze_skips_backward(void **s)
     free(X);
 }
 
+/* A residual net: stem conv-BN-ReLU, a basic block of 16 channels (3×3
+   convs into 16: ramp's own kernels where there is AVX-512), a strided
+   block with a 1×1 projection, global pooling, dense. */
+static ramp_net *resnet(int backend)
+{
+    ramp_net *net = new_net(backend, 21);
+    /* no bias before a batchnorm: its gradient is zero, up to rounding */
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 16, .kernel = 3, .padding = 1, .no_bias = 1});
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_relu(net);
+    for (int b = 0; b < 2; b++) {
+        int in = ramp_net_last(net), f = b ? 32 : 16;
+        ramp_net_conv2d(
+            net,
+            &(ramp_conv2d){.filters = f, .kernel = 3, .padding = 1, .stride = b + 1, .no_bias = 1});
+        ramp_net_batchnorm(net, 0, 0);
+        ramp_net_relu(net);
+        ramp_net_conv2d(net, &(ramp_conv2d){.filters = f, .kernel = 3, .padding = 1});
+        int main_out = ramp_net_last(net), sc = in;
+        if (b) {
+            ramp_net_from(net, in);
+            ramp_net_conv2d(net, &(ramp_conv2d){.filters = f, .kernel = 1, .stride = 2});
+            sc = ramp_net_last(net);
+            ramp_net_from(net, main_out);
+        }
+        ramp_net_add(net, sc);
+        ramp_net_relu(net);
+    }
+    ramp_net_global_avgpool(net);
+    ramp_net_flatten(net);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = 3}), RAMP_OK);
+    return net;
+}
+
+/* Frozen prefixes ending anywhere in a residual net (gradients stopping
+   inside a block, at a branch, at an add): the oneDNN backend gives the
+   reference's loss and gradients of every layer that learns. */
+static void test_frozen_prefix_grads(void **s)
+{
+    (void)s;
+    size_t n = 8;
+    float X[8 * 64];
+    int32_t y[8];
+    toy_data(X, y, n, 0);
+    ramp_net *r = resnet(RAMP_NN_REF), *d = resnet(RAMP_NN_DNNL);
+    int last = ramp_net_n_layers(r) - 1, checked = 0;
+    for (int k = 0; k < last; k++) {
+        assert_int_equal(ramp_net_freeze_upto(r, last, 0), RAMP_OK);
+        assert_int_equal(ramp_net_freeze_upto(d, last, 0), RAMP_OK);
+        assert_int_equal(ramp_net_freeze_upto(r, k, 1), RAMP_OK);
+        assert_int_equal(ramp_net_freeze_upto(d, k, 1), RAMP_OK);
+        double lr_ = loss_at(r, X, y, n), ld = loss_at(d, X, y, n);
+        assert_true(fabs(lr_ - ld) < 1e-5 * (1 + fabs(lr_)));
+        for (int id = k + 1; id <= last; id++)
+            for (int kind = 0; kind < 2; kind++) {
+                if (!r->nodes[id].p[kind].used) continue;
+                size_t m = r->nodes[id].p[kind].n_plain;
+                float *gr = malloc(m * sizeof *gr), *gd = malloc(m * sizeof *gd);
+                assert_non_null(gr);
+                assert_non_null(gd);
+                assert_int_equal(ramp_net_get_grad(r, id, kind, gr, m), RAMP_OK);
+                assert_int_equal(ramp_net_get_grad(d, id, kind, gd, m), RAMP_OK);
+                double num = 0, den = 0;
+                for (size_t j = 0; j < m; j++) {
+                    num += (double)(gr[j] - gd[j]) * (gr[j] - gd[j]);
+                    den += (double)gr[j] * gr[j];
+                }
+                if (num > 1e-6 * (den + 1e-12))
+                    fprintf(stderr, "frozen up to %d: layer %d kind %d: nmse %g\n", k, id, kind,
+                            num / (den + 1e-30));
+                assert_true(num <= 1e-6 * (den + 1e-12));
+                checked++;
+            }
+        for (int id = 0; id <= last; id++)
+            assert_int_equal(r->nodes[id].needs_grad, d->nodes[id].needs_grad);
+        assert_int_equal(d->nodes[k].needs_grad, 0);
+    }
+    assert_true(checked > 100);
+    ramp_net_free(r);
+    ramp_net_free(d);
+}
+
 /* lr_mult 0 is frozen (the same weights bit for bit); every layer at 0.5
    with lr 0.1 is lr 0.05 (bit for bit, with momentum, weight decay and a
    cosine schedule on top); one SGD step of a layer at 0.5 is half that of
@@ -528,13 +617,6 @@ static ramp_net *fd_net(int backend, int relu)
     return net;
 }
 
-static double loss_at(ramp_net *net, const float *X, const int32_t *y, size_t n)
-{
-    double l;
-    assert_int_equal(ramp_net_forward_backward(net, X, y, n, 0.f, &l), RAMP_OK);
-    return l;
-}
-
 static void test_bn_frozen_grad(void **s)
 {
     (void)s;
@@ -717,11 +799,13 @@ static void test_fits_continue(void **s)
     int32_t y[48];
     assert_non_null(X);
     toy_data(X, y, n, 0);
-    int shape[3] = { 1, 8, 8 };
+    int shape[3] = {1, 8, 8};
     for (int be = 0; be < 2; be++)
         for (int opt = 0; opt < 2; opt++) {
-            ramp_fit_opts fo = { .lr = 0.01f, .momentum = 0.9f, .weight_decay = 1e-3f,
-                                 .optimizer = opt ? RAMP_OPT_ADAMW : RAMP_OPT_SGD };
+            ramp_fit_opts fo = {.lr = 0.01f,
+                                .momentum = 0.9f,
+                                .weight_decay = 1e-3f,
+                                .optimizer = opt ? RAMP_OPT_ADAMW : RAMP_OPT_SGD};
             ramp_net *a = small(be, 6, 4, 3), *b = small(be, 6, 4, 3);
             ramp_gen *ga = NULL, *gb = NULL;
             assert_int_equal(ramp_gen_from_arrays(&ga, X, y, n, 3, shape, 3, 16, 1, 5, NULL),
@@ -810,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_freeze),
         cmocka_unit_test(test_freeze_skips_backward),
+        cmocka_unit_test(test_frozen_prefix_grads),
         cmocka_unit_test(test_lr_mult),
         cmocka_unit_test(test_bn_frozen_stats),
         cmocka_unit_test(test_bn_frozen_grad),
