@@ -420,6 +420,8 @@ static void test_frozen_prefix_grads(void **s)
                             num / (den + 1e-30));
                 assert_true(num <= 1e-6 * (den + 1e-12));
                 checked++;
+                free(gr);
+                free(gd);
             }
         for (int id = 0; id <= last; id++)
             assert_int_equal(r->nodes[id].needs_grad, d->nodes[id].needs_grad);
