@@ -188,17 +188,82 @@ int ramp_net_last(const ramp_net *net);
 ramp_status ramp_net_from(ramp_net *net, int id);
 
 /* Number of layers (input included), output shape of layer `id` (C,H,W;
-   dense outputs are K×1×1) and trainable parameters in the whole net. */
+   dense outputs are K×1×1) and trainable parameters in the whole net
+   (those of frozen layers, or of lr_mult 0, not counted). */
 int ramp_net_n_layers(const ramp_net *net);
 ramp_status ramp_net_layer_shape(const ramp_net *net, int id, int shape[3]);
 size_t ramp_net_n_params(const ramp_net *net);
 
-/* Writes a Keras-style summary (layer, output shape, parameters, totals) to
-   `f`. Nothing else in the library prints. */
+/* Writes a Keras-style summary (layer, name, type with [frozen] / [frozen
+   stats] / [lr xM] marks, output shape, parameters, totals) to `f`.
+   Nothing else in the library prints. */
 ramp_status ramp_net_summary(ramp_net *net, FILE *f);
 /* The same into buf (cap bytes, NUL-terminated, truncated if short); returns
    the length the whole summary needs, excluding the NUL. */
 size_t ramp_net_summary_str(ramp_net *net, char *buf, size_t cap);
+
+/* --- fine-tuning ---------------------------------------------------------
+   Names, frozen layers, per-layer learning rates and frozen batchnorm
+   statistics, as a PyTorch fine-tuning script sets them (requires_grad =
+   False, param groups with their lr, bn.eval()):
+
+       int trunk = ramp_net_find(net, "pool5");          // a loaded, trained net
+       ramp_net_cut(net, trunk);                         // drop the old head
+       ramp_net_dense(net, &(ramp_dense){ .units = 3 }); // a new head
+       ramp_net_freeze_upto(net, trunk, 1);
+       ramp_net_freeze_bn_stats(net, -1, 1);
+       ramp_net_fit_generator(net, ...);                 // trains the head only
+       ramp_net_freeze_upto(net, trunk, 0);              // then everything,
+       ramp_net_set_lr_mult(net, 1, 0.1f);               // the first conv slowly
+       ramp_net_fit_generator(net, ...);
+
+   All of these may be called before or after the net was used (fit,
+   predict): a change that alters what the engine built (the layers, which
+   layers learn, a batchnorm's mode) rebuilds it at the next fit or predict
+   from the weights as they are (none is lost). A layer that starts or stops
+   learning starts its optimiser state (momentum, Adam moments) afresh; the
+   other layers keep theirs. */
+
+/* Names layer `id` (copied). A name is 1 to 63 bytes of printable ASCII
+   without spaces, unique in the net (no other layer's name, given or
+   default); else RAMP_EINVAL and nothing changes. Names show in the
+   summary and survive a cut of later layers. */
+ramp_status ramp_net_set_name(ramp_net *net, int id, const char *name);
+/* Layer `id`'s name: the one set, else "<type><id>" with the summary's type
+   in lower case ("conv2d3", "batchnorm4", "dense7"); NULL for a bad id.
+   Borrowed from the net. */
+const char *ramp_net_layer_name(const ramp_net *net, int id);
+/* Id of the layer with that name (names set are matched before default
+   ones), or -1. */
+int ramp_net_find(const ramp_net *net, const char *name);
+
+/* frozen = 1: layer `id`'s weights and bias are not trained: no optimiser
+   moves them (no step, no weight decay, no momentum), and no gradient is
+   computed for them (ramp_net_get_grad fails); layers before the first one
+   that learns compute no gradient at all, which is where a frozen trunk
+   saves time (docs/engine.md, "Fine-tuning"). frozen = 0 undoes it. A
+   layer without parameters is unaffected. A frozen batchnorm still updates
+   its running statistics in training unless they are frozen too
+   (ramp_net_freeze_bn_stats). */
+ramp_status ramp_net_freeze(ramp_net *net, int id, int frozen);
+/* The same for every layer 0..id. */
+ramp_status ramp_net_freeze_upto(ramp_net *net, int id, int frozen);
+/* The optimiser steps layer `id`'s parameters with lr · mult (default 1),
+   the schedule and warm-up applied to lr first; with AdamW the decoupled
+   decay uses it too, as a PyTorch param group's lr. mult must be finite and
+   ≥ 0 (else RAMP_EINVAL); 0 makes the layer behave as frozen. */
+ramp_status ramp_net_set_lr_mult(ramp_net *net, int id, float mult);
+/* frozen = 1: batchnorm `id` (-1: every batchnorm) normalises with its
+   running mean and variance in training too, and leaves them as they are
+   (PyTorch's bn.eval() during training); its backward treats them as
+   constants (dx = dy·γ/√(var + ε)). γ and β still train unless the layer is
+   frozen. RAMP_EINVAL if layer `id` is not a batchnorm. */
+ramp_status ramp_net_freeze_bn_stats(ramp_net *net, int id, int frozen);
+/* Removes every layer after `id` and makes `id` the current layer, so a new
+   head can be built on it; the layers kept keep their parameters (trained
+   ones too), names and settings. Works before and after a fit. A bad id is
+   a sticky builder error (RAMP_EINVAL), as for ramp_net_from. */
+ramp_status ramp_net_cut(ramp_net *net, int id);
 
 /* --- training ------------------------------------------------------------ */
 
@@ -255,7 +320,10 @@ typedef struct ramp_fit_opts {
    when fit returns (so for predict and evaluate). Each step and each
    epoch's end (with its validation figures) is also reported to train_gen
    (ramp_gen_progress): a builder's generator passes it to `ramp test`'s
-   display, with nothing to wire. */
+   display, with nothing to wire. The optimiser's state (momentum, Adam's
+   moments and step count) goes on from one fit to the next, as one
+   torch.optim optimiser kept across calls: two fits of one epoch train as
+   one fit of two (with the same batches and a constant learning rate). */
 ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb_train,
                                    ramp_gen *valid_gen, size_t nb_valid, const ramp_fit_opts *opts);
 

@@ -893,6 +893,16 @@ fail:
     return st;
 }
 
+static ramp_status dn_state_convert(ramp_net *net, dn_state *be, int id, int kind,
+                                    const float *src, float *dst, int to_backend)
+{
+    dn_param *p = &be->params[id * RAMP__P_MAX + kind];
+    if (!p->ready) return ramp__net_fail(net, RAMP_EINTERNAL, "layer %d: no storage yet", id);
+    if (to_backend)
+        return reorder_once(net, be, &p->plain_md, (void *)(uintptr_t)src, &p->md, dst, id);
+    return reorder_once(net, be, &p->md, (void *)(uintptr_t)src, &p->plain_md, dst, id);
+}
+
 /* The table's destroy gets only the state; the net pointer is needed to walk
    the nodes, so the state remembers it through this wrapper. */
 typedef struct dn_box {
@@ -952,7 +962,13 @@ static ramp_status box_output_read(ramp_net *net, void *vb, int id, int grad, fl
     return dn_output_read(net, ((dn_box *)vb)->be, id, grad, out, count);
 }
 
+static ramp_status box_state_convert(ramp_net *net, void *vb, int id, int kind,
+                                     const float *src, float *dst, int to_backend)
+{
+    return dn_state_convert(net, ((dn_box *)vb)->be, id, kind, src, dst, to_backend);
+}
+
 const ramp__nn_backend ramp__nn_backend_dnnl = {
-    RAMP__NN_BACKEND_API, "oneDNN",     box_create,    box_destroy,     box_forward,
-    box_backward,         box_sync,     box_grad_read, box_output_read,
+    RAMP__NN_BACKEND_API, "oneDNN", box_create,    box_destroy,     box_forward,
+    box_backward,         box_sync, box_grad_read, box_output_read, box_state_convert,
 };

@@ -5,7 +5,8 @@
  * tested against, and it defines the semantics (dropout masks excepted,
  * which depend on each backend's layout). Per node it keeps the output y and
  * its gradient dy for up to `cap` samples; max pooling keeps its arg-max,
- * batch norm its batch statistics, dropout its mask. */
+ * batch norm its batch statistics (none with frozen statistics: it then
+ * normalises with the running ones in training too), dropout its mask. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,7 +132,10 @@ static ramp_status ref_forward(ramp_net *net, void *vst, const float *X, size_t 
             break;
         case RAMP__OP_BN: {
             int HW = nd->h * nd->w;
-            if (training) {
+            if (training && nd->bn_frozen) { /* the running statistics, kept as they are */
+                ramp__ref_bn_fwd_infer(r->y, x, w, b, nd->p[2].w, nd->p[3].w, N, nd->c, HW,
+                                       nd->eps);
+            } else if (training) {
                 ramp__ref_bn_fwd_train(r->y, r->mean, r->var, x, w, b, N, nd->c, HW, nd->eps);
                 float m = nd->alpha, *rm = nd->p[2].w, *rv = nd->p[3].w;
                 double c = (double)N * HW, unb = c > 1 ? c / (c - 1) : 1.0;
@@ -236,8 +240,12 @@ static ramp_status ref_backward(ramp_net *net, void *vst, const float *dlogits, 
             if (dx) ramp__ref_act_bwd(dx, dy, x, r->y, cnt, nd->op, nd->alpha);
             break;
         case RAMP__OP_BN:
-            ramp__ref_bn_bwd(dx, gw, gb, dy, x, w, r->mean, r->var, N, nd->c, nd->h * nd->w,
-                             nd->eps);
+            if (nd->bn_frozen)
+                ramp__ref_bn_bwd_global(dx, gw, gb, dy, x, w, nd->p[2].w, nd->p[3].w, N, nd->c,
+                                        nd->h * nd->w, nd->eps);
+            else
+                ramp__ref_bn_bwd(dx, gw, gb, dy, x, w, r->mean, r->var, N, nd->c,
+                                 nd->h * nd->w, nd->eps);
             break;
         case RAMP__OP_DROPOUT:
             if (dx) {
@@ -313,6 +321,15 @@ static ramp_status ref_grad_read(ramp_net *net, void *vst, int id, int kind, flo
     return RAMP_OK;
 }
 
+static ramp_status ref_state_convert(ramp_net *net, void *vst, int id, int kind,
+                                     const float *src, float *dst, int to_backend)
+{
+    (void)vst;
+    (void)to_backend; /* the storage is the plain layout */
+    memcpy(dst, src, net->nodes[id].p[kind].n_plain * sizeof(float));
+    return RAMP_OK;
+}
+
 static ramp_status ref_output_read(ramp_net *net, void *vst, int id, int grad, float *out,
                                    size_t count)
 {
@@ -326,6 +343,6 @@ static ramp_status ref_output_read(ramp_net *net, void *vst, int id, int grad, f
 }
 
 const ramp__nn_backend ramp__nn_backend_ref = {
-    RAMP__NN_BACKEND_API, "reference", ref_create,    ref_destroy, ref_forward,
-    ref_backward,         ref_sync,    ref_grad_read, ref_output_read,
+    RAMP__NN_BACKEND_API, "reference", ref_create,    ref_destroy,     ref_forward,
+    ref_backward,         ref_sync,    ref_grad_read, ref_output_read, ref_state_convert,
 };

@@ -5,7 +5,9 @@
  * (bn_stats.c) where the layout is its own (16-channel blocks, AVX-512) and
  * handed to the primitive as global statistics; elsewhere oneDNN computes
  * them. The running mean and variance (parameters 2 and 3) move by the
- * momentum `alpha` after each training forward; inference uses them. A ReLU
+ * momentum `alpha` after each training forward; inference uses them, and so
+ * does training with frozen statistics (bn_frozen: the primitives take them
+ * as global statistics, so backward treats them as constants). A ReLU
  * consumer is fused (dnnl_fuse_norm_relu) and its mask kept in the
  * workspace, so backward masks dy itself.
  */
@@ -38,8 +40,9 @@ static ramp_status bn_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
     if (d->fused) fl |= dnnl_fuse_norm_relu; /* training keeps the ReLU's mask */
     /* Statistics in one read by ramp__bn_stats where the layout is its
        own (oneDNN takes three reads for them and the normalisation) */
-    int own_stats =
-        ramp__dn_md_is(&d->md, dnnl_aBcd16b) && nd->c % 16 == 0 && ramp__bn_stats_available();
+    int own_stats = !nd->bn_frozen && ramp__dn_md_is(&d->md, dnnl_aBcd16b) && nd->c % 16 == 0 &&
+                    ramp__bn_stats_available();
+    if (nd->bn_frozen) fl |= dnnl_use_global_stats; /* the running ones, in backward too */
     if (own_stats && !(d->bnp = malloc((size_t)N * nd->c * 2 * sizeof(double)))) {
         st = ramp__net_fail(net, RAMP_ENOMEM, "oneDNN: out of memory");
         goto fail;
@@ -83,7 +86,17 @@ static ramp_status bn_forward(ramp_net *net, dn_state *be, dn_plan *pl, int id, 
     const dn_node *a = &pl->nodes[nd->in[0]];
     size_t n = pl->n;
     float *rm = nd->p[RAMP__P_RMEAN].w, *rv = nd->p[RAMP__P_RVAR].w;
-    if (training) {
+    if (training && nd->bn_frozen) {
+        dnnl_exec_arg_t args[7] = { { DNNL_ARG_SRC, a->my },
+                                    { DNNL_ARG_DST, d->my },
+                                    { DNNL_ARG_SCALE, ramp__dn_pmem(be, id, 0, 0) },
+                                    { DNNL_ARG_SHIFT, ramp__dn_pmem(be, id, 1, 0) },
+                                    { DNNL_ARG_MEAN, ramp__dn_pmem(be, id, 2, 0) },
+                                    { DNNL_ARG_VARIANCE, ramp__dn_pmem(be, id, 3, 0) },
+                                    { DNNL_ARG_WORKSPACE, d->mws } };
+        st = ramp__dn_prim_run(net, be, &d->fwd, d->mws ? 7 : 6, args, id, nd->op, RAMP_PROF_FWD,
+                               d->flops[RAMP_PROF_FWD]);
+    } else if (training) {
         if (d->bnp) {
             void *x = NULL;
             dnnl_status_t s = dnnl_memory_get_data_handle(a->my, &x);
@@ -129,9 +142,10 @@ static ramp_status bn_backward(ramp_net *net, dn_state *be, dn_plan *pl, int id)
     dn_node *d = &pl->nodes[id];
     int in = nd->in[0];
     const dn_node *a = &pl->nodes[in];
+    int fz = nd->bn_frozen;
     dnnl_exec_arg_t da[10] = { { DNNL_ARG_SRC, a->my },
-                               { DNNL_ARG_MEAN, d->mmean },
-                               { DNNL_ARG_VARIANCE, d->mvar },
+                               { DNNL_ARG_MEAN, fz ? ramp__dn_pmem(be, id, 2, 0) : d->mmean },
+                               { DNNL_ARG_VARIANCE, fz ? ramp__dn_pmem(be, id, 3, 0) : d->mvar },
                                { DNNL_ARG_DIFF_DST, d->mdy },
                                { DNNL_ARG_SCALE, ramp__dn_pmem(be, id, 0, 0) },
                                { DNNL_ARG_SHIFT, ramp__dn_pmem(be, id, 1, 0) },

@@ -319,7 +319,9 @@ static ramp_status conv_backward(ramp_net *net, dn_state *be, dn_plan *pl, int i
                               { DNNL_ARG_DIFF_WEIGHTS, ramp__dn_pmem(be, id, 0, 1) },
                               { DNNL_ARG_DIFF_BIAS,
                                 nd->bias ? ramp__dn_pmem(be, id, 1, 1) : NULL } };
-    if (d->wgn) {
+    if (!ramp__node_learns(nd)) {
+        /* frozen, but a layer before it trains: only its input gradient */
+    } else if (d->wgn) {
         if ((st = own_conv_bwd_weights(net, be, pl, id))) return st;
     } else if ((st = ramp__dn_prim_run(net, be, &d->bwd_w, nd->bias ? 4 : 3, wa, id, nd->op,
                                        RAMP_PROF_BWD_WEIGHTS, d->flops[RAMP_PROF_BWD_WEIGHTS]))) {

@@ -68,6 +68,17 @@ const char *ramp__op_name(ramp__op op)
     return "?";
 }
 
+/* A layer's default name, "<type in lower case><id>" ("conv2d3"). */
+static void default_name(ramp__node *nd, int id)
+{
+    const char *t = ramp__op_name(nd->op);
+    size_t j = 0;
+    for (; t[j] && j < 40; j++)
+        nd->name[j] = (char)(t[j] >= 'A' && t[j] <= 'Z' ? t[j] - 'A' + 'a' : t[j]);
+    snprintf(nd->name + j, sizeof nd->name - j, "%d", id);
+    nd->name_set = 0;
+}
+
 ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err)
 {
     if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: out is NULL");
@@ -101,6 +112,8 @@ ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err
     in->c = p->channels;
     in->h = p->height;
     in->w = p->width;
+    in->lr_mult = 1.f;
+    default_name(in, 0);
     net->n_nodes = 1;
     net->plain_valid = 1;
     *out = net;
@@ -122,6 +135,8 @@ void ramp_net_free(ramp_net *net)
             free(net->nodes[i].p[k].g);
             free(net->nodes[i].p[k].m1);
             free(net->nodes[i].p[k].m2);
+            free(net->nodes[i].p[k].s1);
+            free(net->nodes[i].p[k].s2);
         }
     free(net->nodes);
     free(net->logits);
@@ -177,9 +192,9 @@ int ramp_net_profile_get(const ramp_net *net, ramp_layer_profile *out, int max)
 static ramp__node *push(ramp_net *net, ramp__op op, const char *who)
 {
     if (net->build_st) return NULL;
-    if (net->finalized) {
-        net->build_st = ramp__net_fail(net, RAMP_EINVAL, "%s: the net was already used; "
-                                       "layers cannot be added after fit or predict", who);
+    ramp_status rst = ramp__net_reopen(net); /* a layer added after fit or predict */
+    if (rst) {
+        net->build_st = rst;
         return NULL;
     }
     if (net->n_nodes == net->cap_nodes) {
@@ -208,6 +223,8 @@ static ramp__node *push(ramp_net *net, ramp__op op, const char *who)
     nd->h = src->h;
     nd->w = src->w;
     nd->flat = src->flat;
+    nd->lr_mult = 1.f;
+    default_name(nd, net->n_nodes);
     return nd;
 }
 
@@ -592,7 +609,8 @@ size_t ramp_net_n_params(const ramp_net *net)
     if (!net) return 0;
     for (int i = 0; i < net->n_nodes; i++)
         for (int k = 0; k < RAMP__P_MAX; k++)
-            if (net->nodes[i].p[k].used && net->nodes[i].p[k].trainable)
+            if (net->nodes[i].p[k].used && net->nodes[i].p[k].trainable &&
+                ramp__node_learns(&net->nodes[i]))
                 n += net->nodes[i].p[k].n_plain;
     return n;
 }
@@ -620,7 +638,7 @@ ramp_status ramp__net_finalize(ramp_net *net)
         nd->n_consumers = 0;
         int ng = 0;
         for (int k = 0; k < RAMP__P_MAX; k++)
-            if (nd->p[k].used && nd->p[k].trainable) ng = 1;
+            if (nd->p[k].used && nd->p[k].trainable && ramp__node_learns(nd)) ng = 1;
         for (int j = 0; j < nd->n_in; j++) ng |= net->nodes[nd->in[j]].needs_grad;
         nd->needs_grad = ng;
     }
@@ -680,8 +698,10 @@ static void sb_printf(sbuf *s, const char *fmt, ...)
 
 static void summary(const ramp_net *net, sbuf *s)
 {
-    const char *rule = "=================================================================\n";
-    sb_printf(s, "%-6s %-28s %-18s %10s\n", "Layer", "Type (inputs)", "Output shape", "Param #");
+    const char *rule = "================================================================="
+                       "========================\n"; /* 89: the columns below */
+    sb_printf(s, "%-5s %-16s %-36s %-18s %10s\n", "Layer", "Name", "Type (inputs)",
+              "Output shape", "Param #");
     sb_printf(s, "%s", rule);
     size_t total = 0, trainable = 0;
     for (int i = 0; i < net->n_nodes; i++) {
@@ -702,11 +722,23 @@ static void summary(const ramp_net *net, sbuf *s)
             snprintf(shape, sizeof shape, "(N, %d)", nd->c);
         else
             snprintf(shape, sizeof shape, "(N, %d, %d, %d)", nd->c, nd->h, nd->w);
+        /* fine-tuning marks after the type */
+        int has_p = node_params(nd) > 0;
+        size_t tl = strlen(type);
+        if (has_p && !ramp__node_learns(nd))
+            snprintf(type + tl, sizeof type - tl, " [frozen%s]",
+                     nd->bn_frozen ? ", frozen stats" : "");
+        else if (nd->bn_frozen)
+            snprintf(type + tl, sizeof type - tl, " [frozen stats]");
+        tl = strlen(type);
+        if (has_p && ramp__node_learns(nd) && nd->lr_mult != 1.f)
+            snprintf(type + tl, sizeof type - tl, " [lr x%g]", (double)nd->lr_mult);
         size_t np = node_params(nd);
         total += np;
         for (int k = 0; k < RAMP__P_MAX; k++)
-            if (nd->p[k].used && nd->p[k].trainable) trainable += nd->p[k].n_plain;
-        sb_printf(s, "%-6d %-28s %-18s %10zu\n", i, type, shape, np);
+            if (nd->p[k].used && nd->p[k].trainable && ramp__node_learns(nd))
+                trainable += nd->p[k].n_plain;
+        sb_printf(s, "%-5d %-16s %-36s %-18s %10zu\n", i, nd->name, type, shape, np);
     }
     sb_printf(s, "%s", rule);
     sb_printf(s, "Total params: %zu\nTrainable params: %zu\nNon-trainable params: %zu\n", total,
@@ -778,7 +810,234 @@ ramp_status ramp_net_get_grad(ramp_net *net, int id, int kind, float *out, size_
     ramp__param *p;
     ramp_status st = param_lookup(net, id, kind, n, &p);
     if (st) return st;
+    if (!ramp__node_learns(&net->nodes[id]))
+        return ramp__net_fail(net, RAMP_EINVAL, "layer %d (%s) is frozen (or its lr_mult is 0): "
+                              "no gradient is computed for it", id, net->nodes[id].name);
     if (!net->finalized || !p->g || !p->trainable)
         return ramp__net_fail(net, RAMP_EINVAL, "layer %d kind %d: no gradient yet", id, kind);
     return net->be->grad_read(net, net->be_st, id, kind, out);
+}
+
+/* --- fine-tuning: names, freezing, learning-rate multipliers, cut ----------
+   Every change that alters what the backend built (the graph, which layers
+   learn and so where gradients stop, a batchnorm's statistics mode) takes
+   the backend down when the net was already used (ramp__net_reopen): the
+   parameters and the optimiser state go to their plain copies first, and
+   the next fit or predict builds a new backend from them. A layer whose
+   learning starts or stops loses its optimiser state (momentum, Adam
+   moments), as a new torch.optim param group would start; the others keep
+   theirs. Changing a non-zero lr_mult to another needs no rebuild. */
+
+static void state_free(ramp__param *p)
+{
+    free(p->m1);
+    free(p->m2);
+    free(p->s1);
+    free(p->s2);
+    p->m1 = p->m2 = p->s1 = p->s2 = NULL;
+    p->t = 0;
+}
+
+ramp_status ramp__net_reopen(ramp_net *net)
+{
+    if (!net->finalized) return RAMP_OK;
+    ramp_status st = ramp__net_to_plain(net);
+    if (st) return st;
+    for (int i = 0; i < net->n_nodes && !st; i++)
+        for (int k = 0; k < RAMP__P_MAX && !st; k++) {
+            ramp__param *p = &net->nodes[i].p[k];
+            float **m[2] = { &p->m1, &p->m2 }, **sv[2] = { &p->s1, &p->s2 };
+            for (int j = 0; j < 2 && !st; j++) {
+                if (!*m[j]) continue;
+                if (!(*sv[j] = malloc(p->n_plain * sizeof(float))))
+                    st = ramp__net_fail(net, RAMP_ENOMEM, "layer %d: out of memory", i);
+                else
+                    st = net->be->state_convert(net, net->be_st, i, k, *m[j], *sv[j], 0);
+            }
+        }
+    if (st) { /* nothing changed: the backend and its state stay as they were */
+        for (int i = 0; i < net->n_nodes; i++)
+            for (int k = 0; k < RAMP__P_MAX; k++) {
+                ramp__param *p = &net->nodes[i].p[k];
+                if (p->m1) {
+                    free(p->s1);
+                    p->s1 = NULL;
+                }
+                if (p->m2) {
+                    free(p->s2);
+                    p->s2 = NULL;
+                }
+            }
+        return st;
+    }
+    net->be->destroy(net->be_st);
+    net->be_st = NULL;
+    for (int i = 0; i < net->n_nodes; i++) {
+        ramp__node *nd = &net->nodes[i];
+        for (int k = 0; k < RAMP__P_MAX; k++) {
+            ramp__param *p = &nd->p[k];
+            free(p->w);
+            free(p->g);
+            free(p->m1);
+            free(p->m2);
+            p->w = p->g = p->m1 = p->m2 = NULL;
+            p->n = 0;
+        }
+        nd->fused_relu = nd->overwritten = nd->own_fwd = nd->own_bww = 0;
+        nd->wino = 0;
+    }
+    free(net->logits);
+    free(net->dlogits);
+    free(net->probs);
+    net->logits = net->dlogits = net->probs = NULL;
+    net->cap_n = 0; /* the class count may change */
+    net->finalized = 0;
+    net->backend_valid = 0;
+    net->plain_valid = 1;
+    return RAMP_OK;
+}
+
+static ramp_status check_id(ramp_net *net, int id, const char *who)
+{
+    if (id < 0 || id >= net->n_nodes)
+        return ramp__net_fail(net, RAMP_EINVAL, "%s: no layer %d (the net has %d)", who, id,
+                              net->n_nodes);
+    return RAMP_OK;
+}
+
+ramp_status ramp_net_set_name(ramp_net *net, int id, const char *name)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp_status st = check_id(net, id, "set_name");
+    if (st) return st;
+    if (!name) return ramp__net_fail(net, RAMP_EINVAL, "set_name (layer %d): name is NULL", id);
+    size_t len = strlen(name);
+    if (len < 1 || len > RAMP__NAME_MAX)
+        return ramp__net_fail(net, RAMP_EINVAL, "set_name (layer %d): a name has 1 to %d bytes, "
+                              "not %zu", id, RAMP__NAME_MAX, len);
+    for (size_t i = 0; i < len; i++)
+        if (name[i] <= ' ' || name[i] > '~')
+            return ramp__net_fail(net, RAMP_EINVAL, "set_name (layer %d): byte %zu of the name "
+                                  "is not printable ASCII (spaces are not allowed)", id, i);
+    for (int i = 0; i < net->n_nodes; i++)
+        if (i != id && !strcmp(net->nodes[i].name, name))
+            return ramp__net_fail(net, RAMP_EINVAL, "set_name (layer %d): layer %d is already "
+                                  "named '%s'", id, i, name);
+    memcpy(net->nodes[id].name, name, len + 1);
+    net->nodes[id].name_set = 1;
+    return RAMP_OK;
+}
+
+const char *ramp_net_layer_name(const ramp_net *net, int id)
+{
+    if (!net || id < 0 || id >= net->n_nodes) return NULL;
+    return net->nodes[id].name;
+}
+
+int ramp_net_find(const ramp_net *net, const char *name)
+{
+    if (!net || !name) return -1;
+    for (int pass = 1; pass >= 0; pass--) /* names set first, then the default ones */
+        for (int i = 0; i < net->n_nodes; i++)
+            if (net->nodes[i].name_set == pass && !strcmp(net->nodes[i].name, name)) return i;
+    return -1;
+}
+
+/* Does node nd have parameters an optimiser trains? */
+static int has_trainable(const ramp__node *nd)
+{
+    for (int k = 0; k < RAMP__P_MAX; k++)
+        if (nd->p[k].used && nd->p[k].trainable) return 1;
+    return 0;
+}
+
+/* Sets layers a..b's frozen flag and lr_mult (mult < 0: kept); a layer that
+   starts or stops learning loses its optimiser state, and the backend is
+   rebuilt if one did. */
+static ramp_status set_learning(ramp_net *net, int a, int b, int frozen, float mult)
+{
+    int change = 0;
+    for (int i = a; i <= b; i++) {
+        const ramp__node *nd = &net->nodes[i];
+        int now = !frozen && (mult < 0.f ? nd->lr_mult : mult) > 0.f;
+        if (has_trainable(nd) && now != ramp__node_learns(nd)) change = 1;
+    }
+    ramp_status st = change ? ramp__net_reopen(net) : RAMP_OK;
+    if (st) return st;
+    for (int i = a; i <= b; i++) {
+        ramp__node *nd = &net->nodes[i];
+        int was = ramp__node_learns(nd);
+        nd->frozen = frozen;
+        if (mult >= 0.f) nd->lr_mult = mult;
+        if (was != ramp__node_learns(nd))
+            for (int k = 0; k < RAMP__P_MAX; k++) state_free(&nd->p[k]);
+    }
+    return RAMP_OK;
+}
+
+ramp_status ramp_net_freeze(ramp_net *net, int id, int frozen)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp_status st = check_id(net, id, "freeze");
+    return st ? st : set_learning(net, id, id, frozen != 0, -1.f);
+}
+
+ramp_status ramp_net_freeze_upto(ramp_net *net, int id, int frozen)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp_status st = check_id(net, id, "freeze_upto");
+    return st ? st : set_learning(net, 0, id, frozen != 0, -1.f);
+}
+
+ramp_status ramp_net_set_lr_mult(ramp_net *net, int id, float mult)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp_status st = check_id(net, id, "set_lr_mult");
+    if (st) return st;
+    if (!(mult >= 0.f) || !isfinite(mult))
+        return ramp__net_fail(net, RAMP_EINVAL, "set_lr_mult (layer %d): multiplier %g is not "
+                              "a finite number >= 0", id, (double)mult);
+    return set_learning(net, id, id, net->nodes[id].frozen, mult);
+}
+
+ramp_status ramp_net_freeze_bn_stats(ramp_net *net, int id, int frozen)
+{
+    if (!net) return RAMP_EINVAL;
+    frozen = frozen != 0;
+    if (id != -1) {
+        ramp_status st = check_id(net, id, "freeze_bn_stats");
+        if (st) return st;
+        if (net->nodes[id].op != RAMP__OP_BN)
+            return ramp__net_fail(net, RAMP_EINVAL, "freeze_bn_stats: layer %d (%s) is not a "
+                                  "batchnorm", id, net->nodes[id].name);
+    }
+    int a = id == -1 ? 0 : id, b = id == -1 ? net->n_nodes - 1 : id, change = 0;
+    for (int i = a; i <= b; i++)
+        if (net->nodes[i].op == RAMP__OP_BN && net->nodes[i].bn_frozen != frozen) change = 1;
+    ramp_status st = change ? ramp__net_reopen(net) : RAMP_OK;
+    if (st) return st;
+    for (int i = a; i <= b; i++)
+        if (net->nodes[i].op == RAMP__OP_BN) net->nodes[i].bn_frozen = frozen;
+    return RAMP_OK;
+}
+
+ramp_status ramp_net_cut(ramp_net *net, int id)
+{
+    if (!net) return RAMP_EINVAL;
+    if (net->build_st) return net->build_st;
+    if (id < 0 || id >= net->n_nodes) return bad(net, RAMP_EINVAL, "cut: no layer %d", id);
+    if (id < net->n_nodes - 1) {
+        ramp_status st = ramp__net_reopen(net);
+        if (st) return st;
+        for (int i = id + 1; i < net->n_nodes; i++) {
+            for (int k = 0; k < RAMP__P_MAX; k++) {
+                free(net->nodes[i].p[k].plain); /* w, g, m1, m2: freed by the reopen */
+                state_free(&net->nodes[i].p[k]);
+            }
+            memset(&net->nodes[i], 0, sizeof net->nodes[i]);
+        }
+        net->n_nodes = id + 1;
+    }
+    net->cur = id;
+    return RAMP_OK;
 }

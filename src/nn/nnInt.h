@@ -63,7 +63,12 @@ typedef struct ramp__param {
     float *w, *g; /* allocated by the backend (malloc family), freed by the net */
     size_t n;
     float *m1, *m2; /* owned by the net (optim.c) */
+    float *s1, *s2; /* m1, m2 in the plain layout while the backend is rebuilt
+                       (ramp__net_reopen); optim.c takes them back on its next step */
+    uint64_t t;     /* Adam steps this state has taken (its bias correction) */
 } ramp__param;
+
+#define RAMP__NAME_MAX 63 /* bytes of a layer name (ramp_net_set_name) */
 
 typedef struct ramp__node {
     ramp__op op;
@@ -76,7 +81,14 @@ typedef struct ramp__node {
     ramp_init init;
     ramp__param p[RAMP__P_MAX];
     int n_consumers;
-    int needs_grad; /* a parameter lies at or before it: its output gradient is computed */
+    int needs_grad; /* a parameter that learns (ramp__node_learns) lies at or before it:
+                       its output gradient is computed */
+    /* Fine-tuning (net.c: ramp_net_set_name, _freeze, _set_lr_mult, _freeze_bn_stats): */
+    char name[RAMP__NAME_MAX + 1]; /* the default "<type><id>" until set */
+    int name_set;  /* name was given by ramp_net_set_name */
+    int frozen;    /* its parameters are not trained */
+    float lr_mult; /* the optimiser's step for its parameters is lr · lr_mult (push sets 1) */
+    int bn_frozen; /* BN: training normalises with the running statistics, and keeps them */
     /* Set by the backend as it builds: */
     int fused_relu; /* its only consumer, a ReLU (or a clip), runs inside it (no output of
                        its own) */
@@ -88,6 +100,13 @@ typedef struct ramp__node {
     int dilation;   /* conv: taps dilation pixels apart (≥ 1) */
     float beta;     /* clip: upper bound (alpha the lower) */
 } ramp__node;
+
+/* Does node nd train its parameters (not frozen, lr_mult > 0)? Those that do
+   not get no gradient, and needs_grad stops before them. */
+static inline int ramp__node_learns(const ramp__node *nd)
+{
+    return !nd->frozen && nd->lr_mult > 0.f;
+}
 
 /* Profiling (ramp_net_profile): entries are the ops above, then these. */
 enum {
@@ -105,7 +124,7 @@ typedef struct ramp__prof_cell {
     double s, flops;
 } ramp__prof_cell;
 
-#define RAMP__NN_BACKEND_API 2
+#define RAMP__NN_BACKEND_API 3
 
 /* The backend table. `st` is the backend's state for one net. */
 typedef struct ramp__nn_backend {
@@ -130,6 +149,11 @@ typedef struct ramp__nn_backend {
        pass, n×C×H×W plain, into out[count]; RAMP_ESHAPE unless count is that size. */
     ramp_status (*output_read)(ramp_net *net, void *st, int id, int grad, float *out,
                                size_t count);
+    /* Converts a buffer laid out as parameter (id, kind)'s storage (p->n
+       floats: optimiser state) to its plain layout (to_backend = 0) or back,
+       once that parameter has storage. */
+    ramp_status (*state_convert)(ramp_net *net, void *st, int id, int kind, const float *src,
+                                 float *dst, int to_backend);
 } ramp__nn_backend;
 
 extern const ramp__nn_backend ramp__nn_backend_ref;
@@ -200,6 +224,11 @@ ramp_status ramp__net_fail(ramp_net *net, ramp_status st, const char *fmt, ...)
 /* Checks the graph can be trained (a logits node, consumer counts,
    needs_grad) and creates the backend; idempotent. */
 ramp_status ramp__net_finalize(ramp_net *net);
+/* Takes the backend down (parameters and optimiser state saved to their plain
+   copies first) so that the graph, freezing or batchnorm modes may change
+   after the net was used; the next finalize builds a new one. No-op before
+   finalize. */
+ramp_status ramp__net_reopen(ramp_net *net);
 /* Makes the backend's parameters current. */
 ramp_status ramp__net_to_backend(ramp_net *net);
 /* Makes the plain parameters current. */
@@ -267,7 +296,8 @@ typedef struct ramp__optim {
     ramp_optimizer kind;
     float lr, momentum, wd, beta1, beta2, eps;
     int nesterov;
-    uint64_t t; /* steps taken by this optimiser (Adam bias correction) */
+    uint64_t t; /* steps taken by this optimiser (Adam's bias correction counts each
+                   parameter's own steps: ramp__param.t) */
 } ramp__optim;
 ramp_status ramp__optim_step(ramp_net *net, ramp__optim *o);
 /* Learning rate at global step `t` (0-based) of `total`, epoch `epoch`. */
@@ -319,6 +349,12 @@ void ramp__ref_bn_fwd_train(float *y, float *mean, float *var, const float *x,
                             float eps);
 void ramp__ref_bn_fwd_infer(float *y, const float *x, const float *gamma, const float *beta,
                             const float *mean, const float *var, int N, int C, int HW, float eps);
+/* Backward when the statistics are constants (frozen: the running ones),
+   y = γ(x − mean)/√(var + ε) + β: accumulates dx = dy·γ/√(var + ε) (dx may
+   be NULL), dgamma = Σ dy·x̂, dbeta = Σ dy. */
+void ramp__ref_bn_bwd_global(float *dx, float *dgamma, float *dbeta, const float *dy,
+                             const float *x, const float *gamma, const float *mean,
+                             const float *var, int N, int C, int HW, float eps);
 /* Accumulates dx (may be NULL), dgamma[C], dbeta[C]. */
 void ramp__ref_bn_bwd(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
                       const float *gamma, const float *mean, const float *var, int N, int C,

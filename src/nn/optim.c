@@ -7,7 +7,13 @@
  * wd·w to the gradient, buf = μ·buf + g (the first step sets buf = g),
  * Nesterov steps along g + μ·buf; Adam adds wd·w to the gradient; AdamW
  * multiplies w by (1 − lr·wd) first. State (m1, m2) is allocated on first
- * use, owned by the net. */
+ * use, owned by the net. A layer's lr is the step's times its lr_mult (as a
+ * PyTorch param group's lr, decoupled decay included); a layer that does not
+ * learn (frozen, or lr_mult 0) is skipped whole: no decay, no state moves.
+ * State persists from one fit to the next, Adam's step count too (per
+ * tensor, as torch.optim keeps it per parameter), so a second fit goes on
+ * where the first stopped and a layer whose state was reset starts its
+ * bias correction afresh. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,9 +57,10 @@ static void sgd(float *restrict w, float *restrict m, const float *restrict g, s
 }
 
 static void adam(float *restrict w, float *restrict m1, float *restrict m2,
-                 const float *restrict g, size_t n, const ramp__optim *o, double bc1, double bc2)
+                 const float *restrict g, size_t n, const ramp__optim *o, float lr, double bc1,
+                 double bc2)
 {
-    float lr = o->lr, wd = o->wd, b1 = o->beta1, b2 = o->beta2, eps = o->eps;
+    float wd = o->wd, b1 = o->beta1, b2 = o->beta2, eps = o->eps;
     float a = (float)(lr / bc1), sb2 = (float)sqrt(bc2);
     float keep = o->kind == RAMP_OPT_ADAMW ? 1.f - lr * wd : 1.f; /* decoupled decay */
     float wdg = o->kind == RAMP_OPT_ADAMW ? 0.f : wd;               /* L2 in the gradient */
@@ -70,7 +77,6 @@ static void adam(float *restrict w, float *restrict m1, float *restrict m2,
 typedef struct step_job {
     ramp_net *net;
     const ramp__optim *o;
-    double bc1, bc2;
     const uint8_t *first; /* per node × kind: the first step of that state */
 } step_job;
 
@@ -83,18 +89,31 @@ static void step_slice(void *v, int tid, int n)
     int adam_like = o->kind != RAMP_OPT_SGD;
     for (int i = 0; i < j->net->n_nodes; i++)
         for (int k = 0; k < RAMP__P_MAX; k++) {
+            const ramp__node *nd = &j->net->nodes[i];
             ramp__param *p = &j->net->nodes[i].p[k];
-            if (!p->used || !p->trainable || !p->w) continue;
+            if (!p->used || !p->trainable || !p->w || !ramp__node_learns(nd)) continue;
+            float lr = o->lr * nd->lr_mult;
             size_t per = (p->n + (size_t)n - 1) / (size_t)n;
             per = (per + 15) & ~(size_t)15;
             size_t a = per * (size_t)tid, b = a + per < p->n ? a + per : p->n;
             if (a >= b) continue;
             if (adam_like)
-                adam(p->w + a, p->m1 + a, p->m2 + a, p->g + a, b - a, o, j->bc1, j->bc2);
+                adam(p->w + a, p->m1 + a, p->m2 + a, p->g + a, b - a, o, lr,
+                     1.0 - pow(o->beta1, (double)p->t), 1.0 - pow(o->beta2, (double)p->t));
             else
-                sgd(p->w + a, p->m1 ? p->m1 + a : NULL, p->g + a, b - a, o->lr, o->wd,
+                sgd(p->w + a, p->m1 ? p->m1 + a : NULL, p->g + a, b - a, lr, o->wd,
                     o->momentum, o->nesterov, j->first[i * RAMP__P_MAX + k]);
         }
+}
+
+/* State saved in the plain layout across a rebuild of the backend
+   (ramp__net_reopen) goes back into the new storage m, and is freed. */
+static ramp_status take_back(ramp_net *net, int id, int kind, float *m, float **saved)
+{
+    ramp_status st = net->be->state_convert(net, net->be_st, id, kind, *saved, m, 1);
+    free(*saved);
+    *saved = NULL;
+    return st;
 }
 
 ramp_status ramp__optim_step(ramp_net *net, ramp__optim *o)
@@ -103,22 +122,30 @@ ramp_status ramp__optim_step(ramp_net *net, ramp__optim *o)
     int adam_like = o->kind != RAMP_OPT_SGD;
     uint8_t *first = calloc((size_t)net->n_nodes * RAMP__P_MAX, 1);
     if (!first) return ramp__net_fail(net, RAMP_ENOMEM, "optimiser: out of memory");
-    for (int i = 0; i < net->n_nodes; i++)
-        for (int k = 0; k < RAMP__P_MAX; k++) {
+    ramp_status st = RAMP_OK;
+    for (int i = 0; i < net->n_nodes && !st; i++)
+        for (int k = 0; k < RAMP__P_MAX && !st; k++) {
             ramp__param *p = &net->nodes[i].p[k];
-            if (!p->used || !p->trainable || !p->w) continue;
+            if (!p->used || !p->trainable || !p->w || !ramp__node_learns(&net->nodes[i]))
+                continue;
             if ((adam_like || o->momentum != 0.f) && !p->m1) {
                 p->m1 = calloc(p->n, sizeof(float));
-                first[i * RAMP__P_MAX + k] = 1;
+                first[i * RAMP__P_MAX + k] = !p->s1;
+                if (p->m1 && p->s1) st = take_back(net, i, k, p->m1, &p->s1);
             }
-            if (adam_like && !p->m2) p->m2 = calloc(p->n, sizeof(float));
-            if (((adam_like || o->momentum != 0.f) && !p->m1) || (adam_like && !p->m2)) {
-                free(first);
-                return ramp__net_fail(net, RAMP_ENOMEM, "optimiser: out of memory");
+            if (adam_like && !p->m2) {
+                p->m2 = calloc(p->n, sizeof(float));
+                if (p->m2 && p->s2 && !st) st = take_back(net, i, k, p->m2, &p->s2);
             }
+            if (((adam_like || o->momentum != 0.f) && !p->m1) || (adam_like && !p->m2))
+                st = ramp__net_fail(net, RAMP_ENOMEM, "optimiser: out of memory");
+            if (adam_like) p->t++;
         }
-    step_job j = { net, o, 1.0 - pow(o->beta1, (double)o->t), 1.0 - pow(o->beta2, (double)o->t),
-                   first };
+    if (st) {
+        free(first);
+        return st;
+    }
+    step_job j = { net, o, first };
     ramp__nn_parallel(step_slice, &j);
     free(first);
     net->plain_valid = 0;
