@@ -73,6 +73,8 @@ typedef struct value {
     int kind;
     int layer;         /* V_LAYER: the layer id */
     int rank;          /* V_LAYER: 2 (N×F) or 4 (N×C×H×W) as ONNX sees it */
+    int pad;           /* V_LAYER: zeros a Pad node put around H and W, left to the
+                          Conv or AveragePool that reads it */
     const Tensor *t;   /* V_CONST: a tensor, or */
     const Attr *a;     /* a Constant's value_float(s) / value_int(s) */
     int uses;          /* node inputs and graph outputs that read it */
@@ -99,6 +101,7 @@ typedef struct imp {
     size_t cap; /* slots in v, a power of two */
     const Node *node; /* the node being built (for messages) */
     size_t node_ix;
+    int pad_ok;          /* the node being built takes a padded input (Conv, AveragePool) */
     unsigned char *done; /* per node: already built (an Add fused into a MatMul) */
     char lbl[2][200];
 } imp;
@@ -289,6 +292,9 @@ static ramp_status in_layer(imp *im, size_t k, const value **out)
     if (v->kind == V_DEAD)
         return fail(im, RAMP_EUNSUPPORTED, "input '%s' is an extra output of %s, which ramp "
                     "does not compute", tn, node_label(im, v->maker, 0, 1));
+    if (v->pad && !im->pad_ok)
+        return fail(im, RAMP_EUNSUPPORTED, "input '%s' comes from a Pad; ramp takes a Pad "
+                    "only before a Conv or an AveragePool", tn);
     *out = v;
     return RAMP_OK;
 }
@@ -542,6 +548,7 @@ static ramp_status op_conv(imp *im)
     const value *x;
     cten wt, b = { 0 };
     ramp_status st;
+    im->pad_ok = 1;
     if ((st = in_layer(im, 0, &x)) || (st = in_const(im, 1, RAMP__ONNX_FLOAT, "weights", &wt)))
         return st;
     if (x->rank != 4) return fail(im, RAMP_ESHAPE, "input is not 4-D (N×C×H×W)");
@@ -563,6 +570,7 @@ static ramp_status op_conv(imp *im)
     int shp[3];
     size_t sz;
     shape_of(im, x, shp, &sz);
+    shp[1] += 2 * x->pad, shp[2] += 2 * x->pad; /* a Pad's zeros count as input */
     win w;
     int64_t g;
     if ((st = window(im, K, shp[1], shp[2], &w)) || (st = attr_int(im, "group", 1, &g)))
@@ -570,7 +578,7 @@ static ramp_status op_conv(imp *im)
     if (g < 1 || g > shp[0] || (long)Cg * g != shp[0])
         return fail(im, RAMP_ESHAPE, "weights take %d input channels per group in %lld "
                     "groups, but the input has %d channels", Cg, (long long)g, shp[0]);
-    ramp_conv2d o = { .filters = O, .kernel = K, .stride = w.s, .padding = w.p,
+    ramp_conv2d o = { .filters = O, .kernel = K, .stride = w.s, .padding = w.p + x->pad,
                       .groups = (int)g, .no_bias = !b.f };
 #if RAMP__ONNX_HAVE_OPS
     o.dilation = w.d;
@@ -815,7 +823,7 @@ static ramp_status op_clip(imp *im)
 #if RAMP__ONNX_HAVE_OPS
         st = ramp_net_clip(im->net, lo, hi);
 #else
-        return fail(im, RAMP_EUNSUPPORTED, "Clip(%g, %g): this ramp clips only as ReLU (0, inf)",
+        return fail(im, RAMP_EUNSUPPORTED, "Clip(%g, %g): this ramp has no clip other than ReLU (0, inf)",
                     lo, hi);
 #endif
     }
@@ -828,11 +836,13 @@ static ramp_status op_pool(imp *im)
     const value *x;
     ramp_status st;
     int max = !strcmp(im->node->op_type, "MaxPool");
+    im->pad_ok = !max;
     if ((st = in_layer(im, 0, &x))) return st;
     if (x->rank != 4) return fail(im, RAMP_ESHAPE, "input is not 4-D (N×C×H×W)");
     int shp[3];
     size_t sz;
     shape_of(im, x, shp, &sz);
+    shp[1] += 2 * x->pad, shp[2] += 2 * x->pad; /* a Pad's zeros count as input */
     win w;
     if ((st = window(im, 0, shp[1], shp[2], &w)) || (st = pool_ceil(im, &w, shp[1], shp[2])))
         return st;
@@ -849,7 +859,8 @@ static ramp_status op_pool(imp *im)
             return fail(im, RAMP_EUNSUPPORTED, "count_include_pad=0 with padding %d: ramp's "
                         "average counts the padded zeros (count_include_pad=1)", w.p);
         st = from(im, x);
-        if (!st) st = built(im, ramp_net_avgpool(im->net, w.k, w.s, w.p));
+        /* a Pad's zeros are values, counted whatever count_include_pad says */
+        if (!st) st = built(im, ramp_net_avgpool(im->net, w.k, w.s, w.p + x->pad));
     }
     return st ? st : def_out(im, 4);
 }
@@ -988,6 +999,46 @@ static ramp_status op_join(imp *im)
     return def_out(im, a->rank > b->rank ? a->rank : b->rank);
 }
 
+/* Pad with zeros, the same on every side of H and W: handed to the Conv or
+   AveragePool reading it (PyTorch exports an average pool with
+   count_include_pad=True as such a Pad then the pool). */
+static ramp_status op_pad(imp *im)
+{
+    const value *x;
+    ramp_status st;
+    char mode[32];
+    cten pc = { 0 };
+    const int64_t *pads;
+    size_t np;
+    float fill = 0.f;
+    if ((st = in_layer(im, 0, &x)) || (st = attr_str(im, "mode", mode, sizeof mode))) return st;
+    if (mode[0] && strcmp(mode, "constant"))
+        return fail(im, RAMP_EUNSUPPORTED, "mode '%s'; ramp pads with zeros (constant)",
+                    clean(im->lbl[1], sizeof im->lbl[1], mode));
+    if (has_input(im->node, 1)) {
+        if ((st = in_const(im, 1, RAMP__ONNX_INT64, "pads", &pc)) ||
+            (st = in_scalar(im, 2, "constant_value", 0.f, &fill)))
+            return st;
+        pads = pc.i, np = pc.n;
+    } else if ((st = attr_ints(im, "pads", &pads, &np)) ||
+               (st = attr_float(im, "value", 0.f, &fill))) {
+        return st;
+    }
+    if (has_input(im->node, 3)) return fail(im, RAMP_EUNSUPPORTED, "padding chosen axes");
+    if (fill != 0.f) return fail(im, RAMP_EUNSUPPORTED, "padding with %g; ramp pads zeros", fill);
+    int p = np == 8 ? (int)(pads[2] >= 0 && pads[2] <= WIN_MAX ? pads[2] : -1) : -1;
+    if (np != 8 || pads[0] || pads[1] || pads[4] || pads[5] || p < 0 || pads[3] != p ||
+        pads[6] != p || pads[7] != p)
+        return fail(im, RAMP_EUNSUPPORTED, "pads other than the same zeros on every side of "
+                    "H and W of a 4-D tensor");
+    value *o = slot(im, im->node->output[0]);
+    int uses = o->uses;
+    const char *name = o->name;
+    *o = *x;
+    o->name = name, o->uses = uses, o->pad += p;
+    return RAMP_OK;
+}
+
 static ramp_status op_identity(imp *im)
 {
     const Node *nd = im->node;
@@ -1069,6 +1120,7 @@ static const op_entry OPS[] = {
     { "Dropout", op_dropout },
     { "Softmax", op_softmax },
     { "Identity", op_identity },
+    { "Pad", op_pad },
     { "Constant", op_constant },
 };
 
@@ -1239,7 +1291,7 @@ static ramp_status build(imp *im, const ramp_net_params *p)
 
     for (size_t i = 0; i < g->n_node; i++) {
         const Node *nd = g->node[i];
-        im->node = nd, im->node_ix = i;
+        im->node = nd, im->node_ix = i, im->pad_ok = 0;
         if (im->done[i]) continue; /* an Add made the bias of the MatMul before it */
         if (nd->n_output < 1 || !nd->output[0] || !nd->output[0][0])
             return fail(im, RAMP_EFORMAT, "no output");
@@ -1326,6 +1378,7 @@ fail:
 ramp_status ramp_net_load_onnx_mem(ramp_net **out, const void *data, size_t size,
                                    const ramp_net_params *p, ramp_err *err)
 {
+    ramp__err_clear(err);
     if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_net_load_onnx_mem: out is NULL");
     *out = NULL;
     if (!data && size) return ramp__err_set(err, RAMP_EINVAL, "ramp_net_load_onnx_mem: no data");
@@ -1335,6 +1388,7 @@ ramp_status ramp_net_load_onnx_mem(ramp_net **out, const void *data, size_t size
 ramp_status ramp_net_load_onnx(ramp_net **out, const char *path, const ramp_net_params *p,
                                ramp_err *err)
 {
+    ramp__err_clear(err);
     if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_net_load_onnx: out is NULL");
     *out = NULL;
     if (!path) return ramp__err_set(err, RAMP_EINVAL, "ramp_net_load_onnx: path is NULL");

@@ -1,0 +1,278 @@
+#!/usr/bin/python3
+"""gen_onnx_fixtures.py — ONNX models and PyTorch outputs for tests/test_onnx.c.
+
+Run with Debian's python3 (torch 1.13, python3-onnx):
+    /usr/bin/python3 tests/gen_onnx_fixtures.py
+Writes into tests/fixtures/onnx/, for each network NAME below:
+  NAME.onnx       torch.onnx.export of the network (random weights, batch
+                  norms with non-trivial statistics), opset 13
+  NAME_x.npy      its input, float32 (N, C·H·W)
+  NAME_y.npy      PyTorch's output in eval mode, float32 (N, K)
+The networks (input 3×16×16 unless said, batch 2):
+  vgg        conv-BN-ReLU ×2, max pool, conv-BN-ReLU, average pool, flatten,
+             Linear, LeakyReLU, Dropout, Linear; exported in eval mode, so
+             torch folds each BN into its conv
+  resnet     stem conv-BN-ReLU, max pool 3/2/1, two basic blocks (the second
+             with a strided 1×1 projection), global average pool, flatten,
+             Linear, Softmax; exported with TrainingMode.TRAINING and no
+             constant folding, so BatchNormalization nodes remain (with
+             training_mode=1 and their extra running-statistics outputs)
+  mobilenet  MobileNetV2-shaped: ReLU6 (Clip), inverted residuals with
+             depthwise convs, a squeeze-excitation gate (Sigmoid, Mul), a
+             dilated conv, a channel Concat, global average pool, Linear
+  mlp        input 1×4×4: x.reshape(N, -1), x @ W + b (MatMul + Add), Sigmoid,
+             Linear without transB (a Gemm with transB=0 via onnx.helper)
+And hand-made graphs (onnx.helper) for the errors:
+  unsupported.onnx   Resize and LSTM nodes beside supported ones
+  bad_attr.onnx      Conv strides given as a float
+  bad_missing.onnx   Conv weights named but defined nowhere
+  bad_shape.onnx     Gemm weights of the wrong size
+  bad_external.onnx  weights kept in an external file
+  bad_int_weights.onnx  Conv weights of type int64
+"""
+import os
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "fixtures", "onnx")
+OPSET = 13
+
+
+def randomize_bn(m, g):
+    for mod in m.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            c = mod.num_features
+            mod.weight.data = torch.rand(c, generator=g) + 0.5
+            mod.bias.data = torch.randn(c, generator=g) * 0.2
+            mod.running_mean.data = torch.randn(c, generator=g) * 0.3
+            mod.running_var.data = torch.rand(c, generator=g) + 0.5
+
+
+def cbr(cin, cout, k=3, s=1, p=1):
+    return [nn.Conv2d(cin, cout, k, s, p), nn.BatchNorm2d(cout), nn.ReLU()]
+
+
+class VGG(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(*cbr(3, 8), *cbr(8, 8), nn.MaxPool2d(2),
+                                      *cbr(8, 16), nn.AvgPool2d(2))
+        self.classifier = nn.Sequential(nn.Linear(16 * 4 * 4, 24), nn.LeakyReLU(0.1),
+                                        nn.Dropout(0.3), nn.Linear(24, 10))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+class Basic(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                      nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return torch.relu(y + (self.down(x) if self.down is not None else x))
+
+
+class ResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 1, 1, bias=False), nn.BatchNorm2d(8),
+                                  nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+        self.layer1 = Basic(8, 8, 1)
+        self.layer2 = Basic(8, 16, 2)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.layer2(self.layer1(self.stem(x)))
+        x = torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1)
+        return torch.softmax(self.fc(x), 1)
+
+
+class InvRes(nn.Module):
+    def __init__(self, cin, cout, stride, t):
+        super().__init__()
+        h = cin * t
+        self.use_res = stride == 1 and cin == cout
+        self.body = nn.Sequential(nn.Conv2d(cin, h, 1, bias=False), nn.BatchNorm2d(h), nn.ReLU6(),
+                                  nn.Conv2d(h, h, 3, stride, 1, groups=h, bias=False),
+                                  nn.BatchNorm2d(h), nn.ReLU6(),
+                                  nn.Conv2d(h, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.body(x)
+        return x + y if self.use_res else y
+
+
+class SE(nn.Module):
+    def __init__(self, c, r):
+        super().__init__()
+        self.fc1 = nn.Conv2d(c, r, 1)
+        self.fc2 = nn.Conv2d(r, c, 1)
+
+    def forward(self, x):
+        s = nn.functional.adaptive_avg_pool2d(x, 1)
+        s = torch.sigmoid(self.fc2(torch.relu(self.fc1(s))))
+        return x * s
+
+
+class MobileNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8),
+                                  nn.ReLU6())
+        self.b1 = InvRes(8, 8, 1, 2)
+        self.b2 = InvRes(8, 12, 2, 2)
+        self.se = SE(12, 4)
+        self.dil = nn.Conv2d(12, 4, 3, 1, 2, dilation=2)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.se(self.b2(self.b1(self.stem(x))))
+        x = torch.cat([x, torch.relu(self.dil(x))], 1)
+        x = torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1)
+        return self.fc(x)
+
+
+class MLP(nn.Module):
+    def __init__(self, g):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(16, 12, generator=g) * 0.3)
+        self.b = nn.Parameter(torch.randn(12, generator=g) * 0.1)
+        self.fc = nn.Linear(12, 5)
+
+    def forward(self, x):
+        x = x.reshape(x.shape[0], -1)
+        return self.fc(torch.sigmoid(x @ self.w + self.b))
+
+
+def save_io(name, x, y):
+    np.save(os.path.join(OUT, name + "_x.npy"), x.reshape(x.shape[0], -1).numpy().astype("<f4"))
+    np.save(os.path.join(OUT, name + "_y.npy"), y.numpy().astype("<f4"))
+
+
+def export(name, model, shape, g, **kw):
+    randomize_bn(model, g)
+    model.eval()
+    x = torch.randn(2, *shape, generator=g)
+    path = os.path.join(OUT, name + ".onnx")
+    torch.onnx.export(model, x, path, opset_version=OPSET, input_names=["input"],
+                      output_names=["output"], **kw)
+    # a training-mode export runs the model in training mode, which moves the
+    # batch norms' running statistics: the output is taken after, from the
+    # weights the file holds
+    model.eval()
+    with torch.no_grad():
+        y = model(x)
+    save_io(name, x, y)
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    for k, v in model.state_dict().items():
+        if k in inits:
+            assert np.array_equal(inits[k], v.numpy()), k
+    ops = sorted({n.op_type for n in m.graph.node})
+    print(f"{name}: {os.path.getsize(path)} bytes, ops {', '.join(ops)}")
+    return m
+
+
+def mlp_gemm_notrans(g):
+    """The MLP's Linear rewritten as Gemm(transB=0) with W transposed."""
+    path = os.path.join(OUT, "mlp.onnx")
+    m = onnx.load(path)
+    inits = {t.name: t for t in m.graph.initializer}
+    for n in m.graph.node:
+        if n.op_type == "Gemm":
+            for a in n.attribute:
+                if a.name == "transB" and a.i == 1:
+                    a.i = 0
+                    t = inits[n.input[1]]
+                    w = numpy_helper.to_array(t).T.copy()
+                    t.CopyFrom(numpy_helper.from_array(w, t.name))
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
+def hand_made():
+    def conv_graph(w, attrs=None, extra_nodes=(), extra_inits=(), name="g", out_c=4):
+        x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])
+        y = helper.make_tensor_value_info("output", TensorProto.FLOAT, None)
+        nodes = [helper.make_node("Conv", ["input", "W"], ["c"], name="conv1", **(attrs or {})),
+                 helper.make_node("Relu", ["c"], ["r"], name="relu1"),
+                 helper.make_node("Flatten", ["r"], ["output"], name="flat")]
+        nodes[2:2] = list(extra_nodes)
+        inits = ([w] if w is not None else []) + list(extra_inits)
+        g = helper.make_graph(nodes, name, [x], [y], inits)
+        return helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)])
+
+    w = numpy_helper.from_array(np.ones((4, 3, 3, 3), np.float32) * 0.1, "W")
+    # unsupported operators: Resize and LSTM (each named with a node using it)
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])
+    y = helper.make_tensor_value_info("output", TensorProto.FLOAT, None)
+    nodes = [helper.make_node("Conv", ["input", "W"], ["c"], name="conv1"),
+             helper.make_node("Resize", ["c", "", "scales"], ["u"], name="/up/Resize"),
+             helper.make_node("Resize", ["u", "", "scales"], ["u2"], name="/up2/Resize"),
+             helper.make_node("LSTM", ["u2", "Wl", "Rl"], ["output"], name="lstm_1",
+                              hidden_size=2)]
+    inits = [w, numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales"),
+             numpy_helper.from_array(np.zeros((1, 8, 16), np.float32), "Wl"),
+             numpy_helper.from_array(np.zeros((1, 8, 2), np.float32), "Rl")]
+    m = helper.make_model(helper.make_graph(nodes, "unsupported", [x], [y], inits),
+                          opset_imports=[helper.make_opsetid("", OPSET)])
+    onnx.save(m, os.path.join(OUT, "unsupported.onnx"))
+
+    # strides as a float
+    m = conv_graph(w)
+    m.graph.node[0].attribute.append(helper.make_attribute("strides", [1.0, 1.0]))
+    onnx.save(m, os.path.join(OUT, "bad_attr.onnx"))
+    # weights defined nowhere
+    onnx.save(conv_graph(None), os.path.join(OUT, "bad_missing.onnx"))
+    # Gemm weights of the wrong size (the flatten gives 4·6·6 = 144 inputs)
+    gw = numpy_helper.from_array(np.ones((10, 100), np.float32), "G")
+    m = conv_graph(w)
+    m.graph.node.append(helper.make_node("Gemm", ["output", "G"], ["logits"], name="fc",
+                                         transB=1))
+    m.graph.output[0].name = "logits"
+    m.graph.initializer.append(gw)
+    onnx.save(m, os.path.join(OUT, "bad_shape.onnx"))
+    # weights in an external file
+    m = conv_graph(w)
+    t = m.graph.initializer[0]
+    t.ClearField("raw_data")
+    t.ClearField("float_data")
+    t.data_location = TensorProto.EXTERNAL
+    t.external_data.add(key="location", value="weights.bin")
+    onnx.save(m, os.path.join(OUT, "bad_external.onnx"))
+    # int64 weights
+    wi = numpy_helper.from_array(np.ones((4, 3, 3, 3), np.int64), "W")
+    onnx.save(conv_graph(wi), os.path.join(OUT, "bad_int_weights.onnx"))
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    g = torch.Generator().manual_seed(20261204)
+    torch.manual_seed(20261204)
+    export("vgg", VGG(), (3, 16, 16), g)
+    export("resnet", ResNet(), (3, 16, 16), g, training=torch.onnx.TrainingMode.TRAINING,
+           do_constant_folding=False)
+    export("mobilenet", MobileNet(), (3, 16, 16), g)
+    export("mlp", MLP(g), (1, 4, 4), g)
+    mlp_gemm_notrans(g)
+    hand_made()
+
+
+if __name__ == "__main__":
+    main()
