@@ -277,6 +277,7 @@ static ramp_status param_new(ramp_net *net, int id, int kind, int ndim, const in
 static void init_weights(ramp_net *net, int id, ramp_init init, double fan_in, double fan_out)
 {
     ramp__param *p = &net->nodes[id].p[RAMP__P_WEIGHT];
+    if (net->no_init) return;
     ramp_rng r;
     ramp_rng_seed(&r, net->prm.seed, ramp_rng_key((uint64_t)id, RAMP__P_WEIGHT));
     if (init == RAMP_INIT_GLOROT) {

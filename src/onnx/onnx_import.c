@@ -1286,6 +1286,7 @@ static ramp_status build(imp *im, const ramp_net_params *p)
     if ((st = input_shape(im, p, &prm, &in_name, &in_rank))) return st;
     ramp_err e;
     if ((st = ramp_net_new(&im->net, &prm, &e))) return fail(im, st, "%s", e.msg);
+    im->net->no_init = 1; /* every conv and dense gets the file's weights */
     value *in = slot(im, in_name);
     in->kind = V_LAYER, in->layer = 0, in->rank = in_rank;
 
@@ -1327,9 +1328,13 @@ static ramp_status build(imp *im, const ramp_net_params *p)
     if (!o || o->kind != V_LAYER)
         return fail(im, RAMP_EFORMAT, "the graph output '%s' is not computed by a layer",
                     clean(nm, sizeof nm, oname));
+    if (o->layer == 0)
+        return fail(im, RAMP_EUNSUPPORTED, "the graph computes nothing (its output is its "
+                    "input)");
     if (o->layer != ramp_net_n_layers(im->net) - 1)
         return fail(im, RAMP_EUNSUPPORTED, "the graph output '%s' is not the last layer: "
                     "nodes after it compute what nothing reads", clean(nm, sizeof nm, oname));
+    im->net->no_init = 0; /* layers added later (fine-tuning) draw theirs */
     return built(im, ramp_net_from(im->net, o->layer));
 }
 
