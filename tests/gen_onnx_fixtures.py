@@ -22,6 +22,7 @@ The networks (input 3×16×16 unless said, batch 2):
              dilated conv, a channel Concat, global average pool, Linear
   mlp        input 1×4×4: x.reshape(N, -1), x @ W + b (MatMul + Add), Sigmoid,
              Linear without transB (a Gemm with transB=0 via onnx.helper)
+  vgg_symbolic.onnx  vgg.onnx with the input's N, H and W symbolic
 And hand-made graphs (onnx.helper) for the errors:
   unsupported.onnx   Resize and LSTM nodes beside supported ones
   bad_attr.onnx      Conv strides given as a float
@@ -206,6 +207,15 @@ def mlp_gemm_notrans(g):
     onnx.save(m, path)
 
 
+def symbolic():
+    """vgg.onnx with the input's N, H and W left open (dim_param)."""
+    m = onnx.load(os.path.join(OUT, "vgg.onnx"))
+    dims = m.graph.input[0].type.tensor_type.shape.dim
+    for i, name in ((0, "N"), (2, "H"), (3, "W")):
+        dims[i].dim_param = name
+    onnx.save(m, os.path.join(OUT, "vgg_symbolic.onnx"))
+
+
 def hand_made():
     def conv_graph(w, attrs=None, extra_nodes=(), extra_inits=(), name="g", out_c=4):
         x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])
@@ -271,6 +281,7 @@ def main():
     export("mobilenet", MobileNet(), (3, 16, 16), g)
     export("mlp", MLP(g), (1, 4, 4), g)
     mlp_gemm_notrans(g)
+    symbolic()
     hand_made()
 
 

@@ -185,6 +185,49 @@ static void input_size(void **s)
     assert_non_null(strstr(err.msg, "input 'input' has height 16 but the parameters ask for 32"));
     p.height = 16;
     assert_int_equal(load_err(FIX "vgg.onnx", &p, &err), RAMP_OK);
+    /* a symbolic H and W: the parameters must give them */
+    p = (ramp_net_params){ .backend = RAMP_NN_REF };
+    assert_int_equal(load_err(FIX "vgg_symbolic.onnx", &p, &err), RAMP_EINVAL);
+    assert_non_null(strstr(err.msg, "input 'input' leaves its height open: give it in the "
+                                    "parameters (ramp_net_params.height)"));
+    p.height = p.width = 16;
+    ramp_net *net;
+    assert_int_equal(ramp_net_load_onnx(&net, FIX "vgg_symbolic.onnx", &p, &err), RAMP_OK);
+    int shp[3];
+    assert_int_equal(ramp_net_layer_shape(net, 0, shp), RAMP_OK);
+    assert_int_equal(shp[0], 3);
+    assert_int_equal(shp[1], 16);
+    assert_int_equal(shp[2], 16);
+    ramp_net_free(net);
+    /* another size reaches the Gemm, whose weights then do not fit */
+    p.height = p.width = 20;
+    assert_int_equal(load_err(FIX "vgg_symbolic.onnx", &p, &err), RAMP_ESHAPE);
+    assert_non_null(strstr(err.msg, "(Gemm): weights take 256 inputs, the input has 400"));
+}
+
+/* An imported net is an ordinary one: a layer added after it draws its own
+   weights (the importer leaves its layers' weights undrawn, as it sets
+   them), trains, and the imported weights are the file's. */
+static void extend_after_import(void **s)
+{
+    (void)s;
+    ramp_net *net;
+    ramp_err err;
+    ramp_net_params p = { .backend = RAMP_NN_REF, .seed = 3 };
+    assert_int_equal(ramp_net_load_onnx(&net, FIX "mlp.onnx", &p, &err), RAMP_OK);
+    int last = ramp_net_last(net);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 3 }), RAMP_OK);
+    float w[15];
+    assert_int_equal(ramp_net_get_param(net, last + 1, 0, w, 15), RAMP_OK);
+    int nonzero = 0;
+    for (int i = 0; i < 15; i++) nonzero += w[i] != 0.f;
+    assert_int_equal(nonzero, 15);
+    float x[2 * 16] = { 0 };
+    int32_t y[2] = { 0, 2 };
+    double loss;
+    assert_int_equal(ramp_net_forward_backward(net, x, y, 2, 0.f, &loss), RAMP_OK);
+    assert_true(isfinite(loss) && loss > 0);
+    ramp_net_free(net);
 }
 
 static void malformed(void **s)
@@ -250,7 +293,7 @@ int main(void)
         cmocka_unit_test(mobilenet_dnnl),   cmocka_unit_test(mlp_ref),
         cmocka_unit_test(mlp_dnnl),         cmocka_unit_test(unsupported_ops),
         cmocka_unit_test(node_errors),      cmocka_unit_test(input_size),
-        cmocka_unit_test(malformed),
+        cmocka_unit_test(extend_after_import), cmocka_unit_test(malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
