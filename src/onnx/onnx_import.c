@@ -78,6 +78,7 @@ typedef struct value {
     const Tensor *t;   /* V_CONST: a tensor, or */
     const Attr *a;     /* a Constant's value_float(s) / value_int(s) */
     int uses;          /* node inputs and graph outputs that read it */
+    size_t reader;     /* the index of the last node reading it */
     const Node *maker; /* V_DEAD: the node whose extra output it is */
 } value;
 
@@ -756,29 +757,25 @@ static size_t matmul_bias(imp *im, size_t ix, cten *bias)
     size_t none = im->g->n_node;
     if (nd->n_output < 1 || !nd->output[0][0]) return none;
     const value *mo = find(im, nd->output[0]);
-    if (!mo || mo->uses != 1) return none;
-    for (size_t j = ix + 1; j < im->g->n_node; j++) {
-        const Node *a = im->g->node[j];
-        if (!a) continue;
-        int reads = 0;
-        for (size_t k = 0; k < a->n_input; k++) reads |= !strcmp(S(a->input[k]), nd->output[0]);
-        if (!reads) continue;
-        if (strcmp(S(a->op_type), "Add") || (a->domain && a->domain[0]) || a->n_input != 2 ||
-            a->n_output < 1 || !a->output[0][0])
-            return none;
-        const char *other = strcmp(S(a->input[0]), nd->output[0]) ? a->input[0] : a->input[1];
-        const value *c = find(im, S(other));
-        if (!c || c->kind != V_CONST) return none;
-        /* quietly: a constant that does not decode stays an Add, which then
-           fails with its own message */
-        ramp_err *keep = im->err;
-        im->err = NULL;
-        ramp_status st = const_view(im, c, bias);
-        im->err = keep;
-        if (st || bias->dtype != RAMP__ONNX_FLOAT || bias->ndim > 2) return none;
-        return j;
-    }
-    return none;
+    /* one reader, a node (a graph output counts as a use but not a reader) */
+    if (!mo || mo->uses != 1 || mo->reader <= ix || mo->reader >= none) return none;
+    size_t j = mo->reader;
+    const Node *a = im->g->node[j];
+    if (strcmp(S(a->op_type), "Add") || (a->domain && a->domain[0]) || a->n_input != 2 ||
+        a->n_output < 1 || !a->output[0][0])
+        return none;
+    const char *other = strcmp(S(a->input[0]), nd->output[0]) ? a->input[0] : a->input[1];
+    if (!strcmp(S(a->input[0]), S(a->input[1]))) return none;
+    const value *c = find(im, S(other));
+    if (!c || c->kind != V_CONST) return none;
+    /* quietly: a constant that does not decode stays an Add, which then
+       fails with its own message */
+    ramp_err *keep = im->err;
+    im->err = NULL;
+    ramp_status st = const_view(im, c, bias);
+    im->err = keep;
+    if (st || bias->dtype != RAMP__ONNX_FLOAT || bias->ndim > 2) return none;
+    return j;
 }
 
 static ramp_status op_act(imp *im)
@@ -1140,35 +1137,40 @@ static ramp_status check_ops(imp *im)
 {
     const Graph *g = im->g;
     char msg[900] = "";
-    size_t len = 0, n_bad = 0, shown = 0;
+    size_t len = 0, shown = 0, n_rep = 0;
+    size_t rep[32]; /* a node of each operator named so far */
+    int more = 0;
     for (size_t i = 0; i < g->n_node; i++) {
         const Node *nd = g->node[i];
+        if (!nd) continue; /* index_graph reports it */
         if (op_find(nd)) continue;
-        int seen = 0; /* the same operator earlier? */
-        for (size_t j = 0; j < i && !seen; j++) {
-            const Node *e = g->node[j];
-            seen = !op_find(e) && !strcmp(S(e->op_type), S(nd->op_type)) &&
-                   !strcmp(S(e->domain), S(nd->domain));
+        int seen = 0; /* the same operator named already? */
+        for (size_t j = 0; j < n_rep && !seen; j++) {
+            const Node *e = g->node[rep[j]];
+            seen = !strcmp(S(e->op_type), S(nd->op_type)) && !strcmp(S(e->domain), S(nd->domain));
         }
         if (seen) continue;
-        n_bad++;
         char op[80], dom[80], nm[80], item[280];
         if (nd->domain && nd->domain[0])
-            snprintf(item, sizeof item, "%s.%s (node %s)", clean(dom, sizeof dom, nd->domain),
-                     clean(op, sizeof op, nd->op_type),
-                     nd->name && nd->name[0] ? clean(nm, sizeof nm, nd->name) : "without a name");
-        else if (nd->name && nd->name[0])
-            snprintf(item, sizeof item, "%s (node %s)", clean(op, sizeof op, nd->op_type),
-                     clean(nm, sizeof nm, nd->name));
+            snprintf(item, sizeof item, "%s.%s", clean(dom, sizeof dom, nd->domain),
+                     clean(op, sizeof op, nd->op_type));
         else
-            snprintf(item, sizeof item, "%s (node #%zu)", clean(op, sizeof op, nd->op_type), i);
-        if (len + strlen(item) + 2 < 700) {
-            len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", shown ? ", " : "", item);
-            shown++;
+            snprintf(item, sizeof item, "%s", clean(op, sizeof op, nd->op_type));
+        size_t il = strlen(item);
+        if (nd->name && nd->name[0])
+            snprintf(item + il, sizeof item - il, " (node %s)", clean(nm, sizeof nm, nd->name));
+        else
+            snprintf(item + il, sizeof item - il, " (node #%zu)", i);
+        if (n_rep == sizeof rep / sizeof rep[0] || len + strlen(item) + 2 >= 700) {
+            more = 1; /* the message is full; the same kind may come again, uncounted */
+            continue;
         }
+        rep[n_rep++] = i;
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", shown ? ", " : "", item);
+        shown++;
     }
-    if (!n_bad) return RAMP_OK;
-    if (shown < n_bad) snprintf(msg + len, sizeof msg - len, " and %zu more", n_bad - shown);
+    if (!shown && !more) return RAMP_OK;
+    if (more) snprintf(msg + len, sizeof msg - len, " and others");
     return ramp__err_set(im->err, RAMP_EUNSUPPORTED, "%s: unsupported operators: %s", im->src,
                          msg);
 }
@@ -1267,7 +1269,11 @@ static ramp_status index_graph(imp *im)
     for (size_t i = 0; i < g->n_node; i++) {
         const Node *nd = g->node[i];
         for (size_t k = 0; k < nd->n_input; k++)
-            if (nd->input[k] && nd->input[k][0]) slot(im, nd->input[k])->uses++;
+            if (nd->input[k] && nd->input[k][0]) {
+                value *v = slot(im, nd->input[k]);
+                v->uses++;
+                v->reader = i;
+            }
     }
     for (size_t i = 0; i < g->n_output; i++)
         if (g->output[i] && g->output[i]->name && g->output[i]->name[0])
