@@ -30,6 +30,11 @@ And hand-made graphs (onnx.helper) for the errors:
   bad_shape.onnx     Gemm weights of the wrong size
   bad_external.onnx  weights kept in an external file
   bad_int_weights.onnx  Conv weights of type int64
+  bad_pads, bad_avg_pad, bad_ceil, bad_reshape, bad_domain, bad_softmax.onnx:
+                     asymmetric pads, count_include_pad=0 with padding, a
+                     ceil_mode that changes the size, a reshape that is no
+                     flatten, an operator of another domain, a softmax over
+                     a 4-D tensor
 """
 import os
 
@@ -271,6 +276,32 @@ def hand_made():
     onnx.save(conv_graph(wi), os.path.join(OUT, "bad_int_weights.onnx"))
 
 
+def refusals():
+    """One small graph per refusal the importer names (bad_<what>.onnx)."""
+    def save(name, nodes, inits=(), out="output"):
+        x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])
+        y = helper.make_tensor_value_info(out, TensorProto.FLOAT, None)
+        g = helper.make_graph(nodes, name, [x], [y], list(inits))
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)])
+        onnx.save(m, os.path.join(OUT, name + ".onnx"))
+
+    w = numpy_helper.from_array(np.full((4, 3, 3, 3), 0.1, np.float32), "W")
+    flat = helper.make_node("Flatten", ["p"], ["output"], name="flat")
+    save("bad_pads", [helper.make_node("Conv", ["input", "W"], ["p"], name="conv1",
+                                       pads=[0, 0, 1, 1]), flat], [w])
+    save("bad_avg_pad", [helper.make_node("AveragePool", ["input"], ["p"], name="pool1",
+                                          kernel_shape=[3, 3], pads=[1, 1, 1, 1]), flat])
+    save("bad_ceil", [helper.make_node("MaxPool", ["input"], ["p"], name="pool1",
+                                       kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1), flat])
+    shape = numpy_helper.from_array(np.array([1, 3, 64], np.int64), "shape")
+    save("bad_reshape", [helper.make_node("Reshape", ["input", "shape"], ["output"],
+                                          name="reshape1")], [shape])
+    save("bad_domain", [helper.make_node("FusedConv", ["input", "W"], ["p"], name="fc1",
+                                         domain="com.microsoft"), flat], [w])
+    save("bad_softmax", [helper.make_node("Softmax", ["input"], ["s"], name="sm", axis=1),
+                         helper.make_node("Flatten", ["s"], ["output"], name="flat")])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     g = torch.Generator().manual_seed(20261204)
@@ -283,6 +314,7 @@ def main():
     mlp_gemm_notrans(g)
     symbolic()
     hand_made()
+    refusals()
 
 
 if __name__ == "__main__":

@@ -172,6 +172,18 @@ static void node_errors(void **s)
            "node 'conv1' (Conv): tensor 'W' keeps its data in an external file");
     expect(FIX "bad_int_weights.onnx", RAMP_EFORMAT,
            "node 'conv1' (Conv): weights 'W' is int64, not float");
+    expect(FIX "bad_pads.onnx", RAMP_EUNSUPPORTED,
+           "node 'conv1' (Conv): pads (0, 0, 1, 1) are not the same on every side");
+    expect(FIX "bad_avg_pad.onnx", RAMP_EUNSUPPORTED,
+           "node 'pool1' (AveragePool): count_include_pad=0 with padding 1");
+    expect(FIX "bad_ceil.onnx", RAMP_EUNSUPPORTED,
+           "node 'pool1' (MaxPool): ceil_mode=1 changes the output size here (4, not 3)");
+    expect(FIX "bad_reshape.onnx", RAMP_EUNSUPPORTED,
+           "node 'reshape1' (Reshape): reshape to (1, 3, 64); ramp reshapes only as a flatten");
+    expect(FIX "bad_domain.onnx", RAMP_EUNSUPPORTED,
+           "bad_domain.onnx: unsupported operators: com.microsoft.FusedConv (node fc1)");
+    expect(FIX "bad_softmax.onnx", RAMP_EUNSUPPORTED,
+           "node 'sm' (Softmax): softmax over axis 1 of a 4-D tensor");
 }
 
 static void input_size(void **s)
