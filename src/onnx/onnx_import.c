@@ -195,6 +195,17 @@ static value *find(imp *im, const char *name)
     return NULL;
 }
 
+/* Output `name` means what x means (Identity, Pad, a one-input Concat, the
+   Add folded into a MatMul), its own readers kept. */
+static value *alias(imp *im, const char *name, const value *x)
+{
+    value *o = slot(im, name);
+    value keep = *o;
+    *o = *x;
+    o->name = keep.name, o->uses = keep.uses, o->reader = keep.reader;
+    return o;
+}
+
 /* --- constants ----------------------------------------------------------- */
 
 static ramp_status tensor_view(imp *im, const Tensor *t, cten *c)
@@ -740,11 +751,8 @@ static ramp_status op_matmul(imp *im, const Node *bias_node, const cten *bias)
     if (!st) st = dense(im, x, units, w, B.n, b);
     free(w);
     free(b);
-    if (!st && bias_node) { /* the Add's output is the dense's */
-        value *o = slot(im, bias_node->output[0]);
-        *o = (value){ .name = o->name, .kind = V_LAYER, .layer = ramp_net_last(im->net),
-                      .rank = 2, .uses = o->uses };
-    }
+    if (!st && bias_node) /* the Add's output is the dense's */
+        alias(im, bias_node->output[0], find(im, im->node->output[0]));
     return st;
 }
 
@@ -963,9 +971,7 @@ static ramp_status op_join(imp *im)
                 return st;
         }
         if (n == 1) { /* one input: the same tensor */
-            value *o = slot(im, im->node->output[0]);
-            *o = (value){ .name = o->name, .kind = V_LAYER, .layer = first->layer,
-                          .rank = first->rank, .uses = o->uses };
+            alias(im, im->node->output[0], first);
             return RAMP_OK;
         }
         return def_out(im, first->rank);
@@ -1028,11 +1034,7 @@ static ramp_status op_pad(imp *im)
         pads[6] != p || pads[7] != p)
         return fail(im, RAMP_EUNSUPPORTED, "pads other than the same zeros on every side of "
                     "H and W of a 4-D tensor");
-    value *o = slot(im, im->node->output[0]);
-    int uses = o->uses;
-    const char *name = o->name;
-    *o = *x;
-    o->name = name, o->uses = uses, o->pad += p;
+    alias(im, im->node->output[0], x)->pad += p;
     return RAMP_OK;
 }
 
@@ -1045,11 +1047,7 @@ static ramp_status op_identity(imp *im)
     if (!x || x->kind == V_UNDEF)
         return fail(im, RAMP_EFORMAT, "input '%s' is not defined before it",
                     clean(nm, sizeof nm, nd->input[0]));
-    value *o = slot(im, nd->output[0]);
-    int uses = o->uses;
-    const char *name = o->name;
-    *o = *x;
-    o->name = name, o->uses = uses;
+    alias(im, nd->output[0], x);
     return RAMP_OK;
 }
 
