@@ -20,6 +20,8 @@ The networks (input 3×16×16 unless said, batch 2):
   mobilenet  MobileNetV2-shaped: ReLU6 (Clip), inverted residuals with
              depthwise convs, a squeeze-excitation gate (Sigmoid, Mul), a
              dilated conv, a channel Concat, global average pool, Linear
+  small_opset9  input 3×8×8, opset 9: conv-BN-ReLU6 (Clip with attribute
+             bounds), max pool, flatten, Linear, Softmax
   mlp        input 1×4×4: x.reshape(N, -1), x @ W + b (MatMul + Add), Sigmoid,
              Linear without transB (a Gemm with transB=0 via onnx.helper)
   vgg_symbolic.onnx  vgg.onnx with the input's N, H and W symbolic
@@ -165,17 +167,30 @@ class MLP(nn.Module):
         return self.fc(torch.sigmoid(x @ self.w + self.b))
 
 
+class Small9(nn.Module):
+    """For opset 9: Clip's bounds as attributes, Softmax's 2-D coercion."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 6, 3, 1, 1), nn.BatchNorm2d(6), nn.ReLU6(),
+                                  nn.MaxPool2d(2), nn.Flatten(), nn.Linear(6 * 4 * 4, 5),
+                                  nn.Softmax(1))
+
+    def forward(self, x):
+        return self.body(x)
+
+
 def save_io(name, x, y):
     np.save(os.path.join(OUT, name + "_x.npy"), x.reshape(x.shape[0], -1).numpy().astype("<f4"))
     np.save(os.path.join(OUT, name + "_y.npy"), y.numpy().astype("<f4"))
 
 
-def export(name, model, shape, g, **kw):
+def export(name, model, shape, g, opset=OPSET, **kw):
     randomize_bn(model, g)
     model.eval()
     x = torch.randn(2, *shape, generator=g)
     path = os.path.join(OUT, name + ".onnx")
-    torch.onnx.export(model, x, path, opset_version=OPSET, input_names=["input"],
+    torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"],
                       output_names=["output"], **kw)
     # a training-mode export runs the model in training mode, which moves the
     # batch norms' running statistics: the output is taken after, from the
@@ -311,6 +326,7 @@ def main():
            do_constant_folding=False)
     export("mobilenet", MobileNet(), (3, 16, 16), g)
     export("mlp", MLP(g), (1, 4, 4), g)
+    export("small_opset9", Small9(), (3, 8, 8), g, opset=9)
     mlp_gemm_notrans(g)
     symbolic()
     hand_made()

@@ -122,6 +122,8 @@ static void resnet_ref(void **s) { (void)s; check_model("resnet", RAMP_NN_REF, 0
 static void resnet_dnnl(void **s) { (void)s; check_model("resnet", RAMP_NN_DNNL, 0); }
 static void mobilenet_ref(void **s) { (void)s; check_model("mobilenet", RAMP_NN_REF, 0); }
 static void mobilenet_dnnl(void **s) { (void)s; check_model("mobilenet", RAMP_NN_DNNL, 0); }
+static void opset9_ref(void **s) { (void)s; check_model("small_opset9", RAMP_NN_REF, 0); }
+static void opset9_dnnl(void **s) { (void)s; check_model("small_opset9", RAMP_NN_DNNL, 0); }
 static void mlp_ref(void **s) { (void)s; check_model("mlp", RAMP_NN_REF, 0); }
 static void mlp_dnnl(void **s) { (void)s; check_model("mlp", RAMP_NN_DNNL, 1); }
 
@@ -303,7 +305,8 @@ int main(void)
         cmocka_unit_test(vgg_mem),          cmocka_unit_test(resnet_ref),
         cmocka_unit_test(resnet_dnnl),      cmocka_unit_test(mobilenet_ref),
         cmocka_unit_test(mobilenet_dnnl),   cmocka_unit_test(mlp_ref),
-        cmocka_unit_test(mlp_dnnl),         cmocka_unit_test(unsupported_ops),
+        cmocka_unit_test(mlp_dnnl),         cmocka_unit_test(opset9_ref),
+        cmocka_unit_test(opset9_dnnl),         cmocka_unit_test(unsupported_ops),
         cmocka_unit_test(node_errors),      cmocka_unit_test(input_size),
         cmocka_unit_test(extend_after_import), cmocka_unit_test(malformed),
     };
