@@ -46,11 +46,7 @@
 #error "onnx_import.c reads ONNX raw_data (little-endian) in place: a big-endian host needs a byte swap"
 #endif
 
-/* The engine ops of issue 16 (clip, mul, concat, conv dilation) and layer
-   names (ramp_net_set_name): 1 once they are in nn.h. */
-#ifndef RAMP__ONNX_HAVE_OPS
-#define RAMP__ONNX_HAVE_OPS 0
-#endif
+/* Layer names (ramp_net_set_name): 1 once they are in nn.h. */
 #ifndef RAMP__ONNX_HAVE_NAMES
 #define RAMP__ONNX_HAVE_NAMES 0
 #endif
@@ -592,13 +588,7 @@ static ramp_status op_conv(imp *im)
                     "groups, but the input has %d channels", Cg, (long long)g, shp[0]);
     ramp_conv2d o = { .filters = O, .kernel = K, .stride = w.s, .padding = w.p + x->pad,
                       .groups = (int)g, .no_bias = !b.f };
-#if RAMP__ONNX_HAVE_OPS
     o.dilation = w.d;
-#else
-    if (w.d != 1)
-        return fail(im, RAMP_EUNSUPPORTED, "dilation %d: this ramp has no dilated convolution",
-                    w.d);
-#endif
     if ((st = from(im, x)) || (st = built(im, ramp_net_conv2d(im->net, &o))) ||
         (st = set_param(im, RAMP__P_WEIGHT, wt.f, wt.n)) ||
         (b.f && (st = set_param(im, RAMP__P_BIAS, b.f, b.n))))
@@ -825,12 +815,7 @@ static ramp_status op_clip(imp *im)
     if (lo == 0.f && hi >= FLT_MAX) {
         st = ramp_net_relu(im->net);
     } else {
-#if RAMP__ONNX_HAVE_OPS
         st = ramp_net_clip(im->net, lo, hi);
-#else
-        return fail(im, RAMP_EUNSUPPORTED, "Clip(%g, %g): this ramp has no clip other than ReLU (0, inf)",
-                    lo, hi);
-#endif
     }
     if ((st = built(im, st))) return st;
     return def_out(im, x->rank);
@@ -963,7 +948,6 @@ static ramp_status op_join(imp *im)
         if (axis != 1 && axis != 1 - first->rank)
             return fail(im, RAMP_EUNSUPPORTED, "axis %lld; ramp concatenates channels (axis 1)",
                         (long long)axis);
-#if RAMP__ONNX_HAVE_OPS
         if ((st = from(im, first))) return st;
         for (size_t k = 1; k < n; k++) {
             const value *b;
@@ -975,9 +959,6 @@ static ramp_status op_join(imp *im)
             return RAMP_OK;
         }
         return def_out(im, first->rank);
-#else
-        return fail(im, RAMP_EUNSUPPORTED, "this ramp has no concatenation");
-#endif
     }
     if (n != 2) return fail(im, RAMP_EUNSUPPORTED, "%zu inputs; ramp takes two", n);
     const value *a, *b;
@@ -985,7 +966,6 @@ static ramp_status op_join(imp *im)
     if (!strcmp(op, "Add")) {
         if ((st = from(im, a)) || (st = built(im, ramp_net_add(im->net, b->layer)))) return st;
     } else { /* Mul: the broadcast (C×1×1) side is the other */
-#if RAMP__ONNX_HAVE_OPS
         int sa[3], sb[3];
         size_t na, nb;
         shape_of(im, a, sa, &na);
@@ -995,9 +975,6 @@ static ramp_status op_join(imp *im)
             a = b, b = t;
         }
         if ((st = from(im, a)) || (st = built(im, ramp_net_mul(im->net, b->layer)))) return st;
-#else
-        return fail(im, RAMP_EUNSUPPORTED, "this ramp has no elementwise product");
-#endif
     }
     return def_out(im, a->rank > b->rank ? a->rank : b->rank);
 }
