@@ -25,7 +25,9 @@ The networks (input 3×16×16 unless said, batch 2):
   mlp        input 1×4×4: x.reshape(N, -1), x @ W + b (MatMul + Add), Sigmoid,
              Linear without transB (a Gemm with transB=0 via onnx.helper)
   vgg_symbolic.onnx  vgg.onnx with the input's N, H and W symbolic
-And hand-made graphs (onnx.helper) for the errors:
+And hand-made graphs (onnx.helper):
+  names.onnx         node names with a space and a tab, a clash once cleaned,
+                     70 bytes
   unsupported.onnx   Resize and LSTM nodes beside supported ones
   bad_attr.onnx      Conv strides given as a float
   bad_missing.onnx   Conv weights named but defined nowhere
@@ -317,6 +319,19 @@ def refusals():
                          helper.make_node("Flatten", ["s"], ["output"], name="flat")])
 
 
+def names():
+    """names.onnx: node names the engine cannot take as they are."""
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])
+    y = helper.make_tensor_value_info("output", TensorProto.FLOAT, None)
+    w = numpy_helper.from_array(np.full((4, 3, 3, 3), 0.1, np.float32), "W")
+    nodes = [helper.make_node("Conv", ["input", "W"], ["c"], name="my conv\t1"),
+             helper.make_node("Relu", ["c"], ["r"], name="my_conv_1"),
+             helper.make_node("Flatten", ["r"], ["output"], name="f" * 70)]
+    g = helper.make_graph(nodes, "names", [x], [y], [w])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)]),
+              os.path.join(OUT, "names.onnx"))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     g = torch.Generator().manual_seed(20261204)
@@ -331,6 +346,7 @@ def main():
     symbolic()
     hand_made()
     refusals()
+    names()
 
 
 if __name__ == "__main__":

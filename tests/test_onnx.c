@@ -238,6 +238,35 @@ static void extend_after_import(void **s)
     ramp_net_free(net);
 }
 
+/* Each layer is named after its node; the input layer keeps its default. */
+static void layer_names(void **s)
+{
+    (void)s;
+    ramp_net *net;
+    ramp_err err;
+    ramp_net_params p = { .backend = RAMP_NN_REF };
+    assert_int_equal(ramp_net_load_onnx(&net, FIX "vgg.onnx", &p, &err), RAMP_OK);
+    assert_int_equal(ramp_net_find(net, "/classifier/classifier.3/Gemm"), ramp_net_last(net));
+    assert_int_equal(ramp_net_find(net, "/features/features.0/Conv"), 1);
+    assert_string_equal(ramp_net_layer_name(net, 1), "/features/features.0/Conv");
+    ramp_net_free(net);
+    /* a node without a name: the engine's default */
+    assert_int_equal(ramp_net_load_onnx(&net, FIX "mlp.onnx", &p, &err), RAMP_OK);
+    assert_int_equal(ramp_net_find(net, "/MatMul"), 2); /* 1 is the Reshape's flatten */
+    assert_int_equal(ramp_net_find(net, "/Add"), -1);   /* folded into the MatMul's dense */
+    ramp_net_free(net);
+    /* cleaned to the engine's rules: spaces and control bytes become '_',
+       cut at 63 bytes; a name taken already leaves the default */
+    assert_int_equal(ramp_net_load_onnx(&net, FIX "names.onnx", &p, &err), RAMP_OK);
+    assert_string_equal(ramp_net_layer_name(net, 1), "my_conv_1");
+    assert_string_equal(ramp_net_layer_name(net, 2), "relu2");
+    char f63[64];
+    memset(f63, 'f', 63);
+    f63[63] = 0;
+    assert_string_equal(ramp_net_layer_name(net, 3), f63);
+    ramp_net_free(net);
+}
+
 static void malformed(void **s)
 {
     (void)s;
@@ -302,7 +331,7 @@ int main(void)
         cmocka_unit_test(mlp_dnnl),         cmocka_unit_test(opset9_ref),
         cmocka_unit_test(opset9_dnnl),         cmocka_unit_test(unsupported_ops),
         cmocka_unit_test(node_errors),      cmocka_unit_test(input_size),
-        cmocka_unit_test(extend_after_import), cmocka_unit_test(malformed),
+        cmocka_unit_test(extend_after_import), cmocka_unit_test(layer_names), cmocka_unit_test(malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

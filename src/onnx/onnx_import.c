@@ -46,10 +46,6 @@
 #error "onnx_import.c reads ONNX raw_data (little-endian) in place: a big-endian host needs a byte swap"
 #endif
 
-/* Layer names (ramp_net_set_name): 1 once they are in nn.h. */
-#ifndef RAMP__ONNX_HAVE_NAMES
-#define RAMP__ONNX_HAVE_NAMES 0
-#endif
 
 typedef RampOnnxpb__ModelProto Model;
 typedef RampOnnxpb__GraphProto Graph;
@@ -440,11 +436,9 @@ static ramp_status def_out(imp *im, int rank)
     o->kind = V_LAYER;
     o->layer = ramp_net_last(im->net);
     o->rank = rank;
-#if RAMP__ONNX_HAVE_NAMES
     char nm[RAMP__ONNX_NAME_MAX + 1];
     if (ramp__onnx_name_clean(nm, nd->name) && ramp_net_find(im->net, nm) < 0)
         return built(im, ramp_net_set_name(im->net, o->layer, nm));
-#endif
     return RAMP_OK;
 }
 
