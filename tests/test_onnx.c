@@ -69,7 +69,7 @@ static void check_model(const char *name, ramp_nn_backend backend, int from_memo
     snprintf(path, sizeof path, FIX "%s.onnx", name);
 
     ramp_net *net = NULL;
-    ramp_net_params p = { .backend = backend, .seed = 1 };
+    ramp_net_params p = {.backend = backend, .seed = 1};
     ramp_status st;
     if (from_memory) {
         size_t len;
@@ -99,8 +99,9 @@ static void check_model(const char *name, ramp_nn_backend backend, int from_memo
     else
         assert_int_equal(ramp_net_get_output(net, last, got, n * k), RAMP_OK);
     double e = max_err(got, y, n * k);
-    if (!(e <= 1e-5)) fprintf(stderr, "%s (%s): error %g\n%s", name,
-                              backend == RAMP_NN_REF ? "ref" : "dnnl", e, summary);
+    if (!(e <= 1e-5))
+        fprintf(stderr, "%s (%s): error %g\n%s", name, backend == RAMP_NN_REF ? "ref" : "dnnl", e,
+                summary);
     assert_true(e <= 1e-5);
     ramp_net_free(net);
     free(probs);
@@ -109,25 +110,71 @@ static void check_model(const char *name, ramp_nn_backend backend, int from_memo
     free(y);
 }
 
-static void vgg_ref(void **s) { (void)s; check_model("vgg", RAMP_NN_REF, 0); }
-static void vgg_dnnl(void **s) { (void)s; check_model("vgg", RAMP_NN_DNNL, 0); }
-static void vgg_mem(void **s) { (void)s; check_model("vgg", RAMP_NN_DNNL, 1); }
-static void resnet_ref(void **s) { (void)s; check_model("resnet", RAMP_NN_REF, 0); }
-static void resnet_dnnl(void **s) { (void)s; check_model("resnet", RAMP_NN_DNNL, 0); }
-static void mobilenet_ref(void **s) { (void)s; check_model("mobilenet", RAMP_NN_REF, 0); }
-static void mobilenet_dnnl(void **s) { (void)s; check_model("mobilenet", RAMP_NN_DNNL, 0); }
-static void opset9_ref(void **s) { (void)s; check_model("small_opset9", RAMP_NN_REF, 0); }
-static void opset9_dnnl(void **s) { (void)s; check_model("small_opset9", RAMP_NN_DNNL, 0); }
-static void mlp_ref(void **s) { (void)s; check_model("mlp", RAMP_NN_REF, 0); }
-static void mlp_dnnl(void **s) { (void)s; check_model("mlp", RAMP_NN_DNNL, 1); }
+static void vgg_ref(void **s)
+{
+    (void)s;
+    check_model("vgg", RAMP_NN_REF, 0);
+}
+static void vgg_dnnl(void **s)
+{
+    (void)s;
+    check_model("vgg", RAMP_NN_DNNL, 0);
+}
+static void vgg_mem(void **s)
+{
+    (void)s;
+    check_model("vgg", RAMP_NN_DNNL, 1);
+}
+static void resnet_ref(void **s)
+{
+    (void)s;
+    check_model("resnet", RAMP_NN_REF, 0);
+}
+static void resnet_dnnl(void **s)
+{
+    (void)s;
+    check_model("resnet", RAMP_NN_DNNL, 0);
+}
+static void mobilenet_ref(void **s)
+{
+    (void)s;
+    check_model("mobilenet", RAMP_NN_REF, 0);
+}
+static void mobilenet_dnnl(void **s)
+{
+    (void)s;
+    check_model("mobilenet", RAMP_NN_DNNL, 0);
+}
+static void opset9_ref(void **s)
+{
+    (void)s;
+    check_model("small_opset9", RAMP_NN_REF, 0);
+}
+static void opset9_dnnl(void **s)
+{
+    (void)s;
+    check_model("small_opset9", RAMP_NN_DNNL, 0);
+}
+static void mlp_ref(void **s)
+{
+    (void)s;
+    check_model("mlp", RAMP_NN_REF, 0);
+}
+static void mlp_dnnl(void **s)
+{
+    (void)s;
+    check_model("mlp", RAMP_NN_DNNL, 1);
+}
 
 /* The error of loading fixture `file`: its status and message. */
 static ramp_status load_err(const char *file, const ramp_net_params *p, ramp_err *err)
 {
     ramp_net *net = (ramp_net *)&net; /* must be reset */
     ramp_status st = ramp_net_load_onnx(&net, file, p, err);
-    if (st) assert_null(net);
-    else ramp_net_free(net);
+    if (st)
+        assert_null(net);
+    else
+        ramp_net_free(net);
     assert_int_equal(err->code, st);
     return st;
 }
@@ -135,11 +182,11 @@ static ramp_status load_err(const char *file, const ramp_net_params *p, ramp_err
 static void expect(const char *file, ramp_status want, const char *msg)
 {
     ramp_err err;
-    ramp_net_params p = { .backend = RAMP_NN_REF };
+    ramp_net_params p = {.backend = RAMP_NN_REF};
     ramp_status st = load_err(file, &p, &err);
     if (st != want || !strstr(err.msg, msg))
-        fprintf(stderr, "%s: got %s '%s', want %s '...%s...'\n", file, ramp_err_name(st),
-                err.msg, ramp_err_name(want), msg);
+        fprintf(stderr, "%s: got %s '%s', want %s '...%s...'\n", file, ramp_err_name(st), err.msg,
+                ramp_err_name(want), msg);
     assert_int_equal(st, want);
     assert_non_null(strstr(err.msg, msg));
 }
@@ -187,14 +234,14 @@ static void input_size(void **s)
     (void)s;
     /* the model fixes 16×16: asking for another size is an error, the same
        size is fine */
-    ramp_net_params p = { .backend = RAMP_NN_REF, .height = 32 };
+    ramp_net_params p = {.backend = RAMP_NN_REF, .height = 32};
     ramp_err err;
     assert_int_equal(load_err(FIX "vgg.onnx", &p, &err), RAMP_ESHAPE);
     assert_non_null(strstr(err.msg, "input 'input' has height 16 but the parameters ask for 32"));
     p.height = 16;
     assert_int_equal(load_err(FIX "vgg.onnx", &p, &err), RAMP_OK);
     /* a symbolic H and W: the parameters must give them */
-    p = (ramp_net_params){ .backend = RAMP_NN_REF };
+    p = (ramp_net_params){.backend = RAMP_NN_REF};
     assert_int_equal(load_err(FIX "vgg_symbolic.onnx", &p, &err), RAMP_EINVAL);
     assert_non_null(strstr(err.msg, "input 'input' leaves its height open: give it in the "
                                     "parameters (ramp_net_params.height)"));
@@ -221,17 +268,18 @@ static void extend_after_import(void **s)
     (void)s;
     ramp_net *net;
     ramp_err err;
-    ramp_net_params p = { .backend = RAMP_NN_REF, .seed = 3 };
+    ramp_net_params p = {.backend = RAMP_NN_REF, .seed = 3};
     assert_int_equal(ramp_net_load_onnx(&net, FIX "mlp.onnx", &p, &err), RAMP_OK);
     int last = ramp_net_last(net);
-    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 3 }), RAMP_OK);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = 3}), RAMP_OK);
     float w[15];
     assert_int_equal(ramp_net_get_param(net, last + 1, 0, w, 15), RAMP_OK);
     int nonzero = 0;
-    for (int i = 0; i < 15; i++) nonzero += w[i] != 0.f;
+    for (int i = 0; i < 15; i++)
+        nonzero += w[i] != 0.f;
     assert_int_equal(nonzero, 15);
-    float x[2 * 16] = { 0 };
-    int32_t y[2] = { 0, 2 };
+    float x[2 * 16] = {0};
+    int32_t y[2] = {0, 2};
     double loss;
     assert_int_equal(ramp_net_forward_backward(net, x, y, 2, 0.f, &loss), RAMP_OK);
     assert_true(isfinite(loss) && loss > 0);
@@ -244,7 +292,7 @@ static void layer_names(void **s)
     (void)s;
     ramp_net *net;
     ramp_err err;
-    ramp_net_params p = { .backend = RAMP_NN_REF };
+    ramp_net_params p = {.backend = RAMP_NN_REF};
     assert_int_equal(ramp_net_load_onnx(&net, FIX "vgg.onnx", &p, &err), RAMP_OK);
     assert_int_equal(ramp_net_find(net, "/classifier/classifier.3/Gemm"), ramp_net_last(net));
     assert_int_equal(ramp_net_find(net, "/features/features.0/Conv"), 1);
@@ -273,7 +321,7 @@ static void malformed(void **s)
     size_t len;
     uint8_t *buf = slurp(FIX "resnet.onnx", &len);
     ramp_err err;
-    ramp_net_params p = { .backend = RAMP_NN_REF };
+    ramp_net_params p = {.backend = RAMP_NN_REF};
     /* every prefix length in steps: a truncated file is an error */
     for (size_t cut = 0; cut < len; cut += 97) {
         ramp_net *net = NULL;
@@ -293,8 +341,10 @@ static void malformed(void **s)
             c[(r >> 8) % len] ^= (uint8_t)(1u << (r % 8));
         }
         ramp_net *net = NULL;
-        if (ramp_net_load_onnx_mem(&net, c, len, &p, &err) == RAMP_OK) ramp_net_free(net);
-        else assert_null(net);
+        if (ramp_net_load_onnx_mem(&net, c, len, &p, &err) == RAMP_OK)
+            ramp_net_free(net);
+        else
+            assert_null(net);
         free(c);
     }
     free(buf);
@@ -308,7 +358,7 @@ static void malformed(void **s)
     assert_int_not_equal(ramp_net_load_onnx_mem(&net, junk, sizeof junk, &p, &err), RAMP_OK);
     assert_null(net);
     /* a PNG is no ONNX model */
-    static const uint8_t png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13 };
+    static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
     assert_int_equal(ramp_net_load_onnx_mem(&net, png, sizeof png, &p, &err), RAMP_EFORMAT);
     assert_non_null(strstr(err.msg, "not an ONNX model"));
     /* empty, missing, a folder, NULLs */
@@ -324,14 +374,23 @@ static void malformed(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(vgg_ref),          cmocka_unit_test(vgg_dnnl),
-        cmocka_unit_test(vgg_mem),          cmocka_unit_test(resnet_ref),
-        cmocka_unit_test(resnet_dnnl),      cmocka_unit_test(mobilenet_ref),
-        cmocka_unit_test(mobilenet_dnnl),   cmocka_unit_test(mlp_ref),
-        cmocka_unit_test(mlp_dnnl),         cmocka_unit_test(opset9_ref),
-        cmocka_unit_test(opset9_dnnl),         cmocka_unit_test(unsupported_ops),
-        cmocka_unit_test(node_errors),      cmocka_unit_test(input_size),
-        cmocka_unit_test(extend_after_import), cmocka_unit_test(layer_names), cmocka_unit_test(malformed),
+        cmocka_unit_test(vgg_ref),
+        cmocka_unit_test(vgg_dnnl),
+        cmocka_unit_test(vgg_mem),
+        cmocka_unit_test(resnet_ref),
+        cmocka_unit_test(resnet_dnnl),
+        cmocka_unit_test(mobilenet_ref),
+        cmocka_unit_test(mobilenet_dnnl),
+        cmocka_unit_test(mlp_ref),
+        cmocka_unit_test(mlp_dnnl),
+        cmocka_unit_test(opset9_ref),
+        cmocka_unit_test(opset9_dnnl),
+        cmocka_unit_test(unsupported_ops),
+        cmocka_unit_test(node_errors),
+        cmocka_unit_test(input_size),
+        cmocka_unit_test(extend_after_import),
+        cmocka_unit_test(layer_names),
+        cmocka_unit_test(malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

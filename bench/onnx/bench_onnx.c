@@ -35,7 +35,7 @@ int main(int argc, char **argv)
     int runs = argc > 2 ? atoi(argv[2]) : 7;
     if (runs < 1 || runs > 1000) runs = 7;
     double t[1000];
-    ramp_net_params p = { .backend = RAMP_NN_DNNL };
+    ramp_net_params p = {.backend = RAMP_NN_DNNL};
     ramp_err err;
     for (int r = -1; r < runs; r++) {
         ramp_net *net;

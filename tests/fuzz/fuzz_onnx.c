@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ramp_err err;
     ramp_net *net = (ramp_net *)&err; /* must come back NULL on failure */
-    ramp_net_params p = { .backend = RAMP_NN_REF, .n_threads = 1 };
+    ramp_net_params p = {.backend = RAMP_NN_REF, .n_threads = 1};
     ramp_status st = ramp_net_load_onnx_mem(&net, data, size, &p, &err);
     if (st) {
         if (net || err.code != st || !err.msg[0] || strlen(err.msg) >= sizeof err.msg) abort();
