@@ -87,6 +87,23 @@ static void test_errors(void **state)
     expect_err("npy_big_endian.npy", RAMP_EUNSUPPORTED,
                "unsupported dtype '>f8' (want '<f8', '<f4', '<i8' or '<i4')");
     expect_err("npy_3d.npy", RAMP_EUNSUPPORTED, "more than 2 dimensions are not supported");
+    { /* which ramp_npy_read_nd reads, as its shape and a 2-D view */
+        ramp_npy v;
+        int nd;
+        size_t dims[RAMP_NPY_MAX_DIMS];
+        assert_int_equal(ramp_npy_read_nd(&v, &nd, dims, FIX "npy_3d.npy", 0, NULL), RAMP_OK);
+        assert_int_equal(nd, 3);
+        assert_true(dims[0] == 2 && dims[1] == 2 && dims[2] == 2);
+        assert_true(v.ndim == 2 && v.shape[0] == 2 && v.shape[1] == 4 && v.dtype == RAMP_NPY_F8);
+        assert_true(((double *)v.data)[7] == 0.0);
+        ramp_npy_clear(&v);
+        assert_int_equal(ramp_npy_read_nd(&v, &nd, dims, FIX "npy_f8.npy", 0, NULL), RAMP_OK);
+        assert_true(nd == 2 && v.shape[0] == dims[0] && v.shape[1] == dims[1]);
+        ramp_npy_clear(&v);
+        assert_int_equal(ramp_npy_read_nd(&v, &nd, dims, FIX "npy_truncated.npy", 0, NULL),
+                         RAMP_EFORMAT);
+        assert_true(nd == 0 && v.data == NULL);
+    }
     expect_err("npy_truncated.npy", RAMP_EFORMAT, "truncated data (91 of 96 bytes)");
     expect_err("no_such_file.npy", RAMP_ENOENT, "No such file or directory");
 

@@ -50,6 +50,16 @@ size_t ramp_npy_dtype_size(ramp_npy_dtype dt);
    On failure *out is zeroed. */
 ramp_status ramp_npy_read(ramp_npy *out, const char *path, size_t max_bytes, ramp_err *err);
 
+/* The most dimensions ramp_npy_read_nd takes. */
+#define RAMP_NPY_MAX_DIMS 8
+
+/* ramp_npy_read for arrays of 1 to RAMP_NPY_MAX_DIMS dimensions (images:
+   N×C×H×W): the file's shape into dims[0..*ndim), and *out as its 2-D view,
+   shape[0] = dims[0] rows of shape[1] = the product of the other dims (a
+   1-D array as ramp_npy_read gives it). On failure *ndim is 0. */
+ramp_status ramp_npy_read_nd(ramp_npy *out, int *ndim, size_t dims[RAMP_NPY_MAX_DIMS],
+                             const char *path, size_t max_bytes, ramp_err *err);
+
 /* Parses an in-memory .npy image (buf borrowed; `name` is used in messages);
    out->data is a fresh malloc'd copy. */
 ramp_status ramp_npy_parse(ramp_npy *out, const uint8_t *buf, size_t len, const char *name,

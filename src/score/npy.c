@@ -99,8 +99,8 @@ static int parse_word(cursor *c, const char *w)
 
 typedef struct {
     ramp_npy_dtype dtype;
-    int ndim;
-    size_t shape[2];
+    int ndim, max_ndim; /* max_ndim: the most the caller takes (2, or RAMP_NPY_MAX_DIMS) */
+    size_t shape[RAMP_NPY_MAX_DIMS];
     size_t header_len; /* prelude + dict: offset of the data */
 } npy_header;
 
@@ -177,9 +177,10 @@ static ramp_status header_parse(const uint8_t *buf, size_t len, const char *name
                         return ramp__err_set(err, RAMP_ETOOBIG, "%s: dimension too large", name);
                     v = v * 10 + (size_t)(*c.p++ - '0');
                 }
-                if (h->ndim >= 2)
+                if (h->ndim >= h->max_ndim)
                     return ramp__err_set(err, RAMP_EUNSUPPORTED,
-                                         "%s: more than 2 dimensions are not supported", name);
+                                         "%s: more than %d dimensions are not supported", name,
+                                         h->max_ndim);
                 h->shape[h->ndim++] = v;
                 if (!eat(&c, ',')) {
                     if (!eat(&c, ')')) goto syntax;
@@ -222,20 +223,24 @@ static ramp_status data_bytes(const npy_header *h, const char *name, size_t *byt
 {
     size_t es = ramp_npy_dtype_size(h->dtype);
     size_t n = h->shape[0];
-    if (h->shape[1] && n > SIZE_MAX / h->shape[1])
-        return ramp__err_set(err, RAMP_ETOOBIG, "%s: shape overflows", name);
-    n *= h->shape[1];
+    for (int d = 1; d < (h->ndim > 1 ? h->ndim : 2); d++) {
+        if (h->shape[d] && n > SIZE_MAX / h->shape[d])
+            return ramp__err_set(err, RAMP_ETOOBIG, "%s: shape overflows", name);
+        n *= h->shape[d];
+    }
     if (n > SIZE_MAX / es) return ramp__err_set(err, RAMP_ETOOBIG, "%s: shape overflows", name);
     *bytes = n * es;
     return RAMP_OK;
 }
 
+/* out as the array's 2-D view: rows, then the product of the other dims. */
 static void fill_out(ramp_npy *out, const npy_header *h, void *data)
 {
     out->dtype = h->dtype;
-    out->ndim = h->ndim;
+    out->ndim = h->ndim < 2 ? h->ndim : 2;
     out->shape[0] = h->shape[0];
     out->shape[1] = h->shape[1];
+    for (int d = 2; d < h->ndim; d++) out->shape[1] *= h->shape[d]; /* data_bytes checked it */
     out->data = data;
 }
 
@@ -249,7 +254,7 @@ ramp_status ramp_npy_parse(ramp_npy *out, const uint8_t *buf, size_t len, const 
     if (!host_little_endian())
         return ramp__err_set(err, RAMP_EUNSUPPORTED, "%s: big-endian hosts are not supported",
                              name);
-    npy_header h;
+    npy_header h = { .max_ndim = 2 };
     size_t need, bytes;
     ramp_status st = header_parse(buf, len, name, &h, &need, err);
     if (st) return st;
@@ -268,7 +273,34 @@ ramp_status ramp_npy_parse(ramp_npy *out, const uint8_t *buf, size_t len, const 
     return RAMP_OK;
 }
 
+/* ramp_npy_read of arrays of up to max_ndim dims; their shape into *h. */
+static ramp_status read_file(ramp_npy *out, npy_header *h, int max_ndim, const char *path,
+                             size_t max_bytes, ramp_err *err);
+
 ramp_status ramp_npy_read(ramp_npy *out, const char *path, size_t max_bytes, ramp_err *err)
+{
+    npy_header h;
+    return read_file(out, &h, 2, path, max_bytes, err);
+}
+
+ramp_status ramp_npy_read_nd(ramp_npy *out, int *ndim, size_t dims[RAMP_NPY_MAX_DIMS],
+                             const char *path, size_t max_bytes, ramp_err *err)
+{
+    npy_header h;
+    if (ndim) *ndim = 0;
+    if (!ndim || !dims) {
+        if (out) memset(out, 0, sizeof *out);
+        return ramp__err_set(err, RAMP_EINVAL, "npy: NULL ndim or dims");
+    }
+    ramp_status st = read_file(out, &h, RAMP_NPY_MAX_DIMS, path, max_bytes, err);
+    if (st) return st;
+    *ndim = h.ndim;
+    for (int d = 0; d < h.ndim; d++) dims[d] = h.shape[d];
+    return RAMP_OK;
+}
+
+static ramp_status read_file(ramp_npy *out, npy_header *hp, int max_ndim, const char *path,
+                             size_t max_bytes, ramp_err *err)
 {
     if (!out || !path) return ramp__err_set(err, RAMP_EINVAL, "npy: NULL path or output");
     memset(out, 0, sizeof *out);
@@ -296,7 +328,7 @@ ramp_status ramp_npy_read(ramp_npy *out, const char *path, size_t max_bytes, ram
         goto fail;
     }
     /* header: first the prelude, then as much as it announces */
-    npy_header h;
+    npy_header h = { .max_ndim = max_ndim };
     size_t need = 12, have = 0, bytes;
     for (int pass = 0; pass < 3; pass++) {
         if (need > fsize) need = fsize;
@@ -345,6 +377,7 @@ ramp_status ramp_npy_read(ramp_npy *out, const char *path, size_t max_bytes, ram
     fclose(f);
     free(hbuf);
     fill_out(out, &h, data);
+    *hp = h;
     return RAMP_OK;
 fail:
     fclose(f);
