@@ -428,6 +428,158 @@ static void test_flatten_input(void **s)
     for (int i = 0; i < N * 3; i++) assert_true(fabsf(probs[0][i] - probs[1][i]) < 1e-5f);
 }
 
+/* Bytes of file `path` into a malloc'd buffer. */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc(*len + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, *len, f), *len);
+    fclose(f);
+    return b;
+}
+
+static void spit(const char *path, const uint8_t *b, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, len, f), len);
+    fclose(f);
+}
+
+/* Every builder's attributes and a branch (test_new_from_file): a dilated
+   conv, batchnorm, ReLU, max pooling, dropout, a leaky ReLU (a tanh if
+   `other`) fed by the pool beside it, their add, clip, a concat and a
+   per-channel mul, average pooling, a dense without bias, softmax. */
+static ramp_net *graph_net(int other)
+{
+    ramp_net *a = NULL;
+    assert_int_equal(ramp_net_new(&a, &(ramp_net_params){ .channels = 1, .height = 8, .width = 8,
+                                                           .seed = 4, .backend = RAMP_NN_REF,
+                                                           .n_threads = 2 },
+                                  NULL),
+                     RAMP_OK);
+    ramp_net_conv2d(a, &(ramp_conv2d){ .filters = 4, .kernel = 3, .padding = 2, .stride = 1,
+                                       .dilation = 2 });
+    ramp_net_batchnorm(a, 0.3f, 1e-4f);
+    ramp_net_relu(a);
+    ramp_net_maxpool(a, 2, 0, 0);
+    int pool = ramp_net_last(a);
+    ramp_net_dropout(a, 0.25f);
+    int drop = ramp_net_last(a);
+    ramp_net_from(a, pool);
+    if (other) ramp_net_tanh(a);
+    else ramp_net_leaky_relu(a, 0.2f); /* fed by the pool, not the layer before */
+    ramp_net_add(a, drop);
+    ramp_net_clip(a, -1.f, 2.f);
+    ramp_net_concat(a, pool); /* 8×4×4 */
+    int cat = ramp_net_last(a);
+    ramp_net_global_avgpool(a);
+    int gate = ramp_net_last(a);
+    ramp_net_from(a, cat);
+    ramp_net_mul(a, gate);
+    ramp_net_avgpool(a, 2, 1, 1);
+    ramp_net_flatten(a);
+    ramp_net_dense(a, &(ramp_dense){ .units = 3, .no_bias = 1, .init = RAMP_INIT_GLOROT });
+    ramp_net_softmax(a);
+    return a;
+}
+
+/* A weight file (version 2) carries its graph: ramp_net_new_from_file
+   rebuilds the net (branches, every attribute) with its weights, on either
+   backend; a version 1 file still loads into a net built in code but
+   rebuilds nothing; a damaged graph and another net's graph are refused. */
+static void test_new_from_file(void **s)
+{
+    (void)s;
+    const char *path = "test_nn_api_graph.bin", *v1 = "test_nn_api_graph_v1.bin";
+    ramp_net *a = graph_net(0);
+    assert_string_equal(ramp_net_errmsg(a), "");
+    assert_int_equal(ramp_net_save(a, path), RAMP_OK);
+    float X[5 * 64], pa[5 * 3], pb[5 * 3];
+    int32_t y[5];
+    toy_data(X, y, 5);
+    assert_int_equal(ramp_net_predict(a, X, 5, pa), RAMP_OK);
+    char sa[4096], sb[4096];
+    ramp_net_summary_str(a, sa, sizeof sa);
+    for (int be = 0; be < 2; be++) {
+        ramp_net *b = NULL;
+        ramp_err err = { 0 };
+        assert_int_equal(ramp_net_new_from_file(&b, path,
+                                                &(ramp_net_params){ .channels = 9, .seed = 99,
+                                                                    .backend = be ? RAMP_NN_DNNL
+                                                                                  : RAMP_NN_REF,
+                                                                    .n_threads = 2 },
+                                                &err),
+                         RAMP_OK);
+        ramp_net_summary_str(b, sb, sizeof sb);
+        assert_string_equal(sa, sb); /* the same layers, inputs, shapes and counts */
+        for (int i = 0; i < ramp_net_n_layers(a); i++) {
+            const ramp__node *x = &a->nodes[i], *z = &b->nodes[i];
+            assert_true(x->op == z->op && x->n_in == z->n_in && x->in[0] == z->in[0] &&
+                        (x->n_in < 2 || x->in[1] == z->in[1]));
+            assert_true(x->k == z->k && x->stride == z->stride && x->pad == z->pad &&
+                        x->groups == z->groups && x->bias == z->bias && x->init == z->init);
+            assert_true(x->alpha == z->alpha && x->eps == z->eps && x->beta == z->beta &&
+                        x->dilation == z->dilation);
+        }
+        for (int i = 0; i < ramp_net_n_layers(a); i++)
+            for (int k = 0; k < RAMP__P_MAX; k++) {
+                const ramp__param *p = &a->nodes[i].p[k];
+                assert_int_equal(p->used, b->nodes[i].p[k].used);
+                if (p->used) assert_memory_equal(p->plain, b->nodes[i].p[k].plain,
+                                                 p->n_plain * sizeof(float));
+            }
+        assert_int_equal(ramp_net_predict(b, X, 5, pb), RAMP_OK);
+        for (int i = 0; i < 5 * 3; i++)
+            if (be) assert_true(fabsf(pa[i] - pb[i]) < 1e-5f);
+            else assert_true(pa[i] == pb[i]);
+        ramp_net_free(b);
+    }
+    /* version 1: the tensors alone (the graph cut off, the version set back) */
+    size_t len;
+    uint8_t *buf = slurp(path, &len);
+    size_t graph = 0;
+    for (size_t i = 0; i + 8 <= len; i++)
+        if (memcmp(buf + i, "RAMPNNG", 8) == 0) graph = i;
+    assert_true(graph > 16);
+    buf[8] = 1;
+    spit(v1, buf, graph);
+    ramp_net *c = NULL;
+    ramp_err err = { 0 };
+    assert_int_equal(ramp_net_new_from_file(&c, v1, &(ramp_net_params){ 0 }, &err), RAMP_EFORMAT);
+    assert_null(c);
+    assert_non_null(strstr(err.msg, "a version 1 weight file holds no graph"));
+    assert_int_equal(ramp_net_load(a, v1), RAMP_OK);
+    /* a damaged graph */
+    buf[8] = 2;
+    spit(v1, buf, len - 1);
+    assert_int_equal(ramp_net_new_from_file(&c, v1, &(ramp_net_params){ 0 }, &err), RAMP_EFORMAT);
+    assert_non_null(strstr(err.msg, "the graph after the weights is damaged"));
+    assert_int_equal(ramp_net_load(a, v1), RAMP_EFORMAT);
+    /* an unknown layer type: named */
+    memcpy(buf + graph + 24 + 1, "Conv9D", 6);
+    spit(v1, buf, len);
+    assert_int_equal(ramp_net_new_from_file(&c, v1, &(ramp_net_params){ 0 }, &err), RAMP_EFORMAT);
+    assert_non_null(strstr(err.msg, "layer 1: unknown layer type 'Conv9D'"));
+    /* the tensors of another net with the same shapes but other layers */
+    ramp_net *d = graph_net(1);
+    assert_int_equal(ramp_net_load(d, path), RAMP_ESHAPE);
+    char want[96];
+    snprintf(want, sizeof want, "the file's graph (%d layers) is not this network's",
+             ramp_net_n_layers(a));
+    assert_non_null(strstr(ramp_net_errmsg(d), want));
+    ramp_net_free(d);
+    free(buf);
+    remove(path);
+    remove(v1);
+    ramp_net_free(a);
+}
+
 static void test_save_load(void **s)
 {
     (void)s;
@@ -733,6 +885,7 @@ int main(void)
         cmocka_unit_test(test_global_avgpool_not_square),
         cmocka_unit_test(test_flatten_input),
         cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_new_from_file),
         cmocka_unit_test(test_eval_after_training),
         cmocka_unit_test(test_import_ops),
     };

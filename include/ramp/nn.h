@@ -192,6 +192,9 @@ ramp_status ramp_net_from(ramp_net *net, int id);
    (those of frozen layers, or of lr_mult 0, not counted). */
 int ramp_net_n_layers(const ramp_net *net);
 ramp_status ramp_net_layer_shape(const ramp_net *net, int id, int shape[3]);
+/* Layer `id`'s type as the summary writes it ("Conv2D", "Dense", "Softmax",
+   ...; static storage), or NULL for a bad id. */
+const char *ramp_net_layer_type(const ramp_net *net, int id);
 size_t ramp_net_n_params(const ramp_net *net);
 
 /* Writes a Keras-style summary (layer, name, type with [frozen] / [frozen
@@ -344,14 +347,24 @@ ramp_status ramp_net_evaluate(ramp_net *net, const float *X, const int32_t *y, s
 
 /* --- weights -------------------------------------------------------------
    File format (little-endian), documented in docs/engine.md:
-     "RAMPNNW\0" magic (8 bytes), u32 version (1), u32 tensor count, then per
+     "RAMPNNW\0" magic (8 bytes), u32 version (2), u32 tensor count, then per
      tensor: u32 layer id, u32 kind (0 weight, 1 bias, 2 running mean,
-     3 running variance), u32 ndim, ndim × u32 dims, prod(dims) float32.
-   Loading checks every layer id, kind and shape against the network:
-   a mismatch fails with RAMP_ESHAPE naming the layer, and the network is
-   left unchanged. */
+     3 running variance), u32 ndim, ndim × u32 dims, prod(dims) float32;
+     then (version 2) the graph: every layer's type, inputs, attributes and
+     name, so that the file alone rebuilds the net (ramp_net_new_from_file,
+     `ramp model export`). Version 1 files (no graph) still load.
+   Loading checks every layer id, kind and shape against the network (and
+   a version 2 file's layer types): a mismatch fails with RAMP_ESHAPE
+   naming the layer, and the network is left unchanged. */
 ramp_status ramp_net_save(ramp_net *net, const char *path);
 ramp_status ramp_net_load(ramp_net *net, const char *path);
+/* A new net built from a weight file alone (version 2: its graph follows
+   the tensors, docs/engine.md), with its weights. `p` gives the backend,
+   threads and seed as for ramp_net_new; its input size is ignored (the
+   file's). On failure *out is NULL and `err` (may be NULL) says why: a
+   version 1 file holds no graph. Caller frees with ramp_net_free(). */
+ramp_status ramp_net_new_from_file(ramp_net **out, const char *path, const ramp_net_params *p,
+                                   ramp_err *err);
 
 /* Direct access to one parameter tensor of layer `id` in its plain layout
    (kind as in the file format); `n` is the count of floats expected. */

@@ -596,6 +596,12 @@ ramp_status ramp_net_layer_shape(const ramp_net *net, int id, int shape[3])
     return RAMP_OK;
 }
 
+const char *ramp_net_layer_type(const ramp_net *net, int id)
+{
+    if (!net || id < 0 || id >= net->n_nodes) return NULL;
+    return ramp__op_name(net->nodes[id].op);
+}
+
 static size_t node_params(const ramp__node *nd)
 {
     size_t n = 0;
