@@ -55,6 +55,17 @@ expect_error "blend: --min-improvement wants a number >= 0, not 'nan'" \
 expect_error "blend: --max-n-ensemble wants an integer in [1, 1000000], not '0'" \
     blend --pred-dir p --max-n-ensemble 0
 expect_error "score: unknown option '--splits'" score --splits train
+expect_error "model: unknown subcommand 'bogus'" model bogus x
+expect_error "model info: unexpected argument 'b'" model info a b
+expect_error "model info: --shape wants CxHxW (e.g. 3x224x224), not '3x2'" model info m.onnx --shape 3x2
+expect_error "model predict: --batch wants an integer in [1, 256], not '0'" \
+    model predict m.onnx --input x.npy --output p.npy --batch 0
+expect_error "model predict: --backend is dnnl or ref, not 'gpu'" \
+    model predict m.onnx --input x.npy --output p.npy --backend gpu
+expect_error "model predict: --output is required" model predict m.onnx --input x.npy
+expect_error "model predict: --input is required" model predict m.onnx --output p.npy
+expect_error "model export: --output is required" model export w.bin
+expect_error "model export: unknown option '--arch'" model export w.bin --output m.onnx --arch vgg
 platform_cmds="event team submit worker leaderboard serve"
 if "$RAMP" worker --help 2>&1 | grep -q "built without the platform"; then
     # a ramp configured with -DRAMP_WITH_PLATFORM=OFF: each platform command
@@ -81,7 +92,7 @@ else
 fi
 
 for cmd in test score blend $platform_cmds "data check" \
-    "data fashion-mnist" "kit import"; do
+    "data fashion-mnist" "kit import" "model info" "model predict" "model export"; do
     # shellcheck disable=SC2086
     "$RAMP" $cmd --help > "$WORK/out" 2>&1 || fail "ramp $cmd --help: non-zero exit"
     grep -q "^usage: ramp $cmd" "$WORK/out" || fail "ramp $cmd --help: no usage line"
@@ -93,4 +104,7 @@ for flag in --ramp-kit-dir --ramp-data-dir --ramp-submission-dir --retrain --sav
     grep -q -- "$flag" "$WORK/out" || fail "ramp test --help does not name $flag"
 done
 "$RAMP" kit > /dev/null 2>&1; [ $? -eq 2 ] || fail "ramp kit without a subcommand: want exit 2"
+"$RAMP" model > /dev/null 2>&1; [ $? -eq 2 ] || fail "ramp model without a subcommand: want exit 2"
+"$RAMP" model --help > "$WORK/out" 2>&1 || fail "ramp model --help: non-zero exit"
+grep -q "^usage: ramp model info" "$WORK/out" || fail "ramp model --help: no usage line"
 echo "cli argument tests passed"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A ramp configured with an optional part OFF (-DRAMP_WITH_PYTHON,
-# -DRAMP_WITH_PLATFORM, -DRAMP_WITH_ENGINE) says so, and how to get it, when
+# -DRAMP_WITH_PLATFORM, -DRAMP_WITH_ENGINE, -DRAMP_WITH_ONNX) says so, and how to get it, when
 # asked for that part. Registered only in such a build (tests/CMakeLists.txt);
 # scripts/test.sh makes one with all three OFF (build-min).
 set -uo pipefail
@@ -37,9 +37,19 @@ if off PLATFORM; then
     expect_fail platform "ramp: worker: this ramp was built without the platform" "$ramp" worker --db "$work/x.db"
     ok "without the platform: its commands say so"; n=$((n + 1))
 fi
+if off ONNX; then
+    expect_fail onnx "ramp: model info: ramp was built without ONNX support (RAMP_WITH_ONNX=OFF)" \
+        "$ramp" model info "$work/any.onnx"
+    grep -qF -- "-DRAMP_WITH_ONNX=ON" "$work/onnx.out" || fail "onnx: the message does not say how"
+    expect_fail onnx_predict "ramp was built without ONNX support" \
+        "$ramp" model predict "$work/any.onnx" --input "$work/x.npy" --output "$work/p.npy"
+    "$ramp" model info --help > /dev/null || fail "onnx: ramp model info --help fails"
+    ok "without ONNX: ramp model says so"; n=$((n + 1))
+fi
 [ $n -gt 0 ] || fail "no part is OFF in this build: the test should not be registered"
 # the library links none of what the parts left out need
 deps=$(ldd "$build/libramp.so")
 off ENGINE && grep -q libdnnl <<<"$deps" && fail "libramp.so links libdnnl without the engine"
 off PLATFORM && grep -Eq "libpq|libsqlite3|libmicrohttpd" <<<"$deps" && fail "libramp.so links the platform's libraries without it"
+off ONNX && grep -q libprotobuf-c <<<"$deps" && fail "libramp.so links libprotobuf-c without ONNX"
 echo "test_without: passed ($n part(s) off)"

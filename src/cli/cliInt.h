@@ -24,6 +24,7 @@ int ramp__cmd_leaderboard(int argc, char **argv);
 int ramp__cmd_serve(int argc, char **argv);
 int ramp__cmd_blend(int argc, char **argv);
 int ramp__cmd_kit(int argc, char **argv);
+int ramp__cmd_model(int argc, char **argv);
 
 /* ---- kits (cli_kit.c; the loader is the data module's, dataInt.h) ------------- */
 

@@ -27,6 +27,7 @@ static const command commands[] = {
     {"worker", ramp__cmd_worker, "train the store's pending submissions"},
     {"leaderboard", ramp__cmd_leaderboard, "print the leaderboard (table, CSV, JSON, HTML)"},
     {"serve", ramp__cmd_serve, "serve the leaderboard, submission pages and upload over HTTP"},
+    {"model", ramp__cmd_model, "ONNX models: print the layer table, run on a .npy array"},
     {"blend", ramp__cmd_blend, "blend saved predictions: combined score and contributivity"},
     {"sandbox-check", ramp__cmd_sandbox_check, "say whether submissions can be sandboxed here"},
 };
