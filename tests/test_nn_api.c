@@ -454,7 +454,8 @@ static void spit(const char *path, const uint8_t *b, size_t len)
 /* Every builder's attributes and a branch (test_new_from_file): a dilated
    conv, batchnorm, ReLU, max pooling, dropout, a leaky ReLU (a tanh if
    `other`) fed by the pool beside it, their add, clip, a concat and a
-   per-channel mul, average pooling, a dense without bias, softmax. */
+   per-channel mul, average pooling, a dense without bias, softmax; two
+   layers named. */
 static ramp_net *graph_net(int other)
 {
     ramp_net *a = NULL;
@@ -465,6 +466,7 @@ static ramp_net *graph_net(int other)
                      RAMP_OK);
     ramp_net_conv2d(a, &(ramp_conv2d){ .filters = 4, .kernel = 3, .padding = 2, .stride = 1,
                                        .dilation = 2 });
+    ramp_net_set_name(a, 1, "stem");
     ramp_net_batchnorm(a, 0.3f, 1e-4f);
     ramp_net_relu(a);
     ramp_net_maxpool(a, 2, 0, 0);
@@ -482,6 +484,7 @@ static ramp_net *graph_net(int other)
     int gate = ramp_net_last(a);
     ramp_net_from(a, cat);
     ramp_net_mul(a, gate);
+    ramp_net_set_name(a, ramp_net_last(a), "gated");
     ramp_net_avgpool(a, 2, 1, 1);
     ramp_net_flatten(a);
     ramp_net_dense(a, &(ramp_dense){ .units = 3, .no_bias = 1, .init = RAMP_INIT_GLOROT });
@@ -526,6 +529,7 @@ static void test_new_from_file(void **s)
                         x->groups == z->groups && x->bias == z->bias && x->init == z->init);
             assert_true(x->alpha == z->alpha && x->eps == z->eps && x->beta == z->beta &&
                         x->dilation == z->dilation);
+            assert_string_equal(ramp_net_layer_name(a, i), ramp_net_layer_name(b, i));
         }
         for (int i = 0; i < ramp_net_n_layers(a); i++)
             for (int k = 0; k < RAMP__P_MAX; k++) {

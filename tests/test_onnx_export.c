@@ -137,12 +137,13 @@ static ramp_net *gap_net(int backend)
    branches; then on features: a gate from a flat vector onto an image (mul,
    second input reshaped; only if `flat_gate`, as the importer takes no
    such Reshape yet), a concat of a flat vector with a C×1×1 pool
-   (flattened), a flat mul. */
+   (flattened), a flat mul; two layers named. */
 static ramp_net *ops_net(int backend, int flat_gate)
 {
     ramp_net *net = net_new(backend, 4, 10, 10);
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 3, .padding = 2,
                                          .dilation = 2 });
+    ramp_net_set_name(net, 1, "stem.conv");
     ramp_net_clip(net, 0.f, 6.f);
     int x = ramp_net_last(net);
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 3, .padding = 1, .groups = 8 });
@@ -155,6 +156,7 @@ static ramp_net *ops_net(int backend, int flat_gate)
     int gate = ramp_net_last(net);
     ramp_net_from(net, dw);
     ramp_net_mul(net, gate); /* 8×10×10 ⊙ 8×1×1 */
+    ramp_net_set_name(net, ramp_net_last(net), "se.mul");
     ramp_net_concat(net, x); /* 16×10×10 */
     int cat = ramp_net_last(net);
     ramp_net_global_avgpool(net);
@@ -425,6 +427,10 @@ static void test_round_trip(void **s)
                                                 &err);
             if (st) fail_msg("import of %s: %s", path, err.msg);
             same_params(net, back);
+            if (kind == 3) { /* the names set come back */
+                assert_int_equal(ramp_net_find(back, "stem.conv"), 1);
+                assert_true(ramp_net_find(back, "se.mul") > 0);
+            }
             size_t n = 6, k1, k2;
             float *X = inputs(net, n, 21);
             float *Y1 = outputs(net, X, n, &k1), *Y2 = outputs(back, X, n, &k2);
@@ -581,6 +587,15 @@ static void test_errors(void **s)
     ramp_net_dense(net, &(ramp_dense){ .units = 2 });
     assert_int_equal(ramp_net_save_onnx(net, path), RAMP_EINVAL);
     assert_non_null(strstr(ramp_net_errmsg(net), "layer 1 (ReLU) feeds nothing"));
+    ramp_net_free(net);
+    /* a layer named like another tensor */
+    net = every_op(RAMP_NN_REF, 0);
+    assert_int_equal(ramp_net_set_name(net, 3, "output"), RAMP_OK);
+    assert_int_equal(ramp_net_save_onnx(net, path), RAMP_EINVAL);
+    assert_non_null(strstr(ramp_net_errmsg(net), "two tensors would be named 'output'"));
+    assert_int_equal(ramp_net_set_name(net, 3, "conv2d1.weight"), RAMP_OK);
+    assert_int_equal(ramp_net_save_onnx(net, path), RAMP_EINVAL);
+    assert_non_null(strstr(ramp_net_errmsg(net), "'conv2d1.weight'"));
     ramp_net_free(net);
     /* a net with no layers */
     net = net_new(RAMP_NN_REF, 1, 4, 4);

@@ -69,7 +69,7 @@ static int write_graph(FILE *f, const ramp_net *net)
              put_u32(f, (uint32_t)(nd->n_in > 1 ? nd->in[1] : -1));
         for (int k = 0; ok && k < N_INTS; k++) ok = put_u32(f, (uint32_t)v[k]);
         for (int k = 0; ok && k < N_FLOATS; k++) ok = put_f32(f, fl[k]);
-        ok = ok && put_str(f, ""); /* names: once the net has them */
+        ok = ok && put_str(f, nd->name_set ? nd->name : "");
     }
     return ok;
 }
@@ -329,7 +329,7 @@ static ramp_status replay(ramp_net *net, int id, const layer_rec *r)
     if (ramp_net_last(net) != id)
         return ramp__net_fail(net, RAMP_EFORMAT, "layer %d (%s): built as layer %d", id, t,
                               ramp_net_last(net));
-    return RAMP_OK;
+    return r->name[0] ? ramp_net_set_name(net, id, r->name) : RAMP_OK;
 }
 
 ramp_status ramp_net_new_from_file(ramp_net **out, const char *path, const ramp_net_params *p,

@@ -81,14 +81,11 @@ static char *xprintf(ex *e, const char *fmt, ...)
     return s;
 }
 
-/* A layer's name: until names are set on the net, the default
-   "<type><id>", the summary's type in lower case ("conv2d3"). */
+/* A layer's name (ramp_net_layer_name: the one set, else "<type><id>"),
+   in the arena. */
 static char *layer_name(ex *e, int id)
 {
-    char *s = xprintf(e, "%s%d", ramp__op_name(e->net->nodes[id].op), id);
-    for (char *c = s; c && *c; c++)
-        if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
-    return s;
+    return xprintf(e, "%s", ramp_net_layer_name(e->net, id));
 }
 
 /* A node `op` named `name` writing tensor `out`; inputs and attributes are
