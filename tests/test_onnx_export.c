@@ -53,9 +53,12 @@ static ramp_net *net_new(int backend, int c, int h, int w)
 {
     ramp_net *net = NULL;
     assert_int_equal(ramp_net_new(&net,
-                                  &(ramp_net_params){ .channels = c, .height = h, .width = w,
-                                                      .seed = 7, .backend = backend,
-                                                      .n_threads = 2 },
+                                  &(ramp_net_params){.channels = c,
+                                                     .height = h,
+                                                     .width = w,
+                                                     .seed = 7,
+                                                     .backend = backend,
+                                                     .n_threads = 2},
                                   NULL),
                      RAMP_OK);
     return net;
@@ -76,8 +79,9 @@ static void randomise(ramp_net *net, uint64_t seed)
             float scale = net->nodes[i].op == RAMP__OP_BN ? 0.5f : 0.3f;
             for (size_t j = 0; j < p->n_plain; j++) {
                 float u = (float)(2.0 * ramp_rng_uniform(&r) - 1.0);
-                v[j] = k == RAMP__P_RVAR ? 0.5f + u * u : k == RAMP__P_WEIGHT &&
-                       net->nodes[i].op == RAMP__OP_BN ? 1.f + scale * u : scale * u;
+                v[j] = k == RAMP__P_RVAR                                        ? 0.5f + u * u
+                       : k == RAMP__P_WEIGHT && net->nodes[i].op == RAMP__OP_BN ? 1.f + scale * u
+                                                                                : scale * u;
             }
             assert_int_equal(ramp_net_set_param(net, i, k, v, p->n_plain), RAMP_OK);
             free(v);
@@ -92,12 +96,12 @@ static void randomise(ramp_net *net, uint64_t seed)
 static ramp_net *every_op(int backend, int softmax)
 {
     ramp_net *net = net_new(backend, 3, 12, 12);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 3, .padding = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 8, .kernel = 3, .padding = 1});
     ramp_net_batchnorm(net, 0.2f, 1e-3f);
     int a = ramp_net_last(net);
     ramp_net_relu(net);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 3, .padding = 1, .groups = 2,
-                                         .no_bias = 1 });
+    ramp_net_conv2d(
+        net, &(ramp_conv2d){.filters = 8, .kernel = 3, .padding = 1, .groups = 2, .no_bias = 1});
     ramp_net_leaky_relu(net, 0.1f);
     int b = ramp_net_last(net);
     ramp_net_from(net, a);
@@ -107,10 +111,10 @@ static ramp_net *every_op(int backend, int softmax)
     ramp_net_sigmoid(net);
     ramp_net_avgpool(net, 3, 1, 1);
     ramp_net_dropout(net, 0.3f);
-    ramp_net_dense(net, &(ramp_dense){ .units = 16 });
+    ramp_net_dense(net, &(ramp_dense){.units = 16});
     ramp_net_batchnorm(net, 0, 0);
     ramp_net_relu(net);
-    ramp_net_dense(net, &(ramp_dense){ .units = 5 });
+    ramp_net_dense(net, &(ramp_dense){.units = 5});
     if (softmax) ramp_net_softmax(net);
     assert_int_equal(ramp_net_last(net) >= 0 ? RAMP_OK : RAMP_EINVAL, RAMP_OK);
     assert_string_equal(ramp_net_errmsg(net), "");
@@ -122,11 +126,11 @@ static ramp_net *every_op(int backend, int softmax)
 static ramp_net *gap_net(int backend)
 {
     ramp_net *net = net_new(backend, 2, 9, 7);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 6, .kernel = 3, .stride = 2 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 6, .kernel = 3, .stride = 2});
     ramp_net_relu(net);
     ramp_net_global_avgpool(net);
     ramp_net_flatten(net);
-    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 4 }), RAMP_OK);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = 4}), RAMP_OK);
     randomise(net, 12);
     return net;
 }
@@ -141,17 +145,16 @@ static ramp_net *gap_net(int backend)
 static ramp_net *ops_net(int backend, int flat_gate)
 {
     ramp_net *net = net_new(backend, 4, 10, 10);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 3, .padding = 2,
-                                         .dilation = 2 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 8, .kernel = 3, .padding = 2, .dilation = 2});
     ramp_net_set_name(net, 1, "stem.conv");
     ramp_net_clip(net, 0.f, 6.f);
     int x = ramp_net_last(net);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 3, .padding = 1, .groups = 8 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 8, .kernel = 3, .padding = 1, .groups = 8});
     int dw = ramp_net_last(net);
     ramp_net_global_avgpool(net);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 4, .kernel = 1});
     ramp_net_relu(net);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 8, .kernel = 1});
     ramp_net_sigmoid(net);
     int gate = ramp_net_last(net);
     ramp_net_from(net, dw);
@@ -161,19 +164,19 @@ static ramp_net *ops_net(int backend, int flat_gate)
     int cat = ramp_net_last(net);
     ramp_net_global_avgpool(net);
     ramp_net_flatten(net);
-    ramp_net_dense(net, &(ramp_dense){ .units = 16 });
+    ramp_net_dense(net, &(ramp_dense){.units = 16});
     ramp_net_sigmoid(net);
     int fgate = ramp_net_last(net); /* flat 16 */
     ramp_net_from(net, cat);
     if (flat_gate) ramp_net_mul(net, fgate); /* 16×10×10 ⊙ flat 16 */
-    ramp_net_global_avgpool(net); /* 16×1×1 */
+    ramp_net_global_avgpool(net);            /* 16×1×1 */
     int pooled = ramp_net_last(net);
     ramp_net_from(net, fgate);
     ramp_net_concat(net, pooled); /* flat 16 + 16×1×1 → flat 32 */
     int feat = ramp_net_last(net);
     ramp_net_tanh(net);
     ramp_net_mul(net, feat); /* flat ⊙ flat */
-    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 3 }), RAMP_OK);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = 3}), RAMP_OK);
     assert_string_equal(ramp_net_errmsg(net), "");
     randomise(net, 13);
     return net;
@@ -186,7 +189,8 @@ static float *inputs(const ramp_net *net, size_t n, uint64_t seed)
     assert_non_null(X);
     ramp_rng r;
     ramp_rng_seed(&r, seed, 1);
-    for (size_t i = 0; i < n * f; i++) X[i] = (float)(2.0 * ramp_rng_uniform(&r) - 1.0);
+    for (size_t i = 0; i < n * f; i++)
+        X[i] = (float)(2.0 * ramp_rng_uniform(&r) - 1.0);
     return X;
 }
 
@@ -246,21 +250,27 @@ static void test_torch_runs_export(void **s)
             snprintf(name, sizeof name, "every_%s_%s", sm ? "softmax" : "logits", bn);
             int rc = export_and_compare(net, name, 7);
             ramp_net_free(net);
-            if (rc == 77) skipped = 1;
-            else assert_int_equal(rc, 0);
+            if (rc == 77)
+                skipped = 1;
+            else
+                assert_int_equal(rc, 0);
         }
         ramp_net *net = gap_net(backend);
         snprintf(name, sizeof name, "gap_%s", bn);
         int rc = export_and_compare(net, name, 5);
         ramp_net_free(net);
-        if (rc == 77) skipped = 1;
-        else assert_int_equal(rc, 0);
+        if (rc == 77)
+            skipped = 1;
+        else
+            assert_int_equal(rc, 0);
         net = ops_net(backend, 1);
         snprintf(name, sizeof name, "ops_%s", bn);
         rc = export_and_compare(net, name, 5);
         ramp_net_free(net);
-        if (rc == 77) skipped = 1;
-        else assert_int_equal(rc, 0);
+        if (rc == 77)
+            skipped = 1;
+        else
+            assert_int_equal(rc, 0);
     }
     if (skipped) skip(); /* no python3-onnx or python3-torch */
 }
@@ -323,7 +333,8 @@ static void test_model_header(void **s)
     /* weights, biases, 2 × 4 batchnorm tensors, the dropout ratio */
     size_t want = 0;
     for (int i = 0; i < net->n_nodes; i++)
-        for (int k = 0; k < RAMP__P_MAX; k++) want += (size_t)net->nodes[i].p[k].used;
+        for (int k = 0; k < RAMP__P_MAX; k++)
+            want += (size_t)net->nodes[i].p[k].used;
     assert_int_equal(g->n_initializer, want + 1);
     ramp__onnxpb__model_proto__free_unpacked(m, NULL);
     free(data);
@@ -349,13 +360,13 @@ static void test_weights_from_backend(void **s)
     (void)s;
     ramp_net *net = gap_net(RAMP_NN_DNNL);
     float *X = inputs(net, 4, 3);
-    int32_t y[4] = { 0, 1, 2, 3 };
-    int shape[3] = { 2, 9, 7 };
+    int32_t y[4] = {0, 1, 2, 3};
+    int shape[3] = {2, 9, 7};
     ramp_gen *g = NULL;
     assert_int_equal(ramp_gen_from_arrays(&g, X, y, 4, 3, shape, 4, 4, 0, 1, NULL), RAMP_OK);
-    assert_int_equal(ramp_net_fit_generator(net, g, 4, NULL, 0,
-                                            &(ramp_fit_opts){ .epochs = 2, .lr = 0.1f }),
-                     RAMP_OK);
+    assert_int_equal(
+        ramp_net_fit_generator(net, g, 4, NULL, 0, &(ramp_fit_opts){.epochs = 2, .lr = 0.1f}),
+        RAMP_OK);
     ramp_gen_free(g);
     assert_int_equal(net->plain_valid, 0); /* the trained weights are the backend's */
     const char *path = path_in("trained.onnx");
@@ -387,7 +398,8 @@ static void same_params(ramp_net *a, ramp_net *b)
     int j = 0;
     for (int i = 0; i < ramp_net_n_layers(a); i++) {
         if (!a->nodes[i].p[RAMP__P_WEIGHT].used) continue;
-        while (j < ramp_net_n_layers(b) && !b->nodes[j].p[RAMP__P_WEIGHT].used) j++;
+        while (j < ramp_net_n_layers(b) && !b->nodes[j].p[RAMP__P_WEIGHT].used)
+            j++;
         assert_true(j < ramp_net_n_layers(b));
         assert_int_equal(a->nodes[i].op, b->nodes[j].op);
         for (int k = 0; k < RAMP__P_MAX; k++) {
@@ -415,16 +427,16 @@ static void test_round_trip(void **s)
     for (int be = 0; be < 2; be++) {
         ramp_nn_backend backend = be ? RAMP_NN_DNNL : RAMP_NN_REF;
         for (int kind = 0; kind < 4; kind++) {
-            ramp_net *net = kind < 2 ? every_op(backend, kind) : kind == 2 ? gap_net(backend)
-                                                                            : ops_net(backend, 0);
+            ramp_net *net = kind < 2    ? every_op(backend, kind)
+                            : kind == 2 ? gap_net(backend)
+                                        : ops_net(backend, 0);
             const char *path = path_in("round.onnx");
             assert_int_equal(ramp_net_save_onnx(net, path), RAMP_OK);
             ramp_net *back = NULL;
-            ramp_err err = { 0 };
-            ramp_status st = ramp_net_load_onnx(&back, path,
-                                                &(ramp_net_params){ .seed = 9, .backend = backend,
-                                                                    .n_threads = 2 },
-                                                &err);
+            ramp_err err = {0};
+            ramp_status st = ramp_net_load_onnx(
+                &back, path, &(ramp_net_params){.seed = 9, .backend = backend, .n_threads = 2},
+                &err);
             if (st) fail_msg("import of %s: %s", path, err.msg);
             same_params(net, back);
             if (kind == 3) { /* the names set come back */
@@ -460,7 +472,8 @@ static void write_npy4(const char *path, const float *X, size_t n, int c, int h,
     fputc((int)(hl & 0xff), f);
     fputc((int)(hl >> 8), f);
     fwrite(dict, 1, (size_t)dl, f);
-    for (size_t i = 10 + (size_t)dl; i + 1 < total; i++) fputc(' ', f);
+    for (size_t i = 10 + (size_t)dl; i + 1 < total; i++)
+        fputc(' ', f);
     fputc('\n', f);
     fwrite(X, sizeof *X, n * (size_t)c * h * w, f);
     fclose(f);
@@ -584,7 +597,7 @@ static void test_errors(void **s)
     ramp_net_relu(net);
     ramp_net_from(net, 0);
     ramp_net_flatten(net);
-    ramp_net_dense(net, &(ramp_dense){ .units = 2 });
+    ramp_net_dense(net, &(ramp_dense){.units = 2});
     assert_int_equal(ramp_net_save_onnx(net, path), RAMP_EINVAL);
     assert_non_null(strstr(ramp_net_errmsg(net), "layer 1 (ReLU) feeds nothing"));
     ramp_net_free(net);
@@ -604,7 +617,7 @@ static void test_errors(void **s)
     ramp_net_free(net);
     /* a sticky builder error is returned as it is */
     net = net_new(RAMP_NN_REF, 1, 4, 4);
-    assert_int_equal(ramp_net_dense(net, &(ramp_dense){ .units = 0 }), RAMP_EINVAL);
+    assert_int_equal(ramp_net_dense(net, &(ramp_dense){.units = 0}), RAMP_EINVAL);
     assert_int_equal(ramp_net_save_onnx(net, path), RAMP_EINVAL);
     assert_non_null(strstr(ramp_net_errmsg(net), "units 0"));
     ramp_net_free(net);

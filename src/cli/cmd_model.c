@@ -75,7 +75,7 @@ static void usage_export(FILE *f)
 /* Is `path` an engine weight file (ramp_net_save's magic)? */
 static int is_weight_file(const char *path)
 {
-    char magic[8] = { 0 };
+    char magic[8] = {0};
     FILE *f = fopen(path, "rb");
     if (!f) return 0;
     size_t n = fread(magic, 1, sizeof magic, f);
@@ -104,23 +104,26 @@ static int cmd_info(int argc, char **argv)
 {
     const char *file = NULL, *shape = NULL;
     int n_pos = 0;
-    const ramp__cli_opt opts[] = { RAMP__OPT_STR("--shape", &shape), RAMP__OPT_END };
-    int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "model info", .usage = usage_info,
-                                                .opts = opts, .pos = &file, .max_pos = 1,
-                                                .n_pos = &n_pos },
+    const ramp__cli_opt opts[] = {RAMP__OPT_STR("--shape", &shape), RAMP__OPT_END};
+    int rc = ramp__cli_parse(&(ramp__cli_spec){.cmd = "model info",
+                                               .usage = usage_info,
+                                               .opts = opts,
+                                               .pos = &file,
+                                               .max_pos = 1,
+                                               .n_pos = &n_pos},
                              argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
     if (n_pos != 1) {
         usage_info(stderr);
         return 2;
     }
-    ramp_net_params p = { .backend = RAMP_NN_REF, .n_threads = 1 };
+    ramp_net_params p = {.backend = RAMP_NN_REF, .n_threads = 1};
     if (shape && parse_shape(shape, &p)) {
         ramp__cli_error("model info: --shape wants CxHxW (e.g. 3x224x224), not '%s'", shape);
         return 2;
     }
     ramp_net *net = NULL;
-    ramp_err err = { 0 };
+    ramp_err err = {0};
     if (load_model(&net, file, &p, &err)) {
         ramp__cli_error("model info: %s", err.msg);
         return 1;
@@ -140,18 +143,18 @@ static int cmd_info(int argc, char **argv)
 static int check_input(const char *path, const ramp_npy *x, int ndim, const size_t *dims,
                        const int in[3])
 {
-    static const char *names[] = { "float64", "float32", "int64", "int32" };
+    static const char *names[] = {"float64", "float32", "int64", "int32"};
     if (x->dtype != RAMP_NPY_F4) {
         ramp__cli_error("model predict: %s: dtype %s, but the model takes float32 "
-                        "(numpy: X.astype(np.float32))", path, names[x->dtype]);
+                        "(numpy: X.astype(np.float32))",
+                        path, names[x->dtype]);
         return 1;
     }
     if (ndim != 4 || dims[1] != (size_t)in[0] || dims[2] != (size_t)in[1] ||
         dims[3] != (size_t)in[2]) {
         char got[128] = "";
         for (int d = 0; d < ndim; d++)
-            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%zu", d ? " x " : "",
-                     dims[d]);
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%zu", d ? " x " : "", dims[d]);
         ramp__cli_error("model predict: %s: shape %s, but the model takes N x %d x %d x %d", path,
                         got, in[0], in[1], in[2]);
         return 1;
@@ -175,18 +178,22 @@ static int cmd_predict(int argc, char **argv)
         RAMP__OPT_INT("--threads", &threads, 1, 1024),
         RAMP__OPT_END,
     };
-    int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "model predict", .usage = usage_predict,
-                                                .opts = opts, .pos = &file, .max_pos = 1,
-                                                .n_pos = &n_pos },
+    int rc = ramp__cli_parse(&(ramp__cli_spec){.cmd = "model predict",
+                                               .usage = usage_predict,
+                                               .opts = opts,
+                                               .pos = &file,
+                                               .max_pos = 1,
+                                               .n_pos = &n_pos},
                              argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
     if (n_pos != 1 || !in_path || !out_path) {
         if (n_pos == 1)
             ramp__cli_error("model predict: %s is required", in_path ? "--output" : "--input");
-        else usage_predict(stderr);
+        else
+            usage_predict(stderr);
         return 2;
     }
-    ramp_net_params p = { .seed = 1, .n_threads = threads };
+    ramp_net_params p = {.seed = 1, .n_threads = threads};
     if (strcmp(backend, "dnnl") == 0) {
         p.backend = RAMP_NN_DNNL;
     } else if (strcmp(backend, "ref") == 0) {
@@ -195,17 +202,17 @@ static int cmd_predict(int argc, char **argv)
         ramp__cli_error("model predict: --backend is dnnl or ref, not '%s'", backend);
         return 2;
     }
-    ramp_npy x = { 0 };
+    ramp_npy x = {0};
     int ndim = 0;
     size_t dims[RAMP_NPY_MAX_DIMS];
-    ramp_err err = { 0 };
+    ramp_err err = {0};
     ramp_net *net = NULL;
     float *out = NULL;
     rc = 1;
     /* the model at its own input size; at X's where the model leaves it open */
     int have_x = 0;
     if (load_model(&net, file, &p, &err)) {
-        ramp_err err2 = { 0 };
+        ramp_err err2 = {0};
         have_x = ramp_npy_read_nd(&x, &ndim, dims, in_path, 0, &err2) == RAMP_OK;
         if (!have_x || ndim != 4) {
             ramp__cli_error("model predict: %s", err.msg);
@@ -269,21 +276,25 @@ static int cmd_export(int argc, char **argv)
         RAMP__OPT_FLAG("--softmax", &softmax),
         RAMP__OPT_END,
     };
-    int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "model export", .usage = usage_export,
-                                                .opts = opts, .pos = &weights, .max_pos = 1,
-                                                .n_pos = &n_pos },
+    int rc = ramp__cli_parse(&(ramp__cli_spec){.cmd = "model export",
+                                               .usage = usage_export,
+                                               .opts = opts,
+                                               .pos = &weights,
+                                               .max_pos = 1,
+                                               .n_pos = &n_pos},
                              argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
     if (n_pos != 1 || !out) {
-        if (n_pos == 1) ramp__cli_error("model export: --output is required");
-        else usage_export(stderr);
+        if (n_pos == 1)
+            ramp__cli_error("model export: --output is required");
+        else
+            usage_export(stderr);
         return 2;
     }
     ramp_net *net = NULL;
-    ramp_err err = { 0 };
-    if (ramp_net_new_from_file(&net, weights, &(ramp_net_params){ .backend = RAMP_NN_REF,
-                                                                  .n_threads = 1 },
-                               &err)) {
+    ramp_err err = {0};
+    if (ramp_net_new_from_file(&net, weights,
+                               &(ramp_net_params){.backend = RAMP_NN_REF, .n_threads = 1}, &err)) {
         ramp__cli_error("model export: %s", err.msg);
         return 1;
     }

@@ -152,7 +152,8 @@ static int attr_ints(ex *e, onode *n, const char *name, int64_t v, size_t count)
     oattr *a = attr_new(e, n, name, RAMP__ONNX_ATTR_INTS);
     int64_t *vs = ramp_arena_alloc(e->a, count * sizeof *vs);
     if (!a || !vs) return -1;
-    for (size_t i = 0; i < count; i++) vs[i] = v;
+    for (size_t i = 0; i < count; i++)
+        vs[i] = v;
     a->ints = vs;
     a->n_ints = count;
     return 0;
@@ -168,7 +169,8 @@ static const char *init_floats(ex *e, const char *name, int ndim, const int *dim
     int64_t *d = ramp_arena_alloc(e->a, (size_t)(ndim ? ndim : 1) * sizeof *d);
     if (!t || !d) return NULL;
     *t = (otensor)RAMP__ONNXPB__TENSOR_PROTO__INIT;
-    for (int i = 0; i < ndim; i++) d[i] = dims[i];
+    for (int i = 0; i < ndim; i++)
+        d[i] = dims[i];
     t->dims = d;
     t->n_dims = (size_t)ndim;
     t->name = (char *)name;
@@ -184,7 +186,8 @@ static const char *init_floats(ex *e, const char *name, int ndim, const int *dim
         for (size_t i = 0; i < count; i++) {
             uint32_t u;
             memcpy(&u, &v[i], 4);
-            for (int k = 0; k < 4; k++) b[4 * i + (size_t)k] = (uint8_t)(u >> (8 * k));
+            for (int k = 0; k < 4; k++)
+                b[4 * i + (size_t)k] = (uint8_t)(u >> (8 * k));
         }
         t->raw_data.data = b;
     }
@@ -208,7 +211,8 @@ static const char *init_int64s(ex *e, const char *name, const int64_t *v, size_t
     t->has_data_type = 1;
     t->data_type = RAMP__ONNX_INT64;
     for (size_t i = 0; i < count; i++)
-        for (int k = 0; k < 8; k++) b[8 * i + (size_t)k] = (uint8_t)((uint64_t)v[i] >> (8 * k));
+        for (int k = 0; k < 8; k++)
+            b[8 * i + (size_t)k] = (uint8_t)((uint64_t)v[i] >> (8 * k));
     t->has_raw_data = 1;
     t->raw_data.len = count * 8;
     t->raw_data.data = b;
@@ -231,8 +235,8 @@ static ovalue *value_new(ex *e, const char *name, int ndim, const int *dims)
     RampOnnxpb__TypeProto *tp = ramp_arena_alloc(e->a, sizeof *tp);
     RampOnnxpb__TypeProto__Tensor *tt = ramp_arena_alloc(e->a, sizeof *tt);
     RampOnnxpb__TensorShapeProto *sh = ramp_arena_alloc(e->a, sizeof *sh);
-    RampOnnxpb__TensorShapeProto__Dimension **ds = ramp_arena_calloc(e->a, (size_t)ndim + 1,
-                                                                      sizeof *ds);
+    RampOnnxpb__TensorShapeProto__Dimension **ds =
+        ramp_arena_calloc(e->a, (size_t)ndim + 1, sizeof *ds);
     if (!v || !tp || !tt || !sh || !ds) return NULL;
     for (int i = 0; i <= ndim; i++) {
         if (!(ds[i] = ramp_arena_alloc(e->a, sizeof *ds[i]))) return NULL;
@@ -264,7 +268,7 @@ static ovalue *value_new(ex *e, const char *name, int ndim, const int *dims)
 
 static ovalue *value_of_node(ex *e, const char *name, const ramp__node *nd)
 {
-    int dims[3] = { nd->c, nd->h, nd->w };
+    int dims[3] = {nd->c, nd->h, nd->w};
     return value_new(e, name, nd->flat ? 1 : 3, dims);
 }
 
@@ -287,7 +291,7 @@ static const char *as_rank(ex *e, const char *name, int other, int flat)
         node_in(f, e->out[other]);
         return t;
     }
-    const int64_t shape[4] = { -1, b->c, 1, 1 }; /* C → C×1×1 */
+    const int64_t shape[4] = {-1, b->c, 1, 1}; /* C → C×1×1 */
     const char *t = xprintf(e, "%s.reshape2", name);
     const char *sh = init_int64s(e, xprintf(e, "%s.shape2", name), shape, 4);
     onode *r = t && sh ? node_new(e, "Reshape", t, t) : NULL;
@@ -358,9 +362,10 @@ static ramp_status export_layer(ex *e, int id, int last)
     case RAMP__OP_RELU:
     case RAMP__OP_SIGMOID:
     case RAMP__OP_TANH:
-        if (!(n = node_new(e, nd->op == RAMP__OP_RELU      ? "Relu"
-                              : nd->op == RAMP__OP_SIGMOID ? "Sigmoid"
-                                                           : "Tanh",
+        if (!(n = node_new(e,
+                           nd->op == RAMP__OP_RELU      ? "Relu"
+                           : nd->op == RAMP__OP_SIGMOID ? "Sigmoid"
+                                                        : "Tanh",
                            name, out)))
             return NOMEM(e, id);
         node_in(n, x);
@@ -424,8 +429,10 @@ static ramp_status export_layer(ex *e, int id, int last)
         break;
     }
     default:
-        return ramp__net_fail(e->net, RAMP_EUNSUPPORTED, "layer %d (%s): ONNX export does not "
-                              "know this layer type", id, ramp__op_name(nd->op));
+        return ramp__net_fail(e->net, RAMP_EUNSUPPORTED,
+                              "layer %d (%s): ONNX export does not "
+                              "know this layer type",
+                              id, ramp__op_name(nd->op));
     }
     if (n)
         for (size_t i = 0; i < n->n_input; i++)
@@ -449,14 +456,18 @@ static ramp_status check_unique(ex *e)
     if (!all) return ramp__net_fail(e->net, RAMP_ENOMEM, "ONNX export: out of memory");
     size_t k = 0;
     all[k++] = "input";
-    for (size_t i = 0; i < g->n_initializer; i++) all[k++] = g->initializer[i]->name;
-    for (size_t i = 0; i < g->n_node; i++) all[k++] = g->node[i]->output[0];
+    for (size_t i = 0; i < g->n_initializer; i++)
+        all[k++] = g->initializer[i]->name;
+    for (size_t i = 0; i < g->n_node; i++)
+        all[k++] = g->node[i]->output[0];
     qsort(all, n, sizeof *all, cmp_str);
     ramp_status st = RAMP_OK;
     for (size_t i = 1; i < n && !st; i++)
         if (strcmp(all[i - 1], all[i]) == 0)
-            st = ramp__net_fail(e->net, RAMP_EINVAL, "ONNX export: two tensors would be named "
-                                "'%s' (rename the layer)", all[i]);
+            st = ramp__net_fail(e->net, RAMP_EINVAL,
+                                "ONNX export: two tensors would be named "
+                                "'%s' (rename the layer)",
+                                all[i]);
     free(all);
     return st;
 }
@@ -486,12 +497,12 @@ static ramp_status write_model(ramp_net *net, const RampOnnxpb__ModelProto *m, c
         if (fd < 0 && errno != EEXIST) break;
     }
     if (fd < 0) {
-        ramp_status st = ramp__net_fail(net, RAMP_EIO, "%s: cannot create %s: %s", path, tmp,
-                                        strerror(errno));
+        ramp_status st =
+            ramp__net_fail(net, RAMP_EIO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
         free(tmp);
         return st;
     }
-    file_buf fb = { { file_append }, fdopen(fd, "wb"), 0 };
+    file_buf fb = {{file_append}, fdopen(fd, "wb"), 0};
     if (!fb.f) {
         close(fd);
         fb.bad = 1;
@@ -520,21 +531,24 @@ static ramp_status export_net(ex *e, const char *path)
        every other layer feeds something */
     if (last < 1) return ramp__net_fail(net, RAMP_EINVAL, "ONNX export: the net has no layers");
     if (net->cur != last)
-        return ramp__net_fail(net, RAMP_EINVAL, "ONNX export: the current layer (%d) is not the "
+        return ramp__net_fail(net, RAMP_EINVAL,
+                              "ONNX export: the current layer (%d) is not the "
                               "last one (%d): the output must be the last layer added",
                               net->cur, last);
     int *used = calloc((size_t)net->n_nodes, sizeof *used);
     if (!used) return ramp__net_fail(net, RAMP_ENOMEM, "ONNX export: out of memory");
     for (int i = 1; i <= last; i++)
-        for (int j = 0; j < net->nodes[i].n_in; j++) used[net->nodes[i].in[j]] = 1;
+        for (int j = 0; j < net->nodes[i].n_in; j++)
+            used[net->nodes[i].in[j]] = 1;
     int dead = 0;
     for (int i = 1; i < last && !dead; i++)
         if (!used[i]) dead = i;
     free(used);
     if (dead)
-        return ramp__net_fail(net, RAMP_EINVAL, "ONNX export: layer %d (%s) feeds nothing: "
-                              "every branch must join the output", dead,
-                              ramp__op_name(net->nodes[dead].op));
+        return ramp__net_fail(net, RAMP_EINVAL,
+                              "ONNX export: layer %d (%s) feeds nothing: "
+                              "every branch must join the output",
+                              dead, ramp__op_name(net->nodes[dead].op));
 
     RampOnnxpb__GraphProto *g = ramp_arena_alloc(e->a, sizeof *g);
     RampOnnxpb__ModelProto *m = ramp_arena_alloc(e->a, sizeof *m);
@@ -591,7 +605,7 @@ ramp_status ramp_net_save_onnx(ramp_net *net, const char *path)
     if (net->build_st) return net->build_st;
     ramp_status st = ramp__net_to_plain(net);
     if (st) return st;
-    ex e = { .net = net, .little = host_little_endian() };
+    ex e = {.net = net, .little = host_little_endian()};
     if (ramp_arena_new(&e.a, NULL))
         return ramp__net_fail(net, RAMP_ENOMEM, "ONNX export: out of memory");
     ramp_arena_set_limit(e.a, SIZE_MAX); /* big-endian hosts copy every weight into it */
