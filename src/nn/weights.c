@@ -34,6 +34,25 @@ static int put_u32(FILE *f, uint32_t v)
     return fwrite(b, 1, 4, f) == 4;
 }
 
+/* n floats, little-endian, through a block buffer (one fwrite per 4 KiB:
+   a ResNet-50's 100 MB took 0.4–1.9 s one float per call) */
+static int put_floats(FILE *f, const float *x, size_t n)
+{
+    uint8_t b[4096];
+    while (n) {
+        size_t m = n < sizeof b / 4 ? n : sizeof b / 4;
+        for (size_t j = 0; j < m; j++) {
+            uint32_t v;
+            memcpy(&v, &x[j], 4);
+            b[4 * j] = (uint8_t)v, b[4 * j + 1] = (uint8_t)(v >> 8);
+            b[4 * j + 2] = (uint8_t)(v >> 16), b[4 * j + 3] = (uint8_t)(v >> 24);
+        }
+        if (fwrite(b, 1, 4 * m, f) != 4 * m) return 0;
+        x += m, n -= m;
+    }
+    return 1;
+}
+
 static uint32_t get_u32(const uint8_t *b)
 {
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -156,11 +175,7 @@ ramp_status ramp_net_save(ramp_net *net, const char *path)
             if (!p->used) continue;
             ok = put_u32(f, (uint32_t)i) && put_u32(f, (uint32_t)k) && put_u32(f, (uint32_t)p->ndim);
             for (int d = 0; ok && d < p->ndim; d++) ok = put_u32(f, (uint32_t)p->dims[d]);
-            for (size_t j = 0; ok && j < p->n_plain; j++) {
-                uint32_t u;
-                memcpy(&u, &p->plain[j], 4);
-                ok = put_u32(f, u);
-            }
+            ok = ok && put_floats(f, p->plain, p->n_plain);
         }
     ok = ok && write_graph(f, net);
     if (fclose(f) != 0) ok = 0;
