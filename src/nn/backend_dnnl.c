@@ -137,17 +137,19 @@ static void plan_free(ramp_net *net, dn_plan *pl)
     if (pl->nodes)
         for (int i = 0; i < net->n_nodes; i++) {
             dn_node *d = &pl->nodes[i];
-            dn_prim *ps[7] = { &d->fwd,      &d->infer, &d->bwd_d, &d->bwd_w,
-                               &d->wreorder, &d->gsum,  &d->aux };
-            for (int j = 0; j < 7; j++) prim_free(ps[j]);
+            dn_prim *ps[9] = { &d->fwd, &d->infer, &d->bwd_d,    &d->bwd_w,   &d->wreorder,
+                               &d->gsum, &d->aux,  &d->sreorder, &d->greorder };
+            for (int j = 0; j < 9; j++) prim_free(ps[j]);
             for (int j = 0; j < 6; j++)
                 if (d->mx[j]) dnnl_memory_destroy(d->mx[j]);
             free(d->xbuf);
-            dnnl_memory_t ms[9] = { d->my,   d->mdy,  d->mtmp, d->mws, d->mmean,
-                                    d->mvar, d->mwbd, d->mv0,  d->mv1 };
-            for (int j = 0; j < 9; j++)
+            dnnl_memory_t ms[11] = { d->my,  d->mdy, d->mtmp, d->mws,  d->mmean, d->mvar,
+                                     d->mwbd, d->mv0, d->mv1,  d->msxb, d->mgwb };
+            for (int j = 0; j < 11; j++)
                 if (ms[j]) dnnl_memory_destroy(ms[j]);
             free(d->wbd);
+            free(d->sxb);
+            free(d->gwb);
             free(d->wgs);
             if (!d->alias && !d->inplace && i > 0) free(d->y); /* node 0's: the caller's */
             free(d->ws);

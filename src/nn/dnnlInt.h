@@ -58,6 +58,12 @@ typedef struct dn_node {
     dn_prim wreorder;  /* weights → the layout backward-data prefers, if it differs */
     float *wbd;        /* weights in that layout (own_bwd: turned by ramp__conv3x3c16_flip) */
     dnnl_memory_t mwbd;
+    /* conv backward-weights where oneDNN has no kernel for the forward's layouts: its input
+       reordered into the layout the kernel reads (sxb), the gradient computed in the kernel's
+       layout (gwb) and reordered into the weights' */
+    dn_prim sreorder, greorder;
+    float *sxb, *gwb;
+    dnnl_memory_t msxb, mgwb;
     void *ws;
     dnnl_memory_t mws;
     float *mean, *var, *mask;
