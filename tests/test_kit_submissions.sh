@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The repository's own Fashion-MNIST submissions (the framework-free starting
-# kit and the reference CNN on the built-in engine) compile and run to the
-# end under `ramp test --quick-test`, with every figure in the JSON.
+# kit, the reference CNN on the built-in engine and, where ramp has ONNX, the
+# transfer submission: a pretrained ONNX net given a new head, trained with
+# its trunk frozen, then fine-tuned) compile and run to the end under
+# `ramp test --quick-test`, with every figure in the JSON.
 # Skipped (77), after every other check ran and passed, in a sanitized build:
 # its folds' memory is not held to the bound below.
 set -uo pipefail
@@ -13,7 +15,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 kit=$work/kit
 mkdir -p "$kit/submissions"
 sed 's/^n_splits *=.*/n_splits = 2/' "$src/kits/fashion_mnist/problem.ini" > "$kit/problem.ini"
-for sub in starting_kit cnn; do
+subs=(starting_kit cnn)
+grep -q "^RAMP_WITH_ONNX:BOOL=ON" "$(dirname "$ramp")/CMakeCache.txt" && subs+=(transfer)
+for sub in "${subs[@]}"; do
     cp -r "$src/kits/fashion_mnist/submissions/$sub" "$kit/submissions/"
     rm -rf "$kit/submissions/$sub/.ramp-build" "$kit/submissions/$sub/training_output"
     extra=()
@@ -30,6 +34,15 @@ awk '/^Mean CV scores/{m=NR} /^Retrain scores/{r=NR} /^Bagged scores/{b=NR} END{
     "$work/starting_kit.out" || fail "starting_kit: the retrain table is not between the mean and the bag"
 grep -q '"retrain": {"train": {"acc": ' "$work/starting_kit.json" || fail "starting_kit: no retrain in the json"
 grep -q "^\[ramp\] retrain: .*log .*/retrain.log$" "$work/starting_kit.out" || fail "starting_kit: no retrain line"
+if [ -d "$kit/submissions/transfer" ]; then
+    # imported from the shipped file, cut after "features", a new head; both phases ran
+    log=$kit/submissions/transfer/.ramp-build/fold_0.log
+    grep -q "features .*GlobalAvgPool" "$log" || fail "transfer: no imported trunk in the summary"
+    grep -q "^head epoch 1/1" "$log" || fail "transfer: the head was not trained alone"
+    grep -q "^fine-tune epoch 1/1" "$log" || fail "transfer: no fine-tuning"
+    grep -q "^[0-9]* *head *Dense .*(N, 10)" "$log" || fail "transfer: no 10-class head"
+    echo "ok: transfer imported, cut, head trained with the trunk frozen, fine-tuned"
+fi
 # the engine's summary went into the fold's log
 grep -q "Conv2D" "$kit/submissions/cnn/.ramp-build/fold_0.log" || fail "cnn: no summary in the log"
 # the fold child's own line, written to the log descriptor the tool gives it
