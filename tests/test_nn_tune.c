@@ -24,6 +24,29 @@
 
 enum { IN = 1, CONV = 1, BN = 2, RELU = 3, POOL = 4, FLAT = 5, HID = 6, OUT = 7 };
 
+/* Layer id's gradient (kind) on the reference net r and the oneDNN net d
+   agree to a normalised squared error of 1e-6; `what` and `k` name the case. */
+static void grads_close(ramp_net *r, ramp_net *d, int id, int kind, const char *what, int k)
+{
+    size_t m = r->nodes[id].p[kind].n_plain;
+    float *gr = malloc(m * sizeof *gr), *gd = malloc(m * sizeof *gd);
+    assert_non_null(gr);
+    assert_non_null(gd);
+    assert_int_equal(ramp_net_get_grad(r, id, kind, gr, m), RAMP_OK);
+    assert_int_equal(ramp_net_get_grad(d, id, kind, gd, m), RAMP_OK);
+    double num = 0, den = 0;
+    for (size_t j = 0; j < m; j++) {
+        num += (double)(gr[j] - gd[j]) * (gr[j] - gd[j]);
+        den += (double)gr[j] * gr[j];
+    }
+    if (num > 1e-6 * (den + 1e-12))
+        fprintf(stderr, "%s %d: layer %d kind %d: nmse %g\n", what, k, id, kind,
+                num / (den + 1e-30));
+    assert_true(num <= 1e-6 * (den + 1e-12));
+    free(gr);
+    free(gd);
+}
+
 static const char *be_name(int be)
 {
     return be == RAMP_NN_REF ? "reference" : "oneDNN";
@@ -404,24 +427,8 @@ static void test_frozen_prefix_grads(void **s)
         for (int id = k + 1; id <= last; id++)
             for (int kind = 0; kind < 2; kind++) {
                 if (!r->nodes[id].p[kind].used) continue;
-                size_t m = r->nodes[id].p[kind].n_plain;
-                float *gr = malloc(m * sizeof *gr), *gd = malloc(m * sizeof *gd);
-                assert_non_null(gr);
-                assert_non_null(gd);
-                assert_int_equal(ramp_net_get_grad(r, id, kind, gr, m), RAMP_OK);
-                assert_int_equal(ramp_net_get_grad(d, id, kind, gd, m), RAMP_OK);
-                double num = 0, den = 0;
-                for (size_t j = 0; j < m; j++) {
-                    num += (double)(gr[j] - gd[j]) * (gr[j] - gd[j]);
-                    den += (double)gr[j] * gr[j];
-                }
-                if (num > 1e-6 * (den + 1e-12))
-                    fprintf(stderr, "frozen up to %d: layer %d kind %d: nmse %g\n", k, id, kind,
-                            num / (den + 1e-30));
-                assert_true(num <= 1e-6 * (den + 1e-12));
+                grads_close(r, d, id, kind, "frozen up to", k);
                 checked++;
-                free(gr);
-                free(gd);
             }
         for (int id = 0; id <= last; id++)
             assert_int_equal(r->nodes[id].needs_grad, d->nodes[id].needs_grad);
@@ -667,23 +674,7 @@ static void test_bn_frozen_grad(void **s)
         assert_true(fabs(lr_ - ld) < 1e-5 * (1 + fabs(lr_)));
         for (int id = 1; id <= 2; id++)
             for (int kind = 0; kind < 2; kind++) {
-                size_t m = r->nodes[id].p[kind].n_plain;
-                float *gr = malloc(m * sizeof *gr), *gd = malloc(m * sizeof *gd);
-                assert_non_null(gr);
-                assert_non_null(gd);
-                assert_int_equal(ramp_net_get_grad(r, id, kind, gr, m), RAMP_OK);
-                assert_int_equal(ramp_net_get_grad(d, id, kind, gd, m), RAMP_OK);
-                double num = 0, den = 0;
-                for (size_t j = 0; j < m; j++) {
-                    num += (double)(gr[j] - gd[j]) * (gr[j] - gd[j]);
-                    den += (double)gr[j] * gr[j];
-                }
-                if (num > 1e-6 * (den + 1e-12))
-                    fprintf(stderr, "relu %d layer %d kind %d: nmse %g\n", relu, id, kind,
-                            num / (den + 1e-30));
-                assert_true(num <= 1e-6 * (den + 1e-12));
-                free(gr);
-                free(gd);
+                grads_close(r, d, id, kind, "relu", relu);
             }
         ramp_net_free(r);
         ramp_net_free(d);
