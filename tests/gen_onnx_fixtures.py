@@ -25,6 +25,17 @@ The networks (input 3×16×16 unless said, batch 2):
   mlp        input 1×4×4: x.reshape(N, -1), x @ W + b (MatMul + Add), Sigmoid,
              Linear without transB (a Gemm with transB=0 via onnx.helper)
   vgg_symbolic.onnx  vgg.onnx with the input's N, H and W symbolic
+  view_flatten  input 3×8×8: conv-ReLU, max pool, x.view(x.size(0), -1),
+             Linear; exported with a dynamic batch, so the flatten is a
+             Shape, Gather, Unsqueeze, Concat, Reshape chain (Unsqueeze's
+             axes an input)
+  view_flatten_opset11  the same with x.reshape(x.shape[0], -1), opset 11
+             (Unsqueeze's axes an attribute)
+  view_product  the same with x.view(-1, x.size(1) * x.size(2) * x.size(3))
+             (Gathers multiplied)
+  bad_view_3d.onnx, bad_view_gather1.onnx  the same net exported with
+             x.view(x.size(0), x.size(1), -1) then torch.flatten, and with
+             x.view(x.size(1), -1): reshapes that are no flatten
 And hand-made graphs (onnx.helper):
   names.onnx         node names with a space and a tab, a clash once cleaned,
                      70 bytes
@@ -180,6 +191,30 @@ class Small9(nn.Module):
 
     def forward(self, x):
         return self.body(x)
+
+
+class ViewNet(nn.Module):
+    """A flatten written with the input's sizes (mode), as many classifiers do."""
+
+    def __init__(self, mode):
+        super().__init__()
+        self.mode = mode
+        self.conv = nn.Conv2d(3, 4, 3, 1, 1)
+        self.fc = nn.Linear(32 if mode == "gather1" else 64, 5)
+
+    def forward(self, x):
+        x = torch.max_pool2d(torch.relu(self.conv(x)), 2)
+        if self.mode == "view":
+            x = x.view(x.size(0), -1)
+        elif self.mode == "reshape":
+            x = x.reshape(x.shape[0], -1)
+        elif self.mode == "product":
+            x = x.view(-1, x.size(1) * x.size(2) * x.size(3))
+        elif self.mode == "3d":
+            x = torch.flatten(x.view(x.size(0), x.size(1), -1), 1)
+        else:  # gather1
+            x = x.view(x.size(1), -1)
+        return self.fc(x)
 
 
 def save_io(name, x, y):
@@ -347,6 +382,14 @@ def main():
     hand_made()
     refusals()
     names()
+    dyn = {"dynamic_axes": {"input": {0: "N"}, "output": {0: "N"}}}
+    export("view_flatten", ViewNet("view"), (3, 8, 8), g, **dyn)
+    export("view_flatten_opset11", ViewNet("reshape"), (3, 8, 8), g, opset=11, **dyn)
+    export("view_product", ViewNet("product"), (3, 8, 8), g, **dyn)
+    for mode in ("3d", "gather1"):
+        torch.onnx.export(ViewNet(mode).eval(), torch.randn(2, 3, 8, 8, generator=g),
+                          os.path.join(OUT, f"bad_view_{mode}.onnx"), opset_version=OPSET,
+                          input_names=["input"], output_names=["output"], **dyn)
 
 
 if __name__ == "__main__":

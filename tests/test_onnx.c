@@ -165,6 +165,22 @@ static void mlp_dnnl(void **s)
     (void)s;
     check_model("mlp", RAMP_NN_DNNL, 1);
 }
+/* x.view(x.size(0), -1) with a dynamic batch: Shape, Gather, Unsqueeze (axes
+   an input; an attribute at opset 11), Concat, Reshape evaluated at import */
+static void view_flatten_ref(void **s)
+{
+    (void)s;
+    check_model("view_flatten", RAMP_NN_REF, 0);
+    check_model("view_flatten_opset11", RAMP_NN_REF, 0);
+    check_model("view_product", RAMP_NN_REF, 0);
+}
+static void view_flatten_dnnl(void **s)
+{
+    (void)s;
+    check_model("view_flatten", RAMP_NN_DNNL, 0);
+    check_model("view_flatten_opset11", RAMP_NN_DNNL, 1);
+    check_model("view_product", RAMP_NN_DNNL, 0);
+}
 
 /* The error of loading fixture `file`: its status and message. */
 static ramp_status load_err(const char *file, const ramp_net_params *p, ramp_err *err)
@@ -227,6 +243,13 @@ static void node_errors(void **s)
            "bad_domain.onnx: unsupported operators: com.microsoft.FusedConv (node fc1)");
     expect(FIX "bad_softmax.onnx", RAMP_EUNSUPPORTED,
            "node 'sm' (Softmax): softmax over axis 1 of a 4-D tensor");
+    /* shapes evaluated at import that are no flatten */
+    expect(FIX "bad_view_3d.onnx", RAMP_EUNSUPPORTED,
+           "node '/Reshape' (Reshape): reshape to (N, 4, -1); ramp reshapes only as a flatten "
+           "to (N, -1) or (N, 64)");
+    expect(FIX "bad_view_gather1.onnx", RAMP_EUNSUPPORTED,
+           "node '/Reshape' (Reshape): reshape to (4, -1) whose first size is not the batch "
+           "size; ramp reshapes only as a flatten to (N, -1) or (N, 64)");
 }
 
 static void input_size(void **s)
@@ -385,6 +408,8 @@ int main(void)
         cmocka_unit_test(mlp_dnnl),
         cmocka_unit_test(opset9_ref),
         cmocka_unit_test(opset9_dnnl),
+        cmocka_unit_test(view_flatten_ref),
+        cmocka_unit_test(view_flatten_dnnl),
         cmocka_unit_test(unsupported_ops),
         cmocka_unit_test(node_errors),
         cmocka_unit_test(input_size),

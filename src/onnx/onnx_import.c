@@ -57,7 +57,19 @@ typedef RampOnnxpb__AttributeProto Attr;
    ints; no real network comes near). */
 #define WIN_MAX (1 << 16)
 
-enum { V_UNDEF = 0, V_LAYER, V_CONST, V_DEAD };
+enum { V_UNDEF = 0, V_LAYER, V_CONST, V_DEAD, V_INTS };
+
+/* The batch size in an evaluated shape (the engine's nets take any). */
+#define BATCH INT64_MIN
+
+/* A small int64 vector evaluated at import: what Shape gives of a layer
+   (N, C, H, W), and what Gather, Unsqueeze, Concat... make of it. */
+typedef struct ivec {
+    int64_t v[8];  /* BATCH: the batch size */
+    int n;
+    int scalar;    /* 0-D (one value) rather than 1-D */
+    unsigned shp;  /* bit i: v[i] comes from a Shape */
+} ivec;
 
 /* One tensor name's meaning. */
 typedef struct value {
@@ -72,6 +84,7 @@ typedef struct value {
     int uses;          /* node inputs and graph outputs that read it */
     size_t reader;     /* the index of the last node reading it */
     const Node *maker; /* V_DEAD: the node whose extra output it is */
+    ivec iv;           /* V_INTS: its values */
 } value;
 
 /* A constant, decoded: n elements of one type, host order. */
@@ -296,6 +309,9 @@ static ramp_status in_layer(imp *im, size_t k, const value **out)
     if (v->kind == V_DEAD)
         return fail(im, RAMP_EUNSUPPORTED, "input '%s' is an extra output of %s, which ramp "
                     "does not compute", tn, node_label(im, v->maker, 0, 1));
+    if (v->kind == V_INTS)
+        return fail(im, RAMP_EUNSUPPORTED, "input '%s' is a shape evaluated at import; ramp "
+                    "reads such values only as a Reshape's shape", tn);
     if (v->pad && !im->pad_ok)
         return fail(im, RAMP_EUNSUPPORTED, "input '%s' comes from a Pad; ramp takes a Pad "
                     "only before a Conv or an AveragePool", tn);
@@ -859,6 +875,234 @@ static ramp_status op_gap(imp *im)
     return def_out(im, 4);
 }
 
+/* --- shapes evaluated at import ---------------------------------------------
+   PyTorch writes x.view(x.size(0), -1) with a dynamic batch as Shape →
+   Gather → Unsqueeze → Concat → Reshape. Shape of a layer is known but for
+   its batch size (BATCH), so such chains are evaluated here and the Reshape
+   reads the result; anything else on them is refused by node. */
+
+/* Input k of the current node as a small int vector: evaluated, or an int64
+   constant of at most 8 values. */
+static ramp_status in_ints(imp *im, size_t k, ivec *out)
+{
+    const Node *nd = im->node;
+    char nm[80];
+    if (!has_input(nd, k)) return fail(im, RAMP_EFORMAT, "input %zu is missing", k + 1);
+    const value *v = find(im, nd->input[k]);
+    const char *tn = clean(nm, sizeof nm, nd->input[k]);
+    if (v && v->kind == V_INTS) {
+        *out = v->iv;
+        return RAMP_OK;
+    }
+    if (!v || v->kind != V_CONST)
+        return fail(im, RAMP_EUNSUPPORTED, "input '%s' is not a shape ramp evaluates at import "
+                    "(the Shape of a layer, int64 constants, and Gather, Unsqueeze, Squeeze, "
+                    "Concat, Slice, Cast and Mul of them)", tn);
+    cten c;
+    ramp_status st = const_view(im, v, &c);
+    if (st) return st;
+    if (c.dtype != RAMP__ONNX_INT64 || c.ndim > 1 || c.n > 8)
+        return fail(im, RAMP_EUNSUPPORTED, "input '%s' is not an int64 scalar or vector of at "
+                    "most 8 values", tn);
+    memset(out, 0, sizeof *out);
+    out->n = (int)c.n, out->scalar = c.ndim == 0;
+    if (c.n) memcpy(out->v, c.i, c.n * sizeof *c.i);
+    return RAMP_OK;
+}
+
+static ramp_status def_ints(imp *im, const ivec *r)
+{
+    value *o = slot(im, im->node->output[0]);
+    o->kind = V_INTS;
+    o->iv = *r;
+    return RAMP_OK;
+}
+
+/* An axis attribute of a 1-D vector: 0 or -1 only. */
+static ramp_status axis0(imp *im, int64_t axis)
+{
+    if (axis != 0 && axis != -1)
+        return fail(im, RAMP_EUNSUPPORTED, "axis %lld of a shape vector", (long long)axis);
+    return RAMP_OK;
+}
+
+static ramp_status op_shape(imp *im)
+{
+    const value *x;
+    ramp_status st;
+    int64_t start, end;
+    if ((st = in_layer(im, 0, &x)) || (st = attr_int(im, "start", 0, &start)) ||
+        (st = attr_int(im, "end", INT64_MAX, &end)))
+        return st;
+    int shp[3];
+    size_t sz;
+    shape_of(im, x, shp, &sz);
+    int64_t all[4] = { BATCH, shp[0], shp[1], shp[2] };
+    if (x->rank == 2) all[1] = (int64_t)sz;
+    int64_t r = x->rank;
+    if (start < 0) start += r;
+    if (end < 0) end += r;
+    start = start < 0 ? 0 : start > r ? r : start;
+    end = end < start ? start : end > r ? r : end;
+    ivec o = { .n = (int)(end - start) };
+    for (int i = 0; i < o.n; i++) o.v[i] = all[start + i], o.shp |= 1u << i;
+    return def_ints(im, &o);
+}
+
+static ramp_status op_gather(imp *im)
+{
+    ivec d, ix;
+    ramp_status st;
+    int64_t axis;
+    if ((st = in_ints(im, 0, &d)) || (st = in_ints(im, 1, &ix)) ||
+        (st = attr_int(im, "axis", 0, &axis)) || (st = axis0(im, axis)))
+        return st;
+    if (d.scalar) return fail(im, RAMP_EUNSUPPORTED, "Gather from a scalar");
+    ivec o = { .n = ix.n, .scalar = ix.scalar };
+    for (int i = 0; i < ix.n; i++) {
+        int64_t k = ix.v[i];
+        if (k < 0 && k != BATCH) k += d.n;
+        if (k < 0 || k >= d.n)
+            return fail(im, RAMP_EFORMAT, "index %lld out of a vector of %d",
+                        ix.v[i] == BATCH ? -1LL : (long long)ix.v[i], d.n);
+        o.v[i] = d.v[k];
+        if (d.shp >> k & 1u) o.shp |= 1u << i;
+    }
+    return def_ints(im, &o);
+}
+
+/* Unsqueeze a scalar to 1-D; Squeeze a 1-D vector of one value to a scalar. */
+static ramp_status op_squeeze(imp *im)
+{
+    int un = !strcmp(im->node->op_type, "Unsqueeze");
+    ivec d, ax = { 0 };
+    ramp_status st;
+    if ((st = in_ints(im, 0, &d))) return st;
+    if (has_input(im->node, 1)) {
+        st = in_ints(im, 1, &ax);
+    } else {
+        const int64_t *a;
+        size_t na;
+        st = attr_ints(im, "axes", &a, &na);
+        if (!st && na <= 8) {
+            ax.n = (int)na;
+            if (na) memcpy(ax.v, a, na * sizeof *a);
+        }
+        if (!st && na > 8) st = fail(im, RAMP_EUNSUPPORTED, "%zu axes", na);
+    }
+    if (st) return st;
+    if (un ? !d.scalar : (d.scalar || d.n != 1))
+        return fail(im, RAMP_EUNSUPPORTED, "%s of a shape other than %s", im->node->op_type,
+                    un ? "a scalar" : "a vector of one value");
+    if ((un && ax.n != 1) || ax.n > 1 || (ax.n && ax.v[0] != 0 && ax.v[0] != -1))
+        return fail(im, RAMP_EUNSUPPORTED, "axes other than (0)");
+    d.scalar = !un;
+    return def_ints(im, &d);
+}
+
+static ramp_status op_cast(imp *im)
+{
+    ivec d;
+    ramp_status st;
+    int64_t to;
+    if ((st = in_ints(im, 0, &d)) || (st = attr_int(im, "to", 0, &to))) return st;
+    if (to != RAMP__ONNX_INT64)
+        return fail(im, RAMP_EUNSUPPORTED, "Cast of a shape to type %lld; ramp casts shapes to "
+                    "int64 (7) only", (long long)to);
+    return def_ints(im, &d);
+}
+
+static ramp_status op_slice(imp *im)
+{
+    ivec d, s[4] = { { .n = 0 } };
+    ramp_status st;
+    if ((st = in_ints(im, 0, &d))) return st;
+    if (d.scalar) return fail(im, RAMP_EUNSUPPORTED, "Slice of a scalar");
+    static const char *nm[4] = { "starts", "ends", "axes", "steps" };
+    for (int k = 0; k < 4; k++) {
+        if (im->opset >= 10) {
+            if (has_input(im->node, (size_t)k + 1)) st = in_ints(im, (size_t)k + 1, &s[k]);
+        } else if (k < 3) {
+            const int64_t *a;
+            size_t na;
+            st = attr_ints(im, nm[k], &a, &na);
+            if (!st && na == 1) s[k].n = 1, s[k].v[0] = a[0];
+            else if (!st && na) st = fail(im, RAMP_EUNSUPPORTED, "%zu %s", na, nm[k]);
+        }
+        if (st) return st;
+    }
+    if (s[0].n != 1 || s[1].n != 1 || s[2].n > 1 || s[3].n > 1 ||
+        (s[2].n && s[2].v[0] != 0 && s[2].v[0] != -1) || (s[3].n && s[3].v[0] != 1))
+        return fail(im, RAMP_EUNSUPPORTED, "a slice other than one range, step 1, of a shape "
+                    "vector");
+    int64_t b = s[0].v[0], e = s[1].v[0];
+    if (b == BATCH || e == BATCH) return fail(im, RAMP_EUNSUPPORTED, "a slice by the batch size");
+    if (b < 0) b += d.n;
+    if (e < 0) e += d.n;
+    b = b < 0 ? 0 : b > d.n ? d.n : b;
+    e = e < b ? b : e > d.n ? d.n : e;
+    ivec o = { .n = (int)(e - b) };
+    for (int i = 0; i < o.n; i++) {
+        o.v[i] = d.v[b + i];
+        if (d.shp >> (b + i) & 1u) o.shp |= 1u << i;
+    }
+    return def_ints(im, &o);
+}
+
+static ramp_status concat_ints(imp *im)
+{
+    ramp_status st;
+    int64_t axis;
+    if ((st = attr_int(im, "axis", 0, &axis)) || (st = axis0(im, axis))) return st;
+    ivec o = { .n = 0 };
+    for (size_t k = 0; k < im->node->n_input; k++) {
+        ivec d;
+        if ((st = in_ints(im, k, &d))) return st;
+        if (d.scalar) return fail(im, RAMP_EFORMAT, "Concat of a scalar");
+        if (o.n + d.n > 8) return fail(im, RAMP_EUNSUPPORTED, "a shape of over 8 values");
+        memcpy(o.v + o.n, d.v, (size_t)d.n * sizeof *d.v);
+        o.shp |= d.shp << o.n;
+        o.n += d.n;
+    }
+    return def_ints(im, &o);
+}
+
+/* Mul of two shape values, one of them a single value (C·H·W). */
+static ramp_status mul_ints(imp *im)
+{
+    ivec a, b;
+    ramp_status st;
+    if ((st = in_ints(im, 0, &a)) || (st = in_ints(im, 1, &b))) return st;
+    if (a.n != 1 && b.n != 1 && a.n != b.n)
+        return fail(im, RAMP_EUNSUPPORTED, "Mul of shapes of %d and %d values", a.n, b.n);
+    ivec o = { .n = a.n > b.n ? a.n : b.n, .scalar = a.scalar && b.scalar };
+    for (int i = 0; i < o.n; i++) {
+        int64_t x = a.v[a.n == 1 ? 0 : i], y = b.v[b.n == 1 ? 0 : i];
+        if (x == BATCH || y == BATCH)
+            return fail(im, RAMP_EUNSUPPORTED, "a product with the batch size");
+        if (x < 0 || y < 0 || (x && y > INT32_MAX / x))
+            return fail(im, RAMP_EUNSUPPORTED, "a product of %lld and %lld", (long long)x,
+                        (long long)y);
+        o.v[i] = x * y;
+        if ((a.shp >> (a.n == 1 ? 0 : i) & 1u) || (b.shp >> (b.n == 1 ? 0 : i) & 1u))
+            o.shp |= 1u << i;
+    }
+    return def_ints(im, &o);
+}
+
+/* Whether input k of the current node is a shape value or an int64 constant
+   (a Concat or Mul then works on shapes). */
+static int ints_input(imp *im, size_t k)
+{
+    if (!has_input(im->node, k)) return 0;
+    const value *v = find(im, im->node->input[k]);
+    if (!v) return 0;
+    if (v->kind == V_INTS) return 1;
+    if (v->kind != V_CONST) return 0;
+    if (v->a) return (int)v->a->type == RAMP__ONNX_ATTR_INT || (int)v->a->type == RAMP__ONNX_ATTR_INTS;
+    return v->t->has_data_type && v->t->data_type == RAMP__ONNX_INT64;
+}
+
 static ramp_status op_flatten(imp *im)
 {
     const value *x;
@@ -875,26 +1119,38 @@ static ramp_status op_flatten(imp *im)
 static ramp_status op_reshape(imp *im)
 {
     const value *x;
-    cten s;
+    cten c;
+    ivec s = { .n = 0 };
     ramp_status st;
     int64_t allowzero;
-    if ((st = in_layer(im, 0, &x)) || (st = in_const(im, 1, RAMP__ONNX_INT64, "shape", &s)) ||
-        (st = attr_int(im, "allowzero", 0, &allowzero)))
-        return st;
+    if ((st = in_layer(im, 0, &x)) || (st = attr_int(im, "allowzero", 0, &allowzero))) return st;
+    const value *sv = has_input(im->node, 1) ? find(im, im->node->input[1]) : NULL;
+    if (sv && sv->kind == V_INTS) { /* evaluated from a Shape */
+        s = sv->iv;
+    } else {
+        if ((st = in_const(im, 1, RAMP__ONNX_INT64, "shape", &c))) return st;
+        s.n = c.n > 8 ? 8 : (int)c.n;
+        if (s.n) memcpy(s.v, c.i, (size_t)s.n * sizeof *c.i);
+        if (c.n > 8) s.v[7] = 0, s.n = 9; /* too long: refused below */
+    }
     int shp[3];
     size_t sz;
     shape_of(im, x, shp, &sz);
-    /* (0 | -1 | the exported batch, -1 | C·H·W): a flatten */
-    int ok = s.n == 2 && (s.i[1] == -1 || s.i[1] == (int64_t)sz) &&
-             ((s.i[0] == 0 && !allowzero) || s.i[0] >= 1 ||
-              (s.i[0] == -1 && s.i[1] == (int64_t)sz));
+    /* (0 | -1 | the batch, -1 | C·H·W): a flatten; the batch is the
+       evaluated one, or a number the exporter wrote (not one of x's sizes) */
+    int ok = s.n == 2 && (s.v[1] == -1 || s.v[1] == (int64_t)sz) &&
+             ((s.v[0] == 0 && !allowzero) || s.v[0] == BATCH ||
+              (s.v[0] >= 1 && !(s.shp & 1u)) || (s.v[0] == -1 && s.v[1] == (int64_t)sz));
     if (!ok) {
         char dims[96] = "";
-        for (size_t i = 0, j = 0; i < s.n && i < 6 && j < sizeof dims - 24; i++)
-            j += (size_t)snprintf(dims + j, sizeof dims - j, "%s%lld", i ? ", " : "",
-                                  (long long)s.i[i]);
-        return fail(im, RAMP_EUNSUPPORTED, "reshape to (%s%s); ramp reshapes only as a flatten "
-                    "to (N, -1) or (N, %zu)", dims, s.n > 6 ? ", ..." : "", sz);
+        for (int i = 0, j = 0; i < s.n && i < 6 && j < (int)sizeof dims - 24; i++)
+            j += s.v[i] == BATCH ? snprintf(dims + j, sizeof dims - j, "%sN", i ? ", " : "")
+                                 : snprintf(dims + j, sizeof dims - j, "%s%lld", i ? ", " : "",
+                                            (long long)s.v[i]);
+        return fail(im, RAMP_EUNSUPPORTED, "reshape to (%s%s)%s; ramp reshapes only as a "
+                    "flatten to (N, -1) or (N, %zu)", dims, s.n > 6 ? ", ..." : "",
+                    s.n == 2 && (s.shp & 1u) && s.v[0] >= 1 ? " whose first size is not the "
+                    "batch size" : "", sz);
     }
     if ((st = from(im, x)) || (st = built(im, ramp_net_flatten(im->net)))) return st;
     return def_out(im, 2);
@@ -934,6 +1190,10 @@ static ramp_status op_join(imp *im)
     const char *op = im->node->op_type;
     ramp_status st;
     size_t n = im->node->n_input;
+    if (ints_input(im, 0) || ints_input(im, 1))
+        return !strcmp(op, "Concat") ? concat_ints(im)
+               : !strcmp(op, "Mul")  ? mul_ints(im)
+                                     : fail(im, RAMP_EUNSUPPORTED, "Add of shapes");
     if (!strcmp(op, "Concat")) {
         int64_t axis;
         const value *first;
@@ -1088,6 +1348,12 @@ static const op_entry OPS[] = {
     { "Identity", op_identity },
     { "Pad", op_pad },
     { "Constant", op_constant },
+    { "Shape", op_shape },
+    { "Gather", op_gather },
+    { "Unsqueeze", op_squeeze },
+    { "Squeeze", op_squeeze },
+    { "Cast", op_cast },
+    { "Slice", op_slice },
 };
 
 static const op_entry *op_find(const Node *nd)
