@@ -50,6 +50,8 @@ And hand-made graphs (onnx.helper):
                      ceil_mode that changes the size, a reshape that is no
                      flatten, an operator of another domain, a softmax over
                      a 4-D tensor
+  bad_batch_mul, bad_shape_read.onnx: a Shape's batch size multiplied, a
+                     Shape read by a Relu
 """
 import os
 
@@ -352,6 +354,21 @@ def refusals():
                                          domain="com.microsoft"), flat], [w])
     save("bad_softmax", [helper.make_node("Softmax", ["input"], ["s"], name="sm", axis=1),
                          helper.make_node("Flatten", ["s"], ["output"], name="flat")])
+    # shapes evaluated at import: the batch size multiplied; a shape read as
+    # a layer's input
+    i64 = [numpy_helper.from_array(np.array(0, np.int64), "zero"),
+           numpy_helper.from_array(np.array([-1], np.int64), "minus1")]
+    save("bad_batch_mul", [helper.make_node("Shape", ["input"], ["s"], name="shape1"),
+                           helper.make_node("Gather", ["s", "zero"], ["n"], name="gather1"),
+                           helper.make_node("Mul", ["n", "n"], ["n2"], name="mul1"),
+                           helper.make_node("Unsqueeze", ["n2", "zero1"], ["u"], name="unsq1"),
+                           helper.make_node("Concat", ["u", "minus1"], ["c"], name="cat1",
+                                            axis=0),
+                           helper.make_node("Reshape", ["input", "c"], ["output"],
+                                            name="reshape1")],
+         i64 + [numpy_helper.from_array(np.array([0], np.int64), "zero1")])
+    save("bad_shape_read", [helper.make_node("Shape", ["input"], ["s"], name="shape1"),
+                            helper.make_node("Relu", ["s"], ["output"], name="relu1")])
 
 
 def names():

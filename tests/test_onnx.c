@@ -250,6 +250,11 @@ static void node_errors(void **s)
     expect(FIX "bad_view_gather1.onnx", RAMP_EUNSUPPORTED,
            "node '/Reshape' (Reshape): reshape to (4, -1) whose first size is not the batch "
            "size; ramp reshapes only as a flatten to (N, -1) or (N, 64)");
+    expect(FIX "bad_batch_mul.onnx", RAMP_EUNSUPPORTED,
+           "node 'mul1' (Mul): a product with the batch size");
+    expect(FIX "bad_shape_read.onnx", RAMP_EUNSUPPORTED,
+           "node 'relu1' (Relu): input 's' is a shape evaluated at import; ramp reads such "
+           "values only as a Reshape's shape");
 }
 
 static void input_size(void **s)

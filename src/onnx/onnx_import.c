@@ -15,7 +15,11 @@
  * without transB and MatMul's I×O are transposed). A MatMul whose only
  * reader is an Add of a constant vector becomes one dense with that bias.
  * Identity, Constant and a Reshape that flattens make no layer of their own
- * (the Reshape makes a flatten).
+ * (the Reshape makes a flatten). Shape of a layer, and Gather, Unsqueeze,
+ * Squeeze, Concat, Slice, Cast and Mul over such shapes and int64
+ * constants, are evaluated here (V_INTS, the batch size left open as
+ * BATCH), so a Reshape's shape computed as PyTorch writes
+ * x.view(x.size(0), -1) with a dynamic batch is known when it is read.
  *
  * Before building anything the whole graph is scanned for operators ramp
  * lacks, so the message names every one of them (with a node that uses
@@ -1099,7 +1103,8 @@ static int ints_input(imp *im, size_t k)
     if (!v) return 0;
     if (v->kind == V_INTS) return 1;
     if (v->kind != V_CONST) return 0;
-    if (v->a) return (int)v->a->type == RAMP__ONNX_ATTR_INT || (int)v->a->type == RAMP__ONNX_ATTR_INTS;
+    if (v->a)
+        return (int)v->a->type == RAMP__ONNX_ATTR_INT || (int)v->a->type == RAMP__ONNX_ATTR_INTS;
     return v->t->has_data_type && v->t->data_type == RAMP__ONNX_INT64;
 }
 
