@@ -1136,7 +1136,7 @@ static ramp_status op_reshape(imp *im)
         if ((st = in_const(im, 1, RAMP__ONNX_INT64, "shape", &c))) return st;
         s.n = c.n > 8 ? 8 : (int)c.n;
         if (s.n) memcpy(s.v, c.i, (size_t)s.n * sizeof *c.i);
-        if (c.n > 8) s.v[7] = 0, s.n = 9; /* too long: refused below */
+        if (c.n > 8) s.n = 9; /* more than 8: refused below */
     }
     int shp[3];
     size_t sz;
