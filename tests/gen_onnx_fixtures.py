@@ -33,6 +33,9 @@ The networks (input 3×16×16 unless said, batch 2):
              (Unsqueeze's axes an attribute)
   view_product  the same with x.view(-1, x.size(1) * x.size(2) * x.size(3))
              (Gathers multiplied)
+  shape_ops  (onnx.helper, input 3×4×4) a flatten whose shape is taken apart
+             and put back with Slice, Squeeze, Cast, Gather, Mul, Unsqueeze
+             and Concat; its output is its input
   bad_view_3d.onnx, bad_view_gather1.onnx  the same net exported with
              x.view(x.size(0), x.size(1), -1) then torch.flatten, and with
              x.view(x.size(1), -1): reshapes that are no flatten
@@ -371,6 +374,40 @@ def refusals():
                             helper.make_node("Relu", ["s"], ["output"], name="relu1")])
 
 
+def shape_ops():
+    """shape_ops.onnx: (N, C·H·W) built from Shape with every evaluated operator."""
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, 4, 4])
+    y = helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 48])
+
+    def c(name, v):
+        return numpy_helper.from_array(np.array(v, np.int64), name)
+
+    inits = [c("b0", [0]), c("e1", [1]), c("b1", [1]), c("big", [2 ** 62]), c("ax0", [0]),
+             c("i0", 0), c("i1", 1), c("i2", 2)]
+    mk = helper.make_node
+    nodes = [mk("Shape", ["input"], ["s"], name="shape1"),
+             mk("Slice", ["s", "b0", "e1"], ["n1"], name="slice_n"),
+             mk("Squeeze", ["n1", "ax0"], ["n"], name="squeeze_n"),
+             mk("Cast", ["n"], ["nc"], name="cast_n", to=TensorProto.INT64),
+             mk("Unsqueeze", ["nc", "ax0"], ["nu"], name="unsq_n"),
+             mk("Slice", ["s", "b1", "big", "ax0"], ["chw"], name="slice_chw"),
+             mk("Gather", ["chw", "i0"], ["c"], name="gather_c"),
+             mk("Gather", ["chw", "i1"], ["h"], name="gather_h"),
+             mk("Gather", ["chw", "i2"], ["w"], name="gather_w"),
+             mk("Mul", ["c", "h"], ["ch"], name="mul_ch"),
+             mk("Mul", ["ch", "w"], ["f"], name="mul_f"),
+             mk("Unsqueeze", ["f", "ax0"], ["fu"], name="unsq_f"),
+             mk("Concat", ["nu", "fu"], ["shape"], name="cat", axis=0),
+             mk("Reshape", ["input", "shape"], ["output"], name="flat")]
+    m = helper.make_model(helper.make_graph(nodes, "shape_ops", [x], [y], inits),
+                          opset_imports=[helper.make_opsetid("", OPSET)])
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(OUT, "shape_ops.onnx"))
+    xs = np.random.default_rng(16).standard_normal((2, 48)).astype("<f4")
+    np.save(os.path.join(OUT, "shape_ops_x.npy"), xs)
+    np.save(os.path.join(OUT, "shape_ops_y.npy"), xs)
+
+
 def names():
     """names.onnx: node names the engine cannot take as they are."""
     x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])
@@ -403,6 +440,7 @@ def main():
     export("view_flatten", ViewNet("view"), (3, 8, 8), g, **dyn)
     export("view_flatten_opset11", ViewNet("reshape"), (3, 8, 8), g, opset=11, **dyn)
     export("view_product", ViewNet("product"), (3, 8, 8), g, **dyn)
+    shape_ops()
     for mode in ("3d", "gather1"):
         torch.onnx.export(ViewNet(mode).eval(), torch.randn(2, 3, 8, 8, generator=g),
                           os.path.join(OUT, f"bad_view_{mode}.onnx"), opset_version=OPSET,

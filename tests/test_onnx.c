@@ -166,13 +166,15 @@ static void mlp_dnnl(void **s)
     check_model("mlp", RAMP_NN_DNNL, 1);
 }
 /* x.view(x.size(0), -1) with a dynamic batch: Shape, Gather, Unsqueeze (axes
-   an input; an attribute at opset 11), Concat, Reshape evaluated at import */
+   an input; an attribute at opset 11), Concat, Reshape evaluated at import;
+   shape_ops: Slice, Squeeze, Cast and Mul too */
 static void view_flatten_ref(void **s)
 {
     (void)s;
     check_model("view_flatten", RAMP_NN_REF, 0);
     check_model("view_flatten_opset11", RAMP_NN_REF, 0);
     check_model("view_product", RAMP_NN_REF, 0);
+    check_model("shape_ops", RAMP_NN_REF, 0);
 }
 static void view_flatten_dnnl(void **s)
 {
@@ -180,6 +182,7 @@ static void view_flatten_dnnl(void **s)
     check_model("view_flatten", RAMP_NN_DNNL, 0);
     check_model("view_flatten_opset11", RAMP_NN_DNNL, 1);
     check_model("view_product", RAMP_NN_DNNL, 0);
+    check_model("shape_ops", RAMP_NN_DNNL, 0);
 }
 
 /* The error of loading fixture `file`: its status and message. */
