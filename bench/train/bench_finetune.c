@@ -15,43 +15,9 @@
 #include "core/coreInt.h"
 #include "ramp/nn.h"
 #include "ramp/rng.h"
+#include "resnet8.h"
 
 #define BATCH 64
-
-static void conv_bn(ramp_net *net, int f, int k, int s, int relu)
-{
-    ramp_net_conv2d(
-        net,
-        &(ramp_conv2d){.filters = f, .kernel = k, .stride = s, .padding = k / 2, .no_bias = 1});
-    ramp_net_batchnorm(net, 0, 0);
-    if (relu) ramp_net_relu(net);
-}
-
-/* ResNet-8 (stem conv 16, basic blocks of 16, 32/2, 64/2 with 1×1
-   projections, GAP, dense 10); block_end[b]: the id of block b's last layer. */
-static void resnet8(ramp_net *net, int block_end[3])
-{
-    conv_bn(net, 16, 3, 1, 1);
-    int f[3] = {16, 32, 64};
-    for (int b = 0; b < 3; b++) {
-        int in = ramp_net_last(net), s = b ? 2 : 1;
-        conv_bn(net, f[b], 3, s, 1);
-        conv_bn(net, f[b], 3, 1, 0);
-        int main_out = ramp_net_last(net), sc = in;
-        if (b) {
-            ramp_net_from(net, in);
-            conv_bn(net, f[b], 1, 2, 0);
-            sc = ramp_net_last(net);
-            ramp_net_from(net, main_out);
-        }
-        ramp_net_add(net, sc);
-        ramp_net_relu(net);
-        block_end[b] = ramp_net_last(net);
-    }
-    ramp_net_global_avgpool(net);
-    ramp_net_flatten(net);
-    ramp_net_dense(net, &(ramp_dense){.units = 10});
-}
 
 static int cmp(const void *a, const void *b)
 {
@@ -75,7 +41,7 @@ static double run(const float *X, const int32_t *y, size_t n, int threads, int f
                     .channels = 3, .height = 32, .width = 32, .seed = 1, .n_threads = threads},
                 NULL))
             return 0;
-        resnet8(net, ends);
+        resnet8_build(net, ends);
         ramp_status st = RAMP_OK;
         if (freeze >= 0)
             st = ramp_net_freeze_upto(net, freeze < 3 ? ends[freeze] : ramp_net_last(net) - 1, 1);

@@ -28,6 +28,7 @@
 #include "ramp/nn.h"
 #include "ramp/rng.h"
 #include "refcnn.h"
+#include "resnet8.h"
 
 #define BATCH 64
 
@@ -49,37 +50,9 @@ static void refcnn(ramp_net *net)
     refcnn_build(net, 10);
 }
 
-static void conv_bn(ramp_net *net, int f, int k, int s, int relu)
-{
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = f, .kernel = k, .stride = s,
-                                         .padding = k / 2, .no_bias = 1 });
-    ramp_net_batchnorm(net, 0, 0);
-    if (relu) ramp_net_relu(net);
-}
-
-/* ResNet-8: stem conv 16, three basic blocks (16, 32/2, 64/2) with 1×1
-   projection shortcuts where the shape changes, GAP, dense 10. */
 static void resnet8(ramp_net *net)
 {
-    conv_bn(net, 16, 3, 1, 1);
-    int f[3] = { 16, 32, 64 };
-    for (int b = 0; b < 3; b++) {
-        int in = ramp_net_last(net), s = b ? 2 : 1;
-        conv_bn(net, f[b], 3, s, 1);
-        conv_bn(net, f[b], 3, 1, 0);
-        int main_out = ramp_net_last(net), sc = in;
-        if (b) {
-            ramp_net_from(net, in);
-            conv_bn(net, f[b], 1, 2, 0);
-            sc = ramp_net_last(net);
-            ramp_net_from(net, main_out);
-        }
-        ramp_net_add(net, sc);
-        ramp_net_relu(net);
-    }
-    ramp_net_global_avgpool(net);
-    ramp_net_flatten(net);
-    ramp_net_dense(net, &(ramp_dense){ .units = 10 });
+    resnet8_build(net, NULL);
 }
 
 /* The conv and dense layers of a built net, as the engine ran them (fused
