@@ -30,6 +30,12 @@ enum {
 /* Longest layer name the engine takes (nn.h: 1..63 bytes, printable, no
    spaces), and the largest ONNX file ramp reads (protobuf's own limit). */
 #define RAMP__ONNX_NAME_MAX 63
+/* ONNX's raw_data is little-endian: import reads it in place and export
+   points it at the weights, so a big-endian host would need byte swaps in both */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the ONNX reader and writer take raw_data in the host's byte order: little-endian only"
+#endif
+
 #define RAMP__ONNX_MAX_BYTES ((size_t)2 << 30)
 
 /* Writes `name` as a valid layer name into out[RAMP__ONNX_NAME_MAX + 1]:

@@ -20,8 +20,8 @@
  * file holds no such node; the model's doc_string says so.
  *
  * The message tree lives in one arena; the weights' bytes are pointed at
- * where the host is little-endian (copied in ONNX's byte order otherwise),
- * and the packed model streams to the file through a ProtobufCBuffer, so a
+ * where they lie (little-endian hosts only: onnxInt.h), and the packed
+ * model streams to the file through a ProtobufCBuffer, so a
  * large net is never held twice in memory. The file is written beside its
  * destination under a temporary name, then renamed over it.
  */
@@ -54,16 +54,7 @@ typedef struct ex {
     RampOnnxpb__GraphProto *g;
     size_t cap_nodes, cap_inits;
     const char **out; /* per layer: the ONNX tensor holding its output */
-    int little;       /* the host stores floats in ONNX's (little-endian) order */
 } ex;
-
-static int host_little_endian(void)
-{
-    const uint32_t one = 1;
-    uint8_t b;
-    memcpy(&b, &one, 1);
-    return b == 1;
-}
 
 static char *xprintf(ex *e, const char *fmt, ...) RAMP__PRINTF(2, 3);
 static char *xprintf(ex *e, const char *fmt, ...)
@@ -160,7 +151,7 @@ static int attr_ints(ex *e, onode *n, const char *name, int64_t v, size_t count)
 }
 
 /* A float initializer `name` of `ndim` dims holding v[count]; the bytes are
-   v's own on a little-endian host (v must outlive the packing). */
+   v's own (v must outlive the packing). */
 static const char *init_floats(ex *e, const char *name, int ndim, const int *dims, const float *v,
                                size_t count)
 {
@@ -178,19 +169,7 @@ static const char *init_floats(ex *e, const char *name, int ndim, const int *dim
     t->data_type = RAMP__ONNX_FLOAT;
     t->has_raw_data = 1;
     t->raw_data.len = count * 4;
-    if (e->little) {
-        t->raw_data.data = (uint8_t *)(uintptr_t)v;
-    } else {
-        uint8_t *b = ramp_arena_alloc(e->a, count * 4 + 1);
-        if (!b) return NULL;
-        for (size_t i = 0; i < count; i++) {
-            uint32_t u;
-            memcpy(&u, &v[i], 4);
-            for (int k = 0; k < 4; k++)
-                b[4 * i + (size_t)k] = (uint8_t)(u >> (8 * k));
-        }
-        t->raw_data.data = b;
-    }
+    t->raw_data.data = (uint8_t *)(uintptr_t)v;
     e->g->initializer[e->g->n_initializer++] = t;
     return name;
 }
@@ -605,10 +584,9 @@ ramp_status ramp_net_save_onnx(ramp_net *net, const char *path)
     if (net->build_st) return net->build_st;
     ramp_status st = ramp__net_to_plain(net);
     if (st) return st;
-    ex e = {.net = net, .little = host_little_endian()};
+    ex e = {.net = net};
     if (ramp_arena_new(&e.a, NULL))
         return ramp__net_fail(net, RAMP_ENOMEM, "ONNX export: out of memory");
-    ramp_arena_set_limit(e.a, SIZE_MAX); /* big-endian hosts copy every weight into it */
     st = export_net(&e, path);
     ramp_arena_free(e.a);
     return st;

@@ -1,6 +1,6 @@
 /* onnx_import.c — an ONNX model as a ramp_net.
  *
- * The file is mapped (or, for _mem, borrowed), parsed whole by protobuf-c
+ * The file is read whole (or, for _mem, borrowed), parsed whole by protobuf-c
  * into the schema subset's structs, and its graph walked once in node order
  * (ONNX requires a topological order). A table keyed by tensor name says
  * what each tensor is to ramp: the output of a layer (its id), a constant
@@ -27,9 +27,6 @@
  * wrong with it; the input is untrusted (sizes, types, counts and
  * attribute kinds are checked before use).
  */
-#define _POSIX_C_SOURCE 200809L /* mmap, O_CLOEXEC */
-#include <errno.h>
-#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -37,18 +34,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/coreInt.h"
 #include "nn/nnInt.h"
 #include "onnx/onnxInt.h"
 #include "ramp/onnx.h"
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "onnx_import.c reads ONNX raw_data (little-endian) in place: a big-endian host needs a byte swap"
-#endif
 
 
 typedef RampOnnxpb__ModelProto Model;
@@ -699,6 +690,7 @@ static ramp_status op_gemm(imp *im)
         (st = attr_int(im, "transA", 0, &ta)) || (st = attr_int(im, "transB", 0, &tb)))
         return st;
     if (ta) return fail(im, RAMP_EUNSUPPORTED, "transA=1 (the input transposed)");
+    if (x->rank != 2) return fail(im, RAMP_ESHAPE, "Gemm of a 4-D input (ONNX's Gemm takes N×F)");
     if (has_input(im->node, 2) && (st = in_const(im, 2, RAMP__ONNX_FLOAT, "bias", &C)))
         return st;
     if (B.ndim != 2) return fail(im, RAMP_ESHAPE, "weights are %d-D, not 2-D", B.ndim);
@@ -780,6 +772,9 @@ static size_t matmul_bias(imp *im, size_t ix, cten *bias)
     if (!strcmp(S(a->input[0]), S(a->input[1]))) return none;
     const value *c = find(im, S(other));
     if (!c || c->kind != V_CONST) return none;
+    /* the Add's output must be new, as every node's is (checked in build) */
+    const value *ao = find(im, a->output[0]);
+    if (ao && ao->kind != V_UNDEF) return none;
     /* quietly: a constant that does not decode stays an Add, which then
        fails with its own message */
     ramp_err *keep = im->err;
@@ -787,6 +782,13 @@ static size_t matmul_bias(imp *im, size_t ix, cten *bias)
     ramp_status st = const_view(im, c, bias);
     im->err = keep;
     if (st || bias->dtype != RAMP__ONNX_FLOAT || bias->ndim > 2) return none;
+    const value *w = nd->n_input > 1 ? find(im, S(nd->input[1])) : NULL;
+    cten W;
+    im->err = NULL;
+    st = w && w->kind == V_CONST ? const_view(im, w, &W) : RAMP_EFORMAT;
+    im->err = keep;
+    /* a bias of one value, or of one per unit (a units×units matrix is no bias) */
+    if (st || W.ndim != 2 || (bias->n != 1 && bias->n != (size_t)W.dims[1])) return none;
     return j;
 }
 
@@ -1643,29 +1645,13 @@ ramp_status ramp_net_load_onnx(ramp_net **out, const char *path, const ramp_net_
     if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_net_load_onnx: out is NULL");
     *out = NULL;
     if (!path) return ramp__err_set(err, RAMP_EINVAL, "ramp_net_load_onnx: path is NULL");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ramp__err_set(err, errno == ENOENT ? RAMP_ENOENT : RAMP_EIO, "%s: %s", path,
-                             strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return ramp__err_set(err, RAMP_EIO, "%s: not a regular file", path);
-    }
-    size_t size = (size_t)sb.st_size;
-    if (!size) {
-        close(fd);
-        return ramp__err_set(err, RAMP_EFORMAT, "%s: not an ONNX model (empty file)", path);
-    }
-    if ((uint64_t)sb.st_size > RAMP__ONNX_MAX_BYTES) {
-        close(fd);
-        return ramp__err_set(err, RAMP_ETOOBIG, "%s: %lld bytes; ONNX files end at 2 GiB", path,
-                             (long long)sb.st_size);
-    }
-    void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED) return ramp__err_set(err, RAMP_EIO, "%s: %s", path, strerror(errno));
-    ramp_status st = load(out, map, size, path, p, err);
-    munmap(map, size);
+    /* read, not mapped: protobuf-c copies every tensor out anyway, and a
+       mapped file shortened while it is parsed would kill the process (SIGBUS) */
+    uint8_t *data = NULL;
+    size_t size = 0;
+    ramp_status st = ramp__read_file(path, RAMP__ONNX_MAX_BYTES, &data, &size, err);
+    if (st) return st;
+    st = load(out, data, size, path, p, err);
+    free(data);
     return st;
 }
