@@ -275,7 +275,7 @@ static void test_optimiser_updates(void **s)
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         ramp_net *net = small(RAMP_NN_DNNL, 1, 5);
         ramp__optim o = { cases[c].kind, 0.05f, cases[c].mu, cases[c].wd, 0.9f, 0.999f, 1e-8f,
-                          cases[c].nesterov, 0 };
+                          cases[c].nesterov };
         static float w[W], g[W], w1[W];
         static double m[W], v[W];
         memset(m, 0, sizeof m);

@@ -506,7 +506,7 @@ static void test_lr_mult(void **s)
         assert_int_equal(ramp_net_forward_backward(a, X, y, 16, 0.f, NULL), RAMP_OK);
         assert_int_equal(ramp_net_get_grad(a, HID, RAMP__P_WEIGHT, g, 512), RAMP_OK);
         assert_int_equal(ramp_net_get_grad(a, CONV, RAMP__P_WEIGHT, gc, 36), RAMP_OK);
-        ramp__optim o = {RAMP_OPT_SGD, 0.1f, 0.f, 0.f, 0.9f, 0.999f, 1e-8f, 0, 0};
+        ramp__optim o = {RAMP_OPT_SGD, 0.1f, 0.f, 0.f, 0.9f, 0.999f, 1e-8f, 0};
         assert_int_equal(ramp__optim_step(a, &o), RAMP_OK);
         float *w1 = param(a, HID, RAMP__P_WEIGHT, &m), *c1 = param(a, CONV, RAMP__P_WEIGHT, &m);
         for (int j = 0; j < 512; j++) {

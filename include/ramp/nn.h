@@ -126,13 +126,13 @@ ramp_status ramp_net_set_threads(ramp_net *net, int n_threads);
 
 typedef struct ramp_conv2d {
     int filters;     /* output channels (≥ 1) */
-    int kernel;      /* square kernel (≥ 1) */
+    int kernel;      /* square kernel (1 to 1024) */
     int stride;      /* 0 → 1 */
     int padding;     /* zero padding on each side */
     int groups;      /* 0 → 1; must divide input channels and filters */
     int no_bias;     /* 1: no bias term */
     ramp_init init;
-    /* 0 → 1; taps `dilation` pixels apart (atrous): output size
+    /* 0 → 1, at most 1024; taps `dilation` pixels apart (atrous): output size
        floor((in + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1.
        An architecture attribute: the weights are the same K×K. */
     int dilation;

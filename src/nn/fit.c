@@ -250,7 +250,7 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
     size_t bs = ramp_gen_batch_size(train_gen), steps = (nb_train + bs - 1) / bs;
     if (valid_gen && nb_valid == 0) valid_gen = NULL;
     ramp__optim opt = { o.optimizer, o.lr, o.momentum, o.weight_decay, o.beta1, o.beta2, o.eps,
-                        o.nesterov, 0 };
+                        o.nesterov };
     free(net->hist);
     net->hist = calloc((size_t)o.epochs, sizeof *net->hist);
     net->n_hist = 0;

@@ -301,8 +301,9 @@ ramp_status ramp_net_conv2d(ramp_net *net, const ramp_conv2d *o)
     int D = o->dilation ? o->dilation : 1;
     if (nd->flat)
         return bad(net, RAMP_ESHAPE, "conv2d (layer %d): input is flat (%d features)", id, nd->c);
-    if (o->filters < 1 || o->kernel < 1 || S < 1 || o->padding < 0 || G < 1 || D < 1 ||
-        o->padding >= D * (o->kernel - 1) + 1)
+    /* kernel and dilation up to 1024 keep the span arithmetic inside int */
+    if (o->filters < 1 || o->kernel < 1 || o->kernel > 1024 || S < 1 || o->padding < 0 ||
+        G < 1 || D < 1 || D > 1024 || o->padding >= D * (o->kernel - 1) + 1)
         return bad(net, RAMP_EINVAL,
                    "conv2d (layer %d): bad filters %d, kernel %d, stride %d, padding %d, "
                    "groups %d or dilation %d", id, o->filters, o->kernel, S, o->padding, G,

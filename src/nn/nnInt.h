@@ -299,9 +299,7 @@ double ramp__softmax_xent(float *probs, float *dlogits, size_t *correct, const f
 typedef struct ramp__optim {
     ramp_optimizer kind;
     float lr, momentum, wd, beta1, beta2, eps;
-    int nesterov;
-    uint64_t t; /* steps taken by this optimiser (Adam's bias correction counts each
-                   parameter's own steps: ramp__param.t) */
+    int nesterov; /* (Adam's bias correction counts each parameter's own steps: ramp__param.t) */
 } ramp__optim;
 ramp_status ramp__optim_step(ramp_net *net, ramp__optim *o);
 /* Learning rate at global step `t` (0-based) of `total`, epoch `epoch`. */

@@ -118,7 +118,6 @@ static ramp_status take_back(ramp_net *net, int id, int kind, float *m, float **
 
 ramp_status ramp__optim_step(ramp_net *net, ramp__optim *o)
 {
-    o->t++;
     int adam_like = o->kind != RAMP_OPT_SGD;
     uint8_t *first = calloc((size_t)net->n_nodes * RAMP__P_MAX, 1);
     if (!first) return ramp__net_fail(net, RAMP_ENOMEM, "optimiser: out of memory");

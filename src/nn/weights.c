@@ -17,6 +17,8 @@
 static const char MAGIC[8] = { 'R', 'A', 'M', 'P', 'N', 'N', 'W', '\0' };
 static const char GRAPH_MAGIC[8] = { 'R', 'A', 'M', 'P', 'N', 'N', 'G', '\0' };
 enum { FILE_VERSION = 2, N_INTS = 8, N_FLOATS = 3, MAX_LAYERS = 1 << 20 };
+/* a layer record's smallest size: two empty strings' length bytes, then the numbers */
+enum { MIN_REC = 2 + 4 * (2 + N_INTS + N_FLOATS) };
 
 /* One layer of the graph section. */
 typedef struct layer_rec {
@@ -117,7 +119,9 @@ static ramp_status read_graph(ramp_net *net, const char *path, const uint8_t *p,
     uint32_t count = get_u32(p + 8);
     for (int d = 0; d < 3; d++) chw[d] = (int)get_u32(p + 12 + 4 * d);
     p += 24;
-    if (count < 1 || count > MAX_LAYERS) goto bad;
+    /* a record takes at least MIN_REC bytes: no allocation a short file cannot back */
+    if (count < 1 || count > MAX_LAYERS || (uint64_t)(count - 1) * MIN_REC > (uint64_t)(end - p))
+        goto bad;
     layer_rec *r = calloc(count, sizeof *r);
     if (!r) {
         ramp__err_set(err, RAMP_ENOMEM, "%s: out of memory for %u layers", path, count);
@@ -399,8 +403,12 @@ ramp_status ramp_net_new_from_file(ramp_net **out, const char *path, const ramp_
     prm.channels = chw[0];
     prm.height = chw[1];
     prm.width = chw[2];
+    free(data); /* ramp_net_load reads the tensors again */
+    data = NULL;
     if ((st = ramp_net_new(&net, &prm, err))) goto done;
+    net->no_init = 1; /* every weight comes from the file: draw none */
     for (int i = 1; i < n && !st; i++) st = replay(net, i, &recs[i]);
+    net->no_init = 0;
     if (st)
         ramp__err_set(err, st, "%s: %s", path, ramp_net_errmsg(net));
     else if ((st = ramp_net_load(net, path))) /* its messages name the file */
