@@ -176,7 +176,11 @@ def main():
     if o.out:
         np.save(o.out, Y)
     if o.expect:
-        E = np.load(o.expect).reshape(Y.shape)
+        E = np.load(o.expect)
+        if E.size != Y.size or E.shape[0] != Y.shape[0]:
+            print(f"{o.model}: ramp's output is {E.shape}, torch's {Y.shape}")
+            return 1
+        E = E.reshape(Y.shape)  # same rows and size: ramp's N×K beside ONNX's N×K(×1×1)
         diff = float(np.max(np.abs(E.astype(np.float64) - Y))) if Y.size else 0.0
         print(f"{o.model}: torch vs ramp over {Y.shape}: max |diff| {diff:.3g} (tol {o.tol:g})")
         if not diff <= o.tol:

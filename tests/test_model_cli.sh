@@ -52,6 +52,21 @@ X = r.uniform(-1, 1, (11, 1, 8, 8)).astype(np.float32)
 np.save(f"{out}/x.npy", X)
 np.save(f"{out}/x64.npy", X.astype(np.float64))
 np.save(f"{out}/x_bad.npy", np.zeros((2, 3, 8, 8), np.float32))
+# the input's height and width left open, an Identity on the way
+xs = h.make_tensor_value_info("x", T.FLOAT, ["N", 1, "H", "W"])
+ys = h.make_tensor_value_info("y", T.FLOAT, ["N", 3])
+sym = [nodes[0], h.make_node("Identity", ["c"], ["i"], name="same"),
+       h.make_node("Relu", ["i"], ["r"], name="relu1"),
+       h.make_node("GlobalAveragePool", ["r"], ["g"], name="gap"),
+       h.make_node("Flatten", ["g"], ["f"], name="flat", axis=1),
+       h.make_node("Gemm", ["f", "fc4.w"], ["y"], name="fc", transB=1)]
+m = h.make_model(h.make_graph(sym, "g", [xs], [ys], inits[:2] + [t("fc4.w", r.randn(3, 4))]),
+                 opset_imports=[h.make_opsetid("", 13)])
+m.ir_version = 8
+onnx.checker.check_model(m, full_check=True)
+onnx.save(m, f"{out}/sym.onnx")
+np.save(f"{out}/x12.npy", r.uniform(-1, 1, (3, 1, 12, 12)).astype(np.float32))
+np.save(f"{out}/x_empty.npy", np.zeros((0, 1, 12, 12), np.float32))
 EOF
 
 # info: the layer table and the totals (4·9 + 4 conv, 4·4 batchnorm, 3·64 + 3 dense)
@@ -115,7 +130,21 @@ expect_fail noinput "$work/nothing.npy" \
     model predict "$work/probs.onnx" --input "$work/nothing.npy" --output "$work/p.npy"
 expect_fail badmodel "Elu" \
     model predict "$work/unsupported.onnx" --input "$work/x.npy" --output "$work/p.npy"
+expect_fail empty "$work/x_empty.npy: shape 0 x 1 x 12 x 12: no rows" \
+    model predict "$work/sym.onnx" --input "$work/x_empty.npy" --output "$work/p.npy"
 [ ! -e "$work/p.npy" ] || fail "a failed predict wrote its output"
+# a model whose height and width are open: its table at a given size, and
+# predict at the array's size
+"$ramp" model info "$work/sym.onnx" --shape 1x12x12 > "$work/sym.out" 2>&1 || { cat "$work/sym.out"; fail "info --shape"; }
+grep -q "(N, 4, 12, 12)" "$work/sym.out" || { cat "$work/sym.out"; fail "info --shape: no 12x12 layer"; }
+"$ramp" model info "$work/sym.onnx" --shape 1x99999999999x3 > "$work/badshape.out" 2>&1
+[ $? -eq 2 ] && grep -qF -- "--shape wants CxHxW" "$work/badshape.out" \
+    || { cat "$work/badshape.out"; fail "an out-of-range --shape is not a usage error"; }
+"$ramp" model predict "$work/sym.onnx" --input "$work/x12.npy" --output "$work/p12.npy" \
+    > "$work/p12.out" 2>&1 || { cat "$work/p12.out"; fail "predict on an open-size model"; }
+"$PY" -c 'import numpy as np, sys; p = np.load(sys.argv[1]); sys.exit(p.shape != (3, 3) or not np.isfinite(p).all())' \
+    "$work/p12.npy" || fail "predict on an open-size model: not 3 x 3 finite outputs"
+ok "an open-size model: info --shape, predict at the array's size; bad --shape and empty arrays refused"
 ok "model predict refuses a float64 or misshapen array, a missing file and an unsupported model"
 [ $torch = 1 ] || exit 77
 echo "test_model_cli: passed"

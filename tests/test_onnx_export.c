@@ -555,9 +555,10 @@ static void test_cli_export(void **s)
     free(Y);
     free(P);
     ramp_net_free(net);
+    /* a failure is one even when the other check could not run */
+    if (rc1 != 77) assert_int_equal(rc1, 0);
+    if (rc2 != 77) assert_int_equal(rc2, 0);
     if (rc1 == 77 || rc2 == 77) skip();
-    assert_int_equal(rc1, 0);
-    assert_int_equal(rc2, 0);
 }
 
 static int count_tmp_files(void)

@@ -13,6 +13,7 @@
  * why), 2 usage errors.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,12 +93,22 @@ static ramp_status load_model(ramp_net **net, const char *path, const ramp_net_p
     return ramp_net_load_onnx(net, path, p, err);
 }
 
-/* "CxHxW" into p's input size; 0 or -1. */
+/* "CxHxW" into p's input size, each from 1 to the engine's limits (C up to
+   2^20, H and W up to 2^16); 0 or -1. */
 static int parse_shape(const char *s, ramp_net_params *p)
 {
-    char tail;
-    if (sscanf(s, "%dx%dx%d%c", &p->channels, &p->height, &p->width, &tail) != 3) return -1;
-    return p->channels > 0 && p->height > 0 && p->width > 0 ? 0 : -1;
+    long v[3];
+    const long max[3] = { 1L << 20, 1L << 16, 1L << 16 };
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        errno = 0;
+        v[i] = strtol(s, &end, 10);
+        if (errno || end == s || v[i] < 1 || v[i] > max[i] || *end != (i < 2 ? 'x' : '\0'))
+            return -1;
+        s = end + 1;
+    }
+    p->channels = (int)v[0], p->height = (int)v[1], p->width = (int)v[2];
+    return 0;
 }
 
 static int cmd_info(int argc, char **argv)
@@ -216,6 +227,13 @@ static int cmd_predict(int argc, char **argv)
         have_x = ramp_npy_read_nd(&x, &ndim, dims, in_path, 0, &err2) == RAMP_OK;
         if (!have_x || ndim != 4) {
             ramp__cli_error("model predict: %s", err.msg);
+            goto done;
+        }
+        /* rows hold the data read, so a row's size is bounded; an empty X is not */
+        if (dims[0] < 1 || dims[1] > (1u << 20) || dims[2] > (1u << 16) || dims[3] > (1u << 16)) {
+            ramp__cli_error("model predict: %s: shape %zu x %zu x %zu x %zu: no rows, or "
+                            "beyond C ≤ 2^20, H and W ≤ 2^16", in_path, dims[0], dims[1],
+                            dims[2], dims[3]);
             goto done;
         }
         p.channels = (int)dims[1];
