@@ -67,8 +67,11 @@ static void fixture_make(fixture *f, size_t n, int side, int ch, int n_classes)
         f->labels[i] = (int32_t)(i % (size_t)n_classes);
         write_png(path, side, side, ch, (uint8_t)(i % 251), (uint8_t)(i / 251));
     }
-    f->s = (ramp_samples){(const char *const *)f->paths, (const char *const *)f->ids, f->labels, n,
-                          n_classes};
+    f->s = (ramp_samples){.paths = (const char *const *)f->paths,
+                          .ids = (const char *const *)f->ids,
+                          .labels = f->labels,
+                          .n = n,
+                          .n_classes = n_classes};
 }
 
 static void fixture_free(fixture *f)

@@ -137,7 +137,7 @@ int main(int argc, char **argv)
         if (!paths[i]) return 1;
         if (labels[i] + 1 > n_classes) n_classes = labels[i] + 1;
     }
-    ramp_samples s = {paths, ids, labels, n, n_classes};
+    ramp_samples s = {.paths = paths, .ids = ids, .labels = labels, .n = n, .n_classes = n_classes};
     /* a photo sample is 588 KiB of floats: 256 a chunk keeps the two chunk
        buffers at 294 MiB */
     ramp_loader_opts o = {strcmp(mode, "photo") ? 1024 : 256, n_jobs, 1, 0};

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ramp/gen.h" /* ramp_obj */
 #include "ramp/status.h"
 
 #ifdef __cplusplus
@@ -41,6 +42,17 @@ typedef struct ramp_samples {
     const int32_t *labels;
     size_t n;
     int n_classes;
+    /* Detection data (NULL otherwise): row i's objects, in its image's
+       pixels, are objs[obj_off[i] .. obj_off[i+1]). */
+    const ramp_obj *objs;
+    const size_t *obj_off;
+    /* Segmentation data (NULL otherwise): row i's label mask, a PNG whose
+       pixel values are classes (RAMP_IGNORE_LABEL: void), either as a file
+       (mask_paths[i]) or as bytes in memory (mask_bytes[i], mask_len[i]:
+       what a fold child receives); the bytes win when both are set. */
+    const char *const *mask_paths;
+    const uint8_t *const *mask_bytes;
+    const size_t *mask_len;
 } ramp_samples;
 
 /* Flags of ramp_index_load(). */

@@ -29,6 +29,18 @@ extern "C" {
 
 typedef struct ramp_gen ramp_gen;
 
+/* One object of a detection target or prediction. Boxes: g = x0, y0, x1, y1
+   (x0 ≤ x1, y0 ≤ y1); circles: g = x, y, r (g[3] unused, 0). Coordinates
+   are pixels of the image they belong to: in a batch, the sample's tensor
+   (column = x, row = y, origin at the top-left corner of the top-left
+   pixel); in predictions the workflow scores, the original image. `conf` is
+   a prediction's confidence in [0, 1] (ignored in targets). */
+typedef struct ramp_obj {
+    int32_t cls;
+    float conf;
+    float g[4];
+} ramp_obj;
+
 /* One batch. Every pointer is borrowed from the generator and stays valid
    until the next ramp_gen_next() or ramp_gen_free() on it. */
 typedef struct ramp_batch {
@@ -40,9 +52,22 @@ typedef struct ramp_batch {
     int ndim;               /* dimensions of one sample (3 for C×H×W) */
     int shape[4];
     int n_classes;
+    /* detection data: sample i's objects are obj[obj_off[i] .. obj_off[i+1]),
+       moved by the preprocessor's geometry into tensor pixels; NULL otherwise */
+    const ramp_obj *obj;
+    const size_t *obj_off;  /* n + 1 offsets */
+    /* segmentation data: n × mask_h × mask_w classes, the label mask moved by
+       the preprocessor's geometry onto the tensor's last two dimensions
+       (nearest neighbour); RAMP_IGNORE_LABEL where no class is known
+       (outside the image, or the kit's void label); NULL otherwise */
+    const int32_t *mask;
+    int mask_h, mask_w;
     int epoch;              /* 0-based epoch this batch belongs to */
     int end_of_epoch;       /* 1 on the last batch of an epoch */
 } ramp_batch;
+
+/* A mask pixel with no class: scores and losses skip it. */
+#define RAMP_IGNORE_LABEL 255
 
 /* Next batch (blocks until ready). On failure the message names the sample
    at fault (ramp_gen_errmsg()). */

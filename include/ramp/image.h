@@ -281,6 +281,28 @@ const ramp_image *ramp_img_random_rotate(ramp_pp *pp, const ramp_image *x, doubl
 ramp_status ramp_img_to_tensor(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, unsigned flags,
                                const float *mean, const float *std);
 
+/* ---- geometry: where each pixel came from ------------------------------ */
+
+/* Every image carries the affine map from its source image's pixel
+   coordinates (the file as decoded at full size) to its own: a point
+   (x, y) of the source is at (a[0] x + a[1] y + a[2], a[3] x + a[4] y + a[5])
+   here. Coordinates are continuous, origin at the top-left corner of the
+   top-left pixel (pixel (i, j) covers [i, i+1) × [j, j+1)). Resizes, crops,
+   flips, rotations and scaled decodes compose it; colour operations keep
+   it. A fresh image's map is the identity. */
+void ramp_img_affine(const ramp_image *x, double a[6]);
+
+/* The map and the size of the image the last successful ramp_img_to_tensor()
+   on pp converted (since ramp_pp_reset()): what the workflow uses to move a
+   sample's targets into the tensor and its predictions back. Returns 0, or
+   -1 when no tensor was made since the reset. */
+int ramp_pp_geometry(const ramp_pp *pp, double a[6], int *width, int *height);
+
+/* Applies / inverts such a map. ramp_affine_invert returns -1 (and leaves
+   inv alone) when the map is singular. Pure, thread-safe. */
+void ramp_affine_apply(const double a[6], double x, double y, double *ox, double *oy);
+int ramp_affine_invert(double inv[6], const double a[6]);
+
 /* ---- encoding (used to build kits) ------------------------------------- */
 
 /* Encodes pixels (1 or 3 channels for JPEG; 1–4 for PNG) into a malloc'd

@@ -34,6 +34,8 @@ typedef struct ramp_problem ramp_problem;
 typedef enum ramp_workflow_kind {
     RAMP_WORKFLOW_IMAGE_CLASSIFIER = 0, /* "image_classifier": image_preprocessor + batch_classifier */
     RAMP_WORKFLOW_SIMPLIFIED = 1,       /* "simplified_image_classifier": image_classifier.py */
+    RAMP_WORKFLOW_DETECTION = 2,    /* "detection": image_preprocessor + batch_detector */
+    RAMP_WORKFLOW_SEGMENTATION = 3, /* "segmentation": image_preprocessor + batch_segmenter */
 } ramp_workflow_kind;
 
 /* How the CV folds are cut ([cv] method, or [cv] folds = FILE). */

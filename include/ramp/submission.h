@@ -27,8 +27,10 @@ extern "C" {
       ramp_pp_new and ramp_arena_new take a ramp_err, batch_classifier_new
       takes its state first (void **self, const ramp_clf_info *info), and
       the submission prototypes moved out of the library's sight (this
-      header). */
-#define RAMP_ABI_VERSION 3
+      header).
+   4: detection and segmentation: ramp_batch carries objects and masks,
+      ramp_clf_info the geometry and the cap on objects per image. */
+#define RAMP_ABI_VERSION 4
 
 /* What batch_classifier_new is told (see classifier.h). */
 typedef struct ramp_clf_info {
@@ -41,6 +43,11 @@ typedef struct ramp_clf_info {
     int fold;       /* CV fold number */
     const char *submission_dir; /* borrowed: valid during batch_classifier_new
                                    only; copy it to keep it */
+    /* detection only: the kit's geometry (0 boxes, 1 circles: ramp_det_geom's
+       values) and the most objects batch_detector_predict may give per
+       image; 0 for other workflows */
+    int geometry;
+    int max_objects;
 } ramp_clf_info;
 
 #ifdef __cplusplus

@@ -118,7 +118,7 @@ static ramp_status predict_ids(const ramp__sub *sub, void *model, const ramp__fo
         snprintf(msg, msglen, "out of memory");
         return RAMP_ENOMEM;
     }
-    ramp_samples s = {paths, (const char *const *)ids, NULL, n, w->n_classes};
+    ramp_samples s = {.paths = paths, .ids = (const char *const *)ids, .n = n, .n_classes = w->n_classes};
     ramp_gen_builder *gb = NULL;
     ramp_gen *g = NULL;
     ramp_err err = {RAMP_OK, ""};
@@ -212,7 +212,7 @@ static int run(const ramp__fold_wire *w, float *pred, int log_fd)
         send("ERR %d out of memory", RAMP_ENOMEM);
         return 3;
     }
-    ramp_samples fit_samples = {paths, w->train_ids, w->train_labels, w->n_train, c};
+    ramp_samples fit_samples = {.paths = paths, .ids = w->train_ids, .labels = w->train_labels, .n = w->n_train, .n_classes = c};
     ramp_gen_builder *gb = NULL;
     st = ramp_gen_builder_new(&gb, &fit_samples, sub.transform, sub.transform_test, &w->loader,
                               &err);

@@ -169,7 +169,7 @@ static ramp_status view_make(view *v, const ramp_samples *all, const uint32_t *r
         v->ids[i] = all->ids[rows[i]];
         v->labels[i] = all->labels[rows[i]];
     }
-    v->s = (ramp_samples){v->paths, v->ids, v->labels, n, all->n_classes};
+    v->s = (ramp_samples){.paths = v->paths, .ids = v->ids, .labels = v->labels, .n = n, .n_classes = all->n_classes};
     return RAMP_OK;
 }
 
