@@ -189,7 +189,8 @@ static void test_errors(void **state)
         {"[scores]\nacc = accuracy\nacc = nll\n", "problem.ini:3: score 'acc' defined twice"},
         {"[scores]\nacc = accurracy\n",
          "problem.ini:2: score 'acc': unknown score kind 'accurracy' (accuracy, nll, f1_above, "
-         "error, top_k, macro_f1, balanced_accuracy, macro_recall, brier, roc_auc)"},
+         "error, top_k, macro_f1, balanced_accuracy, macro_recall, brier, roc_auc, map, det_precision, det_recall, ospa, scp, mad_center, mad_radius, "
+         "pixel_accuracy, mean_accuracy, mean_iu, fw_iu)"},
         {"[scores]\nf1 = f1_above threshold=1.5\n",
          "problem.ini:2: score 'f1': threshold '1.5' is not a number in [0, 1]"},
         {"[scores]\nacc = accuracy threshold=0.5\n",

@@ -164,9 +164,11 @@ static void test_table(void **state)
     (void)state;
     const char *names[] = {
         "accuracy",          "error",        "nll",   "f1_above", "macro_f1", "top_k",
-        "balanced_accuracy", "macro_recall", "brier", "roc_auc"};
-    assert_int_equal(ramp_score_type_count(), 10);
-    for (int i = 0; i < 10; i++) {
+        "balanced_accuracy", "macro_recall", "brier", "roc_auc", "map", "det_precision",
+        "det_recall", "ospa", "scp", "mad_center", "mad_radius", "pixel_accuracy",
+        "mean_accuracy", "mean_iu", "fw_iu"};
+    assert_int_equal(ramp_score_type_count(), 21);
+    for (int i = 0; i < 21; i++) {
         const ramp_score_type *t = ramp_score_type_find(names[i]);
         assert_non_null(t);
         assert_string_equal(t->name, names[i]);
@@ -174,7 +176,7 @@ static void test_table(void **state)
     }
     assert_null(ramp_score_type_find("Accuracy"));
     assert_null(ramp_score_type_find(NULL));
-    assert_null(ramp_score_type_at(10));
+    assert_null(ramp_score_type_at(21));
     assert_int_equal(ramp_score_type_find("balanced_accuracy")->kind, RAMP_SCORE_BALANCED_ACCURACY);
     assert_int_equal(ramp_score_type_find("macro_recall")->kind, RAMP_SCORE_MACRO_RECALL);
     assert_int_equal(ramp_score_type_find("brier")->kind, RAMP_SCORE_BRIER);

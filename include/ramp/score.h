@@ -94,7 +94,27 @@ typedef enum ramp_score_kind {
     RAMP_SCORE_MACRO_RECALL = 7,      /* "macro_recall": rampwf's MacroAveragedRecall */
     RAMP_SCORE_BRIER = 8,             /* "brier": rampwf's BrierScore */
     RAMP_SCORE_ROC_AUC = 9,           /* "roc_auc": rampwf's ROCAUC */
+    /* detection (ramp_score_detection) */
+    RAMP_SCORE_MAP = 10,           /* "map": mean AP at an IoU threshold (param, 0.5) */
+    RAMP_SCORE_DET_PRECISION = 11, /* "det_precision": at an IoU threshold (param) */
+    RAMP_SCORE_DET_RECALL = 12,    /* "det_recall": at an IoU threshold (param) */
+    RAMP_SCORE_OSPA = 13,          /* "ospa": rampwf's OSPA (lower is better) */
+    RAMP_SCORE_SCP = 14,           /* "scp": rampwf's SCP (lower is better) */
+    RAMP_SCORE_MAD_CENTER = 15,    /* "mad_center": rampwf's MADCenter (lower is better) */
+    RAMP_SCORE_MAD_RADIUS = 16,    /* "mad_radius": rampwf's MADRadius (lower is better) */
+    /* segmentation (ramp_score_segmentation) */
+    RAMP_SCORE_PIXEL_ACCURACY = 17, /* "pixel_accuracy" */
+    RAMP_SCORE_MEAN_ACCURACY = 18,  /* "mean_accuracy" */
+    RAMP_SCORE_MEAN_IU = 19,        /* "mean_iu" */
+    RAMP_SCORE_FW_IU = 20,          /* "fw_iu": frequency-weighted IU */
 } ramp_score_kind;
+
+/* What a score is computed from. */
+typedef enum ramp_score_task {
+    RAMP_TASK_CLASSIFICATION = 0, /* probabilities and class labels */
+    RAMP_TASK_DETECTION = 1,      /* objects per image */
+    RAMP_TASK_SEGMENTATION = 2,   /* a confusion matrix of pixels */
+} ramp_score_task;
 
 /* "accuracy", "nll", ...; "unknown" for a bad value. */
 const char *ramp_score_kind_name(ramp_score_kind k);
@@ -111,6 +131,7 @@ typedef struct ramp_score_type {
     double default_param;  /* θ = 0.5, k = 5; 0 when has_param is 0 */
     int lower_is_better;   /* 1 for error, nll and brier */
     double worst;          /* a value every real score beats (e.g. +inf for nll) */
+    ramp_score_task task;  /* what it is computed from */
 } ramp_score_type;
 
 /* The entry named `name` (exact, case-sensitive); NULL when unknown.

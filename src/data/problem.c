@@ -129,7 +129,7 @@ static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
     /* the score table (score.c) is the one list of kinds and defaults */
     const ramp_score_type *t = ramp_score_type_find(tok);
     if (!t) {
-        char kinds[256] = "";
+        char kinds[512] = "";
         for (int i = 0, k = 0; i < ramp_score_type_count() && k < (int)sizeof kinds; i++)
             k += snprintf(kinds + k, sizeof kinds - (size_t)k, i ? ", %s" : "%s",
                           ramp_score_type_at(i)->name);
@@ -397,7 +397,7 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
                 goto fail;
             }
             score_spec *sc = &p->scores[p->n_scores];
-            char why[160];
+            char why[640];
             if (!parse_score(val, sc, why, sizeof why)) {
                 st = ramp__err_set(err, RAMP_EPARSE, "%s:%zu: score '%s': %s", ini_name, ln, key,
                                    why);

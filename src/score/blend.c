@@ -269,6 +269,8 @@ static double eval_cand(const fold_state *fs, int j, uint64_t *cnt)
         free(m);
         return v;
     }
+    default: /* detection and segmentation scores do not blend probabilities */
+        break;
     }
     return NAN;
 }

@@ -15,16 +15,27 @@
 #include "scoreInt.h"
 
 static const ramp_score_type score_types[] = {
-    {"accuracy", RAMP_SCORE_ACCURACY, 0, 0.0, 0, -INFINITY},
-    {"nll", RAMP_SCORE_NLL, 0, 0.0, 1, INFINITY},
-    {"f1_above", RAMP_SCORE_F1_ABOVE, 1, 0.5, 0, -INFINITY},
-    {"error", RAMP_SCORE_ERROR, 0, 0.0, 1, INFINITY},
-    {"top_k", RAMP_SCORE_TOP_K, 1, 5.0, 0, -INFINITY},
-    {"macro_f1", RAMP_SCORE_MACRO_F1, 0, 0.0, 0, -INFINITY},
-    {"balanced_accuracy", RAMP_SCORE_BALANCED_ACCURACY, 0, 0.0, 0, -INFINITY},
-    {"macro_recall", RAMP_SCORE_MACRO_RECALL, 0, 0.0, 0, -INFINITY},
-    {"brier", RAMP_SCORE_BRIER, 0, 0.0, 1, INFINITY},
-    {"roc_auc", RAMP_SCORE_ROC_AUC, 0, 0.0, 0, -INFINITY},
+    {"accuracy", RAMP_SCORE_ACCURACY, 0, 0.0, 0, -INFINITY, RAMP_TASK_CLASSIFICATION},
+    {"nll", RAMP_SCORE_NLL, 0, 0.0, 1, INFINITY, RAMP_TASK_CLASSIFICATION},
+    {"f1_above", RAMP_SCORE_F1_ABOVE, 1, 0.5, 0, -INFINITY, RAMP_TASK_CLASSIFICATION},
+    {"error", RAMP_SCORE_ERROR, 0, 0.0, 1, INFINITY, RAMP_TASK_CLASSIFICATION},
+    {"top_k", RAMP_SCORE_TOP_K, 1, 5.0, 0, -INFINITY, RAMP_TASK_CLASSIFICATION},
+    {"macro_f1", RAMP_SCORE_MACRO_F1, 0, 0.0, 0, -INFINITY, RAMP_TASK_CLASSIFICATION},
+    {"balanced_accuracy", RAMP_SCORE_BALANCED_ACCURACY, 0, 0.0, 0, -INFINITY, RAMP_TASK_CLASSIFICATION},
+    {"macro_recall", RAMP_SCORE_MACRO_RECALL, 0, 0.0, 0, -INFINITY, RAMP_TASK_CLASSIFICATION},
+    {"brier", RAMP_SCORE_BRIER, 0, 0.0, 1, INFINITY, RAMP_TASK_CLASSIFICATION},
+    {"roc_auc", RAMP_SCORE_ROC_AUC, 0, 0.0, 0, -INFINITY, RAMP_TASK_CLASSIFICATION},
+    {"map", RAMP_SCORE_MAP, 1, 0.5, 0, -INFINITY, RAMP_TASK_DETECTION},
+    {"det_precision", RAMP_SCORE_DET_PRECISION, 1, 0.5, 0, -INFINITY, RAMP_TASK_DETECTION},
+    {"det_recall", RAMP_SCORE_DET_RECALL, 1, 0.5, 0, -INFINITY, RAMP_TASK_DETECTION},
+    {"ospa", RAMP_SCORE_OSPA, 0, 0.0, 1, INFINITY, RAMP_TASK_DETECTION},
+    {"scp", RAMP_SCORE_SCP, 0, 0.0, 1, INFINITY, RAMP_TASK_DETECTION},
+    {"mad_center", RAMP_SCORE_MAD_CENTER, 0, 0.0, 1, INFINITY, RAMP_TASK_DETECTION},
+    {"mad_radius", RAMP_SCORE_MAD_RADIUS, 0, 0.0, 1, INFINITY, RAMP_TASK_DETECTION},
+    {"pixel_accuracy", RAMP_SCORE_PIXEL_ACCURACY, 0, 0.0, 0, -INFINITY, RAMP_TASK_SEGMENTATION},
+    {"mean_accuracy", RAMP_SCORE_MEAN_ACCURACY, 0, 0.0, 0, -INFINITY, RAMP_TASK_SEGMENTATION},
+    {"mean_iu", RAMP_SCORE_MEAN_IU, 0, 0.0, 0, -INFINITY, RAMP_TASK_SEGMENTATION},
+    {"fw_iu", RAMP_SCORE_FW_IU, 0, 0.0, 0, -INFINITY, RAMP_TASK_SEGMENTATION},
 };
 #define N_SCORE_TYPES ((int)(sizeof score_types / sizeof score_types[0]))
 
@@ -250,6 +261,9 @@ ramp_status ramp__score_rows(double *out, ramp_score_kind kind, double param, co
     *out = NAN;
     const ramp_score_type *t = ramp_score_type_of(kind);
     if (!t) return ramp__err_set(err, RAMP_EINVAL, "unknown score kind %d", (int)kind);
+    if (t->task != RAMP_TASK_CLASSIFICATION)
+        return ramp__err_set(err, RAMP_EINVAL, "%s is a %s score: it is not computed from probabilities",
+                             t->name, t->task == RAMP_TASK_DETECTION ? "detection" : "segmentation");
     if ((!m->d && !m->f) || !y)
         return ramp__err_set(err, RAMP_EINVAL, "%s: NULL probabilities or labels", t->name);
     if (m->c < 1) return ramp__err_set(err, RAMP_EINVAL, "%s: %d classes", t->name, m->c);
@@ -332,6 +346,8 @@ ramp_status ramp__score_rows(double *out, ramp_score_kind kind, double param, co
             }
             break;
         }
+        default: /* other tasks were refused above */
+            break;
         }
     }
     if (!used) {
@@ -361,6 +377,8 @@ ramp_status ramp__score_rows(double *out, ramp_score_kind kind, double param, co
     case RAMP_SCORE_ROC_AUC:
         st = score_binary(out, kind, bin, used, err);
         if (st) goto fail;
+        break;
+    default: /* other tasks were refused above */
         break;
     }
     free(scratch);
