@@ -76,6 +76,7 @@
 #include <stdint.h>
 
 #include "ramp/arena.h"
+#include "ramp/gen.h"
 #include "ramp/rng.h"
 #include "ramp/status.h"
 
@@ -277,7 +278,8 @@ const ramp_image *ramp_img_random_rotate(ramp_pp *pp, const ramp_image *x, doubl
    mean/std per output channel (NULL: 0 and 1). Layout and channel order from
    `flags`. Returns the context's first error if any operation in the chain
    failed (x NULL), RAMP_ESHAPE if out->data is too small. When out->data
-   is NULL the values go to the arena and out->capacity is set. */
+   is NULL the values go to the arena and out->capacity is set. On success
+   it records x's map and size in pp for ramp_pp_geometry(). */
 ramp_status ramp_img_to_tensor(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, unsigned flags,
                                const float *mean, const float *std);
 
@@ -289,19 +291,83 @@ ramp_status ramp_img_to_tensor(ramp_pp *pp, const ramp_image *x, ramp_tensor *ou
    here. Coordinates are continuous, origin at the top-left corner of the
    top-left pixel (pixel (i, j) covers [i, i+1) × [j, j+1)). Resizes, crops,
    flips, rotations and scaled decodes compose it; colour operations keep
-   it. A fresh image's map is the identity. */
+   it; operations that return their input return its map with it. An
+   opened image's, and one made from pixels, is the identity.
+   Each step, in those coordinates (w × h the step's input):
+   - resize to w' × h': (x w'/w, y h'/h) (the filter centres output pixel
+     i on input (i + 0.5) w/w'); resize_crop: that, then the crop;
+   - JPEG scaled decode (a resize or ramp_img_decode_scaled() on an opened
+     JPEG): (f x, f y), f the decoder's factor (1/2, 1/4, 1/8): its output
+     pixel i covers source pixels [i/f, (i+1)/f). When the width is not a
+     multiple of 1/f the last pixel covers the padded block, so a resize
+     of a JPEG has a map slightly different (under one output pixel) from
+     the same resize of its fully decoded pixels: each map is the one its
+     pixels follow;
+   - crop at (x0, y0): (x − x0, y − y0); flip_h: (w − x, y); flip_v:
+     (x, h − y); rotate90 by 1, 2, 3 turns: (y, w − x), (w − x, h − y),
+     (h − y, x); rotate: the inverse of the matrix it samples with (a
+     rotation about (w/2, h/2), counter-clockwise on screen by `degrees`).
+   `a` gets x's map (the identity for NULL). Reads x only: thread-safe as
+   x is (see above). */
 void ramp_img_affine(const ramp_image *x, double a[6]);
 
 /* The map and the size of the image the last successful ramp_img_to_tensor()
    on pp converted (since ramp_pp_reset()): what the workflow uses to move a
    sample's targets into the tensor and its predictions back. Returns 0, or
-   -1 when no tensor was made since the reset. */
+   -1 when no tensor was made since the reset (a, width and height are then
+   left alone). Any out pointer may be NULL. */
 int ramp_pp_geometry(const ramp_pp *pp, double a[6], int *width, int *height);
 
 /* Applies / inverts such a map. ramp_affine_invert returns -1 (and leaves
-   inv alone) when the map is singular. Pure, thread-safe. */
+   inv alone) when the map is singular (or not finite). Pure, thread-safe. */
 void ramp_affine_apply(const double a[6], double x, double y, double *ox, double *oy);
 int ramp_affine_invert(double inv[6], const double a[6]);
+
+/* Moving targets and predictions through such a map. All three are pure
+   functions of their arguments: no context, no allocation, no state;
+   thread-safe. Every buffer is the caller's (borrowed for the call).
+   A typical use: `a` and (width, height) from ramp_pp_geometry() move a
+   sample's targets into its tensor; ramp_affine_invert(inv, a) and the
+   original image's size move the net's predictions back. */
+
+/* Maps n objects (ramp_obj, ramp/gen.h) through `a` into an image of
+   width × height, writing the kept ones to dst in order; returns how many
+   were written (≤ n). dst may equal src (in place); otherwise they must
+   not overlap. cls and conf are copied.
+   - geometry 0, boxes g = x0, y0, x1, y1: the bounding box of the four
+     mapped corners, clipped to [0, width] × [0, height]; kept when the
+     clipped area is > 0 and ≥ min_visible × the unclipped area
+     (min_visible 0: any visible part keeps it).
+   - geometry 1, circles g = x, y, r: the centre mapped, r scaled by
+     sqrt(|det a|) (exact for the similarities flips, turns and uniform
+     resizes make; an average for anisotropic ones); kept when the centre
+     lies in [0, width) × [0, height). g[3] is written 0.
+   Objects with non-finite coordinates are dropped; any other geometry
+   value writes nothing and returns 0. */
+size_t ramp_objs_transform(ramp_obj *dst, const ramp_obj *src, size_t n, const double a[6],
+                           int width, int height, int geometry, double min_visible);
+
+/* Warps a label mask (sw × sh bytes, rows `stride` bytes apart; class per
+   pixel) through `a` (source → dst pixels) into dst (w × h int32,
+   row-major): dst pixel (i, j) takes the source pixel containing the
+   inverse image of its centre (i + 0.5, j + 0.5) (nearest neighbour:
+   floor of each coordinate, a point within 1e-9 below an integer counting
+   as on it), or RAMP_IGNORE_LABEL when that point falls outside the source.
+   RAMP_EINVAL for NULL buffers, a non-positive size, stride < sw, or a
+   singular map (dst untouched). */
+ramp_status ramp_mask_warp(int32_t *dst, int w, int h, const uint8_t *src, size_t stride, int sw,
+                           int sh, const double a[6]);
+
+/* The inverse move for a segmenter's output: proba holds k class maps of
+   h × w floats (k × h × w, the tensor's pixels); each pixel (i, j) of the
+   original sw × sh image takes the class with the largest probability at
+   a(i + 0.5, j + 0.5), sampled bilinearly between the four nearest pixel
+   centres (sample position u = x' − 0.5, v = y' − 0.5, clamped to the map's
+   edges); ties go to the lowest class. dst is sw × sh bytes, row-major.
+   `a` is the image → tensor map (ramp_pp_geometry()'s). RAMP_EINVAL for
+   NULL buffers, non-positive sizes, k > 255, or a non-finite map. */
+ramp_status ramp_proba_unwarp(uint8_t *dst, int sw, int sh, const float *proba, int k, int h, int w,
+                              const double a[6]);
 
 /* ---- encoding (used to build kits) ------------------------------------- */
 

@@ -45,6 +45,7 @@ void ramp_pp_reset(ramp_pp *pp)
     ramp_arena_reset(pp->arena);
     pp->status = RAMP_OK;
     pp->msg[0] = 0;
+    pp->geo_ok = 0; /* ramp_pp_geometry() is about this reset's tensor */
 }
 
 void ramp_pp_seed(ramp_pp *pp, uint64_t seed, uint64_t epoch, uint64_t index)
@@ -141,5 +142,9 @@ ramp_image *ramp__img_new(ramp_pp *pp, int w, int h, int c, const ramp_image *li
     im->name = name;
     im->pixels = px;
     im->stride = stride;
+    if (like)
+        memcpy(im->aff, like->aff, sizeof im->aff);
+    else
+        ramp__aff_identity(im->aff);
     return im;
 }

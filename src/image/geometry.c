@@ -39,6 +39,7 @@ const ramp_image *ramp_img_crop(ramp_pp *pp, const ramp_image *x, int x0, int y0
     v->bits = 8;
     v->stride = x->stride;
     v->pixels = (uint8_t *)px + (size_t)y0 * x->stride + (size_t)x0 * (size_t)x->channels;
+    ramp__img_geom(v, x, (const double[6]){1, 0, -x0, 0, 1, -y0});
     if (x->bits == 16 && x->samples16) {
         v->bits = 16;
         v->stride16 = x->stride16;
@@ -88,6 +89,7 @@ const ramp_image *ramp_img_flip_h(ramp_pp *pp, const ramp_image *x)
             break;
         }
     }
+    ramp__img_geom(out, x, (const double[6]){-1, 0, w, 0, 1, 0});
     return out;
 }
 
@@ -100,6 +102,7 @@ const ramp_image *ramp_img_flip_v(ramp_pp *pp, const ramp_image *x)
     for (int y = 0; y < x->height; y++)
         memcpy(out->pixels + (size_t)y * out->stride, in + (size_t)(x->height - 1 - y) * x->stride,
                out->stride);
+    ramp__img_geom(out, x, (const double[6]){1, 0, 0, 0, -1, x->height});
     return out;
 }
 
@@ -131,6 +134,12 @@ const ramp_image *ramp_img_rotate90(ramp_pp *pp, const ramp_image *x, int quarte
             memcpy(d + (size_t)i * c, in + (size_t)sy * x->stride + (size_t)sx * c, (size_t)c);
         }
     }
+    /* the loop above in continuous coordinates: output (X, Y) shows source
+       (w − Y, X) for k = 1, (w − X, h − Y) for k = 2, (Y, h − X) for k = 3;
+       the map is its inverse */
+    double W = w, H = h;
+    const double turn[3][6] = {{0, 1, 0, -1, 0, W}, {-1, 0, W, 0, -1, H}, {0, -1, H, 1, 0, 0}};
+    ramp__img_geom(out, x, turn[k - 1]);
     return out;
 }
 
@@ -194,5 +203,11 @@ const ramp_image *ramp_img_rotate(ramp_pp *pp, const ramp_image *x, double degre
             }
         }
     }
+    /* the loop samples output point P at source point M·P: the map is M⁻¹
+       (M is a rotation, so never singular) */
+    double step[6];
+    if (ramp_affine_invert(step, (const double[6]){m0, m1, m2, m3, m4, m5}) != 0)
+        return ramp__img_fail(pp, RAMP_EINTERNAL, "%s: singular rotation", x->name);
+    ramp__img_geom(out, x, step);
     return out;
 }

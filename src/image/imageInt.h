@@ -8,6 +8,13 @@
  * A 16-bit image (bits == 16: a 16-bit gray PNG, which imread gives as
  * uint16) decodes into `samples16`; its 8-bit `pixels` (v >> 8) are made
  * from them on first use by an 8-bit operation, and cached the same way.
+ *
+ * Every image carries `aff`, the affine map from its source image's pixel
+ * coordinates to its own (image.h, "where each pixel came from"): the
+ * identity for an opened or fresh image; ramp__img_new() copies the map of
+ * the image it is made `like`, which is right for colour operations, and
+ * each geometric operation then composes its own step onto it
+ * (ramp__img_geom()).
  */
 #ifndef RAMP_IMAGE_INT_H
 #define RAMP_IMAGE_INT_H
@@ -28,6 +35,10 @@ struct ramp_pp {
     ramp_status status; /* first error since the last reset */
     char msg[1024];
     void *tj_dec; /* TurboJPEG decompressor, made on first use, kept across resets */
+    /* the map and size of the last ramp_img_to_tensor() since the reset
+       (ramp_pp_geometry()); geo_ok 0 when none */
+    double geo[6];
+    int geo_w, geo_h, geo_ok;
 };
 
 struct ramp_image {
@@ -45,6 +56,9 @@ struct ramp_image {
     /* 16-bit samples, host-endian (bits == 16 only; NULL until decoded) */
     uint16_t *samples16;
     size_t stride16; /* bytes between rows of samples16 */
+    /* source pixel coordinates → this image's: (x, y) ↦
+       (aff[0] x + aff[1] y + aff[2], aff[3] x + aff[4] y + aff[5]) */
+    double aff[6];
 };
 
 /* Records an error in pp (first one wins) and returns NULL, so a failing
@@ -56,7 +70,9 @@ const ramp_image *ramp__img_fail(ramp_pp *pp, ramp_status st, const char *fmt, .
     ;
 
 /* A new decoded image w × h × c with uninitialised pixels (stride w*c) in
-   the arena; NULL (and ENOMEM recorded) on failure. `like` gives the name. */
+   the arena; NULL (and ENOMEM recorded) on failure. `like` gives the name
+   and the affine map (the identity when like is NULL): a geometric
+   operation then sets the map with ramp__img_geom(). */
 ramp_image *ramp__img_new(ramp_pp *pp, int w, int h, int c, const ramp_image *like);
 
 /* 8-bit pixels of x, decoding (and reducing 16-bit samples) if needed
@@ -78,12 +94,24 @@ ramp_status ramp__jpeg_decode(ramp_pp *pp, const ramp_image *im, uint8_t *dst, i
 /* Smallest DCT scale (num/denom with num = 1, denom in 1, 2, 4, 8) whose output covers
    min_w × min_h: writes the scaled size. */
 void ramp__jpeg_scaled_size(int w, int h, int min_w, int min_h, int *out_w, int *out_h);
+/* The DCT scale factor (num/denom) TurboJPEG decodes a w × h JPEG at when
+   asked for out_w × out_h: output pixel i covers source [i/f, (i+1)/f), so
+   the scaled image's map is a scale by f (1/d for the sizes above, but
+   TurboJPEG picks factors such as 3/8 for images a few pixels wide). */
+double ramp__jpeg_scale_factor(int w, int h, int out_w, int out_h);
 
 /* PNG (png.c). The header fills width/height/channels/bits; for a palette
    image it decodes too (the channel count depends on the indices used). */
 ramp_status ramp__png_header(ramp_pp *pp, ramp_image *im);
 /* Fills im->pixels, or im->samples16 when im->bits == 16. */
 ramp_status ramp__png_decode(ramp_pp *pp, ramp_image *im);
+
+/* Affine maps (affine.c), 6 doubles as in ramp_image.aff. */
+void ramp__aff_identity(double a[6]);
+/* out = step ∘ prev (first prev, then step); out may alias either. */
+void ramp__aff_compose(double out[6], const double step[6], const double prev[6]);
+/* Sets im's map to step ∘ from's map: a geometric operation's output. */
+void ramp__img_geom(ramp_image *im, const ramp_image *from, const double step[6]);
 
 /* Checks w × h against the context's limit; records ETOOBIG naming `name`. */
 ramp_status ramp__img_check_size(ramp_pp *pp, const char *name, uint64_t w, uint64_t h);

@@ -140,6 +140,18 @@ void ramp__jpeg_scaled_size(int w, int h, int min_w, int min_h, int *out_w, int 
     *out_h = h;
 }
 
+double ramp__jpeg_scale_factor(int w, int h, int out_w, int out_h)
+{
+    /* tjDecompress2's own choice: the first (largest) factor, in
+       TurboJPEG's list, whose scaled size fits the requested one */
+    int n = 0;
+    tjscalingfactor *sf = tjGetScalingFactors(&n);
+    for (int i = 0; sf && i < n; i++)
+        if (TJSCALED(w, sf[i]) <= out_w && TJSCALED(h, sf[i]) <= out_h)
+            return (double)sf[i].num / sf[i].denom;
+    return 1.0;
+}
+
 /* a·b/255 rounded as Pillow's MULDIV255 */
 static inline unsigned mul255(unsigned a, unsigned b)
 {

@@ -212,6 +212,11 @@ static const ramp_image *resize_window(ramp_pp *pp, const ramp_image *x, int rw,
     if (!need_h && !need_v) return ramp_img_crop(pp, x, x0, y0, w, h);
     ramp_image *out = ramp__img_new(pp, w, h, c, x);
     if (!out) return NULL;
+    /* the resize scales corner-origin coordinates by rw / width (the
+       kernels centre output pixel i on input (i + 0.5) · width / rw), then
+       the window moves the origin to (x0, y0) */
+    double sx = (double)rw / x->width, sy = (double)rh / x->height;
+    ramp__img_geom(out, x, (const double[6]){sx, 0, -x0, 0, sy, -y0});
     kernel kh = {0}, kv = {0};
     if ((need_h && make_kernel(pp, &kh, x->width, rw) != 0) ||
         (need_v && make_kernel(pp, &kv, x->height, rh) != 0))

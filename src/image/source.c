@@ -49,6 +49,7 @@ static const ramp_image *lazy_image(ramp_pp *pp, const uint8_t *bytes, size_t n,
     im->enc = bytes;
     im->enc_len = n;
     im->bits = 8;
+    ramp__aff_identity(im->aff); /* a source is its own reference */
     im->format = ramp_img_sniff(bytes, n);
     ramp_status st;
     switch (im->format) {
@@ -224,5 +225,9 @@ const ramp_image *ramp_img_decode_scaled(ramp_pp *pp, const ramp_image *x, int m
     ramp_image *im = ramp__img_new(pp, w, h, x->channels, x);
     if (!im) return NULL;
     if (ramp__jpeg_decode(pp, x, im->pixels, w, h, im->stride) != RAMP_OK) return NULL;
+    /* the decoder's own scale (output pixel i covers [i/f, (i+1)/f)): not
+       w / x->width, which differs when the width is not a multiple of d */
+    double f = ramp__jpeg_scale_factor(x->width, x->height, w, h);
+    ramp__img_geom(im, x, (const double[6]){f, 0, 0, 0, f, 0});
     return im;
 }

@@ -5,6 +5,8 @@
  * RAMP_BGR the colour channels are reversed (alpha stays last) before mean
  * and std are applied, so mean/std are given in output order.
  */
+#include <string.h>
+
 #include "image/imageInt.h"
 
 ramp_status ramp_img_to_tensor(ramp_pp *pp, const ramp_image *x, ramp_tensor *out, unsigned flags,
@@ -63,6 +65,10 @@ ramp_status ramp_img_to_tensor(ramp_pp *pp, const ramp_image *x, ramp_tensor *ou
             }
         }
     }
+    memcpy(pp->geo, x->aff, sizeof pp->geo);
+    pp->geo_w = w;
+    pp->geo_h = h;
+    pp->geo_ok = 1;
     int hwc = (flags & RAMP_HWC) != 0;
     out->data = dst;
     out->ndim = 3;
