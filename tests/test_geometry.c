@@ -45,8 +45,8 @@ static const ramp_image *blocks(ramp_pp *pp, int w, int h, int c, int n, const i
 
 /* Weighted centroid (pixel centres) of channel 0 inside the window
    [x0, x1) × [y0, y1) of x (clipped to it); -1 if nothing is lit. */
-static int centroid_in(ramp_pp *pp, const ramp_image *x, double x0, double y0, double x1,
-                       double y1, double *cx, double *cy)
+static int centroid_in(ramp_pp *pp, const ramp_image *x, double x0, double y0, double x1, double y1,
+                       double *cx, double *cy)
 {
     size_t stride;
     const uint8_t *px = ramp_img_pixels(pp, x, &stride);
@@ -78,8 +78,8 @@ static void expect_at(ramp_pp *pp, const ramp_image *out, double sx, double sy, 
     ramp_affine_apply(a, sx, sy, &px, &py);
     assert_int_equal(centroid_in(pp, out, px - r, py - r, px + r, py + r, &cx, &cy), 0);
     if (fabs(cx - px) > tol || fabs(cy - py) > tol)
-        fail_msg("block of (%g, %g): predicted at (%g, %g), found at (%g, %g)", sx, sy, px, py,
-                 cx, cy);
+        fail_msg("block of (%g, %g): predicted at (%g, %g), found at (%g, %g)", sx, sy, px, py, cx,
+                 cy);
 }
 
 static void expect_map(const ramp_image *x, const double e[6], double tol)
@@ -88,8 +88,8 @@ static void expect_map(const ramp_image *x, const double e[6], double tol)
     ramp_img_affine(x, a);
     for (int i = 0; i < 6; i++)
         if (fabs(a[i] - e[i]) > tol)
-            fail_msg("map entry %d: %.17g, expected %.17g (map %g %g %g / %g %g %g)", i, a[i],
-                     e[i], a[0], a[1], a[2], a[3], a[4], a[5]);
+            fail_msg("map entry %d: %.17g, expected %.17g (map %g %g %g / %g %g %g)", i, a[i], e[i],
+                     a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 static const double ID[6] = {1, 0, 0, 0, 1, 0};
@@ -373,7 +373,8 @@ static void test_jpeg_scaled(void **state)
     const ramp_image *full = ramp_img_decode(pp, ramp_img_from_memory(pp, jpg, len, "b.jpg"));
     const uint8_t *fp = ramp_img_pixels(pp, full, &st);
     assert_non_null(fp);
-    const ramp_image *plain = ramp_img_resize(pp, ramp_img_from_pixels(pp, fp, W, H, 1, st), 16, 12);
+    const ramp_image *plain =
+        ramp_img_resize(pp, ramp_img_from_pixels(pp, fp, W, H, 1, st), 16, 12);
     double e[6];
     ramp_img_affine(plain, e);
     expect_map(rs, e, 1e-15);
@@ -453,10 +454,10 @@ static void test_objs(void **state)
 {
     (void)state;
     ramp_obj src[4] = {
-        {1, 0.5f, {10, 20, 30, 40}},  /* inside */
-        {2, 0.25f, {90, 10, 130, 20}}, /* 1/4 inside a 100-wide image after scale 1 */
+        {1, 0.5f, {10, 20, 30, 40}},     /* inside */
+        {2, 0.25f, {90, 10, 130, 20}},   /* 1/4 inside a 100-wide image after scale 1 */
         {3, 1.0f, {200, 200, 210, 210}}, /* outside */
-        {4, 0.0f, {0, 0, 100, 50}},   /* exactly the image */
+        {4, 0.0f, {0, 0, 100, 50}},      /* exactly the image */
     };
     ramp_obj dst[4];
     /* identity: clipping and the visibility rule */
@@ -477,19 +478,18 @@ static void test_objs(void **state)
     double a[6] = {-2, 0, 200, 0, 2, 0};
     n = ramp_objs_transform(dst, src, 1, a, 200, 100, 0, 0.0);
     assert_int_equal(n, 1);
-    assert_true(dst[0].g[0] == 140 && dst[0].g[1] == 40 && dst[0].g[2] == 180 &&
-                dst[0].g[3] == 80);
+    assert_true(dst[0].g[0] == 140 && dst[0].g[1] == 40 && dst[0].g[2] == 180 && dst[0].g[3] == 80);
     /* a quarter turn (rotate90 by 1 of a 100 × 50 image: (y, 100 − x)) */
     n = ramp_objs_transform(dst, src, 1, (double[]){0, 1, 0, -1, 0, 100}, 50, 100, 0, 0.0);
     assert_int_equal(n, 1);
-    assert_true(dst[0].g[0] == 20 && dst[0].g[1] == 70 && dst[0].g[2] == 40 &&
-                dst[0].g[3] == 90);
+    assert_true(dst[0].g[0] == 20 && dst[0].g[1] == 70 && dst[0].g[2] == 40 && dst[0].g[3] == 90);
     /* a 45° rotation: the bounding box of the turned square */
     double c = sqrt(0.5);
     ramp_obj sq = {0, 0, {-1, -1, 1, 1}};
     n = ramp_objs_transform(dst, &sq, 1, (double[]){c, -c, 10, c, c, 10}, 20, 20, 0, 0.0);
     assert_int_equal(n, 1);
-    assert_true(fabs(dst[0].g[0] - (10 - sqrt(2))) < 1e-5 && fabs(dst[0].g[2] - (10 + sqrt(2))) < 1e-5);
+    assert_true(fabs(dst[0].g[0] - (10 - sqrt(2))) < 1e-5 &&
+                fabs(dst[0].g[2] - (10 + sqrt(2))) < 1e-5);
     /* in place, and back through the inverse (round trip) */
     ramp_obj io[4];
     memcpy(io, src, sizeof io);
