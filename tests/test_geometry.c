@@ -333,6 +333,32 @@ static void test_chain(void **state)
     expect_map(g, at, 0);
     expect_at(pp, g, 43, 33, 1.0, 5);
     expect_at(pp, g, 113, 83, 1.0, 5);
+    /* the targets of the blocks follow them: each box, moved, holds its
+       block's centroid; the mask, warped, labels the centroid's pixel */
+    ramp_obj box[2] = {{1, 0, {40, 30, 46, 36}}, {2, 0, {110, 80, 116, 86}}};
+    assert_int_equal(ramp_objs_transform(box, box, 2, at, 64, 48, 0, 0.5), 2);
+    uint8_t *m = calloc(160 * 120, 1);
+    assert_non_null(m);
+    for (int j = 30; j < 36; j++)
+        for (int i = 40; i < 46; i++)
+            m[j * 160 + i] = 1;
+    for (int j = 80; j < 86; j++)
+        for (int i = 110; i < 116; i++)
+            m[j * 160 + i] = 2;
+    int32_t *wm = malloc(sizeof(int32_t) * 64 * 48);
+    assert_non_null(wm);
+    assert_int_equal(ramp_mask_warp(wm, 64, 48, m, 160, 160, 120, at), RAMP_OK);
+    for (int k = 0; k < 2; k++) {
+        double px, py, cx, cy;
+        ramp_affine_apply(at, k ? 113 : 43, k ? 83 : 33, &px, &py);
+        assert_int_equal(centroid_in(pp, g, px - 5, py - 5, px + 5, py + 5, &cx, &cy), 0);
+        assert_true(box[k].g[0] < cx && cx < box[k].g[2] && box[k].g[1] < cy && cy < box[k].g[3]);
+        assert_int_equal(wm[(int)cy * 64 + (int)cx], k + 1);
+    }
+    /* pixels the rotation brought from outside the source: no label */
+    assert_int_equal(wm[0], RAMP_IGNORE_LABEL);
+    free(wm);
+    free(m);
     /* the tensor records the last map and size; reset forgets it */
     double a[6] = {0};
     int w = 0, h = 0;

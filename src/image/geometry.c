@@ -13,6 +13,12 @@
  * the fill value, otherwise bilinear interpolation between the four nearest
  * pixels (edges clamped) truncated to uint8, as Pillow's Geometry.c does.
  * Angles of 0 and 180, and 90/270 on square images, take the exact path.
+ *
+ * Each operation composes its step onto its input's affine map
+ * (ramp__img_geom): a crop translates, a flip mirrors about the edge, a
+ * quarter turn is the continuous form of its index loop, and a rotation's
+ * map is the inverse of the matrix it samples with, so the map is exactly
+ * what the pixels did.
  */
 #include <math.h>
 #include <string.h>

@@ -16,6 +16,11 @@
  *
  * Alpha is resampled as an independent channel (Pillow premultiplies LA and
  * RGBA images first; this does not).
+ *
+ * Geometry: the kernels centre output pixel i on input (i + 0.5) · in/out,
+ * so in corner-origin coordinates a resize is the plain scale out/in; a
+ * window then translates. A JPEG's DCT-scaled decode (source.c) brings its
+ * own scale first.
  */
 #include <math.h>
 #include <string.h>

@@ -4,6 +4,8 @@
  * in that order (the same rounding as numpy's float32 (a/255 − m)/s). With
  * RAMP_BGR the colour channels are reversed (alpha stays last) before mean
  * and std are applied, so mean/std are given in output order.
+ * A successful conversion records the image's affine map and size in the
+ * context (ramp_pp_geometry()).
  */
 #include <string.h>
 
