@@ -416,6 +416,22 @@ static void test_jpeg_scaled(void **state)
     free(jpg);
     free(px);
 
+    /* 5 × 5 asked at 2 × 2: TurboJPEG takes 3/8 (the largest factor that
+       fits), not 1/4: a bright pixel at (3, 3) lands in output pixel
+       (1, 1) ([8/3, 16/3) at 3/8), where 1/4 would put it in (0, 0) */
+    uint8_t tiny[25] = {0};
+    tiny[3 * 5 + 3] = 255;
+    assert_int_equal(ramp_img_encode(&jpg, &len, RAMP_FMT_JPEG, tiny, 5, 5, 1, 5, 100, NULL),
+                     RAMP_OK);
+    const ramp_image *t =
+        ramp_img_decode_scaled(pp, ramp_img_from_memory(pp, jpg, len, "t.jpg"), 2, 2);
+    assert_int_equal(ramp_img_width(t), 2);
+    expect_map(t, (double[]){0.375, 0, 0, 0, 0.375, 0}, 0);
+    const uint8_t *tp = ramp_img_pixels(pp, t, &st);
+    assert_non_null(tp);
+    assert_true(tp[st + 1] > tp[0] && tp[st + 1] > tp[1] && tp[st + 1] > tp[st]);
+    free(jpg);
+
     /* 1001 × 9: not a multiple of 8. The decoder's 1/8 output pixel i
        covers source [8i, 8i + 8): a block over [800, 808) lights output
        pixel 100 alone, where w'/W = 126/1001 would put it at 101.2. */
