@@ -46,6 +46,7 @@ typedef struct ramp_samples {
        pixels, are objs[obj_off[i] .. obj_off[i+1]). */
     const ramp_obj *objs;
     const size_t *obj_off;
+    int geometry; /* 0 boxes, 1 circles (ramp_det_geom's values) */
     /* Segmentation data (NULL otherwise): row i's label mask, a PNG whose
        pixel values are classes (RAMP_IGNORE_LABEL: void), either as a file
        (mask_paths[i]) or as bytes in memory (mask_bytes[i], mask_len[i]:

@@ -62,6 +62,10 @@ typedef struct ramp_batch {
        (outside the image, or the kit's void label); NULL otherwise */
     const int32_t *mask;
     int mask_h, mask_w;
+    /* n × 8: sample i's map from its original image's pixels to the
+       tensor's (ramp_img_affine's six numbers, see image.h), then the
+       original width and height; NULL when the generator has no images */
+    const double *geom;
     int epoch;              /* 0-based epoch this batch belongs to */
     int end_of_epoch;       /* 1 on the last batch of an epoch */
 } ramp_batch;

@@ -280,6 +280,9 @@ static int train_one(worker *w, ramp__claim *c)
         ramp__buf_printf(&rs.log, "[ramp: %lu progress lines dropped: the log was full]\n",
                          rs.progress_dropped);
     int ok = r.status == RAMP_OK;
+    /* detection and segmentation predictions are scored, not blended */
+    int blend = ramp_problem_workflow(pb) != RAMP_WORKFLOW_DETECTION &&
+                ramp_problem_workflow(pb) != RAMP_WORKFLOW_SEGMENTATION;
     const char *state = ok               ? ramp__state_name(RAMP__ST_TESTED)
                         : rs.why == 2 ? ramp__state_name(RAMP__ST_TIMEOUT)
                                       : error_state(&r);
@@ -313,7 +316,7 @@ static int train_one(worker *w, ramp__claim *c)
                 scores[((size_t)f * 3 + (size_t)row) * (size_t)ns + (size_t)j] = fd->scores.v[row][j];
             times[f * 3 + row] = fd->scores.time[row];
         }
-        if (ok && ramp__wf_fold_npy(&r, f, w->test.samples.n, &np[0][f], &nl[0][f], &np[1][f],
+        if (ok && blend && ramp__wf_fold_npy(&r, f, w->test.samples.n, &np[0][f], &nl[0][f], &np[1][f],
                                     &nl[1][f], &np[2][f], &nl[2][f], &err)) {
             ramp__cli_error("worker: submission %lld: %s", (long long)c->id, err.msg);
             goto free_arrays;
@@ -333,9 +336,9 @@ static int train_one(worker *w, ramp__claim *c)
         .scores = scores,
         .times = ok ? times : NULL,
         .max_rss_kb = max_rss,
-        .valid_pred = ok ? (const uint8_t *const *)np[0] : NULL,
-        .valid_idx = ok ? (const uint8_t *const *)np[1] : NULL,
-        .test_pred = ok ? (const uint8_t *const *)np[2] : NULL,
+        .valid_pred = ok && blend ? (const uint8_t *const *)np[0] : NULL,
+        .valid_idx = ok && blend ? (const uint8_t *const *)np[1] : NULL,
+        .test_pred = ok && blend ? (const uint8_t *const *)np[2] : NULL,
         .valid_pred_len = nl[0],
         .valid_idx_len = nl[1],
         .test_pred_len = nl[2],
@@ -348,7 +351,7 @@ static int train_one(worker *w, ramp__claim *c)
     printf("worker %s: submission %lld (%s/%s): %s in %.1f s, max RSS %.0f MiB\n", w->id,
            (long long)c->id, c->team, c->name, state, wall, (double)max_rss / 1024.0);
     rc = 0;
-    if (ok) {
+    if (ok && blend) {
         st = ramp__store_blend(w->s, pb, w->train.samples.labels, w->train.samples.n,
                                w->test.samples.labels, w->test.samples.n);
         if (st)

@@ -16,8 +16,15 @@
  * that in-place batches stay valid until then. The time spent waiting for a
  * slot is the stall.
  *
- * Pins: each slot's X and y live in one reference-counted block, and so do
- * the gathered-batch buffers. ramp_gen_next_pinned takes a reference on the
+ * Targets: every sample's geometry (the map from its original image to the
+ * tensor, image.h) is kept beside it. For detection data the sample's
+ * objects are moved through that map into the tensor's pixels (up to
+ * obj_cap per sample in the slot, packed with offsets in a batch, which is
+ * therefore always gathered); for segmentation its mask is decoded and
+ * warped onto the tensor's pixels (nearest neighbour) into the slot.
+ *
+ * Pins: each slot's X, y and targets live in one reference-counted block,
+ * and so do the gathered-batch buffers. ramp_gen_next_pinned takes a reference on the
  * block behind the batch; when the consumer gives back a slot (or starts a
  * gathered batch) whose block is still referenced, the block is detached —
  * the last pin frees it — and the slot gets a fresh one. The loader never
@@ -40,15 +47,28 @@
 
 enum { SLOT_FREE, SLOT_FILLING, SLOT_READY };
 
+/* What one block holds for n samples: X, the labels, each sample's geometry
+   (8 doubles: the map, then the original width and height) and, when the
+   data has them, the masks (mask_h × mask_w each) and the objects (ocnt[i]
+   of them at obj + i × obj_cap in a slot; in a gathered batch ocnt holds
+   n + 1 offsets into a packed obj). */
+typedef struct bufs {
+    float *X;
+    int32_t *y;
+    double *geom;
+    int32_t *mask;
+    size_t *ocnt;
+    ramp_obj *obj;
+} bufs;
+
 typedef struct slot {
     int state;
     uint64_t seq;          /* chunk number */
     int epoch;
     size_t count;          /* samples in this chunk */
     const uint32_t *items; /* positions in the subset, borrowed from an order buffer */
-    ramp__blk *blk;        /* holds X then y */
-    float *X;              /* chunk_size × sample_size */
-    int32_t *y;            /* chunk_size labels */
+    ramp__blk *blk;        /* holds b's arrays */
+    bufs b;                /* chunk_size samples */
     size_t next_item;      /* next item to hand to a thread */
     size_t done_items;
     ramp_status st;
@@ -83,9 +103,8 @@ typedef struct stream_gen {
     uint64_t consume_seq; /* chunk being consumed */
     size_t pos_in_chunk;
     int release_pending; /* the slot of consume_seq-1 is still lent out in place */
-    ramp__blk *xblk;     /* the gathered batch: xbuf then ybuf */
-    float *xbuf;
-    int32_t *ybuf;
+    ramp__blk *xblk;     /* the gathered batch */
+    bufs xb;
 
     /* counters: load_seconds is the wall time during which at least one slot
        was being filled, so two slots filling at once are not counted twice */
@@ -103,6 +122,10 @@ struct ramp_gen_builder {
     int ndim;
     int shape[4];
     size_t sample_size;
+    /* targets: the tensor's width and height as the geometry sees them (the
+       masks' size), and the most objects a sample has */
+    int mask_w, mask_h;
+    size_t obj_cap;
     ramp_gen *owned[MAX_OWNED];
     int n_owned;
     ramp_gen_stats freed; /* counters of generators already freed */
@@ -125,7 +148,7 @@ struct ramp_gen_builder {
    or NULL to learn the shape into *shape_out). */
 static ramp_status run_transform(ramp_gen_builder *gb, ramp_pp *pp, ramp_transform_fn tf,
                                  size_t i, uint64_t epoch, float *dst, ramp_tensor *shape_out,
-                                 char *err, size_t errlen)
+                                 int src_wh[2], char *err, size_t errlen)
 {
     ramp_pp_reset(pp);
     ramp_pp_seed(pp, gb->o.seed, epoch, i);
@@ -134,6 +157,10 @@ static ramp_status run_transform(ramp_gen_builder *gb, ramp_pp *pp, ramp_transfo
     if (!x) {
         snprintf(err, errlen, "sample '%s': %s", id, ramp_pp_errmsg(pp));
         return ramp_pp_status(pp);
+    }
+    if (src_wh) {
+        src_wh[0] = ramp_img_width(x);
+        src_wh[1] = ramp_img_height(x);
     }
     ramp_tensor t = {dst, dst ? gb->sample_size : 0, 0, {0, 0, 0, 0}};
     ramp_status st = tf(pp, x, &t);
@@ -166,6 +193,88 @@ static ramp_status run_transform(ramp_gen_builder *gb, ramp_pp *pp, ramp_transfo
         return RAMP_ESHAPE;
     }
     if (t.data != dst) memcpy(dst, t.data, gb->sample_size * sizeof(float));
+    return RAMP_OK;
+}
+
+/* The map of the tensor just made from sample i's image (src_wh) and its
+   size: the one ramp_img_to_tensor recorded, or, for a transform that made
+   its tensor another way, a plain resize of the whole image onto the
+   tensor's last two dimensions. */
+static void tensor_geometry(const ramp_gen_builder *gb, const ramp_pp *pp, const int src_wh[2],
+                            double a[6], int *tw, int *th)
+{
+    if (ramp_pp_geometry(pp, a, tw, th) == 0) return;
+    *tw = gb->ndim >= 2 ? gb->shape[gb->ndim - 1] : 1;
+    *th = gb->ndim >= 2 ? gb->shape[gb->ndim - 2] : 1;
+    a[0] = (double)*tw / (src_wh[0] > 0 ? src_wh[0] : 1);
+    a[4] = (double)*th / (src_wh[1] > 0 ? src_wh[1] : 1);
+    a[1] = a[2] = a[3] = a[5] = 0;
+}
+
+/* Sample i's geometry and targets into item `item` of b, after its
+   transform ran on pp (whose arena still holds that call's images). */
+static ramp_status run_targets(ramp_gen_builder *gb, ramp_pp *pp, size_t i, const int src_wh[2],
+                               bufs *b, size_t item, char *err, size_t errlen)
+{
+    const char *id = gb->s.ids ? gb->s.ids[i] : gb->s.paths[i];
+    double a[6];
+    int tw, th;
+    tensor_geometry(gb, pp, src_wh, a, &tw, &th);
+    double *geo = b->geom + item * 8;
+    memcpy(geo, a, sizeof a);
+    geo[6] = src_wh[0];
+    geo[7] = src_wh[1];
+    if (b->ocnt) {
+        size_t o0 = gb->s.obj_off[i], o1 = gb->s.obj_off[i + 1];
+        b->ocnt[item] = ramp_objs_transform(b->obj + item * gb->obj_cap, gb->s.objs + o0, o1 - o0,
+                                            a, tw, th, gb->s.geometry, 0.25);
+    }
+    if (b->mask) {
+        if (tw != gb->mask_w || th != gb->mask_h) {
+            snprintf(err, errlen,
+                     "sample '%s': the transform's image is %d×%d, the first sample's %d×%d "
+                     "(every mask is warped to one size)", id, tw, th, gb->mask_w, gb->mask_h);
+            return RAMP_ESHAPE;
+        }
+        const ramp_image *m =
+            gb->s.mask_bytes && gb->s.mask_bytes[i]
+                ? ramp_img_from_memory(pp, gb->s.mask_bytes[i], gb->s.mask_len[i], id)
+                : gb->s.mask_paths && gb->s.mask_paths[i] ? ramp_img_open(pp, gb->s.mask_paths[i])
+                                                          : NULL;
+        size_t stride = 0;
+        const uint8_t *px = m ? ramp_img_pixels(pp, m, &stride) : NULL;
+        if (!px) {
+            snprintf(err, errlen, "mask of sample '%s': %s", id,
+                     m || ramp_pp_status(pp) ? ramp_pp_errmsg(pp) : "none given");
+            return m || ramp_pp_status(pp) ? ramp_pp_status(pp) : RAMP_EINVAL;
+        }
+        int mw = ramp_img_width(m), mh = ramp_img_height(m);
+        if (ramp_img_channels(m) != 1 || ramp_img_bits(m) != 8) {
+            snprintf(err, errlen, "mask of sample '%s': %d channels of %d bits (a mask is 8-bit gray)",
+                     id, ramp_img_channels(m), ramp_img_bits(m));
+            return RAMP_EFORMAT;
+        }
+        if (mw != src_wh[0] || mh != src_wh[1]) {
+            snprintf(err, errlen, "mask of sample '%s' is %d×%d, its image %d×%d", id, mw, mh,
+                     src_wh[0], src_wh[1]);
+            return RAMP_ESHAPE;
+        }
+        size_t mp = (size_t)tw * (size_t)th;
+        int32_t *dst = b->mask + item * mp;
+        ramp_status st = ramp_mask_warp(dst, tw, th, px, stride, mw, mh, a);
+        if (st) {
+            snprintf(err, errlen, "mask of sample '%s': the transform's map cannot be inverted",
+                     id);
+            return st;
+        }
+        for (size_t p = 0; p < mp; p++)
+            if (dst[p] != RAMP_IGNORE_LABEL && dst[p] >= gb->s.n_classes) {
+                snprintf(err, errlen,
+                         "mask of sample '%s': value %d is not a class (0..%d) nor %d (void)", id,
+                         (int)dst[p], gb->s.n_classes - 1, RAMP_IGNORE_LABEL);
+                return RAMP_ERANGE;
+            }
+    }
     return RAMP_OK;
 }
 
@@ -251,10 +360,12 @@ static void *worker_main(void *arg)
             st = pst;
             snprintf(err, sizeof err, "loader thread: %.700s", pe.msg);
         } else {
+            int wh[2];
             st = run_transform(gb, pp, g->tf, sample, (uint64_t)epoch,
-                               s->X + item * gb->sample_size, NULL, err, sizeof err);
+                               s->b.X + item * gb->sample_size, NULL, wh, err, sizeof err);
+            if (!st) st = run_targets(gb, pp, sample, wh, &s->b, item, err, sizeof err);
         }
-        if (!failed) s->y[item] = gb->s.labels ? gb->s.labels[sample] : -1;
+        if (!failed) s->b.y[item] = gb->s.labels ? gb->s.labels[sample] : -1;
 
         pthread_mutex_lock(&g->mu);
         if (s->seq == seq) {
@@ -300,29 +411,46 @@ static ramp_status start_threads(stream_gen *g)
 
 /* ---- the buffers ------------------------------------------------------------ */
 
-/* A block of `n` samples and their labels; X and y point into it. */
-static ramp__blk *samples_blk(size_t n, size_t ss, float **X, int32_t **y)
+static size_t align16(size_t v)
 {
-    ramp__blk *b = ramp__blk_new(n * ss * sizeof(float) + n * sizeof(int32_t));
-    if (!b) return NULL;
-    *X = ramp__blk_data(b);
-    *y = (int32_t *)(*X + n * ss);
-    return b;
+    return (v + 15) & ~(size_t)15;
+}
+
+/* A block of `n` samples with their labels, geometry and targets; b's
+   arrays point into it. */
+static ramp__blk *samples_blk(const ramp_gen_builder *gb, size_t n, bufs *b)
+{
+    size_t mp = (size_t)gb->mask_w * (size_t)gb->mask_h;
+    int has_mask = gb->s.mask_paths || gb->s.mask_bytes, has_obj = gb->s.objs != NULL;
+    size_t oy = align16(n * gb->sample_size * sizeof(float));
+    size_t og = align16(oy + n * sizeof(int32_t));
+    size_t om = align16(og + n * 8 * sizeof(double));
+    size_t oc = align16(om + (has_mask ? n * mp * sizeof(int32_t) : 0));
+    size_t oo = align16(oc + (has_obj ? (n + 1) * sizeof(size_t) : 0));
+    size_t end = oo + (has_obj ? n * gb->obj_cap * sizeof(ramp_obj) : 0);
+    ramp__blk *blk = ramp__blk_new(end);
+    if (!blk) return NULL;
+    char *base = ramp__blk_data(blk);
+    b->X = (float *)base;
+    b->y = (int32_t *)(base + oy);
+    b->geom = (double *)(base + og);
+    b->mask = has_mask ? (int32_t *)(base + om) : NULL;
+    b->ocnt = has_obj ? (size_t *)(base + oc) : NULL;
+    b->obj = has_obj ? (ramp_obj *)(base + oo) : NULL;
+    return blk;
 }
 
 /* Makes sure *blk is not shared with a pin before it is written again:
    detaches a shared one (the pins keep it) for a fresh one. */
-static ramp_status unshare(ramp__blk **blk, size_t n, size_t ss, float **X, int32_t **y)
+static ramp_status unshare(const ramp_gen_builder *gb, ramp__blk **blk, size_t n, bufs *b)
 {
     if (!ramp__blk_shared(*blk)) return RAMP_OK;
-    float *nx;
-    int32_t *ny;
-    ramp__blk *b = samples_blk(n, ss, &nx, &ny);
-    if (!b) return RAMP_ENOMEM;
+    bufs nb;
+    ramp__blk *fresh = samples_blk(gb, n, &nb);
+    if (!fresh) return RAMP_ENOMEM;
     ramp__blk_unref(*blk);
-    *blk = b;
-    *X = nx;
-    *y = ny;
+    *blk = fresh;
+    *b = nb;
     return RAMP_OK;
 }
 
@@ -332,7 +460,7 @@ static ramp_status unshare(ramp__blk **blk, size_t n, size_t ss, float **X, int3
 static ramp_status release_slot(stream_gen *g, uint64_t seq)
 {
     slot *s = &g->slots[seq % NSLOTS];
-    if (unshare(&s->blk, g->chunk_size, g->gb->sample_size, &s->X, &s->y))
+    if (unshare(g->gb, &s->blk, g->chunk_size, &s->b))
         return ramp__gen_fail(&g->base, RAMP_ENOMEM,
                               "loader: out of memory for a chunk buffer (the old one is pinned)");
     s->state = SLOT_FREE;
@@ -394,6 +522,9 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
     size_t got = 0;
     int epoch = -1;
     ramp__blk *lent = NULL;
+    size_t mp = (size_t)gb->mask_w * (size_t)gb->mask_h, cap = gb->obj_cap;
+    int gather = gb->s.objs != NULL; /* packed objects: always a gathered batch */
+    int gathered = 0;
     while (got < need) {
         slot *s = NULL;
         st = wait_ready(g, &s);
@@ -401,28 +532,44 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
         epoch = s->epoch;
         size_t k = s->count - g->pos_in_chunk;
         if (k > need - got) k = need - got;
-        if (got == 0 && k == need) { /* the whole batch inside this chunk: lend it */
-            b->X = s->X + g->pos_in_chunk * ss;
-            b->y = s->y + g->pos_in_chunk;
+        size_t pos = g->pos_in_chunk;
+        if (got == 0 && k == need && !gather) { /* the whole batch inside this chunk: lend it */
+            b->X = s->b.X + pos * ss;
+            b->y = s->b.y + pos;
+            b->geom = s->b.geom + pos * 8;
+            b->mask = s->b.mask ? s->b.mask + pos * mp : NULL;
             lent = s->blk;
         } else {
-            if (got == 0 &&
-                (st = unshare(&g->xblk, base->batch_size, ss, &g->xbuf, &g->ybuf))) {
+            if (got == 0 && (st = unshare(gb, &g->xblk, base->batch_size, &g->xb))) {
                 ramp__gen_fail(base, st, "loader: out of memory for a batch buffer");
                 break;
             }
+            bufs *x = &g->xb;
+            gathered = 1;
             lent = g->xblk;
-            memcpy(g->xbuf + got * ss, s->X + g->pos_in_chunk * ss, k * ss * sizeof(float));
-            memcpy(g->ybuf + got, s->y + g->pos_in_chunk, k * sizeof(int32_t));
-            b->X = g->xbuf;
-            b->y = g->ybuf;
+            memcpy(x->X + got * ss, s->b.X + pos * ss, k * ss * sizeof(float));
+            memcpy(x->y + got, s->b.y + pos, k * sizeof(int32_t));
+            memcpy(x->geom + got * 8, s->b.geom + pos * 8, k * 8 * sizeof(double));
+            if (x->mask) memcpy(x->mask + got * mp, s->b.mask + pos * mp, k * mp * sizeof(int32_t));
+            if (x->ocnt) {
+                if (got == 0) x->ocnt[0] = 0;
+                for (size_t j = 0; j < k; j++) {
+                    size_t c = s->b.ocnt[pos + j], at = x->ocnt[got + j];
+                    memcpy(x->obj + at, s->b.obj + (pos + j) * cap, c * sizeof(ramp_obj));
+                    x->ocnt[got + j + 1] = at + c;
+                }
+            }
+            b->X = x->X;
+            b->y = x->y;
+            b->geom = x->geom;
+            b->mask = x->mask;
         }
         got += k;
         g->pos_in_chunk += k;
         if (g->pos_in_chunk == s->count) {
             g->pos_in_chunk = 0;
             g->consume_seq++;
-            if (b->X == g->xbuf) {
+            if (gathered) {
                 st = release_slot(g, g->consume_seq - 1); /* copied out: free now */
                 if (st) {
                     g->release_pending = 1; /* retried at the next call */
@@ -440,6 +587,10 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
     pthread_mutex_unlock(&g->mu);
     if (st) return st;
     b->n = need;
+    b->obj = gather ? g->xb.obj : NULL;
+    b->obj_off = gather ? g->xb.ocnt : NULL;
+    b->mask_h = b->mask ? gb->mask_h : 0;
+    b->mask_w = b->mask ? gb->mask_w : 0;
     b->sample_size = ss;
     b->ndim = gb->ndim;
     memcpy(b->shape, gb->shape, sizeof b->shape);
@@ -521,11 +672,11 @@ static ramp_status stream_new(ramp_gen_builder *gb, const uint32_t *subset, size
     g->subset = malloc(n * sizeof *g->subset);
     g->order[0] = malloc(n * sizeof(uint32_t));
     g->order[1] = malloc(n * sizeof(uint32_t));
-    g->xblk = samples_blk(batch_size, ss, &g->xbuf, &g->ybuf);
+    g->xblk = samples_blk(gb, batch_size, &g->xb);
     int ok = g->subset && g->order[0] && g->order[1] && g->xblk;
     for (int k = 0; ok && k < NSLOTS; k++) {
         slot *sl = &g->slots[k];
-        sl->blk = samples_blk(g->chunk_size, ss, &sl->X, &sl->y);
+        sl->blk = samples_blk(gb, g->chunk_size, &sl->b);
         ok = sl->blk != NULL;
     }
     if (!ok) {
@@ -545,6 +696,36 @@ static ramp_status stream_new(ramp_gen_builder *gb, const uint32_t *subset, size
 }
 
 /* ---- the builder -------------------------------------------------------------- */
+
+/* Checks the samples' targets (offsets ascending, within bounds; masks
+   given for every row) and learns obj_cap. */
+static ramp_status targets_check(ramp_gen_builder *gb, char *msg, size_t len)
+{
+    const ramp_samples *s = &gb->s;
+    if (s->objs) {
+        if (!s->obj_off || s->obj_off[0] != 0) {
+            snprintf(msg, len, "samples: objects without offsets (obj_off[0] must be 0)");
+            return RAMP_EINVAL;
+        }
+        if (s->geometry != 0 && s->geometry != 1) {
+            snprintf(msg, len, "samples: geometry %d (0 boxes, 1 circles)", s->geometry);
+            return RAMP_EINVAL;
+        }
+        for (size_t i = 0; i < s->n; i++) {
+            if (s->obj_off[i + 1] < s->obj_off[i]) {
+                snprintf(msg, len, "samples: object offsets go down at row %zu", i);
+                return RAMP_EINVAL;
+            }
+            size_t c = s->obj_off[i + 1] - s->obj_off[i];
+            if (c > gb->obj_cap) gb->obj_cap = c;
+        }
+    }
+    if (s->mask_bytes && !s->mask_len) {
+        snprintf(msg, len, "samples: mask bytes without their lengths");
+        return RAMP_EINVAL;
+    }
+    return RAMP_OK;
+}
 
 static int shape_equal(const ramp_tensor *a, const ramp_tensor *b)
 {
@@ -584,10 +765,18 @@ ramp_status ramp_gen_builder_new(ramp_gen_builder **out, const ramp_samples *sam
     ramp_pp_set_max_pixels(pp, gb->o.max_pixels);
     char msg[768];
     ramp_tensor t1, t2;
-    st = run_transform(gb, pp, gb->tf, 0, 0, NULL, &t1, msg, sizeof msg);
+    int wh[2];
+    double a[6];
+    st = targets_check(gb, msg, sizeof msg);
+    if (!st) st = run_transform(gb, pp, gb->tf, 0, 0, NULL, &t1, wh, msg, sizeof msg);
+    if (!st) {
+        gb->ndim = t1.ndim; /* for tensor_geometry's fall-back */
+        memcpy(gb->shape, t1.shape, sizeof gb->shape);
+        tensor_geometry(gb, pp, wh, a, &gb->mask_w, &gb->mask_h);
+    }
     if (!st && gb->tf_test != gb->tf) {
         t1.data = NULL; /* arena memory; only the shape is kept */
-        st = run_transform(gb, pp, gb->tf_test, 0, 0, NULL, &t2, msg, sizeof msg);
+        st = run_transform(gb, pp, gb->tf_test, 0, 0, NULL, &t2, NULL, msg, sizeof msg);
         if (!st && !shape_equal(&t1, &t2)) {
             snprintf(msg, sizeof msg,
                      "transform and transform_test give different shapes (ndim %d vs %d)",

@@ -416,8 +416,10 @@ done:
     return st;
 }
 
-static ramp_status py_load_classifier(const char *path, int simplified, char *msg, size_t len)
+static ramp_status py_load_classifier(const char *path, int simplified, int model, char *msg,
+                                      size_t len)
 {
+    (void)model; /* detectors and segmenters: not yet */
     PyGILState_STATE gs = PyGILState_Ensure();
     ramp_status st = RAMP_OK;
     const char *mod_name = simplified ? "image_classifier" : "batch_classifier";

@@ -488,13 +488,19 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
                                  char **log, ramp_err *err)
 {
     char pp_c[4096], clf_c[4096], clf_cpp[4096], clf_py[4096], pp_py[4096], cache[3072],
-        out_dir[3100], flags_path[4096];
+        out_dir[3100], flags_path[4096], clf_c_name[64], clf_cpp_name[64], clf_py_name[64],
+        clf_so_name[64];
     if (strlen(dir) > 3000) return ramp__err_set(err, RAMP_EINVAL, "submission path too long");
+    const char *model = ramp__model_name(o->model);
+    snprintf(clf_c_name, sizeof clf_c_name, "%s.c", model);
+    snprintf(clf_cpp_name, sizeof clf_cpp_name, "%s.cpp", model);
+    snprintf(clf_py_name, sizeof clf_py_name, "%s.py", model);
+    snprintf(clf_so_name, sizeof clf_so_name, "%s.so", model);
     snprintf(pp_c, sizeof pp_c, "%s/image_preprocessor.c", dir);
     snprintf(pp_py, sizeof pp_py, "%s/image_preprocessor.py", dir);
-    snprintf(clf_c, sizeof clf_c, "%s/batch_classifier.c", dir);
-    snprintf(clf_cpp, sizeof clf_cpp, "%s/batch_classifier.cpp", dir);
-    snprintf(clf_py, sizeof clf_py, "%s/batch_classifier.py", dir);
+    snprintf(clf_c, sizeof clf_c, "%s/%s", dir, clf_c_name);
+    snprintf(clf_cpp, sizeof clf_cpp, "%s/%s", dir, clf_cpp_name);
+    snprintf(clf_py, sizeof clf_py, "%s/%s", dir, clf_py_name);
     snprintf(cache, sizeof cache, "%s/.ramp-build", dir);
     snprintf(out_dir, sizeof out_dir, "%s/.ramp-build/out", dir);
     snprintf(flags_path, sizeof flags_path, "%s/build.flags", dir);
@@ -502,11 +508,12 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
         return ramp__err_set(err, RAMP_ENOENT, "submission folder %s not found", dir);
     memset(out, 0, sizeof *out);
+    out->model = o->model;
     /* rampwf's simplified_image_classifier: image_classifier.py alone (its
        ImageClassifier reads the images itself through an image loader) */
     char simple[4096];
     snprintf(simple, sizeof simple, "%s/image_classifier.py", dir);
-    if (file_exists(simple) && !file_exists(pp_c) && !file_exists(pp_py) && !file_exists(clf_c) &&
+    if (o->model == RAMP__MODEL_CLASSIFIER && file_exists(simple) && !file_exists(pp_c) && !file_exists(pp_py) && !file_exists(clf_c) &&
         !file_exists(clf_cpp) && !file_exists(clf_py)) {
         ramp_status st = prepare_dirs(o, dir, cache, out_dir, err);
         if (st) return st;
@@ -521,16 +528,19 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
                              "alone, for the simplified_image_classifier workflow)",
                              dir);
     int cxx = 0, clf_is_py = 0;
-    const char *clf = "batch_classifier.c";
+    const char *clf = clf_c_name;
     if (!file_exists(clf_c)) {
         if (file_exists(clf_cpp)) {
-            clf = "batch_classifier.cpp";
+            clf = clf_cpp_name;
             cxx = 1;
         } else if (file_exists(clf_py)) {
             clf_is_py = 1;
         } else {
-            return ramp__err_set(err, RAMP_ENOENT,
-                                 "%s/batch_classifier.c (or .cpp, .py) not found", dir);
+            return ramp__err_set(err, RAMP_ENOENT, "%s/%s (or .cpp, .py) not found%s", dir,
+                                 clf_c_name,
+                                 o->model == RAMP__MODEL_DETECTOR    ? " (a detection kit)"
+                                 : o->model == RAMP__MODEL_SEGMENTER ? " (a segmentation kit)"
+                                                                     : "");
         }
     }
     ramp_status pst = prepare_dirs(o, dir, cache, out_dir, err);
@@ -544,10 +554,10 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
     }
     if (clf_is_py) {
         snprintf(out->clf_py, sizeof out->clf_py, "%s", clf_py);
-        ramp_status st = check_python(o, dir, "batch_classifier.py", log, err);
+        ramp_status st = check_python(o, dir, clf_py_name, log, err);
         if (st) return st;
     } else {
-        snprintf(out->clf_so, sizeof out->clf_so, "%s/batch_classifier.so", out_dir);
+        snprintf(out->clf_so, sizeof out->clf_so, "%s/%s", out_dir, clf_so_name);
     }
 
     uint8_t *flags = NULL;
@@ -561,7 +571,7 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
     if (!pp_is_py)
         st = compile_one(o, dir, "image_preprocessor.c", "image_preprocessor.so", 0, NULL, log, err);
     if (!st && !clf_is_py)
-        st = compile_one(o, dir, clf, "batch_classifier.so", cxx, f1, log, err);
+        st = compile_one(o, dir, clf, clf_so_name, cxx, f1, log, err);
     free(f1);
     free(flags);
     return st;

@@ -5,10 +5,19 @@
  * rows arrive as image ids. It loads the participant's code, trains, and
  * predicts the fold-train, fold-valid and test rows into the shared
  * predictions; the parent scores them.
+ *
+ * Rows of predictions (runInt.h): a classifier's n_classes probabilities; a
+ * detector's count then up to max_objects objects (class, confidence, four
+ * coordinates: 6 floats each), moved back onto the original image through
+ * the inverse of the test transform's geometry; a segmenter's class per
+ * pixel of the original image (bytes), its probability maps sampled back
+ * through the same geometry.
  */
 #define _DEFAULT_SOURCE /* MAP_SHARED with fstat sizes */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +28,7 @@
 #include <unistd.h>
 
 #include "core/coreInt.h"
+#include "ramp/image.h"
 #include "submission/pyplugin.h"
 #include "submission/runInt.h"
 
@@ -64,26 +74,174 @@ static void clf_error(const ramp__sub *sub, const char *fn, ramp_status st, char
         snprintf(msg, len, "%s returned %s (%s)", fn, ramp_err_name(st), ramp_strerror(st));
 }
 
-/* Predicts every sample of generator g into out (n × c). */
-static ramp_status predict_all(const ramp__sub *sub, void *model, ramp_gen *g, float *out, int c,
-                               char *msg, size_t msglen)
+/* Where predictions go: the mapped buffer and its row layout. */
+typedef struct pred_out {
+    const ramp__fold_wire *w;
+    void *base;
+    size_t det_stride; /* detection: floats per row */
+    size_t *seg_off;   /* segmentation: rows + 1 byte offsets */
+} pred_out;
+
+/* Scratch for a detector's or segmenter's outputs: at most this many bytes,
+   so a test batch is passed on in pieces when one would be larger. */
+#define PRED_SCRATCH_BYTES ((size_t)64 << 20)
+
+/* Checks sample `id`'s detections (tensor pixels) and writes them, moved onto
+   the original image, as row `dst` (count, then 6 floats per object). */
+static ramp_status put_detections(const pred_out *o, const char *id, const ramp_obj *objs,
+                                  size_t n, const double *geom, float *dst, ramp_obj *tmp,
+                                  char *msg, size_t msglen)
 {
+    const ramp__fold_wire *w = o->w;
+    if (n > (size_t)w->max_objects) {
+        snprintf(msg, msglen, "batch_detector_predict: sample '%s': %zu objects, more than "
+                 "max_objects (%d)", id, n, w->max_objects);
+        return RAMP_EBADOUTPUT;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const ramp_obj *q = &objs[k];
+        const char *bad = NULL;
+        if (q->cls < 0 || q->cls >= w->n_classes) bad = "class outside [0, n_classes)";
+        else if (!(q->conf >= 0 && q->conf <= 1)) bad = "confidence outside [0, 1]";
+        else if (!isfinite(q->g[0]) || !isfinite(q->g[1]) || !isfinite(q->g[2]) ||
+                 (w->geometry == 0 && !isfinite(q->g[3])))
+            bad = "a coordinate is not finite";
+        else if (w->geometry == 0 && (q->g[2] < q->g[0] || q->g[3] < q->g[1]))
+            bad = "x1 < x0 or y1 < y0";
+        else if (w->geometry == 1 && q->g[2] < 0)
+            bad = "negative radius";
+        if (bad) {
+            snprintf(msg, msglen, "batch_detector_predict: sample '%s', object %zu: %s "
+                     "(class %d, confidence %g, %g %g %g %g)", id, k, bad, (int)q->cls,
+                     (double)q->conf, (double)q->g[0], (double)q->g[1], (double)q->g[2],
+                     (double)q->g[3]);
+            return RAMP_EBADOUTPUT;
+        }
+    }
+    double inv[6];
+    if (ramp_affine_invert(inv, geom) != 0) {
+        snprintf(msg, msglen, "sample '%s': the test transform's map cannot be inverted", id);
+        return RAMP_EBADOUTPUT;
+    }
+    size_t kept = ramp_objs_transform(tmp, objs, n, inv, (int)geom[6], (int)geom[7], w->geometry,
+                                      0.0);
+    dst[0] = (float)kept;
+    for (size_t k = 0; k < kept; k++) {
+        float *f = dst + 1 + 6 * k;
+        f[0] = (float)tmp[k].cls;
+        f[1] = tmp[k].conf;
+        for (int j = 0; j < 4; j++) f[2 + j] = w->geometry == 1 && j == 3 ? 0.0f : tmp[k].g[j];
+    }
+    return RAMP_OK;
+}
+
+/* Predicts every sample of generator g (rows row0.. of the predictions, ids
+   in order). */
+static ramp_status predict_all(const ramp__sub *sub, void *model, ramp_gen *g, const pred_out *o,
+                               const char *const *ids, size_t row0, char *msg, size_t msglen)
+{
+    const ramp__fold_wire *w = o->w;
+    int c = w->n_classes;
     size_t steps = ramp_gen_steps_per_epoch(g), done = 0;
-    for (size_t s = 0; s < steps; s++) {
+    void *scratch = NULL, *scratch2 = NULL;
+    ramp_status st = RAMP_OK;
+    for (size_t s = 0; s < steps && !st; s++) {
         ramp_batch b;
-        ramp_status st = ramp_gen_next(g, &b);
+        st = ramp_gen_next(g, &b);
         if (st) {
             snprintf(msg, msglen, "loading data: %s", ramp_gen_errmsg(g));
-            return st;
+            break;
         }
-        st = sub->clf_predict(model, b.X, b.n, out + done * (size_t)c);
-        if (st) {
-            clf_error(sub, "batch_classifier_predict_proba", st, msg, msglen);
-            return st;
+        size_t row = row0 + done;
+        if (w->workflow != RAMP_WORKFLOW_DETECTION && w->workflow != RAMP_WORKFLOW_SEGMENTATION) {
+            st = sub->clf_predict(model, b.X, b.n, (float *)o->base + row * (size_t)c);
+            if (st) clf_error(sub, "batch_classifier_predict_proba", st, msg, msglen);
+            done += b.n;
+            continue;
+        }
+        if (!b.geom || b.ndim < 2) {
+            snprintf(msg, msglen, "predictions: the samples have no image geometry (ndim %d)",
+                     b.ndim);
+            st = RAMP_EINTERNAL;
+            break;
+        }
+        int h = b.shape[b.ndim - 2], wd = b.shape[b.ndim - 1];
+        size_t per = w->workflow == RAMP_WORKFLOW_DETECTION
+                         ? (size_t)w->max_objects * sizeof(ramp_obj) + sizeof(size_t)
+                         : (size_t)c * (size_t)h * (size_t)wd * sizeof(float);
+        size_t m = PRED_SCRATCH_BYTES / (per ? per : 1);
+        if (m < 1) m = 1;
+        if (m > b.n) m = b.n;
+        if (!scratch) {
+            scratch = malloc(m * per + 1);
+            scratch2 = malloc(((size_t)w->max_objects + 1) * sizeof(ramp_obj));
+            if (!scratch || !scratch2) {
+                snprintf(msg, msglen, "out of memory for predictions");
+                st = RAMP_ENOMEM;
+                break;
+            }
+        }
+        for (size_t j = 0; j < b.n && !st; j += m) {
+            size_t k = b.n - j < m ? b.n - j : m;
+            const float *X = b.X + j * b.sample_size;
+            if (w->workflow == RAMP_WORKFLOW_DETECTION) {
+                ramp_obj *objs = scratch;
+                size_t *cnt = (size_t *)(objs + k * (size_t)w->max_objects);
+                for (size_t i = 0; i < k; i++) cnt[i] = SIZE_MAX;
+                st = sub->det_predict(model, X, k, objs, cnt);
+                if (st) {
+                    clf_error(sub, "batch_detector_predict", st, msg, msglen);
+                    break;
+                }
+                for (size_t i = 0; i < k && !st; i++) {
+                    size_t r = row + j + i;
+                    float *dst = (float *)o->base + r * o->det_stride;
+                    st = put_detections(o, ids[done + j + i], objs + i * (size_t)w->max_objects,
+                                        cnt[i], b.geom + (j + i) * 8, dst, scratch2, msg, msglen);
+                }
+            } else {
+                float *proba = scratch;
+                size_t cells = (size_t)c * (size_t)h * (size_t)wd;
+                for (size_t i = 0; i < k * cells; i++) proba[i] = NAN;
+                st = sub->clf_predict(model, X, k, proba);
+                if (st) {
+                    clf_error(sub, "batch_segmenter_predict_proba", st, msg, msglen);
+                    break;
+                }
+                for (size_t i = 0; i < k && !st; i++) {
+                    size_t r = row + j + i;
+                    const char *id = ids[done + j + i];
+                    const float *pi = proba + i * cells;
+                    for (size_t q = 0; q < cells; q++)
+                        if (!(pi[q] >= 0) || !isfinite(pi[q])) {
+                            snprintf(msg, msglen,
+                                     "batch_segmenter_predict_proba: sample '%s': value %zu of "
+                                     "%d × %d × %d is %g (finite and non-negative expected; "
+                                     "NaN: never written)", id, q, c, h, wd, (double)pi[q]);
+                            st = RAMP_EBADOUTPUT;
+                            break;
+                        }
+                    const double *geo = b.geom + (j + i) * 8;
+                    int ow = (int)geo[6], oh = (int)geo[7];
+                    if (!st && ((uint32_t)ow != w->pred_wh[2 * r] ||
+                                (uint32_t)oh != w->pred_wh[2 * r + 1])) {
+                        snprintf(msg, msglen, "sample '%s': the image is %d×%d, its mask %u×%u", id,
+                                 ow, oh, w->pred_wh[2 * r], w->pred_wh[2 * r + 1]);
+                        st = RAMP_ESHAPE;
+                    }
+                    if (!st)
+                        st = ramp_proba_unwarp((uint8_t *)o->base + o->seg_off[r], ow, oh, pi, c, h,
+                                               wd, geo);
+                    if (st && !msg[0])
+                        snprintf(msg, msglen, "sample '%s': cannot map the predictions back", id);
+                }
+            }
         }
         done += b.n;
     }
-    return RAMP_OK;
+    free(scratch);
+    free(scratch2);
+    return st;
 }
 
 /* Image paths of ids under imgs (one arena). */
@@ -106,11 +264,13 @@ static const char **paths_of(const char *imgs, const char *const *ids, size_t n,
     return p;
 }
 
-/* Predictions over a list of unlabelled ids, with transform_test. */
-static ramp_status predict_ids(const ramp__sub *sub, void *model, const ramp__fold_wire *w,
-                               const char *const *ids, size_t n, float *out, char *msg,
+/* Predictions over a list of unlabelled ids (rows row0..), with
+   transform_test. */
+static ramp_status predict_ids(const ramp__sub *sub, void *model, const pred_out *o,
+                               const char *const *ids, size_t n, size_t row0, char *msg,
                                size_t msglen)
 {
+    const ramp__fold_wire *w = o->w;
     if (n == 0) return RAMP_OK;
     char *arena = NULL;
     const char **paths = paths_of(w->imgs_dir, ids, n, &arena);
@@ -130,7 +290,7 @@ static ramp_status predict_ids(const ramp__sub *sub, void *model, const ramp__fo
     if (st)
         snprintf(msg, msglen, "%s", err.msg[0] ? err.msg : ramp_gen_builder_errmsg(gb));
     else
-        st = predict_all(sub, model, g, out, w->n_classes, msg, msglen);
+        st = predict_all(sub, model, g, o, ids, row0, msg, msglen);
     ramp_gen_builder_free(gb);
     free(paths);
     free(arena);
@@ -191,8 +351,9 @@ static int run_simplified(const ramp__fold_wire *w, ramp__sub *sub, float *pred,
     return 0;
 }
 
-static int run(const ramp__fold_wire *w, float *pred, int log_fd)
+static int run(const ramp__fold_wire *w, const pred_out *o, int log_fd)
 {
+    float *pred = o->base;
     char msg[1536];
     ramp_err err = {RAMP_OK, ""};
     ramp__sub sub;
@@ -212,7 +373,19 @@ static int run(const ramp__fold_wire *w, float *pred, int log_fd)
         send("ERR %d out of memory", RAMP_ENOMEM);
         return 3;
     }
-    ramp_samples fit_samples = {.paths = paths, .ids = w->train_ids, .labels = w->train_labels, .n = w->n_train, .n_classes = c};
+    ramp_samples fit_samples = {.paths = paths,
+                                .ids = w->train_ids,
+                                .labels = w->train_labels,
+                                .n = w->n_train,
+                                .n_classes = c};
+    if (w->workflow == RAMP_WORKFLOW_DETECTION) {
+        fit_samples.objs = w->train_objs;
+        fit_samples.obj_off = w->train_obj_off;
+        fit_samples.geometry = w->geometry;
+    } else if (w->workflow == RAMP_WORKFLOW_SEGMENTATION) {
+        fit_samples.mask_bytes = w->train_masks;
+        fit_samples.mask_len = w->train_mask_len;
+    }
     ramp_gen_builder *gb = NULL;
     st = ramp_gen_builder_new(&gb, &fit_samples, sub.transform, sub.transform_test, &w->loader,
                               &err);
@@ -223,10 +396,15 @@ static int run(const ramp__fold_wire *w, float *pred, int log_fd)
     ramp_clf_info info = w->info;
     info.n_classes = c;
     info.ndim = ramp_gen_builder_shape(gb, info.shape);
+    info.geometry = w->workflow == RAMP_WORKFLOW_DETECTION ? w->geometry : 0;
+    info.max_objects = w->workflow == RAMP_WORKFLOW_DETECTION ? w->max_objects : 0;
+    const char *mname = ramp__model_name(w->paths.model);
+    char fname[96];
     void *model = NULL;
     st = sub.clf_new(&model, &info);
     if (st) {
-        clf_error(&sub, "batch_classifier_new", st, msg, sizeof msg);
+        snprintf(fname, sizeof fname, "%s_new", mname);
+        clf_error(&sub, fname, st, msg, sizeof msg);
         send("ERR %d %s", (int)st, msg);
         return 3;
     }
@@ -236,7 +414,8 @@ static int run(const ramp__fold_wire *w, float *pred, int log_fd)
     st = sub.clf_fit(model, gb);
     if (st) {
         const char *gm = sub.clf_errmsg ? "" : ramp_gen_builder_errmsg(gb);
-        clf_error(&sub, "batch_classifier_fit", st, msg, sizeof msg);
+        snprintf(fname, sizeof fname, "%s_fit", mname);
+        clf_error(&sub, fname, st, msg, sizeof msg);
         send("ERR %d %s%s%s", (int)st, msg, gm[0] ? ": " : "", gm);
         return 3;
     }
@@ -256,20 +435,21 @@ static int run(const ramp__fold_wire *w, float *pred, int log_fd)
             t_train, (unsigned long long)ts.images, ts.images_per_s, ts.stall_seconds);
 
     /* predictions on the fold's train rows (part of the training step) */
-    if ((st = predict_ids(&sub, model, w, w->train_ids, w->n_train, pred, msg, sizeof msg))) {
+    msg[0] = '\0';
+    if ((st = predict_ids(&sub, model, o, w->train_ids, w->n_train, 0, msg, sizeof msg))) {
         send("ERR %d %s", (int)st, msg);
         return 3;
     }
 
     send("STEP validating");
-    if ((st = predict_ids(&sub, model, w, w->valid_ids, w->n_valid, pred + w->n_train * (size_t)c,
-                          msg, sizeof msg))) {
+    if ((st = predict_ids(&sub, model, o, w->valid_ids, w->n_valid, w->n_train, msg,
+                          sizeof msg))) {
         send("ERR %d %s", (int)st, msg);
         return 3;
     }
     send("STEP testing");
-    if ((st = predict_ids(&sub, model, w, w->test_ids, w->n_test,
-                          pred + (w->n_train + w->n_valid) * (size_t)c, msg, sizeof msg))) {
+    if ((st = predict_ids(&sub, model, o, w->test_ids, w->n_test, w->n_train + w->n_valid, msg,
+                          sizeof msg))) {
         send("ERR %d %s", (int)st, msg);
         return 3;
     }
@@ -313,8 +493,24 @@ int ramp__fold_child_main(int log_fd, int *embedded_python)
     }
     free(buf);
     size_t rows = w.n_train + w.n_valid + w.n_test;
-    if (fstat(FD_PRED, &sb) != 0 ||
-        (uint64_t)sb.st_size < (uint64_t)rows * (uint64_t)w.n_classes * sizeof(float)) {
+    pred_out o = {&w, NULL, 0, NULL};
+    uint64_t need = 0;
+    if (w.workflow == RAMP_WORKFLOW_DETECTION) {
+        o.det_stride = 1 + 6 * (size_t)w.max_objects;
+        need = (uint64_t)rows * o.det_stride * sizeof(float);
+    } else if (w.workflow == RAMP_WORKFLOW_SEGMENTATION) {
+        if (!(o.seg_off = malloc((rows + 1) * sizeof *o.seg_off))) {
+            send("ERR %d fold child: out of memory", RAMP_ENOMEM);
+            return 3;
+        }
+        o.seg_off[0] = 0;
+        for (size_t i = 0; i < rows; i++)
+            o.seg_off[i + 1] = o.seg_off[i] + (size_t)w.pred_wh[2 * i] * w.pred_wh[2 * i + 1];
+        need = o.seg_off[rows];
+    } else {
+        need = (uint64_t)rows * (uint64_t)w.n_classes * sizeof(float);
+    }
+    if (fstat(FD_PRED, &sb) != 0 || (uint64_t)sb.st_size < need) {
         send("ERR %d fold child: the predictions buffer is too small", RAMP_EINTERNAL);
         ramp__fold_wire_clear(&w);
         return 3;
@@ -325,11 +521,13 @@ int ramp__fold_child_main(int log_fd, int *embedded_python)
         ramp__fold_wire_clear(&w);
         return 3;
     }
-    int rc = run(&w, pred, log_fd);
+    o.base = pred;
+    int rc = run(&w, &o, log_fd);
     *embedded_python = w.paths.pp_py[0] || w.paths.clf_py[0];
     /* no clean-up on the failure paths: the process ends here */
     if (rc == 0) {
         munmap(pred, (size_t)sb.st_size);
+        free(o.seg_off);
         ramp__fold_wire_clear(&w);
     }
     return rc;

@@ -4,8 +4,10 @@
  * The child learns everything it needs from these bytes and nothing else:
  * the fold-train rows with their labels, the fold-valid and test rows as
  * image ids only, the paths of its own code as it sees them, loader and
- * classifier settings. Layout: the magic "RAMPFOLD4\n", then fixed-width
- * little-endian fields and length-prefixed strings (u32 length, bytes).
+ * classifier settings, and for detection and segmentation the fold-train
+ * rows' objects or mask files. Layout: the magic "RAMPFOLD5\n", then
+ * fixed-width little-endian fields, length-prefixed strings (u32 length,
+ * bytes) and blobs (u64 length, bytes).
  * The reader checks every length against what is left, so a short or
  * corrupt buffer is an error, never a read past the end.
  */
@@ -17,7 +19,7 @@
 #include "core/coreInt.h"
 #include "submission/runInt.h"
 
-static const char magic[10] = {'R', 'A', 'M', 'P', 'F', 'O', 'L', 'D', '4', '\n'};
+static const char magic[10] = {'R', 'A', 'M', 'P', 'F', 'O', 'L', 'D', '5', '\n'};
 
 typedef struct wbuf {
     uint8_t *p;
@@ -50,6 +52,14 @@ static void put_u64(wbuf *b, uint64_t v)
     put(b, x, 8);
 }
 
+static void put_f32(wbuf *b, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    uint8_t x[4] = {(uint8_t)u, (uint8_t)(u >> 8), (uint8_t)(u >> 16), (uint8_t)(u >> 24)};
+    put(b, x, 4);
+}
+
 static void put_str(wbuf *b, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
@@ -80,6 +90,7 @@ ramp_status ramp__fold_wire_encode(const ramp__fold_wire *w, uint8_t **out, size
     put_str(&b, w->paths.pp_py);
     put_str(&b, w->paths.clf_py);
     put_u64(&b, (uint64_t)w->paths.simplified);
+    put_u64(&b, (uint64_t)w->paths.model);
     put_u64(&b, (uint64_t)w->workflow);
     put_str(&b, w->py_plugin ? w->py_plugin : "");
     put_str(&b, w->py_lib ? w->py_lib : "");
@@ -94,6 +105,26 @@ ramp_status ramp__fold_wire_encode(const ramp__fold_wire *w, uint8_t **out, size
     for (size_t i = 0; i < w->n_valid; i++) put_str(&b, w->valid_ids[i]);
     put_u64(&b, w->n_test);
     for (size_t i = 0; i < w->n_test; i++) put_str(&b, w->test_ids[i]);
+    put_u64(&b, (uint64_t)w->geometry);
+    put_u64(&b, (uint64_t)w->max_objects);
+    if (w->workflow == RAMP_WORKFLOW_DETECTION)
+        for (size_t i = 0; i < w->n_train; i++) {
+            size_t o0 = w->train_obj_off[i], o1 = w->train_obj_off[i + 1];
+            put_u64(&b, o1 - o0);
+            for (size_t k = o0; k < o1; k++) {
+                const ramp_obj *o = &w->train_objs[k];
+                put_u64(&b, (uint64_t)(uint32_t)o->cls);
+                for (int j = 0; j < 4; j++) put_f32(&b, o->g[j]);
+            }
+        }
+    if (w->workflow == RAMP_WORKFLOW_SEGMENTATION) {
+        for (size_t i = 0; i < w->n_train; i++) {
+            put_u64(&b, w->train_mask_len[i]);
+            put(&b, w->train_masks[i], w->train_mask_len[i]);
+        }
+        size_t rows = w->n_train + w->n_valid + w->n_test;
+        for (size_t i = 0; i < 2 * rows; i++) put_u64(&b, w->pred_wh[i]);
+    }
     if (b.oom) {
         free(b.p);
         return ramp__err_set(err, RAMP_ENOMEM, "fold specification: out of memory");
@@ -110,6 +141,21 @@ typedef struct rbuf {
     size_t left;
     int bad;
 } rbuf;
+
+static float get_f32(rbuf *r)
+{
+    if (r->bad || r->left < 4) {
+        r->bad = 1;
+        return 0;
+    }
+    uint32_t u = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
+                 (uint32_t)r->p[3] << 24;
+    float f;
+    memcpy(&f, &u, 4);
+    r->p += 4;
+    r->left -= 4;
+    return f;
+}
 
 static uint64_t get_u64(rbuf *r)
 {
@@ -155,6 +201,11 @@ void ramp__fold_wire_clear(ramp__fold_wire *w)
     free(w->train_labels);
     free(w->valid_ids);
     free(w->test_ids);
+    free(w->train_objs);
+    free(w->train_obj_off);
+    free(w->train_masks);
+    free(w->train_mask_len);
+    free(w->pred_wh);
     memset(w, 0, sizeof *w);
 }
 
@@ -190,8 +241,11 @@ ramp_status ramp__fold_wire_decode(const uint8_t *buf, size_t len, ramp__fold_wi
         snprintf(w->paths.clf_py, sizeof w->paths.clf_py, "%s", s[3]);
     }
     w->paths.simplified = get_u64(&r) != 0;
+    uint64_t model = get_u64(&r);
+    if (model > RAMP__MODEL_SEGMENTER) r.bad = 1;
+    w->paths.model = (int)model;
     uint64_t wf = get_u64(&r);
-    if (wf > RAMP_WORKFLOW_SIMPLIFIED) r.bad = 1;
+    if (wf > RAMP_WORKFLOW_SEGMENTATION) r.bad = 1;
     w->workflow = (ramp_workflow_kind)wf;
     w->py_plugin = get_str(&r, &a);
     w->py_lib = get_str(&r, &a);
@@ -221,7 +275,59 @@ ramp_status ramp__fold_wire_decode(const uint8_t *buf, size_t len, ramp__fold_wi
     if (w->n_test > r.left / 4) r.bad = 1;
     if (!r.bad && !(w->test_ids = malloc((w->n_test + 1) * sizeof *w->test_ids))) goto nomem;
     for (size_t i = 0; i < w->n_test && !r.bad; i++) w->test_ids[i] = get_str(&r, &a);
-    if (r.bad || r.left != 0 || w->n_classes < 2 || w->n_classes > 100000) {
+    uint64_t geom = get_u64(&r), maxo = get_u64(&r);
+    if (geom > 1 || maxo > 100000) r.bad = 1;
+    w->geometry = (int)geom;
+    w->max_objects = (int)maxo;
+    if (!r.bad && w->workflow == RAMP_WORKFLOW_DETECTION) {
+        /* an object takes 24 bytes on the wire */
+        size_t cap = r.left / 24 + 1;
+        w->train_obj_off = malloc((w->n_train + 1) * sizeof *w->train_obj_off);
+        w->train_objs = malloc(cap * sizeof *w->train_objs);
+        if (!w->train_obj_off || !w->train_objs) goto nomem;
+        size_t at = 0;
+        w->train_obj_off[0] = 0;
+        for (size_t i = 0; i < w->n_train && !r.bad; i++) {
+            uint64_t c = get_u64(&r);
+            if (c > r.left / 24 || at + c > cap) r.bad = 1;
+            for (uint64_t k = 0; k < c && !r.bad; k++) {
+                ramp_obj *o = &w->train_objs[at++];
+                uint64_t cls = get_u64(&r);
+                if (cls >= (uint64_t)w->n_classes) r.bad = 1;
+                o->cls = (int32_t)cls;
+                o->conf = 1;
+                for (int j = 0; j < 4; j++) o->g[j] = get_f32(&r);
+            }
+            w->train_obj_off[i + 1] = at;
+        }
+    }
+    if (!r.bad && w->workflow == RAMP_WORKFLOW_SEGMENTATION) {
+        size_t rows = w->n_train + w->n_valid + w->n_test;
+        w->train_masks = malloc((w->n_train + 1) * sizeof *w->train_masks);
+        w->train_mask_len = malloc((w->n_train + 1) * sizeof *w->train_mask_len);
+        w->pred_wh = malloc((2 * rows + 1) * sizeof *w->pred_wh);
+        if (!w->train_masks || !w->train_mask_len || !w->pred_wh) goto nomem;
+        for (size_t i = 0; i < w->n_train && !r.bad; i++) {
+            uint64_t n = get_u64(&r);
+            if (n > r.left) {
+                r.bad = 1;
+                break;
+            }
+            memcpy(a, r.p, (size_t)n); /* the arena is as large as the buffer */
+            w->train_masks[i] = (const uint8_t *)a;
+            w->train_mask_len[i] = (size_t)n;
+            a += n;
+            r.p += n;
+            r.left -= (size_t)n;
+        }
+        for (size_t i = 0; i < 2 * rows && !r.bad; i++) {
+            uint64_t v = get_u64(&r);
+            if (v == 0 || v > 1u << 20) r.bad = 1;
+            w->pred_wh[i] = (uint32_t)v;
+        }
+    }
+    if (r.bad || r.left != 0 || w->n_classes > 100000 ||
+        w->n_classes < (w->workflow == RAMP_WORKFLOW_DETECTION ? 1 : 2)) {
         ramp__fold_wire_clear(w);
         return ramp__err_set(err, RAMP_EFORMAT, "fold specification: corrupt or truncated");
     }

@@ -65,6 +65,13 @@ static ramp_status load_python(const char *py_file, const ramp__sub_python *o, r
     return RAMP_OK;
 }
 
+const char *ramp__model_name(int model)
+{
+    return model == RAMP__MODEL_DETECTOR    ? "batch_detector"
+           : model == RAMP__MODEL_SEGMENTER ? "batch_segmenter"
+                                            : "batch_classifier";
+}
+
 ramp_status ramp__sub_load(const ramp__sub_paths *p, const ramp__sub_python *o, ramp__sub *s,
                            ramp_err *err)
 {
@@ -83,7 +90,8 @@ ramp_status ramp__sub_load(const ramp__sub_paths *p, const ramp__sub_python *o, 
         }
     }
     if (p->clf_py[0]) {
-        ramp_status st = s->py->load_classifier(p->clf_py, p->simplified, msg, sizeof msg);
+        ramp_status st =
+            s->py->load_classifier(p->clf_py, p->simplified, p->model, msg, sizeof msg);
         if (st) {
             ramp__err_set(err, st, "%s", msg);
             goto fail;
@@ -91,6 +99,7 @@ ramp_status ramp__sub_load(const ramp__sub_paths *p, const ramp__sub_python *o, 
         s->clf_new = s->py->clf_new;
         s->clf_fit = s->py->clf_fit;
         s->clf_predict = s->py->clf_predict;
+        s->det_predict = s->py->det_predict;
         s->clf_free = s->py->clf_free;
         s->clf_errmsg = s->py->errmsg;
         s->simple_fit = s->py->simple_fit;
@@ -110,7 +119,9 @@ ramp_status ramp__sub_load(const ramp__sub_paths *p, const ramp__sub_python *o, 
         if (!abi) {
             ramp__err_set(err, RAMP_ESYMBOL,
                           "%s: symbol ramp_submission_abi missing (include <ramp/%s>)", files[i],
-                          i == 0 ? "preprocess.h" : "classifier.h");
+                          i == 0                                ? "preprocess.h"
+                          : p->model == RAMP__MODEL_CLASSIFIER ? "classifier.h"
+                                                               : "detector.h");
             goto fail;
         }
         if (*abi != RAMP_ABI_VERSION) {
@@ -125,22 +136,27 @@ ramp_status ramp__sub_load(const ramp__sub_paths *p, const ramp__sub_python *o, 
     }
     if (s->h_pp && !sym(s->h_pp, "transform_test", &s->transform_test, sizeof s->transform_test))
         s->transform_test = NULL;
+    const char *model = ramp__model_name(p->model);
     struct {
-        const char *name;
+        const char *suffix;
         void *dst;
         size_t size;
     } need[] = {
-        {"batch_classifier_new", &s->clf_new, sizeof s->clf_new},
-        {"batch_classifier_fit", &s->clf_fit, sizeof s->clf_fit},
-        {"batch_classifier_predict_proba", &s->clf_predict, sizeof s->clf_predict},
-        {"batch_classifier_free", &s->clf_free, sizeof s->clf_free},
+        {"_new", &s->clf_new, sizeof s->clf_new},
+        {"_fit", &s->clf_fit, sizeof s->clf_fit},
+        {p->model == RAMP__MODEL_DETECTOR ? "_predict" : "_predict_proba",
+         p->model == RAMP__MODEL_DETECTOR ? (void *)&s->det_predict : (void *)&s->clf_predict,
+         p->model == RAMP__MODEL_DETECTOR ? sizeof s->det_predict : sizeof s->clf_predict},
+        {"_free", &s->clf_free, sizeof s->clf_free},
     };
-    for (size_t i = 0; s->h_clf && i < sizeof need / sizeof *need; i++)
-        if (!sym(s->h_clf, need[i].name, need[i].dst, need[i].size)) {
-            ramp__err_set(err, RAMP_ESYMBOL, "batch_classifier: function '%s' not found",
-                          need[i].name);
+    for (size_t i = 0; s->h_clf && i < sizeof need / sizeof *need; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "%s%s", model, need[i].suffix);
+        if (!sym(s->h_clf, name, need[i].dst, need[i].size)) {
+            ramp__err_set(err, RAMP_ESYMBOL, "%s: function '%s' not found", model, name);
             goto fail;
         }
+    }
     return RAMP_OK;
 fail:
     ramp__sub_unload(s);

@@ -22,7 +22,7 @@
 #include "ramp/submission.h"
 #include "ramp/loader.h"
 
-#define RAMP__PY_API_VERSION 3
+#define RAMP__PY_API_VERSION 4
 #define RAMP__PY_PLUGIN_SYMBOL "ramp__python_plugin"
 #define RAMP__PY_PLUGIN_FILE "ramp_python.so"
 
@@ -56,12 +56,20 @@ typedef struct ramp__py_api {
                                      ramp_transform_fn *tf_test, char *msg, size_t len);
     /* Imports batch_classifier.py and finds its BatchClassifier class; with
        `simplified`, image_classifier.py and its ImageClassifier (rampwf's
-       simplified_image_classifier). */
-    ramp_status (*load_classifier)(const char *path, int simplified, char *msg, size_t len);
+       simplified_image_classifier); for `model` RAMP__MODEL_DETECTOR or
+       RAMP__MODEL_SEGMENTER (submissionInt.h), batch_detector.py's
+       BatchDetector or batch_segmenter.py's BatchSegmenter. */
+    ramp_status (*load_classifier)(const char *path, int simplified, int model, char *msg,
+                                   size_t len);
     /* The classifier contract (classifier.h), over the imported class. */
     ramp_status (*clf_new)(void **self, const ramp_clf_info *info);
     ramp_status (*clf_fit)(void *self, ramp_gen_builder *gb);
     ramp_status (*clf_predict)(void *self, const float *X, size_t n, float *proba);
+    /* A detector's predict (detector.h's batch_detector_predict); NULL
+       unless the model is a detector. A segmenter's predict_proba is
+       clf_predict, over n × n_classes × H × W. */
+    ramp_status (*det_predict)(void *self, const float *X, size_t n, ramp_obj *objs,
+                               size_t *n_objs);
     void (*clf_free)(void *self);
     /* The simplified workflow: fit(img_loader) over labelled images, and
        predict_proba(img_loader) over unlabelled ones into proba (n × c). */

@@ -330,6 +330,94 @@ static void log_put(logsink *l, const char *p, size_t n)
     l->dropped += n - k;
 }
 
+/* The step a prediction row belongs to. */
+static ramp__step row_step(const ramp__fold_spec *f, size_t i)
+{
+    return i < f->n_fold_train                     ? RAMP__STEP_TRAIN
+           : i < f->n_fold_train + f->n_fold_valid ? RAMP__STEP_VALID
+                                                    : RAMP__STEP_TEST;
+}
+
+/* A detector's or segmenter's predictions: copied out of the mapping, then
+   checked (every row written, counts and classes in range, coordinates
+   finite and ordered, nothing past the end); sets r->status. */
+static void check_targets(const ramp__fold_spec *f, ramp__fold_result *r, const void *map,
+                          size_t rows, size_t stride, size_t bytes)
+{
+    int c = f->n_classes;
+    const char *what[] = {"train", "valid", "test"};
+    r->status = RAMP_EBADOUTPUT;
+    if (f->workflow == RAMP_WORKFLOW_SEGMENTATION) {
+        size_t used = r->seg_off[rows];
+        if (!(r->pred_seg = malloc(bytes))) goto nomem;
+        memcpy(r->pred_seg, map, bytes);
+        for (size_t i = used; i < bytes; i++)
+            if (r->pred_seg[i] != 0xff) {
+                r->step = RAMP__STEP_TEST;
+                snprintf(r->message, sizeof r->message, "predictions written past their end");
+                goto bad;
+            }
+        for (size_t i = 0; i < rows; i++)
+            for (size_t p = r->seg_off[i]; p < r->seg_off[i + 1]; p++)
+                if (r->pred_seg[p] >= c) {
+                    r->step = row_step(f, i);
+                    snprintf(r->message, sizeof r->message,
+                             "%s predictions: row %zu pixel %zu is %s", what[r->step], i,
+                             p - r->seg_off[i],
+                             r->pred_seg[p] == 0xff ? "never written" : "not a class");
+                    goto bad;
+                }
+        r->status = RAMP_OK;
+        return;
+    }
+    size_t nf = bytes / sizeof(float);
+    if (!(r->pred = malloc(nf * sizeof(float)))) goto nomem;
+    memcpy(r->pred, map, nf * sizeof(float));
+    for (size_t i = rows * stride; i < nf; i++)
+        if (!is_sentinel(r->pred[i])) {
+            r->step = RAMP__STEP_TEST;
+            snprintf(r->message, sizeof r->message, "predictions written past their end");
+            goto bad;
+        }
+    for (size_t i = 0; i < rows; i++) {
+        const float *q = r->pred + i * stride;
+        float n = q[0];
+        const char *why = NULL;
+        size_t k = 0;
+        if (is_sentinel(n))
+            why = "never written";
+        else if (!(n >= 0 && n <= (float)f->max_objects) || n != floorf(n))
+            why = "a bad object count";
+        for (; !why && k < (size_t)n; k++) {
+            const float *o = q + 1 + 6 * k;
+            if (!(o[0] >= 0 && o[0] < (float)c) || o[0] != floorf(o[0])) why = "a class out of range";
+            else if (!(o[1] >= 0 && o[1] <= 1)) why = "a confidence outside [0, 1]";
+            else if (!isfinite(o[2]) || !isfinite(o[3]) || !isfinite(o[4]) || !isfinite(o[5]))
+                why = "a coordinate that is not finite";
+            else if (f->geometry == 0 && (o[4] < o[2] || o[5] < o[3]))
+                why = "x1 < x0 or y1 < y0";
+            else if (f->geometry == 1 && o[4] < 0)
+                why = "a negative radius";
+        }
+        if (why) {
+            r->step = row_step(f, i);
+            snprintf(r->message, sizeof r->message, "%s predictions: row %zu has %s%s",
+                     what[r->step], i, why, k ? " (an object)" : "");
+            goto bad;
+        }
+    }
+    r->status = RAMP_OK;
+    return;
+nomem:
+    r->status = RAMP_ENOMEM;
+    snprintf(r->message, sizeof r->message, "out of memory for predictions");
+bad:
+    free(r->pred);
+    r->pred = NULL;
+    free(r->pred_seg);
+    r->pred_seg = NULL;
+}
+
 ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -338,8 +426,32 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     int sandboxed = f->sandbox->mode == RAMP__SANDBOX_ON;
     size_t n_test = f->test->n;
     size_t rows = f->n_fold_train + f->n_fold_valid + n_test;
-    size_t nf = rows * (size_t)c + GUARD_FLOATS;
+    int det = f->workflow == RAMP_WORKFLOW_DETECTION, seg = f->workflow == RAMP_WORKFLOW_SEGMENTATION;
+    /* floats a row (classification, detection); bytes for segmentation */
+    size_t stride = det ? 1 + 6 * (size_t)f->max_objects : (size_t)c;
+    size_t nf = rows * stride + GUARD_FLOATS;
     size_t bytes = nf * sizeof(float);
+    uint32_t *wh = NULL; /* segmentation: every row's size, in row order */
+    if (seg) {
+        if (!(wh = malloc((2 * rows + 1) * sizeof *wh)) ||
+            !(r->seg_off = malloc((rows + 1) * sizeof *r->seg_off))) {
+            free(wh);
+            r->status = RAMP_ENOMEM;
+            snprintf(r->message, sizeof r->message, "out of memory");
+            return RAMP_ENOMEM;
+        }
+        r->seg_off[0] = 0;
+        for (size_t i = 0; i < rows; i++) {
+            size_t k = i < f->n_fold_train                    ? f->fold_train[i]
+                       : i < f->n_fold_train + f->n_fold_valid ? f->fold_valid[i - f->n_fold_train]
+                                                               : i - f->n_fold_train - f->n_fold_valid;
+            const uint32_t *src = i < f->n_fold_train + f->n_fold_valid ? f->train_wh : f->test_wh;
+            wh[2 * i] = src[2 * k];
+            wh[2 * i + 1] = src[2 * k + 1];
+            r->seg_off[i + 1] = r->seg_off[i] + (size_t)wh[2 * i] * wh[2 * i + 1];
+        }
+        bytes = r->seg_off[rows] + GUARD_FLOATS * sizeof(float);
+    }
     int spec_fd = -1, pred_fd = -1, proto[2] = {-1, -1}, out[2] = {-1, -1};
     float *pred = MAP_FAILED;
     logsink log = {-1, 0, f->log_max ? f->log_max : LOG_MAX_DEFAULT, 0};
@@ -390,6 +502,27 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
                            "batch_classifier)");
         goto fail;
     }
+    if ((det || seg) && f->paths->simplified) {
+        st = ramp__err_set(&err, RAMP_EINVAL,
+                           "image_classifier.py is a simplified_image_classifier submission, but "
+                           "the kit's workflow is %s (image_preprocessor + %s)",
+                           det ? "detection" : "segmentation",
+                           det ? "batch_detector" : "batch_segmenter");
+        goto fail;
+    }
+    if (f->paths->model != (det ? RAMP__MODEL_DETECTOR : seg ? RAMP__MODEL_SEGMENTER
+                                                             : RAMP__MODEL_CLASSIFIER)) {
+        st = ramp__err_set(&err, RAMP_EINVAL, "the submission was built as a %s, the kit needs a %s",
+                           ramp__model_name(f->paths->model),
+                           ramp__model_name(det ? RAMP__MODEL_DETECTOR
+                                            : seg ? RAMP__MODEL_SEGMENTER
+                                                  : RAMP__MODEL_CLASSIFIER));
+        goto fail;
+    }
+    w.paths.model = f->paths->model;
+    w.geometry = det ? f->geometry : 0;
+    w.max_objects = det ? f->max_objects : 0;
+    w.pred_wh = wh;
     w.n_train = f->n_fold_train;
     w.n_valid = f->n_fold_valid;
     w.n_test = n_test;
@@ -398,12 +531,42 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     w.valid_ids = malloc((w.n_valid + 1) * sizeof *w.valid_ids);
     uint8_t *spec = NULL;
     size_t spec_len = 0;
-    if (!w.train_ids || !w.train_labels || !w.valid_ids) {
+    int ok = w.train_ids && w.train_labels && w.valid_ids;
+    if (ok && det) {
+        size_t tot = 0;
+        for (size_t i = 0; i < w.n_train; i++) {
+            size_t row = f->fold_train[i];
+            tot += f->train->obj_off[row + 1] - f->train->obj_off[row];
+        }
+        w.train_obj_off = malloc((w.n_train + 1) * sizeof *w.train_obj_off);
+        w.train_objs = malloc((tot + 1) * sizeof *w.train_objs);
+        ok = w.train_obj_off && w.train_objs;
+        for (size_t i = 0, at = 0; ok && i < w.n_train; i++) {
+            size_t row = f->fold_train[i], o0 = f->train->obj_off[row],
+                   n = f->train->obj_off[row + 1] - o0;
+            w.train_obj_off[i] = at;
+            memcpy(w.train_objs + at, f->train->objs + o0, n * sizeof *w.train_objs);
+            at += n;
+            w.train_obj_off[i + 1] = at;
+        }
+    }
+    if (ok && seg) {
+        w.train_masks = calloc(w.n_train + 1, sizeof *w.train_masks);
+        w.train_mask_len = calloc(w.n_train + 1, sizeof *w.train_mask_len);
+        ok = w.train_masks && w.train_mask_len;
+        for (size_t i = 0; ok && !st && i < w.n_train; i++) {
+            uint8_t *m = NULL;
+            st = ramp__read_file(f->train->mask_paths[f->fold_train[i]], (size_t)64 << 20, &m,
+                                 &w.train_mask_len[i], &err);
+            w.train_masks[i] = m;
+        }
+    }
+    if (!ok) {
         st = ramp__err_set(&err, RAMP_ENOMEM, "out of memory");
-    } else {
+    } else if (!st) {
         for (size_t i = 0; i < w.n_train; i++) {
             w.train_ids[i] = f->train->ids[f->fold_train[i]];
-            w.train_labels[i] = f->train->labels[f->fold_train[i]];
+            w.train_labels[i] = f->train->labels ? f->train->labels[f->fold_train[i]] : 0;
         }
         for (size_t i = 0; i < w.n_valid; i++) w.valid_ids[i] = f->train->ids[f->fold_valid[i]];
         w.test_ids = (const char **)f->test->ids;
@@ -412,6 +575,13 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     free(w.train_ids);
     free(w.train_labels);
     free(w.valid_ids);
+    free(w.train_objs);
+    free(w.train_obj_off);
+    for (size_t i = 0; w.train_masks && i < w.n_train; i++) free((void *)w.train_masks[i]);
+    free(w.train_masks);
+    free(w.train_mask_len);
+    free(wh);
+    wh = NULL;
     if (st) goto fail;
     spec_fd = memfile("ramp-fold-spec", spec, spec_len, 1);
     free(spec);
@@ -426,8 +596,12 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
         st = ramp__err_set(&err, RAMP_ENOMEM, "cannot map %zu bytes for predictions", bytes);
         goto fail;
     }
-    float s = sentinel();
-    for (size_t i = 0; i < nf; i++) pred[i] = s;
+    if (seg) {
+        memset(pred, 0xff, bytes); /* 255: a pixel never written */
+    } else {
+        float s = sentinel();
+        for (size_t i = 0; i < nf; i++) pred[i] = s;
+    }
     if (pipe2(proto, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
         st = ramp__err_set(&err, RAMP_EIO, "pipe: %s", strerror(errno));
         goto fail;
@@ -583,8 +757,9 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     } else {
         /* a copy first, then the checks on the copy: what was checked is
            what is scored, whatever still holds the mapping */
-        r->pred = malloc(nf * sizeof(float));
-        if (!r->pred) {
+        if (det || seg) {
+            check_targets(f, r, pred, rows, stride, bytes);
+        } else if (!(r->pred = malloc(nf * sizeof(float)))) {
             r->status = RAMP_ENOMEM;
             snprintf(r->message, sizeof r->message, "out of memory for predictions");
         } else {
@@ -625,6 +800,7 @@ fail:
     r->status = st;
     snprintf(r->message, sizeof r->message, "%s", err.msg);
 done:
+    free(wh);
     if (pred != MAP_FAILED) munmap(pred, bytes);
     int to_close[] = {spec_fd, pred_fd, proto[0], proto[1], out[0], out[1], log.fd};
     for (size_t i = 0; i < sizeof to_close / sizeof *to_close; i++)
@@ -636,6 +812,10 @@ void ramp__fold_result_clear(ramp__fold_result *r)
 {
     free(r->pred);
     r->pred = NULL;
+    free(r->pred_seg);
+    r->pred_seg = NULL;
+    free(r->seg_off);
+    r->seg_off = NULL;
     free(r->history);
     r->history = NULL;
     r->n_history = 0;

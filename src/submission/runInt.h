@@ -64,6 +64,16 @@ typedef struct ramp__fold_wire {
     const char **train_ids;
     int32_t *train_labels;
     const char **valid_ids, **test_ids;
+    /* detection: the geometry, the cap on predictions per image, and the
+       fold-train rows' objects (train_obj_off: n_train + 1 offsets) */
+    int geometry, max_objects;
+    ramp_obj *train_objs;
+    size_t *train_obj_off;
+    /* segmentation: the fold-train rows' masks (PNG bytes), and the size of
+       every predicted row's image (fold-train, fold-valid, test: 2 each) */
+    const uint8_t **train_masks;
+    size_t *train_mask_len;
+    uint32_t *pred_wh;
     char *arena;
 } ramp__fold_wire;
 
@@ -88,7 +98,12 @@ typedef struct ramp__fold_spec {
     ramp_loader_opts loader;
     size_t test_batch_size;
     ramp_clf_info info; /* seed, threads, quick_test, fold (submission_dir: set here) */
-    ramp_workflow_kind workflow; /* image_classifier or simplified_image_classifier */
+    ramp_workflow_kind workflow; /* image_classifier, simplified_image_classifier, detection or
+                                    segmentation (train's objs or mask_paths give the targets) */
+    int geometry, max_objects;   /* detection */
+    /* segmentation: each row's image width and height (2 per row), of
+       `train` (every row) and of `test` */
+    const uint32_t *train_wh, *test_wh;
     const char *py_env;          /* an activated virtualenv / conda prefix (host path) whose
                                     site-packages the fold's Python adds, or NULL */
     const char *python_plugin;   /* ramp_python.so (host path), or NULL when there is none */
@@ -112,8 +127,14 @@ typedef struct ramp__fold_result {
     int done;
     ramp_status reported; /* the status the child reported with its error, if any */
     char message[2048];
-    /* rows: fold-train, then fold-valid, then test; n_classes columns */
+    /* rows: fold-train, then fold-valid, then test. Classification:
+       n_classes probabilities a row; detection: a count, then max_objects
+       objects of 6 floats (class, confidence, 4 coordinates in the original
+       image's pixels); segmentation: pred_seg, a class per pixel of each
+       row's image, row i at seg_off[i] */
     float *pred;
+    uint8_t *pred_seg;
+    size_t *seg_off;
     /* measured by the parent: each step from the child's announcement of it
        to the next (train includes loading the code) */
     double time_train, time_valid, time_test, wall;

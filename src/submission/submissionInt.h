@@ -29,7 +29,19 @@ typedef struct ramp__sub_paths {
     char pp_py[4096];  /* the .py files, "" when C */
     char clf_py[4096]; /* batch_classifier.py, or image_classifier.py when simplified */
     int simplified;    /* rampwf's simplified_image_classifier: image_classifier.py alone */
+    int model;         /* ramp__model: which contract the second file implements */
 } ramp__sub_paths;
+
+/* The model file a workflow asks for: batch_classifier.c, batch_detector.c
+   or batch_segmenter.c (or .cpp, .py), with its functions' prefix. */
+typedef enum ramp__model {
+    RAMP__MODEL_CLASSIFIER = 0,
+    RAMP__MODEL_DETECTOR = 1,
+    RAMP__MODEL_SEGMENTER = 2,
+} ramp__model;
+
+/* "batch_classifier", "batch_detector" or "batch_segmenter". */
+const char *ramp__model_name(int model);
 
 /* Called about every 0.2 s while a fold or a compile runs; a non-zero
    return stops it (the caller's reason: a signal, a lost lease). */
@@ -53,6 +65,7 @@ typedef struct ramp__build_opts {
     uint64_t mem_bytes;       /* the compiler's address space (4 GiB) */
     ramp__tick_fn tick;       /* may stop the compile; NULL: none */
     void *tick_ctx;
+    int model;                /* ramp__model (classifier) */
 } ramp__build_opts;
 
 /* Compiles what is stale, in the sandbox: objects go to
@@ -72,7 +85,8 @@ typedef struct ramp__sub {
     ramp_transform_fn transform, transform_test;
     ramp_status (*clf_new)(void **, const ramp_clf_info *);
     ramp_status (*clf_fit)(void *, ramp_gen_builder *);
-    ramp_status (*clf_predict)(void *, const float *, size_t, float *);
+    ramp_status (*clf_predict)(void *, const float *, size_t, float *); /* or a segmenter's */
+    ramp_status (*det_predict)(void *, const float *, size_t, ramp_obj *, size_t *);
     void (*clf_free)(void *);
     /* Python classifier: the last error with its traceback (NULL for C) */
     const char *(*clf_errmsg)(void);

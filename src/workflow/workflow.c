@@ -27,6 +27,9 @@
  *
  * The first failing fold ends the run (as ramp-test does), with its step's
  * error name and message in the result.
+ *
+ * Detection and segmentation kits take the same path; what differs — their
+ * predictions, scores, bag and saved files — is in targets.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -155,6 +158,12 @@ typedef struct view {
     ramp_samples s;
     const char **paths, **ids;
     int32_t *labels;
+    /* detection: the rows' objects, re-packed; segmentation: mask files and
+       each row's size (2 per row) */
+    ramp_obj *objs;
+    size_t *obj_off;
+    const char **mask_paths;
+    uint32_t *wh;
 } view;
 
 static ramp_status view_make(view *v, const ramp_samples *all, const uint32_t *rows, size_t n)
@@ -167,9 +176,34 @@ static ramp_status view_make(view *v, const ramp_samples *all, const uint32_t *r
     for (size_t i = 0; i < n; i++) {
         v->paths[i] = all->paths ? all->paths[rows[i]] : NULL;
         v->ids[i] = all->ids[rows[i]];
-        v->labels[i] = all->labels[rows[i]];
+        v->labels[i] = all->labels ? all->labels[rows[i]] : 0;
     }
-    v->s = (ramp_samples){.paths = v->paths, .ids = v->ids, .labels = v->labels, .n = n, .n_classes = all->n_classes};
+    v->s = (ramp_samples){.paths = v->paths,
+                          .ids = v->ids,
+                          .labels = v->labels,
+                          .n = n,
+                          .n_classes = all->n_classes,
+                          .geometry = all->geometry};
+    if (all->objs) {
+        size_t tot = 0;
+        for (size_t i = 0; i < n; i++) tot += all->obj_off[rows[i] + 1] - all->obj_off[rows[i]];
+        v->obj_off = malloc((n + 1) * sizeof *v->obj_off);
+        v->objs = malloc((tot + 1) * sizeof *v->objs);
+        if (!v->obj_off || !v->objs) return RAMP_ENOMEM;
+        v->obj_off[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t o0 = all->obj_off[rows[i]], k = all->obj_off[rows[i] + 1] - o0;
+            memcpy(v->objs + v->obj_off[i], all->objs + o0, k * sizeof *v->objs);
+            v->obj_off[i + 1] = v->obj_off[i] + k;
+        }
+        v->s.objs = v->objs;
+        v->s.obj_off = v->obj_off;
+    }
+    if (all->mask_paths) {
+        if (!(v->mask_paths = malloc((n + 1) * sizeof *v->mask_paths))) return RAMP_ENOMEM;
+        for (size_t i = 0; i < n; i++) v->mask_paths[i] = all->mask_paths[rows[i]];
+        v->s.mask_paths = v->mask_paths;
+    }
     return RAMP_OK;
 }
 
@@ -178,6 +212,34 @@ static void view_free(view *v)
     free(v->paths);
     free(v->ids);
     free(v->labels);
+    free(v->objs);
+    free(v->obj_off);
+    free(v->mask_paths);
+    free(v->wh);
+}
+
+static int is_det(const ramp_problem *pb)
+{
+    return ramp_problem_workflow(pb) == RAMP_WORKFLOW_DETECTION;
+}
+
+static int is_seg(const ramp_problem *pb)
+{
+    return ramp_problem_workflow(pb) == RAMP_WORKFLOW_SEGMENTATION;
+}
+
+/* Floats a detection prediction row takes (runInt.h). */
+static size_t det_stride(const ramp_problem *pb)
+{
+    return 1 + 6 * (size_t)ramp_problem_max_objects(pb);
+}
+
+/* The class maps of a segmentation run's rows row0 .. row0+n. */
+static const uint8_t **seg_rows(const ramp__fold_result *run, size_t row0, size_t n)
+{
+    const uint8_t **m = malloc((n + 1) * sizeof *m);
+    for (size_t i = 0; m && i < n; i++) m[i] = run->pred_seg + run->seg_off[row0 + i];
+    return m;
 }
 
 static void nan_scores(const ramp_problem *pb, double *out)
@@ -332,15 +394,64 @@ static ramp_status write_bagged_csv(const char *path, const ramp_problem *pb,
     return fclose(f) == 0 ? RAMP_OK : ramp__err_set(err, RAMP_EIO, "%s: cannot write", path);
 }
 
+/* Predictions of a detection or segmentation run's rows row0 .. row0+n
+   (rows idx[i] of s) as DIR/NAME.csv or DIR/NAME/<id>. */
+static ramp_status save_target_rows(const ramp_problem *pb, const ramp__fold_result *run,
+                                    const char *dir, const char *name, const view *v,
+                                    const uint32_t *idx, size_t row0, size_t n, ramp_err *err)
+{
+    char p[4400];
+    ramp_status st;
+    if (is_det(pb)) {
+        ramp__wf_dets d;
+        if (ramp__wf_dets_from_rows(&d, run->pred, det_stride(pb), row0, n))
+            return ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+        snprintf(p, sizeof p, "%s/%s.csv", dir, name);
+        st = ramp__wf_save_dets(p, &v->s, idx, &d, ramp_problem_geometry(pb), err);
+        ramp__wf_dets_free(&d);
+        return st;
+    }
+    const uint8_t **m = seg_rows(run, row0, n);
+    if (!m) return ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    st = ramp__mkdirs(p) != 0 ? ramp__err_set(err, RAMP_EIO, "%s: %s", p, strerror(errno))
+                              : ramp__wf_save_masks(p, &v->s, idx, n, m, v->wh, err);
+    free(m);
+    return st;
+}
+
+/* --save-output for one scored fold of a detection or segmentation run. */
+static ramp_status save_fold_targets(const ramp__wf_opts *o, const ramp__wf_fold *f,
+                                     const view *tv, const view *te, const char *d, ramp_err *err)
+{
+    const ramp_problem *pb = o->problem;
+    char p[4400], t[64];
+    ramp_status st = save_target_rows(pb, &f->run, d, "y_pred_valid", tv, f->valid_idx, f->n_train,
+                                      f->n_valid, err);
+    if (!st)
+        st = save_target_rows(pb, &f->run, d, "y_pred_test", te, NULL, f->n_train + f->n_valid,
+                              te->s.n, err);
+    if (!st) st = write_text(d, "train_time", ramp__wf_repr(t, sizeof t, f->run.time_train), err);
+    if (!st) st = write_text(d, "valid_time", ramp__wf_repr(t, sizeof t, f->run.time_valid), err);
+    if (!st) st = write_text(d, "test_time", ramp__wf_repr(t, sizeof t, f->run.time_test), err);
+    if (!st) {
+        snprintf(p, sizeof p, "%s/scores.csv", d);
+        st = write_scores_csv(p, pb, &f->scores, err);
+    }
+    if (!st) st = write_text(d, "state.txt", ramp__state_name(RAMP__ST_SCORED), err);
+    return st;
+}
+
 /* --save-output for one scored fold. */
 static ramp_status save_fold(const ramp__wf_opts *o, const ramp__wf_result *r, int k,
-                             ramp_err *err)
+                             const view *tv, const view *te, ramp_err *err)
 {
     const ramp__wf_fold *f = &r->folds[k];
     int c = r->n_classes;
     char d[4300], p[4400], t[64];
     snprintf(d, sizeof d, "%s/fold_%d", o->save_dir, k);
     if (ramp__mkdirs(d) != 0) return ramp__err_set(err, RAMP_EIO, "%s: %s", d, strerror(errno));
+    if (is_det(o->problem) || is_seg(o->problem)) return save_fold_targets(o, f, tv, te, d, err);
     size_t nt = f->n_train, nv = f->n_valid;
     uint32_t *rows = malloc((nt + nv + 1) * sizeof *rows);
     int64_t *vrow = malloc((nv + 1) * sizeof *vrow);
@@ -398,9 +509,16 @@ static void save_error(const char *dir, const ramp__fold_result *run)
 /* --save-output for the retrain: rampwf's state (the full-train run ends
    'tested') and the predictions, named as rampwf's savers name them
    (y_pred_<suffix>.npz, suffixes retrain_train and retrain_test). */
-static ramp_status save_retrain(const ramp__wf_opts *o, const ramp__wf_result *r, ramp_err *err)
+static ramp_status save_retrain(const ramp__wf_opts *o, const ramp__wf_result *r, const view *te,
+                                ramp_err *err)
 {
     const ramp__wf_fold *f = &r->retrain;
+    if (is_det(o->problem) || is_seg(o->problem)) {
+        ramp_status st = save_target_rows(o->problem, &f->run, o->save_dir, "y_pred_retrain_test",
+                                          te, NULL, r->n_train, te->s.n, err);
+        if (!st) st = write_text(o->save_dir, "state.txt", ramp__state_name(RAMP__ST_TESTED), err);
+        return st;
+    }
     int c = r->n_classes;
     float *full = full_matrix(f->run.pred, r->train_rows, r->n_train, o->train->n, c);
     ramp_status st = full ? RAMP_OK : ramp__err_set(err, RAMP_ENOMEM, "out of memory");
@@ -468,6 +586,10 @@ static void run_fold(const ramp__wf_opts *o, const ramp__sub_paths *paths, const
                  .quick_test = o->quick,
                  .fold = k},
         .workflow = ramp_problem_workflow(pb),
+        .geometry = is_det(pb) ? ramp_problem_geometry(pb) : 0,
+        .max_objects = is_det(pb) ? ramp_problem_max_objects(pb) : 0,
+        .train_wh = tv->wh,
+        .test_wh = te->wh,
         .py_env = o->py_env,
         .python_plugin = o->build.python_plugin,
         .py_threads = o->py_threads,
@@ -484,9 +606,43 @@ static void run_fold(const ramp__wf_opts *o, const ramp__sub_paths *paths, const
 
 /* Scores a run that succeeded: its fold-train rows, fold-valid rows (none
    for the retrain) and the test rows. */
+/* A detection or segmentation run's scores. */
+static void score_fold_targets(const ramp_problem *pb, const view *tv, const view *te,
+                               ramp__wf_fold *f)
+{
+    size_t n[3] = {f->n_train, f->n_valid, te->s.n}, row0[3] = {0, f->n_train, f->n_train + f->n_valid};
+    const uint32_t *idx[3] = {f->train_idx, f->valid_idx, NULL};
+    const view *truth[3] = {tv, tv, te};
+    for (int r = 0; r < RAMP__N_ROWS; r++) {
+        double *out = f->scores.v[r];
+        nan_scores(pb, out);
+        if (!n[r]) continue;
+        if (is_det(pb)) {
+            ramp__wf_dets d;
+            if (ramp__wf_dets_from_rows(&d, f->run.pred, det_stride(pb), row0[r], n[r])) continue;
+            ramp__wf_score_det(pb, &truth[r]->s, idx[r], n[r], &d, out);
+            ramp__wf_dets_free(&d);
+        } else {
+            const uint8_t **m = seg_rows(&f->run, row0[r], n[r]);
+            ramp_err e;
+            if (m && ramp__wf_score_seg(pb, &truth[r]->s, idx[r], n[r], m, truth[r]->wh, out, &e))
+                nan_scores(pb, out);
+            free(m);
+        }
+    }
+}
+
 static void score_fold(const ramp_problem *pb, const view *tv, const view *te, ramp__wf_fold *f,
                        int c)
 {
+    if (is_det(pb) || is_seg(pb)) {
+        score_fold_targets(pb, tv, te, f);
+        f->scores.time[RAMP__ROW_TRAIN] = f->run.time_train;
+        f->scores.time[RAMP__ROW_VALID] = f->run.time_valid;
+        f->scores.time[RAMP__ROW_TEST] = f->run.time_test;
+        f->ok = 1;
+        return;
+    }
     const float *p = f->run.pred;
     score_rows(pb, p, NULL, tv->s.labels, f->train_idx, f->n_train, c,
                f->scores.v[RAMP__ROW_TRAIN]);
@@ -537,6 +693,142 @@ static ramp_status bag_score(const ramp_problem *pb, const double *sum, const ui
     return RAMP_OK;
 }
 
+/* Image `row`'s objects as fold j predicted them (pred row `at`). */
+static size_t fold_objs(const ramp__wf_fold *f, size_t stride, size_t at, ramp_det_obj *dst)
+{
+    const float *q = f->run.pred + at * stride;
+    size_t n = (size_t)q[0];
+    for (size_t k = 0; k < n; k++) {
+        const float *v = q + 1 + 6 * k;
+        dst[k].cls = (int32_t)v[0];
+        dst[k].conf = v[1];
+        for (int g = 0; g < 4; g++) dst[k].g[g] = v[2 + g];
+    }
+    return n;
+}
+
+/* The bag of folds 0..k of a detection or segmentation run, for every k:
+   each CV row's predictions fused (detection) or voted (segmentation) over
+   the folds that validated it, each test row's over every fold, scored;
+   the last bag's test rows are kept in r (bagged_dets, bagged_seg). */
+static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, const view *tv,
+                                  const view *te)
+{
+    const ramp_problem *pb = o->problem;
+    int nfo = r->n_folds, det = is_det(pb), c = r->n_classes;
+    size_t n = r->n_train, nt = r->n_test, stride = det ? det_stride(pb) : 0;
+    size_t maxo = det ? (size_t)ramp_problem_max_objects(pb) : 0;
+    int circles = det && ramp_problem_geometry(pb), nms = det && ramp_problem_bagging(pb) == 1;
+    double thr = det ? ramp_problem_iou_threshold(pb) : 0;
+    /* vpos[j * n + row]: the position of CV row `row` in fold j's valid rows, or -1 */
+    int64_t *vpos = malloc(((size_t)nfo * n + 1) * sizeof *vpos);
+    ramp_det_obj *in = det ? malloc(((size_t)nfo * maxo + 1) * sizeof *in) : NULL;
+    const uint8_t **maps = malloc(((size_t)nfo + 1) * sizeof *maps);
+    uint32_t *vrows = malloc((n + 1) * sizeof *vrows);
+    ramp__wf_dets bag = {0};
+    uint8_t **seg = NULL;
+    size_t nmax = n > nt ? n : nt;
+    if (det) {
+        bag.off = malloc((nmax + 1) * sizeof *bag.off);
+        bag.obj = malloc((nmax * maxo + 1) * sizeof *bag.obj);
+    } else {
+        seg = calloc(nmax + 1, sizeof *seg);
+    }
+    r->bag_steps = calloc((size_t)nfo, sizeof *r->bag_steps);
+    ramp_status st = vpos && (det ? in && bag.off && bag.obj : seg != NULL) && maps && vrows &&
+                             r->bag_steps
+                         ? RAMP_OK
+                         : fail(r, RAMP_ENOMEM, -1, "bagging: out of memory");
+    for (size_t i = 0; !st && i < (size_t)nfo * n; i++) vpos[i] = -1;
+    for (int j = 0; !st && j < nfo; j++)
+        for (size_t i = 0; i < r->folds[j].n_valid; i++)
+            vpos[(size_t)j * n + r->folds[j].valid_idx[i]] = (int64_t)i;
+    for (int k = 0; !st && k < nfo; k++) {
+        ramp__wf_scores *b = &r->bag_steps[k];
+        for (int row = 0; row < RAMP__N_ROWS; row++) {
+            nan_scores(pb, b->v[row]);
+            b->time[row] = NAN;
+        }
+        for (int which = RAMP__ROW_VALID; !st && which <= RAMP__ROW_TEST; which++) {
+            int test = which == RAMP__ROW_TEST;
+            size_t rows = test ? nt : n, m = 0;
+            if (det) bag.off[0] = 0;
+            for (size_t i = 0; !st && i < rows; i++) {
+                size_t got = 0;
+                int models = 0;
+                for (int j = 0; j <= k; j++) {
+                    const ramp__wf_fold *f = &r->folds[j];
+                    int64_t at = test ? (int64_t)(f->n_train + f->n_valid + i)
+                                      : vpos[(size_t)j * n + i] < 0
+                                            ? -1
+                                            : (int64_t)f->n_train + vpos[(size_t)j * n + i];
+                    if (at < 0) continue;
+                    if (det)
+                        got += fold_objs(f, stride, (size_t)at, in + got);
+                    else
+                        maps[models] = f->run.pred_seg + f->run.seg_off[at];
+                    models++;
+                }
+                if (!models) continue; /* a CV row no fold of the bag validated */
+                vrows[m] = (uint32_t)i;
+                if (det) {
+                    size_t kept = ramp__wf_fuse(bag.obj + bag.off[m], in, got, models, circles, thr,
+                                                nms);
+                    if (kept == SIZE_MAX) {
+                        st = fail(r, RAMP_ENOMEM, -1, "bagging: out of memory");
+                        break;
+                    }
+                    if (kept > maxo) kept = maxo; /* fused clusters keep the most confident first */
+                    bag.off[m + 1] = bag.off[m] + kept;
+                } else {
+                    const uint32_t *wh = test ? te->wh : tv->wh;
+                    size_t np = (size_t)wh[2 * i] * wh[2 * i + 1];
+                    free(seg[m]);
+                    if (!(seg[m] = malloc(np ? np : 1))) {
+                        st = fail(r, RAMP_ENOMEM, -1, "bagging: out of memory");
+                        break;
+                    }
+                    ramp__wf_vote(seg[m], maps, models, np, c);
+                }
+                m++;
+            }
+            if (st) break;
+            if (det) {
+                bag.n = m;
+                ramp__wf_score_det(pb, test ? &te->s : &tv->s, test ? NULL : vrows, m, &bag,
+                                   b->v[which]);
+            } else {
+                ramp_err e;
+                if (ramp__wf_score_seg(pb, test ? &te->s : &tv->s, test ? NULL : vrows, m,
+                                       (const uint8_t *const *)seg, test ? te->wh : tv->wh,
+                                       b->v[which], &e))
+                    nan_scores(pb, b->v[which]);
+            }
+            if (test && k == nfo - 1) { /* the final bag's test rows, kept */
+                if (det) {
+                    r->bagged_dets = bag;
+                    memset(&bag, 0, sizeof bag);
+                } else {
+                    r->bagged_seg = seg;
+                    seg = NULL;
+                }
+            }
+        }
+    }
+    if (!st) {
+        r->bagged = r->bag_steps[nfo - 1];
+        r->complete = 1;
+    }
+    free(vpos);
+    free(in);
+    free(maps);
+    free(vrows);
+    ramp__wf_dets_free(&bag);
+    for (size_t i = 0; seg && i < nmax; i++) free(seg[i]);
+    free(seg);
+    return st;
+}
+
 static ramp_status finish(const ramp__wf_opts *o, ramp__wf_result *r, const view *tv,
                           const view *te)
 {
@@ -553,6 +845,7 @@ static ramp_status finish(const ramp__wf_opts *o, ramp__wf_result *r, const view
         r->mean.time[row] = mean_of(vals, nfo, &r->std.time[row]);
     }
     free(vals);
+    if (is_det(pb) || is_seg(pb)) return finish_targets(o, r, tv, te);
     /* the bag of folds 0..i, for each i */
     size_t n = r->n_train, nt = r->n_test, nmax = n > nt ? n : nt;
     double *sv = calloc((n ? n : 1) * (size_t)c, sizeof *sv);
@@ -675,7 +968,30 @@ done:
 
 /* ---- the workflow ------------------------------------------------------------------ */
 
+static ramp_status workflow_run(const ramp__wf_opts *o, ramp__wf_result *r);
+
 ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
+{
+    if (o->train->labels && o->test->labels) return workflow_run(o, r);
+    /* detection and segmentation rows have no class: the splitters see one */
+    ramp__wf_opts oo = *o;
+    ramp_samples tr = *o->train, te = *o->test;
+    int32_t *zeros = calloc((tr.n > te.n ? tr.n : te.n) + 1, sizeof *zeros);
+    if (!zeros) {
+        memset(r, 0, sizeof *r);
+        r->failed_fold = -1;
+        return fail(r, RAMP_ENOMEM, -1, "out of memory");
+    }
+    if (!tr.labels) tr.labels = zeros;
+    if (!te.labels) te.labels = zeros;
+    oo.train = &tr;
+    oo.test = &te;
+    ramp_status st = workflow_run(&oo, r);
+    free(zeros);
+    return st;
+}
+
+static ramp_status workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
 {
     memset(r, 0, sizeof *r);
     r->failed_fold = -1;
@@ -706,6 +1022,9 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
                         "submission is image_classifier.py with class ImageClassifier)",
                         want);
     }
+    bo.model = is_det(pb)   ? RAMP__MODEL_DETECTOR
+               : is_seg(pb) ? RAMP__MODEL_SEGMENTER
+                            : RAMP__MODEL_CLASSIFIER;
     st = ramp__sub_build_with(o->sub_dir, &bo, &paths, &r->build_log, &err);
     if (st) return fail(r, st, -1, "%s", err.msg);
     r->built = 1;
@@ -735,6 +1054,11 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
         st = fail(r, RAMP_ENOMEM, -1, "out of memory");
         goto done;
     }
+    if (is_seg(pb) && ((st = ramp__wf_mask_sizes(&tv.s, &tv.wh, &err)) ||
+                       (st = ramp__wf_mask_sizes(&te.s, &te.wh, &err)))) {
+        fail(r, st, -1, "%s", err.msg);
+        goto done;
+    }
 
     /* the folds */
     int nfo = r->n_folds;
@@ -754,7 +1078,7 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
         }
         score_fold(pb, &tv, &te, f, c);
         if (o->on_fold_end) o->on_fold_end(o->ctx, k, r);
-        if (o->save_dir && (st = save_fold(o, r, k, &err))) {
+        if (o->save_dir && (st = save_fold(o, r, k, &tv, &te, &err))) {
             fail(r, st, k, "--save-output: %s", err.msg);
             goto done;
         }
@@ -780,7 +1104,7 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
             goto done;
         }
         score_fold(pb, &tv, &te, f, c);
-        if (o->save_dir && (st = save_retrain(o, r, &err))) {
+        if (o->save_dir && (st = save_retrain(o, r, &te, &err))) {
             fail(r, st, -1, "--save-output: %s", err.msg);
             goto done;
         }
@@ -789,7 +1113,16 @@ ramp_status ramp__workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
         char p[4400];
         snprintf(p, sizeof p, "%s/bagged_scores.csv", o->save_dir);
         st = write_bagged_csv(p, pb, r, &err);
-        if (!st) {
+        if (!st && is_det(pb)) {
+            snprintf(p, sizeof p, "%s/y_pred_test_bagged.csv", o->save_dir);
+            st = ramp__wf_save_dets(p, &te.s, NULL, &r->bagged_dets, ramp_problem_geometry(pb), &err);
+        } else if (!st && is_seg(pb)) {
+            snprintf(p, sizeof p, "%s/y_pred_test_bagged", o->save_dir);
+            st = ramp__mkdirs(p) != 0
+                     ? ramp__err_set(&err, RAMP_EIO, "%s: %s", p, strerror(errno))
+                     : ramp__wf_save_masks(p, &te.s, NULL, r->n_test,
+                                           (const uint8_t *const *)r->bagged_seg, te.wh, &err);
+        } else if (!st) {
             float *full =
                 full_matrix(r->bagged_test, r->test_rows, r->n_test, o->test->n, c);
             snprintf(p, sizeof p, "%s/y_pred_test_bagged.npy", o->save_dir);
@@ -824,6 +1157,9 @@ void ramp__wf_result_clear(ramp__wf_result *r)
     free(r->test_rows);
     free(r->bag_steps);
     free(r->bagged_test);
+    ramp__wf_dets_free(&r->bagged_dets);
+    for (size_t i = 0; r->bagged_seg && i < r->n_test; i++) free(r->bagged_seg[i]);
+    free(r->bagged_seg);
     memset(r, 0, sizeof *r);
 }
 
@@ -835,6 +1171,9 @@ ramp_status ramp__wf_fold_npy(const ramp__wf_result *r, int fold, size_t n_test_
     *valid_pred = *valid_idx = *test_pred = NULL;
     const ramp__wf_fold *f = &r->folds[fold];
     int c = r->n_classes;
+    if (r->bagged_seg || r->bagged_dets.off || f->run.pred_seg)
+        return ramp__err_set(err, RAMP_EUNSUPPORTED,
+                             "fold %d: detection and segmentation predictions are not blended", fold);
     if (!f->ok || !f->run.pred)
         return ramp__err_set(err, RAMP_EINVAL, "fold %d has no predictions", fold);
     int64_t *rows = malloc((f->n_valid + 1) * sizeof *rows);

@@ -26,12 +26,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ramp/detection.h"
 #include "ramp/loader.h"
 #include "ramp/problem.h"
 #include "sandbox/sandboxInt.h"
 #include "submission/runInt.h"
 
 #define RAMP__WF_MAX_SCORES 16
+
+/* Detections of n images, packed: image i's are obj[off[i] .. off[i+1]). */
+typedef struct ramp__wf_dets {
+    ramp_det_obj *obj;
+    size_t *off;
+    size_t n;
+} ramp__wf_dets;
+
 enum { RAMP__ROW_TRAIN, RAMP__ROW_VALID, RAMP__ROW_TEST, RAMP__N_ROWS };
 
 /* Scores [row][score] (NaN when missing) and times [row] of a fold, the
@@ -107,6 +116,8 @@ struct ramp__wf_result {
     ramp__wf_scores *bag_steps;       /* [n_folds]: the bag of folds 0..i (rampwf's n_bag i),
                                          valid and test rows; bag_steps[n_folds-1] is bagged */
     float *bagged_test;               /* n_test × n_classes */
+    ramp__wf_dets bagged_dets;        /* detection: the bag's test rows, in run order */
+    uint8_t **bagged_seg;             /* segmentation: the bag's class map of each test row */
     int complete;                     /* mean, std and bag are there */
     ramp__wf_fold retrain;            /* --retrain: run, log_path, scores (train and test rows;
                                          valid NaN); retrain.ok when scored */
@@ -125,6 +136,39 @@ ramp_status ramp__wf_fold_npy(const ramp__wf_result *r, int fold, size_t n_test_
                               uint8_t **valid_pred, size_t *valid_pred_len, uint8_t **valid_idx,
                               size_t *valid_idx_len, uint8_t **test_pred, size_t *test_pred_len,
                               ramp_err *err);
+
+/* ---- detection and segmentation (targets.c) ---- */
+
+/* Rows row0 .. row0+n of a fold's detection predictions (runInt.h's
+   layout, `stride` floats a row) as packed detections. */
+ramp_status ramp__wf_dets_from_rows(ramp__wf_dets *d, const float *pred, size_t stride,
+                                    size_t row0, size_t n);
+void ramp__wf_dets_free(ramp__wf_dets *d);
+/* Scores d (image i is row idx[i] of truth; idx NULL: i) with every score
+   of the problem into out (NaN where a score fails). */
+void ramp__wf_score_det(const ramp_problem *pb, const ramp_samples *truth, const uint32_t *idx,
+                        size_t n, const ramp__wf_dets *d, double *out);
+/* Fuses n objects that n_models folds predicted for one image (targets.c's
+   note: weighted box fusion, or NMS) into out (room for n); returns the
+   number written, SIZE_MAX when out of memory. */
+size_t ramp__wf_fuse(ramp_det_obj *out, const ramp_det_obj *in, size_t n, int n_models,
+                     int circles, double iou_threshold, int nms);
+/* Each row's mask size (2 per row) read from its PNG header. */
+ramp_status ramp__wf_mask_sizes(const ramp_samples *s, uint32_t **wh, ramp_err *err);
+/* Scores n class maps pred[i] (row idx[i] of truth, of size wh[2 row],
+   wh[2 row + 1]) with the problem's segmentation scores. */
+ramp_status ramp__wf_score_seg(const ramp_problem *pb, const ramp_samples *truth,
+                               const uint32_t *idx, size_t n, const uint8_t *const *pred,
+                               const uint32_t *wh, double *out, ramp_err *err);
+/* Per-pixel vote of k class maps (ties: the lowest class). */
+void ramp__wf_vote(uint8_t *out, const uint8_t *const *maps, int k, size_t n_pixels, int n_classes);
+/* Saves detections as a CSV (id,class,confidence,geometry) / class maps as
+   PNG files DIR/<id>. */
+ramp_status ramp__wf_save_dets(const char *path, const ramp_samples *s, const uint32_t *idx,
+                               const ramp__wf_dets *d, int circles, ramp_err *err);
+ramp_status ramp__wf_save_masks(const char *dir, const ramp_samples *s, const uint32_t *idx,
+                                size_t n, const uint8_t *const *pred, const uint32_t *wh,
+                                ramp_err *err);
 
 /* Python's repr() of a float (the shortest text that reads back as v:
    "0.1", "1.0", "1e-05", "nan"), as pandas writes floats into CSV files and
