@@ -318,6 +318,24 @@ def fixed_cases():
     return [ex, eq, tie, empty]
 
 
+def check_margins(case, det):
+    """No IoU of a same-class pair within 1e-9 of the threshold (under
+    either formula) and no confidence within 1e-9 of 0.5, so that rounding
+    differences between implementations cannot flip a match."""
+    thr = case["iou"]
+    for im in case["images"]:
+        for k, conf, g in im[3]:
+            assert abs(conf - CONF) > 1e-9, case["name"]
+            for kt, gt in im[2]:
+                if kt != k:
+                    continue
+                vals = [iou(case["geom"], g, gt)]
+                if case["geom"] == "circle":
+                    vals.append(det.iou.cc_iou(tuple(gt[:3]), tuple(g[:3])))
+                for v in vals:
+                    assert abs(v - thr) > 1e-9 and abs(v - 0.5) > 1e-9, (case["name"], v)
+
+
 def fmt(v):
     return "nan" if v != v else repr(float(v))
 
@@ -335,6 +353,9 @@ def main():
     cases += [random_case(rng, "circles_3cls", "circle", 3, 0.5, 6, 40, 30)]
     cases += [random_case(rng, "boxes_%d" % i, "box", k, thr, 6, 48, 32)
               for i, (k, thr) in enumerate(((1, 0.5), (3, 0.5), (2, 0.4)))]
+    for c in cases:
+        if c["name"] not in ("iou_at_threshold",):  # exactly at it, on purpose
+            check_margins(c, det)
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "expected.txt"), "w") as f:
         for c in cases:
