@@ -75,8 +75,8 @@ static int fx_read(FILE *f, fx_case *c, char *line, size_t n)
                                         &o->g[2], &o->g[3]),
                                  5);
             else
-                assert_int_equal(sscanf(line, "p %d %lf %lf %lf %lf %lf", &cls, &o->conf,
-                                        &o->g[0], &o->g[1], &o->g[2], &o->g[3]),
+                assert_int_equal(sscanf(line, "p %d %lf %lf %lf %lf %lf", &cls, &o->conf, &o->g[0],
+                                        &o->g[1], &o->g[2], &o->g[3]),
                                  6);
             o->cls = cls;
         }
@@ -142,12 +142,12 @@ static void test_worked_circles(void **state)
     ramp_det_image im = {&t, 1, &p, 1, 8, 8};
     double ours, theirs;
     ramp_err err;
-    assert_int_equal(ramp_score_detection(&ours, RAMP_SCORE_OSPA, 0, &im, 1, 1, RAMP_DET_CIRCLE,
-                                          0, &err),
-                     RAMP_OK);
-    assert_int_equal(ramp_score_detection(&theirs, RAMP_SCORE_OSPA, 0, &im, 1, 1,
-                                          RAMP_DET_CIRCLE, 1, &err),
-                     RAMP_OK);
+    assert_int_equal(
+        ramp_score_detection(&ours, RAMP_SCORE_OSPA, 0, &im, 1, 1, RAMP_DET_CIRCLE, 0, &err),
+        RAMP_OK);
+    assert_int_equal(
+        ramp_score_detection(&theirs, RAMP_SCORE_OSPA, 0, &im, 1, 1, RAMP_DET_CIRCLE, 1, &err),
+        RAMP_OK);
     assert_true(fabs(ours - (1 - ramp_det_iou_circle(a, b))) < 1e-12);
     assert_true(fabs(theirs - (1 - ramp__det_iou_circle_rampwf(a, b))) < 1e-12);
 }
@@ -246,31 +246,31 @@ static void test_refusals(void **state)
         double v;
         ramp_err err;
         for (size_t q = 0; q < 3; q++) {
-            assert_int_equal(ramp_score_detection(&v, best1[q], 0.5, &im, 1, 1, RAMP_DET_BOX,
-                                                  compat, &err),
-                             RAMP_OK);
+            assert_int_equal(
+                ramp_score_detection(&v, best1[q], 0.5, &im, 1, 1, RAMP_DET_BOX, compat, &err),
+                RAMP_OK);
             assert_true(v == 1.0);
         }
-        assert_int_equal(ramp_score_detection(&v, RAMP_SCORE_OSPA, 0, &im, 1, 1, RAMP_DET_BOX,
-                                              compat, &err),
-                         RAMP_OK);
+        assert_int_equal(
+            ramp_score_detection(&v, RAMP_SCORE_OSPA, 0, &im, 1, 1, RAMP_DET_BOX, compat, &err),
+            RAMP_OK);
         assert_true(v == 0.0);
-        assert_int_equal(ramp_score_detection(&v, RAMP_SCORE_SCP, 0, &im, 1, 1, RAMP_DET_BOX,
-                                              compat, &err),
-                         RAMP_OK);
+        assert_int_equal(
+            ramp_score_detection(&v, RAMP_SCORE_SCP, 0, &im, 1, 1, RAMP_DET_BOX, compat, &err),
+            RAMP_OK);
         assert_true(v == 0.0);
     }
     /* the confidence rule: 0.5 exactly is kept by ours, not by rampwf's */
     p.conf = 0.5;
     double v;
     ramp_err err;
-    assert_int_equal(ramp_score_detection(&v, RAMP_SCORE_DET_PRECISION, 0.5, &im, 1, 1,
-                                          RAMP_DET_BOX, 0, &err),
-                     RAMP_OK);
+    assert_int_equal(
+        ramp_score_detection(&v, RAMP_SCORE_DET_PRECISION, 0.5, &im, 1, 1, RAMP_DET_BOX, 0, &err),
+        RAMP_OK);
     assert_true(v == 1.0);
-    assert_int_equal(ramp_score_detection(&v, RAMP_SCORE_DET_PRECISION, 0.5, &im, 1, 1,
-                                          RAMP_DET_BOX, 1, &err),
-                     RAMP_OK);
+    assert_int_equal(
+        ramp_score_detection(&v, RAMP_SCORE_DET_PRECISION, 0.5, &im, 1, 1, RAMP_DET_BOX, 1, &err),
+        RAMP_OK);
     assert_true(isnan(v)); /* no prediction kept: 0/0 as rampwf */
 }
 

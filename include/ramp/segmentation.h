@@ -84,8 +84,8 @@ ramp_seg_scores ramp_seg_confusion_scores(const ramp_seg_confusion *cm);
    (pixel_accuracy, mean_accuracy, mean_iu, fw_iu) from the matrix, as
    defined above: NaN with RAMP_OK when no pixel was counted. RAMP_EINVAL
    for another kind or a NULL matrix (*out = NaN). */
-ramp_status ramp_score_segmentation(double *out, ramp_score_kind kind,
-                                    const ramp_seg_confusion *cm, ramp_err *err);
+ramp_status ramp_score_segmentation(double *out, ramp_score_kind kind, const ramp_seg_confusion *cm,
+                                    ramp_err *err);
 
 #ifdef __cplusplus
 }

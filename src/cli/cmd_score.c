@@ -221,20 +221,20 @@ static int read_det_pred(const char *file, const ramp_samples *sm, int n_classes
             const char *s = ramp__csv_field(&c, (size_t)col[q], &fl);
             if (parse_num(s, &v[q])) {
                 ramp__csv_show(show, sizeof show, s, fl);
-                ramp__cli_error("%s:%zu: %s '%s' is not a finite number", file, c.rec_line,
-                                want[q], show);
+                ramp__cli_error("%s:%zu: %s '%s' is not a finite number", file, c.rec_line, want[q],
+                                show);
                 goto done;
             }
         }
         if (v[1] != floor(v[1]) || v[1] < 0 || v[1] >= n_classes) {
-            ramp__cli_error("%s:%zu: class %g is not an integer in [0, %d)", file, c.rec_line,
-                            v[1], n_classes);
+            ramp__cli_error("%s:%zu: class %g is not an integer in [0, %d)", file, c.rec_line, v[1],
+                            n_classes);
             goto done;
         }
         ramp_det_obj o = {(int32_t)v[1], v[2], {v[3], v[4], v[5], geom == RAMP_DET_BOX ? v[6] : 0}};
         if (geom == RAMP_DET_BOX && (o.g[2] < o.g[0] || o.g[3] < o.g[1])) {
-            ramp__cli_error("%s:%zu: box (%g, %g, %g, %g) has x1 < x0 or y1 < y0", file,
-                            c.rec_line, o.g[0], o.g[1], o.g[2], o.g[3]);
+            ramp__cli_error("%s:%zu: box (%g, %g, %g, %g) has x1 < x0 or y1 < y0", file, c.rec_line,
+                            o.g[0], o.g[1], o.g[2], o.g[3]);
             goto done;
         }
         if (geom == RAMP_DET_CIRCLE && o.g[2] < 0) {
@@ -288,8 +288,7 @@ done:
     return rc;
 }
 
-static int score_detection(ramp__kit *kit, const ramp_samples *sm, const char *pred,
-                           int as_json)
+static int score_detection(ramp__kit *kit, const ramp_samples *sm, const char *pred, int as_json)
 {
     const ramp_problem *p = kit->problem;
     int K = ramp_problem_n_classes(p), n_scores = ramp_problem_n_scores(p), rc = 1;
@@ -322,8 +321,12 @@ static int score_detection(ramp__kit *kit, const ramp_samples *sm, const char *p
         tobjs[j] = (ramp_det_obj){o->cls, 1.0, {o->g[0], o->g[1], o->g[2], o->g[3]}};
     }
     for (size_t i = 0; i < sm->n; i++)
-        im[i] = (ramp_det_image){tobjs + sm->obj_off[i], sm->obj_off[i + 1] - sm->obj_off[i],
-                                 pobjs + poff[i], poff[i + 1] - poff[i], 0, 0};
+        im[i] = (ramp_det_image){tobjs + sm->obj_off[i],
+                                 sm->obj_off[i + 1] - sm->obj_off[i],
+                                 pobjs + poff[i],
+                                 poff[i + 1] - poff[i],
+                                 0,
+                                 0};
     /* scp needs each image's size: its header only */
     int need_size = 0;
     for (int s = 0; s < n_scores; s++)
@@ -398,8 +401,7 @@ static int mask_pixels(ramp_pp *pp, const ramp_image *x, const char *what, const
     return 0;
 }
 
-static int score_segmentation(ramp__kit *kit, const ramp_samples *sm, const char *pred,
-                              int as_json)
+static int score_segmentation(ramp__kit *kit, const ramp_samples *sm, const char *pred, int as_json)
 {
     const ramp_problem *p = kit->problem;
     int K = ramp_problem_n_classes(p), n_scores = ramp_problem_n_scores(p), rc = 1;
@@ -521,15 +523,12 @@ int ramp__cmd_score(int argc, char **argv)
     const char *kit_dir = ".", *data = NULL, *split = NULL, *pred = NULL;
     int as_json = 0;
     const ramp__cli_opt opts[] = {
-        RAMP__OPT_STR("--kit", &kit_dir),
-        RAMP__OPT_STR("--data", &data),
-        RAMP__OPT_STR("--split", &split),
-        RAMP__OPT_STR("--pred", &pred),
-        RAMP__OPT_FLAG("--json", &as_json),
-        RAMP__OPT_END,
+        RAMP__OPT_STR("--kit", &kit_dir),   RAMP__OPT_STR("--data", &data),
+        RAMP__OPT_STR("--split", &split),   RAMP__OPT_STR("--pred", &pred),
+        RAMP__OPT_FLAG("--json", &as_json), RAMP__OPT_END,
     };
-    int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "score", .usage = usage, .opts = opts },
-                              argc, argv);
+    int prc = ramp__cli_parse(&(ramp__cli_spec){.cmd = "score", .usage = usage, .opts = opts}, argc,
+                              argv);
     if (prc) return prc == 1 ? 0 : prc;
     if (!split || !pred || (strcmp(split, "train") && strcmp(split, "test"))) {
         usage(stderr);

@@ -111,7 +111,7 @@ double ramp__det_iou(ramp_det_geom geom, const double *a, const double *b, unsig
 {
     if (geom == RAMP_DET_BOX) return ramp_det_iou_box(a, b);
     return (flags & RAMP__DET_RAMPWF_CIRCLE) ? ramp__det_iou_circle_rampwf(a, b)
-                                              : ramp_det_iou_circle(a, b);
+                                             : ramp_det_iou_circle(a, b);
 }
 
 /* --- evaluation -------------------------------------------------------------- */
@@ -299,8 +299,8 @@ ramp_status ramp__det_eval_new_ex(ramp_det_eval **out, const ramp_det_image *ima
                 }
             }
             dc->conf[q] = r[q].conf;
-            int pass = (flags & RAMP__DET_STRICT_IOU) ? best > p.iou_threshold
-                                                      : best >= p.iou_threshold;
+            int pass =
+                (flags & RAMP__DET_STRICT_IOU) ? best > p.iou_threshold : best >= p.iou_threshold;
             if (found && pass && !tk[jbest]) {
                 tk[jbest] = 1;
                 dc->tp[q] = 1;

@@ -43,8 +43,8 @@ ramp_status ramp__assign(const double *cost, size_t n, size_t m, ptrdiff_t *row_
     unsigned char *used = malloc(C + 1);
     ramp_status st = RAMP_OK;
     if (!u || !v || !minv || !p || !way || !used) {
-        st = ramp__err_set(err, RAMP_ENOMEM, "detection: out of memory (assignment %zu × %zu)",
-                           n, m);
+        st = ramp__err_set(err, RAMP_ENOMEM, "detection: out of memory (assignment %zu × %zu)", n,
+                           m);
         goto done;
     }
     /* p[j]: the row (1-based) holding column j (1-based), 0 when free */
@@ -113,10 +113,10 @@ static int kept(const ramp_det_obj *o, int compat)
 
 /* Sums over images of what the assignment scores need. */
 typedef struct assign_sums {
-    double n_truth, n_pred;  /* objects (predictions: kept ones) */
-    double n_pass;           /* assigned pairs with IoU > param (compat) / ≥ (ours) */
-    double iou2;             /* 2 × Σ IoU of assigned pairs, over images with both */
-    double n_total;          /* n_truth + n_pred over images with any object */
+    double n_truth, n_pred;     /* objects (predictions: kept ones) */
+    double n_pass;              /* assigned pairs with IoU > param (compat) / ≥ (ours) */
+    double iou2;                /* 2 × Σ IoU of assigned pairs, over images with both */
+    double n_total;             /* n_truth + n_pred over images with any object */
     double mad_n, mad_c, mad_r; /* pairs with IoU ≥ param; Σ d / r_true; Σ |Δr| / r_true */
 } assign_sums;
 
@@ -132,15 +132,15 @@ static ramp_status assign_pass(assign_sums *s, const ramp_det_image *images, siz
     memset(s, 0, sizeof *s);
     ramp_status st = RAMP_OK;
     if (max_t && max_p && max_t > SIZE_MAX / sizeof(double) / max_p)
-        return ramp__err_set(err, RAMP_ERANGE, "detection: %zu × %zu objects in one image",
-                             max_t, max_p);
+        return ramp__err_set(err, RAMP_ERANGE, "detection: %zu × %zu objects in one image", max_t,
+                             max_p);
     size_t *keep = malloc((max_p ? max_p : 1) * sizeof *keep);
     size_t n_mat = max_t && max_p ? max_t * max_p : 1;
     double *iou = malloc(n_mat * sizeof *iou), *cost = malloc(n_mat * sizeof *cost);
     ptrdiff_t *r2c = malloc((max_t ? max_t : 1) * sizeof *r2c);
     if (!keep || !iou || !cost || !r2c) {
-        st = ramp__err_set(err, RAMP_ENOMEM, "detection: out of memory (%zu × %zu objects)",
-                           max_t, max_p);
+        st = ramp__err_set(err, RAMP_ENOMEM, "detection: out of memory (%zu × %zu objects)", max_t,
+                           max_p);
         goto done;
     }
     for (size_t i = 0; i < n_images; i++) {
@@ -270,10 +270,9 @@ static ramp_status scp(double *out, const ramp_det_image *images, size_t n_image
                                  (int)im->width, (int)im->height);
         uint64_t px = (uint64_t)im->width * (uint64_t)im->height;
         if (px > SCP_MAX_PIXELS)
-            return ramp__err_set(err, RAMP_ERANGE,
-                                 "scp: image %zu: %d × %d pixels, over the limit of %llu", i,
-                                 (int)im->width, (int)im->height,
-                                 (unsigned long long)SCP_MAX_PIXELS);
+            return ramp__err_set(
+                err, RAMP_ERANGE, "scp: image %zu: %d × %d pixels, over the limit of %llu", i,
+                (int)im->width, (int)im->height, (unsigned long long)SCP_MAX_PIXELS);
         if (px > max_px) max_px = px;
     }
     double *map = malloc((max_px ? (size_t)max_px : 1) * sizeof *map);
@@ -317,8 +316,8 @@ ramp_status ramp_score_detection(double *out, ramp_score_kind kind, double param
     double thr = param == 0 ? 0.5 : param;
     int uses_iou = kind != RAMP_SCORE_OSPA && kind != RAMP_SCORE_SCP;
     if (uses_iou && !(thr > 0 && thr <= 1))
-        return ramp__err_set(err, RAMP_EINVAL, "%s: IoU threshold %g outside (0, 1]",
-                             t->name, param);
+        return ramp__err_set(err, RAMP_EINVAL, "%s: IoU threshold %g outside (0, 1]", t->name,
+                             param);
     if ((kind == RAMP_SCORE_MAD_CENTER || kind == RAMP_SCORE_MAD_RADIUS) && geom != RAMP_DET_CIRCLE)
         return ramp__err_set(err, RAMP_EINVAL,
                              "%s is defined for circles only (rampwf's mars_craters score): "
@@ -329,9 +328,8 @@ ramp_status ramp_score_detection(double *out, ramp_score_kind kind, double param
     if (kind == RAMP_SCORE_MAP ||
         (!compat && (kind == RAMP_SCORE_DET_PRECISION || kind == RAMP_SCORE_DET_RECALL))) {
         ramp_det_params p = {geom, thr, RAMP_DET_MATCH_VOC};
-        unsigned flags = compat ? RAMP__DET_STRICT_IOU | RAMP__DET_TIES_LAST_FIRST |
-                                      RAMP__DET_RAMPWF_CIRCLE
-                                : 0;
+        unsigned flags =
+            compat ? RAMP__DET_STRICT_IOU | RAMP__DET_TIES_LAST_FIRST | RAMP__DET_RAMPWF_CIRCLE : 0;
         ramp_det_eval *ev = NULL;
         st = ramp__det_eval_new_ex(&ev, images, n_images, n_classes, &p, flags, err);
         if (st) return st;
