@@ -195,6 +195,10 @@ bad=$work/bad.csv
 { head -2 "$pred"; echo "nope.png,0,0.5,1,1,1"; } > "$bad"
 expect_error "bad.csv:3: id 'nope.png' is not a row of the split" \
     --kit "$work/circles" --split test --pred "$bad"
+# circles without a class column: class 0, the same scores as with it
+sed -e '1s/^id,class,/id,/' -e '2,$s/^\([^,]*\),0,/\1,/' "$work/worked_ramp_pred.csv" > "$bad"
+o3=$("$ramp" score --kit "$work/worked_ramp" --split test --pred "$bad" --json) || fail "no class column: $o3"
+[ "$o3" = "$o1" ] || fail "no class column: $o3, with it: $o1"
 printf 'id,class,confidence,x,y\n' > "$bad"
 expect_error "bad.csv:1: no column 'r'" --kit "$work/circles" --split test --pred "$bad"
 printf 'id,class,confidence,x,y,r\nim00.png,0,high,1,1,1\n' > "$bad"

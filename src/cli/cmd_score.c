@@ -5,8 +5,9 @@
  *                   rows that are all NaN (samples a run did not predict)
  *                   are skipped, as in bagging;
  *   detection       a CSV, one row per detection: id,class,confidence then
- *                   x0,y0,x1,y1 (boxes) or x,y,r (circles), columns named by
- *                   the header in any order; every id must be a row of the
+ *                   x0,y0,x1,y1 (boxes) or x,y,r (circles; class may be
+ *                   left out, then 0), columns named by the header in any
+ *                   order; every id must be a row of the
  *                   split (an unknown one is an error naming file:line); an
  *                   image absent from the file has no detection, and a row
  *                   whose other fields are all empty says so explicitly;
@@ -186,7 +187,7 @@ static int read_det_pred(const char *file, const ramp_samples *sm, int n_classes
         col[q] = -1;
         for (size_t f = 0; f < c.nf; f++)
             if (!strcmp(ramp__csv_field(&c, f, NULL), want[q])) col[q] = (int)f;
-        if (col[q] < 0) {
+        if (col[q] < 0 && !(q == 1 && geom == RAMP_DET_CIRCLE)) { /* circles: class 0 */
             ramp__cli_error("%s:%zu: no column '%s' (a %s problem's predictions have the "
                             "columns %s)",
                             file, c.rec_line, want[q], geom == RAMP_DET_BOX ? "box" : "circle",
@@ -213,10 +214,11 @@ static int read_det_pred(const char *file, const ramp_samples *sm, int n_classes
         }
         int empty = 1;
         for (int q = 1; q < n_want; q++)
-            if (*ramp__csv_field(&c, (size_t)col[q], NULL)) empty = 0;
+            if (col[q] >= 0 && *ramp__csv_field(&c, (size_t)col[q], NULL)) empty = 0;
         if (empty) continue; /* an image without detections */
-        double v[7];
+        double v[7] = {0};
         for (int q = 1; q < n_want; q++) {
+            if (col[q] < 0) continue;
             size_t fl;
             const char *s = ramp__csv_field(&c, (size_t)col[q], &fl);
             if (parse_num(s, &v[q])) {
