@@ -202,6 +202,7 @@ size_t ramp_det_eval_n_truth(const ramp_det_eval *ev, int cls);
  *                  images' width and height. Ours: a pixel is covered when
  *                  its centre is inside; rampwf's: pixel (row r, column c)
  *                  when ((r − x)/ρ)² + ((c − y)/ρ)² < 1 (x is a ROW).
+ *                  With no mass at all: ours 0, rampwf's NaN.
  *   mad_center, mad_radius
  *                  circles only: over the assigned pairs with IoU ≥ param
  *                  (0.5 when 0), the mean of |centre distance| / r_true and
