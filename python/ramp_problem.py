@@ -297,7 +297,9 @@ def read_scores(score_types, kit_file):
         where = '{}: score_types[{}]'.format(kit_file, i)
         kind = kinds.get(type(s))
         if kind is None:
-            if isinstance(s, st.UnsupportedScoreType):
+            if isinstance(s, (st.UnsupportedScoreType,
+                              st.DetectionBaseScoreType,
+                              st.DetectionAveragePrecision)):
                 why = 'is rampwf.score_types.{} (a {} score)'.format(
                     type(s).__name__, s.family)
             elif type(s) is st.SoftAccuracy:

@@ -190,7 +190,7 @@ static void test_tie_order_matters(void **state)
     ramp_det_obj truth[] = {{0, 0, {0, 0, 10, 10}}, {0, 0, {20, 0, 30, 10}}};
     ramp_det_obj pred[] = {{0, 0.5, {0, 0, 10, 10}}, {0, 0.5, {50, 50, 60, 60}}};
     ramp_det_obj pred_swapped[] = {pred[1], pred[0]};
-    ramp_det_image a = {truth, 2, pred, 2}, b = {truth, 2, pred_swapped, 2};
+    ramp_det_image a = {truth, 2, pred, 2, 0, 0}, b = {truth, 2, pred_swapped, 2, 0, 0};
     ramp_det_eval *ea, *eb;
     ramp_err err;
     assert_int_equal(ramp_det_eval_new(&ea, &a, 1, 1, NULL, &err), RAMP_OK);
@@ -210,7 +210,7 @@ static void test_header_example(void **state)
     ramp_det_obj truth0[] = {{.cls = 0, .g = {10, 10, 50, 40}}};
     ramp_det_obj pred0[] = {{.cls = 0, .conf = 0.9, .g = {12, 9, 49, 41}},
                             {.cls = 0, .conf = 0.8, .g = {11, 10, 50, 40}}};
-    ramp_det_image img[] = {{truth0, 1, pred0, 2}};
+    ramp_det_image img[] = {{truth0, 1, pred0, 2, 0, 0}};
     ramp_det_params p = {.geom = RAMP_DET_BOX};
     ramp_det_eval *ev;
     ramp_err err;
@@ -294,18 +294,18 @@ static void test_errors(void **state)
     ramp_det_obj bad_cls = {3, 0.5, {0, 0, 1, 1}}, bad_box = {0, 0.5, {2, 0, 1, 1}},
                  bad_conf = {0, NAN, {0, 0, 1, 1}}, bad_coord = {0, 0.5, {0, INFINITY, 1, 1}},
                  bad_r = {0, 0.5, {0, 0, -1, 0}};
-    ramp_det_image im[2] = {{&ok_t, 1, &ok_p, 1}, {&ok_t, 1, &bad_cls, 1}};
+    ramp_det_image im[2] = {{&ok_t, 1, &ok_p, 1, 0, 0}, {&ok_t, 1, &bad_cls, 1, 0, 0}};
     expect_error(im, 2, 3, NULL, RAMP_ERANGE, "image 1, prediction 0: class 3 outside [0, 3)");
-    im[1] = (ramp_det_image){&bad_box, 1, NULL, 0};
+    im[1] = (ramp_det_image){&bad_box, 1, NULL, 0, 0, 0};
     expect_error(im, 2, 3, NULL, RAMP_EINVAL, "image 1, ground truth 0: box");
-    im[1] = (ramp_det_image){NULL, 0, &bad_conf, 1};
+    im[1] = (ramp_det_image){NULL, 0, &bad_conf, 1, 0, 0};
     expect_error(im, 2, 3, NULL, RAMP_EINVAL, "image 1, prediction 0: confidence is not finite");
-    im[1] = (ramp_det_image){NULL, 0, &bad_coord, 1};
+    im[1] = (ramp_det_image){NULL, 0, &bad_coord, 1, 0, 0};
     expect_error(im, 2, 3, NULL, RAMP_EINVAL, "coordinate 1 is not finite");
     ramp_det_params circ = {RAMP_DET_CIRCLE, 0.5, RAMP_DET_MATCH_VOC};
-    im[1] = (ramp_det_image){NULL, 0, &bad_r, 1};
+    im[1] = (ramp_det_image){NULL, 0, &bad_r, 1, 0, 0};
     expect_error(im, 2, 3, &circ, RAMP_EINVAL, "negative radius");
-    im[1] = (ramp_det_image){NULL, 1, NULL, 0};
+    im[1] = (ramp_det_image){NULL, 1, NULL, 0, 0, 0};
     expect_error(im, 2, 3, NULL, RAMP_EINVAL, "image 1: NULL object array");
     ramp_det_params thr = {RAMP_DET_BOX, 1.5, RAMP_DET_MATCH_VOC};
     expect_error(im, 1, 3, &thr, RAMP_EINVAL, "IoU threshold 1.5 outside (0, 1]");
@@ -313,7 +313,7 @@ static void test_errors(void **state)
 
     /* no truth anywhere: AP and mAP NaN; queries out of range give NaN or
        zero counts (they cannot fail) */
-    ramp_det_image only_pred = {NULL, 0, &ok_p, 1};
+    ramp_det_image only_pred = {NULL, 0, &ok_p, 1, 0, 0};
     ramp_det_eval *ev;
     ramp_err err;
     assert_int_equal(ramp_det_eval_new(&ev, &only_pred, 1, 2, NULL, &err), RAMP_OK);

@@ -5,7 +5,7 @@
  *     ramp_det_obj truth0[] = {{.cls = 0, .g = {10, 10, 50, 40}}};
  *     ramp_det_obj pred0[]  = {{.cls = 0, .conf = 0.9, .g = {12, 9, 49, 41}},
  *                              {.cls = 0, .conf = 0.8, .g = {11, 10, 50, 40}}}; // duplicate
- *     ramp_det_image img[] = {{truth0, 1, pred0, 2}};
+ *     ramp_det_image img[] = {{truth0, 1, pred0, 2, 0, 0}};  // size: scp only
  *     ramp_det_params p = {.geom = RAMP_DET_BOX};         // IoU ≥ 0.5, VOC matching
  *     ramp_det_eval *ev;
  *     double map;
@@ -74,6 +74,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ramp/score.h"
 #include "ramp/status.h"
 
 #ifdef __cplusplus
@@ -103,12 +104,14 @@ typedef struct ramp_det_obj {
 } ramp_det_obj;
 
 /* One image: its ground truths and its predictions (either may be empty,
-   and then its pointer may be NULL). */
+   and then its pointer may be NULL), and its size in pixels, which only
+   the scp score reads (0 when unknown). */
 typedef struct ramp_det_image {
     const ramp_det_obj *truth;
     size_t n_truth;
     const ramp_det_obj *pred;
     size_t n_pred;
+    int32_t width, height;
 } ramp_det_image;
 
 typedef struct ramp_det_params {
@@ -171,6 +174,52 @@ size_t ramp_det_eval_ranking(const ramp_det_eval *ev, int cls, const double **co
 
 /* Ground truths of class `cls` over all images (0 outside the range). */
 size_t ramp_det_eval_n_truth(const ramp_det_eval *ev, int cls);
+
+/* --- the problem's detection scores ----------------------------------------------
+ *
+ * ramp_score_detection() computes one score of the table (score.h) whose
+ * task is RAMP_TASK_DETECTION: map, det_precision, det_recall, ospa, scp,
+ * mad_center, mad_radius. docs/scores.md defines each; in short:
+ *
+ *   map            mAP over the classes with truth (AP all-point, VOC
+ *                  matching, all predictions), param = IoU threshold.
+ *   det_precision, det_recall
+ *                  at the confidence threshold RAMP_DET_CONF_THRESHOLD:
+ *                  ours keeps the predictions with confidence ≥ 0.5, matches
+ *                  them greedily (VOC, as map) at IoU ≥ param and pools the
+ *                  classes: tp / (tp + fp) (0 with no prediction kept) and
+ *                  tp / n_truth. rampwf's (compat): confidence > 0.5, an
+ *                  optimal one-to-one assignment per image maximising the
+ *                  IoU sum, a pair counting when its IoU > param;
+ *                  precision NaN with no prediction kept.
+ *   ospa           1 − Σ_images 2 Σ_pairs IoU / Σ_images (n_truth + n_pred)
+ *                  over an optimal assignment per image (predictions kept
+ *                  as for det_precision); ours 0 when there is no object at
+ *                  all, rampwf's 1.
+ *   scp            each object is a unit of mass spread evenly over the
+ *                  pixels it covers; truth +, predictions −; Σ |map| /
+ *                  (mass of truths + mass of predictions); needs the
+ *                  images' width and height. Ours: a pixel is covered when
+ *                  its centre is inside; rampwf's: pixel (row r, column c)
+ *                  when ((r − x)/ρ)² + ((c − y)/ρ)² < 1 (x is a ROW).
+ *                  With no mass at all: ours 0, rampwf's NaN.
+ *   mad_center, mad_radius
+ *                  circles only: over the assigned pairs with IoU ≥ param
+ *                  (0.5 when 0), the mean of |centre distance| / r_true and
+ *                  of |r_pred − r_true| / r_true. NaN without such a pair.
+ *
+ * Objects of different classes never match (rampwf has one class: the
+ * same there). compat_rampwf = 1 selects rampwf's semantics (its circle
+ * IoU, strict thresholds, tied confidences ranked last-first). A score
+ * that is undefined on the input (no truth for map or recall, ...) is NaN
+ * with RAMP_OK; errors (RAMP_EINVAL, RAMP_ERANGE) name the image and
+ * object and leave *out = NaN. Pure and thread-safe.
+ */
+#define RAMP_DET_CONF_THRESHOLD 0.5
+
+ramp_status ramp_score_detection(double *out, ramp_score_kind kind, double param,
+                                 const ramp_det_image *images, size_t n_images, int n_classes,
+                                 ramp_det_geom geom, int compat_rampwf, ramp_err *err);
 
 #ifdef __cplusplus
 }

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ramp/score.h"
 #include "ramp/status.h"
 
 #ifdef __cplusplus
@@ -78,6 +79,13 @@ int ramp_seg_confusion_n_classes(const ramp_seg_confusion *cm);
 /* The four scores: a query that cannot fail (status.h, rule 1). When no
    pixel was counted, the four are NaN and n_pixels is 0. */
 ramp_seg_scores ramp_seg_confusion_scores(const ramp_seg_confusion *cm);
+
+/* One score of the table (score.h) whose task is RAMP_TASK_SEGMENTATION
+   (pixel_accuracy, mean_accuracy, mean_iu, fw_iu) from the matrix, as
+   defined above: NaN with RAMP_OK when no pixel was counted. RAMP_EINVAL
+   for another kind or a NULL matrix (*out = NaN). */
+ramp_status ramp_score_segmentation(double *out, ramp_score_kind kind, const ramp_seg_confusion *cm,
+                                    ramp_err *err);
 
 #ifdef __cplusplus
 }

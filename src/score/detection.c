@@ -8,13 +8,17 @@
  * Classes never share a truth, so one flag array serves all of them. The
  * handle keeps, per class, the ranked confidences and a TP flag per
  * prediction; every score is a pass over those.
+ *
+ * ramp__det_eval_new_ex() is the same evaluation with rampwf's switches
+ * (scoreInt.h): its circle IoU, a strict IoU test and tied confidences
+ * ranked last-first; ramp_det_eval_new() is it with none of them.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ramp/detection.h"
-#include "core/coreInt.h"
+#include "score/scoreInt.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -79,9 +83,35 @@ double ramp_det_iou_circle(const double a[3], const double b[3])
     return uni > 0 ? inter / uni : 0.0;
 }
 
-static double iou_of(ramp_det_geom geom, const double *a, const double *b)
+/* rampwf's cc_iou, as it computes it: its lens area ADDS the kite term
+   where the true area subtracts it, its containment test comes before the
+   disjoint one, and its union sums the two discs before multiplying by π. */
+double ramp__det_iou_circle_rampwf(const double a[3], const double b[3])
 {
-    return geom == RAMP_DET_BOX ? ramp_det_iou_box(a, b) : ramp_det_iou_circle(a, b);
+    double r1 = a[2], r2 = b[2];
+    double d = hypot(b[0] - a[0], b[1] - a[1]);
+    if (isnan(d) || isnan(r1) || isnan(r2)) return NAN;
+    double inter;
+    if (d == 0 || d <= fabs(r2 - r1)) {
+        double r = fmin(r1, r2);
+        inter = r * r * M_PI;
+    } else if (d >= r1 + r2 || r1 == 0 || r2 == 0) {
+        inter = 0;
+    } else {
+        double s1 = r1 * r1 * acos(clamp1((d * d + r1 * r1 - r2 * r2) / (2 * d * r1)));
+        double s2 = r2 * r2 * acos(clamp1((d * d + r2 * r2 - r1 * r1) / (2 * d * r2)));
+        double k = (-d + r1 + r2) * (d + r1 - r2) * (d - r1 + r2) * (d + r1 + r2);
+        inter = s1 + s2 + 0.5 * sqrt(k > 0 ? k : 0);
+    }
+    double uni = M_PI * (r1 * r1 + r2 * r2) - inter;
+    return uni != 0 ? inter / uni : 0.0;
+}
+
+double ramp__det_iou(ramp_det_geom geom, const double *a, const double *b, unsigned flags)
+{
+    if (geom == RAMP_DET_BOX) return ramp_det_iou_box(a, b);
+    return (flags & RAMP__DET_RAMPWF_CIRCLE) ? ramp__det_iou_circle_rampwf(a, b)
+                                             : ramp_det_iou_circle(a, b);
 }
 
 /* --- evaluation -------------------------------------------------------------- */
@@ -119,7 +149,7 @@ static ramp_status check_obj(const ramp_det_obj *o, int is_pred, size_t img, siz
 typedef struct ranked {
     double conf;
     size_t img, j; /* image, index in the image's predictions */
-    size_t pos;    /* position over the whole input, for ties */
+    size_t pos;    /* position over the whole input (reversed for last-first ties) */
 } ranked;
 
 static int cmp_ranked(const void *pa, const void *pb)
@@ -141,8 +171,40 @@ void ramp_det_eval_free(ramp_det_eval *ev)
     free(ev);
 }
 
+ramp_status ramp__det_check(const ramp_det_image *images, size_t n_images, int n_classes,
+                            ramp_det_geom geom, ramp_err *err)
+{
+    if (n_classes < 1)
+        return ramp__err_set(err, RAMP_EINVAL, "detection: %d classes (need at least 1)",
+                             n_classes);
+    if (n_images && !images) return ramp__err_set(err, RAMP_EINVAL, "detection: NULL images");
+    if (geom != RAMP_DET_BOX && geom != RAMP_DET_CIRCLE)
+        return ramp__err_set(err, RAMP_EINVAL, "detection: unknown geometry %d", (int)geom);
+    for (size_t i = 0; i < n_images; i++) {
+        const ramp_det_image *im = &images[i];
+        if ((im->n_truth && !im->truth) || (im->n_pred && !im->pred))
+            return ramp__err_set(err, RAMP_EINVAL, "detection: image %zu: NULL object array", i);
+        for (size_t j = 0; j < im->n_truth; j++) {
+            ramp_status st = check_obj(&im->truth[j], 0, i, j, n_classes, geom, err);
+            if (st) return st;
+        }
+        for (size_t j = 0; j < im->n_pred; j++) {
+            ramp_status st = check_obj(&im->pred[j], 1, i, j, n_classes, geom, err);
+            if (st) return st;
+        }
+    }
+    return RAMP_OK;
+}
+
 ramp_status ramp_det_eval_new(ramp_det_eval **out, const ramp_det_image *images, size_t n_images,
                               int n_classes, const ramp_det_params *params, ramp_err *err)
+{
+    return ramp__det_eval_new_ex(out, images, n_images, n_classes, params, 0, err);
+}
+
+ramp_status ramp__det_eval_new_ex(ramp_det_eval **out, const ramp_det_image *images,
+                                  size_t n_images, int n_classes, const ramp_det_params *params,
+                                  unsigned flags, ramp_err *err)
 {
     if (!out) return ramp__err_set(err, RAMP_EINVAL, "detection: NULL output");
     *out = NULL;
@@ -160,21 +222,11 @@ ramp_status ramp_det_eval_new(ramp_det_eval **out, const ramp_det_image *images,
         return ramp__err_set(err, RAMP_EINVAL, "detection: IoU threshold %g outside (0, 1]",
                              p.iou_threshold);
 
+    ramp_status cst = ramp__det_check(images, n_images, n_classes, p.geom, err);
+    if (cst) return cst;
     size_t tot_truth = 0;
-    for (size_t i = 0; i < n_images; i++) {
-        const ramp_det_image *im = &images[i];
-        if ((im->n_truth && !im->truth) || (im->n_pred && !im->pred))
-            return ramp__err_set(err, RAMP_EINVAL, "detection: image %zu: NULL object array", i);
-        for (size_t j = 0; j < im->n_truth; j++) {
-            ramp_status st = check_obj(&im->truth[j], 0, i, j, n_classes, p.geom, err);
-            if (st) return st;
-        }
-        for (size_t j = 0; j < im->n_pred; j++) {
-            ramp_status st = check_obj(&im->pred[j], 1, i, j, n_classes, p.geom, err);
-            if (st) return st;
-        }
-        tot_truth += im->n_truth;
-    }
+    for (size_t i = 0; i < n_images; i++)
+        tot_truth += images[i].n_truth;
 
     ramp_status st = RAMP_ENOMEM;
     size_t *truth_off = NULL; /* [n_images] first flag of each image */
@@ -219,7 +271,8 @@ ramp_status ramp_det_eval_new(ramp_det_eval **out, const ramp_det_image *images,
     for (size_t i = 0, pos = 0; i < n_images; i++)
         for (size_t j = 0; j < images[i].n_pred; j++, pos++) {
             const ramp_det_obj *o = &images[i].pred[j];
-            rk[fill[o->cls]++] = (ranked){o->conf, i, j, pos};
+            size_t key = (flags & RAMP__DET_TIES_LAST_FIRST) ? SIZE_MAX - pos : pos;
+            rk[fill[o->cls]++] = (ranked){o->conf, i, j, key};
         }
 
     size_t base = 0;
@@ -238,7 +291,7 @@ ramp_status ramp_det_eval_new(ramp_det_eval **out, const ramp_det_image *images,
             for (size_t t = 0; t < im->n_truth; t++) {
                 if (im->truth[t].cls != k) continue;
                 if (p.match == RAMP_DET_MATCH_UNMATCHED && tk[t]) continue;
-                double v = iou_of(p.geom, o->g, im->truth[t].g);
+                double v = ramp__det_iou(p.geom, o->g, im->truth[t].g, flags);
                 if (!found || v > best) {
                     best = v;
                     jbest = t;
@@ -246,7 +299,9 @@ ramp_status ramp_det_eval_new(ramp_det_eval **out, const ramp_det_image *images,
                 }
             }
             dc->conf[q] = r[q].conf;
-            if (found && best >= p.iou_threshold && !tk[jbest]) {
+            int pass =
+                (flags & RAMP__DET_STRICT_IOU) ? best > p.iou_threshold : best >= p.iou_threshold;
+            if (found && pass && !tk[jbest]) {
                 tk[jbest] = 1;
                 dc->tp[q] = 1;
             }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ramp/detection.h"
 #include "ramp/npy.h"
 #include "ramp/score.h"
 #include "core/coreInt.h"
@@ -56,5 +57,37 @@ void ramp__clip_renorm(double *dst, const double *src, int c);
 
 /* F1 of one class from its counts, exactly rounded; 0 when undefined. */
 double ramp__f1(uint64_t tp, uint64_t fp, uint64_t fn);
+
+/* --- detection (detection.c, detscore.c) ----------------------------------------- */
+
+/* rampwf's switches of a detection evaluation (docs/scores.md). */
+enum {
+    RAMP__DET_STRICT_IOU = 1u << 0,      /* an IoU passes when > the threshold (ours: ≥) */
+    RAMP__DET_TIES_LAST_FIRST = 1u << 1, /* tied confidences ranked last input first */
+    RAMP__DET_RAMPWF_CIRCLE = 1u << 2,   /* rampwf's circle IoU (ramp__det_iou_circle_rampwf) */
+};
+
+/* ramp_det_eval_new with the switches above. */
+ramp_status ramp__det_eval_new_ex(ramp_det_eval **out, const ramp_det_image *images,
+                                  size_t n_images, int n_classes, const ramp_det_params *params,
+                                  unsigned flags, ramp_err *err);
+
+/* The input checks of ramp_det_eval_new (classes, finite values, box
+   corners ordered, radius ≥ 0), naming image and object. */
+ramp_status ramp__det_check(const ramp_det_image *images, size_t n_images, int n_classes,
+                            ramp_det_geom geom, ramp_err *err);
+
+/* rampwf's circle IoU (its lens area adds the kite instead of subtracting). */
+double ramp__det_iou_circle_rampwf(const double a[3], const double b[3]);
+
+/* IoU of two objects' geometry; RAMP__DET_RAMPWF_CIRCLE picks rampwf's
+   circle formula. */
+double ramp__det_iou(ramp_det_geom geom, const double *a, const double *b, unsigned flags);
+
+/* A minimum-cost assignment of an n × m cost matrix (row-major, finite):
+   row_to_col[i] = the column of row i, or -1 when n > m leaves it free.
+   Every row is assigned when n ≤ m, every column when n ≥ m. */
+ramp_status ramp__assign(const double *cost, size_t n, size_t m, ptrdiff_t *row_to_col,
+                         ramp_err *err);
 
 #endif

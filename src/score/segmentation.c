@@ -159,3 +159,29 @@ ramp_seg_scores ramp_seg_confusion_scores(const ramp_seg_confusion *cm)
     out->fw_iu = fw / (double)total;
     return sc;
 }
+
+ramp_status ramp_score_segmentation(double *out, ramp_score_kind kind, const ramp_seg_confusion *cm,
+                                    ramp_err *err)
+{
+    if (!out) return ramp__err_set(err, RAMP_EINVAL, "segmentation: NULL output");
+    *out = NAN;
+    if (!cm) return ramp__err_set(err, RAMP_EINVAL, "segmentation: NULL confusion matrix");
+    ramp_seg_scores s = ramp_seg_confusion_scores(cm);
+    switch (kind) {
+    case RAMP_SCORE_PIXEL_ACCURACY:
+        *out = s.pixel_accuracy;
+        return RAMP_OK;
+    case RAMP_SCORE_MEAN_ACCURACY:
+        *out = s.mean_accuracy;
+        return RAMP_OK;
+    case RAMP_SCORE_MEAN_IU:
+        *out = s.mean_iu;
+        return RAMP_OK;
+    case RAMP_SCORE_FW_IU:
+        *out = s.fw_iu;
+        return RAMP_OK;
+    default:
+        return ramp__err_set(err, RAMP_EINVAL, "score '%s' is not a segmentation score",
+                             ramp_score_kind_name(kind));
+    }
+}

@@ -10,21 +10,29 @@ problem.ini (ramp_problem.py writes them):
     MacroAveragedRecall -> macro_recall
     BrierScore -> brier             ROCAUC -> roc_auc
 
-SoftAccuracy is computed here but has no ramp kind. The regression,
-detection and clustering scores are names only (see _unsupported).
+The mars_craters detection scores (detection.py: OSPA, SCP,
+DetectionPrecision, DetectionRecall, DetectionAveragePrecision, MADCenter,
+MADRadius) are computed with rampwf's semantics; each names its ramp kind
+(``ramp_kind``), which a detection problem computes with
+``[detection] compat = rampwf``.
+
+SoftAccuracy is computed here but has no ramp kind. The regression and
+clustering scores are names only (see _unsupported).
 """
 from ._unsupported import (
-    MARE, OSPA, RMSE, SCP, AverageDetectionPrecision, BrierScoreReliability,
-    BrierScoreResolution, BrierSkillScore, ClusteringEfficiency, Combined,
-    DetectionAveragePrecision, DetectionPrecision, DetectionRecall,
-    MADCenter, MADRadius, MakeCombined, NormalizedGini, NormalizedRMSE,
-    RelativeRMSE, UnsupportedScoreType)
+    MARE, RMSE, BrierScoreReliability, BrierScoreResolution, BrierSkillScore,
+    ClusteringEfficiency, Combined, MakeCombined, NormalizedGini,
+    NormalizedRMSE, RelativeRMSE, UnsupportedScoreType)
 from .accuracy import Accuracy
 from .balanced_accuracy import BalancedAccuracy
 from .base import BaseScoreType
 from .brier_score import BrierScore
 from .classification_error import ClassificationError
 from .classifier_base import ClassifierBaseScoreType
+from .detection import (
+    OSPA, SCP, AverageDetectionPrecision, DetectionAveragePrecision,
+    DetectionBaseScoreType, DetectionPrecision, DetectionRecall, MADCenter,
+    MADRadius)
 from .f1_above import F1Above
 from .macro_averaged_recall import MacroAveragedRecall
 from .negative_log_likelihood import NegativeLogLikelihood
@@ -36,6 +44,7 @@ __all__ = [
     'BaseScoreType', 'BrierScore', 'BrierScoreReliability',
     'BrierScoreResolution', 'BrierSkillScore', 'ClassificationError',
     'ClassifierBaseScoreType', 'ClusteringEfficiency', 'Combined',
+    'DetectionBaseScoreType',
     'DetectionAveragePrecision', 'DetectionPrecision', 'DetectionRecall',
     'F1Above', 'MADCenter', 'MADRadius', 'MARE', 'MacroAveragedRecall',
     'MakeCombined', 'NegativeLogLikelihood', 'NormalizedGini',

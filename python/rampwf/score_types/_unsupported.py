@@ -1,4 +1,4 @@
-"""rampwf's regression, detection, clustering and combined scores.
+"""rampwf's regression, clustering and combined scores.
 
 They exist so that a kit naming them imports, and so that ramp's reader
 can say exactly which score it cannot run. Construction keeps the
@@ -42,12 +42,6 @@ _TABLE = (
     ('BrierScoreResolution', 'binary calibration', False),
     ('ClusteringEfficiency', 'clustering', False),
     ('Combined', 'combined', False), ('MakeCombined', 'combined', False),
-    ('OSPA', 'detection', False), ('SCP', 'detection', False),
-    ('DetectionPrecision', 'detection', False),
-    ('DetectionRecall', 'detection', False),
-    ('MADCenter', 'detection', True), ('MADRadius', 'detection', True),
-    ('AverageDetectionPrecision', 'detection', False),
-    ('DetectionAveragePrecision', 'detection', False),
 )
 
 for _name, _family, _lower in _TABLE:
