@@ -132,6 +132,14 @@ static int label_add(ramp__store *s, const char *kit, const char *dir, const cha
         n_names++;
     }
     if (n_names) qsort(names, n_names, sizeof *names, cmp_str);
+    /* every name is checked before anything is added: a bad one adds nothing */
+    for (size_t i = 0; i < n_names; i++)
+        if (!ramp__label_id_ok(names[i])) {
+            ramp__cli_error("label: %s/%s: an image id (its file name) uses 1 to 128 of A-Z a-z "
+                            "0-9 _ . -: rename it; nothing was added",
+                            dir, names[i]);
+            goto done;
+        }
     if (ramp_pp_new(&pp, &err)) {
         ramp__cli_error("label: %s", err.msg);
         goto done;
