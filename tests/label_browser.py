@@ -12,7 +12,12 @@ and key events, as a person would use it:
   Delete, and Enter saves the image with no object. A screenshot of the
   drawn box is kept as WORKDIR/label.png.
 
-usage: label_browser.py CHROME URL TOKEN FIRST X0 Y0 X1 Y1 WORKDIR
+usage: label_browser.py CHROME URL TOKEN FIRST X0 Y0 X1 Y1 WORKDIR [MODE]
+
+MODE polygon (on a polygon pool): key 3 picks class 2, then clicks at (X0, Y0), (X1, Y0), (X1, Y1)
+and (X0, Y1), then Enter closes the polygon and S saves it. MODE circle (on
+a circle pool): key 3, then a drag from the centre (X0, Y0) to (X1, Y1) draws the
+circle and S saves it. Both print the shapes the page sent.
 
 Prints "ok: ..." lines and "SAVED: ID" for each saved image; on a failure
 prints "FAIL: ..." and exits 1.
@@ -52,7 +57,7 @@ def drag(p, a, b, steps=8):
     mouse(p, "mouseReleased", b[0], b[1], 0)
 
 
-KEYS = {"s": ("KeyS", 83), "2": ("Digit2", 50), "z": ("KeyZ", 90), "Delete": ("Delete", 46),
+KEYS = {"s": ("KeyS", 83), "2": ("Digit2", 50), "3": ("Digit3", 51), "z": ("KeyZ", 90), "Delete": ("Delete", 46),
         "Enter": ("Enter", 13)}
 
 
@@ -69,12 +74,46 @@ def key(p, k, ctrl=False):
            modifiers=mods)
 
 
+def click(p, pt):
+    mouse(p, "mouseMoved", pt[0], pt[1], 0)
+    mouse(p, "mousePressed", pt[0], pt[1], 1)
+    mouse(p, "mouseReleased", pt[0], pt[1], 0)
+
+
+def other(p, at, mode, first, x0, y0, x1, y1):
+    """A polygon by clicks and Enter, or a circle by a drag; S saves it."""
+    key(p, "3")  # class 2
+    if mode == "polygon":
+        want = [x0, y0, x1, y0, x1, y1, x0, y1]
+        for k in range(0, 8, 2):
+            click(p, at(want[k], want[k + 1]))
+        if p.js("rampLabel.poly ? rampLabel.poly.length : 0") != 4:
+            fail("label: four clicks did not make four vertices")
+        key(p, "Enter")
+    elif mode == "circle":
+        want = [x0, y0, ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5]
+        drag(p, at(x0, y0), at(x1, y1))
+    else:
+        fail("label: MODE is box, polygon or circle")
+    got = json.loads(p.js("JSON.stringify(rampLabel.shapes)"))
+    if len(got) != 1 or got[0]["kind"] != mode or got[0]["cls"] != 2:
+        fail(f"label: the {mode} tool made {got}")
+    v = got[0]["v"]
+    if len(v) != len(want) or max(abs(a - b) for a, b in zip(v, want)) > 1.0:
+        fail(f"label: the {mode} drawn is {v}, not {want}")
+    key(p, "s")
+    wait_js(p, "rampLabel.saves === 1", "S did not save: " + str(p.js("document.getElementById('status').textContent")))
+    print(f"SAVED: {first}")
+    print(f"ok: browser: key 3 and a {mode} of class 2 drawn with the mouse ({[round(a, 2) for a in v]}), saved with S")
+
+
 def main():
-    if len(sys.argv) != 10:
-        fail("usage: label_browser.py CHROME URL TOKEN FIRST X0 Y0 X1 Y1 WORKDIR")
+    if len(sys.argv) not in (10, 11):
+        fail("usage: label_browser.py CHROME URL TOKEN FIRST X0 Y0 X1 Y1 WORKDIR [MODE]")
     chrome, url, token, first = sys.argv[1:5]
     x0, y0, x1, y1 = map(float, sys.argv[5:9])
     work = sys.argv[9]
+    mode = sys.argv[10] if len(sys.argv) == 11 else "box"
     profile = os.path.join(work, "chrome-label")
     os.makedirs(profile, exist_ok=True)
     port_file = os.path.join(profile, "DevToolsActivePort")
@@ -122,6 +161,9 @@ def main():
         def at(x, y):
             return (left + x * scale, top + y * scale)
 
+        if mode != "box":
+            other(p, at, mode, first, x0, y0, x1, y1)
+            return
         drag(p, at(x0, y0), at(x1, y1))
         shapes = p.js("JSON.stringify(rampLabel.shapes)")
         got = json.loads(shapes)

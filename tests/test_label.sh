@@ -16,11 +16,12 @@
 #     it empty. `ramp label export` gives the drawn box back within a pixel,
 #     the empty image as an id-only row, and the labellers.
 #  4. History: two saves of one image, the latest exported.
-#  5. Polygons: a polygon pool; saves through the API; the exported masks
-#     equal a reference rasterisation computed here (pixel centres, even-odd
-#     rule, later polygons over earlier, --fill elsewhere).
-#  6. PostgreSQL (a private cluster on loopback, as test_platform): the same
-#     pool, a save and its export.
+#  5. Polygons: a polygon pool; saves through the API and a polygon drawn
+#     in Chromium by clicks and Enter; the exported masks equal a reference
+#     rasterisation computed here (pixel centres, even-odd rule, later
+#     polygons over earlier, --fill elsewhere).
+#  6. PostgreSQL (a private cluster on loopback, as test_platform): a circle
+#     pool, saves through the API and a circle drawn in Chromium, the export.
 # Chromium or PostgreSQL absent: that part is skipped, saying so, and the
 # test reports SKIPPED (77) once every part that ran passed.
 set -uo pipefail
@@ -215,13 +216,24 @@ c=$(save "{\"id\": \"img1.png\", \"shapes\": $polys}"); [ "$c" = 200 ] || fail "
 c=$(save '{"id": "img2.png", "shapes": []}'); [ "$c" = 200 ] || fail "empty polygon save: $c"
 expect 400 "a polygon is [x0, y0, x1, y1, ...] with 3 to 256 vertices" '{"id": "img0.png", "shapes": [{"class": 1, "polygon": [1, 1, 5, 5]}]}'
 expect 400 "vertex 1 (90, 5) is not inside the 80x60 image" '{"id": "img0.png", "shapes": [{"class": 1, "polygon": [1, 1, 90, 5, 5, 9]}]}'
+echo '[]' > "$work/poly0.json"
+if [ -n "$chrome" ]; then
+    python3 "$src/tests/label_browser.py" "$chrome" "$url" "$ptoken" img0.png 10.2 10.3 50.4 40.2 "$work" polygon \
+        > "$work/browser2.out" 2>&1 || { cat "$work/browser2.out"; fail "a polygon in the browser"; }
+    cat "$work/browser2.out"
+    c=$(code -b "$jar" "$url/api/label/shapes/img0.png.json"); [ "$c" = 200 ] || fail "shapes of img0: HTTP $c"
+    sed -n 's/.*"shapes": \(\[.*\]\)}$/\1/p' "$work/resp" > "$work/poly0.json"
+    grep -q '"polygon"' "$work/poly0.json" || fail "the polygon drawn in the browser was not stored: $(cat "$work/resp")"
+fi
 kill "$sv2"; wait "$sv2" 2>/dev/null
+n_poly=2; [ -n "$chrome" ] && n_poly=3
 for fill in 0 255; do
     "$ramp" label export --db "$pdb" --out "$work/pexport$fill" --fill $fill > /dev/null || fail "polygon export"
-    [ "$(cat "$work/pexport$fill/labels.csv")" = "$(printf 'id\nimg1.png\nimg2.png')" ] || fail "polygon labels.csv: $(cat "$work/pexport$fill/labels.csv")"
-    python3 - "$work/pexport$fill/masks" "$fill" "$polys" <<'EOF' || fail "the masks differ from the reference rasterisation (fill $fill)"
-import json, struct, sys, zlib
-folder, fill, polys = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+    want_ids=$(printf 'id\nimg1.png\nimg2.png'); [ "$n_poly" = 3 ] && want_ids=$(printf 'id\nimg0.png\nimg1.png\nimg2.png')
+    [ "$(cat "$work/pexport$fill/labels.csv")" = "$want_ids" ] || fail "polygon labels.csv: $(cat "$work/pexport$fill/labels.csv")"
+    python3 - "$work/pexport$fill/masks" "$fill" "$polys" "$(cat "$work/poly0.json")" <<'EOF' || fail "the masks differ from the reference rasterisation (fill $fill)"
+import json, os, struct, sys, zlib
+folder, fill, polys, poly0 = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
 
 def read_gray_png(path):
     """An 8-bit gray PNG, non-interlaced: the rows after undoing each filter."""
@@ -261,18 +273,25 @@ def inside(v, x, y):  # even-odd, by counting crossings to the right
             c = not c
     return c
 
-w, h, rows = read_gray_png(folder + "/img1.png")
-assert (w, h) == (80, 60), (w, h)
-bad = 0
-for y in range(h):
-    for x in range(w):
-        want = fill
-        for s in polys:
-            if inside(s["polygon"], x + 0.5, y + 0.5):
-                want = s["class"]
-        bad += rows[y][x] != want
-counts = {v: sum(r.count(v) for r in rows) for v in (fill, 1, 2)}
-assert bad == 0, f"{bad} pixels differ"
+def check(name, shapes):
+    w, h, rows = read_gray_png(folder + "/" + name)
+    assert (w, h) == (80, 60), (w, h)
+    bad = 0
+    for y in range(h):
+        for x in range(w):
+            want = fill
+            for s in shapes:
+                if inside(s["polygon"], x + 0.5, y + 0.5):
+                    want = s["class"]
+            bad += rows[y][x] != want
+    assert bad == 0, f"{name}: {bad} pixels differ"
+    return {v: sum(r.count(v) for r in rows) for v in sorted({fill} | {s["class"] for s in shapes})}
+
+counts = check("img1.png", polys)
+if poly0:
+    print(f"MASK: the polygon drawn in the browser: {check('img0.png', poly0)} pixels, equal to the reference")
+else:
+    assert not os.path.exists(folder + "/img0.png")
 w2, h2, rows2 = read_gray_png(folder + "/img2.png")
 assert (w2, h2) == (80, 60) and all(v == fill for r in rows2 for v in r)
 print(f"MASK: fill {fill}: {counts} pixels, equal to the reference")
@@ -310,10 +329,27 @@ else
     expect 400 "circle [40, 30, 81] is not centred inside the 80x60 image" '{"id": "img2.png", "shapes": [{"class": 2, "circle": [40, 30, 81]}]}'
     c=$(code -b "$jar" "$url/api/label/images.json")
     [ "$(grep -c '"labelled": true' "$work/resp")" -eq 2 ] || fail "pg: images.json: $(cat "$work/resp")"
+    want_csv=$(printf 'id,class,x,y,r\nimg0.png,,,,\nimg2.png,2,40,30,12.5')
+    if [ -n "$chrome" ]; then
+        python3 "$src/tests/label_browser.py" "$chrome" "$url" "$gtoken" img1.png 30.5 20.25 42.5 25.25 "$work" circle \
+            > "$work/browser3.out" 2>&1 || { cat "$work/browser3.out"; fail "pg: a circle in the browser"; }
+        cat "$work/browser3.out"
+    fi
     kill "$sv3"; wait "$sv3" 2>/dev/null
     "$ramp" label export --db "$store" --out "$work/pgexport" >/dev/null || fail "pg: export"
-    [ "$(cat "$work/pgexport/labels.csv")" = "$(printf 'id,class,x,y,r\nimg0.png,,,,\nimg2.png,2,40,30,12.5')" ] \
-        || fail "pg: labels.csv: $(cat "$work/pgexport/labels.csv")"
+    if [ -n "$chrome" ]; then
+        python3 - "$work/pgexport/labels.csv" <<'EOF' || fail "pg: the circle drawn is not in the export: $(cat "$work/pgexport/labels.csv")"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+assert rows[0] == ["id", "class", "x", "y", "r"] and rows[1] == ["img0.png", "", "", "", ""], rows
+assert rows[3] == ["img2.png", "2", "40", "30", "12.5"], rows
+got = [float(v) for v in rows[2][2:]]
+assert rows[2][0] == "img1.png" and rows[2][1] == "2" and max(abs(a - b) for a, b in zip(got, [30.5, 20.25, 13.0])) <= 1.0, rows
+print(f"DRAWN: circle (30.5, 20.25, r 13) exported as {got}")
+EOF
+    else
+        [ "$(cat "$work/pgexport/labels.csv")" = "$want_csv" ] || fail "pg: labels.csv: $(cat "$work/pgexport/labels.csv")"
+    fi
     ok "pg: a circle pool, saves through the server, refusals, export"
 fi
 

@@ -10,6 +10,11 @@
  *   GET  /login, POST /login        participants log in with their team token
  *   GET  /my                        the team's submissions and an upload form
  *   POST /my/submit, POST /logout   the forms (session cookie + CSRF field)
+ *   GET  /label, /label/app.js      the labelling page and its script (a session;
+ *   GET  /label/img/<id>            the organiser turned it on: `ramp label on`),
+ *   GET  /api/label/images.json     an image of the pool by id (from the store,
+ *   GET  /api/label/shapes/<id>.json never a path), the pool, an image's latest
+ *   POST /api/label/save            shapes; a save (JSON, X-CSRF-Token header)
  *
  * Participants' sessions: a log-in form carries a one-time value also set
  * as an HttpOnly cookie scoped to /login (double submit); a good team token
