@@ -9,8 +9,9 @@ and key events, as a person would use it:
   (X0, Y0) to (X1, Y1); key 2 makes it class 1; a drag of its bottom-right
   handle resizes it and Ctrl+Z undoes that; S saves, and the page moves to
   the next unlabelled image, where a box is drawn, selected, removed with
-  Delete, and Enter saves the image with no object. A screenshot of the
-  drawn box is kept as WORKDIR/label.png.
+  Delete, and Enter saves the image with no object; ← leads back to FIRST,
+  which shows its saved box, and a drag inside moves it (not saved). A
+  screenshot of the drawn box is kept as WORKDIR/label.png.
 
 usage: label_browser.py CHROME URL TOKEN FIRST X0 Y0 X1 Y1 WORKDIR [MODE]
 
@@ -58,12 +59,12 @@ def drag(p, a, b, steps=8):
 
 
 KEYS = {"s": ("KeyS", 83), "2": ("Digit2", 50), "3": ("Digit3", 51), "z": ("KeyZ", 90), "Delete": ("Delete", 46),
-        "Enter": ("Enter", 13)}
+        "Enter": ("Enter", 13), "ArrowLeft": ("ArrowLeft", 37)}
 
 
 def key(p, k, ctrl=False):
     code, vk = KEYS[k]
-    text = {"Enter": "\r", "Delete": ""}.get(k, k)
+    text = {"Enter": "\r", "Delete": "", "ArrowLeft": ""}.get(k, k)
     mods = 2 if ctrl else 0
     down = dict(type="keyDown" if (text and not ctrl) else "rawKeyDown", key=k, code=code,
                 windowsVirtualKeyCode=vk, modifiers=mods)
@@ -213,6 +214,26 @@ def main():
         print(f"SAVED: {second}")
         print(f"ok: browser: moved on to {second}; a box drawn and removed with Delete; Enter saved it empty")
         print(f"ok: browser: screenshot of the drawn box: {os.path.join(work, 'label.png')}")
+
+        # back to the first image with the arrow key: its saved box is shown
+        # and can be moved by a drag from inside (not saved)
+        wait_js(p, "rampLabel.ready", "the page did not show the next image")
+        for _ in range(5):
+            if p.js("rampLabel.images[rampLabel.cur].id") == first:
+                break
+            key(p, "ArrowLeft")
+            wait_js(p, "rampLabel.ready", "← did not show the previous image")
+        if p.js("rampLabel.images[rampLabel.cur].id") != first:
+            fail(f"label: ← never led back to {first}")
+        back = json.loads(p.js("JSON.stringify(rampLabel.shapes)"))
+        if len(back) != 1 or back[0]["cls"] != 1 or max(abs(a - b) for a, b in zip(back[0]["v"], v)) > 0.01:
+            fail(f"label: {first} shows {back} after saving {v}")
+        cx, cy = (v[0] + v[2]) / 2, (v[1] + v[3]) / 2
+        drag(p, at(cx, cy), at(cx + 3, cy + 2))
+        moved = p.js("rampLabel.shapes[0].v")
+        if max(abs(a - b) for a, b in zip(moved, [v[0] + 3, v[1] + 2, v[2] + 3, v[3] + 2])) > 0.5:
+            fail(f"label: dragging inside the box moved it to {moved}, from {v}")
+        print(f"ok: browser: ← leads back to {first}, which shows its saved box; a drag inside moves it")
     finally:
         proc.terminate()
         try:

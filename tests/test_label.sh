@@ -77,6 +77,7 @@ grep -q "notes.txt is not a PNG or JPEG image: skipped" "$work/add.out" || fail 
     || fail "adding the folder again"
 ok "label add: 4 images (a text file skipped); a bad id adds nothing; adding again adds nothing"
 
+"$ramp" event --db "$db" --kit "$work/kit" >/dev/null || fail "event" # /my needs one
 token=$("$ramp" team add --db "$db" webteam) || fail "team add"
 "$ramp" serve --db "$db" --listen 127.0.0.1:0 > "$work/serve.out" 2>&1 & sv=$!
 pids+=("$sv")
@@ -90,7 +91,11 @@ c=$(curl -s -b "$jar" -c "$jar" -o /dev/null -w '%{http_code}' -d "csrf=$pre&tok
 code() { curl -s -o "$work/resp" -w '%{http_code}' "$@"; }
 c=$(code -b "$jar" "$url/label"); [ "$c" = 404 ] && grep -q "labelling page is off" "$work/resp" || fail "/label while off: HTTP $c"
 c=$(code -b "$jar" "$url/api/label/images.json"); [ "$c" = 404 ] || fail "images.json while off: HTTP $c"
+c=$(code -b "$jar" "$url/my"); [ "$c" = 200 ] || fail "/my: HTTP $c"
+grep -q 'id="labelling"' "$work/resp" && fail "/my links the labelling page while it is off"
 "$ramp" label on --db "$db" | grep -q "on" || fail "label on"
+c=$(code -b "$jar" "$url/my"); [ "$c" = 200 ] && grep -q '<a href="/label">Label images</a>: 0 of 4 labelled' "$work/resp" \
+    || fail "/my does not link the labelling page once it is on"
 c=$(code "$url/label"); [ "$c" = 303 ] || fail "/label without a session: HTTP $c"
 c=$(code -D "$work/page.hdr" -b "$jar" "$url/label"); [ "$c" = 200 ] || fail "/label: HTTP $c"
 grep -qi "^Content-Security-Policy: default-src 'none'; script-src 'self'" "$work/page.hdr" || fail "no CSP on /label"
@@ -106,7 +111,7 @@ c=$(code "$url/label/img/img2.png"); [ "$c" = 401 ] || fail "image without a ses
 for bad in "..%2Flabel.db" "../label.db" "%2Fetc%2Fpasswd" "notes.txt" "img9.png"; do
     c=$(code -b "$jar" --path-as-is "$url/label/img/$bad"); [ "$c" = 404 ] || fail "image '$bad': HTTP $c"
 done
-ok "page: off → 404, on → 200 with a CSP and no inline script; images by id only (paths 404)"
+ok "page: off → 404 (and not linked from /my), on → 200 (linked) with a CSP and no inline script; images by id only (paths 404)"
 
 # ---- 2. hostile saves ------------------------------------------------------------------------
 save() { # save BODY [curl options...]: HTTP code, the answer in $work/resp

@@ -363,7 +363,8 @@ ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ram
 ramp_status ramp__sub_json_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out);
 
 /* A team's own page (`GET /my`): a log-out form and an upload form
-   carrying csrf, its submissions (newest first) with state, public
+   carrying csrf, a link to the labelling page while it is on, its
+   submissions (newest first) with state, public
    (validation, bagged) scores and, for failed ones, the error log as the
    public may read it. notice (may be NULL) is shown on top, escaped. */
 ramp_status ramp__team_page_html(ramp__store *s, int64_t team_id, const char *team,
