@@ -695,6 +695,22 @@ static void test_label_store(void **state)
     assert_null(rows[1].shapes);
     assert_null(rows[1].labeller);
     ramp__label_rows_free(rows, ni);
+    /* an image keeps its last RAMP__LABEL_KEEP_SAVES saves */
+    for (int i = 0; i < RAMP__LABEL_KEEP_SAVES + 5; i++) {
+        char js[64];
+        snprintf(js, sizeof js, "[{\"class\": 0, \"box\": [0, 0, 1, %d]}]", 1 + i % 5);
+        assert_int_equal(ramp__label_save(s, "b.jpg", team, "old", js), RAMP_OK);
+    }
+    assert_int_equal(ramp__label_count_saves(s, &n), RAMP_OK);
+    assert_int_equal(n, 2 + RAMP__LABEL_KEEP_SAVES);
+    assert_int_equal(ramp__label_latest(s, "b.jpg", &sh, &who, &at), RAMP_OK);
+    assert_string_equal(sh, "[{\"class\": 0, \"box\": [0, 0, 1, 5]}]"); /* i = 104 */
+    free(sh);
+    free(who);
+    assert_int_equal(ramp__label_latest(s, "a.png", &sh, &who, &at), RAMP_OK);
+    assert_string_equal(who, "organiser"); /* another image's history is untouched */
+    free(sh);
+    free(who);
     /* the geometry cannot change once labels are saved */
     assert_int_equal(ramp__label_set_define(s, "t", cls, 2, RAMP__GEOM_POLYGON, 5), RAMP_EINVAL);
     assert_non_null(strstr(ramp__store_errmsg(s), "another geometry"));

@@ -396,6 +396,7 @@ typedef enum ramp__geom { RAMP__GEOM_BOX, RAMP__GEOM_CIRCLE, RAMP__GEOM_POLYGON 
 #define RAMP__LABEL_MAX_POINTS 20000        /* numbers in one save */
 #define RAMP__LABEL_MAX_BODY (1u << 20)     /* bytes of a save's JSON body */
 #define RAMP__LABEL_MAX_CLASSES 256
+#define RAMP__LABEL_KEEP_SAVES 100          /* history kept per image */
 
 /* "box", "circle", "polygon"; parse: 0 or -1. */
 const char *ramp__geom_name(ramp__geom g);
@@ -446,7 +447,9 @@ ramp_status ramp__label_image_get(ramp__store *s, const char *id, int *width, in
 
 /* Stores a save: the image's shapes as canonical JSON (ramp__shapes_json),
    by team_id (0: the organiser) named labeller, now. ENOENT when id is not
-   in the pool. History is kept. */
+   in the pool. History is kept: the image's last RAMP__LABEL_KEEP_SAVES
+   saves (older ones are removed in the same transaction, so that a
+   labeller saving in a loop cannot grow the store without bound). */
 ramp_status ramp__label_save(ramp__store *s, const char *id, int64_t team_id,
                              const char *labeller, const char *shapes_json);
 /* The latest save of id: shapes JSON, labeller (malloc'd) and time. ENOENT

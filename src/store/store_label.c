@@ -4,7 +4,8 @@
  * content-addressed blob table, so the server reads an image by its id and
  * never opens a path), and every save (label: image, team, labeller name,
  * time, the shapes as canonical JSON). Saves are history: a new one never
- * replaces an old row; the latest (highest row id) of an image wins.
+ * replaces an old row; the latest (highest row id) of an image wins. The
+ * last RAMP__LABEL_KEEP_SAVES saves of an image are kept.
  *
  * Class names are stored as one text, a name per line (names never hold a
  * newline: ramp__label_set_define refuses them).
@@ -326,6 +327,10 @@ ramp_status ramp__label_save(ramp__store *s, const char *id, int64_t team_id,
     if ((st = Q("INSERT INTO label (image_pos, team_id, labeller, at, shapes) VALUES (?, ?, ?, ?, ?)",
                 RAMP__INT(pos), team_id > 0 ? RAMP__INT(team_id) : RAMP__TEXT(NULL),
                 RAMP__TEXT(labeller), RAMP__REAL(ramp__wall_now()), RAMP__TEXT(shapes_json))))
+        goto fail;
+    if ((st = Q("DELETE FROM label WHERE image_pos = ? AND id NOT IN (SELECT id FROM label WHERE"
+                " image_pos = ? ORDER BY id DESC LIMIT ?)",
+                RAMP__INT(pos), RAMP__INT(pos), RAMP__INT(RAMP__LABEL_KEEP_SAVES))))
         goto fail;
     return ramp__store_commit(s);
 fail:
