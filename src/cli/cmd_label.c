@@ -37,23 +37,24 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: ramp label add --db DB [--kit KIT] --images DIR [--geometry box|circle|polygon]\n"
-            "                      [--max-shapes N]\n"
-            "       ramp label on|off --db DB\n"
-            "       ramp label status --db DB\n"
-            "       ramp label export --db DB --out DIR [--fill C]\n\n"
-            "The labelling page of 'ramp serve' (/label): logged-in teams draw boxes,\n"
-            "circles or polygons on a pool of images the organiser registered here.\n\n"
-            "  add     registers the PNG and JPEG files at the top of DIR (id: the file name)\n"
-            "          with the class names of KIT's problem (default: the event's kit);\n"
-            "          geometry: polygon for a segmentation kit, else box; at most N shapes\n"
-            "          per image (default 100)\n"
-            "  on, off opens or closes the page (it starts closed)\n"
-            "  status  the pool: images, images labelled, saves\n"
-            "  export  the latest save of each labelled image: DIR/labels.csv (the kit's\n"
-            "          format), DIR/masks/<id> for polygons (class per pixel, C elsewhere:\n"
-            "          default 0, 255 for void) and DIR/labellers.csv (id, labeller, time)\n");
+    fprintf(
+        f,
+        "usage: ramp label add --db DB [--kit KIT] --images DIR [--geometry box|circle|polygon]\n"
+        "                      [--max-shapes N]\n"
+        "       ramp label on|off --db DB\n"
+        "       ramp label status --db DB\n"
+        "       ramp label export --db DB --out DIR [--fill C]\n\n"
+        "The labelling page of 'ramp serve' (/label): logged-in teams draw boxes,\n"
+        "circles or polygons on a pool of images the organiser registered here.\n\n"
+        "  add     registers the PNG and JPEG files at the top of DIR (id: the file name)\n"
+        "          with the class names of KIT's problem (default: the event's kit);\n"
+        "          geometry: polygon for a segmentation kit, else box; at most N shapes\n"
+        "          per image (default 100)\n"
+        "  on, off opens or closes the page (it starts closed)\n"
+        "  status  the pool: images, images labelled, saves\n"
+        "  export  the latest save of each labelled image: DIR/labels.csv (the kit's\n"
+        "          format), DIR/masks/<id> for polygons (class per pixel, C elsewhere:\n"
+        "          default 0, 255 for void) and DIR/labellers.csv (id, labeller, time)\n");
 }
 
 static ramp__store *open_store(const char *db)
@@ -99,7 +100,7 @@ static int label_add(ramp__store *s, const char *kit, const char *dir, const cha
         pb = ev.problem;
     }
     ramp__geom g = ramp_problem_workflow(pb) == RAMP_WORKFLOW_SEGMENTATION ? RAMP__GEOM_POLYGON
-                                                                          : RAMP__GEOM_BOX;
+                                                                           : RAMP__GEOM_BOX;
     if (geom && ramp__geom_parse(geom, &g)) {
         ramp__cli_error("label: --geometry is box, circle or polygon, not '%s'", geom);
         rc = 2;
@@ -108,7 +109,8 @@ static int label_add(ramp__store *s, const char *kit, const char *dir, const cha
     int nc = ramp_problem_n_classes(pb);
     classes = calloc(nc > 0 ? (size_t)nc : 1, sizeof *classes);
     if (!classes) goto nomem;
-    for (int i = 0; i < nc; i++) classes[i] = ramp_problem_class_name(pb, i);
+    for (int i = 0; i < nc; i++)
+        classes[i] = ramp_problem_class_name(pb, i);
     char title[300];
     snprintf(title, sizeof title, "%s", ramp_problem_title(pb));
     if (ramp__label_set_define(s, title, classes, nc, g, max_shapes)) {
@@ -177,9 +179,9 @@ static int label_add(ramp__store *s, const char *kit, const char *dir, const cha
             free(path);
             goto done;
         }
-        ramp_status st = ramp__label_image_add(s, names[i], bytes, len, ramp_img_width(im),
-                                               ramp_img_height(im),
-                                               f == RAMP_FMT_PNG ? "image/png" : "image/jpeg");
+        ramp_status st =
+            ramp__label_image_add(s, names[i], bytes, len, ramp_img_width(im), ramp_img_height(im),
+                                  f == RAMP_FMT_PNG ? "image/png" : "image/jpeg");
         free(bytes);
         free(path);
         if (st == RAMP_EDUP) {
@@ -207,7 +209,8 @@ nomem:
     ramp__cli_error("label: out of memory");
 done:
     if (d) closedir(d);
-    for (size_t i = 0; i < n_names; i++) free(names[i]);
+    for (size_t i = 0; i < n_names; i++)
+        free(names[i]);
     free(names);
     free(classes);
     ramp_pp_free(pp);
@@ -218,8 +221,7 @@ done:
 
 /* Paints the polygon v[0..2n) with value c into mask (w × h): each pixel
    whose centre is inside by the even-odd rule. */
-static void fill_polygon(uint8_t *mask, int w, int h, const double *v, int n, uint8_t c,
-                         double *xs)
+static void fill_polygon(uint8_t *mask, int w, int h, const double *v, int n, uint8_t c, double *xs)
 {
     for (int y = 0; y < h; y++) {
         double yc = y + 0.5;
@@ -242,7 +244,8 @@ static void fill_polygon(uint8_t *mask, int w, int h, const double *v, int n, ui
             long lo = (long)ceil(xs[p] - 0.5), hi = (long)ceil(xs[p + 1] - 0.5);
             if (lo < 0) lo = 0;
             if (hi > w) hi = w;
-            for (long x = lo; x < hi; x++) mask[(size_t)y * (size_t)w + (size_t)x] = c;
+            for (long x = lo; x < hi; x++)
+                mask[(size_t)y * (size_t)w + (size_t)x] = c;
         }
     }
 }
@@ -309,8 +312,9 @@ static int label_export(ramp__store *s, const char *out, int fill)
             ramp_err err;
             char *p = ramp__path_join(p_masks, r->id);
             FILE *f = NULL;
-            int bad = !p || ramp_img_encode(&png, &png_len, RAMP_FMT_PNG, mask, r->width,
-                                            r->height, 1, (size_t)r->width, 0, &err) ||
+            int bad = !p ||
+                      ramp_img_encode(&png, &png_len, RAMP_FMT_PNG, mask, r->width, r->height, 1,
+                                      (size_t)r->width, 0, &err) ||
                       !(f = fopen(p, "wb")) || fwrite(png, 1, png_len, f) != png_len;
             if (f && fclose(f)) bad = 1;
             free(png);
@@ -326,7 +330,8 @@ static int label_export(ramp__store *s, const char *out, int fill)
         } else {
             for (int k = 0; k < sh.n; k++) {
                 fprintf(csv, "%s,%d", r->id, sh.s[k].cls);
-                for (int j = 0; j < sh.s[k].n; j++) fprintf(csv, ",%.9g", sh.s[k].v[j]);
+                for (int j = 0; j < sh.s[k].n; j++)
+                    fprintf(csv, ",%.9g", sh.s[k].v[j]);
                 fputc('\n', csv);
             }
         }
@@ -370,9 +375,9 @@ int ramp__cmd_label(int argc, char **argv)
         RAMP__OPT_INT("--fill", &fill, 0, 255),
         RAMP__OPT_END,
     };
-    int prc = ramp__cli_parse(&(ramp__cli_spec){.cmd = "label", .usage = usage, .opts = opts,
-                                                .pos = &verb, .max_pos = 1},
-                              argc, argv);
+    int prc = ramp__cli_parse(
+        &(ramp__cli_spec){.cmd = "label", .usage = usage, .opts = opts, .pos = &verb, .max_pos = 1},
+        argc, argv);
     if (prc) return prc == 1 ? 0 : prc;
     static const char *const verbs[] = {"add", "on", "off", "status", "export"};
     int v = -1;

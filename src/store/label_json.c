@@ -44,7 +44,8 @@ static ramp_status jfail(jp *j, ramp_status st, const char *fmt, ...)
 
 static void ws(jp *j)
 {
-    while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
+    while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+        j->p++;
 }
 
 static int eat(jp *j, char c)
@@ -87,7 +88,8 @@ static ramp_status jnum(jp *j, double *v)
     if (q < j->e && *q == '0') {
         q++;
     } else if (q < j->e && *q >= '1' && *q <= '9') {
-        while (q < j->e && isdigit((unsigned char)*q)) q++;
+        while (q < j->e && isdigit((unsigned char)*q))
+            q++;
     } else {
         return jfail(j, RAMP_EPARSE, "a number was expected (JSON has no NaN or Infinity)");
     }
@@ -95,17 +97,20 @@ static ramp_status jnum(jp *j, double *v)
         q++;
         if (q >= j->e || !isdigit((unsigned char)*q))
             return jfail(j, RAMP_EPARSE, "a digit must follow the decimal point");
-        while (q < j->e && isdigit((unsigned char)*q)) q++;
+        while (q < j->e && isdigit((unsigned char)*q))
+            q++;
     }
     if (q < j->e && (*q == 'e' || *q == 'E')) {
         q++;
         if (q < j->e && (*q == '+' || *q == '-')) q++;
         if (q >= j->e || !isdigit((unsigned char)*q))
             return jfail(j, RAMP_EPARSE, "a digit must follow the exponent");
-        while (q < j->e && isdigit((unsigned char)*q)) q++;
+        while (q < j->e && isdigit((unsigned char)*q))
+            q++;
     }
     char tmp[64];
-    if ((size_t)(q - s) >= sizeof tmp) return jfail(j, RAMP_ETOOBIG, "a number of more than 63 characters");
+    if ((size_t)(q - s) >= sizeof tmp)
+        return jfail(j, RAMP_ETOOBIG, "a number of more than 63 characters");
     memcpy(tmp, s, (size_t)(q - s));
     tmp[q - s] = '\0';
     *v = strtod(tmp, NULL);
@@ -119,7 +124,8 @@ static ramp_status grow(jp *j, int need_s, int need_v)
     ramp__shapes *o = j->out;
     if (need_s > j->cap_s) {
         int cap = j->cap_s ? 2 * j->cap_s : 16;
-        while (cap < need_s) cap *= 2;
+        while (cap < need_s)
+            cap *= 2;
         ramp__shape *ns = realloc(o->s, (size_t)cap * sizeof *ns);
         if (!ns) return jfail(j, RAMP_ENOMEM, "out of memory");
         o->s = ns;
@@ -127,7 +133,8 @@ static ramp_status grow(jp *j, int need_s, int need_v)
     }
     if (need_v > j->cap_v) {
         int cap = j->cap_v ? 2 * j->cap_v : 64;
-        while (cap < need_v) cap *= 2;
+        while (cap < need_v)
+            cap *= 2;
         double *nv = realloc(o->v, (size_t)cap * sizeof *nv);
         if (!nv) return jfail(j, RAMP_ENOMEM, "out of memory");
         o->v = nv;
@@ -214,8 +221,8 @@ void ramp__shapes_clear(ramp__shapes *sh)
     memset(sh, 0, sizeof *sh);
 }
 
-ramp_status ramp__shapes_parse(const char *json, size_t len, char *id, ramp__shapes *out,
-                               char *msg, size_t msg_len)
+ramp_status ramp__shapes_parse(const char *json, size_t len, char *id, ramp__shapes *out, char *msg,
+                               size_t msg_len)
 {
     memset(out, 0, sizeof *out);
     jp j = {json, json, json + len, msg, msg_len, out, 0, 0};
@@ -307,8 +314,8 @@ ramp_status ramp__shapes_check(const ramp__shapes *sh, const ramp__label_set *ls
             }
             if (!(v[0] >= 0 && v[0] < v[2] && v[2] <= w && v[1] >= 0 && v[1] < v[3] && v[3] <= h)) {
                 snprintf(msg, msg_len,
-                         "shape %d: box [%g, %g, %g, %g] is empty or not inside the %dx%d image",
-                         i, v[0], v[1], v[2], v[3], width, height);
+                         "shape %d: box [%g, %g, %g, %g] is empty or not inside the %dx%d image", i,
+                         v[0], v[1], v[2], v[3], width, height);
                 return RAMP_EINVAL;
             }
         } else if (s->kind == RAMP__GEOM_CIRCLE) {
@@ -327,8 +334,9 @@ ramp_status ramp__shapes_check(const ramp__shapes *sh, const ramp__label_set *ls
         } else {
             int nv = s->n / 2;
             if (s->n % 2 || nv < 3 || nv > RAMP__LABEL_MAX_VERTICES) {
-                snprintf(msg, msg_len, "shape %d: a polygon is [x0, y0, x1, y1, ...] with 3 to %d "
-                                       "vertices",
+                snprintf(msg, msg_len,
+                         "shape %d: a polygon is [x0, y0, x1, y1, ...] with 3 to %d "
+                         "vertices",
                          i, RAMP__LABEL_MAX_VERTICES);
                 return RAMP_EINVAL;
             }
@@ -351,7 +359,8 @@ void ramp__shapes_json(ramp__buf *out, const ramp__shapes *sh)
         const ramp__shape *s = &sh->s[i];
         ramp__buf_printf(out, "%s{\"class\": %d, \"%s\": [", i ? ", " : "", s->cls,
                          ramp__geom_name(s->kind));
-        for (int k = 0; k < s->n; k++) ramp__buf_printf(out, "%s%.9g", k ? ", " : "", s->v[k]);
+        for (int k = 0; k < s->n; k++)
+            ramp__buf_printf(out, "%s%.9g", k ? ", " : "", s->v[k]);
         ramp__buf_puts(out, "]}");
     }
     ramp__buf_puts(out, "]");

@@ -124,7 +124,8 @@ done:
 void ramp__label_set_clear(ramp__label_set *ls)
 {
     if (!ls) return;
-    for (int i = 0; ls->classes && i < ls->n_classes; i++) free(ls->classes[i]);
+    for (int i = 0; ls->classes && i < ls->n_classes; i++)
+        free(ls->classes[i]);
     free(ls->classes);
     free(ls->title);
     memset(ls, 0, sizeof *ls);
@@ -153,7 +154,8 @@ ramp_status ramp__label_set_get(ramp__store *s, ramp__label_set *ls)
     ls->n_images = (int)ramp__rows_int(&r, 0, 5);
     ls->n_labelled = (int)ramp__rows_int(&r, 0, 6);
     int n = 1;
-    for (const char *p = cl ? cl : ""; *p; p++) n += *p == '\n';
+    for (const char *p = cl ? cl : ""; *p; p++)
+        n += *p == '\n';
     ls->classes = calloc((size_t)n, sizeof *ls->classes);
     if (!ls->title || !ls->classes || !cl) goto nomem;
     for (const char *p = cl;; ls->n_classes++) {
@@ -200,8 +202,7 @@ ramp_status ramp__label_image_add(ramp__store *s, const char *id, const void *by
     if (len > RAMP__LABEL_MAX_IMAGE)
         return ramp__store_fail(s, RAMP_ETOOBIG, "image '%s': %zu bytes, the limit is %u", id, len,
                                 RAMP__LABEL_MAX_IMAGE);
-    if (width < 1 || height < 1)
-        return ramp__store_fail(s, RAMP_EINVAL, "image '%s': no size", id);
+    if (width < 1 || height < 1) return ramp__store_fail(s, RAMP_EINVAL, "image '%s': no size", id);
     char hash[65];
     ramp__sha256_hex(hash, bytes, len);
     ramp__rows r = {0};
@@ -215,8 +216,9 @@ ramp_status ramp__label_image_add(ramp__store *s, const char *id, const void *by
                               RAMP__LABEL_MAX_IMAGES);
         goto fail;
     }
-    if ((st = Q("INSERT INTO blob (hash, size, data) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
-                RAMP__TEXT(hash), RAMP__INT(len), RAMP__BLOB(bytes, len))))
+    if ((st =
+             Q("INSERT INTO blob (hash, size, data) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
+               RAMP__TEXT(hash), RAMP__INT(len), RAMP__BLOB(bytes, len))))
         goto fail;
     st = Q("INSERT INTO label_image (name, width, height, type, hash, added_at) VALUES (?, ?, ?, ?,"
            " ?, ?)",
@@ -235,7 +237,8 @@ fail:
 
 void ramp__label_images_free(ramp__label_image *im, size_t n)
 {
-    for (size_t i = 0; im && i < n; i++) free(im[i].id);
+    for (size_t i = 0; im && i < n; i++)
+        free(im[i].id);
     free(im);
 }
 
@@ -277,14 +280,16 @@ ramp_status ramp__label_image_get(ramp__store *s, const char *id, int *width, in
     *type = NULL;
     if (bytes) *bytes = NULL;
     if (len) *len = 0;
-    if (!ramp__label_id_ok(id)) return ramp__store_fail(s, RAMP_ENOENT, "no such image in the pool");
+    if (!ramp__label_id_ok(id))
+        return ramp__store_fail(s, RAMP_ENOENT, "no such image in the pool");
     ramp__rows r;
     ramp_status st =
-        bytes ? QR(&r,
-                   "SELECT i.width, i.height, i.type, b.data FROM label_image i JOIN blob b ON"
-                   " b.hash = i.hash WHERE i.name = ?",
-                   RAMP__TEXT(id))
-              : QR(&r, "SELECT width, height, type FROM label_image WHERE name = ?", RAMP__TEXT(id));
+        bytes
+            ? QR(&r,
+                 "SELECT i.width, i.height, i.type, b.data FROM label_image i JOIN blob b ON"
+                 " b.hash = i.hash WHERE i.name = ?",
+                 RAMP__TEXT(id))
+            : QR(&r, "SELECT width, height, type FROM label_image WHERE name = ?", RAMP__TEXT(id));
     if (st) return st;
     if (!r.n_rows) {
         ramp__rows_clear(&r);
@@ -310,8 +315,8 @@ nomem:
     return ramp__store_fail(s, RAMP_ENOMEM, "out of memory");
 }
 
-ramp_status ramp__label_save(ramp__store *s, const char *id, int64_t team_id,
-                             const char *labeller, const char *shapes_json)
+ramp_status ramp__label_save(ramp__store *s, const char *id, int64_t team_id, const char *labeller,
+                             const char *shapes_json)
 {
     ramp__rows r;
     ramp_status st = ramp__store_begin(s);
@@ -324,9 +329,10 @@ ramp_status ramp__label_save(ramp__store *s, const char *id, int64_t team_id,
     }
     int64_t pos = ramp__rows_int(&r, 0, 0);
     ramp__rows_clear(&r);
-    if ((st = Q("INSERT INTO label (image_pos, team_id, labeller, at, shapes) VALUES (?, ?, ?, ?, ?)",
-                RAMP__INT(pos), team_id > 0 ? RAMP__INT(team_id) : RAMP__TEXT(NULL),
-                RAMP__TEXT(labeller), RAMP__REAL(ramp__wall_now()), RAMP__TEXT(shapes_json))))
+    if ((st = Q(
+             "INSERT INTO label (image_pos, team_id, labeller, at, shapes) VALUES (?, ?, ?, ?, ?)",
+             RAMP__INT(pos), team_id > 0 ? RAMP__INT(team_id) : RAMP__TEXT(NULL),
+             RAMP__TEXT(labeller), RAMP__REAL(ramp__wall_now()), RAMP__TEXT(shapes_json))))
         goto fail;
     if ((st = Q("DELETE FROM label WHERE image_pos = ? AND id NOT IN (SELECT id FROM label WHERE"
                 " image_pos = ? ORDER BY id DESC LIMIT ?)",
@@ -338,8 +344,8 @@ fail:
     return st;
 }
 
-ramp_status ramp__label_latest(ramp__store *s, const char *id, char **shapes_json,
-                               char **labeller, double *at)
+ramp_status ramp__label_latest(ramp__store *s, const char *id, char **shapes_json, char **labeller,
+                               double *at)
 {
     *shapes_json = NULL;
     if (labeller) *labeller = NULL;
