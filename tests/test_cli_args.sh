@@ -66,7 +66,7 @@ expect_error "model predict: --output is required" model predict m.onnx --input 
 expect_error "model predict: --input is required" model predict m.onnx --output p.npy
 expect_error "model export: --output is required" model export w.bin
 expect_error "model export: unknown option '--arch'" model export w.bin --output m.onnx --arch vgg
-platform_cmds="event team submit worker leaderboard serve"
+platform_cmds="event team submit worker leaderboard serve label"
 if "$RAMP" worker --help 2>&1 | grep -q "built without the platform"; then
     # a ramp configured with -DRAMP_WITH_PLATFORM=OFF: each platform command
     # exits 1 saying so, and how to get it
@@ -89,6 +89,11 @@ else
     expect_error "submit: unexpected argument 'two'" submit --team t --name n one two
     expect_error "leaderboard: --view is public, private or competition, not 'all'" \
         leaderboard --db x --view all
+    expect_error "label: --fill wants an integer in [0, 255], not '256'" label export --db x --out o --fill 256
+    expect_error "label: --max-shapes wants an integer in [1, 1000], not '0'" label add --db x --max-shapes 0
+    expect_error "label: usage: ramp label add|on|off|status|export" label --db x
+    expect_error "label add: --images DIR is required" label add --db x
+    expect_error "label export: --out DIR is required" label export --db x
 fi
 
 for cmd in test score blend $platform_cmds "data check" \

@@ -2,7 +2,8 @@
  * machine, claims from two connections, leases that expire, results stored
  * only by the claim's holder, names and tokens; the claim cap
  * (worker_killed), releases, the organiser's token and the reveal, and what
- * the leaderboard and submission pages show before and after it. */
+ * the leaderboard and submission pages show before and after it; the
+ * labelling pool (schema 5) and the parser of the labelling page's shapes. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -602,6 +603,239 @@ static void test_sessions(void **state)
     remove(path);
 }
 
+/* The labelling pool: a store of schema 4 with a submission migrates to 5
+   keeping it; the pool's settings, images by id (bytes back as stored,
+   duplicates and bad ids refused), saves kept as history with the latest
+   winning, and the export's rows. */
+static void test_label_store(void **state)
+{
+    (void)state;
+    char path[512];
+    db_path(path, sizeof path, "label");
+    ramp__store *s;
+    ramp_err err;
+    assert_int_equal(ramp__store_open_version(&s, path, 4, &err), RAMP_OK);
+    assert_int_equal(ramp__store_event_set(s, RAMP_SOURCE_DIR "/kits/fashion_mnist", "/nonexistent", 0),
+                     RAMP_OK);
+    int64_t team, id;
+    assert_int_equal(ramp__store_team_id(s, "old", 1, &team), RAMP_OK);
+    assert_int_equal(ramp__store_submit(s, team, "v4", files, 2, &id), RAMP_OK);
+    ramp__store_close(s);
+    assert_int_equal(ramp__store_open(&s, path, &err), RAMP_OK);
+    assert_int_equal(ramp__store_schema_version(s), 5);
+    int64_t n = 0;
+    assert_int_equal(ramp__store_count(s, "new", &n), RAMP_OK);
+    assert_int_equal(n, 1);
+
+    ramp__label_set ls;
+    assert_int_equal(ramp__label_set_get(s, &ls), RAMP_ENOENT);
+    assert_non_null(strstr(ramp__store_errmsg(s), "ramp label add"));
+    assert_int_equal(ramp__label_enable(s, 1), RAMP_ENOENT);
+    const char *cls[3] = {"cat", "dog", "bad\nname"};
+    assert_int_equal(ramp__label_set_define(s, "t", cls, 3, RAMP__GEOM_BOX, 5), RAMP_EINVAL);
+    assert_int_equal(ramp__label_set_define(s, "t", cls, 2, RAMP__GEOM_BOX, 0), RAMP_EINVAL);
+    assert_int_equal(ramp__label_set_define(s, "t", cls, 2, RAMP__GEOM_BOX, 5), RAMP_OK);
+    assert_int_equal(ramp__label_set_get(s, &ls), RAMP_OK);
+    assert_int_equal(ls.n_classes, 2);
+    assert_string_equal(ls.classes[1], "dog");
+    assert_int_equal(ls.geometry, RAMP__GEOM_BOX);
+    assert_int_equal(ls.enabled, 0);
+    ramp__label_set_clear(&ls);
+    assert_int_equal(ramp__label_enable(s, 1), RAMP_OK);
+
+    const uint8_t px[5] = {1, 2, 0, 4, 5}; /* bytes with a NUL: stored as a blob */
+    assert_int_equal(ramp__label_image_add(s, "a.png", px, 5, 8, 6, "image/png"), RAMP_OK);
+    assert_int_equal(ramp__label_image_add(s, "a.png", px, 5, 8, 6, "image/png"), RAMP_EDUP);
+    assert_int_equal(ramp__label_image_add(s, "../x.png", px, 5, 8, 6, "image/png"), RAMP_EINVAL);
+    assert_int_equal(ramp__label_image_add(s, ".hidden", px, 5, 8, 6, "image/png"), RAMP_EINVAL);
+    assert_int_equal(ramp__label_image_add(s, "b.jpg", px, 4, 8, 6, "image/jpeg"), RAMP_OK);
+    int w, h;
+    char *type;
+    uint8_t *bytes;
+    size_t len;
+    assert_int_equal(ramp__label_image_get(s, "a.png", &w, &h, &type, &bytes, &len), RAMP_OK);
+    assert_int_equal(w, 8);
+    assert_int_equal(h, 6);
+    assert_string_equal(type, "image/png");
+    assert_int_equal(len, 5);
+    assert_memory_equal(bytes, px, 5);
+    free(type);
+    free(bytes);
+    assert_int_equal(ramp__label_image_get(s, "/etc/passwd", &w, &h, &type, &bytes, &len), RAMP_ENOENT);
+    assert_int_equal(ramp__label_image_get(s, "c.png", &w, &h, &type, NULL, NULL), RAMP_ENOENT);
+
+    /* two saves of a.png (history), none of b.jpg */
+    assert_int_equal(ramp__label_save(s, "a.png", team, "old", "[]"), RAMP_OK);
+    assert_int_equal(ramp__label_save(s, "a.png", 0, "organiser",
+                                      "[{\"class\": 1, \"box\": [1, 2, 3, 4]}]"),
+                     RAMP_OK);
+    assert_int_equal(ramp__label_save(s, "zz.png", team, "old", "[]"), RAMP_ENOENT);
+    assert_int_equal(ramp__label_count_saves(s, &n), RAMP_OK);
+    assert_int_equal(n, 2);
+    char *sh, *who;
+    double at;
+    assert_int_equal(ramp__label_latest(s, "a.png", &sh, &who, &at), RAMP_OK);
+    assert_string_equal(sh, "[{\"class\": 1, \"box\": [1, 2, 3, 4]}]");
+    assert_string_equal(who, "organiser");
+    free(sh);
+    free(who);
+    assert_int_equal(ramp__label_latest(s, "b.jpg", &sh, &who, &at), RAMP_ENOENT);
+    ramp__label_image *im;
+    size_t ni;
+    assert_int_equal(ramp__label_images(s, &im, &ni), RAMP_OK);
+    assert_int_equal(ni, 2);
+    assert_string_equal(im[0].id, "a.png");
+    assert_int_equal(im[0].labelled, 1);
+    assert_int_equal(im[1].labelled, 0);
+    ramp__label_images_free(im, ni);
+    ramp__label_row *rows;
+    assert_int_equal(ramp__label_export(s, &rows, &ni), RAMP_OK);
+    assert_int_equal(ni, 2);
+    assert_string_equal(rows[0].shapes, "[{\"class\": 1, \"box\": [1, 2, 3, 4]}]");
+    assert_null(rows[1].shapes);
+    assert_null(rows[1].labeller);
+    ramp__label_rows_free(rows, ni);
+    /* an image keeps its last RAMP__LABEL_KEEP_SAVES saves */
+    for (int i = 0; i < RAMP__LABEL_KEEP_SAVES + 5; i++) {
+        char js[64];
+        snprintf(js, sizeof js, "[{\"class\": 0, \"box\": [0, 0, 1, %d]}]", 1 + i % 5);
+        assert_int_equal(ramp__label_save(s, "b.jpg", team, "old", js), RAMP_OK);
+    }
+    assert_int_equal(ramp__label_count_saves(s, &n), RAMP_OK);
+    assert_int_equal(n, 2 + RAMP__LABEL_KEEP_SAVES);
+    assert_int_equal(ramp__label_latest(s, "b.jpg", &sh, &who, &at), RAMP_OK);
+    assert_string_equal(sh, "[{\"class\": 0, \"box\": [0, 0, 1, 5]}]"); /* i = 104 */
+    free(sh);
+    free(who);
+    assert_int_equal(ramp__label_latest(s, "a.png", &sh, &who, &at), RAMP_OK);
+    assert_string_equal(who, "organiser"); /* another image's history is untouched */
+    free(sh);
+    free(who);
+    /* the geometry cannot change once labels are saved */
+    assert_int_equal(ramp__label_set_define(s, "t", cls, 2, RAMP__GEOM_POLYGON, 5), RAMP_EINVAL);
+    assert_non_null(strstr(ramp__store_errmsg(s), "another geometry"));
+    assert_int_equal(ramp__label_set_define(s, "t2", cls, 2, RAMP__GEOM_BOX, 9), RAMP_OK);
+    ramp__store_close(s);
+    remove(path);
+}
+
+/* The shapes parser: each refusal with its message; the checks against an
+   8 x 6 image; the canonical JSON reads back to the same shapes. */
+static void test_label_json(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json, *msg;
+    } bad[] = {
+        {"", "an object"},
+        {"[]", "an object"},
+        {"{\"id\": \"a\"}", "both \"id\" and \"shapes\""},
+        {"{\"id\": \"a\", \"shapes\": [], \"id\": \"b\"}", "unknown or repeated key 'id'"},
+        {"{\"id\": \"a\\u0041\", \"shapes\": []}", "escapes are not accepted"},
+        {"{\"id\": \"a\", \"shapes\": [{\"class\": 0, \"box\": [NaN, 1, 2, 3]}]}", "no NaN"},
+        {"{\"id\": \"a\", \"shapes\": [{\"class\": 0, \"box\": [-Infinity, 1, 2, 3]}]}", "no NaN"},
+        {"{\"id\": \"a\", \"shapes\": [{\"class\": 0, \"box\": [1e400, 1, 2, 3]}]}", "not finite"},
+        {"{\"id\": \"a\", \"shapes\": [{\"class\": 0, \"box\": [01, 1, 2, 3]}]}", "',' or ']'"},
+        {"{\"id\": \"a\", \"shapes\": [{\"class\": 0, \"box\": [1., 1, 2, 3]}]}", "decimal point"},
+        {"{\"id\": \"a\", \"shapes\": [{\"class\": 0, \"box\": [.5, 1, 2, 3]}]}", "a number was expected"},
+        {"{\"id\": \"a\", \"shapes\": [{\"class\": 0, \"box\": [+1, 1, 2, 3]}]}", "a number was expected"},
+        {"{\"id\": \"a\", \"shapes\": [{\"class\": -1, \"box\": [1, 1, 2, 3]}]}", "not a class number"},
+        {"{\"id\": \"a\", \"shapes\": [{\"class\": 0, \"class\": 1, \"box\": [1]}]}", "'class' twice"},
+        {"{\"id\": \"a\", \"shapes\": [{\"class\": 0, \"box\": [1], \"circle\": [1]}]}", "more than one of"},
+        {"{\"id\": \"a\", \"shapes\": [{\"box\": [1, 2, 3, 4]}]}", "has no 'class'"},
+        {"{\"id\": \"a\", \"shapes\": [{\"class\": 0}]}", "has no box, circle or polygon"},
+        {"{\"id\": \"a\", \"shapes\": []} x", "bytes after the end"},
+        {"{\"id\": \"a\", \"shapes\": [], }", "a string was expected"},
+    };
+    char id[129], msg[400];
+    ramp__shapes sh;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ramp_status st = ramp__shapes_parse(bad[i].json, strlen(bad[i].json), id, &sh, msg, sizeof msg);
+        if (st == RAMP_OK || !strstr(msg, bad[i].msg))
+            fail_msg("'%s': status %d, message '%s' (want '%s')", bad[i].json, st, msg, bad[i].msg);
+        assert_null(sh.s);
+    }
+    /* a long id and a body over the limit: ETOOBIG */
+    char longid[300];
+    snprintf(longid, sizeof longid, "{\"id\": \"%0200d\", \"shapes\": []}", 0);
+    assert_int_equal(ramp__shapes_parse(longid, strlen(longid), id, &sh, msg, sizeof msg), RAMP_ETOOBIG);
+    /* more numbers than the limit */
+    ramp__buf b = {0};
+    ramp__buf_puts(&b, "[{\"class\": 0, \"polygon\": [0");
+    for (int i = 0; i < RAMP__LABEL_MAX_POINTS; i++) ramp__buf_puts(&b, ",0");
+    ramp__buf_puts(&b, "]}]");
+    assert_false(b.oom);
+    assert_int_equal(ramp__shapes_parse(b.p, b.len, NULL, &sh, msg, sizeof msg), RAMP_ETOOBIG);
+    assert_non_null(strstr(msg, "more than 20000 numbers"));
+    ramp__buf_free(&b);
+
+    /* checks against the pool and an 8 x 6 image */
+    char *names[3] = {"a", "b", "c"};
+    ramp__label_set ls = {.title = "t", .classes = names, .n_classes = 3,
+                          .geometry = RAMP__GEOM_BOX, .max_shapes = 2};
+    static const struct {
+        const char *json, *msg; /* msg NULL: accepted */
+    } chk[] = {
+        {"[]", NULL},
+        {"[{\"class\": 2, \"box\": [0, 0, 8, 6]}]", NULL},
+        {"[{\"class\": 2, \"box\": [0, 0, 8.001, 6]}]", "not inside the 8x6 image"},
+        {"[{\"class\": 2, \"box\": [3, 1, 3, 2]}]", "is empty"},
+        {"[{\"class\": 3, \"box\": [0, 0, 1, 1]}]", "class 3 is not one of the pool's 3 classes"},
+        {"[{\"class\": 0, \"box\": [0, 0, 1]}]", "a box is [x0, y0, x1, y1]"},
+        {"[{\"class\": 0, \"circle\": [1, 1, 1]}]", "the kind box"},
+        {"[{\"class\": 0, \"box\": [0, 0, 1, 1]}, {\"class\": 0, \"box\": [0, 0, 1, 1]},"
+         " {\"class\": 0, \"box\": [0, 0, 1, 1]}]",
+         "3 shapes: at most 2 per image"},
+    };
+    for (size_t i = 0; i < sizeof chk / sizeof *chk; i++) {
+        assert_int_equal(ramp__shapes_parse(chk[i].json, strlen(chk[i].json), NULL, &sh, msg, sizeof msg),
+                         RAMP_OK);
+        ramp_status st = ramp__shapes_check(&sh, &ls, 8, 6, msg, sizeof msg);
+        if (chk[i].msg ? st == RAMP_OK || !strstr(msg, chk[i].msg) : st != RAMP_OK)
+            fail_msg("'%s': status %d, message '%s'", chk[i].json, st, st ? msg : "");
+        ramp__shapes_clear(&sh);
+    }
+    ls.geometry = RAMP__GEOM_CIRCLE;
+    const char *circ[] = {"[{\"class\": 0, \"circle\": [8, 6, 8]}]", "[{\"class\": 0, \"circle\": [4, 3, 0]}]",
+                          "[{\"class\": 0, \"circle\": [4, 3, 8.5]}]", "[{\"class\": 0, \"circle\": [9, 3, 1]}]"};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(ramp__shapes_parse(circ[i], strlen(circ[i]), NULL, &sh, msg, sizeof msg), RAMP_OK);
+        assert_int_equal(ramp__shapes_check(&sh, &ls, 8, 6, msg, sizeof msg), i == 0 ? RAMP_OK : RAMP_EINVAL);
+        ramp__shapes_clear(&sh);
+    }
+    ls.geometry = RAMP__GEOM_POLYGON;
+    const char *poly[] = {"[{\"class\": 1, \"polygon\": [0, 0, 8, 0, 4, 6]}]",
+                          "[{\"class\": 1, \"polygon\": [0, 0, 8, 0]}]",
+                          "[{\"class\": 1, \"polygon\": [0, 0, 8, 0, 4, 6, 1]}]",
+                          "[{\"class\": 1, \"polygon\": [0, 0, 8, 0, 4, 6.5]}]"};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(ramp__shapes_parse(poly[i], strlen(poly[i]), NULL, &sh, msg, sizeof msg), RAMP_OK);
+        assert_int_equal(ramp__shapes_check(&sh, &ls, 8, 6, msg, sizeof msg), i == 0 ? RAMP_OK : RAMP_EINVAL);
+        ramp__shapes_clear(&sh);
+    }
+
+    /* the canonical JSON: whitespace and key order normalised, numbers %.9g */
+    const char *in = " {\"shapes\" : [ {\"polygon\":[0.5,1e0, 2.25 ,3,4,5.000000001],\"class\":1} ,"
+                     "{\"class\":0,\"polygon\":[1,1,2,2,3,1]}],\"id\":\"x.png\"} ";
+    assert_int_equal(ramp__shapes_parse(in, strlen(in), id, &sh, msg, sizeof msg), RAMP_OK);
+    assert_string_equal(id, "x.png");
+    assert_int_equal(sh.n, 2);
+    assert_int_equal(sh.s[0].n, 6);
+    assert_true(sh.s[1].v[5] == 1.0);
+    ramp__buf js = {0};
+    ramp__shapes_json(&js, &sh);
+    ramp__buf_put(&js, "", 1);
+    assert_string_equal(js.p, "[{\"class\": 1, \"polygon\": [0.5, 1, 2.25, 3, 4, 5]}, "
+                              "{\"class\": 0, \"polygon\": [1, 1, 2, 2, 3, 1]}]");
+    ramp__shapes sh2;
+    assert_int_equal(ramp__shapes_parse(js.p, strlen(js.p), NULL, &sh2, msg, sizeof msg), RAMP_OK);
+    assert_int_equal(sh2.n, 2);
+    assert_int_equal(sh2.n_v, sh.n_v);
+    ramp__shapes_clear(&sh2);
+    ramp__shapes_clear(&sh);
+    ramp__buf_free(&js);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -614,6 +848,8 @@ int main(void)
         cmocka_unit_test(test_visibility),
         cmocka_unit_test(test_log_public),
         cmocka_unit_test(test_sessions),
+        cmocka_unit_test(test_label_store),
+        cmocka_unit_test(test_label_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

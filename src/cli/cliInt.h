@@ -22,6 +22,7 @@ int ramp__cmd_submit(int argc, char **argv);
 int ramp__cmd_worker(int argc, char **argv);
 int ramp__cmd_leaderboard(int argc, char **argv);
 int ramp__cmd_serve(int argc, char **argv);
+int ramp__cmd_label(int argc, char **argv);
 int ramp__cmd_blend(int argc, char **argv);
 int ramp__cmd_kit(int argc, char **argv);
 int ramp__cmd_model(int argc, char **argv);

@@ -1,6 +1,6 @@
 /* cmd_without.c — the platform's commands in a ramp configured with
  * -DRAMP_WITH_PLATFORM=OFF (CMakeLists.txt compiles this file in place of
- * cmd_submit.c, cmd_worker.c, cmd_leaderboard.c and cmd_serve.c): each says
+ * cmd_submit.c, cmd_worker.c, cmd_leaderboard.c, cmd_serve.c and cmd_label.c): each says
  * that this ramp was built without them, and exits 1. */
 #include "cli/cliInt.h"
 
@@ -47,4 +47,10 @@ int ramp__cmd_serve(int argc, char **argv)
 {
     (void)argc, (void)argv;
     return without("serve");
+}
+
+int ramp__cmd_label(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    return without("label");
 }

@@ -26,6 +26,7 @@ static const command commands[] = {
     {"submit", ramp__cmd_submit, "store a submission for the workers to train"},
     {"worker", ramp__cmd_worker, "train the store's pending submissions"},
     {"leaderboard", ramp__cmd_leaderboard, "print the leaderboard (table, CSV, JSON, HTML)"},
+    {"label", ramp__cmd_label, "the labelling page: register images, open it, export the labels"},
     {"serve", ramp__cmd_serve, "serve the leaderboard, submission pages and upload over HTTP"},
     {"model", ramp__cmd_model, "ONNX models: print the layer table, run on a .npy array"},
     {"blend", ramp__cmd_blend, "blend saved predictions: combined score and contributivity"},

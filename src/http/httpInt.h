@@ -16,12 +16,17 @@
  * suspended, so that slow compiles never hold the threads that answer the
  * pages; an upload that gets no slot within compile_wait_s is answered 503
  * with Retry-After.
+ *
+ * The labelling page (label_page.c, routes in server.c): logged-in teams
+ * draw shapes on the organiser's pool of images (store_label.c) while the
+ * organiser has it on.
  */
 #ifndef RAMP_HTTP_INT_H
 #define RAMP_HTTP_INT_H
 
 #include <stddef.h>
 
+#include "core/coreInt.h" /* ramp__buf */
 #include "ramp/status.h"
 #include "submission/submissionInt.h"
 
@@ -47,6 +52,13 @@ ramp_status ramp__http_start(ramp__http **out, const ramp__http_opts *o, ramp_er
 int ramp__http_port(const ramp__http *h);
 /* Stops serving, waits for the threads, closes the store; NULL is a no-op. */
 void ramp__http_stop(ramp__http *h);
+
+/* ---- the labelling page (label_page.c) ---------------------------------- */
+
+/* The page (title, team and csrf are escaped); its script, a line per
+   string, NULL-terminated, served at /label/app.js. */
+void ramp__label_page_html(ramp__buf *out, const char *title, const char *team, const char *csrf);
+extern const char *const ramp__label_js[];
 
 /* ---- a queue with fixed slots for slow work (jobq.c) ------------------- */
 

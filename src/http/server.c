@@ -10,6 +10,11 @@
  *   GET  /login, POST /login        participants log in with their team token
  *   GET  /my                        the team's submissions and an upload form
  *   POST /my/submit, POST /logout   the forms (session cookie + CSRF field)
+ *   GET  /label, /label/app.js      the labelling page and its script (a session;
+ *   GET  /label/img/<id>            the organiser turned it on: `ramp label on`),
+ *   GET  /api/label/images.json     an image of the pool by id (from the store,
+ *   GET  /api/label/shapes/<id>.json never a path), the pool, an image's latest
+ *   POST /api/label/save            shapes; a save (JSON, X-CSRF-Token header)
  *
  * Participants' sessions: a log-in form carries a one-time value also set
  * as an HttpOnly cookie scoped to /login (double submit); a good team token
@@ -83,7 +88,7 @@ enum { RECEIVING, COMPILING, COMPILED };
 
 /* What a POST is: an upload through the API (team token) or the form
    (session cookie and CSRF field), a log-in or a log-out form. */
-enum { POST_API, POST_FORM, POST_LOGIN, POST_LOGOUT };
+enum { POST_API, POST_FORM, POST_LOGIN, POST_LOGOUT, POST_LABEL };
 
 typedef struct upload {
     ramp__http *h;
@@ -106,6 +111,7 @@ typedef struct upload {
     int too_big;
     char bad[256];
     struct MHD_PostProcessor *pp;
+    ramp__buf body; /* POST_LABEL: the JSON body */
     /* set by the compile job */
     int refused;          /* no slot in time */
     ramp_status build_st; /* ramp__sub_build's */
@@ -406,7 +412,7 @@ static void compile_job(void *arg, int got)
 static enum MHD_Result post_error(struct MHD_Connection *c, const upload *u, unsigned code,
                                   const char *msg)
 {
-    if (u->kind == POST_API) return reply_error(c, code, msg);
+    if (u->kind == POST_API || u->kind == POST_LABEL) return reply_error(c, code, msg);
     return reply_html_error(c, code, msg, u->kind == POST_LOGIN ? "/login" : "/my");
 }
 
@@ -611,6 +617,314 @@ static enum MHD_Result finish_login(ramp__http *h, struct MHD_Connection *c, upl
                       "ramp_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
 }
 
+/* ---- the labelling page ------------------------------------------------------------------ */
+
+static const char label_off_msg[] =
+    "the labelling page is off (the organiser opens it with 'ramp label on')";
+
+/* The team of this request's session and the pool, if the page is on.
+   Otherwise answers (401 without a session: a 303 to /login for the page,
+   JSON for the API; 404 when the page is off) and returns -1 with *r set. */
+static int label_gate(ramp__http *h, struct MHD_Connection *c, int page, int64_t *team_id,
+                      char **team, ramp__label_set *ls, enum MHD_Result *r)
+{
+    const char *sid = session_cookie(c);
+    *team = NULL;
+    memset(ls, 0, sizeof *ls);
+    ramp_status st = RAMP_ENOENT;
+    if (sid) {
+        pthread_mutex_lock(&h->mu);
+        st = ramp__store_session_team(h->s, sid, team_id, team);
+        pthread_mutex_unlock(&h->mu);
+    }
+    if (st == RAMP_ENOENT) {
+        *r = page ? reply_page(c, 303, NULL, "/login", NULL)
+                  : reply_error(c, 401, "log in first (POST /login with the team token)");
+        return -1;
+    }
+    if (!st) {
+        pthread_mutex_lock(&h->mu);
+        st = ramp__label_set_get(h->s, ls);
+        pthread_mutex_unlock(&h->mu);
+    }
+    if (st || !ls->enabled) {
+        free(*team);
+        *team = NULL;
+        ramp__label_set_clear(ls);
+        unsigned code = st && st != RAMP_ENOENT ? 500 : 404;
+        const char *msg = code == 500 ? "cannot read the store" : label_off_msg;
+        *r = page ? reply_html_error(c, code, msg, "/my") : reply_error(c, code, msg);
+        return -1;
+    }
+    return 0;
+}
+
+static enum MHD_Result serve_label_page(ramp__http *h, struct MHD_Connection *c)
+{
+    int64_t team_id;
+    char *team;
+    ramp__label_set ls;
+    enum MHD_Result r;
+    if (label_gate(h, c, 1, &team_id, &team, &ls, &r)) return r;
+    char csrf[65];
+    ramp__session_csrf(csrf, session_cookie(c));
+    ramp__buf b = {0};
+    ramp__label_page_html(&b, ls.title, team, csrf);
+    free(team);
+    ramp__label_set_clear(&ls);
+    if (b.oom) {
+        ramp__buf_free(&b);
+        return MHD_NO;
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_COPY);
+    ramp__buf_free(&b);
+    if (!resp) return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    /* the script is /label/app.js: no inline script runs on this page */
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; script-src 'self'; connect-src 'self'; "
+                            "img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+                            "base-uri 'none'; form-action 'self'");
+    r = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
+static enum MHD_Result serve_label_js(struct MHD_Connection *c)
+{
+    ramp__buf b = {0};
+    for (size_t i = 0; ramp__label_js[i]; i++) ramp__buf_puts(&b, ramp__label_js[i]);
+    enum MHD_Result r = b.oom ? MHD_NO : reply(c, 200, "text/javascript; charset=utf-8", b.p, b.len);
+    ramp__buf_free(&b);
+    return r;
+}
+
+/* An image of the pool by its id (never a path: the bytes come from the
+   store). */
+static enum MHD_Result serve_label_img(ramp__http *h, struct MHD_Connection *c, const char *id)
+{
+    int64_t team_id;
+    char *team;
+    ramp__label_set ls;
+    enum MHD_Result r;
+    if (label_gate(h, c, 0, &team_id, &team, &ls, &r)) return r;
+    free(team);
+    ramp__label_set_clear(&ls);
+    int w, hh;
+    char *type = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    pthread_mutex_lock(&h->mu);
+    ramp_status st = ramp__label_image_get(h->s, id, &w, &hh, &type, &bytes, &len);
+    pthread_mutex_unlock(&h->mu);
+    if (st == RAMP_ENOENT) return reply_error(c, 404, "no such image in the labelling pool");
+    if (st) return reply_error(c, 500, "cannot read the store");
+    r = reply(c, 200, type, (const char *)bytes, len);
+    free(type);
+    free(bytes);
+    return r;
+}
+
+static enum MHD_Result serve_label_list(ramp__http *h, struct MHD_Connection *c)
+{
+    int64_t team_id;
+    char *team;
+    ramp__label_set ls;
+    enum MHD_Result r;
+    if (label_gate(h, c, 0, &team_id, &team, &ls, &r)) return r;
+    ramp__label_image *im = NULL;
+    size_t n = 0;
+    pthread_mutex_lock(&h->mu);
+    ramp_status st = ramp__label_images(h->s, &im, &n);
+    pthread_mutex_unlock(&h->mu);
+    ramp__buf b = {0};
+    if (!st) {
+        ramp__buf_puts(&b, "{\"title\": ");
+        ramp__buf_json(&b, ls.title);
+        ramp__buf_puts(&b, ", \"labeller\": ");
+        ramp__buf_json(&b, team);
+        ramp__buf_printf(&b, ", \"geometry\": \"%s\", \"max_shapes\": %d, \"classes\": [",
+                         ramp__geom_name(ls.geometry), ls.max_shapes);
+        for (int i = 0; i < ls.n_classes; i++) {
+            if (i) ramp__buf_puts(&b, ", ");
+            ramp__buf_json(&b, ls.classes[i]);
+        }
+        ramp__buf_puts(&b, "], \"images\": [");
+        for (size_t i = 0; i < n; i++) {
+            ramp__buf_puts(&b, i ? ",\n  {\"id\": " : "\n  {\"id\": ");
+            ramp__buf_json(&b, im[i].id);
+            ramp__buf_printf(&b, ", \"width\": %d, \"height\": %d, \"labelled\": %s}", im[i].width,
+                             im[i].height, im[i].labelled ? "true" : "false");
+        }
+        ramp__buf_puts(&b, "]}\n");
+    }
+    ramp__label_images_free(im, n);
+    free(team);
+    ramp__label_set_clear(&ls);
+    if (st) r = reply_error(c, 500, "cannot read the store");
+    else r = b.oom ? MHD_NO : reply(c, 200, "application/json", b.p, b.len);
+    ramp__buf_free(&b);
+    return r;
+}
+
+/* The latest shapes of an image: /api/label/shapes/<id>.json. */
+static enum MHD_Result serve_label_shapes(ramp__http *h, struct MHD_Connection *c, const char *rest)
+{
+    int64_t team_id;
+    char *team;
+    ramp__label_set ls;
+    enum MHD_Result r;
+    if (label_gate(h, c, 0, &team_id, &team, &ls, &r)) return r;
+    free(team);
+    ramp__label_set_clear(&ls);
+    char id[140];
+    size_t n = strlen(rest);
+    if (n < 6 || n - 5 >= sizeof id || strcmp(rest + n - 5, ".json"))
+        return reply_error(c, 404, "no such image in the labelling pool");
+    memcpy(id, rest, n - 5);
+    id[n - 5] = '\0';
+    int w, hh;
+    char *type = NULL, *shapes = NULL, *who = NULL;
+    double at = 0;
+    pthread_mutex_lock(&h->mu);
+    ramp_status st = ramp__label_image_get(h->s, id, &w, &hh, &type, NULL, NULL);
+    if (st == RAMP_ENOENT) {
+        pthread_mutex_unlock(&h->mu);
+        return reply_error(c, 404, "no such image in the labelling pool");
+    }
+    if (!st) st = ramp__label_latest(h->s, id, &shapes, &who, &at);
+    pthread_mutex_unlock(&h->mu);
+    free(type);
+    if (st == RAMP_ENOENT) return reply_error(c, 404, "this image has no labels yet");
+    if (st) return reply_error(c, 500, "cannot read the store");
+    ramp__buf b = {0};
+    char t[64];
+    ramp__fmt_time(t, sizeof t, at);
+    ramp__buf_puts(&b, "{\"id\": ");
+    ramp__buf_json(&b, id);
+    ramp__buf_puts(&b, ", \"labeller\": ");
+    ramp__buf_json(&b, who);
+    ramp__buf_puts(&b, ", \"at\": ");
+    ramp__buf_json(&b, t);
+    ramp__buf_printf(&b, ", \"shapes\": %s}\n", shapes); /* canonical JSON made by the server */
+    free(shapes);
+    free(who);
+    r = b.oom ? MHD_NO : reply(c, 200, "application/json", b.p, b.len);
+    ramp__buf_free(&b);
+    return r;
+}
+
+/* Before a save's body is read: a session (401), its CSRF token in the
+   X-CSRF-Token header (403: a page of another site cannot send it) and a
+   JSON content type (415). 0 when all hold, with the team; else -1 with
+   the answer queued in *r. */
+static int label_post_gate(ramp__http *h, struct MHD_Connection *c, int64_t *team_id, char **team,
+                           const char **sid_out, enum MHD_Result *r)
+{
+    const char *sid = session_cookie(c);
+    ramp_status st = RAMP_ENOENT;
+    *team = NULL;
+    if (sid) {
+        pthread_mutex_lock(&h->mu);
+        st = ramp__store_session_team(h->s, sid, team_id, team);
+        pthread_mutex_unlock(&h->mu);
+    }
+    if (st == RAMP_ENOENT) {
+        *r = reply_error(c, 401, "log in first (POST /login with the team token)");
+        return -1;
+    }
+    if (st || !*team) {
+        free(*team);
+        *team = NULL;
+        *r = reply_error(c, 500, "cannot read the store");
+        return -1;
+    }
+    char csrf[65];
+    ramp__session_csrf(csrf, sid);
+    const char *got = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+    if (!got || !same_secret(csrf, got)) {
+        free(*team);
+        *team = NULL;
+        *r = reply_error(c, 403,
+                         "the request did not come from the labelling page (X-CSRF-Token)");
+        return -1;
+    }
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    if (!ct || strncmp(ct, "application/json", 16) || (ct[16] && ct[16] != ';')) {
+        free(*team);
+        *team = NULL;
+        *r = reply_error(c, 415, "send the labels as application/json");
+        return -1;
+    }
+    *sid_out = sid;
+    return 0;
+}
+
+/* The save's body is read: parse, check against the pool and the image,
+   store. Nothing is stored unless every check passes. */
+static enum MHD_Result finish_label(ramp__http *h, struct MHD_Connection *c, upload *u)
+{
+    char id[129], msg[400];
+    ramp__shapes sh;
+    ramp__label_set ls;
+    ramp_status st = ramp__shapes_parse(u->body.p ? u->body.p : "", u->body.len, id, &sh, msg,
+                                        sizeof msg);
+    if (st == RAMP_ENOMEM) return reply_error(c, 500, "out of memory");
+    if (st) return reply_error(c, st == RAMP_ETOOBIG ? 413 : 400, msg);
+    int w = 0, hh = 0;
+    char *type = NULL;
+    pthread_mutex_lock(&h->mu);
+    st = ramp__label_set_get(h->s, &ls);
+    int on = !st && ls.enabled;
+    if (on) st = ramp__label_image_get(h->s, id, &w, &hh, &type, NULL, NULL);
+    free(type);
+    enum MHD_Result r;
+    if (st == RAMP_ENOENT || (!st && !on)) {
+        pthread_mutex_unlock(&h->mu);
+        if (on) {
+            snprintf(msg, sizeof msg, "image '%.128s' is not in the labelling pool", id);
+            r = reply_error(c, 404, msg);
+        } else {
+            r = reply_error(c, 404, label_off_msg);
+        }
+        goto done;
+    }
+    if (st) {
+        pthread_mutex_unlock(&h->mu);
+        r = reply_error(c, 500, "cannot read the store");
+        goto done;
+    }
+    if (ramp__shapes_check(&sh, &ls, w, hh, msg, sizeof msg)) {
+        pthread_mutex_unlock(&h->mu);
+        r = reply_error(c, 400, msg);
+        goto done;
+    }
+    ramp__buf js = {0};
+    ramp__shapes_json(&js, &sh);
+    ramp__buf_put(&js, "", 1);
+    st = js.oom ? RAMP_ENOMEM : ramp__label_save(h->s, id, u->team_id, u->team, js.p);
+    pthread_mutex_unlock(&h->mu);
+    ramp__buf_free(&js);
+    if (st) {
+        r = reply_error(c, 500, "cannot write the store");
+        goto done;
+    }
+    ramp__buf b = {0};
+    ramp__buf_puts(&b, "{\"status\": 200, \"id\": ");
+    ramp__buf_json(&b, id);
+    ramp__buf_printf(&b, ", \"shapes\": %d}\n", sh.n);
+    r = b.oom ? MHD_NO : reply(c, 200, "application/json", b.p, b.len);
+    ramp__buf_free(&b);
+done:
+    ramp__shapes_clear(&sh);
+    ramp__label_set_clear(&ls);
+    return r;
+}
+
 /* ---- POST ------------------------------------------------------------------------------ */
 
 static enum MHD_Result handle_post(ramp__http *h, struct MHD_Connection *c, int kind,
@@ -622,7 +936,9 @@ static enum MHD_Result handle_post(ramp__http *h, struct MHD_Connection *c, int 
         int64_t team_id = 0;
         char *team = NULL;
         const char *sid = NULL;
-        size_t limit = kind == POST_LOGIN || kind == POST_LOGOUT ? 4096 : h->max_upload;
+        size_t limit = kind == POST_LOGIN || kind == POST_LOGOUT ? 4096
+                       : kind == POST_LABEL                    ? RAMP__LABEL_MAX_BODY
+                                                               : h->max_upload;
         if (kind == POST_API) {
             const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
             if (!auth || strncmp(auth, "Bearer ", 7) != 0 || !auth[7])
@@ -636,6 +952,11 @@ static enum MHD_Result handle_post(ramp__http *h, struct MHD_Connection *c, int 
                 free(team);
                 return reply_error(c, 500, "cannot read the store");
             }
+        } else if (kind == POST_LABEL) {
+            /* a save of the labelling page: session, CSRF header and JSON
+               type are judged before the body is read */
+            enum MHD_Result r;
+            if (label_post_gate(h, c, &team_id, &team, &sid, &r)) return r;
         } else if (kind == POST_FORM || kind == POST_LOGOUT) {
             sid = session_cookie(c);
             ramp_status st = RAMP_ENOENT;
@@ -656,11 +977,13 @@ static enum MHD_Result handle_post(ramp__http *h, struct MHD_Connection *c, int 
            One up to 8× over is read and dropped first, so that a client that
            sends its body straight away gets the 413 rather than a reset. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) / 8 > limit) {
+        if (cl && (kind == POST_LABEL ? strtoull(cl, NULL, 10) > limit
+                                      : strtoull(cl, NULL, 10) / 8 > limit)) {
             free(team);
             char msg[128];
             snprintf(msg, sizeof msg, "upload too large: %.20s bytes, the limit is %zu", cl, limit);
-            return kind == POST_API ? reply_error(c, 413, msg) : reply_html_error(c, 413, msg, "/");
+            return kind == POST_API || kind == POST_LABEL ? reply_error(c, 413, msg)
+                                                          : reply_html_error(c, 413, msg, "/");
         }
         u = calloc(1, sizeof *u);
         if (!u) {
@@ -672,9 +995,9 @@ static enum MHD_Result handle_post(ramp__http *h, struct MHD_Connection *c, int 
         u->team_id = team_id;
         u->team = team;
         if (sid) snprintf(u->sid, sizeof u->sid, "%s", sid);
-        u->pp = MHD_create_post_processor(c, 64 * 1024, on_part, u);
+        u->pp = kind == POST_LABEL ? NULL : MHD_create_post_processor(c, 64 * 1024, on_part, u);
         *con_cls = u;
-        if (!u->pp) {
+        if (!u->pp && kind != POST_LABEL) {
             snprintf(u->bad, sizeof u->bad,
                      kind == POST_API || kind == POST_FORM
                          ? "send the files as multipart/form-data (one part per file)"
@@ -684,17 +1007,28 @@ static enum MHD_Result handle_post(ramp__http *h, struct MHD_Connection *c, int 
     }
     if (u->phase == COMPILED) return finish_upload(h, c, u);
     if (u->phase == COMPILING) return MHD_YES; /* not reached: suspended */
-    size_t limit = kind == POST_LOGIN || kind == POST_LOGOUT ? 4096 : h->max_upload;
+    size_t limit = kind == POST_LOGIN || kind == POST_LOGOUT ? 4096
+                   : kind == POST_LABEL                    ? RAMP__LABEL_MAX_BODY
+                                                           : h->max_upload;
     if (*upload_size) {
         u->total += *upload_size;
         if (u->total > limit) u->too_big = 1;
+        if (kind == POST_LABEL && !u->too_big) {
+            ramp__buf_put(&u->body, upload_data, *upload_size);
+            if (u->body.oom) return MHD_NO;
+            *upload_size = 0;
+            return MHD_YES;
+        }
         if (!u->too_big && !u->bad[0] && u->pp &&
             MHD_post_process(u->pp, upload_data, *upload_size) != MHD_YES)
             snprintf(u->bad, sizeof u->bad, "malformed form body");
         *upload_size = 0;
         return MHD_YES;
     }
-    if (u->too_big) return post_error(c, u, 413, "upload too large");
+    if (u->too_big)
+        return post_error(c, u, 413,
+                          kind == POST_LABEL ? "the labels' body is over 1 MiB" : "upload too large");
+    if (kind == POST_LABEL) return finish_label(h, c, u);
     if (u->bad[0]) return post_error(c, u, 400, u->bad);
     if (kind == POST_LOGIN || kind == POST_LOGOUT) return finish_login(h, c, u);
     if (kind == POST_FORM) {
@@ -715,6 +1049,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     upload *u = *con_cls;
     if (!u) return;
     if (u->pp) MHD_destroy_post_processor(u->pp);
+    ramp__buf_free(&u->body);
     for (size_t i = 0; i < u->n_files; i++) {
         free(u->files[i].name);
         free(u->files[i].data);
@@ -739,7 +1074,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     } posts[] = {{"/api/submit", POST_API},
                  {"/my/submit", POST_FORM},
                  {"/login", POST_LOGIN},
-                 {"/logout", POST_LOGOUT}};
+                 {"/logout", POST_LOGOUT},
+                 {"/api/label/save", POST_LABEL}};
     if (!strcmp(method, "POST")) {
         for (size_t i = 0; i < sizeof posts / sizeof *posts; i++)
             if (!strcmp(url, posts[i].url))
@@ -751,6 +1087,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (!strcmp(url, "/api/submit")) return reply_error(c, 405, "use POST");
     if (!strcmp(url, "/login")) return serve_login(h, c, NULL, 200);
     if (!strcmp(url, "/my")) return serve_my(h, c);
+    if (!strcmp(url, "/label")) return serve_label_page(h, c);
+    if (!strcmp(url, "/label/app.js")) return serve_label_js(c);
+    if (!strncmp(url, "/label/img/", 11)) return serve_label_img(h, c, url + 11);
+    if (!strcmp(url, "/api/label/images.json")) return serve_label_list(h, c);
+    if (!strncmp(url, "/api/label/shapes/", 18)) return serve_label_shapes(h, c, url + 18);
     if (!strcmp(url, "/") || !strcmp(url, "/index.html")) return serve_board(h, c, K_HTML);
     if (!strcmp(url, "/api/leaderboard.json")) return serve_board(h, c, K_JSON);
     if (!strcmp(url, "/plot.svg")) return serve_board(h, c, K_SVG);

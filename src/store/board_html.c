@@ -242,6 +242,15 @@ ramp_status ramp__team_page_html(ramp__store *s, int64_t team_id, const char *te
                         "<input type=\"hidden\" name=\"csrf\" value=\"");
     ramp__buf_html(out, csrf);
     ramp__buf_puts(out, "\"><button id=\"logout\">log out</button></form>\n");
+    ramp__label_set ls; /* the labelling page, when the organiser has it on */
+    if (!ramp__label_set_get(s, &ls)) {
+        if (ls.enabled)
+            ramp__buf_printf(out,
+                             "<p id=\"labelling\"><a href=\"/label\">Label images</a>: %d of %d "
+                             "labelled</p>\n",
+                             ls.n_labelled, ls.n_images);
+        ramp__label_set_clear(&ls);
+    }
     if (notice && *notice) {
         ramp__buf_puts(out, "<p id=\"notice\"><b>");
         ramp__buf_html(out, notice);

@@ -200,6 +200,18 @@ static const char *const migrations[RAMP__SCHEMA_VERSION] = {
     "CREATE TABLE session (token_hash TEXT PRIMARY KEY, team_id BIGINT NOT NULL"
     " REFERENCES team(id) ON DELETE CASCADE, created_at DOUBLE PRECISION NOT NULL,"
     " expires_at DOUBLE PRECISION NOT NULL);",
+    /* 5: the labelling pool (one row of settings), its images (bytes in
+       blob), and every save of an image's shapes (history; the latest wins) */
+    "CREATE TABLE label_set (id INTEGER PRIMARY KEY, title TEXT NOT NULL, classes TEXT NOT NULL,"
+    " geometry TEXT NOT NULL, max_shapes INTEGER NOT NULL, enabled INTEGER NOT NULL DEFAULT 0,"
+    " created_at DOUBLE PRECISION NOT NULL);"
+    "CREATE TABLE label_image (pos {SERIAL}, name TEXT NOT NULL UNIQUE, width INTEGER NOT NULL,"
+    " height INTEGER NOT NULL, type TEXT NOT NULL, hash TEXT NOT NULL REFERENCES blob(hash),"
+    " added_at DOUBLE PRECISION NOT NULL);"
+    "CREATE TABLE label (id {SERIAL}, image_pos BIGINT NOT NULL REFERENCES label_image(pos)"
+    " ON DELETE CASCADE, team_id BIGINT, labeller TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,"
+    " shapes TEXT NOT NULL);"
+    "CREATE INDEX label_image_pos ON label (image_pos, id);",
 };
 
 static char *expand(const ramp__backend *be, const char *sql)

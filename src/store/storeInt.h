@@ -95,7 +95,7 @@ ramp_status ramp__pg_open(const char *conninfo, const ramp__backend **be, void *
 
 /* ---- the store ------------------------------------------------------------- */
 
-#define RAMP__SCHEMA_VERSION 4
+#define RAMP__SCHEMA_VERSION 5
 
 typedef struct ramp__store ramp__store;
 
@@ -363,7 +363,8 @@ ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ram
 ramp_status ramp__sub_json_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out);
 
 /* A team's own page (`GET /my`): a log-out form and an upload form
-   carrying csrf, its submissions (newest first) with state, public
+   carrying csrf, a link to the labelling page while it is on, its
+   submissions (newest first) with state, public
    (validation, bagged) scores and, for failed ones, the error log as the
    public may read it. notice (may be NULL) is shown on top, escaped. */
 ramp_status ramp__team_page_html(ramp__store *s, int64_t team_id, const char *team,
@@ -376,6 +377,135 @@ void ramp__login_page_html(const char *csrf, const char *notice, ramp__buf *out)
    last component ("/srv/k/data/" → "data/"), and unless see_test, each row of
    test scores (a line whose first word is "test") is replaced by a note. */
 void ramp__log_public(ramp__buf *out, const char *log, int see_test);
+
+/* ---- the labelling pool (store_label.c, label_json.c) ------------------------------ */
+
+/* The organiser registers a pool of images (`ramp label add`); logged-in
+   teams draw shapes on them in the server's labelling page while the
+   organiser has it on; every save is kept (who, when, what), the latest
+   save of an image wins; `ramp label export` writes the kit's files. The
+   images are stored as bytes (blob table): the server serves an image by
+   its id from the pool, never a path. */
+
+typedef enum ramp__geom { RAMP__GEOM_BOX, RAMP__GEOM_CIRCLE, RAMP__GEOM_POLYGON } ramp__geom;
+
+#define RAMP__LABEL_MAX_IMAGE (32u << 20)   /* bytes of one image */
+#define RAMP__LABEL_MAX_IMAGES 100000       /* images in the pool */
+#define RAMP__LABEL_MAX_SHAPES 1000         /* cap on max_shapes */
+#define RAMP__LABEL_MAX_VERTICES 256        /* of one polygon */
+#define RAMP__LABEL_MAX_POINTS 20000        /* numbers in one save */
+#define RAMP__LABEL_MAX_BODY (1u << 20)     /* bytes of a save's JSON body */
+#define RAMP__LABEL_MAX_CLASSES 256
+#define RAMP__LABEL_KEEP_SAVES 100          /* history kept per image */
+
+/* "box", "circle", "polygon"; parse: 0 or -1. */
+const char *ramp__geom_name(ramp__geom g);
+int ramp__geom_parse(const char *s, ramp__geom *g);
+
+typedef struct ramp__label_set {
+    char *title;
+    char **classes; /* n_classes names */
+    int n_classes;
+    ramp__geom geometry;
+    int max_shapes; /* per image */
+    int enabled;    /* the page is on */
+    int n_images, n_labelled;
+} ramp__label_set;
+
+/* Defines (or redefines) the pool's title, class names (borrowed), geometry
+   and cap on shapes per image. EINVAL for bad values, or when labels of
+   another geometry are already saved. */
+ramp_status ramp__label_set_define(ramp__store *s, const char *title, const char *const *classes,
+                                   int n_classes, ramp__geom geometry, int max_shapes);
+/* ENOENT when no pool is defined. The caller clears ls. */
+ramp_status ramp__label_set_get(ramp__store *s, ramp__label_set *ls);
+void ramp__label_set_clear(ramp__label_set *ls);
+/* Turns the labelling page on or off (ENOENT when no pool). */
+ramp_status ramp__label_enable(ramp__store *s, int on);
+
+/* An id of the pool: 1 to 128 of A-Z a-z 0-9 _ . - (not starting with .). */
+int ramp__label_id_ok(const char *id);
+/* Adds an image (bytes copied into the store) of width × height pixels,
+   type its MIME type. EDUP when the id is in the pool, EINVAL for a bad id,
+   ETOOBIG past the limits above. */
+ramp_status ramp__label_image_add(ramp__store *s, const char *id, const void *bytes, size_t len,
+                                  int width, int height, const char *type);
+
+typedef struct ramp__label_image {
+    char *id;
+    int width, height;
+    int labelled; /* saved at least once */
+} ramp__label_image;
+/* The pool in the order it was added. The caller frees with
+   ramp__label_images_free. */
+ramp_status ramp__label_images(ramp__store *s, ramp__label_image **out, size_t *n);
+void ramp__label_images_free(ramp__label_image *im, size_t n);
+/* One image of the pool: size, type (malloc'd) and, when bytes is not NULL,
+   its bytes (malloc'd). ENOENT when id is not in the pool. */
+ramp_status ramp__label_image_get(ramp__store *s, const char *id, int *width, int *height,
+                                  char **type, uint8_t **bytes, size_t *len);
+
+/* Stores a save: the image's shapes as canonical JSON (ramp__shapes_json),
+   by team_id (0: the organiser) named labeller, now. ENOENT when id is not
+   in the pool. History is kept: the image's last RAMP__LABEL_KEEP_SAVES
+   saves (older ones are removed in the same transaction, so that a
+   labeller saving in a loop cannot grow the store without bound). */
+ramp_status ramp__label_save(ramp__store *s, const char *id, int64_t team_id,
+                             const char *labeller, const char *shapes_json);
+/* The latest save of id: shapes JSON, labeller (malloc'd) and time. ENOENT
+   when the image was never saved. */
+ramp_status ramp__label_latest(ramp__store *s, const char *id, char **shapes_json,
+                               char **labeller, double *at);
+
+typedef struct ramp__label_row {
+    char *id;
+    int width, height;
+    char *shapes;   /* the latest save's JSON, NULL when never saved */
+    char *labeller; /* NULL when never saved */
+    double at;
+} ramp__label_row;
+/* Every image of the pool (in order) with its latest save. The caller frees
+   with ramp__label_rows_free. */
+ramp_status ramp__label_export(ramp__store *s, ramp__label_row **out, size_t *n);
+void ramp__label_rows_free(ramp__label_row *r, size_t n);
+/* How many saves the store holds (all history). */
+ramp_status ramp__label_count_saves(ramp__store *s, int64_t *n);
+
+/* ---- shapes, as the page sends them (label_json.c) ---- */
+
+typedef struct ramp__shape {
+    int cls;
+    ramp__geom kind;
+    int n;       /* numbers: box 4 (x0 y0 x1 y1), circle 3 (x y r), polygon 2·vertices */
+    double *v;   /* into ramp__shapes.v */
+} ramp__shape;
+
+typedef struct ramp__shapes {
+    ramp__shape *s;
+    int n;
+    double *v; /* every number, shape after shape */
+    int n_v;
+} ramp__shapes;
+void ramp__shapes_clear(ramp__shapes *sh);
+
+/* Parses a save's body, strict JSON: {"id": "ID", "shapes": [SHAPE, ...]}
+   with SHAPE {"class": K, "box": [x0, y0, x1, y1]} or "circle": [x, y, r]
+   or "polygon": [x0, y0, x1, y1, ...]. id (may be NULL: then the body is the
+   array of shapes alone) receives the id (129 bytes). Numbers must be
+   finite; no unknown or repeated keys, no string escapes, nesting and sizes
+   bounded (RAMP__LABEL_MAX_*). On failure msg says what and where (byte
+   offset). EPARSE, ETOOBIG, ERANGE, ENOMEM. */
+ramp_status ramp__shapes_parse(const char *json, size_t len, char *id, ramp__shapes *out,
+                               char *msg, size_t msg_len);
+/* Checks shapes against the pool and an image of width × height: the pool's
+   geometry only, classes in [0, n_classes), at most max_shapes, boxes with
+   0 <= x0 < x1 <= width (and y), circles centred inside with 0 < r <=
+   max(width, height), polygons of 3 to RAMP__LABEL_MAX_VERTICES vertices
+   inside. EINVAL with msg naming the shape. */
+ramp_status ramp__shapes_check(const ramp__shapes *sh, const ramp__label_set *ls, int width,
+                               int height, char *msg, size_t msg_len);
+/* Appends the shapes as the canonical JSON array ("%.9g" numbers). */
+void ramp__shapes_json(ramp__buf *out, const ramp__shapes *sh);
 
 /* ---- shared by the leaderboard's files (board.c, board_html.c, board_svg.c) ---- */
 
