@@ -39,7 +39,7 @@
 
 /* ---- sizes -------------------------------------------------------------------------- */
 
-ramp_status ramp__wf_mask_sizes(const ramp_samples *s, uint32_t **wh, ramp_err *err)
+ramp_status ramp__wf_sizes(const ramp_samples *s, int masks, uint32_t **wh, ramp_err *err)
 {
     *wh = malloc((2 * s->n + 1) * sizeof **wh);
     if (!*wh) return ramp__err_set(err, RAMP_ENOMEM, "out of memory");
@@ -47,11 +47,13 @@ ramp_status ramp__wf_mask_sizes(const ramp_samples *s, uint32_t **wh, ramp_err *
     ramp_status st = ramp_pp_new(&pp, err);
     for (size_t i = 0; !st && i < s->n; i++) {
         ramp_pp_reset(pp);
-        const char *path = s->mask_paths ? s->mask_paths[i] : NULL;
+        const char *const *paths = masks ? s->mask_paths : s->paths;
+        const char *path = paths ? paths[i] : NULL;
         const ramp_image *m = path ? ramp_img_open(pp, path) : NULL;
         if (!m) {
-            st = ramp__err_set(err, path ? ramp_pp_status(pp) : RAMP_EINVAL, "mask of '%s': %s",
-                               s->ids[i], path ? ramp_pp_errmsg(pp) : "none");
+            st = ramp__err_set(err, path ? ramp_pp_status(pp) : RAMP_EINVAL, "%s'%s': %s",
+                               masks ? "mask of " : "image ", s->ids[i],
+                               path ? ramp_pp_errmsg(pp) : "none");
             break;
         }
         (*wh)[2 * i] = (uint32_t)ramp_img_width(m);
@@ -98,8 +100,8 @@ static ramp_det_obj *truth_row(const ramp_samples *s, size_t row, size_t *n)
     return t;
 }
 
-void ramp__wf_score_det(const ramp_problem *pb, const ramp_samples *truth, const uint32_t *idx,
-                        size_t n, const ramp__wf_dets *d, double *out)
+void ramp__wf_score_det(const ramp_problem *pb, const ramp_samples *truth, const uint32_t *wh,
+                        const uint32_t *idx, size_t n, const ramp__wf_dets *d, double *out)
 {
     int ns = ramp_problem_n_scores(pb);
     if (ns > RAMP__WF_MAX_SCORES) ns = RAMP__WF_MAX_SCORES;
@@ -108,8 +110,10 @@ void ramp__wf_score_det(const ramp_problem *pb, const ramp_samples *truth, const
     if (!im) return;
     int ok = 1;
     for (size_t i = 0; ok && i < n; i++) {
-        size_t nt;
-        im[i].truth = truth_row(truth, idx ? idx[i] : i, &nt);
+        size_t nt, row = idx ? idx[i] : i;
+        im[i].truth = truth_row(truth, row, &nt);
+        im[i].width = (int32_t)wh[2 * row];
+        im[i].height = (int32_t)wh[2 * row + 1];
         im[i].n_truth = nt;
         im[i].pred = d->obj + d->off[i];
         im[i].n_pred = d->off[i + 1] - d->off[i];

@@ -620,7 +620,7 @@ static void score_fold_targets(const ramp_problem *pb, const view *tv, const vie
         if (is_det(pb)) {
             ramp__wf_dets d;
             if (ramp__wf_dets_from_rows(&d, f->run.pred, det_stride(pb), row0[r], n[r])) continue;
-            ramp__wf_score_det(pb, &truth[r]->s, idx[r], n[r], &d, out);
+            ramp__wf_score_det(pb, &truth[r]->s, truth[r]->wh, idx[r], n[r], &d, out);
             ramp__wf_dets_free(&d);
         } else {
             const uint8_t **m = seg_rows(&f->run, row0[r], n[r]);
@@ -795,8 +795,8 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
             if (st) break;
             if (det) {
                 bag.n = m;
-                ramp__wf_score_det(pb, test ? &te->s : &tv->s, test ? NULL : vrows, m, &bag,
-                                   b->v[which]);
+                ramp__wf_score_det(pb, test ? &te->s : &tv->s, test ? te->wh : tv->wh,
+                                   test ? NULL : vrows, m, &bag, b->v[which]);
             } else {
                 ramp_err e;
                 if (ramp__wf_score_seg(pb, test ? &te->s : &tv->s, test ? NULL : vrows, m,
@@ -1054,8 +1054,8 @@ static ramp_status workflow_run(const ramp__wf_opts *o, ramp__wf_result *r)
         st = fail(r, RAMP_ENOMEM, -1, "out of memory");
         goto done;
     }
-    if (is_seg(pb) && ((st = ramp__wf_mask_sizes(&tv.s, &tv.wh, &err)) ||
-                       (st = ramp__wf_mask_sizes(&te.s, &te.wh, &err)))) {
+    if ((is_det(pb) || is_seg(pb)) && ((st = ramp__wf_sizes(&tv.s, is_seg(pb), &tv.wh, &err)) ||
+                                       (st = ramp__wf_sizes(&te.s, is_seg(pb), &te.wh, &err)))) {
         fail(r, st, -1, "%s", err.msg);
         goto done;
     }

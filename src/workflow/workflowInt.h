@@ -144,17 +144,19 @@ ramp_status ramp__wf_fold_npy(const ramp__wf_result *r, int fold, size_t n_test_
 ramp_status ramp__wf_dets_from_rows(ramp__wf_dets *d, const float *pred, size_t stride,
                                     size_t row0, size_t n);
 void ramp__wf_dets_free(ramp__wf_dets *d);
-/* Scores d (image i is row idx[i] of truth; idx NULL: i) with every score
+/* Scores d (image i is row idx[i] of truth, its size wh[2 row], wh[2 row + 1];
+   idx NULL: row i) with every score
    of the problem into out (NaN where a score fails). */
-void ramp__wf_score_det(const ramp_problem *pb, const ramp_samples *truth, const uint32_t *idx,
-                        size_t n, const ramp__wf_dets *d, double *out);
+void ramp__wf_score_det(const ramp_problem *pb, const ramp_samples *truth, const uint32_t *wh,
+                        const uint32_t *idx, size_t n, const ramp__wf_dets *d, double *out);
 /* Fuses n objects that n_models folds predicted for one image (targets.c's
    note: weighted box fusion, or NMS) into out (room for n); returns the
    number written, SIZE_MAX when out of memory. */
 size_t ramp__wf_fuse(ramp_det_obj *out, const ramp_det_obj *in, size_t n, int n_models,
                      int circles, double iou_threshold, int nms);
-/* Each row's mask size (2 per row) read from its PNG header. */
-ramp_status ramp__wf_mask_sizes(const ramp_samples *s, uint32_t **wh, ramp_err *err);
+/* Each row's image size (masks 0) or mask size (masks 1), 2 per row, read
+   from the files' headers. */
+ramp_status ramp__wf_sizes(const ramp_samples *s, int masks, uint32_t **wh, ramp_err *err);
 /* Scores n class maps pred[i] (row idx[i] of truth, of size wh[2 row],
    wh[2 row + 1]) with the problem's segmentation scores. */
 ramp_status ramp__wf_score_seg(const ramp_problem *pb, const ramp_samples *truth,
