@@ -121,7 +121,8 @@ typedef enum ramp_conv_algo {
      channels through the sigmoid (the others as they are); ramp_net_detect
      or ramp_centernet_decode turn them into objects. */
 typedef enum ramp_loss {
-    RAMP_LOSS_AUTO = 0,      /* SOFTMAX for a vector output, PIXEL_SOFTMAX for K×H×W */
+    RAMP_LOSS_AUTO = 0,      /* SOFTMAX (a K×H×W output needs PIXEL_SOFTMAX set: predict
+                                then writes K×H×W values a sample, not K) */
     RAMP_LOSS_SOFTMAX,       /* class labels y */
     RAMP_LOSS_PIXEL_SOFTMAX, /* masks */
     RAMP_LOSS_CENTERNET      /* objects */
@@ -151,9 +152,8 @@ typedef struct ramp_net_params {
        for ramp_net_get_output_grad(); 0: layers whose gradients are not
        needed at the same time share buffers (less memory, warmer caches) */
     int keep_grads;
-    /* What the net is trained on (see "losses" below); 0 (RAMP_LOSS_AUTO):
-       softmax cross-entropy on the batch labels for a vector output, per
-       pixel on the batch masks for a K×H×W output */
+    /* What the net is trained on (see "losses" above); 0 (RAMP_LOSS_AUTO):
+       RAMP_LOSS_SOFTMAX, softmax cross-entropy on the batch labels */
     ramp_loss loss;
     ramp_centernet centernet; /* the detection head, when loss = RAMP_LOSS_CENTERNET */
 } ramp_net_params;

@@ -8,7 +8,9 @@
  * I×O×K×K (PyTorch's ConvTranspose2d), which ramp__dn_param_bind knows.
  * Output padding is the right padding taken away: padding_r = padding −
  * output_padding. As for conv (dnnl_conv.c), backward-data may want the
- * weights in another layout: they are reordered into it once per step.
+ * weights in another layout: they are reordered into it once per step; and
+ * backward-weights runs in the layouts oneDNN has a kernel for
+ * (de_bwd_weights_make).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +82,76 @@ const dn_op ramp__dn_op_upsample = { DN_F_READS_DY, up_plan, up_forward, up_back
 
 /* --- transposed convolution --------------------------------------------- */
 
+/* Is the primitive oneDNN's plain reference loop? */
+static int is_ref(const_dnnl_primitive_desc_t pd)
+{
+    const char *impl = NULL;
+    return !dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) && impl &&
+           strncmp(impl, "ref", 3) == 0;
+}
+
+/* A buffer of md's size, its memory, and the reorder between it and
+   `other` (into it: to_md = 1; out of it: 0). */
+static dnnl_status_t side(dn_state *be, const dnnl_memory_desc_t *md,
+                          const dnnl_memory_desc_t *other, int to_md, float **buf,
+                          dnnl_memory_t *mem, dn_prim *reorder)
+{
+    dnnl_primitive_desc_t rpd = NULL;
+    if (!(*buf = ramp__dn_aligned(dnnl_memory_desc_get_size(md)))) return dnnl_out_of_memory;
+    dnnl_status_t s = dnnl_memory_create(mem, md, be->eng, *buf);
+    if (!s)
+        s = to_md ? dnnl_reorder_primitive_desc_create(&rpd, other, be->eng, md, be->eng, NULL)
+                  : dnnl_reorder_primitive_desc_create(&rpd, md, be->eng, other, be->eng, NULL);
+    if (!s) s = dnnl_primitive_create(&reorder->p, rpd);
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
+    return s;
+}
+
+/* Backward-weights of transposed conv `id`. In the forward's layouts
+   oneDNN 2.6 has only its reference loop for it (63 ms a step for a 16→8,
+   k2 s2 layer over 16×8×8, against 1 ms for its other passes): then
+   oneDNN chooses the input's and the gradient's layouts, the input is
+   reordered into the first before each run (sxb) and the gradient computed
+   in the second (gwb), then reordered into the weights' (as dnnl_conv.c
+   does for conv). */
+static ramp_status de_bwd_weights_make(ramp_net *net, dn_state *be, dn_node *d, int id,
+                                       const dnnl_memory_desc_t *src,
+                                       const dnnl_memory_desc_t *wmd,
+                                       const dnnl_memory_desc_t *pb, const dnnl_dim_t *S,
+                                       const dnnl_dim_t *PL, const dnnl_dim_t *PR,
+                                       const_dnnl_primitive_desc_t hint)
+{
+    ramp_status st = RAMP_OK;
+    dnnl_primitive_desc_t wpd = NULL;
+    dnnl_deconvolution_desc_t dc;
+    dnnl_memory_desc_t sany, wany;
+    DN(ramp__dn_md_tag(&sany, 4, src->dims, dnnl_format_tag_any), "src");
+    DN(ramp__dn_md_tag(&wany, 4, wmd->dims, dnnl_format_tag_any), "weights");
+    for (int k = 0; k < 3; k++) { /* as they are; any weights; any input and weights */
+        DN(dnnl_deconvolution_backward_weights_desc_init(&dc, dnnl_deconvolution_direct,
+                                                         k == 2 ? &sany : src,
+                                                         k ? &wany : wmd, pb, &d->md, S, PL, PR),
+           "conv_transpose backward weights");
+        if (d->bwd_w.p) dnnl_primitive_destroy(d->bwd_w.p);
+        if (wpd) dnnl_primitive_desc_destroy(wpd);
+        d->bwd_w.p = NULL;
+        wpd = NULL;
+        DN(ramp__dn_prim_make(be, &d->bwd_w, &wpd, &dc, NULL, hint),
+           "conv_transpose backward weights");
+        if (!is_ref(wpd)) break;
+    }
+    const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(wpd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *gmd =
+        dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_weights_md, 0);
+    if (!dnnl_memory_desc_equal(smd, src))
+        DN(side(be, smd, src, 1, &d->sxb, &d->msxb, &d->sreorder), "input reorder");
+    if (!dnnl_memory_desc_equal(gmd, wmd))
+        DN(side(be, gmd, wmd, 0, &d->gwb, &d->mgwb, &d->greorder), "gradient reorder");
+fail:
+    if (wpd) dnnl_primitive_desc_destroy(wpd);
+    return st;
+}
+
 static ramp_status de_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
 {
     ramp_status st = RAMP_OK;
@@ -131,13 +203,9 @@ static ramp_status de_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
             DN(s2, "weights reorder");
         }
     }
-    if (ramp__node_learns(nd)) {
-        DN(dnnl_deconvolution_backward_weights_desc_init(&dc, dnnl_deconvolution_direct, &a->md,
-                                                         &wmd, pb, &d->md, S, PL, PR),
-           "conv_transpose backward weights");
-        DN(ramp__dn_prim_make(be, &d->bwd_w, NULL, &dc, NULL, pd),
-           "conv_transpose backward weights");
-    }
+    if (ramp__node_learns(nd) && (st = de_bwd_weights_make(net, be, d, id, &a->md, &wmd, pb, S,
+                                                            PL, PR, pd)))
+        goto fail;
 fail:
     if (bpd) dnnl_primitive_desc_destroy(bpd);
     if (pd) dnnl_primitive_desc_destroy(pd);
@@ -169,8 +237,19 @@ static ramp_status de_backward(ramp_net *net, dn_state *be, dn_plan *pl, int id)
                                   { DNNL_ARG_DIFF_WEIGHTS, ramp__dn_pmem(be, id, 0, 1) },
                                   { DNNL_ARG_DIFF_BIAS,
                                     nd->bias ? ramp__dn_pmem(be, id, 1, 1) : NULL } };
+        dnnl_exec_arg_t sa[2] = { { DNNL_ARG_FROM, pl->nodes[in].my }, { DNNL_ARG_TO, d->msxb } };
+        if (d->msxb && (st = ramp__dn_prim_run(net, be, &d->sreorder, 2, sa, id,
+                                               RAMP__PK_REORDER, RAMP_PROF_BWD_WEIGHTS, 0)))
+            return st;
+        if (d->msxb) wa[0].memory = d->msxb;
+        if (d->mgwb) wa[2].memory = d->mgwb;
         if ((st = ramp__dn_prim_run(net, be, &d->bwd_w, nd->bias ? 4 : 3, wa, id, nd->op,
                                     RAMP_PROF_BWD_WEIGHTS, d->flops[RAMP_PROF_BWD_WEIGHTS])))
+            return st;
+        dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, d->mgwb },
+                                  { DNNL_ARG_TO, ramp__dn_pmem(be, id, 0, 1) } };
+        if (d->mgwb && (st = ramp__dn_prim_run(net, be, &d->greorder, 2, ra, id,
+                                               RAMP__PK_REORDER, RAMP_PROF_BWD_WEIGHTS, 0)))
             return st;
     }
     if (!net->nodes[in].needs_grad) return RAMP_OK;

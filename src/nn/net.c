@@ -708,13 +708,14 @@ ramp_status ramp__net_finalize(ramp_net *net)
     const ramp__node *L = &net->nodes[lg];
     int vec = L->flat || (L->h == 1 && L->w == 1);
     ramp_loss loss = net->prm.loss;
-    if (loss == RAMP_LOSS_AUTO) loss = vec ? RAMP_LOSS_SOFTMAX : RAMP_LOSS_PIXEL_SOFTMAX;
+    if (loss == RAMP_LOSS_AUTO) loss = RAMP_LOSS_SOFTMAX;
     switch (loss) {
     case RAMP_LOSS_SOFTMAX:
         if (!vec)
             return ramp__net_fail(net, RAMP_ESHAPE, "the output (layer %d, %dx%dx%d) must be a "
-                                  "vector of class scores: add flatten and dense", lg, L->c,
-                                  L->h, L->w);
+                                  "vector of class scores: add flatten and dense (or, for one "
+                                  "class per pixel, set loss = RAMP_LOSS_PIXEL_SOFTMAX)", lg,
+                                  L->c, L->h, L->w);
         break;
     case RAMP_LOSS_PIXEL_SOFTMAX:
         if (L->flat)
