@@ -295,6 +295,39 @@ static void test_layers_fd(void **state)
     backends_agree(1);
 }
 
+/* The weight file rebuilds the new layers (and new_from_file takes the loss
+   from its params): same outputs, same summary. */
+static void test_weight_file(void **state)
+{
+    (void)state;
+    ramp_net *a = seg_net(RAMP_NN_REF), *b = NULL;
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/test_nn_dense_w.bin", RAMP_BINARY_DIR);
+    assert_int_equal(ramp_net_save(a, path), RAMP_OK);
+    ramp_err err;
+    assert_int_equal(ramp_net_new_from_file(&b, path,
+                                            &(ramp_net_params){ .backend = RAMP_NN_DNNL,
+                                                                .loss = RAMP_LOSS_PIXEL_SOFTMAX },
+                                            &err),
+                     RAMP_OK);
+    assert_string_equal(ramp_net_layer_type(b, 5), "Upsample");
+    assert_string_equal(ramp_net_layer_type(b, 7), "ConvTranspose2D");
+    char sa[4096], sb[4096];
+    ramp_net_summary_str(a, sa, sizeof sa);
+    ramp_net_summary_str(b, sb, sizeof sb);
+    assert_string_equal(sa, sb);
+    assert_non_null(strstr(sa, "Upsample x3 bilinear"));
+    assert_non_null(strstr(sa, "ConvTranspose2D k3 s2"));
+    float X[2 * 108], pa[2 * 108], pb[2 * 108];
+    for (int i = 0; i < 2 * 108; i++) X[i] = (float)((i * 37) % 19) / 9.f - 1.f;
+    assert_int_equal(ramp_net_predict(a, X, 2, pa), RAMP_OK);
+    assert_int_equal(ramp_net_predict(b, X, 2, pb), RAMP_OK);
+    check("reloaded probs", pb, pa, 2 * 108, 1e-10);
+    remove(path);
+    ramp_net_free(a);
+    ramp_net_free(b);
+}
+
 /* --- the CenterNet loss against PyTorch ---------------------------------- */
 
 static void centernet_case(const fixture *fx, int base, const ramp_centernet *cfg, int hw,
@@ -814,7 +847,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_layers_fd),        cmocka_unit_test(test_centernet_loss),
         cmocka_unit_test(test_centernet_decode), cmocka_unit_test(test_generators),
         cmocka_unit_test(test_errors),           cmocka_unit_test(test_train_segmenter),
-        cmocka_unit_test(test_train_detector),
+        cmocka_unit_test(test_train_detector),   cmocka_unit_test(test_weight_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
