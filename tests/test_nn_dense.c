@@ -55,7 +55,8 @@ static void load(fixture *fx, const char *name)
 
 static void unload(fixture *fx)
 {
-    for (int i = 0; i < fx->count; i++) free(fx->a[i]);
+    for (int i = 0; i < fx->count; i++)
+        free(fx->a[i]);
 }
 
 static void check(const char *what, const float *got, const float *want, size_t n, double tol)
@@ -76,24 +77,28 @@ static ramp_net *seg_net(int backend)
 {
     ramp_net *net = NULL;
     assert_int_equal(ramp_net_new(&net,
-                                  &(ramp_net_params){ .channels = 3, .height = 6, .width = 6,
-                                                      .backend = backend, .keep_grads = 1,
-                                                      .loss = RAMP_LOSS_PIXEL_SOFTMAX },
+                                  &(ramp_net_params){.channels = 3,
+                                                     .height = 6,
+                                                     .width = 6,
+                                                     .backend = backend,
+                                                     .keep_grads = 1,
+                                                     .loss = RAMP_LOSS_PIXEL_SOFTMAX},
                                   NULL),
                      RAMP_OK);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .padding = 1 }); /* 1 */
-    ramp_net_relu(net);                                                               /* 2 */
-    ramp_net_maxpool(net, 3, 3, 0);                                                   /* 3 */
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 4, .kernel = 3, .padding = 1 }); /* 4 */
-    ramp_net_upsample(net, 3, RAMP_UPSAMPLE_BILINEAR);                                /* 5 */
-    ramp_net_concat(net, 2);                                                          /* 6 */
-    ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){ .filters = 5, .kernel = 3,
-                                                             .stride = 2, .padding = 1,
-                                                             .output_padding = 1 }); /* 7 */
-    ramp_net_relu(net);                                                               /* 8 */
-    ramp_net_maxpool(net, 4, 4, 0);                                                   /* 9 */
-    ramp_net_upsample(net, 2, RAMP_UPSAMPLE_NEAREST);                                 /* 10 */
-    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 3, .kernel = 1 }), /* 11 */
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 4, .kernel = 3, .padding = 1}); /* 1 */
+    ramp_net_relu(net);                                                            /* 2 */
+    ramp_net_maxpool(net, 3, 3, 0);                                                /* 3 */
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 4, .kernel = 3, .padding = 1}); /* 4 */
+    ramp_net_upsample(net, 3, RAMP_UPSAMPLE_BILINEAR);                             /* 5 */
+    ramp_net_concat(net, 2);                                                       /* 6 */
+    ramp_net_conv_transpose2d(
+        net,
+        &(ramp_conv_transpose2d){
+            .filters = 5, .kernel = 3, .stride = 2, .padding = 1, .output_padding = 1}); /* 7 */
+    ramp_net_relu(net);                                                                  /* 8 */
+    ramp_net_maxpool(net, 4, 4, 0);                                                      /* 9 */
+    ramp_net_upsample(net, 2, RAMP_UPSAMPLE_NEAREST);                                    /* 10 */
+    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){.filters = 3, .kernel = 1}),    /* 11 */
                      RAMP_OK);
     int shape[3];
     assert_int_equal(ramp_net_layer_shape(net, 7, shape), RAMP_OK);
@@ -103,8 +108,7 @@ static ramp_net *seg_net(int backend)
     return net;
 }
 
-static const int SEG_PID[8][2] = { { 1, 0 }, { 1, 1 }, { 4, 0 }, { 4, 1 },
-                                   { 7, 0 }, { 7, 1 }, { 11, 0 }, { 11, 1 } };
+static const int SEG_PID[8][2] = {{1, 0}, {1, 1}, {4, 0}, {4, 1}, {7, 0}, {7, 1}, {11, 0}, {11, 1}};
 
 static void seg_torch(int backend)
 {
@@ -113,13 +117,20 @@ static void seg_torch(int backend)
     assert_int_equal(fx.count, 2 + 8 + 2 + 8 + 1);
     ramp_net *net = seg_net(backend);
     for (int i = 0; i < 8; i++)
-        assert_int_equal(ramp_net_set_param(net, SEG_PID[i][0], SEG_PID[i][1], fx.a[2 + i],
-                                            fx.n[2 + i]),
-                         RAMP_OK);
+        assert_int_equal(
+            ramp_net_set_param(net, SEG_PID[i][0], SEG_PID[i][1], fx.a[2 + i], fx.n[2 + i]),
+            RAMP_OK);
     int32_t mask[3 * 36];
-    for (int i = 0; i < 3 * 36; i++) mask[i] = (int32_t)fx.a[1][i];
-    ramp_batch b = { .X = fx.a[0], .n = 3, .sample_size = 108, .ndim = 3, .shape = { 3, 6, 6 },
-                     .mask = mask, .mask_h = 6, .mask_w = 6 };
+    for (int i = 0; i < 3 * 36; i++)
+        mask[i] = (int32_t)fx.a[1][i];
+    ramp_batch b = {.X = fx.a[0],
+                    .n = 3,
+                    .sample_size = 108,
+                    .ndim = 3,
+                    .shape = {3, 6, 6},
+                    .mask = mask,
+                    .mask_h = 6,
+                    .mask_w = 6};
     double loss;
     assert_int_equal(ramp_net_forward_backward_batch(net, &b, &loss), RAMP_OK);
     float buf[4096];
@@ -186,28 +197,37 @@ static void layer_fd(int backend, int which)
 {
     ramp_net *net = NULL;
     assert_int_equal(ramp_net_new(&net,
-                                  &(ramp_net_params){ .channels = 2, .height = 5, .width = 4,
-                                                      .backend = backend, .seed = 7,
-                                                      .loss = RAMP_LOSS_PIXEL_SOFTMAX },
+                                  &(ramp_net_params){.channels = 2,
+                                                     .height = 5,
+                                                     .width = 4,
+                                                     .backend = backend,
+                                                     .seed = 7,
+                                                     .loss = RAMP_LOSS_PIXEL_SOFTMAX},
                                   NULL),
                      RAMP_OK);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 3, .kernel = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 3, .kernel = 1});
     switch (which) {
-    case 0: ramp_net_upsample(net, 3, RAMP_UPSAMPLE_BILINEAR); break;
-    case 1: ramp_net_upsample(net, 2, RAMP_UPSAMPLE_NEAREST); break;
-    case 2: ramp_net_upsample(net, 4, RAMP_UPSAMPLE_BILINEAR); break;
+    case 0:
+        ramp_net_upsample(net, 3, RAMP_UPSAMPLE_BILINEAR);
+        break;
+    case 1:
+        ramp_net_upsample(net, 2, RAMP_UPSAMPLE_NEAREST);
+        break;
+    case 2:
+        ramp_net_upsample(net, 4, RAMP_UPSAMPLE_BILINEAR);
+        break;
     case 3:
-        ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){ .filters = 2, .kernel = 2,
-                                                                 .stride = 2 });
+        ramp_net_conv_transpose2d(net,
+                                  &(ramp_conv_transpose2d){.filters = 2, .kernel = 2, .stride = 2});
         break;
     case 4:
-        ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){ .filters = 2, .kernel = 4,
-                                                                 .stride = 3, .padding = 2,
-                                                                 .output_padding = 2 });
+        ramp_net_conv_transpose2d(
+            net, &(ramp_conv_transpose2d){
+                     .filters = 2, .kernel = 4, .stride = 3, .padding = 2, .output_padding = 2});
         break;
     default:
-        ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){ .filters = 2, .kernel = 3,
-                                                                 .padding = 1, .no_bias = 1 });
+        ramp_net_conv_transpose2d(
+            net, &(ramp_conv_transpose2d){.filters = 2, .kernel = 3, .padding = 1, .no_bias = 1});
         break;
     }
     assert_int_equal(ramp_net_last(net), 2);
@@ -219,16 +239,24 @@ static void layer_fd(int backend, int which)
     assert_non_null(mask);
     ramp_rng g;
     ramp_rng_seed(&g, 99, (uint64_t)which);
-    for (size_t i = 0; i < n * in; i++) X[i] = (float)(2 * ramp_rng_uniform(&g) - 1);
-    for (size_t i = 0; i < n * hw; i++) mask[i] = (int32_t)(ramp_rng_uniform(&g) * sh[0]);
+    for (size_t i = 0; i < n * in; i++)
+        X[i] = (float)(2 * ramp_rng_uniform(&g) - 1);
+    for (size_t i = 0; i < n * hw; i++)
+        mask[i] = (int32_t)(ramp_rng_uniform(&g) * sh[0]);
     mask[1] = RAMP_IGNORE_LABEL;
-    ramp_batch b = { .X = X, .n = n, .sample_size = in, .ndim = 3, .shape = { 2, 5, 4 },
-                     .mask = mask, .mask_h = sh[1], .mask_w = sh[2] };
+    ramp_batch b = {.X = X,
+                    .n = n,
+                    .sample_size = in,
+                    .ndim = 3,
+                    .shape = {2, 5, 4},
+                    .mask = mask,
+                    .mask_h = sh[1],
+                    .mask_w = sh[2]};
     char what[64];
     snprintf(what, sizeof what, "case %d, backend %d", which, backend);
     fd_param(net, &b, 1, 6, what);
     if (which >= 3) {
-        const int k[3] = { 2, 4, 3 };
+        const int k[3] = {2, 4, 3};
         fd_param(net, &b, 2, (size_t)3 * 2 * k[which - 3] * k[which - 3], what);
     }
     free(mask);
@@ -244,34 +272,44 @@ static void backends_agree(int which)
     for (int be = 0; be < 2; be++) {
         ramp_net *net = NULL;
         assert_int_equal(ramp_net_new(&net,
-                                      &(ramp_net_params){ .channels = 3, .height = 7,
-                                                          .width = 6, .backend = be,
-                                                          .seed = 11,
-                                                          .loss = RAMP_LOSS_PIXEL_SOFTMAX },
+                                      &(ramp_net_params){.channels = 3,
+                                                         .height = 7,
+                                                         .width = 6,
+                                                         .backend = be,
+                                                         .seed = 11,
+                                                         .loss = RAMP_LOSS_PIXEL_SOFTMAX},
                                       NULL),
                          RAMP_OK);
         if (which == 0)
             ramp_net_upsample(net, 5, RAMP_UPSAMPLE_BILINEAR);
         else
-            ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){ .filters = 4, .kernel = 3,
-                                                                     .stride = 3, .padding = 1,
-                                                                     .output_padding = 1 });
+            ramp_net_conv_transpose2d(
+                net,
+                &(ramp_conv_transpose2d){
+                    .filters = 4, .kernel = 3, .stride = 3, .padding = 1, .output_padding = 1});
         ramp_net_relu(net);
-        assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 2, .kernel = 3,
-                                                              .padding = 1 }),
-                         RAMP_OK);
+        assert_int_equal(
+            ramp_net_conv2d(net, &(ramp_conv2d){.filters = 2, .kernel = 3, .padding = 1}), RAMP_OK);
         int sh[3];
         assert_int_equal(ramp_net_layer_shape(net, 3, sh), RAMP_OK);
         float X[2 * 126];
         ramp_rng r;
         ramp_rng_seed(&r, 5, 0);
-        for (int i = 0; i < 2 * 126; i++) X[i] = (float)(2 * ramp_rng_uniform(&r) - 1);
+        for (int i = 0; i < 2 * 126; i++)
+            X[i] = (float)(2 * ramp_rng_uniform(&r) - 1);
         size_t hw = (size_t)sh[1] * sh[2];
         int32_t *mask = malloc(2 * hw * sizeof *mask);
         assert_non_null(mask);
-        for (size_t i = 0; i < 2 * hw; i++) mask[i] = (int32_t)(i * 7 % 3 == 0);
-        ramp_batch b = { .X = X, .n = 2, .sample_size = 126, .ndim = 3, .shape = { 3, 7, 6 },
-                         .mask = mask, .mask_h = sh[1], .mask_w = sh[2] };
+        for (size_t i = 0; i < 2 * hw; i++)
+            mask[i] = (int32_t)(i * 7 % 3 == 0);
+        ramp_batch b = {.X = X,
+                        .n = 2,
+                        .sample_size = 126,
+                        .ndim = 3,
+                        .shape = {3, 7, 6},
+                        .mask = mask,
+                        .mask_h = sh[1],
+                        .mask_w = sh[2]};
         double loss;
         assert_int_equal(ramp_net_forward_backward_batch(net, &b, &loss), RAMP_OK);
         cnt = 2 * (size_t)sh[0] * hw;
@@ -290,7 +328,8 @@ static void test_layers_fd(void **state)
 {
     (void)state;
     for (int be = 0; be < 2; be++)
-        for (int which = 0; which < 6; which++) layer_fd(be, which);
+        for (int which = 0; which < 6; which++)
+            layer_fd(be, which);
     backends_agree(0);
     backends_agree(1);
 }
@@ -306,8 +345,8 @@ static void test_weight_file(void **state)
     assert_int_equal(ramp_net_save(a, path), RAMP_OK);
     ramp_err err;
     assert_int_equal(ramp_net_new_from_file(&b, path,
-                                            &(ramp_net_params){ .backend = RAMP_NN_DNNL,
-                                                                .loss = RAMP_LOSS_PIXEL_SOFTMAX },
+                                            &(ramp_net_params){.backend = RAMP_NN_DNNL,
+                                                               .loss = RAMP_LOSS_PIXEL_SOFTMAX},
                                             &err),
                      RAMP_OK);
     assert_string_equal(ramp_net_layer_type(b, 5), "Upsample");
@@ -319,7 +358,8 @@ static void test_weight_file(void **state)
     assert_non_null(strstr(sa, "Upsample x3 bilinear"));
     assert_non_null(strstr(sa, "ConvTranspose2D k3 s2"));
     float X[2 * 108], pa[2 * 108], pb[2 * 108];
-    for (int i = 0; i < 2 * 108; i++) X[i] = (float)((i * 37) % 19) / 9.f - 1.f;
+    for (int i = 0; i < 2 * 108; i++)
+        X[i] = (float)((i * 37) % 19) / 9.f - 1.f;
     assert_int_equal(ramp_net_predict(a, X, 2, pa), RAMP_OK);
     assert_int_equal(ramp_net_predict(b, X, 2, pb), RAMP_OK);
     check("reloaded probs", pb, pa, 2 * 108, 1e-10);
@@ -341,10 +381,10 @@ static void centernet_case(const fixture *fx, int base, const ramp_centernet *cf
     assert_true(n_obj <= 16);
     for (size_t i = 0; i < n_obj; i++) {
         const float *row = fx->a[base + 1] + 5 * i;
-        objs[i] = (ramp_obj){ .cls = (int32_t)row[0], .g = { row[1], row[2], row[3], row[4] } };
+        objs[i] = (ramp_obj){.cls = (int32_t)row[0], .g = {row[1], row[2], row[3], row[4]}};
     }
-    size_t off[3] = { (size_t)fx->a[base + 2][0], (size_t)fx->a[base + 2][1],
-                      (size_t)fx->a[base + 2][2] };
+    size_t off[3] = {(size_t)fx->a[base + 2][0], (size_t)fx->a[base + 2][1],
+                     (size_t)fx->a[base + 2][2]};
     float *dl = malloc(n * chw * sizeof *dl), *probs = malloc(n * chw * sizeof *probs);
     assert_non_null(dl);
     assert_non_null(probs);
@@ -370,8 +410,8 @@ static void centernet_case(const fixture *fx, int base, const ramp_centernet *cf
         float keep = z[j];
         for (int s = 0; s < 2; s++) {
             z[j] = keep + (s ? -1e-3f : 1e-3f);
-            assert_int_equal(ramp__centernet_loss(&l[s], NULL, NULL, NULL, NULL, z, objs, off, n,
-                                                  c, hw, hw, cfg, in_hw, in_hw, &err),
+            assert_int_equal(ramp__centernet_loss(&l[s], NULL, NULL, NULL, NULL, z, objs, off, n, c,
+                                                  hw, hw, cfg, in_hw, in_hw, &err),
                              RAMP_OK);
         }
         z[j] = keep;
@@ -380,8 +420,8 @@ static void centernet_case(const fixture *fx, int base, const ramp_centernet *cf
     }
     /* a class out of range is refused, naming the object */
     objs[0].cls = cfg->n_classes;
-    assert_int_equal(ramp__centernet_loss(&loss, NULL, NULL, NULL, NULL, z, objs, off, n, c, hw,
-                                          hw, cfg, in_hw, in_hw, &err),
+    assert_int_equal(ramp__centernet_loss(&loss, NULL, NULL, NULL, NULL, z, objs, off, n, c, hw, hw,
+                                          cfg, in_hw, in_hw, &err),
                      RAMP_ERANGE);
     assert_non_null(strstr(err.msg, "object 0 of sample 0"));
     free(z);
@@ -395,9 +435,9 @@ static void test_centernet_loss(void **state)
     fixture fx;
     load(&fx, "centernet.bin");
     assert_int_equal(fx.count, 10);
-    centernet_case(&fx, 0, &(ramp_centernet){ .n_classes = 2, .offset = 1 }, 4, 16);
-    centernet_case(&fx, 5,
-                   &(ramp_centernet){ .n_classes = 1, .geometry = 1, .size_weight = 0.5f }, 5, 10);
+    centernet_case(&fx, 0, &(ramp_centernet){.n_classes = 2, .offset = 1}, 4, 16);
+    centernet_case(&fx, 5, &(ramp_centernet){.n_classes = 1, .geometry = 1, .size_weight = 0.5f}, 5,
+                   10);
     unload(&fx);
 }
 
@@ -408,12 +448,12 @@ static void test_centernet_decode(void **state)
     (void)state;
     /* K = 2, boxes with offsets, 5×6 cells at stride 4×2 */
     enum { H = 5, W = 6, C = 6 };
-    float m[C * H * W] = { 0 };
-#define AT(c, i, j) m[((c) * H + (i)) * W + (j)]
+    float m[C * H * W] = {0};
+#define AT(c, i, j) m[((c)*H + (i)) * W + (j)]
     AT(0, 1, 1) = 0.9f; /* a peak with a weaker neighbour */
     AT(0, 1, 2) = 0.6f;
-    AT(0, 3, 4) = 0.4f; /* a second peak of class 0 */
-    AT(1, 1, 2) = 0.7f; /* class 1 at a cell class 0 also uses: its own map */
+    AT(0, 3, 4) = 0.4f;  /* a second peak of class 0 */
+    AT(1, 1, 2) = 0.7f;  /* class 1 at a cell class 0 also uses: its own map */
     AT(1, 4, 5) = 0.05f; /* below min_conf */
     AT(2, 1, 1) = 2.0f;  /* w, h of the first, in cells */
     AT(3, 1, 1) = 3.0f;
@@ -421,7 +461,7 @@ static void test_centernet_decode(void **state)
     AT(5, 1, 1) = 0.75f;
     AT(2, 1, 2) = 1.0f;
     AT(3, 1, 2) = 1.0f;
-    ramp_centernet cfg = { .n_classes = 2, .offset = 1 };
+    ramp_centernet cfg = {.n_classes = 2, .offset = 1};
     ramp_obj o[8];
     int n = -1;
     assert_int_equal(ramp_centernet_decode(m, C, H, W, &cfg, 4.f, 2.f, 8, 0.1f, o, &n), RAMP_OK);
@@ -441,10 +481,10 @@ static void test_centernet_decode(void **state)
     assert_int_equal(ramp_centernet_decode(m, C, H, W, &cfg, 4.f, 2.f, 2, 0.1f, o, &n), RAMP_OK);
     assert_int_equal(n, 2);
     /* circles without offsets: the cell's centre, radius in cells · mean stride */
-    ramp_centernet cc = { .n_classes = 1, .geometry = 1 };
-    float mc[2 * 3 * 3] = { 0 };
-    mc[4] = 0.8f;      /* class 0 at (1, 1) */
-    mc[9 + 4] = 1.5f;  /* radius 1.5 cells */
+    ramp_centernet cc = {.n_classes = 1, .geometry = 1};
+    float mc[2 * 3 * 3] = {0};
+    mc[4] = 0.8f;     /* class 0 at (1, 1) */
+    mc[9 + 4] = 1.5f; /* radius 1.5 cells */
     assert_int_equal(ramp_centernet_decode(mc, 2, 3, 3, &cc, 2.f, 2.f, 4, 0.5f, o, &n), RAMP_OK);
     assert_int_equal(n, 1);
     assert_true(fabsf(o[0].g[0] - 3.f) < 1e-6f && fabsf(o[0].g[1] - 3.f) < 1e-6f);
@@ -466,13 +506,13 @@ static void test_generators(void **state)
     for (int i = 0; i < N; i++) {
         X[2 * i] = (float)i;
         X[2 * i + 1] = (float)-i;
-        for (int p = 0; p < HW; p++) masks[i * HW + p] = i * 10 + p;
+        for (int p = 0; p < HW; p++)
+            masks[i * HW + p] = i * 10 + p;
     }
-    int shape[3] = { 2, 1, 1 };
+    int shape[3] = {2, 1, 1};
     ramp_gen *g = NULL;
     ramp_err err;
-    assert_int_equal(ramp_gen_from_arrays_masks(&g, X, masks, N, 3, shape, 2, 2, 3, 2, 1, 3,
-                                                &err),
+    assert_int_equal(ramp_gen_from_arrays_masks(&g, X, masks, N, 3, shape, 2, 2, 3, 2, 1, 3, &err),
                      RAMP_OK);
     ramp_batch b;
     ramp_gen_pin *pin = NULL;
@@ -487,22 +527,22 @@ static void test_generators(void **state)
         for (size_t i = 0; i < b.n; i++) {
             int id = (int)b.X[2 * i];
             seen |= 1 << id;
-            for (int p = 0; p < HW; p++) assert_int_equal(b.mask[i * HW + p], id * 10 + p);
+            for (int p = 0; p < HW; p++)
+                assert_int_equal(b.mask[i * HW + p], id * 10 + p);
         }
         ramp_gen_release(pin);
     }
     assert_int_equal(seen & 0x1f, seen); /* every id a sample's */
     ramp_gen_free(g);
-    assert_int_equal(ramp_gen_from_arrays_masks(&g, X, NULL, N, 3, shape, 2, 2, 3, 2, 1, 3,
-                                                &err),
+    assert_int_equal(ramp_gen_from_arrays_masks(&g, X, NULL, N, 3, shape, 2, 2, 3, 2, 1, 3, &err),
                      RAMP_EINVAL);
 
     /* objects: sample i has i objects, of class i, x0 = 100·i + k */
     ramp_obj objs[10];
-    size_t off[N + 1] = { 0 }, q = 0;
+    size_t off[N + 1] = {0}, q = 0;
     for (int i = 0; i < N; i++) {
         for (int k = 0; k < i; k++)
-            objs[q++] = (ramp_obj){ .cls = i, .g = { (float)(100 * i + k), 0, 1, 1 } };
+            objs[q++] = (ramp_obj){.cls = i, .g = {(float)(100 * i + k), 0, 1, 1}};
         off[i + 1] = q;
     }
     assert_int_equal(ramp_gen_from_arrays_objs(&g, X, objs, off, N, 3, shape, 5, 3, 1, 9, &err),
@@ -539,17 +579,24 @@ static void test_errors(void **state)
     (void)state;
     ramp_net *net = NULL;
     /* a mask of another size than the output is refused, naming both */
-    assert_int_equal(ramp_net_new(&net, &(ramp_net_params){ .channels = 1, .height = 8,
-                                                            .width = 8,
-                                                            .loss = RAMP_LOSS_PIXEL_SOFTMAX },
-                                  NULL),
-                     RAMP_OK);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 3, .kernel = 3, .padding = 1 });
+    assert_int_equal(
+        ramp_net_new(&net,
+                     &(ramp_net_params){
+                         .channels = 1, .height = 8, .width = 8, .loss = RAMP_LOSS_PIXEL_SOFTMAX},
+                     NULL),
+        RAMP_OK);
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 3, .kernel = 3, .padding = 1});
     ramp_net_maxpool(net, 2, 2, 0);
-    float X[64] = { 0 };
-    int32_t mask[64] = { 0 };
-    ramp_batch b = { .X = X, .n = 1, .sample_size = 64, .ndim = 3, .shape = { 1, 8, 8 },
-                     .mask = mask, .mask_h = 8, .mask_w = 8 };
+    float X[64] = {0};
+    int32_t mask[64] = {0};
+    ramp_batch b = {.X = X,
+                    .n = 1,
+                    .sample_size = 64,
+                    .ndim = 3,
+                    .shape = {1, 8, 8},
+                    .mask = mask,
+                    .mask_h = 8,
+                    .mask_w = 8};
     double loss;
     assert_int_equal(ramp_net_forward_backward_batch(net, &b, &loss), RAMP_ESHAPE);
     assert_non_null(strstr(ramp_net_errmsg(net), "masks are 8x8"));
@@ -566,55 +613,84 @@ static void test_errors(void **state)
     assert_int_equal(ramp_net_evaluate(net, X, &y, 1, &loss, NULL), RAMP_EUNSUPPORTED);
     /* ONNX export refuses the new layers, naming them (or has no ONNX) */
     ramp_net_free(net);
-    assert_int_equal(ramp_net_new(&net, &(ramp_net_params){ .channels = 1, .height = 4,
-                                                            .width = 4, .backend = RAMP_NN_REF },
-                                  NULL),
-                     RAMP_OK);
+    assert_int_equal(
+        ramp_net_new(
+            &net,
+            &(ramp_net_params){.channels = 1, .height = 4, .width = 4, .backend = RAMP_NN_REF},
+            NULL),
+        RAMP_OK);
     ramp_net_upsample(net, 2, RAMP_UPSAMPLE_NEAREST);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 2, .kernel = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 2, .kernel = 1});
     char path[512];
     snprintf(path, sizeof path, "%s/tests/test_nn_dense.onnx", RAMP_BINARY_DIR);
     assert_int_equal(ramp_net_save_onnx(net, path), RAMP_EUNSUPPORTED);
     assert_true(strstr(ramp_net_errmsg(net), "Upsample") || strstr(ramp_net_errmsg(net), "ONNX"));
     ramp_net_free(net);
+    /* a final softmax layer folds into the per-pixel loss on both backends */
+    for (int be = 0; be < 2; be++) {
+        assert_int_equal(ramp_net_new(&net,
+                                      &(ramp_net_params){.channels = 1,
+                                                         .height = 8,
+                                                         .width = 8,
+                                                         .backend = be,
+                                                         .loss = RAMP_LOSS_PIXEL_SOFTMAX},
+                                      NULL),
+                         RAMP_OK);
+        ramp_net_conv2d(net, &(ramp_conv2d){.filters = 3, .kernel = 3, .padding = 1});
+        assert_int_equal(ramp_net_softmax(net), RAMP_OK);
+        float Xs[2 * 64], Ps[2 * 3 * 64];
+        for (int i = 0; i < 2 * 64; i++)
+            Xs[i] = (float)(i % 5) - 2.f;
+        assert_int_equal(ramp_net_predict(net, Xs, 2, Ps), RAMP_OK);
+        for (int i = 0; i < 2 * 64; i++) {
+            int n = i / 64, p = i % 64;
+            const float *q = Ps + (size_t)n * 3 * 64 + p;
+            assert_true(fabsf(q[0] + q[64] + q[128] - 1.f) < 1e-5f);
+        }
+        ramp_net_free(net);
+    }
     /* the default (softmax) loss on a 3-D output, a CenterNet head of the
        wrong width */
     for (int l = RAMP_LOSS_AUTO; l <= RAMP_LOSS_SOFTMAX; l++) {
-        assert_int_equal(ramp_net_new(&net, &(ramp_net_params){ .channels = 1, .height = 4,
-                                                                .width = 4,
-                                                                .loss = (ramp_loss)l },
-                                      NULL),
-                         RAMP_OK);
-        ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 2, .kernel = 1 });
+        assert_int_equal(
+            ramp_net_new(
+                &net,
+                &(ramp_net_params){.channels = 1, .height = 4, .width = 4, .loss = (ramp_loss)l},
+                NULL),
+            RAMP_OK);
+        ramp_net_conv2d(net, &(ramp_conv2d){.filters = 2, .kernel = 1});
         float P[32];
         assert_int_equal(ramp_net_predict(net, X, 1, P), RAMP_ESHAPE);
         assert_non_null(strstr(ramp_net_errmsg(net), "RAMP_LOSS_PIXEL_SOFTMAX"));
         ramp_net_free(net);
     }
     float P[32];
-    assert_int_equal(ramp_net_new(&net, &(ramp_net_params){ .channels = 1, .height = 4,
-                                                            .width = 4,
-                                                            .loss = RAMP_LOSS_CENTERNET,
-                                                            .centernet = { .n_classes = 2 } },
+    assert_int_equal(ramp_net_new(&net,
+                                  &(ramp_net_params){.channels = 1,
+                                                     .height = 4,
+                                                     .width = 4,
+                                                     .loss = RAMP_LOSS_CENTERNET,
+                                                     .centernet = {.n_classes = 2}},
                                   NULL),
                      RAMP_OK);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 5, .kernel = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 5, .kernel = 1});
     assert_int_equal(ramp_net_predict(net, X, 1, P), RAMP_ESHAPE);
     assert_non_null(strstr(ramp_net_errmsg(net), "must have 4 channels"));
     ramp_net_free(net);
     /* bad layer options */
-    assert_int_equal(ramp_net_new(&net, &(ramp_net_params){ .channels = 1, .height = 4,
-                                                            .width = 4 }, NULL),
-                     RAMP_OK);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 1, .height = 4, .width = 4}, NULL),
+        RAMP_OK);
     assert_int_equal(ramp_net_upsample(net, 9, RAMP_UPSAMPLE_NEAREST), RAMP_EINVAL);
     ramp_net_free(net);
-    assert_int_equal(ramp_net_new(&net, &(ramp_net_params){ .channels = 1, .height = 4,
-                                                            .width = 4 }, NULL),
-                     RAMP_OK);
-    assert_int_equal(ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){
-                                                        .filters = 1, .kernel = 3, .stride = 2,
-                                                        .output_padding = 2 }),
-                     RAMP_EINVAL);
+    assert_int_equal(
+        ramp_net_new(&net, &(ramp_net_params){.channels = 1, .height = 4, .width = 4}, NULL),
+        RAMP_OK);
+    assert_int_equal(
+        ramp_net_conv_transpose2d(
+            net,
+            &(ramp_conv_transpose2d){.filters = 1, .kernel = 3, .stride = 2, .output_padding = 2}),
+        RAMP_EINVAL);
     ramp_net_free(net);
 }
 
@@ -660,52 +736,58 @@ static void test_train_segmenter(void **state)
     ramp_rng_seed(&r, 2026, 1);
     for (int i = 0; i < N; i++) {
         float *img = X + (size_t)i * S * S;
-        for (int p = 0; p < S * S; p++) img[p] = (float)(0.4 * normal(&r));
+        for (int p = 0; p < S * S; p++)
+            img[p] = (float)(0.4 * normal(&r));
         for (int k = 1; k <= 2; k++) {
             int s = 3 + (int)(ramp_rng_uniform(&r) * 4);
-            int x = (int)(ramp_rng_uniform(&r) * (S - s)), y = (int)(ramp_rng_uniform(&r) * (S - s));
+            int x = (int)(ramp_rng_uniform(&r) * (S - s)),
+                y = (int)(ramp_rng_uniform(&r) * (S - s));
             square(img, M + (size_t)i * S * S, S, x, y, s, k == 1 ? 1.f : -1.f, k);
         }
     }
     size_t bg = 0;
-    for (size_t p = (size_t)NT * S * S; p < (size_t)N * S * S; p++) bg += M[p] == 0;
+    for (size_t p = (size_t)NT * S * S; p < (size_t)N * S * S; p++)
+        bg += M[p] == 0;
     double base = (double)bg / ((double)NV * S * S);
-    int shape[3] = { 1, S, S };
+    int shape[3] = {1, S, S};
     ramp_gen *tr = NULL, *va = NULL;
     assert_int_equal(ramp_gen_from_arrays_masks(&tr, X, M, NT, 3, shape, S, S, 3, 16, 1, 5, NULL),
                      RAMP_OK);
-    assert_int_equal(ramp_gen_from_arrays_masks(&va, X + (size_t)NT * S * S,
-                                                M + (size_t)NT * S * S, NV, 3, shape, S, S, 3, 32,
-                                                0, 0, NULL),
+    assert_int_equal(ramp_gen_from_arrays_masks(&va, X + (size_t)NT * S * S, M + (size_t)NT * S * S,
+                                                NV, 3, shape, S, S, 3, 32, 0, 0, NULL),
                      RAMP_OK);
     ramp_net *net = NULL;
-    assert_int_equal(ramp_net_new(&net, &(ramp_net_params){ .channels = 1, .height = S,
-                                                            .width = S, .seed = 3, .n_threads = 1,
-                                                            .loss = RAMP_LOSS_PIXEL_SOFTMAX },
+    assert_int_equal(ramp_net_new(&net,
+                                  &(ramp_net_params){.channels = 1,
+                                                     .height = S,
+                                                     .width = S,
+                                                     .seed = 3,
+                                                     .n_threads = 1,
+                                                     .loss = RAMP_LOSS_PIXEL_SOFTMAX},
                                   NULL),
                      RAMP_OK);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 3, .padding = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 8, .kernel = 3, .padding = 1});
     int skip = ramp_net_relu(net) ? -1 : ramp_net_last(net);
     ramp_net_maxpool(net, 2, 2, 0);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 3, .padding = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 16, .kernel = 3, .padding = 1});
     ramp_net_relu(net);
-    ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){ .filters = 8, .kernel = 2,
-                                                             .stride = 2 });
+    ramp_net_conv_transpose2d(net,
+                              &(ramp_conv_transpose2d){.filters = 8, .kernel = 2, .stride = 2});
     ramp_net_relu(net);
     ramp_net_concat(net, skip);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 8, .kernel = 3, .padding = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 8, .kernel = 3, .padding = 1});
     ramp_net_relu(net);
-    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 3, .kernel = 1 }), RAMP_OK);
-    ramp_fit_opts o = { .epochs = 12, .optimizer = RAMP_OPT_ADAM, .lr = 0.01f,
-                        .progress = stop_never };
+    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){.filters = 3, .kernel = 1}), RAMP_OK);
+    ramp_fit_opts o = {
+        .epochs = 12, .optimizer = RAMP_OPT_ADAM, .lr = 0.01f, .progress = stop_never};
     ramp_status st = ramp_net_fit_generator(net, tr, NT, va, NV, &o);
     if (st) fprintf(stderr, "%s\n", ramp_net_errmsg(net));
     assert_int_equal(st, RAMP_OK);
     size_t nh;
     const ramp_fit_progress *h = ramp_net_history(net, &nh);
     double acc = h[nh - 1].val_acc;
-    fprintf(stderr, "segmenter: validation pixel accuracy %.4f (majority %.4f), loss %.4f\n",
-            acc, base, h[nh - 1].val_loss);
+    fprintf(stderr, "segmenter: validation pixel accuracy %.4f (majority %.4f), loss %.4f\n", acc,
+            base, h[nh - 1].val_loss);
     assert_true(acc > base + 0.6 * (1 - base));
     /* predict: per-pixel probabilities summing to 1, argmax = the accuracy */
     float *P = malloc((size_t)NV * 3 * S * S * sizeof *P);
@@ -748,7 +830,8 @@ static void test_train_detector(void **state)
     size_t q = 0;
     for (int i = 0; i < N; i++) {
         float *img = X + (size_t)i * S * S;
-        for (int p = 0; p < S * S; p++) img[p] = (float)(0.3 * normal(&r));
+        for (int p = 0; p < S * S; p++)
+            img[p] = (float)(0.3 * normal(&r));
         int k = 1 + (ramp_rng_uniform(&r) < 0.5);
         for (int j = 0; j < k; j++) {
             int s = 6 + (int)(ramp_rng_uniform(&r) * 7);
@@ -758,38 +841,47 @@ static void test_train_detector(void **state)
             if (s > S / 2) s = S / 2;
             int cls = ramp_rng_uniform(&r) < 0.5;
             square(img, NULL, S, x, y, s, cls ? -1.f : 1.f, 0);
-            objs[q++] = (ramp_obj){ .cls = cls, .g = { (float)x, (float)y, (float)(x + s),
-                                                       (float)(y + s) } };
+            objs[q++] =
+                (ramp_obj){.cls = cls, .g = {(float)x, (float)y, (float)(x + s), (float)(y + s)}};
         }
         off[i + 1] = q;
     }
-    int shape[3] = { 1, S, S };
-    ramp_gen *tr = NULL;
-    assert_int_equal(ramp_gen_from_arrays_objs(&tr, X, objs, off, NT, 3, shape, 2, 16, 1, 5,
-                                               NULL),
+    int shape[3] = {1, S, S};
+    ramp_gen *tr = NULL, *va = NULL;
+    assert_int_equal(ramp_gen_from_arrays_objs(&tr, X, objs, off, NT, 3, shape, 2, 16, 1, 5, NULL),
+                     RAMP_OK);
+    size_t voff[NV + 1];
+    for (int i = 0; i <= NV; i++)
+        voff[i] = off[NT + i] - off[NT];
+    assert_int_equal(ramp_gen_from_arrays_objs(&va, X + (size_t)NT * S * S, objs + off[NT], voff,
+                                               NV, 3, shape, 2, 16, 0, 0, NULL),
                      RAMP_OK);
     ramp_net *net = NULL;
-    ramp_centernet head = { .n_classes = 2, .offset = 1 };
-    assert_int_equal(ramp_net_new(&net, &(ramp_net_params){ .channels = 1, .height = S,
-                                                            .width = S, .seed = 4, .n_threads = 1,
-                                                            .loss = RAMP_LOSS_CENTERNET,
-                                                            .centernet = head },
+    ramp_centernet head = {.n_classes = 2, .offset = 1};
+    assert_int_equal(ramp_net_new(&net,
+                                  &(ramp_net_params){.channels = 1,
+                                                     .height = S,
+                                                     .width = S,
+                                                     .seed = 4,
+                                                     .n_threads = 1,
+                                                     .loss = RAMP_LOSS_CENTERNET,
+                                                     .centernet = head},
                                   NULL),
                      RAMP_OK);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 16, .kernel = 3, .padding = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 16, .kernel = 3, .padding = 1});
     ramp_net_relu(net);
     ramp_net_maxpool(net, 2, 2, 0);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 32, .kernel = 3, .padding = 1});
     ramp_net_relu(net);
     ramp_net_maxpool(net, 2, 2, 0);
-    ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 32, .kernel = 3, .padding = 1 });
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 32, .kernel = 3, .padding = 1});
     ramp_net_relu(net);
-    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){ .filters = 6, .kernel = 1 }), RAMP_OK);
+    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){.filters = 6, .kernel = 1}), RAMP_OK);
     int out = ramp_net_last(net);
-    float b[6] = { -2.19f, -2.19f, 0, 0, 0, 0 }; /* heat starts at p = 0.1 (CenterNet's) */
+    float b[6] = {-2.19f, -2.19f, 0, 0, 0, 0}; /* heat starts at p = 0.1 (CenterNet's) */
     assert_int_equal(ramp_net_set_param(net, out, 1, b, 6), RAMP_OK);
-    ramp_fit_opts o = { .epochs = 12, .optimizer = RAMP_OPT_ADAM, .lr = 4e-3f };
-    ramp_status st = ramp_net_fit_generator(net, tr, NT, NULL, 0, &o);
+    ramp_fit_opts o = {.epochs = 12, .optimizer = RAMP_OPT_ADAM, .lr = 4e-3f};
+    ramp_status st = ramp_net_fit_generator(net, tr, NT, va, NV, &o);
     if (st) fprintf(stderr, "%s\n", ramp_net_errmsg(net));
     assert_int_equal(st, RAMP_OK);
     enum { MAXO = 10 };
@@ -806,14 +898,16 @@ static void test_train_detector(void **state)
         im[i].pred = p + np;
         for (size_t k = off[NT + i]; k < off[NT + i + 1]; k++, nt++) {
             t[nt].cls = objs[k].cls;
-            for (int c = 0; c < 4; c++) t[nt].g[c] = objs[k].g[c];
+            for (int c = 0; c < 4; c++)
+                t[nt].g[c] = objs[k].g[c];
         }
         im[i].n_truth = off[NT + i + 1] - off[NT + i];
         for (int k = 0; k < cnt[i]; k++, np++) {
             const ramp_obj *o2 = &pred[(size_t)i * MAXO + (size_t)k];
             p[np].cls = o2->cls;
             p[np].conf = o2->conf;
-            for (int c = 0; c < 4; c++) p[np].g[c] = o2->g[c];
+            for (int c = 0; c < 4; c++)
+                p[np].g[c] = o2->g[c];
         }
         im[i].n_pred = (size_t)cnt[i];
     }
@@ -822,15 +916,19 @@ static void test_train_detector(void **state)
     double map = ramp_det_eval_map(ev, RAMP_DET_AP_ALL_POINT, NULL);
     size_t nh;
     const ramp_fit_progress *h = ramp_net_history(net, &nh);
-    fprintf(stderr, "detector: mAP@0.5 %.4f on %d images (%zu predictions), training loss "
-            "%.4f, centres found %.3f\n", map, NV, np, h[nh - 1].loss, h[nh - 1].acc);
+    fprintf(stderr,
+            "detector: mAP@0.5 %.4f on %d images (%zu predictions), training loss "
+            "%.4f, centres found %.3f; validation loss %.4f, centres found %.3f\n",
+            map, NV, np, h[nh - 1].loss, h[nh - 1].acc, h[nh - 1].val_loss, h[nh - 1].val_acc);
     assert_true(map > 0.6);
+    assert_true(h[nh - 1].val_loss < h[0].val_loss && h[nh - 1].val_acc > 0.5);
     ramp_det_eval_free(ev);
     free(im);
     free(p);
     free(t);
     free(cnt);
     free(pred);
+    ramp_gen_free(va);
     ramp_net_free(net);
     ramp_gen_free(tr);
     free(X);

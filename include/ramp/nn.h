@@ -208,7 +208,9 @@ ramp_status ramp_net_relu(ramp_net *net);
 ramp_status ramp_net_leaky_relu(ramp_net *net, float alpha);
 ramp_status ramp_net_sigmoid(ramp_net *net);
 ramp_status ramp_net_tanh(ramp_net *net);
-/* Softmax over classes; allowed only as the last layer (folded into the loss). */
+/* Softmax over classes; allowed only as the last layer (folded into the loss).
+   Its input is flat, or (with RAMP_LOSS_PIXEL_SOFTMAX) K×H×W: a softmax over
+   the K channels at each pixel. */
 ramp_status ramp_net_softmax(ramp_net *net);
 /* Batch normalisation over channels. momentum (0 → 0.1) weighs the new batch
    in the running statistics as in PyTorch; eps 0 → 1e-5. Training uses the

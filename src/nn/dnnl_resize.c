@@ -26,11 +26,11 @@ static ramp_status up_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
     dn_node *d = &pl->nodes[id];
     dnnl_primitive_desc_t pd = NULL;
     const dn_node *a = &pl->nodes[nd->in[0]];
-    dnnl_alg_kind_t alg = nd->pad == RAMP_UPSAMPLE_BILINEAR ? dnnl_resampling_linear
-                                                            : dnnl_resampling_nearest;
-    float f[2] = { (float)nd->k, (float)nd->k };
+    dnnl_alg_kind_t alg =
+        nd->pad == RAMP_UPSAMPLE_BILINEAR ? dnnl_resampling_linear : dnnl_resampling_nearest;
+    float f[2] = {(float)nd->k, (float)nd->k};
     dnnl_memory_desc_t dmd;
-    dnnl_dim_t dd[4] = { (dnnl_dim_t)pl->n, nd->c, nd->h, nd->w };
+    dnnl_dim_t dd[4] = {(dnnl_dim_t)pl->n, nd->c, nd->h, nd->w};
     DN(ramp__dn_md_tag(&dmd, 4, dd, dnnl_format_tag_any), "dst");
     dnnl_resampling_desc_t rd;
     DN(dnnl_resampling_forward_desc_init(&rd, dnnl_forward_training, alg, f, &a->md, &dmd),
@@ -51,8 +51,7 @@ static ramp_status up_forward(ramp_net *net, dn_state *be, dn_plan *pl, int id, 
     const ramp__node *nd = &net->nodes[id];
     dn_node *d = &pl->nodes[id];
     (void)training;
-    dnnl_exec_arg_t args[2] = { { DNNL_ARG_SRC, pl->nodes[nd->in[0]].my },
-                                { DNNL_ARG_DST, d->my } };
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, pl->nodes[nd->in[0]].my}, {DNNL_ARG_DST, d->my}};
     return ramp__dn_prim_run(net, be, &d->fwd, 2, args, id, nd->op, RAMP_PROF_FWD,
                              d->flops[RAMP_PROF_FWD]);
 }
@@ -63,7 +62,7 @@ static ramp_status up_backward(ramp_net *net, dn_state *be, dn_plan *pl, int id)
     dn_node *d = &pl->nodes[id];
     int in = nd->in[0];
     if (!net->nodes[in].needs_grad) return RAMP_OK;
-    dnnl_exec_arg_t da[2] = { { DNNL_ARG_DIFF_DST, d->mdy }, { DNNL_ARG_DIFF_SRC, NULL } };
+    dnnl_exec_arg_t da[2] = {{DNNL_ARG_DIFF_DST, d->mdy}, {DNNL_ARG_DIFF_SRC, NULL}};
     return ramp__dn_bwd_into(net, be, pl, id, in, &d->bwd_d, da, 2, 1, nd->op,
                              d->flops[RAMP_PROF_BWD_DATA]);
 }
@@ -77,8 +76,7 @@ static void up_flops(const ramp_net *net, int id, size_t n, double f[RAMP_PROF_N
     f[RAMP_PROF_BWD_WEIGHTS] = 0;
 }
 
-const dn_op ramp__dn_op_upsample = { DN_F_READS_DY, up_plan, up_forward, up_backward,
-                                     up_flops };
+const dn_op ramp__dn_op_upsample = {DN_F_READS_DY, up_plan, up_forward, up_backward, up_flops};
 
 /* --- transposed convolution --------------------------------------------- */
 
@@ -115,8 +113,7 @@ static dnnl_status_t side(dn_state *be, const dnnl_memory_desc_t *md,
    in the second (gwb), then reordered into the weights' (as dnnl_conv.c
    does for conv). */
 static ramp_status de_bwd_weights_make(ramp_net *net, dn_state *be, dn_node *d, int id,
-                                       const dnnl_memory_desc_t *src,
-                                       const dnnl_memory_desc_t *wmd,
+                                       const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *wmd,
                                        const dnnl_memory_desc_t *pb, const dnnl_dim_t *S,
                                        const dnnl_dim_t *PL, const dnnl_dim_t *PR,
                                        const_dnnl_primitive_desc_t hint)
@@ -129,8 +126,8 @@ static ramp_status de_bwd_weights_make(ramp_net *net, dn_state *be, dn_node *d, 
     DN(ramp__dn_md_tag(&wany, 4, wmd->dims, dnnl_format_tag_any), "weights");
     for (int k = 0; k < 3; k++) { /* as they are; any weights; any input and weights */
         DN(dnnl_deconvolution_backward_weights_desc_init(&dc, dnnl_deconvolution_direct,
-                                                         k == 2 ? &sany : src,
-                                                         k ? &wany : wmd, pb, &d->md, S, PL, PR),
+                                                         k == 2 ? &sany : src, k ? &wany : wmd, pb,
+                                                         &d->md, S, PL, PR),
            "conv_transpose backward weights");
         if (d->bwd_w.p) dnnl_primitive_destroy(d->bwd_w.p);
         if (wpd) dnnl_primitive_desc_destroy(wpd);
@@ -162,16 +159,16 @@ static ramp_status de_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
     const dn_node *a = &pl->nodes[nd->in[0]];
     const ramp__node *an = &net->nodes[nd->in[0]];
     dnnl_memory_desc_t wmd, bmd, dmd, *pb = NULL;
-    dnnl_dim_t wd[4] = { nd->c, an->c, nd->k, nd->k }, bdims[1] = { nd->c };
+    dnnl_dim_t wd[4] = {nd->c, an->c, nd->k, nd->k}, bdims[1] = {nd->c};
     DN(ramp__dn_weight_md(be, id, 0, &wmd, 4, wd, dnnl_format_tag_any), "weights");
-    dnnl_dim_t dd[4] = { N, nd->c, nd->h, nd->w };
+    dnnl_dim_t dd[4] = {N, nd->c, nd->h, nd->w};
     DN(ramp__dn_md_tag(&dmd, 4, dd, dnnl_format_tag_any), "dst");
     if (nd->bias) {
         DN(ramp__dn_md_tag(&bmd, 1, bdims, dnnl_a), "bias");
         pb = &bmd;
     }
-    dnnl_dims_t S = { nd->stride, nd->stride }, PL = { nd->pad, nd->pad },
-                PR = { nd->pad - nd->opad, nd->pad - nd->opad };
+    dnnl_dims_t S = {nd->stride, nd->stride}, PL = {nd->pad, nd->pad},
+                PR = {nd->pad - nd->opad, nd->pad - nd->opad};
     dnnl_deconvolution_desc_t dc;
     DN(dnnl_deconvolution_forward_desc_init(&dc, dnnl_forward_training, dnnl_deconvolution_direct,
                                             &a->md, &wmd, pb, &dmd, S, PL, PR),
@@ -184,8 +181,8 @@ static ramp_status de_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
     if (an->needs_grad) {
         dnnl_memory_desc_t wany;
         DN(ramp__dn_md_tag(&wany, 4, wmd.dims, dnnl_format_tag_any), "weights");
-        DN(dnnl_deconvolution_backward_data_desc_init(&dc, dnnl_deconvolution_direct, &a->md,
-                                                      &wany, &d->md, S, PL, PR),
+        DN(dnnl_deconvolution_backward_data_desc_init(&dc, dnnl_deconvolution_direct, &a->md, &wany,
+                                                      &d->md, S, PL, PR),
            "conv_transpose backward data");
         DN(ramp__dn_prim_make(be, &d->bwd_d, &bpd, &dc, NULL, pd), "conv_transpose backward data");
         dnnl_memory_desc_t bwmd = *dnnl_primitive_desc_query_md(bpd, dnnl_query_weights_md, 0);
@@ -203,8 +200,8 @@ static ramp_status de_plan(ramp_net *net, dn_state *be, dn_plan *pl, int id)
             DN(s2, "weights reorder");
         }
     }
-    if (ramp__node_learns(nd) && (st = de_bwd_weights_make(net, be, d, id, &a->md, &wmd, pb, S,
-                                                            PL, PR, pd)))
+    if (ramp__node_learns(nd) &&
+        (st = de_bwd_weights_make(net, be, d, id, &a->md, &wmd, pb, S, PL, PR, pd)))
         goto fail;
 fail:
     if (bpd) dnnl_primitive_desc_destroy(bpd);
@@ -217,10 +214,10 @@ static ramp_status de_forward(ramp_net *net, dn_state *be, dn_plan *pl, int id, 
     const ramp__node *nd = &net->nodes[id];
     dn_node *d = &pl->nodes[id];
     (void)training;
-    dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, pl->nodes[nd->in[0]].my },
-                                { DNNL_ARG_WEIGHTS, ramp__dn_pmem(be, id, 0, 0) },
-                                { DNNL_ARG_DST, d->my },
-                                { DNNL_ARG_BIAS, nd->bias ? ramp__dn_pmem(be, id, 1, 0) : NULL } };
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, pl->nodes[nd->in[0]].my},
+                               {DNNL_ARG_WEIGHTS, ramp__dn_pmem(be, id, 0, 0)},
+                               {DNNL_ARG_DST, d->my},
+                               {DNNL_ARG_BIAS, nd->bias ? ramp__dn_pmem(be, id, 1, 0) : NULL}};
     return ramp__dn_prim_run(net, be, &d->fwd, nd->bias ? 4 : 3, args, id, nd->op, RAMP_PROF_FWD,
                              d->flops[RAMP_PROF_FWD]);
 }
@@ -232,38 +229,37 @@ static ramp_status de_backward(ramp_net *net, dn_state *be, dn_plan *pl, int id)
     int in = nd->in[0];
     ramp_status st;
     if (ramp__node_learns(nd) && d->bwd_w.p) {
-        dnnl_exec_arg_t wa[4] = { { DNNL_ARG_SRC, pl->nodes[in].my },
-                                  { DNNL_ARG_DIFF_DST, d->mdy },
-                                  { DNNL_ARG_DIFF_WEIGHTS, ramp__dn_pmem(be, id, 0, 1) },
-                                  { DNNL_ARG_DIFF_BIAS,
-                                    nd->bias ? ramp__dn_pmem(be, id, 1, 1) : NULL } };
-        dnnl_exec_arg_t sa[2] = { { DNNL_ARG_FROM, pl->nodes[in].my }, { DNNL_ARG_TO, d->msxb } };
-        if (d->msxb && (st = ramp__dn_prim_run(net, be, &d->sreorder, 2, sa, id,
-                                               RAMP__PK_REORDER, RAMP_PROF_BWD_WEIGHTS, 0)))
+        dnnl_exec_arg_t wa[4] = {
+            {DNNL_ARG_SRC, pl->nodes[in].my},
+            {DNNL_ARG_DIFF_DST, d->mdy},
+            {DNNL_ARG_DIFF_WEIGHTS, ramp__dn_pmem(be, id, 0, 1)},
+            {DNNL_ARG_DIFF_BIAS, nd->bias ? ramp__dn_pmem(be, id, 1, 1) : NULL}};
+        dnnl_exec_arg_t sa[2] = {{DNNL_ARG_FROM, pl->nodes[in].my}, {DNNL_ARG_TO, d->msxb}};
+        if (d->msxb && (st = ramp__dn_prim_run(net, be, &d->sreorder, 2, sa, id, RAMP__PK_REORDER,
+                                               RAMP_PROF_BWD_WEIGHTS, 0)))
             return st;
         if (d->msxb) wa[0].memory = d->msxb;
         if (d->mgwb) wa[2].memory = d->mgwb;
         if ((st = ramp__dn_prim_run(net, be, &d->bwd_w, nd->bias ? 4 : 3, wa, id, nd->op,
                                     RAMP_PROF_BWD_WEIGHTS, d->flops[RAMP_PROF_BWD_WEIGHTS])))
             return st;
-        dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, d->mgwb },
-                                  { DNNL_ARG_TO, ramp__dn_pmem(be, id, 0, 1) } };
-        if (d->mgwb && (st = ramp__dn_prim_run(net, be, &d->greorder, 2, ra, id,
-                                               RAMP__PK_REORDER, RAMP_PROF_BWD_WEIGHTS, 0)))
+        dnnl_exec_arg_t ra[2] = {{DNNL_ARG_FROM, d->mgwb},
+                                 {DNNL_ARG_TO, ramp__dn_pmem(be, id, 0, 1)}};
+        if (d->mgwb && (st = ramp__dn_prim_run(net, be, &d->greorder, 2, ra, id, RAMP__PK_REORDER,
+                                               RAMP_PROF_BWD_WEIGHTS, 0)))
             return st;
     }
     if (!net->nodes[in].needs_grad) return RAMP_OK;
     dnnl_memory_t wm = ramp__dn_pmem(be, id, 0, 0);
     if (d->mwbd) {
-        dnnl_exec_arg_t ra[2] = { { DNNL_ARG_FROM, wm }, { DNNL_ARG_TO, d->mwbd } };
+        dnnl_exec_arg_t ra[2] = {{DNNL_ARG_FROM, wm}, {DNNL_ARG_TO, d->mwbd}};
         if ((st = ramp__dn_prim_run(net, be, &d->wreorder, 2, ra, id, RAMP__PK_REORDER,
                                     RAMP_PROF_BWD_DATA, 0)))
             return st;
         wm = d->mwbd;
     }
-    dnnl_exec_arg_t da[3] = { { DNNL_ARG_DIFF_DST, d->mdy },
-                              { DNNL_ARG_WEIGHTS, wm },
-                              { DNNL_ARG_DIFF_SRC, NULL } };
+    dnnl_exec_arg_t da[3] = {
+        {DNNL_ARG_DIFF_DST, d->mdy}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, NULL}};
     return ramp__dn_bwd_into(net, be, pl, id, in, &d->bwd_d, da, 3, 2, nd->op,
                              d->flops[RAMP_PROF_BWD_DATA]);
 }
@@ -276,4 +272,4 @@ static void de_flops(const ramp_net *net, int id, size_t n, double f[RAMP_PROF_N
         2.0 * (double)n * (double)ramp__node_size(an) * nd->c * nd->k * nd->k;
 }
 
-const dn_op ramp__dn_op_deconv = { DN_F_READS_DY, de_plan, de_forward, de_backward, de_flops };
+const dn_op ramp__dn_op_deconv = {DN_F_READS_DY, de_plan, de_forward, de_backward, de_flops};

@@ -21,12 +21,13 @@
 #include "core/coreInt.h"
 #include "nn/nnInt.h"
 
-double ramp__pixel_xent(float *probs, float *dlogits, size_t *num, size_t *den,
-                        const float *logits, const int32_t *mask, size_t n, int k, int h, int w)
+double ramp__pixel_xent(float *probs, float *dlogits, size_t *num, size_t *den, const float *logits,
+                        const int32_t *mask, size_t n, int k, int h, int w)
 {
     size_t hw = (size_t)h * w, counted = 0, ok = 0;
     if (mask)
-        for (size_t i = 0; i < n * hw; i++) counted += mask[i] != RAMP_IGNORE_LABEL;
+        for (size_t i = 0; i < n * hw; i++)
+            counted += mask[i] != RAMP_IGNORE_LABEL;
     double total = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t p = 0; p < hw; p++) {
@@ -37,7 +38,8 @@ double ramp__pixel_xent(float *probs, float *dlogits, size_t *num, size_t *den,
             for (int j = 1; j < k; j++)
                 if (z[(size_t)j * hw] > z[(size_t)am * hw]) am = j;
             double m = z[(size_t)am * hw], s = 0;
-            for (int j = 0; j < k; j++) s += exp((double)z[(size_t)j * hw] - m);
+            for (int j = 0; j < k; j++)
+                s += exp((double)z[(size_t)j * hw] - m);
             double lse = m + log(s);
             if (t >= 0) {
                 total += lse - (double)z[(size_t)t * hw];
@@ -131,7 +133,8 @@ ramp_status ramp__centernet_loss(double *loss, float *probs, float *dlogits, siz
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < chw; j++) {
                 float z = logits[i * chw + j];
-                probs[i * chw + j] = j < (size_t)K * hw ? (float)(1.0 / (1.0 + exp(-(double)z))) : z;
+                probs[i * chw + j] =
+                    j < (size_t)K * hw ? (float)(1.0 / (1.0 + exp(-(double)z))) : z;
             }
     if (loss) *loss = 0;
     if (num) *num = 0;
@@ -150,9 +153,10 @@ ramp_status ramp__centernet_loss(double *loss, float *probs, float *dlogits, siz
             const ramp_obj *o = &obj[q];
             if (o->cls < 0 || o->cls >= K) {
                 free(heat);
-                return ramp__err_set(err, RAMP_ERANGE, "CenterNet loss: object %zu of sample %zu "
-                                     "has class %d, not in [0, %d)", q - obj_off[i], i,
-                                     (int)o->cls, K);
+                return ramp__err_set(err, RAMP_ERANGE,
+                                     "CenterNet loss: object %zu of sample %zu "
+                                     "has class %d, not in [0, %d)",
+                                     q - obj_off[i], i, (int)o->cls, K);
             }
             cn_obj p;
             if (!cn_place(o, cfg->geometry, sx, sy, h, w, &p)) continue;
@@ -171,7 +175,8 @@ ramp_status ramp__centernet_loss(double *loss, float *probs, float *dlogits, siz
                 }
         }
     size_t n_pos = 0;
-    for (size_t j = 0; j < n * (size_t)K * hw; j++) n_pos += heat[j] == 1.f;
+    for (size_t j = 0; j < n * (size_t)K * hw; j++)
+        n_pos += heat[j] == 1.f;
     double norm = n_pos ? (double)n_pos : 1.0, focal = 0;
     if (dlogits) memset(dlogits, 0, n * chw * sizeof(float));
     for (size_t i = 0; i < n; i++)
@@ -202,16 +207,20 @@ ramp_status ramp__centernet_loss(double *loss, float *probs, float *dlogits, siz
             for (int s = 0; s < nsz; s++) {
                 double d = (double)zi[(size_t)(so + s) * hw + cell] - p.sz[s];
                 l_sz += fabs(d);
-                if (dlogits) dlogits[i * chw + (size_t)(so + s) * hw + cell] +=
-                    (float)(d > 0 ? dsz : d < 0 ? -dsz : 0);
+                if (dlogits)
+                    dlogits[i * chw + (size_t)(so + s) * hw + cell] += (float)(d > 0   ? dsz
+                                                                               : d < 0 ? -dsz
+                                                                                       : 0);
             }
             if (!cfg->offset) continue;
-            double t[2] = { p.cx - p.cj, p.cy - p.ci };
+            double t[2] = {p.cx - p.cj, p.cy - p.ci};
             for (int s = 0; s < 2; s++) {
                 double d = (double)zi[(size_t)(oo + s) * hw + cell] - t[s];
                 l_off += fabs(d);
-                if (dlogits) dlogits[i * chw + (size_t)(oo + s) * hw + cell] +=
-                    (float)(d > 0 ? doff : d < 0 ? -doff : 0);
+                if (dlogits)
+                    dlogits[i * chw + (size_t)(oo + s) * hw + cell] += (float)(d > 0   ? doff
+                                                                               : d < 0 ? -doff
+                                                                                       : 0);
             }
         }
     free(heat);
@@ -237,14 +246,13 @@ static int cand_cmp(const void *a, const void *b)
     return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-ramp_status ramp_centernet_decode(const float *maps, int c, int h, int w,
-                                  const ramp_centernet *cfg, float sx, float sy, int max_objects,
-                                  float min_conf, ramp_obj *out, int *n_out)
+ramp_status ramp_centernet_decode(const float *maps, int c, int h, int w, const ramp_centernet *cfg,
+                                  float sx, float sy, int max_objects, float min_conf,
+                                  ramp_obj *out, int *n_out)
 {
     if (n_out) *n_out = 0;
-    if (!maps || !cfg || !n_out || (max_objects > 0 && !out) || max_objects < 0 || h < 1 ||
-        w < 1 || cfg->n_classes < 1 || c != ramp__centernet_channels(cfg) || !(sx > 0) ||
-        !(sy > 0))
+    if (!maps || !cfg || !n_out || (max_objects > 0 && !out) || max_objects < 0 || h < 1 || w < 1 ||
+        cfg->n_classes < 1 || c != ramp__centernet_channels(cfg) || !(sx > 0) || !(sy > 0))
         return RAMP_EINVAL;
     int K = cfg->n_classes, nsz = cfg->geometry ? 1 : 2;
     size_t hw = (size_t)h * w, nc = 0, cap = 0;

@@ -504,9 +504,12 @@ ramp_status ramp_net_tanh(ramp_net *net)
 
 ramp_status ramp_net_softmax(ramp_net *net)
 {
-    if (net && !net->build_st && !net->nodes[net->cur].flat)
-        return bad(net, RAMP_ESHAPE, "softmax (layer %d): input must be flat (add flatten)",
-                   net->n_nodes);
+    /* over the features of a flat input, or over the channels at each pixel
+       (a per-pixel softmax net's last layer) */
+    const ramp__node *in = net && !net->build_st ? &net->nodes[net->cur] : NULL;
+    if (in && !in->flat && net->prm.loss != RAMP_LOSS_PIXEL_SOFTMAX)
+        return bad(net, RAMP_ESHAPE, "softmax (layer %d): input must be flat (add flatten), "
+                   "or the net's loss RAMP_LOSS_PIXEL_SOFTMAX", net->n_nodes);
     return simple(net, RAMP__OP_SOFTMAX, 0.f, "softmax");
 }
 

@@ -49,8 +49,7 @@ void ramp__ref_upsample_fwd(float *y, const float *x, int N, int C, int H, int W
     }
 }
 
-void ramp__ref_upsample_bwd(float *dx, const float *dy, int N, int C, int H, int W, int S,
-                            int mode)
+void ramp__ref_upsample_bwd(float *dx, const float *dy, int N, int C, int H, int W, int S, int mode)
 {
     int OH = H * S, OW = W * S;
     for (size_t p = 0; p < (size_t)N * C; p++) {
@@ -81,7 +80,8 @@ void ramp__ref_deconv_fwd(float *y, const float *x, const float *w, const float 
     for (int n = 0; n < N; n++)
         for (int o = 0; o < O; o++) {
             float *yo = y + ((size_t)n * O + o) * OH * OW;
-            for (int i = 0; i < OH * OW; i++) yo[i] = b ? b[o] : 0.f;
+            for (int i = 0; i < OH * OW; i++)
+                yo[i] = b ? b[o] : 0.f;
             for (int c = 0; c < C; c++) {
                 const float *xc = x + ((size_t)n * C + c) * H * W;
                 const float *wk = w + ((size_t)c * O + o) * K * K;
@@ -103,14 +103,15 @@ void ramp__ref_deconv_fwd(float *y, const float *x, const float *w, const float 
 }
 
 void ramp__ref_deconv_bwd(float *dx, float *dw, float *db, const float *dy, const float *x,
-                          const float *w, int N, int C, int H, int W, int O, int OH, int OW,
-                          int K, int S, int P)
+                          const float *w, int N, int C, int H, int W, int O, int OH, int OW, int K,
+                          int S, int P)
 {
     for (int n = 0; n < N; n++)
         for (int o = 0; o < O; o++) {
             const float *dyo = dy + ((size_t)n * O + o) * OH * OW;
             if (db)
-                for (int i = 0; i < OH * OW; i++) db[o] += dyo[i];
+                for (int i = 0; i < OH * OW; i++)
+                    db[o] += dyo[i];
             for (int c = 0; c < C; c++) {
                 size_t xoff = ((size_t)n * C + c) * H * W, woff = ((size_t)c * O + o) * K * K;
                 for (int ih = 0; ih < H; ih++)
