@@ -613,19 +613,35 @@ static void test_errors(void **state)
     assert_int_equal(ramp_net_evaluate(net, X, &y, 1, &loss, NULL), RAMP_EUNSUPPORTED);
     /* ONNX export refuses the new layers, naming them (or has no ONNX) */
     ramp_net_free(net);
-    assert_int_equal(
-        ramp_net_new(
-            &net,
-            &(ramp_net_params){.channels = 1, .height = 4, .width = 4, .backend = RAMP_NN_REF},
-            NULL),
-        RAMP_OK);
-    ramp_net_upsample(net, 2, RAMP_UPSAMPLE_NEAREST);
-    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 2, .kernel = 1});
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/test_nn_dense.onnx", RAMP_BINARY_DIR);
-    assert_int_equal(ramp_net_save_onnx(net, path), RAMP_EUNSUPPORTED);
-    assert_true(strstr(ramp_net_errmsg(net), "Upsample") || strstr(ramp_net_errmsg(net), "ONNX"));
-    ramp_net_free(net);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(ramp_net_new(&net,
+                                      &(ramp_net_params){.channels = 1,
+                                                         .height = 4,
+                                                         .width = 4,
+                                                         .backend = RAMP_NN_REF,
+                                                         .loss = RAMP_LOSS_PIXEL_SOFTMAX},
+                                      NULL),
+                         RAMP_OK);
+        ramp_net_conv2d(net, &(ramp_conv2d){.filters = 2, .kernel = 1});
+        if (k)
+            ramp_net_conv_transpose2d(
+                net, &(ramp_conv_transpose2d){.filters = 2, .kernel = 2, .stride = 2});
+        else
+            ramp_net_upsample(net, 2, RAMP_UPSAMPLE_NEAREST);
+        assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){.filters = 2, .kernel = 1}), RAMP_OK);
+        char path[512];
+        snprintf(path, sizeof path, "%s/tests/test_nn_dense.onnx", RAMP_BINARY_DIR);
+        remove(path);
+        assert_int_equal(ramp_net_save_onnx(net, path), RAMP_EUNSUPPORTED);
+        const char *msg = ramp_net_errmsg(net);
+        if (!strstr(msg, "built without ONNX")) {
+            assert_non_null(strstr(msg, k ? "layer 2 (ConvTranspose2D)" : "layer 2 (Upsample)"));
+            FILE *f = fopen(path, "rb");
+            if (f) fclose(f);
+            assert_null(f); /* nothing written */
+        }
+        ramp_net_free(net);
+    }
     /* a final softmax layer folds into the per-pixel loss on both backends */
     for (int be = 0; be < 2; be++) {
         assert_int_equal(ramp_net_new(&net,
