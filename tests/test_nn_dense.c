@@ -831,9 +831,18 @@ static void test_train_segmenter(void **state)
 /* Bright squares (class 0) and dark ones (class 1), one or two an image:
    a small CenterNet at stride 4 must reach a decent mAP (IoU 0.5) on
    held-out images through ramp_net_detect. */
-static void test_train_detector(void **state)
+static void disc(float *img, int S, float cx, float cy, float rad, float v)
 {
-    (void)state;
+    for (int i = 0; i < S; i++)
+        for (int j = 0; j < S; j++)
+            if ((j + 0.5f - cx) * (j + 0.5f - cx) + (i + 0.5f - cy) * (i + 0.5f - cy) <= rad * rad)
+                img[i * S + j] += v;
+}
+
+/* circles = 0: bright squares (class 0) and dark ones (class 1), boxes with
+   offsets; 1: bright discs (one class), circles without offsets. */
+static void train_detector(int circles)
+{
     enum { S = 32, NT = 256, NV = 64, N = NT + NV };
     float *X = calloc((size_t)N * S * S, sizeof *X);
     ramp_obj *objs = calloc((size_t)N * 2, sizeof *objs);
@@ -855,7 +864,13 @@ static void test_train_detector(void **state)
             int x = (int)(ramp_rng_uniform(&r) * (S / 2 - s)) + (j ? S / 2 : 0);
             int y = (int)(ramp_rng_uniform(&r) * (S - s));
             if (s > S / 2) s = S / 2;
-            int cls = ramp_rng_uniform(&r) < 0.5;
+            int cls = !circles && ramp_rng_uniform(&r) < 0.5;
+            if (circles) {
+                float cx = x + s / 2.f, cy = y + s / 2.f, rad = s / 2.f;
+                disc(img, S, cx, cy, rad, 1.f);
+                objs[q++] = (ramp_obj){.cls = 0, .g = {cx, cy, rad, 0}};
+                continue;
+            }
             square(img, NULL, S, x, y, s, cls ? -1.f : 1.f, 0);
             objs[q++] =
                 (ramp_obj){.cls = cls, .g = {(float)x, (float)y, (float)(x + s), (float)(y + s)}};
@@ -873,7 +888,8 @@ static void test_train_detector(void **state)
                                                NV, 3, shape, 2, 16, 0, 0, NULL),
                      RAMP_OK);
     ramp_net *net = NULL;
-    ramp_centernet head = {.n_classes = 2, .offset = 1};
+    ramp_centernet head = {.n_classes = circles ? 1 : 2, .geometry = circles, .offset = !circles};
+    int C = circles ? 2 : 6, K = head.n_classes;
     assert_int_equal(ramp_net_new(&net,
                                   &(ramp_net_params){.channels = 1,
                                                      .height = S,
@@ -892,10 +908,12 @@ static void test_train_detector(void **state)
     ramp_net_maxpool(net, 2, 2, 0);
     ramp_net_conv2d(net, &(ramp_conv2d){.filters = 32, .kernel = 3, .padding = 1});
     ramp_net_relu(net);
-    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){.filters = 6, .kernel = 1}), RAMP_OK);
+    assert_int_equal(ramp_net_conv2d(net, &(ramp_conv2d){.filters = C, .kernel = 1}), RAMP_OK);
     int out = ramp_net_last(net);
-    float b[6] = {-2.19f, -2.19f, 0, 0, 0, 0}; /* heat starts at p = 0.1 (CenterNet's) */
-    assert_int_equal(ramp_net_set_param(net, out, 1, b, 6), RAMP_OK);
+    float b[6] = {0};
+    for (int k = 0; k < K; k++)
+        b[k] = -2.19f; /* heat starts at p = 0.1 (CenterNet's) */
+    assert_int_equal(ramp_net_set_param(net, out, 1, b, (size_t)C), RAMP_OK);
     ramp_fit_opts o = {.epochs = 12, .optimizer = RAMP_OPT_ADAM, .lr = 4e-3f};
     ramp_status st = ramp_net_fit_generator(net, tr, NT, va, NV, &o);
     if (st) fprintf(stderr, "%s\n", ramp_net_errmsg(net));
@@ -928,15 +946,17 @@ static void test_train_detector(void **state)
         im[i].n_pred = (size_t)cnt[i];
     }
     ramp_det_eval *ev = NULL;
-    assert_int_equal(ramp_det_eval_new(&ev, im, NV, 2, NULL, NULL), RAMP_OK);
+    ramp_det_params dp = {.geom = circles ? RAMP_DET_CIRCLE : RAMP_DET_BOX};
+    assert_int_equal(ramp_det_eval_new(&ev, im, NV, K, &dp, NULL), RAMP_OK);
     double map = ramp_det_eval_map(ev, RAMP_DET_AP_ALL_POINT, NULL);
     size_t nh;
     const ramp_fit_progress *h = ramp_net_history(net, &nh);
     fprintf(stderr,
-            "detector: mAP@0.5 %.4f on %d images (%zu predictions), training loss "
+            "detector (%s): mAP@0.5 %.4f on %d images (%zu predictions), training loss "
             "%.4f, centres found %.3f; validation loss %.4f, centres found %.3f\n",
-            map, NV, np, h[nh - 1].loss, h[nh - 1].acc, h[nh - 1].val_loss, h[nh - 1].val_acc);
-    assert_true(map > 0.6);
+            circles ? "circles" : "boxes", map, NV, np, h[nh - 1].loss, h[nh - 1].acc,
+            h[nh - 1].val_loss, h[nh - 1].val_acc);
+    assert_true(map > (circles ? 0.5 : 0.6)); /* (circles: cell centres, no offsets) */
     assert_true(h[nh - 1].val_loss < h[0].val_loss && h[nh - 1].val_acc > 0.5);
     ramp_det_eval_free(ev);
     free(im);
@@ -952,16 +972,34 @@ static void test_train_detector(void **state)
     free(off);
 }
 
+static void test_train_detector(void **state)
+{
+    (void)state;
+    train_detector(0);
+}
+
+static void test_train_detector_circles(void **state)
+{
+    (void)state;
+    train_detector(1);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_seg_torch_ref),    cmocka_unit_test(test_seg_torch_dnnl),
-        cmocka_unit_test(test_layers_fd),        cmocka_unit_test(test_centernet_loss),
-        cmocka_unit_test(test_centernet_decode), cmocka_unit_test(test_generators),
-        cmocka_unit_test(test_errors),           cmocka_unit_test(test_train_segmenter),
-        cmocka_unit_test(test_train_detector),   cmocka_unit_test(test_weight_file),
+        cmocka_unit_test(test_seg_torch_ref),
+        cmocka_unit_test(test_seg_torch_dnnl),
+        cmocka_unit_test(test_layers_fd),
+        cmocka_unit_test(test_centernet_loss),
+        cmocka_unit_test(test_centernet_decode),
+        cmocka_unit_test(test_generators),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_train_segmenter),
+        cmocka_unit_test(test_train_detector),
+        cmocka_unit_test(test_weight_file),
+        cmocka_unit_test(test_train_detector_circles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
