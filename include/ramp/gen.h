@@ -143,6 +143,23 @@ ramp_status ramp_gen_from_arrays(ramp_gen **out, const float *X, const int32_t *
                                  int ndim, const int *shape, int n_classes, size_t batch_size,
                                  int shuffle, uint64_t seed, ramp_err *err);
 
+/* The same for segmentation: each batch carries masks (n × mask_h ×
+   mask_w classes, RAMP_IGNORE_LABEL for none) taken from `masks` (n such
+   masks, borrowed), and no labels. */
+ramp_status ramp_gen_from_arrays_masks(ramp_gen **out, const float *X, const int32_t *masks,
+                                       size_t n, int ndim, const int *shape, int mask_h,
+                                       int mask_w, int n_classes, size_t batch_size, int shuffle,
+                                       uint64_t seed, ramp_err *err);
+
+/* The same for detection: sample i's objects are objs[obj_off[i] ..
+   obj_off[i+1]) (obj_off: n + 1 non-decreasing offsets from 0; both
+   borrowed), in the sample's tensor pixels; batches carry them (obj,
+   obj_off) and no labels. */
+ramp_status ramp_gen_from_arrays_objs(ramp_gen **out, const float *X, const ramp_obj *objs,
+                                      const size_t *obj_off, size_t n, int ndim, const int *shape,
+                                      int n_classes, size_t batch_size, int shuffle,
+                                      uint64_t seed, ramp_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -89,6 +89,54 @@ typedef enum ramp_conv_algo {
     RAMP_CONV_DIRECT    /* oneDNN's direct convolution everywhere */
 } ramp_conv_algo;
 
+/* --- losses ----------------------------------------------------------------
+   The last layer gives the logits; the loss reads them against the batch's
+   targets (ramp_batch in gen.h):
+   - RAMP_LOSS_SOFTMAX: a vector of K class scores per sample, labels y.
+   - RAMP_LOSS_PIXEL_SOFTMAX (segmentation): a K×H×W output, one softmax
+     cross-entropy per pixel against the batch's mask (n × H × W classes,
+     mask_h = H and mask_w = W exactly, else fit fails naming both sizes),
+     pixels labelled RAMP_IGNORE_LABEL (255) skipped, the mean over the
+     batch's counted pixels (torch's cross_entropy(ignore_index=255)).
+     Accuracy is pixel accuracy; ramp_net_predict writes n × K×H×W per-pixel
+     probabilities.
+   - RAMP_LOSS_CENTERNET (detection, "Objects as Points"): the output holds
+     K heat-map channels (one per class, sigmoid), then the size channels
+     (boxes: 2, the width and height; circles: 1, the radius), then, with
+     `offset`, 2 offset channels (x, y), all at the output's H×W, of stride
+     s = input size / output size (per axis). Sizes and offsets are in
+     output cells (input pixels / s). Targets come from the batch's objects
+     (obj, obj_off; input-tensor pixels, gen.h). Each object puts a Gaussian
+     peak on its class's heat map at the cell holding its centre, of radius
+     CenterNet's gaussian_radius(w/s, h/s, min_overlap) (a circle's box is
+     2r × 2r), σ = (2·radius + 1) / 6, the maximum where peaks overlap. Loss
+     = focal + size_weight · L1(size) + offset_weight · L1(offset): the
+     penalty-reduced focal loss (α = 2, β = 4) over every heat value summed
+     and divided by the batch's peak count (heat targets equal to 1, one per
+     object unless two share a cell and class; at least 1), the L1 terms the
+     mean over the batch's objects and their channels, read at each object's
+     centre cell. Objects whose centre lies outside the input are skipped.
+     Accuracy is the share of objects whose centre cell's heat for their
+     class is above 0.5. ramp_net_predict writes the maps with the heat
+     channels through the sigmoid (the others as they are); ramp_net_detect
+     or ramp_centernet_decode turn them into objects. */
+typedef enum ramp_loss {
+    RAMP_LOSS_AUTO = 0,      /* SOFTMAX (a K×H×W output needs PIXEL_SOFTMAX set: predict
+                                then writes K×H×W values a sample, not K) */
+    RAMP_LOSS_SOFTMAX,       /* class labels y */
+    RAMP_LOSS_PIXEL_SOFTMAX, /* masks */
+    RAMP_LOSS_CENTERNET      /* objects */
+} ramp_loss;
+
+typedef struct ramp_centernet {
+    int n_classes;       /* K heat-map channels (≥ 1) */
+    int geometry;        /* 0: boxes (2 size channels: w, h); 1: circles (1: r) */
+    int offset;          /* 1: 2 offset channels (sub-cell centre x, y) after the sizes */
+    float size_weight;   /* 0 → 0.1 */
+    float offset_weight; /* 0 → 1 */
+    float min_overlap;   /* Gaussian radius: 0 → 0.7 */
+} ramp_centernet;
+
 typedef struct ramp_net_params {
     int channels, height, width; /* one input sample, C×H×W (all ≥ 1) */
     uint64_t seed;               /* weight initialisation and dropout stream */
@@ -104,6 +152,10 @@ typedef struct ramp_net_params {
        for ramp_net_get_output_grad(); 0: layers whose gradients are not
        needed at the same time share buffers (less memory, warmer caches) */
     int keep_grads;
+    /* What the net is trained on (see "losses" above); 0 (RAMP_LOSS_AUTO):
+       RAMP_LOSS_SOFTMAX, softmax cross-entropy on the batch labels */
+    ramp_loss loss;
+    ramp_centernet centernet; /* the detection head, when loss = RAMP_LOSS_CENTERNET */
 } ramp_net_params;
 
 /* Creates an empty network holding only its input layer (id 0). On failure
@@ -156,7 +208,9 @@ ramp_status ramp_net_relu(ramp_net *net);
 ramp_status ramp_net_leaky_relu(ramp_net *net, float alpha);
 ramp_status ramp_net_sigmoid(ramp_net *net);
 ramp_status ramp_net_tanh(ramp_net *net);
-/* Softmax over classes; allowed only as the last layer (folded into the loss). */
+/* Softmax over classes; allowed only as the last layer (folded into the loss).
+   Its input is flat, or (with RAMP_LOSS_PIXEL_SOFTMAX) K×H×W: a softmax over
+   the K channels at each pixel. */
 ramp_status ramp_net_softmax(ramp_net *net);
 /* Batch normalisation over channels. momentum (0 → 0.1) weighs the new batch
    in the running statistics as in PyTorch; eps 0 → 1e-5. Training uses the
@@ -181,6 +235,30 @@ ramp_status ramp_net_mul(ramp_net *net, int other);
    H×W): C1×H×W and C2×H×W give (C1+C2)×H×W; flat vectors join their
    features. The gradient is split back between the two. */
 ramp_status ramp_net_concat(ramp_net *net, int other);
+
+/* Upsampling by an integer factor (2 to 8) on each axis: C×H×W →
+   C×(H·scale)×(W·scale). NEAREST repeats each value; BILINEAR interpolates
+   as torch's interpolate(mode='bilinear', align_corners=False) (source
+   coordinate (x + 0.5) / scale − 0.5, clamped at 0 and at the edge). */
+typedef enum ramp_upsample_mode {
+    RAMP_UPSAMPLE_NEAREST = 0,
+    RAMP_UPSAMPLE_BILINEAR = 1
+} ramp_upsample_mode;
+ramp_status ramp_net_upsample(ramp_net *net, int scale, ramp_upsample_mode mode);
+
+/* Transposed convolution (torch.nn.ConvTranspose2d, groups 1, dilation 1):
+   output size (in − 1)·stride − 2·padding + kernel + output_padding.
+   Weights I×O×K×K (PyTorch's layout for it), bias O. */
+typedef struct ramp_conv_transpose2d {
+    int filters;        /* output channels (≥ 1) */
+    int kernel;         /* square kernel (1 to 1024) */
+    int stride;         /* 0 → 1 */
+    int padding;        /* 0 ≤ padding; the output must keep at least one pixel */
+    int output_padding; /* 0 ≤ output_padding < stride: extra rows and columns at the end */
+    int no_bias;
+    ramp_init init;     /* He / Glorot with fan_in = input channels · K² */
+} ramp_conv_transpose2d;
+ramp_status ramp_net_conv_transpose2d(ramp_net *net, const ramp_conv_transpose2d *o);
 
 /* Id of the current layer. */
 int ramp_net_last(const ramp_net *net);
@@ -341,6 +419,27 @@ const ramp_fit_progress *ramp_net_history(const ramp_net *net, size_t *n);
    ramp_net_get_output() then reads the last of those batches. */
 ramp_status ramp_net_predict(ramp_net *net, const float *X, size_t n, float *probs);
 
+/* Objects of n images (X: n×C×H×W) from a RAMP_LOSS_CENTERNET net: for
+   each image, ramp_centernet_decode of its predicted maps with the net's
+   head and stride. objs holds n × max_objects entries, image i's from
+   objs + i·max_objects, counts[i] of them. */
+ramp_status ramp_net_detect(ramp_net *net, const float *X, size_t n, int max_objects,
+                            float min_conf, ramp_obj *objs, int *counts);
+
+/* Objects of one image from its CenterNet maps (C×H×W, heat channels
+   already through the sigmoid: ramp_net_predict's output for the image),
+   head `cfg`, stride sx, sy (input pixels per output cell). A peak is a
+   heat value no smaller than its 3×3 neighbours on its class's map (3×3
+   max pooling, as CenterNet); the max_objects highest peaks of at least
+   min_conf over all classes become objects, by decreasing confidence
+   (= the heat value). Centre: ((col + off_x)·sx, (row + off_y)·sy) with
+   the offset channels, else the cell's centre ((col + 0.5)·sx, ...); box
+   w·sx by h·sy around it; circle radius r·(sx + sy)/2. Coordinates are
+   input-tensor pixels. Writes *n_out ≤ max_objects objects to out. */
+ramp_status ramp_centernet_decode(const float *maps, int c, int h, int w,
+                                  const ramp_centernet *cfg, float sx, float sy, int max_objects,
+                                  float min_conf, ramp_obj *out, int *n_out);
+
 /* Mean softmax cross-entropy and accuracy (evaluation mode) over n samples. */
 ramp_status ramp_net_evaluate(ramp_net *net, const float *X, const int32_t *y, size_t n,
                               double *loss, double *acc);
@@ -379,6 +478,10 @@ ramp_status ramp_net_get_grad(ramp_net *net, int id, int kind, float *out, size_
    (n×classes) with ramp_net_get_output() for any layer. */
 ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32_t *y, size_t n,
                                       float label_smoothing, double *loss);
+/* The same over a batch as a generator gives it, with whatever targets
+   the net's loss reads (labels, masks or objects): for tests and gradient
+   checks of every loss. */
+ramp_status ramp_net_forward_backward_batch(ramp_net *net, const ramp_batch *b, double *loss);
 /* Output of layer `id` from the last forward pass (n × C×H×W plain floats)
    into out[count]; count must be exactly that size, else RAMP_ESHAPE. A
    layer whose ReLU (or clip) was fused into it keeps no output of its own:
@@ -453,6 +556,10 @@ inline ramp_status ramp_net_conv2d(ramp_net *net, const ramp_conv2d &o)
 inline ramp_status ramp_net_dense(ramp_net *net, const ramp_dense &o)
 {
     return ramp_net_dense(net, &o);
+}
+inline ramp_status ramp_net_conv_transpose2d(ramp_net *net, const ramp_conv_transpose2d &o)
+{
+    return ramp_net_conv_transpose2d(net, &o);
 }
 inline ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb_train,
                                           ramp_gen *valid_gen, size_t nb_valid,

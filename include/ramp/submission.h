@@ -29,7 +29,8 @@ extern "C" {
       the submission prototypes moved out of the library's sight (this
       header).
    4: detection and segmentation: ramp_batch carries objects and masks,
-      ramp_clf_info the geometry and the cap on objects per image. */
+      ramp_clf_info the geometry and the cap on objects per image,
+      ramp_net_params the loss (and a CenterNet head). */
 #define RAMP_ABI_VERSION 4
 
 /* What batch_classifier_new is told (see classifier.h). */

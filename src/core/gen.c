@@ -3,7 +3,8 @@
  * benchmarks and anyone with data in RAM).
  *
  * A pin is one malloc: the header, then whatever the pin owns (the one-hot
- * rows; X and y too when the implementation could not lend a block). */
+ * rows; X, y, masks and objects too when the implementation could not lend
+ * a block). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,9 +123,16 @@ ramp_status ramp_gen_next_pinned(ramp_gen *g, ramp_batch *b, ramp_gen_pin **pin)
     size_t n_oh = g->onehot && b->y && nc ? b->n * nc : 0;
     size_t n_x = blk ? 0 : b->n * b->sample_size;
     size_t n_y = blk || !b->y ? 0 : b->n;
-    /* header, then floats (one-hot, X), then labels: all 4-byte items */
+    /* segmentation masks and detection objects, copied like X and y */
+    size_t n_m = blk || !b->mask ? 0 : b->n * (size_t)b->mask_h * (size_t)b->mask_w;
+    size_t n_off = blk || !b->obj_off ? 0 : b->n + 1;
+    size_t n_obj = n_off ? b->obj_off[b->n] - b->obj_off[0] : 0;
+    /* header, then floats (one-hot, X), labels and masks: all 4-byte items;
+       then, 8-byte aligned, the object offsets and the objects */
     size_t head = (sizeof(ramp_gen_pin) + 15) & ~(size_t)15;
-    ramp_gen_pin *p = malloc(head + (n_oh + n_x + n_y) * 4);
+    size_t at_off = (head + (n_oh + n_x + n_y + n_m) * 4 + 7) & ~(size_t)7;
+    size_t at_obj = at_off + n_off * sizeof(size_t);
+    ramp_gen_pin *p = malloc(at_obj + n_obj * sizeof(ramp_obj));
     if (!p) {
         ramp__blk_unref(blk);
         return ramp__gen_fail(g, RAMP_ENOMEM, "pinned batch: out of memory");
@@ -147,6 +155,19 @@ ramp_status ramp_gen_next_pinned(ramp_gen *g, ramp_batch *b, ramp_gen_pin **pin)
         int32_t *y = (int32_t *)(f + n_oh + n_x);
         memcpy(y, b->y, n_y * sizeof(int32_t));
         b->y = y;
+    }
+    if (n_m) {
+        int32_t *m = (int32_t *)(f + n_oh + n_x) + n_y;
+        memcpy(m, b->mask, n_m * sizeof(int32_t));
+        b->mask = m;
+    }
+    if (n_off) {
+        size_t *off = (size_t *)((char *)p + at_off);
+        ramp_obj *o = (ramp_obj *)((char *)p + at_obj);
+        for (size_t i = 0; i <= b->n; i++) off[i] = b->obj_off[i] - b->obj_off[0];
+        if (n_obj) memcpy(o, b->obj + b->obj_off[0], n_obj * sizeof(ramp_obj));
+        b->obj_off = off;
+        b->obj = n_obj ? o : b->obj ? o : NULL;
     }
     *pin = p;
     return RAMP_OK;
@@ -208,6 +229,15 @@ typedef struct mem_gen {
     int epoch;
     float *xbuf; /* batch_size × sample_size */
     int32_t *ybuf;
+    /* segmentation (ramp_gen_from_arrays_masks): n masks of mask_h × mask_w */
+    const int32_t *masks;
+    int mask_h, mask_w;
+    int32_t *mbuf; /* batch_size masks */
+    /* detection (ramp_gen_from_arrays_objs): sample i's objects from obj_off[i] */
+    const ramp_obj *objs;
+    const size_t *obj_off;
+    size_t *offbuf; /* batch_size + 1 */
+    ramp_obj *objbuf; /* room for every object (the arrays' total) */
 } mem_gen;
 
 static void mem_new_epoch(mem_gen *m)
@@ -233,6 +263,24 @@ static ramp_status mem_next(ramp_gen *g, ramp_batch *b)
                m->sample_size * sizeof(float));
         if (m->y) m->ybuf[i] = m->y[s];
     }
+    if (m->masks) {
+        size_t hw = (size_t)m->mask_h * m->mask_w;
+        for (size_t i = 0; i < n; i++)
+            memcpy(m->mbuf + i * hw, m->masks + m->order[m->pos + i] * hw, hw * sizeof(int32_t));
+        b->mask = m->mbuf;
+        b->mask_h = m->mask_h;
+        b->mask_w = m->mask_w;
+    }
+    if (m->obj_off) {
+        m->offbuf[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t s = m->order[m->pos + i], k = m->obj_off[s + 1] - m->obj_off[s];
+            if (k) memcpy(m->objbuf + m->offbuf[i], m->objs + m->obj_off[s], k * sizeof(ramp_obj));
+            m->offbuf[i + 1] = m->offbuf[i] + k;
+        }
+        b->obj = m->objbuf;
+        b->obj_off = m->offbuf;
+    }
     b->X = m->xbuf;
     b->y = m->y ? m->ybuf : NULL;
     b->n = n;
@@ -255,16 +303,95 @@ static void mem_destroy(ramp_gen *g)
     free(m->order);
     free(m->xbuf);
     free(m->ybuf);
+    free(m->mbuf);
+    free(m->offbuf);
+    free(m->objbuf);
     free(m);
 }
 
 static const ramp_gen_vtable mem_vtable = {mem_next, mem_destroy};
+
+static ramp_status mem_new(mem_gen **out, const float *X, const int32_t *y, size_t n, int ndim,
+                           const int *shape, int n_classes, size_t batch_size, int shuffle,
+                           uint64_t seed, ramp_err *err);
 
 ramp_status ramp_gen_from_arrays(ramp_gen **out, const float *X, const int32_t *y, size_t n,
                                  int ndim, const int *shape, int n_classes, size_t batch_size,
                                  int shuffle, uint64_t seed, ramp_err *err)
 {
     if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays: out is NULL");
+    mem_gen *m;
+    ramp_status st = mem_new(&m, X, y, n, ndim, shape, n_classes, batch_size, shuffle, seed, err);
+    *out = st ? NULL : &m->base;
+    return st;
+}
+
+ramp_status ramp_gen_from_arrays_masks(ramp_gen **out, const float *X, const int32_t *masks,
+                                       size_t n, int ndim, const int *shape, int mask_h,
+                                       int mask_w, int n_classes, size_t batch_size, int shuffle,
+                                       uint64_t seed, ramp_err *err)
+{
+    if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays_masks: out is NULL");
+    *out = NULL;
+    if (!masks || mask_h < 1 || mask_w < 1 || mask_h > (1 << 16) || mask_w > (1 << 16))
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays_masks: masks are NULL or "
+                             "%dx%d (1 to 65536 each)", mask_h, mask_w);
+    mem_gen *m;
+    ramp_status st = mem_new(&m, X, NULL, n, ndim, shape, n_classes, batch_size, shuffle, seed,
+                             err);
+    if (st) return st;
+    m->masks = masks;
+    m->mask_h = mask_h;
+    m->mask_w = mask_w;
+    if (!(m->mbuf = malloc(batch_size * (size_t)mask_h * (size_t)mask_w * sizeof(int32_t)))) {
+        mem_destroy(&m->base);
+        return ramp__err_set(err, RAMP_ENOMEM, "ramp_gen_from_arrays_masks: out of memory");
+    }
+    *out = &m->base;
+    return RAMP_OK;
+}
+
+ramp_status ramp_gen_from_arrays_objs(ramp_gen **out, const float *X, const ramp_obj *objs,
+                                      const size_t *obj_off, size_t n, int ndim, const int *shape,
+                                      int n_classes, size_t batch_size, int shuffle,
+                                      uint64_t seed, ramp_err *err)
+{
+    if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays_objs: out is NULL");
+    *out = NULL;
+    if (!obj_off)
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays_objs: obj_off is NULL");
+    if (n > 0 && obj_off[0] != 0)
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays_objs: obj_off[0] is %zu, "
+                             "not 0", obj_off[0]);
+    for (size_t i = 0; i < n; i++)
+        if (obj_off[i + 1] < obj_off[i])
+            return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays_objs: obj_off "
+                                 "decreases at sample %zu (%zu, then %zu)", i, obj_off[i],
+                                 obj_off[i + 1]);
+    if (n > 0 && obj_off[n] > 0 && !objs)
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays_objs: objs is NULL");
+    mem_gen *m;
+    ramp_status st = mem_new(&m, X, NULL, n, ndim, shape, n_classes, batch_size, shuffle, seed,
+                             err);
+    if (st) return st;
+    m->objs = objs;
+    m->obj_off = obj_off;
+    m->offbuf = malloc((batch_size + 1) * sizeof(size_t));
+    m->objbuf = malloc((obj_off[n] ? obj_off[n] : 1) * sizeof(ramp_obj));
+    if (!m->offbuf || !m->objbuf) {
+        mem_destroy(&m->base);
+        return ramp__err_set(err, RAMP_ENOMEM, "ramp_gen_from_arrays_objs: out of memory");
+    }
+    *out = &m->base;
+    return RAMP_OK;
+}
+
+/* The in-memory generator over X and y (the three constructors' common
+   part; their messages say ramp_gen_from_arrays). */
+static ramp_status mem_new(mem_gen **out, const float *X, const int32_t *y, size_t n, int ndim,
+                           const int *shape, int n_classes, size_t batch_size, int shuffle,
+                           uint64_t seed, ramp_err *err)
+{
     *out = NULL;
     if (!X || !shape)
         return ramp__err_set(err, RAMP_EINVAL, "ramp_gen_from_arrays: X or shape is NULL");
@@ -303,6 +430,6 @@ ramp_status ramp_gen_from_arrays(ramp_gen **out, const float *X, const int32_t *
                              batch_size * ss);
     }
     mem_new_epoch(m);
-    *out = &m->base;
+    *out = m;
     return RAMP_OK;
 }

@@ -107,7 +107,7 @@ ramp_status ramp__dn_prim_run(ramp_net *net, dn_state *be, dn_prim *pr, int narg
 }
 
 /* The entry of each layer type, by RAMP__OP_*. */
-static const dn_op *const ops[RAMP__OP_CONCAT + 1] = {
+static const dn_op *const ops[RAMP__OP_DECONV + 1] = {
     [RAMP__OP_INPUT] = &ramp__dn_op_input,     [RAMP__OP_CONV] = &ramp__dn_op_conv,
     [RAMP__OP_DENSE] = &ramp__dn_op_dense,     [RAMP__OP_MAXPOOL] = &ramp__dn_op_maxpool,
     [RAMP__OP_AVGPOOL] = &ramp__dn_op_avgpool, [RAMP__OP_GAP] = &ramp__dn_op_gap,
@@ -117,6 +117,7 @@ static const dn_op *const ops[RAMP__OP_CONCAT + 1] = {
     [RAMP__OP_DROPOUT] = &ramp__dn_op_dropout, [RAMP__OP_FLATTEN] = &ramp__dn_op_flatten,
     [RAMP__OP_ADD] = &ramp__dn_op_add,         [RAMP__OP_CLIP] = &ramp__dn_op_clip,
     [RAMP__OP_MUL] = &ramp__dn_op_mul,         [RAMP__OP_CONCAT] = &ramp__dn_op_concat,
+    [RAMP__OP_UPSAMPLE] = &ramp__dn_op_upsample, [RAMP__OP_DECONV] = &ramp__dn_op_deconv,
 };
 
 static const dn_op *op_of(const ramp_net *net, int id)
@@ -362,7 +363,10 @@ ramp_status ramp__dn_param_bind(ramp_net *net, dn_state *be, int id, int kind,
     if (p->ready) return RAMP_OK;
     size_t bytes = dnnl_memory_desc_get_size(md);
     p->md = *md;
-    DN(plain_param_md(&p->plain_md, md), "parameter layout");
+    if (net->nodes[id].op == RAMP__OP_DECONV && kind == RAMP__P_WEIGHT && md->ndims == 4)
+        DN(ramp__dn_md_tag(&p->plain_md, 4, md->dims, dnnl_iohw), "parameter layout");
+    else /* (a transposed conv's weights are O×I×K×K to oneDNN, I×O×K×K plain) */
+        DN(plain_param_md(&p->plain_md, md), "parameter layout");
     if (dnnl_memory_desc_get_size(&p->plain_md) != q->n_plain * sizeof(float)) {
         st = ramp__net_fail(net, RAMP_EINTERNAL, "oneDNN: layer %d parameter %d size mismatch",
                             id, kind);

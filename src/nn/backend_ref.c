@@ -178,6 +178,13 @@ static ramp_status ref_forward(ramp_net *net, void *vst, const float *X, size_t 
             ramp__ref_concat_fwd(r->y, x, st->nodes[nd->in[1]].y, N, a->c,
                                  net->nodes[nd->in[1]].c, nd->h * nd->w);
             break;
+        case RAMP__OP_UPSAMPLE:
+            ramp__ref_upsample_fwd(r->y, x, N, a->c, a->h, a->w, nd->k, nd->pad);
+            break;
+        case RAMP__OP_DECONV:
+            ramp__ref_deconv_fwd(r->y, x, w, b, N, a->c, a->h, a->w, nd->c, nd->h, nd->w, nd->k,
+                                 nd->stride, nd->pad);
+            break;
         case RAMP__OP_FLATTEN:
         case RAMP__OP_SOFTMAX:
         case RAMP__OP_INPUT:
@@ -187,7 +194,7 @@ static ramp_status ref_forward(ramp_net *net, void *vst, const float *X, size_t 
     }
     st->n = n;
     st->training = training;
-    memcpy(logits, st->nodes[net->logits_node].y, n * (size_t)net->n_classes * sizeof(float));
+    memcpy(logits, st->nodes[net->logits_node].y, n * net->out_size * sizeof(float));
     return RAMP_OK;
 }
 
@@ -203,7 +210,7 @@ static ramp_status ref_backward(ramp_net *net, void *vst, const float *dlogits, 
         for (int k = 0; k < RAMP__P_MAX; k++)
             if (nd->p[k].used && nd->p[k].trainable) memset(nd->p[k].g, 0, nd->p[k].n * sizeof(float));
     }
-    memcpy(st->nodes[net->logits_node].dy, dlogits, n * (size_t)net->n_classes * sizeof(float));
+    memcpy(st->nodes[net->logits_node].dy, dlogits, n * net->out_size * sizeof(float));
     for (int i = net->logits_node; i >= 1; i--) {
         const ramp__node *nd = &net->nodes[i], *a = &net->nodes[nd->in[0]];
         if (!nd->needs_grad) continue;
@@ -275,6 +282,13 @@ static ramp_status ref_backward(ramp_net *net, void *vst, const float *dlogits, 
                 ramp__ref_concat_bwd(dx, dx2, dy, N, a->c, bn->c, nd->h * nd->w);
             break;
         }
+        case RAMP__OP_UPSAMPLE:
+            if (dx) ramp__ref_upsample_bwd(dx, dy, N, a->c, a->h, a->w, nd->k, nd->pad);
+            break;
+        case RAMP__OP_DECONV:
+            ramp__ref_deconv_bwd(dx, gw, gb, dy, x, w, N, a->c, a->h, a->w, nd->c, nd->h, nd->w,
+                                 nd->k, nd->stride, nd->pad);
+            break;
         case RAMP__OP_FLATTEN:
             if (dx)
                 for (size_t j = 0; j < cnt; j++) dx[j] += dy[j];

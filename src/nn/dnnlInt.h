@@ -2,7 +2,7 @@
  * engine, stream, plans, buffers and the walk over the graph) and the op
  * families (dnnl_conv.c: conv and dense; dnnl_pool.c; dnnl_act.c: eltwise;
  * dnnl_bn.c; dnnl_misc.c: input, add, dropout, flatten, softmax, mul,
- * concat).
+ * concat; dnnl_resize.c: upsample, transposed conv).
  *
  * Each layer type (RAMP__OP_*) has one dn_op entry, as ggml's backends have
  * one entry per op: `plan` builds the node's primitives and buffers for one
@@ -140,6 +140,7 @@ extern const dn_op ramp__dn_op_maxpool, ramp__dn_op_avgpool, ramp__dn_op_gap; /*
 extern const dn_op ramp__dn_op_relu, ramp__dn_op_lrelu, ramp__dn_op_sigmoid,
     ramp__dn_op_tanh, ramp__dn_op_clip;                              /* dnnl_act.c */
 extern const dn_op ramp__dn_op_bn;                                   /* dnnl_bn.c */
+extern const dn_op ramp__dn_op_upsample, ramp__dn_op_deconv;        /* dnnl_resize.c */
 
 /* --- shared by the families (backend_dnnl.c) ------------------------------ */
 

@@ -22,7 +22,7 @@
 static ramp_status reserve(ramp_net *net, size_t n)
 {
     if (n <= net->cap_n) return RAMP_OK;
-    size_t k = (size_t)net->n_classes;
+    size_t k = net->out_size;
     float *a = realloc(net->logits, n * k * sizeof(float));
     if (a) net->logits = a;
     float *b = realloc(net->dlogits, n * k * sizeof(float));
@@ -73,6 +73,67 @@ static ramp_status check_labels(ramp_net *net, const int32_t *y, size_t n)
     return RAMP_OK;
 }
 
+/* The targets the loss reads, for rows [0, n) (see tgt_at). */
+typedef struct tgt {
+    const int32_t *y;
+    const int32_t *mask;
+    const ramp_obj *obj;
+    const size_t *obj_off;
+} tgt;
+
+static tgt tgt_of(const ramp_batch *b)
+{
+    return (tgt){ b->y, b->mask, b->obj, b->obj_off };
+}
+
+/* The targets of rows from `i` on. */
+static tgt tgt_at(const ramp_net *net, const tgt *t, size_t i)
+{
+    const ramp__node *L = &net->nodes[net->logits_node];
+    tgt r = *t;
+    if (r.y) r.y += i;
+    if (r.mask) r.mask += i * (size_t)L->h * L->w;
+    if (r.obj_off) r.obj_off += i;
+    return r;
+}
+
+static ramp_status check_mask(ramp_net *net, const int32_t *mask, size_t n, int mh, int mw,
+                              const char *which)
+{
+    const ramp__node *L = &net->nodes[net->logits_node];
+    if (!mask)
+        return ramp__net_fail(net, RAMP_EINVAL, "%s batch: per-pixel softmax needs masks (the "
+                              "output is %dx%dx%d; a classifier ends with flatten and dense)",
+                              which, L->c, L->h, L->w);
+    if (mh != L->h || mw != L->w)
+        return ramp__net_fail(net, RAMP_ESHAPE, "%s batch: masks are %dx%d, the net's output "
+                              "(layer %d) is %dx%d: they must be the same size", which, mh, mw,
+                              net->logits_node, L->h, L->w);
+    size_t hw = (size_t)mh * mw;
+    for (size_t i = 0; i < n * hw; i++)
+        if (mask[i] != RAMP_IGNORE_LABEL && (mask[i] < 0 || mask[i] >= net->n_classes))
+            return ramp__net_fail(net, RAMP_ERANGE, "%s batch: mask of sample %zu has class %d "
+                                  "at row %zu, column %zu, not in [0, %d) nor %d", which, i / hw,
+                                  (int)mask[i], i % hw / (size_t)mw, i % (size_t)mw,
+                                  net->n_classes, RAMP_IGNORE_LABEL);
+    return RAMP_OK;
+}
+
+static ramp_status check_objs(ramp_net *net, const ramp_obj *obj, const size_t *off, size_t n,
+                              const char *which)
+{
+    if (!off)
+        return ramp__net_fail(net, RAMP_EINVAL, "%s batch: the CenterNet loss needs objects "
+                              "(obj, obj_off)", which);
+    if (off[n] > off[0] && !obj)
+        return ramp__net_fail(net, RAMP_EINVAL, "%s batch: obj is NULL", which);
+    for (size_t i = 0; i < n; i++)
+        if (off[i + 1] < off[i])
+            return ramp__net_fail(net, RAMP_EINVAL, "%s batch: obj_off decreases at sample %zu",
+                                  which, i);
+    return RAMP_OK;
+}
+
 static ramp_status check_batch(ramp_net *net, const ramp_batch *b, const char *which)
 {
     const ramp__node *in = &net->nodes[0];
@@ -80,20 +141,72 @@ static ramp_status check_batch(ramp_net *net, const ramp_batch *b, const char *w
         return ramp__net_fail(net, RAMP_ESHAPE, "%s batch: %zu floats per sample, the net takes "
                               "%dx%dx%d", which, b->sample_size, in->c, in->h, in->w);
     if (b->n == 0) return ramp__net_fail(net, RAMP_EINVAL, "%s batch is empty", which);
+    if (net->loss == RAMP_LOSS_PIXEL_SOFTMAX)
+        return check_mask(net, b->mask, b->n, b->mask_h, b->mask_w, which);
+    if (net->loss == RAMP_LOSS_CENTERNET) return check_objs(net, b->obj, b->obj_off, b->n, which);
     return check_labels(net, b->y, b->n);
 }
 
-static ramp_status forward_backward(ramp_net *net, const float *X, const int32_t *y, size_t n,
-                                    float label_smoothing, double *loss)
+/* The net's loss over m rows of net->logits against targets t (NULL: none,
+   for predict): probs and dlogits (either may be NULL) as the loss functions
+   write them; *loss the mean, *weight what it is a mean over (rows, or
+   counted pixels), *num / *den the accuracy's counts. */
+static ramp_status net_loss(ramp_net *net, const tgt *t, size_t m, float *probs, float *dlogits,
+                            float ls, double *loss, double *weight, size_t *num, size_t *den)
+{
+    const ramp__node *L = &net->nodes[net->logits_node];
+    double l = 0;
+    size_t a = 0, b = 0;
+    switch (net->loss) {
+    case RAMP_LOSS_PIXEL_SOFTMAX:
+        l = ramp__pixel_xent(probs, dlogits, &a, &b, net->logits, t ? t->mask : NULL, m, L->c,
+                             L->h, L->w);
+        if (weight) *weight = (double)b;
+        break;
+    case RAMP_LOSS_CENTERNET: {
+        ramp_err e = { 0 };
+        const ramp__node *in = &net->nodes[0];
+        ramp_status st = ramp__centernet_loss(&l, probs, dlogits, &a, &b, net->logits,
+                                              t ? t->obj : NULL, t ? t->obj_off : NULL, m, L->c,
+                                              L->h, L->w, &net->prm.centernet, in->h, in->w, &e);
+        if (st) return ramp__net_fail(net, st, "%s", e.msg);
+        if (weight) *weight = (double)m;
+        break;
+    }
+    default:
+        l = ramp__softmax_xent(probs, dlogits, &a, net->logits, t ? t->y : NULL, m,
+                               net->n_classes, ls);
+        b = t && t->y ? m : 0;
+        if (weight) *weight = (double)m;
+        break;
+    }
+    if (loss) *loss = l;
+    if (num) *num = a;
+    if (den) *den = b;
+    return RAMP_OK;
+}
+
+static ramp_status forward_backward(ramp_net *net, const ramp_batch *b, float label_smoothing,
+                                    double *loss)
 {
     ramp_status st = prepare(net);
-    if (st || (st = check_labels(net, y, n)) || (st = reserve(net, n))) return st;
-    if ((st = net->be->forward(net, net->be_st, X, n, 1, net->logits))) return st;
-    if (n > net->train_n) net->train_n = n;
-    double l = ramp__softmax_xent(NULL, net->dlogits, NULL, net->logits, y, n, net->n_classes,
-                                  label_smoothing);
-    if (loss) *loss = l;
-    return net->be->backward(net, net->be_st, net->dlogits, n);
+    if (st || (st = check_batch(net, b, "forward_backward")) || (st = reserve(net, b->n)))
+        return st;
+    if ((st = net->be->forward(net, net->be_st, b->X, b->n, 1, net->logits))) return st;
+    if (b->n > net->train_n) net->train_n = b->n;
+    tgt t = tgt_of(b);
+    if ((st = net_loss(net, &t, b->n, NULL, net->dlogits, label_smoothing, loss, NULL, NULL,
+                       NULL)))
+        return st;
+    return net->be->backward(net, net->be_st, net->dlogits, b->n);
+}
+
+/* A batch of n samples of the net's input shape. */
+static ramp_batch batch_of(const ramp_net *net, const float *X, const int32_t *y, size_t n)
+{
+    const ramp__node *in = &net->nodes[0];
+    return (ramp_batch){ .X = X, .y = y, .n = n, .sample_size = ramp__node_size(in), .ndim = 3,
+                         .shape = { in->c, in->h, in->w } };
 }
 
 ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32_t *y, size_t n,
@@ -102,7 +215,22 @@ ramp_status ramp_net_forward_backward(ramp_net *net, const float *X, const int32
     if (!net || !X || !y || n == 0) return RAMP_EINVAL;
     compute_scope cs;
     compute_begin(net, &cs);
-    ramp_status st = forward_backward(net, X, y, n, label_smoothing, loss);
+    ramp_batch b = batch_of(net, X, y, n);
+    ramp_status st = prepare(net);
+    if (!st && net->loss != RAMP_LOSS_SOFTMAX)
+        st = ramp__net_fail(net, RAMP_EUNSUPPORTED, "forward_backward: the net's loss reads "
+                            "masks or objects: use ramp_net_forward_backward_batch");
+    if (!st) st = forward_backward(net, &b, label_smoothing, loss);
+    compute_end(&cs);
+    return st;
+}
+
+ramp_status ramp_net_forward_backward_batch(ramp_net *net, const ramp_batch *b, double *loss)
+{
+    if (!net || !b || !b->X || b->n == 0) return RAMP_EINVAL;
+    compute_scope cs;
+    compute_begin(net, &cs);
+    ramp_status st = forward_backward(net, b, 0.f, loss);
     compute_end(&cs);
     return st;
 }
@@ -128,11 +256,12 @@ ramp_status ramp_net_get_output_grad(ramp_net *net, int id, float *out, size_t c
    evaluation, as a plan for another size would hold a whole second set of
    activations, gradients and scratch (a 256-row plan of a small CNN is
    four times its 64-row training plan). Before any training: 256 rows. */
-static ramp_status eval_rows(ramp_net *net, const float *X, const int32_t *y, size_t n,
-                             float *probs, double *loss_sum, size_t *correct)
+static ramp_status eval_rows(ramp_net *net, const float *X, const tgt *t, size_t n,
+                             float *probs, double *loss_sum, double *weight_sum, size_t *correct,
+                             size_t *counted)
 {
     size_t chunk = net->train_n ? net->train_n : 256, ss = ramp__node_size(&net->nodes[0]),
-           k = (size_t)net->n_classes;
+           k = net->out_size;
     ramp_status st = reserve(net, net->train_n ? chunk : n < chunk ? n : chunk);
     if (st) return st;
     float *pad = NULL;
@@ -149,10 +278,16 @@ static ramp_status eval_rows(ramp_net *net, const float *X, const int32_t *y, si
             rows = chunk;
         }
         if ((st = net->be->forward(net, net->be_st, x, rows, 0, net->logits))) break;
-        double l = ramp__softmax_xent(probs ? probs + i * k : NULL, NULL, &ok, net->logits,
-                                      y ? y + i : NULL, m, (int)k, 0.f);
-        if (loss_sum) *loss_sum += l * (double)m;
+        tgt ti = t ? tgt_at(net, t, i) : (tgt){ 0 };
+        double l = 0, wt = 0;
+        size_t cnt = 0;
+        if ((st = net_loss(net, t ? &ti : NULL, m, probs ? probs + i * k : NULL, NULL, 0.f, &l,
+                           &wt, &ok, &cnt)))
+            break;
+        if (loss_sum) *loss_sum += l * wt;
+        if (weight_sum) *weight_sum += wt;
         if (correct) *correct += ok;
+        if (counted) *counted += cnt;
     }
     free(pad);
     return st;
@@ -164,7 +299,38 @@ ramp_status ramp_net_predict(ramp_net *net, const float *X, size_t n, float *pro
     compute_scope cs;
     compute_begin(net, &cs);
     ramp_status st = prepare(net);
-    if (!st && n > 0) st = eval_rows(net, X, NULL, n, probs, NULL, NULL);
+    if (!st && n > 0) st = eval_rows(net, X, NULL, n, probs, NULL, NULL, NULL, NULL);
+    compute_end(&cs);
+    return st;
+}
+
+ramp_status ramp_net_detect(ramp_net *net, const float *X, size_t n, int max_objects,
+                            float min_conf, ramp_obj *objs, int *counts)
+{
+    if (!net || !X || !counts || max_objects < 0 || (max_objects > 0 && !objs))
+        return RAMP_EINVAL;
+    compute_scope cs;
+    compute_begin(net, &cs);
+    ramp_status st = prepare(net);
+    float *maps = NULL;
+    if (!st && net->loss != RAMP_LOSS_CENTERNET)
+        st = ramp__net_fail(net, RAMP_EINVAL, "detect: the net's loss is not RAMP_LOSS_CENTERNET");
+    size_t per = st ? 0 : net->out_size, chunk = 64, ss = ramp__node_size(&net->nodes[0]);
+    if (!st && !(maps = malloc(chunk * per * sizeof *maps)))
+        st = ramp__net_fail(net, RAMP_ENOMEM, "detect: out of memory");
+    for (size_t i = 0; !st && i < n; i += chunk) {
+        size_t m = n - i < chunk ? n - i : chunk;
+        if ((st = eval_rows(net, X + i * ss, NULL, m, maps, NULL, NULL, NULL, NULL))) break;
+        const ramp__node *L = &net->nodes[net->logits_node], *in = &net->nodes[0];
+        for (size_t j = 0; j < m && !st; j++) {
+            st = ramp_centernet_decode(maps + j * per, L->c, L->h, L->w, &net->prm.centernet,
+                                       (float)in->w / (float)L->w, (float)in->h / (float)L->h,
+                                       max_objects, min_conf, objs + (i + j) * (size_t)max_objects,
+                                       &counts[i + j]);
+            if (st) ramp__net_fail(net, st, "detect: decoding image %zu", i + j);
+        }
+    }
+    free(maps);
     compute_end(&cs);
     return st;
 }
@@ -178,7 +344,12 @@ ramp_status ramp_net_evaluate(ramp_net *net, const float *X, const int32_t *y, s
     compute_scope cs;
     compute_begin(net, &cs);
     ramp_status st = prepare(net);
-    if (!st && !(st = check_labels(net, y, n))) st = eval_rows(net, X, y, n, NULL, &ls, &ok);
+    tgt t = { y, NULL, NULL, NULL };
+    if (!st && net->loss != RAMP_LOSS_SOFTMAX)
+        st = ramp__net_fail(net, RAMP_EUNSUPPORTED, "evaluate: the net's loss reads masks or "
+                            "objects, not labels (fit reports its validation figures)");
+    if (!st && !(st = check_labels(net, y, n)))
+        st = eval_rows(net, X, &t, n, NULL, &ls, NULL, &ok, NULL);
     compute_end(&cs);
     if (st) return st;
     if (loss) *loss = ls / (double)n;
@@ -196,17 +367,17 @@ const ramp_fit_progress *ramp_net_history(const ramp_net *net, size_t *n)
 static ramp_status validate(ramp_net *net, ramp_gen *g, size_t nb, double *loss, double *acc)
 {
     size_t bs = ramp_gen_batch_size(g), steps = (nb + bs - 1) / bs, seen = 0, ok = 0;
-    double ls = 0;
+    double ls = 0, wsum = 0;
     ramp_status st;
     for (size_t s = 0; s < steps; s++) {
         ramp_batch b;
         if ((st = ramp_gen_next(g, &b)))
             return ramp__net_fail(net, st, "validation generator: %s", ramp_gen_errmsg(g));
         if ((st = check_batch(net, &b, "validation"))) return st;
-        if ((st = eval_rows(net, b.X, b.y, b.n, NULL, &ls, &ok))) return st;
-        seen += b.n;
+        tgt t = tgt_of(&b);
+        if ((st = eval_rows(net, b.X, &t, b.n, NULL, &ls, &wsum, &ok, &seen))) return st;
     }
-    *loss = seen ? ls / (double)seen : 0;
+    *loss = wsum > 0 ? ls / wsum : 0;
     *acc = seen ? (double)ok / (double)seen : 0;
     return RAMP_OK;
 }
@@ -260,8 +431,8 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
     int bad_epochs = 0;
     uint64_t t = 0, total = (uint64_t)steps * (uint64_t)o.epochs;
     for (int ep = 0; ep < o.epochs; ep++) {
-        double t0 = ramp__now(), lsum = 0;
-        size_t seen = 0, ok = 0;
+        double t0 = ramp__now(), lsum = 0, wsum = 0;
+        size_t seen = 0, ok = 0, imgs = 0;
         ramp_fit_progress pr = { 0 };
         pr.epoch = ep;
         pr.epochs = o.epochs;
@@ -277,10 +448,12 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
             if ((st = reserve(net, b.n))) return st;
             if ((st = net->be->forward(net, net->be_st, b.X, b.n, 1, net->logits))) return st;
             if (b.n > net->train_n) net->train_n = b.n;
-            size_t c = 0;
-            double tp = ramp__prof_t0(net);
-            double l = ramp__softmax_xent(NULL, net->dlogits, &c, net->logits, b.y, b.n,
-                                          net->n_classes, o.label_smoothing);
+            size_t c = 0, cnt = 0;
+            double tp = ramp__prof_t0(net), l = 0, wt = 0;
+            tgt tg = tgt_of(&b);
+            if ((st = net_loss(net, &tg, b.n, NULL, net->dlogits, o.label_smoothing, &l, &wt, &c,
+                               &cnt)))
+                return st;
             if (net->prof_on)
                 ramp__prof_add(net, RAMP__PK_LOSS, RAMP_PROF_FWD, tp, 0);
             if (!isfinite(l))
@@ -295,15 +468,17 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
                 ramp__prof_add(net, RAMP__PK_STEP, RAMP_PROF_FWD, ts, 0);
             }
             net->step++;
-            lsum += l * (double)b.n;
-            seen += b.n;
+            lsum += l * wt;
+            wsum += wt;
+            seen += cnt;
             ok += c;
+            imgs += b.n;
             pr.step = s + 1;
-            pr.loss = lsum / (double)seen;
-            pr.acc = (double)ok / (double)seen;
+            pr.loss = wsum > 0 ? lsum / wsum : 0;
+            pr.acc = seen ? (double)ok / (double)seen : 0;
             pr.lr = opt.lr;
             double dt = ramp__now() - t0;
-            pr.images_per_s = dt > 0 ? (double)seen / dt : 0;
+            pr.images_per_s = dt > 0 ? (double)imgs / dt : 0;
             if (s + 1 < steps) report(train_gen, &pr);
             if (o.progress && o.progress_every && (s + 1) % o.progress_every == 0 && s + 1 < steps &&
                 o.progress(&pr, o.user))

@@ -64,6 +64,8 @@ const char *ramp__op_name(ramp__op op)
     case RAMP__OP_CLIP: return "Clip";
     case RAMP__OP_MUL: return "Mul";
     case RAMP__OP_CONCAT: return "Concat";
+    case RAMP__OP_UPSAMPLE: return "Upsample";
+    case RAMP__OP_DECONV: return "ConvTranspose2D";
     }
     return "?";
 }
@@ -95,6 +97,8 @@ ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err
     if (p->conv_algo != RAMP_CONV_AUTO && p->conv_algo != RAMP_CONV_DIRECT)
         return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown conv_algo %d",
                              (int)p->conv_algo);
+    if (p->loss < RAMP_LOSS_AUTO || p->loss > RAMP_LOSS_CENTERNET)
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown loss %d", (int)p->loss);
     ramp_net *net = calloc(1, sizeof *net);
     if (!net) goto nomem;
     net->prm = *p;
@@ -334,6 +338,72 @@ ramp_status ramp_net_conv2d(ramp_net *net, const ramp_conv2d *o)
     return commit(net);
 }
 
+ramp_status ramp_net_conv_transpose2d(ramp_net *net, const ramp_conv_transpose2d *o)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp__node *nd = push(net, RAMP__OP_DECONV, "conv_transpose2d");
+    if (!nd) return net->build_st;
+    int id = net->n_nodes;
+    if (!o) return bad(net, RAMP_EINVAL, "conv_transpose2d (layer %d): options are NULL", id);
+    int S = o->stride ? o->stride : 1;
+    if (nd->flat)
+        return bad(net, RAMP_ESHAPE, "conv_transpose2d (layer %d): input is flat (%d features)",
+                   id, nd->c);
+    if (o->filters < 1 || o->kernel < 1 || o->kernel > 1024 || S > 1024 || S < 1 ||
+        o->padding < 0 || o->padding >= o->kernel || o->output_padding < 0 ||
+        o->output_padding >= S)
+        return bad(net, RAMP_EINVAL,
+                   "conv_transpose2d (layer %d): bad filters %d, kernel %d, stride %d, padding "
+                   "%d or output_padding %d (0 <= padding < kernel, 0 <= output_padding < "
+                   "stride)", id, o->filters, o->kernel, S, o->padding, o->output_padding);
+    long oh = (long)(nd->h - 1) * S - 2L * o->padding + o->kernel + o->output_padding;
+    long ow = (long)(nd->w - 1) * S - 2L * o->padding + o->kernel + o->output_padding;
+    if (oh < 1 || ow < 1 || oh > (1 << 16) || ow > (1 << 16))
+        return bad(net, RAMP_ESHAPE, "conv_transpose2d (layer %d): output %ldx%ld from input "
+                   "%dx%d (1 to 65536 allowed)", id, oh, ow, nd->h, nd->w);
+    int C = nd->c;
+    nd->k = o->kernel;
+    nd->stride = S;
+    nd->pad = o->padding;
+    nd->opad = o->output_padding;
+    nd->groups = 1;
+    nd->dilation = 1;
+    nd->bias = !o->no_bias;
+    nd->init = o->init;
+    nd->c = o->filters;
+    nd->h = (int)oh;
+    nd->w = (int)ow;
+    int wd[4] = { C, o->filters, o->kernel, o->kernel };
+    if (param_new(net, id, RAMP__P_WEIGHT, 4, wd, 0.f, 1)) return net->build_st;
+    init_weights(net, id, o->init, (double)C * o->kernel * o->kernel,
+                 (double)o->filters * o->kernel * o->kernel);
+    int bd[1] = { o->filters };
+    if (nd->bias && param_new(net, id, RAMP__P_BIAS, 1, bd, 0.f, 1)) return net->build_st;
+    return commit(net);
+}
+
+ramp_status ramp_net_upsample(ramp_net *net, int scale, ramp_upsample_mode mode)
+{
+    if (!net) return RAMP_EINVAL;
+    ramp__node *nd = push(net, RAMP__OP_UPSAMPLE, "upsample");
+    if (!nd) return net->build_st;
+    int id = net->n_nodes;
+    if (nd->flat)
+        return bad(net, RAMP_ESHAPE, "upsample (layer %d): input is flat (%d features)", id,
+                   nd->c);
+    if (scale < 2 || scale > 8 || (mode != RAMP_UPSAMPLE_NEAREST && mode != RAMP_UPSAMPLE_BILINEAR))
+        return bad(net, RAMP_EINVAL, "upsample (layer %d): scale %d (2 to 8) or mode %d "
+                   "(0 nearest, 1 bilinear)", id, scale, (int)mode);
+    if ((long)nd->h * scale > (1 << 16) || (long)nd->w * scale > (1 << 16))
+        return bad(net, RAMP_ESHAPE, "upsample (layer %d): %dx%d times %d is over 65536", id,
+                   nd->h, nd->w, scale);
+    nd->k = nd->stride = scale;
+    nd->pad = (int)mode;
+    nd->h *= scale;
+    nd->w *= scale;
+    return commit(net);
+}
+
 ramp_status ramp_net_dense(ramp_net *net, const ramp_dense *o)
 {
     if (!net) return RAMP_EINVAL;
@@ -434,9 +504,12 @@ ramp_status ramp_net_tanh(ramp_net *net)
 
 ramp_status ramp_net_softmax(ramp_net *net)
 {
-    if (net && !net->build_st && !net->nodes[net->cur].flat)
-        return bad(net, RAMP_ESHAPE, "softmax (layer %d): input must be flat (add flatten)",
-                   net->n_nodes);
+    /* over the features of a flat input, or over the channels at each pixel
+       (a per-pixel softmax net's last layer) */
+    const ramp__node *in = net && !net->build_st ? &net->nodes[net->cur] : NULL;
+    if (in && !in->flat && net->prm.loss != RAMP_LOSS_PIXEL_SOFTMAX)
+        return bad(net, RAMP_ESHAPE, "softmax (layer %d): input must be flat (add flatten), "
+                   "or the net's loss RAMP_LOSS_PIXEL_SOFTMAX", net->n_nodes);
     return simple(net, RAMP__OP_SOFTMAX, 0.f, "softmax");
 }
 
@@ -635,12 +708,48 @@ ramp_status ramp__net_finalize(ramp_net *net)
                               "(%d): the output must be the last layer added", net->cur, last);
     int lg = net->nodes[last].op == RAMP__OP_SOFTMAX ? net->nodes[last].in[0] : last;
     if (lg == 0) return ramp__net_fail(net, RAMP_EINVAL, "the net has no layers");
-    if (!net->nodes[lg].flat && (net->nodes[lg].h != 1 || net->nodes[lg].w != 1))
-        return ramp__net_fail(net, RAMP_ESHAPE, "the output (layer %d, %dx%dx%d) must be a "
-                              "vector of class scores: add flatten and dense", lg,
-                              net->nodes[lg].c, net->nodes[lg].h, net->nodes[lg].w);
+    const ramp__node *L = &net->nodes[lg];
+    int vec = L->flat || (L->h == 1 && L->w == 1);
+    ramp_loss loss = net->prm.loss;
+    if (loss == RAMP_LOSS_AUTO) loss = RAMP_LOSS_SOFTMAX;
+    switch (loss) {
+    case RAMP_LOSS_SOFTMAX:
+        if (!vec)
+            return ramp__net_fail(net, RAMP_ESHAPE, "the output (layer %d, %dx%dx%d) must be a "
+                                  "vector of class scores: add flatten and dense (or, for one "
+                                  "class per pixel, set loss = RAMP_LOSS_PIXEL_SOFTMAX)", lg,
+                                  L->c, L->h, L->w);
+        break;
+    case RAMP_LOSS_PIXEL_SOFTMAX:
+        if (L->flat)
+            return ramp__net_fail(net, RAMP_ESHAPE, "per-pixel softmax: the output (layer %d) "
+                                  "is flat (%d features), not KxHxW", lg, L->c);
+        break;
+    case RAMP_LOSS_CENTERNET: {
+        const ramp_centernet *cn = &net->prm.centernet;
+        if (cn->n_classes < 1 || (cn->geometry != 0 && cn->geometry != 1) ||
+            cn->size_weight < 0 || cn->offset_weight < 0 || cn->min_overlap < 0 ||
+            cn->min_overlap >= 1)
+            return ramp__net_fail(net, RAMP_EINVAL, "CenterNet head: bad n_classes %d, "
+                                  "geometry %d, weights or min_overlap", cn->n_classes,
+                                  cn->geometry);
+        if (L->flat || L->c != ramp__centernet_channels(cn))
+            return ramp__net_fail(net, RAMP_ESHAPE, "CenterNet head: the output (layer %d, "
+                                  "%dx%dx%d) must have %d channels (%d classes + %d size + %d "
+                                  "offset)", lg, L->c, L->h, L->w, ramp__centernet_channels(cn),
+                                  cn->n_classes, cn->geometry ? 1 : 2, cn->offset ? 2 : 0);
+        if (net->nodes[last].op == RAMP__OP_SOFTMAX)
+            return ramp__net_fail(net, RAMP_EINVAL, "CenterNet head: no softmax layer at the end "
+                                  "(the heat maps go through a sigmoid in the loss)");
+        break;
+    }
+    default:
+        return ramp__net_fail(net, RAMP_EINVAL, "unknown loss %d", (int)loss);
+    }
+    net->loss = loss;
     net->logits_node = lg;
-    net->n_classes = net->nodes[lg].c;
+    net->n_classes = L->c;
+    net->out_size = ramp__node_size(L);
     for (int i = 0; i < net->n_nodes; i++) {
         ramp__node *nd = &net->nodes[i];
         nd->n_consumers = 0;
@@ -719,6 +828,10 @@ static void summary(const ramp_net *net, sbuf *s)
             snprintf(attr, sizeof attr, " dilation %d", nd->dilation);
         else if (nd->op == RAMP__OP_CLIP)
             snprintf(attr, sizeof attr, " [%g, %g]", nd->alpha, nd->beta);
+        else if (nd->op == RAMP__OP_UPSAMPLE)
+            snprintf(attr, sizeof attr, " x%d %s", nd->k, nd->pad ? "bilinear" : "nearest");
+        else if (nd->op == RAMP__OP_DECONV)
+            snprintf(attr, sizeof attr, " k%d s%d", nd->k, nd->stride);
         if (nd->n_in == 2)
             snprintf(type, sizeof type, "%s%s (%d, %d)", ramp__op_name(nd->op), attr, nd->in[0],
                      nd->in[1]);

@@ -45,7 +45,9 @@ typedef enum ramp__op {
     RAMP__OP_ADD,
     RAMP__OP_CLIP,  /* min(max(x, alpha), beta) */
     RAMP__OP_MUL,   /* in[0] ⊙ in[1]; in[1] same shape or C×1×1, broadcast over H×W */
-    RAMP__OP_CONCAT /* channels (flat: features) of in[0], then of in[1] */
+    RAMP__OP_CONCAT, /* channels (flat: features) of in[0], then of in[1] */
+    RAMP__OP_UPSAMPLE, /* k = scale factor, pad = ramp_upsample_mode */
+    RAMP__OP_DECONV    /* transposed conv: k, stride, pad, opad; weights I×O×K×K */
 } ramp__op;
 
 enum { RAMP__P_WEIGHT = 0, RAMP__P_BIAS = 1, RAMP__P_RMEAN = 2, RAMP__P_RVAR = 3, RAMP__P_MAX = 4 };
@@ -99,6 +101,7 @@ typedef struct ramp__node {
     int own_bww;    /* and backward-weights runs ramp__conv3x3c16_bwd_weights */
     int dilation;   /* conv: taps dilation pixels apart (≥ 1) */
     float beta;     /* clip: upper bound (alpha the lower) */
+    int opad;       /* transposed conv: output padding (0 ≤ opad < stride) */
 } ramp__node;
 
 /* Does node nd train its parameters (not frozen, lr_mult > 0)? Those that do
@@ -110,7 +113,7 @@ static inline int ramp__node_learns(const ramp__node *nd)
 
 /* Profiling (ramp_net_profile): entries are the ops above, then these. */
 enum {
-    RAMP__PK_REORDER = RAMP__OP_CONCAT + 1,
+    RAMP__PK_REORDER = RAMP__OP_DECONV + 1,
     RAMP__PK_GRADSUM,
     RAMP__PK_LOSS,
     RAMP__PK_OPTIM,
@@ -170,7 +173,9 @@ struct ramp_net {
     void *be_st;
     int plain_valid, backend_valid;
     int logits_node; /* set by ramp__net_finalize */
-    int n_classes;
+    int n_classes;   /* channels of the logits node (K) */
+    size_t out_size; /* floats per sample of the logits node (K, or C×H×W) */
+    ramp_loss loss;  /* the loss in use (never AUTO once finalized) */
     int finalized;
     uint64_t step; /* optimiser steps taken; keys the dropout streams */
     float *logits, *dlogits, *probs;
@@ -295,6 +300,27 @@ ramp_status ramp__net_check_count(ramp_net *net, int id, size_t rows, size_t cou
 double ramp__softmax_xent(float *probs, float *dlogits, size_t *correct, const float *logits,
                           const int32_t *y, size_t n, int k, float ls);
 
+/* The losses of segmentation and detection (loss_dense.c), over n samples
+   of the logits node's output (k channels of h×w, plain N×C×H×W). Each
+   writes dlogits (d mean loss / d logits; may be NULL) and the transformed
+   output (probs, may be NULL), and returns the loss; *num and *den (may be
+   NULL) get the accuracy's counts (correct and counted pixels, or objects
+   found and objects). */
+/* Per-pixel softmax cross-entropy against mask (n×h×w), RAMP_IGNORE_LABEL
+   skipped, the mean over counted pixels. */
+double ramp__pixel_xent(float *probs, float *dlogits, size_t *num, size_t *den,
+                        const float *logits, const int32_t *mask, size_t n, int k, int h, int w);
+/* CenterNet loss (nn.h) for head cfg (its defaults applied), input size
+   in_h × in_w, objects obj[obj_off[i] .. obj_off[i+1]) of sample i (obj
+   NULL: no targets, only probs). Fails (RAMP_ERANGE, message in err) on an
+   object of a class outside [0, K). */
+ramp_status ramp__centernet_loss(double *loss, float *probs, float *dlogits, size_t *num,
+                                 size_t *den, const float *logits, const ramp_obj *obj,
+                                 const size_t *obj_off, size_t n, int c, int h, int w,
+                                 const ramp_centernet *cfg, int in_h, int in_w, ramp_err *err);
+/* Channels a CenterNet head of cfg has. */
+int ramp__centernet_channels(const ramp_centernet *cfg);
+
 /* Optimiser step over every trainable parameter (optim.c). */
 typedef struct ramp__optim {
     ramp_optimizer kind;
@@ -375,6 +401,21 @@ void ramp__ref_mul_bwd(float *da, float *db, const float *dy, const float *a, co
    accumulates each part of dy into da, db (either may be NULL). */
 void ramp__ref_concat_fwd(float *y, const float *a, const float *b, int N, int CA, int CB, int HW);
 void ramp__ref_concat_bwd(float *da, float *db, const float *dy, int N, int CA, int CB, int HW);
+/* Upsampling by S (ref_resize.c): y[N,C,H·S,W·S] from x[N,C,H,W], mode
+   ramp_upsample_mode; backward accumulates dx. */
+void ramp__ref_upsample_fwd(float *y, const float *x, int N, int C, int H, int W, int S,
+                            int mode);
+void ramp__ref_upsample_bwd(float *dx, const float *dy, int N, int C, int H, int W, int S,
+                            int mode);
+/* Transposed convolution (ref_resize.c): y[N,O,OH,OW] from x[N,C,H,W],
+   w[C,O,K,K], b[O] (may be NULL), stride S, padding P, OH = (H−1)S − 2P + K
+   + opad (passed as OH, OW). Backward accumulates dx (may be NULL), dw, db
+   (may be NULL). */
+void ramp__ref_deconv_fwd(float *y, const float *x, const float *w, const float *b, int N, int C,
+                          int H, int W, int O, int OH, int OW, int K, int S, int P);
+void ramp__ref_deconv_bwd(float *dx, float *dw, float *db, const float *dy, const float *x,
+                          const float *w, int N, int C, int H, int W, int O, int OH, int OW,
+                          int K, int S, int P);
 /* Dropout mask (0 or 1/(1-rate)) for n values, drawn from r. */
 void ramp__dropout_mask(float *mask, size_t n, float rate, ramp_rng *r);
 

@@ -84,7 +84,8 @@ static int write_graph(FILE *f, const ramp_net *net)
     for (int i = 1; ok && i < net->n_nodes; i++) {
         const ramp__node *nd = &net->nodes[i];
         int32_t v[N_INTS] = { nd->c, nd->k, nd->stride, nd->pad, nd->groups, nd->bias,
-                              (int32_t)nd->init, nd->dilation };
+                              (int32_t)nd->init,
+                              nd->op == RAMP__OP_DECONV ? nd->opad : nd->dilation };
         float fl[N_FLOATS] = { nd->alpha, nd->beta, nd->eps };
         ok = put_str(f, ramp__op_name(nd->op)) && put_u32(f, (uint32_t)nd->in[0]) &&
              put_u32(f, (uint32_t)(nd->n_in > 1 ? nd->in[1] : -1));
@@ -340,6 +341,14 @@ static ramp_status replay(ramp_net *net, int id, const layer_rec *r)
         st = ramp_net_mul(net, r->in[1]);
     else if (strcmp(t, "Concat") == 0)
         st = ramp_net_concat(net, r->in[1]);
+    else if (strcmp(t, "Upsample") == 0)
+        st = ramp_net_upsample(net, r->v[1], (ramp_upsample_mode)r->v[3]);
+    else if (strcmp(t, "ConvTranspose2D") == 0)
+        st = ramp_net_conv_transpose2d(
+            net, &(ramp_conv_transpose2d){ .filters = r->v[0], .kernel = r->v[1],
+                                           .stride = r->v[2], .padding = r->v[3],
+                                           .output_padding = r->v[7], .no_bias = !r->v[5],
+                                           .init = (ramp_init)r->v[6] });
     else if (strcmp(t, "Clip") == 0)
         st = ramp_net_clip(net, r->f[0], r->f[1]);
     else
