@@ -23,7 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ramp/gen.h" /* ramp_obj */
+#include "ramp/detection.h" /* RAMP_DET_BOX, RAMP_DET_CIRCLE */
+#include "ramp/gen.h"       /* ramp_obj */
 #include "ramp/status.h"
 
 #ifdef __cplusplus
@@ -61,6 +62,9 @@ enum {
        empty or unsafe id, duplicate id, wrong field count) and keep their
        messages in the index (ramp_index_skipped) instead of failing */
     RAMP_INDEX_SKIP_BAD_ROWS = 1u << 0,
+    /* the class column is optional (a segmentation kit's id list): without
+       it every row has class 0; with it, classes are checked as usual */
+    RAMP_INDEX_NO_CLASS = 1u << 1,
 };
 
 /* Reads an id,class CSV: a header naming the columns (any order, extra
@@ -105,6 +109,64 @@ const char *ramp_index_name(const ramp_index *ix);      /* file name given at lo
    (may be NULL), its status; NULL for k out of range. */
 size_t ramp_index_n_skipped(const ramp_index *ix);
 const char *ramp_index_skipped(const ramp_index *ix, size_t k, ramp_status *st);
+
+/* ---- detection targets (one row per object) ------------------------------
+ *
+ *     ramp_det_index *d;
+ *     if (ramp_det_index_load(&d, "kit/data/train.csv", 10, RAMP_DET_BOX, 0, &err)) ...
+ *     const ramp_obj *o = ramp_det_index_objs(d);
+ *     const size_t *off = ramp_det_index_obj_off(d);
+ *     for (size_t i = 0; i < ramp_det_index_n(d); i++)      // images
+ *         for (size_t j = off[i]; j < off[i + 1]; j++) ...  // o[j]: its objects
+ */
+
+typedef struct ramp_det_index ramp_det_index;
+
+/* Reads a detection CSV: a header naming the columns (any order, extra
+   columns ignored) id and either x0,y0,x1,y1 with class (boxes) or x,y,r
+   with an optional class (circles; class 0 without it); the CSV syntax of
+   ramp_index_load. One row per object; an image without objects has one
+   row whose fields other than the id are all empty. The rows of an image
+   need not be adjacent: images are numbered in the order their id first
+   appears, and each image's objects keep the file's order. Ids follow
+   ramp_index_load's safe-path rule; classes are integers in [0, n_classes)
+   (n_classes <= 0: any >= 0); coordinates are finite numbers with x0 <= x1,
+   y0 <= y1 and r >= 0, in pixels of the image (origin: the top-left corner
+   of its top-left pixel). Objects get conf = 1 and, for circles, g[3] = 0.
+   geometry is RAMP_DET_BOX or RAMP_DET_CIRCLE (detection.h), the one the
+   problem declares (a header of the other is refused), or -1 to take the
+   header's. flags: RAMP_INDEX_SKIP_BAD_ROWS as in ramp_index_load (an image
+   all of whose rows are bad is left out). Every message names file:line.
+   On failure *out is NULL. The caller frees *out. Thread-safe. */
+ramp_status ramp_det_index_load(ramp_det_index **out, const char *path, int n_classes,
+                                int geometry, unsigned flags, ramp_err *err);
+
+/* Same from memory (`text` borrowed for the call; `name` used in messages). */
+ramp_status ramp_det_index_parse(ramp_det_index **out, const char *text, size_t len,
+                                 const char *name, int n_classes, int geometry, unsigned flags,
+                                 ramp_err *err);
+
+/* Frees the index; NULL is a no-op. */
+void ramp_det_index_free(ramp_det_index *ix);
+
+/* Images (in first-appearance order) and their objects. Everything is
+   borrowed from the index, valid until it is freed; accessors are
+   thread-safe. obj_off has n + 1 entries: image i's objects are
+   objs[obj_off[i] .. obj_off[i + 1]). */
+size_t ramp_det_index_n(const ramp_det_index *ix);
+const char *ramp_det_index_id(const ramp_det_index *ix, size_t i);
+const char *const *ramp_det_index_ids(const ramp_det_index *ix); /* n ids */
+size_t ramp_det_index_line(const ramp_det_index *ix, size_t i);  /* image i's first row */
+int ramp_det_index_geometry(const ramp_det_index *ix);           /* the header's */
+size_t ramp_det_index_n_objs(const ramp_det_index *ix);
+const ramp_obj *ramp_det_index_objs(const ramp_det_index *ix);
+const size_t *ramp_det_index_obj_off(const ramp_det_index *ix);
+size_t ramp_det_index_obj_line(const ramp_det_index *ix, size_t j); /* object j's row */
+const char *ramp_det_index_name(const ramp_det_index *ix);
+
+/* Rows skipped under RAMP_INDEX_SKIP_BAD_ROWS, as ramp_index_skipped. */
+size_t ramp_det_index_n_skipped(const ramp_det_index *ix);
+const char *ramp_det_index_skipped(const ramp_det_index *ix, size_t k, ramp_status *st);
 
 /* ---- the stratified shuffle split ----------------------------------------- */
 
