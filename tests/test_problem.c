@@ -154,8 +154,11 @@ static void test_errors(void **state)
         {"[problem]\ntitle =\n", "problem.ini:2: title = '': expected a non-empty text"},
         {"[problem]\nn_classes = ten\n",
          "problem.ini:2: n_classes = 'ten': expected an integer in [2, 1048576]"},
-        {"[problem]\nn_classes = 1\n",
-         "problem.ini:2: n_classes = '1': expected an integer in [2, 1048576]"},
+        {"[problem]\nn_classes = 0\n",
+         "problem.ini:2: n_classes = '0': expected an integer in [2, 1048576]"},
+        {"[problem]\ntitle = t\nn_classes = 1\n[scores]\nacc = accuracy\n",
+         "problem.ini:3: n_classes = '1': expected an integer in [2, 1048576] (1 is for "
+         "detection kits only)"},
         {"[cv]\nn_splits = 0\n",
          "problem.ini:2: n_splits = '0': expected an integer in [1, 10000]"},
         {"[cv]\r\n\r\ntest_size = 1.5\r\n",
@@ -251,6 +254,12 @@ static void test_detection_segmentation(void **state)
     assert_int_equal(ramp_problem_score_kind(p, 2), RAMP_SCORE_OSPA);
     /* no class per image: ShuffleSplit by default */
     assert_int_equal(ramp_problem_cv_method(p), RAMP_CV_SHUFFLE_SPLIT);
+    ramp_problem_free(p);
+    /* one class: detection only */
+    p = parse("[problem]\ntitle = t\nn_classes = 1\nworkflow = detection\n[scores]\nap = map\n",
+              NULL, &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_n_classes(p), 1);
     ramp_problem_free(p);
     /* defaults */
     p = parse(DET_HEAD "[scores]\nap = map\n", NULL, &e);

@@ -218,6 +218,43 @@ typedef struct ramp_fmnist_stats {
 ramp_status ramp_kit_build_fashion_mnist(ramp_fmnist_stats *stats, const ramp_fmnist_opts *opts,
                                          ramp_err *err);
 
+/* Data made here for detection and segmentation kits (docs/kits.md). */
+typedef struct ramp_synth_opts {
+    const char *out_dir;    /* writes OUT/data/...; refuses a non-empty OUT/data unless force */
+    const char *source_dir; /* objects: the Fashion-MNIST IDX .gz files; NULL: Debian's */
+    long n_train, n_test;   /* images per split, <= 99999; < 0: the defaults (objects 3000 +
+                               1000, circles 2000 + 600) */
+    int size;               /* canvas side in [32, 1024]; 0: 128 */
+    uint64_t seed;          /* the same seed gives the same bytes, whatever n_threads */
+    int n_threads;          /* <= 0: 2 */
+    int force;
+} ramp_synth_opts;
+
+typedef struct ramp_synth_stats {
+    size_t n_train, n_test, n_objects;
+    uint64_t bytes; /* PNG bytes written (images and masks) */
+} ramp_synth_stats;
+
+/* Fashion-MNIST items (train items for the train split, test items for the
+   test split) pasted at random positions and scales onto textured RGB
+   canvases, 1-4 a picture: OUT/data/imgs/<split>_<row>.png (RGB),
+   OUT/data/masks/<id> (8-bit gray: 0 background, 1 + class, 255 void on
+   the items' soft rims), OUT/data/train.csv and test.csv (boxes,
+   id,class,x0,y0,x1,y1, classes 0-9), OUT/data/seg_train.csv and
+   seg_test.csv (the id lists), class_codes.csv (the 10 classes) and
+   seg_class_codes.csv (background + the 10). Thread-safe with distinct
+   out_dirs. */
+ramp_status ramp_kit_build_objects(ramp_synth_stats *stats, const ramp_synth_opts *opts,
+                                   ramp_err *err);
+
+/* Crater-like circles on a gray terrain, 0-6 a picture, radius 4-24 px at
+   size 128 (scaled with size), centres inside the image:
+   OUT/data/imgs/<id>.png (gray), OUT/data/train.csv and test.csv
+   (id,x,y,r; an image without craters: id,,,), class_codes.csv (0,crater).
+   Thread-safe with distinct out_dirs. */
+ramp_status ramp_kit_build_circles(ramp_synth_stats *stats, const ramp_synth_opts *opts,
+                                   ramp_err *err);
+
 typedef struct ramp_kit_summary {
     int n_classes;
     size_t n_rows[2];     /* train, test (good rows) */
@@ -228,11 +265,26 @@ typedef struct ramp_kit_summary {
     size_t n_channels[5]; /* images with 1..4 channels */
     size_t n_problems;
     char **problems; /* n_problems messages, in the order below; malloc'd */
+    int workflow;    /* the kit's ramp_workflow_kind (0 when problem.ini is bad) */
+    /* detection: n_rows are images, per_class counts objects */
+    size_t n_objects[2];
+    /* segmentation: mask pixels per class, n_classes + 1 counts each (the
+       last: void, 255); NULL otherwise */
+    uint64_t *pixels_per_class[2];
 } ramp_kit_summary;
 
-/* Checks a kit: problem.ini (and class codes), data_dir/train.csv and
-   test.csv, and that every listed image exists and decodes within the image
-   limits (n_threads decoders; <= 0: 2). Every problem found goes into
+/* Checks a kit: problem.ini (and class codes), the train and test CSVs
+   ([data] train/test, else data_dir/train.csv and test.csv; images in
+   [data] images, else data_dir/imgs), and that every listed image exists
+   and decodes within the image limits (n_threads decoders; <= 0: 2). A
+   detection kit's CSVs are read by ramp_det_index_load and each object must
+   lie in its image: a box inside [0, w] x [0, h], a circle's centre inside
+   it (its rim may cross the edge). A segmentation kit's id lists are read
+   with RAMP_INDEX_NO_CLASS and each image's mask ([data] masks, else
+   data_dir/masks, then /<id>) must exist and be an 8-bit gray PNG (bit
+   depth 8, colour type 0) of the image's size whose pixels are classes
+   (< n_classes) or 255 (void; the first other value is reported with its
+   pixel). Every problem found goes into
    sum->problems: the problem file's first, then the CSVs' rows, then the
    images in file order; each names the csv file:line or the id, and the
    reason. Rows rejected by the CSV check are not looked up as images.

@@ -72,6 +72,18 @@ void ramp__strset_free(ramp__strset *h);
    dataset.h's ramp_index_load). */
 const char *ramp__id_unsafe(const char *id, size_t n);
 
+/* ---- kit files (kit.c), shared by the kit builders (kit.c, synth.c) ---- */
+
+#define RAMP__FMNIST_DIR "/usr/share/datasets/fashion-mnist"
+
+/* Writes n bytes to path (created or truncated, 0644); err names the path. */
+ramp_status ramp__write_all(const char *path, const void *data, size_t n, ramp_err *err);
+/* Makes the folder and its missing parents; an existing folder is fine. */
+ramp_status ramp__make_dir(const char *path, ramp_err *err);
+/* 1 if path is a folder holding anything, 0 if absent or empty, -1 if not a
+   folder. */
+int ramp__dir_non_empty(const char *path);
+
 /* ---- IDX files (idx.c) --------------------------------------------------- */
 
 /* Reads a gzipped IDX file: images (magic 0x803, N, 28, 28) or labels

@@ -349,6 +349,7 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
     p->iou_threshold = 0.5;
     /* lines of the keys checked against the workflow once it is known */
     size_t geometry_line = 0, detection_line = 0, method_line = 0, masks_line = 0;
+    size_t n_classes_line = 0;
 
     int sec = SEC_NONE;
     unsigned seen_sec = 0;
@@ -480,8 +481,9 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
             else if (!(p->title = ramp__strdup(val)))
                 goto nomem;
             break;
-        case 1: /* n_classes */
-            if (!parse_int(val, 2, MAX_CLASSES, &iv))
+        case 1: /* n_classes: 1 is for detection only (checked below) */
+            n_classes_line = ln;
+            if (!parse_int(val, 1, MAX_CLASSES, &iv))
                 bad = "an integer in [2, 1048576]";
             else
                 p->n_classes = (int)iv;
@@ -655,6 +657,13 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
                                ini_name, bad_line,
                                bad_line == geometry_line ? "[problem] geometry" : "[detection]",
                                ramp_workflow_name(w));
+            goto fail;
+        }
+        if (p->n_classes == 1 && w != RAMP_WORKFLOW_DETECTION) {
+            st = ramp__err_set(err, RAMP_ERANGE,
+                               "%s:%zu: n_classes = '1': expected an integer in [2, 1048576] (1 "
+                               "is for detection kits only)",
+                               ini_name, n_classes_line);
             goto fail;
         }
         if (masks_line && w != RAMP_WORKFLOW_SEGMENTATION) {
