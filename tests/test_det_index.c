@@ -111,8 +111,7 @@ static void test_errors(void **state)
         int geometry;
         const char *msg;
     } cases[] = {
-        {"", 0,
-         "t.csv:1: empty file (a header 'id,class,x0,y0,x1,y1' or 'id,x,y,r' is required)"},
+        {"", 0, "t.csv:1: empty file (a header 'id,class,x0,y0,x1,y1' or 'id,x,y,r' is required)"},
         {"class,x0,y0,x1,y1\n", 0, "t.csv:1: header has no 'id' column"},
         {"id,class\n", 0,
          "t.csv:1: header has neither box columns (x0,y0,x1,y1) nor circle columns (x,y,r)"},
@@ -152,8 +151,7 @@ static void test_errors(void **state)
          "t.csv:2: id 'a': y1 '1e39' is not a finite number"},
         {"id,class,x0,y0,x1,y1\na,0,1,2,3,4x\n", 0,
          "t.csv:2: id 'a': y1 '4x' is not a finite number"},
-        {"id,class,x0,y0,x1,y1\na,0,5,2,3,4\n", 0,
-         "t.csv:2: id 'a': box (5, 2, 3, 4) has x0 > x1"},
+        {"id,class,x0,y0,x1,y1\na,0,5,2,3,4\n", 0, "t.csv:2: id 'a': box (5, 2, 3, 4) has x0 > x1"},
         {"id,class,x0,y0,x1,y1\na,0,1,5,3,4.5\n", 0,
          "t.csv:2: id 'a': box (1, 5, 3, 4.5) has y0 > y1"},
         {"id,x,y,r\na,1,2,-0.5\n", 1, "t.csv:2: id 'a': radius -0.5 is negative"},
@@ -314,9 +312,12 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_boxes),          cmocka_unit_test(test_circles),
-        cmocka_unit_test(test_errors),         cmocka_unit_test(test_skip_bad_rows),
-        cmocka_unit_test(test_id_list),        cmocka_unit_test(test_kit_detection),
+        cmocka_unit_test(test_boxes),
+        cmocka_unit_test(test_circles),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_skip_bad_rows),
+        cmocka_unit_test(test_id_list),
+        cmocka_unit_test(test_kit_detection),
         cmocka_unit_test(test_kit_segmentation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

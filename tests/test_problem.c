@@ -192,7 +192,8 @@ static void test_errors(void **state)
         {"[scores]\nacc = accuracy\nacc = nll\n", "problem.ini:3: score 'acc' defined twice"},
         {"[scores]\nacc = accurracy\n",
          "problem.ini:2: score 'acc': unknown score kind 'accurracy' (accuracy, nll, f1_above, "
-         "error, top_k, macro_f1, balanced_accuracy, macro_recall, brier, roc_auc, map, det_precision, det_recall, ospa, scp, mad_center, mad_radius, "
+         "error, top_k, macro_f1, balanced_accuracy, macro_recall, brier, roc_auc, map, "
+         "det_precision, det_recall, ospa, scp, mad_center, mad_radius, "
          "pixel_accuracy, mean_accuracy, mean_iu, fw_iu)"},
         {"[scores]\nf1 = f1_above threshold=1.5\n",
          "problem.ini:2: score 'f1': threshold '1.5' is not a number in [0, 1]"},
@@ -404,9 +405,12 @@ static void test_load_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),        cmocka_unit_test(test_defaults_and_count),
-        cmocka_unit_test(test_class_codes), cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_rampwf_keys), cmocka_unit_test(test_load_dir),
+        cmocka_unit_test(test_good),
+        cmocka_unit_test(test_defaults_and_count),
+        cmocka_unit_test(test_class_codes),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_rampwf_keys),
+        cmocka_unit_test(test_load_dir),
         cmocka_unit_test(test_detection_segmentation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -138,8 +138,8 @@ typedef struct ramp_det_index ramp_det_index;
    header's. flags: RAMP_INDEX_SKIP_BAD_ROWS as in ramp_index_load (an image
    all of whose rows are bad is left out). Every message names file:line.
    On failure *out is NULL. The caller frees *out. Thread-safe. */
-ramp_status ramp_det_index_load(ramp_det_index **out, const char *path, int n_classes,
-                                int geometry, unsigned flags, ramp_err *err);
+ramp_status ramp_det_index_load(ramp_det_index **out, const char *path, int n_classes, int geometry,
+                                unsigned flags, ramp_err *err);
 
 /* Same from memory (`text` borrowed for the call; `name` used in messages). */
 ramp_status ramp_det_index_parse(ramp_det_index **out, const char *text, size_t len,

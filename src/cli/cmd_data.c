@@ -25,12 +25,14 @@ static double now_s(void)
 
 static void usage_data(FILE *f)
 {
-    fprintf(f, "usage: ramp data fashion-mnist --out DIR [options]   build the Fashion-MNIST kit\n"
-               "       ramp data objects --out DIR [options]         Fashion-MNIST items on canvases\n"
-               "                                                     (detection + segmentation data)\n"
-               "       ramp data circles --out DIR [options]         crater-like circles (detection data)\n"
-               "       ramp data check KIT [--data DIR]              check a kit\n\n"
-               "'ramp data <subcommand> --help' describes each.\n");
+    fprintf(f,
+            "usage: ramp data fashion-mnist --out DIR [options]   build the Fashion-MNIST kit\n"
+            "       ramp data objects --out DIR [options]         Fashion-MNIST items on canvases\n"
+            "                                                     (detection + segmentation data)\n"
+            "       ramp data circles --out DIR [options]         crater-like circles (detection "
+            "data)\n"
+            "       ramp data check KIT [--data DIR]              check a kit\n\n"
+            "'ramp data <subcommand> --help' describes each.\n");
 }
 
 static void usage_fmnist(FILE *f)
@@ -53,41 +55,40 @@ static void usage_fmnist(FILE *f)
 
 static void usage_objects(FILE *f)
 {
-    fprintf(f,
-            "usage: ramp data objects --out DIR [options]\n\n"
-            "Pastes Fashion-MNIST items (1-4 a picture, scaled to 20-64 px at size 128) onto\n"
-            "textured RGB canvases and writes the data of the objects kits:\n"
-            "DIR/data/imgs/<id>.png, DIR/data/masks/<id>.png (0 background, 1 + class,\n"
-            "255 void), DIR/data/train.csv and test.csv (boxes: id,class,x0,y0,x1,y1),\n"
-            "DIR/data/seg_train.csv and seg_test.csv (ids), class_codes.csv and\n"
-            "seg_class_codes.csv. The same seed gives the same bytes.\n\n"
-            "options:\n"
-            "  --out DIR        the kit folder (kits/objects_detection, kits/objects_segmentation)\n"
-            "  --n-train N      training images (default 3000)\n"
-            "  --n-test N       test images (default 1000)\n"
-            "  --size S         canvas side in pixels, 32-1024 (default 128)\n"
-            "  --seed X         the random seed (default 0)\n"
-            "  --source DIR     the IDX .gz files (default /usr/share/datasets/fashion-mnist)\n"
-            "  --threads N      threads (default 2)\n"
-            "  --force          write into a non-empty DIR/data\n");
+    fprintf(
+        f, "usage: ramp data objects --out DIR [options]\n\n"
+           "Pastes Fashion-MNIST items (1-4 a picture, scaled to 20-64 px at size 128) onto\n"
+           "textured RGB canvases and writes the data of the objects kits:\n"
+           "DIR/data/imgs/<id>.png, DIR/data/masks/<id>.png (0 background, 1 + class,\n"
+           "255 void), DIR/data/train.csv and test.csv (boxes: id,class,x0,y0,x1,y1),\n"
+           "DIR/data/seg_train.csv and seg_test.csv (ids), class_codes.csv and\n"
+           "seg_class_codes.csv. The same seed gives the same bytes.\n\n"
+           "options:\n"
+           "  --out DIR        the kit folder (kits/objects_detection, kits/objects_segmentation)\n"
+           "  --n-train N      training images (default 3000)\n"
+           "  --n-test N       test images (default 1000)\n"
+           "  --size S         canvas side in pixels, 32-1024 (default 128)\n"
+           "  --seed X         the random seed (default 0)\n"
+           "  --source DIR     the IDX .gz files (default /usr/share/datasets/fashion-mnist)\n"
+           "  --threads N      threads (default 2)\n"
+           "  --force          write into a non-empty DIR/data\n");
 }
 
 static void usage_circles(FILE *f)
 {
-    fprintf(f,
-            "usage: ramp data circles --out DIR [options]\n\n"
-            "Draws crater-like circles (0-6 a picture, radius 4-24 px at size 128, shaded\n"
-            "bowls with raised rims) on a noisy gray terrain and writes the data of the\n"
-            "circles kit: DIR/data/imgs/<id>.png, DIR/data/train.csv and test.csv\n"
-            "(id,x,y,r), DIR/data/class_codes.csv. The same seed gives the same bytes.\n\n"
-            "options:\n"
-            "  --out DIR        the kit folder (kits/circles)\n"
-            "  --n-train N      training images (default 2000)\n"
-            "  --n-test N       test images (default 600)\n"
-            "  --size S         image side in pixels, 32-1024 (default 128)\n"
-            "  --seed X         the random seed (default 0)\n"
-            "  --threads N      threads (default 2)\n"
-            "  --force          write into a non-empty DIR/data\n");
+    fprintf(f, "usage: ramp data circles --out DIR [options]\n\n"
+               "Draws crater-like circles (0-6 a picture, radius 4-24 px at size 128, shaded\n"
+               "bowls with raised rims) on a noisy gray terrain and writes the data of the\n"
+               "circles kit: DIR/data/imgs/<id>.png, DIR/data/train.csv and test.csv\n"
+               "(id,x,y,r), DIR/data/class_codes.csv. The same seed gives the same bytes.\n\n"
+               "options:\n"
+               "  --out DIR        the kit folder (kits/circles)\n"
+               "  --n-train N      training images (default 2000)\n"
+               "  --n-test N       test images (default 600)\n"
+               "  --size S         image side in pixels, 32-1024 (default 128)\n"
+               "  --seed X         the random seed (default 0)\n"
+               "  --threads N      threads (default 2)\n"
+               "  --force          write into a non-empty DIR/data\n");
 }
 
 static int cmd_synth(int argc, char **argv, int circles)
@@ -116,9 +117,9 @@ static int cmd_synth(int argc, char **argv, int circles)
         use = copts;
     }
     const char *cmd = circles ? "data circles" : "data objects";
-    int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = cmd,
-                                                .usage = circles ? usage_circles : usage_objects,
-                                                .opts = use },
+    int rc = ramp__cli_parse(&(ramp__cli_spec){.cmd = cmd,
+                                               .usage = circles ? usage_circles : usage_objects,
+                                               .opts = use},
                              argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
     if (!o.out_dir) {
@@ -255,8 +256,8 @@ static int cmd_check(int argc, char **argv)
                 total += sum.pixels_per_class[s][c];
             printf("  %-5s %zu images; mask pixels per class (%%):", split[s], sum.n_rows[s]);
             for (int c = 0; c < sum.n_classes; c++)
-                printf(" %.2f", total ? 100.0 * (double)sum.pixels_per_class[s][c] / (double)total
-                                      : 0.0);
+                printf(" %.2f",
+                       total ? 100.0 * (double)sum.pixels_per_class[s][c] / (double)total : 0.0);
             printf(", void %.2f",
                    total ? 100.0 * (double)sum.pixels_per_class[s][sum.n_classes] / (double)total
                          : 0.0);

@@ -444,8 +444,8 @@ fail:
     return st ? st : RAMP_EINTERNAL;
 }
 
-ramp_status ramp_det_index_load(ramp_det_index **out, const char *path, int n_classes,
-                                int geometry, unsigned flags, ramp_err *err)
+ramp_status ramp_det_index_load(ramp_det_index **out, const char *path, int n_classes, int geometry,
+                                unsigned flags, ramp_err *err)
 {
     ramp__err_clear(err);
     if (!out) return ramp__err_set(err, RAMP_EINVAL, "ramp_det_index_load: out is NULL");

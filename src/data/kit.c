@@ -361,7 +361,7 @@ static int msg_add(char **msg, const char *fmt, ...)
 }
 
 /* Reads a file into *bytes; on a problem, adds "<what> '<id>': <why>" to
-   *msg and returns 1 (0 when read, -1 out of memory). */
+ *msg and returns 1 (0 when read, -1 out of memory). */
 static int read_checked(const char *path, const char *csv, size_t line, const char *what,
                         const char *id, uint8_t **bytes, size_t *len, char **msg)
 {
@@ -385,8 +385,8 @@ static int read_checked(const char *path, const char *csv, size_t line, const ch
 
 /* A segmentation mask against its image (w x h): 8-bit gray PNG, same
    size, values < n_classes or 255; counts its pixels into pix. */
-static int check_mask(const check_job *j, ramp_pp *pp, uint64_t *pix, const char *csv,
-                      size_t line, const char *id, int w, int h, char **msg)
+static int check_mask(const check_job *j, ramp_pp *pp, uint64_t *pix, const char *csv, size_t line,
+                      const char *id, int w, int h, char **msg)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", j->masks_dir, id);
@@ -410,7 +410,8 @@ static int check_mask(const check_job *j, ramp_pp *pp, uint64_t *pix, const char
         const uint8_t *px = m ? ramp_img_pixels(pp, m, &stride) : NULL;
         if (!px) {
             ramp_status ps = ramp_pp_status(pp);
-            if (ps == RAMP_ENOMEM) r = -1;
+            if (ps == RAMP_ENOMEM)
+                r = -1;
             else
                 r = msg_add(msg, "%s:%zu: mask '%s': %s: %s", csv, line, id,
                             ramp_err_name(ps ? ps : RAMP_EFORMAT), ramp_pp_errmsg(pp));
@@ -466,8 +467,8 @@ static void *check_worker(void *arg)
         int rc = read_checked(path, csv, line, "image", id, &bytes, &len, &out->msg);
         if (rc < 0) goto nomem;
         if (rc == 0 && ramp_img_sniff(bytes, len) == RAMP_FMT_PIXELS) {
-            if (msg_add(&out->msg, "%s:%zu: image '%s': not a JPEG or PNG file (%s)", csv, line,
-                        id, path))
+            if (msg_add(&out->msg, "%s:%zu: image '%s': not a JPEG or PNG file (%s)", csv, line, id,
+                        path))
                 goto nomem;
         } else if (rc == 0) {
             ramp_pp_reset(pp);
@@ -605,13 +606,14 @@ ramp_status ramp_kit_check(ramp_kit_summary *sum, const char *kit_dir, const cha
         !(csv[0] = kit_path(prob, RAMP_DATA_TRAIN, data, "train.csv")) ||
         !(csv[1] = kit_path(prob, RAMP_DATA_TEST, data, "test.csv")))
         goto nomem;
-    if (wf == RAMP_WORKFLOW_SEGMENTATION && !(masks = kit_path(prob, RAMP_DATA_MASKS, data, "masks")))
+    if (wf == RAMP_WORKFLOW_SEGMENTATION &&
+        !(masks = kit_path(prob, RAMP_DATA_MASKS, data, "masks")))
         goto nomem;
     for (int s = 0; s < 2; s++) {
         ramp_status ls;
         if (wf == RAMP_WORKFLOW_DETECTION) {
-            ls = ramp_det_index_load(&det[s], csv[s], n_classes, geometry,
-                                     RAMP_INDEX_SKIP_BAD_ROWS, &e);
+            ls = ramp_det_index_load(&det[s], csv[s], n_classes, geometry, RAMP_INDEX_SKIP_BAD_ROWS,
+                                     &e);
             if (ls == RAMP_ENOMEM) goto nomem;
             if (ls && check_report(sum, &cap, e.msg)) goto nomem;
             for (size_t k = 0; k < ramp_det_index_n_skipped(det[s]); k++)
@@ -654,7 +656,8 @@ ramp_status ramp_kit_check(ramp_kit_summary *sum, const char *kit_dir, const cha
         for (size_t i = 0; i < ramp_index_n(ix[s]); i++)
             if (ramp_index_label(ix[s], i) + 1 > K) K = ramp_index_label(ix[s], i) + 1;
         for (size_t o = 0; o < ramp_det_index_n_objs(det[s]); o++)
-            if (ramp_det_index_objs(det[s])[o].cls + 1 > K) K = ramp_det_index_objs(det[s])[o].cls + 1;
+            if (ramp_det_index_objs(det[s])[o].cls + 1 > K)
+                K = ramp_det_index_objs(det[s])[o].cls + 1;
     }
     sum->n_classes = K;
     for (int s = 0; s < 2; s++) {

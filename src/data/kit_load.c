@@ -291,8 +291,7 @@ ramp_status ramp__kit_load(ramp__kit *k, const ramp__kit_opts *o, ramp_err *err)
     }
     if ((st = ramp__kit_split_open_for(&k->train, k->problem, k->train_csv, k->imgs_dir, masks,
                                        err)) ||
-        (st = ramp__kit_split_open_for(&k->test, k->problem, k->test_csv, k->imgs_dir, masks,
-                                       err)))
+        (st = ramp__kit_split_open_for(&k->test, k->problem, k->test_csv, k->imgs_dir, masks, err)))
         goto fail;
     return RAMP_OK;
 fail:;

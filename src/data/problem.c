@@ -446,16 +446,26 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
         static const struct {
             int sec;
             const char *key;
-        } keys[] = {{SEC_PROBLEM, "title"},   {SEC_PROBLEM, "n_classes"},
-                    {SEC_CV, "n_splits"},     {SEC_CV, "test_size"},
-                    {SEC_CV, "random_state"}, {SEC_WORKFLOW, "chunk_size"},
-                    {SEC_WORKFLOW, "n_jobs"}, {SEC_WORKFLOW, "test_batch_size"},
-                    {SEC_PROBLEM, "workflow"}, {SEC_CV, "method"},
-                    {SEC_CV, "folds"},        {SEC_DATA, "images"},
-                    {SEC_DATA, "train"},      {SEC_DATA, "test"},
-                    {SEC_DATA, "class_codes"}, {SEC_PROBLEM, "geometry"},
-                    {SEC_DETECTION, "max_objects"}, {SEC_DETECTION, "iou_threshold"},
-                    {SEC_DETECTION, "compat"}, {SEC_DETECTION, "bagging"},
+        } keys[] = {{SEC_PROBLEM, "title"},
+                    {SEC_PROBLEM, "n_classes"},
+                    {SEC_CV, "n_splits"},
+                    {SEC_CV, "test_size"},
+                    {SEC_CV, "random_state"},
+                    {SEC_WORKFLOW, "chunk_size"},
+                    {SEC_WORKFLOW, "n_jobs"},
+                    {SEC_WORKFLOW, "test_batch_size"},
+                    {SEC_PROBLEM, "workflow"},
+                    {SEC_CV, "method"},
+                    {SEC_CV, "folds"},
+                    {SEC_DATA, "images"},
+                    {SEC_DATA, "train"},
+                    {SEC_DATA, "test"},
+                    {SEC_DATA, "class_codes"},
+                    {SEC_PROBLEM, "geometry"},
+                    {SEC_DETECTION, "max_objects"},
+                    {SEC_DETECTION, "iou_threshold"},
+                    {SEC_DETECTION, "compat"},
+                    {SEC_DETECTION, "bagging"},
                     {SEC_DATA, "masks"}};
         int kidx = -1;
         for (int i = 0; i < (int)(sizeof keys / sizeof *keys); i++)
@@ -649,8 +659,9 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
                 goto fail;
             }
         }
-        size_t bad_line = w == RAMP_WORKFLOW_DETECTION ? 0 : geometry_line ? geometry_line
-                                                                           : detection_line;
+        size_t bad_line = w == RAMP_WORKFLOW_DETECTION ? 0
+                          : geometry_line              ? geometry_line
+                                                       : detection_line;
         if (bad_line) {
             st = ramp__err_set(err, RAMP_EINVAL,
                                "%s:%zu: %s is a detection setting, but the workflow is %s",
@@ -682,7 +693,8 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
                                    ini_name, method_line, ramp_workflow_name(w));
                 goto fail;
             }
-            if (p->cv_method == RAMP_CV_STRATIFIED_SHUFFLE_SPLIT) p->cv_method = RAMP_CV_SHUFFLE_SPLIT;
+            if (p->cv_method == RAMP_CV_STRATIFIED_SHUFFLE_SPLIT)
+                p->cv_method = RAMP_CV_SHUFFLE_SPLIT;
         }
     }
     if (codes) {

@@ -43,8 +43,9 @@
 #define MAX_ITEMS 6 /* objects a row may hold: 4 items, 6 craters */
 #define FM_SIDE 28
 
-static const char *const fm_names[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                         "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+static const char *const fm_names[10] = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                         "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                         "Bag",         "Ankle boot"};
 
 typedef struct synth_row {
     int n;
@@ -111,7 +112,8 @@ static void draw_canvas(uint8_t *rgb, int S, ramp_rng *r)
     int nd = 1 + (int)ramp_rng_below(r, 4);
     for (int d = 0; d < nd; d++) {
         int disc = (int)ramp_rng_below(r, 2);
-        double cx = uni(r, 0, S), cy = uni(r, 0, S), hw = uni(r, 3, S / 8.0), hh = uni(r, 3, S / 8.0);
+        double cx = uni(r, 0, S), cy = uni(r, 0, S), hw = uni(r, 3, S / 8.0),
+               hh = uni(r, 3, S / 8.0);
         double col[3] = {uni(r, 0, 255), uni(r, 0, 255), uni(r, 0, 255)}, al = uni(r, 0.2, 0.5);
         for (int y = (int)fmax(0, cy - hh); y < (int)fmin(S, cy + hh + 1); y++)
             for (int x = (int)fmax(0, cx - hw); x < (int)fmin(S, cx + hw + 1); x++) {
@@ -358,8 +360,8 @@ done:
 
 /* The CSVs of one split: the objects (boxes or circles) and, for objects,
    the segmentation id list. */
-static ramp_status write_csvs(const char *data, int s, const synth_row *rows, size_t n,
-                              int circles, size_t *n_objs, ramp_err *err)
+static ramp_status write_csvs(const char *data, int s, const synth_row *rows, size_t n, int circles,
+                              size_t *n_objs, ramp_err *err)
 {
     const char *pre = s ? "test" : "train";
     size_t cap = 64 + n * (MAX_ITEMS + 1) * 64;
@@ -376,17 +378,16 @@ static ramp_status write_csvs(const char *data, int s, const synth_row *rows, si
         const synth_row *row = &rows[i];
         il += (size_t)snprintf(ids + il, 24, "%s_%05zu.png\n", pre, i);
         if (row->n == 0)
-            len += (size_t)snprintf(b + len, cap - len, circles ? "%s_%05zu.png,,,\n"
-                                                                : "%s_%05zu.png,,,,,\n",
-                                    pre, i);
+            len += (size_t)snprintf(b + len, cap - len,
+                                    circles ? "%s_%05zu.png,,,\n" : "%s_%05zu.png,,,,,\n", pre, i);
         for (int k = 0; k < row->n; k++) {
             const float *g = row->o[k].g;
             if (circles)
-                len += (size_t)snprintf(b + len, cap - len, "%s_%05zu.png,%.2f,%.2f,%.2f\n", pre,
-                                        i, (double)g[0], (double)g[1], (double)g[2]);
+                len += (size_t)snprintf(b + len, cap - len, "%s_%05zu.png,%.2f,%.2f,%.2f\n", pre, i,
+                                        (double)g[0], (double)g[1], (double)g[2]);
             else
-                len += (size_t)snprintf(b + len, cap - len, "%s_%05zu.png,%d,%d,%d,%d,%d\n", pre,
-                                        i, (int)row->o[k].cls, (int)g[0], (int)g[1], (int)g[2],
+                len += (size_t)snprintf(b + len, cap - len, "%s_%05zu.png,%d,%d,%d,%d,%d\n", pre, i,
+                                        (int)row->o[k].cls, (int)g[0], (int)g[1], (int)g[2],
                                         (int)g[3]);
         }
         *n_objs += (size_t)row->n;
@@ -414,8 +415,12 @@ static ramp_status build(ramp_synth_stats *stats, const ramp_synth_opts *o, int 
     int S = o->size > 0 ? o->size : 128;
     if (S < 32 || S > 1024)
         return ramp__err_set(err, RAMP_EINVAL, "%s: size %d not in [32, 1024]", what, S);
-    size_t n[2] = {o->n_train >= 0 ? (size_t)o->n_train : circles ? 2000u : 3000u,
-                   o->n_test >= 0 ? (size_t)o->n_test : circles ? 600u : 1000u};
+    size_t n[2] = {o->n_train >= 0 ? (size_t)o->n_train
+                   : circles       ? 2000u
+                                   : 3000u,
+                   o->n_test >= 0 ? (size_t)o->n_test
+                   : circles      ? 600u
+                                  : 1000u};
     if (n[0] > 99999 || n[1] > 99999)
         return ramp__err_set(err, RAMP_EINVAL, "%s: at most 99999 images a split", what);
     ramp_status st = RAMP_OK;
@@ -440,8 +445,8 @@ static ramp_status build(ramp_synth_stats *stats, const ramp_synth_opts *o, int 
     if (!circles) {
         const char *dir = o->source_dir ? o->source_dir : RAMP__FMNIST_DIR;
         static const char *const files[4] = {
-            "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-            "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+            "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz"};
         for (int i = 0; i < 4; i++) {
             char *p = ramp__path_join(dir, files[i]);
             if (!p) {
@@ -562,14 +567,12 @@ done:
     return st;
 }
 
-ramp_status ramp_kit_build_objects(ramp_synth_stats *stats, const ramp_synth_opts *o,
-                                   ramp_err *err)
+ramp_status ramp_kit_build_objects(ramp_synth_stats *stats, const ramp_synth_opts *o, ramp_err *err)
 {
     return build(stats, o, 0, err);
 }
 
-ramp_status ramp_kit_build_circles(ramp_synth_stats *stats, const ramp_synth_opts *o,
-                                   ramp_err *err)
+ramp_status ramp_kit_build_circles(ramp_synth_stats *stats, const ramp_synth_opts *o, ramp_err *err)
 {
     return build(stats, o, 1, err);
 }

@@ -44,8 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = size ? size - 1 : 0;
     ramp_err err;
     ramp_det_index *ix = NULL;
-    if (ramp_det_index_parse(&ix, text, len, "fuzz.csv", n_classes, geometry, 0, &err) ==
-        RAMP_OK) {
+    if (ramp_det_index_parse(&ix, text, len, "fuzz.csv", n_classes, geometry, 0, &err) == RAMP_OK) {
         check(ix, n_classes);
         ramp_det_index_free(ix);
     } else if (ix || !err.msg[0]) {
