@@ -17,16 +17,24 @@ fail() { echo "FAIL: $*"; exit 1; }
     echo "SKIPPED: no Fashion-MNIST (dataset-fashion-mnist)"; exit 77; }
 
 DET=$WORK/det SEG=$WORK/seg CIR=$WORK/cir
-for k in det:objects_detection seg:objects_segmentation cir:circles; do
-    mkdir -p "$WORK/${k%%:*}" && cp "$SRC/kits/${k#*:}/problem.ini" "$WORK/${k%%:*}/" || fail "copy $k"
-done
 
 "$RAMP" data objects --out "$DET" --n-train 40 --n-test 12 --seed 7 > "$WORK/det.txt" || fail "objects"
 cat "$WORK/det.txt"
 grep -q "objects data in $DET/data: 40 train + 12 test images 128x128" "$WORK/det.txt" || fail "objects summary"
-"$RAMP" data objects --out "$SEG" --n-train 40 --n-test 12 --seed 7 --threads 3 > /dev/null || fail "objects (3 threads)"
+"$RAMP" data objects --out "$SEG" --n-train 40 --n-test 12 --seed 7 --threads 3 --segmentation \
+    > "$WORK/seg.txt" || fail "objects (3 threads)"
 "$RAMP" data circles --out "$CIR" --n-train 30 --n-test 10 --seed 7 > "$WORK/cir.txt" || fail "circles"
 grep -q "circles data in $CIR/data: 30 train + 10 test images 128x128" "$WORK/cir.txt" || fail "circles summary"
+# the kits' problem files, written where there was none (and only there)
+grep -qx "$SEG/problem.ini: the segmentation kit's (kits/objects_segmentation/problem.ini)" "$WORK/seg.txt" \
+    || fail "problem.ini line"
+for k in det:objects_detection seg:objects_segmentation cir:circles; do
+    diff "$WORK/${k%%:*}/problem.ini" "$SRC/kits/${k#*:}/problem.ini" || fail "problem.ini of ${k%%:*}"
+done
+mkdir -p "$WORK/own" && echo "# mine" > "$WORK/own/problem.ini"
+"$RAMP" data circles --out "$WORK/own" --n-train 1 --n-test 1 > "$WORK/own.txt" || fail "circles into a kit"
+[ "$(cat "$WORK/own/problem.ini")" = "# mine" ] || fail "an existing problem.ini was replaced"
+grep -q "problem.ini" "$WORK/own.txt" && fail "said it wrote problem.ini"
 
 # the same seed: the same bytes, whatever the thread count
 diff -r "$DET/data" "$SEG/data" > /dev/null || fail "objects: same seed, other bytes"
@@ -45,6 +53,7 @@ for sub in objects circles; do
     "$RAMP" data $sub --help | grep -q "usage: ramp data $sub --out DIR" || fail "--help of data $sub"
 done
 "$RAMP" data circles --out "$WORK/x" --source /tmp 2> /dev/null && fail "circles took --source"
+"$RAMP" data circles --out "$WORK/x" --segmentation 2> /dev/null && fail "circles took --segmentation"
 
 # files and formats: boxes from the masks, circles inside, ids
 $PY - "$DET/data" "$CIR/data" <<'PY' || fail "file contents"

@@ -228,11 +228,13 @@ typedef struct ramp_synth_opts {
     uint64_t seed;          /* the same seed gives the same bytes, whatever n_threads */
     int n_threads;          /* <= 0: 2 */
     int force;
+    int segmentation; /* objects: the problem.ini written is the segmentation kit's */
 } ramp_synth_opts;
 
 typedef struct ramp_synth_stats {
     size_t n_train, n_test, n_objects;
-    uint64_t bytes; /* PNG bytes written (images and masks) */
+    uint64_t bytes;    /* PNG bytes written (images and masks) */
+    int wrote_problem; /* OUT had no problem.ini: the kit's was written */
 } ramp_synth_stats;
 
 /* Fashion-MNIST items (train items for the train split, test items for the
@@ -242,16 +244,18 @@ typedef struct ramp_synth_stats {
    the items' soft rims), OUT/data/train.csv and test.csv (boxes,
    id,class,x0,y0,x1,y1, classes 0-9), OUT/data/seg_train.csv and
    seg_test.csv (the id lists), class_codes.csv (the 10 classes) and
-   seg_class_codes.csv (background + the 10). Thread-safe with distinct
-   out_dirs. */
+   seg_class_codes.csv (background + the 10); and, when OUT has no
+   problem.ini, kits/objects_detection's (kits/objects_segmentation's with
+   opts->segmentation). Thread-safe with distinct out_dirs. */
 ramp_status ramp_kit_build_objects(ramp_synth_stats *stats, const ramp_synth_opts *opts,
                                    ramp_err *err);
 
 /* Crater-like circles on a gray terrain, 0-6 a picture, radius 4-24 px at
    size 128 (scaled with size), centres inside the image:
    OUT/data/imgs/<id>.png (gray), OUT/data/train.csv and test.csv
-   (id,x,y,r; an image without craters: id,,,), class_codes.csv (0,crater).
-   Thread-safe with distinct out_dirs. */
+   (id,x,y,r; an image without craters: id,,,), class_codes.csv (0,crater);
+   and kits/circles' problem.ini when OUT has none. Thread-safe with
+   distinct out_dirs. */
 ramp_status ramp_kit_build_circles(ramp_synth_stats *stats, const ramp_synth_opts *opts,
                                    ramp_err *err);
 

@@ -62,7 +62,8 @@ static void usage_objects(FILE *f)
            "DIR/data/imgs/<id>.png, DIR/data/masks/<id>.png (0 background, 1 + class,\n"
            "255 void), DIR/data/train.csv and test.csv (boxes: id,class,x0,y0,x1,y1),\n"
            "DIR/data/seg_train.csv and seg_test.csv (ids), class_codes.csv and\n"
-           "seg_class_codes.csv. The same seed gives the same bytes.\n\n"
+           "seg_class_codes.csv, and DIR/problem.ini when DIR has none. The same seed\n"
+           "gives the same bytes.\n\n"
            "options:\n"
            "  --out DIR        the kit folder (kits/objects_detection, kits/objects_segmentation)\n"
            "  --n-train N      training images (default 3000)\n"
@@ -71,7 +72,9 @@ static void usage_objects(FILE *f)
            "  --seed X         the random seed (default 0)\n"
            "  --source DIR     the IDX .gz files (default /usr/share/datasets/fashion-mnist)\n"
            "  --threads N      threads (default 2)\n"
-           "  --force          write into a non-empty DIR/data\n");
+           "  --force          write into a non-empty DIR/data\n"
+           "  --segmentation   the problem.ini written is kits/objects_segmentation's\n"
+           "                   (default: kits/objects_detection's)\n");
 }
 
 static void usage_circles(FILE *f)
@@ -80,7 +83,8 @@ static void usage_circles(FILE *f)
                "Draws crater-like circles (0-6 a picture, radius 4-24 px at size 128, shaded\n"
                "bowls with raised rims) on a noisy gray terrain and writes the data of the\n"
                "circles kit: DIR/data/imgs/<id>.png, DIR/data/train.csv and test.csv\n"
-               "(id,x,y,r), DIR/data/class_codes.csv. The same seed gives the same bytes.\n\n"
+               "(id,x,y,r), DIR/data/class_codes.csv, and DIR/problem.ini when DIR has none.\n"
+               "The same seed gives the same bytes.\n\n"
                "options:\n"
                "  --out DIR        the kit folder (kits/circles)\n"
                "  --n-train N      training images (default 2000)\n"
@@ -105,6 +109,7 @@ static int cmd_synth(int argc, char **argv, int circles)
         RAMP__OPT_U64("--seed", &seed),
         RAMP__OPT_INT("--threads", &o.n_threads, 1, 64),
         RAMP__OPT_FLAG("--force", &o.force),
+        RAMP__OPT_FLAG("--segmentation", &o.segmentation),
         RAMP__OPT_END,
     };
     const ramp__cli_opt *use = opts;
@@ -112,7 +117,8 @@ static int cmd_synth(int argc, char **argv, int circles)
     if (circles) { /* no --source */
         int k = 0;
         for (int i = 0; opts[i].name; i++)
-            if (strcmp(opts[i].name, "--source")) copts[k++] = opts[i];
+            if (strcmp(opts[i].name, "--source") && strcmp(opts[i].name, "--segmentation"))
+                copts[k++] = opts[i];
         copts[k] = opts[sizeof opts / sizeof *opts - 1];
         use = copts;
     }
@@ -143,6 +149,14 @@ static int cmd_synth(int argc, char **argv, int circles)
     printf("%s data in %s/data: %zu train + %zu test images %dx%d, %zu %s, %.1f MB, %.2f s\n",
            circles ? "circles" : "objects", o.out_dir, stats.n_train, stats.n_test, side, side,
            stats.n_objects, circles ? "circles" : "objects", (double)stats.bytes / 1e6, dt);
+    if (stats.wrote_problem)
+        printf("%s/problem.ini: the %s kit's (kits/%s/problem.ini)\n", o.out_dir,
+               circles          ? "circles"
+               : o.segmentation ? "segmentation"
+                                : "detection",
+               circles          ? "circles"
+               : o.segmentation ? "objects_segmentation"
+                                : "objects_detection");
     return 0;
 }
 

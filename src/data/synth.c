@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/coreInt.h"
 #include "data/dataInt.h"
@@ -46,6 +47,114 @@
 static const char *const fm_names[10] = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
                                          "Coat",        "Sandal",    "Shirt",    "Sneaker",
                                          "Bag",         "Ankle boot"};
+
+/* The kits' problem files, written when OUT has none (the same as
+   kits/objects_detection, kits/objects_segmentation and kits/circles:
+   test_data_objects.sh compares them). */
+static const char objects_det_ini[] =
+    "# Objects: Fashion-MNIST items pasted onto textured 128x128 RGB canvases,\n"
+    "# 1-4 a picture; find each item's box and class (10 classes).\n"
+    "# Data: `ramp data objects --out kits/objects_detection` (docs/kits.md).\n"
+    "[problem]\n"
+    "title = Fashion-MNIST objects detection\n"
+    "n_classes = 10\n"
+    "workflow = detection\n"
+    "geometry = box\n"
+    "\n"
+    "[scores]\n"
+    "# name = kind [param=value ...]; the first one is the official score\n"
+    "map = map iou=0.5 precision=4\n"
+    "prec = det_precision iou=0.5 precision=3\n"
+    "rec = det_recall iou=0.5 precision=3\n"
+    "\n"
+    "[cv]\n"
+    "method = shuffle_split\n"
+    "n_splits = 3\n"
+    "test_size = 0.2\n"
+    "random_state = 57\n"
+    "\n"
+    "[detection]\n"
+    "max_objects = 16\n"
+    "iou_threshold = 0.55\n"
+    "compat = ramp\n"
+    "bagging = wbf\n"
+    "\n"
+    "[workflow]\n"
+    "chunk_size = 512\n"
+    "n_jobs = 2\n"
+    "test_batch_size = 128\n";
+
+static const char objects_seg_ini[] =
+    "# Objects: the images of kits/objects_detection; label every pixel with\n"
+    "# its item's class (1-10) or the background (0); 255 marks the items' soft\n"
+    "# rims, which are not scored.\n"
+    "# Data: `ramp data objects --out kits/objects_segmentation` (the same seed\n"
+    "# gives the same files as the detection kit's; docs/kits.md).\n"
+    "[problem]\n"
+    "title = Fashion-MNIST objects segmentation\n"
+    "n_classes = 11\n"
+    "workflow = segmentation\n"
+    "\n"
+    "[scores]\n"
+    "# name = kind [param=value ...]; the first one is the official score\n"
+    "miou = mean_iu precision=4\n"
+    "pacc = pixel_accuracy precision=4\n"
+    "macc = mean_accuracy precision=4\n"
+    "fwiou = fw_iu precision=4\n"
+    "\n"
+    "[cv]\n"
+    "method = shuffle_split\n"
+    "n_splits = 3\n"
+    "test_size = 0.2\n"
+    "random_state = 57\n"
+    "\n"
+    "[data]\n"
+    "# the id lists and the classes of this kit (the boxes are in train.csv)\n"
+    "train = data/seg_train.csv\n"
+    "test = data/seg_test.csv\n"
+    "class_codes = data/seg_class_codes.csv\n"
+    "\n"
+    "[workflow]\n"
+    "chunk_size = 512\n"
+    "n_jobs = 2\n"
+    "test_batch_size = 128\n";
+
+static const char circles_ini[] =
+    "# Circles: crater-like circles (shaded bowls with raised rims) on a noisy\n"
+    "# 128x128 gray terrain, 0-6 a picture, radius 4-24 px; find each centre\n"
+    "# and radius. Data: `ramp data circles --out kits/circles` (docs/kits.md).\n"
+    "[problem]\n"
+    "title = Craters (circles detection)\n"
+    "n_classes = 1\n"
+    "workflow = detection\n"
+    "geometry = circle\n"
+    "\n"
+    "[scores]\n"
+    "# name = kind [param=value ...]; the first one is the official score\n"
+    "map = map iou=0.5 precision=4\n"
+    "prec = det_precision iou=0.5 precision=3\n"
+    "rec = det_recall iou=0.5 precision=3\n"
+    "ospa = ospa precision=4\n"
+    "scp = scp precision=4\n"
+    "mad_center = mad_center precision=3\n"
+    "mad_radius = mad_radius precision=3\n"
+    "\n"
+    "[cv]\n"
+    "method = shuffle_split\n"
+    "n_splits = 3\n"
+    "test_size = 0.2\n"
+    "random_state = 57\n"
+    "\n"
+    "[detection]\n"
+    "max_objects = 16\n"
+    "iou_threshold = 0.5\n"
+    "compat = ramp\n"
+    "bagging = wbf\n"
+    "\n"
+    "[workflow]\n"
+    "chunk_size = 512\n"
+    "n_jobs = 2\n"
+    "test_batch_size = 128\n";
 
 typedef struct synth_row {
     int n;
@@ -549,6 +658,25 @@ static ramp_status build(ramp_synth_stats *stats, const ramp_synth_opts *o, int 
             snprintf(path, sizeof path, "%s/seg_class_codes.csv", data);
             if ((st = ramp__write_all(path, codes, len, err))) goto done;
         }
+    }
+    { /* the kit's problem file, unless OUT has one */
+        char *ini = ramp__path_join(o->out_dir, "problem.ini");
+        if (!ini) {
+            st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+            goto done;
+        }
+        struct stat sb;
+        int wrote = 0;
+        if (stat(ini, &sb) != 0) {
+            const char *text = circles           ? circles_ini
+                               : o->segmentation ? objects_seg_ini
+                                                 : objects_det_ini;
+            st = ramp__write_all(ini, text, strlen(text), err);
+            wrote = 1;
+        }
+        free(ini);
+        if (st) goto done;
+        if (stats) stats->wrote_problem = wrote;
     }
     if (stats) {
         stats->n_train = n[0];
