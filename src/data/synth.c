@@ -416,13 +416,15 @@ static void draw_circles(uint8_t *gray, synth_row *row, int S, ramp_rng *r)
 
 /* ---- the builder ---------------------------------------------------------- */
 
+/* PNG at zlib level 1: the default level takes three times as long on the
+   canvases' noise for a tenth fewer bytes. */
 static ramp_status encode_write(const char *path, const uint8_t *px, int S, int ch, uint64_t *bytes,
                                 ramp_err *err)
 {
     uint8_t *enc = NULL;
     size_t len = 0;
     ramp_status st =
-        ramp_img_encode(&enc, &len, RAMP_FMT_PNG, px, S, S, ch, (size_t)S * (size_t)ch, 0, err);
+        ramp_img_encode(&enc, &len, RAMP_FMT_PNG, px, S, S, ch, (size_t)S * (size_t)ch, 1, err);
     if (st) return st;
     st = ramp__write_all(path, enc, len, err);
     free(enc);
