@@ -48,8 +48,8 @@ static ramp_status encode_jpeg(const uint8_t *pixels, int w, int h, int c, size_
     return RAMP_OK;
 }
 
-static ramp_status encode_png(const uint8_t *pixels, int w, int h, int c, size_t stride,
-                              int level, uint8_t **out, size_t *out_len, ramp_err *err)
+static ramp_status encode_png(const uint8_t *pixels, int w, int h, int c, size_t stride, int level,
+                              uint8_t **out, size_t *out_len, ramp_err *err)
 {
     static const uint8_t ctypes[5] = {0, SPNG_COLOR_TYPE_GRAYSCALE, SPNG_COLOR_TYPE_GRAYSCALE_ALPHA,
                                       SPNG_COLOR_TYPE_TRUECOLOR, SPNG_COLOR_TYPE_TRUECOLOR_ALPHA};
