@@ -143,7 +143,7 @@ static void test_errors(void **state)
     } cases[] = {
         {"[problem]\ntitle = t\nn_classes = 10\n[scores]\nacc = accuracy\n[bogus]\n",
          "problem.ini:6: unknown section [bogus] (expected [problem], [scores], [cv], "
-         "[workflow] or [data])"},
+         "[workflow], [data] or [detection])"},
         {"[problem]\ntitle = t\ncolour = red\n",
          "problem.ini:3: unknown key 'colour' in [problem]"},
         {"title = t\n", "problem.ini:1: key 'title' outside any section"},
@@ -154,8 +154,11 @@ static void test_errors(void **state)
         {"[problem]\ntitle =\n", "problem.ini:2: title = '': expected a non-empty text"},
         {"[problem]\nn_classes = ten\n",
          "problem.ini:2: n_classes = 'ten': expected an integer in [2, 1048576]"},
-        {"[problem]\nn_classes = 1\n",
-         "problem.ini:2: n_classes = '1': expected an integer in [2, 1048576]"},
+        {"[problem]\nn_classes = 0\n",
+         "problem.ini:2: n_classes = '0': expected an integer in [2, 1048576]"},
+        {"[problem]\ntitle = t\nn_classes = 1\n[scores]\nacc = accuracy\n",
+         "problem.ini:3: n_classes = '1': expected an integer in [2, 1048576] (1 is for "
+         "detection kits only)"},
         {"[cv]\nn_splits = 0\n",
          "problem.ini:2: n_splits = '0': expected an integer in [1, 10000]"},
         {"[cv]\r\n\r\ntest_size = 1.5\r\n",
@@ -169,8 +172,8 @@ static void test_errors(void **state)
         {"[cv]\nrandom_state = 4294967296\n",
          "problem.ini:2: random_state = '4294967296': expected an integer in [0, 4294967295]"},
         {"[problem]\nworkflow = detector\n",
-         "problem.ini:2: workflow = 'detector': expected image_classifier or "
-         "simplified_image_classifier"},
+         "problem.ini:2: workflow = 'detector': expected image_classifier, "
+         "simplified_image_classifier, detection or segmentation"},
         {"[cv]\nmethod = kfold\n",
          "problem.ini:2: method = 'kfold': expected stratified_shuffle_split or shuffle_split"},
         {"[data]\nimages =\n", "problem.ini:2: images = '': expected a path"},
@@ -189,7 +192,8 @@ static void test_errors(void **state)
         {"[scores]\nacc = accuracy\nacc = nll\n", "problem.ini:3: score 'acc' defined twice"},
         {"[scores]\nacc = accurracy\n",
          "problem.ini:2: score 'acc': unknown score kind 'accurracy' (accuracy, nll, f1_above, "
-         "error, top_k, macro_f1, balanced_accuracy, macro_recall, brier, roc_auc, map, det_precision, det_recall, ospa, scp, mad_center, mad_radius, "
+         "error, top_k, macro_f1, balanced_accuracy, macro_recall, brier, roc_auc, map, "
+         "det_precision, det_recall, ospa, scp, mad_center, mad_radius, "
          "pixel_accuracy, mean_accuracy, mean_iu, fw_iu)"},
         {"[scores]\nf1 = f1_above threshold=1.5\n",
          "problem.ini:2: score 'f1': threshold '1.5' is not a number in [0, 1]"},
@@ -215,6 +219,119 @@ static void test_errors(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         ramp_err e;
         ramp_problem *p = parse(cases[i].text, NULL, &e);
+        if (p || strcmp(e.msg, cases[i].msg) != 0)
+            print_error("case %zu: got '%s'\n", i, p ? "(accepted)" : e.msg);
+        assert_null(p);
+        assert_string_equal(e.msg, cases[i].msg);
+    }
+}
+
+/* Detection and segmentation kits: the knobs, their defaults, their range
+   checks, scores of another task and settings of another workflow refused
+   naming the line. */
+#define DET_HEAD "[problem]\ntitle = t\nn_classes = 3\nworkflow = detection\n"
+#define SEG_HEAD "[problem]\ntitle = t\nn_classes = 3\nworkflow = segmentation\n"
+static void test_detection_segmentation(void **state)
+{
+    (void)state;
+    ramp_err e;
+    ramp_problem *p = parse(DET_HEAD "geometry = circle\n[scores]\nap = map iou=0.3\n"
+                                     "p = det_precision\no = ospa\n[detection]\n"
+                                     "max_objects = 7\niou_threshold = 0.65\ncompat = rampwf\n"
+                                     "bagging = nms\n",
+                            NULL, &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_workflow(p), RAMP_WORKFLOW_DETECTION);
+    assert_string_equal(ramp_workflow_name(RAMP_WORKFLOW_DETECTION), "detection");
+    assert_string_equal(ramp_workflow_name(RAMP_WORKFLOW_SEGMENTATION), "segmentation");
+    assert_string_equal(ramp_workflow_name((ramp_workflow_kind)4), "unknown");
+    assert_int_equal(ramp_problem_geometry(p), 1);
+    assert_int_equal(ramp_problem_max_objects(p), 7);
+    assert_true(ramp_problem_iou_threshold(p) == 0.65);
+    assert_int_equal(ramp_problem_compat_rampwf(p), 1);
+    assert_int_equal(ramp_problem_bagging(p), 1);
+    assert_true(ramp_problem_score_param(p, 0) == 0.3);
+    assert_true(ramp_problem_score_param(p, 1) == 0.5);
+    assert_int_equal(ramp_problem_score_kind(p, 2), RAMP_SCORE_OSPA);
+    /* no class per image: ShuffleSplit by default */
+    assert_int_equal(ramp_problem_cv_method(p), RAMP_CV_SHUFFLE_SPLIT);
+    ramp_problem_free(p);
+    /* one class: detection only */
+    p = parse("[problem]\ntitle = t\nn_classes = 1\nworkflow = detection\n[scores]\nap = map\n",
+              NULL, &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_n_classes(p), 1);
+    ramp_problem_free(p);
+    /* defaults */
+    p = parse(DET_HEAD "[scores]\nap = map\n", NULL, &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_geometry(p), 0);
+    assert_int_equal(ramp_problem_max_objects(p), 100);
+    assert_true(ramp_problem_iou_threshold(p) == 0.5);
+    assert_int_equal(ramp_problem_compat_rampwf(p), 0);
+    assert_int_equal(ramp_problem_bagging(p), 0);
+    assert_null(ramp_problem_data_path(p, RAMP_DATA_MASKS));
+    ramp_problem_free(p);
+    p = parse(SEG_HEAD "[scores]\nmiu = mean_iu\npa = pixel_accuracy\n[data]\nmasks = m\n"
+                       "[cv]\nfolds = f.csv\n",
+              NULL, &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_workflow(p), RAMP_WORKFLOW_SEGMENTATION);
+    assert_string_equal(ramp_problem_data_path(p, RAMP_DATA_MASKS), "m");
+    assert_int_equal(ramp_problem_cv_method(p), RAMP_CV_FOLDS_FILE);
+    ramp_problem_free(p);
+    /* classification kits are unchanged: stratified by default */
+    p = parse("[problem]\ntitle = t\nn_classes = 3\n[scores]\nacc = accuracy\n", NULL, &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_cv_method(p), RAMP_CV_STRATIFIED_SHUFFLE_SPLIT);
+    assert_int_equal(ramp_problem_max_objects(p), 100);
+    ramp_problem_free(p);
+
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {DET_HEAD "[scores]\nap = map\nacc = accuracy\n",
+         "problem.ini:7: score 'acc': accuracy is a classification score, but workflow detection "
+         "is scored on detection"},
+        {SEG_HEAD "[scores]\nap = map\n",
+         "problem.ini:6: score 'ap': map is a detection score, but workflow segmentation is "
+         "scored on segmentation"},
+        {"[problem]\ntitle = t\nn_classes = 3\n[scores]\nacc = accuracy\nmiu = mean_iu\n",
+         "problem.ini:6: score 'miu': mean_iu is a segmentation score, but workflow "
+         "image_classifier is scored on classification"},
+        {DET_HEAD "geometry = square\n",
+         "problem.ini:5: geometry = 'square': expected box or circle"},
+        {DET_HEAD "[scores]\nap = map\n[detection]\nmax_objects = 0\n",
+         "problem.ini:8: max_objects = '0': expected an integer in [1, 10000]"},
+        {DET_HEAD "[scores]\nap = map\n[detection]\nmax_objects = 10001\n",
+         "problem.ini:8: max_objects = '10001': expected an integer in [1, 10000]"},
+        {DET_HEAD "[scores]\nap = map\n[detection]\niou_threshold = 0\n",
+         "problem.ini:8: iou_threshold = '0': expected a number in (0, 1]"},
+        {DET_HEAD "[scores]\nap = map\n[detection]\niou_threshold = 1.01\n",
+         "problem.ini:8: iou_threshold = '1.01': expected a number in (0, 1]"},
+        {DET_HEAD "[scores]\nap = map\n[detection]\ncompat = sklearn\n",
+         "problem.ini:8: compat = 'sklearn': expected ramp or rampwf"},
+        {DET_HEAD "[scores]\nap = map\n[detection]\nbagging = vote\n",
+         "problem.ini:8: bagging = 'vote': expected wbf or nms"},
+        {DET_HEAD "[scores]\nap = map\n[detection]\nnms = 1\n",
+         "problem.ini:8: unknown key 'nms' in [detection]"},
+        {DET_HEAD "[scores]\nap = map iou=0\n",
+         "problem.ini:6: score 'ap': iou '0' is not a number in (0, 1]"},
+        {DET_HEAD "[scores]\nap = ospa iou=0.5\n",
+         "problem.ini:6: score 'ap': unknown parameter 'iou' for score kind ospa"},
+        {SEG_HEAD "geometry = box\n[scores]\nmiu = mean_iu\n",
+         "problem.ini:5: [problem] geometry is a detection setting, but the workflow is "
+         "segmentation"},
+        {SEG_HEAD "[scores]\nmiu = mean_iu\n[detection]\nbagging = nms\n",
+         "problem.ini:8: [detection] is a detection setting, but the workflow is segmentation"},
+        {DET_HEAD "[scores]\nap = map\n[data]\nmasks = m\n",
+         "problem.ini:8: [data] masks is a segmentation setting, but the workflow is detection"},
+        {SEG_HEAD "[scores]\nmiu = mean_iu\n[cv]\nmethod = stratified_shuffle_split\n",
+         "problem.ini:8: [cv] method = stratified_shuffle_split needs a class per image; "
+         "workflow segmentation has none (use shuffle_split or a folds file)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        p = parse(cases[i].text, NULL, &e);
         if (p || strcmp(e.msg, cases[i].msg) != 0)
             print_error("case %zu: got '%s'\n", i, p ? "(accepted)" : e.msg);
         assert_null(p);
@@ -288,9 +405,13 @@ static void test_load_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),        cmocka_unit_test(test_defaults_and_count),
-        cmocka_unit_test(test_class_codes), cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_rampwf_keys), cmocka_unit_test(test_load_dir),
+        cmocka_unit_test(test_good),
+        cmocka_unit_test(test_defaults_and_count),
+        cmocka_unit_test(test_class_codes),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_rampwf_keys),
+        cmocka_unit_test(test_load_dir),
+        cmocka_unit_test(test_detection_segmentation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,7 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ramp/gen.h" /* ramp_obj */
+#include "ramp/detection.h" /* RAMP_DET_BOX, RAMP_DET_CIRCLE */
+#include "ramp/gen.h"       /* ramp_obj */
 #include "ramp/status.h"
 
 #ifdef __cplusplus
@@ -62,6 +63,9 @@ enum {
        empty or unsafe id, duplicate id, wrong field count) and keep their
        messages in the index (ramp_index_skipped) instead of failing */
     RAMP_INDEX_SKIP_BAD_ROWS = 1u << 0,
+    /* the class column is optional (a segmentation kit's id list): without
+       it every row has class 0; with it, classes are checked as usual */
+    RAMP_INDEX_NO_CLASS = 1u << 1,
 };
 
 /* Reads an id,class CSV: a header naming the columns (any order, extra
@@ -106,6 +110,64 @@ const char *ramp_index_name(const ramp_index *ix);      /* file name given at lo
    (may be NULL), its status; NULL for k out of range. */
 size_t ramp_index_n_skipped(const ramp_index *ix);
 const char *ramp_index_skipped(const ramp_index *ix, size_t k, ramp_status *st);
+
+/* ---- detection targets (one row per object) ------------------------------
+ *
+ *     ramp_det_index *d;
+ *     if (ramp_det_index_load(&d, "kit/data/train.csv", 10, RAMP_DET_BOX, 0, &err)) ...
+ *     const ramp_obj *o = ramp_det_index_objs(d);
+ *     const size_t *off = ramp_det_index_obj_off(d);
+ *     for (size_t i = 0; i < ramp_det_index_n(d); i++)      // images
+ *         for (size_t j = off[i]; j < off[i + 1]; j++) ...  // o[j]: its objects
+ */
+
+typedef struct ramp_det_index ramp_det_index;
+
+/* Reads a detection CSV: a header naming the columns (any order, extra
+   columns ignored) id and either x0,y0,x1,y1 with class (boxes) or x,y,r
+   with an optional class (circles; class 0 without it); the CSV syntax of
+   ramp_index_load. One row per object; an image without objects has one
+   row whose fields other than the id are all empty. The rows of an image
+   need not be adjacent: images are numbered in the order their id first
+   appears, and each image's objects keep the file's order. Ids follow
+   ramp_index_load's safe-path rule; classes are integers in [0, n_classes)
+   (n_classes <= 0: any >= 0); coordinates are finite numbers with x0 <= x1,
+   y0 <= y1 and r >= 0, in pixels of the image (origin: the top-left corner
+   of its top-left pixel). Objects get conf = 1 and, for circles, g[3] = 0.
+   geometry is RAMP_DET_BOX or RAMP_DET_CIRCLE (detection.h), the one the
+   problem declares (a header of the other is refused), or -1 to take the
+   header's. flags: RAMP_INDEX_SKIP_BAD_ROWS as in ramp_index_load (an image
+   all of whose rows are bad is left out). Every message names file:line.
+   On failure *out is NULL. The caller frees *out. Thread-safe. */
+ramp_status ramp_det_index_load(ramp_det_index **out, const char *path, int n_classes, int geometry,
+                                unsigned flags, ramp_err *err);
+
+/* Same from memory (`text` borrowed for the call; `name` used in messages). */
+ramp_status ramp_det_index_parse(ramp_det_index **out, const char *text, size_t len,
+                                 const char *name, int n_classes, int geometry, unsigned flags,
+                                 ramp_err *err);
+
+/* Frees the index; NULL is a no-op. */
+void ramp_det_index_free(ramp_det_index *ix);
+
+/* Images (in first-appearance order) and their objects. Everything is
+   borrowed from the index, valid until it is freed; accessors are
+   thread-safe. obj_off has n + 1 entries: image i's objects are
+   objs[obj_off[i] .. obj_off[i + 1]). */
+size_t ramp_det_index_n(const ramp_det_index *ix);
+const char *ramp_det_index_id(const ramp_det_index *ix, size_t i);
+const char *const *ramp_det_index_ids(const ramp_det_index *ix); /* n ids */
+size_t ramp_det_index_line(const ramp_det_index *ix, size_t i);  /* image i's first row */
+int ramp_det_index_geometry(const ramp_det_index *ix);           /* the header's */
+size_t ramp_det_index_n_objs(const ramp_det_index *ix);
+const ramp_obj *ramp_det_index_objs(const ramp_det_index *ix);
+const size_t *ramp_det_index_obj_off(const ramp_det_index *ix);
+size_t ramp_det_index_obj_line(const ramp_det_index *ix, size_t j); /* object j's row */
+const char *ramp_det_index_name(const ramp_det_index *ix);
+
+/* Rows skipped under RAMP_INDEX_SKIP_BAD_ROWS, as ramp_index_skipped. */
+size_t ramp_det_index_n_skipped(const ramp_det_index *ix);
+const char *ramp_det_index_skipped(const ramp_det_index *ix, size_t k, ramp_status *st);
 
 /* ---- the stratified shuffle split ----------------------------------------- */
 
@@ -157,6 +219,47 @@ typedef struct ramp_fmnist_stats {
 ramp_status ramp_kit_build_fashion_mnist(ramp_fmnist_stats *stats, const ramp_fmnist_opts *opts,
                                          ramp_err *err);
 
+/* Data made here for detection and segmentation kits (docs/kits.md). */
+typedef struct ramp_synth_opts {
+    const char *out_dir;    /* writes OUT/data/...; refuses a non-empty OUT/data unless force */
+    const char *source_dir; /* objects: the Fashion-MNIST IDX .gz files; NULL: Debian's */
+    long n_train, n_test;   /* images per split, <= 99999; < 0: the defaults (objects 3000 +
+                               1000, circles 2000 + 600) */
+    int size;               /* canvas side in [32, 1024]; 0: 128 */
+    uint64_t seed;          /* the same seed gives the same bytes, whatever n_threads */
+    int n_threads;          /* <= 0: 2 */
+    int force;
+    int segmentation; /* objects: the problem.ini written is the segmentation kit's */
+} ramp_synth_opts;
+
+typedef struct ramp_synth_stats {
+    size_t n_train, n_test, n_objects;
+    uint64_t bytes;    /* PNG bytes written (images and masks) */
+    int wrote_problem; /* OUT had no problem.ini: the kit's was written */
+} ramp_synth_stats;
+
+/* Fashion-MNIST items (train items for the train split, test items for the
+   test split) pasted at random positions and scales onto textured RGB
+   canvases, 1-4 a picture: OUT/data/imgs/<split>_<row>.png (RGB),
+   OUT/data/masks/<id> (8-bit gray: 0 background, 1 + class, 255 void on
+   the items' soft rims), OUT/data/train.csv and test.csv (boxes,
+   id,class,x0,y0,x1,y1, classes 0-9), OUT/data/seg_train.csv and
+   seg_test.csv (the id lists), class_codes.csv (the 10 classes) and
+   seg_class_codes.csv (background + the 10); and, when OUT has no
+   problem.ini, kits/objects_detection's (kits/objects_segmentation's with
+   opts->segmentation). Thread-safe with distinct out_dirs. */
+ramp_status ramp_kit_build_objects(ramp_synth_stats *stats, const ramp_synth_opts *opts,
+                                   ramp_err *err);
+
+/* Crater-like circles on a gray terrain, 0-6 a picture, radius 4-24 px at
+   size 128 (scaled with size), centres inside the image:
+   OUT/data/imgs/<id>.png (gray), OUT/data/train.csv and test.csv
+   (id,x,y,r; an image without craters: id,,,), class_codes.csv (0,crater);
+   and kits/circles' problem.ini when OUT has none. Thread-safe with
+   distinct out_dirs. */
+ramp_status ramp_kit_build_circles(ramp_synth_stats *stats, const ramp_synth_opts *opts,
+                                   ramp_err *err);
+
 typedef struct ramp_kit_summary {
     int n_classes;
     size_t n_rows[2];     /* train, test (good rows) */
@@ -167,11 +270,26 @@ typedef struct ramp_kit_summary {
     size_t n_channels[5]; /* images with 1..4 channels */
     size_t n_problems;
     char **problems; /* n_problems messages, in the order below; malloc'd */
+    int workflow;    /* the kit's ramp_workflow_kind (0 when problem.ini is bad) */
+    /* detection: n_rows are images, per_class counts objects */
+    size_t n_objects[2];
+    /* segmentation: mask pixels per class, n_classes + 1 counts each (the
+       last: void, 255); NULL otherwise */
+    uint64_t *pixels_per_class[2];
 } ramp_kit_summary;
 
-/* Checks a kit: problem.ini (and class codes), data_dir/train.csv and
-   test.csv, and that every listed image exists and decodes within the image
-   limits (n_threads decoders; <= 0: 2). Every problem found goes into
+/* Checks a kit: problem.ini (and class codes), the train and test CSVs
+   ([data] train/test, else data_dir/train.csv and test.csv; images in
+   [data] images, else data_dir/imgs), and that every listed image exists
+   and decodes within the image limits (n_threads decoders; <= 0: 2). A
+   detection kit's CSVs are read by ramp_det_index_load and each object must
+   lie in its image: a box inside [0, w] x [0, h], a circle's centre inside
+   it (its rim may cross the edge). A segmentation kit's id lists are read
+   with RAMP_INDEX_NO_CLASS and each image's mask ([data] masks, else
+   data_dir/masks, then /<id>) must exist and be an 8-bit gray PNG (bit
+   depth 8, colour type 0) of the image's size whose pixels are classes
+   (< n_classes) or 255 (void; the first other value is reported with its
+   pixel). Every problem found goes into
    sum->problems: the problem file's first, then the CSVs' rows, then the
    images in file order; each names the csv file:line or the id, and the
    reason. Rows rejected by the CSV check are not looked up as images.

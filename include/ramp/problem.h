@@ -51,6 +51,7 @@ typedef enum ramp_data_item {
     RAMP_DATA_TRAIN = 1,       /* default DATA/train.csv */
     RAMP_DATA_TEST = 2,        /* default DATA/test.csv */
     RAMP_DATA_CLASS_CODES = 3, /* default DATA/class_codes.csv */
+    RAMP_DATA_MASKS = 4,       /* segmentation label masks (default DATA/masks) */
 } ramp_data_item;
 
 /* Loads KIT_DIR/problem.ini and, when present, the class codes
@@ -101,7 +102,12 @@ uint64_t ramp_problem_cv_random_state(const ramp_problem *p);
 
 /* The workflow the kit declares (default: image_classifier). */
 ramp_workflow_kind ramp_problem_workflow(const ramp_problem *p);
-/* "image_classifier" or "simplified_image_classifier". */
+/* "image_classifier", "simplified_image_classifier", "detection" or
+   "segmentation" ("unknown" out of range). A kit's scores must be of its
+   workflow's task (ramp_score_type.task): ramp_problem_parse refuses the
+   others naming their line. Detection and segmentation kits have no class
+   per image: their [cv] method defaults to shuffle_split, and
+   stratified_shuffle_split is refused. */
 const char *ramp_workflow_name(ramp_workflow_kind k);
 
 /* A data file or folder the [data] section names (resolved against the kit
@@ -113,6 +119,20 @@ const char *ramp_problem_data_path(const ramp_problem *p, ramp_data_item which);
 int ramp_problem_chunk_size(const ramp_problem *p);
 int ramp_problem_n_jobs(const ramp_problem *p);
 int ramp_problem_test_batch_size(const ramp_problem *p);
+
+/* Detection knobs (workflow = detection; refused with another workflow):
+   [problem] geometry = box | circle: 0 (RAMP_DET_BOX) or 1 (RAMP_DET_CIRCLE,
+   detection.h), default box; [detection] max_objects, the cap on objects
+   per image in [1, 10000] (default 100); iou_threshold in (0, 1] (default
+   0.5: the overlap at which bagging fuses the folds' detections); compat =
+   ramp | rampwf: 1 when rampwf's semantics of its score types are asked
+   for (default 0); bagging = wbf | nms: 0 weighted box fusion (default), 1
+   non-maximum suppression. */
+int ramp_problem_geometry(const ramp_problem *p);
+int ramp_problem_max_objects(const ramp_problem *p);
+double ramp_problem_iou_threshold(const ramp_problem *p);
+int ramp_problem_compat_rampwf(const ramp_problem *p);
+int ramp_problem_bagging(const ramp_problem *p);
 
 #ifdef __cplusplus
 }

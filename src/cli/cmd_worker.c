@@ -420,13 +420,14 @@ static int worker_run(const worker_opts *o)
         goto done;
     }
     const char *data = o->data ? o->data : w.ev.data_dir;
-    char train_csv[4200], test_csv[4200];
+    char train_csv[4200], test_csv[4200], masks[4200];
     event_path(w.imgs, sizeof w.imgs, &w.ev, RAMP_DATA_IMAGES, data, "imgs");
     event_path(train_csv, sizeof train_csv, &w.ev, RAMP_DATA_TRAIN, data, "train.csv");
     event_path(test_csv, sizeof test_csv, &w.ev, RAMP_DATA_TEST, data, "test.csv");
-    int c = ramp_problem_n_classes(w.ev.problem);
-    if (ramp__kit_split_open(&w.train, train_csv, w.imgs, c, &err) ||
-        ramp__kit_split_open(&w.test, test_csv, w.imgs, c, &err)) {
+    event_path(masks, sizeof masks, &w.ev, RAMP_DATA_MASKS, data, "masks");
+    /* the splits as the kit's workflow reads them (objects, mask paths) */
+    if (ramp__kit_split_open_for(&w.train, w.ev.problem, train_csv, w.imgs, masks, &err) ||
+        ramp__kit_split_open_for(&w.test, w.ev.problem, test_csv, w.imgs, masks, &err)) {
         ramp__cli_error("worker: %s", err.msg);
         goto done;
     }

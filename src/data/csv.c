@@ -242,7 +242,7 @@ void ramp__strset_free(ramp__strset *h)
 
 /* Why `id` (n bytes) is not a safe relative path under the images folder,
    or NULL when it is one. */
-static const char *id_unsafe(const char *id, size_t n)
+const char *ramp__id_unsafe(const char *id, size_t n)
 {
     if (memchr(id, '\0', n)) return "NUL byte";
     if (memchr(id, '\\', n)) return "backslash";
@@ -438,7 +438,7 @@ ramp_status ramp_index_parse(ramp_index **out, const char *text, size_t len, con
         }
         *col = i;
     }
-    if (col_id == SIZE_MAX || col_class == SIZE_MAX) {
+    if (col_id == SIZE_MAX || (col_class == SIZE_MAX && !(flags & RAMP_INDEX_NO_CLASS))) {
         st = ramp__err_set(err, RAMP_EFORMAT, "%s:%zu: header has no '%s' column", name, c.rec_line,
                            col_id == SIZE_MAX ? "id" : "class");
         goto fail;
@@ -455,9 +455,11 @@ ramp_status ramp_index_parse(ramp_index **out, const char *text, size_t len, con
         }
         size_t idl, cl;
         const char *id = ramp__csv_field(&c, col_id, &idl);
-        const char *cs = ramp__csv_field(&c, col_class, &cl);
+        const char *cs = "0"; /* no class column (RAMP_INDEX_NO_CLASS): class 0 */
+        cl = 1;
+        if (col_class != SIZE_MAX) cs = ramp__csv_field(&c, col_class, &cl);
         ramp__csv_show(shown, sizeof shown, id, idl);
-        const char *why = idl ? id_unsafe(id, idl) : NULL;
+        const char *why = idl ? ramp__id_unsafe(id, idl) : NULL;
         if (idl == 0) {
             st = row_problem(ix, flags, err, RAMP_EFORMAT, "%s:%zu: empty id", name, line);
         } else if (why) {

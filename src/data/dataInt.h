@@ -67,6 +67,23 @@ long ramp__strset_add(ramp__strset *h, const char *base, const size_t *offs, con
                       uint32_t entry);
 void ramp__strset_free(ramp__strset *h);
 
+/* Why `id` (n bytes) is not a safe relative path under a data folder
+   ("'..' component", ...), or NULL when it is one (csv.c; the rule in
+   dataset.h's ramp_index_load). */
+const char *ramp__id_unsafe(const char *id, size_t n);
+
+/* ---- kit files (kit.c), shared by the kit builders (kit.c, synth.c) ---- */
+
+#define RAMP__FMNIST_DIR "/usr/share/datasets/fashion-mnist"
+
+/* Writes n bytes to path (created or truncated, 0644); err names the path. */
+ramp_status ramp__write_all(const char *path, const void *data, size_t n, ramp_err *err);
+/* Makes the folder and its missing parents; an existing folder is fine. */
+ramp_status ramp__make_dir(const char *path, ramp_err *err);
+/* 1 if path is a folder holding anything, 0 if absent or empty, -1 if not a
+   folder. */
+int ramp__dir_non_empty(const char *path);
+
 /* ---- IDX files (idx.c) --------------------------------------------------- */
 
 /* Reads a gzipped IDX file: images (magic 0x803, N, 28, 28) or labels
@@ -78,11 +95,15 @@ ramp_status ramp__idx_read(const char *path, uint32_t magic, size_t max, uint8_t
 
 /* ---- kits (kit_load.c) ---------------------------------------------------- */
 
-/* One split of a kit: its index and the image path of each row. */
+/* One split of a kit: its index and the image path of each row; for a
+   detection kit its objects (det; index is NULL), for a segmentation kit
+   the mask path of each row. */
 typedef struct ramp__kit_split {
     ramp_index *index;
+    ramp_det_index *det;
     char **paths;
     const char **ids;
+    char **mask_paths;
     ramp_samples samples; /* views of the above */
 } ramp__kit_split;
 
@@ -93,6 +114,7 @@ typedef struct ramp__kit {
                              RAMP_DATA_DIR/data, else KIT/data), or RAMP_DATA_DIR/data for
                              a problem.py kit, as rampwf names it */
     char imgs_dir[4352];  /* the images: [data] images, else DATA/imgs */
+    char masks_dir[4352]; /* segmentation masks: [data] masks, else DATA/masks ("" otherwise) */
     char train_csv[4352], test_csv[4352]; /* [data] train / test, else DATA/NAME.csv */
     int from_py;          /* the problem came from problem.py, through ramp's reader */
     char python[4096], reader[4096]; /* the reader's command (from_py) */
@@ -121,9 +143,18 @@ ramp_status ramp__kit_load(ramp__kit *k, const ramp__kit_opts *o, ramp_err *err)
 /* Frees the kit and removes the reader's temporary folder; safe after a
    failed load. */
 void ramp__kit_close(ramp__kit *k);
-/* One split: the CSV index at `csv`, its images IMGS/<id>. */
+/* One split of a classification kit: the CSV index at `csv`, its images
+   IMGS/<id>. */
 ramp_status ramp__kit_split_open(ramp__kit_split *s, const char *csv, const char *imgs,
                                  int n_classes, ramp_err *err);
+/* One split as problem p's workflow reads it: classification as above;
+   detection: the objects CSV (ramp_det_index_load with p's geometry),
+   samples.objs/obj_off set, labels NULL; segmentation: the id list
+   (RAMP_INDEX_NO_CLASS), samples.mask_paths[i] = MASKS/<id>, labels NULL.
+   masks is only read for segmentation (NULL there: IMGS/../masks). p is
+   borrowed for the call. Close with ramp__kit_split_close. */
+ramp_status ramp__kit_split_open_for(ramp__kit_split *s, const ramp_problem *p, const char *csv,
+                                     const char *imgs, const char *masks, ramp_err *err);
 void ramp__kit_split_close(ramp__kit_split *s);
 
 /* Runs argv (argv[0] searched on PATH when it has no '/') and waits: its

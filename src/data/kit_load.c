@@ -116,6 +116,7 @@ ramp_status ramp__kit_split_open(ramp__kit_split *s, const char *csv, const char
     s->paths = calloc(n + 1, sizeof *s->paths);
     s->ids = calloc(n + 1, sizeof *s->ids);
     if (!s->paths || !s->ids) return ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+    s->samples.n = n; /* set first: close frees the paths made so far */
     for (size_t i = 0; i < n; i++) {
         s->ids[i] = ramp_index_id(s->index, i);
         s->paths[i] = ramp__path_join(imgs, s->ids[i]);
@@ -129,13 +130,94 @@ ramp_status ramp__kit_split_open(ramp__kit_split *s, const char *csv, const char
     return RAMP_OK;
 }
 
+/* Detection: one row per image of the objects CSV. */
+static ramp_status split_open_det(ramp__kit_split *s, const ramp_problem *p, const char *csv,
+                                  const char *imgs, ramp_err *err)
+{
+    int c = ramp_problem_n_classes(p);
+    ramp_status st = ramp_det_index_load(&s->det, csv, c, ramp_problem_geometry(p), 0, err);
+    if (st) return st;
+    size_t n = ramp_det_index_n(s->det);
+    s->paths = calloc(n + 1, sizeof *s->paths);
+    s->ids = calloc(n + 1, sizeof *s->ids);
+    if (!s->paths || !s->ids) return ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+    s->samples.n = n; /* set first: close frees the paths made so far */
+    for (size_t i = 0; i < n; i++) {
+        s->ids[i] = ramp_det_index_id(s->det, i);
+        if (!(s->paths[i] = ramp__path_join(imgs, s->ids[i])))
+            return ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+    }
+    s->samples.paths = (const char *const *)s->paths;
+    s->samples.ids = s->ids;
+    s->samples.n_classes = c;
+    s->samples.objs = ramp_det_index_objs(s->det);
+    s->samples.obj_off = ramp_det_index_obj_off(s->det);
+    return RAMP_OK;
+}
+
+ramp_status ramp__kit_split_open_for(ramp__kit_split *s, const ramp_problem *p, const char *csv,
+                                     const char *imgs, const char *masks, ramp_err *err)
+{
+    ramp_workflow_kind w = ramp_problem_workflow(p);
+    int c = ramp_problem_n_classes(p);
+    ramp_status st;
+    if (w == RAMP_WORKFLOW_DETECTION) {
+        memset(s, 0, sizeof *s);
+        if ((st = split_open_det(s, p, csv, imgs, err))) ramp__kit_split_close(s);
+        return st;
+    }
+    if (w != RAMP_WORKFLOW_SEGMENTATION) {
+        if ((st = ramp__kit_split_open(s, csv, imgs, c, err))) ramp__kit_split_close(s);
+        return st;
+    }
+    /* segmentation: an id list; each image's mask at MASKS/<id> */
+    memset(s, 0, sizeof *s);
+    char *dflt = NULL;
+    if (!masks && !(masks = dflt = ramp__path_join(imgs, "../masks"))) {
+        st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if ((st = ramp_index_load(&s->index, csv, c, RAMP_INDEX_NO_CLASS, err))) goto fail;
+    size_t n = ramp_index_n(s->index);
+    s->paths = calloc(n + 1, sizeof *s->paths);
+    s->ids = calloc(n + 1, sizeof *s->ids);
+    s->mask_paths = calloc(n + 1, sizeof *s->mask_paths);
+    if (!s->paths || !s->ids || !s->mask_paths) {
+        st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+        goto fail;
+    }
+    s->samples.n = n;
+    for (size_t i = 0; i < n; i++) {
+        s->ids[i] = ramp_index_id(s->index, i);
+        if (!(s->paths[i] = ramp__path_join(imgs, s->ids[i])) ||
+            !(s->mask_paths[i] = ramp__path_join(masks, s->ids[i]))) {
+            st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    s->samples.paths = (const char *const *)s->paths;
+    s->samples.ids = s->ids;
+    s->samples.n_classes = c;
+    s->samples.mask_paths = (const char *const *)s->mask_paths;
+    free(dflt);
+    return RAMP_OK;
+fail:
+    free(dflt);
+    ramp__kit_split_close(s);
+    return st;
+}
+
 void ramp__kit_split_close(ramp__kit_split *s)
 {
-    if (s->paths)
-        for (size_t i = 0; i < s->samples.n; i++) free(s->paths[i]);
+    for (size_t i = 0; i < s->samples.n; i++) {
+        if (s->paths) free(s->paths[i]);
+        if (s->mask_paths) free(s->mask_paths[i]);
+    }
     free(s->paths);
+    free(s->mask_paths);
     free(s->ids);
     ramp_index_free(s->index);
+    ramp_det_index_free(s->det);
     memset(s, 0, sizeof *s);
 }
 
@@ -202,9 +284,14 @@ ramp_status ramp__kit_load(ramp__kit *k, const ramp__kit_opts *o, ramp_err *err)
     data_path(k->imgs_dir, sizeof k->imgs_dir, k->problem, RAMP_DATA_IMAGES, data, "imgs");
     data_path(k->train_csv, sizeof k->train_csv, k->problem, RAMP_DATA_TRAIN, data, "train.csv");
     data_path(k->test_csv, sizeof k->test_csv, k->problem, RAMP_DATA_TEST, data, "test.csv");
-    int c = ramp_problem_n_classes(k->problem);
-    if ((st = ramp__kit_split_open(&k->train, k->train_csv, k->imgs_dir, c, err)) ||
-        (st = ramp__kit_split_open(&k->test, k->test_csv, k->imgs_dir, c, err)))
+    const char *masks = NULL;
+    if (ramp_problem_workflow(k->problem) == RAMP_WORKFLOW_SEGMENTATION) {
+        data_path(k->masks_dir, sizeof k->masks_dir, k->problem, RAMP_DATA_MASKS, data, "masks");
+        masks = k->masks_dir;
+    }
+    if ((st = ramp__kit_split_open_for(&k->train, k->problem, k->train_csv, k->imgs_dir, masks,
+                                       err)) ||
+        (st = ramp__kit_split_open_for(&k->test, k->problem, k->test_csv, k->imgs_dir, masks, err)))
         goto fail;
     return RAMP_OK;
 fail:;

@@ -22,12 +22,14 @@
 
 #define MAX_SCORES 32
 #define MAX_CLASSES (1 << 20)
+#define N_DATA (RAMP_DATA_MASKS + 1)
 
 typedef struct score_spec {
     ramp_score_kind kind;
     char name[64];
     int precision;
     double param;
+    size_t line; /* for the workflow check, made once the file is read */
 } score_spec;
 
 struct ramp_problem {
@@ -42,8 +44,11 @@ struct ramp_problem {
     double test_size;
     uint64_t random_state;
     ramp_workflow_kind workflow;
-    char *data[4]; /* [data] paths, by ramp_data_item; NULL when not named */
+    char *data[N_DATA]; /* [data] paths, by ramp_data_item; NULL when not named */
     int chunk_size, n_jobs, test_batch_size;
+    /* detection: [problem] geometry, [detection] knobs */
+    int geometry, max_objects, compat_rampwf, bagging;
+    double iou_threshold;
 };
 
 void ramp_problem_free(ramp_problem *p)
@@ -51,7 +56,7 @@ void ramp_problem_free(ramp_problem *p)
     if (!p) return;
     free(p->title);
     free(p->folds_file);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < N_DATA; i++)
         free(p->data[i]);
     if (p->class_names)
         for (int i = 0; i < p->n_classes; i++)
@@ -99,15 +104,32 @@ static int is_name(const char *s)
     return 1;
 }
 
-enum { SEC_NONE, SEC_PROBLEM, SEC_SCORES, SEC_CV, SEC_WORKFLOW, SEC_DATA, N_SEC };
-static const char *const sec_names[N_SEC] = {"", "problem", "scores", "cv", "workflow", "data"};
+enum { SEC_NONE, SEC_PROBLEM, SEC_SCORES, SEC_CV, SEC_WORKFLOW, SEC_DATA, SEC_DETECTION, N_SEC };
+static const char *const sec_names[N_SEC] = {"",         "problem", "scores",   "cv",
+                                             "workflow", "data",    "detection"};
 
-static const char *const workflow_names[] = {"image_classifier", "simplified_image_classifier"};
+static const char *const workflow_names[] = {"image_classifier", "simplified_image_classifier",
+                                             "detection", "segmentation"};
 static const char *const cv_method_names[] = {"stratified_shuffle_split", "shuffle_split"};
 
 const char *ramp_workflow_name(ramp_workflow_kind k)
 {
-    return k >= 0 && k <= RAMP_WORKFLOW_SIMPLIFIED ? workflow_names[k] : "unknown";
+    return k >= 0 && k <= RAMP_WORKFLOW_SEGMENTATION ? workflow_names[k] : "unknown";
+}
+
+/* The score task a workflow is scored on. */
+static ramp_score_task workflow_task(ramp_workflow_kind k)
+{
+    return k == RAMP_WORKFLOW_DETECTION      ? RAMP_TASK_DETECTION
+           : k == RAMP_WORKFLOW_SEGMENTATION ? RAMP_TASK_SEGMENTATION
+                                             : RAMP_TASK_CLASSIFICATION;
+}
+
+static const char *task_name(ramp_score_task t)
+{
+    return t == RAMP_TASK_DETECTION      ? "detection"
+           : t == RAMP_TASK_SEGMENTATION ? "segmentation"
+                                         : "classification";
 }
 
 /* A [data] or folds path: non-empty, no NUL (checked by the line reader),
@@ -153,6 +175,12 @@ static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
         } else if (strcmp(tok, "threshold") == 0 && s->kind == RAMP_SCORE_F1_ABOVE) {
             if (!parse_double(pv, &dv) || dv < 0 || dv > 1)
                 return snprintf(why, why_cap, "threshold '%.40s' is not a number in [0, 1]", pv), 0;
+            s->param = dv;
+        } else if (strcmp(tok, "iou") == 0 &&
+                   (s->kind == RAMP_SCORE_MAP || s->kind == RAMP_SCORE_DET_PRECISION ||
+                    s->kind == RAMP_SCORE_DET_RECALL)) {
+            if (!parse_double(pv, &dv) || !(dv > 0 && dv <= 1))
+                return snprintf(why, why_cap, "iou '%.40s' is not a number in (0, 1]", pv), 0;
             s->param = dv;
         } else if (strcmp(tok, "k") == 0 && s->kind == RAMP_SCORE_TOP_K) {
             if (!parse_int(pv, 1, MAX_CLASSES, &iv))
@@ -316,6 +344,12 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
     p->chunk_size = 1024;
     p->n_jobs = 2;
     p->test_batch_size = 256;
+    p->geometry = 0;
+    p->max_objects = 100;
+    p->iou_threshold = 0.5;
+    /* lines of the keys checked against the workflow once it is known */
+    size_t geometry_line = 0, detection_line = 0, method_line = 0, masks_line = 0;
+    size_t n_classes_line = 0;
 
     int sec = SEC_NONE;
     unsigned seen_sec = 0;
@@ -354,7 +388,7 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
             if (sec < 0) {
                 st = ramp__err_set(err, RAMP_EPARSE,
                                    "%s:%zu: unknown section [%.60s] (expected [problem], [scores], "
-                                   "[cv], [workflow] or [data])",
+                                   "[cv], [workflow], [data] or [detection])",
                                    ini_name, ln, nm);
                 goto fail;
             }
@@ -404,6 +438,7 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
                 goto fail;
             }
             strcpy(sc->name, key);
+            sc->line = ln;
             p->n_scores++;
             continue;
         }
@@ -411,14 +446,27 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
         static const struct {
             int sec;
             const char *key;
-        } keys[] = {{SEC_PROBLEM, "title"},   {SEC_PROBLEM, "n_classes"},
-                    {SEC_CV, "n_splits"},     {SEC_CV, "test_size"},
-                    {SEC_CV, "random_state"}, {SEC_WORKFLOW, "chunk_size"},
-                    {SEC_WORKFLOW, "n_jobs"}, {SEC_WORKFLOW, "test_batch_size"},
-                    {SEC_PROBLEM, "workflow"}, {SEC_CV, "method"},
-                    {SEC_CV, "folds"},        {SEC_DATA, "images"},
-                    {SEC_DATA, "train"},      {SEC_DATA, "test"},
-                    {SEC_DATA, "class_codes"}};
+        } keys[] = {{SEC_PROBLEM, "title"},
+                    {SEC_PROBLEM, "n_classes"},
+                    {SEC_CV, "n_splits"},
+                    {SEC_CV, "test_size"},
+                    {SEC_CV, "random_state"},
+                    {SEC_WORKFLOW, "chunk_size"},
+                    {SEC_WORKFLOW, "n_jobs"},
+                    {SEC_WORKFLOW, "test_batch_size"},
+                    {SEC_PROBLEM, "workflow"},
+                    {SEC_CV, "method"},
+                    {SEC_CV, "folds"},
+                    {SEC_DATA, "images"},
+                    {SEC_DATA, "train"},
+                    {SEC_DATA, "test"},
+                    {SEC_DATA, "class_codes"},
+                    {SEC_PROBLEM, "geometry"},
+                    {SEC_DETECTION, "max_objects"},
+                    {SEC_DETECTION, "iou_threshold"},
+                    {SEC_DETECTION, "compat"},
+                    {SEC_DETECTION, "bagging"},
+                    {SEC_DATA, "masks"}};
         int kidx = -1;
         for (int i = 0; i < (int)(sizeof keys / sizeof *keys); i++)
             if (keys[i].sec == sec && strcmp(keys[i].key, key) == 0) kidx = i;
@@ -443,8 +491,9 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
             else if (!(p->title = ramp__strdup(val)))
                 goto nomem;
             break;
-        case 1: /* n_classes */
-            if (!parse_int(val, 2, MAX_CLASSES, &iv))
+        case 1: /* n_classes: 1 is for detection only (checked below) */
+            n_classes_line = ln;
+            if (!parse_int(val, 1, MAX_CLASSES, &iv))
                 bad = "an integer in [2, 1048576]";
             else
                 p->n_classes = (int)iv;
@@ -496,11 +545,12 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
                 p->test_batch_size = (int)iv;
             break;
         case 8: /* workflow */
-            bad = "image_classifier or simplified_image_classifier";
-            for (int w = 0; w <= RAMP_WORKFLOW_SIMPLIFIED; w++)
+            bad = "image_classifier, simplified_image_classifier, detection or segmentation";
+            for (int w = 0; w <= RAMP_WORKFLOW_SEGMENTATION; w++)
                 if (strcmp(val, workflow_names[w]) == 0) p->workflow = (ramp_workflow_kind)w, bad = NULL;
             break;
         case 9: /* cv method */
+            method_line = ln;
             bad = "stratified_shuffle_split or shuffle_split";
             for (int m = 0; m <= RAMP_CV_SHUFFLE_SPLIT; m++)
                 if (strcmp(val, cv_method_names[m]) == 0) p->cv_method = (ramp_cv_method)m, bad = NULL;
@@ -515,10 +565,55 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
         case 12:
         case 13:
         case 14:
+        case 20: {
+            int item = kidx == 20 ? RAMP_DATA_MASKS : kidx - 11;
+            if (kidx == 20) masks_line = ln;
             if (!is_path(val))
                 bad = "a path";
-            else if (!(p->data[kidx - 11] = ramp__strdup(val)))
+            else if (!(p->data[item] = ramp__strdup(val)))
                 goto nomem;
+            break;
+        }
+        case 15: /* geometry */
+            geometry_line = ln;
+            if (strcmp(val, "box") == 0)
+                p->geometry = 0;
+            else if (strcmp(val, "circle") == 0)
+                p->geometry = 1;
+            else
+                bad = "box or circle";
+            break;
+        case 16: /* max_objects */
+            if (!detection_line) detection_line = ln;
+            if (!parse_int(val, 1, 10000, &iv))
+                bad = "an integer in [1, 10000]";
+            else
+                p->max_objects = (int)iv;
+            break;
+        case 17: /* iou_threshold */
+            if (!detection_line) detection_line = ln;
+            if (!parse_double(val, &dv) || !(dv > 0 && dv <= 1))
+                bad = "a number in (0, 1]";
+            else
+                p->iou_threshold = dv;
+            break;
+        case 18: /* compat */
+            if (!detection_line) detection_line = ln;
+            if (strcmp(val, "ramp") == 0)
+                p->compat_rampwf = 0;
+            else if (strcmp(val, "rampwf") == 0)
+                p->compat_rampwf = 1;
+            else
+                bad = "ramp or rampwf";
+            break;
+        case 19: /* bagging */
+            if (!detection_line) detection_line = ln;
+            if (strcmp(val, "wbf") == 0)
+                p->bagging = 0;
+            else if (strcmp(val, "nms") == 0)
+                p->bagging = 1;
+            else
+                bad = "wbf or nms";
             break;
         }
         if (bad) {
@@ -547,6 +642,61 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
         st = ramp__err_set(err, RAMP_EFORMAT, "%s: no score in [scores]", ini_name);
         goto fail;
     }
+    /* what the workflow allows, now that it is known: its scores, the
+       detection knobs, the masks folder, the cv method (detection and
+       segmentation have no class per image to stratify on) */
+    {
+        ramp_workflow_kind w = p->workflow;
+        ramp_score_task task = workflow_task(w);
+        for (int i = 0; i < p->n_scores; i++) {
+            const ramp_score_type *t = ramp_score_type_of(p->scores[i].kind);
+            if (t && t->task != task) {
+                st = ramp__err_set(err, RAMP_EINVAL,
+                                   "%s:%zu: score '%s': %s is a %s score, but workflow %s is "
+                                   "scored on %s",
+                                   ini_name, p->scores[i].line, p->scores[i].name, t->name,
+                                   task_name(t->task), ramp_workflow_name(w), task_name(task));
+                goto fail;
+            }
+        }
+        size_t bad_line = w == RAMP_WORKFLOW_DETECTION ? 0
+                          : geometry_line              ? geometry_line
+                                                       : detection_line;
+        if (bad_line) {
+            st = ramp__err_set(err, RAMP_EINVAL,
+                               "%s:%zu: %s is a detection setting, but the workflow is %s",
+                               ini_name, bad_line,
+                               bad_line == geometry_line ? "[problem] geometry" : "[detection]",
+                               ramp_workflow_name(w));
+            goto fail;
+        }
+        if (p->n_classes == 1 && w != RAMP_WORKFLOW_DETECTION) {
+            st = ramp__err_set(err, RAMP_ERANGE,
+                               "%s:%zu: n_classes = '1': expected an integer in [2, 1048576] (1 "
+                               "is for detection kits only)",
+                               ini_name, n_classes_line);
+            goto fail;
+        }
+        if (masks_line && w != RAMP_WORKFLOW_SEGMENTATION) {
+            st = ramp__err_set(err, RAMP_EINVAL,
+                               "%s:%zu: [data] masks is a segmentation setting, but the workflow "
+                               "is %s",
+                               ini_name, masks_line, ramp_workflow_name(w));
+            goto fail;
+        }
+        if (task != RAMP_TASK_CLASSIFICATION) {
+            if (method_line && p->cv_method == RAMP_CV_STRATIFIED_SHUFFLE_SPLIT) {
+                st = ramp__err_set(err, RAMP_EINVAL,
+                                   "%s:%zu: [cv] method = stratified_shuffle_split needs a class "
+                                   "per image; workflow %s has none (use shuffle_split or a folds "
+                                   "file)",
+                                   ini_name, method_line, ramp_workflow_name(w));
+                goto fail;
+            }
+            if (p->cv_method == RAMP_CV_STRATIFIED_SHUFFLE_SPLIT)
+                p->cv_method = RAMP_CV_SHUFFLE_SPLIT;
+        }
+    }
     if (codes) {
         st = parse_codes(p, p->n_classes, codes, codes_len, codes_name, ini_name, err);
         if (st) goto fail;
@@ -573,7 +723,7 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
     /* the folds file and [data] paths, relative to the kit */
     if (kit_dir) {
         if (resolve(&p->folds_file, kit_dir)) goto nomem;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < N_DATA; i++)
             if (resolve(&p->data[i], kit_dir)) goto nomem;
     }
     free(line);
@@ -724,7 +874,27 @@ ramp_workflow_kind ramp_problem_workflow(const ramp_problem *p)
 }
 const char *ramp_problem_data_path(const ramp_problem *p, ramp_data_item which)
 {
-    return p && which >= 0 && which <= RAMP_DATA_CLASS_CODES ? p->data[which] : NULL;
+    return p && which >= 0 && which <= RAMP_DATA_MASKS ? p->data[which] : NULL;
+}
+int ramp_problem_geometry(const ramp_problem *p)
+{
+    return p ? p->geometry : 0;
+}
+int ramp_problem_max_objects(const ramp_problem *p)
+{
+    return p ? p->max_objects : 0;
+}
+double ramp_problem_iou_threshold(const ramp_problem *p)
+{
+    return p ? p->iou_threshold : 0;
+}
+int ramp_problem_compat_rampwf(const ramp_problem *p)
+{
+    return p ? p->compat_rampwf : 0;
+}
+int ramp_problem_bagging(const ramp_problem *p)
+{
+    return p ? p->bagging : 0;
 }
 int ramp_problem_cv_n_splits(const ramp_problem *p)
 {

@@ -48,7 +48,7 @@ static ramp_status encode_jpeg(const uint8_t *pixels, int w, int h, int c, size_
     return RAMP_OK;
 }
 
-static ramp_status encode_png(const uint8_t *pixels, int w, int h, int c, size_t stride,
+static ramp_status encode_png(const uint8_t *pixels, int w, int h, int c, size_t stride, int level,
                               uint8_t **out, size_t *out_len, ramp_err *err)
 {
     static const uint8_t ctypes[5] = {0, SPNG_COLOR_TYPE_GRAYSCALE, SPNG_COLOR_TYPE_GRAYSCALE_ALPHA,
@@ -76,6 +76,7 @@ static ramp_status encode_png(const uint8_t *pixels, int w, int h, int c, size_t
     struct spng_ihdr ihdr = {
         .width = (uint32_t)w, .height = (uint32_t)h, .bit_depth = 8, .color_type = ctypes[c]};
     int e = spng_set_option(ctx, SPNG_ENCODE_TO_BUFFER, 1);
+    if (!e && level >= 1 && level <= 9) e = spng_set_option(ctx, SPNG_IMG_COMPRESSION_LEVEL, level);
     if (!e) e = spng_set_ihdr(ctx, &ihdr);
     if (!e) e = spng_encode_image(ctx, src, row * (size_t)h, SPNG_FMT_PNG, SPNG_ENCODE_FINALIZE);
     if (e) {
@@ -111,6 +112,6 @@ ramp_status ramp_img_encode(uint8_t **out, size_t *out_len, ramp_img_format fmt,
     if (fmt == RAMP_FMT_JPEG)
         return encode_jpeg(pixels, width, height, channels, stride, quality, out, out_len, err);
     if (fmt == RAMP_FMT_PNG)
-        return encode_png(pixels, width, height, channels, stride, out, out_len, err);
+        return encode_png(pixels, width, height, channels, stride, quality, out, out_len, err);
     return ramp__err_set(err, RAMP_EINVAL, "ramp_img_encode: unknown format %d", (int)fmt);
 }
