@@ -152,6 +152,7 @@ static ramp_status split_open_det(ramp__kit_split *s, const ramp_problem *p, con
     s->samples.n_classes = c;
     s->samples.objs = ramp_det_index_objs(s->det);
     s->samples.obj_off = ramp_det_index_obj_off(s->det);
+    s->samples.geometry = ramp_det_index_geometry(s->det);
     return RAMP_OK;
 }
 

@@ -1,15 +1,17 @@
 /* The detection starting kit: connected components in plain C, no network.
  *
- * fit: from the training batches (boxes arrive moved onto the tensor's
- * pixels), the mean colour of the background (pixels in no box) and its
- * spread, the most frequent class, and the smallest plausible object (a
- * quarter of the 5th percentile of box areas).
- * predict: a pixel is foreground when its colour is more than THRESH
- * standard deviations from the background's; 4-connected components of the
- * foreground larger than that smallest area become objects — boxes, or for
- * a circle kit the circle through the box's corners' mean radius — with
- * the training's most frequent class and a confidence growing with the
- * component's size. A baseline that shows the contract (ramp/detector.h):
+ * Each pixel is described by its value and its difference from the mean of
+ * the 7×7 window around it (local contrast). fit: from the training batches
+ * (the objects arrive moved onto the tensor's pixels), a Gaussian naive
+ * Bayes model of the pixels inside objects against the others, the most
+ * frequent class, and the smallest plausible object (a quarter of the 5th
+ * percentile of object areas).
+ * predict: the 4-connected components of the pixels the model calls
+ * foreground, larger than that smallest area, become objects — their
+ * boxes, or for a circle kit the circle inscribed in the box — with a
+ * confidence growing with the component's size, and the class whose boxes
+ * in training had the most likely shape (a Gaussian naive Bayes over the
+ * log aspect ratio and the log area: trousers are tall, bags wide). A baseline that shows the contract (ramp/detector.h):
  * a network does far better.
  */
 #include <math.h>
@@ -18,17 +20,44 @@
 
 #include <ramp/detector.h>
 
-#define THRESH 3.0
+#define MAX_F 8 /* up to 4 channels and their local contrasts */
 
 typedef struct model {
-    int k, ch, h, w, geometry, max_objects;
-    double bg_sum[4], bg_sq[4], bg_n, *cls_n;
+    int k, ch, nf, h, w, geometry, max_objects;
+    double sum[2][MAX_F], sq[2][MAX_F], n[2], *cls_n; /* [0] background, [1] objects */
+    double mu[2][MAX_F], var[2][MAX_F], logprior[2];
     double *areas;
     size_t n_areas, cap_areas;
-    float mu[4], sd[4];
     double min_area, typical_area;
-    int top_class;
+    double *shape_sum, *shape_sq; /* k × 2: log(w / h), log(w h) of each class's boxes */
+    double *shape_mu, *shape_var;
+    float *feat; /* nf × h × w scratch */
 } model;
+
+/* The features of one C × H × W sample into m->feat (nf × H × W). */
+static void features(model *m, const float *x)
+{
+    int h = m->h, w = m->w;
+    size_t hw = (size_t)h * (size_t)w;
+    for (int c = 0; c < m->ch; c++) {
+        const float *p = x + (size_t)c * hw;
+        float *v = m->feat + (size_t)c * hw, *d = m->feat + (size_t)(m->ch + c) * hw;
+        memcpy(v, p, hw * sizeof *v);
+        for (int y = 0; y < h; y++)
+            for (int xx = 0; xx < w; xx++) {
+                double s = 0;
+                int n = 0;
+                for (int dy = -3; dy <= 3; dy++)
+                    for (int dx = -3; dx <= 3; dx++) {
+                        int yy = y + dy, xq = xx + dx;
+                        if (yy < 0 || yy >= h || xq < 0 || xq >= w) continue;
+                        s += p[(size_t)yy * w + xq];
+                        n++;
+                    }
+                d[(size_t)y * w + xx] = (float)(p[(size_t)y * w + xx] - s / n);
+            }
+    }
+}
 
 void batch_detector_free(void *self)
 {
@@ -36,22 +65,34 @@ void batch_detector_free(void *self)
     if (!m) return;
     free(m->cls_n);
     free(m->areas);
+    free(m->feat);
+    free(m->shape_sum);
+    free(m->shape_sq);
+    free(m->shape_mu);
+    free(m->shape_var);
     free(m);
 }
 
 ramp_status batch_detector_new(void **self, const ramp_clf_info *info)
 {
-    if (info->ndim != 3 || info->shape[0] > 4) return RAMP_ESHAPE; /* C × H × W, C ≤ 4 */
+    if (info->ndim != 3 || info->shape[0] > MAX_F / 2) return RAMP_ESHAPE; /* C × H × W, C ≤ 4 */
     model *m = calloc(1, sizeof *m);
     if (!m) return RAMP_ENOMEM;
     m->k = info->n_classes;
     m->ch = info->shape[0];
     m->h = info->shape[1];
     m->w = info->shape[2];
+    m->nf = 2 * m->ch;
     m->geometry = info->geometry;
     m->max_objects = info->max_objects;
-    if (!(m->cls_n = calloc((size_t)m->k, sizeof *m->cls_n))) {
-        free(m);
+    m->cls_n = calloc((size_t)m->k, sizeof *m->cls_n);
+    m->feat = calloc((size_t)m->nf * (size_t)m->h * (size_t)m->w, sizeof *m->feat);
+    m->shape_sum = calloc(2 * (size_t)m->k, sizeof *m->shape_sum);
+    m->shape_sq = calloc(2 * (size_t)m->k, sizeof *m->shape_sq);
+    m->shape_mu = calloc(2 * (size_t)m->k, sizeof *m->shape_mu);
+    m->shape_var = calloc(2 * (size_t)m->k, sizeof *m->shape_var);
+    if (!m->cls_n || !m->feat || !m->shape_sum || !m->shape_sq || !m->shape_mu || !m->shape_var) {
+        batch_detector_free(m);
         return RAMP_ENOMEM;
     }
     *self = m;
@@ -95,7 +136,16 @@ ramp_status batch_detector_fit(void *self, ramp_gen_builder *gb)
             for (size_t q = b.obj_off[i]; q < b.obj_off[i + 1]; q++) {
                 double bx[4];
                 box_of(m, &b.obj[q], bx);
-                if (b.obj[q].cls >= 0 && b.obj[q].cls < m->k) m->cls_n[b.obj[q].cls] += 1;
+                int c = b.obj[q].cls;
+                double bw = bx[2] - bx[0], bh = bx[3] - bx[1];
+                if (c >= 0 && c < m->k && bw > 0 && bh > 0) {
+                    double f[2] = {log(bw / bh), log(bw * bh)};
+                    m->cls_n[c] += 1;
+                    for (int j = 0; j < 2; j++) {
+                        m->shape_sum[2 * c + j] += f[j];
+                        m->shape_sq[2 * c + j] += f[j] * f[j];
+                    }
+                }
                 if (m->n_areas == m->cap_areas) {
                     size_t cap = m->cap_areas ? 2 * m->cap_areas : 256;
                     double *a = realloc(m->areas, cap * sizeof *a);
@@ -113,28 +163,36 @@ ramp_status batch_detector_fit(void *self, ramp_gen_builder *gb)
                 for (int y = y0; y < y1; y++)
                     for (int x = x0; x < x1; x++) in_box[(size_t)y * m->w + x] = 1;
             }
-            const float *X = b.X + i * b.sample_size;
+            features(m, b.X + i * b.sample_size);
             for (size_t p = 0; p < hw; p++) {
-                if (in_box[p]) continue;
-                m->bg_n += 1;
-                for (int c = 0; c < m->ch; c++) {
-                    double v = X[(size_t)c * hw + p];
-                    m->bg_sum[c] += v;
-                    m->bg_sq[c] += v * v;
+                int o = in_box[p];
+                m->n[o] += 1;
+                for (int f = 0; f < m->nf; f++) {
+                    double v = m->feat[(size_t)f * hw + p];
+                    m->sum[o][f] += v;
+                    m->sq[o][f] += v * v;
                 }
             }
         }
     }
     free(in_box);
     if (st) return st;
-    for (int c = 0; c < m->ch; c++) {
-        double mean = m->bg_n ? m->bg_sum[c] / m->bg_n : 0;
-        double var = m->bg_n ? m->bg_sq[c] / m->bg_n - mean * mean : 1;
-        m->mu[c] = (float)mean;
-        m->sd[c] = (float)sqrt(var > 1e-6 ? var : 1e-6);
+    for (int o = 0; o < 2; o++) {
+        double n = m->n[o] > 0 ? m->n[o] : 1;
+        m->logprior[o] = log((m->n[o] + 1) / (m->n[0] + m->n[1] + 2));
+        for (int f = 0; f < m->nf; f++) {
+            double mean = m->sum[o][f] / n, var = m->sq[o][f] / n - mean * mean;
+            m->mu[o][f] = mean;
+            m->var[o][f] = var > 1e-4 ? var : 1e-4;
+        }
     }
-    for (int c = 1; c < m->k; c++)
-        if (m->cls_n[c] > m->cls_n[m->top_class]) m->top_class = c;
+    for (int c = 0; c < m->k; c++)
+        for (int j = 0; j < 2 && m->cls_n[c] > 0; j++) {
+            double mean = m->shape_sum[2 * c + j] / m->cls_n[c];
+            double var = m->shape_sq[2 * c + j] / m->cls_n[c] - mean * mean;
+            m->shape_mu[2 * c + j] = mean;
+            m->shape_var[2 * c + j] = var > 1e-3 ? var : 1e-3;
+        }
     if (m->n_areas) {
         qsort(m->areas, m->n_areas, sizeof *m->areas, cmp_double);
         m->min_area = 0.25 * m->areas[m->n_areas / 20];
@@ -158,14 +216,17 @@ ramp_status batch_detector_predict(void *self, const float *X, size_t n, ramp_ob
         return RAMP_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        const float *x = X + i * hw * (size_t)m->ch;
+        features(m, X + i * hw * (size_t)m->ch);
         for (size_t p = 0; p < hw; p++) {
-            double d = 0;
-            for (int c = 0; c < m->ch; c++) {
-                double z = (x[(size_t)c * hw + p] - m->mu[c]) / m->sd[c];
-                d += z * z;
+            double lp[2];
+            for (int o = 0; o < 2; o++) {
+                lp[o] = m->logprior[o];
+                for (int f = 0; f < m->nf; f++) {
+                    double z = m->feat[(size_t)f * hw + p] - m->mu[o][f];
+                    lp[o] -= 0.5 * (z * z / m->var[o][f] + log(m->var[o][f]));
+                }
             }
-            fg[p] = d > THRESH * THRESH * m->ch;
+            fg[p] = lp[1] > lp[0];
         }
         size_t got = 0;
         ramp_obj *out = objs + i * (size_t)m->max_objects;
@@ -198,7 +259,20 @@ ramp_status batch_detector_predict(void *self, const float *X, size_t n, ramp_ob
             double box_area = (double)(x1 - x0 + 1) * (double)(y1 - y0 + 1);
             if (box_area < m->min_area || got == (size_t)m->max_objects) continue;
             ramp_obj *o = &out[got++];
-            o->cls = m->top_class;
+            double f[2] = {log((double)(x1 - x0 + 1) / (y1 - y0 + 1)), log(box_area)}, best = -INFINITY;
+            o->cls = 0;
+            for (int c = 0; c < m->k; c++) {
+                if (!m->cls_n[c]) continue;
+                double lp = log(m->cls_n[c]);
+                for (int j = 0; j < 2; j++) {
+                    double z = f[j] - m->shape_mu[2 * c + j];
+                    lp -= 0.5 * (z * z / m->shape_var[2 * c + j] + log(m->shape_var[2 * c + j]));
+                }
+                if (lp > best) {
+                    best = lp;
+                    o->cls = c;
+                }
+            }
             o->conf = (float)(box_area / (box_area + m->typical_area));
             if (m->geometry == 1) {
                 o->g[0] = 0.5f * (float)(x0 + x1 + 1);
