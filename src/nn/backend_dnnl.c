@@ -138,19 +138,20 @@ static void plan_free(ramp_net *net, dn_plan *pl)
     if (pl->nodes)
         for (int i = 0; i < net->n_nodes; i++) {
             dn_node *d = &pl->nodes[i];
-            dn_prim *ps[9] = { &d->fwd, &d->infer, &d->bwd_d,    &d->bwd_w,   &d->wreorder,
-                               &d->gsum, &d->aux,  &d->sreorder, &d->greorder };
-            for (int j = 0; j < 9; j++) prim_free(ps[j]);
+            dn_prim *ps[10] = { &d->fwd,  &d->infer, &d->bwd_d,    &d->bwd_w,    &d->wreorder,
+                                &d->gsum, &d->aux,   &d->sreorder, &d->greorder, &d->dreorder };
+            for (int j = 0; j < 10; j++) prim_free(ps[j]);
             for (int j = 0; j < 6; j++)
                 if (d->mx[j]) dnnl_memory_destroy(d->mx[j]);
             free(d->xbuf);
-            dnnl_memory_t ms[11] = { d->my,  d->mdy, d->mtmp, d->mws,  d->mmean, d->mvar,
-                                     d->mwbd, d->mv0, d->mv1,  d->msxb, d->mgwb };
-            for (int j = 0; j < 11; j++)
+            dnnl_memory_t ms[12] = { d->my,  d->mdy, d->mtmp, d->mws,  d->mmean, d->mvar,
+                                     d->mwbd, d->mv0, d->mv1,  d->msxb, d->mgwb, d->mdyb };
+            for (int j = 0; j < 12; j++)
                 if (ms[j]) dnnl_memory_destroy(ms[j]);
             free(d->wbd);
             free(d->sxb);
             free(d->gwb);
+            free(d->dyb);
             free(d->wgs);
             if (!d->alias && !d->inplace && i > 0) free(d->y); /* node 0's: the caller's */
             free(d->ws);

@@ -60,10 +60,12 @@ typedef struct dn_node {
     dnnl_memory_t mwbd;
     /* conv backward-weights where oneDNN has no kernel for the forward's layouts: its input
        reordered into the layout the kernel reads (sxb), the gradient computed in the kernel's
-       layout (gwb) and reordered into the weights' */
-    dn_prim sreorder, greorder;
-    float *sxb, *gwb;
-    dnnl_memory_t msxb, mgwb;
+       layout (gwb) and reordered into the weights'; where the kernel also wants another
+       layout of the output's gradient (a dilated conv: gemm-based), that gradient is
+       reordered too (dyb) */
+    dn_prim sreorder, greorder, dreorder;
+    float *sxb, *gwb, *dyb;
+    dnnl_memory_t msxb, mgwb, mdyb;
     void *ws;
     dnnl_memory_t mws;
     float *mean, *var, *mask;
