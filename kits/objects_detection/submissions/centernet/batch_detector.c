@@ -1,10 +1,10 @@
 /* A small CenterNet ("Objects as Points") on ramp's built-in engine:
  *
- *   96×96 → conv 3×3 32, max-pool → conv 3×3 64, max-pool (stride 4)
+ *   64×64 → conv 3×3 32, max-pool → conv 3×3 64, max-pool (stride 4)
  *   → conv 3×3 64 → conv 3×3 64 (dilation 2) → conv 1×1 to the head
  *
  * The head has a heat map per class, the object's size (boxes: width and
- * height; circles: radius) and its centre's offset in the cell, at 24×24.
+ * height; circles: radius) and its centre's offset in the cell, at 16×16.
  * The engine renders the training targets from the batches' objects (moved
  * onto the tensor by the preprocessor's geometry) and decodes the peaks of
  * the heat maps into objects (ramp_net_detect). Works for boxes and, with
@@ -16,7 +16,7 @@
 #include <ramp/detector.h>
 #include <ramp/nn.h>
 
-#define EPOCHS 24
+#define EPOCHS 12
 #define BATCH 32
 #define MIN_CONF 0.05f
 
