@@ -15,8 +15,6 @@
  *   segmentation    a folder of PNG masks named by id (8-bit gray, class per
  *                   pixel), each the size of the split's mask of that id,
  *                   counted into one confusion matrix.
- * The problem's geometry and compat knobs are read from problem.ini here
- * (problem_knobs) until the problem accessors carry them.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
@@ -68,50 +66,6 @@ static void print_scores(const ramp_problem *p, const double *values, int as_jso
             printf("%-12s %.*f\n", name, ramp_problem_score_precision(p, s), values[s]);
     }
     if (as_json) printf("}\n");
-}
-
-/* ---- the problem's detection knobs (TODO: the problem accessors) ----------------- */
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = 0;
-    return s;
-}
-
-/* [problem] geometry (box | circle) and [detection] compat (ramp | rampwf)
-   of KIT/problem.ini; the loaded problem has already checked the file. */
-static int problem_knobs(const char *kit_dir, ramp_det_geom *geom, int *compat)
-{
-    char path[4200], line[1024], sec[64] = "";
-    *geom = RAMP_DET_BOX;
-    *compat = 0;
-    snprintf(path, sizeof path, "%s/problem.ini", kit_dir);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    while (fgets(line, sizeof line, f)) {
-        char *s = trim(line);
-        if (*s == '#' || *s == ';' || !*s) continue;
-        if (*s == '[') {
-            char *e = strchr(s, ']');
-            if (e) *e = 0;
-            snprintf(sec, sizeof sec, "%s", trim(s + 1));
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq) continue;
-        *eq = 0;
-        char *k = trim(s), *v = trim(eq + 1);
-        if (!strcmp(sec, "problem") && !strcmp(k, "geometry"))
-            *geom = !strcmp(v, "circle") ? RAMP_DET_CIRCLE : RAMP_DET_BOX;
-        else if (!strcmp(sec, "detection") && !strcmp(k, "compat"))
-            *compat = !strcmp(v, "rampwf");
-    }
-    fclose(f);
-    return 0;
 }
 
 /* ---- detection ----------------------------------------------------------------------- */
@@ -294,14 +248,10 @@ static int score_detection(ramp__kit *kit, const ramp_samples *sm, const char *p
 {
     const ramp_problem *p = kit->problem;
     int K = ramp_problem_n_classes(p), n_scores = ramp_problem_n_scores(p), rc = 1;
-    ramp_det_geom geom;
-    int compat;
+    ramp_det_geom geom = ramp_problem_geometry(p) ? RAMP_DET_CIRCLE : RAMP_DET_BOX;
+    int compat = ramp_problem_compat_rampwf(p);
     if (!sm->objs || !sm->obj_off) {
         ramp__cli_error("%s: the split has no detection targets", kit->kit_dir);
-        return 1;
-    }
-    if (problem_knobs(kit->kit_dir, &geom, &compat)) {
-        ramp__cli_error("%s/problem.ini: cannot read it again", kit->kit_dir);
         return 1;
     }
     ramp_det_obj *pobjs = NULL, *tobjs = NULL;
