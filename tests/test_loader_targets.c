@@ -174,7 +174,8 @@ static void check_epoch(const ramp_samples *s, int det, int seg)
             }
         }
     }
-    for (int i = 0; i < N; i++) assert_int_equal(seen[i], 1);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
     /* prediction: geometry, no targets needed */
     ramp_gen *pg;
     assert_int_equal(ramp_gen_builder_predict_gen(gb, 4, &pg), 0);
@@ -290,10 +291,8 @@ static void test_bad_objects(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_objects),
-        cmocka_unit_test(test_mask_files),
-        cmocka_unit_test(test_mask_bytes),
-        cmocka_unit_test(test_bad_masks),
+        cmocka_unit_test(test_objects),     cmocka_unit_test(test_mask_files),
+        cmocka_unit_test(test_mask_bytes),  cmocka_unit_test(test_bad_masks),
         cmocka_unit_test(test_bad_objects),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -219,5 +219,13 @@ ramp_status ramp__dn_bwd_into_view(ramp_net *net, dn_state *be, dn_plan *pl, int
    pending instead of copied. */
 ramp_status ramp__dn_dx_accum(ramp_net *net, dn_state *be, dn_plan *pl, int in,
                               const float *src);
+/* Is oneDNN's chosen implementation its plain reference loop (dnnl_conv.c)? */
+int ramp__dn_is_ref(const_dnnl_primitive_desc_t pd);
+/* A buffer of md's size, its memory object, and the reorder between it and
+   `other`: into it (to_md 1) or out of it (0). Where oneDNN has a kernel
+   only for other layouts than the plan's, a pass runs on such buffers. */
+dnnl_status_t ramp__dn_side_buffer(dn_state *be, const dnnl_memory_desc_t *md,
+                                   const dnnl_memory_desc_t *other, int to_md, float **buf,
+                                   dnnl_memory_t *mem, dn_prim *reorder);
 
 #endif

@@ -73,18 +73,18 @@ static dnnl_status_t conv_make(ramp_net *net, dn_state *be, int id, int pass, dn
 }
 
 /* Is oneDNN's chosen implementation its plain reference loop? */
-static int dn_is_ref(const_dnnl_primitive_desc_t pd)
+int ramp__dn_is_ref(const_dnnl_primitive_desc_t pd)
 {
     const char *impl = NULL;
     return !dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) && impl &&
            strncmp(impl, "ref", 3) == 0;
 }
 
-/* A buffer of md's size, its memory object, and the reorder from → md
-   into it (to_md: 1) or from it (0) into `other`. */
-static dnnl_status_t side_buffer(dn_state *be, const dnnl_memory_desc_t *md,
-                                 const dnnl_memory_desc_t *other, int to_md, float **buf,
-                                 dnnl_memory_t *mem, dn_prim *reorder)
+/* A buffer of md's size, its memory object, and the reorder from `other`
+   into it (to_md: 1) or from it (0) into `other` (dnnlInt.h). */
+dnnl_status_t ramp__dn_side_buffer(dn_state *be, const dnnl_memory_desc_t *md,
+                                   const dnnl_memory_desc_t *other, int to_md, float **buf,
+                                   dnnl_memory_t *mem, dn_prim *reorder)
 {
     dnnl_primitive_desc_t rpd = NULL;
     if (!(*buf = ramp__dn_aligned(dnnl_memory_desc_get_size(md)))) return dnnl_out_of_memory;
@@ -121,13 +121,13 @@ static dnnl_status_t conv_bwd_weights_make(ramp_net *net, dn_state *be, int id, 
     dn_prim alt = { 0 };
     dnnl_status_t s = conv_make(net, be, id, RAMP_PROF_BWD_WEIGHTS, &d->bwd_w, &wpd, src, wmd,
                                 pb, &d->md, S, PL, PR, NULL, hint);
-    if (s || !dn_is_ref(wpd)) goto done;
+    if (s || !ramp__dn_is_ref(wpd)) goto done;
     if ((s = ramp__dn_md_tag(&wany, wmd->ndims, wmd->dims, dnnl_format_tag_any)) ||
         (s = ramp__dn_md_tag(&sany, src->ndims, src->dims, dnnl_format_tag_any)))
         goto done;
     if (conv_make(net, be, id, RAMP_PROF_BWD_WEIGHTS, &alt, &apd, &sany, &wany, pb, &d->md, S,
                   PL, PR, NULL, hint) ||
-        dn_is_ref(apd)) {
+        ramp__dn_is_ref(apd)) {
         /* the output gradient's layout too */
         dnnl_memory_desc_t dany;
         if (alt.p) dnnl_primitive_destroy(alt.p);
@@ -137,11 +137,12 @@ static dnnl_status_t conv_bwd_weights_make(ramp_net *net, dn_state *be, int id, 
         if ((s = ramp__dn_md_tag(&dany, d->md.ndims, d->md.dims, dnnl_format_tag_any))) goto done;
         if (conv_make(net, be, id, RAMP_PROF_BWD_WEIGHTS, &alt, &apd, &sany, &wany, pb, &dany, S,
                       PL, PR, NULL, hint) ||
-            dn_is_ref(apd))
+            ramp__dn_is_ref(apd))
             goto done; /* keep the reference loop */
         dmd = *dnnl_primitive_desc_query_md(apd, dnnl_query_diff_dst_md, 0);
         if (!dnnl_memory_desc_equal(&dmd, &d->md) &&
-            (s = side_buffer(be, &dmd, &d->md, 1, &d->dyb, &d->mdyb, &d->dreorder)))
+            (s = ramp__dn_side_buffer(be, &dmd, &d->md, 1, &d->dyb, &d->mdyb,
+                                      &d->dreorder)))
             goto done;
     }
     smd = *dnnl_primitive_desc_query_md(apd, dnnl_query_src_md, 0);
@@ -150,10 +151,10 @@ static dnnl_status_t conv_bwd_weights_make(ramp_net *net, dn_state *be, int id, 
     d->bwd_w = alt;
     alt.p = NULL;
     if (!dnnl_memory_desc_equal(&smd, src) &&
-        (s = side_buffer(be, &smd, src, 1, &d->sxb, &d->msxb, &d->sreorder)))
+        (s = ramp__dn_side_buffer(be, &smd, src, 1, &d->sxb, &d->msxb, &d->sreorder)))
         goto done;
     if (!dnnl_memory_desc_equal(&gmd, wmd))
-        s = side_buffer(be, &gmd, wmd, 0, &d->gwb, &d->mgwb, &d->greorder);
+        s = ramp__dn_side_buffer(be, &gmd, wmd, 0, &d->gwb, &d->mgwb, &d->greorder);
 done:
     if (alt.p) dnnl_primitive_destroy(alt.p);
     if (apd) dnnl_primitive_desc_destroy(apd);

@@ -80,31 +80,6 @@ const dn_op ramp__dn_op_upsample = {DN_F_READS_DY, up_plan, up_forward, up_backw
 
 /* --- transposed convolution --------------------------------------------- */
 
-/* Is the primitive oneDNN's plain reference loop? */
-static int is_ref(const_dnnl_primitive_desc_t pd)
-{
-    const char *impl = NULL;
-    return !dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) && impl &&
-           strncmp(impl, "ref", 3) == 0;
-}
-
-/* A buffer of md's size, its memory, and the reorder between it and
-   `other` (into it: to_md = 1; out of it: 0). */
-static dnnl_status_t side(dn_state *be, const dnnl_memory_desc_t *md,
-                          const dnnl_memory_desc_t *other, int to_md, float **buf,
-                          dnnl_memory_t *mem, dn_prim *reorder)
-{
-    dnnl_primitive_desc_t rpd = NULL;
-    if (!(*buf = ramp__dn_aligned(dnnl_memory_desc_get_size(md)))) return dnnl_out_of_memory;
-    dnnl_status_t s = dnnl_memory_create(mem, md, be->eng, *buf);
-    if (!s)
-        s = to_md ? dnnl_reorder_primitive_desc_create(&rpd, other, be->eng, md, be->eng, NULL)
-                  : dnnl_reorder_primitive_desc_create(&rpd, md, be->eng, other, be->eng, NULL);
-    if (!s) s = dnnl_primitive_create(&reorder->p, rpd);
-    if (rpd) dnnl_primitive_desc_destroy(rpd);
-    return s;
-}
-
 /* Backward-weights of transposed conv `id`. In the forward's layouts
    oneDNN 2.6 has only its reference loop for it (63 ms a step for a 16→8,
    k2 s2 layer over 16×8×8, against 1 ms for its other passes): then
@@ -135,15 +110,16 @@ static ramp_status de_bwd_weights_make(ramp_net *net, dn_state *be, dn_node *d, 
         wpd = NULL;
         DN(ramp__dn_prim_make(be, &d->bwd_w, &wpd, &dc, NULL, hint),
            "conv_transpose backward weights");
-        if (!is_ref(wpd)) break;
+        if (!ramp__dn_is_ref(wpd)) break;
     }
     const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(wpd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t *gmd =
         dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_weights_md, 0);
     if (!dnnl_memory_desc_equal(smd, src))
-        DN(side(be, smd, src, 1, &d->sxb, &d->msxb, &d->sreorder), "input reorder");
+        DN(ramp__dn_side_buffer(be, smd, src, 1, &d->sxb, &d->msxb, &d->sreorder),
+           "input reorder");
     if (!dnnl_memory_desc_equal(gmd, wmd))
-        DN(side(be, gmd, wmd, 0, &d->gwb, &d->mgwb, &d->greorder), "gradient reorder");
+        DN(ramp__dn_side_buffer(be, gmd, wmd, 0, &d->gwb, &d->mgwb, &d->greorder), "gradient reorder");
 fail:
     if (wpd) dnnl_primitive_desc_destroy(wpd);
     return st;

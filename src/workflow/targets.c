@@ -69,9 +69,7 @@ ramp_status ramp__wf_sizes(const ramp_samples *s, int masks, uint32_t **wh, ramp
 
 /* ---- detection ---------------------------------------------------------------------- */
 
-/* Row `row` of a detection prediction as ramp_det_obj (n of them into dst,
-   which holds max_objects). */
-static size_t det_row(ramp_det_obj *dst, const float *pred, size_t stride, size_t row)
+size_t ramp__wf_det_row(ramp_det_obj *dst, const float *pred, size_t stride, size_t row)
 {
     const float *q = pred + row * stride;
     size_t n = (size_t)q[0];
@@ -79,7 +77,8 @@ static size_t det_row(ramp_det_obj *dst, const float *pred, size_t stride, size_
         const float *o = q + 1 + 6 * k;
         dst[k].cls = (int32_t)o[0];
         dst[k].conf = o[1];
-        for (int j = 0; j < 4; j++) dst[k].g[j] = o[2 + j];
+        for (int j = 0; j < 4; j++)
+            dst[k].g[j] = o[2 + j];
     }
     return n;
 }
@@ -95,7 +94,8 @@ static ramp_det_obj *truth_row(const ramp_samples *s, size_t row, size_t *n)
         const ramp_obj *o = &s->objs[o0 + k];
         t[k].cls = o->cls;
         t[k].conf = 1;
-        for (int j = 0; j < 4; j++) t[k].g[j] = o->g[j];
+        for (int j = 0; j < 4; j++)
+            t[k].g[j] = o->g[j];
     }
     return t;
 }
@@ -105,7 +105,8 @@ void ramp__wf_score_det(const ramp_problem *pb, const ramp_samples *truth, const
 {
     int ns = ramp_problem_n_scores(pb);
     if (ns > RAMP__WF_MAX_SCORES) ns = RAMP__WF_MAX_SCORES;
-    for (int s = 0; s < ns; s++) out[s] = NAN;
+    for (int s = 0; s < ns; s++)
+        out[s] = NAN;
     ramp_det_image *im = calloc(n + 1, sizeof *im);
     if (!im) return;
     int ok = 1;
@@ -123,12 +124,12 @@ void ramp__wf_score_det(const ramp_problem *pb, const ramp_samples *truth, const
     for (int s = 0; ok && s < ns; s++) {
         ramp_err e;
         if (ramp_score_detection(&out[s], ramp_problem_score_kind(pb, s),
-                                 ramp_problem_score_param(pb, s), im, n,
-                                 ramp_problem_n_classes(pb), geom, ramp_problem_compat_rampwf(pb),
-                                 &e))
+                                 ramp_problem_score_param(pb, s), im, n, ramp_problem_n_classes(pb),
+                                 geom, ramp_problem_compat_rampwf(pb), &e))
             out[s] = NAN;
     }
-    for (size_t i = 0; i < n; i++) free((void *)im[i].truth);
+    for (size_t i = 0; i < n; i++)
+        free((void *)im[i].truth);
     free(im);
 }
 
@@ -139,12 +140,13 @@ void ramp__wf_dets_free(ramp__wf_dets *d)
     memset(d, 0, sizeof *d);
 }
 
-ramp_status ramp__wf_dets_from_rows(ramp__wf_dets *d, const float *pred, size_t stride,
-                                    size_t row0, size_t n)
+ramp_status ramp__wf_dets_from_rows(ramp__wf_dets *d, const float *pred, size_t stride, size_t row0,
+                                    size_t n)
 {
     memset(d, 0, sizeof *d);
     size_t tot = 0;
-    for (size_t i = 0; i < n; i++) tot += (size_t)pred[(row0 + i) * stride];
+    for (size_t i = 0; i < n; i++)
+        tot += (size_t)pred[(row0 + i) * stride];
     d->off = malloc((n + 1) * sizeof *d->off);
     d->obj = malloc((tot + 1) * sizeof *d->obj);
     if (!d->off || !d->obj) {
@@ -154,7 +156,7 @@ ramp_status ramp__wf_dets_from_rows(ramp__wf_dets *d, const float *pred, size_t 
     d->n = n;
     d->off[0] = 0;
     for (size_t i = 0; i < n; i++)
-        d->off[i + 1] = d->off[i] + det_row(d->obj + d->off[i], pred, stride, row0 + i);
+        d->off[i + 1] = d->off[i] + ramp__wf_det_row(d->obj + d->off[i], pred, stride, row0 + i);
     return RAMP_OK;
 }
 
@@ -175,8 +177,8 @@ static int cand_cmp(const void *pa, const void *pb)
     return (a->src > b->src) - (a->src < b->src);
 }
 
-size_t ramp__wf_fuse(ramp_det_obj *out, const ramp_det_obj *in, size_t n, int n_models,
-                     int circles, double iou_threshold, int nms)
+size_t ramp__wf_fuse(ramp_det_obj *out, const ramp_det_obj *in, size_t n, int n_models, int circles,
+                     double iou_threshold, int nms)
 {
     if (n == 0) return 0;
     cand *c = malloc(n * sizeof *c);
@@ -189,7 +191,8 @@ size_t ramp__wf_fuse(ramp_det_obj *out, const ramp_det_obj *in, size_t n, int n_
         free(gsum);
         return SIZE_MAX;
     }
-    for (size_t i = 0; i < n; i++) c[i] = (cand){in[i], (int)i};
+    for (size_t i = 0; i < n; i++)
+        c[i] = (cand){in[i], (int)i};
     qsort(c, n, sizeof *c, cand_cmp);
     size_t k = 0; /* clusters: out[0..k) hold the fused (or kept) objects */
     for (size_t i = 0; i < n; i++) {
@@ -211,9 +214,11 @@ size_t ramp__wf_fuse(ramp_det_obj *out, const ramp_det_obj *in, size_t n, int n_
         double w = o->conf;
         wsum[best] += w;
         csum[best] += o->conf;
-        for (int g = 0; g < 4; g++) gsum[4 * best + (size_t)g] += w * o->g[g];
+        for (int g = 0; g < 4; g++)
+            gsum[4 * best + (size_t)g] += w * o->g[g];
         if (!nms && wsum[best] > 0)
-            for (int g = 0; g < 4; g++) out[best].g[g] = gsum[4 * best + (size_t)g] / wsum[best];
+            for (int g = 0; g < 4; g++)
+                out[best].g[g] = gsum[4 * best + (size_t)g] / wsum[best];
     }
     if (!nms)
         for (size_t j = 0; j < k; j++) {
@@ -247,7 +252,8 @@ static const uint8_t *truth_mask(ramp_pp *pp, const ramp_samples *s, size_t row,
                       ramp_img_width(m), ramp_img_height(m), ramp_img_channels(m), w, h);
         return NULL;
     }
-    for (uint32_t y = 0; y < h; y++) memcpy(dst + (size_t)y * w, px + y * stride, w);
+    for (uint32_t y = 0; y < h; y++)
+        memcpy(dst + (size_t)y * w, px + y * stride, w);
     return dst;
 }
 
@@ -257,12 +263,14 @@ ramp_status ramp__wf_score_seg(const ramp_problem *pb, const ramp_samples *truth
 {
     int ns = ramp_problem_n_scores(pb);
     if (ns > RAMP__WF_MAX_SCORES) ns = RAMP__WF_MAX_SCORES;
-    for (int s = 0; s < ns; s++) out[s] = NAN;
+    for (int s = 0; s < ns; s++)
+        out[s] = NAN;
     ramp_seg_confusion *cm = NULL;
     ramp_pp *pp = NULL;
     uint8_t *buf = NULL;
     size_t cap = 0;
-    ramp_status st = ramp_seg_confusion_new(&cm, ramp_problem_n_classes(pb), RAMP_IGNORE_LABEL, err);
+    ramp_status st =
+        ramp_seg_confusion_new(&cm, ramp_problem_n_classes(pb), RAMP_IGNORE_LABEL, err);
     if (!st) st = ramp_pp_new(&pp, err);
     for (size_t i = 0; !st && i < n; i++) {
         size_t row = idx ? idx[i] : i;
@@ -286,12 +294,22 @@ ramp_status ramp__wf_score_seg(const ramp_problem *pb, const ramp_samples *truth
     }
     if (!st) {
         ramp_seg_scores sc = ramp_seg_confusion_scores(cm);
-        for (int s = 0; s < ns; s++) switch (ramp_problem_score_kind(pb, s)) {
-            case RAMP_SCORE_PIXEL_ACCURACY: out[s] = sc.pixel_accuracy; break;
-            case RAMP_SCORE_MEAN_ACCURACY: out[s] = sc.mean_accuracy; break;
-            case RAMP_SCORE_MEAN_IU: out[s] = sc.mean_iu; break;
-            case RAMP_SCORE_FW_IU: out[s] = sc.fw_iu; break;
-            default: break;
+        for (int s = 0; s < ns; s++)
+            switch (ramp_problem_score_kind(pb, s)) {
+            case RAMP_SCORE_PIXEL_ACCURACY:
+                out[s] = sc.pixel_accuracy;
+                break;
+            case RAMP_SCORE_MEAN_ACCURACY:
+                out[s] = sc.mean_accuracy;
+                break;
+            case RAMP_SCORE_MEAN_IU:
+                out[s] = sc.mean_iu;
+                break;
+            case RAMP_SCORE_FW_IU:
+                out[s] = sc.fw_iu;
+                break;
+            default:
+                break;
             }
     }
     free(buf);
@@ -305,7 +323,8 @@ void ramp__wf_vote(uint8_t *out, const uint8_t *const *maps, int k, size_t n_pix
     uint16_t counts[256];
     for (size_t p = 0; p < n_pixels; p++) {
         memset(counts, 0, (size_t)n_classes * sizeof *counts);
-        for (int m = 0; m < k; m++) counts[maps[m][p]]++;
+        for (int m = 0; m < k; m++)
+            counts[maps[m][p]]++;
         int best = 0;
         for (int c = 1; c < n_classes; c++)
             if (counts[c] > counts[best]) best = c;
@@ -364,7 +383,8 @@ ramp_status ramp__wf_save_masks(const char *dir, const ramp_samples *s, const ui
         char *slash = strrchr(path, '/');
         if (slash && slash > path + strlen(dir)) {
             *slash = '\0';
-            if (ramp__mkdirs(path) != 0) st = ramp__err_set(err, RAMP_EIO, "%s: %s", path, strerror(errno));
+            if (ramp__mkdirs(path) != 0)
+                st = ramp__err_set(err, RAMP_EIO, "%s: %s", path, strerror(errno));
             *slash = '/';
         }
         uint8_t *png = NULL;

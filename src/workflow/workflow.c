@@ -693,20 +693,6 @@ static ramp_status bag_score(const ramp_problem *pb, const double *sum, const ui
     return RAMP_OK;
 }
 
-/* Image `row`'s objects as fold j predicted them (pred row `at`). */
-static size_t fold_objs(const ramp__wf_fold *f, size_t stride, size_t at, ramp_det_obj *dst)
-{
-    const float *q = f->run.pred + at * stride;
-    size_t n = (size_t)q[0];
-    for (size_t k = 0; k < n; k++) {
-        const float *v = q + 1 + 6 * k;
-        dst[k].cls = (int32_t)v[0];
-        dst[k].conf = v[1];
-        for (int g = 0; g < 4; g++) dst[k].g[g] = v[2 + g];
-    }
-    return n;
-}
-
 /* The bag of folds 0..k of a detection or segmentation run, for every k:
    each CV row's predictions fused (detection) or voted (segmentation) over
    the folds that validated it, each test row's over every fold, scored;
@@ -764,7 +750,7 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
                                             : (int64_t)f->n_train + vpos[(size_t)j * n + i];
                     if (at < 0) continue;
                     if (det)
-                        got += fold_objs(f, stride, (size_t)at, in + got);
+                        got += ramp__wf_det_row(in + got, f->run.pred, stride, (size_t)at);
                     else
                         maps[models] = f->run.pred_seg + f->run.seg_off[at];
                     models++;

@@ -139,6 +139,9 @@ ramp_status ramp__wf_fold_npy(const ramp__wf_result *r, int fold, size_t n_test_
 
 /* ---- detection and segmentation (targets.c) ---- */
 
+/* Row `row` of a fold's detection predictions (runInt.h's layout, `stride`
+   floats a row) into dst (room for max_objects); returns their number. */
+size_t ramp__wf_det_row(ramp_det_obj *dst, const float *pred, size_t stride, size_t row);
 /* Rows row0 .. row0+n of a fold's detection predictions (runInt.h's
    layout, `stride` floats a row) as packed detections. */
 ramp_status ramp__wf_dets_from_rows(ramp__wf_dets *d, const float *pred, size_t stride,
