@@ -1,10 +1,10 @@
 /* A small U-Net on ramp's built-in engine:
  *
- *   64×64: conv 3×3 24, conv 3×3 24 ─────────────────────────────┐ (skip)
- *   32×32: max-pool, conv 3×3 48, conv 3×3 48 ───────────┐ (skip)  │
- *   16×16: max-pool, conv 3×3 96, conv 3×3 96             │        │
- *   32×32: transposed conv 2×2/2 48, concat, conv 3×3 48 ─┘        │
- *   64×64: transposed conv 2×2/2 24, concat, conv 3×3 24 ──────────┘
+ *   64×64: conv 3×3 16, conv 3×3 16 ─────────────────────────────┐ (skip)
+ *   32×32: max-pool, conv 3×3 32, conv 3×3 32 ───────────┐ (skip)  │
+ *   16×16: max-pool, conv 3×3 64, conv 3×3 64             │        │
+ *   32×32: transposed conv 2×2/2 32, concat, conv 3×3 32 ─┘        │
+ *   64×64: transposed conv 2×2/2 16, concat, conv 3×3 16 ──────────┘
  *   conv 1×1 to the classes (per-pixel softmax in the loss)
  *
  * Batch normalisation after each 3×3 conv, ReLU; Adam with a cosine
@@ -16,7 +16,7 @@
 #include <ramp/detector.h>
 #include <ramp/nn.h>
 
-#define EPOCHS 12
+#define EPOCHS 8
 #define BATCH 32
 
 typedef struct model {
@@ -53,24 +53,24 @@ ramp_status batch_segmenter_new(void **self, const ramp_clf_info *info)
         return st;
     }
     ramp_net *net = m->net;
-    conv_bn_relu(net, 24);
-    conv_bn_relu(net, 24);
+    conv_bn_relu(net, 16);
+    conv_bn_relu(net, 16);
     int skip1 = ramp_net_last(net);
     ramp_net_maxpool(net, 2, 2, 0);
-    conv_bn_relu(net, 48);
-    conv_bn_relu(net, 48);
+    conv_bn_relu(net, 32);
+    conv_bn_relu(net, 32);
     int skip2 = ramp_net_last(net);
     ramp_net_maxpool(net, 2, 2, 0);
-    conv_bn_relu(net, 96);
-    conv_bn_relu(net, 96);
-    ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){.filters = 48, .kernel = 2, .stride = 2});
+    conv_bn_relu(net, 64);
+    conv_bn_relu(net, 64);
+    ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){.filters = 32, .kernel = 2, .stride = 2});
     ramp_net_relu(net);
     ramp_net_concat(net, skip2);
-    conv_bn_relu(net, 48);
-    ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){.filters = 24, .kernel = 2, .stride = 2});
+    conv_bn_relu(net, 32);
+    ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){.filters = 16, .kernel = 2, .stride = 2});
     ramp_net_relu(net);
     ramp_net_concat(net, skip1);
-    conv_bn_relu(net, 24);
+    conv_bn_relu(net, 16);
     st = ramp_net_conv2d(net, &(ramp_conv2d){.filters = info->n_classes, .kernel = 1});
     if (st) { /* builder errors are sticky: one check covers the chain */
         fprintf(stderr, "unet: %s\n", ramp_net_errmsg(net));
