@@ -19,13 +19,26 @@
  * fit(gen_builder) and predict_proba(X). A Python exception becomes the
  * call's error: "<file>: <call> raised <Type: text>" followed by the
  * traceback, which also goes to the log.
+ *
+ * Detection and segmentation kits follow the same pattern (detector.h's
+ * contract in Python): batch_detector.py's BatchDetector().predict(X)
+ * returns a list of n arrays (k, 6) — class, confidence, four geometry
+ * values in tensor pixels — copied into the C contract's objs / n_objs here
+ * (shapes, types, integral classes and the max_objects cap are checked here,
+ * naming the image; the fold checks the values); batch_segmenter.py's
+ * BatchSegmenter().predict_proba(X) returns n × n_classes × H × W, checked
+ * and copied like a classifier's. ramp.info gains workflow, geometry and
+ * max_objects so that the classes learn the kit as BatchClassifier does.
  */
 #include "python/pythonInt.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "submission/submissionInt.h" /* ramp__model */
 
 ramp__pystate ramp__py = {.log_fd = -1};
 
@@ -330,11 +343,12 @@ static ramp_status py_init(const char *sub_dir, const char *py_lib, const char *
     ramp__py.np_float32 = PyObject_GetAttrString(ramp__py.np, "float32");
     ramp__py.np_uint8 = PyObject_GetAttrString(ramp__py.np, "uint8");
     ramp__py.np_uint16 = PyObject_GetAttrString(ramp__py.np, "uint16");
+    ramp__py.np_int64 = PyObject_GetAttrString(ramp__py.np, "int64");
     ramp__py.np_seed = import_attr("numpy.random", "seed");
     ramp__py.py_seed = import_attr("random", "seed");
     ramp__py.format_exception = import_attr("traceback", "format_exception");
     if (!ramp__py.np_asarray || !ramp__py.np_empty || !ramp__py.np_contig || !ramp__py.np_float32 ||
-        !ramp__py.np_uint8 || !ramp__py.np_uint16 || !ramp__py.np_seed || !ramp__py.py_seed ||
+        !ramp__py.np_uint8 || !ramp__py.np_uint16 || !ramp__py.np_int64 || !ramp__py.np_seed || !ramp__py.py_seed ||
         !ramp__py.format_exception) {
         st = ramp__py_fail(msg, len, "Python start-up");
         goto done;
@@ -419,15 +433,26 @@ done:
 static ramp_status py_load_classifier(const char *path, int simplified, int model, char *msg,
                                       size_t len)
 {
-    (void)model; /* detectors and segmenters: not yet */
     PyGILState_STATE gs = PyGILState_Ensure();
     ramp_status st = RAMP_OK;
-    const char *mod_name = simplified ? "image_classifier" : "batch_classifier";
-    const char *cls_name = simplified ? "ImageClassifier" : "BatchClassifier";
+    if (simplified) model = RAMP__MODEL_CLASSIFIER;
+    const char *mod_name = simplified                        ? "image_classifier"
+                           : model == RAMP__MODEL_DETECTOR  ? "batch_detector"
+                           : model == RAMP__MODEL_SEGMENTER ? "batch_segmenter"
+                                                            : "batch_classifier";
+    const char *cls_name = simplified                        ? "ImageClassifier"
+                           : model == RAMP__MODEL_DETECTOR  ? "BatchDetector"
+                           : model == RAMP__MODEL_SEGMENTER ? "BatchSegmenter"
+                                                            : "BatchClassifier";
     char what[96];
     snprintf(what, sizeof what, "%s.py: import", mod_name);
     ramp__py.simplified = simplified;
-    ramp__py.clf_file = simplified ? "image_classifier.py" : "batch_classifier.py";
+    ramp__py.model = model;
+    ramp__py.clf_name = cls_name;
+    ramp__py.clf_file = simplified                        ? "image_classifier.py"
+                        : model == RAMP__MODEL_DETECTOR  ? "batch_detector.py"
+                        : model == RAMP__MODEL_SEGMENTER ? "batch_segmenter.py"
+                                                         : "batch_classifier.py";
     PyObject *mod = import_file(mod_name, path);
     if (!mod) {
         st = ramp__py_fail(msg, len, what);
@@ -463,6 +488,8 @@ static ramp_status py_clf_new(void **self, const ramp_clf_info *info)
     PyGILState_STATE gs = PyGILState_Ensure();
     ramp_status st = RAMP_OK;
     ramp__py.n_classes = info->n_classes;
+    ramp__py.geometry = info->geometry;
+    ramp__py.max_objects = info->max_objects;
     ramp__py.ndim = info->ndim;
     memcpy(ramp__py.shape, info->shape, sizeof ramp__py.shape);
     PyObject *shape = PyTuple_New(info->ndim);
@@ -475,8 +502,33 @@ static ramp_status py_clf_new(void **self, const ramp_clf_info *info)
         info_set("quick_test", PyBool_FromLong(info->quick_test)) < 0 ||
         info_set("fold", PyLong_FromLong(info->fold)) < 0 ||
         info_set("submission_dir",
-                 PyUnicode_DecodeFSDefault(info->submission_dir ? info->submission_dir : "")) < 0) {
-        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, "batch_classifier.py: setup");
+                 PyUnicode_DecodeFSDefault(info->submission_dir ? info->submission_dir : "")) < 0 ||
+        info_set("workflow", PyUnicode_FromString(ramp__py.model == RAMP__MODEL_DETECTOR
+                                                      ? "detection"
+                                                  : ramp__py.model == RAMP__MODEL_SEGMENTER
+                                                      ? "segmentation"
+                                                      : "classification")) < 0 ||
+        info_set("geometry", PyUnicode_FromString(ramp__py.model != RAMP__MODEL_DETECTOR ? ""
+                                                  : info->geometry == 1 ? "circle"
+                                                                        : "box")) < 0 ||
+        info_set("max_objects", PyLong_FromLong(info->max_objects)) < 0) {
+        char what[96];
+        snprintf(what, sizeof what, "%s: setup", ramp__py.clf_file);
+        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, what);
+        goto done;
+    }
+    if (ramp__py.model == RAMP__MODEL_DETECTOR && info->max_objects <= 0) {
+        snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                 "%s: the kit's max_objects is %d (1 or more needed)", ramp__py.clf_file,
+                 info->max_objects);
+        st = RAMP_EINVAL;
+        goto done;
+    }
+    if (ramp__py.model == RAMP__MODEL_SEGMENTER && info->ndim < 2) {
+        snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                 "%s: samples of %d dimension(s): a segmenter needs images (…×H×W)",
+                 ramp__py.clf_file, info->ndim);
+        st = RAMP_ESHAPE;
         goto done;
     }
     /* numpy's and Python's global streams from the run's seed and the fold:
@@ -498,8 +550,7 @@ static ramp_status py_clf_new(void **self, const ramp_clf_info *info)
         Py_DECREF(r);
     }
     char what[96];
-    snprintf(what, sizeof what, "%s: %s()", ramp__py.clf_file,
-             ramp__py.simplified ? "ImageClassifier" : "BatchClassifier");
+    snprintf(what, sizeof what, "%s: %s()", ramp__py.clf_file, ramp__py.clf_name);
     PyObject *obj = PyObject_CallNoArgs(ramp__py.clf_cls);
     if (!obj) {
         st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, what);
@@ -520,7 +571,9 @@ static ramp_status py_clf_fit(void *self, ramp_gen_builder *gb)
     PyObject *w = b ? ramp__py_builder_wrap(b, gb) : NULL; /* rampwf's face */
     PyObject *r = w ? PyObject_CallMethod((PyObject *)self, "fit", "O", w) : NULL;
     Py_XDECREF(w);
-    if (!r) st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, "batch_classifier.py: fit");
+    char what[96];
+    snprintf(what, sizeof what, "%s: fit", ramp__py.clf_file);
+    if (!r) st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, what);
     Py_XDECREF(r);
     if (b) {
         ramp__py_builder_close(b);
@@ -530,63 +583,208 @@ static ramp_status py_clf_fit(void *self, ramp_gen_builder *gb)
     return st;
 }
 
-static ramp_status py_clf_predict(void *self, const float *X, size_t n, float *proba)
+/* A fresh float32 array (n, *shape) holding a copy of X: the model may keep
+   it; the loader's batch dies after the call. New reference, or NULL with
+   an exception set. GIL held. */
+static PyObject *input_array(const float *X, size_t n)
 {
-    ramp__py.errmsg[0] = '\0';
-    PyGILState_STATE gs = PyGILState_Ensure();
-    ramp_status st = RAMP_OK;
-    size_t c = (size_t)ramp__py.n_classes;
-    PyObject *shape = PyTuple_New(ramp__py.ndim + 1), *arr = NULL, *res = NULL, *out = NULL;
-    if (!shape) goto pyfail;
+    PyObject *shape = PyTuple_New(ramp__py.ndim + 1);
+    if (!shape) return NULL;
     size_t ss = 1;
     PyTuple_SET_ITEM(shape, 0, PyLong_FromSize_t(n));
     for (int d = 0; d < ramp__py.ndim; d++) {
         PyTuple_SET_ITEM(shape, d + 1, PyLong_FromLong(ramp__py.shape[d]));
         ss *= (size_t)ramp__py.shape[d];
     }
-    /* a copy: the classifier may keep X; the loader's batch dies after the call */
-    arr = PyObject_CallFunctionObjArgs(ramp__py.np_empty, shape, ramp__py.np_float32, NULL);
-    if (!arr) goto pyfail;
+    PyObject *arr = PyObject_CallFunctionObjArgs(ramp__py.np_empty, shape, ramp__py.np_float32, NULL);
+    Py_DECREF(shape);
+    if (!arr) return NULL;
     Py_buffer v;
-    if (PyObject_GetBuffer(arr, &v, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto pyfail;
+    if (PyObject_GetBuffer(arr, &v, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        Py_DECREF(arr);
+        return NULL;
+    }
     memcpy(v.buf, X, n * ss * sizeof(float));
     PyBuffer_Release(&v);
+    return arr;
+}
+
+/* "a × b × c" of a buffer's shape. */
+static void shape_text(const Py_buffer *v, char *out, size_t len)
+{
+    int k = 0;
+    out[0] = '\0';
+    for (int d = 0; d < v->ndim && d < 6 && k >= 0 && (size_t)k < len; d++)
+        k += snprintf(out + k, len - (size_t)k, d ? " × %zd" : "%zd", v->shape[d]);
+}
+
+/* A classifier's predict_proba (n × n_classes) or a segmenter's (n ×
+   n_classes × H × W, H × W the samples' last two dimensions). */
+static ramp_status py_clf_predict(void *self, const float *X, size_t n, float *proba)
+{
+    ramp__py.errmsg[0] = '\0';
+    PyGILState_STATE gs = PyGILState_Ensure();
+    ramp_status st = RAMP_OK;
+    size_t c = (size_t)ramp__py.n_classes;
+    int seg = ramp__py.model == RAMP__MODEL_SEGMENTER;
+    size_t h = seg ? (size_t)ramp__py.shape[ramp__py.ndim - 2] : 1;
+    size_t w = seg ? (size_t)ramp__py.shape[ramp__py.ndim - 1] : 1;
+    char what[96];
+    snprintf(what, sizeof what, "%s: predict_proba", ramp__py.clf_file);
+    PyObject *arr = NULL, *res = NULL, *out = NULL;
+    arr = input_array(X, n);
+    if (!arr) goto pyfail;
     res = PyObject_CallMethod((PyObject *)self, "predict_proba", "O", arr);
-    if (!res) {
-        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg,
-                           "batch_classifier.py: predict_proba");
-        goto done;
-    }
+    if (!res) goto pyfail;
     out = PyObject_CallFunctionObjArgs(ramp__py.np_contig, res, ramp__py.np_float32, NULL);
     if (!out) {
-        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg,
-                           "batch_classifier.py: predict_proba's result to a float array");
-        goto done;
+        snprintf(what, sizeof what, "%s: predict_proba's result to a float array",
+                 ramp__py.clf_file);
+        goto pyfail;
     }
+    Py_buffer v;
     if (PyObject_GetBuffer(out, &v, PyBUF_C_CONTIGUOUS | PyBUF_ND) < 0) goto pyfail;
-    int ok = v.ndim == 2 && (size_t)v.shape[0] == n && (size_t)v.shape[1] == c;
+    int ok = seg ? v.ndim == 4 && (size_t)v.shape[0] == n && (size_t)v.shape[1] == c &&
+                       (size_t)v.shape[2] == h && (size_t)v.shape[3] == w
+                 : v.ndim == 2 && (size_t)v.shape[0] == n && (size_t)v.shape[1] == c;
     if (ok) {
-        memcpy(proba, v.buf, n * c * sizeof(float));
+        memcpy(proba, v.buf, n * c * h * w * sizeof(float));
     } else {
-        char sh[96] = "";
-        int k = 0;
-        for (int d = 0; d < v.ndim && d < 4 && k < (int)sizeof sh; d++)
-            k += snprintf(sh + k, sizeof sh - (size_t)k, d ? " × %zd" : "%zd", v.shape[d]);
-        snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
-                 "batch_classifier.py: predict_proba returned shape (%s), expected (%zu × %zu)", sh,
-                 n, c);
+        char sh[128];
+        shape_text(&v, sh, sizeof sh);
+        if (seg)
+            snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                     "%s: predict_proba returned shape (%s), expected (%zu × %zu × %zu × %zu): "
+                     "n × n_classes × H × W",
+                     ramp__py.clf_file, sh, n, c, h, w);
+        else
+            snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                     "%s: predict_proba returned shape (%s), expected (%zu × %zu)",
+                     ramp__py.clf_file, sh, n, c);
         st = RAMP_EBADOUTPUT;
     }
     PyBuffer_Release(&v);
     goto done;
 pyfail:
-    st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg,
-                       "batch_classifier.py: predict_proba");
+    st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, what);
 done:
     Py_XDECREF(out);
     Py_XDECREF(res);
     Py_XDECREF(arr);
-    Py_XDECREF(shape);
+    PyGILState_Release(gs);
+    return st;
+}
+
+/* Copies image i's detections (an array-like (k, 6)) into objs; the count
+   into *k. RAMP_EBADOUTPUT with errmsg naming the image, or RAMP_ECRASH
+   when Python raised. GIL held. */
+static ramp_status det_item(PyObject *item, size_t i, ramp_obj *objs, size_t *k)
+{
+    const char *file = ramp__py.clf_file;
+    size_t cap = (size_t)ramp__py.max_objects;
+    PyObject *a = PyObject_CallFunctionObjArgs(ramp__py.np_contig, item, ramp__py.np_float32, NULL);
+    if (!a) {
+        char what[128];
+        snprintf(what, sizeof what, "%s: predict's item %zu (image %zu) to a float array", file, i,
+                 i);
+        return ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, what);
+    }
+    Py_buffer v;
+    if (PyObject_GetBuffer(a, &v, PyBUF_C_CONTIGUOUS | PyBUF_ND) < 0) {
+        Py_DECREF(a);
+        return ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, "predict: buffer");
+    }
+    ramp_status st = RAMP_OK;
+    size_t n = 0;
+    /* an empty list or array (shape (0,)) is no object */
+    if (v.ndim == 1 && v.shape[0] == 0)
+        n = 0;
+    else if (v.ndim == 2 && v.shape[1] == 6)
+        n = (size_t)v.shape[0];
+    else {
+        char sh[128];
+        shape_text(&v, sh, sizeof sh);
+        snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                 "%s: predict: image %zu: an array of shape (%s), expected (k × 6): class, "
+                 "confidence, then x0, y0, x1, y1 (boxes) or x, y, r, 0 (circles)",
+                 file, i, sh);
+        st = RAMP_EBADOUTPUT;
+        goto done;
+    }
+    if (n > cap) {
+        snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                 "%s: predict: image %zu: %zu objects, more than max_objects (%zu, the kit's "
+                 "[detection] max_objects): keep the most confident",
+                 file, i, n, cap);
+        st = RAMP_EBADOUTPUT;
+        goto done;
+    }
+    const float *f = v.buf;
+    for (size_t j = 0; j < n; j++, f += 6) {
+        /* the class must be a whole number (a float column holds it); the
+           fold checks its range and the other values */
+        if (!isfinite(f[0]) || f[0] != floorf(f[0]) || f[0] < -1e9f || f[0] > 1e9f) {
+            snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                     "%s: predict: image %zu, object %zu: class %g is not a whole number", file, i,
+                     j, (double)f[0]);
+            st = RAMP_EBADOUTPUT;
+            goto done;
+        }
+        objs[j].cls = (int32_t)f[0];
+        objs[j].conf = f[1];
+        for (int q = 0; q < 4; q++) objs[j].g[q] = f[2 + q];
+        if (ramp__py.geometry == 1) objs[j].g[3] = 0.0f;
+    }
+    *k = n;
+done:
+    PyBuffer_Release(&v);
+    Py_DECREF(a);
+    return st;
+}
+
+/* A detector's predict: a list (or tuple) of n arrays (k, 6) in tensor
+   pixels, into the C contract's objs (max_objects per image) and n_objs. */
+static ramp_status py_det_predict(void *self, const float *X, size_t n, ramp_obj *objs,
+                                  size_t *n_objs)
+{
+    ramp__py.errmsg[0] = '\0';
+    PyGILState_STATE gs = PyGILState_Ensure();
+    ramp_status st = RAMP_OK;
+    const char *file = ramp__py.clf_file;
+    char what[96];
+    snprintf(what, sizeof what, "%s: predict", file);
+    PyObject *arr = input_array(X, n), *res = NULL;
+    if (!arr) {
+        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, what);
+        goto done;
+    }
+    res = PyObject_CallMethod((PyObject *)self, "predict", "O", arr);
+    if (!res) {
+        st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, what);
+        goto done;
+    }
+    if (!PyList_Check(res) && !PyTuple_Check(res)) {
+        snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                 "%s: predict returned a %s, expected a list of %zu arrays of shape (k × 6)", file,
+                 Py_TYPE(res)->tp_name, n);
+        st = RAMP_EBADOUTPUT;
+        goto done;
+    }
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(res);
+    if ((size_t)len != n) {
+        snprintf(ramp__py.errmsg, sizeof ramp__py.errmsg,
+                 "%s: predict returned %zd items for %zu images (one array (k × 6) per image "
+                 "expected)",
+                 file, len, n);
+        st = RAMP_EBADOUTPUT;
+        goto done;
+    }
+    for (size_t i = 0; i < n && !st; i++)
+        st = det_item(PySequence_Fast_GET_ITEM(res, (Py_ssize_t)i), i,
+                      objs + i * (size_t)ramp__py.max_objects, &n_objs[i]);
+done:
+    Py_XDECREF(res);
+    Py_XDECREF(arr);
     PyGILState_Release(gs);
     return st;
 }
@@ -672,6 +870,7 @@ static const ramp__py_api api = {
     .clf_new = py_clf_new,
     .clf_fit = py_clf_fit,
     .clf_predict = py_clf_predict,
+    .det_predict = py_det_predict,
     .clf_free = py_clf_free,
     .simple_fit = py_simple_fit,
     .simple_predict = py_simple_predict,

@@ -396,7 +396,13 @@ PyObject *ramp__py_builder_wrap(PyObject *core, ramp_gen_builder *gb)
 {
     const ramp_samples *s = ramp_gen_builder_samples(gb);
     PyObject *X = ids_array((const char *const *)s->ids, s->n);
-    PyObject *y = X && s->labels ? labels_array(s->labels, s->n) : NULL;
+    PyObject *y = NULL; /* None without class labels (detection, segmentation) */
+    if (X && s->labels) {
+        y = labels_array(s->labels, s->n);
+    } else if (X) {
+        y = Py_None;
+        Py_INCREF(y);
+    }
     PyObject *folder = y ? folder_of(s->n ? s->paths[0] : "", s->n ? s->ids[0] : "") : NULL;
     ramp_loader_opts o = ramp_gen_builder_opts(gb);
     PyObject *tf = ramp__py.tf ? ramp__py.tf : Py_None;

@@ -6,6 +6,13 @@
  *     gen = core.subset(indices, batch_size, shuffle, train)
  *     X, y = next(gen)   # X float32 (n, *shape), y float32 one-hot (n, n_classes)
  *
+ * In a detection kit y is instead a list of n float32 arrays (k, 5): class,
+ * then the object's four geometry values in tensor pixels (boxes x0, y0,
+ * x1, y1; circles x, y, r, 0), from the batch's obj / obj_off; in a
+ * segmentation kit an int64 array (n, H, W) of classes (255: void), from
+ * the batch's mask. These are small copies (torch's losses want int64
+ * targets), made as the batch arrives; X stays zero-copy.
+ *
  * Generators are endless Python iterators (RAMP's and Keras's habit): an
  * epoch is gen.steps_per_epoch batches. Each batch comes from
  * ramp_gen_next_pinned, so X and y are numpy arrays over the loader's own
@@ -119,6 +126,66 @@ static PyObject *array_over(PyObject *owner, float *data, size_t n, int ndim, co
     return a;
 }
 
+/* Sample i's objects as a float32 array (k, 5): class, g[0..3]. New
+   reference, or NULL with an exception set. */
+static PyObject *objects_array(const ramp_obj *o, size_t k)
+{
+    PyObject *shape = Py_BuildValue("(ni)", (Py_ssize_t)k, 5);
+    PyObject *a = shape ? PyObject_CallFunctionObjArgs(ramp__py.np_empty, shape,
+                                                       ramp__py.np_float32, NULL)
+                        : NULL;
+    Py_XDECREF(shape);
+    if (!a) return NULL;
+    Py_buffer v;
+    if (PyObject_GetBuffer(a, &v, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        Py_DECREF(a);
+        return NULL;
+    }
+    float *f = v.buf;
+    for (size_t j = 0; j < k; j++, f += 5) {
+        f[0] = (float)o[j].cls;
+        for (int q = 0; q < 4; q++) f[1 + q] = o[j].g[q];
+    }
+    PyBuffer_Release(&v);
+    return a;
+}
+
+/* A detection batch's targets: a list of n arrays (k_i, 5). */
+static PyObject *detection_targets(const ramp_batch *bt)
+{
+    PyObject *list = PyList_New((Py_ssize_t)bt->n);
+    for (size_t i = 0; list && i < bt->n; i++) {
+        PyObject *a = objects_array(bt->obj + bt->obj_off[i], bt->obj_off[i + 1] - bt->obj_off[i]);
+        if (!a) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, a);
+    }
+    return list;
+}
+
+/* A segmentation batch's masks: an int64 array (n, mask_h, mask_w). */
+static PyObject *segmentation_targets(const ramp_batch *bt)
+{
+    PyObject *shape = Py_BuildValue("(nii)", (Py_ssize_t)bt->n, bt->mask_h, bt->mask_w);
+    PyObject *a = shape ? PyObject_CallFunctionObjArgs(ramp__py.np_empty, shape, ramp__py.np_int64,
+                                                       NULL)
+                        : NULL;
+    Py_XDECREF(shape);
+    if (!a) return NULL;
+    Py_buffer v;
+    if (PyObject_GetBuffer(a, &v, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        Py_DECREF(a);
+        return NULL;
+    }
+    int64_t *d = v.buf;
+    size_t cells = bt->n * (size_t)bt->mask_h * (size_t)bt->mask_w;
+    for (size_t q = 0; q < cells; q++) d[q] = bt->mask[q];
+    PyBuffer_Release(&v);
+    return a;
+}
+
 /* ---- generators --------------------------------------------------------------------- */
 
 typedef struct {
@@ -212,7 +279,11 @@ static PyObject *gen_next(PyObject *o)
     p->pin = pin;
     PyObject *X = array_over((PyObject *)p, (float *)bt.X, bt.n, bt.ndim, bt.shape);
     PyObject *y = NULL;
-    if (X && bt.y_onehot) {
+    if (X && bt.obj && bt.obj_off) {
+        y = detection_targets(&bt);
+    } else if (X && bt.mask) {
+        y = segmentation_targets(&bt);
+    } else if (X && bt.y_onehot) {
         int nc = bt.n_classes;
         y = array_over((PyObject *)p, (float *)bt.y_onehot, bt.n, 1, &nc);
     } else if (X) {

@@ -23,14 +23,17 @@ typedef struct ramp__pystate {
     PyObject *np_asarray; /* numpy.asarray */
     PyObject *np_empty;   /* numpy.empty */
     PyObject *np_contig;  /* numpy.ascontiguousarray */
-    PyObject *np_float32, *np_uint8, *np_uint16;
+    PyObject *np_float32, *np_uint8, *np_uint16, *np_int64;
     PyObject *np_seed, *py_seed; /* numpy.random.seed, random.seed */
     PyObject *format_exception; /* traceback.format_exception */
     PyObject *tf, *tf_test;     /* the preprocessor's functions (tf_test may be NULL) */
-    PyObject *clf_cls;          /* BatchClassifier */
+    PyObject *clf_cls;          /* BatchClassifier, BatchDetector or BatchSegmenter */
     PyObject *info;             /* ramp.info: a dict the submission may read */
     int simplified;             /* the classifier is rampwf's simplified ImageClassifier */
     const char *clf_file;       /* its file, for messages */
+    const char *clf_name;       /* its class, for messages */
+    int model;                  /* RAMP__MODEL_CLASSIFIER, _DETECTOR or _SEGMENTER */
+    int geometry, max_objects;  /* a detector's (ramp_clf_info) */
     int n_classes;
     int ndim;
     int shape[4];
