@@ -348,8 +348,8 @@ static ramp_status py_init(const char *sub_dir, const char *py_lib, const char *
     ramp__py.py_seed = import_attr("random", "seed");
     ramp__py.format_exception = import_attr("traceback", "format_exception");
     if (!ramp__py.np_asarray || !ramp__py.np_empty || !ramp__py.np_contig || !ramp__py.np_float32 ||
-        !ramp__py.np_uint8 || !ramp__py.np_uint16 || !ramp__py.np_int64 || !ramp__py.np_seed || !ramp__py.py_seed ||
-        !ramp__py.format_exception) {
+        !ramp__py.np_uint8 || !ramp__py.np_uint16 || !ramp__py.np_int64 || !ramp__py.np_seed ||
+        !ramp__py.py_seed || !ramp__py.format_exception) {
         st = ramp__py_fail(msg, len, "Python start-up");
         goto done;
     }
@@ -436,11 +436,11 @@ static ramp_status py_load_classifier(const char *path, int simplified, int mode
     PyGILState_STATE gs = PyGILState_Ensure();
     ramp_status st = RAMP_OK;
     if (simplified) model = RAMP__MODEL_CLASSIFIER;
-    const char *mod_name = simplified                        ? "image_classifier"
+    const char *mod_name = simplified                       ? "image_classifier"
                            : model == RAMP__MODEL_DETECTOR  ? "batch_detector"
                            : model == RAMP__MODEL_SEGMENTER ? "batch_segmenter"
                                                             : "batch_classifier";
-    const char *cls_name = simplified                        ? "ImageClassifier"
+    const char *cls_name = simplified                       ? "ImageClassifier"
                            : model == RAMP__MODEL_DETECTOR  ? "BatchDetector"
                            : model == RAMP__MODEL_SEGMENTER ? "BatchSegmenter"
                                                             : "BatchClassifier";
@@ -449,7 +449,7 @@ static ramp_status py_load_classifier(const char *path, int simplified, int mode
     ramp__py.simplified = simplified;
     ramp__py.model = model;
     ramp__py.clf_name = cls_name;
-    ramp__py.clf_file = simplified                        ? "image_classifier.py"
+    ramp__py.clf_file = simplified                       ? "image_classifier.py"
                         : model == RAMP__MODEL_DETECTOR  ? "batch_detector.py"
                         : model == RAMP__MODEL_SEGMENTER ? "batch_segmenter.py"
                                                          : "batch_classifier.py";
@@ -596,7 +596,8 @@ static PyObject *input_array(const float *X, size_t n)
         PyTuple_SET_ITEM(shape, d + 1, PyLong_FromLong(ramp__py.shape[d]));
         ss *= (size_t)ramp__py.shape[d];
     }
-    PyObject *arr = PyObject_CallFunctionObjArgs(ramp__py.np_empty, shape, ramp__py.np_float32, NULL);
+    PyObject *arr =
+        PyObject_CallFunctionObjArgs(ramp__py.np_empty, shape, ramp__py.np_float32, NULL);
     Py_DECREF(shape);
     if (!arr) return NULL;
     Py_buffer v;
