@@ -6,7 +6,8 @@
 # assumes that resize for the targets): numpy submissions that check the
 # targets they get (a list of (k, 5) float32 arrays in tensor pixels; an
 # int64 n x H x W mask) and must score well; a PyTorch segmenter when
-# /usr/bin/python3 imports torch; predict results of the wrong shape, too
+# /usr/bin/python3 imports torch, and then the objects kits' PyTorch
+# submissions (torch_centernet, torch_unet) run to the end on a few images; predict results of the wrong shape, too
 # many objects, NaN, too few images, reported by the fold naming them.
 # Skipped (exit 77) when the plugin was not built or /usr/bin/python3 has no
 # numpy or PIL to make the kits.
@@ -63,6 +64,21 @@ good seg np miou 0.8
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
     sub seg torch "$fx/torch_segmenter.py"
     good seg torch miou 0.6
+    # the kits' PyTorch submissions run to the end (a few steps: --quick-test)
+    "$ramp" data objects --out "$work/objects" --n-train 48 --n-test 16 > /dev/null \
+        || fail "ramp data objects"
+    for k in objects_detection:torch_centernet objects_segmentation:torch_unet; do
+        kit=$work/${k%%:*} name=${k#*:}
+        mkdir -p "$kit/submissions"
+        ln -sfn "$work/objects/data" "$kit/data"
+        sed 's/^n_splits *=.*/n_splits = 2/' "$src/kits/${k%%:*}/problem.ini" > "$kit/problem.ini"
+        cp -r "$src/kits/${k%%:*}/submissions/$name" "$kit/submissions/"
+        rm -rf "$kit/submissions/$name/.ramp-build" "$kit/submissions/$name/training_output"
+        "$ramp" test --kit "$kit" --submission "$name" --quick-test > "$work/$name.out" 2>&1 \
+            || { cat "$work/$name.out"; fail "$name: non-zero exit"; }
+        grep -q "Bagged scores" "$work/$name.out" || { cat "$work/$name.out"; fail "$name: not scored"; }
+        echo "ok: ${k%%:*}/$name runs"
+    done
 else
     echo "skipped: the PyTorch segmenter (/usr/bin/python3 has no torch)"
 fi
