@@ -31,6 +31,7 @@ for k in det seg circ; do
     sed 's/^n_splits *=.*/n_splits = 2/' "$src/kits/${kit_of[$k]}/problem.ini" > "$work/$k/problem.ini"
     mkdir -p "$work/$k/submissions"
     cp -r "$src/kits/${kit_of[$k]}/submissions/starting_kit" "$work/$k/submissions/"
+    rm -rf "$work/$k/submissions/starting_kit/.ramp-build" "$work/$k/submissions/starting_kit/training_output"
     "$ramp" data check "$work/$k" > "$work/$k.check" 2>&1 || { cat "$work/$k.check"; fail "$k: data check"; }
     run $k starting_kit || { cat "$work/$k.starting_kit.out"; fail "$k: ramp test"; }
     grep -q "^Bagged scores" "$work/$k.starting_kit.out" || fail "$k: no bagged scores"

@@ -17,7 +17,8 @@
  *   members' coordinates and the sum of their confidences over the number of
  *   folds that predicted the image (a cluster found by one fold of three
  *   keeps a third of its confidence); NMS keeps each cluster's first member
- *   as it is.
+ *   as it is. An image only one fold predicted (a CV row in one fold's
+ *   validation, or every row of a one-fold run) keeps that fold's objects.
  * - Segmentation rows: a class per pixel of the original image. Scores come
  *   from a confusion matrix (segmentation.h) over the rows, the truth masks
  *   decoded here one at a time. The bag is a per-pixel vote of the folds
@@ -194,6 +195,15 @@ size_t ramp__wf_fuse(ramp_det_obj *out, const ramp_det_obj *in, size_t n, int n_
     for (size_t i = 0; i < n; i++)
         c[i] = (cand){in[i], (int)i};
     qsort(c, n, sizeof *c, cand_cmp);
+    if (n_models <= 1) { /* one fold's objects: the bag is that fold's */
+        for (size_t i = 0; i < n; i++)
+            out[i] = c[i].o;
+        free(c);
+        free(wsum);
+        free(csum);
+        free(gsum);
+        return n;
+    }
     size_t k = 0; /* clusters: out[0..k) hold the fused (or kept) objects */
     for (size_t i = 0; i < n; i++) {
         const ramp_det_obj *o = &c[i].o;
