@@ -622,7 +622,7 @@ static void test_label_store(void **state)
     assert_int_equal(ramp__store_submit(s, team, "v4", files, 2, &id), RAMP_OK);
     ramp__store_close(s);
     assert_int_equal(ramp__store_open(&s, path, &err), RAMP_OK);
-    assert_int_equal(ramp__store_schema_version(s), 5);
+    assert_int_equal(ramp__store_schema_version(s), RAMP__SCHEMA_VERSION);
     int64_t n = 0;
     assert_int_equal(ramp__store_count(s, "new", &n), RAMP_OK);
     assert_int_equal(n, 1);

@@ -201,36 +201,45 @@ int ramp__cmd_submit(int argc, char **argv)
                         "(not starting with .)");
         return 2;
     }
-    /* compile first: a submission that does not build is refused here */
-    ramp__cli_tools tools;
-    ramp__cli_tools_find(&tools);
-    ramp__build_opts bo = {0};
-    ramp__cli_tools_build(&tools, &bo);
-    ramp__sub_paths paths;
-    char *log = NULL;
-    ramp_err err = {RAMP_OK, ""};
-    if (ramp__sub_build_with(dir, &bo, &paths, &log, &err)) {
-        ramp__cli_error("submit: %s", err.msg);
-        if (log && *log) fprintf(stderr, "%s", log);
-        free(log);
-        return 1;
-    }
-    free(log);
+    ramp__store *s = NULL;
     ramp__file *files = NULL;
     size_t n_files = 0;
-    if (ramp__files_read_dir(dir, &files, &n_files, &err)) {
-        ramp__cli_error("submit: %s", err.msg);
-        return 1;
-    }
-    ramp__store *s = NULL;
     int rc = 1;
     int64_t team_id, id;
+    ramp_err err = {RAMP_OK, ""};
     if (ramp__store_open(&s, db, &err)) {
         ramp__cli_error("%s", err.msg);
         goto done;
     }
     if (kit && ramp__store_event_set(s, kit, data, -1)) {
         ramp__cli_error("submit: %s", ramp__store_errmsg(s));
+        goto done;
+    }
+    /* compile first: a submission that does not build is refused here; the
+       model file is the one the event's workflow asks for */
+    ramp__cli_tools tools;
+    ramp__cli_tools_find(&tools);
+    ramp__build_opts bo = {0};
+    ramp__cli_tools_build(&tools, &bo);
+    ramp__event ev;
+    if (!ramp__store_event_get(s, &ev)) {
+        int wf = ramp_problem_workflow(ev.problem);
+        bo.model = wf == RAMP_WORKFLOW_DETECTION      ? RAMP__MODEL_DETECTOR
+                   : wf == RAMP_WORKFLOW_SEGMENTATION ? RAMP__MODEL_SEGMENTER
+                                                      : RAMP__MODEL_CLASSIFIER;
+        ramp__event_clear(&ev);
+    }
+    ramp__sub_paths paths;
+    char *log = NULL;
+    if (ramp__sub_build_with(dir, &bo, &paths, &log, &err)) {
+        ramp__cli_error("submit: %s", err.msg);
+        if (log && *log) fprintf(stderr, "%s", log);
+        free(log);
+        goto done;
+    }
+    free(log);
+    if (ramp__files_read_dir(dir, &files, &n_files, &err)) {
+        ramp__cli_error("submit: %s", err.msg);
         goto done;
     }
     if (ramp__store_team_id(s, team, 1, &team_id) ||

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -39,6 +40,7 @@
 #include "cli/cliInt.h"
 #include "core/coreInt.h"
 #include "ramp/dataset.h"
+#include "ramp/image.h"
 #include "store/storeInt.h"
 #include "workflow/workflowInt.h"
 
@@ -94,6 +96,7 @@ typedef struct worker {
     char exe[4096];
     ramp__cli_tools tools;
     char imgs[4200];
+    char codes[4200]; /* the class codes file (the previews' class names) */
     char **env;
     ramp__kit_split train, test;
 } worker;
@@ -216,12 +219,182 @@ static const char *error_state(const ramp__wf_result *r)
 
 /* Trains one claimed submission and stores what came of it. Returns 0 when
    the results were stored (whatever the state), 1 otherwise. */
+/* ---- previews: a few test images with the bag's predictions ---------------------- */
+
+typedef struct previews {
+    ramp__preview p[RAMP__PREVIEW_N];
+    uint8_t *bytes[RAMP__PREVIEW_N], *mask[RAMP__PREVIEW_N], *overlay[RAMP__PREVIEW_N];
+    ramp__buf dets[RAMP__PREVIEW_N];
+    ramp__buf classes;
+    size_t n;
+} previews;
+
+static void previews_free(previews *pv)
+{
+    for (size_t i = 0; i < RAMP__PREVIEW_N; i++) {
+        free(pv->bytes[i]);
+        free(pv->mask[i]);
+        free(pv->overlay[i]);
+        ramp__buf_free(&pv->dets[i]);
+    }
+    ramp__buf_free(&pv->classes);
+    memset(pv, 0, sizeof *pv);
+}
+
+static int by_conf_desc(const void *a, const void *b)
+{
+    const ramp_det_obj *x = *(const ramp_det_obj *const *)a, *y = *(const ramp_det_obj *const *)b;
+    return x->conf > y->conf ? -1 : x->conf < y->conf ? 1 : (x < y ? -1 : x > y);
+}
+
+/* The first RAMP__PREVIEW_N test rows of test.csv the run predicted, with
+   the bag's objects (confidence >= RAMP__PREVIEW_MIN_CONF, the
+   RAMP__PREVIEW_MAX_OBJECTS most confident) or class map. Every image is
+   read here, on the trusted side, from the kit's folder. */
+static ramp_status build_previews(const worker *w, const ramp__wf_result *r, previews *pv,
+                                  ramp_err *err)
+{
+    const ramp_problem *pb = w->ev.problem;
+    int det = ramp_problem_workflow(pb) == RAMP_WORKFLOW_DETECTION;
+    const ramp_samples *ts = &w->test.samples;
+    memset(pv, 0, sizeof *pv);
+    if (det ? !r->bagged_dets.off || r->bagged_dets.n != r->n_test : !r->bagged_seg)
+        return RAMP_OK;
+    if (!det && !ts->mask_paths) return RAMP_OK; /* the maps' sizes are the masks' */
+    /* the class names: the stored problem has none; the kit's class codes
+       file, when there is one */
+    ramp_problem *named = NULL;
+    uint8_t *codes = NULL;
+    size_t codes_len = 0;
+    ramp_err cerr = {RAMP_OK, ""};
+    if (w->ev.problem_ini &&
+        !ramp__read_file(w->codes, (size_t)16 << 20, &codes, &codes_len, &cerr)) {
+        if (ramp_problem_parse(&named, w->ev.problem_ini, strlen(w->ev.problem_ini), "problem.ini",
+                               (const char *)codes, codes_len, w->codes, w->ev.kit_dir, &cerr))
+            named = NULL;
+        free(codes);
+    }
+    /* a class named "background" is left out of the overlay (transparent) */
+    uint8_t bg[256] = {0};
+    for (int k = 0; k < ramp_problem_n_classes(pb); k++) {
+        const char *nm = ramp_problem_class_name(named ? named : pb, k);
+        if (k < 256 && nm && !strcasecmp(nm, "background")) bg[k] = 1;
+        for (const char *q = nm ? nm : ""; *q; q++)
+            ramp__buf_put(&pv->classes, *q == '\n' || *q == '\r' ? " " : q, 1);
+        ramp__buf_puts(&pv->classes, "\n");
+    }
+    ramp_problem_free(named);
+    /* the run's rows in test.csv order: pick the N smallest row numbers */
+    size_t pick[RAMP__PREVIEW_N];
+    size_t np = 0;
+    for (size_t m = 0; m < r->n_test; m++) {
+        size_t j = np < RAMP__PREVIEW_N ? np++ : RAMP__PREVIEW_N;
+        if (j == RAMP__PREVIEW_N) {
+            if (r->test_rows[m] >= r->test_rows[pick[RAMP__PREVIEW_N - 1]]) continue;
+            j = RAMP__PREVIEW_N - 1;
+        }
+        while (j > 0 && r->test_rows[pick[j - 1]] > r->test_rows[m]) {
+            pick[j] = pick[j - 1];
+            j--;
+        }
+        pick[j] = m;
+    }
+    ramp_pp *pp = NULL;
+    ramp_status st = ramp_pp_new(&pp, err);
+    const ramp_det_obj **sorted = NULL;
+    for (size_t i = 0; !st && i < np; i++) {
+        size_t m = pick[i];
+        uint32_t row = r->test_rows[m];
+        const char *id = ts->ids[row], *path = ts->paths ? ts->paths[row] : NULL;
+        ramp__preview *p = &pv->p[pv->n];
+        if (!path) continue;
+        size_t len = 0;
+        if ((st = ramp__read_file(path, RAMP__PREVIEW_MAX_IMAGE, &pv->bytes[pv->n], &len, err)))
+            break;
+        ramp_pp_reset(pp);
+        const ramp_image *im = ramp_img_from_memory(pp, pv->bytes[pv->n], len, id);
+        ramp_img_format fmt = ramp_img_sniff(pv->bytes[pv->n], len);
+        if (!im || (fmt != RAMP_FMT_PNG && fmt != RAMP_FMT_JPEG)) {
+            free(pv->bytes[pv->n]);
+            pv->bytes[pv->n] = NULL;
+            continue;
+        }
+        *p = (ramp__preview){.name = id, .width = ramp_img_width(im), .height = ramp_img_height(im),
+                             .type = fmt == RAMP_FMT_PNG ? "image/png" : "image/jpeg",
+                             .bytes = pv->bytes[pv->n], .len = len, .classes = pv->classes.p};
+        if (det) {
+            size_t a = r->bagged_dets.off[m], b = r->bagged_dets.off[m + 1], n = 0;
+            free(sorted);
+            if (!(sorted = malloc((b - a + 1) * sizeof *sorted))) {
+                st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+                break;
+            }
+            for (size_t k = a; k < b; k++)
+                if (r->bagged_dets.obj[k].conf >= RAMP__PREVIEW_MIN_CONF)
+                    sorted[n++] = &r->bagged_dets.obj[k];
+            qsort(sorted, n, sizeof *sorted, by_conf_desc);
+            if (n > RAMP__PREVIEW_MAX_OBJECTS) n = RAMP__PREVIEW_MAX_OBJECTS;
+            ramp__buf *d = &pv->dets[pv->n];
+            ramp__buf_puts(d, "");
+            for (size_t k = 0; k < n; k++)
+                ramp__buf_printf(d, "%d %.9g %.9g %.9g %.9g %.9g\n", (int)sorted[k]->cls,
+                                 sorted[k]->conf, sorted[k]->g[0], sorted[k]->g[1],
+                                 sorted[k]->g[2], sorted[k]->g[3]);
+            if (d->oom) {
+                st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+                break;
+            }
+            p->geometry = ramp_problem_geometry(pb);
+            p->dets = d->p ? d->p : "";
+        } else {
+            /* the map has the truth mask's size (read for its header only) */
+            ramp_pp_reset(pp);
+            const ramp_image *mk = ts->mask_paths[row] ? ramp_img_open(pp, ts->mask_paths[row]) : NULL;
+            if (!mk || ramp_img_width(mk) != p->width || ramp_img_height(mk) != p->height) {
+                free(pv->bytes[pv->n]);
+                pv->bytes[pv->n] = NULL;
+                continue;
+            }
+            size_t npx = (size_t)p->width * (size_t)p->height;
+            const uint8_t *map = r->bagged_seg[m];
+            uint8_t *rgba = malloc(4 * npx + 1);
+            if (!rgba) {
+                st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+                break;
+            }
+            for (size_t k = 0; k < npx; k++) {
+                ramp__preview_colour(map[k], rgba + 4 * k);
+                if (bg[map[k]]) memset(rgba + 4 * k, 0, 4);
+            }
+            st = ramp_img_encode(&pv->mask[pv->n], &p->mask_len, RAMP_FMT_PNG, map, p->width,
+                                 p->height, 1, (size_t)p->width, 0, err);
+            if (!st)
+                st = ramp_img_encode(&pv->overlay[pv->n], &p->overlay_len, RAMP_FMT_PNG, rgba,
+                                     p->width, p->height, 4, 4 * (size_t)p->width, 0, err);
+            free(rgba);
+            if (st) break;
+            p->geometry = -1;
+            p->mask = pv->mask[pv->n];
+            p->overlay = pv->overlay[pv->n];
+        }
+        pv->n++;
+    }
+    free(sorted);
+    ramp_pp_free(pp);
+    if (!st && pv->classes.oom) st = ramp__err_set(err, RAMP_ENOMEM, "out of memory");
+    if (!st)
+        for (size_t i = 0; i < pv->n; i++) pv->p[i].classes = pv->classes.p;
+    if (st) previews_free(pv);
+    return st;
+}
+
 static int train_one(worker *w, ramp__claim *c)
 {
     const ramp_problem *pb = w->ev.problem;
     int n_folds = ramp_problem_cv_n_splits(pb), ns = ramp_problem_n_scores(pb);
     if (ns > RAMP__WF_MAX_SCORES) ns = RAMP__WF_MAX_SCORES;
     char base[4096], sub[4400], logs[4200];
+    previews pv = {0};
     /* a fresh folder of a name nobody can have prepared (the work folder
        may be a shared /tmp): mkdtemp, 0700 */
     snprintf(base, sizeof base, "%s/ramp-worker-%ld-sub%lld-XXXXXX", w->o->workdir,
@@ -327,6 +500,8 @@ static int train_one(worker *w, ramp__claim *c)
             for (int j = 0; j < ns; j++)
                 scores[((size_t)n_folds * 3 + (size_t)row) * (size_t)ns + (size_t)j] =
                     r.bagged.v[row][j];
+    if (ok && !blend && build_previews(w, &r, &pv, &err)) /* not fatal: the page goes without */
+        ramp__cli_error("worker: submission %lld: preview: %s", (long long)c->id, err.msg);
     ramp__result res = {
         .state = state,
         .log = rs.log.p,
@@ -342,6 +517,8 @@ static int train_one(worker *w, ramp__claim *c)
         .valid_pred_len = nl[0],
         .valid_idx_len = nl[1],
         .test_pred_len = nl[2],
+        .preview = pv.n ? pv.p : NULL,
+        .n_preview = pv.n,
     };
     ramp_status st = ramp__store_finish(w->s, c->id, w->id, &res);
     if (st) {
@@ -359,6 +536,7 @@ static int train_one(worker *w, ramp__claim *c)
                             ramp__store_errmsg(w->s));
     }
 free_arrays:
+    previews_free(&pv);
     for (int i = 0; i < 3; i++) {
         for (int f = 0; np[i] && f < n_folds; f++) free(np[i][f]);
         free(np[i]);
@@ -425,6 +603,7 @@ static int worker_run(const worker_opts *o)
     event_path(train_csv, sizeof train_csv, &w.ev, RAMP_DATA_TRAIN, data, "train.csv");
     event_path(test_csv, sizeof test_csv, &w.ev, RAMP_DATA_TEST, data, "test.csv");
     event_path(masks, sizeof masks, &w.ev, RAMP_DATA_MASKS, data, "masks");
+    event_path(w.codes, sizeof w.codes, &w.ev, RAMP_DATA_CLASS_CODES, data, "class_codes.csv");
     /* the splits as the kit's workflow reads them (objects, mask paths) */
     if (ramp__kit_split_open_for(&w.train, w.ev.problem, train_csv, w.imgs, masks, &err) ||
         ramp__kit_split_open_for(&w.test, w.ev.problem, test_csv, w.imgs, masks, &err)) {

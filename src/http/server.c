@@ -2,6 +2,10 @@
  *
  *   GET  /                          the leaderboard page (?view=public|private|competition)
  *   GET  /submission/<id>           a submission's page
+ *   GET  /submission/<id>/preview/<pos>/image, .../overlay.png
+ *                                   a detection or segmentation submission's
+ *                                   preview images (its team and whoever sees
+ *                                   test scores; from the store)
  *   GET  /plot.svg                  official score against submission time (?view=)
  *   GET  /api/leaderboard.json      the leaderboard (?view=)
  *   GET  /api/submissions/<id>.json a submission, per-fold scores and log
@@ -254,19 +258,44 @@ static void cache_drop(ramp__http *h)
             for (int t = 0; t < 2; t++) h->cache[v][k][t].valid = 0;
 }
 
+static int may_preview(ramp__http *h, struct MHD_Connection *c, int64_t id, int see, int *ok);
+static enum MHD_Result serve_preview(ramp__http *h, struct MHD_Connection *c, int64_t id,
+                                     const char *rest);
+
+/* The page's policy: no script at all, images from the server only (the
+   previews' images are SVG <image> elements). */
+static enum MHD_Result reply_sub_html(struct MHD_Connection *c, const ramp__buf *b)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(b->len, b->p, MHD_RESPMEM_MUST_COPY);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+                            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result serve_sub(ramp__http *h, struct MHD_Connection *c, const char *rest,
                                  int json)
 {
     char *end;
     long long id = strtoll(rest, &end, 10);
-    if (end == rest || (json ? strcmp(end, ".json") : *end != '\0'))
-        return reply_error(c, 404, "no such page");
-    int see = 0;
+    if (end == rest || id <= 0) return reply_error(c, 404, "no such page");
+    if (!json && !strncmp(end, "/preview/", 9)) return serve_preview(h, c, id, end + 9);
+    if (json ? strcmp(end, ".json") : *end != '\0') return reply_error(c, 404, "no such page");
+    int see = 0, pv = 0;
     if (reader_sees_test(h, c, &see)) return reply_error(c, 500, "cannot read the store");
+    if (!json && may_preview(h, c, id, see, &pv)) return reply_error(c, 500, "cannot read the store");
     ramp__buf b = {0};
     pthread_mutex_lock(&h->mu);
     ramp_status st = json ? ramp__sub_json_as(h->s, id, see, &b)
-                          : ramp__sub_page_html_as(h->s, id, see, &b);
+                          : ramp__sub_page_html_ex(h->s, id, see, pv, &b);
     char msg[1100];
     snprintf(msg, sizeof msg, "%s", ramp__store_errmsg(h->s));
     pthread_mutex_unlock(&h->mu);
@@ -277,7 +306,7 @@ static enum MHD_Result serve_sub(ramp__http *h, struct MHD_Connection *c, const 
     } else if (st || b.oom) {
         r = reply_error(c, 500, st ? msg : "out of memory");
     } else {
-        r = reply(c, 200, json ? "application/json" : "text/html; charset=utf-8", b.p, b.len);
+        r = json ? reply(c, 200, "application/json", b.p, b.len) : reply_sub_html(c, &b);
     }
     ramp__buf_free(&b);
     return r;
@@ -384,8 +413,20 @@ static void compile_job(void *arg, int got)
             u->build_st = ramp__err_set(&err, RAMP_EIO, "cannot make a scratch folder");
         } else {
             u->build_st = ramp__files_write_dir(dir, u->files, u->n_files, &err);
+            /* the model file the event's workflow asks for */
+            ramp__build_opts bo = h->build;
+            ramp__event ev;
+            pthread_mutex_lock(&h->mu);
+            if (!ramp__store_event_get(h->s, &ev)) {
+                int wf = ramp_problem_workflow(ev.problem);
+                bo.model = wf == RAMP_WORKFLOW_DETECTION      ? RAMP__MODEL_DETECTOR
+                           : wf == RAMP_WORKFLOW_SEGMENTATION ? RAMP__MODEL_SEGMENTER
+                                                              : RAMP__MODEL_CLASSIFIER;
+                ramp__event_clear(&ev);
+            }
+            pthread_mutex_unlock(&h->mu);
             if (!u->build_st)
-                u->build_st = ramp__sub_build_with(dir, &h->build, &paths, &log, &err);
+                u->build_st = ramp__sub_build_with(dir, &bo, &paths, &log, &err);
             ramp__rmtree(dir);
         }
         if (u->build_st) {
@@ -518,6 +559,60 @@ static const char *session_cookie(struct MHD_Connection *c)
     const char *v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "ramp_session");
     if (!v || strlen(v) != 64 || strspn(v, "0123456789abcdef") != 64) return NULL;
     return v;
+}
+
+/* *ok = 1 when this request may see submission id's previews (test images
+   with its predictions, which a good submission makes close to the secret
+   test labels): whoever sees test scores (see: the organiser, or everyone
+   after the reveal), or a session of the submission's own team. -1 when the
+   store cannot be read. */
+static int may_preview(ramp__http *h, struct MHD_Connection *c, int64_t id, int see, int *ok)
+{
+    *ok = see;
+    const char *sid = session_cookie(c);
+    if (see || !sid) return 0;
+    int64_t mine = 0, owner = 0;
+    pthread_mutex_lock(&h->mu);
+    ramp_status st = ramp__store_session_team(h->s, sid, &mine, NULL);
+    if (!st) st = ramp__sub_team(h->s, id, &owner);
+    pthread_mutex_unlock(&h->mu);
+    if (st == RAMP_ENOENT) return 0;
+    if (st) return -1;
+    *ok = mine == owner;
+    return 0;
+}
+
+/* GET /submission/<id>/preview/<pos>/image or .../overlay.png: a preview's
+   image or its mask's colour overlay, from the store (never a path), to
+   those who may see the previews; 404 to others, as if there were none. */
+static enum MHD_Result serve_preview(ramp__http *h, struct MHD_Connection *c, int64_t id,
+                                     const char *rest)
+{
+    char *end;
+    long pos = strtol(rest, &end, 10);
+    int overlay;
+    if (end == rest || *rest == '-' || *rest == '+' || pos >= RAMP__PREVIEW_N)
+        return reply_error(c, 404, "no such preview");
+    if (!strcmp(end, "/image")) overlay = 0;
+    else if (!strcmp(end, "/overlay.png")) overlay = 1;
+    else return reply_error(c, 404, "no such preview");
+    int see = 0, ok = 0;
+    if (reader_sees_test(h, c, &see) || may_preview(h, c, id, see, &ok))
+        return reply_error(c, 500, "cannot read the store");
+    if (!ok) return reply_error(c, 404, "no such preview");
+    char *type = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    pthread_mutex_lock(&h->mu);
+    ramp_status st = ramp__preview_file(h->s, id, (int)pos, overlay, &type, &bytes, &len);
+    pthread_mutex_unlock(&h->mu);
+    enum MHD_Result r;
+    if (st == RAMP_ENOENT) r = reply_error(c, 404, "no such preview");
+    else if (st) r = reply_error(c, 500, "cannot read the store");
+    else r = reply(c, 200, type, (const char *)bytes, len);
+    free(type);
+    free(bytes);
+    return r;
 }
 
 /* Constant-time comparison of two NUL-terminated strings of public length. */

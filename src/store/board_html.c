@@ -16,6 +16,8 @@ static const char page_css[] =
     "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
     "h1{font-size:1.4em}table{border-collapse:collapse;font-size:.9em}"
     "th,td{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:right}"
+    "figure.pv{display:inline-block;margin:.5em;vertical-align:top}"
+    "figure.pv figcaption{font-size:.8em;text-align:center}"
     "th{background:#f3f3f3;cursor:pointer;user-select:none}th.s-asc:after{content:' \\25B2'}"
     "th.s-desc:after{content:' \\25BC'}td.t{text-align:left}tr:hover td{background:#f8f8ff}"
     ".combined{font-size:1.1em;margin:.5em 0 1em}.views a{margin-right:1em}"
@@ -131,6 +133,12 @@ void ramp__board_html(const ramp__board *b, ramp__buf *out)
 
 ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out)
 {
+    return ramp__sub_page_html_ex(s, id, see_test, 0, out);
+}
+
+ramp_status ramp__sub_page_html_ex(ramp__store *s, int64_t id, int see_test, int preview,
+                                   ramp__buf *out)
+{
     ramp__board_sub si;
     ramp_status st = ramp__board_sub_load(s, id, see_test, &si);
     if (st) return st;
@@ -204,7 +212,12 @@ ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ram
     if (pub.oom) out->oom = 1;
     ramp__buf_html(out, log ? pub.p : "(none yet)");
     ramp__buf_free(&pub);
-    ramp__buf_printf(out, "</pre><p><a href=\"/api/submissions/%lld.json\">JSON</a></p></body></html>\n",
+    ramp__buf_puts(out, "</pre>\n");
+    if (preview && (st = ramp__preview_html(s, id, out))) {
+        ramp__board_sub_free(&si);
+        return st;
+    }
+    ramp__buf_printf(out, "<p><a href=\"/api/submissions/%lld.json\">JSON</a></p></body></html>\n",
                      (long long)id);
     ramp__board_sub_free(&si);
     return RAMP_OK;

@@ -212,6 +212,13 @@ static const char *const migrations[RAMP__SCHEMA_VERSION] = {
     " ON DELETE CASCADE, team_id BIGINT, labeller TEXT NOT NULL, at DOUBLE PRECISION NOT NULL,"
     " shapes TEXT NOT NULL);"
     "CREATE INDEX label_image_pos ON label (image_pos, id);",
+    /* 6: a few test images of a detection or segmentation submission with
+       its bag's predictions (bytes in blob) */
+    "CREATE TABLE preview (submission_id BIGINT NOT NULL REFERENCES submission(id)"
+    " ON DELETE CASCADE, pos INTEGER NOT NULL, name TEXT NOT NULL, width INTEGER NOT NULL,"
+    " height INTEGER NOT NULL, type TEXT NOT NULL, hash TEXT NOT NULL REFERENCES blob(hash),"
+    " geometry INTEGER NOT NULL, dets TEXT, mask {BLOB}, overlay {BLOB}, classes TEXT NOT NULL,"
+    " PRIMARY KEY (submission_id, pos));",
 };
 
 static char *expand(const ramp__backend *be, const char *sql)

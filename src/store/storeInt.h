@@ -95,7 +95,7 @@ ramp_status ramp__pg_open(const char *conninfo, const ramp__backend **be, void *
 
 /* ---- the store ------------------------------------------------------------- */
 
-#define RAMP__SCHEMA_VERSION 5
+#define RAMP__SCHEMA_VERSION 6
 
 typedef struct ramp__store ramp__store;
 
@@ -293,7 +293,55 @@ typedef struct ramp__result {
     /* per fold .npy bytes (may be NULL on error) */
     const uint8_t *const *valid_pred, *const *valid_idx, *const *test_pred;
     const size_t *valid_pred_len, *valid_idx_len, *test_pred_len;
+    /* detection and segmentation: a few test images with the bag's
+       predictions (store_preview.c); may be NULL */
+    const struct ramp__preview *preview;
+    size_t n_preview;
 } ramp__result;
+
+/* ---- previews (store_preview.c) ----------------------------------------------------- */
+
+/* One test image of a finished detection or segmentation submission, as the
+   worker stores it: the image's bytes (copied into the blob table, so the
+   server never opens a path), and the bag's predictions: dets, one line
+   per object "class confidence g0 g1 g2 g3" (%.9g, original-image pixels;
+   box x0 y0 x1 y1, circle x y r 0), or mask, the class map as an 8-bit
+   gray PNG of the image's size. classes: the kit's class names, one a
+   line. */
+#define RAMP__PREVIEW_N 6             /* images per submission */
+#define RAMP__PREVIEW_MIN_CONF 0.3    /* objects shown */
+#define RAMP__PREVIEW_MAX_OBJECTS 50  /* per image */
+#define RAMP__PREVIEW_MAX_IMAGE (8u << 20)
+typedef struct ramp__preview {
+    const char *name; /* the test row's id */
+    int width, height;
+    const char *type; /* MIME type of bytes */
+    const uint8_t *bytes;
+    size_t len;
+    int geometry;     /* detection: 0 box, 1 circle; -1 segmentation */
+    const char *dets; /* detection (may be "") */
+    const uint8_t *mask, *overlay; /* segmentation: the class map; its colour overlay
+                                      (RGBA PNG, ramp__preview_colour) */
+    size_t mask_len, overlay_len;
+    const char *classes;
+} ramp__preview;
+
+/* Inserts the previews of submission id (inside ramp__store_finish's
+   transaction). */
+ramp_status ramp__preview_insert(ramp__store *s, int64_t id, const ramp__preview *p, size_t n);
+/* The preview section of submission id's page (nothing when it has none):
+   each image inside an inline SVG, the objects drawn as rect or circle
+   elements with their class name and confidence, or the mask as a second
+   image (ramp__preview_file's colour overlay). */
+ramp_status ramp__preview_html(ramp__store *s, int64_t id, ramp__buf *out);
+/* A preview's image (overlay 0: its stored bytes) or its mask's colour
+   overlay (overlay 1, a PNG). ENOENT when there is none. */
+ramp_status ramp__preview_file(ramp__store *s, int64_t id, int pos, int overlay, char **type,
+                               uint8_t **bytes, size_t *len);
+/* The overlay colour of class k (RGBA; void, 255, is transparent). */
+void ramp__preview_colour(int k, uint8_t rgba[4]);
+/* The team that made submission id (ENOENT when none). */
+ramp_status ramp__sub_team(ramp__store *s, int64_t id, int64_t *team_id);
 
 /* Stores the results and the new state in one transaction, if `worker`
    still holds the claim (ELEASE otherwise). */
@@ -360,6 +408,9 @@ void ramp__board_svg(const ramp__board *b, ramp__buf *out);
    ENOENT when there is no such id. Test scores (per fold, bagged, the log's
    test rows) only when see_test; the log never shows server paths. */
 ramp_status ramp__sub_page_html_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out);
+/* Same, with the preview section (ramp__preview_html) when preview. */
+ramp_status ramp__sub_page_html_ex(ramp__store *s, int64_t id, int see_test, int preview,
+                                   ramp__buf *out);
 ramp_status ramp__sub_json_as(ramp__store *s, int64_t id, int see_test, ramp__buf *out);
 
 /* A team's own page (`GET /my`): a log-out form and an upload form

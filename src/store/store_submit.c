@@ -374,6 +374,8 @@ ramp_status ramp__store_finish(ramp__store *s, int64_t id, const char *worker,
                 goto fail;
         }
     }
+    if ((st = Q("DELETE FROM preview WHERE submission_id = ?", RAMP__INT(id)))) goto fail;
+    if (res->preview && (st = ramp__preview_insert(s, id, res->preview, res->n_preview))) goto fail;
     return ramp__store_commit(s);
 fail:
     ramp__rows_clear(&r);
