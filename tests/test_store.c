@@ -3,7 +3,8 @@
  * only by the claim's holder, names and tokens; the claim cap
  * (worker_killed), releases, the organiser's token and the reveal, and what
  * the leaderboard and submission pages show before and after it; the
- * labelling pool (schema 5) and the parser of the labelling page's shapes. */
+ * labelling pool (schema 5) and the parser of the labelling page's shapes;
+ * previews (schema 6). */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -721,6 +722,105 @@ static void test_label_store(void **state)
 
 /* The shapes parser: each refusal with its message; the checks against an
    8 x 6 image; the canonical JSON reads back to the same shapes. */
+/* Previews (schema 6): a store of schema 5 with a submission migrates
+   keeping it; a finished submission's previews come back as stored (image
+   bytes, overlay), the page draws the objects with escaped class names and
+   skips malformed lines, shows nothing without the preview flag; a second
+   finish replaces them; positions out of range are ENOENT. */
+static void test_previews(void **state)
+{
+    (void)state;
+    char path[512];
+    db_path(path, sizeof path, "preview");
+    ramp__store *s;
+    ramp_err err;
+    assert_int_equal(ramp__store_open_version(&s, path, 5, &err), RAMP_OK);
+    assert_int_equal(ramp__store_event_set(s, RAMP_SOURCE_DIR "/kits/fashion_mnist", "/nonexistent", 0),
+                     RAMP_OK);
+    int64_t team, id;
+    assert_int_equal(ramp__store_team_id(s, "t", 1, &team), RAMP_OK);
+    assert_int_equal(ramp__store_submit(s, team, "v5", files, 2, &id), RAMP_OK);
+    ramp__store_close(s);
+    assert_int_equal(ramp__store_open(&s, path, &err), RAMP_OK);
+    assert_int_equal(ramp__store_schema_version(s), 6);
+    ramp__claim c;
+    assert_int_equal(ramp__store_claim(s, "w", 60, &c, NULL), RAMP_OK);
+    assert_int_equal(c.id, id);
+    ramp__claim_clear(&c);
+    static const uint8_t img[] = {0x89, 'P', 'N', 'G', 1, 2, 3, 0, 4};
+    static const uint8_t ov[] = {9, 8, 7};
+    ramp__preview pv[2] = {
+        {.name = "a<b>.png", .width = 40, .height = 30, .type = "image/png", .bytes = img,
+         .len = sizeof img, .geometry = 0,
+         .dets = "1 0.75 2 3 12 23\nbad line\n0 nan 1 1 2 2\n0 0.5 1 1 2 2\n",
+         .classes = "cat\n<dog>&\n"},
+        {.name = "b.png", .width = 40, .height = 30, .type = "image/png", .bytes = img,
+         .len = sizeof img, .geometry = -1, .mask = ov, .mask_len = 3, .overlay = ov,
+         .overlay_len = 3, .classes = "cat\n<dog>&\n"},
+    };
+    double sc[6] = {0};
+    const char *names[1] = {"acc"};
+    ramp__result res = {.state = "tested", .n_folds = 1, .n_scores = 1, .score_names = names,
+                        .scores = sc, .preview = pv, .n_preview = 2};
+    assert_int_equal(ramp__store_finish(s, id, "w", &res), RAMP_OK);
+    char *type;
+    uint8_t *bytes;
+    size_t len;
+    assert_int_equal(ramp__preview_file(s, id, 0, 0, &type, &bytes, &len), RAMP_OK);
+    assert_string_equal(type, "image/png");
+    assert_int_equal(len, sizeof img);
+    assert_memory_equal(bytes, img, sizeof img);
+    free(type);
+    free(bytes);
+    assert_int_equal(ramp__preview_file(s, id, 1, 1, &type, &bytes, &len), RAMP_OK);
+    assert_int_equal(len, 3);
+    assert_memory_equal(bytes, ov, 3);
+    free(type);
+    free(bytes);
+    assert_int_equal(ramp__preview_file(s, id, 0, 1, &type, &bytes, &len), RAMP_ENOENT);
+    assert_int_equal(ramp__preview_file(s, id, 2, 0, &type, &bytes, &len), RAMP_ENOENT);
+    assert_int_equal(ramp__preview_file(s, id + 1, 0, 0, &type, &bytes, &len), RAMP_ENOENT);
+    int64_t owner = 0;
+    assert_int_equal(ramp__sub_team(s, id, &owner), RAMP_OK);
+    assert_int_equal(owner, team);
+    assert_int_equal(ramp__sub_team(s, id + 1, &owner), RAMP_ENOENT);
+
+    ramp__buf b = {0};
+    assert_int_equal(ramp__sub_page_html_ex(s, id, 0, 1, &b), RAMP_OK);
+    assert_non_null(strstr(b.p, "<rect class=\"det\" data-class=\"1\" data-conf=\"0.75\" x=\"2\""
+                                " y=\"3\" width=\"10\" height=\"20\""));
+    assert_non_null(strstr(b.p, "&lt;dog&gt;&amp; 0.75</text>"));
+    assert_non_null(strstr(b.p, ">cat 0.50</text>"));
+    assert_null(strstr(b.p, "nan"));
+    assert_null(strstr(b.p, "<dog>"));
+    assert_null(strstr(b.p, "a<b>"));
+    assert_non_null(strstr(b.p, "a&lt;b&gt;.png"));
+    assert_non_null(strstr(b.p, "href=\"/submission/1/preview/1/overlay.png\""));
+    const char *p = b.p;
+    int n_rect = 0;
+    while ((p = strstr(p, "<rect class=\"det\""))) n_rect++, p++;
+    assert_int_equal(n_rect, 2);
+    ramp__buf_free(&b);
+    assert_int_equal(ramp__sub_page_html_as(s, id, 0, &b), RAMP_OK);
+    assert_null(strstr(b.p, "preview"));
+    ramp__buf_free(&b);
+
+    /* finishing again (a new claim) replaces the previews */
+    assert_int_equal(ramp__store_query(s, "UPDATE submission SET state = 'new' WHERE id = ?",
+                                       (const ramp__val[]){RAMP__INT(id)}, 1, NULL),
+                     RAMP_OK);
+    assert_int_equal(ramp__store_claim(s, "w2", 60, &c, NULL), RAMP_OK);
+    ramp__claim_clear(&c);
+    res.n_preview = 1;
+    assert_int_equal(ramp__store_finish(s, id, "w2", &res), RAMP_OK);
+    assert_int_equal(ramp__preview_file(s, id, 1, 0, &type, &bytes, &len), RAMP_ENOENT);
+    assert_int_equal(ramp__preview_file(s, id, 0, 0, &type, &bytes, &len), RAMP_OK);
+    free(type);
+    free(bytes);
+    ramp__store_close(s);
+    remove(path);
+}
+
 static void test_label_json(void **state)
 {
     (void)state;
@@ -850,6 +950,7 @@ int main(void)
         cmocka_unit_test(test_sessions),
         cmocka_unit_test(test_label_store),
         cmocka_unit_test(test_label_json),
+        cmocka_unit_test(test_previews),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
