@@ -795,6 +795,11 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
                     r->bagged_dets = bag;
                     memset(&bag, 0, sizeof bag);
                 } else {
+                    /* the valid pass's maps past the test rows are not r's */
+                    for (size_t i = m; i < nmax; i++) {
+                        free(seg[i]);
+                        seg[i] = NULL;
+                    }
                     r->bagged_seg = seg;
                     seg = NULL;
                 }
