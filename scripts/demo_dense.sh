@@ -5,8 +5,11 @@
 # checks them, and trains each kit's starting kit and its network on the
 # built-in engine (a U-Net, a CenterNet) with `ramp test`, saving the bagged
 # predictions (SUB/training_output/y_pred_test_bagged*). With PyTorch
-# importable, the PyTorch submissions too.
+# importable, the PyTorch submissions too. On 2 cores the engine's
+# submissions take about 2 hours (docs/kits.md, "Figures"), the PyTorch
+# ones as long again.
 #   FIGS=DIR  where the runs' JSON files go (default: out/dense)
+#   SUBS="starting_kit unet"  only these submissions (default: every one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -24,6 +27,9 @@ for kit in objects_segmentation objects_detection circles; do
     for sub in kits/$kit/submissions/*/; do
         sub=$(basename "$sub")
         case $sub in torch_*) [ $torch = 1 ] || continue ;; esac
+        if [ -n "${SUBS:-}" ]; then
+            case " $SUBS " in *" $sub "*) ;; *) continue ;; esac
+        fi
         build/ramp test --kit "kits/$kit" --submission "$sub" --save-output \
             --json "$figs/$kit.$sub.json"
     done
