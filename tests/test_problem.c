@@ -159,6 +159,9 @@ static void test_errors(void **state)
         {"[problem]\ntitle = t\nn_classes = 1\n[scores]\nacc = accuracy\n",
          "problem.ini:3: n_classes = '1': expected an integer in [2, 1048576] (1 is for "
          "detection kits only)"},
+        {"[problem]\ntitle = t\nn_classes = 256\nworkflow = segmentation\n[scores]\nm = mean_iu\n",
+         "problem.ini:3: n_classes = 256: a segmentation kit has at most 255 classes (mask "
+         "pixels are 8-bit, 255 is void)"},
         {"[cv]\nn_splits = 0\n",
          "problem.ini:2: n_splits = '0': expected an integer in [1, 10000]"},
         {"[cv]\r\n\r\ntest_size = 1.5\r\n",

@@ -98,6 +98,30 @@ $det_prologue
 ramp_status batch_detector_predict(void *self, const float *X, size_t n, ramp_obj *o, size_t *k)
 { (void)self; (void)X; for (size_t i = 0; i < n; i++) { k[i] = 1; o[i * maxo] = (ramp_obj){1, 1.5f, {1, 2, 3, 4}}; } return RAMP_OK; }
 EOF
+# every fold finds max_objects objects, disjoint from the other fold's: the
+# bag must still keep at most max_objects an image (it overflowed its buffer)
+hostile det many_disjoint batch_detector.c <<EOF
+#include <ramp/detector.h>
+static int maxo, fold;
+ramp_status batch_detector_new(void **self, const ramp_clf_info *info) { maxo = info->max_objects; fold = info->fold; *self = &maxo; return RAMP_OK; }
+ramp_status batch_detector_fit(void *self, ramp_gen_builder *gb) { (void)self; (void)gb; return RAMP_OK; }
+void batch_detector_free(void *self) { (void)self; }
+ramp_status batch_detector_predict(void *self, const float *X, size_t n, ramp_obj *o, size_t *k)
+{
+    (void)self; (void)X;
+    for (size_t i = 0; i < n; i++) {
+        k[i] = (size_t)maxo;
+        for (int j = 0; j < maxo; j++)
+            o[i * (size_t)maxo + (size_t)j] = (ramp_obj){j % 10, 0.9f, {(float)(2 * j + fold), 0, (float)(2 * j + fold + 1), 1}};
+    }
+    return RAMP_OK;
+}
+EOF
+run det many_disjoint || { cat "$work/det.many_disjoint.out"; fail "many_disjoint: ramp test failed"; }
+most=$(tail -n +2 "$work/det/submissions/many_disjoint/training_output/y_pred_test_bagged.csv" | cut -d, -f1 | sort | uniq -c | sort -rn | head -1 | awk '{print $1}')
+[ "$most" = 16 ] || fail "many_disjoint: the bag keeps $most objects on an image (max_objects 16)"
+echo "ok: the bag of folds with disjoint objects keeps max_objects an image"
+
 seg_prologue='#include <math.h>
 #include <stdio.h>
 #include <ramp/detector.h>

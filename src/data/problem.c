@@ -677,6 +677,14 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
                                ini_name, n_classes_line);
             goto fail;
         }
+        if (w == RAMP_WORKFLOW_SEGMENTATION && p->n_classes > 255) {
+            /* a mask is 8-bit gray and 255 is void: classes 0 .. 254 */
+            st = ramp__err_set(err, RAMP_ERANGE,
+                               "%s:%zu: n_classes = %d: a segmentation kit has at most 255 "
+                               "classes (mask pixels are 8-bit, 255 is void)",
+                               ini_name, n_classes_line, p->n_classes);
+            goto fail;
+        }
         if (masks_line && w != RAMP_WORKFLOW_SEGMENTATION) {
             st = ramp__err_set(err, RAMP_EINVAL,
                                "%s:%zu: [data] masks is a segmentation setting, but the workflow "

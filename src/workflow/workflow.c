@@ -708,7 +708,10 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
     double thr = det ? ramp_problem_iou_threshold(pb) : 0;
     /* vpos[j * n + row]: the position of CV row `row` in fold j's valid rows, or -1 */
     int64_t *vpos = malloc(((size_t)nfo * n + 1) * sizeof *vpos);
+    /* an image's objects from the folds of the bag, and their fusion: up to
+       nfo × maxo each, of which the image keeps maxo */
     ramp_det_obj *in = det ? malloc(((size_t)nfo * maxo + 1) * sizeof *in) : NULL;
+    ramp_det_obj *fused = det ? malloc(((size_t)nfo * maxo + 1) * sizeof *fused) : NULL;
     const uint8_t **maps = malloc(((size_t)nfo + 1) * sizeof *maps);
     uint32_t *vrows = malloc((n + 1) * sizeof *vrows);
     ramp__wf_dets bag = {0};
@@ -721,7 +724,7 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
         seg = calloc(nmax + 1, sizeof *seg);
     }
     r->bag_steps = calloc((size_t)nfo, sizeof *r->bag_steps);
-    ramp_status st = vpos && (det ? in && bag.off && bag.obj : seg != NULL) && maps && vrows &&
+    ramp_status st = vpos && (det ? in && fused && bag.off && bag.obj : seg != NULL) && maps && vrows &&
                              r->bag_steps
                          ? RAMP_OK
                          : fail(r, RAMP_ENOMEM, -1, "bagging: out of memory");
@@ -758,13 +761,15 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
                 if (!models) continue; /* a CV row no fold of the bag validated */
                 vrows[m] = (uint32_t)i;
                 if (det) {
-                    size_t kept = ramp__wf_fuse(bag.obj + bag.off[m], in, got, models, circles, thr,
-                                                nms);
+                    size_t kept = ramp__wf_fuse(fused, in, got, models, circles, thr, nms);
                     if (kept == SIZE_MAX) {
                         st = fail(r, RAMP_ENOMEM, -1, "bagging: out of memory");
                         break;
                     }
-                    if (kept > maxo) kept = maxo; /* fused clusters keep the most confident first */
+                    /* folds that found different objects can give more clusters than
+                       an image may have: those of the most confident objects stay */
+                    if (kept > maxo) kept = maxo;
+                    memcpy(bag.obj + bag.off[m], fused, kept * sizeof *fused);
                     bag.off[m + 1] = bag.off[m] + kept;
                 } else {
                     const uint32_t *wh = test ? te->wh : tv->wh;
@@ -812,6 +817,7 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
     }
     free(vpos);
     free(in);
+    free(fused);
     free(maps);
     free(vrows);
     ramp__wf_dets_free(&bag);
