@@ -63,7 +63,7 @@ if not sys.path or os.path.abspath(sys.path[0] or '.') != HERE:
 MAX_CLASSES = 1 << 20
 MAX_SCORES = 32
 MAX_SPLITS = 10000
-SCORE_NAME = re.compile(r'[A-Za-z0-9_.-]{1,63}')
+SCORE_NAME = re.compile(r'[A-Za-z0-9_.()-]{1,63}')
 DEFAULT_ELEMENTS = {
     'image_classifier': ['image_preprocessor', 'batch_classifier'],
     'simplified_image_classifier': ['image_classifier'],
@@ -315,11 +315,11 @@ def read_scores(score_types, kit_file):
         cls = type(s).__name__
         name = getattr(s, 'name', None)
         if not isinstance(name, str) or not SCORE_NAME.fullmatch(name):
-            fix = re.sub(r'[^A-Za-z0-9_.-]', '_', str(name))[:63] or \
+            fix = re.sub(r'[^A-Za-z0-9_.()-]', '_', str(name))[:63] or \
                 cls.lower()
             raise KitError(
                 "{} ({}) is named {!r}: ramp's problem.ini names a score with "
-                "letters, digits, '_', '-' and '.' only (at most 63): pass "
+                "letters, digits, '_', '-', '.', '(' and ')' only (at most 63): pass "
                 "name='{}'".format(where, cls, name, fix))
         if name in seen:
             raise KitError('{} ({}) is named {!r} like score_types[{}]: '
@@ -556,6 +556,9 @@ def read_kit(kit, data, quick_test, want_method):
     title = one_line(module.problem_title)
     if not title:
         raise KitError('{}: problem_title is empty'.format(kit_file))
+    from rampwf.workflows import ObjectDetector
+    if type(module.workflow) is ObjectDetector:
+        return read_detection_kit(module, kit_file, title, data)
     names, index = read_labels(module.Predictions, kit_file)
     spec = {'kit_file': kit_file, 'title': title, 'names': names,
             'workflow': read_workflow(module.workflow, len(names), kit_file),
@@ -582,6 +585,12 @@ def read_kit(kit, data, quick_test, want_method):
     X, y = tr['value'][0], tr['value'][1]
     cv = run_kit(kit_file, 'get_cv(X_train, y_train)', module.get_cv, X, y)
     spec['cv_method'] = cv_method(cv, n, tr['y']) if want_method else None
+    spec['folds'] = read_folds(cv, n, kit_file)
+    return spec
+
+
+def read_folds(cv, n, kit_file):
+    """get_cv's value as a list of (train rows, valid rows), checked."""
     try:
         it = iter(cv)
     except TypeError:
@@ -600,7 +609,42 @@ def read_kit(kit, data, quick_test, want_method):
                                kit_file, k, describe(pair)))
         folds.append((fold_rows(train_is, n, k, 'train', kit_file),
                       fold_rows(valid_is, n, k, 'valid', kit_file)))
-    spec['folds'] = folds
+    return folds
+
+
+def read_detection_kit(module, kit_file, title, data):
+    """rampwf's ObjectDetector kit (ramp_kit_detection.py): its arrays
+    and circles, scores and folds."""
+    import ramp_kit_detection as kd
+    kind = getattr(module.Predictions, '_ramp_prediction_type', None)
+    if kind != 'detection':
+        raise KitError(
+            '{}: workflow is rampwf.workflows.ObjectDetector but Predictions '
+            'is {}: an ObjectDetector kit makes it with rampwf.prediction_'
+            'types.make_detection()'.format(kit_file, describe(
+                module.Predictions)))
+    try:
+        spec = {'kit_file': kit_file, 'title': title, 'names': ['object'],
+                'detection': True,
+                'workflow': kd.read_workflow(module.workflow, kit_file)}
+        spec['scores'], spec['scp_shapes'] = kd.read_scores(
+            module.score_types, kit_file, MAX_SCORES, SCORE_NAME)
+        for split in ('train', 'test'):
+            fn = 'get_{}_data'.format(split)
+            call = '{}(path={!r})'.format(fn, data)
+            value = run_kit(kit_file, call, getattr(module, fn), path=data)
+            X, circles = kd.read_arrays(value, fn, kit_file)
+            spec[split] = {'value': value, 'X': X, 'circles': circles,
+                           'ids': kd.image_ids(split, len(X))}
+        kd.check_images(spec, kit_file)
+        spec['max_objects'] = kd.max_objects(spec)
+    except kd.DetectionKitError as e:
+        raise KitError(str(e))
+    tr = spec['train']
+    cv = run_kit(kit_file, 'get_cv(X_train, y_train)', module.get_cv,
+                 tr['value'][0], tr['value'][1])
+    spec['cv_method'] = None
+    spec['folds'] = read_folds(cv, len(tr['ids']), kit_file)
     return spec
 
 
@@ -618,6 +662,24 @@ def _atomic_write(path, fill):
     try:
         with open(fd, 'w', encoding='utf-8', newline='') as f:
             fill(f)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError('{}: cannot write: {}'.format(path, e.strerror))
+
+
+def write_bytes(path, data):
+    """A binary file, written as _atomic_write writes text."""
+    folder = os.path.dirname(path) or '.'
+    try:
+        fd, tmp = tempfile.mkstemp(prefix='.ramp-', dir=folder)
+    except OSError as e:
+        raise OutputError('{}: cannot write: {}'.format(path, e.strerror))
+    try:
+        with open(fd, 'wb') as f:
+            f.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError as e:
@@ -674,8 +736,44 @@ def fold_lines(folds):
             yield (k, 'valid', r)
 
 
+def write_detection(spec, base, images, names, force):
+    """An ObjectDetector kit's images and CSVs: images into the folder
+    `images`, the CSVs at base/names[...] (train, test, class_codes,
+    folds)."""
+    import ramp_kit_detection as kd
+    paths = [os.path.join(base, names[k]) for k in
+             ('train', 'test', 'class_codes', 'folds')]
+    if not force:
+        for path in paths + [images]:
+            if os.path.lexists(path):
+                raise OutputError('{}: exists (--force replaces it)'.format(
+                    path))
+    try:
+        kd.write_images(images, spec, write_bytes)
+    except OSError as e:
+        raise OutputError('{}: cannot write: {}'.format(images, e.strerror))
+    for split, path in zip(('train', 'test'), paths):
+        s = spec[split]
+        write_csv(path, ('id', 'x', 'y', 'r'),
+                  kd.object_rows(s['ids'], s['circles']))
+    write_csv(paths[2], ('class', 'name'), [(0, 'object')])
+    write_csv(paths[3], ('fold', 'set', 'row'), fold_lines(spec['folds']))
+
+
 def write_out(spec, out):
     """The reader's normal output: everything in OUT."""
+    if spec.get('detection'):
+        import ramp_kit_detection as kd
+        images = check_path(os.path.join(out, 'images'), spec['kit_file'])
+        names = {'train': 'train.csv', 'test': 'test.csv',
+                 'class_codes': 'class_codes.csv', 'folds': 'folds.csv'}
+        write_detection(spec, out, images, names, True)
+        write_text(os.path.join(out, 'problem.ini'), kd.ini_text(
+            spec, "read from a RAMP kit's problem.py by ramp_problem.py",
+            ['folds = folds.csv'],
+            ['images = ' + images, 'train = train.csv', 'test = test.csv',
+             'class_codes = class_codes.csv']))
+        return
     images = check_path(spec['images'], spec['kit_file'])
     write_csv(os.path.join(out, 'train.csv'), ('id', 'class'),
               zip(spec['train']['ids'], spec['train']['y']))
@@ -739,6 +837,27 @@ def codes_fit(path, n):
 def write_import(spec, kit, force):
     """`ramp kit import`: KIT/problem.ini (and data/ files it names)."""
     kit_abs = os.path.abspath(kit)
+    if spec.get('detection'):
+        import ramp_kit_detection as kd
+        ini = os.path.join(kit_abs, 'problem.ini')
+        if not force and os.path.lexists(ini):
+            raise OutputError('{}: exists (--force replaces it)'.format(
+                os.path.join(kit, 'problem.ini')))
+        names = {'train': 'ramp_train.csv', 'test': 'ramp_test.csv',
+                 'class_codes': 'ramp_class_codes.csv',
+                 'folds': 'ramp_folds.csv'}
+        data_dir = os.path.join(kit_abs, 'data')
+        os.makedirs(data_dir, exist_ok=True)
+        write_detection(spec, data_dir, os.path.join(data_dir, 'ramp_imgs'),
+                        names, force)
+        write_text(ini, kd.ini_text(
+            spec, 'written by ramp kit import from problem.py (rerun it, '
+            'with --force, after changing problem.py)',
+            ['folds = data/ramp_folds.csv'],
+            ['images = data/ramp_imgs', 'train = data/ramp_train.csv',
+             'test = data/ramp_test.csv',
+             'class_codes = data/ramp_class_codes.csv']))
+        return
     data_dir = os.path.join(kit_abs, 'data')
     names = spec['names']
     writes = []  # (relative path, writer)

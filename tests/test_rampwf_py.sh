@@ -372,7 +372,7 @@ bad_kit soft; subst "$(K soft)" "rw.score_types.ClassificationError(name='err', 
 bad soft "$(K soft): score_types[5] is SoftAccuracy, whose score matrix ramp's problem.ini cannot hold: ramp's C scorer computes rampwf's $supported"
 
 bad_kit score_name; subst "$(K score_name)" "ClassificationError(name='err', precision=2)" "ClassificationError(precision=2)"
-bad score_name "$(K score_name): score_types[5] (ClassificationError) is named 'classification error': ramp's problem.ini names a score with letters, digits, '_', '-' and '.' only (at most 63): pass name='classification_error'"
+bad score_name "$(K score_name): score_types[5] (ClassificationError) is named 'classification error': ramp's problem.ini names a score with letters, digits, '_', '-', '.', '(' and ')' only (at most 63): pass name='classification_error'"
 
 bad_kit score_dup; subst "$(K score_dup)" "ClassificationError(name='err', precision=2)" "ClassificationError(name='acc')"
 bad score_dup "$(K score_dup): score_types[5] (ClassificationError) is named 'acc' like score_types[0]: score names must differ"

@@ -126,8 +126,10 @@ int ramp_problem_test_batch_size(const ramp_problem *p);
    per image in [1, 10000] (default 100); iou_threshold in (0, 1] (default
    0.5: the overlap at which bagging fuses the folds' detections); compat =
    ramp | rampwf: 1 when rampwf's semantics of its score types are asked
-   for (default 0); bagging = wbf | nms: 0 weighted box fusion (default), 1
-   non-maximum suppression. */
+   for (default 0); bagging = wbf | nms | rampwf: 0 weighted box fusion
+   (default), 1 non-maximum suppression, 2 rampwf's combination of
+   detections (pairs of folds matched, linked groups averaged; objects no
+   other fold found dropped). */
 int ramp_problem_geometry(const ramp_problem *p);
 int ramp_problem_max_objects(const ramp_problem *p);
 double ramp_problem_iou_threshold(const ramp_problem *p);

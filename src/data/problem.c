@@ -100,7 +100,7 @@ static int is_name(const char *s)
 {
     if (!*s) return 0;
     for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.') return 0;
+        if (!isalnum((unsigned char)*s) && !strchr("_-.()", *s)) return 0;
     return 1;
 }
 
@@ -415,7 +415,7 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
         if (sec == SEC_SCORES) {
             if (!is_name(key) || strlen(key) >= sizeof p->scores[0].name) {
                 st = ramp__err_set(err, RAMP_EPARSE,
-                                   "%s:%zu: bad score name '%.60s' (letters, digits, _ - . only)",
+                                   "%s:%zu: bad score name '%.60s' (letters, digits, _ - . ( ) only)",
                                    ini_name, ln, key);
                 goto fail;
             }
@@ -612,8 +612,10 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
                 p->bagging = 0;
             else if (strcmp(val, "nms") == 0)
                 p->bagging = 1;
+            else if (strcmp(val, "rampwf") == 0)
+                p->bagging = 2;
             else
-                bad = "wbf or nms";
+                bad = "wbf, nms or rampwf";
             break;
         }
         if (bad) {

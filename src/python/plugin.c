@@ -20,6 +20,11 @@
  * call's error: "<file>: <call> raised <Type: text>" followed by the
  * traceback, which also goes to the log.
  *
+ * rampwf's ObjectDetector (object_detector.py alone: fit(X, y) and
+ * predict(X) over arrays) runs as a detector: its class is wrapped by
+ * rampwf.workflows.object_detector.FoldDetector, which reads the fold's
+ * images into arrays and converts the objects both ways.
+ *
  * Detection and segmentation kits follow the same pattern (detector.h's
  * contract in Python): batch_detector.py's BatchDetector().predict(X)
  * returns a list of n arrays (k, 6) — class, confidence, four geometry
@@ -430,17 +435,34 @@ done:
     return st;
 }
 
-static ramp_status py_load_classifier(const char *path, int simplified, int model, char *msg,
+/* rampwf's ObjectDetector class `cls` put on ramp's detector contract:
+   functools.partial(FoldDetector, cls), called with no argument by
+   clf_new. New reference, or NULL with an exception set. GIL held. */
+static PyObject *fold_detector(PyObject *cls)
+{
+    PyObject *fd = import_attr("rampwf.workflows.object_detector", "FoldDetector");
+    PyObject *partial = fd ? import_attr("functools", "partial") : NULL;
+    PyObject *r = partial ? PyObject_CallFunctionObjArgs(partial, fd, cls, NULL) : NULL;
+    Py_XDECREF(partial);
+    Py_XDECREF(fd);
+    return r;
+}
+
+static ramp_status py_load_classifier(const char *path, int contract, int model, char *msg,
                                       size_t len)
 {
     PyGILState_STATE gs = PyGILState_Ensure();
     ramp_status st = RAMP_OK;
+    int simplified = contract == RAMP__PY_SIMPLIFIED, arrays = contract == RAMP__PY_ARRAYS;
     if (simplified) model = RAMP__MODEL_CLASSIFIER;
+    if (arrays) model = RAMP__MODEL_DETECTOR;
     const char *mod_name = simplified                       ? "image_classifier"
+                           : arrays                         ? "object_detector"
                            : model == RAMP__MODEL_DETECTOR  ? "batch_detector"
                            : model == RAMP__MODEL_SEGMENTER ? "batch_segmenter"
                                                             : "batch_classifier";
     const char *cls_name = simplified                       ? "ImageClassifier"
+                           : arrays                         ? "ObjectDetector"
                            : model == RAMP__MODEL_DETECTOR  ? "BatchDetector"
                            : model == RAMP__MODEL_SEGMENTER ? "BatchSegmenter"
                                                             : "BatchClassifier";
@@ -450,6 +472,7 @@ static ramp_status py_load_classifier(const char *path, int simplified, int mode
     ramp__py.model = model;
     ramp__py.clf_name = cls_name;
     ramp__py.clf_file = simplified                       ? "image_classifier.py"
+                        : arrays                         ? "object_detector.py"
                         : model == RAMP__MODEL_DETECTOR  ? "batch_detector.py"
                         : model == RAMP__MODEL_SEGMENTER ? "batch_segmenter.py"
                                                          : "batch_classifier.py";
@@ -464,6 +487,16 @@ static ramp_status py_load_classifier(const char *path, int simplified, int mode
         Py_CLEAR(ramp__py.clf_cls);
         snprintf(msg, len, "%s.py: class '%s' not found", mod_name, cls_name);
         st = RAMP_ESYMBOL;
+        goto done;
+    }
+    if (arrays) {
+        PyObject *wrapped = fold_detector(ramp__py.clf_cls);
+        Py_CLEAR(ramp__py.clf_cls);
+        if (!wrapped) {
+            st = ramp__py_fail(msg, len, "rampwf.workflows.object_detector: import");
+            goto done;
+        }
+        ramp__py.clf_cls = wrapped;
     }
 done:
     Py_XDECREF(mod);

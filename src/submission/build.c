@@ -521,6 +521,20 @@ ramp_status ramp__sub_build_with(const char *dir, const ramp__build_opts *o, ram
         out->simplified = 1;
         return check_python(o, dir, "image_classifier.py", log, err);
     }
+    /* rampwf's ObjectDetector: object_detector.py alone (fit(X, y) and
+       predict(X) over whole arrays; the plugin puts them on ramp's detector
+       contract, python/rampwf/workflows/object_detector.py) */
+    char arrays[4096];
+    snprintf(arrays, sizeof arrays, "%s/object_detector.py", dir);
+    if (o->model == RAMP__MODEL_DETECTOR && file_exists(arrays) && !file_exists(pp_c) &&
+        !file_exists(pp_py) && !file_exists(clf_c) && !file_exists(clf_cpp) &&
+        !file_exists(clf_py)) {
+        ramp_status st = prepare_dirs(o, dir, cache, out_dir, err);
+        if (st) return st;
+        snprintf(out->clf_py, sizeof out->clf_py, "%s", arrays);
+        out->arrays = 1;
+        return check_python(o, dir, "object_detector.py", log, err);
+    }
     int pp_is_py = !file_exists(pp_c) && file_exists(pp_py);
     if (!file_exists(pp_c) && !pp_is_py)
         return ramp__err_set(err, RAMP_ENOENT,

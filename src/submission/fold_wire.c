@@ -90,6 +90,7 @@ ramp_status ramp__fold_wire_encode(const ramp__fold_wire *w, uint8_t **out, size
     put_str(&b, w->paths.pp_py);
     put_str(&b, w->paths.clf_py);
     put_u64(&b, (uint64_t)w->paths.simplified);
+    put_u64(&b, (uint64_t)w->paths.arrays);
     put_u64(&b, (uint64_t)w->paths.model);
     put_u64(&b, (uint64_t)w->workflow);
     put_str(&b, w->py_plugin ? w->py_plugin : "");
@@ -241,6 +242,7 @@ ramp_status ramp__fold_wire_decode(const uint8_t *buf, size_t len, ramp__fold_wi
         snprintf(w->paths.clf_py, sizeof w->paths.clf_py, "%s", s[3]);
     }
     w->paths.simplified = get_u64(&r) != 0;
+    w->paths.arrays = get_u64(&r) != 0;
     uint64_t model = get_u64(&r);
     if (model > RAMP__MODEL_SEGMENTER) r.bad = 1;
     w->paths.model = (int)model;

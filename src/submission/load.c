@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/coreInt.h"
+#include "ramp/image.h"
 #include "ramp/submission.h"
 #include "submission/pyplugin.h"
 #include "submission/submissionInt.h"
@@ -72,6 +73,12 @@ const char *ramp__model_name(int model)
                                             : "batch_classifier";
 }
 
+/* The images as decoded: C × H × W floats, the pixel values (0-255). */
+static ramp_status plain_transform(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
+{
+    return ramp_img_to_tensor(pp, x, out, RAMP_CHW, NULL, NULL);
+}
+
 ramp_status ramp__sub_load(const ramp__sub_paths *p, const ramp__sub_python *o, ramp__sub *s,
                            ramp_err *err)
 {
@@ -90,8 +97,8 @@ ramp_status ramp__sub_load(const ramp__sub_paths *p, const ramp__sub_python *o, 
         }
     }
     if (p->clf_py[0]) {
-        ramp_status st =
-            s->py->load_classifier(p->clf_py, p->simplified, p->model, msg, sizeof msg);
+        int contract = p->simplified ? RAMP__PY_SIMPLIFIED : p->arrays ? RAMP__PY_ARRAYS : RAMP__PY_OWN;
+        ramp_status st = s->py->load_classifier(p->clf_py, contract, p->model, msg, sizeof msg);
         if (st) {
             ramp__err_set(err, st, "%s", msg);
             goto fail;
@@ -136,6 +143,9 @@ ramp_status ramp__sub_load(const ramp__sub_paths *p, const ramp__sub_python *o, 
     }
     if (s->h_pp && !sym(s->h_pp, "transform_test", &s->transform_test, sizeof s->transform_test))
         s->transform_test = NULL;
+    /* rampwf's ObjectDetector has no preprocessor: its model gets the
+       images as decoded */
+    if (p->arrays && !s->transform) s->transform = plain_transform;
     const char *model = ramp__model_name(p->model);
     struct {
         const char *suffix;

@@ -22,7 +22,7 @@
 #include "ramp/submission.h"
 #include "ramp/loader.h"
 
-#define RAMP__PY_API_VERSION 4
+#define RAMP__PY_API_VERSION 5
 #define RAMP__PY_PLUGIN_SYMBOL "ramp__python_plugin"
 #define RAMP__PY_PLUGIN_FILE "ramp_python.so"
 
@@ -37,6 +37,13 @@ typedef struct ramp__py_images {
     int n_jobs;               /* threads that parallel_load decodes with */
     uint64_t max_pixels;      /* the decoder's limit */
 } ramp__py_images;
+
+/* Which Python contract the model file follows (load_classifier). */
+enum {
+    RAMP__PY_OWN = 0,        /* ramp's: batch_classifier.py, batch_detector.py, ... */
+    RAMP__PY_SIMPLIFIED = 1, /* rampwf's simplified_image_classifier */
+    RAMP__PY_ARRAYS = 2,     /* rampwf's ObjectDetector */
+};
 
 typedef struct ramp__py_api {
     int api_version;
@@ -54,12 +61,16 @@ typedef struct ramp__py_api {
        threads under the GIL. */
     ramp_status (*load_preprocessor)(const char *path, int n_workers, ramp_transform_fn *tf,
                                      ramp_transform_fn *tf_test, char *msg, size_t len);
-    /* Imports batch_classifier.py and finds its BatchClassifier class; with
-       `simplified`, image_classifier.py and its ImageClassifier (rampwf's
-       simplified_image_classifier); for `model` RAMP__MODEL_DETECTOR or
-       RAMP__MODEL_SEGMENTER (submissionInt.h), batch_detector.py's
-       BatchDetector or batch_segmenter.py's BatchSegmenter. */
-    ramp_status (*load_classifier)(const char *path, int simplified, int model, char *msg,
+    /* Imports batch_classifier.py and finds its BatchClassifier class; for
+       `model` RAMP__MODEL_DETECTOR or RAMP__MODEL_SEGMENTER
+       (submissionInt.h), batch_detector.py's BatchDetector or
+       batch_segmenter.py's BatchSegmenter. `contract` RAMP__PY_SIMPLIFIED:
+       image_classifier.py and its ImageClassifier (rampwf's
+       simplified_image_classifier); RAMP__PY_ARRAYS: object_detector.py's
+       ObjectDetector (rampwf's ObjectDetector, fit(X, y) over arrays), put
+       on the detector contract by rampwf.workflows.object_detector's
+       FoldDetector. */
+    ramp_status (*load_classifier)(const char *path, int contract, int model, char *msg,
                                    size_t len);
     /* The classifier contract (classifier.h), over the imported class. */
     ramp_status (*clf_new)(void **self, const ramp_clf_info *info);

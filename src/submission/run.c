@@ -472,6 +472,7 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
     sub_path(w.paths.pp_py, sizeof w.paths.pp_py, f->paths->pp_py, f->sub_dir, sandboxed);
     sub_path(w.paths.clf_py, sizeof w.paths.clf_py, f->paths->clf_py, f->sub_dir, sandboxed);
     w.paths.simplified = f->paths->simplified;
+    w.paths.arrays = f->paths->arrays;
     w.workflow = f->workflow;
     int is_py = f->paths->pp_py[0] || f->paths->clf_py[0];
     char pylib[4096] = "";
@@ -500,6 +501,18 @@ ramp_status ramp__fold_run(const ramp__fold_spec *f, ramp__fold_result *r)
                            "image_classifier.py is a simplified_image_classifier submission, but "
                            "the kit's workflow is image_classifier (image_preprocessor + "
                            "batch_classifier)");
+        goto fail;
+    }
+    if (f->paths->arrays && (!det || c != 1)) {
+        if (det)
+            st = ramp__err_set(&err, RAMP_EINVAL,
+                               "object_detector.py is a submission of rampwf's ObjectDetector "
+                               "workflow, which detects objects of one class; the kit has %d",
+                               c);
+        else
+            st = ramp__err_set(&err, RAMP_EINVAL,
+                               "object_detector.py is a submission of rampwf's ObjectDetector "
+                               "workflow, but the kit's workflow is not detection");
         goto fail;
     }
     if ((det || seg) && f->paths->simplified) {

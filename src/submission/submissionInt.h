@@ -29,6 +29,8 @@ typedef struct ramp__sub_paths {
     char pp_py[4096];  /* the .py files, "" when C */
     char clf_py[4096]; /* batch_classifier.py, or image_classifier.py when simplified */
     int simplified;    /* rampwf's simplified_image_classifier: image_classifier.py alone */
+    int arrays;        /* rampwf's ObjectDetector: object_detector.py alone (fit(X, y) and
+                          predict(X) over arrays; no preprocessor: the images as decoded) */
     int model;         /* ramp__model: which contract the second file implements */
 } ramp__sub_paths;
 

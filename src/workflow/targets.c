@@ -19,6 +19,14 @@
  *   keeps a third of its confidence); NMS keeps each cluster's first member
  *   as it is. An image only one fold predicted (a CV row in one fold's
  *   validation, or every row of a one-fold run) keeps that fold's objects.
+ * - bagging = rampwf is rampwf's own combination of detections (old
+ *   leaderboards): every pair of folds is matched one-to-one by largest IoU
+ *   sum (rampwf's circle IoU), pairs with IoU > iou_threshold linked, and
+ *   each connected group of linked objects becomes one: the
+ *   confidence-weighted mean geometry and the confidences' sum over the
+ *   folds that predicted the image (all-zero confidences: plain means).
+ *   Objects no other fold matched are dropped. Groups come out in the
+ *   order of their first member (fold, then position in the fold's list).
  * - Segmentation rows: a class per pixel of the original image. Scores come
  *   from a confusion matrix (segmentation.h) over the rows, the truth masks
  *   decoded here one at a time. The bag is a per-pixel vote of the folds
@@ -36,6 +44,7 @@
 #include "ramp/image.h"
 #include "ramp/score.h"
 #include "ramp/segmentation.h"
+#include "score/scoreInt.h"
 #include "workflow/workflowInt.h"
 
 /* ---- sizes -------------------------------------------------------------------------- */
@@ -178,10 +187,103 @@ static int cand_cmp(const void *pa, const void *pb)
     return (a->src > b->src) - (a->src < b->src);
 }
 
-size_t ramp__wf_fuse(ramp_det_obj *out, const ramp_det_obj *in, size_t n, int n_models, int circles,
-                     double iou_threshold, int nms)
+static size_t uf_find(size_t *parent, size_t i)
 {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+/* rampwf's combination (the note above). SIZE_MAX when out of memory. */
+static size_t fuse_rampwf(ramp_det_obj *out, const ramp_det_obj *in, const size_t *model_off,
+                          int n_models, int circles, double thr)
+{
+    size_t n = model_off[n_models];
+    if (n_models == 1) {
+        memcpy(out, in, n * sizeof *out);
+        return n;
+    }
+    size_t *parent = malloc((n + 1) * sizeof *parent), *root_out = malloc((n + 1) * sizeof *root_out);
+    unsigned char *linked = calloc(n + 1, 1);
+    double *cost = malloc((n * n + 1) * sizeof *cost), *wsum = calloc(n + 1, sizeof *wsum);
+    double *csum = calloc(n + 1, sizeof *csum), *gsum = calloc(4 * n + 1, sizeof *gsum);
+    size_t *cnt = calloc(n + 1, sizeof *cnt);
+    ptrdiff_t *r2c = malloc((n + 1) * sizeof *r2c);
+    size_t k = SIZE_MAX;
+    if (!parent || !root_out || !linked || !cost || !wsum || !csum || !gsum || !cnt || !r2c)
+        goto done;
+    for (size_t i = 0; i < n; i++) parent[i] = i;
+    ramp_det_geom geom = circles ? RAMP_DET_CIRCLE : RAMP_DET_BOX;
+    unsigned flags = circles ? RAMP__DET_RAMPWF_CIRCLE : 0;
+    for (int a = 0; a < n_models; a++)
+        for (int b = a + 1; b < n_models; b++) {
+            size_t a0 = model_off[a], na = model_off[a + 1] - a0;
+            size_t b0 = model_off[b], nb = model_off[b + 1] - b0;
+            if (!na || !nb) continue;
+            for (size_t i = 0; i < na; i++)
+                for (size_t j = 0; j < nb; j++) {
+                    double ga[4], gb[4];
+                    for (int q = 0; q < 4; q++) {
+                        ga[q] = in[a0 + i].g[q];
+                        gb[q] = in[b0 + j].g[q];
+                    }
+                    cost[i * nb + j] = 1.0 - ramp__det_iou(geom, ga, gb, flags);
+                }
+            ramp_err e;
+            if (ramp__assign(cost, na, nb, r2c, &e)) goto done;
+            for (size_t i = 0; i < na; i++) {
+                if (r2c[i] < 0 || 1.0 - cost[i * nb + (size_t)r2c[i]] <= thr) continue;
+                size_t u = uf_find(parent, a0 + i), v = uf_find(parent, b0 + (size_t)r2c[i]);
+                if (u != v) parent[u > v ? u : v] = u < v ? u : v;
+                linked[a0 + i] = linked[b0 + (size_t)r2c[i]] = 1;
+            }
+        }
+    /* groups in the order of their first member: a root is its group's
+       smallest index (unions keep the smaller one) */
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!linked[i]) continue;
+        size_t r = uf_find(parent, i);
+        if (r == i) root_out[i] = k++;
+        size_t j = root_out[r];
+        wsum[j] += in[i].conf;
+        csum[j] += in[i].conf;
+        cnt[j]++;
+        for (int q = 0; q < 4; q++) gsum[4 * j + (size_t)q] += (double)in[i].conf * in[i].g[q];
+        out[j].cls = in[i].cls;
+        if (cnt[j] == 1) out[j].conf = 0;
+        out[j].conf += in[i].conf; /* plain sum, for the all-zero case */
+        for (int q = 0; q < 4; q++)
+            out[j].g[q] = cnt[j] == 1 ? in[i].g[q] : out[j].g[q] + in[i].g[q];
+    }
+    for (size_t j = 0; j < k; j++) {
+        if (wsum[j] > 0) {
+            for (int q = 0; q < 4; q++) out[j].g[q] = gsum[4 * j + (size_t)q] / wsum[j];
+            out[j].conf = csum[j] / n_models;
+        } else { /* all confidences zero: the plain mean of everything */
+            out[j].conf = out[j].conf / (double)cnt[j];
+            for (int q = 0; q < 4; q++) out[j].g[q] /= (double)cnt[j];
+        }
+    }
+done:
+    free(parent);
+    free(root_out);
+    free(linked);
+    free(cost);
+    free(wsum);
+    free(csum);
+    free(gsum);
+    free(cnt);
+    free(r2c);
+    return k;
+}
+
+size_t ramp__wf_fuse(ramp_det_obj *out, const ramp_det_obj *in, const size_t *model_off,
+                     int n_models, int circles, double iou_threshold, int mode)
+{
+    size_t n = model_off[n_models];
     if (n == 0) return 0;
+    if (mode == 2) return fuse_rampwf(out, in, model_off, n_models, circles, iou_threshold);
+    int nms = mode == 1;
     cand *c = malloc(n * sizeof *c);
     double *wsum = calloc(n, sizeof *wsum), *csum = calloc(n, sizeof *csum);
     double *gsum = calloc(4 * n, sizeof *gsum);

@@ -704,7 +704,8 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
     int nfo = r->n_folds, det = is_det(pb), c = r->n_classes;
     size_t n = r->n_train, nt = r->n_test, stride = det ? det_stride(pb) : 0;
     size_t maxo = det ? (size_t)ramp_problem_max_objects(pb) : 0;
-    int circles = det && ramp_problem_geometry(pb), nms = det && ramp_problem_bagging(pb) == 1;
+    int circles = det && ramp_problem_geometry(pb), mode = det ? ramp_problem_bagging(pb) : 0;
+    size_t *model_off = malloc(((size_t)nfo + 2) * sizeof *model_off);
     double thr = det ? ramp_problem_iou_threshold(pb) : 0;
     /* vpos[j * n + row]: the position of CV row `row` in fold j's valid rows, or -1 */
     int64_t *vpos = malloc(((size_t)nfo * n + 1) * sizeof *vpos);
@@ -724,7 +725,7 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
         seg = calloc(nmax + 1, sizeof *seg);
     }
     r->bag_steps = calloc((size_t)nfo, sizeof *r->bag_steps);
-    ramp_status st = vpos && (det ? in && fused && bag.off && bag.obj : seg != NULL) && maps && vrows &&
+    ramp_status st = vpos && model_off && (det ? in && fused && bag.off && bag.obj : seg != NULL) && maps && vrows &&
                              r->bag_steps
                          ? RAMP_OK
                          : fail(r, RAMP_ENOMEM, -1, "bagging: out of memory");
@@ -752,6 +753,7 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
                                             ? -1
                                             : (int64_t)f->n_train + vpos[(size_t)j * n + i];
                     if (at < 0) continue;
+                    model_off[models] = got;
                     if (det)
                         got += ramp__wf_det_row(in + got, f->run.pred, stride, (size_t)at);
                     else
@@ -761,7 +763,8 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
                 if (!models) continue; /* a CV row no fold of the bag validated */
                 vrows[m] = (uint32_t)i;
                 if (det) {
-                    size_t kept = ramp__wf_fuse(fused, in, got, models, circles, thr, nms);
+                    model_off[models] = got;
+                    size_t kept = ramp__wf_fuse(fused, in, model_off, models, circles, thr, mode);
                     if (kept == SIZE_MAX) {
                         st = fail(r, RAMP_ENOMEM, -1, "bagging: out of memory");
                         break;
@@ -816,6 +819,7 @@ static ramp_status finish_targets(const ramp__wf_opts *o, ramp__wf_result *r, co
         r->complete = 1;
     }
     free(vpos);
+    free(model_off);
     free(in);
     free(fused);
     free(maps);

@@ -152,11 +152,13 @@ void ramp__wf_dets_free(ramp__wf_dets *d);
    of the problem into out (NaN where a score fails). */
 void ramp__wf_score_det(const ramp_problem *pb, const ramp_samples *truth, const uint32_t *wh,
                         const uint32_t *idx, size_t n, const ramp__wf_dets *d, double *out);
-/* Fuses n objects that n_models folds predicted for one image (targets.c's
-   note: weighted box fusion, or NMS) into out (room for n); returns the
-   number written, SIZE_MAX when out of memory. */
-size_t ramp__wf_fuse(ramp_det_obj *out, const ramp_det_obj *in, size_t n, int n_models,
-                     int circles, double iou_threshold, int nms);
+/* Fuses the objects n_models folds predicted for one image (fold m's are
+   in[model_off[m] .. model_off[m + 1])) into out (room for all of them);
+   mode is the problem's bagging: 0 weighted box fusion, 1 NMS, 2 rampwf's
+   combination (targets.c's note). Returns the number written, SIZE_MAX
+   when out of memory. */
+size_t ramp__wf_fuse(ramp_det_obj *out, const ramp_det_obj *in, const size_t *model_off,
+                     int n_models, int circles, double iou_threshold, int mode);
 /* Each row's image size (masks 0) or mask size (masks 1), 2 per row, read
    from the files' headers. */
 ramp_status ramp__wf_sizes(const ramp_samples *s, int masks, uint32_t **wh, ramp_err *err);

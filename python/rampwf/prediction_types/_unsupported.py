@@ -1,5 +1,4 @@
-"""rampwf's detection, clustering and combined prediction types: the
-factories exist (a kit naming them imports, ramp's reader names them in its
+"""rampwf's clustering and combined prediction types: the factories exist (a kit naming them imports, ramp's reader names them in its
 refusal); building predictions from their classes raises."""
 from .base import BasePrediction
 
@@ -24,6 +23,5 @@ def _factory(kind):
     return make
 
 
-make_detection = _factory('detection')
 make_clustering = _factory('clustering')
 make_combined = _factory('combined')

@@ -1,12 +1,14 @@
-"""rampwf's workflows: the two image classification workflows ramp runs
-(working in pure Python too), and the others as names ramp refuses."""
+"""rampwf's workflows: the image classification and object detection
+workflows ramp runs (working in pure Python too), and the others as names
+ramp refuses."""
 from ._unsupported import (
     AirPassengers, Classifier, Clusterer, DrugSpectra, ElNino, Estimator,
     EstimatorExternalData, FeatureExtractor, FeatureExtractorClassifier,
     FeatureExtractorRegressor, GridFeatureExtractor,
-    GridFeatureExtractorClassifier, ObjectDetector, Regressor,
+    GridFeatureExtractorClassifier, Regressor,
     SKLearnPipeline, TimeSeriesFeatureExtractor, UnsupportedWorkflow)
 from .image_classifier import ImageClassifier
+from .object_detector import ObjectDetector
 from .simplified_image_classifier import SimplifiedImageClassifier
 
 __all__ = [

@@ -2,8 +2,8 @@
 
 Each exists so that a kit naming it imports and ramp's reader can name it
 in its refusal: construction keeps the arguments; training raises
-NotImplementedError (ramp runs ImageClassifier and
-SimplifiedImageClassifier).
+NotImplementedError (ramp runs ImageClassifier,
+SimplifiedImageClassifier and ObjectDetector).
 """
 
 
@@ -18,8 +18,8 @@ class UnsupportedWorkflow(object):
 
     def _refuse(self, *args, **kwargs):
         raise NotImplementedError(
-            'rampwf.workflows.{}: ramp runs the image workflows only '
-            '(ImageClassifier, SimplifiedImageClassifier)'.format(
+            'rampwf.workflows.{}: ramp runs ImageClassifier, '
+            'SimplifiedImageClassifier and ObjectDetector only'.format(
                 type(self).__name__))
 
     train_submission = _refuse
@@ -30,7 +30,7 @@ _NAMES = ('AirPassengers', 'Classifier', 'Clusterer', 'DrugSpectra', 'ElNino',
           'Estimator', 'EstimatorExternalData', 'FeatureExtractor',
           'FeatureExtractorClassifier', 'FeatureExtractorRegressor',
           'GridFeatureExtractor', 'GridFeatureExtractorClassifier',
-          'ObjectDetector', 'Regressor', 'SKLearnPipeline',
+          'Regressor', 'SKLearnPipeline',
           'TimeSeriesFeatureExtractor')
 
 for _name in _NAMES:
