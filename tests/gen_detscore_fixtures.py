@@ -439,6 +439,9 @@ def main():
                           minipatch=[5, 25, 8, 36])]
     cases += [random_case(rng, "minipatch_boxes", "box", 2, 0.5, 6, 48, 32,
                           minipatch=[6.5, 26, 10, 40.25])]
+    # mars_craters' own: 224 × 224 images, minipatch=[28, 196, 28, 196]
+    cases += [random_case(rng, "minipatch_mars_craters", "circle", 1, 0.5, 10, 224, 224,
+                          minipatch=[28, 196, 28, 196])]
     for c in cases:
         if c["name"] not in ("iou_at_threshold",):  # exactly at it, on purpose
             check_margins(c, det)
