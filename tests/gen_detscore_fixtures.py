@@ -16,8 +16,18 @@ single class, so only such cases get them). The "ours" values come from an
 independent numpy / scipy implementation of the definitions in
 docs/scores.md, written here (it shares no code with the C library).
 
+Coordinates: a ramp circle is g = (x, y, r) with x a column and y a row;
+rampwf's tuple is (row, col, r). rampwf is given (g[1], g[0], g[2]) for
+ramp's g, and SCP(shape=(height, width)).
+
+A case may carry a minipatch [row_min, row_max, col_min, col_max]: rampwf's
+score types get it as their `minipatch` (all but DetectionAveragePrecision,
+which has none: no "rampwf map" line then, ramp refuses it), ours applies
+docs/scores.md's definition (both sides filtered by centre; scp crops the
+map to the pixels whose centre is inside).
+
 expected.txt, one block per case:
-    case NAME GEOM(box|circle) N_CLASSES IOU_THRESHOLD N_IMAGES
+    case NAME GEOM(box|circle) N_CLASSES IOU_THRESHOLD N_IMAGES [R0 R1 C0 C1]
     image WIDTH HEIGHT N_TRUTH N_PRED
     t CLS G0 G1 G2 G3                (N_TRUTH lines)
     p CLS CONF G0 G1 G2 G3           (N_PRED lines)
@@ -55,25 +65,33 @@ def load_rampwf(root):
     return det
 
 
+def to_rampwf(g):
+    """ramp's circle (x = col, y = row, r) as rampwf's tuple (row, col, r)."""
+    return (g[1], g[0], g[2])
+
+
 def rampwf_scores(det, case):
     (w, h) = case["images"][0][0:2]
     assert all(im[0] == w and im[1] == h for im in case["images"])
-    y_true = [[tuple(o[1][:3]) for o in im[2]] for im in case["images"]]
-    y_pred = [[(o[1],) + tuple(o[2][:3]) for o in im[3]] for im in case["images"]]
+    y_true = [[to_rampwf(o[1]) for o in im[2]] for im in case["images"]]
+    y_pred = [[(o[1],) + to_rampwf(o[2]) for o in im[3]] for im in case["images"]]
     thr = case["iou"]
+    mp = case.get("minipatch")
     types_ = {
         "map": det.DetectionAveragePrecision(iou_threshold=thr),
-        "det_precision": det.DetectionPrecision(iou_threshold=thr),
-        "det_recall": det.DetectionRecall(iou_threshold=thr),
-        "ospa": det.OSPA(),
-        "scp": det.SCP(shape=(h, w)),
-        "mad_center": det.MADCenter(iou_threshold=thr),
-        "mad_radius": det.MADRadius(iou_threshold=thr),
+        "det_precision": det.DetectionPrecision(iou_threshold=thr, minipatch=mp),
+        "det_recall": det.DetectionRecall(iou_threshold=thr, minipatch=mp),
+        "ospa": det.OSPA(minipatch=mp),
+        "scp": det.SCP(shape=(h, w), minipatch=mp),
+        "mad_center": det.MADCenter(iou_threshold=thr, minipatch=mp),
+        "mad_radius": det.MADRadius(iou_threshold=thr, minipatch=mp),
     }
     out = {}
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in SCORES:
+            if mp is not None and name == "map":
+                continue  # no minipatch in rampwf's AP
             try:
                 out[name] = float(types_[name](y_true, y_pred))
             except ZeroDivisionError:
@@ -228,10 +246,17 @@ def ours_assignment_scores(case):
 
 
 def ours_scp(case):
+    """With a minipatch, the map is cropped to the pixels whose centre is in
+    it: Σ |map| there over Σ each object's share of its pixels there."""
+    mp = case.get("minipatch")
     resid = mass = 0.0
     for w, h, truth, preds in case["images"]:
         yy, xx = np.mgrid[0:h, 0:w]
         cx, cy = xx + 0.5, yy + 0.5  # pixel centres
+        if mp is None:
+            win = np.ones((h, w), dtype=bool)
+        else:
+            win = (cy >= mp[0]) & (cy < mp[1]) & (cx >= mp[2]) & (cx < mp[3])
         total = np.zeros((h, w))
         objs = [(1.0, o[1]) for o in truth] + [(-1.0, o[2]) for o in preds if o[1] >= CONF]
         for sign, g in objs:
@@ -242,16 +267,38 @@ def ours_scp(case):
             n = inside.sum()
             if n:
                 total[inside] += sign / n
-                mass += 1
-        resid += np.abs(total).sum()
+                mass += (inside & win).sum() / n
+        resid += np.abs(total[win]).sum()
     return resid / mass if mass else 0.0
 
 
+def centre_in(geom, g, mp):
+    """(col, row) = a circle's (x, y) or a box's middle, in the half-open
+    [row_min, row_max) × [col_min, col_max)."""
+    if geom == "box":
+        col, row = (g[0] + g[2]) / 2, (g[1] + g[3]) / 2
+    else:
+        col, row = g[0], g[1]
+    return mp[0] <= row < mp[1] and mp[2] <= col < mp[3]
+
+
+def patch_filtered(case):
+    """The case with only the truths and predictions inside its minipatch."""
+    mp, geom = case["minipatch"], case["geom"]
+    images = [(w, h, [o for o in truth if centre_in(geom, o[1], mp)],
+               [o for o in preds if centre_in(geom, o[2], mp)])
+              for w, h, truth, preds in case["images"]]
+    return dict(case, images=images)
+
+
 def ours_scores(case):
+    scp = ours_scp(case)
+    if case.get("minipatch") is not None:
+        case = patch_filtered(case)
     prec, rec = ours_precision_recall(case)
     ospa, mad_c, mad_r = ours_assignment_scores(case)
     out = {"map": ours_map(case), "det_precision": prec, "det_recall": rec, "ospa": ospa,
-           "scp": ours_scp(case)}
+           "scp": scp}
     if case["geom"] == "circle":
         out["mad_center"], out["mad_radius"] = mad_c, mad_r
     return out
@@ -259,7 +306,8 @@ def ours_scores(case):
 
 # --- cases ----------------------------------------------------------------------
 
-def random_case(rng, name, geom, n_classes, thr, n_images, w, h, conf_levels=None):
+def random_case(rng, name, geom, n_classes, thr, n_images, w, h, conf_levels=None,
+                minipatch=None):
     images = []
     for _ in range(n_images):
         truth, preds = [], []
@@ -296,7 +344,10 @@ def random_case(rng, name, geom, n_classes, thr, n_images, w, h, conf_levels=Non
                 c = float(rng.choice(conf_levels))
             out.append((k, c, [float(v) for v in g]))
         images.append((w, h, [(k, [float(v) for v in g]) for k, g in truth], out))
-    return {"name": name, "geom": geom, "n_classes": n_classes, "iou": thr, "images": images}
+    case = {"name": name, "geom": geom, "n_classes": n_classes, "iou": thr, "images": images}
+    if minipatch is not None:
+        case["minipatch"] = minipatch
+    return case
 
 
 def fixed_cases():
@@ -315,7 +366,30 @@ def fixed_cases():
     # no object at all
     empty = {"name": "empty", "geom": "circle", "n_classes": 1, "iou": 0.5,
              "images": [(10, 10, [], []), (10, 10, [], [(0, 0.2, [3.0, 3.0, 2.0, 0.0])])]}
-    return [ex, eq, tie, empty]
+    # orientation: a tall image (12 wide, 40 high), circles low in it
+    # (rows 25-35) and one near the right edge: rampwf's circle tuple is
+    # (row, col, r), ramp's (col, row, r); read the other way round these
+    # circles would fall off the 12 columns
+    tall = {"name": "scp_tall_image", "geom": "circle", "n_classes": 1, "iou": 0.5,
+            "images": [(12, 40, [(0, [4.0, 30.0, 3.0, 0.0]), (0, [9.5, 26.0, 2.5, 0.0])],
+                        [(0, 0.9, [4.6, 29.2, 3.4, 0.0]), (0, 0.8, [9.0, 34.0, 2.0, 0.0])])]}
+    # a minipatch edge: rows [10, 20), columns [4, 30) of a 40 × 30 image;
+    # centres on its lines (row 10 and column 4 in, row 20 and column 30
+    # out), a truth inside whose best prediction is outside and the other
+    # way round, and an object straddling the crop
+    edge = {"name": "minipatch_edges", "geom": "circle", "n_classes": 1, "iou": 0.3,
+            "minipatch": [10, 20, 4, 30],
+            "images": [(40, 30,
+                        [(0, [4.0, 10.0, 2.0, 0.0]), (0, [30.0, 15.0, 2.0, 0.0]),
+                         (0, [12.0, 20.0, 3.0, 0.0]), (0, [20.0, 18.5, 2.5, 0.0]),
+                         (0, [35.0, 5.0, 2.0, 0.0])],
+                        [(0, 0.9, [4.5, 10.2, 2.2, 0.0]), (0, 0.8, [29.6, 15.1, 2.1, 0.0]),
+                         (0, 0.7, [12.2, 19.6, 3.1, 0.0]), (0, 0.95, [20.3, 20.4, 2.6, 0.0]),
+                         (0, 0.6, [25.0, 12.0, 1.8, 0.0]), (0, 0.3, [15.0, 15.0, 2.0, 0.0])]),
+                       (40, 30, [(0, [33.0, 25.0, 2.0, 0.0])],
+                        [(0, 0.9, [16.0, 14.0, 3.0, 0.0])]),
+                       (40, 30, [], [])]}
+    return [ex, eq, tie, empty, tall, edge]
 
 
 def check_margins(case, det):
@@ -353,14 +427,31 @@ def main():
     cases += [random_case(rng, "circles_3cls", "circle", 3, 0.5, 6, 40, 30)]
     cases += [random_case(rng, "boxes_%d" % i, "box", k, thr, 6, 48, 32)
               for i, (k, thr) in enumerate(((1, 0.5), (3, 0.5), (2, 0.4)))]
+    # minipatches (rampwf's SCP slices its map: integer bounds for the
+    # rampwf cases); rows and columns cut differently on a non-square image
+    cases += [random_case(rng, "minipatch_circles_%d" % i, "circle", 1, thr, 8, 40, 30,
+                          minipatch=mp)
+              for i, (thr, mp) in enumerate(((0.5, [5, 25, 8, 36]), (0.3, [0, 18, 12, 40]),
+                                             (0.5, [6, 30, 0, 20])))]
+    cases += [random_case(rng, "minipatch_fractional", "circle", 1, 0.5, 6, 40, 30,
+                          minipatch=[4.7, 22.2, 6.5, 31.0])]
+    cases += [random_case(rng, "minipatch_circles_3cls", "circle", 3, 0.5, 6, 40, 30,
+                          minipatch=[5, 25, 8, 36])]
+    cases += [random_case(rng, "minipatch_boxes", "box", 2, 0.5, 6, 48, 32,
+                          minipatch=[6.5, 26, 10, 40.25])]
+    # mars_craters' own: 224 × 224 images, minipatch=[28, 196, 28, 196]
+    cases += [random_case(rng, "minipatch_mars_craters", "circle", 1, 0.5, 10, 224, 224,
+                          minipatch=[28, 196, 28, 196])]
     for c in cases:
         if c["name"] not in ("iou_at_threshold",):  # exactly at it, on purpose
             check_margins(c, det)
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "expected.txt"), "w") as f:
         for c in cases:
-            f.write("case %s %s %d %r %d\n" % (c["name"], c["geom"], c["n_classes"], c["iou"],
-                                               len(c["images"])))
+            mp = c.get("minipatch")
+            f.write("case %s %s %d %r %d%s\n" % (
+                c["name"], c["geom"], c["n_classes"], c["iou"], len(c["images"]),
+                "" if mp is None else " " + " ".join(repr(float(v)) for v in mp)))
             for w, h, truth, preds in c["images"]:
                 f.write("image %d %d %d %d\n" % (w, h, len(truth), len(preds)))
                 for k, g in truth:
@@ -369,7 +460,10 @@ def main():
                     f.write("p %d %s %s\n" % (k, fmt(conf), " ".join(fmt(v) for v in g)))
             for name, v in sorted(ours_scores(c).items()):
                 f.write("score ours %s %s\n" % (name, fmt(v)))
-            if c["geom"] == "circle" and c["n_classes"] == 1:
+            integral = mp is None or all(float(v).is_integer() for v in mp)
+            if c["geom"] == "circle" and c["n_classes"] == 1 and integral:
+                if mp is not None:
+                    mp[:] = [int(v) for v in mp]  # rampwf's SCP slices with them
                 check_rampwf_tie_order(c)
                 for name, v in sorted(rampwf_scores(det, c).items()):
                     f.write("score rampwf %s %s\n" % (name, fmt(v)))

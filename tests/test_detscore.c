@@ -1,7 +1,8 @@
-/* test_detscore.c — ramp_score_detection under both semantics against
- * tests/fixtures/detscore/expected.txt (ours: an independent numpy/scipy
- * reference; rampwf: rampwf's own score types run on the same input, see
- * tests/gen_detscore_fixtures.py), the assignment against brute force,
+/* test_detscore.c — ramp_score_detection (with and without a minipatch)
+ * under both semantics against tests/fixtures/detscore/expected.txt (ours:
+ * an independent numpy/scipy reference; rampwf: rampwf's own score types
+ * run on the same input, circles given to it as (row, col, r) = (y, x, r),
+ * see tests/gen_detscore_fixtures.py), the assignment against brute force,
  * the refusals, and ramp_score_segmentation. */
 #include <math.h>
 #include <setjmp.h>
@@ -26,6 +27,8 @@ typedef struct fx_case {
     int n_classes;
     double iou;
     size_t n_images;
+    int has_patch;
+    double patch[4];
     ramp_det_image *images;
     ramp_det_obj *objs;
     size_t n_objs, cap;
@@ -49,9 +52,11 @@ static int fx_read(FILE *f, fx_case *c, char *line, size_t n)
     char geom[16];
     memset(c, 0, sizeof *c);
     if (!fgets(line, (int)n, f)) return 0;
-    assert_int_equal(sscanf(line, "case %63s %15s %d %lf %zu", c->name, geom, &c->n_classes,
-                            &c->iou, &c->n_images),
-                     5);
+    int got =
+        sscanf(line, "case %63s %15s %d %lf %zu %lf %lf %lf %lf", c->name, geom, &c->n_classes,
+               &c->iou, &c->n_images, &c->patch[0], &c->patch[1], &c->patch[2], &c->patch[3]);
+    assert_true(got == 5 || got == 9);
+    c->has_patch = got == 9;
     c->geom = !strcmp(geom, "box") ? RAMP_DET_BOX : RAMP_DET_CIRCLE;
     c->images = calloc(c->n_images, sizeof *c->images);
     size_t *first = calloc(c->n_images, sizeof *first);
@@ -96,7 +101,7 @@ static void test_fixtures(void **state)
     FILE *f = fopen(FIX, "r");
     assert_non_null(f);
     char line[512];
-    int n_cases = 0, n_checked = 0, n_compat = 0;
+    int n_cases = 0, n_checked = 0, n_compat = 0, n_patch = 0, n_patch_compat = 0;
     fx_case c;
     while (fx_read(f, &c, line, sizeof line)) {
         n_cases++;
@@ -109,8 +114,12 @@ static void test_fixtures(void **state)
             int compat = !strcmp(mode, "rampwf");
             double got;
             ramp_err err = {RAMP_OK, ""};
-            ramp_status st = ramp_score_detection(&got, t->kind, c.iou, c.images, c.n_images,
-                                                  c.n_classes, c.geom, compat, &err);
+            ramp_status st =
+                c.has_patch
+                    ? ramp_score_detection_minipatch(&got, t->kind, c.iou, c.images, c.n_images,
+                                                     c.n_classes, c.geom, compat, c.patch, &err)
+                    : ramp_score_detection(&got, t->kind, c.iou, c.images, c.n_images, c.n_classes,
+                                           c.geom, compat, &err);
             if (st) print_error("%s %s %s: %s\n", c.name, mode, name, err.msg);
             assert_int_equal(st, RAMP_OK);
             int ok = isnan(want) ? isnan(got) : fabs(got - want) <= TOL * fmax(1, fabs(want));
@@ -120,6 +129,40 @@ static void test_fixtures(void **state)
             }
             n_checked++;
             n_compat += compat;
+            n_patch += c.has_patch;
+            n_patch_compat += c.has_patch && compat;
+        }
+        if (c.has_patch) { /* rampwf's AP has no minipatch: refused */
+            double v = 0;
+            ramp_err err = {RAMP_OK, ""};
+            assert_int_equal(ramp_score_detection_minipatch(&v, RAMP_SCORE_MAP, c.iou, c.images,
+                                                            c.n_images, c.n_classes, c.geom, 1,
+                                                            c.patch, &err),
+                             RAMP_EINVAL);
+            assert_non_null(strstr(err.msg, "DetectionAveragePrecision has no minipatch"));
+            assert_true(isnan(v));
+        } else { /* a minipatch holding the whole image changes nothing */
+            const double whole[4] = {-1e9, 1e9, -1e9, 1e9};
+            for (int compat = 0; compat < 2; compat++)
+                for (int k = 0; k < ramp_score_type_count(); k++) {
+                    const ramp_score_type *t = ramp_score_type_at(k);
+                    if (t->task != RAMP_TASK_DETECTION) continue;
+                    if (compat && t->kind == RAMP_SCORE_MAP) continue;
+                    double a, b;
+                    ramp_err err;
+                    ramp_status sa = ramp_score_detection(&a, t->kind, c.iou, c.images, c.n_images,
+                                                          c.n_classes, c.geom, compat, &err);
+                    ramp_status sb =
+                        ramp_score_detection_minipatch(&b, t->kind, c.iou, c.images, c.n_images,
+                                                       c.n_classes, c.geom, compat, whole, &err);
+                    assert_int_equal(sa, sb);
+                    if (sa) continue;
+                    if (!(isnan(a) ? isnan(b) : fabs(a - b) <= 1e-12 * fmax(1, fabs(a)))) {
+                        print_error("%s %d %s: whole-image minipatch %.17g, none %.17g\n", c.name,
+                                    compat, t->name, b, a);
+                        fail();
+                    }
+                }
         }
         free(c.images);
         free(c.objs);
@@ -128,6 +171,8 @@ static void test_fixtures(void **state)
     assert_true(n_cases >= 10);
     assert_true(n_compat >= 40);
     assert_true(n_checked >= 100);
+    assert_true(n_patch >= 40);
+    assert_true(n_patch_compat >= 20);
 }
 
 /* The worked example of docs/scores.md: one IoU, two formulas. */
@@ -233,6 +278,18 @@ static void test_refusals(void **state)
     expect_err(RAMP_SCORE_ACCURACY, 0, &im, RAMP_DET_BOX, RAMP_EINVAL,
                "'accuracy' is not a detection score");
     expect_err(RAMP_SCORE_MAP, 1.5, &im, RAMP_DET_BOX, RAMP_EINVAL, "outside (0, 1]");
+    const double bad_patches[][4] = {
+        {10, 10, 0, 5}, {0, 5, 7, 3}, {NAN, 5, 0, 5}, {0, INFINITY, 0, 5}};
+    for (size_t q = 0; q < 4; q++) {
+        double v = 0;
+        ramp_err err = {RAMP_OK, ""};
+        assert_int_equal(ramp_score_detection_minipatch(&v, RAMP_SCORE_OSPA, 0, &im, 1, 1,
+                                                        RAMP_DET_BOX, 0, bad_patches[q], &err),
+                         RAMP_EINVAL);
+        assert_non_null(strstr(err.msg, "ospa: minipatch ["));
+        assert_non_null(strstr(err.msg, "min < max"));
+        assert_true(isnan(v));
+    }
     ramp_det_obj bad = {0, NAN, {0, 0, 4, 4}};
     ramp_det_image imb = {&t, 1, &bad, 1, 0, 0};
     expect_err(RAMP_SCORE_OSPA, 0, &imb, RAMP_DET_BOX, RAMP_EINVAL,
@@ -274,6 +331,49 @@ static void test_refusals(void **state)
     assert_true(isnan(v)); /* no prediction kept: 0/0 as rampwf */
 }
 
+/* rampwf's SCP crops its map by index (map[row_min:row_max, ...]); for a
+   fractional bound (which rampwf itself cannot slice with) ramp keeps the
+   indices i with row_min ≤ i < row_max. By hand, compat, an 8 × 8 image:
+   the truth (x 3, y 0, r 1.5) covers rows 0-1, columns 2-4 (6 pixels,
+   1/6 each), the prediction (x 3, y 1, r 1.5) rows 0-2, columns 2-4 (9
+   pixels, −1/9 each). Rows from 0.4 keep rows 1-7: Σ|map| = 3·(1/6 − 1/9)
+   + 3/9 = 1/2, masses 3/6 + 6/9 = 7/6: scp = 3/7 (rows from 0: 1/3). The
+   same objects transposed (x 0, y 3), columns from 0.4: 3/7 again. */
+static void test_minipatch_scp_by_hand(void **state)
+{
+    (void)state;
+    ramp_det_obj t = {0, 0, {3, 0, 1.5, 0}}, p = {0, 0.9, {3, 1, 1.5, 0}};
+    ramp_det_image im = {&t, 1, &p, 1, 8, 8};
+    const double rows_from_04[4] = {0.4, 8, 0, 8}, rows_from_0[4] = {0, 8, 0, 8};
+    double v;
+    ramp_err err;
+    assert_int_equal(ramp_score_detection_minipatch(&v, RAMP_SCORE_SCP, 0, &im, 1, 1,
+                                                    RAMP_DET_CIRCLE, 1, rows_from_04, &err),
+                     RAMP_OK);
+    assert_true(fabs(v - 3.0 / 7.0) < 1e-12);
+    assert_int_equal(ramp_score_detection_minipatch(&v, RAMP_SCORE_SCP, 0, &im, 1, 1,
+                                                    RAMP_DET_CIRCLE, 1, rows_from_0, &err),
+                     RAMP_OK);
+    assert_true(fabs(v - 1.0 / 3.0) < 1e-12);
+    ramp_det_obj tt = {0, 0, {0, 3, 1.5, 0}}, pt = {0, 0.9, {1, 3, 1.5, 0}};
+    ramp_det_image imt = {&tt, 1, &pt, 1, 8, 8};
+    const double cols_from_04[4] = {0, 8, 0.4, 8};
+    assert_int_equal(ramp_score_detection_minipatch(&v, RAMP_SCORE_SCP, 0, &imt, 1, 1,
+                                                    RAMP_DET_CIRCLE, 1, cols_from_04, &err),
+                     RAMP_OK);
+    assert_true(fabs(v - 3.0 / 7.0) < 1e-12);
+    /* an empty crop: no mass, NaN (rampwf's 0/0) and ours 0 */
+    const double outside[4] = {8, 9, 0, 8};
+    assert_int_equal(ramp_score_detection_minipatch(&v, RAMP_SCORE_SCP, 0, &im, 1, 1,
+                                                    RAMP_DET_CIRCLE, 1, outside, &err),
+                     RAMP_OK);
+    assert_true(isnan(v));
+    assert_int_equal(ramp_score_detection_minipatch(&v, RAMP_SCORE_SCP, 0, &im, 1, 1,
+                                                    RAMP_DET_CIRCLE, 0, outside, &err),
+                     RAMP_OK);
+    assert_true(v == 0.0);
+}
+
 static void test_segmentation_scores(void **state)
 {
     (void)state;
@@ -312,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_worked_circles),
         cmocka_unit_test(test_assignment),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_minipatch_scp_by_hand),
         cmocka_unit_test(test_segmentation_scores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

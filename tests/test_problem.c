@@ -283,6 +283,34 @@ static void test_detection_segmentation(void **state)
     assert_string_equal(ramp_problem_data_path(p, RAMP_DATA_MASKS), "m");
     assert_int_equal(ramp_problem_cv_method(p), RAMP_CV_FOLDS_FILE);
     ramp_problem_free(p);
+    /* minipatch=ROW_MIN:ROW_MAX:COL_MIN:COL_MAX on detection scores */
+    p = parse(DET_HEAD "geometry = circle\n[scores]\nospa = ospa minipatch=28:196:28:196 "
+                       "precision=3\nprec_0.5 = det_precision iou=0.5 minipatch=28:196:28:196 "
+                       "precision=3\nscp = scp minipatch=-1.5:2e2:0.25:7\nap = map\n"
+                       "[detection]\ncompat = rampwf\n",
+              NULL, &e);
+    assert_non_null(p);
+    double mp[4] = {9, 9, 9, 9};
+    assert_int_equal(ramp_problem_score_minipatch(p, 0, mp), 1);
+    assert_true(mp[0] == 28 && mp[1] == 196 && mp[2] == 28 && mp[3] == 196);
+    assert_int_equal(ramp_problem_score_precision(p, 0), 3);
+    assert_int_equal(ramp_problem_score_minipatch(p, 1, NULL), 1);
+    assert_true(ramp_problem_score_param(p, 1) == 0.5);
+    assert_int_equal(ramp_problem_score_minipatch(p, 2, mp), 1);
+    assert_true(mp[0] == -1.5 && mp[1] == 200 && mp[2] == 0.25 && mp[3] == 7);
+    mp[0] = 9;
+    assert_int_equal(ramp_problem_score_minipatch(p, 3, mp), 0); /* none: out untouched */
+    assert_true(mp[0] == 9);
+    assert_int_equal(ramp_problem_score_minipatch(p, 4, mp), 0);
+    assert_int_equal(ramp_problem_score_minipatch(p, -1, mp), 0);
+    assert_int_equal(ramp_problem_score_minipatch(NULL, 0, mp), 0);
+    ramp_problem_free(p);
+    /* ours defines map on a minipatch */
+    p = parse(DET_HEAD "[scores]\nap = map minipatch=0:10:0:10\n", NULL, &e);
+    assert_non_null(p);
+    assert_int_equal(ramp_problem_score_minipatch(p, 0, NULL), 1);
+    ramp_problem_free(p);
+
     /* classification kits are unchanged: stratified by default */
     p = parse("[problem]\ntitle = t\nn_classes = 3\n[scores]\nacc = accuracy\n", NULL, &e);
     assert_non_null(p);
@@ -322,6 +350,40 @@ static void test_detection_segmentation(void **state)
          "problem.ini:6: score 'ap': iou '0' is not a number in (0, 1]"},
         {DET_HEAD "[scores]\nap = ospa iou=0.5\n",
          "problem.ini:6: score 'ap': unknown parameter 'iou' for score kind ospa"},
+        {DET_HEAD "[scores]\no = ospa\nap = map minipatch=28:196:28:196\n[detection]\n"
+                  "compat = rampwf\n",
+         "problem.ini:7: score 'ap': map has no minipatch with compat = rampwf (rampwf's "
+         "DetectionAveragePrecision takes none)"},
+        {"[problem]\ntitle = t\nn_classes = 3\n[scores]\nacc = accuracy minipatch=0:1:0:1\n",
+         "problem.ini:5: score 'acc': minipatch is a detection score's parameter, not "
+         "accuracy's"},
+        {SEG_HEAD "[scores]\nmiu = mean_iu minipatch=0:1:0:1\n",
+         "problem.ini:6: score 'miu': minipatch is a detection score's parameter, not "
+         "mean_iu's"},
+        {DET_HEAD "[scores]\no = ospa minipatch=28:196:28\n",
+         "problem.ini:6: score 'o': minipatch '28:196:28' is not ROW_MIN:ROW_MAX:COL_MIN:COL_MAX "
+         "(four finite numbers, min < max)"},
+        {DET_HEAD "[scores]\no = ospa minipatch=1:2:3:4:5\n",
+         "problem.ini:6: score 'o': minipatch '1:2:3:4:5' is not ROW_MIN:ROW_MAX:COL_MIN:COL_MAX "
+         "(four finite numbers, min < max)"},
+        {DET_HEAD "[scores]\no = ospa minipatch=5:5:0:4\n",
+         "problem.ini:6: score 'o': minipatch '5:5:0:4' is not ROW_MIN:ROW_MAX:COL_MIN:COL_MAX "
+         "(four finite numbers, min < max)"},
+        {DET_HEAD "[scores]\no = ospa minipatch=0:4:7:3\n",
+         "problem.ini:6: score 'o': minipatch '0:4:7:3' is not ROW_MIN:ROW_MAX:COL_MIN:COL_MAX "
+         "(four finite numbers, min < max)"},
+        {DET_HEAD "[scores]\no = ospa minipatch=0:nan:0:3\n",
+         "problem.ini:6: score 'o': minipatch '0:nan:0:3' is not ROW_MIN:ROW_MAX:COL_MIN:COL_MAX "
+         "(four finite numbers, min < max)"},
+        {DET_HEAD "[scores]\no = ospa minipatch=0:inf:0:3\n",
+         "problem.ini:6: score 'o': minipatch '0:inf:0:3' is not ROW_MIN:ROW_MAX:COL_MIN:COL_MAX "
+         "(four finite numbers, min < max)"},
+        {DET_HEAD "[scores]\no = ospa minipatch=0::1:3\n",
+         "problem.ini:6: score 'o': minipatch '0::1:3' is not ROW_MIN:ROW_MAX:COL_MIN:COL_MAX "
+         "(four finite numbers, min < max)"},
+        {DET_HEAD "[scores]\no = ospa minipatch=\n",
+         "problem.ini:6: score 'o': minipatch '' is not ROW_MIN:ROW_MAX:COL_MIN:COL_MAX "
+         "(four finite numbers, min < max)"},
         {SEG_HEAD "geometry = box\n[scores]\nmiu = mean_iu\n",
          "problem.ini:5: [problem] geometry is a detection setting, but the workflow is "
          "segmentation"},

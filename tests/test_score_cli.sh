@@ -3,7 +3,10 @@
 # here: a circle kit and a two-class box kit scored with every detection
 # score against the independent numpy/scipy reference of
 # tests/gen_detscore_fixtures.py (ours), the worked example of
-# docs/scores.md under both semantics (compat = ramp | rampwf), a
+# docs/scores.md under both semantics (compat = ramp | rampwf), the same
+# kits with a minipatch on every score (ours against the reference; the
+# worked example cut so that only the prediction is inside, both
+# semantics; map refused with a minipatch under compat = rampwf), a
 # segmentation kit against a numpy confusion matrix, and the errors (an
 # unknown id, a missing column, a bad number, a missing or wrongly sized
 # predicted mask) naming file:line or the id.
@@ -98,6 +101,25 @@ worked = [("w.png", 8, 8, [(0, [0.0, 0.0, 1.0, 0.0])], [(0, 0.9, [1.0, 1.0, 2.0,
 for compat in ("ramp", "rampwf"):
     det_kit("worked_" + compat, "circle", 2, 1, compat, ["ospa = ospa"], worked)
 
+# minipatch=ROW_MIN:ROW_MAX:COL_MIN:COL_MAX on every score, ours
+for name, geom, k, mp in (("circles_mp", "circle", 2, [4, 20, 6, 30]),
+                          ("boxes_mp", "box", 3, [3.5, 18, 5.25, 28])):
+    sc = ["ap = map", "prec = det_precision", "rec = det_recall", "ospa = ospa", "scp = scp"]
+    if geom == "circle":
+        sc += ["madc = mad_center", "madr = mad_radius"]
+    sc = [l + " minipatch=%s" % ":".join(repr(float(v)) for v in mp) for l in sc]
+    case = det_kit(name, geom, k, 7, scores=sc)
+    case["minipatch"] = mp
+    write_expected(name, {names[s]: v for s, v in ref.ours_scores(case).items()})
+# the worked example, rows and columns from 0.5: the prediction (1, 1) is
+# inside, the truth (0, 0) is not; ours drops the truth (ospa 1), rampwf's
+# matches them on the whole image and counts the prediction's IoU (0.505)
+for compat in ("ramp", "rampwf"):
+    det_kit("worked_mp_" + compat, "circle", 2, 1, compat,
+            ["ospa = ospa minipatch=0.5:8:0.5:8 precision=3"], worked)
+det_kit("map_mp_rampwf", "circle", 2, 1, "rampwf",
+        ["ospa = ospa", "ap = map minipatch=28:196:28:196"], worked)
+
 # segmentation: 3 classes, 255 = void in the truth
 kit = os.path.join(work, "seg")
 for d in ("data/imgs", "data/masks", "pred"):
@@ -160,7 +182,7 @@ if grep -q "workflow = 'detection': expected image_classifier" <<<"$probe"; then
     echo "SKIP: this build's problem.ini has no detection workflow"; exit 77
 fi
 
-for name in circles boxes; do
+for name in circles boxes circles_mp boxes_mp; do
     out=$("$ramp" score --kit "$work/$name" --split test --pred "$work/${name}_pred.csv" --json) \
         || fail "$name: ramp score failed: $out"
     compare "$name" "$out"
@@ -182,6 +204,14 @@ a, b = json.loads(sys.argv[1])['ospa'], json.loads(sys.argv[2])['ospa']
 assert abs(a - 0.8056502512634895) < 1e-9, a
 assert abs(b - 0.5048784066265822) < 1e-9, b
 " "$o1" "$o2" || fail "worked example: $o1 / $o2"
+m1=$("$ramp" score --kit "$work/worked_mp_ramp" --split test --pred "$work/worked_mp_ramp_pred.csv" --json)
+m2=$("$ramp" score --kit "$work/worked_mp_rampwf" --split test --pred "$work/worked_mp_rampwf_pred.csv" --json)
+$PY -c "
+import json, sys
+a, b = json.loads(sys.argv[1])['ospa'], json.loads(sys.argv[2])['ospa']
+assert a == 1.0, a
+assert abs(b - 0.5048784066265822) < 1e-9, b
+" "$m1" "$m2" || fail "worked example on a minipatch: $m1 / $m2"
 
 # errors
 expect_error() { # needle args...
@@ -190,6 +220,8 @@ expect_error() { # needle args...
     out=$("$ramp" score "$@" 2>&1) && fail "no error for: $* ($out)"
     grep -qF -- "$needle" <<<"$out" || fail "expected '$needle', got: $out"
 }
+expect_error "problem.ini:8: score 'ap': map has no minipatch with compat = rampwf" \
+    --kit "$work/map_mp_rampwf" --split test --pred "$work/map_mp_rampwf_pred.csv"
 pred=$work/circles_pred.csv
 bad=$work/bad.csv
 { head -2 "$pred"; echo "nope.png,0,0.5,1,1,1"; } > "$bad"
@@ -214,4 +246,4 @@ $PY -c "
 from PIL import Image; import numpy as np
 Image.fromarray(np.zeros((3, 4), np.uint8)).save('$work/seg_pred2/s3.png')"
 expect_error "id 's3.png': the predicted mask" --kit "$work/seg" --split test --pred "$work/seg_pred2"
-echo "ok: ramp score on detection (boxes, circles, both semantics) and segmentation kits"
+echo "ok: ramp score on detection (boxes, circles, both semantics, minipatch) and segmentation kits"

@@ -3,7 +3,8 @@
 # kits made by `ramp data objects` and `ramp data circles`: each kit's
 # starting kit trains on every fold and is scored; the bag's scores equal
 # `ramp score` on the saved bagged predictions; the saved files are in the
-# kit's formats. Hostile submissions: predictions that are NaN, negative,
+# kit's formats (the circles kit with two scores on a minipatch too, which
+# both paths apply: they differ from the whole image's). Hostile submissions: predictions that are NaN, negative,
 # too many or of a class out of range are that fold's error, named; a
 # submission that looks for the masks or the test boxes finds nothing.
 # Skipped (77) without Debian's Fashion-MNIST.
@@ -29,6 +30,8 @@ run() {
 
 for k in det seg circ; do
     sed 's/^n_splits *=.*/n_splits = 2/' "$src/kits/${kit_of[$k]}/problem.ini" > "$work/$k/problem.ini"
+    [ $k = circ ] && sed -i 's/^scp = .*/&\nospa_mp = ospa minipatch=16:112:16:112\nscp_mp = scp minipatch=20.5:100:10:90/' \
+        "$work/$k/problem.ini"
     mkdir -p "$work/$k/submissions"
     cp -r "$src/kits/${kit_of[$k]}/submissions/starting_kit" "$work/$k/submissions/"
     rm -rf "$work/$k/submissions/starting_kit/.ramp-build" "$work/$k/submissions/starting_kit/training_output"
@@ -59,6 +62,8 @@ for name, v in run.items():
         assert v is None and w is None, (name, v, w)
     else:
         assert abs(v - w) <= 1e-6 * max(1, abs(v)), (name, v, w)
+if "ospa_mp" in run:
+    assert run["ospa_mp"] != run["ospa"] and run["scp_mp"] != run["scp"], run
 print("ok:", ", ".join(f"{n} {v:.4g}" if v is not None else f"{n} nan" for n, v in run.items()))
 PY
     echo "ok: $k starting_kit trained, scored and bagged; ramp score agrees"

@@ -83,7 +83,7 @@ extern "C" {
 
 typedef enum ramp_det_geom {
     RAMP_DET_BOX = 0,    /* g = x1, y1, x2, y2 */
-    RAMP_DET_CIRCLE = 1, /* g = x, y, r (g[3] unused) */
+    RAMP_DET_CIRCLE = 1, /* g = x, y, r (g[3] unused); x a column, y a row */
 } ramp_det_geom;
 
 typedef enum ramp_det_match {
@@ -200,13 +200,16 @@ size_t ramp_det_eval_n_truth(const ramp_det_eval *ev, int cls);
  *                  pixels it covers; truth +, predictions −; Σ |map| /
  *                  (mass of truths + mass of predictions); needs the
  *                  images' width and height. Ours: a pixel is covered when
- *                  its centre is inside; rampwf's: pixel (row r, column c)
- *                  when ((r − x)/ρ)² + ((c − y)/ρ)² < 1 (x is a ROW).
+ *                  its centre is inside; rampwf's: pixel (row i, column j)
+ *                  when ((i − y)/ρ)² + ((j − x)/ρ)² < 1.
  *                  With no mass at all: ours 0, rampwf's NaN.
  *   mad_center, mad_radius
  *                  circles only: over the assigned pairs with IoU ≥ param
  *                  (0.5 when 0), the mean of |centre distance| / r_true and
  *                  of |r_pred − r_true| / r_true. NaN without such a pair.
+ *
+ * Coordinates are image pixels, x a column and y a row: rampwf's circle
+ * tuple (row, col, r) is ramp's (x = col, y = row, r).
  *
  * Objects of different classes never match (rampwf has one class: the
  * same there). compat_rampwf = 1 selects rampwf's semantics (its circle
@@ -220,6 +223,39 @@ size_t ramp_det_eval_n_truth(const ramp_det_eval *ev, int cls);
 ramp_status ramp_score_detection(double *out, ramp_score_kind kind, double param,
                                  const ramp_det_image *images, size_t n_images, int n_classes,
                                  ramp_det_geom geom, int compat_rampwf, ramp_err *err);
+
+/* The same score on a minipatch of every image: minipatch = {row_min,
+ * row_max, col_min, col_max} in image pixels (rampwf's order; finite, min <
+ * max, else RAMP_EINVAL), NULL for the whole image (ramp_score_detection).
+ * An object is inside when row_min ≤ row < row_max and col_min ≤ col <
+ * col_max, (col, row) being a circle's (x, y) or a box's centre.
+ *
+ *   ours           the truths and the predictions inside are kept, the
+ *                  others dropped, then the score is computed as above
+ *                  (map too).
+ *   scp (both)     objects are projected on the whole image as above, and
+ *                  only the pixels inside count, in Σ |map| and in the
+ *                  masses (each object's share inside): ours the pixels
+ *                  whose centre (j + ½, i + ½) is inside, rampwf's the
+ *                  pixels whose indices are (its map[row_min:row_max,
+ *                  col_min:col_max]; a negative bound is a coordinate here,
+ *                  not numpy's count from the end).
+ *   rampwf's (compat), as its score types apply their minipatch:
+ *     det_precision  the predictions inside only, matched against all
+ *                    the truths;
+ *     det_recall, mad_center, mad_radius
+ *                    the truths inside only, matched against all the
+ *                    (kept) predictions;
+ *     ospa           matched on the whole image; Σ over the objects
+ *                    inside of their pair's IoU / the number of truths
+ *                    and kept predictions inside;
+ *     map            refused (RAMP_EINVAL): rampwf's
+ *                    DetectionAveragePrecision takes no minipatch.
+ * minipatch is borrowed for the call. Pure and thread-safe. */
+ramp_status ramp_score_detection_minipatch(double *out, ramp_score_kind kind, double param,
+                                           const ramp_det_image *images, size_t n_images,
+                                           int n_classes, ramp_det_geom geom, int compat_rampwf,
+                                           const double minipatch[4], ramp_err *err);
 
 #ifdef __cplusplus
 }

@@ -87,6 +87,13 @@ ramp_score_kind ramp_problem_score_kind(const ramp_problem *p, int i);
 const char *ramp_problem_score_name(const ramp_problem *p, int i);
 int ramp_problem_score_precision(const ramp_problem *p, int i); /* decimals shown */
 double ramp_problem_score_param(const ramp_problem *p, int i);
+/* A detection score's minipatch (`minipatch=ROW_MIN:ROW_MAX:COL_MIN:COL_MAX`
+   on its line: the region of each image it is computed on, in pixels,
+   rampwf's order; see ramp_score_detection_minipatch in detection.h): 1 and
+   the four bounds in out (may be NULL) when the line sets one, else 0 and
+   out untouched. The parser refuses it on a non-detection kind, and on map
+   when the kit says compat = rampwf. */
+int ramp_problem_score_minipatch(const ramp_problem *p, int i, double out[4]);
 
 /* Cross-validation: the method (default: stratified shuffle split, as
    scikit-learn cuts it for the same random_state), n_splits, test_size (< 1

@@ -302,9 +302,11 @@ static int score_detection(ramp__kit *kit, const ramp_samples *sm, const char *p
     }
     for (int s = 0; s < n_scores; s++) {
         ramp_err err = {RAMP_OK, ""};
-        if (ramp_score_detection(&values[s], ramp_problem_score_kind(p, s),
-                                 ramp_problem_score_param(p, s), im, sm->n, K, geom, compat,
-                                 &err)) {
+        double mp[4];
+        int has_mp = ramp_problem_score_minipatch(p, s, mp);
+        if (ramp_score_detection_minipatch(&values[s], ramp_problem_score_kind(p, s),
+                                           ramp_problem_score_param(p, s), im, sm->n, K, geom,
+                                           compat, has_mp ? mp : NULL, &err)) {
             ramp__cli_error("%s: %s: %s", pred, ramp_problem_score_name(p, s), err.msg);
             goto done;
         }

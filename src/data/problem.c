@@ -3,7 +3,8 @@
  * A line-oriented INI reader: sections [problem], [scores], [cv],
  * [workflow], [data]; `key = value` lines; full-line comments with '#' or ';'.
  * Every key has one parser that checks its value, so each error names
- * file:line and the key. A score line is `name = kind [param=value ...]`.
+ * file:line and the key. A score line is `name = kind [param=value ...]`
+ * (a detection score's minipatch=R0:R1:C0:C1 too).
  * Everything is copied into one handle; nothing refers back to the text.
  */
 #define _POSIX_C_SOURCE 200809L /* strtok_r */
@@ -29,7 +30,9 @@ typedef struct score_spec {
     char name[64];
     int precision;
     double param;
-    size_t line; /* for the workflow check, made once the file is read */
+    int has_patch;   /* minipatch=R0:R1:C0:C1 (detection scores) */
+    double patch[4]; /* row_min, row_max, col_min, col_max */
+    size_t line;     /* for the workflow check, made once the file is read */
 } score_spec;
 
 struct ramp_problem {
@@ -142,6 +145,23 @@ static int is_path(const char *v)
     return 1;
 }
 
+/* Parses a minipatch `R0:R1:C0:C1` (four finite numbers, R0 < R1, C0 < C1). */
+static int parse_patch(const char *v, double out[4])
+{
+    char buf[256];
+    if (strlen(v) >= sizeof buf) return 0;
+    strcpy(buf, v);
+    char *part = buf;
+    for (int k = 0; k < 4; k++) {
+        char *colon = strchr(part, ':');
+        if ((k < 3) != (colon != NULL)) return 0;
+        if (colon) *colon = 0;
+        if (!parse_double(part, &out[k])) return 0;
+        part = colon ? colon + 1 : part;
+    }
+    return out[0] < out[1] && out[2] < out[3];
+}
+
 /* Parses `kind [param=value ...]` into *s; on error writes a reason. */
 static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
 {
@@ -160,6 +180,7 @@ static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
     s->kind = t->kind;
     s->precision = s->kind == RAMP_SCORE_NLL ? 4 : 3;
     s->param = t->default_param;
+    s->has_patch = 0;
     while ((tok = strtok_r(NULL, " \t", &save))) {
         char *eq = strchr(tok, '=');
         if (!eq) return snprintf(why, why_cap, "expected param=value, found '%.40s'", tok), 0;
@@ -182,6 +203,18 @@ static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
             if (!parse_double(pv, &dv) || !(dv > 0 && dv <= 1))
                 return snprintf(why, why_cap, "iou '%.40s' is not a number in (0, 1]", pv), 0;
             s->param = dv;
+        } else if (strcmp(tok, "minipatch") == 0) {
+            if (t->task != RAMP_TASK_DETECTION)
+                return snprintf(why, why_cap,
+                                "minipatch is a detection score's parameter, not %s's", t->name),
+                       0;
+            if (!parse_patch(pv, s->patch))
+                return snprintf(why, why_cap,
+                                "minipatch '%.40s' is not ROW_MIN:ROW_MAX:COL_MIN:COL_MAX (four "
+                                "finite numbers, min < max)",
+                                pv),
+                       0;
+            s->has_patch = 1;
         } else if (strcmp(tok, "k") == 0 && s->kind == RAMP_SCORE_TOP_K) {
             if (!parse_int(pv, 1, MAX_CLASSES, &iv))
                 return snprintf(why, why_cap, "k '%.40s' is not an integer >= 1", pv), 0;
@@ -661,6 +694,15 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
                 goto fail;
             }
         }
+        for (int i = 0; i < p->n_scores; i++)
+            if (p->compat_rampwf && p->scores[i].has_patch &&
+                p->scores[i].kind == RAMP_SCORE_MAP) {
+                st = ramp__err_set(err, RAMP_EINVAL,
+                                   "%s:%zu: score '%s': map has no minipatch with compat = "
+                                   "rampwf (rampwf's DetectionAveragePrecision takes none)",
+                                   ini_name, p->scores[i].line, p->scores[i].name);
+                goto fail;
+            }
         size_t bad_line = w == RAMP_WORKFLOW_DETECTION ? 0
                           : geometry_line              ? geometry_line
                                                        : detection_line;
@@ -868,6 +910,13 @@ int ramp_problem_score_precision(const ramp_problem *p, int i)
 double ramp_problem_score_param(const ramp_problem *p, int i)
 {
     return p && i >= 0 && i < p->n_scores ? p->scores[i].param : 0;
+}
+
+int ramp_problem_score_minipatch(const ramp_problem *p, int i, double out[4])
+{
+    if (!p || i < 0 || i >= p->n_scores || !p->scores[i].has_patch) return 0;
+    if (out) memcpy(out, p->scores[i].patch, sizeof p->scores[i].patch);
+    return 1;
 }
 
 ramp_cv_method ramp_problem_cv_method(const ramp_problem *p)

@@ -7,8 +7,9 @@
  *
  * - Detection rows (runInt.h): a count, then up to max_objects objects of 6
  *   floats (class, confidence, 4 coordinates). Scores take the problem's
- *   kinds through ramp_score_detection, with rampwf's semantics when the
- *   problem says compat = rampwf.
+ *   kinds through ramp_score_detection_minipatch (each score's minipatch
+ *   when its line sets one), with rampwf's semantics when the problem says
+ *   compat = rampwf.
  * - Bagging detections: for each image, the union of the folds' objects is
  *   fused per class. Objects are visited by confidence, descending (ties in
  *   fold order); each joins the cluster whose fused geometry overlaps it
@@ -133,9 +134,12 @@ void ramp__wf_score_det(const ramp_problem *pb, const ramp_samples *truth, const
     ramp_det_geom geom = ramp_problem_geometry(pb) ? RAMP_DET_CIRCLE : RAMP_DET_BOX;
     for (int s = 0; ok && s < ns; s++) {
         ramp_err e;
-        if (ramp_score_detection(&out[s], ramp_problem_score_kind(pb, s),
-                                 ramp_problem_score_param(pb, s), im, n, ramp_problem_n_classes(pb),
-                                 geom, ramp_problem_compat_rampwf(pb), &e))
+        double mp[4];
+        int has_mp = ramp_problem_score_minipatch(pb, s, mp);
+        if (ramp_score_detection_minipatch(&out[s], ramp_problem_score_kind(pb, s),
+                                           ramp_problem_score_param(pb, s), im, n,
+                                           ramp_problem_n_classes(pb), geom,
+                                           ramp_problem_compat_rampwf(pb), has_mp ? mp : NULL, &e))
             out[s] = NAN;
     }
     for (size_t i = 0; i < n; i++)

@@ -11,13 +11,24 @@ Each maps to one kind of ramp's problem.ini (``ramp_kind``):
     OSPA -> ospa        SCP(shape) -> scp
     MADCenter -> mad_center            MADRadius -> mad_radius
 
-y_true is a list (one entry per image) of lists of circles (x, y, r);
-y_pred the same with a confidence first: (conf, x, y, r). The scores other
-than average precision keep the predictions whose confidence is above
-``conf_threshold`` (0.5), and match truths to them one-to-one per image so
-that the sum of IoUs is largest (scipy's linear_sum_assignment is needed
-for those). ``minipatch`` (scoring an inner part of each image) is not
-supported: ramp scores whole images.
+y_true is a list (one entry per image) of lists of circles (row, col, r),
+rampwf's order (ramp's problem files store the same circle as x = col,
+y = row); y_pred the same with a confidence first: (conf, row, col, r).
+The scores other than average precision keep the predictions whose
+confidence is above ``conf_threshold`` (0.5), and match truths to them
+one-to-one per image so that the sum of IoUs is largest (scipy's
+linear_sum_assignment is needed for those).
+
+``minipatch = [row_min, row_max, col_min, col_max]`` scores an inner part
+of each image, as rampwf's score types do (ramp's problem.ini:
+``minipatch=ROW_MIN:ROW_MAX:COL_MIN:COL_MAX``); a circle is inside when
+row_min <= row < row_max and col_min <= col < col_max. Each score applies
+it its own way: DetectionPrecision keeps the predictions inside (matched
+against all the truths), DetectionRecall, MADCenter and MADRadius the
+truths inside (matched against all the predictions); OSPA matches on the
+whole image and then counts only the objects inside; SCP draws the whole
+image and sums ``map[row_min:row_max, col_min:col_max]`` (integer bounds,
+numpy's slice). DetectionAveragePrecision has none.
 """
 import math
 
@@ -53,6 +64,21 @@ def _keep(y_pred, conf_threshold):
             for image in y_pred]
 
 
+def _in_patch(objs, minipatch):
+    """Whether each circle (row, col, r) lies in the minipatch (all when
+    it is None)."""
+    if minipatch is None:
+        return [True] * len(objs)
+    r0, r1, c0, c1 = minipatch
+    return [r0 <= o[0] < r1 and c0 <= o[1] < c1 for o in objs]
+
+
+def _patch_only(images, minipatch):
+    """Each image's circles that lie in the minipatch."""
+    return [[o for o, inside in zip(image, _in_patch(image, minipatch)) if inside]
+            for image in images]
+
+
 def _pairs(truth, pred):
     """The one-to-one assignment of largest IoU sum: [(i_true, i_pred, iou)]."""
     if not len(truth) or not len(pred):
@@ -71,10 +97,6 @@ class DetectionBaseScoreType(BaseScoreType):
     minipatch = None
 
     def __call__(self, y_true, y_pred, conf_threshold=None):
-        if self.minipatch is not None:
-            raise NotImplementedError(
-                '{}: minipatch is not supported (ramp scores whole images)'
-                .format(type(self).__name__))
         if conf_threshold is None:
             conf_threshold = self.conf_threshold
         return self.detection_score(y_true, _keep(y_pred, conf_threshold))
@@ -98,32 +120,41 @@ class _IOUScore(DetectionBaseScoreType):
         return n_true, n_pred, hits
 
     def _matched(self, y_true, y_pred):
+        """The pairs the MADs average (truths inside the minipatch only)."""
+        if self.minipatch is not None:
+            y_true = _patch_only(y_true, self.minipatch)
         return [(t[i], p[j]) for t, p in zip(y_true, y_pred)
                 for i, j, v in _pairs(t, p) if v >= self.iou_threshold]
 
 
 class DetectionPrecision(_IOUScore):
     """Assigned pairs with IoU above the threshold / kept predictions
-    (ramp's ``det_precision``; NaN when nothing is kept)."""
+    (ramp's ``det_precision``; NaN when nothing is kept). With a minipatch,
+    the kept predictions inside it only."""
     ramp_kind = 'det_precision'
     _name = 'precision'
     is_lower_the_better = False
     minimum, maximum = 0.0, 1.0
 
     def detection_score(self, y_true, y_pred):
+        if self.minipatch is not None:
+            y_pred = _patch_only(y_pred, self.minipatch)
         _, n_pred, hits = self._counts(y_true, y_pred)
         return hits / n_pred if n_pred else float('nan')
 
 
 class DetectionRecall(_IOUScore):
     """Assigned pairs with IoU above the threshold / truths (ramp's
-    ``det_recall``; NaN without truth)."""
+    ``det_recall``; NaN without truth). With a minipatch, the truths inside
+    it only."""
     ramp_kind = 'det_recall'
     _name = 'recall'
     is_lower_the_better = False
     minimum, maximum = 0.0, 1.0
 
     def detection_score(self, y_true, y_pred):
+        if self.minipatch is not None:
+            y_true = _patch_only(y_true, self.minipatch)
         n_true, _, hits = self._counts(y_true, y_pred)
         return hits / n_true if n_true else float('nan')
 
@@ -161,7 +192,10 @@ class MADRadius(_IOUScore):
 
 class OSPA(DetectionBaseScoreType):
     """1 − Σ 2·IoU of the assigned pairs / Σ (truths + kept predictions)
-    over the images (ramp's ``ospa``; 1 when there is no object at all)."""
+    over the images (ramp's ``ospa``; 1 when there is no object at all).
+    With a minipatch, the pairs are still made on the whole image; each
+    object inside it counts its pair's IoU (0 when unassigned) over the
+    number of objects inside."""
     ramp_kind = 'ospa'
     is_lower_the_better = True
     minimum, maximum = 0.0, 1.0
@@ -174,34 +208,39 @@ class OSPA(DetectionBaseScoreType):
         self.minipatch = minipatch
 
     def detection_score(self, y_true, y_pred):
-        total = sum(len(t) + len(p) for t, p in zip(y_true, y_pred))
+        s = total = 0.0
+        for t, p in zip(y_true, y_pred):
+            in_t, in_p = _in_patch(t, self.minipatch), _in_patch(p, self.minipatch)
+            total += sum(in_t) + sum(in_p)
+            s += sum(v * (in_t[i] + in_p[j]) for i, j, v in _pairs(t, p))
         if not total:
             return 1.0
-        s = sum(2 * v for t, p in zip(y_true, y_pred) for _, _, v in _pairs(t, p))
         return 1 - s / total
 
 
 def _disc_pixels(circle, shape):
-    """rampwf's pixels of a circle: integer positions (r, c) of a
-    shape[0] × shape[1] map with ((r − x)/ρ)² + ((c − y)/ρ)² < 1, x along
-    the rows, offsets taken from the clipped bounding box's corner."""
-    x, y, rad = circle[:3]
+    """rampwf's pixels of a circle (row, col, ρ): integer positions (i, j)
+    of a shape[0] × shape[1] map with ((i − row)/ρ)² + ((j − col)/ρ)² < 1,
+    offsets taken from the clipped bounding box's corner."""
+    row, col, rad = circle[:3]
     if not rad > 0:
         return np.zeros(0, int), np.zeros(0, int)
-    r0, c0 = max(math.ceil(x - rad), 0), max(math.ceil(y - rad), 0)
-    r1 = min(math.floor(x + rad), shape[0] - 1)
-    c1 = min(math.floor(y + rad), shape[1] - 1)
+    r0, c0 = max(math.ceil(row - rad), 0), max(math.ceil(col - rad), 0)
+    r1 = min(math.floor(row + rad), shape[0] - 1)
+    c1 = min(math.floor(col + rad), shape[1] - 1)
     if r1 < r0 or c1 < c0:
         return np.zeros(0, int), np.zeros(0, int)
     rr, cc = np.mgrid[0:r1 - r0 + 1, 0:c1 - c0 + 1]
-    inside = ((rr - (x - r0)) / rad) ** 2 + ((cc - (y - c0)) / rad) ** 2 < 1
+    inside = ((rr - (row - r0)) / rad) ** 2 + ((cc - (col - c0)) / rad) ** 2 < 1
     return rr[inside] + r0, cc[inside] + c0
 
 
 class SCP(DetectionBaseScoreType):
     """Each circle a unit mass over its pixels, truths + and predictions −
-    on a ``shape`` map per image; Σ |map| / Σ masses (ramp's ``scp``,
-    which takes each image's own size; NaN when there is no mass)."""
+    on a ``shape`` (rows, columns) map per image; Σ |map| / Σ masses
+    (ramp's ``scp``, which takes each image's own size; NaN when there is
+    no mass). With a minipatch, both sums over
+    ``map[row_min:row_max, col_min:col_max]`` only."""
     ramp_kind = 'scp'
     is_lower_the_better = True
     minimum, maximum = 0.0, 1.0
@@ -216,15 +255,20 @@ class SCP(DetectionBaseScoreType):
 
     def detection_score(self, y_true, y_pred):
         resid = mass = 0.0
+        mp = self.minipatch
         for truth, pred in zip(y_true, y_pred):
-            m = np.zeros(self.shape)
-            for sign, objs in ((1.0, truth), (-1.0, pred)):
+            maps = []
+            for objs in (truth, pred):
+                m = np.zeros(self.shape)
                 for c in objs:
                     rr, cc = _disc_pixels(c, self.shape)
                     if rr.size:
-                        m[rr, cc] += sign / rr.size
-                        mass += 1
-            resid += np.abs(m).sum()
+                        m[rr, cc] += 1.0 / rr.size
+                if mp is not None:
+                    m = m[mp[0]:mp[1], mp[2]:mp[3]]
+                maps.append(m)
+            resid += np.abs(maps[0] - maps[1]).sum()
+            mass += maps[0].sum() + maps[1].sum()
         return resid / mass if mass else float('nan')
 
 
