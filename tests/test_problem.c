@@ -259,6 +259,19 @@ static void test_detection_segmentation(void **state)
     /* no class per image: ShuffleSplit by default */
     assert_int_equal(ramp_problem_cv_method(p), RAMP_CV_SHUFFLE_SPLIT);
     ramp_problem_free(p);
+    /* rampwf's kits: iou = 0 (its strict "> 0") under compat, an IoU on the
+       MADs, names with parentheses, rampwf's bagging */
+    p = parse(DET_HEAD "geometry = circle\n[scores]\nprec(0) = det_precision iou=0\n"
+                       "madc = mad_center iou=0.3\nmadr = mad_radius\n[detection]\n"
+                       "compat = rampwf\nbagging = rampwf\n",
+              NULL, &e);
+    assert_non_null(p);
+    assert_string_equal(ramp_problem_score_name(p, 0), "prec(0)");
+    assert_true(ramp_problem_score_param(p, 0) == 0.0);
+    assert_true(ramp_problem_score_param(p, 1) == 0.3);
+    assert_true(ramp_problem_score_param(p, 2) == 0.5);
+    assert_int_equal(ramp_problem_bagging(p), 2);
+    ramp_problem_free(p);
     /* one class: detection only */
     p = parse("[problem]\ntitle = t\nn_classes = 1\nworkflow = detection\n[scores]\nap = map\n",
               NULL, &e);
@@ -347,7 +360,16 @@ static void test_detection_segmentation(void **state)
         {DET_HEAD "[scores]\nap = map\n[detection]\nnms = 1\n",
          "problem.ini:8: unknown key 'nms' in [detection]"},
         {DET_HEAD "[scores]\nap = map iou=0\n",
-         "problem.ini:6: score 'ap': iou '0' is not a number in (0, 1]"},
+         "problem.ini:6: score 'ap': iou = 0 needs compat = rampwf (rampwf's strict IoU > 0) "
+         "and a score other than map"},
+        {DET_HEAD "[scores]\nap = map iou=-0.1\n",
+         "problem.ini:6: score 'ap': iou '-0.1' is not a number in [0, 1]"},
+        {DET_HEAD "[scores]\np0 = det_precision iou=0\n[detection]\ncompat = ramp\n",
+         "problem.ini:6: score 'p0': iou = 0 needs compat = rampwf (rampwf's strict IoU > 0) "
+         "and a score other than map"},
+        {DET_HEAD "geometry = circle\n[scores]\nap = map iou=0\n[detection]\ncompat = rampwf\n",
+         "problem.ini:7: score 'ap': iou = 0 needs compat = rampwf (rampwf's strict IoU > 0) "
+         "and a score other than map"},
         {DET_HEAD "[scores]\nap = ospa iou=0.5\n",
          "problem.ini:6: score 'ap': unknown parameter 'iou' for score kind ospa"},
         {DET_HEAD "[scores]\no = ospa\nap = map minipatch=28:196:28:196\n[detection]\n"

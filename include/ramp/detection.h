@@ -190,7 +190,8 @@ size_t ramp_det_eval_n_truth(const ramp_det_eval *ev, int cls);
  *                  classes: tp / (tp + fp) (0 with no prediction kept) and
  *                  tp / n_truth. rampwf's (compat): confidence > 0.5, an
  *                  optimal one-to-one assignment per image maximising the
- *                  IoU sum, a pair counting when its IoU > param;
+ *                  IoU sum, a pair counting when its IoU > param
+ *                  (param 0 allowed there: any overlap counts);
  *                  precision NaN with no prediction kept.
  *   ospa           1 − Σ_images 2 Σ_pairs IoU / Σ_images (n_truth + n_pred)
  *                  over an optimal assignment per image (predictions kept
@@ -205,7 +206,7 @@ size_t ramp_det_eval_n_truth(const ramp_det_eval *ev, int cls);
  *                  With no mass at all: ours 0, rampwf's NaN.
  *   mad_center, mad_radius
  *                  circles only: over the assigned pairs with IoU ≥ param
- *                  (0.5 when 0), the mean of |centre distance| / r_true and
+ *                  (problem.ini's default 0.5), the mean of |centre distance| / r_true and
  *                  of |r_pred − r_true| / r_true. NaN without such a pair.
  *
  * Coordinates are image pixels, x a column and y a row: rampwf's circle

@@ -162,6 +162,13 @@ static int parse_patch(const char *v, double out[4])
     return out[0] < out[1] && out[2] < out[3];
 }
 
+/* Does a score of this kind take an IoU threshold (its param)? */
+static int t_uses_iou(ramp_score_kind k)
+{
+    return k == RAMP_SCORE_MAP || k == RAMP_SCORE_DET_PRECISION || k == RAMP_SCORE_DET_RECALL ||
+           k == RAMP_SCORE_MAD_CENTER || k == RAMP_SCORE_MAD_RADIUS;
+}
+
 /* Parses `kind [param=value ...]` into *s; on error writes a reason. */
 static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
 {
@@ -199,9 +206,12 @@ static int parse_score(char *v, score_spec *s, char *why, size_t why_cap)
             s->param = dv;
         } else if (strcmp(tok, "iou") == 0 &&
                    (s->kind == RAMP_SCORE_MAP || s->kind == RAMP_SCORE_DET_PRECISION ||
-                    s->kind == RAMP_SCORE_DET_RECALL)) {
-            if (!parse_double(pv, &dv) || !(dv > 0 && dv <= 1))
-                return snprintf(why, why_cap, "iou '%.40s' is not a number in (0, 1]", pv), 0;
+                    s->kind == RAMP_SCORE_DET_RECALL || s->kind == RAMP_SCORE_MAD_CENTER ||
+                    s->kind == RAMP_SCORE_MAD_RADIUS)) {
+            /* 0 only under compat = rampwf (its strict IoU > 0: any
+               overlap), checked once [detection] is read */
+            if (!parse_double(pv, &dv) || !(dv >= 0 && dv <= 1))
+                return snprintf(why, why_cap, "iou '%.40s' is not a number in [0, 1]", pv), 0;
             s->param = dv;
         } else if (strcmp(tok, "minipatch") == 0) {
             if (t->task != RAMP_TASK_DETECTION)
@@ -694,6 +704,15 @@ ramp_status ramp_problem_parse(ramp_problem **out, const char *ini, size_t ini_l
                 goto fail;
             }
         }
+        for (int i = 0; i < p->n_scores; i++)
+            if (t_uses_iou(p->scores[i].kind) && p->scores[i].param == 0 &&
+                (!p->compat_rampwf || p->scores[i].kind == RAMP_SCORE_MAP)) {
+                st = ramp__err_set(err, RAMP_EINVAL,
+                                   "%s:%zu: score '%s': iou = 0 needs compat = rampwf (rampwf's "
+                                   "strict IoU > 0) and a score other than map",
+                                   ini_name, p->scores[i].line, p->scores[i].name);
+                goto fail;
+            }
         for (int i = 0; i < p->n_scores; i++)
             if (p->compat_rampwf && p->scores[i].has_patch &&
                 p->scores[i].kind == RAMP_SCORE_MAP) {

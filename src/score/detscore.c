@@ -485,16 +485,18 @@ ramp_status ramp_score_detection_minipatch(double *out, ramp_score_kind kind, do
     ramp_status st = ramp__det_check(images, n_images, n_classes, geom, err);
     if (st) return st;
     int compat = compat_rampwf != 0;
-    double thr = param == 0 ? 0.5 : param;
-    int uses_iou = kind != RAMP_SCORE_OSPA && kind != RAMP_SCORE_SCP;
-    if (uses_iou && !(thr > 0 && thr <= 1))
-        return ramp__err_set(err, RAMP_EINVAL, "%s: IoU threshold %g outside (0, 1]", t->name,
-                             param);
     if ((kind == RAMP_SCORE_MAD_CENTER || kind == RAMP_SCORE_MAD_RADIUS) && geom != RAMP_DET_CIRCLE)
         return ramp__err_set(err, RAMP_EINVAL,
                              "%s is defined for circles only (rampwf's mars_craters score): "
                              "this problem's geometry is box",
                              t->name);
+    double thr = param;
+    int uses_iou = kind != RAMP_SCORE_OSPA && kind != RAMP_SCORE_SCP;
+    /* 0 is rampwf's "IoU > 0" (any overlap): compat only, not map */
+    int zero_ok = compat && kind != RAMP_SCORE_MAP;
+    if (uses_iou && !((zero_ok ? thr >= 0 : thr > 0) && thr <= 1))
+        return ramp__err_set(err, RAMP_EINVAL, "%s: IoU threshold %g outside %s", t->name,
+                             param, zero_ok ? "[0, 1]" : "(0, 1]");
     if (!minipatch)
         return score_images(out, t, thr, images, n_images, n_classes, geom, compat, NULL, err);
 

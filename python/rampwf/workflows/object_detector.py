@@ -110,7 +110,8 @@ class FoldDetector(object):
         width = 4 if self.circles else 5
         try:
             items = list(objs) if objs is not None else []
-            a = np.asarray(items, dtype=np.float64).reshape(len(items), -1)
+            a = (np.asarray(items, dtype=np.float64).reshape(len(items), -1)
+                 if items else np.zeros((0, width)))
         except (TypeError, ValueError) as e:
             raise ValueError(
                 'object_detector.py: predict: image {}: {!r} is not a list '
