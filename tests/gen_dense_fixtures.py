@@ -172,3 +172,17 @@ write("centernet.bin",
       case(2, False, True, 4, (16, 16), boxes, [0, 3, 5], 0.1, 1.0, 0.7) +
       case(1, True, False, 5, (10, 10), circles, [0, 2, 3], 0.5, 1.0, 0.7))
 print("wrote", OUT)
+
+
+# --- class weights -------------------------------------------------------------
+# tests/fixtures/nn/seg_weighted.bin — the seg net above, its parameters as
+# they were, the per-pixel loss with class weights (0.3, 1.0, 2.5) (PyTorch's
+# CrossEntropyLoss(weight=...), ignore_index=255): loss, then the 8 gradients.
+# Made last so that the files above keep their random draws.
+for p in params:
+    p.grad = None
+wloss = F.cross_entropy(seg(x), mask, weight=torch.tensor([0.3, 1.0, 2.5], dtype=torch.float64),
+                        ignore_index=255)
+wloss.backward()
+write("seg_weighted.bin", [[wloss.item()]] + [p.grad.numpy() for p in params])
+print("wrote", OUT)

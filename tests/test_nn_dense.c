@@ -73,7 +73,7 @@ static void check(const char *what, const float *got, const float *want, size_t 
 
 /* --- the U-Net-like net against PyTorch ------------------------------------ */
 
-static ramp_net *seg_net(int backend)
+static ramp_net *seg_net_w(int backend, const float *cw, int n_cw)
 {
     ramp_net *net = NULL;
     assert_int_equal(ramp_net_new(&net,
@@ -82,7 +82,9 @@ static ramp_net *seg_net(int backend)
                                                      .width = 6,
                                                      .backend = backend,
                                                      .keep_grads = 1,
-                                                     .loss = RAMP_LOSS_PIXEL_SOFTMAX},
+                                                     .loss = RAMP_LOSS_PIXEL_SOFTMAX,
+                                                     .class_weights = cw,
+                                                     .n_class_weights = n_cw},
                                   NULL),
                      RAMP_OK);
     ramp_net_conv2d(net, &(ramp_conv2d){.filters = 4, .kernel = 3, .padding = 1}); /* 1 */
@@ -106,6 +108,11 @@ static ramp_net *seg_net(int backend)
     assert_int_equal(shape[1], 12);
     assert_int_equal(shape[2], 12);
     return net;
+}
+
+static ramp_net *seg_net(int backend)
+{
+    return seg_net_w(backend, NULL, 0);
 }
 
 static const int SEG_PID[8][2] = {{1, 0}, {1, 1}, {4, 0}, {4, 1}, {7, 0}, {7, 1}, {11, 0}, {11, 1}};
@@ -149,6 +156,98 @@ static void seg_torch(int backend)
     check("seg probs", probs, fx.a[20], 3 * 108, 1e-10);
     ramp_net_free(net);
     unload(&fx);
+}
+
+/* The same net and batch with class weights (0.3, 1, 2.5): the loss and
+   every gradient against PyTorch's CrossEntropyLoss(weight=) (fixture
+   seg_weighted.bin). The caller's weights are copied: overwritten after
+   ramp_net_new, they change nothing. */
+static void seg_weighted(int backend)
+{
+    fixture fx, fw;
+    load(&fx, "seg_net.bin");
+    load(&fw, "seg_weighted.bin");
+    assert_int_equal(fw.count, 1 + 8);
+    float cw[3] = {0.3f, 1.0f, 2.5f};
+    ramp_net *net = seg_net_w(backend, cw, 3);
+    cw[0] = cw[1] = cw[2] = 1.0f;
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(
+            ramp_net_set_param(net, SEG_PID[i][0], SEG_PID[i][1], fx.a[2 + i], fx.n[2 + i]),
+            RAMP_OK);
+    int32_t mask[3 * 36];
+    for (int i = 0; i < 3 * 36; i++)
+        mask[i] = (int32_t)fx.a[1][i];
+    ramp_batch b = {.X = fx.a[0], .n = 3, .sample_size = 108, .ndim = 3, .shape = {3, 6, 6},
+                    .mask = mask, .mask_h = 6, .mask_w = 6};
+    double loss;
+    assert_int_equal(ramp_net_forward_backward_batch(net, &b, &loss), RAMP_OK);
+    if (!(fabs(loss - fw.a[0][0]) < 1e-5 * fabs(fw.a[0][0])))
+        fprintf(stderr, "weighted loss %.9g, PyTorch %.9g\n", loss, (double)fw.a[0][0]);
+    assert_true(fabs(loss - fw.a[0][0]) < 1e-5 * fabs(fw.a[0][0]));
+    assert_true(fabs(loss - fx.a[11][0]) > 1e-3); /* the weights matter here */
+    float buf[4096];
+    for (int i = 0; i < 8; i++) {
+        char what[40];
+        snprintf(what, sizeof what, "weighted seg grad %d", i);
+        assert_int_equal(ramp_net_get_grad(net, SEG_PID[i][0], SEG_PID[i][1], buf, fw.n[1 + i]),
+                         RAMP_OK);
+        check(what, buf, fw.a[1 + i], fw.n[1 + i], 1e-9);
+    }
+    ramp_net_free(net);
+    unload(&fw);
+    unload(&fx);
+}
+
+static void test_seg_weighted(void **state)
+{
+    (void)state;
+    seg_weighted(RAMP_NN_REF);
+    seg_weighted(RAMP_NN_DNNL);
+}
+
+/* Class weights refused where they cannot apply, and on a classifier: each
+   row counts its class's weight (PyTorch's definition, checked by hand). */
+static void test_class_weights(void **state)
+{
+    (void)state;
+    ramp_net *net = NULL;
+    ramp_err e = {RAMP_OK, ""};
+    float bad[3] = {1.0f, -0.5f, 1.0f}, zero[2] = {0, 0}, w2[2] = {0.25f, 3.0f};
+    ramp_net_params p = {.channels = 1, .height = 1, .width = 4, .backend = RAMP_NN_REF};
+    p.class_weights = bad;
+    p.n_class_weights = 3;
+    assert_int_equal(ramp_net_new(&net, &p, &e), RAMP_EINVAL);
+    assert_non_null(strstr(e.msg, "class_weights[1] = -0.5"));
+    p.class_weights = zero;
+    p.n_class_weights = 2;
+    assert_int_equal(ramp_net_new(&net, &p, &e), RAMP_EINVAL);
+    assert_non_null(strstr(e.msg, "all 0"));
+    p.class_weights = NULL;
+    assert_int_equal(ramp_net_new(&net, &p, &e), RAMP_EINVAL);
+    /* three classes out, two weights: refused when the net is first used */
+    p.class_weights = w2;
+    assert_int_equal(ramp_net_new(&net, &p, &e), RAMP_OK);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){.units = 3});
+    float X[2 * 4] = {0.5f, -1.0f, 2.0f, 0.0f, 1.0f, 1.0f, -0.5f, 0.25f};
+    int32_t y[2] = {0, 1};
+    double loss;
+    assert_int_equal(ramp_net_forward_backward(net, X, y, 2, 0.f, &loss), RAMP_ESHAPE);
+    assert_non_null(strstr(ramp_net_errmsg(net), "2 class_weights for an output of 3 classes"));
+    ramp_net_free(net);
+    /* two classes: the loss is (0.25 l0 + 3 l1) / 3.25 */
+    assert_int_equal(ramp_net_new(&net, &p, &e), RAMP_OK);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){.units = 2});
+    assert_int_equal(ramp_net_forward_backward(net, X, y, 2, 0.f, &loss), RAMP_OK);
+    float pr[4];
+    assert_int_equal(ramp_net_predict(net, X, 2, pr), RAMP_OK);
+    double want = (0.25 * -log(pr[0]) + 3.0 * -log(pr[3])) / 3.25;
+    if (!(fabs(loss - want) < 1e-5 * want))
+        fprintf(stderr, "weighted classifier loss %.9g, by hand %.9g\n", loss, want);
+    assert_true(fabs(loss - want) < 1e-5 * want);
+    ramp_net_free(net);
 }
 
 static void test_seg_torch_ref(void **state)
@@ -990,6 +1089,8 @@ int main(int argc, char **argv)
     (void)argv;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seg_torch_ref),
+        cmocka_unit_test(test_seg_weighted),
+        cmocka_unit_test(test_class_weights),
         cmocka_unit_test(test_seg_torch_dnnl),
         cmocka_unit_test(test_layers_fd),
         cmocka_unit_test(test_centernet_loss),

@@ -156,6 +156,17 @@ typedef struct ramp_net_params {
        RAMP_LOSS_SOFTMAX, softmax cross-entropy on the batch labels */
     ramp_loss loss;
     ramp_centernet centernet; /* the detection head, when loss = RAMP_LOSS_CENTERNET */
+    /* Class weights of the softmax losses (SOFTMAX, PIXEL_SOFTMAX): K values,
+       finite, >= 0, not all 0 (copied by ramp_net_new; K is checked against
+       the output when the net is first used). Each sample (pixel) counts
+       w[its class] times: the loss is the sum of w[t]·(−log p_t) over the
+       sum of w[t], as PyTorch's CrossEntropyLoss(weight=w) (with label
+       smoothing, the smoothed cross-entropy of each sample is weighted the
+       same way). NULL (n_class_weights 0): every class 1. A background
+       that fills most pixels of a segmentation kit trains better down-
+       weighted (kits/objects_segmentation's unet: 0.3). */
+    const float *class_weights;
+    int n_class_weights;
 } ramp_net_params;
 
 /* Creates an empty network holding only its input layer (id 0). On failure

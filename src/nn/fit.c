@@ -160,7 +160,7 @@ static ramp_status net_loss(ramp_net *net, const tgt *t, size_t m, float *probs,
     switch (net->loss) {
     case RAMP_LOSS_PIXEL_SOFTMAX:
         l = ramp__pixel_xent(probs, dlogits, &a, &b, net->logits, t ? t->mask : NULL, m, L->c,
-                             L->h, L->w);
+                             L->h, L->w, net->class_w);
         if (weight) *weight = (double)b;
         break;
     case RAMP_LOSS_CENTERNET: {
@@ -175,7 +175,7 @@ static ramp_status net_loss(ramp_net *net, const tgt *t, size_t m, float *probs,
     }
     default:
         l = ramp__softmax_xent(probs, dlogits, &a, net->logits, t ? t->y : NULL, m,
-                               net->n_classes, ls);
+                               net->n_classes, ls, net->class_w);
         b = t && t->y ? m : 0;
         if (weight) *weight = (double)m;
         break;

@@ -22,12 +22,16 @@
 #include "nn/nnInt.h"
 
 double ramp__pixel_xent(float *probs, float *dlogits, size_t *num, size_t *den, const float *logits,
-                        const int32_t *mask, size_t n, int k, int h, int w)
+                        const int32_t *mask, size_t n, int k, int h, int w, const float *cw)
 {
     size_t hw = (size_t)h * w, counted = 0, ok = 0;
+    double wsum = 0; /* the counted pixels' weights (their count without cw) */
     if (mask)
         for (size_t i = 0; i < n * hw; i++)
-            counted += mask[i] != RAMP_IGNORE_LABEL;
+            if (mask[i] != RAMP_IGNORE_LABEL) {
+                counted++;
+                wsum += cw ? (double)cw[mask[i]] : 1.0;
+            }
     double total = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t p = 0; p < hw; p++) {
@@ -41,8 +45,9 @@ double ramp__pixel_xent(float *probs, float *dlogits, size_t *num, size_t *den, 
             for (int j = 0; j < k; j++)
                 s += exp((double)z[(size_t)j * hw] - m);
             double lse = m + log(s);
+            double wt = t >= 0 ? (cw ? (double)cw[t] : 1.0) : 0.0;
             if (t >= 0) {
-                total += lse - (double)z[(size_t)t * hw];
+                total += wt * (lse - (double)z[(size_t)t * hw]);
                 ok += t == am;
             }
             for (int j = 0; j < k; j++) {
@@ -50,12 +55,12 @@ double ramp__pixel_xent(float *probs, float *dlogits, size_t *num, size_t *den, 
                 double pj = exp((double)z[(size_t)j * hw] - lse);
                 if (probs) probs[at] = (float)pj;
                 if (dlogits)
-                    dlogits[at] = t >= 0 ? (float)((pj - (j == t)) / (double)counted) : 0.f;
+                    dlogits[at] = t >= 0 && wsum > 0 ? (float)(wt * (pj - (j == t)) / wsum) : 0.f;
             }
         }
     if (num) *num = ok;
     if (den) *den = counted;
-    return counted ? total / (double)counted : 0.0;
+    return wsum > 0 ? total / wsum : 0.0;
 }
 
 int ramp__centernet_channels(const ramp_centernet *cfg)

@@ -99,9 +99,32 @@ ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err
                              (int)p->conv_algo);
     if (p->loss < RAMP_LOSS_AUTO || p->loss > RAMP_LOSS_CENTERNET)
         return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown loss %d", (int)p->loss);
+    if (p->n_class_weights < 0 || (p->n_class_weights > 0) != (p->class_weights != NULL))
+        return ramp__err_set(err, RAMP_EINVAL,
+                             "ramp_net_new: class_weights and n_class_weights (%d) disagree",
+                             p->n_class_weights);
+    if (p->n_class_weights > 0) {
+        double sum = 0;
+        for (int k = 0; k < p->n_class_weights; k++) {
+            float v = p->class_weights[k];
+            if (!isfinite(v) || v < 0)
+                return ramp__err_set(err, RAMP_EINVAL,
+                                     "ramp_net_new: class_weights[%d] = %g (finite, >= 0 needed)",
+                                     k, (double)v);
+            sum += v;
+        }
+        if (!(sum > 0))
+            return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: class_weights are all 0");
+    }
     ramp_net *net = calloc(1, sizeof *net);
     if (!net) goto nomem;
     net->prm = *p;
+    net->prm.class_weights = NULL; /* the caller's array is not kept: net->class_w */
+    if (p->n_class_weights > 0) {
+        net->class_w = malloc((size_t)p->n_class_weights * sizeof *net->class_w);
+        if (!net->class_w) goto nomem;
+        memcpy(net->class_w, p->class_weights, (size_t)p->n_class_weights * sizeof *net->class_w);
+    }
     net->be = p->backend == RAMP_NN_REF ? &ramp__nn_backend_ref : &ramp__nn_backend_dnnl;
     if (net->be->api_version != RAMP__NN_BACKEND_API) {
         const char *name = net->be->name;
@@ -123,7 +146,10 @@ ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err
     *out = net;
     return RAMP_OK;
 nomem:
-    if (net) free(net->nodes);
+    if (net) {
+        free(net->nodes);
+        free(net->class_w);
+    }
     free(net);
     return ramp__err_set(err, RAMP_ENOMEM, "ramp_net_new: out of memory");
 }
@@ -147,6 +173,7 @@ void ramp_net_free(ramp_net *net)
     free(net->dlogits);
     free(net->probs);
     free(net->hist);
+    free(net->class_w);
     free(net);
 }
 
@@ -746,6 +773,13 @@ ramp_status ramp__net_finalize(ramp_net *net)
     default:
         return ramp__net_fail(net, RAMP_EINVAL, "unknown loss %d", (int)loss);
     }
+    if (net->prm.n_class_weights > 0 && loss == RAMP_LOSS_CENTERNET)
+        return ramp__net_fail(net, RAMP_EINVAL,
+                              "class_weights are for the softmax losses, not CenterNet's");
+    if (net->prm.n_class_weights > 0 && net->prm.n_class_weights != L->c)
+        return ramp__net_fail(net, RAMP_ESHAPE,
+                              "%d class_weights for an output of %d classes (layer %d)",
+                              net->prm.n_class_weights, L->c, lg);
     net->loss = loss;
     net->logits_node = lg;
     net->n_classes = L->c;

@@ -174,6 +174,7 @@ struct ramp_net {
     int plain_valid, backend_valid;
     int logits_node; /* set by ramp__net_finalize */
     int n_classes;   /* channels of the logits node (K) */
+    float *class_w;  /* K class weights of the softmax losses (a copy), or NULL */
     size_t out_size; /* floats per sample of the logits node (K, or C×H×W) */
     ramp_loss loss;  /* the loss in use (never AUTO once finalized) */
     int finalized;
@@ -296,9 +297,11 @@ ramp_status ramp__net_check_count(ramp_net *net, int id, size_t rows, size_t cou
 /* Mean softmax cross-entropy over n rows of k logits, with label smoothing
    ls (target = (1-ls)·onehot + ls/k). Writes probs (n×k, may be NULL),
    dlogits (n×k, d mean loss / d logits; may be NULL), and counts correct
-   argmax predictions in *correct (may be NULL). Returns the mean loss. */
+   argmax predictions in *correct (may be NULL). Returns the mean loss.
+   w (k class weights, or NULL): row i counts w[y[i]] times, the mean is
+   over the sum of those weights. */
 double ramp__softmax_xent(float *probs, float *dlogits, size_t *correct, const float *logits,
-                          const int32_t *y, size_t n, int k, float ls);
+                          const int32_t *y, size_t n, int k, float ls, const float *w);
 
 /* The losses of segmentation and detection (loss_dense.c), over n samples
    of the logits node's output (k channels of h×w, plain N×C×H×W). Each
@@ -307,9 +310,12 @@ double ramp__softmax_xent(float *probs, float *dlogits, size_t *correct, const f
    NULL) get the accuracy's counts (correct and counted pixels, or objects
    found and objects). */
 /* Per-pixel softmax cross-entropy against mask (n×h×w), RAMP_IGNORE_LABEL
-   skipped, the mean over counted pixels. */
+   skipped, the mean over counted pixels; with class weights cw (k values,
+   or NULL) a pixel of class t counts cw[t] times and the mean is over the
+   sum of the counted pixels' weights. */
 double ramp__pixel_xent(float *probs, float *dlogits, size_t *num, size_t *den,
-                        const float *logits, const int32_t *mask, size_t n, int k, int h, int w);
+                        const float *logits, const int32_t *mask, size_t n, int k, int h, int w,
+                        const float *cw);
 /* CenterNet loss (nn.h) for head cfg (its defaults applied), input size
    in_h × in_w, objects obj[obj_off[i] .. obj_off[i+1]) of sample i (obj
    NULL: no targets, only probs). Fails (RAMP_ERANGE, message in err) on an

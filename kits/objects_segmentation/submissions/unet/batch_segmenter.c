@@ -9,7 +9,8 @@
  *
  * Batch normalisation after each 3×3 conv, ReLU; Adam with a cosine
  * schedule. The batches carry the masks moved onto the 64×64 tensor
- * (255, the void rims, is skipped by the loss). */
+ * (255, the void rims, is skipped by the loss). The background (class 0),
+ * most of every image, weighs 0.3 in the loss, the objects 1. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,6 +39,9 @@ ramp_status batch_segmenter_new(void **self, const ramp_clf_info *info)
     model *m = calloc(1, sizeof *m);
     if (!m) return RAMP_ENOMEM;
     m->quick = info->quick_test;
+    float weights[256];
+    int k = info->n_classes > 0 && info->n_classes <= 256 ? info->n_classes : 0;
+    for (int c = 0; c < k; c++) weights[c] = c == 0 ? 0.3f : 1.0f;
     ramp_err err;
     ramp_status st = ramp_net_new(&m->net,
                                   &(ramp_net_params){.channels = info->shape[0],
@@ -45,7 +49,9 @@ ramp_status batch_segmenter_new(void **self, const ramp_clf_info *info)
                                                      .width = info->shape[2],
                                                      .seed = info->seed,
                                                      .n_threads = info->n_threads,
-                                                     .loss = RAMP_LOSS_PIXEL_SOFTMAX},
+                                                     .loss = RAMP_LOSS_PIXEL_SOFTMAX,
+                                                     .class_weights = k ? weights : NULL,
+                                                     .n_class_weights = k},
                                   &err);
     if (st) {
         fprintf(stderr, "unet: %s\n", err.msg);
