@@ -99,10 +99,17 @@ ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err
                              (int)p->conv_algo);
     if (p->loss < RAMP_LOSS_AUTO || p->loss > RAMP_LOSS_CENTERNET)
         return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown loss %d", (int)p->loss);
+    ramp_device dev;
+    ramp_status dst = ramp__device_resolve(p->device, &dev, err);
+    if (dst) return dst;
     ramp_net *net = calloc(1, sizeof *net);
     if (!net) goto nomem;
     net->prm = *p;
+    net->prm.device = dev;
     net->be = p->backend == RAMP_NN_REF ? &ramp__nn_backend_ref : &ramp__nn_backend_dnnl;
+#ifdef RAMP_HAVE_CUDA
+    if (dev == RAMP_DEVICE_CUDA) net->be = &ramp__nn_backend_cuda;
+#endif
     if (net->be->api_version != RAMP__NN_BACKEND_API) {
         const char *name = net->be->name;
         free(net);
@@ -153,6 +160,11 @@ void ramp_net_free(ramp_net *net)
 const char *ramp_net_errmsg(const ramp_net *net)
 {
     return net ? net->errmsg : "no net";
+}
+
+int ramp_net_device(const ramp_net *net)
+{
+    return net ? (int)net->prm.device : -1;
 }
 
 ramp_status ramp_net_set_threads(ramp_net *net, int n_threads)
