@@ -1,0 +1,257 @@
+/* cuda_kernels.cu — the CUDA backend's own kernels (cuda_kernels.h):
+ * activations and clip, the add layer's sum, dropout's mask, bias rows and
+ * bias gradients, global average pooling, concat and mul. fp32, one thread
+ * per output value (grid-stride loops); reductions (bias gradient, the
+ * pooled mean, mul's broadcast gradient) sum in a fixed order in one
+ * thread, so results do not depend on the launch. No fast math: the expf
+ * and tanhf the reference kernels use. */
+#include <cuda_runtime.h>
+
+#include "nn/cuda_kernels.h"
+
+static unsigned blocks(size_t n)
+{
+    size_t b = (n + 255) / 256;
+    return (unsigned)(b > 65535 ? 65535 : b ? b : 1);
+}
+
+#define GRID_STRIDE(i, n)                                                                        \
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (size_t)(n);              \
+         i += (size_t)gridDim.x * blockDim.x)
+
+static int launched(void)
+{
+    return (int)cudaGetLastError();
+}
+
+__global__ void act_fwd_k(float *y, const float *x, size_t n, int kind, float alpha, float beta)
+{
+    GRID_STRIDE(i, n)
+    {
+        float v = x[i];
+        switch (kind) {
+        case RAMP__CK_RELU: y[i] = v > 0.f ? v : 0.f; break;
+        case RAMP__CK_LRELU: y[i] = v > 0.f ? v : alpha * v; break;
+        case RAMP__CK_SIGMOID: y[i] = 1.f / (1.f + expf(-v)); break;
+        case RAMP__CK_TANH: y[i] = tanhf(v); break;
+        default: y[i] = fminf(fmaxf(v, alpha), beta); break;
+        }
+    }
+}
+
+__global__ void act_bwd_k(float *dx, const float *dy, const float *x, const float *y, size_t n,
+                          int kind, float alpha, float beta)
+{
+    GRID_STRIDE(i, n)
+    {
+        float d = dy[i];
+        switch (kind) {
+        case RAMP__CK_RELU: dx[i] += y[i] > 0.f ? d : 0.f; break;
+        case RAMP__CK_LRELU: dx[i] += x[i] > 0.f ? d : alpha * d; break;
+        case RAMP__CK_SIGMOID: dx[i] += d * y[i] * (1.f - y[i]); break;
+        case RAMP__CK_TANH: dx[i] += d * (1.f - y[i] * y[i]); break;
+        default: dx[i] += (y[i] > alpha && y[i] < beta) ? d : 0.f; break;
+        }
+    }
+}
+
+__global__ void add_k(float *y, const float *a, const float *b, size_t n)
+{
+    GRID_STRIDE(i, n) y[i] = a[i] + b[i];
+}
+
+__global__ void acc_k(float *dx, const float *dy, size_t n)
+{
+    GRID_STRIDE(i, n) dx[i] += dy[i];
+}
+
+__global__ void mask_fwd_k(float *y, const float *x, const float *m, size_t n)
+{
+    GRID_STRIDE(i, n) y[i] = x[i] * m[i];
+}
+
+__global__ void mask_bwd_k(float *dx, const float *dy, const float *m, size_t n)
+{
+    GRID_STRIDE(i, n) dx[i] += dy[i] * m[i];
+}
+
+__global__ void bias_rows_k(float *y, const float *b, size_t n, int O)
+{
+    GRID_STRIDE(i, n) y[i] += b[i % (size_t)O];
+}
+
+__global__ void bias_grad_k(float *db, const float *dy, int N, int O)
+{
+    GRID_STRIDE(o, O)
+    {
+        float s = 0.f;
+        for (int r = 0; r < N; r++) s += dy[(size_t)r * O + o];
+        db[o] = s;
+    }
+}
+
+__global__ void gap_fwd_k(float *y, const float *x, size_t NC, int HW)
+{
+    GRID_STRIDE(i, NC)
+    {
+        const float *p = x + i * HW;
+        float s = 0.f;
+        for (int j = 0; j < HW; j++) s += p[j];
+        y[i] = s / (float)HW;
+    }
+}
+
+__global__ void gap_bwd_k(float *dx, const float *dy, size_t n, int HW)
+{
+    GRID_STRIDE(i, n) dx[i] += dy[i / HW] / (float)HW;
+}
+
+__global__ void concat_fwd_k(float *y, const float *a, const float *b, size_t n, int CA, int CB,
+                             int HW)
+{
+    size_t per = (size_t)(CA + CB) * HW, pa = (size_t)CA * HW, pb = (size_t)CB * HW;
+    GRID_STRIDE(i, n)
+    {
+        size_t s = i / per, r = i % per;
+        y[i] = r < pa ? a[s * pa + r] : b[s * pb + (r - pa)];
+    }
+}
+
+__global__ void concat_bwd_k(float *da, float *db, const float *dy, size_t n, int CA, int CB,
+                             int HW)
+{
+    size_t per = (size_t)(CA + CB) * HW, pa = (size_t)CA * HW, pb = (size_t)CB * HW;
+    GRID_STRIDE(i, n)
+    {
+        size_t s = i / per, r = i % per;
+        if (r < pa) {
+            if (da) da[s * pa + r] += dy[i];
+        } else if (db) {
+            db[s * pb + (r - pa)] += dy[i];
+        }
+    }
+}
+
+__global__ void mul_fwd_k(float *y, const float *a, const float *b, size_t n, int HW, int HB)
+{
+    GRID_STRIDE(i, n) y[i] = a[i] * (HB == 1 ? b[i / HW] : b[i]);
+}
+
+__global__ void mul_bwd_a_k(float *da, const float *dy, const float *b, size_t n, int HW, int HB)
+{
+    GRID_STRIDE(i, n) da[i] += dy[i] * (HB == 1 ? b[i / HW] : b[i]);
+}
+
+/* db[NC] += Σ over the plane of dy·a (HB = 1) */
+__global__ void mul_bwd_b1_k(float *db, const float *dy, const float *a, size_t NC, int HW)
+{
+    GRID_STRIDE(i, NC)
+    {
+        float s = 0.f;
+        for (int j = 0; j < HW; j++) s += dy[i * HW + j] * a[i * HW + j];
+        db[i] += s;
+    }
+}
+
+extern "C" int ramp__cuda_act_fwd(float *y, const float *x, size_t n, int kind, float alpha,
+                                  float beta)
+{
+    act_fwd_k<<<blocks(n), 256>>>(y, x, n, kind, alpha, beta);
+    return launched();
+}
+
+extern "C" int ramp__cuda_act_bwd(float *dx, const float *dy, const float *x, const float *y,
+                                  size_t n, int kind, float alpha, float beta)
+{
+    act_bwd_k<<<blocks(n), 256>>>(dx, dy, x, y, n, kind, alpha, beta);
+    return launched();
+}
+
+extern "C" int ramp__cuda_add(float *y, const float *a, const float *b, size_t n)
+{
+    add_k<<<blocks(n), 256>>>(y, a, b, n);
+    return launched();
+}
+
+extern "C" int ramp__cuda_acc(float *dx, const float *dy, size_t n)
+{
+    acc_k<<<blocks(n), 256>>>(dx, dy, n);
+    return launched();
+}
+
+extern "C" int ramp__cuda_mask_fwd(float *y, const float *x, const float *m, size_t n)
+{
+    mask_fwd_k<<<blocks(n), 256>>>(y, x, m, n);
+    return launched();
+}
+
+extern "C" int ramp__cuda_mask_bwd(float *dx, const float *dy, const float *m, size_t n)
+{
+    mask_bwd_k<<<blocks(n), 256>>>(dx, dy, m, n);
+    return launched();
+}
+
+extern "C" int ramp__cuda_bias_rows(float *y, const float *b, int N, int O)
+{
+    size_t n = (size_t)N * O;
+    bias_rows_k<<<blocks(n), 256>>>(y, b, n, O);
+    return launched();
+}
+
+extern "C" int ramp__cuda_bias_grad(float *db, const float *dy, int N, int O)
+{
+    bias_grad_k<<<blocks((size_t)O), 256>>>(db, dy, N, O);
+    return launched();
+}
+
+extern "C" int ramp__cuda_gap_fwd(float *y, const float *x, int N, int C, int HW)
+{
+    size_t nc = (size_t)N * C;
+    gap_fwd_k<<<blocks(nc), 256>>>(y, x, nc, HW);
+    return launched();
+}
+
+extern "C" int ramp__cuda_gap_bwd(float *dx, const float *dy, int N, int C, int HW)
+{
+    size_t n = (size_t)N * C * HW;
+    gap_bwd_k<<<blocks(n), 256>>>(dx, dy, n, HW);
+    return launched();
+}
+
+extern "C" int ramp__cuda_concat_fwd(float *y, const float *a, const float *b, int N, int CA,
+                                     int CB, int HW)
+{
+    size_t n = (size_t)N * (CA + CB) * HW;
+    concat_fwd_k<<<blocks(n), 256>>>(y, a, b, n, CA, CB, HW);
+    return launched();
+}
+
+extern "C" int ramp__cuda_concat_bwd(float *da, float *db, const float *dy, int N, int CA, int CB,
+                                     int HW)
+{
+    size_t n = (size_t)N * (CA + CB) * HW;
+    concat_bwd_k<<<blocks(n), 256>>>(da, db, dy, n, CA, CB, HW);
+    return launched();
+}
+
+extern "C" int ramp__cuda_mul_fwd(float *y, const float *a, const float *b, int N, int C, int HW,
+                                  int HB)
+{
+    size_t n = (size_t)N * C * HW;
+    mul_fwd_k<<<blocks(n), 256>>>(y, a, b, n, HW, HB);
+    return launched();
+}
+
+extern "C" int ramp__cuda_mul_bwd(float *da, float *db, const float *dy, const float *a,
+                                  const float *b, int N, int C, int HW, int HB)
+{
+    size_t n = (size_t)N * C * HW;
+    if (da) mul_bwd_a_k<<<blocks(n), 256>>>(da, dy, b, n, HW, HB);
+    if (db && HB == 1) {
+        size_t nc = (size_t)N * C;
+        mul_bwd_b1_k<<<blocks(nc), 256>>>(db, dy, a, nc, HW);
+    } else if (db) {
+        mul_bwd_a_k<<<blocks(n), 256>>>(db, dy, a, n, HW, HW); /* db += dy·a, elementwise */
+    }
+    return launched();
+}
