@@ -130,4 +130,14 @@ if grep -q "CUDA: not built" "$WORK/version" || [ ! -e /dev/nvidiactl ]; then
 fi
 "$RAMP" test --help > "$WORK/out" 2>&1
 grep -q -- "--device cpu|cuda|auto" "$WORK/out" || fail "ramp test --help does not name --device"
+# the worker's (a build with the platform): the same check before any claim
+if "$RAMP" worker --help 2>/dev/null | grep -q -- "--device cpu|cuda|auto"; then
+    expect_error "worker: --device 'tpu': give cpu, cuda or auto" worker --db "$WORK/none.db" --device tpu
+    if grep -q "CUDA: not built" "$WORK/version"; then
+        "$RAMP" worker --db "$WORK/none.db" --device cuda > "$WORK/out" 2> "$WORK/err"
+        [ $? -eq 1 ] || fail "ramp worker --device cuda without CUDA: want exit 1"
+        grep -q "worker: --device cuda: ramp was built without CUDA" "$WORK/err" || fail "ramp worker --device cuda: stderr '$(cat "$WORK/err")'"
+        [ -e "$WORK/none.db" ] && fail "ramp worker --device cuda opened the store before refusing"
+    fi
+fi
 echo "cli argument tests passed"
