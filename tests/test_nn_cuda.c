@@ -3,7 +3,8 @@
  * backward on the same batch, then the loss, every layer's output and
  * output gradient, every parameter's gradient, and evaluation's
  * probabilities (batch norm's running statistics) compared by normalised
- * MSE (ggml's test-backend-ops measure) against RAMP_NN_REF.
+ * MSE (ggml's test-backend-ops measure) against RAMP_NN_REF; then two
+ * epochs of SGD, and the trained parameters and predictions compared.
  *
  *   test_nn_cuda          the oneDNN backend (runs everywhere; it keeps the
  *                         harness honest: a wrong gradient there fails it)
@@ -209,6 +210,76 @@ static void test_net1(void **s)
     agree(build1);
 }
 
+/* Training: two epochs of SGD with momentum over 40 samples in batches of
+   16 (a short last batch: a second batch size, planned anew), then every
+   parameter (running statistics included) and the predictions against
+   the reference's. The parameters live on the host between steps
+   (cudaInt.h): this checks they go up and come back each step. */
+static void fit(builder b, int backend, ramp_device dev, int dropout, float *params, size_t *np,
+                float *probs)
+{
+    enum { NS = 40 };
+    static float X[NS * C * H * W];
+    int32_t y[NS];
+    ramp_rng g;
+    ramp_rng_seed(&g, 9, 0);
+    for (size_t i = 0; i < sizeof X / sizeof *X; i++) X[i] = (float)(2 * ramp_rng_uniform(&g) - 1);
+    for (int i = 0; i < NS; i++) y[i] = (int32_t)(i % K);
+    ramp_net *net = NULL;
+    assert_int_equal(ramp_net_new(&net,
+                                  &(ramp_net_params){.channels = C, .height = H, .width = W,
+                                                     .seed = 7, .backend = backend,
+                                                     .device = dev, .n_threads = 2},
+                                  NULL),
+                     RAMP_OK);
+    b(net, dropout);
+    ramp_gen *gen = NULL;
+    int shape[3] = {C, H, W};
+    assert_int_equal(ramp_gen_from_arrays(&gen, X, y, NS, 3, shape, K, 16, 0, 1, NULL), RAMP_OK);
+    ramp_status st = ramp_net_fit_generator(net, gen, NS, NULL, 0,
+                                            &(ramp_fit_opts){.epochs = 2, .lr = 0.05f,
+                                                             .momentum = 0.9f});
+    if (st) fprintf(stderr, "fit: %s\n", ramp_net_errmsg(net));
+    assert_int_equal(st, RAMP_OK);
+    ramp_gen_free(gen);
+    *np = 0;
+    for (int id = 1; id < ramp_net_n_layers(net); id++)
+        for (int k = 0; k < RAMP__P_MAX; k++) {
+            const ramp__param *p = &net->nodes[id].p[k];
+            if (!p->used) continue;
+            assert_true(*np + p->n_plain <= 65536);
+            assert_int_equal(ramp_net_get_param(net, id, k, params + *np, p->n_plain), RAMP_OK);
+            *np += p->n_plain;
+        }
+    assert_int_equal(ramp_net_predict(net, X, NS, probs), RAMP_OK);
+    ramp_net_free(net);
+}
+
+static void fit_agree(builder b)
+{
+    int cuda = g_target == T_CUDA;
+    if (cuda && !ramp_cuda_available(NULL, 0)) skip();
+    static float pr[65536], pg[65536], qr[40 * K], qg[40 * K];
+    size_t nr, ng;
+    fit(b, RAMP_NN_REF, RAMP_DEVICE_CPU, cuda, pr, &nr, qr);
+    fit(b, RAMP_NN_DNNL, cuda ? RAMP_DEVICE_CUDA : RAMP_DEVICE_CPU, cuda, pg, &ng, qg);
+    assert_int_equal(ng, nr);
+    check("trained parameters", -1, pg, pr, nr, 1e-7);
+    check("trained predictions", -1, qg, qr, 40 * K, 1e-7);
+}
+
+static void test_fit0(void **s)
+{
+    (void)s;
+    fit_agree(build0);
+}
+
+static void test_fit1(void **s)
+{
+    (void)s;
+    fit_agree(build1);
+}
+
 /* A layer the CUDA backend does not have yet is refused, naming it, and
    never runs on the CPU instead. */
 static void test_cuda_refuses_missing(void **s)
@@ -236,10 +307,14 @@ int main(int argc, char **argv)
     const struct CMUnitTest cpu[] = {
         cmocka_unit_test(test_net0),
         cmocka_unit_test(test_net1),
+        cmocka_unit_test(test_fit0),
+        cmocka_unit_test(test_fit1),
     };
     const struct CMUnitTest gpu[] = {
         cmocka_unit_test(test_net0),
         cmocka_unit_test(test_net1),
+        cmocka_unit_test(test_fit0),
+        cmocka_unit_test(test_fit1),
         cmocka_unit_test(test_cuda_refuses_missing),
     };
     if (g_target == T_CUDA) return cmocka_run_group_tests(gpu, NULL, NULL);
