@@ -96,6 +96,30 @@ static void build1(ramp_net *net, int dropout)
     ramp_net_dense(net, &(ramp_dense){.units = K});
 }
 
+/* Net 2: the dense kits' layers: a strided conv, a transposed convolution
+   with output padding, bilinear and nearest upsampling, pools, conv, global
+   pool, dense (shapes in the comments, from 3×9×8). */
+static void build2(ramp_net *net, int dropout)
+{
+    (void)dropout;
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 4, .kernel = 3, .padding = 1}); /* 4×9×8 */
+    ramp_net_relu(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 4, .kernel = 3, .stride = 2, .padding = 1});
+    /* 4×5×4 → 3×10×8 */
+    ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){.filters = 3, .kernel = 3,
+                                                            .stride = 2, .padding = 1,
+                                                            .output_padding = 1});
+    ramp_net_upsample(net, 2, RAMP_UPSAMPLE_BILINEAR); /* 3×20×16 */
+    ramp_net_maxpool(net, 2, 2, 0);                    /* 3×10×8 */
+    ramp_net_upsample(net, 3, RAMP_UPSAMPLE_NEAREST);  /* 3×30×24 */
+    ramp_net_avgpool(net, 3, 3, 0);                    /* 3×10×8 */
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 3, .kernel = 3, .padding = 1});
+    ramp_net_relu(net);
+    ramp_net_global_avgpool(net);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){.units = K});
+}
+
 typedef void (*builder)(ramp_net *net, int dropout);
 
 /* Everything one net gives after a training step and a prediction. */
@@ -280,8 +304,21 @@ static void test_fit1(void **s)
     fit_agree(build1);
 }
 
-/* A layer the CUDA backend does not have yet is refused, naming it, and
-   never runs on the CPU instead. */
+static void test_net2(void **s)
+{
+    (void)s;
+    agree(build2);
+}
+
+static void test_fit2(void **s)
+{
+    (void)s;
+    fit_agree(build2);
+}
+
+/* What the CUDA backend does not run yet (batch norm with frozen
+   statistics) is refused, naming the layer, and never runs on the CPU
+   instead. */
 static void test_cuda_refuses_missing(void **s)
 {
     (void)s;
@@ -292,12 +329,14 @@ static void test_cuda_refuses_missing(void **s)
                                                      .device = RAMP_DEVICE_CUDA},
                                   NULL),
                      RAMP_OK);
-    ramp_net_upsample(net, 2, RAMP_UPSAMPLE_NEAREST);
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 2, .kernel = 3, .padding = 1});
+    ramp_net_batchnorm(net, 0, 0);
     ramp_net_flatten(net);
     ramp_net_dense(net, &(ramp_dense){.units = 2});
+    assert_int_equal(ramp_net_freeze_bn_stats(net, -1, 1), RAMP_OK);
     float X[16] = {0}, p[2];
     assert_int_equal(ramp_net_predict(net, X, 1, p), RAMP_EUNSUPPORTED);
-    assert_non_null(strstr(ramp_net_errmsg(net), "CUDA backend has no Upsample"));
+    assert_non_null(strstr(ramp_net_errmsg(net), "frozen statistics is not on the CUDA backend"));
     ramp_net_free(net);
 }
 
@@ -309,12 +348,16 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_net1),
         cmocka_unit_test(test_fit0),
         cmocka_unit_test(test_fit1),
+        cmocka_unit_test(test_net2),
+        cmocka_unit_test(test_fit2),
     };
     const struct CMUnitTest gpu[] = {
         cmocka_unit_test(test_net0),
         cmocka_unit_test(test_net1),
         cmocka_unit_test(test_fit0),
         cmocka_unit_test(test_fit1),
+        cmocka_unit_test(test_net2),
+        cmocka_unit_test(test_fit2),
         cmocka_unit_test(test_cuda_refuses_missing),
     };
     if (g_target == T_CUDA) return cmocka_run_group_tests(gpu, NULL, NULL);

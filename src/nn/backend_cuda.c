@@ -79,8 +79,8 @@ const ramp__cuda_op *ramp__cuda_op_for(ramp__op op)
     case RAMP__OP_ADD: return &ramp__cuda_op_add;
     case RAMP__OP_CONCAT: return &ramp__cuda_op_concat;
     case RAMP__OP_MUL: return &ramp__cuda_op_mul;
-    case RAMP__OP_UPSAMPLE:
-    case RAMP__OP_DECONV: return NULL; /* not yet: refused at create */
+    case RAMP__OP_UPSAMPLE: return &ramp__cuda_op_upsample;
+    case RAMP__OP_DECONV: return &ramp__cuda_op_deconv;
     }
     return NULL;
 }

@@ -1,6 +1,7 @@
 /* cudaInt.h — the CUDA backend's shared state and its per-op table
  * (backend_cuda.c walks the graph; one file per op family fills the
- * entries: cuda_conv.c, cuda_dense.c, cuda_pool.c, cuda_bn.c, cuda_misc.c;
+ * entries: cuda_conv.c, cuda_dense.c, cuda_pool.c, cuda_bn.c, cuda_misc.c,
+ * cuda_resize.c;
  * own kernels in cuda_kernels.cu), mirroring the oneDNN backend's split.
  *
  * Layout and truth: activations and their gradients live on the GPU, N×C×H×W
@@ -70,7 +71,8 @@ const ramp__cuda_op *ramp__cuda_op_for(ramp__op op);
 /* Per family: */
 extern const ramp__cuda_op ramp__cuda_op_conv, ramp__cuda_op_dense, ramp__cuda_op_maxpool,
     ramp__cuda_op_avgpool, ramp__cuda_op_gap, ramp__cuda_op_bn, ramp__cuda_op_act, ramp__cuda_op_dropout,
-    ramp__cuda_op_copy, ramp__cuda_op_add, ramp__cuda_op_concat, ramp__cuda_op_mul;
+    ramp__cuda_op_copy, ramp__cuda_op_add, ramp__cuda_op_concat, ramp__cuda_op_mul,
+    ramp__cuda_op_upsample, ramp__cuda_op_deconv;
 
 /* Error helpers: a failed CUDA, cuDNN or cuBLAS call as the net's error
    (RAMP_ENOMEM for out of memory, else RAMP_EIO), naming the call. */

@@ -1,6 +1,7 @@
 /* cuda_kernels.cu — the CUDA backend's own kernels (cuda_kernels.h):
  * activations and clip, the add layer's sum, dropout's mask, bias rows and
- * bias gradients, global average pooling, concat and mul. fp32, one thread
+ * bias gradients, global average pooling, concat, mul and upsampling
+ * (nearest, bilinear; the backward gathers per input pixel). fp32, one thread
  * per output value (grid-stride loops); reductions (bias gradient, the
  * pooled mean, mul's broadcast gradient) sum in a fixed order in one
  * thread, so results do not depend on the launch. No fast math: the expf
@@ -151,6 +152,95 @@ __global__ void mul_bwd_b1_k(float *db, const float *dy, const float *a, size_t 
         for (int j = 0; j < HW; j++) s += dy[i * HW + j] * a[i * HW + j];
         db[i] += s;
     }
+}
+
+/* Bilinear source pair and the second's weight for output index o (as
+   ref_resize.c's lin_src). */
+__device__ static void lin_src(int o, int S, int n, int *i0, int *i1, float *t)
+{
+    double s = ((double)o + 0.5) / S - 0.5;
+    if (s < 0) s = 0;
+    int a = (int)s;
+    if (a > n - 1) a = n - 1;
+    *i0 = a;
+    *i1 = a + 1 < n ? a + 1 : a;
+    *t = (float)(s - a);
+}
+
+__global__ void upsample_fwd_k(float *y, const float *x, size_t n, int H, int W, int S, int mode)
+{
+    int OH = H * S, OW = W * S;
+    GRID_STRIDE(i, n)
+    {
+        size_t p = i / ((size_t)OH * OW);
+        int r = (int)(i % ((size_t)OH * OW)), oh = r / OW, ow = r % OW;
+        const float *xp = x + p * H * W;
+        if (mode == 0) {
+            y[i] = xp[(oh / S) * W + ow / S];
+            continue;
+        }
+        int h0, h1, w0, w1;
+        float th, tw;
+        lin_src(oh, S, H, &h0, &h1, &th);
+        lin_src(ow, S, W, &w0, &w1, &tw);
+        y[i] = (1 - th) * ((1 - tw) * xp[h0 * W + w0] + tw * xp[h0 * W + w1]) +
+               th * ((1 - tw) * xp[h1 * W + w0] + tw * xp[h1 * W + w1]);
+    }
+}
+
+/* The weight output index o gives input index j along an axis. */
+__device__ static float lin_weight(int o, int j, int S, int n)
+{
+    int i0, i1;
+    float t;
+    lin_src(o, S, n, &i0, &i1, &t);
+    return (i0 == j ? 1 - t : 0.f) + (i1 == j ? t : 0.f);
+}
+
+/* One thread per input pixel: the outputs whose taps reach it lie within
+   two input pixels' worth of outputs around it. */
+__global__ void upsample_bwd_k(float *dx, const float *dy, size_t n, int H, int W, int S, int mode)
+{
+    int OH = H * S, OW = W * S;
+    GRID_STRIDE(i, n)
+    {
+        size_t p = i / ((size_t)H * W);
+        int r = (int)(i % ((size_t)H * W)), ih = r / W, iw = r % W;
+        const float *dyp = dy + p * OH * OW;
+        float s = 0.f;
+        if (mode == 0) {
+            for (int a = 0; a < S; a++)
+                for (int b = 0; b < S; b++) s += dyp[(ih * S + a) * OW + iw * S + b];
+        } else {
+            int h_lo = (ih - 1) * S > 0 ? (ih - 1) * S : 0, h_hi = (ih + 2) * S < OH ? (ih + 2) * S : OH;
+            int w_lo = (iw - 1) * S > 0 ? (iw - 1) * S : 0, w_hi = (iw + 2) * S < OW ? (iw + 2) * S : OW;
+            for (int oh = h_lo; oh < h_hi; oh++) {
+                float wh = lin_weight(oh, ih, S, H);
+                if (wh == 0.f) continue;
+                for (int ow = w_lo; ow < w_hi; ow++) {
+                    float ww = lin_weight(ow, iw, S, W);
+                    if (ww != 0.f) s += dyp[oh * OW + ow] * wh * ww;
+                }
+            }
+        }
+        dx[i] += s;
+    }
+}
+
+extern "C" int ramp__cuda_upsample_fwd(float *y, const float *x, int N, int C, int H, int W, int S,
+                                       int mode)
+{
+    size_t n = (size_t)N * C * H * S * W * S;
+    upsample_fwd_k<<<blocks(n), 256>>>(y, x, n, H, W, S, mode);
+    return launched();
+}
+
+extern "C" int ramp__cuda_upsample_bwd(float *dx, const float *dy, int N, int C, int H, int W,
+                                       int S, int mode)
+{
+    size_t n = (size_t)N * C * H * W;
+    upsample_bwd_k<<<blocks(n), 256>>>(dx, dy, n, H, W, S, mode);
+    return launched();
 }
 
 extern "C" int ramp__cuda_act_fwd(float *y, const float *x, size_t n, int kind, float alpha,

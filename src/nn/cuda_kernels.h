@@ -48,6 +48,13 @@ int ramp__cuda_mul_fwd(float *y, const float *a, const float *b, int N, int C, i
 int ramp__cuda_mul_bwd(float *da, float *db, const float *dy, const float *a, const float *b,
                        int N, int C, int HW, int HB);
 
+/* Upsampling by S (mode ramp_upsample_mode: 0 nearest, 1 bilinear with the
+   half-pixel convention, as ref_resize.c): y[N,C,H·S,W·S] from x[N,C,H,W];
+   backward dx += the gradient, gathered per input pixel (deterministic). */
+int ramp__cuda_upsample_fwd(float *y, const float *x, int N, int C, int H, int W, int S, int mode);
+int ramp__cuda_upsample_bwd(float *dx, const float *dy, int N, int C, int H, int W, int S,
+                            int mode);
+
 #ifdef __cplusplus
 }
 #endif
