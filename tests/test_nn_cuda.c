@@ -316,10 +316,30 @@ static void test_fit2(void **s)
     fit_agree(build2);
 }
 
-/* What the CUDA backend does not run yet (batch norm with frozen
-   statistics) is refused, naming the layer, and never runs on the CPU
-   instead. */
-static void test_cuda_refuses_missing(void **s)
+/* Net 3: net 0 with its batch norm's statistics frozen (fine-tuning:
+   the running ones in training too, and the backward of constants). */
+static void build3(ramp_net *net, int dropout)
+{
+    build0(net, dropout);
+    ramp_net_freeze_bn_stats(net, -1, 1);
+}
+
+static void test_net3(void **s)
+{
+    (void)s;
+    agree(build3);
+}
+
+static void test_fit3(void **s)
+{
+    (void)s;
+    fit_agree(build3);
+}
+
+/* What cuDNN cannot run (a batch norm's eps below its least, 1e-5) is
+   refused at the net's first pass, naming the layer, and never runs on the
+   CPU instead. */
+static void test_cuda_refuses(void **s)
 {
     (void)s;
     if (!ramp_cuda_available(NULL, 0)) skip();
@@ -330,13 +350,12 @@ static void test_cuda_refuses_missing(void **s)
                                   NULL),
                      RAMP_OK);
     ramp_net_conv2d(net, &(ramp_conv2d){.filters = 2, .kernel = 3, .padding = 1});
-    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_batchnorm(net, 0, 1e-6f);
     ramp_net_flatten(net);
     ramp_net_dense(net, &(ramp_dense){.units = 2});
-    assert_int_equal(ramp_net_freeze_bn_stats(net, -1, 1), RAMP_OK);
     float X[16] = {0}, p[2];
     assert_int_equal(ramp_net_predict(net, X, 1, p), RAMP_EUNSUPPORTED);
-    assert_non_null(strstr(ramp_net_errmsg(net), "frozen statistics is not on the CUDA backend"));
+    assert_non_null(strstr(ramp_net_errmsg(net), "below cuDNN's least"));
     ramp_net_free(net);
 }
 
@@ -350,6 +369,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fit1),
         cmocka_unit_test(test_net2),
         cmocka_unit_test(test_fit2),
+        cmocka_unit_test(test_net3),
+        cmocka_unit_test(test_fit3),
     };
     const struct CMUnitTest gpu[] = {
         cmocka_unit_test(test_net0),
@@ -358,7 +379,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fit1),
         cmocka_unit_test(test_net2),
         cmocka_unit_test(test_fit2),
-        cmocka_unit_test(test_cuda_refuses_missing),
+        cmocka_unit_test(test_net3),
+        cmocka_unit_test(test_fit3),
+        cmocka_unit_test(test_cuda_refuses),
     };
     if (g_target == T_CUDA) return cmocka_run_group_tests(gpu, NULL, NULL);
     return cmocka_run_group_tests(cpu, NULL, NULL);

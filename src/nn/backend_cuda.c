@@ -126,11 +126,6 @@ static ramp_status c_create(ramp_net *net, void **out)
                                   "layer %d (%s, %s): the CUDA backend has no %s yet: use device "
                                   "cpu for this net",
                                   i, nd->name, ramp__op_name(nd->op), ramp__op_name(nd->op));
-        if (nd->op == RAMP__OP_BN && nd->bn_frozen)
-            return ramp__net_fail(net, RAMP_EUNSUPPORTED,
-                                  "layer %d (%s): batch norm with frozen statistics is not on the "
-                                  "CUDA backend yet: use device cpu for this net",
-                                  i, nd->name);
         if (nd->op == RAMP__OP_BN && nd->eps < (float)CUDNN_BN_MIN_EPSILON)
             return ramp__net_fail(net, RAMP_EUNSUPPORTED,
                                   "layer %d (%s): batch norm eps %g is below cuDNN's least (%g)",

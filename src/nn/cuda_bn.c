@@ -6,7 +6,8 @@
  * reference's); they are then copied back to the host parameters, whose
  * truth they are (cudaInt.h). Evaluation uses the running ones. Backward:
  * dx accumulates (beta 1), dγ and dβ are overwritten. Frozen statistics
- * (bn_frozen) are refused at create (backend_cuda.c), not run here.
+ * (bn_frozen): the running ones in training too, left as they are, and the
+ * backward of constant statistics (cuda_kernels.cu, as ref_bn.c's).
  *
  * cuDNN 9 marks this legacy API deprecated but ships it; its warnings are
  * silenced in this file only. */
@@ -34,7 +35,7 @@ static ramp_status fwd(ramp_net *net, ramp__cuda *c, int id, int n, int training
     const ramp__node *nd = &net->nodes[id];
     ramp__cuda_node *r = &c->nodes[id], *x = &c->nodes[nd->in[0]];
     const float one = 1.f, zero = 0.f;
-    if (!training) {
+    if (!training || nd->bn_frozen) { /* frozen: the running statistics, kept as they are */
         RAMP__DNN(net, cudnnBatchNormalizationForwardInference(
                            c->dnn, CUDNN_BATCHNORM_SPATIAL, &one, &zero, x->yd, x->y, r->yd, r->y,
                            r->bd, r->pw[0], r->pw[1], r->pw[2], r->pw[3], (double)nd->eps));
@@ -54,10 +55,16 @@ static ramp_status fwd(ramp_net *net, ramp__cuda *c, int id, int n, int training
 
 static ramp_status bwd(ramp_net *net, ramp__cuda *c, int id, int n)
 {
-    (void)n;
     const ramp__node *nd = &net->nodes[id];
     ramp__cuda_node *r = &c->nodes[id], *x = &c->nodes[nd->in[0]];
     const float one = 1.f, zero = 0.f;
+    if (nd->bn_frozen) {
+        const ramp__node *a = &net->nodes[nd->in[0]];
+        RAMP__CU(net, ramp__cuda_bn_bwd_global(a->needs_grad ? x->dy : NULL, r->pg[0], r->pg[1],
+                                               r->dy, x->y, r->pw[0], r->pw[2], r->pw[3], n, nd->c,
+                                               nd->h * nd->w, nd->eps));
+        return RAMP_OK;
+    }
     /* cuDNN always writes dx: where the input needs no gradient its buffer
        is unused scratch */
     RAMP__DNN(net, cudnnBatchNormalizationBackward(

@@ -1,6 +1,7 @@
 /* cuda_kernels.cu — the CUDA backend's own kernels (cuda_kernels.h):
  * activations and clip, the add layer's sum, dropout's mask, bias rows and
- * bias gradients, global average pooling, concat, mul and upsampling
+ * bias gradients, global average pooling, concat, mul, batch norm's
+ * backward with frozen statistics, and upsampling
  * (nearest, bilinear; the backward gathers per input pixel). fp32, one thread
  * per output value (grid-stride loops); reductions (bias gradient, the
  * pooled mean, mul's broadcast gradient) sum in a fixed order in one
@@ -240,6 +241,48 @@ extern "C" int ramp__cuda_upsample_bwd(float *dx, const float *dy, int N, int C,
 {
     size_t n = (size_t)N * C * H * W;
     upsample_bwd_k<<<blocks(n), 256>>>(dx, dy, n, H, W, S, mode);
+    return launched();
+}
+
+__global__ void bn_global_params_k(float *dgamma, float *dbeta, const float *dy, const float *x,
+                                   const float *mean, const float *var, int N, int C, int HW,
+                                   float eps)
+{
+    GRID_STRIDE(c, C)
+    {
+        double is = 1.0 / sqrt((double)var[c] + eps), sdy = 0, sdyx = 0;
+        for (int n = 0; n < N; n++) {
+            size_t off = ((size_t)n * C + c) * HW;
+            for (int i = 0; i < HW; i++) {
+                sdy += dy[off + i];
+                sdyx += dy[off + i] * ((x[off + i] - mean[c]) * is);
+            }
+        }
+        dgamma[c] = (float)sdyx;
+        dbeta[c] = (float)sdy;
+    }
+}
+
+__global__ void bn_global_dx_k(float *dx, const float *dy, const float *gamma, const float *var,
+                               size_t n, int C, int HW, float eps)
+{
+    GRID_STRIDE(i, n)
+    {
+        int c = (int)(i / HW % C);
+        double is = 1.0 / sqrt((double)var[c] + eps);
+        dx[i] += (float)(gamma[c] * is * dy[i]);
+    }
+}
+
+extern "C" int ramp__cuda_bn_bwd_global(float *dx, float *dgamma, float *dbeta, const float *dy,
+                                        const float *x, const float *gamma, const float *mean,
+                                        const float *var, int N, int C, int HW, float eps)
+{
+    bn_global_params_k<<<blocks((size_t)C), 256>>>(dgamma, dbeta, dy, x, mean, var, N, C, HW, eps);
+    if (dx) {
+        size_t n = (size_t)N * C * HW;
+        bn_global_dx_k<<<blocks(n), 256>>>(dx, dy, gamma, var, n, C, HW, eps);
+    }
     return launched();
 }
 

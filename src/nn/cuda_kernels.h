@@ -48,6 +48,14 @@ int ramp__cuda_mul_fwd(float *y, const float *a, const float *b, int N, int C, i
 int ramp__cuda_mul_bwd(float *da, float *db, const float *dy, const float *a, const float *b,
                        int N, int C, int HW, int HB);
 
+/* Batch norm's backward with constant statistics (frozen: the running
+   mean and var), as ref_bn.c's: dx (may be NULL) += dy·γ/√(var + ε);
+   dgamma = Σ dy·x̂, dbeta = Σ dy per channel (overwritten), sums in double,
+   one thread per channel (deterministic). */
+int ramp__cuda_bn_bwd_global(float *dx, float *dgamma, float *dbeta, const float *dy,
+                             const float *x, const float *gamma, const float *mean,
+                             const float *var, int N, int C, int HW, float eps);
+
 /* Upsampling by S (mode ramp_upsample_mode: 0 nearest, 1 bilinear with the
    half-pixel convention, as ref_resize.c): y[N,C,H·S,W·S] from x[N,C,H,W];
    backward dx += the gradient, gathered per input pixel (deterministic). */
