@@ -17,6 +17,14 @@
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #endif
 
+/* eps as cuDNN takes it: a float 1e-5 is a hair under the double 1e-5 that
+   cuDNN 8 requires at least (cuDNN 9 allows any eps > 0); backend_cuda.c
+   refused anything further below at create. */
+static double bn_eps(float eps)
+{
+    return (double)eps < CUDNN_BN_MIN_EPSILON ? CUDNN_BN_MIN_EPSILON : (double)eps;
+}
+
 static ramp_status prepare(ramp_net *net, ramp__cuda *c, int id, int n)
 {
     (void)n;
@@ -38,13 +46,13 @@ static ramp_status fwd(ramp_net *net, ramp__cuda *c, int id, int n, int training
     if (!training || nd->bn_frozen) { /* frozen: the running statistics, kept as they are */
         RAMP__DNN(net, cudnnBatchNormalizationForwardInference(
                            c->dnn, CUDNN_BATCHNORM_SPATIAL, &one, &zero, x->yd, x->y, r->yd, r->y,
-                           r->bd, r->pw[0], r->pw[1], r->pw[2], r->pw[3], (double)nd->eps));
+                           r->bd, r->pw[0], r->pw[1], r->pw[2], r->pw[3], bn_eps(nd->eps)));
         return RAMP_OK;
     }
     RAMP__DNN(net, cudnnBatchNormalizationForwardTraining(
                        c->dnn, CUDNN_BATCHNORM_SPATIAL, &one, &zero, x->yd, x->y, r->yd, r->y,
                        r->bd, r->pw[0], r->pw[1], (double)nd->alpha, r->pw[2], r->pw[3],
-                       (double)nd->eps, r->mean, r->ivar));
+                       bn_eps(nd->eps), r->mean, r->ivar));
     /* the running statistics' truth is the host copy */
     for (int k = 2; k < 4; k++)
         RAMP__CU(net, cudaMemcpy(nd->p[k].w, r->pw[k], nd->p[k].n * sizeof(float),
@@ -70,7 +78,7 @@ static ramp_status bwd(ramp_net *net, ramp__cuda *c, int id, int n)
     RAMP__DNN(net, cudnnBatchNormalizationBackward(
                        c->dnn, CUDNN_BATCHNORM_SPATIAL, &one, &one, &one, &zero, x->yd, x->y,
                        r->yd, r->dy, x->yd, x->dy, r->bd, r->pw[0], r->pg[0], r->pg[1],
-                       (double)nd->eps, r->mean, r->ivar));
+                       bn_eps(nd->eps), r->mean, r->ivar));
     return RAMP_OK;
 }
 
