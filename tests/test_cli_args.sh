@@ -112,4 +112,32 @@ done
 "$RAMP" model > /dev/null 2>&1; [ $? -eq 2 ] || fail "ramp model without a subcommand: want exit 2"
 "$RAMP" model --help > "$WORK/out" 2>&1 || fail "ramp model --help: non-zero exit"
 grep -q "^usage: ramp model info" "$WORK/out" || fail "ramp model --help: no usage line"
+# --device: a bad name is an argument error; cuda where CUDA cannot run (a
+# build without it, or no GPU) fails before any kit is read or fold runs,
+# saying why; --version says whether CUDA is built in
+expect_error "test: --device 'gpu': give cpu, cuda or auto" test --device gpu
+"$RAMP" --version > "$WORK/version" 2>&1 || fail "ramp --version: non-zero exit"
+grep -q "CUDA: \(built (\|not built\)" "$WORK/version" || fail "ramp --version does not say whether CUDA is built: $(cat "$WORK/version")"
+if grep -q "CUDA: not built" "$WORK/version" || [ ! -e /dev/nvidiactl ]; then
+    "$RAMP" test --device cuda --kit "$WORK/no-such-kit" > "$WORK/out" 2> "$WORK/err"
+    rc=$?
+    [ $rc -eq 1 ] || fail "ramp test --device cuda without a GPU: exit $rc, want 1 ($(cat "$WORK/err"))"
+    grep -q "test: --device cuda: .*device cpu" "$WORK/err" || fail "ramp test --device cuda: stderr '$(cat "$WORK/err")'"
+    grep -q "no-such-kit" "$WORK/err" && fail "ramp test --device cuda read the kit before refusing the device"
+    if grep -q "CUDA: not built" "$WORK/version"; then
+        grep -q "built without CUDA" "$WORK/err" || fail "ramp test --device cuda: does not say CUDA is not built"
+    fi
+fi
+"$RAMP" test --help > "$WORK/out" 2>&1
+grep -q -- "--device cpu|cuda|auto" "$WORK/out" || fail "ramp test --help does not name --device"
+# the worker's (a build with the platform): the same check before any claim
+if "$RAMP" worker --help 2>/dev/null | grep -q -- "--device cpu|cuda|auto"; then
+    expect_error "worker: --device 'tpu': give cpu, cuda or auto" worker --db "$WORK/none.db" --device tpu
+    if grep -q "CUDA: not built" "$WORK/version"; then
+        "$RAMP" worker --db "$WORK/none.db" --device cuda > "$WORK/out" 2> "$WORK/err"
+        [ $? -eq 1 ] || fail "ramp worker --device cuda without CUDA: want exit 1"
+        grep -q "worker: --device cuda: ramp was built without CUDA" "$WORK/err" || fail "ramp worker --device cuda: stderr '$(cat "$WORK/err")'"
+        [ -e "$WORK/none.db" ] && fail "ramp worker --device cuda opened the store before refusing"
+    fi
+fi
 echo "cli argument tests passed"

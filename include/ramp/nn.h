@@ -81,6 +81,35 @@ typedef enum ramp_init {
     RAMP_INIT_GLOROT       /* uniform(±sqrt(6 / (fan_in + fan_out))) */
 } ramp_init;
 
+/* Where a net computes. CUDA needs a ramp built with it (CMake
+   -DRAMP_CUDA=ON or AUTO with the CUDA toolkit and cuDNN found) and a
+   usable GPU at run time (a driver and at least one device): asking for it
+   otherwise fails ramp_net_new with RAMP_EUNSUPPORTED saying which of the
+   two is missing. There is never a silent fall-back to the CPU: only AUTO
+   chooses, and says what it chose (ramp_net_device). On CUDA, `backend`
+   and `conv_algo` (CPU choices) are ignored. */
+typedef enum ramp_device {
+    RAMP_DEVICE_CPU = 0,  /* the CPU, on `backend` (default) */
+    RAMP_DEVICE_CUDA = 1, /* the first CUDA GPU, on cuDNN and cuBLAS */
+    RAMP_DEVICE_AUTO = 2  /* CUDA when ramp was built with it and a GPU is present, else CPU */
+} ramp_device;
+
+/* 1 when this ramp was built with CUDA (whether or not a GPU is present). */
+int ramp_cuda_built(void);
+/* 1 when CUDA nets can run here: built with CUDA, a driver loads and sees
+   at least one GPU. Otherwise 0 and, when why is not NULL, why[len] gets
+   the reason and what to do (NUL-terminated, truncated). Thread-safe; asks
+   the driver on every call (cheap after the first). */
+int ramp_cuda_available(char *why, size_t len);
+/* What this build of the engine computes on, one line (static storage):
+   "engine: oneDNN and reference backends; CUDA: built (CUDA runtime 13000,
+   cuDNN 9.x.y, cuBLAS)" or "...; CUDA: not built". */
+const char *ramp_nn_build_info(void);
+/* "cpu", "cuda" or "auto" (static storage); NULL for another value. */
+const char *ramp_device_name(ramp_device d);
+/* Parses "cpu", "cuda" or "auto" into *out; RAMP_EINVAL otherwise. */
+ramp_status ramp_device_parse(const char *name, ramp_device *out);
+
 /* How the oneDNN backend computes convolutions. */
 typedef enum ramp_conv_algo {
     RAMP_CONV_AUTO = 0, /* per layer and pass: Winograd F(4×4, 3×3) where it is the faster
@@ -156,6 +185,7 @@ typedef struct ramp_net_params {
        RAMP_LOSS_SOFTMAX, softmax cross-entropy on the batch labels */
     ramp_loss loss;
     ramp_centernet centernet; /* the detection head, when loss = RAMP_LOSS_CENTERNET */
+    ramp_device device;       /* 0 (RAMP_DEVICE_CPU): the CPU; see ramp_device */
     /* Class weights of the softmax losses (SOFTMAX, PIXEL_SOFTMAX): K values,
        finite, >= 0, not all 0 (copied by ramp_net_new; K is checked against
        the output when the net is first used). Each sample (pixel) counts
@@ -176,6 +206,10 @@ ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err
 
 /* Frees the network; NULL is a no-op. */
 void ramp_net_free(ramp_net *net);
+
+/* The device the net computes on: CPU or CUDA (AUTO resolved at
+   ramp_net_new); -1 for NULL. */
+int ramp_net_device(const ramp_net *net);
 
 /* Last error message ("" if none); borrowed, valid until the next call. */
 const char *ramp_net_errmsg(const ramp_net *net);

@@ -30,8 +30,9 @@ extern "C" {
       header).
    4: detection and segmentation: ramp_batch carries objects and masks,
       ramp_clf_info the geometry and the cap on objects per image,
-      ramp_net_params the loss (and a CenterNet head). */
-#define RAMP_ABI_VERSION 4
+      ramp_net_params the loss (and a CenterNet head).
+   5: ramp_net_params and ramp_clf_info gained the device (CPU or CUDA). */
+#define RAMP_ABI_VERSION 5
 
 /* What batch_classifier_new is told (see classifier.h). */
 typedef struct ramp_clf_info {
@@ -49,6 +50,11 @@ typedef struct ramp_clf_info {
        image; 0 for other workflows */
     int geometry;
     int max_objects;
+    /* where the run trains: 0 the CPU, 1 a CUDA GPU (ramp_device's
+       RAMP_DEVICE_CPU / RAMP_DEVICE_CUDA; never AUTO: `ramp test --device`
+       resolved it, and checked the GPU, before any fold). An engine
+       submission passes it on as ramp_net_params.device. */
+    int device;
 } ramp_clf_info;
 
 #ifdef __cplusplus

@@ -30,6 +30,7 @@
 
 #include "cli/cliInt.h"
 #include "core/coreInt.h"
+#include "ramp/nn.h"
 #include "ramp/npy.h"
 #include "ramp/score.h"
 #include "workflow/workflowInt.h"
@@ -54,6 +55,8 @@ typedef struct test_opts {
     int no_sandbox;
     int64_t mem_mb;
     double compile_timeout;
+    const char *device_name; /* --device as given */
+    ramp_device device;      /* resolved: CPU or CUDA */
     const char *py_env;
     char **env;
     char exe[4096];
@@ -70,7 +73,7 @@ static void usage(FILE *f)
             "usage: ramp test [--kit DIR] [--data DIR] [--submission NAME|ALL] [--quick-test]\n"
             "                 [--save-output] [--retrain] [--json FILE] [--timeout S] [--seed N]\n"
             "                 [--n-jobs N] [--no-sandbox] [--mem-limit MiB] [--compile-timeout S]\n"
-            "                 [--ramp-kit-dir DIR] [--ramp-data-dir DIR] [--ramp-submission-dir DIR]\n"
+            "                 [--device cpu|cuda|auto] [--ramp-kit-dir DIR] [--ramp-data-dir DIR] [--ramp-submission-dir DIR]\n"
             "                 [--ignore-warning]\n\n"
             "Trains a submission on each cross-validation fold of a kit and prints its train,\n"
             "valid and test scores per fold, their mean ± std, and the bagged scores, as\n"
@@ -100,6 +103,10 @@ static void usage(FILE *f)
             "                     labels and anything else you can)\n"
             "  --mem-limit MiB    address space of each fold (default: none)\n"
             "  --compile-timeout S  per compiler run (default 120)\n"
+            "  --device D         where submissions train: cpu (default), cuda (the GPU; fails\n"
+            "                     before any fold when ramp was built without CUDA or no GPU\n"
+            "                     answers), auto (cuda where it can run, else cpu). Told to\n"
+            "                     submissions as ramp_clf_info.device / ramp.info['device']\n"
             "  --ignore-warning   accepted (rampwf's; ramp prints no Python warnings here)\n\n"
             "rampwf's --notebook, --pickle, --partial-train and --data-label are not\n"
             "supported.\n",
@@ -510,7 +517,9 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
         .sandbox = {.mode = mode,
                     .mem_bytes = (uint64_t)o->mem_mb << 20,
                     .cpu_seconds = 0,
-                    .envp = o->env},
+                    .envp = o->env,
+                    .gpu = o->device == RAMP_DEVICE_CUDA},
+        .device = (int)o->device,
         .py_threads = o->tools.py_threads,
         .build = {.sandbox = mode, .timeout_s = o->compile_timeout},
         .ctx = &rc,
@@ -592,6 +601,7 @@ int ramp__cmd_test(int argc, char **argv)
         RAMP__OPT_FLAG("--no-sandbox", &o.no_sandbox),
         RAMP__OPT_INT("--mem-limit", &o.mem_mb, 0, 0),
         RAMP__OPT_SECONDS("--compile-timeout", &o.compile_timeout),
+        RAMP__OPT_STR("--device", &o.device_name),
         RAMP__OPT_END,
     };
     int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "test", .usage = usage, .opts = opts },
@@ -616,6 +626,20 @@ int ramp__cmd_test(int argc, char **argv)
         return 2;
     }
     if (!o.kit) o.kit = kit2 ? kit2 : ".";
+    /* the device, checked before anything runs: CUDA asked for where it
+       cannot run stops here, saying why, and never falls back to the CPU */
+    ramp_device asked = RAMP_DEVICE_CPU;
+    if (o.device_name && ramp_device_parse(o.device_name, &asked) != RAMP_OK) {
+        ramp__cli_error("test: --device '%s': give cpu, cuda or auto", o.device_name);
+        return 2;
+    }
+    char why[512];
+    int gpu = asked != RAMP_DEVICE_CPU && ramp_cuda_available(why, sizeof why);
+    if (asked == RAMP_DEVICE_CUDA && !gpu) {
+        ramp__cli_error("test: --device cuda: %s", why);
+        return 1;
+    }
+    o.device = gpu ? RAMP_DEVICE_CUDA : RAMP_DEVICE_CPU;
     o.tty = isatty(2);
     if (ramp__cli_exe(o.exe, sizeof o.exe) != 0) {
         ramp__cli_error("test: cannot find the ramp program itself (/proc/self/exe)");
@@ -679,6 +703,9 @@ int ramp__cmd_test(int argc, char **argv)
     if (kit.from_py)
         printf("[ramp] Problem: %s/problem.py, read by %s %s\n", o.kit, kit.python, kit.reader);
     if (o.py_env) printf("[ramp] Python environment: %s ($%s)\n", o.py_env, env_name);
+    if (o.device_name)
+        printf("[ramp] Device: %s%s\n", ramp_device_name(o.device),
+               strcmp(o.device_name, "auto") ? "" : " (--device auto)");
     if (o.quick)
         printf("[ramp] Quick test: at most %d train and %d test rows\n", QUICK_TRAIN, QUICK_TEST);
     o.env = ramp__cli_sandbox_env(!o.no_sandbox);

@@ -41,6 +41,7 @@
 #include "core/coreInt.h"
 #include "ramp/dataset.h"
 #include "ramp/image.h"
+#include "ramp/nn.h"
 #include "store/storeInt.h"
 #include "workflow/workflowInt.h"
 
@@ -53,6 +54,8 @@ typedef struct worker_opts {
     double timeout, lease, poll;
     long mem_mb;
     int max_claims, insecure;
+    const char *device_name; /* --device as given */
+    int device;              /* resolved: RAMP_DEVICE_CPU or RAMP_DEVICE_CUDA */
 } worker_opts;
 
 static void usage(FILE *f)
@@ -60,7 +63,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: ramp worker --db DB [--once | --drain] [--jobs K] [--timeout S] [--lease S]\n"
             "                   [--data DIR] [--workdir DIR] [--mem-limit MiB] [--poll S]\n"
-            "                   [--max-claims N] [--insecure]\n\n"
+            "                   [--max-claims N] [--insecure] [--device cpu|cuda|auto]\n\n"
             "Claims pending submissions from the store and trains them as 'ramp test' does,\n"
             "each fold in the sandbox; stores their scores, times, peak memory and\n"
             "predictions, then recomputes the combined score and the contributivities.\n\n"
@@ -78,7 +81,9 @@ static void usage(FILE *f)
             "  --max-claims N   a submission whose workers died N times is not claimed\n"
             "                   again: it ends as worker_killed (default 3)\n"
             "  --insecure       run submissions without the sandbox (they can then read\n"
-            "                   the test labels and the store): for a trusted event only\n");
+            "                   the test labels and the store): for a trusted event only\n"
+            "  --device D       where submissions train: cpu (default), cuda (the GPU; the\n"
+            "                   worker refuses to start where CUDA cannot run), auto\n");
 }
 
 static void sleep_s(double s)
@@ -429,7 +434,9 @@ static int train_one(worker *w, ramp__claim *c)
         .sandbox = {.mode = mode,
                     .mem_bytes = (uint64_t)w->o->mem_mb << 20,
                     .cpu_seconds = (w->o->timeout + 60) * (double)(ncpu > 0 ? ncpu : 1),
-                    .envp = w->env},
+                    .envp = w->env,
+                    .gpu = w->o->device == RAMP_DEVICE_CUDA},
+        .device = w->o->device,
         .py_threads = w->tools.py_threads,
         .build = {.sandbox = mode},
         .ctx = &rs,
@@ -654,7 +661,7 @@ done:
 
 int ramp__cmd_worker(int argc, char **argv)
 {
-    worker_opts o = {NULL, NULL, NULL, 0, 0, 1, 7200, 60, 1, 16384, 3, 0};
+    worker_opts o = {NULL, NULL, NULL, 0, 0, 1, 7200, 60, 1, 16384, 3, 0, NULL, RAMP_DEVICE_CPU};
     int64_t mem_mb = o.mem_mb;
     const ramp__cli_opt opts[] = {
         RAMP__OPT_STR("--db", &o.db),
@@ -669,6 +676,7 @@ int ramp__cmd_worker(int argc, char **argv)
         RAMP__OPT_INT("--mem-limit", &mem_mb, 0, 0),
         RAMP__OPT_INT("--max-claims", &o.max_claims, 1, 1000),
         RAMP__OPT_FLAG("--insecure", &o.insecure),
+        RAMP__OPT_STR("--device", &o.device_name),
         RAMP__OPT_END,
     };
     int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "worker", .usage = usage, .opts = opts },
@@ -679,6 +687,19 @@ int ramp__cmd_worker(int argc, char **argv)
         ramp__cli_error("worker: --db is required");
         return 2;
     }
+    /* the device, before any claim: CUDA where it cannot run stops here */
+    ramp_device asked = RAMP_DEVICE_CPU;
+    if (o.device_name && ramp_device_parse(o.device_name, &asked) != RAMP_OK) {
+        ramp__cli_error("worker: --device '%s': give cpu, cuda or auto", o.device_name);
+        return 2;
+    }
+    char why[512];
+    int gpu = asked != RAMP_DEVICE_CPU && ramp_cuda_available(why, sizeof why);
+    if (asked == RAMP_DEVICE_CUDA && !gpu) {
+        ramp__cli_error("worker: --device cuda: %s", why);
+        return 1;
+    }
+    o.device = gpu ? RAMP_DEVICE_CUDA : RAMP_DEVICE_CPU;
     char tmpdir[4096];
     if (!o.workdir) {
         const char *t = getenv("TMPDIR");

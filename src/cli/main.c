@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cliInt.h"
+#include "ramp/nn.h"
 
 #ifndef RAMP_VERSION
 #define RAMP_VERSION "0.1.0"
@@ -69,7 +70,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("ramp %s\n", RAMP_VERSION);
+        /* the version, then what this build can compute on */
+        printf("ramp %s\n%s\n", RAMP_VERSION, ramp_nn_build_info());
         return 0;
     }
     if (strcmp(argv[1], "__fold") == 0) return ramp__cmd_fold(argc - 1, argv + 1); /* not for people */

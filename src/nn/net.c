@@ -116,9 +116,13 @@ ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err
         if (!(sum > 0))
             return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: class_weights are all 0");
     }
+    ramp_device dev;
+    ramp_status dst = ramp__device_resolve(p->device, &dev, err);
+    if (dst) return dst;
     ramp_net *net = calloc(1, sizeof *net);
     if (!net) goto nomem;
     net->prm = *p;
+    net->prm.device = dev;
     net->prm.class_weights = NULL; /* the caller's array is not kept: net->class_w */
     if (p->n_class_weights > 0) {
         net->class_w = malloc((size_t)p->n_class_weights * sizeof *net->class_w);
@@ -126,8 +130,12 @@ ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err
         memcpy(net->class_w, p->class_weights, (size_t)p->n_class_weights * sizeof *net->class_w);
     }
     net->be = p->backend == RAMP_NN_REF ? &ramp__nn_backend_ref : &ramp__nn_backend_dnnl;
+#ifdef RAMP_HAVE_CUDA
+    if (dev == RAMP_DEVICE_CUDA) net->be = &ramp__nn_backend_cuda;
+#endif
     if (net->be->api_version != RAMP__NN_BACKEND_API) {
         const char *name = net->be->name;
+        free(net->class_w);
         free(net);
         return ramp__err_set(err, RAMP_EINTERNAL, "backend %s: API version mismatch", name);
     }
@@ -180,6 +188,11 @@ void ramp_net_free(ramp_net *net)
 const char *ramp_net_errmsg(const ramp_net *net)
 {
     return net ? net->errmsg : "no net";
+}
+
+int ramp_net_device(const ramp_net *net)
+{
+    return net ? (int)net->prm.device : -1;
 }
 
 ramp_status ramp_net_set_threads(ramp_net *net, int n_threads)

@@ -161,6 +161,14 @@ typedef struct ramp__nn_backend {
 
 extern const ramp__nn_backend ramp__nn_backend_ref;
 extern const ramp__nn_backend ramp__nn_backend_dnnl;
+#ifdef RAMP_HAVE_CUDA
+extern const ramp__nn_backend ramp__nn_backend_cuda; /* backend_cuda.c */
+#endif
+
+/* The device a net asking for `asked` computes on (device.c): CPU or CUDA
+   in *out; RAMP_EUNSUPPORTED, saying why and what to do, when CUDA is asked
+   for and cannot run here; RAMP_EINVAL for an unknown value. */
+ramp_status ramp__device_resolve(ramp_device asked, ramp_device *out, ramp_err *err);
 
 struct ramp_net {
     ramp_net_params prm;

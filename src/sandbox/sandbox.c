@@ -63,7 +63,7 @@
 #endif
 
 #define SETUP_FAILED 125
-#define MAX_PATHS 64
+#define MAX_PATHS 96
 #define STACK_BYTES (256u << 10)
 
 /* System folders shown read-only (a symlink, as /bin on merged-/usr
@@ -85,6 +85,18 @@ static const char *const etc_entries[] = {"/etc/ld.so.cache", "/etc/ld.so.conf",
                                           "/etc/python3", "/etc/python3.11"};
 static const char *const dev_nodes[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
                                         "/dev/urandom"};
+/* With opts.gpu, NVIDIA's device nodes, those of them the host has: the
+   control and unified-memory nodes the CUDA driver opens, one node per GPU,
+   and the capability folder of MIG slices; nothing else of the host's /dev
+   (nor /sys, /proc/driver: the sandbox's own /proc shows the driver's
+   version file). */
+static const char *const gpu_nodes[] = {
+    "/dev/nvidiactl",  "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset",
+    "/dev/nvidia-caps", "/dev/nvidia0",   "/dev/nvidia1",          "/dev/nvidia2",
+    "/dev/nvidia3",    "/dev/nvidia4",    "/dev/nvidia5",          "/dev/nvidia6",
+    "/dev/nvidia7",    "/dev/nvidia8",    "/dev/nvidia9",          "/dev/nvidia10",
+    "/dev/nvidia11",   "/dev/nvidia12",   "/dev/nvidia13",         "/dev/nvidia14",
+    "/dev/nvidia15"};
 
 /* One path to show: opened in the caller's view, mounted in the new root. */
 typedef struct shown {
@@ -189,7 +201,9 @@ static void program(child_arg *a)
     const ramp__sandbox_opts *o = a->o;
     setsid();
 #ifndef RAMP__SANITIZED
-    if (o->mem_bytes) set_limit(RLIMIT_AS, o->mem_bytes);
+    /* not with a GPU: the CUDA driver reserves far more address space than
+       it uses (the memory is then bounded by the control group alone) */
+    if (o->mem_bytes && !o->gpu) set_limit(RLIMIT_AS, o->mem_bytes);
 #endif
     if (o->cpu_seconds > 0) set_limit(RLIMIT_CPU, (uint64_t)(o->cpu_seconds + 0.999));
     uint64_t tmp = o->tmp_bytes ? o->tmp_bytes : (uint64_t)1 << 30;
@@ -601,6 +615,8 @@ ramp_status ramp__sandbox_start(const ramp__sandbox_opts *o, const char *exe, ch
         st = add_path(a, etc_entries[i], etc_entries[i], 0, 1, err);
     for (size_t i = 0; !st && i < sizeof dev_nodes / sizeof *dev_nodes; i++)
         st = add_path(a, dev_nodes[i], dev_nodes[i], 1, 1, err);
+    for (size_t i = 0; !st && o->gpu && i < sizeof gpu_nodes / sizeof *gpu_nodes; i++)
+        st = add_path(a, gpu_nodes[i], gpu_nodes[i], 1, 1, err);
     if (!st) st = add_path(a, "/sys/devices/system/cpu", "/sys/devices/system/cpu", 0, 1, err);
     for (size_t i = 0; !st && i < o->n_mounts; i++)
         st = add_path(a, o->mounts[i].src, o->mounts[i].dst, o->mounts[i].writable, 0, err);

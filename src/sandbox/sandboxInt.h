@@ -11,6 +11,7 @@
  *                         a passwd/group naming the sandbox user
  *   /proc                 its own PID namespace's
  *   /dev                  null zero full random urandom, a private /dev/shm
+ *                         (and NVIDIA's nodes with opts.gpu: /dev/nvidia*)
  *   /sys/devices/system/cpu  read-only (thread counts)
  *   /tmp                  private, writable, size-bounded (tmpfs); HOME
  *   the caller's mounts   e.g. the images at /data/imgs read-only
@@ -79,6 +80,11 @@ typedef struct ramp__sandbox_opts {
     const int *fds;
     int n_fds;
     char *const *envp; /* the program's whole environment (NULL: empty) */
+    /* 1: the program uses the GPU: NVIDIA's device nodes (/dev/nvidiactl,
+       /dev/nvidia-uvm, /dev/nvidia0...: those the host has) are shown, and
+       mem_bytes bounds the control group only, not the address space (the
+       CUDA driver reserves far more than it uses). 0: no /dev/nvidia* */
+    int gpu;
 } ramp__sandbox_opts;
 
 /* Starts `exe` (a path inside the sandbox) with argv in a new process whose

@@ -33,7 +33,8 @@ ramp_status batch_classifier_new(void **self, const ramp_clf_info *info)
                                                      .height = info->shape[1],
                                                      .width = info->shape[2],
                                                      .seed = info->seed,
-                                                     .n_threads = info->n_threads},
+                                                     .n_threads = info->n_threads,
+                                                     .device = (ramp_device)info->device},
                                   &err);
     if (st) {
         fprintf(stderr, "cnn: %s\n", err.msg);

@@ -3,7 +3,8 @@
 conv 3×3 32 + ReLU + max-pool 2, conv 3×3 64 + ReLU + max-pool 2,
 dense 128 + ReLU, dense 10 (softmax in predict_proba); Adam, 6 epochs.
 The batches ramp's loader yields are numpy views of its own buffers:
-torch.from_numpy wraps them without a copy."""
+torch.from_numpy wraps them without a copy. It trains where ramp says
+(`ramp test --device cuda`: ramp.info['device'] is 'cuda'), else on the CPU."""
 import numpy as np
 import torch
 from torch import nn
@@ -13,6 +14,7 @@ try:  # ramp's embedding describes the fold; plain RAMP does not
     INFO = ramp.info
 except ImportError:
     INFO = {}
+DEVICE = INFO.get('device', 'cpu')
 
 
 def make_net(shape, n_classes):
@@ -46,8 +48,8 @@ class BatchClassifier:
             total = 0.0
             for step in range(steps):
                 X, y = next(gen_train)
-                X = torch.from_numpy(X)
-                target = torch.from_numpy(y.argmax(axis=1))
+                X = torch.from_numpy(X).to(DEVICE)
+                target = torch.from_numpy(y.argmax(axis=1)).to(DEVICE)
                 self.opt.zero_grad()
                 out = self.net(X)
                 loss = loss_fn(out, target)
@@ -70,7 +72,7 @@ class BatchClassifier:
         if shape is None:  # plain RAMP: learn it from a batch
             X, y = next(gen_train)
             shape, n_classes = X.shape[1:], y.shape[1]
-        net = make_net(tuple(shape), n_classes)
+        net = make_net(tuple(shape), n_classes).to(DEVICE)
         self.opt = torch.optim.Adam(net.parameters(), lr=1e-3)
         return net
 
@@ -80,10 +82,12 @@ class BatchClassifier:
         with torch.no_grad():
             for _ in range((n + self.batch_size - 1) // self.batch_size):
                 X, y = next(gen)
-                right += (self.net(torch.from_numpy(X)).argmax(1).numpy() == y.argmax(1)).sum()
+                out = self.net(torch.from_numpy(X).to(DEVICE))
+                right += (out.argmax(1).cpu().numpy() == y.argmax(1)).sum()
         return right / n
 
     def predict_proba(self, X):
         self.net.eval()
         with torch.no_grad():
-            return torch.softmax(self.net(torch.from_numpy(X)), dim=1).numpy()
+            out = self.net(torch.from_numpy(X).to(DEVICE))
+            return torch.softmax(out, dim=1).cpu().numpy()

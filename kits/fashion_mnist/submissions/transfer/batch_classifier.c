@@ -42,7 +42,8 @@ ramp_status batch_classifier_new(void **self, const ramp_clf_info *info)
     ramp_err err;
     ramp_net_params p = {.channels = info->shape[0], .height = info->shape[1],
                          .width = info->shape[2], .seed = info->seed,
-                         .n_threads = info->n_threads};
+                         .n_threads = info->n_threads,
+                         .device = (ramp_device)info->device};
     ramp_status st = ramp_net_load_onnx(&m->net, path, &p, &err);
     if (st) {
         fprintf(stderr, "transfer: %s\n", err.msg);

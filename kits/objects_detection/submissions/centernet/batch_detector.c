@@ -61,6 +61,7 @@ ramp_status batch_detector_new(void **self, const ramp_clf_info *info)
                                                      .width = info->shape[2],
                                                      .seed = info->seed,
                                                      .n_threads = info->n_threads,
+                                                     .device = (ramp_device)info->device,
                                                      .loss = RAMP_LOSS_CENTERNET,
                                                      .centernet = head},
                                   &err);

@@ -49,6 +49,7 @@ ramp_status batch_segmenter_new(void **self, const ramp_clf_info *info)
                                                      .width = info->shape[2],
                                                      .seed = info->seed,
                                                      .n_threads = info->n_threads,
+                                                     .device = (ramp_device)info->device,
                                                      .loss = RAMP_LOSS_PIXEL_SOFTMAX,
                                                      .class_weights = k ? weights : NULL,
                                                      .n_class_weights = k},

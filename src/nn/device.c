@@ -1,0 +1,128 @@
+/* device.c — which device a net computes on, and whether CUDA can run here.
+ *
+ * ramp_net_new resolves ramp_net_params.device here (net.c): CPU, CUDA, or
+ * AUTO (CUDA when built in and a GPU answers, else CPU). Asking for CUDA
+ * where it cannot run is an error that says why, never a quiet fall-back:
+ * a ramp built without CUDA (the CMake option), or a machine whose driver
+ * is missing or sees no GPU. The run-time question goes to the CUDA runtime
+ * (cudaGetDeviceCount), which loads the driver; in a build without CUDA
+ * this file has no CUDA dependency at all.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/coreInt.h"
+#include "nn/nnInt.h"
+
+#ifdef RAMP_HAVE_CUDA
+#include <cuda_runtime_api.h>
+#include <cudnn_version.h>
+#endif
+
+static void say(char *why, size_t len, const char *msg)
+{
+    if (why && len) snprintf(why, len, "%s", msg);
+}
+
+int ramp_cuda_built(void)
+{
+#ifdef RAMP_HAVE_CUDA
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+#ifdef RAMP_HAVE_CUDA
+#define RAMP__STR2(x) #x
+#define RAMP__STR(x) RAMP__STR2(x)
+#define RAMP__CUDA_DESC                                                                          \
+    "CUDA: built (CUDA runtime " RAMP__STR(CUDART_VERSION) ", cuDNN " RAMP__STR(                \
+        CUDNN_MAJOR) "." RAMP__STR(CUDNN_MINOR) "." RAMP__STR(CUDNN_PATCHLEVEL) ", cuBLAS)"
+#else
+#define RAMP__CUDA_DESC "CUDA: not built"
+#endif
+
+const char *ramp_nn_build_info(void)
+{
+    /* the oneDNN backend's stand-in (backend_none.c) says "not built" */
+    if (strstr(ramp__nn_backend_dnnl.name, "not built"))
+        return "engine: reference backend only (oneDNN not built); " RAMP__CUDA_DESC;
+    return "engine: oneDNN and reference backends; " RAMP__CUDA_DESC;
+}
+
+int ramp_cuda_available(char *why, size_t len)
+{
+#ifdef RAMP_HAVE_CUDA
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e == cudaSuccess && n > 0) {
+        say(why, len, "");
+        return 1;
+    }
+    char msg[512];
+    if (e == cudaSuccess || e == cudaErrorNoDevice)
+        snprintf(msg, sizeof msg,
+                 "no CUDA GPU on this machine (the driver sees no device): run on a machine with "
+                 "an NVIDIA GPU, or use the CPU (device cpu)");
+    else if (e == cudaErrorInsufficientDriver)
+        snprintf(msg, sizeof msg,
+                 "no usable NVIDIA driver (missing, or older than CUDA %d.%d that ramp was built "
+                 "with): install or update the NVIDIA driver, or use the CPU (device cpu)",
+                 CUDART_VERSION / 1000, CUDART_VERSION % 1000 / 10);
+    else
+        snprintf(msg, sizeof msg,
+                 "the CUDA runtime cannot use a GPU here: %s (%s); check the driver and "
+                 "/dev/nvidia*, or use the CPU (device cpu)",
+                 cudaGetErrorString(e), cudaGetErrorName(e));
+    say(why, len, msg);
+    return 0;
+#else
+    say(why, len,
+        "ramp was built without CUDA: rebuild with the CUDA toolkit and cuDNN installed "
+        "(cmake -DRAMP_CUDA=ON; CUDNN_ROOT if cuDNN is outside the toolkit), or use the CPU "
+        "(device cpu)");
+    return 0;
+#endif
+}
+
+const char *ramp_device_name(ramp_device d)
+{
+    switch (d) {
+    case RAMP_DEVICE_CPU: return "cpu";
+    case RAMP_DEVICE_CUDA: return "cuda";
+    case RAMP_DEVICE_AUTO: return "auto";
+    }
+    return NULL;
+}
+
+ramp_status ramp_device_parse(const char *name, ramp_device *out)
+{
+    static const ramp_device all[] = {RAMP_DEVICE_CPU, RAMP_DEVICE_CUDA, RAMP_DEVICE_AUTO};
+    if (!name || !out) return RAMP_EINVAL;
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        if (strcmp(name, ramp_device_name(all[i])) == 0) {
+            *out = all[i];
+            return RAMP_OK;
+        }
+    return RAMP_EINVAL;
+}
+
+ramp_status ramp__device_resolve(ramp_device asked, ramp_device *out, ramp_err *err)
+{
+    char why[512];
+    switch (asked) {
+    case RAMP_DEVICE_CPU:
+        *out = RAMP_DEVICE_CPU;
+        return RAMP_OK;
+    case RAMP_DEVICE_AUTO:
+        *out = ramp_cuda_available(NULL, 0) ? RAMP_DEVICE_CUDA : RAMP_DEVICE_CPU;
+        return RAMP_OK;
+    case RAMP_DEVICE_CUDA:
+        if (!ramp_cuda_available(why, sizeof why))
+            return ramp__err_set(err, RAMP_EUNSUPPORTED, "ramp_net_new: device cuda: %s", why);
+        *out = RAMP_DEVICE_CUDA;
+        return RAMP_OK;
+    }
+    return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown device %d", (int)asked);
+}
