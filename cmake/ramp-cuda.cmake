@@ -65,9 +65,24 @@ if(NOT RAMP_CUDA_MODE STREQUAL "OFF")
       set(CMAKE_CUDA_ARCHITECTURES 90)
     endif()
     enable_language(CUDA)
+    # no build path in the objects (test_no_build_paths), as for C: nvcc
+    # hands the host compiler's part the same prefix maps
+    add_compile_options(
+      "$<$<COMPILE_LANGUAGE:CUDA>:SHELL:-Xcompiler -ffile-prefix-map=${PROJECT_SOURCE_DIR}=.>"
+      "$<$<COMPILE_LANGUAGE:CUDA>:SHELL:-Xcompiler -ffile-prefix-map=${PROJECT_BINARY_DIR}=.>")
     set(RAMP_HAVE_CUDA ON)
     set(RAMP_CUDA_INCLUDE_DIRS ${CUDAToolkit_INCLUDE_DIRS} ${RAMP_CUDNN_INCLUDE_DIR})
-    set(RAMP_CUDA_LIBS ${CUDA_cudart_LIBRARY} ${CUDA_cublas_LIBRARY} ${RAMP_CUDNN_LIBRARY})
+    # the runtime linked statically (it loads the driver on its first call);
+    # cuBLAS and cuDNN dlopened when a net first runs on CUDA (cuda_dl.c):
+    # linked, they would add ~200 MiB resident to every process
+    set(RAMP_CUDA_LIBS CUDA::cudart_static ${CMAKE_DL_LIBS})
+    file(STRINGS "${RAMP_CUDNN_INCLUDE_DIR}/cudnn_version.h" ramp_cudnn_major
+         REGEX "^#define CUDNN_MAJOR +[0-9]+")
+    string(REGEX REPLACE ".* ([0-9]+)$" "\\1" ramp_cudnn_major "${ramp_cudnn_major}")
+    set(RAMP_CUDA_DEFS RAMP_CUBLAS_SONAME="libcublas.so.${CUDAToolkit_VERSION_MAJOR}"
+                       RAMP_CUDNN_SONAME="libcudnn.so.${ramp_cudnn_major}"
+                       RAMP_CUBLAS_PATH="${CUDA_cublas_LIBRARY}"
+                       RAMP_CUDNN_PATH="${RAMP_CUDNN_LIBRARY}")
     message(STATUS "CUDA backend: on (CUDA ${CUDAToolkit_VERSION}, cuDNN ${RAMP_CUDNN_LIBRARY}, "
                    "architectures ${CMAKE_CUDA_ARCHITECTURES})")
   endif()

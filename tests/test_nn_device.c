@@ -54,6 +54,23 @@ static void test_build_matches_cmake(void **s)
     assert_non_null(strstr(info, RAMP_TEST_CUDA_BUILT ? "CUDA: built (" : "CUDA: not built"));
 }
 
+/* cuBLAS and cuDNN are not linked (a CPU process does not map them, some
+   200 MiB): they are dlopened on first use. Here, without a GPU, the
+   loading itself is checked: both libraries CMake found load and every
+   function the backend calls resolves (cuda_dl.h's list). */
+#if RAMP_TEST_CUDA_BUILT
+int ramp__cuda_dl_load(char *why, size_t len);
+static void test_cuda_libraries_load(void **s)
+{
+    (void)s;
+    char why[600] = "";
+    int ok = ramp__cuda_dl_load(why, sizeof why);
+    if (!ok) fprintf(stderr, "cuda_dl: %s\n", why);
+    assert_int_equal(ok, 1);
+    assert_int_equal(ramp__cuda_dl_load(NULL, 0), 1); /* once */
+}
+#endif
+
 static void test_cuda_refused_here(void **s)
 {
     (void)s;
@@ -129,6 +146,9 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_cpu),
         cmocka_unit_test(test_build_matches_cmake),
+#if RAMP_TEST_CUDA_BUILT
+        cmocka_unit_test(test_cuda_libraries_load), /* a build without CUDA: nothing to load */
+#endif
         cmocka_unit_test(test_cuda_refused_here),
         cmocka_unit_test(test_bad_values),
     };

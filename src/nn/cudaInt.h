@@ -21,6 +21,7 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include "nn/cuda_dl.h"
 #include "nn/cuda_kernels.h"
 #include "nn/nnInt.h"
 

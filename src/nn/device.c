@@ -57,6 +57,12 @@ int ramp_cuda_available(char *why, size_t len)
     int n = 0;
     cudaError_t e = cudaGetDeviceCount(&n);
     if (e == cudaSuccess && n > 0) {
+        /* the GPU answers: cuBLAS and cuDNN must load too (cuda_dl.h) */
+        char dl[600];
+        if (!ramp__cuda_dl_load(dl, sizeof dl)) {
+            say(why, len, dl);
+            return 0;
+        }
         say(why, len, "");
         return 1;
     }

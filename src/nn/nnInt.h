@@ -163,6 +163,8 @@ extern const ramp__nn_backend ramp__nn_backend_ref;
 extern const ramp__nn_backend ramp__nn_backend_dnnl;
 #ifdef RAMP_HAVE_CUDA
 extern const ramp__nn_backend ramp__nn_backend_cuda; /* backend_cuda.c */
+/* Loads cuBLAS and cuDNN once (cuda_dl.h); 0 with the reason in why. */
+int ramp__cuda_dl_load(char *why, size_t len);
 #endif
 
 /* The device a net asking for `asked` computes on (device.c): CPU or CUDA

@@ -578,6 +578,15 @@ ramp_status ramp__sandbox_start(const ramp__sandbox_opts *o, const char *exe, ch
 {
     *pid = -1;
     if (o->n_fds > 16) return ramp__err_set(err, RAMP_EINVAL, "sandbox: more than 16 descriptors");
+    /* a GPU fold's memory can only be bounded by a memory control group
+       (its address space is not: the CUDA driver reserves far more than it
+       uses); a limit that cannot be kept is refused, never dropped */
+    if (o->mode != RAMP__SANDBOX_OFF && o->gpu && o->mem_bytes && !(ramp__sandbox_cgroups() & 1))
+        return ramp__err_set(err, RAMP_EUNSUPPORTED,
+                             "sandbox: a memory limit on a GPU fold needs a memory control group "
+                             "(the address-space limit cannot hold the CUDA driver), and none "
+                             "can be made here: run ramp as root on a host with cgroup v2 (or a "
+                             "delegated group), or run the GPU folds without --mem-limit");
     pid_t parent = getpid();
     if (o->mode == RAMP__SANDBOX_OFF) {
         fflush(NULL);
