@@ -75,7 +75,7 @@ if(NOT RAMP_CUDA_MODE STREQUAL "OFF")
     # the runtime linked statically (it loads the driver on its first call);
     # cuBLAS and cuDNN dlopened when a net first runs on CUDA (cuda_dl.c):
     # linked, they would add ~200 MiB resident to every process
-    set(RAMP_CUDA_LIBS CUDA::cudart_static ${CMAKE_DL_LIBS})
+    set(RAMP_CUDA_LIBS ${CUDA_cudart_static_LIBRARY} ${CMAKE_DL_LIBS} rt pthread)
     file(STRINGS "${RAMP_CUDNN_INCLUDE_DIR}/cudnn_version.h" ramp_cudnn_major
          REGEX "^#define CUDNN_MAJOR +[0-9]+")
     string(REGEX REPLACE ".* ([0-9]+)$" "\\1" ramp_cudnn_major "${ramp_cudnn_major}")
