@@ -650,9 +650,10 @@ def read_detection_kit(module, kit_file, title, data):
 
 # --- writing ----------------------------------------------------------------
 
-def _atomic_write(path, fill):
+def _atomic_write(path, fill, binary=False):
     """Write ``path`` through a temporary file in its folder: ``fill(f)``
-    writes the text; the file appears whole or not at all."""
+    writes the text (bytes with ``binary``); the file appears whole or not
+    at all."""
     folder = os.path.dirname(path) or '.'
     try:
         os.makedirs(folder, exist_ok=True)
@@ -660,7 +661,8 @@ def _atomic_write(path, fill):
     except OSError as e:
         raise OutputError('{}: cannot write: {}'.format(path, e.strerror))
     try:
-        with open(fd, 'w', encoding='utf-8', newline='') as f:
+        with (open(fd, 'wb') if binary else
+              open(fd, 'w', encoding='utf-8', newline='')) as f:
             fill(f)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
@@ -671,21 +673,7 @@ def _atomic_write(path, fill):
 
 
 def write_bytes(path, data):
-    """A binary file, written as _atomic_write writes text."""
-    folder = os.path.dirname(path) or '.'
-    try:
-        fd, tmp = tempfile.mkstemp(prefix='.ramp-', dir=folder)
-    except OSError as e:
-        raise OutputError('{}: cannot write: {}'.format(path, e.strerror))
-    try:
-        with open(fd, 'wb') as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise OutputError('{}: cannot write: {}'.format(path, e.strerror))
+    _atomic_write(path, lambda f: f.write(data), binary=True)
 
 
 def write_csv(path, header, rows):

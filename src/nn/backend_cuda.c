@@ -276,44 +276,7 @@ static ramp_status c_backward(ramp_net *net, void *vst, const float *dlogits, si
 static ramp_status c_sync(ramp_net *net, void *vst, int to_backend)
 {
     (void)vst;
-    for (int i = 0; i < net->n_nodes; i++)
-        for (int k = 0; k < RAMP__P_MAX; k++) {
-            ramp__param *p = &net->nodes[i].p[k];
-            if (!p->used) continue;
-            if (!p->w) {
-                p->n = p->n_plain;
-                p->w = malloc(p->n * sizeof(float));
-                p->g = calloc(p->n, sizeof(float));
-                if (!p->w || !p->g) {
-                    free(p->w);
-                    free(p->g);
-                    p->w = p->g = NULL;
-                    return ramp__net_fail(net, RAMP_ENOMEM, "CUDA backend: out of memory");
-                }
-            }
-            if (to_backend)
-                memcpy(p->w, p->plain, p->n * sizeof(float));
-            else
-                memcpy(p->plain, p->w, p->n * sizeof(float));
-        }
-    return RAMP_OK;
-}
-
-static ramp_status c_grad_read(ramp_net *net, void *vst, int id, int kind, float *out)
-{
-    (void)vst;
-    const ramp__param *p = &net->nodes[id].p[kind];
-    memcpy(out, p->g, p->n * sizeof(float));
-    return RAMP_OK;
-}
-
-static ramp_status c_state_convert(ramp_net *net, void *vst, int id, int kind, const float *src,
-                                   float *dst, int to_backend)
-{
-    (void)vst;
-    (void)to_backend; /* the host storage is the plain layout */
-    memcpy(dst, src, net->nodes[id].p[kind].n_plain * sizeof(float));
-    return RAMP_OK;
+    return ramp__plain_param_sync(net, to_backend, "CUDA");
 }
 
 static ramp_status c_output_read(ramp_net *net, void *vst, int id, int grad, float *out,
@@ -336,7 +299,7 @@ const ramp__nn_backend ramp__nn_backend_cuda = {
     .forward = c_forward,
     .backward = c_backward,
     .param_sync = c_sync,
-    .grad_read = c_grad_read,
+    .grad_read = ramp__plain_grad_read,
     .output_read = c_output_read,
-    .state_convert = c_state_convert,
+    .state_convert = ramp__plain_state_convert,
 };

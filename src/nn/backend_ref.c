@@ -301,9 +301,11 @@ static ramp_status ref_backward(ramp_net *net, void *vst, const float *dlogits, 
     return RAMP_OK;
 }
 
-static ramp_status ref_sync(ramp_net *net, void *vst, int to_backend)
+/* Parameter storage in the plain layout, shared with the CUDA backend
+   (whose host copies are plain too): `who` names the backend in an
+   out-of-memory message. */
+ramp_status ramp__plain_param_sync(ramp_net *net, int to_backend, const char *who)
 {
-    (void)vst;
     for (int i = 0; i < net->n_nodes; i++)
         for (int k = 0; k < RAMP__P_MAX; k++) {
             ramp__param *p = &net->nodes[i].p[k];
@@ -316,7 +318,7 @@ static ramp_status ref_sync(ramp_net *net, void *vst, int to_backend)
                     free(p->w);
                     free(p->g);
                     p->w = p->g = NULL;
-                    return ramp__net_fail(net, RAMP_ENOMEM, "reference backend: out of memory");
+                    return ramp__net_fail(net, RAMP_ENOMEM, "%s backend: out of memory", who);
                 }
             }
             if (to_backend)
@@ -327,7 +329,7 @@ static ramp_status ref_sync(ramp_net *net, void *vst, int to_backend)
     return RAMP_OK;
 }
 
-static ramp_status ref_grad_read(ramp_net *net, void *vst, int id, int kind, float *out)
+ramp_status ramp__plain_grad_read(ramp_net *net, void *vst, int id, int kind, float *out)
 {
     (void)vst;
     const ramp__param *p = &net->nodes[id].p[kind];
@@ -335,13 +337,19 @@ static ramp_status ref_grad_read(ramp_net *net, void *vst, int id, int kind, flo
     return RAMP_OK;
 }
 
-static ramp_status ref_state_convert(ramp_net *net, void *vst, int id, int kind,
-                                     const float *src, float *dst, int to_backend)
+ramp_status ramp__plain_state_convert(ramp_net *net, void *vst, int id, int kind,
+                                      const float *src, float *dst, int to_backend)
 {
     (void)vst;
     (void)to_backend; /* the storage is the plain layout */
     memcpy(dst, src, net->nodes[id].p[kind].n_plain * sizeof(float));
     return RAMP_OK;
+}
+
+static ramp_status ref_sync(ramp_net *net, void *vst, int to_backend)
+{
+    (void)vst;
+    return ramp__plain_param_sync(net, to_backend, "reference");
 }
 
 static ramp_status ref_output_read(ramp_net *net, void *vst, int id, int grad, float *out,
@@ -358,5 +366,6 @@ static ramp_status ref_output_read(ramp_net *net, void *vst, int id, int grad, f
 
 const ramp__nn_backend ramp__nn_backend_ref = {
     RAMP__NN_BACKEND_API, "reference", ref_create,    ref_destroy,     ref_forward,
-    ref_backward,         ref_sync,    ref_grad_read, ref_output_read, ref_state_convert,
+    ref_backward,         ref_sync,    ramp__plain_grad_read, ref_output_read,
+    ramp__plain_state_convert,
 };

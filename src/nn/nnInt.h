@@ -160,6 +160,13 @@ typedef struct ramp__nn_backend {
 } ramp__nn_backend;
 
 extern const ramp__nn_backend ramp__nn_backend_ref;
+/* Parameters kept in their plain layout (backend_ref.c; the CUDA backend's
+   host copies too): allocation and copies, gradient reads, state
+   conversion (a copy). `who` names the backend in a message. */
+ramp_status ramp__plain_param_sync(ramp_net *net, int to_backend, const char *who);
+ramp_status ramp__plain_grad_read(ramp_net *net, void *vst, int id, int kind, float *out);
+ramp_status ramp__plain_state_convert(ramp_net *net, void *vst, int id, int kind,
+                                      const float *src, float *dst, int to_backend);
 extern const ramp__nn_backend ramp__nn_backend_dnnl;
 #ifdef RAMP_HAVE_CUDA
 extern const ramp__nn_backend ramp__nn_backend_cuda; /* backend_cuda.c */
