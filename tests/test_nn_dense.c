@@ -117,27 +117,28 @@ static ramp_net *seg_net(int backend)
 
 static const int SEG_PID[8][2] = {{1, 0}, {1, 1}, {4, 0}, {4, 1}, {7, 0}, {7, 1}, {11, 0}, {11, 1}};
 
+/* The fixture's parameters set into net, its mask copied into mask (3 ×
+   36), and the batch over its input. */
+static ramp_batch seg_setup(ramp_net *net, const fixture *fx, int32_t *mask)
+{
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(
+            ramp_net_set_param(net, SEG_PID[i][0], SEG_PID[i][1], fx->a[2 + i], fx->n[2 + i]),
+            RAMP_OK);
+    for (int i = 0; i < 3 * 36; i++)
+        mask[i] = (int32_t)fx->a[1][i];
+    return (ramp_batch){.X = fx->a[0], .n = 3, .sample_size = 108, .ndim = 3,
+                        .shape = {3, 6, 6}, .mask = mask, .mask_h = 6, .mask_w = 6};
+}
+
 static void seg_torch(int backend)
 {
     fixture fx;
     load(&fx, "seg_net.bin");
     assert_int_equal(fx.count, 2 + 8 + 2 + 8 + 1);
     ramp_net *net = seg_net(backend);
-    for (int i = 0; i < 8; i++)
-        assert_int_equal(
-            ramp_net_set_param(net, SEG_PID[i][0], SEG_PID[i][1], fx.a[2 + i], fx.n[2 + i]),
-            RAMP_OK);
     int32_t mask[3 * 36];
-    for (int i = 0; i < 3 * 36; i++)
-        mask[i] = (int32_t)fx.a[1][i];
-    ramp_batch b = {.X = fx.a[0],
-                    .n = 3,
-                    .sample_size = 108,
-                    .ndim = 3,
-                    .shape = {3, 6, 6},
-                    .mask = mask,
-                    .mask_h = 6,
-                    .mask_w = 6};
+    ramp_batch b = seg_setup(net, &fx, mask);
     double loss;
     assert_int_equal(ramp_net_forward_backward_batch(net, &b, &loss), RAMP_OK);
     float buf[4096];
@@ -171,15 +172,8 @@ static void seg_weighted(int backend)
     float cw[3] = {0.3f, 1.0f, 2.5f};
     ramp_net *net = seg_net_w(backend, cw, 3);
     cw[0] = cw[1] = cw[2] = 1.0f;
-    for (int i = 0; i < 8; i++)
-        assert_int_equal(
-            ramp_net_set_param(net, SEG_PID[i][0], SEG_PID[i][1], fx.a[2 + i], fx.n[2 + i]),
-            RAMP_OK);
     int32_t mask[3 * 36];
-    for (int i = 0; i < 3 * 36; i++)
-        mask[i] = (int32_t)fx.a[1][i];
-    ramp_batch b = {.X = fx.a[0], .n = 3, .sample_size = 108, .ndim = 3, .shape = {3, 6, 6},
-                    .mask = mask, .mask_h = 6, .mask_w = 6};
+    ramp_batch b = seg_setup(net, &fx, mask);
     double loss;
     assert_int_equal(ramp_net_forward_backward_batch(net, &b, &loss), RAMP_OK);
     if (!(fabs(loss - fw.a[0][0]) < 1e-5 * fabs(fw.a[0][0])))
