@@ -77,7 +77,23 @@ def read_arrays(value, fn, kit_file):
             '{}: {} returned {}: an ObjectDetector kit returns (X, y), X '
             'the images (n × H × W) and y their lists of (row, col, radius)'
             .format(kit_file, fn, _describe(value)))
-    X = np.asarray(X)
+    try:
+        X = np.asarray(X)
+    except ValueError:  # images of different sizes
+        X = None
+    if X is None or X.dtype == object:
+        shapes = []
+        try:
+            shapes = [np.shape(x) for x in value[0]]
+        except TypeError:
+            pass
+        odd = next((i for i, s in enumerate(shapes) if s != shapes[0]), None)
+        raise DetectionKitError(
+            '{}: {}: X\'s images differ in shape ({}): ramp needs one array '
+            'n × H × W (× C)'.format(
+                kit_file, fn, 'image 0 is {}, image {} is {}'.format(
+                    shapes[0], odd, shapes[odd]) if odd is not None
+                else 'an array of objects'))
     if X.ndim == 4 and X.shape[3] == 1:
         X = X[..., 0]
     if not (X.ndim == 3 or (X.ndim == 4 and X.shape[3] in (3, 4))):
@@ -194,6 +210,11 @@ def read_scores(score_types, kit_file, max_scores, name_re):
                 raise DetectionKitError(
                     '{} ({} {!r}): iou_threshold = {!r}: ramp needs a number '
                     'in [0, 1]'.format(where, cls, name, iou))
+            if iou == 0 and s.ramp_kind == 'map':
+                raise DetectionKitError(
+                    "{} ({} {!r}): iou_threshold = 0: ramp's average "
+                    'precision needs a threshold above 0 (precision, recall '
+                    'and the MADs take 0)'.format(where, cls, name))
             params.append('iou={!r}'.format(float(iou)))
         conf = getattr(s, 'conf_threshold', 0.5)
         if conf != 0.5:

@@ -559,6 +559,12 @@ def read_kit(kit, data, quick_test, want_method):
     from rampwf.workflows import ObjectDetector
     if type(module.workflow) is ObjectDetector:
         return read_detection_kit(module, kit_file, title, data)
+    if isinstance(module.workflow, ObjectDetector):
+        raise KitError(
+            "{}: workflow is {}, a kit's own subclass of rampwf.workflows."
+            "ObjectDetector: ramp runs rampwf's ObjectDetector itself (its "
+            'fit(X, y) / predict(X) contract), not a subclass'.format(
+                kit_file, describe(module.workflow)))
     names, index = read_labels(module.Predictions, kit_file)
     spec = {'kit_file': kit_file, 'title': title, 'names': names,
             'workflow': read_workflow(module.workflow, len(names), kit_file),

@@ -583,6 +583,18 @@ static void test_circles(void **state)
     assert_int_equal(io[0].cls, 1);
     assert_true(io[0].g[0] == 79.5f);
     assert_int_equal(io[1].cls, 2);
+    /* min_visible < 0 keeps everything as moved (rampwf's ObjectDetector):
+       the centre on the edge, a centre past it, a box half outside, all
+       unclipped; only a non-finite one goes */
+    ramp_obj keep[4] = {src[2], {0, 0.5f, {-3, 7, 5, 0}}, {0, 0.4f, {NAN, 1, 1, 0}}};
+    n = ramp_objs_transform(dst, keep, 3, ID, 100, 50, 1, -1.0);
+    assert_int_equal(n, 2);
+    assert_true(dst[0].g[0] == 100 && dst[1].g[0] == -3 && dst[1].g[2] == 5);
+    ramp_obj half = {0, 0.5f, {90, -10, 120, 20}};
+    assert_int_equal(ramp_objs_transform(dst, &half, 1, ID, 100, 50, 0, -1.0), 1);
+    assert_true(dst[0].g[1] == -10 && dst[0].g[2] == 120);
+    assert_int_equal(ramp_objs_transform(dst, &half, 1, ID, 100, 50, 0, 0.0), 1);
+    assert_true(dst[0].g[1] == 0 && dst[0].g[2] == 100); /* clipped */
 }
 
 /* ---- masks ---------------------------------------------------------------- */

@@ -128,7 +128,7 @@ static ramp_status tf(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
 /* One epoch of batches of 4 over chunks of 3 (batches cross chunks). */
 static void check_epoch(const ramp_samples *s, int det, int seg)
 {
-    ramp_loader_opts o = {3, 2, 7, 0};
+    ramp_loader_opts o = {.chunk_size = 3, .n_jobs = 2, .seed = 7};
     ramp_gen_builder *gb;
     ramp_err err;
     assert_int_equal(ramp_gen_builder_new(&gb, s, tf, NULL, &o, &err), 0);
@@ -214,7 +214,7 @@ static void test_mask_bytes(void **state)
 /* The error a generator reports over one epoch. */
 static const char *epoch_error(const ramp_samples *s, char *buf, size_t len)
 {
-    ramp_loader_opts o = {4, 1, 7, 0};
+    ramp_loader_opts o = {.chunk_size = 4, .n_jobs = 1, .seed = 7};
     ramp_gen_builder *gb;
     ramp_err err;
     buf[0] = '\0';

@@ -140,7 +140,7 @@ int main(int argc, char **argv)
     ramp_samples s = {.paths = paths, .ids = ids, .labels = labels, .n = n, .n_classes = n_classes};
     /* a photo sample is 588 KiB of floats: 256 a chunk keeps the two chunk
        buffers at 294 MiB */
-    ramp_loader_opts o = {strcmp(mode, "photo") ? 1024 : 256, n_jobs, 1, 0};
+    ramp_loader_opts o = {.chunk_size = strcmp(mode, "photo") ? 1024 : 256, .n_jobs = n_jobs, .seed = 1};
     ramp_gen_builder *gb = NULL;
     ramp_transform_fn tf = !strcmp(mode, "png") ? tf_png : !strcmp(mode, "jpg") ? tf_jpg : tf_photo;
     if (ramp_gen_builder_new(&gb, &s, tf, NULL, &o, &err)) {

@@ -342,8 +342,10 @@ int ramp_affine_invert(double inv[6], const double a[6]);
      sqrt(|det a|) (exact for the similarities flips, turns and uniform
      resizes make; an average for anisotropic ones); kept when the centre
      lies in [0, width) × [0, height). g[3] is written 0.
-   Objects with non-finite coordinates are dropped; any other geometry
-   value writes nothing and returns 0. */
+   min_visible < 0 keeps every object as the map moves it: boxes not
+   clipped, circles wherever their centre lands. Objects with non-finite
+   coordinates are dropped; any other geometry value writes nothing and
+   returns 0. */
 size_t ramp_objs_transform(ramp_obj *dst, const ramp_obj *src, size_t n, const double a[6],
                            int width, int height, int geometry, double min_visible);
 

@@ -52,6 +52,11 @@ typedef struct ramp_loader_opts {
     int n_jobs;         /* loader threads (2) */
     uint64_t seed;      /* shuffles, splits and augmentation streams (0) */
     uint64_t max_pixels; /* decoder limit (RAMP_DEFAULT_MAX_PIXELS) */
+    /* 1: a detection batch's objects are moved by the transform's map but
+       never clipped nor dropped (rampwf's ObjectDetector hands fit the
+       kit's circles as they are, a centre outside the image included);
+       0: clipped, and dropped when less than a quarter stays visible */
+    int keep_objects;
 } ramp_loader_opts;
 
 /* Loader statistics of one generator. */

@@ -287,7 +287,10 @@ static void print_banner(const char *title)
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-/* Prints the last `lines` lines of a file to stderr. */
+/* Prints the last `lines` lines of a file to stderr. The log holds what the
+   submission printed: its control characters (escape sequences that would
+   move the cursor, retitle or clear the terminal and fake lines; C1
+   controls as UTF-8) are shown as '?', tabs and newlines kept. */
 static void print_tail(const char *path, int lines)
 {
     uint8_t *text = NULL;
@@ -299,7 +302,18 @@ static void print_tail(const char *path, int lines)
         if (text[start - 1] == '\n' && start != len && ++seen > lines) break;
         start--;
     }
-    fprintf(stderr, "---- last lines of %s ----\n%s", path, (char *)text + start);
+    fprintf(stderr, "---- last lines of %s ----\n", path);
+    for (size_t i = start; i < len; i++) {
+        unsigned char ch = text[i];
+        if (ch == 0xC2 && i + 1 < len && text[i + 1] >= 0x80 && text[i + 1] <= 0x9F) {
+            fputc('?', stderr); /* U+0080..U+009F */
+            i++;
+        } else if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7F) {
+            fputc('?', stderr);
+        } else {
+            fputc(ch, stderr);
+        }
+    }
     if (len && text[len - 1] != '\n') fputc('\n', stderr);
     fprintf(stderr, "----\n");
     free(text);
@@ -478,6 +492,33 @@ static void json_result(FILE *json, const test_opts *o, const ramp_problem *pb, 
     fprintf(json, "}");
 }
 
+/* The first symbolic link at or below path (lstat, never followed), into
+   found; 0 when there is none (or path does not exist). A submission
+   folder is someone else's: --save-output must not write through a link
+   planted in its training_output/ (onto any file the user can write). */
+static int find_link(const char *path, char *found, size_t len, int depth)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0) return 0;
+    if (S_ISLNK(sb.st_mode)) {
+        snprintf(found, len, "%s", path);
+        return 1;
+    }
+    if (!S_ISDIR(sb.st_mode) || depth > 16) return 0;
+    DIR *d = opendir(path);
+    if (!d) return 0;
+    struct dirent *e;
+    int hit = 0;
+    while (!hit && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        char sub[4600];
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        hit = find_link(sub, found, len, depth + 1);
+    }
+    closedir(d);
+    return hit;
+}
+
 static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, FILE *json,
                           int first_json)
 {
@@ -485,6 +526,13 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
     char sub_dir[4096], out_dir[4200];
     snprintf(sub_dir, sizeof sub_dir, "%s/%s", o->sub_root, name);
     snprintf(out_dir, sizeof out_dir, "%s/training_output", sub_dir);
+    char link[4600];
+    if (o->save && find_link(out_dir, link, sizeof link, 0)) {
+        ramp__cli_error("%s is a symbolic link: --save-output writes only into real folders "
+                        "of the submission (remove it, or the whole training_output/)",
+                        link);
+        return 1;
+    }
     /* rampwf's header, once per submission (assert_submission) */
     printf("Testing %s\n", ramp_problem_title(pb));
     printf("Reading train and test files from %s/ ...\n", kit->data_dir);

@@ -395,9 +395,12 @@ ramp_status ramp_det_index_parse(ramp_det_index **out, const char *text, size_t 
         if (st) goto fail;
         empty_line[img] = 0;
     }
-    /* objects grouped by image, file order kept (a stable counting sort) */
+    /* objects grouped by image, file order kept (a stable counting sort);
+       a split without any object still has an objs array (callers tell a
+       detection split by it) */
     if (!(ix->obj_off = calloc(ix->n + 1, sizeof *ix->obj_off)) ||
-        !(ix->id_ptr = calloc(ix->n + 1, sizeof *ix->id_ptr)))
+        !(ix->id_ptr = calloc(ix->n + 1, sizeof *ix->id_ptr)) ||
+        (!ix->objs && !(ix->objs = malloc(sizeof *ix->objs))))
         goto nomem;
     for (size_t j = 0; j < ix->n_objs; j++)
         ix->obj_off[ix->obj_img[j] + 1]++;

@@ -118,6 +118,14 @@ size_t ramp_objs_transform(ramp_obj *dst, const ramp_obj *src, size_t n, const d
                 y1 = fmax(y1, v);
             }
             if (!isfinite(x0) || !isfinite(x1) || !isfinite(y0) || !isfinite(y1)) continue;
+            if (min_visible < 0) { /* as moved, unclipped */
+                r.g[0] = (float)x0;
+                r.g[1] = (float)y0;
+                r.g[2] = (float)x1;
+                r.g[3] = (float)y1;
+                dst[k++] = r;
+                continue;
+            }
             double area = (x1 - x0) * (y1 - y0);
             double cx0 = fmax(x0, 0.0), cy0 = fmax(y0, 0.0);
             double cx1 = fmin(x1, W), cy1 = fmin(y1, H);
@@ -133,7 +141,7 @@ size_t ramp_objs_transform(ramp_obj *dst, const ramp_obj *src, size_t n, const d
             ramp_affine_apply(a, o.g[0], o.g[1], &u, &v);
             double rr = (double)o.g[2] * scale;
             if (!isfinite(u) || !isfinite(v) || !isfinite(rr)) continue;
-            if (u < 0.0 || u >= W || v < 0.0 || v >= H) continue;
+            if (min_visible >= 0 && (u < 0.0 || u >= W || v < 0.0 || v >= H)) continue;
             r.g[0] = (float)u;
             r.g[1] = (float)v;
             r.g[2] = (float)rr;

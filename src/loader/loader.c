@@ -227,7 +227,8 @@ static ramp_status run_targets(ramp_gen_builder *gb, ramp_pp *pp, size_t i, cons
     if (b->ocnt) {
         size_t o0 = gb->s.obj_off[i], o1 = gb->s.obj_off[i + 1];
         b->ocnt[item] = ramp_objs_transform(b->obj + item * gb->obj_cap, gb->s.objs + o0, o1 - o0,
-                                            a, tw, th, gb->s.geometry, 0.25);
+                                            a, tw, th, gb->s.geometry,
+                                            gb->o.keep_objects ? -1.0 : 0.25);
     }
     if (b->mask) {
         if (tw != gb->mask_w || th != gb->mask_h) {
@@ -874,7 +875,7 @@ const ramp_samples *ramp_gen_builder_samples(const ramp_gen_builder *gb)
 
 ramp_loader_opts ramp_gen_builder_opts(const ramp_gen_builder *gb)
 {
-    ramp_loader_opts o = {0, 0, 0, 0};
+    ramp_loader_opts o = {0};
     return gb ? gb->o : o;
 }
 

@@ -22,7 +22,7 @@
  *
  * rampwf's ObjectDetector (object_detector.py alone: fit(X, y) and
  * predict(X) over arrays) runs as a detector: its class is wrapped by
- * rampwf.workflows.object_detector.FoldDetector, which reads the fold's
+ * rampwf.workflows._fold_detector.FoldDetector, which reads the fold's
  * images into arrays and converts the objects both ways.
  *
  * Detection and segmentation kits follow the same pattern (detector.h's
@@ -440,7 +440,7 @@ done:
    clf_new. New reference, or NULL with an exception set. GIL held. */
 static PyObject *fold_detector(PyObject *cls)
 {
-    PyObject *fd = import_attr("rampwf.workflows.object_detector", "FoldDetector");
+    PyObject *fd = import_attr("rampwf.workflows._fold_detector", "FoldDetector");
     PyObject *partial = fd ? import_attr("functools", "partial") : NULL;
     PyObject *r = partial ? PyObject_CallFunctionObjArgs(partial, fd, cls, NULL) : NULL;
     Py_XDECREF(partial);

@@ -102,7 +102,9 @@ static ramp_status put_detections(const pred_out *o, const char *id, const ramp_
         const ramp_obj *q = &objs[k];
         const char *bad = NULL;
         if (q->cls < 0 || q->cls >= w->n_classes) bad = "class outside [0, n_classes)";
-        else if (!(q->conf >= 0 && q->conf <= 1)) bad = "confidence outside [0, 1]";
+        else if (w->paths.arrays ? !isfinite(q->conf) : !(q->conf >= 0 && q->conf <= 1))
+            /* rampwf's ObjectDetector takes any score as a confidence */
+            bad = w->paths.arrays ? "a confidence that is not finite" : "confidence outside [0, 1]";
         else if (!isfinite(q->g[0]) || !isfinite(q->g[1]) || !isfinite(q->g[2]) ||
                  (w->geometry == 0 && !isfinite(q->g[3])))
             bad = "a coordinate is not finite";
@@ -123,8 +125,10 @@ static ramp_status put_detections(const pred_out *o, const char *id, const ramp_
         snprintf(msg, msglen, "sample '%s': the test transform's map cannot be inverted", id);
         return RAMP_EBADOUTPUT;
     }
+    /* rampwf's ObjectDetector's objects are the kit's as given (a circle
+       centred past the border included); ramp's own are clipped */
     size_t kept = ramp_objs_transform(tmp, objs, n, inv, (int)geom[6], (int)geom[7], w->geometry,
-                                      0.0);
+                                      w->paths.arrays ? -1.0 : 0.0);
     dst[0] = (float)kept;
     for (size_t k = 0; k < kept; k++) {
         float *f = dst + 1 + 6 * k;
@@ -191,6 +195,12 @@ static ramp_status predict_all(const ramp__sub *sub, void *model, ramp_gen *g, c
                 st = sub->det_predict(model, X, k, objs, cnt);
                 if (st) {
                     clf_error(sub, "batch_detector_predict", st, msg, msglen);
+                    /* the model numbers images within its batch: which batch */
+                    size_t used = strlen(msg);
+                    if (used + 1 < msglen)
+                        snprintf(msg + used, msglen - used,
+                                 " [images of this batch: '%s' (image 0) to '%s' (image %zu)]",
+                                 ids[done + j], ids[done + j + k - 1], k - 1);
                     break;
                 }
                 for (size_t i = 0; i < k && !st; i++) {
@@ -387,7 +397,9 @@ static int run(const ramp__fold_wire *w, const pred_out *o, int log_fd)
         fit_samples.mask_len = w->train_mask_len;
     }
     ramp_gen_builder *gb = NULL;
-    st = ramp_gen_builder_new(&gb, &fit_samples, sub.transform, sub.transform_test, &w->loader,
+    ramp_loader_opts lo = w->loader;
+    lo.keep_objects = w->paths.arrays;
+    st = ramp_gen_builder_new(&gb, &fit_samples, sub.transform, sub.transform_test, &lo,
                               &err);
     if (st) {
         send("ERR %d %s", (int)st, err.msg);

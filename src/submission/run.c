@@ -391,7 +391,9 @@ static void check_targets(const ramp__fold_spec *f, ramp__fold_result *r, const 
         for (; !why && k < (size_t)n; k++) {
             const float *o = q + 1 + 6 * k;
             if (!(o[0] >= 0 && o[0] < (float)c) || o[0] != floorf(o[0])) why = "a class out of range";
-            else if (!(o[1] >= 0 && o[1] <= 1)) why = "a confidence outside [0, 1]";
+            else if (f->paths->arrays ? !isfinite(o[1]) : !(o[1] >= 0 && o[1] <= 1))
+                why = f->paths->arrays ? "a confidence that is not finite"
+                                       : "a confidence outside [0, 1]";
             else if (!isfinite(o[2]) || !isfinite(o[3]) || !isfinite(o[4]) || !isfinite(o[5]))
                 why = "a coordinate that is not finite";
             else if (f->geometry == 0 && (o[4] < o[2] || o[5] < o[3]))
