@@ -72,7 +72,7 @@ else
     printf '%s\n' "${summary[@]}"
     exit 1
 fi
-targets=(ramp test_nn_device test_nn_cuda test_sandbox_dev)
+targets=(ramp test_nn_device test_nn_cuda test_sandbox_dev bench_gpu)
 if timeout "$(left)" "$cmake" --build "$work" -j "$jobs" --target "${targets[@]}" \
     > "$work/build.log" 2>&1; then
     note "build: ok in $(( $(date +%s) - t0 )) s"
@@ -125,6 +125,20 @@ if [ -d "$src" ] && [ "$(left)" -gt 120 ]; then
     done
 else
     note "skipped: ramp test --device cuda (no dataset-fashion-mnist in $deps, or no time left)"
+fi
+
+# the GPU bench, with what time is left: the engine beside PyTorch CUDA on
+# the reference CNN, ResNet-8 and ResNet-18 (bench/gpu/run.sh's RATIO line)
+if [ "$(left)" -gt 60 ]; then
+    if timeout "$(( $(left) - 10 ))" "$root/bench/gpu/run.sh" "$work" 10 64 cuda \
+        > "$work/bench_gpu.log" 2>&1; then
+        note "bench/gpu: $(grep -E '^(ENGINE|SKIP)' "$work/bench_gpu.log" | tr '\n' ';') $(tail -1 "$work/bench_gpu.log")"
+    else
+        tail -5 "$work/bench_gpu.log"
+        note "bench/gpu: stopped or failed (log: $work/bench_gpu.log)"
+    fi
+else
+    note "skipped: bench/gpu (no time left)"
 fi
 
 echo
