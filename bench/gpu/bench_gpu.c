@@ -38,20 +38,7 @@ static void resnet18_build(ramp_net *net)
     ramp_net_maxpool(net, 3, 2, 1);
     int f[4] = {64, 128, 256, 512};
     for (int st = 0; st < 4; st++)
-        for (int b = 0; b < 2; b++) {
-            int in = ramp_net_last(net), s = st && !b ? 2 : 1;
-            resnet8_conv_bn(net, f[st], 3, s, 1);
-            resnet8_conv_bn(net, f[st], 3, 1, 0);
-            int main_out = ramp_net_last(net), sc = in;
-            if (st && !b) {
-                ramp_net_from(net, in);
-                resnet8_conv_bn(net, f[st], 1, 2, 0);
-                sc = ramp_net_last(net);
-                ramp_net_from(net, main_out);
-            }
-            ramp_net_add(net, sc);
-            ramp_net_relu(net);
-        }
+        for (int b = 0; b < 2; b++) resnet_basic_block(net, f[st], st && !b ? 2 : 1, st && !b);
     ramp_net_global_avgpool(net);
     ramp_net_flatten(net);
     ramp_net_dense(net, &(ramp_dense){.units = 1000});
