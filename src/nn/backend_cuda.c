@@ -211,7 +211,10 @@ static ramp_status upload_params(ramp_net *net, ramp__cuda *c)
             const ramp__param *p = &net->nodes[i].p[k];
             ramp__cuda_node *r = &c->nodes[i];
             if (!p->used) continue;
-            if (!r->pw[k]) {
+            if (!r->pw[k] || !r->pg[k]) { /* both, even after a failed first try */
+                cudaFree(r->pw[k]);
+                cudaFree(r->pg[k]);
+                r->pw[k] = r->pg[k] = NULL;
                 RAMP__CU(net, cudaMalloc((void **)&r->pw[k], p->n * sizeof(float)));
                 RAMP__CU(net, cudaMalloc((void **)&r->pg[k], p->n * sizeof(float)));
             }
