@@ -336,6 +336,50 @@ static void test_fit3(void **s)
     fit_agree(build3);
 }
 
+/* Batch norm over one value per channel (a dense layer's features, a
+   training batch of one sample: a short last batch of 1). cuDNN's
+   unbiased running variance divides by N·H·W − 1 = 0; the reference
+   keeps it finite, and so must the backend: the running statistics then
+   show in the evaluation's probabilities. */
+static void bn_one(int backend, ramp_device dev, float *probs)
+{
+    ramp_net *net = NULL;
+    assert_int_equal(ramp_net_new(&net,
+                                  &(ramp_net_params){.channels = C, .height = H, .width = W,
+                                                     .seed = 7, .backend = backend,
+                                                     .device = dev, .n_threads = 2},
+                                  NULL),
+                     RAMP_OK);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){.units = 6});
+    ramp_net_batchnorm(net, 0.5f, 0);
+    ramp_net_relu(net);
+    ramp_net_dense(net, &(ramp_dense){.units = K});
+    float X[N * C * H * W];
+    int32_t y[N] = {1, 2, 3, 4};
+    ramp_rng g;
+    ramp_rng_seed(&g, 5, 0);
+    for (size_t i = 0; i < sizeof X / sizeof *X; i++) X[i] = (float)(2 * ramp_rng_uniform(&g) - 1);
+    double loss;
+    ramp_status st = ramp_net_forward_backward(net, X, y, 1, 0.f, &loss);
+    if (st) fprintf(stderr, "%s\n", ramp_net_errmsg(net));
+    assert_int_equal(st, RAMP_OK);
+    assert_int_equal(ramp_net_predict(net, X, N, probs), RAMP_OK);
+    for (int i = 0; i < N * K; i++) assert_true(isfinite(probs[i]));
+    ramp_net_free(net);
+}
+
+static void test_bn_one(void **s)
+{
+    (void)s;
+    int cuda = g_target == T_CUDA;
+    if (cuda && !ramp_cuda_available(NULL, 0)) skip();
+    float pr[N * K], pg[N * K];
+    bn_one(RAMP_NN_REF, RAMP_DEVICE_CPU, pr);
+    bn_one(RAMP_NN_DNNL, cuda ? RAMP_DEVICE_CUDA : RAMP_DEVICE_CPU, pg);
+    check("evaluation probabilities after a batch of one", -1, pg, pr, (size_t)N * K, 1e-8);
+}
+
 int main(int argc, char **argv)
 {
     g_target = argc > 1 && strcmp(argv[1], "--gpu") == 0 ? T_CUDA : T_DNNL;
@@ -348,6 +392,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fit2),
         cmocka_unit_test(test_net3),
         cmocka_unit_test(test_fit3),
+        cmocka_unit_test(test_bn_one),
     };
     const struct CMUnitTest gpu[] = {
         cmocka_unit_test(test_net0),
@@ -358,6 +403,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fit2),
         cmocka_unit_test(test_net3),
         cmocka_unit_test(test_fit3),
+        cmocka_unit_test(test_bn_one),
     };
     if (g_target == T_CUDA) return cmocka_run_group_tests(gpu, NULL, NULL);
     return cmocka_run_group_tests(cpu, NULL, NULL);
