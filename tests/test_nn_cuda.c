@@ -383,28 +383,12 @@ static void test_bn_one(void **s)
 int main(int argc, char **argv)
 {
     g_target = argc > 1 && strcmp(argv[1], "--gpu") == 0 ? T_CUDA : T_DNNL;
-    const struct CMUnitTest cpu[] = {
-        cmocka_unit_test(test_net0),
-        cmocka_unit_test(test_net1),
-        cmocka_unit_test(test_fit0),
-        cmocka_unit_test(test_fit1),
-        cmocka_unit_test(test_net2),
-        cmocka_unit_test(test_fit2),
-        cmocka_unit_test(test_net3),
-        cmocka_unit_test(test_fit3),
-        cmocka_unit_test(test_bn_one),
+    /* the same cases on both targets: oneDNN here, CUDA with --gpu (each
+       case skips where no GPU answers) */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_net0), cmocka_unit_test(test_net1), cmocka_unit_test(test_fit0),
+        cmocka_unit_test(test_fit1), cmocka_unit_test(test_net2), cmocka_unit_test(test_fit2),
+        cmocka_unit_test(test_net3), cmocka_unit_test(test_fit3), cmocka_unit_test(test_bn_one),
     };
-    const struct CMUnitTest gpu[] = {
-        cmocka_unit_test(test_net0),
-        cmocka_unit_test(test_net1),
-        cmocka_unit_test(test_fit0),
-        cmocka_unit_test(test_fit1),
-        cmocka_unit_test(test_net2),
-        cmocka_unit_test(test_fit2),
-        cmocka_unit_test(test_net3),
-        cmocka_unit_test(test_fit3),
-        cmocka_unit_test(test_bn_one),
-    };
-    if (g_target == T_CUDA) return cmocka_run_group_tests(gpu, NULL, NULL);
-    return cmocka_run_group_tests(cpu, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }
