@@ -206,9 +206,15 @@ static size_t fuse_rampwf(ramp_det_obj *out, const ramp_det_obj *in, const size_
         memcpy(out, in, n * sizeof *out);
         return n;
     }
+    /* the cost matrix of one pair of folds: the largest fold's count squared
+       (not the image's total squared: 3 folds of 10,000 objects would ask
+       for 7 GB) */
+    size_t most = 0;
+    for (int m = 0; m < n_models; m++)
+        if (model_off[m + 1] - model_off[m] > most) most = model_off[m + 1] - model_off[m];
     size_t *parent = malloc((n + 1) * sizeof *parent), *root_out = malloc((n + 1) * sizeof *root_out);
     unsigned char *linked = calloc(n + 1, 1);
-    double *cost = malloc((n * n + 1) * sizeof *cost), *wsum = calloc(n + 1, sizeof *wsum);
+    double *cost = malloc((most * most + 1) * sizeof *cost), *wsum = calloc(n + 1, sizeof *wsum);
     double *csum = calloc(n + 1, sizeof *csum), *gsum = calloc(4 * n + 1, sizeof *gsum);
     size_t *cnt = calloc(n + 1, sizeof *cnt);
     ptrdiff_t *r2c = malloc((n + 1) * sizeof *r2c);
