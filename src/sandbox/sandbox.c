@@ -18,11 +18,17 @@
  * with no supplementary groups, no_new_privs, the seccomp filter, the
  * caller's descriptors at 0..n-1 and none other, then execve.
  *
- * The processes made by clone() and fork() here run no malloc: the caller
- * may have threads (the web server compiles uploads from its pool), and a
- * lock held by another thread at clone time would never be released. The
- * seccomp program is therefore compiled by libseccomp in the caller, before
- * clone, and loaded with prctl in the program's process.
+ * The processes made by clone() here take no lock of the C library: the
+ * caller may have threads (the web server compiles uploads from its pool),
+ * and a lock another thread held at clone time stays held in the copy for
+ * good. So they run no malloc (the seccomp program is compiled by libseccomp
+ * in the caller, before clone, and loaded with prctl in the program's
+ * process); PID 1 makes the program with the clone system call, not the C
+ * library's fork(), which takes the atfork, stdio and malloc locks of a
+ * threaded process (a compile stuck at its 120 s limit now and then, on a
+ * loaded server: test_sandbox_threads); and the program changes its ids
+ * with the system calls, not the C library's setresuid() and kin, which in
+ * a threaded process take the thread list's lock to signal every thread.
  */
 #define _GNU_SOURCE /* clone, unshare, pivot_root's flags, setresuid */
 #include <errno.h>
@@ -125,12 +131,32 @@ typedef struct child_arg {
 
 /* ---- inside the new processes: no malloc from here on -------------------- */
 
+/* fork() by the system call alone (see the design note): no atfork
+   handlers, no lock taken. The child returns on a copy of this stack, as
+   from fork(). (Every architecture Debian builds takes the flags first.) */
+static pid_t raw_fork(void)
+{
+    return (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, 0UL, 0UL, 0UL);
+}
+
+/* errno's text without the C library's translation machinery (and its
+   locks: see the design note) */
+static const char *err_text(int e)
+{
+#ifdef __GLIBC__
+    const char *t = strerrordesc_np(e);
+    return t ? t : "unknown error";
+#else
+    return strerror(e);
+#endif
+}
+
 static void die(const child_arg *a, const char *what, const char *path)
 {
     if (a->err_fd >= 0) {
         char line[1024];
         int n = snprintf(line, sizeof line, "sandbox: %s %s: %s\n", what, path ? path : "",
-                         strerror(errno));
+                         err_text(errno));
         if (n > 0) {
             ssize_t w = write(a->err_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
             (void)w;
@@ -214,9 +240,10 @@ static void program(child_arg *a)
     set_limit(RLIMIT_MEMLOCK, (uint64_t)64 << 10);
     set_limit(RLIMIT_MSGQUEUE, 0);
     if (a->root_caller) {
-        if (setgroups(0, NULL) != 0) die(a, "setgroups", NULL);
-        if (setresgid(a->gid, a->gid, a->gid) != 0) die(a, "setresgid", NULL);
-        if (setresuid(a->uid, a->uid, a->uid) != 0) die(a, "setresuid", NULL);
+        /* this process has one thread: the system calls suffice (above) */
+        if (syscall(SYS_setgroups, 0, NULL) != 0) die(a, "setgroups", NULL);
+        if (syscall(SYS_setresgid, a->gid, a->gid, a->gid) != 0) die(a, "setresgid", NULL);
+        if (syscall(SYS_setresuid, a->uid, a->uid, a->uid) != 0) die(a, "setresuid", NULL);
     }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die(a, "no_new_privs", NULL);
     /* the caller's descriptors: first out of the way, then into 0..n-1 */
@@ -420,7 +447,7 @@ static int sandbox_init(void *arg)
     /* PID 1 is closed to the program (not dumpable: no ptrace, no
        /proc/1/environ or /proc/1/mem); execve makes the program dumpable */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    pid_t prog = fork();
+    pid_t prog = raw_fork();
     if (prog < 0) die(a, "fork", NULL);
     if (prog == 0) program(a);
     /* PID 1: reap, and end with the program */
