@@ -72,7 +72,7 @@ else
     printf '%s\n' "${summary[@]}"
     exit 1
 fi
-targets=(ramp test_nn_device test_nn_cuda test_sandbox_dev bench_gpu)
+targets=(ramp test_nn_device test_nn_cuda test_sandbox_dev bench_gpu bench_busy)
 if timeout "$(left)" "$cmake" --build "$work" -j "$jobs" --target "${targets[@]}" \
     > "$work/build.log" 2>&1; then
     note "build: ok in $(( $(date +%s) - t0 )) s"
@@ -127,10 +127,18 @@ else
     note "skipped: ramp test --device cuda (no dataset-fashion-mnist in $deps, or no time left)"
 fi
 
-# the GPU bench, with what time is left: the engine beside PyTorch CUDA on
-# the reference CNN, ResNet-8 and ResNet-18 (bench/gpu/run.sh's RATIO line)
+# the GPU benches, with what time is left: the engine beside PyTorch CUDA on
+# the reference CNN, ResNet-8 and ResNet-18 (bench/gpu/run.sh's RATIO line),
+# then how busy ResNet-18 keeps the GPU when each side's loader feeds it from
+# JPEG files (bench/gpu/busy.sh: a 1024-photo kit made here, 5 warm-up steps
+# and one epoch's worth timed; its RATIO gpu_busy_*, gpu_util_*,
+# gpu_epoch_ramp_vs_torch). The second keeps `busy_need` seconds for itself
+# when there is time for both.
+busy_need=150
+gpu_limit=$(( $(left) - 10 ))
+[ "$(left)" -gt $((60 + busy_need)) ] && gpu_limit=$(( $(left) - busy_need ))
 if [ "$(left)" -gt 60 ]; then
-    if timeout "$(( $(left) - 10 ))" "$root/bench/gpu/run.sh" "$work" 10 64 cuda \
+    if timeout "$gpu_limit" "$root/bench/gpu/run.sh" "$work" 10 64 cuda \
         > "$work/bench_gpu.log" 2>&1; then
         note "bench/gpu: $(grep -E '^(ENGINE|SKIP)' "$work/bench_gpu.log" | tr '\n' ';') $(tail -1 "$work/bench_gpu.log")"
     else
@@ -139,6 +147,17 @@ if [ "$(left)" -gt 60 ]; then
     fi
 else
     note "skipped: bench/gpu (no time left)"
+fi
+if [ "$(left)" -gt 60 ]; then
+    if timeout "$(( $(left) - 10 ))" "$root/bench/gpu/busy.sh" --build "$work" --work "$work/busy" \
+        --device cuda --photos 1024 --warmup 5 > "$work/bench_busy.log" 2>&1; then
+        note "bench/gpu/busy.sh: $(grep -E '^(BUSY|SKIP)' "$work/bench_busy.log" | tr '\n' ';') $(tail -1 "$work/bench_busy.log")"
+    else
+        tail -5 "$work/bench_busy.log"
+        note "bench/gpu/busy.sh: stopped or failed (log: $work/bench_busy.log)"
+    fi
+else
+    note "skipped: bench/gpu/busy.sh (no time left)"
 fi
 
 echo

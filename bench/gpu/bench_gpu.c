@@ -21,6 +21,7 @@
 #include "ramp/nn.h"
 #include "../train/refcnn.h"
 #include "../train/resnet8.h"
+#include "resnet224.h"
 
 static double now(void)
 {
@@ -29,21 +30,7 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* ResNet-18 (He et al. 2016) as torchvision's: conv 7×7/2 64, max-pool
-   3/2, four stages of two basic blocks (64, 128/2, 256/2, 512/2) with 1×1
-   projection shortcuts where the shape changes, GAP, dense 1000. */
-static void resnet18_build(ramp_net *net)
-{
-    resnet8_conv_bn(net, 64, 7, 2, 1);
-    ramp_net_maxpool(net, 3, 2, 1);
-    int f[4] = {64, 128, 256, 512};
-    for (int st = 0; st < 4; st++)
-        for (int b = 0; b < 2; b++) resnet_basic_block(net, f[st], st && !b ? 2 : 1, st && !b);
-    ramp_net_global_avgpool(net);
-    ramp_net_flatten(net);
-    ramp_net_dense(net, &(ramp_dense){.units = 1000});
-}
-
+static void build_resnet18(ramp_net *net) { resnet18_build(net, 1000); }
 static void build_refcnn(ramp_net *net) { refcnn_build(net, 10); }
 static void build_resnet8(ramp_net *net) { resnet8_build(net, NULL); }
 
@@ -109,7 +96,7 @@ int main(int argc, char **argv)
     if (steps < 1 || bs < 1) return 2;
     static const model models[] = {{"refcnn", 1, 28, 10, build_refcnn},
                                    {"resnet8", 3, 32, 10, build_resnet8},
-                                   {"resnet18", 3, 224, 1000, resnet18_build}};
+                                   {"resnet18", 3, 224, 1000, build_resnet18}};
     for (size_t k = 0; k < sizeof models / sizeof *models; k++) {
         const model *m = &models[k];
         if (!strstr(which, m->name)) continue;

@@ -8,6 +8,10 @@
 # has no bf16 path yet: its fp32 figure). Where the device cannot run the
 # engine (no GPU, or ramp built without CUDA) its lines say SKIP and no
 # ratio is printed. device=cpu is a smoke run of the scripts themselves.
+# The data here is random and already in memory; busy.sh beside it trains
+# ResNet-18 fed from JPEG files, ramp's loader against PyTorch's DataLoader,
+# and reports how busy each keeps the GPU (RATIO gpu_busy_ramp=...
+# gpu_busy_torch=... gpu_epoch_ramp_vs_torch=...; see its header).
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}

@@ -9,7 +9,8 @@
 #   png: the Fashion-MNIST PNG kit, 28×28 gray → 1×32×32 float, normalised
 #   jpg: the 64×64 RGB JPEG kit → 3×32×32 float CHW, mean-subtracted
 #   photo: N (default 3000) 500×375 photo JPEGs made by make_photos.py from
-#        scikit-image's sample photographs → shorter side 256, random
+#        scikit-image's sample photographs (or, without scikit-image, from
+#        sources it draws with numpy and Pillow) → shorter side 256, random
 #        224×224 crop, random flip → 3×224×224 float CHW, ImageNet mean/std
 #        (the ImageNet training transform; PyTorch side PIL + numpy)
 # png and jpg need torchvision (their torchvision-way lines); photo does not.

@@ -7,7 +7,7 @@
 
 #include "ramp/nn.h"
 
-static void resnet8_conv_bn(ramp_net *net, int f, int k, int s, int relu)
+static inline void resnet8_conv_bn(ramp_net *net, int f, int k, int s, int relu)
 {
     ramp_net_conv2d(net, &(ramp_conv2d){ .filters = f, .kernel = k, .stride = s,
                                          .padding = k / 2, .no_bias = 1 });
@@ -18,7 +18,7 @@ static void resnet8_conv_bn(ramp_net *net, int f, int k, int s, int relu)
 /* A basic block of f filters at stride s: two 3×3 conv+BN, the shortcut a
    1×1 conv+BN of stride s when `project` (the shape changes), then add and
    ReLU. Returns the id of its last layer. */
-static int resnet_basic_block(ramp_net *net, int f, int s, int project)
+static inline int resnet_basic_block(ramp_net *net, int f, int s, int project)
 {
     int in = ramp_net_last(net);
     resnet8_conv_bn(net, f, 3, s, 1);
@@ -36,7 +36,7 @@ static int resnet_basic_block(ramp_net *net, int f, int s, int project)
 }
 
 /* block_end (may be NULL) gets the id of each block's last layer. */
-static void resnet8_build(ramp_net *net, int block_end[3])
+static inline void resnet8_build(ramp_net *net, int block_end[3])
 {
     resnet8_conv_bn(net, 16, 3, 1, 1);
     int f[3] = { 16, 32, 64 };
