@@ -110,6 +110,20 @@ const char *ramp_device_name(ramp_device d);
 /* Parses "cpu", "cuda" or "auto" into *out; RAMP_EINVAL otherwise. */
 ramp_status ramp_device_parse(const char *name, ramp_device *out);
 
+/* The arithmetic a net may compute its convolutions and matrix products
+   in. FP32 (the default): IEEE single precision throughout, every backend.
+   TF32: allows the GPU's TF32 tensor cores (10-bit mantissas in the
+   products, fp32 sums: about 1e-3 relative error per product, and usually
+   2 to 8 times faster on Ampere and later), as torch's allow_tf32; only
+   device CUDA uses it (cuDNN's convolutions, cuBLAS's dense layers). On the
+   CPU backends it is accepted and changes nothing: they have no TF32 and
+   compute in fp32, which TF32 permits (a net built for either device keeps
+   one setting). No bf16 or fp16 here. */
+typedef enum ramp_math {
+    RAMP_MATH_FP32 = 0, /* fp32 (default) */
+    RAMP_MATH_TF32 = 1  /* TF32 tensor cores allowed where the device has them */
+} ramp_math;
+
 /* How the oneDNN backend computes convolutions. */
 typedef enum ramp_conv_algo {
     RAMP_CONV_AUTO = 0, /* per layer and pass: Winograd F(4×4, 3×3) where it is the faster
@@ -197,6 +211,7 @@ typedef struct ramp_net_params {
        weighted (kits/objects_segmentation's unet: 0.3). */
     const float *class_weights;
     int n_class_weights;
+    ramp_math math; /* 0 (RAMP_MATH_FP32): fp32; see ramp_math */
 } ramp_net_params;
 
 /* Creates an empty network holding only its input layer (id 0). On failure
