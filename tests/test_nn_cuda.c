@@ -12,6 +12,16 @@
  *                         ramp_cuda_available() says no (a build without
  *                         CUDA, or no driver or GPU), never passed there
  *
+ * Then training with each optimiser (SGD with momentum, Nesterov and weight
+ * decay, Adam, AdamW; a frozen layer, an lr_mult, a rebuild between two
+ * fits) against the reference, reading parameters, running statistics and
+ * a gradient after every step, a save and load, and the staging entry used
+ * every way fit does not: on CUDA these check the parameters and optimiser
+ * state that live on the GPU and the staged input. Two cases test host
+ * logic on the CPU only: fit's prefetch order (a recording stage entry on
+ * the reference backend, bit-identical results) and TF32's refusal and
+ * no-op on the CPU.
+ *
  * Dropout is compared on CUDA only: the oneDNN backend draws its masks in
  * its own layout, the CUDA backend from the reference's stream. */
 #define _POSIX_C_SOURCE 200809L

@@ -1,8 +1,9 @@
 /* cuda_kernels.cu — the CUDA backend's own kernels (cuda_kernels.h):
  * activations and clip, the add layer's sum, dropout's mask, bias rows and
  * bias gradients, global average pooling, concat, mul, batch norm's
- * backward with frozen statistics, and upsampling
- * (nearest, bilinear; the backward gathers per input pixel). fp32, one thread
+ * backward with frozen statistics and its running statistics after a
+ * one-value batch, upsampling (nearest, bilinear; the backward gathers per
+ * input pixel), and the optimiser (SGD, Adam, AdamW: optim.c's formulas). fp32, one thread
  * per output value (grid-stride loops); reductions (bias gradient, the
  * pooled mean, mul's broadcast gradient) sum in a fixed order in one
  * thread, so results do not depend on the launch. No fast math: the expf
