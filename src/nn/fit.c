@@ -7,8 +7,8 @@
  * entry (CUDA) gets batch s + 1 between step s's loss and its backward, to
  * copy it to the device while step s computes; the CPU backends have none,
  * and their loop is the same calls in the same order as ever (their
- * backward may read the batch in place, which the next fetch may free). Each step and each
- * epoch's end (with its validation figures) is reported to the training
+ * backward may read the batch in place, which the next fetch may free).
+ * Each step and each epoch's end (with its validation figures) is reported to the training
  * generator (ramp_gen_progress), so a builder's listener sees the fit
  * without the caller wiring anything. The backend builds its
  * primitives once per batch size, so a short last batch costs one extra set
