@@ -399,8 +399,11 @@ static void fit_case_agree(builder b, const fit_case *fc)
     fit_case_run(b, fc, RAMP_NN_DNNL, cuda ? RAMP_DEVICE_CUDA : RAMP_DEVICE_CPU, cuda, pg, &ng, qg,
                  fc->peek ? &kg : NULL);
     assert_int_equal(ng, nr);
-    check("trained parameters", -1, pg, pr, nr, 1e-7);
-    check("trained predictions", -1, qg, qr, 40 * K, 1e-7);
+    /* Adam's first steps move each weight by about lr·sign(g): a gradient
+       near zero that cuDNN rounds to the other sign moves it the other way */
+    double tol = cuda && fc->o.optimizer != RAMP_OPT_SGD ? 1e-5 : 1e-7;
+    check("trained parameters", -1, pg, pr, nr, tol);
+    check("trained predictions", -1, qg, qr, 40 * K, tol);
     if (fc->peek) {
         assert_int_equal(kg.steps, kr.steps);
         assert_int_equal(kg.steps, 2 * 2); /* 2 epochs of 3 steps, the last one's unreported */
