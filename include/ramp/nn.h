@@ -110,6 +110,20 @@ const char *ramp_device_name(ramp_device d);
 /* Parses "cpu", "cuda" or "auto" into *out; RAMP_EINVAL otherwise. */
 ramp_status ramp_device_parse(const char *name, ramp_device *out);
 
+/* The arithmetic a net may compute its convolutions and matrix products
+   in. FP32 (the default): IEEE single precision throughout, every backend.
+   TF32: allows the GPU's TF32 tensor cores (10-bit mantissas in the
+   products' inputs, fp32 sums: about 1e-3 relative error per product, for
+   speed on Ampere and later GPUs), as torch's allow_tf32; only
+   device CUDA uses it (cuDNN's convolutions, cuBLAS's dense layers). On the
+   CPU backends it is accepted and changes nothing: they have no TF32 and
+   compute in fp32, which TF32 permits (a net built for either device keeps
+   one setting). No bf16 or fp16 here. */
+typedef enum ramp_math {
+    RAMP_MATH_FP32 = 0, /* fp32 (default) */
+    RAMP_MATH_TF32 = 1  /* TF32 tensor cores allowed where the device has them */
+} ramp_math;
+
 /* How the oneDNN backend computes convolutions. */
 typedef enum ramp_conv_algo {
     RAMP_CONV_AUTO = 0, /* per layer and pass: Winograd F(4×4, 3×3) where it is the faster
@@ -197,6 +211,7 @@ typedef struct ramp_net_params {
        weighted (kits/objects_segmentation's unet: 0.3). */
     const float *class_weights;
     int n_class_weights;
+    ramp_math math; /* 0 (RAMP_MATH_FP32): fp32; see ramp_math */
 } ramp_net_params;
 
 /* Creates an empty network holding only its input layer (id 0). On failure
@@ -446,7 +461,12 @@ typedef struct ramp_fit_opts {
    when fit returns (so for predict and evaluate). Each step and each
    epoch's end (with its validation figures) is also reported to train_gen
    (ramp_gen_progress): a builder's generator passes it to `ramp test`'s
-   display, with nothing to wire. The optimiser's state (momentum, Adam's
+   display, with nothing to wire. On device CUDA the optimiser runs on the
+   GPU (parameters and state stay there) and each step's batch after the
+   first of an epoch is fetched right after the step before's loss and
+   copied to the GPU while that step's backward runs (docs/engine.md, "CUDA
+   backend"); a batch-fetch error then surfaces one step earlier. The
+   optimiser's state (momentum, Adam's
    moments and step count) goes on from one fit to the next, as one
    torch.optim optimiser kept across calls: two fits of one epoch train as
    one fit of two (with the same batches and a constant learning rate). */
@@ -511,7 +531,12 @@ ramp_status ramp_net_new_from_file(ramp_net **out, const char *path, const ramp_
                                    ramp_err *err);
 
 /* Direct access to one parameter tensor of layer `id` in its plain layout
-   (kind as in the file format); `n` is the count of floats expected. */
+   (kind as in the file format); `n` is the count of floats expected. On
+   device CUDA the parameters live on the GPU: a get after training steps
+   copies them all down once (later gets are free until the next step), a
+   set makes the next pass upload them; neither disturbs training. The same
+   holds for ramp_net_save and ramp_net_load, and ramp_net_get_grad copies
+   the one gradient asked for. */
 ramp_status ramp_net_get_param(ramp_net *net, int id, int kind, float *out, size_t n);
 ramp_status ramp_net_set_param(ramp_net *net, int id, int kind, const float *in, size_t n);
 /* Gradient of the last training step (accumulated over it), plain layout. */

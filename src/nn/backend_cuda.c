@@ -5,15 +5,19 @@
  * It mirrors the reference backend (backend_ref.c): per node an output y and
  * its gradient dy on the GPU for up to `cap` samples, N×C×H×W fp32; the
  * forward runs every node in order, the backward the nodes that need a
- * gradient in reverse, each accumulating into its inputs' dy. Parameters
- * keep their truth in the net's plain host copies (see cudaInt.h): uploaded
- * before each forward, gradients brought back after each backward. Dropout
- * draws its mask on the host from the reference backend's stream, so both
- * backends drop the same values.
+ * gradient in reverse, each accumulating into its inputs' dy. Parameters,
+ * their gradients and the optimiser's state stay on the GPU across steps
+ * (optim_step runs the optimiser there); the net's host copies are a cache
+ * synchronised lazily, both ways (cudaInt.h). A training step's only copies
+ * are the input (staged on a second stream while the step before computes,
+ * stage), the logits back and their gradient up. Dropout draws its mask on
+ * the host from the reference backend's stream, so both backends drop the
+ * same values.
  *
  * A net with a layer the backend has no entry for (ramp__cuda_op_for) is
  * refused at create, naming the layer: never a silent CPU fall-back.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +46,9 @@ ramp_status ramp__cublas_fail(ramp_net *net, cublasStatus_t s, const char *what)
 ramp_status ramp__cuda_workspace(ramp_net *net, ramp__cuda *c, size_t bytes)
 {
     if (bytes <= c->ws_size) return RAMP_OK;
+    /* the last step's convolutions may still run on it (nothing waits for
+       the backward and the optimiser) */
+    RAMP__CU(net, cudaDeviceSynchronize());
     cudaFree(c->ws);
     c->ws = NULL;
     c->ws_size = 0;
@@ -55,6 +62,25 @@ ramp_status ramp__cuda_tensor(ramp_net *net, cudnnTensorDescriptor_t *d, int n, 
 {
     if (!*d) RAMP__DNN(net, cudnnCreateTensorDescriptor(d));
     RAMP__DNN(net, cudnnSetTensor4dDescriptor(*d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w));
+    return RAMP_OK;
+}
+
+cudnnMathType_t ramp__cuda_conv_math(const ramp__cuda *c)
+{
+    return c->tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+}
+
+int ramp__cuda_conv_algo_ok(const ramp__cuda *c, cudnnStatus_t status,
+                            cudnnDeterminism_t determinism, cudnnMathType_t math)
+{
+    if (status != CUDNN_STATUS_SUCCESS || determinism != CUDNN_DETERMINISTIC) return 0;
+    return !c->tf32 || math != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION; /* no fp16 */
+}
+
+ramp_status ramp__cuda_conv_set_math(ramp_net *net, const ramp__cuda *c,
+                                     cudnnConvolutionDescriptor_t cd, cudnnMathType_t math)
+{
+    if (c->tf32) RAMP__DNN(net, cudnnSetConvolutionMathType(cd, math)); /* fp32: FMA throughout */
     return RAMP_OK;
 }
 
@@ -97,6 +123,8 @@ static void free_node(const ramp__node *nd, ramp__cuda_node *r)
     for (int k = 0; k < RAMP__P_MAX; k++) {
         cudaFree(r->pw[k]);
         cudaFree(r->pg[k]);
+        cudaFree(r->pm1[k]);
+        cudaFree(r->pm2[k]);
     }
     if (r->yd) cudnnDestroyTensorDescriptor(r->yd);
     if (r->bd) cudnnDestroyTensorDescriptor(r->bd);
@@ -107,8 +135,19 @@ static void c_destroy(void *vst)
 {
     ramp__cuda *c = vst;
     if (!c) return;
+    /* a staged copy may still read its host batch: done before the caller
+       frees it; and nothing in flight may use what is freed below */
+    if (c->copy) cudaStreamSynchronize(c->copy);
+    cudaDeviceSynchronize();
+    if (c->nodes) c->nodes[0].y = NULL; /* in[cur].p, freed below */
     for (int i = 0; c->nodes && i < c->n_nodes; i++) free_node(&c->net_nodes[i], &c->nodes[i]);
     free(c->nodes);
+    for (int b = 0; b < 2; b++) {
+        cudaFree(c->in[b].p);
+        if (c->in[b].ready) cudaEventDestroy(c->in[b].ready);
+        if (c->in[b].freed) cudaEventDestroy(c->in[b].freed);
+    }
+    if (c->copy) cudaStreamDestroy(c->copy);
     cudaFree(c->ws);
     free(c->host_mask);
     if (c->blas) cublasDestroy(c->blas);
@@ -141,10 +180,31 @@ static ramp_status c_create(ramp_net *net, void **out)
     }
     c->n_nodes = net->n_nodes;
     c->net_nodes = net->nodes;
+    c->host_w_ok = c->host_m_ok = 1; /* nothing on the GPU yet */
+    c->tf32 = net->prm.math == RAMP_MATH_TF32;
     cudaError_t e = cudaSetDevice(0);
     if (e != cudaSuccess) {
         st = ramp__cuda_fail(net, (int)e, "cudaSetDevice(0)");
         goto fail;
+    }
+    /* non-blocking: the legacy default stream, where everything else runs,
+       would otherwise serialise with it */
+    e = cudaStreamCreateWithFlags(&c->copy, cudaStreamNonBlocking);
+    if (e != cudaSuccess) {
+        c->copy = NULL;
+        st = ramp__cuda_fail(net, (int)e, "cudaStreamCreateWithFlags(staging stream)");
+        goto fail;
+    }
+    for (int b = 0; b < 2; b++) {
+        cudaEvent_t *ev[2] = {&c->in[b].ready, &c->in[b].freed};
+        for (int j = 0; j < 2; j++) {
+            e = cudaEventCreateWithFlags(ev[j], cudaEventDisableTiming);
+            if (e != cudaSuccess) {
+                *ev[j] = NULL;
+                st = ramp__cuda_fail(net, (int)e, "cudaEventCreateWithFlags(staging event)");
+                goto fail;
+            }
+        }
     }
     cudnnStatus_t ds = cudnnCreate(&c->dnn);
     if (ds != CUDNN_STATUS_SUCCESS) {
@@ -158,6 +218,11 @@ static ramp_status c_create(ramp_net *net, void **out)
         st = ramp__cublas_fail(net, bs, "cublasCreate");
         goto fail;
     }
+    bs = cublasSetMathMode(c->blas, c->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
+    if (bs != CUBLAS_STATUS_SUCCESS) {
+        st = ramp__cublas_fail(net, bs, "cublasSetMathMode");
+        goto fail;
+    }
     *out = c;
     return RAMP_OK;
 fail:
@@ -165,23 +230,27 @@ fail:
     return st;
 }
 
-/* Buffers for n samples, descriptors for batch size n. */
+/* Buffers for n samples, descriptors for batch size n. Node 0's output is
+   not among them: it is an input buffer (in[cur], see take_input). */
 static ramp_status reserve(ramp_net *net, ramp__cuda *c, size_t n)
 {
     if (n > c->cap) {
+        /* the last step's backward and optimiser may still read them */
+        RAMP__CU(net, cudaDeviceSynchronize());
         c->cap = 0;
         for (int i = 0; i < net->n_nodes; i++) {
             const ramp__node *nd = &net->nodes[i];
             ramp__cuda_node *r = &c->nodes[i];
             size_t bytes = n * ramp__node_size(nd) * sizeof(float);
-            cudaFree(r->y);
+            if (i > 0) cudaFree(r->y);
             cudaFree(r->dy);
             cudaFree(r->mask);
             r->y = r->dy = r->mask = NULL;
-            RAMP__CU(net, cudaMalloc((void **)&r->y, bytes));
+            if (i > 0) RAMP__CU(net, cudaMalloc((void **)&r->y, bytes));
             RAMP__CU(net, cudaMalloc((void **)&r->dy, bytes));
             if (nd->op == RAMP__OP_DROPOUT) RAMP__CU(net, cudaMalloc((void **)&r->mask, bytes));
         }
+        c->nodes[0].y = c->in[c->cur].p; /* as take_input leaves it */
         c->cap = n;
     }
     if (c->desc_n != n) {
@@ -203,8 +272,10 @@ static ramp_status reserve(ramp_net *net, ramp__cuda *c, size_t n)
     return RAMP_OK;
 }
 
-/* Device copies of every parameter, current with the host's. */
-static ramp_status upload_params(ramp_net *net, ramp__cuda *c)
+/* Device storage of every parameter (weights and gradients, the gradients
+   zeroed: "no backward yet" reads zeros, as the reference's), and the
+   weights uploaded where the host's copies are newer (dev_w_ok). */
+static ramp_status device_params(ramp_net *net, ramp__cuda *c)
 {
     for (int i = 0; i < net->n_nodes; i++)
         for (int k = 0; k < RAMP__P_MAX; k++) {
@@ -215,11 +286,54 @@ static ramp_status upload_params(ramp_net *net, ramp__cuda *c)
                 cudaFree(r->pw[k]);
                 cudaFree(r->pg[k]);
                 r->pw[k] = r->pg[k] = NULL;
+                c->dev_w_ok = 0;
                 RAMP__CU(net, cudaMalloc((void **)&r->pw[k], p->n * sizeof(float)));
                 RAMP__CU(net, cudaMalloc((void **)&r->pg[k], p->n * sizeof(float)));
+                RAMP__CU(net, cudaMemset(r->pg[k], 0, p->n * sizeof(float)));
             }
-            RAMP__CU(net, cudaMemcpy(r->pw[k], p->w, p->n * sizeof(float), cudaMemcpyHostToDevice));
         }
+    if (c->dev_w_ok) return RAMP_OK;
+    for (int i = 0; i < net->n_nodes; i++)
+        for (int k = 0; k < RAMP__P_MAX; k++) {
+            const ramp__param *p = &net->nodes[i].p[k];
+            if (!p->used) continue;
+            if (!p->w)
+                return ramp__net_fail(net, RAMP_EINTERNAL,
+                                      "CUDA backend: layer %d kind %d has no host copy to upload",
+                                      i, k);
+            RAMP__CU(net, cudaMemcpy(c->nodes[i].pw[k], p->w, p->n * sizeof(float),
+                                     cudaMemcpyHostToDevice));
+        }
+    c->dev_w_ok = 1;
+    return RAMP_OK;
+}
+
+/* Makes node 0's output hold X (n samples): the buffer staged for it (the
+   default stream then waits for its copy), else a synchronous copy into the
+   current buffer (ordered after every call issued before it). */
+static ramp_status take_input(ramp_net *net, ramp__cuda *c, const float *X, size_t n)
+{
+    size_t bytes = n * ramp__node_size(&net->nodes[0]) * sizeof(float);
+    ramp__cuda_in *nx = &c->in[1 - c->cur], *cu = &c->in[c->cur];
+    if (nx->pending && nx->X == X && nx->n == n) {
+        /* everything issued so far is what reads the old buffer */
+        RAMP__CU(net, cudaEventRecord(cu->freed, 0));
+        RAMP__CU(net, cudaStreamWaitEvent(0, nx->ready, 0));
+        nx->pending = 0;
+        c->cur = 1 - c->cur;
+    } else {
+        if (cu->cap < n) {
+            RAMP__CU(net, cudaDeviceSynchronize()); /* the step before may still read it */
+            cudaFree(cu->p);
+            cu->p = NULL;
+            cu->cap = 0;
+            c->nodes[0].y = NULL;
+            RAMP__CU(net, cudaMalloc((void **)&cu->p, bytes));
+            cu->cap = n;
+        }
+        RAMP__CU(net, cudaMemcpy(cu->p, X, bytes, cudaMemcpyHostToDevice));
+    }
+    c->nodes[0].y = c->in[c->cur].p;
     return RAMP_OK;
 }
 
@@ -228,15 +342,15 @@ static ramp_status c_forward(ramp_net *net, void *vst, const float *X, size_t n,
 {
     ramp__cuda *c = vst;
     ramp_status s = reserve(net, c, n);
-    if (!s) s = upload_params(net, c);
+    if (!s) s = device_params(net, c);
+    if (!s) s = take_input(net, c, X, n);
     if (s) return s;
     c->n = 0;
-    RAMP__CU(net, cudaMemcpy(c->nodes[0].y, X, n * ramp__node_size(&net->nodes[0]) * sizeof(float),
-                             cudaMemcpyHostToDevice));
     for (int i = 1; i < net->n_nodes; i++) {
         s = ramp__cuda_op_for(net->nodes[i].op)->fwd(net, c, i, (int)n, training);
         if (s) return s;
     }
+    /* synchronous: the forward's work, the staged copy it waited for included, is done */
     RAMP__CU(net, cudaMemcpy(logits, c->nodes[net->logits_node].y,
                              n * net->out_size * sizeof(float), cudaMemcpyDeviceToHost));
     c->n = n;
@@ -244,6 +358,8 @@ static ramp_status c_forward(ramp_net *net, void *vst, const float *X, size_t n,
     return RAMP_OK;
 }
 
+/* Leaves the gradients on the GPU (grad_read brings one back on demand) and
+   returns without waiting for the work it issued. */
 static ramp_status c_backward(ramp_net *net, void *vst, const float *dlogits, size_t n)
 {
     ramp__cuda *c = vst;
@@ -258,6 +374,7 @@ static ramp_status c_backward(ramp_net *net, void *vst, const float *dlogits, si
             if (nd->p[k].used && nd->p[k].trainable)
                 RAMP__CU(net, cudaMemset(r->pg[k], 0, nd->p[k].n * sizeof(float)));
     }
+    /* from pageable host memory: cudaMemcpy returns once dlogits is read */
     RAMP__CU(net, cudaMemcpy(c->nodes[net->logits_node].dy, dlogits,
                              n * net->out_size * sizeof(float), cudaMemcpyHostToDevice));
     for (int i = net->logits_node; i >= 1; i--) {
@@ -265,21 +382,148 @@ static ramp_status c_backward(ramp_net *net, void *vst, const float *dlogits, si
         ramp_status s = ramp__cuda_op_for(net->nodes[i].op)->bwd(net, c, i, (int)n);
         if (s) return s;
     }
-    for (int i = 0; i < net->n_nodes; i++)
-        for (int k = 0; k < RAMP__P_MAX; k++) {
-            ramp__param *p = &net->nodes[i].p[k];
-            if (p->used && p->trainable)
-                RAMP__CU(net, cudaMemcpy(p->g, c->nodes[i].pg[k], p->n * sizeof(float),
-                                         cudaMemcpyDeviceToHost));
-        }
     return RAMP_OK;
 }
 
-/* The host storage is the plain layout (as the reference backend's). */
+/* One optimiser step on the GPU (the backend table's optim_step; optim.c
+   chose the tensors, made their host state and counted Adam's steps). A
+   tensor's host state becomes its device state the first time it steps
+   here: zeros, or what ramp__net_reopen saved. */
+static ramp_status c_optim_step(ramp_net *net, void *vst, const ramp__optim *o,
+                                const uint8_t *first)
+{
+    ramp__cuda *c = vst;
+    if (!c->dev_w_ok)
+        return ramp__net_fail(net, RAMP_EINTERNAL, "CUDA backend: optimiser step before a forward");
+    int adam_like = o->kind != RAMP_OPT_SGD;
+    for (int i = 0; i < net->n_nodes; i++)
+        for (int k = 0; k < RAMP__P_MAX; k++) {
+            const ramp__node *nd = &net->nodes[i];
+            const ramp__param *p = &nd->p[k];
+            ramp__cuda_node *r = &c->nodes[i];
+            if (!p->used || !p->trainable || !p->w || !ramp__node_learns(nd)) continue;
+            const float *hm[2] = {p->m1, p->m2};
+            float **dm[2] = {&r->pm1[k], &r->pm2[k]};
+            for (int j = 0; j < 2; j++)
+                if (hm[j] && !*dm[j]) {
+                    RAMP__CU(net, cudaMalloc((void **)dm[j], p->n * sizeof(float)));
+                    RAMP__CU(net, cudaMemcpy(*dm[j], hm[j], p->n * sizeof(float),
+                                             cudaMemcpyHostToDevice));
+                }
+            float lr = o->lr * nd->lr_mult;
+            if (adam_like) {
+                if (!r->pm1[k] || !r->pm2[k])
+                    return ramp__net_fail(net, RAMP_EINTERNAL, "CUDA backend: layer %d kind %d: "
+                                          "no Adam state", i, k);
+                double bc1 = 1.0 - pow(o->beta1, (double)p->t),
+                       bc2 = 1.0 - pow(o->beta2, (double)p->t);
+                int w = o->kind == RAMP_OPT_ADAMW;
+                RAMP__CU(net, ramp__cuda_adam(r->pw[k], r->pm1[k], r->pm2[k], r->pg[k], p->n,
+                                              (float)(lr / bc1), (float)sqrt(bc2),
+                                              w ? 1.f - lr * o->wd : 1.f, w ? 0.f : o->wd,
+                                              o->beta1, o->beta2, o->eps));
+            } else {
+                if (o->momentum != 0.f && !r->pm1[k])
+                    return ramp__net_fail(net, RAMP_EINTERNAL, "CUDA backend: layer %d kind %d: "
+                                          "no momentum buffer", i, k);
+                RAMP__CU(net, ramp__cuda_sgd(r->pw[k], o->momentum != 0.f ? r->pm1[k] : NULL,
+                                             r->pg[k], p->n, lr, o->wd, o->momentum, o->nesterov,
+                                             first[i * RAMP__P_MAX + k]));
+            }
+        }
+    c->host_w_ok = 0;
+    c->host_m_ok = 0;
+    return RAMP_OK;
+}
+
+/* The host's p->m1, p->m2 from the GPU's state (before ramp__net_reopen
+   converts them). */
+static ramp_status c_state_sync(ramp_net *net, void *vst)
+{
+    ramp__cuda *c = vst;
+    if (c->host_m_ok) return RAMP_OK;
+    for (int i = 0; i < net->n_nodes; i++)
+        for (int k = 0; k < RAMP__P_MAX; k++) {
+            ramp__param *p = &net->nodes[i].p[k];
+            const ramp__cuda_node *r = &c->nodes[i];
+            if (p->m1 && r->pm1[k])
+                RAMP__CU(net, cudaMemcpy(p->m1, r->pm1[k], p->n * sizeof(float),
+                                         cudaMemcpyDeviceToHost));
+            if (p->m2 && r->pm2[k])
+                RAMP__CU(net, cudaMemcpy(p->m2, r->pm2[k], p->n * sizeof(float),
+                                         cudaMemcpyDeviceToHost));
+        }
+    c->host_m_ok = 1;
+    return RAMP_OK;
+}
+
+/* Starts the upload of the next forward's input on the copy stream, into
+   the buffer the step in flight does not read (see cudaInt.h); X NULL
+   waits for any copy in flight and forgets it. */
+static ramp_status c_stage(ramp_net *net, void *vst, const float *X, size_t n)
+{
+    ramp__cuda *c = vst;
+    if (!X) {
+        c->in[0].pending = c->in[1].pending = 0;
+        RAMP__CU(net, cudaStreamSynchronize(c->copy));
+        return RAMP_OK;
+    }
+    ramp__cuda_in *b = &c->in[1 - c->cur];
+    size_t bytes = n * ramp__node_size(&net->nodes[0]) * sizeof(float);
+    b->pending = 0;
+    if (b->cap < n) {
+        RAMP__CU(net, cudaStreamSynchronize(c->copy)); /* an earlier copy into it */
+        RAMP__CU(net, cudaEventSynchronize(b->freed)); /* the last step that read it */
+        cudaFree(b->p);
+        b->p = NULL;
+        b->cap = 0;
+        RAMP__CU(net, cudaMalloc((void **)&b->p, bytes));
+        b->cap = n;
+    }
+    RAMP__CU(net, cudaStreamWaitEvent(c->copy, b->freed, 0));
+    RAMP__CU(net, cudaMemcpyAsync(b->p, X, bytes, cudaMemcpyHostToDevice, c->copy));
+    RAMP__CU(net, cudaEventRecord(b->ready, c->copy));
+    b->X = X;
+    b->n = n;
+    b->pending = 1;
+    return RAMP_OK;
+}
+
+/* The host storage is the plain layout (as the reference backend's): to
+   the backend, the plain copies go to p->w and the GPU's copies are stale
+   until the next forward uploads them; back, the GPU's newer copies come
+   down first. */
 static ramp_status c_sync(ramp_net *net, void *vst, int to_backend)
 {
-    (void)vst;
-    return ramp__plain_param_sync(net, to_backend, "CUDA");
+    ramp__cuda *c = vst;
+    if (!to_backend && !c->host_w_ok) {
+        for (int i = 0; i < net->n_nodes; i++)
+            for (int k = 0; k < RAMP__P_MAX; k++) {
+                ramp__param *p = &net->nodes[i].p[k];
+                if (!p->used || !p->w || !c->nodes[i].pw[k]) continue;
+                RAMP__CU(net, cudaMemcpy(p->w, c->nodes[i].pw[k], p->n * sizeof(float),
+                                         cudaMemcpyDeviceToHost));
+            }
+        c->host_w_ok = 1;
+    }
+    ramp_status st = ramp__plain_param_sync(net, to_backend, "CUDA");
+    if (st) return st;
+    if (to_backend) {
+        c->dev_w_ok = 0;
+        c->host_w_ok = 1;
+    }
+    return RAMP_OK;
+}
+
+/* A parameter's gradient, from the GPU. */
+static ramp_status c_grad_read(ramp_net *net, void *vst, int id, int kind, float *out)
+{
+    ramp__cuda *c = vst;
+    const ramp__param *p = &net->nodes[id].p[kind];
+    const float *g = c->nodes[id].pg[kind];
+    if (!g) return ramp__net_fail(net, RAMP_EINVAL, "layer %d kind %d: no gradient yet", id, kind);
+    RAMP__CU(net, cudaMemcpy(out, g, p->n * sizeof(float), cudaMemcpyDeviceToHost));
+    return RAMP_OK;
 }
 
 static ramp_status c_output_read(ramp_net *net, void *vst, int id, int grad, float *out,
@@ -302,7 +546,10 @@ const ramp__nn_backend ramp__nn_backend_cuda = {
     .forward = c_forward,
     .backward = c_backward,
     .param_sync = c_sync,
-    .grad_read = ramp__plain_grad_read,
+    .grad_read = c_grad_read,
     .output_read = c_output_read,
     .state_convert = ramp__plain_state_convert,
+    .optim_step = c_optim_step,
+    .state_sync = c_state_sync,
+    .stage = c_stage,
 };

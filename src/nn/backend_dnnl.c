@@ -978,4 +978,5 @@ static ramp_status box_state_convert(ramp_net *net, void *vb, int id, int kind,
 const ramp__nn_backend ramp__nn_backend_dnnl = {
     RAMP__NN_BACKEND_API, "oneDNN", box_create,    box_destroy,     box_forward,
     box_backward,         box_sync, box_grad_read, box_output_read, box_state_convert,
+    NULL,                 NULL,     NULL, /* host storage: optim.c steps it, no staging */
 };

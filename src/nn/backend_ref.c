@@ -367,5 +367,5 @@ static ramp_status ref_output_read(ramp_net *net, void *vst, int id, int grad, f
 const ramp__nn_backend ramp__nn_backend_ref = {
     RAMP__NN_BACKEND_API, "reference", ref_create,    ref_destroy,     ref_forward,
     ref_backward,         ref_sync,    ramp__plain_grad_read, ref_output_read,
-    ramp__plain_state_convert,
+    ramp__plain_state_convert, NULL, NULL, NULL, /* host storage: optim.c steps it, no staging */
 };

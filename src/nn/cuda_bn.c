@@ -3,16 +3,14 @@
  * N×C×1×1, the same thing). Training normalises with the batch's biased
  * variance and updates the running statistics in place on the GPU with
  * factor `momentum` and the unbiased variance (PyTorch's rule and the
- * reference's); they are then copied back to the host parameters, whose
- * truth they are (cudaInt.h). Evaluation uses the running ones. Backward:
+ * reference's), where they stay (the host's copies are refreshed when read,
+ * cudaInt.h). Evaluation uses the running ones. Backward:
  * dx accumulates (beta 1), dγ and dβ are overwritten. Frozen statistics
  * (bn_frozen): the running ones in training too, left as they are, and the
  * backward of constant statistics (cuda_kernels.cu, as ref_bn.c's).
  *
  * cuDNN 9 marks this legacy API deprecated but ships it; its warnings are
  * silenced in this file only. */
-#include <stdlib.h>
-
 #include "nn/cudaInt.h"
 
 #if defined(__GNUC__)
@@ -54,35 +52,18 @@ static ramp_status fwd(ramp_net *net, ramp__cuda *c, int id, int n, int training
        dense layer): cuDNN's unbiased variance divides by 0 and would turn
        the running variance into NaN for good; the reference then takes the
        biased one (0). So cuDNN leaves the running statistics alone (NULL)
-       and the host updates them as ref's rule: the mean is the value. */
+       and a kernel updates them by ref's rule: the mean is the value. */
     int one_value = (size_t)n * (size_t)nd->h * (size_t)nd->w == 1;
     RAMP__DNN(net, cudnnBatchNormalizationForwardTraining(
                        c->dnn, CUDNN_BATCHNORM_SPATIAL, &one, &zero, x->yd, x->y, r->yd, r->y,
                        r->bd, r->pw[0], r->pw[1], (double)nd->alpha,
                        one_value ? NULL : r->pw[2], one_value ? NULL : r->pw[3],
                        bn_eps(nd->eps), r->mean, r->ivar));
-    if (one_value) {
-        float *mu = malloc((size_t)nd->c * sizeof(float));
-        if (!mu) return ramp__net_fail(net, RAMP_ENOMEM, "CUDA backend: out of memory");
-        cudaError_t e = cudaMemcpy(mu, r->mean, (size_t)nd->c * sizeof(float),
-                                   cudaMemcpyDeviceToHost);
-        if (e != cudaSuccess) {
-            free(mu);
-            return ramp__cuda_fail(net, (int)e, "cudaMemcpy(batch norm's mean)");
-        }
-        float m = nd->alpha, *rm = nd->p[2].w, *rv = nd->p[3].w;
-        for (int j = 0; j < nd->c; j++) {
-            rm[j] = (1.f - m) * rm[j] + m * mu[j];
-            rv[j] = (1.f - m) * rv[j];
-        }
-        free(mu);
-        net->plain_valid = 0;
-        return RAMP_OK; /* the device copies are uploaded again before the next forward */
-    }
-    /* the running statistics' truth is the host copy */
-    for (int k = 2; k < 4; k++)
-        RAMP__CU(net, cudaMemcpy(nd->p[k].w, r->pw[k], nd->p[k].n * sizeof(float),
-                                 cudaMemcpyDeviceToHost));
+    if (one_value)
+        RAMP__CU(net, ramp__cuda_bn_one_value(r->pw[2], r->pw[3], r->mean, nd->c, nd->alpha));
+    /* the running statistics changed on the GPU, their truth: the host's
+       copies are stale until something reads them (cudaInt.h) */
+    c->host_w_ok = 0;
     net->plain_valid = 0;
     return RAMP_OK;
 }

@@ -6,7 +6,8 @@
  *   dx        dxᵀ[I,N] += wᵀ[I,O] · dyᵀ     gemm(N, N, I, N, O), beta 1
  *   dw        dwᵀ[I,O] = xᵀ[I,N] · dy[N,O]  gemm(N, T, I, O, N), beta 0
  *   db[O]     = Σ_n dy[n,O]                 (cuda_kernels.cu)
- * cuBLAS's default math mode: fp32 FMA, no TF32. */
+ * cuBLAS's default math mode: fp32 FMA, no TF32 (TF32 tensor cores when the net
+ * allows them: the handle's math mode, backend_cuda.c). */
 #include "nn/cudaInt.h"
 
 static ramp_status fwd(ramp_net *net, ramp__cuda *c, int id, int n, int training)

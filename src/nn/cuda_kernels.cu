@@ -1,8 +1,9 @@
 /* cuda_kernels.cu — the CUDA backend's own kernels (cuda_kernels.h):
  * activations and clip, the add layer's sum, dropout's mask, bias rows and
  * bias gradients, global average pooling, concat, mul, batch norm's
- * backward with frozen statistics, and upsampling
- * (nearest, bilinear; the backward gathers per input pixel). fp32, one thread
+ * backward with frozen statistics and its running statistics after a
+ * one-value batch, upsampling (nearest, bilinear; the backward gathers per
+ * input pixel), and the optimiser (SGD, Adam, AdamW: optim.c's formulas). fp32, one thread
  * per output value (grid-stride loops); reductions (bias gradient, the
  * pooled mean, mul's broadcast gradient) sum in a fixed order in one
  * thread, so results do not depend on the launch. No fast math: the expf
@@ -386,5 +387,89 @@ extern "C" int ramp__cuda_mul_bwd(float *da, float *db, const float *dy, const f
     } else if (db) {
         mul_bwd_a_k<<<blocks(n), 256>>>(db, dy, a, n, HW, HW); /* db += dy·a, elementwise */
     }
+    return launched();
+}
+
+/* --- the optimiser (optim.c's formulas, operation for operation) ---------
+   Every product and sum is rounded on its own (__fmul_rn, __fadd_rn: no
+   fused multiply-add), and sqrtf and the division are IEEE, so a step gives
+   the bits the host's loop gives. */
+
+#define MUL(a, b) __fmul_rn(a, b)
+#define ADD(a, b) __fadd_rn(a, b)
+#define SUB(a, b) __fsub_rn(a, b)
+
+__global__ void sgd_k(float *w, float *m, const float *g, size_t n, float lr, float wd, float mu,
+                      int mode, float s)
+{
+    GRID_STRIDE(j, n)
+    {
+        float wj = w[j], d = ADD(g[j], MUL(wd, wj));
+        switch (mode) {
+        case 0: w[j] = SUB(wj, MUL(lr, d)); break; /* no momentum */
+        case 1:                                    /* the first step: buf = d */
+            m[j] = d;
+            w[j] = SUB(wj, MUL(MUL(lr, s), d));
+            break;
+        case 2: { /* Nesterov */
+            float b = ADD(MUL(mu, m[j]), d);
+            m[j] = b;
+            w[j] = SUB(wj, MUL(lr, ADD(d, MUL(mu, b))));
+            break;
+        }
+        default: { /* heavy ball: (mu·buf + g) + wd·w, as the host sums it */
+            float b = ADD(ADD(MUL(mu, m[j]), g[j]), MUL(wd, wj));
+            m[j] = b;
+            w[j] = SUB(wj, MUL(lr, b));
+            break;
+        }
+        }
+    }
+}
+
+__global__ void adam_k(float *w, float *m1, float *m2, const float *g, size_t n, float a,
+                       float sb2, float keep, float wdg, float b1, float b2, float eps)
+{
+    float c1 = 1.f - b1, c2 = 1.f - b2;
+    GRID_STRIDE(j, n)
+    {
+        float wj = w[j], d = ADD(g[j], MUL(wdg, wj));
+        float u = ADD(MUL(b1, m1[j]), MUL(c1, d));
+        float v = ADD(MUL(b2, m2[j]), MUL(MUL(c2, d), d));
+        m1[j] = u;
+        m2[j] = v;
+        w[j] = SUB(MUL(wj, keep), __fdiv_rn(MUL(a, u), ADD(__fdiv_rn(__fsqrt_rn(v), sb2), eps)));
+    }
+}
+
+__global__ void bn_one_value_k(float *rm, float *rv, const float *mean, int C, float m)
+{
+    float k = 1.f - m;
+    GRID_STRIDE(j, C)
+    {
+        rm[j] = ADD(MUL(k, rm[j]), MUL(m, mean[j]));
+        rv[j] = MUL(k, rv[j]);
+    }
+}
+
+extern "C" int ramp__cuda_sgd(float *w, float *m, const float *g, size_t n, float lr, float wd,
+                              float mu, int nesterov, int first)
+{
+    int mode = mu == 0.f ? 0 : first ? 1 : nesterov ? 2 : 3;
+    sgd_k<<<blocks(n), 256>>>(w, m, g, n, lr, wd, mu, mode, nesterov ? 1.f + mu : 1.f);
+    return launched();
+}
+
+extern "C" int ramp__cuda_adam(float *w, float *m1, float *m2, const float *g, size_t n, float a,
+                               float sb2, float keep, float wdg, float b1, float b2, float eps)
+{
+    adam_k<<<blocks(n), 256>>>(w, m1, m2, g, n, a, sb2, keep, wdg, b1, b2, eps);
+    return launched();
+}
+
+extern "C" int ramp__cuda_bn_one_value(float *rmean, float *rvar, const float *mean, int C,
+                                       float m)
+{
+    bn_one_value_k<<<blocks((size_t)C), 256>>>(rmean, rvar, mean, C, m);
     return launched();
 }

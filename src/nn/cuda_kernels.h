@@ -63,6 +63,21 @@ int ramp__cuda_upsample_fwd(float *y, const float *x, int N, int C, int H, int W
 int ramp__cuda_upsample_bwd(float *dx, const float *dy, int N, int C, int H, int W, int S,
                             int mode);
 
+/* One optimiser step over a tensor's n values, optim.c's formulas with
+   each operation rounded as the host's loop rounds it (no fused
+   multiply-add). SGD: w, m (the momentum buffer; NULL when mu = 0), g;
+   first: this step starts the buffer (m = d). */
+int ramp__cuda_sgd(float *w, float *m, const float *g, size_t n, float lr, float wd, float mu,
+                   int nesterov, int first);
+/* Adam and AdamW: w = w·keep − a·u / (√v / sb2 + eps) with u, v the new
+   moments of d = g + wdg·w; the caller computes a = lr / (1 − β1^t), sb2 =
+   √(1 − β2^t), keep = 1 − lr·wd (AdamW, else 1), wdg = wd (Adam, else 0). */
+int ramp__cuda_adam(float *w, float *m1, float *m2, const float *g, size_t n, float a, float sb2,
+                    float keep, float wdg, float b1, float b2, float eps);
+/* Batch norm's running statistics after a batch of one value per channel
+   (cuda_bn.c): rmean = (1 − m)·rmean + m·mean, rvar = (1 − m)·rvar. */
+int ramp__cuda_bn_one_value(float *rmean, float *rvar, const float *mean, int C, float m);
+
 #ifdef __cplusplus
 }
 #endif

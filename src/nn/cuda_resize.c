@@ -11,7 +11,8 @@
  *   db            cuDNN's bias gradient of dy
  * Output padding needs nothing: the output's size is given, and the
  * convolution's floor drops the extra rows. Deterministic algorithms, fp32
- * FMA math, as cuda_conv.c (whose deprecation note applies here too). */
+ * FMA math (TF32 when the net allows it), as cuda_conv.c (whose deprecation
+ * note applies here too). */
 #include <stdlib.h>
 
 #include "nn/cudaInt.h"
@@ -50,6 +51,7 @@ typedef struct deconv_priv {
     cudnnConvolutionBwdDataAlgo_t fwd;   /* its forward: backward-data */
     cudnnConvolutionFwdAlgo_t bwd_data;  /* its dx: forward */
     cudnnConvolutionBwdFilterAlgo_t bwd_filter;
+    cudnnMathType_t fwd_math, bwd_data_math, bwd_filter_math; /* TF32: each pass's */
 } deconv_priv;
 
 static void dc_release(ramp__cuda_node *r)
@@ -87,7 +89,7 @@ static ramp_status dc_prepare(ramp_net *net, ramp__cuda *c, int id, int n)
         RAMP__DNN(net, cudnnSetConvolution2dDescriptor(p->cd, nd->pad, nd->pad, nd->stride,
                                                        nd->stride, 1, 1, CUDNN_CROSS_CORRELATION,
                                                        CUDNN_DATA_FLOAT));
-        RAMP__DNN(net, cudnnSetConvolutionMathType(p->cd, CUDNN_FMA_MATH));
+        RAMP__DNN(net, cudnnSetConvolutionMathType(p->cd, ramp__cuda_conv_math(c)));
         ramp_status s = ramp__cuda_tensor(net, &r->bd, 1, nd->c, 1, 1);
         if (s) return s;
     }
@@ -99,29 +101,32 @@ static ramp_status dc_prepare(ramp_net *net, ramp__cuda *c, int id, int n)
     cudnnConvolutionBwdDataAlgoPerf_t dp[M];
     RAMP__DNN(net, cudnnGetConvolutionBackwardDataAlgorithm_v7(c->dnn, p->wd, cout, p->cd, cin, M,
                                                                &got, dp));
-    for (k = 0; k < got && (dp[k].status != CUDNN_STATUS_SUCCESS ||
-                            dp[k].determinism != CUDNN_DETERMINISTIC);)
+    for (k = 0; k < got && !ramp__cuda_conv_algo_ok(c, dp[k].status, dp[k].determinism,
+                                                 dp[k].mathType);)
         k++;
     if (k == got) return none_deterministic(net, id, "forward");
     p->fwd = dp[k].algo;
+    p->fwd_math = dp[k].mathType;
     if (dp[k].memory > ws) ws = dp[k].memory;
     cudnnConvolutionFwdAlgoPerf_t fp[M];
     RAMP__DNN(net, cudnnGetConvolutionForwardAlgorithm_v7(c->dnn, cin, p->wd, p->cd, cout, M, &got,
                                                           fp));
-    for (k = 0; k < got && (fp[k].status != CUDNN_STATUS_SUCCESS ||
-                            fp[k].determinism != CUDNN_DETERMINISTIC);)
+    for (k = 0; k < got && !ramp__cuda_conv_algo_ok(c, fp[k].status, fp[k].determinism,
+                                                 fp[k].mathType);)
         k++;
     if (k == got) return none_deterministic(net, id, "backward-data");
     p->bwd_data = fp[k].algo;
+    p->bwd_data_math = fp[k].mathType;
     if (fp[k].memory > ws) ws = fp[k].memory;
     cudnnConvolutionBwdFilterAlgoPerf_t wp[M];
     RAMP__DNN(net, cudnnGetConvolutionBackwardFilterAlgorithm_v7(c->dnn, cin, cout, p->cd, p->wd,
                                                                  M, &got, wp));
-    for (k = 0; k < got && (wp[k].status != CUDNN_STATUS_SUCCESS ||
-                            wp[k].determinism != CUDNN_DETERMINISTIC);)
+    for (k = 0; k < got && !ramp__cuda_conv_algo_ok(c, wp[k].status, wp[k].determinism,
+                                                 wp[k].mathType);)
         k++;
     if (k == got) return none_deterministic(net, id, "backward-weights");
     p->bwd_filter = wp[k].algo;
+    p->bwd_filter_math = wp[k].mathType;
     if (wp[k].memory > ws) ws = wp[k].memory;
     return ramp__cuda_workspace(net, c, ws);
 }
@@ -133,6 +138,7 @@ static ramp_status dc_fwd(ramp_net *net, ramp__cuda *c, int id, int n, int train
     ramp__cuda_node *r = &c->nodes[id], *x = &c->nodes[nd->in[0]];
     deconv_priv *p = r->priv;
     const float one = 1.f, zero = 0.f;
+    RAMP__CONV_MATH(net, c, p->cd, p->fwd_math);
     RAMP__DNN(net, cudnnConvolutionBackwardData(c->dnn, &one, p->wd, r->pw[0], x->yd, x->y, p->cd,
                                                 p->fwd, c->ws, c->ws_size, &zero, r->yd, r->y));
     if (nd->p[1].used)
@@ -147,9 +153,12 @@ static ramp_status dc_bwd(ramp_net *net, ramp__cuda *c, int id, int n)
     ramp__cuda_node *r = &c->nodes[id], *x = &c->nodes[nd->in[0]];
     deconv_priv *p = r->priv;
     const float one = 1.f, zero = 0.f;
-    if (net->nodes[nd->in[0]].needs_grad)
+    if (net->nodes[nd->in[0]].needs_grad) {
+        RAMP__CONV_MATH(net, c, p->cd, p->bwd_data_math);
         RAMP__DNN(net, cudnnConvolutionForward(c->dnn, &one, r->yd, r->dy, p->wd, r->pw[0], p->cd,
                                                p->bwd_data, c->ws, c->ws_size, &one, x->yd, x->dy));
+    }
+    RAMP__CONV_MATH(net, c, p->cd, p->bwd_filter_math);
     RAMP__DNN(net, cudnnConvolutionBackwardFilter(c->dnn, &one, r->yd, r->dy, x->yd, x->y, p->cd,
                                                   p->bwd_filter, c->ws, c->ws_size, &zero, p->wd,
                                                   r->pg[0]));

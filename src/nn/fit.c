@@ -3,8 +3,12 @@
  * fit_generator pulls batches from the generators on the calling thread and
  * runs every compute step there, on its OpenMP team (loader threads only
  * fill batches). Per step: forward (training) → logits → softmax
- * cross-entropy in plain C → backward → optimiser. Each step and each
- * epoch's end (with its validation figures) is reported to the training
+ * cross-entropy in plain C → backward → optimiser. A backend with a stage
+ * entry (CUDA) gets batch s + 1 between step s's loss and its backward, to
+ * copy it to the device while step s computes; the CPU backends have none,
+ * and their loop is the same calls in the same order as ever (their
+ * backward may read the batch in place, which the next fetch may free).
+ * Each step and each epoch's end (with its validation figures) is reported to the training
  * generator (ramp_gen_progress), so a builder's listener sees the fit
  * without the caller wiring anything. The backend builds its
  * primitives once per batch size, so a short last batch costs one extra set
@@ -363,6 +367,16 @@ const ramp_fit_progress *ramp_net_history(const ramp_net *net, size_t *n)
     return net ? net->hist : NULL;
 }
 
+/* The training generator's next batch, its wait profiled as the batch fetch. */
+static ramp_status next_batch(ramp_net *net, ramp_gen *g, ramp_batch *b)
+{
+    double t0 = ramp__prof_t0(net);
+    ramp_status st = ramp_gen_next(g, b);
+    if (st) return ramp__net_fail(net, st, "training generator: %s", ramp_gen_errmsg(g));
+    if (net->prof_on) ramp__prof_add(net, RAMP__PK_BATCH, RAMP_PROF_FWD, t0, 0);
+    return RAMP_OK;
+}
+
 /* Validation over ceil(nb / batch) batches of `g`. */
 static ramp_status validate(ramp_net *net, ramp_gen *g, size_t nb, double *loss, double *acc)
 {
@@ -438,12 +452,17 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
         pr.epochs = o.epochs;
         pr.steps = steps;
         pr.val_loss = pr.val_acc = NAN;
+        ramp_batch next; /* batch s + 1, fetched and staged during step s (staging only) */
+        int have_next = 0;
         for (size_t s = 0; s < steps; s++, t++) {
             ramp_batch b;
             double ts = ramp__prof_t0(net);
-            if ((st = ramp_gen_next(train_gen, &b)))
-                return ramp__net_fail(net, st, "training generator: %s", ramp_gen_errmsg(train_gen));
-            if (net->prof_on) ramp__prof_add(net, RAMP__PK_BATCH, RAMP_PROF_FWD, ts, 0);
+            if (have_next) {
+                b = next;
+                have_next = 0;
+            } else if ((st = next_batch(net, train_gen, &b))) {
+                return st;
+            }
             if ((st = check_batch(net, &b, "training"))) return st;
             if ((st = reserve(net, b.n))) return st;
             if ((st = net->be->forward(net, net->be_st, b.X, b.n, 1, net->logits))) return st;
@@ -459,6 +478,18 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
             if (!isfinite(l))
                 return ramp__net_fail(net, RAMP_ERANGE, "fit: loss is %g at epoch %d step %zu "
                                       "(learning rate too high?)", l, ep, s + 1);
+            /* Staging: batch s + 1 now, so its upload overlaps this step's
+               backward and optimiser. b's memory may die with this fetch:
+               the loss has read it, and a staging backend holds its input
+               on the device; next's lives until the fetch of step s + 1,
+               after the forward that waits for its copy. */
+            if (net->be->stage && s + 1 < steps) {
+                if ((st = next_batch(net, train_gen, &next))) return st;
+                have_next = 1;
+                if (next.X && next.n > 0 && next.sample_size == ramp__node_size(&net->nodes[0]) &&
+                    (st = net->be->stage(net, net->be_st, next.X, next.n)))
+                    return st;
+            }
             if ((st = net->be->backward(net, net->be_st, net->dlogits, b.n))) return st;
             opt.lr = (float)ramp__lr_at(&o, o.lr, t, total, ep);
             tp = ramp__prof_t0(net);
@@ -510,6 +541,11 @@ ramp_status ramp_net_fit_generator(ramp_net *net, ramp_gen *train_gen, size_t nb
     compute_scope cs;
     compute_begin(net, &cs);
     ramp_status st = fit(net, train_gen, nb_train, valid_gen, nb_valid, opts);
+    if (net->be_st && net->be->stage) { /* a fit that stopped early may leave a copy in flight,
+                                           reading the generator's memory: done before it dies */
+        ramp_status cs_st = net->be->stage(net, net->be_st, NULL, 0);
+        if (!st) st = cs_st;
+    }
     compute_end(&cs);
     return st;
 }

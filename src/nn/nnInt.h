@@ -127,7 +127,9 @@ typedef struct ramp__prof_cell {
     double s, flops;
 } ramp__prof_cell;
 
-#define RAMP__NN_BACKEND_API 3
+#define RAMP__NN_BACKEND_API 4
+
+struct ramp__optim; /* below */
 
 /* The backend table. `st` is the backend's state for one net. */
 typedef struct ramp__nn_backend {
@@ -157,6 +159,28 @@ typedef struct ramp__nn_backend {
        once that parameter has storage. */
     ramp_status (*state_convert)(ramp_net *net, void *st, int id, int kind, const float *src,
                                  float *dst, int to_backend);
+    /* The three below are optional (NULL in the CPU backends, whose storage
+       is host memory that optim.c and fit.c use as it is). */
+    /* One optimiser step (optim.c's formulas) on the backend's own copies of
+       the parameters, gradients and optimiser state (a device's), for every
+       parameter optim.c would step: used, trainable, with storage, of a node
+       that learns. ramp__optim_step has already allocated p->m1, p->m2 on
+       the host (zeros, or state taken back after a rebuild) and counted p->t;
+       the backend takes a host m1/m2 in as its state the first time it sees
+       it. first[i·RAMP__P_MAX + k]: this step starts (i, k)'s momentum
+       buffer (buf = d). NULL: optim.c steps p->w on the host. */
+    ramp_status (*optim_step)(ramp_net *net, void *st, const struct ramp__optim *o,
+                              const uint8_t *first);
+    /* Makes the host's p->m1, p->m2 current (from the backend's own state)
+       before something reads them (ramp__net_reopen). NULL: they are. */
+    ramp_status (*state_sync)(ramp_net *net, void *st);
+    /* Starts copying the input of the next training forward, X (n samples,
+       plain), while the current step computes; a forward called next with
+       the same X and n takes it. X must stay valid and unchanged until that
+       forward returns, or until stage(net, st, NULL, 0), which waits for
+       any copy in flight and forgets it (a caller that stops before the
+       forward must call it before X dies). NULL: no staging. */
+    ramp_status (*stage)(ramp_net *net, void *st, const float *X, size_t n);
 } ramp__nn_backend;
 
 extern const ramp__nn_backend ramp__nn_backend_ref;

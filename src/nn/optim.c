@@ -13,7 +13,12 @@
  * State persists from one fit to the next, Adam's step count too (per
  * tensor, as torch.optim keeps it per parameter), so a second fit goes on
  * where the first stopped and a layer whose state was reset starts its
- * bias correction afresh. */
+ * bias correction afresh.
+ *
+ * A backend with an optim_step entry (CUDA) runs the same formulas on its
+ * own copies (cuda_kernels.cu); this file still decides which tensors step,
+ * allocates their host state and counts Adam's steps, so both paths keep
+ * one bookkeeping. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -144,11 +149,15 @@ ramp_status ramp__optim_step(ramp_net *net, ramp__optim *o)
         free(first);
         return st;
     }
-    step_job j = { net, o, first };
-    ramp__nn_parallel(step_slice, &j);
+    if (net->be->optim_step) { /* the backend's copies (a GPU's) step where they live */
+        st = net->be->optim_step(net, net->be_st, o, first);
+    } else {
+        step_job j = { net, o, first };
+        ramp__nn_parallel(step_slice, &j);
+    }
     free(first);
     net->plain_valid = 0;
-    return RAMP_OK;
+    return st;
 }
 
 double ramp__lr_at(const ramp_fit_opts *o, double base, uint64_t t, uint64_t total, int epoch)
