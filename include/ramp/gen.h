@@ -68,6 +68,10 @@ typedef struct ramp_batch {
     const double *geom;
     int epoch;              /* 0-based epoch this batch belongs to */
     int end_of_epoch;       /* 1 on the last batch of an epoch */
+    /* 1 when X, y, mask, geom, obj and obj_off lie in page-locked host memory
+       (a builder made with ramp_loader_opts.pin_memory, loader.h): a device
+       copies them by DMA, asynchronously. y_onehot is never page-locked. */
+    int pinned;
 } ramp_batch;
 
 /* A mask pixel with no class: scores and losses skip it. */

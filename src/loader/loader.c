@@ -29,6 +29,15 @@
  * gathered batch) whose block is still referenced, the block is detached —
  * the last pin frees it — and the slot gets a fresh one. The loader never
  * waits for a pin; the memory bound grows by what the caller keeps pinned.
+ *
+ * Host memory: every block (slots, gathered batches, and the fresh ones
+ * that replace detached blocks) comes from the builder's allocator table
+ * (core's ramp__hostmem): malloc, or page-locked memory with
+ * opts.pin_memory, so that a batch handed out is one a device copies by
+ * DMA, asynchronously. The table is chosen once, when the builder is made,
+ * and a builder that asks for page-locked memory where none can be had
+ * fails then (RAMP_EUNSUPPORTED), not at its first batch. Tests swap the
+ * table for a counting or failing one (loaderInt.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -39,6 +48,7 @@
 
 #include "core/coreInt.h"
 #include "core/genInt.h"
+#include "loader/loaderInt.h"
 #include "ramp/dataset.h"
 #include "ramp/loader.h"
 
@@ -119,6 +129,7 @@ struct ramp_gen_builder {
     ramp_samples s;
     ramp_transform_fn tf, tf_test;
     ramp_loader_opts o;
+    const ramp__hostmem *hm; /* where the blocks come from (pageable or page-locked) */
     int ndim;
     int shape[4];
     size_t sample_size;
@@ -417,9 +428,11 @@ static size_t align16(size_t v)
     return (v + 15) & ~(size_t)15;
 }
 
-/* A block of `n` samples with their labels, geometry and targets; b's
-   arrays point into it. */
-static ramp__blk *samples_blk(const ramp_gen_builder *gb, size_t n, bufs *b)
+/* A block of `n` samples with their labels, geometry and targets, from the
+   builder's allocator; b's arrays point into it. NULL with the reason in
+   why[len]. */
+static ramp__blk *samples_blk(const ramp_gen_builder *gb, size_t n, bufs *b, char *why,
+                              size_t len)
 {
     size_t mp = (size_t)gb->mask_w * (size_t)gb->mask_h;
     int has_mask = gb->s.mask_paths || gb->s.mask_bytes, has_obj = gb->s.objs != NULL;
@@ -429,7 +442,7 @@ static ramp__blk *samples_blk(const ramp_gen_builder *gb, size_t n, bufs *b)
     size_t oc = align16(om + (has_mask ? n * mp * sizeof(int32_t) : 0));
     size_t oo = align16(oc + (has_obj ? (n + 1) * sizeof(size_t) : 0));
     size_t end = oo + (has_obj ? n * gb->obj_cap * sizeof(ramp_obj) : 0);
-    ramp__blk *blk = ramp__blk_new(end);
+    ramp__blk *blk = ramp__blk_new(gb->hm, end, why, len);
     if (!blk) return NULL;
     char *base = ramp__blk_data(blk);
     b->X = (float *)base;
@@ -442,12 +455,14 @@ static ramp__blk *samples_blk(const ramp_gen_builder *gb, size_t n, bufs *b)
 }
 
 /* Makes sure *blk is not shared with a pin before it is written again:
-   detaches a shared one (the pins keep it) for a fresh one. */
-static ramp_status unshare(const ramp_gen_builder *gb, ramp__blk **blk, size_t n, bufs *b)
+   detaches a shared one (the pins keep it) for a fresh one, from the same
+   allocator (page-locked for a pinned builder). */
+static ramp_status unshare(const ramp_gen_builder *gb, ramp__blk **blk, size_t n, bufs *b,
+                           char *why, size_t len)
 {
     if (!ramp__blk_shared(*blk)) return RAMP_OK;
     bufs nb;
-    ramp__blk *fresh = samples_blk(gb, n, &nb);
+    ramp__blk *fresh = samples_blk(gb, n, &nb, why, len);
     if (!fresh) return RAMP_ENOMEM;
     ramp__blk_unref(*blk);
     *blk = fresh;
@@ -461,9 +476,11 @@ static ramp_status unshare(const ramp_gen_builder *gb, ramp__blk **blk, size_t n
 static ramp_status release_slot(stream_gen *g, uint64_t seq)
 {
     slot *s = &g->slots[seq % NSLOTS];
-    if (unshare(g->gb, &s->blk, g->chunk_size, &s->b))
+    char why[300];
+    if (unshare(g->gb, &s->blk, g->chunk_size, &s->b, why, sizeof why))
         return ramp__gen_fail(&g->base, RAMP_ENOMEM,
-                              "loader: out of memory for a chunk buffer (the old one is pinned)");
+                              "loader: no %s memory for a chunk buffer of %zu samples (the old "
+                              "one is pinned): %s", g->gb->hm->name, g->chunk_size, why);
     s->state = SLOT_FREE;
     assign_chunks(g);
     pthread_cond_broadcast(&g->cv_work);
@@ -541,8 +558,12 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
             b->mask = s->b.mask ? s->b.mask + pos * mp : NULL;
             lent = s->blk;
         } else {
-            if (got == 0 && (st = unshare(gb, &g->xblk, base->batch_size, &g->xb))) {
-                ramp__gen_fail(base, st, "loader: out of memory for a batch buffer");
+            char why[300];
+            if (got == 0 &&
+                (st = unshare(gb, &g->xblk, base->batch_size, &g->xb, why, sizeof why))) {
+                ramp__gen_fail(base, st, "loader: no %s memory for a batch buffer of %zu "
+                               "samples (the old one is pinned): %s", gb->hm->name,
+                               base->batch_size, why);
                 break;
             }
             bufs *x = &g->xb;
@@ -597,6 +618,7 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
     memcpy(b->shape, gb->shape, sizeof b->shape);
     b->epoch = epoch;
     b->end_of_epoch = pos_in_epoch + need == g->n;
+    b->pinned = gb->hm->pinned;
     if (!gb->s.labels) b->y = NULL;
     if (g->shuffle) gb->served += need;
     return RAMP_OK;
@@ -673,17 +695,19 @@ static ramp_status stream_new(ramp_gen_builder *gb, const uint32_t *subset, size
     g->subset = malloc(n * sizeof *g->subset);
     g->order[0] = malloc(n * sizeof(uint32_t));
     g->order[1] = malloc(n * sizeof(uint32_t));
-    g->xblk = samples_blk(gb, batch_size, &g->xb);
-    int ok = g->subset && g->order[0] && g->order[1] && g->xblk;
+    char why[300] = "out of memory";
+    int ok = g->subset && g->order[0] && g->order[1];
+    if (ok) ok = (g->xblk = samples_blk(gb, batch_size, &g->xb, why, sizeof why)) != NULL;
     for (int k = 0; ok && k < NSLOTS; k++) {
         slot *sl = &g->slots[k];
-        sl->blk = samples_blk(gb, g->chunk_size, &sl->b);
+        sl->blk = samples_blk(gb, g->chunk_size, &sl->b, why, sizeof why);
         ok = sl->blk != NULL;
     }
     if (!ok) {
         snprintf(gb->errmsg, sizeof gb->errmsg,
-                 "generator: out of memory for chunk buffers (2 × %zu samples × %zu floats)",
-                 g->chunk_size, ss);
+                 "generator: no %s memory for its buffers (2 chunks of %zu samples and a batch "
+                 "of %zu, %zu floats each): %s",
+                 gb->hm->name, g->chunk_size, batch_size, ss, why);
         stream_destroy(&g->base);
         return RAMP_ENOMEM;
     }
@@ -755,6 +779,19 @@ ramp_status ramp_gen_builder_new(ramp_gen_builder **out, const ramp_samples *sam
     if (gb->o.n_jobs <= 0) gb->o.n_jobs = 2;
     if (gb->o.n_jobs > 64) gb->o.n_jobs = 64;
     if (!gb->o.max_pixels) gb->o.max_pixels = RAMP_DEFAULT_MAX_PIXELS;
+    gb->o.pin_memory = gb->o.pin_memory != 0;
+    gb->hm = &ramp__hostmem_pageable;
+    if (gb->o.pin_memory) {
+        char why[400];
+        gb->hm = ramp__hostmem_pinned(why, sizeof why);
+        if (!gb->hm) {
+            free(gb);
+            return ramp__err_set(err, RAMP_EUNSUPPORTED,
+                                 "generator builder: pin_memory asks for page-locked batch "
+                                 "buffers, which cannot be had here: %s (pin_memory is for "
+                                 "feeding a CUDA device; leave it 0 on the CPU)", why);
+        }
+    }
 
     /* learn the sample shape from sample 0, with both transforms */
     ramp_pp *pp = NULL;
@@ -1019,4 +1056,20 @@ ramp_gen_stats ramp_gen_builder_stats(const ramp_gen_builder *gb)
     }
     r.images_per_s = r.load_seconds > 0 ? (double)r.images / r.load_seconds : 0;
     return r;
+}
+
+/* ---- internal (loaderInt.h) ----------------------------------------------------- */
+
+ramp_status ramp__gen_builder_set_hostmem(ramp_gen_builder *gb, const ramp__hostmem *hm)
+{
+    if (!gb || !hm) return RAMP_EINVAL;
+    if (gb->n_owned > 0) {
+        snprintf(gb->errmsg, sizeof gb->errmsg,
+                 "set_hostmem: the builder already has generators (their blocks would mix "
+                 "allocators)");
+        return RAMP_EINVAL;
+    }
+    gb->hm = hm;
+    gb->o.pin_memory = hm->pinned;
+    return RAMP_OK;
 }
