@@ -7,6 +7,10 @@
  *    (pointer and size), and nothing is left once the builder is freed and
  *    the pins released;
  *  - one generator holds the bytes loader.h's formula says;
+ *  - a consumer holding each batch until the next one has come (Python's
+ *    arrays, a copy in flight) gets its buffers recycled: no allocation
+ *    after the first epoch (there were six per epoch before), within the
+ *    bound loader.h gives;
  *  - an allocation refused at each point (making a generator's buffers,
  *    replacing a pinned buffer) is a clean error carrying the table's
  *    reason, and leaks nothing;
@@ -275,6 +279,54 @@ static void test_every_buffer_through_the_table(void **state)
     fixture_free(&f);
 }
 
+/* The way Python (or a copy in flight) holds batches: each one until the
+   next has come. The buffers that were pinned when the loader needed them
+   come back once released and are reused: after the first epoch, no
+   allocation at all; and the generator never holds more than its three
+   buffers, the two spares and the buffer behind the one batch held. */
+static void test_held_batches_recycle_buffers(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_make(&f, 53, 4);
+    counter c;
+    ramp__hostmem tbl;
+    counter_init(&c, &tbl);
+    ramp_loader_opts o = {.chunk_size = 10, .n_jobs = 2, .seed = 9};
+    ramp_gen_builder *gb;
+    assert_int_equal(ramp_gen_builder_new(&gb, &f.s, tf, NULL, &o, NULL), 0);
+    assert_int_equal(ramp__gen_builder_set_hostmem(gb, &tbl), 0);
+    ramp_gen *g;
+    assert_int_equal(ramp_gen_builder_subset(gb, NULL, f.n, 4, 1, 1, &g), 0);
+    size_t steps = ramp_gen_steps_per_epoch(g);
+    ramp_gen_pin *held = NULL;
+    int allocs_after_first = 0;
+    size_t peak = 0;
+    for (int e = 0; e < 5; e++) {
+        for (size_t k = 0; k < steps; k++) {
+            ramp_batch b;
+            ramp_gen_pin *p;
+            assert_int_equal(ramp_gen_next_pinned(g, &b, &p), 0);
+            ramp_gen_release(held); /* the previous batch, once the next is in hand */
+            held = p;
+            if (c.live > peak) peak = c.live;
+        }
+        if (e == 0) allocs_after_first = c.allocs;
+    }
+    size_t chunk_blk = 10 * (S * 4 + 4 + 64) + 160, batch_blk = 4 * (S * 4 + 4 + 64) + 160;
+    printf("allocations: %d in the first epoch, %d in the next four; peak %zu bytes\n",
+           allocs_after_first, c.allocs - allocs_after_first, peak);
+    assert_int_equal(c.allocs, allocs_after_first);
+    /* loader.h: three buffers, a spare chunk and batch buffer, and what the
+       pin holds (a chunk buffer at most) */
+    assert_true(peak <= 4 * chunk_blk + 2 * batch_blk);
+    ramp_gen_release(held);
+    ramp_gen_builder_free(gb);
+    assert_all_given_back(&c);
+    pthread_mutex_destroy(&c.mu);
+    fixture_free(&f);
+}
+
 /* A refused allocation: a clean error with the table's reason, nothing
    leaked, at each of a generator's three buffers and at the first fresh
    buffer that replaces a pinned one. */
@@ -436,6 +488,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_buffer_through_the_table),
+        cmocka_unit_test(test_held_batches_recycle_buffers),
         cmocka_unit_test(test_refused_allocation_is_clean),
         cmocka_unit_test(test_pin_memory_where_it_cannot_be),
     };

@@ -25,7 +25,11 @@
  * — bounded by the chunk buffers, not by the size of the images on disk.
  * Batches pinned by ramp_gen_next_pinned add theirs while they are held:
  * a chunk or batch buffer still pinned when the loader needs it again is
- * left to its pins and replaced by a fresh one of the same size.
+ * left to its pins and replaced by a fresh one of the same size. Once its
+ * last pin is released such a buffer is kept as a spare for the next
+ * replacement (one chunk buffer and one batch buffer at most per
+ * generator), so a consumer that holds each batch until the next one has
+ * come allocates nothing after the first epoch.
  *
  * Page-locked buffers: with `pin_memory` the two chunk buffers and the
  * batch buffer of every generator (the memory a batch's X, y, mask, geom
@@ -38,8 +42,8 @@
  * locked in RAM: a buffer of n samples takes n × (S × 4 + 4 + 64) bytes
  * (X, the label, the geometry's 8 doubles) plus the targets (masks,
  * objects) and under 160 bytes of header and alignment, so one generator
- * locks (2 × chunk_size + batch_size) of those, plus whatever its pins
- * hold. y_onehot and the index stay pageable. Where
+ * locks (2 × chunk_size + batch_size) of those, plus its two spares and
+ * whatever its pins hold. y_onehot and the index stay pageable. Where
  * no page-locked memory can be had (ramp built without CUDA, no driver or
  * no GPU) ramp_gen_builder_new fails with RAMP_EUNSUPPORTED saying why:
  * never a silent pageable fall-back. A CUDA copy's source must stay alive
