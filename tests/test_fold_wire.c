@@ -2,7 +2,9 @@
  * the trusted parent to the fold child: a wire encoded with the CUDA device
  * decodes to it (and the CPU to the CPU), and a wire whose device field is
  * neither (AUTO, which the CLI resolves before any fold, or garbage) is
- * refused. The field's offset follows fold_wire.c's layout: the magic, ten
+ * refused; a CUDA fold's loader pins its batch buffers (pin_memory set by
+ * the decode from the device, never by the wire: 1 for CUDA, 0 for the CPU,
+ * whatever the parent's opts said). The field's offset follows fold_wire.c's layout: the magic, ten
  * u64 (n_classes, the loader's four, test_batch_size, seed, n_threads,
  * quick_test, fold), then the device. */
 #include <setjmp.h>
@@ -26,6 +28,7 @@ static void encode(int device, uint8_t **buf, size_t *len)
     w.info.seed = 5;
     w.info.fold = 2;
     w.info.device = device;
+    w.loader.pin_memory = !device; /* not carried: the decode derives it */
     w.info.submission_dir = "/sub";
     w.imgs_dir = "/imgs";
     w.workflow = RAMP_WORKFLOW_IMAGE_CLASSIFIER;
@@ -46,6 +49,7 @@ static void test_device_round_trip(void **s)
         ramp_err err = {RAMP_OK, ""};
         assert_int_equal(ramp__fold_wire_decode(buf, len, &w, &err), RAMP_OK);
         assert_int_equal(w.info.device, device);
+        assert_int_equal(w.loader.pin_memory, device);
         assert_int_equal(w.info.fold, 2);
         assert_string_equal(w.imgs_dir, "/imgs");
         ramp__fold_wire_clear(&w);

@@ -68,6 +68,10 @@ typedef struct ramp_batch {
     const double *geom;
     int epoch;              /* 0-based epoch this batch belongs to */
     int end_of_epoch;       /* 1 on the last batch of an epoch */
+    /* 1 when X, y, mask, geom, obj and obj_off lie in page-locked host memory
+       (a builder made with ramp_loader_opts.pin_memory, loader.h): a device
+       copies them by DMA, asynchronously. y_onehot is never page-locked. */
+    int pinned;
 } ramp_batch;
 
 /* A mask pixel with no class: scores and losses skip it. */
@@ -86,8 +90,9 @@ typedef struct ramp_gen_pin ramp_gen_pin;
    (Python arrays over ramp's buffers) whose consumer decides when a batch
    dies. A batch lent in place from a chunk buffer is not copied: when the
    loader needs a pinned buffer back, it detaches it (the last release frees
-   it) and allocates a fresh one, so pins never stall the loader — holding
-   many only costs their memory. A generator that cannot lend in place (the
+   it) and allocates a fresh one (from the same allocator: page-locked for
+   a builder with pin_memory, loader.h), so pins never stall the loader —
+   holding many only costs their memory. A generator that cannot lend in place (the
    in-memory one) copies the batch into the pin; y_onehot, when enabled, is
    always the pin's own copy. *pin is NULL on failure. */
 ramp_status ramp_gen_next_pinned(ramp_gen *g, ramp_batch *b, ramp_gen_pin **pin);

@@ -23,6 +23,32 @@
  *   + n_jobs × (one decoded image and its intermediates, in each thread's arena)
  *   + n × (id and label)               (the index; a few tens of bytes per sample)
  * — bounded by the chunk buffers, not by the size of the images on disk.
+ * Batches pinned by ramp_gen_next_pinned add theirs while they are held:
+ * a chunk or batch buffer still pinned when the loader needs it again is
+ * left to its pins and replaced by a fresh one of the same size. Once its
+ * last pin is released such a buffer is kept as a spare for the next
+ * replacement (one chunk buffer and one batch buffer at most per
+ * generator), so a consumer that holds each batch until the next one has
+ * come allocates nothing after the first epoch.
+ *
+ * Page-locked buffers: with `pin_memory` the two chunk buffers and the
+ * batch buffer of every generator (the memory a batch's X, y, mask, geom
+ * and objects point into), and the fresh ones that replace pinned buffers,
+ * are page-locked (cudaHostAlloc, portable to every CUDA context of the
+ * process): a CUDA copy from a batch is then a DMA that runs asynchronously
+ * beside the trainer, for ramp's engine as for PyTorch in a Python
+ * submission (`torch.from_numpy(X).to('cuda', non_blocking=True)`,
+ * docs/python.md). The bound above is unchanged: the same buffers, now
+ * locked in RAM: a buffer of n samples takes n × (S × 4 + 4 + 64) bytes
+ * (X, the label, the geometry's 8 doubles) plus the targets (masks,
+ * objects) and under 160 bytes of header and alignment, so one generator
+ * locks (2 × chunk_size + batch_size) of those, plus its two spares and
+ * whatever its pins hold. y_onehot and the index stay pageable. Where
+ * no page-locked memory can be had (ramp built without CUDA, no driver or
+ * no GPU) ramp_gen_builder_new fails with RAMP_EUNSUPPORTED saying why:
+ * never a silent pageable fall-back. A CUDA copy's source must stay alive
+ * until the copy is done: hold the batch (ramp_gen_next_pinned, or a
+ * plain batch until the next ramp_gen_next) until the stream has passed it.
  *
  * Counters: every generator measures the images/s its threads load and the
  * time the consumer waited for data (the stall); ramp_gen_stats() reads them.
@@ -57,6 +83,12 @@ typedef struct ramp_loader_opts {
        kit's circles as they are, a centre outside the image included);
        0: clipped, and dropped when less than a quarter stays visible */
     int keep_objects;
+    /* 1: the generators' chunk and batch buffers are page-locked host memory
+       (see "Page-locked buffers" above; batches say so in ramp_batch.pinned),
+       what a CUDA trainer wants; ramp_gen_builder_new fails with
+       RAMP_EUNSUPPORTED where it cannot be had. 0: pageable (malloc). The
+       workflow sets it for the folds of `--device cuda`. */
+    int pin_memory;
 } ramp_loader_opts;
 
 /* Loader statistics of one generator. */

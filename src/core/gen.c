@@ -6,6 +6,7 @@
  * rows; X, y, masks and objects too when the implementation could not lend
  * a block). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +17,24 @@
 
 #define BLK_HEADER 64
 
-ramp__blk *ramp__blk_new(size_t bytes)
+ramp__blk *ramp__blk_new(const ramp__hostmem *hm, size_t bytes, char *why, size_t len)
 {
     _Static_assert(sizeof(ramp__blk) <= BLK_HEADER, "block header");
-    ramp__blk *b = malloc(BLK_HEADER + (bytes ? bytes : 1));
+    if (bytes > SIZE_MAX - BLK_HEADER) {
+        if (why && len) snprintf(why, len, "%zu bytes: too many", bytes);
+        return NULL;
+    }
+    ramp__blk *b = hm->alloc(hm, BLK_HEADER + bytes, why, len);
     if (!b) return NULL;
     atomic_init(&b->refs, 1);
     b->bytes = bytes;
+    b->hm = hm;
     return b;
+}
+
+int ramp__blk_pinned(const ramp__blk *b)
+{
+    return b && b->hm->pinned;
 }
 
 void *ramp__blk_data(ramp__blk *b)
@@ -38,7 +49,8 @@ void ramp__blk_ref(ramp__blk *b)
 
 void ramp__blk_unref(ramp__blk *b)
 {
-    if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) free(b);
+    if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1)
+        b->hm->free(b->hm, b, BLK_HEADER + b->bytes);
 }
 
 int ramp__blk_shared(ramp__blk *b)

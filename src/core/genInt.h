@@ -16,15 +16,44 @@
 
 #include "ramp/gen.h"
 
+/* Where host memory comes from (hostmem.c): a table, so that the loader's
+   buffers can be page-locked (a device then copies them by DMA, truly
+   asynchronously) and a test can count or fail every allocation. `alloc`
+   returns `bytes` bytes or NULL with the reason in why[len]; `free` takes
+   back what alloc gave, with the same size, from any thread. A table a
+   block points to must outlive the block (the ones here are static). */
+typedef struct ramp__hostmem {
+    const char *name;
+    int pinned; /* 1: page-locked memory */
+    void *(*alloc)(const struct ramp__hostmem *hm, size_t bytes, char *why, size_t len);
+    void (*free)(const struct ramp__hostmem *hm, void *p, size_t bytes);
+    void *ctx; /* the table's own (a test's counters) */
+} ramp__hostmem;
+
+/* malloc and free. */
+extern const ramp__hostmem ramp__hostmem_pageable;
+/* cudaHostAlloc(cudaHostAllocPortable) and cudaFreeHost; NULL with the
+   reason in why[len] where page-locked memory cannot be had: a build
+   without CUDA, no usable driver, no GPU. Asks the driver each call. */
+const ramp__hostmem *ramp__hostmem_pinned(char *why, size_t len);
+/* 1 when the CUDA runtime knows p as page-locked host memory (0 in a build
+   without CUDA): for the tests. */
+int ramp__hostmem_is_pinned(const void *p);
+
 /* A reference-counted buffer: chunk slots and gathered batches live in one,
    so a pinned batch (ramp_gen_next_pinned) keeps its memory alive after the
-   generator has moved on, or been freed. The data starts 64 bytes in. */
+   generator has moved on, or been freed. The data starts 64 bytes in; the
+   block is given back to `hm`, the table it came from, by the last unref. */
 typedef struct ramp__blk {
     atomic_long refs;
     size_t bytes;
+    const ramp__hostmem *hm;
 } ramp__blk;
 
-ramp__blk *ramp__blk_new(size_t bytes); /* refs = 1; NULL on ENOMEM */
+/* refs = 1; NULL with the reason in why[len] when hm cannot give the memory */
+ramp__blk *ramp__blk_new(const ramp__hostmem *hm, size_t bytes, char *why, size_t len);
+/* 1 when the block's memory is page-locked */
+int ramp__blk_pinned(const ramp__blk *b);
 void *ramp__blk_data(ramp__blk *b);
 void ramp__blk_ref(ramp__blk *b);
 void ramp__blk_unref(ramp__blk *b); /* frees at zero; NULL is a no-op; any thread */

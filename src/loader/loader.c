@@ -29,6 +29,25 @@
  * gathered batch) whose block is still referenced, the block is detached —
  * the last pin frees it — and the slot gets a fresh one. The loader never
  * waits for a pin; the memory bound grows by what the caller keeps pinned.
+ *
+ * Host memory: every block (slots, gathered batches, and the fresh ones
+ * that replace detached blocks) comes from the builder's allocator table
+ * (core's ramp__hostmem): malloc, or page-locked memory with
+ * opts.pin_memory, so that a batch handed out is one a device copies by
+ * DMA, asynchronously. The table is chosen once, when the builder is made,
+ * and a builder that asks for page-locked memory where none can be had
+ * fails then (RAMP_EUNSUPPORTED), not at its first batch. Tests swap the
+ * table for a counting or failing one (loaderInt.h).
+ *
+ * Recycling: each generator draws its blocks through a small pool over
+ * the builder's table. A block detached for its pins goes back to the pool
+ * when its last pin is released, and the next fresh block of that size
+ * reuses it (one spare chunk buffer and one spare batch buffer at most). A
+ * consumer that holds each batch a little past the next one (Python's
+ * arrays, a device copy in flight) therefore
+ * costs no allocation per chunk once the first epoch has run — page-locked
+ * memory is slow to get and to give back (the driver locks each page). The
+ * pool outlives its generator while blocks remain (each holds a reference).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -39,6 +58,7 @@
 
 #include "core/coreInt.h"
 #include "core/genInt.h"
+#include "loader/loaderInt.h"
 #include "ramp/dataset.h"
 #include "ramp/loader.h"
 
@@ -75,9 +95,12 @@ typedef struct slot {
     char err[768];
 } slot;
 
+typedef struct blk_pool blk_pool;
+
 typedef struct stream_gen {
     ramp_gen base;
     ramp_gen_builder *gb;
+    blk_pool *pool; /* where its blocks come from */
     uint32_t *subset; /* sample numbers of the builder, n of them */
     size_t n;
     int shuffle;
@@ -119,6 +142,7 @@ struct ramp_gen_builder {
     ramp_samples s;
     ramp_transform_fn tf, tf_test;
     ramp_loader_opts o;
+    const ramp__hostmem *hm; /* where the blocks come from (pageable or page-locked) */
     int ndim;
     int shape[4];
     size_t sample_size;
@@ -412,15 +436,114 @@ static ramp_status start_threads(stream_gen *g)
 
 /* ---- the buffers ------------------------------------------------------------ */
 
+#define POOL_SPARES 2
+
+/* A table over the builder's (`base`) that keeps blocks given back for the
+   next allocation of the same size: one of each size (a generator's blocks
+   have two: a chunk's and a batch's), POOL_SPARES in all. */
+typedef struct pool_spare {
+    void *p;
+    size_t bytes;
+} pool_spare;
+
+struct blk_pool {
+    ramp__hostmem tbl; /* what the blocks point to; tbl.ctx is the pool */
+    const ramp__hostmem *base;
+    pthread_mutex_t mu;
+    long refs;  /* the generator's, and one per block out (under mu) */
+    int closed; /* the generator is gone: blocks given back are freed */
+    int n_spare;
+    pool_spare spare[POOL_SPARES];
+};
+
+static void *pool_alloc(const ramp__hostmem *hm, size_t bytes, char *why, size_t len)
+{
+    blk_pool *pl = hm->ctx;
+    void *p = NULL;
+    pthread_mutex_lock(&pl->mu);
+    for (int i = 0; i < pl->n_spare && !p; i++)
+        if (pl->spare[i].bytes == bytes) {
+            p = pl->spare[i].p;
+            pl->spare[i] = pl->spare[--pl->n_spare];
+        }
+    if (p) pl->refs++;
+    pthread_mutex_unlock(&pl->mu);
+    if (p) return p;
+    p = pl->base->alloc(pl->base, bytes, why, len);
+    if (p) {
+        pthread_mutex_lock(&pl->mu);
+        pl->refs++;
+        pthread_mutex_unlock(&pl->mu);
+    }
+    return p;
+}
+
+/* Drops one reference (under the lock); the last one frees the pool. */
+static void pool_unref_locked(blk_pool *pl)
+{
+    int dead = --pl->refs == 0;
+    pthread_mutex_unlock(&pl->mu);
+    if (dead) {
+        pthread_mutex_destroy(&pl->mu);
+        free(pl);
+    }
+}
+
+/* From any thread: the last pin of a detached block, or the generator's
+   own unref. */
+static void pool_free(const ramp__hostmem *hm, void *p, size_t bytes)
+{
+    blk_pool *pl = hm->ctx;
+    pthread_mutex_lock(&pl->mu);
+    int have = 0; /* a spare of this size already: one per size (chunk, batch) */
+    for (int i = 0; i < pl->n_spare; i++) have |= pl->spare[i].bytes == bytes;
+    if (!pl->closed && !have && pl->n_spare < POOL_SPARES) {
+        pl->spare[pl->n_spare++] = (pool_spare){p, bytes};
+        p = NULL;
+    }
+    const ramp__hostmem *base = pl->base;
+    pool_unref_locked(pl); /* unlocks */
+    if (p) base->free(base, p, bytes);
+}
+
+static blk_pool *pool_new(const ramp__hostmem *base)
+{
+    blk_pool *pl = calloc(1, sizeof *pl);
+    if (!pl) return NULL;
+    pl->tbl = (ramp__hostmem){base->name, base->pinned, pool_alloc, pool_free, pl};
+    pl->base = base;
+    pl->refs = 1;
+    pthread_mutex_init(&pl->mu, NULL);
+    return pl;
+}
+
+/* The generator is done with it: its spares go back to base; blocks still
+   pinned keep the pool until their last release. NULL is a no-op. */
+static void pool_close(blk_pool *pl)
+{
+    if (!pl) return;
+    pthread_mutex_lock(&pl->mu);
+    pl->closed = 1;
+    int n = pl->n_spare;
+    pl->n_spare = 0;
+    const ramp__hostmem *base = pl->base;
+    pool_spare sp[POOL_SPARES];
+    memcpy(sp, pl->spare, sizeof sp);
+    pool_unref_locked(pl); /* unlocks */
+    for (int i = 0; i < n; i++) base->free(base, sp[i].p, sp[i].bytes);
+}
+
 static size_t align16(size_t v)
 {
     return (v + 15) & ~(size_t)15;
 }
 
-/* A block of `n` samples with their labels, geometry and targets; b's
-   arrays point into it. */
-static ramp__blk *samples_blk(const ramp_gen_builder *gb, size_t n, bufs *b)
+/* A block of `n` samples with their labels, geometry and targets, from
+   the generator's pool; b's arrays point into it. NULL with the reason in
+   why[len]. */
+static ramp__blk *samples_blk(const stream_gen *g, size_t n, bufs *b, char *why, size_t len)
 {
+    const ramp_gen_builder *gb = g->gb;
     size_t mp = (size_t)gb->mask_w * (size_t)gb->mask_h;
     int has_mask = gb->s.mask_paths || gb->s.mask_bytes, has_obj = gb->s.objs != NULL;
     size_t oy = align16(n * gb->sample_size * sizeof(float));
@@ -429,7 +552,7 @@ static ramp__blk *samples_blk(const ramp_gen_builder *gb, size_t n, bufs *b)
     size_t oc = align16(om + (has_mask ? n * mp * sizeof(int32_t) : 0));
     size_t oo = align16(oc + (has_obj ? (n + 1) * sizeof(size_t) : 0));
     size_t end = oo + (has_obj ? n * gb->obj_cap * sizeof(ramp_obj) : 0);
-    ramp__blk *blk = ramp__blk_new(end);
+    ramp__blk *blk = ramp__blk_new(&g->pool->tbl, end, why, len);
     if (!blk) return NULL;
     char *base = ramp__blk_data(blk);
     b->X = (float *)base;
@@ -442,12 +565,14 @@ static ramp__blk *samples_blk(const ramp_gen_builder *gb, size_t n, bufs *b)
 }
 
 /* Makes sure *blk is not shared with a pin before it is written again:
-   detaches a shared one (the pins keep it) for a fresh one. */
-static ramp_status unshare(const ramp_gen_builder *gb, ramp__blk **blk, size_t n, bufs *b)
+   detaches a shared one (the pins keep it) for a fresh one, from the same
+   allocator (page-locked for a pinned builder). */
+static ramp_status unshare(const stream_gen *g, ramp__blk **blk, size_t n, bufs *b, char *why,
+                           size_t len)
 {
     if (!ramp__blk_shared(*blk)) return RAMP_OK;
     bufs nb;
-    ramp__blk *fresh = samples_blk(gb, n, &nb);
+    ramp__blk *fresh = samples_blk(g, n, &nb, why, len);
     if (!fresh) return RAMP_ENOMEM;
     ramp__blk_unref(*blk);
     *blk = fresh;
@@ -461,9 +586,11 @@ static ramp_status unshare(const ramp_gen_builder *gb, ramp__blk **blk, size_t n
 static ramp_status release_slot(stream_gen *g, uint64_t seq)
 {
     slot *s = &g->slots[seq % NSLOTS];
-    if (unshare(g->gb, &s->blk, g->chunk_size, &s->b))
+    char why[300];
+    if (unshare(g, &s->blk, g->chunk_size, &s->b, why, sizeof why))
         return ramp__gen_fail(&g->base, RAMP_ENOMEM,
-                              "loader: out of memory for a chunk buffer (the old one is pinned)");
+                              "loader: no %s memory for a chunk buffer of %zu samples (the old "
+                              "one is pinned): %s", g->gb->hm->name, g->chunk_size, why);
     s->state = SLOT_FREE;
     assign_chunks(g);
     pthread_cond_broadcast(&g->cv_work);
@@ -541,8 +668,12 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
             b->mask = s->b.mask ? s->b.mask + pos * mp : NULL;
             lent = s->blk;
         } else {
-            if (got == 0 && (st = unshare(gb, &g->xblk, base->batch_size, &g->xb))) {
-                ramp__gen_fail(base, st, "loader: out of memory for a batch buffer");
+            char why[300];
+            if (got == 0 &&
+                (st = unshare(g, &g->xblk, base->batch_size, &g->xb, why, sizeof why))) {
+                ramp__gen_fail(base, st, "loader: no %s memory for a batch buffer of %zu "
+                               "samples (the old one is pinned): %s", gb->hm->name,
+                               base->batch_size, why);
                 break;
             }
             bufs *x = &g->xb;
@@ -597,6 +728,7 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
     memcpy(b->shape, gb->shape, sizeof b->shape);
     b->epoch = epoch;
     b->end_of_epoch = pos_in_epoch + need == g->n;
+    b->pinned = gb->hm->pinned;
     if (!gb->s.labels) b->y = NULL;
     if (g->shuffle) gb->served += need;
     return RAMP_OK;
@@ -620,6 +752,7 @@ static void stream_destroy(ramp_gen *base)
     free(g->order[0]);
     free(g->order[1]);
     ramp__blk_unref(g->xblk);
+    pool_close(g->pool); /* after the generator's own blocks: their spares are freed */
     free(g->subset);
     /* unregister from the builder, keeping its counters */
     ramp_gen_builder *gb = g->gb;
@@ -673,17 +806,21 @@ static ramp_status stream_new(ramp_gen_builder *gb, const uint32_t *subset, size
     g->subset = malloc(n * sizeof *g->subset);
     g->order[0] = malloc(n * sizeof(uint32_t));
     g->order[1] = malloc(n * sizeof(uint32_t));
-    g->xblk = samples_blk(gb, batch_size, &g->xb);
-    int ok = g->subset && g->order[0] && g->order[1] && g->xblk;
+    char why[300] = "out of memory";
+    int ok = g->subset && g->order[0] && g->order[1];
+    g->pool = pool_new(gb->hm);
+    ok = ok && g->pool;
+    if (ok) ok = (g->xblk = samples_blk(g, batch_size, &g->xb, why, sizeof why)) != NULL;
     for (int k = 0; ok && k < NSLOTS; k++) {
         slot *sl = &g->slots[k];
-        sl->blk = samples_blk(gb, g->chunk_size, &sl->b);
+        sl->blk = samples_blk(g, g->chunk_size, &sl->b, why, sizeof why);
         ok = sl->blk != NULL;
     }
     if (!ok) {
         snprintf(gb->errmsg, sizeof gb->errmsg,
-                 "generator: out of memory for chunk buffers (2 × %zu samples × %zu floats)",
-                 g->chunk_size, ss);
+                 "generator: no %s memory for its buffers (2 chunks of %zu samples and a batch "
+                 "of %zu, %zu floats each): %s",
+                 gb->hm->name, g->chunk_size, batch_size, ss, why);
         stream_destroy(&g->base);
         return RAMP_ENOMEM;
     }
@@ -755,6 +892,19 @@ ramp_status ramp_gen_builder_new(ramp_gen_builder **out, const ramp_samples *sam
     if (gb->o.n_jobs <= 0) gb->o.n_jobs = 2;
     if (gb->o.n_jobs > 64) gb->o.n_jobs = 64;
     if (!gb->o.max_pixels) gb->o.max_pixels = RAMP_DEFAULT_MAX_PIXELS;
+    gb->o.pin_memory = gb->o.pin_memory != 0;
+    gb->hm = &ramp__hostmem_pageable;
+    if (gb->o.pin_memory) {
+        char why[400];
+        gb->hm = ramp__hostmem_pinned(why, sizeof why);
+        if (!gb->hm) {
+            free(gb);
+            return ramp__err_set(err, RAMP_EUNSUPPORTED,
+                                 "generator builder: pin_memory asks for page-locked batch "
+                                 "buffers, which cannot be had here: %s (pin_memory is for "
+                                 "feeding a CUDA device; leave it 0 on the CPU)", why);
+        }
+    }
 
     /* learn the sample shape from sample 0, with both transforms */
     ramp_pp *pp = NULL;
@@ -1019,4 +1169,20 @@ ramp_gen_stats ramp_gen_builder_stats(const ramp_gen_builder *gb)
     }
     r.images_per_s = r.load_seconds > 0 ? (double)r.images / r.load_seconds : 0;
     return r;
+}
+
+/* ---- internal (loaderInt.h) ----------------------------------------------------- */
+
+ramp_status ramp__gen_builder_set_hostmem(ramp_gen_builder *gb, const ramp__hostmem *hm)
+{
+    if (!gb || !hm) return RAMP_EINVAL;
+    if (gb->n_owned > 0) {
+        snprintf(gb->errmsg, sizeof gb->errmsg,
+                 "set_hostmem: the builder already has generators (their blocks would mix "
+                 "allocators)");
+        return RAMP_EINVAL;
+    }
+    gb->hm = hm;
+    gb->o.pin_memory = hm->pinned;
+    return RAMP_OK;
 }

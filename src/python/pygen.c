@@ -28,6 +28,14 @@
  *
  * The builder is valid during fit only: afterwards its generators raise
  * RuntimeError (their C side is freed with the builder).
+ *
+ * On a CUDA fold the builder's buffers are page-locked (loader.h's
+ * pin_memory): X is then an array over page-locked memory, which PyTorch
+ * copies to the GPU as an asynchronous DMA with
+ * torch.from_numpy(X).to('cuda', non_blocking=True). Builder and
+ * generators say so in their `pin_memory` attribute. y's one-hot rows live
+ * in the pin's own (pageable) memory. docs/python.md says how long a batch
+ * must be held for such a copy.
  */
 #include "python/pythonInt.h" /* Python.h first: it sets the feature macros */
 
@@ -201,12 +209,14 @@ typedef struct {
     uint32_t *idx; /* the builder's samples it serves, in order */
     size_t n_idx, batch_size;
     int shuffle, use_train_tf;
+    int pin_memory; /* its batches' X lies in page-locked memory */
 } GenObject;
 
 typedef struct {
     PyObject_HEAD ramp_gen_builder *gb; /* NULL once closed */
     int manual_progress;                /* the classifier calls progress(): generators stay quiet */
     int n_busy;                         /* generators inside ramp_gen_next */
+    int pin_memory;                     /* the loader's buffers are page-locked */
 } BuilderObject;
 
 /* In a process forked from the fold (multiprocessing, Keras's
@@ -347,9 +357,19 @@ static void gen_dealloc(PyObject *o)
     Py_TYPE(o)->tp_free(o);
 }
 
+static PyObject *gen_pin_memory(PyObject *o, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(((GenObject *)o)->pin_memory);
+}
+
 static PyGetSetDef gen_getset[] = {
     {"steps_per_epoch", gen_len, NULL, "batches per epoch: ceil(n_samples / batch_size)", NULL},
     {"n_samples", gen_n, NULL, "samples per epoch", NULL},
+    {"pin_memory", gen_pin_memory, NULL,
+     "True when each batch's X lies in page-locked memory (a CUDA fold): "
+     "torch.from_numpy(X).to('cuda', non_blocking=True) is then an asynchronous copy",
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -379,6 +399,7 @@ static PyObject *gen_wrap(PyObject *builder, ramp_gen *g, int train)
     s->idx = NULL;
     s->n_idx = s->batch_size = 0;
     s->shuffle = s->use_train_tf = 0;
+    s->pin_memory = ((BuilderObject *)builder)->pin_memory;
     ramp_gen_set_onehot(g, 1);
     return (PyObject *)s;
 }
@@ -478,6 +499,18 @@ static PyMethodDef builder_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static PyObject *builder_pin_memory(PyObject *o, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(((BuilderObject *)o)->pin_memory);
+}
+
+static PyGetSetDef builder_getset[] = {
+    {"pin_memory", builder_pin_memory, NULL,
+     "True when the loader's batch buffers are page-locked memory (a CUDA fold)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 static void builder_dealloc(PyObject *o)
 {
     Py_TYPE(o)->tp_free(o);
@@ -488,6 +521,7 @@ static PyTypeObject BuilderType = {
     .tp_basicsize = sizeof(BuilderObject),
     .tp_dealloc = builder_dealloc,
     .tp_methods = builder_methods,
+    .tp_getset = builder_getset,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "RAMP's gen_builder over ramp's streaming loader",
 };
@@ -499,6 +533,7 @@ PyObject *ramp__py_builder_new(ramp_gen_builder *gb)
     b->gb = gb;
     b->manual_progress = 0;
     b->n_busy = 0;
+    b->pin_memory = ramp_gen_builder_opts(gb).pin_memory != 0;
     return (PyObject *)b;
 }
 

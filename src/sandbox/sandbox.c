@@ -237,6 +237,11 @@ static void program(child_arg *a)
     set_limit(RLIMIT_NPROC, (uint64_t)(o->max_procs > 0 ? o->max_procs : 4096));
     set_limit(RLIMIT_NOFILE, (uint64_t)(o->max_files > 0 ? o->max_files : 1024));
     set_limit(RLIMIT_CORE, 0);
+    /* GPU folds too: the page-locked memory CUDA gives (cudaHostAlloc, the
+       loader's pin_memory buffers) is locked by the NVIDIA driver outside
+       the mlock accounting, so this limit does not hold it back (the
+       memory control group counts it); mlock itself stays out of reach.
+       test_sandbox_dev_gpu checks 256 MiB of it under this limit. */
     set_limit(RLIMIT_MEMLOCK, (uint64_t)64 << 10);
     set_limit(RLIMIT_MSGQUEUE, 0);
     if (a->root_caller) {

@@ -29,7 +29,9 @@
  * bpf, perf, userfaultfd, io_uring, kernel modules...).
  *
  * Resource bounds: address space, CPU seconds, file size, processes and
- * threads, open files (rlimits), the size of /tmp and /dev/shm (tmpfs), and
+ * threads, open files, locked memory (64 KiB: mlock; CUDA's page-locked
+ * memory is locked by the driver, outside it) (rlimits), the size of /tmp
+ * and /dev/shm (tmpfs), and
  * whatever the caller enforces on the pipes it reads (time, output size).
  * Where the host lets ramp make a control group (cgroup.c), the sandbox gets
  * one: its memory as a whole (shared memory and tmpfs included: address

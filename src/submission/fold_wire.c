@@ -235,6 +235,10 @@ ramp_status ramp__fold_wire_decode(const uint8_t *buf, size_t len, ramp__fold_wi
     uint64_t device = get_u64(&r);
     if (device > 1) r.bad = 1; /* CPU or CUDA, never AUTO */
     w->info.device = (int)device;
+    /* a CUDA fold's loader hands out page-locked batches (loader.h's
+       pin_memory): the engine's and PyTorch's copies to the GPU are then
+       asynchronous DMAs */
+    w->loader.pin_memory = device == 1;
     w->info.submission_dir = get_str(&r, &a);
     w->imgs_dir = get_str(&r, &a);
     const char *s[4];
