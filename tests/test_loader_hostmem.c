@@ -40,63 +40,7 @@
 #include "ramp/image.h"
 #include "ramp/loader.h"
 
-/* ---- a folder of gray 8×8 PNGs; image i carries i in its pixels -------------- */
-
-typedef struct fixture {
-    char dir[256];
-    size_t n;
-    char **paths, **ids;
-    int32_t *labels;
-    ramp_samples s;
-} fixture;
-
-static void fixture_make(fixture *f, size_t n, int n_classes)
-{
-    snprintf(f->dir, sizeof f->dir, "hostmem_fixture_%d_%zu", (int)getpid(), n);
-    mkdir(f->dir, 0755);
-    f->n = n;
-    f->paths = calloc(n, sizeof *f->paths);
-    f->ids = calloc(n, sizeof *f->ids);
-    f->labels = calloc(n, sizeof *f->labels);
-    assert_true(f->paths && f->ids && f->labels);
-    uint8_t px[64];
-    for (size_t i = 0; i < n; i++) {
-        char id[64], path[512];
-        snprintf(id, sizeof id, "img_%05zu", i);
-        snprintf(path, sizeof path, "%s/%s", f->dir, id);
-        f->ids[i] = strdup(id);
-        f->paths[i] = strdup(path);
-        f->labels[i] = (int32_t)(i % (size_t)n_classes);
-        memset(px, (int)(i % 251), sizeof px);
-        px[0] = (uint8_t)(i / 251);
-        uint8_t *enc = NULL;
-        size_t len = 0;
-        assert_int_equal(ramp_img_encode(&enc, &len, RAMP_FMT_PNG, px, 8, 8, 1, 8, 90, NULL), 0);
-        FILE *fp = fopen(path, "wb");
-        assert_non_null(fp);
-        assert_int_equal(fwrite(enc, 1, len, fp), len);
-        fclose(fp);
-        free(enc);
-    }
-    f->s = (ramp_samples){.paths = (const char *const *)f->paths,
-                          .ids = (const char *const *)f->ids,
-                          .labels = f->labels,
-                          .n = n,
-                          .n_classes = n_classes};
-}
-
-static void fixture_free(fixture *f)
-{
-    for (size_t i = 0; i < f->n; i++) {
-        remove(f->paths[i]);
-        free(f->paths[i]);
-        free(f->ids[i]);
-    }
-    rmdir(f->dir);
-    free(f->paths);
-    free(f->ids);
-    free(f->labels);
-}
+#include "loader_fixture.h" /* gray 8×8 PNGs; image i carries i in its pixels */
 
 /* 1×8×8 floats in [0, 1], with element 1 replaced by a draw of the
    sample's augmentation stream (so the streams are compared too) */
@@ -213,7 +157,7 @@ static void test_every_buffer_through_the_table(void **state)
 {
     (void)state;
     fixture f;
-    fixture_make(&f, 53, 4);
+    fixture_make(&f, 53, 8, 1, 4);
     counter c;
     ramp__hostmem tbl;
     counter_init(&c, &tbl);
@@ -288,7 +232,7 @@ static void test_held_batches_recycle_buffers(void **state)
 {
     (void)state;
     fixture f;
-    fixture_make(&f, 53, 4);
+    fixture_make(&f, 53, 8, 1, 4);
     counter c;
     ramp__hostmem tbl;
     counter_init(&c, &tbl);
@@ -334,7 +278,7 @@ static void test_refused_allocation_is_clean(void **state)
 {
     (void)state;
     fixture f;
-    fixture_make(&f, 33, 3);
+    fixture_make(&f, 33, 8, 1, 3);
     ramp_loader_opts o = {.chunk_size = 10, .n_jobs = 2, .seed = 1};
     for (int k = 0; k < 3; k++) {
         counter c;
@@ -396,7 +340,7 @@ static void test_pin_memory_where_it_cannot_be(void **state)
 {
     (void)state;
     fixture f;
-    fixture_make(&f, 12, 2);
+    fixture_make(&f, 12, 8, 1, 2);
     char why[400];
     const ramp__hostmem *pm = ramp__hostmem_pinned(why, sizeof why);
     ramp_loader_opts o = {.chunk_size = 5, .n_jobs = 1, .seed = 1, .pin_memory = 1};
@@ -452,7 +396,7 @@ static void test_gpu_batches_page_locked(void **state)
         skip(); /* never counted as passed */
     }
     fixture f;
-    fixture_make(&f, 53, 4);
+    fixture_make(&f, 53, 8, 1, 4);
     ramp_loader_opts o = {.chunk_size = 10, .n_jobs = 2, .seed = 5};
     ramp_gen_builder *ga, *gp;
     ramp_err err;

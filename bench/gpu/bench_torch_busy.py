@@ -49,32 +49,8 @@ _threads = torch.get_num_threads()
 from bench_torch import KitImages  # noqa: E402 (bench/loader's Dataset)
 
 torch.set_num_threads(_threads)  # bench_torch sets 1 for its loader-only bench
-
-
-def conv_bn(cin, cout, k, s, relu):
-    layers = [nn.Conv2d(cin, cout, k, s, k // 2, bias=False), nn.BatchNorm2d(cout)]
-    return nn.Sequential(*(layers + [nn.ReLU()] if relu else layers))
-
-
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.main = nn.Sequential(conv_bn(cin, cout, 3, stride, True),
-                                  conv_bn(cout, cout, 3, 1, False))
-        self.sc = conv_bn(cin, cout, 1, stride, False) if stride != 1 or cin != cout else None
-
-    def forward(self, x):
-        return torch.relu(self.main(x) + (self.sc(x) if self.sc is not None else x))
-
-
-def resnet224(widths, blocks, stem, classes):
-    layers = [conv_bn(3, stem, 7, 2, True), nn.MaxPool2d(3, 2, 1)]
-    cin = stem
-    for i, c in enumerate(widths):
-        for b in range(blocks):
-            layers.append(Block(cin, c, 2 if i and not b else 1))
-            cin = c
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, classes))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_nets import resnet224  # noqa: E402
 
 
 MODELS = {"resnet18": lambda k: resnet224((64, 128, 256, 512), 2, 64, k),

@@ -17,6 +17,8 @@ import time
 import torch
 import torch.nn as nn
 
+from torch_nets import Block, conv_bn, resnet224
+
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 batch = int(sys.argv[2]) if len(sys.argv) > 2 else 64
 which = sys.argv[3] if len(sys.argv) > 3 else 'refcnn,resnet8,resnet18'
@@ -28,22 +30,6 @@ if device == 'cuda':
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cudnn.benchmark = True
-
-
-def conv_bn(cin, cout, k, s, relu):
-    layers = [nn.Conv2d(cin, cout, k, s, k // 2, bias=False), nn.BatchNorm2d(cout)]
-    return nn.Sequential(*(layers + [nn.ReLU()] if relu else layers))
-
-
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.main = nn.Sequential(conv_bn(cin, cout, 3, stride, True),
-                                  conv_bn(cout, cout, 3, 1, False))
-        self.sc = conv_bn(cin, cout, 1, stride, False) if stride != 1 or cin != cout else None
-
-    def forward(self, x):
-        return torch.relu(self.main(x) + (self.sc(x) if self.sc is not None else x))
 
 
 def refcnn():
@@ -59,12 +45,7 @@ def resnet8():
 
 
 def resnet18():
-    layers = [conv_bn(3, 64, 7, 2, True), nn.MaxPool2d(3, 2, 1)]
-    cin = 64
-    for i, c in enumerate((64, 128, 256, 512)):
-        layers += [Block(cin, c, 2 if i else 1), Block(c, c, 1)]
-        cin = c
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 1000))
+    return resnet224((64, 128, 256, 512), 2, 64, 1000)
 
 
 MODELS = {'refcnn': (refcnn, (1, 28, 28), 10), 'resnet8': (resnet8, (3, 32, 32), 10),
