@@ -1041,10 +1041,10 @@ static void test_resize_simd(void **state)
             if (it < 20 && k > 0) cw = ch = 224;
             int x0 = (int)(xs64(&seed) % (unsigned)(rw - cw + 1));
             int y0 = (int)(xs64(&seed) % (unsigned)(rh - ch + 1));
-            pp->resize_simd = 1; /* the scalar reference */
+            pp->simd = 1; /* the scalar reference */
             const ramp_image *ref = ramp_img_resize_crop(pp, x, rw, rh, x0, y0, cw, ch);
             for (int level = 2; level <= 3; level++) { /* SSSE3, then AVX2 where there is */
-                pp->resize_simd = level;
+                pp->simd = level;
                 const ramp_image *a = ramp_img_resize_crop(pp, x, rw, rh, x0, y0, cw, ch);
                 char what[160];
                 snprintf(what, sizeof what,
@@ -1053,11 +1053,55 @@ static void test_resize_simd(void **state)
                 assert_same_image(pp, a, ref, what);
                 cases++;
             }
-            pp->resize_simd = 0;
+            pp->simd = 0;
         }
     }
     print_message("SIMD resize == scalar resize: %d cases (AVX2 %s)\n", cases,
                   avx2 ? "tested" : "absent: SSSE3 twice");
+    ramp_pp_free(pp);
+}
+
+/* ramp_img_flip_h() with its SIMD RGB rows (geometry.c) reverses every
+   row exactly: widths 1 to 80 around the five-pixel steps, 1 to 4
+   channels, strided views, against a plain reversal and the scalar path. */
+static void test_flip_simd(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    uint64_t seed = 0x2545f4914f6cdd1du;
+    int cases = 0;
+    for (int w = 1; w <= 80; w++)
+        for (int c = 1; c <= 4; c++) {
+            ramp_pp_reset(pp);
+            int h = 1 + (int)(xs64(&seed) % 4), pad = (int)(xs64(&seed) % 4);
+            size_t stride = (size_t)w * (size_t)c + (size_t)pad;
+            uint8_t *buf = malloc(stride * (size_t)h);
+            assert_non_null(buf);
+            for (size_t i = 0; i < stride * (size_t)h; i++)
+                buf[i] = (uint8_t)xs64(&seed);
+            const ramp_image *x = ramp_img_from_pixels(pp, buf, w, h, c, stride);
+            assert_non_null(x);
+            if (w > 2 && c == 3) x = ramp_img_crop(pp, x, 1, 0, w - 2, h); /* strided */
+            int xw = ramp_img_width(x);
+            size_t xs;
+            const uint8_t *px = ramp_img_pixels(pp, x, &xs);
+            pp->simd = 1;
+            const ramp_image *ref = ramp_img_flip_h(pp, x);
+            pp->simd = 0;
+            const ramp_image *f = ramp_img_flip_h(pp, x);
+            assert_same_image(pp, f, ref, "flip_h SIMD vs scalar");
+            size_t fs;
+            const uint8_t *fp = ramp_img_pixels(pp, f, &fs);
+            for (int y = 0; y < h; y++)
+                for (int i = 0; i < xw; i++)
+                    if (memcmp(fp + (size_t)y * fs + (size_t)i * (size_t)c,
+                               px + (size_t)y * xs + (size_t)(xw - 1 - i) * (size_t)c, (size_t)c))
+                        fail_msg("flip_h %d×%d×%d: pixel (%d, %d) is not the mirror", xw, h, c, i,
+                                 y);
+            free(buf);
+            cases++;
+        }
+    print_message("flip_h == reversed rows: %d cases\n", cases);
     ramp_pp_free(pp);
 }
 
@@ -1216,6 +1260,7 @@ int main(void)
         cmocka_unit_test(test_resize_vs_pillow),
         cmocka_unit_test(test_resize_crop),
         cmocka_unit_test(test_resize_simd),
+        cmocka_unit_test(test_flip_simd),
         cmocka_unit_test(test_rotate_vs_pillow),
         cmocka_unit_test(test_geometry_exact),
         cmocka_unit_test(test_colour),

@@ -35,10 +35,10 @@ struct ramp_pp {
     ramp_status status; /* first error since the last reset */
     char msg[1024];
     void *tj_dec; /* TurboJPEG decompressor, made on first use, kept across resets */
-    /* the resize passes (resize.c): 0 the best the CPU has; 1 scalar (the
-       reference), 2 SSSE3 at most, 3 AVX2 at most. Tests set it to
-       compare them. */
-    int resize_simd;
+    /* the SIMD code paths (resize.c, geometry.c): 0 the best the CPU has;
+       1 none (the scalar reference), 2 SSSE3 at most, 3 AVX2 at most.
+       Tests set it to compare them. */
+    int simd;
     /* the map and size of the last ramp_img_to_tensor() since the reset
        (ramp_pp_geometry()); geo_ok 0 when none */
     double geo[6];

@@ -24,7 +24,7 @@
  * overflow (the scalar sums fit int32, and these are their parts); the
  * clip is the saturation of packssdw/packuswb, equal to clip8(). Same
  * samples as the scalar passes, which stay as the reference
- * (ramp_pp.resize_simd, set by tests, picks the passes).
+ * (ramp_pp.simd, set by tests, picks the passes).
  *
  * Alpha is resampled as an independent channel (Pillow premultiplies LA and
  * RGBA images first; this does not).
@@ -471,12 +471,12 @@ AVX2_FN void vert_avx2(uint8_t *out, size_t out_stride, const uint8_t *in, size_
 #endif
 
 /* The passes this context's resizes take: 0 scalar, 1 SSSE3, 2 SSSE3 and
-   AVX2 (the best the CPU has, or less as ramp_pp.resize_simd asks). */
+   AVX2 (the best the CPU has, or less as ramp_pp.simd asks). */
 static int simd_level(const ramp_pp *pp)
 {
 #if HAVE_SIMD
     int best = __builtin_cpu_supports("avx2") ? 2 : __builtin_cpu_supports("ssse3") ? 1 : 0;
-    return pp->resize_simd > 0 && pp->resize_simd - 1 < best ? pp->resize_simd - 1 : best;
+    return pp->simd > 0 && pp->simd - 1 < best ? pp->simd - 1 : best;
 #else
     (void)pp;
     return 0;
