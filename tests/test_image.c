@@ -1216,6 +1216,41 @@ static void test_jpeg_window(void **state)
     ramp_pp_free(pp);
 }
 
+/* A large CHW tensor written into the caller's buffer takes the streaming
+   stores (tensor.c, from 512 KiB): the same floats as the arena path, at
+   any alignment of the buffer. */
+static void test_tensor_stream(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    uint64_t seed = 0x6a09e667f3bcc909u;
+    int w = 301, h = 223, c = 3;
+    size_t n = (size_t)w * (size_t)h * (size_t)c;
+    assert_true(n * sizeof(float) >= ((size_t)512 << 10));
+    uint8_t *px = malloc(n);
+    float *buf = malloc((n + 3) * sizeof(float));
+    assert_non_null(px);
+    assert_non_null(buf);
+    for (size_t i = 0; i < n; i++)
+        px[i] = (uint8_t)xs64(&seed);
+    const ramp_image *x = ramp_img_from_pixels(pp, px, w, h, c, (size_t)w * (size_t)c);
+    assert_non_null(x);
+    const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
+    ramp_tensor ref = {0};
+    assert_int_equal(ramp_img_to_tensor(pp, x, &ref, RAMP_CHW | RAMP_SCALE01, mean, sd), RAMP_OK);
+    for (int off = 0; off < 4; off++) { /* 0–3 floats past the buffer's alignment */
+        memset(buf, 0xff, (n + 3) * sizeof(float));
+        ramp_tensor t = {buf + off, n, 0, {0, 0, 0, 0}};
+        assert_int_equal(ramp_img_to_tensor(pp, x, &t, RAMP_CHW | RAMP_SCALE01, mean, sd),
+                         RAMP_OK);
+        assert_ptr_equal(t.data, buf + off);
+        assert_memory_equal(t.data, ref.data, n * sizeof(float));
+    }
+    free(buf);
+    free(px);
+    ramp_pp_free(pp);
+}
+
 static void test_random_ops(void **state)
 {
     (void)state;
@@ -1373,6 +1408,7 @@ int main(void)
         cmocka_unit_test(test_resize_simd),
         cmocka_unit_test(test_flip_simd),
         cmocka_unit_test(test_jpeg_window),
+        cmocka_unit_test(test_tensor_stream),
         cmocka_unit_test(test_rotate_vs_pillow),
         cmocka_unit_test(test_geometry_exact),
         cmocka_unit_test(test_colour),
