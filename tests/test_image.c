@@ -1122,8 +1122,8 @@ static void test_flip_simd(void **state)
 static void test_jpeg_window(void **state)
 {
     (void)state;
-    static const int samps[] = {TJSAMP_420, TJSAMP_422, TJSAMP_440, TJSAMP_411, TJSAMP_444,
-                                TJSAMP_GRAY};
+    static const int samps[] = {TJSAMP_420, TJSAMP_422, TJSAMP_440,
+                                TJSAMP_411, TJSAMP_444, TJSAMP_GRAY};
     ramp_pp *pp = new_pp();
     uint64_t seed = 0x51af0c3d2e9b7a61u;
     int cases = 0;
@@ -1203,9 +1203,8 @@ static void test_jpeg_window(void **state)
         snprintf(msg_full, sizeof msg_full, "%s", ramp_pp_errmsg(pp));
         ramp_pp_reset(pp);
         /* the window: the top rows only, the damage lies below it */
-        const ramp_image *w =
-            ramp_img_resize_crop(pp, ramp_img_from_memory(pp, bad, m, "bad.jpg"), 100, 75, 10, 0,
-                                 40, 20);
+        const ramp_image *w = ramp_img_resize_crop(pp, ramp_img_from_memory(pp, bad, m, "bad.jpg"),
+                                                   100, 75, 10, 0, 40, 20);
         assert_null(w);
         assert_int_equal(ramp_pp_status(pp), st_full);
         assert_string_equal(ramp_pp_errmsg(pp), msg_full);
@@ -1241,8 +1240,7 @@ static void test_tensor_stream(void **state)
     for (int off = 0; off < 4; off++) { /* 0–3 floats past the buffer's alignment */
         memset(buf, 0xff, (n + 3) * sizeof(float));
         ramp_tensor t = {buf + off, n, 0, {0, 0, 0, 0}};
-        assert_int_equal(ramp_img_to_tensor(pp, x, &t, RAMP_CHW | RAMP_SCALE01, mean, sd),
-                         RAMP_OK);
+        assert_int_equal(ramp_img_to_tensor(pp, x, &t, RAMP_CHW | RAMP_SCALE01, mean, sd), RAMP_OK);
         assert_ptr_equal(t.data, buf + off);
         assert_memory_equal(t.data, ref.data, n * sizeof(float));
     }
