@@ -317,20 +317,22 @@ SIMD_FN void horiz3_ssse3(uint8_t *out, size_t out_stride, const uint8_t *in, si
 }
 
 /* horiz3_ssse3() two pixels at a time, one in each 128-bit half of the AVX2
-   registers (n_simd even). */
-AVX2_FN void horiz3_avx2(uint8_t *out, size_t out_stride, const uint8_t *in, size_t in_stride,
-                         int row0, int rows, int n_simd, const kernel *kr, const wblock *wb,
-                         int groups)
+   registers (n_simd even); `groups` a constant where inlined. A pair's six
+   bytes go out in one 8-byte store whose last two bytes the next pair
+   overwrites (the row's last pair stores six). */
+static inline __attribute__((always_inline, target("avx2"))) void
+horiz3_avx2_g(uint8_t *out, size_t out_stride, const uint8_t *in, size_t in_stride, int row0,
+              int rows, int n_simd, const kernel *kr, const wblock *wb, const int groups)
 {
     const __m256i ma = _mm256_setr_epi8(MASK_A, MASK_A), mb = _mm256_setr_epi8(MASK_B, MASK_B);
     const __m256i half = _mm256_set1_epi32(1 << (PRECISION_BITS - 1));
     for (int y = 0; y < rows; y++) {
         const uint8_t *src = in + (size_t)(row0 + y) * in_stride;
         uint8_t *dst = out + (size_t)y * out_stride;
+        const wblock *w = wb;
         for (int xx = 0; xx < n_simd; xx += 2, dst += 6) {
             const uint8_t *s0 = src + (size_t)kr->bounds[2 * xx] * 3;
             const uint8_t *s1 = src + (size_t)kr->bounds[2 * xx + 2] * 3;
-            const wblock *w = wb + (size_t)(xx / 2) * (size_t)groups;
             __m256i hi = _mm256_setzero_si256(), lo = _mm256_setzero_si256();
             for (int g = 0; g < groups; g++, s0 += 12, s1 += 12, w++) {
                 __m256i v = _mm256_inserti128_si256(
@@ -350,12 +352,22 @@ AVX2_FN void horiz3_avx2(uint8_t *out, size_t out_stride, const uint8_t *in, siz
             v = _mm256_srai_epi32(v, PRECISION_BITS);
             v = _mm256_packs_epi32(v, v);
             v = _mm256_packus_epi16(v, v); /* per half: R, G, B, 0 in its low bytes */
-            uint32_t p0 = (uint32_t)_mm256_extract_epi32(v, 0);
-            uint32_t p1 = (uint32_t)_mm256_extract_epi32(v, 4);
-            memcpy(dst, &p0, 3); /* little-endian: R, G, B */
-            memcpy(dst + 3, &p1, 3);
+            uint64_t p0 = (uint32_t)_mm256_cvtsi256_si32(v);
+            uint64_t p1 = (uint32_t)_mm_cvtsi128_si32(_mm256_extracti128_si256(v, 1));
+            uint64_t six = p0 | p1 << 24; /* little-endian: R0 G0 B0 R1 G1 B1 */
+            memcpy(dst, &six, xx + 2 < n_simd ? 8 : 6);
         }
     }
+}
+
+AVX2_FN void horiz3_avx2(uint8_t *out, size_t out_stride, const uint8_t *in, size_t in_stride,
+                         int row0, int rows, int n_simd, const kernel *kr, const wblock *wb,
+                         int groups)
+{
+    if (groups == 1) /* up to 4 taps: shrinking up to 1.5×, enlarging */
+        horiz3_avx2_g(out, out_stride, in, in_stride, row0, rows, n_simd, kr, wb, 1);
+    else
+        horiz3_avx2_g(out, out_stride, in, in_stride, row0, rows, n_simd, kr, wb, groups);
 }
 
 /* vert() on SSE registers, 16 samples at a time, taps taken in pairs of
