@@ -22,11 +22,12 @@
  * window reads) goes through libjpeg's own API, the same library and
  * settings as TurboJPEG's: jpeg_skip_scanlines() entropy-decodes the rows
  * above without their IDCT, upsampling and colour conversion, and
- * jpeg_crop_scanline() limits those to the columns needed. Both stay one
- * iMCU (8 × the largest sampling factor) away from the window: fancy
+ * jpeg_crop_scanline() limits those to the columns needed. Fancy
  * upsampling treats the first and last decoded column, and the first row
- * after a skip, as image edges, and with that margin no such edge falls
- * inside the window, so every sample equals the full decode's. The rows
+ * after a skip, as image edges: the crop stays the largest horizontal
+ * sampling factor in pixels (one chroma sample) and the skip one iMCU row
+ * away from the window, so no such edge falls inside it and every sample
+ * equals the full decode's. The rows
  * below are entropy-decoded too (skipped, then the last row read), so a
  * corrupt or truncated file fails as the full decode does; warnings stop
  * the decode and progressive files stop after 500 scans, as
@@ -329,7 +330,11 @@ ramp_status ramp__jpeg_decode_window(ramp_pp *pp, const ramp_image *im, int x0, 
                      c);
         return RAMP_EFORMAT;
     }
-    int mx = d->max_h_samp_factor * DCTSIZE, my = d->max_v_samp_factor * DCTSIZE;
+    /* fancy upsampling reads one chroma sample either side: a margin of
+       max_h_samp_factor pixels keeps the crop's edge columns, where it
+       replicates instead, out of the window (the crop then starts at an
+       iMCU boundary at or left of x0 − mx); rows keep a whole iMCU row */
+    int mx = d->max_h_samp_factor, my = d->max_v_samp_factor * DCTSIZE;
     int cx0 = x0 > mx ? x0 - mx : 0, cx1 = x0 + w + mx < im->width ? x0 + w + mx : im->width;
     JDIMENSION xoff = (JDIMENSION)cx0, cw = (JDIMENSION)(cx1 - cx0);
     if (cx0 > 0 || cx1 < im->width) jpeg_crop_scanline(d, &xoff, &cw);
