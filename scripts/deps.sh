@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake pkg-config git
-    libturbojpeg0-dev libjpeg-turbo-progs libspng-dev libpng-dev zlib1g-dev
+    libturbojpeg0-dev libjpeg62-turbo-dev libjpeg-turbo-progs libspng-dev libpng-dev zlib1g-dev
     libdnnl-dev libopenblas-dev
     libprotobuf-c-dev protobuf-c-compiler
     libcmocka-dev libseccomp-dev

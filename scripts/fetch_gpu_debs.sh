@@ -21,7 +21,7 @@ mkdir -p "$dir/debs" "$dir/wheels"
 # its programs). libdnnl2 also wants an OpenCL loader at link time.
 packages=(
     libdnnl-dev libdnnl2 ocl-icd-libopencl1
-    libturbojpeg0-dev libturbojpeg0
+    libturbojpeg0-dev libturbojpeg0 libjpeg62-turbo-dev libjpeg62-turbo
     libspng-dev libspng0
     zlib1g-dev
     libseccomp-dev libseccomp2

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <turbojpeg.h>
+
 #include "ramp/image.h"
 #include "image/imageInt.h"
 
@@ -973,6 +975,280 @@ static void test_resize_crop(void **state)
     ramp_pp_free(pp);
 }
 
+/* The SIMD resize passes (resize.c: RGB horizontal, every vertical, on
+   x86-64 with SSSE3; RGB horizontal on AVX2) give the scalar reference
+   passes' samples exactly:
+   random sizes (odd, tiny, a photo's 500×375 → 341×256), 1 to 4 channels,
+   shrinking and enlarging, windows anywhere, strided views, and pixels that
+   are random, all 0, all 255, or 0/255 stripes (the clip at both ends). */
+static uint64_t xs64(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void test_resize_simd(void **state)
+{
+    (void)state;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (!__builtin_cpu_supports("ssse3")) {
+        print_message("no SSSE3: resizes take the scalar passes only\n");
+        return;
+    }
+    int avx2 = __builtin_cpu_supports("avx2");
+#else
+    print_message("not x86-64: resizes take the scalar passes only\n");
+    return;
+    int avx2 = 0;
+#endif
+    ramp_pp *pp = new_pp();
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    int cases = 0;
+    for (int it = 0; it < 600; it++) {
+        ramp_pp_reset(pp);
+        int c = 1 + (int)(xs64(&seed) % 4);
+        if (it % 3 == 0) c = 3; /* the photo path: most cases RGB */
+        int w, h, rw, rh;
+        if (it < 20) { /* the photo task's sizes */
+            w = 500 - (int)(xs64(&seed) % 3);
+            h = 375;
+            rw = 341;
+            rh = 256;
+        } else {
+            w = 1 + (int)(xs64(&seed) % 90);
+            h = 1 + (int)(xs64(&seed) % 70);
+            rw = 1 + (int)(xs64(&seed) % (unsigned)(2 * w + 4));
+            rh = 1 + (int)(xs64(&seed) % (unsigned)(2 * h + 4));
+        }
+        int pad = (int)(xs64(&seed) % 5);
+        size_t stride = (size_t)w * (size_t)c + (size_t)pad;
+        uint8_t *buf = malloc(stride * (size_t)h);
+        assert_non_null(buf);
+        int kind = it % 4; /* random, 0, 255, 0/255 stripes */
+        for (size_t i = 0; i < stride * (size_t)h; i++)
+            buf[i] = kind == 0   ? (uint8_t)xs64(&seed)
+                     : kind == 1 ? 0
+                     : kind == 2 ? 255
+                                 : (uint8_t)((i / (size_t)c) % 2 ? 255 : 0);
+        const ramp_image *x = ramp_img_from_pixels(pp, buf, w, h, c, stride);
+        free(buf);
+        assert_non_null(x);
+        if (it % 5 == 4 && w > 2 && h > 2) /* a strided view */
+            x = ramp_img_crop(pp, x, 1, 1, w - 2, h - 2);
+        w = ramp_img_width(x);
+        h = ramp_img_height(x);
+        if (it >= 20 && xs64(&seed) % 4 == 0) rw = w; /* vertical pass alone */
+        if (it >= 20 && xs64(&seed) % 4 == 0) rh = h; /* horizontal pass alone */
+        for (int k = 0; k < 4; k++) {
+            int cw = k == 0 ? rw : 1 + (int)(xs64(&seed) % (unsigned)rw);
+            int ch = k == 0 ? rh : 1 + (int)(xs64(&seed) % (unsigned)rh);
+            if (it < 20 && k > 0) cw = ch = 224;
+            int x0 = (int)(xs64(&seed) % (unsigned)(rw - cw + 1));
+            int y0 = (int)(xs64(&seed) % (unsigned)(rh - ch + 1));
+            pp->simd = 1; /* the scalar reference */
+            const ramp_image *ref = ramp_img_resize_crop(pp, x, rw, rh, x0, y0, cw, ch);
+            for (int level = 2; level <= 3; level++) { /* SSSE3, then AVX2 where there is */
+                pp->simd = level;
+                const ramp_image *a = ramp_img_resize_crop(pp, x, rw, rh, x0, y0, cw, ch);
+                char what[160];
+                snprintf(what, sizeof what,
+                         "passes %d: %d×%d×%d → %d×%d, window (%d, %d, %d×%d), pixels %d", level, w,
+                         h, c, rw, rh, x0, y0, cw, ch, kind);
+                assert_same_image(pp, a, ref, what);
+                cases++;
+            }
+            pp->simd = 0;
+        }
+    }
+    print_message("SIMD resize == scalar resize: %d cases (AVX2 %s)\n", cases,
+                  avx2 ? "tested" : "absent: SSSE3 twice");
+    ramp_pp_free(pp);
+}
+
+/* ramp_img_flip_h() with its SIMD RGB rows (geometry.c) reverses every
+   row exactly: widths 1 to 80 around the five-pixel steps, 1 to 4
+   channels, strided views, against a plain reversal and the scalar path. */
+static void test_flip_simd(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    uint64_t seed = 0x2545f4914f6cdd1du;
+    int cases = 0;
+    for (int w = 1; w <= 80; w++)
+        for (int c = 1; c <= 4; c++) {
+            ramp_pp_reset(pp);
+            int h = 1 + (int)(xs64(&seed) % 4), pad = (int)(xs64(&seed) % 4);
+            size_t stride = (size_t)w * (size_t)c + (size_t)pad;
+            uint8_t *buf = malloc(stride * (size_t)h);
+            assert_non_null(buf);
+            for (size_t i = 0; i < stride * (size_t)h; i++)
+                buf[i] = (uint8_t)xs64(&seed);
+            const ramp_image *x = ramp_img_from_pixels(pp, buf, w, h, c, stride);
+            assert_non_null(x);
+            if (w > 2 && c == 3) x = ramp_img_crop(pp, x, 1, 0, w - 2, h); /* strided */
+            int xw = ramp_img_width(x);
+            size_t xs;
+            const uint8_t *px = ramp_img_pixels(pp, x, &xs);
+            pp->simd = 1;
+            const ramp_image *ref = ramp_img_flip_h(pp, x);
+            pp->simd = 0;
+            const ramp_image *f = ramp_img_flip_h(pp, x);
+            assert_same_image(pp, f, ref, "flip_h SIMD vs scalar");
+            size_t fs;
+            const uint8_t *fp = ramp_img_pixels(pp, f, &fs);
+            for (int y = 0; y < h; y++)
+                for (int i = 0; i < xw; i++)
+                    if (memcmp(fp + (size_t)y * fs + (size_t)i * (size_t)c,
+                               px + (size_t)y * xs + (size_t)(xw - 1 - i) * (size_t)c, (size_t)c))
+                        fail_msg("flip_h %d×%d×%d: pixel (%d, %d) is not the mirror", xw, h, c, i,
+                                 y);
+            free(buf);
+            cases++;
+        }
+    print_message("flip_h == reversed rows: %d cases\n", cases);
+    ramp_pp_free(pp);
+}
+
+/* A JPEG resized at full size (no DCT scale reaches the target) and
+   windowed decodes only the rows and columns the window reads (jpeg.c,
+   ramp__jpeg_decode_window): the result equals the same resize of the fully
+   decoded image, byte for byte, for 4:2:0, 4:2:2, 4:4:0, 4:1:1, 4:4:4 and
+   gray, baseline and progressive, odd sizes and windows anywhere (the row
+   skip and the column crop both taken). A truncated file, and one whose
+   damage lies below the window, fail with the full decode's status and
+   message. */
+static void test_jpeg_window(void **state)
+{
+    (void)state;
+    static const int samps[] = {TJSAMP_420, TJSAMP_422, TJSAMP_440,
+                                TJSAMP_411, TJSAMP_444, TJSAMP_GRAY};
+    ramp_pp *pp = new_pp();
+    uint64_t seed = 0x51af0c3d2e9b7a61u;
+    int cases = 0;
+    for (int it = 0; it < 96; it++) {
+        int W = 40 + (int)(xs64(&seed) % 160), H = 40 + (int)(xs64(&seed) % 140);
+        int samp = samps[it % 6], prog = (it / 6) % 2;
+        /* smooth gradients plus noise: real chroma to upsample */
+        uint8_t *rgb = malloc((size_t)W * (size_t)H * 3);
+        assert_non_null(rgb);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                for (int k = 0; k < 3; k++)
+                    rgb[((size_t)y * W + x) * 3 + k] =
+                        (uint8_t)((x * (k + 1) * 3 + y * (3 - k) * 2) + xs64(&seed) % 40);
+        unsigned char *jpg = NULL;
+        unsigned long n = 0;
+        /* a fresh compressor each time: TurboJPEG 2.1 keeps a progressive
+           setting into the next image's compression */
+        tjhandle tj = tjInitCompress();
+        assert_non_null(tj);
+        assert_int_equal(tjCompress2(tj, rgb, W, 0, H, TJPF_RGB, &jpg, &n, samp, 90,
+                                     prog ? TJFLAG_PROGRESSIVE : 0),
+                         0);
+        tjDestroy(tj);
+        free(rgb);
+        for (int k = 0; k < 6; k++) {
+            ramp_pp_reset(pp);
+            /* targets past half size: no DCT scale, the full-size path */
+            int rw = W / 2 + 1 + (int)(xs64(&seed) % (unsigned)W);
+            int rh = H / 2 + 1 + (int)(xs64(&seed) % (unsigned)H);
+            if (rw == W) rw++;
+            if (rh == H) rh++;
+            int cw = 1 + (int)(xs64(&seed) % (unsigned)(rw * 2 / 3));
+            int ch = 1 + (int)(xs64(&seed) % (unsigned)(rh * 2 / 3));
+            int x0 = (int)(xs64(&seed) % (unsigned)(rw - cw + 1));
+            int y0 = (int)(xs64(&seed) % (unsigned)(rh - ch + 1));
+            const ramp_image *lazy = ramp_img_from_memory(pp, jpg, n, "w.jpg");
+            const ramp_image *full = ramp_img_decode(pp, ramp_img_from_memory(pp, jpg, n, "w.jpg"));
+            if (!lazy || !full) fail_msg("%s", ramp_pp_errmsg(pp));
+            const ramp_image *a = ramp_img_resize_crop(pp, lazy, rw, rh, x0, y0, cw, ch);
+            const ramp_image *b = ramp_img_resize_crop(pp, full, rw, rh, x0, y0, cw, ch);
+            char what[160];
+            snprintf(what, sizeof what, "%d×%d samp %d%s → %d×%d, window (%d, %d, %d×%d)", W, H,
+                     samp, prog ? " progressive" : "", rw, rh, x0, y0, cw, ch);
+            assert_same_image(pp, a, b, what);
+            cases++;
+        }
+        tjFree(jpg);
+    }
+    assert_non_null(pp->jpeg_win); /* the window path ran */
+    print_message("window decode == full decode: %d cases\n", cases);
+
+    /* damaged files: the status and message of the full decode */
+    uint8_t *rgb = malloc(160 * 120 * 3);
+    assert_non_null(rgb);
+    for (size_t i = 0; i < 160 * 120 * 3; i++)
+        rgb[i] = (uint8_t)(i * 7 + xs64(&seed) % 50);
+    unsigned char *jpg = NULL;
+    unsigned long n = 0;
+    tjhandle tj = tjInitCompress();
+    assert_non_null(tj);
+    assert_int_equal(tjCompress2(tj, rgb, 160, 0, 120, TJPF_RGB, &jpg, &n, TJSAMP_420, 90, 0), 0);
+    free(rgb);
+    for (int dmg = 0; dmg < 2; dmg++) {
+        unsigned long m = dmg == 0 ? n * 3 / 4 : n; /* truncated; corrupt near the end */
+        uint8_t *bad = malloc(n);
+        assert_non_null(bad);
+        memcpy(bad, jpg, n);
+        if (dmg == 1)
+            for (unsigned long i = n - n / 10; i < n - 2; i++)
+                bad[i] = (uint8_t)(i * 31);
+        char msg_full[1024];
+        ramp_pp_reset(pp);
+        const ramp_image *f = ramp_img_decode(pp, ramp_img_from_memory(pp, bad, m, "bad.jpg"));
+        assert_null(f);
+        ramp_status st_full = ramp_pp_status(pp);
+        snprintf(msg_full, sizeof msg_full, "%s", ramp_pp_errmsg(pp));
+        ramp_pp_reset(pp);
+        /* the window: the top rows only, the damage lies below it */
+        const ramp_image *w = ramp_img_resize_crop(pp, ramp_img_from_memory(pp, bad, m, "bad.jpg"),
+                                                   100, 75, 10, 0, 40, 20);
+        assert_null(w);
+        assert_int_equal(ramp_pp_status(pp), st_full);
+        assert_string_equal(ramp_pp_errmsg(pp), msg_full);
+        free(bad);
+    }
+    tjFree(jpg);
+    tjDestroy(tj);
+    ramp_pp_free(pp);
+}
+
+/* A large CHW tensor written into the caller's buffer takes the streaming
+   stores (tensor.c, from 512 KiB): the same floats as the arena path, at
+   any alignment of the buffer. */
+static void test_tensor_stream(void **state)
+{
+    (void)state;
+    ramp_pp *pp = new_pp();
+    uint64_t seed = 0x6a09e667f3bcc909u;
+    int w = 301, h = 223, c = 3;
+    size_t n = (size_t)w * (size_t)h * (size_t)c;
+    assert_true(n * sizeof(float) >= ((size_t)512 << 10));
+    uint8_t *px = malloc(n);
+    float *buf = malloc((n + 3) * sizeof(float));
+    assert_non_null(px);
+    assert_non_null(buf);
+    for (size_t i = 0; i < n; i++)
+        px[i] = (uint8_t)xs64(&seed);
+    const ramp_image *x = ramp_img_from_pixels(pp, px, w, h, c, (size_t)w * (size_t)c);
+    assert_non_null(x);
+    const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
+    ramp_tensor ref = {0};
+    assert_int_equal(ramp_img_to_tensor(pp, x, &ref, RAMP_CHW | RAMP_SCALE01, mean, sd), RAMP_OK);
+    for (int off = 0; off < 4; off++) { /* 0–3 floats past the buffer's alignment */
+        memset(buf, 0xff, (n + 3) * sizeof(float));
+        ramp_tensor t = {buf + off, n, 0, {0, 0, 0, 0}};
+        assert_int_equal(ramp_img_to_tensor(pp, x, &t, RAMP_CHW | RAMP_SCALE01, mean, sd), RAMP_OK);
+        assert_ptr_equal(t.data, buf + off);
+        assert_memory_equal(t.data, ref.data, n * sizeof(float));
+    }
+    free(buf);
+    free(px);
+    ramp_pp_free(pp);
+}
+
 static void test_random_ops(void **state)
 {
     (void)state;
@@ -1127,6 +1403,10 @@ int main(void)
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_resize_vs_pillow),
         cmocka_unit_test(test_resize_crop),
+        cmocka_unit_test(test_resize_simd),
+        cmocka_unit_test(test_flip_simd),
+        cmocka_unit_test(test_jpeg_window),
+        cmocka_unit_test(test_tensor_stream),
         cmocka_unit_test(test_rotate_vs_pillow),
         cmocka_unit_test(test_geometry_exact),
         cmocka_unit_test(test_colour),

@@ -224,7 +224,10 @@ const ramp_image *ramp_img_resize(ramp_pp *pp, const ramp_image *x, int w, int h
 /* The w × h window at (x0, y0) of x resized to rw × rh: bit for bit
    ramp_img_crop(pp, ramp_img_resize(pp, x, rw, rh), x0, y0, w, h), computing
    only the window's samples (a 224×224 crop of a 341×256 resize costs 57 %
-   of the resize). The window must lie inside rw × rh (RAMP_EINVAL). */
+   of the resize); a JPEG not decoded yet that no DCT scale brings to
+   rw × rh decodes only the rows and columns the window reads (same
+   samples; x itself stays undecoded). The window must lie inside rw × rh
+   (RAMP_EINVAL). */
 const ramp_image *ramp_img_resize_crop(ramp_pp *pp, const ramp_image *x, int rw, int rh, int x0,
                                        int y0, int w, int h);
 

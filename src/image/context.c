@@ -35,6 +35,7 @@ void ramp_pp_free(ramp_pp *pp)
 {
     if (!pp) return;
     if (pp->tj_dec) tjDestroy((tjhandle)pp->tj_dec);
+    ramp__jpeg_win_free(pp->jpeg_win);
     ramp_arena_free(pp->arena);
     free(pp);
 }

@@ -34,7 +34,12 @@ struct ramp_pp {
     uint64_t max_pixels;
     ramp_status status; /* first error since the last reset */
     char msg[1024];
-    void *tj_dec; /* TurboJPEG decompressor, made on first use, kept across resets */
+    void *tj_dec;   /* TurboJPEG decompressor, made on first use, kept across resets */
+    void *jpeg_win; /* libjpeg decompressor of window decodes (jpeg.c), the same */
+    /* the SIMD code paths (resize.c, geometry.c): 0 the best the CPU has;
+       1 none (the scalar reference), 2 SSSE3 at most, 3 AVX2 at most.
+       Tests set it to compare them. */
+    int simd;
     /* the map and size of the last ramp_img_to_tensor() since the reset
        (ramp_pp_geometry()); geo_ok 0 when none */
     double geo[6];
@@ -91,6 +96,18 @@ ramp_status ramp__jpeg_header(ramp_pp *pp, ramp_image *im);
    through a w × h × 4 scratch buffer in the arena, then to RGB. */
 ramp_status ramp__jpeg_decode(ramp_pp *pp, const ramp_image *im, uint8_t *dst, int w, int h,
                               size_t stride);
+/* Whether im is a JPEG that ramp__jpeg_decode_window() can decode: not
+   decoded yet, not CMYK. */
+int ramp__jpeg_window_ok(const ramp_image *im);
+/* Decodes rows [y0, y0 + h) and columns [x0, x0 + w) of im->enc at full
+   size into the arena: *px is pixel (x0, y0), rows *stride bytes apart
+   (im->channels per pixel), and they hold the samples of the full decode;
+   the IDCT, upsampling and colour conversion cover little more than the
+   window. */
+ramp_status ramp__jpeg_decode_window(ramp_pp *pp, const ramp_image *im, int x0, int y0, int w,
+                                     int h, const uint8_t **px, size_t *stride);
+/* Frees a ramp_pp.jpeg_win (NULL: nothing). */
+void ramp__jpeg_win_free(void *jw);
 /* Smallest DCT scale (num/denom with num = 1, denom in 1, 2, 4, 8) whose output covers
    min_w × min_h: writes the scaled size. */
 void ramp__jpeg_scaled_size(int w, int h, int min_w, int min_h, int *out_w, int *out_h);

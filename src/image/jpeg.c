@@ -17,9 +17,28 @@
  *     as Pillow's fixed-point multiply does: t = a·b + 128,
  *     (t + (t >> 8)) >> 8.
  * In terms of the samples s TurboJPEG gives, n = s_K and C = 255 − s_C.
+ *
+ * A window (ramp__jpeg_decode_window(): the rows and columns a resize's
+ * window reads) goes through libjpeg's own API, the same library and
+ * settings as TurboJPEG's: jpeg_skip_scanlines() entropy-decodes the rows
+ * above without their IDCT, upsampling and colour conversion, and
+ * jpeg_crop_scanline() limits those to the columns needed. Fancy
+ * upsampling treats the first and last decoded column, and the first row
+ * after a skip, as image edges: the crop stays the largest horizontal
+ * sampling factor in pixels (one chroma sample) and the skip one iMCU row
+ * away from the window, so no such edge falls inside it and every sample
+ * equals the full decode's. The rows
+ * below are entropy-decoded too (skipped, then the last row read), so a
+ * corrupt or truncated file fails as the full decode does; warnings stop
+ * the decode and progressive files stop after 500 scans, as
+ * TJFLAG_STOPONWARNING and TJFLAG_LIMITSCANS do.
  */
+#include <setjmp.h>
+#include <stdio.h> /* jpeglib.h needs FILE */
+#include <stdlib.h>
 #include <string.h>
 #include <turbojpeg.h>
+#include <jpeglib.h>
 
 #include "image/imageInt.h"
 
@@ -202,5 +221,155 @@ ramp_status ramp__jpeg_decode(ramp_pp *pp, const ramp_image *im, uint8_t *dst, i
         return RAMP_EFORMAT;
     }
     if (im->jpeg_cmyk) cmyk_to_rgb(dst, stride, out, w, h);
+    return RAMP_OK;
+}
+
+/* The libjpeg decompressor of the window path, kept in the context
+   (ramp_pp.jpeg_win) across images. */
+typedef struct {
+    struct jpeg_decompress_struct d;
+    struct jpeg_error_mgr err;
+    struct jpeg_progress_mgr progress;
+    jmp_buf jb;
+    int warning; /* the failure was a warning (corrupt or truncated data) */
+    char msg[JMSG_LENGTH_MAX];
+} jwin;
+
+static void jw_error_exit(j_common_ptr c)
+{
+    jwin *jw = c->client_data;
+    (*c->err->format_message)(c, jw->msg);
+    longjmp(jw->jb, 1);
+}
+
+/* a warning (level < 0) stops the decode; trace messages are dropped (the
+   library never prints) */
+static void jw_emit(j_common_ptr c, int level)
+{
+    if (level >= 0) return;
+    jwin *jw = c->client_data;
+    jw->warning = 1;
+    (*c->err->format_message)(c, jw->msg);
+    longjmp(jw->jb, 1);
+}
+
+static void jw_output(j_common_ptr c)
+{
+    (void)c;
+}
+
+static void jw_progress(j_common_ptr c)
+{
+    jwin *jw = c->client_data;
+    if (c->is_decompressor && ((j_decompress_ptr)c)->input_scan_number > 500) {
+        snprintf(jw->msg, sizeof jw->msg, "Progressive JPEG image has more than 500 scans");
+        longjmp(jw->jb, 1);
+    }
+}
+
+static jwin *win_handle(ramp_pp *pp, const char *name)
+{
+    if (pp->jpeg_win) return pp->jpeg_win;
+    jwin *jw = calloc(1, sizeof *jw);
+    if (!jw) {
+        ramp_pp_fail(pp, RAMP_ENOMEM, "%s: cannot create a JPEG decompressor", name);
+        return NULL;
+    }
+    jw->d.err = jpeg_std_error(&jw->err);
+    jw->err.error_exit = jw_error_exit;
+    jw->err.emit_message = jw_emit;
+    jw->err.output_message = jw_output;
+    jw->d.client_data = jw;
+    jw->progress.progress_monitor = jw_progress;
+    if (setjmp(jw->jb)) { /* jpeg_create_decompress out of memory */
+        free(jw);
+        ramp_pp_fail(pp, RAMP_ENOMEM, "%s: cannot create a JPEG decompressor", name);
+        return NULL;
+    }
+    jpeg_create_decompress(&jw->d);
+    jw->d.progress = &jw->progress;
+    pp->jpeg_win = jw;
+    return jw;
+}
+
+void ramp__jpeg_win_free(void *jw)
+{
+    if (!jw) return;
+    jpeg_destroy_decompress(&((jwin *)jw)->d);
+    free(jw);
+}
+
+int ramp__jpeg_window_ok(const ramp_image *im)
+{
+    return im->format == RAMP_FMT_JPEG && im->enc && !im->pixels && !im->jpeg_cmyk && im->bits == 8;
+}
+
+ramp_status ramp__jpeg_decode_window(ramp_pp *pp, const ramp_image *im, int x0, int y0, int w,
+                                     int h, const uint8_t **px, size_t *stride)
+{
+    jwin *jw = win_handle(pp, im->name);
+    if (!jw) return RAMP_ENOMEM;
+    j_decompress_ptr d = &jw->d;
+    int c = im->channels;
+    jw->warning = 0;
+    if (setjmp(jw->jb)) {
+        jpeg_abort_decompress(d);
+        ramp_pp_fail(pp, RAMP_EFORMAT, "%s: %s JPEG data: %s", im->name,
+                     jw->warning ? "truncated or corrupt" : "corrupt", jw->msg);
+        return RAMP_EFORMAT;
+    }
+    jpeg_mem_src(d, im->enc, (unsigned long)im->enc_len);
+    jpeg_read_header(d, TRUE);
+    d->out_color_space = c == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_start_decompress(d);
+    if ((int)d->output_width != im->width || (int)d->output_height != im->height ||
+        d->output_components != c) {
+        jpeg_abort_decompress(d);
+        ramp_pp_fail(pp, RAMP_EFORMAT, "%s: JPEG frame %u×%u×%d, header said %d×%d×%d", im->name,
+                     d->output_width, d->output_height, d->output_components, im->width, im->height,
+                     c);
+        return RAMP_EFORMAT;
+    }
+    /* fancy upsampling reads one chroma sample either side: a margin of
+       max_h_samp_factor pixels keeps the crop's edge columns, where it
+       replicates instead, out of the window (the crop then starts at an
+       iMCU boundary at or left of x0 − mx); rows keep a whole iMCU row */
+    int mx = d->max_h_samp_factor, my = d->max_v_samp_factor * DCTSIZE;
+    int cx0 = x0 > mx ? x0 - mx : 0, cx1 = x0 + w + mx < im->width ? x0 + w + mx : im->width;
+    JDIMENSION xoff = (JDIMENSION)cx0, cw = (JDIMENSION)(cx1 - cx0);
+    if (cx0 > 0 || cx1 < im->width) jpeg_crop_scanline(d, &xoff, &cw);
+    /* rows cw pixels wide (libjpeg's cropped width): the h window rows,
+       then one for the margin rows and the last row */
+    size_t rs = (size_t)cw * (size_t)c;
+    uint8_t *buf = ramp_arena_alloc(pp->arena, rs * ((size_t)h + 1));
+    JSAMPROW *rows = ramp_arena_alloc(pp->arena, sizeof *rows * (size_t)h);
+    if (!buf || !rows) {
+        jpeg_abort_decompress(d);
+        ramp_pp_fail(pp, RAMP_ENOMEM, "%s: out of memory for a %d×%d JPEG window", im->name, w, h);
+        return RAMP_ENOMEM;
+    }
+    JSAMPROW spare = buf + rs * (size_t)h;
+    for (int y = 0; y < h; y++)
+        rows[y] = buf + rs * (size_t)y;
+    if (y0 > my) jpeg_skip_scanlines(d, (JDIMENSION)(y0 - my));
+    while ((int)d->output_scanline < y0) /* the margin: read, not kept */
+        jpeg_read_scanlines(d, &spare, 1);
+    while ((int)d->output_scanline < y0 + h) {
+        int y = (int)d->output_scanline - y0;
+        if (jpeg_read_scanlines(d, rows + y, (JDIMENSION)(h - y)) == 0) {
+            jpeg_abort_decompress(d);
+            ramp_pp_fail(pp, RAMP_EFORMAT, "%s: truncated or corrupt JPEG data: row %d missing",
+                         im->name, y0 + y);
+            return RAMP_EFORMAT;
+        }
+    }
+    /* the rows below: entropy-decoded (a skip that reaches the last row
+       would not decode them), so bad data there fails here too */
+    int left = im->height - (int)d->output_scanline;
+    if (left > 1) jpeg_skip_scanlines(d, (JDIMENSION)(left - 1));
+    if (left > 0) jpeg_read_scanlines(d, &spare, 1);
+    jpeg_finish_decompress(d);
+    *px = buf + (size_t)(x0 - (int)xoff) * (size_t)c;
+    *stride = rs;
     return RAMP_OK;
 }
