@@ -46,26 +46,13 @@
 #include "ramp/loader.h"
 #include "ramp/nn.h"
 #include "resnet224.h"
+#include "../loader/photo_transform.h"
 
 static double now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* bench/loader/bench_loader.c's photo transform, the same steps and values. */
-static ramp_status tf_photo(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
-{
-    const ramp_image *y = ramp_img_rgb(pp, x);
-    int w = ramp_img_width(x), h = ramp_img_height(x);
-    int rw = w <= h ? 256 : (int)((double)w * 256 / h + 0.5);
-    int rh = w <= h ? (int)((double)h * 256 / w + 0.5) : 256;
-    y = ramp_img_resize_random_crop(pp, y, rw, rh, 224, 224);
-    y = ramp_img_random_flip_h(pp, y, 0.5);
-    return ramp_img_to_tensor(pp, y, out, RAMP_CHW | RAMP_SCALE01,
-                              (const float[]){0.485f, 0.456f, 0.406f},
-                              (const float[]){0.229f, 0.224f, 0.225f});
 }
 
 /* --- NVML, opened at run time ------------------------------------------------

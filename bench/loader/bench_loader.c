@@ -26,6 +26,7 @@
 #include "core/coreInt.h"
 #include "ramp/dataset.h"
 #include "ramp/loader.h"
+#include "photo_transform.h"
 
 static ramp_status tf_png(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
 {
@@ -41,24 +42,6 @@ static ramp_status tf_jpg(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
     y = ramp_img_resize(pp, y, 32, 32);
     return ramp_img_to_tensor(pp, y, out, RAMP_CHW, (const float[]){123.68f, 116.779f, 103.939f},
                               NULL);
-}
-
-/* The shorter side to 256 (the other in proportion, rounded), then a random
-   224×224 crop and a random flip, as torchvision's Resize(256) +
-   RandomCrop(224) + RandomHorizontalFlip (ramp_img_resize_random_crop:
-   the same as ramp_img_resize + ramp_img_random_crop, computing only the
-   crop). */
-static ramp_status tf_photo(ramp_pp *pp, const ramp_image *x, ramp_tensor *out)
-{
-    const ramp_image *y = ramp_img_rgb(pp, x);
-    int w = ramp_img_width(x), h = ramp_img_height(x);
-    int rw = w <= h ? 256 : (int)((double)w * 256 / h + 0.5);
-    int rh = w <= h ? (int)((double)h * 256 / w + 0.5) : 256;
-    y = ramp_img_resize_random_crop(pp, y, rw, rh, 224, 224);
-    y = ramp_img_random_flip_h(pp, y, 0.5);
-    return ramp_img_to_tensor(pp, y, out, RAMP_CHW | RAMP_SCALE01,
-                              (const float[]){0.485f, 0.456f, 0.406f},
-                              (const float[]){0.229f, 0.224f, 0.225f});
 }
 
 static int cmp_double(const void *a, const void *b)
