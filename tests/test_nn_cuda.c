@@ -651,7 +651,7 @@ static void test_staged(void **s)
 static ramp__nn_backend g_rec;
 static const float *g_pending_x;
 static size_t g_pending_n;
-static int g_staged, g_taken, g_cancels, g_forwards;
+static int g_staged, g_taken, g_cancels, g_forwards, g_backwards;
 
 static ramp_status rec_stage(ramp_net *net, void *st, const float *X, size_t n)
 {
@@ -662,6 +662,9 @@ static ramp_status rec_stage(ramp_net *net, void *st, const float *X, size_t n)
         return RAMP_OK;
     }
     assert_null(g_pending_x); /* one at a time, each taken before the next */
+    /* after the step's backward (and optimiser), so a wait for the loader
+       overlaps the GPU's work */
+    assert_int_equal(g_backwards, g_forwards);
     g_pending_x = X;
     g_pending_n = n;
     g_staged++;
@@ -679,6 +682,12 @@ static ramp_status rec_forward(ramp_net *net, void *st, const float *X, size_t n
     }
     g_forwards++;
     return ramp__nn_backend_ref.forward(net, st, X, n, training, logits);
+}
+
+static ramp_status rec_backward(ramp_net *net, void *st, const float *dlogits, size_t n)
+{
+    g_backwards++;
+    return ramp__nn_backend_ref.backward(net, st, dlogits, n);
 }
 
 static void prefetch_fit(int record, float *params, size_t *np)
@@ -702,6 +711,7 @@ static void prefetch_fit(int record, float *params, size_t *np)
         g_rec = ramp__nn_backend_ref;
         g_rec.stage = rec_stage;
         g_rec.forward = rec_forward;
+        g_rec.backward = rec_backward;
         net->be = &g_rec; /* before the net is built: finalize creates it */
     }
     build1(net, 0);
@@ -729,7 +739,7 @@ static void test_fit_prefetch(void **s)
     static float a[NPAR], b[NPAR];
     size_t na, nb;
     prefetch_fit(0, a, &na);
-    g_staged = g_taken = g_cancels = g_forwards = 0;
+    g_staged = g_taken = g_cancels = g_forwards = g_backwards = 0;
     prefetch_fit(1, b, &nb);
     assert_int_equal(g_staged, 3 * 2); /* 3 epochs of 3 steps: steps 2 and 3 staged */
     assert_int_equal(g_taken, g_staged);

@@ -4,8 +4,9 @@
  * runs every compute step there, on its OpenMP team (loader threads only
  * fill batches). Per step: forward (training) → logits → softmax
  * cross-entropy in plain C → backward → optimiser. A backend with a stage
- * entry (CUDA) gets batch s + 1 between step s's loss and its backward, to
- * copy it to the device while step s computes; the CPU backends have none,
+ * entry (CUDA) gets batch s + 1 once step s's backward and optimiser are
+ * queued, to copy it to the device while step s computes (and to wait for
+ * the loader, if it must, while the GPU works); the CPU backends have none,
  * and their loop is the same calls in the same order as ever (their
  * backward may read the batch in place, which the next fetch may free).
  * Each step and each epoch's end (with its validation figures) is reported to the training
@@ -478,18 +479,6 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
             if (!isfinite(l))
                 return ramp__net_fail(net, RAMP_ERANGE, "fit: loss is %g at epoch %d step %zu "
                                       "(learning rate too high?)", l, ep, s + 1);
-            /* Staging: batch s + 1 now, so its upload overlaps this step's
-               backward and optimiser. b's memory may die with this fetch:
-               the loss has read it, and a staging backend holds its input
-               on the device; next's lives until the fetch of step s + 1,
-               after the forward that waits for its copy. */
-            if (net->be->stage && s + 1 < steps) {
-                if ((st = next_batch(net, train_gen, &next))) return st;
-                have_next = 1;
-                if (next.X && next.n > 0 && next.sample_size == ramp__node_size(&net->nodes[0]) &&
-                    (st = net->be->stage(net, net->be_st, next.X, next.n)))
-                    return st;
-            }
             if ((st = net->be->backward(net, net->be_st, net->dlogits, b.n))) return st;
             opt.lr = (float)ramp__lr_at(&o, o.lr, t, total, ep);
             tp = ramp__prof_t0(net);
@@ -497,6 +486,20 @@ static ramp_status fit(ramp_net *net, ramp_gen *train_gen, size_t nb_train, ramp
             if (net->prof_on) {
                 ramp__prof_add(net, RAMP__PK_OPTIM, RAMP_PROF_FWD, tp, 0);
                 ramp__prof_add(net, RAMP__PK_STEP, RAMP_PROF_FWD, ts, 0);
+            }
+            /* Staging: batch s + 1 now, with this step's backward and
+               optimiser queued on the GPU (neither reads the host batch nor
+               waits for the device), so a wait for the loader here overlaps
+               GPU work and the upload overlaps it too. b's memory may die
+               with this fetch: the loss has read it, and a staging backend
+               holds its input on the device; next's lives until the fetch
+               of step s + 1, after the forward that waits for its copy. */
+            if (net->be->stage && s + 1 < steps) {
+                if ((st = next_batch(net, train_gen, &next))) return st;
+                have_next = 1;
+                if (next.X && next.n > 0 && next.sample_size == ramp__node_size(&net->nodes[0]) &&
+                    (st = net->be->stage(net, net->be_st, next.X, next.n)))
+                    return st;
             }
             net->step++;
             lsum += l * wt;
