@@ -1,6 +1,7 @@
 /* fuzz_image.h — the harness the image fuzz targets share: bytes through
- * sniffing, header parsing, a full decode (16-bit samples too, and a crop
- * of them), a scaled resize, rotation and a tensor, with a 4-megapixel
+ * sniffing, header parsing, a window of a near-full-size resize taken from
+ * the undecoded image (a JPEG's partial decode), a full decode (16-bit
+ * samples too, and a crop of them), a scaled resize, rotation and a tensor, with a 4-megapixel
  * limit so that a claimed size cannot make a run slow. Each target forces
  * its format's signature, so the fuzzer spends its time inside that
  * decoder. */
@@ -31,6 +32,19 @@ static void fuzz_image(const uint8_t *sig, size_t sig_len, const uint8_t *data, 
         ramp_pp_set_max_pixels(pp, (uint64_t)1 << 22);
         const ramp_image *x = ramp_img_from_memory(pp, buf, n, "fuzz");
         if (x) {
+            /* first, while x is not decoded yet: a window of a resize close
+               to full size (no DCT scale fits: a JPEG decodes only the rows
+               and columns the window reads) */
+            int w0 = ramp_img_width(x), h0 = ramp_img_height(x);
+            if (w0 > 2 && h0 > 2) {
+                int rw = w0 - 1, rh = h0 - 1;
+                const ramp_image *win =
+                    ramp_img_resize_crop(pp, x, rw, rh, rw / 4, rh / 3, rw / 2 + 1, rh / 3 + 1);
+                size_t wst;
+                const uint8_t *wpx = win ? ramp_img_pixels(pp, win, &wst) : NULL;
+                volatile uint8_t wsink = wpx ? wpx[0] : 0;
+                (void)wsink;
+            }
             /* the 16-bit samples first (a 16-bit image decodes to them), then
                the last one of a crop's view */
             size_t st16 = 0;
