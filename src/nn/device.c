@@ -92,6 +92,20 @@ int ramp_cuda_available(char *why, size_t len)
 #endif
 }
 
+int ramp__cuda_bf16_ok(int major, int minor, const char *gpu, char *why, size_t len)
+{
+    if (major >= 8) {
+        say(why, len, "");
+        return 1;
+    }
+    if (why && len)
+        snprintf(why, len,
+                 "math bf16 needs bf16 tensor cores (compute capability 8.0, Ampere, or later); "
+                 "the GPU (%s) has compute capability %d.%d: use math fp32 on it",
+                 gpu && gpu[0] ? gpu : "unnamed", major, minor);
+    return 0;
+}
+
 const char *ramp_device_name(ramp_device d)
 {
     switch (d) {
