@@ -133,6 +133,10 @@ typedef enum ramp_math {
     RAMP_MATH_TF32 = 1, /* TF32 tensor cores allowed where the device has them */
     RAMP_MATH_BF16 = 2  /* bf16 autocast of the heavy ops, fp32 master weights (CUDA) */
 } ramp_math;
+/* "fp32", "tf32" or "bf16" (static storage); NULL for another value. */
+const char *ramp_math_name(ramp_math m);
+/* Parses "fp32", "tf32" or "bf16" into *out; RAMP_EINVAL otherwise. */
+ramp_status ramp_math_parse(const char *name, ramp_math *out);
 
 /* How the oneDNN backend computes convolutions. */
 typedef enum ramp_conv_algo {
