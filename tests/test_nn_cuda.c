@@ -959,15 +959,17 @@ static void test_bf16_option(void **s)
 }
 
 /* One net in bf16 against the fp32 reference. On CUDA: bf16 rounds each
-   heavy op's operands and result to 8-bit mantissas (a relative error of
-   at most 2^-9 each, about 1e-3 RMS; a normalised MSE near 1e-6 per
-   rounding, some tens of them compounded over these nets' layers), so
-   outputs and probabilities must agree to a normalised MSE of 1e-4 (1%
-   RMS) and the loss to 1% relative, gradients (a few more roundings,
-   summed over the batch) to 1e-3; and the logits must differ from CUDA's
-   fp32 ones (bf16 did run). The worst figures are printed (margins for
-   the first GPU run). On the CPU: BF16 computes fp32, the same bits as
-   without it. */
+   heavy op's input, weights and result to an 8-bit significand (a
+   relative error of at most 2^-8 each, about 1.5e-3 RMS: a normalised MSE
+   near 2e-6 per rounding, 7e-6 per layer), which a numpy model of these
+   shapes puts at 3e-5 to 4.4e-5 after three layers and 1e-5 on a weight
+   gradient (tests/bf16_error_model.py); so outputs and probabilities must
+   agree to a normalised MSE of 3e-4 (1.7 % RMS), gradients (the backward
+   rounds dy, w and x again) to 3e-3, the loss to 1 % relative; and the
+   logits must differ from CUDA's fp32 ones (bf16 did run). A wrong cast,
+   layout or descriptor gives errors of order 1. The worst figures are
+   printed (the margins, for the first GPU run). On the CPU: BF16 computes
+   fp32, the same bits as without it. */
 static void bf16_agree(builder b)
 {
     int cuda = g_target == T_CUDA;
@@ -999,11 +1001,11 @@ static void bf16_agree(builder b)
     for (int id = 1; id < ref.n_layers; id++) {
         double e = nmse(got.out[id], ref.out[id], ref.n_out[id]);
         if (e > worst_out) worst_out = e;
-        check("bf16 output", id, got.out[id], ref.out[id], ref.n_out[id], 1e-4);
+        check("bf16 output", id, got.out[id], ref.out[id], ref.n_out[id], 3e-4);
         if (ref.dout[id] && got.dout[id]) {
             e = nmse(got.dout[id], ref.dout[id], ref.n_out[id]);
             if (e > worst_grad) worst_grad = e;
-            check("bf16 output gradient", id, got.dout[id], ref.dout[id], ref.n_out[id], 1e-3);
+            check("bf16 output gradient", id, got.dout[id], ref.dout[id], ref.n_out[id], 3e-3);
         }
         for (int k = 0; k < 2; k++) {
             assert_int_equal(got.n_grad[id][k], ref.n_grad[id][k]);
@@ -1011,14 +1013,14 @@ static void bf16_agree(builder b)
             e = nmse(got.grad[id][k], ref.grad[id][k], ref.n_grad[id][k]);
             if (e > worst_grad) worst_grad = e;
             check(k ? "bf16 bias gradient" : "bf16 weight gradient", id, got.grad[id][k],
-                  ref.grad[id][k], ref.n_grad[id][k], 1e-3);
+                  ref.grad[id][k], ref.n_grad[id][k], 3e-3);
         }
     }
     double ep = nmse(got.probs, ref.probs, (size_t)N * K);
     fprintf(stderr, "bf16: loss %g (fp32 %g); worst normalised MSE: outputs %g, gradients %g, "
             "probabilities %g\n", got.loss, ref.loss, worst_out, worst_grad, ep);
     assert_true(fabs(got.loss - ref.loss) <= 1e-2 * fabs(ref.loss));
-    check("bf16 evaluation probabilities", -1, got.probs, ref.probs, (size_t)N * K, 1e-4);
+    check("bf16 evaluation probabilities", -1, got.probs, ref.probs, (size_t)N * K, 3e-4);
     int last = ref.n_layers - 1, differ = 0;
     for (size_t i = 0; i < ref.n_out[last]; i++) differ += got.out[last][i] != f32.out[last][i];
     assert_true(differ > 0);

@@ -118,7 +118,7 @@ ramp_status ramp_device_parse(const char *name, ramp_device *out);
    device CUDA uses it (cuDNN's convolutions, cuBLAS's dense layers).
    BF16: mixed precision as torch's autocast to bfloat16: convolutions,
    transposed convolutions and dense layers take their inputs, weights and
-   output gradients rounded to bfloat16 (8-bit mantissas: about 4e-3
+   output gradients rounded to bfloat16 (8-bit significands: at most 4e-3
    relative error per value) on the tensor cores, summing in fp32;
    everything else (batch norm, activations, pooling, the loss, the
    optimiser and the master weights) stays fp32. bf16 has fp32's exponent
