@@ -662,6 +662,20 @@ static ramp_status c_output_read(ramp_net *net, void *vst, int id, int grad, flo
     return RAMP_OK;
 }
 
+int ramp__cuda_bf16_layers(const ramp_net *net, int *heavy)
+{
+    *heavy = 0;
+    if (!net->finalized || net->be != &ramp__nn_backend_cuda || !net->be_st) return 0;
+    const ramp__cuda *c = net->be_st;
+    int low = 0;
+    for (int i = 0; i < c->n_nodes; i++) {
+        if (!ramp__cuda_bf16_op(c, net->nodes[i].op)) continue;
+        (*heavy)++;
+        low += c->nodes[i].lowp;
+    }
+    return low;
+}
+
 /* The casts of bf16 (cuda_kernels.cu) on host values, for test_nn_cuda:
    y16 = to_bf16(x), back = from_bf16(y16), acc += from_bf16(y16), n values
    each, through device memory. 0, or -1 with the failed call in why. */

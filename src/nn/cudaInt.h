@@ -65,6 +65,8 @@ typedef struct ramp__cuda_node {
     float *pg[RAMP__P_MAX];      /* their gradients */
     float *pm1[RAMP__P_MAX], *pm2[RAMP__P_MAX]; /* optimiser state (allocated on its first step) */
     uint16_t *w16;               /* bf16: the bf16 copy of pw[0] (conv, deconv, dense) */
+    int lowp;                    /* bf16: this heavy op runs in bf16 at the batch size
+                                    prepared (a convolution may fall back to fp32) */
     cudnnTensorDescriptor_t yd; /* the output, n × C×H×W (the batch size in use) */
     cudnnTensorDescriptor_t yd16; /* bf16: the same shape in bf16 (the heavy ops' casts) */
     cudnnTensorDescriptor_t bd; /* bias (1×O×1×1), batch norm's parameters (1×C×1×1) */
@@ -160,6 +162,10 @@ static inline size_t ramp__cuda_s16_len(size_t n)
 {
     return (n + 127) / 128 * 128;
 }
+/* test_nn_cuda's look at a bf16 net (backend_cuda.c): how many of its
+   heavy layers ran in bf16 at the last batch size, *heavy of how many (0
+   and 0 for a net not on CUDA or not finalised). */
+int ramp__cuda_bf16_layers(const ramp_net *net, int *heavy);
 /* test_nn_cuda's check of the bf16 casts (backend_cuda.c). */
 int ramp__cuda_bf16_casts(uint16_t *y16, float *back, float *acc, const float *x, size_t n,
                           char *why, size_t len);

@@ -20,6 +20,7 @@
 static ramp_status prepare(ramp_net *net, ramp__cuda *c, int id, int n)
 {
     if (!c->bf16) return RAMP_OK;
+    c->nodes[id].lowp = 1; /* cuBLAS has no fp32 fall-back to take */
     const ramp__node *nd = &net->nodes[id];
     size_t I = ramp__node_size(&net->nodes[nd->in[0]]), O = (size_t)nd->c;
     return ramp__cuda_scratch16(net, c, ramp__cuda_s16_len((size_t)n * I) +

@@ -97,7 +97,7 @@ static ramp_status dc_prepare(ramp_net *net, ramp__cuda *c, int id, int n)
     }
     /* in the convolution's terms: its input is our output, its output our input */
     int none = -1;
-    p->lowp = 0;
+    p->lowp = r->lowp = 0;
     if (c->bf16) {
         ramp_status s = ramp__cuda_conv_pick(net, c, p->cd, r->yd16, p->wd16,
                                              c->nodes[nd->in[0]].yd16, 1, &p->a, &none);
@@ -108,7 +108,7 @@ static ramp_status dc_prepare(ramp_net *net, ramp__cuda *c, int id, int n)
                                                  ramp__cuda_s16_len(out) +
                                                  ramp__cuda_s16_len(nd->p[0].n));
             if (s) return s;
-            p->lowp = 1;
+            p->lowp = r->lowp = 1;
             return ramp__cuda_workspace(net, c, p->a.ws);
         }
     }
