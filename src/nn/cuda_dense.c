@@ -23,14 +23,14 @@ static ramp_status prepare(ramp_net *net, ramp__cuda *c, int id, int n)
     c->nodes[id].lowp = 1; /* cuBLAS has no fp32 fall-back to take */
     const ramp__node *nd = &net->nodes[id];
     size_t I = ramp__node_size(&net->nodes[nd->in[0]]), O = (size_t)nd->c;
-    return ramp__cuda_scratch16(net, c, ramp__cuda_s16_len((size_t)n * I) +
-                                            ramp__cuda_s16_len((size_t)n * O));
+    return ramp__cuda_scratch16(
+        net, c, ramp__cuda_s16_len((size_t)n * I) + ramp__cuda_s16_len((size_t)n * O));
 }
 
 /* C = alpha·op(A)·op(B) + beta·C, A and B bf16, C fp32, fp32 compute. */
-static ramp_status gemm16(ramp_net *net, ramp__cuda *c, cublasOperation_t ta,
-                          cublasOperation_t tb, int m, int n, int k, const uint16_t *A, int lda,
-                          const uint16_t *B, int ldb, float beta, float *C, int ldc)
+static ramp_status gemm16(ramp_net *net, ramp__cuda *c, cublasOperation_t ta, cublasOperation_t tb,
+                          int m, int n, int k, const uint16_t *A, int lda, const uint16_t *B,
+                          int ldb, float beta, float *C, int ldc)
 {
     const float one = 1.f;
     RAMP__BLAS(net, cublasGemmEx(c->blas, ta, tb, m, n, k, &one, A, CUDA_R_16BF, lda, B,
@@ -49,8 +49,8 @@ static ramp_status fwd(ramp_net *net, ramp__cuda *c, int id, int n, int training
     if (c->bf16) {
         uint16_t *x16 = c->s16;
         RAMP__CU(net, ramp__cuda_to_bf16(x16, c->nodes[nd->in[0]].y, (size_t)n * I));
-        ramp_status s = gemm16(net, c, CUBLAS_OP_T, CUBLAS_OP_N, O, n, I, r->w16, I, x16, I, 0.f,
-                               r->y, O);
+        ramp_status s =
+            gemm16(net, c, CUBLAS_OP_T, CUBLAS_OP_N, O, n, I, r->w16, I, x16, I, 0.f, r->y, O);
         if (s) return s;
     } else {
         RAMP__BLAS(net, cublasSgemm(c->blas, CUBLAS_OP_T, CUBLAS_OP_N, O, n, I, &one, r->pw[0], I,
