@@ -130,9 +130,15 @@ if grep -q "CUDA: not built" "$WORK/version" || [ ! -e /dev/nvidiactl ]; then
 fi
 "$RAMP" test --help > "$WORK/out" 2>&1
 grep -q -- "--device cpu|cuda|auto" "$WORK/out" || fail "ramp test --help does not name --device"
+grep -q -- "--math fp32|tf32|bf16" "$WORK/out" || fail "ramp test --help does not name --math"
+# --math: a bad name is an argument error, before the kit is read
+expect_error "test: --math 'fp16': give fp32, tf32 or bf16" test --math fp16 --kit "$WORK/no-such-kit"
+grep -q "no-such-kit" "$WORK/err" && fail "ramp test --math fp16 read the kit before refusing"
 # the worker's (a build with the platform): the same check before any claim
 if "$RAMP" worker --help 2>/dev/null | grep -q -- "--device cpu|cuda|auto"; then
     expect_error "worker: --device 'tpu': give cpu, cuda or auto" worker --db "$WORK/none.db" --device tpu
+    expect_error "worker: --math 'fp64': give fp32, tf32 or bf16" worker --db "$WORK/none.db" --math fp64
+    [ -e "$WORK/none.db" ] && fail "ramp worker --math fp64 opened the store before refusing"
     if grep -q "CUDA: not built" "$WORK/version"; then
         "$RAMP" worker --db "$WORK/none.db" --device cuda > "$WORK/out" 2> "$WORK/err"
         [ $? -eq 1 ] || fail "ramp worker --device cuda without CUDA: want exit 1"

@@ -4,7 +4,9 @@
 # False (the batches pageable, as before); on a CUDA fold (`--device cuda`)
 # they are True, torch sees torch.from_numpy(X) as pinned, and
 # .to('cuda', non_blocking=True) copies every batch exactly (the fixture
-# asserts it, fold_0.log says so). The CUDA part needs a GPU, ramp built with
+# asserts it, fold_0.log says so). `--math` reaches the fold as
+# ramp.info['math'] (fp32 by default; bf16 said computed in fp32 on the
+# CPU). The CUDA part needs a GPU, ramp built with
 # CUDA and a CUDA PyTorch: without them it reports SKIPPED (exit 77) after
 # the CPU part passed. Skipped at once when the plugin was not built.
 set -uo pipefail
@@ -35,6 +37,12 @@ run --device cpu
 grep -q "PIN_MEMORY builder=False train=False valid=False" "$log" \
     || { cat "$log"; fail "cpu fold: the batches should say pin_memory False"; }
 echo "ok: a CPU fold's batches are pageable (pin_memory False)"
+grep -q "^MATH fp32$" "$log" || { cat "$log"; fail "no --math: ramp.info['math'] should be fp32"; }
+run --device cpu --math bf16
+grep -q "^MATH bf16$" "$log" || { cat "$log"; fail "--math bf16: ramp.info['math'] should be bf16"; }
+grep -q "^\[ramp\] Math: bf16 (computed in fp32 on the CPU)$" "$work/out.txt" \
+    || { cat "$work/out.txt"; fail "--math bf16 on the CPU: no Math line"; }
+echo "ok: --math reaches the fold (ramp.info['math'])"
 
 why=""
 command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1 || why="no NVIDIA GPU"

@@ -5,10 +5,11 @@
  * already in memory (the loader is measured apart). One warm-up epoch of
  * `warm` steps, then `steps` timed steps; the median of 3 runs.
  *
- *     bench_gpu DEVICE [steps=20] [batch=64] [models=refcnn,resnet8,resnet18]
+ *     bench_gpu DEVICE [steps=20] [batch=64] [models=refcnn,resnet8,resnet18] [math=fp32]
  *
- * DEVICE is cuda (what the bench is for) or cpu (a smoke run). Prints
- * ENGINE model=<m> device=<d> batch=<B> img_per_s=<x>, or
+ * DEVICE is cuda (what the bench is for) or cpu (a smoke run); math is
+ * ramp_net_params.math (fp32, tf32 or bf16: see docs/engine.md "Math").
+ * Prints ENGINE model=<m> device=<d> batch=<B> img_per_s=<x> math=<m>, or
  * SKIP model=<m> why=<...> when the device cannot run it (a machine
  * without GPU: ramp_net_new says why). */
 #define _POSIX_C_SOURCE 200809L
@@ -47,14 +48,14 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* One run: img/s of `steps` timed steps, or -1 with the reason printed. */
-static double run_once(const model *m, ramp_device dev, int steps, size_t bs, const float *X,
-                       const int32_t *y, size_t n_data)
+static double run_once(const model *m, ramp_device dev, ramp_math math, int steps, size_t bs,
+                       const float *X, const int32_t *y, size_t n_data)
 {
     ramp_net *net = NULL;
     ramp_err err = {RAMP_OK, ""};
     if (ramp_net_new(&net,
                      &(ramp_net_params){.channels = m->c, .height = m->hw, .width = m->hw,
-                                        .seed = 1, .device = dev},
+                                        .seed = 1, .device = dev, .math = math},
                      &err)) {
         printf("SKIP model=%s why=\"%s\"\n", m->name, err.msg);
         return -1;
@@ -82,7 +83,7 @@ static double run_once(const model *m, ramp_device dev, int steps, size_t bs, co
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_gpu cuda|cpu [steps] [batch] [models]\n");
+        fprintf(stderr, "usage: bench_gpu cuda|cpu [steps] [batch] [models] [fp32|tf32|bf16]\n");
         return 2;
     }
     ramp_device dev = RAMP_DEVICE_CPU;
@@ -93,6 +94,11 @@ int main(int argc, char **argv)
     int steps = argc > 2 ? atoi(argv[2]) : 20;
     size_t bs = argc > 3 ? (size_t)atoi(argv[3]) : 64;
     const char *which = argc > 4 ? argv[4] : "refcnn,resnet8,resnet18";
+    ramp_math math = RAMP_MATH_FP32;
+    if (argc > 5 && ramp_math_parse(argv[5], &math) != RAMP_OK) {
+        fprintf(stderr, "bench_gpu: math '%s': fp32, tf32 or bf16\n", argv[5]);
+        return 2;
+    }
     if (steps < 1 || bs < 1) return 2;
     static const model models[] = {{"refcnn", 1, 28, 10, build_refcnn},
                                    {"resnet8", 3, 32, 10, build_resnet8},
@@ -118,11 +124,12 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < n_data; i++) y[i] = (int32_t)(i % (size_t)m->classes);
         double r[3];
         int ok = 1;
-        for (int t = 0; t < 3 && ok; t++) ok = (r[t] = run_once(m, dev, steps, bs, X, y, n_data)) > 0;
+        for (int t = 0; t < 3 && ok; t++)
+            ok = (r[t] = run_once(m, dev, math, steps, bs, X, y, n_data)) > 0;
         if (ok) {
             qsort(r, 3, sizeof *r, cmp_double);
-            printf("ENGINE model=%s device=%s batch=%zu img_per_s=%.1f\n", m->name,
-                   ramp_device_name(dev), bs, r[1]);
+            printf("ENGINE model=%s device=%s batch=%zu img_per_s=%.1f math=%s\n", m->name,
+                   ramp_device_name(dev), bs, r[1], ramp_math_name(math));
         }
         fflush(stdout);
         free(X);

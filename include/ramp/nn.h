@@ -115,14 +115,28 @@ ramp_status ramp_device_parse(const char *name, ramp_device *out);
    TF32: allows the GPU's TF32 tensor cores (10-bit mantissas in the
    products' inputs, fp32 sums: about 1e-3 relative error per product, for
    speed on Ampere and later GPUs), as torch's allow_tf32; only
-   device CUDA uses it (cuDNN's convolutions, cuBLAS's dense layers). On the
-   CPU backends it is accepted and changes nothing: they have no TF32 and
-   compute in fp32, which TF32 permits (a net built for either device keeps
-   one setting). No bf16 or fp16 here. */
+   device CUDA uses it (cuDNN's convolutions, cuBLAS's dense layers).
+   BF16: mixed precision as torch's autocast to bfloat16: convolutions,
+   transposed convolutions and dense layers take their inputs, weights and
+   output gradients rounded to bfloat16 (8-bit significands: at most 4e-3
+   relative error per value) on the tensor cores, summing in fp32;
+   everything else (batch norm, activations, pooling, the loss, the
+   optimiser and the master weights) stays fp32. bf16 has fp32's exponent
+   range, so no loss scaling is needed. On CUDA it needs bf16 tensor cores
+   (compute capability 8.0, Ampere, or later): an older GPU is
+   RAMP_EUNSUPPORTED at the net's first pass, naming it. On the CPU
+   backends TF32 and BF16 are accepted and change nothing: they compute in
+   fp32 (more than either asks; a net built for either device keeps one
+   setting). No fp16 here. */
 typedef enum ramp_math {
     RAMP_MATH_FP32 = 0, /* fp32 (default) */
-    RAMP_MATH_TF32 = 1  /* TF32 tensor cores allowed where the device has them */
+    RAMP_MATH_TF32 = 1, /* TF32 tensor cores allowed where the device has them */
+    RAMP_MATH_BF16 = 2  /* bf16 autocast of the heavy ops, fp32 master weights (CUDA) */
 } ramp_math;
+/* "fp32", "tf32" or "bf16" (static storage); NULL for another value. */
+const char *ramp_math_name(ramp_math m);
+/* Parses "fp32", "tf32" or "bf16" into *out; RAMP_EINVAL otherwise. */
+ramp_status ramp_math_parse(const char *name, ramp_math *out);
 
 /* How the oneDNN backend computes convolutions. */
 typedef enum ramp_conv_algo {

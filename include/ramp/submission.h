@@ -31,8 +31,9 @@ extern "C" {
    4: detection and segmentation: ramp_batch carries objects and masks,
       ramp_clf_info the geometry and the cap on objects per image,
       ramp_net_params the loss (and a CenterNet head).
-   5: ramp_net_params and ramp_clf_info gained the device (CPU or CUDA). */
-#define RAMP_ABI_VERSION 5
+   5: ramp_net_params and ramp_clf_info gained the device (CPU or CUDA).
+   6: ramp_clf_info gained the math (fp32, tf32, bf16). */
+#define RAMP_ABI_VERSION 6
 
 /* What batch_classifier_new is told (see classifier.h). */
 typedef struct ramp_clf_info {
@@ -55,6 +56,10 @@ typedef struct ramp_clf_info {
        resolved it, and checked the GPU, before any fold). An engine
        submission passes it on as ramp_net_params.device. */
     int device;
+    /* the arithmetic asked for (`ramp test --math`): ramp_math's values,
+       0 fp32 (the default), 1 tf32, 2 bf16. An engine submission passes it
+       on as ramp_net_params.math; a PyTorch one reads ramp.info['math']. */
+    int math;
 } ramp_clf_info;
 
 #ifdef __cplusplus

@@ -57,6 +57,8 @@ typedef struct test_opts {
     double compile_timeout;
     const char *device_name; /* --device as given */
     ramp_device device;      /* resolved: CPU or CUDA */
+    const char *math_name;   /* --math as given */
+    ramp_math math;          /* parsed (fp32 by default) */
     const char *py_env;
     char **env;
     char exe[4096];
@@ -73,7 +75,8 @@ static void usage(FILE *f)
             "usage: ramp test [--kit DIR] [--data DIR] [--submission NAME|ALL] [--quick-test]\n"
             "                 [--save-output] [--retrain] [--json FILE] [--timeout S] [--seed N]\n"
             "                 [--n-jobs N] [--no-sandbox] [--mem-limit MiB] [--compile-timeout S]\n"
-            "                 [--device cpu|cuda|auto] [--ramp-kit-dir DIR] [--ramp-data-dir DIR] [--ramp-submission-dir DIR]\n"
+            "                 [--device cpu|cuda|auto] [--math fp32|tf32|bf16]\n"
+            "                 [--ramp-kit-dir DIR] [--ramp-data-dir DIR] [--ramp-submission-dir DIR]\n"
             "                 [--ignore-warning]\n\n"
             "Trains a submission on each cross-validation fold of a kit and prints its train,\n"
             "valid and test scores per fold, their mean ± std, and the bagged scores, as\n"
@@ -107,6 +110,11 @@ static void usage(FILE *f)
             "                     before any fold when ramp was built without CUDA or no GPU\n"
             "                     answers), auto (cuda where it can run, else cpu). Told to\n"
             "                     submissions as ramp_clf_info.device / ramp.info['device']\n"
+            "  --math M           the arithmetic of convolutions and matrix products: fp32\n"
+            "                     (default), tf32 (TF32 tensor cores) or bf16 (mixed\n"
+            "                     precision: bf16 operands, fp32 sums and weights) on the\n"
+            "                     GPU; the CPU computes fp32 for all three. Told to\n"
+            "                     submissions as ramp_clf_info.math / ramp.info['math']\n"
             "  --ignore-warning   accepted (rampwf's; ramp prints no Python warnings here)\n\n"
             "rampwf's --notebook, --pickle, --partial-train and --data-label are not\n"
             "supported.\n",
@@ -568,6 +576,7 @@ static int run_submission(const test_opts *o, ramp__kit *kit, const char *name, 
                     .envp = o->env,
                     .gpu = o->device == RAMP_DEVICE_CUDA},
         .device = (int)o->device,
+        .math = (int)o->math,
         .py_threads = o->tools.py_threads,
         .build = {.sandbox = mode, .timeout_s = o->compile_timeout},
         .ctx = &rc,
@@ -650,6 +659,7 @@ int ramp__cmd_test(int argc, char **argv)
         RAMP__OPT_INT("--mem-limit", &o.mem_mb, 0, 0),
         RAMP__OPT_SECONDS("--compile-timeout", &o.compile_timeout),
         RAMP__OPT_STR("--device", &o.device_name),
+        RAMP__OPT_STR("--math", &o.math_name),
         RAMP__OPT_END,
     };
     int rc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "test", .usage = usage, .opts = opts },
@@ -688,6 +698,11 @@ int ramp__cmd_test(int argc, char **argv)
         return 1;
     }
     o.device = gpu ? RAMP_DEVICE_CUDA : RAMP_DEVICE_CPU;
+    o.math = RAMP_MATH_FP32;
+    if (o.math_name && ramp_math_parse(o.math_name, &o.math) != RAMP_OK) {
+        ramp__cli_error("test: --math '%s': give fp32, tf32 or bf16", o.math_name);
+        return 2;
+    }
     o.tty = isatty(2);
     if (ramp__cli_exe(o.exe, sizeof o.exe) != 0) {
         ramp__cli_error("test: cannot find the ramp program itself (/proc/self/exe)");
@@ -754,6 +769,11 @@ int ramp__cmd_test(int argc, char **argv)
     if (o.device_name)
         printf("[ramp] Device: %s%s\n", ramp_device_name(o.device),
                strcmp(o.device_name, "auto") ? "" : " (--device auto)");
+    if (o.math_name)
+        printf("[ramp] Math: %s%s\n", ramp_math_name(o.math),
+               o.math != RAMP_MATH_FP32 && o.device != RAMP_DEVICE_CUDA
+                   ? " (computed in fp32 on the CPU)"
+                   : "");
     if (o.quick)
         printf("[ramp] Quick test: at most %d train and %d test rows\n", QUICK_TRAIN, QUICK_TEST);
     o.env = ramp__cli_sandbox_env(!o.no_sandbox);

@@ -56,6 +56,8 @@ typedef struct worker_opts {
     int max_claims, insecure;
     const char *device_name; /* --device as given */
     int device;              /* resolved: RAMP_DEVICE_CPU or RAMP_DEVICE_CUDA */
+    const char *math_name;   /* --math as given */
+    int math;                /* ramp_math's value (fp32 by default) */
 } worker_opts;
 
 static void usage(FILE *f)
@@ -63,7 +65,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: ramp worker --db DB [--once | --drain] [--jobs K] [--timeout S] [--lease S]\n"
             "                   [--data DIR] [--workdir DIR] [--mem-limit MiB] [--poll S]\n"
-            "                   [--max-claims N] [--insecure] [--device cpu|cuda|auto]\n\n"
+            "                   [--max-claims N] [--insecure] [--device cpu|cuda|auto]\n"
+            "                   [--math fp32|tf32|bf16]\n\n"
             "Claims pending submissions from the store and trains them as 'ramp test' does,\n"
             "each fold in the sandbox; stores their scores, times, peak memory and\n"
             "predictions, then recomputes the combined score and the contributivities.\n\n"
@@ -83,7 +86,10 @@ static void usage(FILE *f)
             "  --insecure       run submissions without the sandbox (they can then read\n"
             "                   the test labels and the store): for a trusted event only\n"
             "  --device D       where submissions train: cpu (default), cuda (the GPU; the\n"
-            "                   worker refuses to start where CUDA cannot run), auto\n");
+            "                   worker refuses to start where CUDA cannot run), auto\n"
+            "  --math M         the arithmetic of convolutions and matrix products: fp32\n"
+            "                   (default), tf32 or bf16 (mixed precision on the GPU; the\n"
+            "                   CPU computes fp32 for all three), as 'ramp test --math'\n");
 }
 
 static void sleep_s(double s)
@@ -437,6 +443,7 @@ static int train_one(worker *w, ramp__claim *c)
                     .envp = w->env,
                     .gpu = w->o->device == RAMP_DEVICE_CUDA},
         .device = w->o->device,
+        .math = w->o->math,
         .py_threads = w->tools.py_threads,
         .build = {.sandbox = mode},
         .ctx = &rs,
@@ -661,7 +668,7 @@ done:
 
 int ramp__cmd_worker(int argc, char **argv)
 {
-    worker_opts o = {NULL, NULL, NULL, 0, 0, 1, 7200, 60, 1, 16384, 3, 0, NULL, RAMP_DEVICE_CPU};
+    worker_opts o = {NULL, NULL, NULL, 0, 0, 1, 7200, 60, 1, 16384, 3, 0, NULL, RAMP_DEVICE_CPU, NULL, RAMP_MATH_FP32};
     int64_t mem_mb = o.mem_mb;
     const ramp__cli_opt opts[] = {
         RAMP__OPT_STR("--db", &o.db),
@@ -677,6 +684,7 @@ int ramp__cmd_worker(int argc, char **argv)
         RAMP__OPT_INT("--max-claims", &o.max_claims, 1, 1000),
         RAMP__OPT_FLAG("--insecure", &o.insecure),
         RAMP__OPT_STR("--device", &o.device_name),
+        RAMP__OPT_STR("--math", &o.math_name),
         RAMP__OPT_END,
     };
     int prc = ramp__cli_parse(&(ramp__cli_spec){ .cmd = "worker", .usage = usage, .opts = opts },
@@ -700,6 +708,12 @@ int ramp__cmd_worker(int argc, char **argv)
         return 1;
     }
     o.device = gpu ? RAMP_DEVICE_CUDA : RAMP_DEVICE_CPU;
+    ramp_math math = RAMP_MATH_FP32;
+    if (o.math_name && ramp_math_parse(o.math_name, &math) != RAMP_OK) {
+        ramp__cli_error("worker: --math '%s': give fp32, tf32 or bf16", o.math_name);
+        return 2;
+    }
+    o.math = (int)math;
     char tmpdir[4096];
     if (!o.workdir) {
         const char *t = getenv("TMPDIR");

@@ -15,9 +15,13 @@
  * same values.
  *
  * A net with a layer the backend has no entry for (ramp__cuda_op_for) is
- * refused at create, naming the layer: never a silent CPU fall-back.
+ * refused at create, naming the layer: never a silent CPU fall-back; so is
+ * math bf16 on a GPU without bf16 tensor cores (before compute capability
+ * 8.0). Under bf16 the heavy ops' weights are cast to their bf16 copies
+ * before the first forward after they changed (cast_weights).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,32 +61,109 @@ ramp_status ramp__cuda_workspace(ramp_net *net, ramp__cuda *c, size_t bytes)
     return RAMP_OK;
 }
 
+ramp_status ramp__cuda_scratch16(ramp_net *net, ramp__cuda *c, size_t n)
+{
+    if (n <= c->s16_n) return RAMP_OK;
+    RAMP__CU(net, cudaDeviceSynchronize()); /* the last step's casts may still use it */
+    cudaFree(c->s16);
+    c->s16 = NULL;
+    c->s16_n = 0;
+    RAMP__CU(net, cudaMalloc((void **)&c->s16, n * sizeof(uint16_t)));
+    c->s16_n = n;
+    return RAMP_OK;
+}
+
+int ramp__cuda_bf16_op(const ramp__cuda *c, ramp__op op)
+{
+    return c->bf16 && (op == RAMP__OP_CONV || op == RAMP__OP_DECONV || op == RAMP__OP_DENSE);
+}
+
+ramp_status ramp__cuda_tensor_type(ramp_net *net, cudnnTensorDescriptor_t *d, cudnnDataType_t t,
+                                   int n, int c, int h, int w)
+{
+    if (!*d) RAMP__DNN(net, cudnnCreateTensorDescriptor(d));
+    RAMP__DNN(net, cudnnSetTensor4dDescriptor(*d, CUDNN_TENSOR_NCHW, t, n, c, h, w));
+    return RAMP_OK;
+}
+
 ramp_status ramp__cuda_tensor(ramp_net *net, cudnnTensorDescriptor_t *d, int n, int c, int h,
                               int w)
 {
-    if (!*d) RAMP__DNN(net, cudnnCreateTensorDescriptor(d));
-    RAMP__DNN(net, cudnnSetTensor4dDescriptor(*d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w));
-    return RAMP_OK;
+    return ramp__cuda_tensor_type(net, d, CUDNN_DATA_FLOAT, n, c, h, w);
 }
 
-cudnnMathType_t ramp__cuda_conv_math(const ramp__cuda *c)
-{
-    return c->tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
-}
-
-int ramp__cuda_conv_algo_ok(const ramp__cuda *c, cudnnStatus_t status,
-                            cudnnDeterminism_t determinism, cudnnMathType_t math)
+/* An algorithm a pass may use (ramp__cuda_conv_pick). The _v7 queries
+   rank every math type's versions whatever cd asks for; in fp32 (ranked 0)
+   each pass runs in CUDNN_FMA_MATH whatever its entry said, as before
+   bf16. */
+static int algo_ok(int ranked, cudnnStatus_t status, cudnnDeterminism_t determinism,
+                   cudnnMathType_t math)
 {
     if (status != CUDNN_STATUS_SUCCESS || determinism != CUDNN_DETERMINISTIC) return 0;
-    return !c->tf32 || math != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION; /* no fp16 */
+    return !ranked || math != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION; /* no fp16 */
 }
 
-ramp_status ramp__cuda_conv_set_math(ramp_net *net, const ramp__cuda *c,
-                                     cudnnConvolutionDescriptor_t cd, cudnnMathType_t math)
+/* A failed query: with lowp, no algorithm for that pass; else the error. */
+#define PICK_QUERY(call, pass)                                                                   \
+    do {                                                                                         \
+        cudnnStatus_t q_ = (call);                                                               \
+        if (q_ != CUDNN_STATUS_SUCCESS) {                                                        \
+            if (lowp) {                                                                          \
+                *none = (pass);                                                                  \
+                return RAMP_OK;                                                                  \
+            }                                                                                    \
+            return ramp__cudnn_fail(net, q_, #call);                                             \
+        }                                                                                        \
+    } while (0)
+
+ramp_status ramp__cuda_conv_pick(ramp_net *net, ramp__cuda *c, cudnnConvolutionDescriptor_t cd,
+                                 cudnnTensorDescriptor_t xd, cudnnFilterDescriptor_t wd,
+                                 cudnnTensorDescriptor_t yd, int lowp, ramp__cuda_conv_algos *a,
+                                 int *none)
 {
-    if (c->tf32) RAMP__DNN(net, cudnnSetConvolutionMathType(cd, math)); /* fp32: FMA throughout */
+    /* the per-pass math of a previous batch size may be left on cd */
+    cudnnMathType_t ask = lowp ? CUDNN_TENSOR_OP_MATH : c->tf32 ? CUDNN_DEFAULT_MATH
+                                                                : CUDNN_FMA_MATH;
+    int ranked = lowp || c->tf32; /* each pass then runs in its algorithm's math */
+    RAMP__DNN(net, cudnnSetConvolutionMathType(cd, ask));
+    *none = -1;
+    a->ws = 0;
+    enum { M = 16 };
+    int got = 0, k;
+    cudnnConvolutionFwdAlgoPerf_t fp[M];
+    PICK_QUERY(cudnnGetConvolutionForwardAlgorithm_v7(c->dnn, xd, wd, cd, yd, M, &got, fp), 0);
+    for (k = 0; k < got && !algo_ok(ranked, fp[k].status, fp[k].determinism, fp[k].mathType);) k++;
+    if (k == got) {
+        *none = 0;
+        return RAMP_OK;
+    }
+    a->fwd = fp[k].algo;
+    a->fwd_math = ranked ? fp[k].mathType : CUDNN_FMA_MATH;
+    if (fp[k].memory > a->ws) a->ws = fp[k].memory;
+    cudnnConvolutionBwdDataAlgoPerf_t dp[M];
+    PICK_QUERY(cudnnGetConvolutionBackwardDataAlgorithm_v7(c->dnn, wd, yd, cd, xd, M, &got, dp), 1);
+    for (k = 0; k < got && !algo_ok(ranked, dp[k].status, dp[k].determinism, dp[k].mathType);) k++;
+    if (k == got) {
+        *none = 1;
+        return RAMP_OK;
+    }
+    a->bwd_data = dp[k].algo;
+    a->bwd_data_math = ranked ? dp[k].mathType : CUDNN_FMA_MATH;
+    if (dp[k].memory > a->ws) a->ws = dp[k].memory;
+    cudnnConvolutionBwdFilterAlgoPerf_t wp[M];
+    PICK_QUERY(cudnnGetConvolutionBackwardFilterAlgorithm_v7(c->dnn, xd, yd, cd, wd, M, &got, wp),
+               2);
+    for (k = 0; k < got && !algo_ok(ranked, wp[k].status, wp[k].determinism, wp[k].mathType);) k++;
+    if (k == got) {
+        *none = 2;
+        return RAMP_OK;
+    }
+    a->bwd_filter = wp[k].algo;
+    a->bwd_filter_math = ranked ? wp[k].mathType : CUDNN_FMA_MATH;
+    if (wp[k].memory > a->ws) a->ws = wp[k].memory;
     return RAMP_OK;
 }
+#undef PICK_QUERY
 
 const ramp__cuda_op *ramp__cuda_op_for(ramp__op op)
 {
@@ -120,6 +201,7 @@ static void free_node(const ramp__node *nd, ramp__cuda_node *r)
     cudaFree(r->mask);
     cudaFree(r->mean);
     cudaFree(r->ivar);
+    cudaFree(r->w16);
     for (int k = 0; k < RAMP__P_MAX; k++) {
         cudaFree(r->pw[k]);
         cudaFree(r->pg[k]);
@@ -127,6 +209,7 @@ static void free_node(const ramp__node *nd, ramp__cuda_node *r)
         cudaFree(r->pm2[k]);
     }
     if (r->yd) cudnnDestroyTensorDescriptor(r->yd);
+    if (r->yd16) cudnnDestroyTensorDescriptor(r->yd16);
     if (r->bd) cudnnDestroyTensorDescriptor(r->bd);
     if (r->pd) cudnnDestroyPoolingDescriptor(r->pd);
 }
@@ -149,6 +232,7 @@ static void c_destroy(void *vst)
     }
     if (c->copy) cudaStreamDestroy(c->copy);
     cudaFree(c->ws);
+    cudaFree(c->s16);
     free(c->host_mask);
     if (c->blas) cublasDestroy(c->blas);
     if (c->dnn) cudnnDestroy(c->dnn);
@@ -182,10 +266,25 @@ static ramp_status c_create(ramp_net *net, void **out)
     c->net_nodes = net->nodes;
     c->host_w_ok = c->host_m_ok = 1; /* nothing on the GPU yet */
     c->tf32 = net->prm.math == RAMP_MATH_TF32;
+    c->bf16 = net->prm.math == RAMP_MATH_BF16;
     cudaError_t e = cudaSetDevice(0);
     if (e != cudaSuccess) {
         st = ramp__cuda_fail(net, (int)e, "cudaSetDevice(0)");
         goto fail;
+    }
+    if (c->bf16) {
+        struct cudaDeviceProp prop;
+        e = cudaGetDeviceProperties(&prop, 0);
+        if (e != cudaSuccess) {
+            st = ramp__cuda_fail(net, (int)e, "cudaGetDeviceProperties(0)");
+            goto fail;
+        }
+        char why[400];
+        prop.name[sizeof prop.name - 1] = '\0';
+        if (!ramp__cuda_bf16_ok(prop.major, prop.minor, prop.name, why, sizeof why)) {
+            st = ramp__net_fail(net, RAMP_EUNSUPPORTED, "CUDA backend: %s", why);
+            goto fail;
+        }
     }
     /* non-blocking: the legacy default stream, where everything else runs,
        would otherwise serialise with it */
@@ -258,6 +357,9 @@ static ramp_status reserve(ramp_net *net, ramp__cuda *c, size_t n)
         for (int i = 0; i < net->n_nodes; i++) {
             const ramp__node *nd = &net->nodes[i];
             ramp_status s = ramp__cuda_tensor(net, &c->nodes[i].yd, (int)n, nd->c, nd->h, nd->w);
+            if (!s && c->bf16)
+                s = ramp__cuda_tensor_type(net, &c->nodes[i].yd16, CUDNN_DATA_BFLOAT16, (int)n,
+                                           nd->c, nd->h, nd->w);
             if (s) return s;
         }
         for (int i = 1; i < net->n_nodes; i++) {
@@ -291,8 +393,13 @@ static ramp_status device_params(ramp_net *net, ramp__cuda *c)
                 RAMP__CU(net, cudaMalloc((void **)&r->pg[k], p->n * sizeof(float)));
                 RAMP__CU(net, cudaMemset(r->pg[k], 0, p->n * sizeof(float)));
             }
+            if (k == 0 && !r->w16 && ramp__cuda_bf16_op(c, net->nodes[i].op)) {
+                RAMP__CU(net, cudaMalloc((void **)&r->w16, p->n * sizeof(uint16_t)));
+                c->w16_ok = 0;
+            }
         }
     if (c->dev_w_ok) return RAMP_OK;
+    c->w16_ok = 0;
     for (int i = 0; i < net->n_nodes; i++)
         for (int k = 0; k < RAMP__P_MAX; k++) {
             const ramp__param *p = &net->nodes[i].p[k];
@@ -305,6 +412,21 @@ static ramp_status device_params(ramp_net *net, ramp__cuda *c)
                                      cudaMemcpyHostToDevice));
         }
     c->dev_w_ok = 1;
+    return RAMP_OK;
+}
+
+/* bf16: every heavy op's bf16 weights from its fp32 ones, where these
+   changed since (an upload, an optimiser step: w16_ok). On the default
+   stream, after the optimiser's kernels and before the forward's ops. */
+static ramp_status cast_weights(ramp_net *net, ramp__cuda *c)
+{
+    if (!c->bf16 || c->w16_ok) return RAMP_OK;
+    for (int i = 0; i < net->n_nodes; i++) {
+        const ramp__cuda_node *r = &c->nodes[i];
+        if (!r->w16) continue;
+        RAMP__CU(net, ramp__cuda_to_bf16(r->w16, r->pw[0], net->nodes[i].p[0].n));
+    }
+    c->w16_ok = 1;
     return RAMP_OK;
 }
 
@@ -343,6 +465,7 @@ static ramp_status c_forward(ramp_net *net, void *vst, const float *X, size_t n,
     ramp__cuda *c = vst;
     ramp_status s = reserve(net, c, n);
     if (!s) s = device_params(net, c);
+    if (!s) s = cast_weights(net, c);
     if (!s) s = take_input(net, c, X, n);
     if (s) return s;
     c->n = 0;
@@ -433,6 +556,7 @@ static ramp_status c_optim_step(ramp_net *net, void *vst, const ramp__optim *o,
         }
     c->host_w_ok = 0;
     c->host_m_ok = 0;
+    c->w16_ok = 0; /* the next forward casts the stepped weights */
     return RAMP_OK;
 }
 
@@ -536,6 +660,60 @@ static ramp_status c_output_read(ramp_net *net, void *vst, int id, int grad, flo
     const float *src = grad ? c->nodes[id].dy : c->nodes[id].y;
     RAMP__CU(net, cudaMemcpy(out, src, count * sizeof(float), cudaMemcpyDeviceToHost));
     return RAMP_OK;
+}
+
+int ramp__cuda_bf16_layers(const ramp_net *net, int *heavy)
+{
+    *heavy = 0;
+    if (!net->finalized || net->be != &ramp__nn_backend_cuda || !net->be_st) return 0;
+    const ramp__cuda *c = net->be_st;
+    int low = 0;
+    for (int i = 0; i < c->n_nodes; i++) {
+        if (!ramp__cuda_bf16_op(c, net->nodes[i].op)) continue;
+        (*heavy)++;
+        low += c->nodes[i].lowp;
+    }
+    return low;
+}
+
+/* The casts of bf16 (cuda_kernels.cu) on host values, for test_nn_cuda:
+   y16 = to_bf16(x), back = from_bf16(y16), acc += from_bf16(y16), n values
+   each, through device memory. 0, or -1 with the failed call in why. */
+int ramp__cuda_bf16_casts(uint16_t *y16, float *back, float *acc, const float *x, size_t n,
+                          char *why, size_t len)
+{
+    float *dx = NULL, *dback = NULL, *dacc = NULL;
+    uint16_t *d16 = NULL;
+    const char *what = NULL;
+    cudaError_t e = cudaSuccess;
+#define STEP(call)                                                                               \
+    do {                                                                                         \
+        e = (cudaError_t)(call);                                                                 \
+        if (e != cudaSuccess) {                                                                  \
+            what = #call;                                                                        \
+            goto fail;                                                                           \
+        }                                                                                        \
+    } while (0)
+    STEP(cudaMalloc((void **)&dx, n * sizeof(float)));
+    STEP(cudaMalloc((void **)&dback, n * sizeof(float)));
+    STEP(cudaMalloc((void **)&dacc, n * sizeof(float)));
+    STEP(cudaMalloc((void **)&d16, n * sizeof(uint16_t)));
+    STEP(cudaMemcpy(dx, x, n * sizeof(float), cudaMemcpyHostToDevice));
+    STEP(cudaMemcpy(dacc, acc, n * sizeof(float), cudaMemcpyHostToDevice));
+    STEP(ramp__cuda_to_bf16(d16, dx, n));
+    STEP(ramp__cuda_from_bf16(dback, d16, n, 0));
+    STEP(ramp__cuda_from_bf16(dacc, d16, n, 1));
+    STEP(cudaMemcpy(y16, d16, n * sizeof(uint16_t), cudaMemcpyDeviceToHost));
+    STEP(cudaMemcpy(back, dback, n * sizeof(float), cudaMemcpyDeviceToHost));
+    STEP(cudaMemcpy(acc, dacc, n * sizeof(float), cudaMemcpyDeviceToHost));
+#undef STEP
+fail:
+    if (what && why && len) snprintf(why, len, "%s: %s", what, cudaGetErrorString(e));
+    cudaFree(dx);
+    cudaFree(dback);
+    cudaFree(dacc);
+    cudaFree(d16);
+    return what ? -1 : 0;
 }
 
 const ramp__nn_backend ramp__nn_backend_cuda = {

@@ -30,7 +30,21 @@
  * default (pedantic fp32) math; ramp_net_params.math = RAMP_MATH_TF32 lets
  * both use TF32 tensor cores (cuDNN's default math, the type each algorithm
  * asks for; cuBLAS's CUBLAS_TF32_TENSOR_OP_MATH). Algorithms are chosen
- * among the deterministic ones. */
+ * among the deterministic ones.
+ *
+ * bf16 (RAMP_MATH_BF16, autocast-like; docs/engine.md "Math"): the
+ * activations, their gradients and the master weights stay fp32 as above;
+ * the heavy ops (convolution, transposed convolution, dense) cast their
+ * operands to bf16 in front of cuDNN or cuBLAS. Each such node keeps a bf16
+ * copy of its weights (w16), cast from pw[0] before a forward whenever pw
+ * changed (w16_ok: cleared by an upload and by the optimiser step), and the
+ * casts of activations go to one shared scratch buffer (s16, bf16 values,
+ * grown at prepare to the largest need, carved per call: everything runs on
+ * the default stream, so one op's use ends before the next op's begins).
+ * cuDNN's bf16 convolutions (PSEUDO_BFLOAT16_CONFIG: x, w, y all bf16,
+ * fp32 compute) write bf16, cast back to fp32 (accumulated where the pass
+ * accumulates); cuBLAS's cublasGemmEx takes bf16 A and B and writes fp32 C
+ * directly (CUBLAS_COMPUTE_32F). */
 #ifndef RAMP_CUDA_INT_H
 #define RAMP_CUDA_INT_H
 
@@ -50,7 +64,11 @@ typedef struct ramp__cuda_node {
     float *pw[RAMP__P_MAX];      /* the parameters (the truth once uploaded) */
     float *pg[RAMP__P_MAX];      /* their gradients */
     float *pm1[RAMP__P_MAX], *pm2[RAMP__P_MAX]; /* optimiser state (allocated on its first step) */
+    uint16_t *w16;               /* bf16: the bf16 copy of pw[0] (conv, deconv, dense) */
+    int lowp;                    /* bf16: this heavy op runs in bf16 at the batch size
+                                    prepared (a convolution may fall back to fp32) */
     cudnnTensorDescriptor_t yd; /* the output, n × C×H×W (the batch size in use) */
+    cudnnTensorDescriptor_t yd16; /* bf16: the same shape in bf16 (the heavy ops' casts) */
     cudnnTensorDescriptor_t bd; /* bias (1×O×1×1), batch norm's parameters (1×C×1×1) */
     cudnnPoolingDescriptor_t pd;
     void *priv; /* the op family's own (cuda_conv.c: descriptors and algorithms) */
@@ -83,6 +101,10 @@ typedef struct ramp__cuda {
     size_t host_mask_n;
     int dev_w_ok, host_w_ok, host_m_ok; /* which side's parameters are current (above) */
     int tf32;                           /* ramp_net_params.math is RAMP_MATH_TF32 */
+    int bf16;                           /* ... is RAMP_MATH_BF16 */
+    int w16_ok;                         /* bf16: every w16 matches its pw[0] */
+    uint16_t *s16;                      /* bf16: the casts' scratch (above) */
+    size_t s16_n;                       /* its values */
     cudaStream_t copy;                  /* the staging stream */
     ramp__cuda_in in[2];
     int cur;                            /* in[cur] is node 0's output (the input) */
@@ -132,24 +154,53 @@ ramp_status ramp__cublas_fail(ramp_net *net, cublasStatus_t s, const char *what)
 
 /* Makes c->ws at least `bytes`. */
 ramp_status ramp__cuda_workspace(ramp_net *net, ramp__cuda *c, size_t bytes);
-/* The convolution math type asked for before the algorithm queries:
-   CUDNN_FMA_MATH (fp32), or CUDNN_DEFAULT_MATH where TF32 is allowed; and
-   whether a queried algorithm may run: it succeeded and is deterministic,
-   and with TF32 does not convert to fp16
-   (CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION). With TF32 each pass then sets the
-   math type its algorithm was ranked with (ramp__cuda_conv_set_math). */
-cudnnMathType_t ramp__cuda_conv_math(const ramp__cuda *c);
-int ramp__cuda_conv_algo_ok(const ramp__cuda *c, cudnnStatus_t status,
-                            cudnnDeterminism_t determinism, cudnnMathType_t math);
-ramp_status ramp__cuda_conv_set_math(ramp_net *net, const ramp__cuda *c,
-                                     cudnnConvolutionDescriptor_t cd, cudnnMathType_t math);
-#define RAMP__CONV_MATH(net, c, cd, math)                                                        \
-    do {                                                                                         \
-        ramp_status m_ = ramp__cuda_conv_set_math(net, c, cd, math);                             \
-        if (m_) return m_;                                                                       \
-    } while (0)
-/* A 4-d NCHW fp32 descriptor of n × node id's output (made on first use). */
+/* bf16: makes c->s16 hold at least n values. Parts are carved at offsets
+   rounded by ramp__cuda_s16_len (256-byte aligned, as cuDNN's tensor-core
+   kernels want). */
+ramp_status ramp__cuda_scratch16(ramp_net *net, ramp__cuda *c, size_t n);
+static inline size_t ramp__cuda_s16_len(size_t n)
+{
+    return (n + 127) / 128 * 128;
+}
+/* test_nn_cuda's look at a bf16 net (backend_cuda.c): how many of its
+   heavy layers ran in bf16 at the last batch size, *heavy of how many (0
+   and 0 for a net not on CUDA or not finalised). */
+int ramp__cuda_bf16_layers(const ramp_net *net, int *heavy);
+/* test_nn_cuda's check of the bf16 casts (backend_cuda.c). */
+int ramp__cuda_bf16_casts(uint16_t *y16, float *back, float *acc, const float *x, size_t n,
+                          char *why, size_t len);
+/* Whether node op runs in bf16 under c's math (conv, deconv, dense). */
+int ramp__cuda_bf16_op(const ramp__cuda *c, ramp__op op);
+/* cuDNN's three passes of one convolution (x --w, cd--> y), as picked by
+   ramp__cuda_conv_pick: per pass the algorithm, the math type it runs in
+   (set on cd before each call), and the workspace the three need. */
+typedef struct ramp__cuda_conv_algos {
+    cudnnConvolutionFwdAlgo_t fwd;
+    cudnnConvolutionBwdDataAlgo_t bwd_data;
+    cudnnConvolutionBwdFilterAlgo_t bwd_filter;
+    cudnnMathType_t fwd_math, bwd_data_math, bwd_filter_math;
+    size_t ws;
+} ramp__cuda_conv_algos;
+/* Picks, per pass, the fastest algorithm cuDNN's heuristics (the _v7
+   queries) rank among those that succeed, are DETERMINISTIC and do not
+   convert to fp16 (CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION). The math asked
+   for: CUDNN_FMA_MATH for fp32 (and every pass then runs in it),
+   CUDNN_DEFAULT_MATH where TF32 is allowed, CUDNN_TENSOR_OP_MATH for bf16
+   descriptors (lowp); with either of the last two each pass runs in the
+   math type its algorithm was ranked with. *none: -1, or the pass (0
+   forward, 1 backward-data, 2 backward-weights) that has no algorithm
+   (a is then incomplete); with lowp a query cuDNN refuses counts as none
+   too (the caller falls back to fp32), otherwise it is the net's error. */
+ramp_status ramp__cuda_conv_pick(ramp_net *net, ramp__cuda *c, cudnnConvolutionDescriptor_t cd,
+                                 cudnnTensorDescriptor_t xd, cudnnFilterDescriptor_t wd,
+                                 cudnnTensorDescriptor_t yd, int lowp, ramp__cuda_conv_algos *a,
+                                 int *none);
+#define RAMP__CONV_MATH(net, cd, math) RAMP__DNN(net, cudnnSetConvolutionMathType(cd, math))
+/* A 4-d NCHW fp32 descriptor of n×c×h×w (made on first use); _type: of
+   cuDNN data type t (CUDNN_DATA_BFLOAT16 for bf16's casts). */
 ramp_status ramp__cuda_tensor(ramp_net *net, cudnnTensorDescriptor_t *d, int n, int c, int h,
                               int w);
+ramp_status ramp__cuda_tensor_type(ramp_net *net, cudnnTensorDescriptor_t *d, cudnnDataType_t t,
+                                   int n, int c, int h, int w);
 
 #endif

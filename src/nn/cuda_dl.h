@@ -19,6 +19,7 @@
     X(blas, cublasCreate_v2)                                                                     \
     X(blas, cublasDestroy_v2)                                                                    \
     X(blas, cublasSgemm_v2)                                                                      \
+    X(blas, cublasGemmEx)                                                                        \
     X(blas, cublasSetMathMode)                                                                   \
     X(dnn, cudnnCreate)                                                                          \
     X(dnn, cudnnDestroy)                                                                         \
@@ -67,6 +68,7 @@ int ramp__cuda_dl_load(char *why, size_t len);
 #define cublasCreate_v2 (*ramp__cudl.cublasCreate_v2)
 #define cublasDestroy_v2 (*ramp__cudl.cublasDestroy_v2)
 #define cublasSgemm_v2 (*ramp__cudl.cublasSgemm_v2)
+#define cublasGemmEx (*ramp__cudl.cublasGemmEx)
 #define cublasSetMathMode (*ramp__cudl.cublasSetMathMode)
 #define cudnnCreate (*ramp__cudl.cudnnCreate)
 #define cudnnDestroy (*ramp__cudl.cudnnDestroy)

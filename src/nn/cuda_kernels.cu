@@ -7,7 +7,10 @@
  * per output value (grid-stride loops); reductions (bias gradient, the
  * pooled mean, mul's broadcast gradient) sum in a fixed order in one
  * thread, so results do not depend on the launch. No fast math: the expf
- * and tanhf the reference kernels use. */
+ * and tanhf the reference kernels use. The bf16 casts of RAMP_MATH_BF16
+ * (cuda_conv.c, cuda_dense.c) are here too: cuda_bf16.h's round-to-nearest-
+ * even conversion, uint16_t storage on the C side. */
+#include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
 #include "nn/cuda_kernels.h"
@@ -471,5 +474,31 @@ extern "C" int ramp__cuda_bn_one_value(float *rmean, float *rvar, const float *m
                                        float m)
 {
     bn_one_value_k<<<blocks((size_t)C), 256>>>(rmean, rvar, mean, C, m);
+    return launched();
+}
+
+__global__ void to_bf16_k(__nv_bfloat16 *y, const float *x, size_t n)
+{
+    GRID_STRIDE(i, n) y[i] = __float2bfloat16_rn(x[i]);
+}
+
+__global__ void from_bf16_k(float *y, const __nv_bfloat16 *x, size_t n, int acc)
+{
+    if (acc) {
+        GRID_STRIDE(i, n) y[i] += __bfloat162float(x[i]);
+    } else {
+        GRID_STRIDE(i, n) y[i] = __bfloat162float(x[i]);
+    }
+}
+
+extern "C" int ramp__cuda_to_bf16(uint16_t *y, const float *x, size_t n)
+{
+    to_bf16_k<<<blocks(n), 256>>>(reinterpret_cast<__nv_bfloat16 *>(y), x, n);
+    return launched();
+}
+
+extern "C" int ramp__cuda_from_bf16(float *y, const uint16_t *x, size_t n, int acc)
+{
+    from_bf16_k<<<blocks(n), 256>>>(y, reinterpret_cast<const __nv_bfloat16 *>(x), n, acc);
     return launched();
 }

@@ -10,6 +10,7 @@
 #define RAMP_CUDA_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -77,6 +78,13 @@ int ramp__cuda_adam(float *w, float *m1, float *m2, const float *g, size_t n, fl
 /* Batch norm's running statistics after a batch of one value per channel
    (cuda_bn.c): rmean = (1 − m)·rmean + m·mean, rvar = (1 − m)·rvar. */
 int ramp__cuda_bn_one_value(float *rmean, float *rvar, const float *mean, int C, float m);
+
+/* bfloat16 (RAMP_MATH_BF16; stored as uint16_t, the upper half of an fp32
+   word). to_bf16: y[n] = x[n] rounded to nearest, ties to even (NaN stays
+   NaN, quiet; what overflows becomes ±inf), as __float2bfloat16_rn.
+   from_bf16: y[n] = x[n] exactly (acc 0) or y[n] += x[n] (acc 1). */
+int ramp__cuda_to_bf16(uint16_t *y, const float *x, size_t n);
+int ramp__cuda_from_bf16(float *y, const uint16_t *x, size_t n, int acc);
 
 #ifdef __cplusplus
 }

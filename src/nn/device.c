@@ -92,6 +92,42 @@ int ramp_cuda_available(char *why, size_t len)
 #endif
 }
 
+const char *ramp_math_name(ramp_math m)
+{
+    switch (m) {
+    case RAMP_MATH_FP32: return "fp32";
+    case RAMP_MATH_TF32: return "tf32";
+    case RAMP_MATH_BF16: return "bf16";
+    }
+    return NULL;
+}
+
+ramp_status ramp_math_parse(const char *name, ramp_math *out)
+{
+    static const ramp_math all[] = {RAMP_MATH_FP32, RAMP_MATH_TF32, RAMP_MATH_BF16};
+    if (!name || !out) return RAMP_EINVAL;
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        if (strcmp(name, ramp_math_name(all[i])) == 0) {
+            *out = all[i];
+            return RAMP_OK;
+        }
+    return RAMP_EINVAL;
+}
+
+int ramp__cuda_bf16_ok(int major, int minor, const char *gpu, char *why, size_t len)
+{
+    if (major >= 8) {
+        say(why, len, "");
+        return 1;
+    }
+    if (why && len)
+        snprintf(why, len,
+                 "math bf16 needs bf16 tensor cores (compute capability 8.0, Ampere, or later); "
+                 "the GPU (%s) has compute capability %d.%d: use math fp32 on it",
+                 gpu && gpu[0] ? gpu : "unnamed", major, minor);
+    return 0;
+}
+
 const char *ramp_device_name(ramp_device d)
 {
     switch (d) {

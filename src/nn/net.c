@@ -97,9 +97,9 @@ ramp_status ramp_net_new(ramp_net **out, const ramp_net_params *p, ramp_err *err
     if (p->conv_algo != RAMP_CONV_AUTO && p->conv_algo != RAMP_CONV_DIRECT)
         return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown conv_algo %d",
                              (int)p->conv_algo);
-    if (p->math != RAMP_MATH_FP32 && p->math != RAMP_MATH_TF32)
-        return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown math %d (RAMP_MATH_FP32 or "
-                             "RAMP_MATH_TF32)", (int)p->math);
+    if (p->math != RAMP_MATH_FP32 && p->math != RAMP_MATH_TF32 && p->math != RAMP_MATH_BF16)
+        return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown math %d (RAMP_MATH_FP32, "
+                             "RAMP_MATH_TF32 or RAMP_MATH_BF16)", (int)p->math);
     if (p->loss < RAMP_LOSS_AUTO || p->loss > RAMP_LOSS_CENTERNET)
         return ramp__err_set(err, RAMP_EINVAL, "ramp_net_new: unknown loss %d", (int)p->loss);
     if (p->n_class_weights < 0 || (p->n_class_weights > 0) != (p->class_weights != NULL))

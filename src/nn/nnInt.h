@@ -198,6 +198,11 @@ extern const ramp__nn_backend ramp__nn_backend_cuda; /* backend_cuda.c */
 int ramp__cuda_dl_load(char *why, size_t len);
 #endif
 
+/* Whether a GPU of compute capability major.minor (its name gpu) runs
+   RAMP_MATH_BF16 (device.c: 8.0 or later, bf16 tensor cores); 0 with the
+   refusal, naming the GPU, in why. The CUDA backend asks it at create. */
+int ramp__cuda_bf16_ok(int major, int minor, const char *gpu, char *why, size_t len);
+
 /* The device a net asking for `asked` computes on (device.c): CPU or CUDA
    in *out; RAMP_EUNSUPPORTED, saying why and what to do, when CUDA is asked
    for and cannot run here; RAMP_EINVAL for an unknown value. */

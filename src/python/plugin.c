@@ -545,7 +545,10 @@ static ramp_status py_clf_new(void **self, const ramp_clf_info *info)
                                                   : info->geometry == 1 ? "circle"
                                                                         : "box")) < 0 ||
         info_set("max_objects", PyLong_FromLong(info->max_objects)) < 0 ||
-        info_set("device", PyUnicode_FromString(info->device == 1 ? "cuda" : "cpu")) < 0) {
+        info_set("device", PyUnicode_FromString(info->device == 1 ? "cuda" : "cpu")) < 0 ||
+        info_set("math", PyUnicode_FromString(info->math == 2   ? "bf16"
+                                              : info->math == 1 ? "tf32"
+                                                                : "fp32")) < 0) {
         char what[96];
         snprintf(what, sizeof what, "%s: setup", ramp__py.clf_file);
         st = ramp__py_fail(ramp__py.errmsg, sizeof ramp__py.errmsg, what);

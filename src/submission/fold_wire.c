@@ -5,7 +5,7 @@
  * the fold-train rows with their labels, the fold-valid and test rows as
  * image ids only, the paths of its own code as it sees them, loader and
  * classifier settings, and for detection and segmentation the fold-train
- * rows' objects or mask files. Layout: the magic "RAMPFOLD6\n", then
+ * rows' objects or mask files. Layout: the magic "RAMPFOLD7\n", then
  * fixed-width little-endian fields, length-prefixed strings (u32 length,
  * bytes) and blobs (u64 length, bytes).
  * The reader checks every length against what is left, so a short or
@@ -19,7 +19,7 @@
 #include "core/coreInt.h"
 #include "submission/runInt.h"
 
-static const char magic[10] = {'R', 'A', 'M', 'P', 'F', 'O', 'L', 'D', '6', '\n'};
+static const char magic[10] = {'R', 'A', 'M', 'P', 'F', 'O', 'L', 'D', '7', '\n'};
 
 typedef struct wbuf {
     uint8_t *p;
@@ -84,6 +84,7 @@ ramp_status ramp__fold_wire_encode(const ramp__fold_wire *w, uint8_t **out, size
     put_u64(&b, (uint64_t)w->info.quick_test);
     put_u64(&b, (uint64_t)w->info.fold);
     put_u64(&b, (uint64_t)w->info.device);
+    put_u64(&b, (uint64_t)w->info.math);
     put_str(&b, w->info.submission_dir);
     put_str(&b, w->imgs_dir);
     put_str(&b, w->paths.pp_so);
@@ -235,6 +236,9 @@ ramp_status ramp__fold_wire_decode(const uint8_t *buf, size_t len, ramp__fold_wi
     uint64_t device = get_u64(&r);
     if (device > 1) r.bad = 1; /* CPU or CUDA, never AUTO */
     w->info.device = (int)device;
+    uint64_t math = get_u64(&r);
+    if (math > 2) r.bad = 1; /* fp32, tf32 or bf16 */
+    w->info.math = (int)math;
     /* a CUDA fold's loader hands out page-locked batches (loader.h's
        pin_memory): the engine's and PyTorch's copies to the GPU are then
        asynchronous DMAs */

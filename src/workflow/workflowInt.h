@@ -87,6 +87,7 @@ typedef struct ramp__wf_opts {
     int n_threads;                    /* the classifier's compute threads */
     int device;                       /* ramp_clf_info.device: 0 CPU, 1 CUDA (resolved; the
                                          sandbox's gpu flag goes with it) */
+    int math;                         /* ramp_clf_info.math: ramp_math's value */
     double timeout_s;                 /* per fold */
     ramp__sandbox_opts sandbox;       /* the folds' sandbox: mode, limits, uid, environment */
     ramp__build_opts build;           /* the compile's (include_dir, compilers, the Python

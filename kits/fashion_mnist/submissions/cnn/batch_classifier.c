@@ -34,7 +34,8 @@ ramp_status batch_classifier_new(void **self, const ramp_clf_info *info)
                                                      .width = info->shape[2],
                                                      .seed = info->seed,
                                                      .n_threads = info->n_threads,
-                                                     .device = (ramp_device)info->device},
+                                                     .device = (ramp_device)info->device,
+                                                     .math = (ramp_math)info->math},
                                   &err);
     if (st) {
         fprintf(stderr, "cnn: %s\n", err.msg);

@@ -43,7 +43,8 @@ ramp_status batch_classifier_new(void **self, const ramp_clf_info *info)
     ramp_net_params p = {.channels = info->shape[0], .height = info->shape[1],
                          .width = info->shape[2], .seed = info->seed,
                          .n_threads = info->n_threads,
-                         .device = (ramp_device)info->device};
+                         .device = (ramp_device)info->device,
+                         .math = (ramp_math)info->math};
     ramp_status st = ramp_net_load_onnx(&m->net, path, &p, &err);
     if (st) {
         fprintf(stderr, "transfer: %s\n", err.msg);

@@ -62,6 +62,7 @@ ramp_status batch_detector_new(void **self, const ramp_clf_info *info)
                                                      .seed = info->seed,
                                                      .n_threads = info->n_threads,
                                                      .device = (ramp_device)info->device,
+                                                     .math = (ramp_math)info->math,
                                                      .loss = RAMP_LOSS_CENTERNET,
                                                      .centernet = head},
                                   &err);

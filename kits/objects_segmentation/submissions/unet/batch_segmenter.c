@@ -50,6 +50,7 @@ ramp_status batch_segmenter_new(void **self, const ramp_clf_info *info)
                                                      .seed = info->seed,
                                                      .n_threads = info->n_threads,
                                                      .device = (ramp_device)info->device,
+                                                     .math = (ramp_math)info->math,
                                                      .loss = RAMP_LOSS_PIXEL_SOFTMAX,
                                                      .class_weights = k ? weights : NULL,
                                                      .n_class_weights = k},
