@@ -519,6 +519,11 @@ static ramp_status c_optim_step(ramp_net *net, void *vst, const ramp__optim *o,
     if (!c->dev_w_ok)
         return ramp__net_fail(net, RAMP_EINTERNAL, "CUDA backend: optimiser step before a forward");
     int adam_like = o->kind != RAMP_OPT_SGD;
+    /* from the first tensor stepped on, the host copies are stale, even if a
+       later tensor fails (a failed step must not leave them looking current) */
+    c->host_w_ok = 0;
+    c->host_m_ok = 0;
+    c->w16_ok = 0; /* the next forward casts the stepped weights */
     for (int i = 0; i < net->n_nodes; i++)
         for (int k = 0; k < RAMP__P_MAX; k++) {
             const ramp__node *nd = &net->nodes[i];
@@ -530,8 +535,13 @@ static ramp_status c_optim_step(ramp_net *net, void *vst, const ramp__optim *o,
             for (int j = 0; j < 2; j++)
                 if (hm[j] && !*dm[j]) {
                     RAMP__CU(net, cudaMalloc((void **)dm[j], p->n * sizeof(float)));
-                    RAMP__CU(net, cudaMemcpy(*dm[j], hm[j], p->n * sizeof(float),
-                                             cudaMemcpyHostToDevice));
+                    cudaError_t e = cudaMemcpy(*dm[j], hm[j], p->n * sizeof(float),
+                                               cudaMemcpyHostToDevice);
+                    if (e != cudaSuccess) { /* never a state buffer that holds garbage */
+                        cudaFree(*dm[j]);
+                        *dm[j] = NULL;
+                        return ramp__cuda_fail(net, (int)e, "cudaMemcpy (optimiser state)");
+                    }
                 }
             float lr = o->lr * nd->lr_mult;
             if (adam_like) {
@@ -554,9 +564,6 @@ static ramp_status c_optim_step(ramp_net *net, void *vst, const ramp__optim *o,
                                              first[i * RAMP__P_MAX + k]));
             }
         }
-    c->host_w_ok = 0;
-    c->host_m_ok = 0;
-    c->w16_ok = 0; /* the next forward casts the stepped weights */
     return RAMP_OK;
 }
 
