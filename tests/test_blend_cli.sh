@@ -228,6 +228,6 @@ grep -q '"combined"' "$work/quick.json" || fail "quick-test blend: no combined s
 "$ramp" blend --kit "$kit" > /dev/null 2>&1; [ $? -eq 2 ] || fail "no --pred-dir: expected exit 2"
 "$ramp" blend --pred-dir "$work/flat" --max-n-ensemble 0 > /dev/null 2>&1; [ $? -eq 2 ] || fail "--max-n-ensemble 0 accepted"
 "$ramp" blend --pred-dir "$work/flat" --min-improvement -1 > /dev/null 2>&1; [ $? -eq 2 ] || fail "negative --min-improvement accepted"
-"$ramp" blend --help | grep -q "usage: ramp blend" || fail "--help"
-"$ramp" --help | grep -q "^  blend " || fail "blend missing from 'ramp --help'"
+grep -q "usage: ramp blend" <<< "$("$ramp" blend --help)" || fail "--help"
+grep -q "^  blend " <<< "$("$ramp" --help)" || fail "blend missing from 'ramp --help'"
 echo "OK"

@@ -120,7 +120,7 @@ ok "fork: the process limit holds, per sandbox; an honest run beside it is unhar
 
 # memory files, which no rlimit counts: the sandbox's control group does, where
 # the host lets ramp make one
-if "$ramp" sandbox-check | grep -q "control groups: memory"; then
+if grep -q "control groups: memory" <<< "$("$ramp" sandbox-check)"; then
     variant memfd -DATTACK_MEMFD
     run_test memfd --mem-limit 256 --timeout 60 && fail "memfd: 3 GiB of memory files under --mem-limit 256 went through"
     no_leak memfd
@@ -205,7 +205,7 @@ grep -Eq "stopped after 3 s|does not compile" "$work/slow_compile.out" || { cat 
 ok "compile: flags off the allowlist refused, host files invisible, messages relative, time bounded"
 
 # 8. the platform: the store, killing the worker, SIGTERM
-if "$ramp" worker --help 2>&1 | grep -q "built without the platform"; then
+if grep -q "built without the platform" <<< "$("$ramp" worker --help 2>&1)"; then
     echo "SKIPPED: ramp was built without the platform: the worker's part is not run;" \
          "every attack that ran failed"
     exit 77
