@@ -4,7 +4,14 @@ conv 3×3 32 + ReLU + max-pool 2, conv 3×3 64 + ReLU + max-pool 2,
 dense 128 + ReLU, dense 10 (softmax in predict_proba); Adam, 6 epochs.
 The batches ramp's loader yields are numpy views of its own buffers:
 torch.from_numpy wraps them without a copy. It trains where ramp says
-(`ramp test --device cuda`: ramp.info['device'] is 'cuda'), else on the CPU."""
+(`ramp test --device cuda`: ramp.info['device'] is 'cuda'), else on the CPU,
+in the math ramp says (`--math`: ramp.info['math']) as ramp's engine does: on
+a GPU, 'tf32' lets matmuls and convolutions use TF32 and 'bf16' runs the
+forward and the loss under autocast to bfloat16; on the CPU both compute in
+fp32. On a GPU the batches are page-locked, so their copies are queued
+without waiting (non_blocking)."""
+import contextlib
+
 import numpy as np
 import torch
 from torch import nn
@@ -15,6 +22,18 @@ try:  # ramp's embedding describes the fold; plain RAMP does not
 except ImportError:
     INFO = {}
 DEVICE = INFO.get('device', 'cpu')
+MATH = INFO.get('math', 'fp32')
+ON_GPU = DEVICE == 'cuda'
+if ON_GPU:
+    torch.backends.cuda.matmul.allow_tf32 = MATH == 'tf32'
+    torch.backends.cudnn.allow_tf32 = MATH == 'tf32'
+
+
+def autocast():
+    """bf16 on a GPU when ramp says so, else fp32."""
+    if ON_GPU and MATH == 'bf16':
+        return torch.autocast('cuda', dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def make_net(shape, n_classes):
@@ -47,12 +66,16 @@ class BatchClassifier:
             seen = correct = 0
             total = 0.0
             for step in range(steps):
-                X, y = next(gen_train)
-                X = torch.from_numpy(X).to(DEVICE)
+                # xh, the host batch, stays referenced to the end of the
+                # step (loss.item() waits for the GPU), so its page-locked
+                # memory outlives the copy queued from it
+                xh, y = next(gen_train)
+                X = torch.from_numpy(xh).to(DEVICE, non_blocking=True)
                 target = torch.from_numpy(y.argmax(axis=1)).to(DEVICE)
                 self.opt.zero_grad()
-                out = self.net(X)
-                loss = loss_fn(out, target)
+                with autocast():
+                    out = self.net(X)
+                    loss = loss_fn(out, target)
                 loss.backward()
                 self.opt.step()
                 seen += len(X)
@@ -82,12 +105,14 @@ class BatchClassifier:
         with torch.no_grad():
             for _ in range((n + self.batch_size - 1) // self.batch_size):
                 X, y = next(gen)
-                out = self.net(torch.from_numpy(X).to(DEVICE))
+                with autocast():
+                    out = self.net(torch.from_numpy(X).to(DEVICE))
                 right += (out.argmax(1).cpu().numpy() == y.argmax(1)).sum()
         return right / n
 
     def predict_proba(self, X):
         self.net.eval()
         with torch.no_grad():
-            out = self.net(torch.from_numpy(X).to(DEVICE))
-            return torch.softmax(out, dim=1).cpu().numpy()
+            with autocast():
+                out = self.net(torch.from_numpy(X).to(DEVICE))
+            return torch.softmax(out.float(), dim=1).cpu().numpy()
