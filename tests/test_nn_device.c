@@ -97,6 +97,13 @@ static void test_cuda_refused_here(void **s)
     assert_int_equal(ramp_cuda_available(small, sizeof small), 0);
     assert_int_equal(strlen(small), sizeof small - 1);
     assert_int_equal(ramp_cuda_available(NULL, 0), 0);
+    /* every math is refused with the same reason (what ramp test checks
+       before its first fold) */
+    for (int m = RAMP_MATH_FP32; m <= RAMP_MATH_BF16; m++) {
+        char mwhy[512] = "unset";
+        assert_int_equal(ramp_cuda_math_ok((ramp_math)m, mwhy, sizeof mwhy), 0);
+        assert_string_equal(mwhy, why);
+    }
     /* AUTO falls to the CPU here, and says so */
     assert_int_equal(make(&net, RAMP_DEVICE_AUTO, NULL), RAMP_OK);
     assert_int_equal(ramp_net_device(net), RAMP_DEVICE_CPU);
@@ -114,6 +121,25 @@ static void test_cuda_on_gpu(void **s)
     assert_int_equal(make(&net, RAMP_DEVICE_AUTO, NULL), RAMP_OK);
     assert_int_equal(ramp_net_device(net), RAMP_DEVICE_CUDA);
     ramp_net_free(net);
+    /* fp32 and tf32 run on any GPU; bf16 where the net accepts it too */
+    char why[512];
+    assert_int_equal(ramp_cuda_math_ok(RAMP_MATH_FP32, why, sizeof why), 1);
+    assert_int_equal(ramp_cuda_math_ok(RAMP_MATH_TF32, why, sizeof why), 1);
+    int bf16 = ramp_cuda_math_ok(RAMP_MATH_BF16, why, sizeof why);
+    ramp_err err = {RAMP_OK, ""};
+    ramp_status st = ramp_net_new(&net,
+                                  &(ramp_net_params){.channels = 1, .height = 4, .width = 4,
+                                                     .seed = 1, .device = RAMP_DEVICE_CUDA,
+                                                     .math = RAMP_MATH_BF16},
+                                  &err);
+    if (!st) {
+        ramp_net_dense(net, &(ramp_dense){.units = 2});
+        float x[16] = {0}, out[2];
+        st = ramp_net_predict(net, x, 1, out);
+        ramp_net_free(net);
+    }
+    if (!bf16) fprintf(stderr, "bf16 refused up front: %s\n", why);
+    assert_int_equal(st == RAMP_OK, bf16);
 }
 
 static void test_bad_values(void **s)

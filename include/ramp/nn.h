@@ -137,6 +137,12 @@ typedef enum ramp_math {
 const char *ramp_math_name(ramp_math m);
 /* Parses "fp32", "tf32" or "bf16" into *out; RAMP_EINVAL otherwise. */
 ramp_status ramp_math_parse(const char *name, ramp_math *out);
+/* 1 when CUDA nets in math m can run on this machine's GPU (device 0):
+   CUDA available (ramp_cuda_available) and, for bf16, bf16 tensor cores.
+   Otherwise 0 and why[len] says why (as ramp_cuda_available). What a
+   command checks before its first fold, so that an old GPU is refused
+   there rather than in every fold's net. */
+int ramp_cuda_math_ok(ramp_math m, char *why, size_t len);
 
 /* How the oneDNN backend computes convolutions. */
 typedef enum ramp_conv_algo {

@@ -703,6 +703,11 @@ int ramp__cmd_test(int argc, char **argv)
         ramp__cli_error("test: --math '%s': give fp32, tf32 or bf16", o.math_name);
         return 2;
     }
+    if (gpu && !ramp_cuda_math_ok(o.math, why, sizeof why)) {
+        ramp__cli_error("test: --math %s on --device %s: %s", ramp_math_name(o.math),
+                        ramp_device_name(asked), why);
+        return 1;
+    }
     o.tty = isatty(2);
     if (ramp__cli_exe(o.exe, sizeof o.exe) != 0) {
         ramp__cli_error("test: cannot find the ramp program itself (/proc/self/exe)");

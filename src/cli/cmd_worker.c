@@ -713,6 +713,11 @@ int ramp__cmd_worker(int argc, char **argv)
         ramp__cli_error("worker: --math '%s': give fp32, tf32 or bf16", o.math_name);
         return 2;
     }
+    if (gpu && !ramp_cuda_math_ok(math, why, sizeof why)) {
+        ramp__cli_error("worker: --math %s on --device %s: %s", ramp_math_name(math),
+                        ramp_device_name(asked), why);
+        return 1;
+    }
     o.math = (int)math;
     char tmpdir[4096];
     if (!o.workdir) {

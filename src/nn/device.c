@@ -114,6 +114,29 @@ ramp_status ramp_math_parse(const char *name, ramp_math *out)
     return RAMP_EINVAL;
 }
 
+int ramp_cuda_math_ok(ramp_math m, char *why, size_t len)
+{
+    if (!ramp_cuda_available(why, len)) return 0;
+#ifdef RAMP_HAVE_CUDA
+    if (m == RAMP_MATH_BF16) {
+        struct cudaDeviceProp prop;
+        cudaError_t e = cudaGetDeviceProperties(&prop, 0);
+        if (e != cudaSuccess) {
+            if (why && len)
+                snprintf(why, len, "cannot read the GPU's properties: %s (%s)",
+                         cudaGetErrorString(e), cudaGetErrorName(e));
+            return 0;
+        }
+        prop.name[sizeof prop.name - 1] = '\0';
+        return ramp__cuda_bf16_ok(prop.major, prop.minor, prop.name, why, len);
+    }
+#else
+    (void)m;
+#endif
+    say(why, len, "");
+    return 1;
+}
+
 int ramp__cuda_bf16_ok(int major, int minor, const char *gpu, char *why, size_t len)
 {
     if (major >= 8) {
