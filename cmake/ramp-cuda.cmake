@@ -60,9 +60,12 @@ if(NOT RAMP_CUDA_MODE STREQUAL "OFF")
     endif()
     message(STATUS "CUDA backend: off (RAMP_CUDA=AUTO, not found: ${missing})")
   else()
-    # the GPU to plan for (H200: sm_90); set CMAKE_CUDA_ARCHITECTURES for others
+    # Turing (sm_75, the oldest CUDA 13 builds for), Ampere (sm_80, whose
+    # code the later 8.x run: bf16 is accepted from there) and Hopper (sm_90:
+    # the H200 to plan for); set CMAKE_CUDA_ARCHITECTURES for others. With
+    # 90 alone, an Ampere GPU passed the bf16 check and then found no kernel.
     if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
-      set(CMAKE_CUDA_ARCHITECTURES 90)
+      set(CMAKE_CUDA_ARCHITECTURES "75;80;90")
     endif()
     enable_language(CUDA)
     # no build path in the objects (test_no_build_paths), as for C: nvcc

@@ -54,6 +54,7 @@ typedef enum target { T_DNNL, T_CUDA } target;
 static target g_target; /* set by main; read by the cases */
 static ramp_math g_math;  /* run()'s math: fp32 unless a bf16 case sets it */
 static int g_low, g_heavy; /* run()'s last net: heavy layers in bf16, of how many (CUDA) */
+static int g_bf16_low, g_bf16_heavy; /* the same, of bf16_agree()'s bf16 run */
 #if RAMP_TEST_CUDA_BUILT
 int ramp__cuda_bf16_layers(const ramp_net *net, int *heavy);
 #endif
@@ -973,8 +974,13 @@ static void test_bf16_option(void **s)
    near 2e-6 per rounding, 7e-6 per layer), which a numpy model of these
    shapes puts at 3e-5 to 4.4e-5 after three layers and 1e-5 on a weight
    gradient (tests/bf16_error_model.py); so outputs and probabilities must
-   agree to a normalised MSE of 3e-4 (1.7 % RMS), gradients (the backward
-   rounds dy, w and x again) to 3e-3, the loss to 1 % relative; and the
+   agree to a normalised MSE of 3e-4 (1.7 % RMS), gradients to 3e-2: the
+   backward rounds dy, w and x again, and a rounding that moves a value
+   across a ReLU's or a clip's bound, or changes a max-pool's winner, flips
+   a whole gradient value (the model leaves those out; a simulation of
+   these sizes put one ReLU alone at 1.2-1.9e-3, past 3e-3 in 12-23 % of
+   draws, and a max-pool's flipped window at about 5e-3 each); the loss to
+   1 % relative; and the
    logits must differ from CUDA's fp32 ones (bf16 did run). A wrong cast,
    layout or descriptor gives errors of order 1. The worst figures are
    printed (the margins, for the first GPU run). On the CPU: BF16 computes
@@ -991,6 +997,8 @@ static void bf16_agree(builder b)
     run(&got, b, RAMP_NN_DNNL, dev, cuda);
     g_math = RAMP_MATH_FP32;
     int low = g_low, heavy = g_heavy;
+    g_bf16_low = low;
+    g_bf16_heavy = heavy;
     if (!cuda) {
         assert_int_equal(low, 0); /* nothing runs in bf16 on the CPU */
         assert_true(got.loss == f32.loss);
@@ -1016,7 +1024,7 @@ static void bf16_agree(builder b)
         if (ref.dout[id] && got.dout[id]) {
             e = nmse(got.dout[id], ref.dout[id], ref.n_out[id]);
             if (e > worst_grad) worst_grad = e;
-            check("bf16 output gradient", id, got.dout[id], ref.dout[id], ref.n_out[id], 3e-3);
+            check("bf16 output gradient", id, got.dout[id], ref.dout[id], ref.n_out[id], 3e-2);
         }
         for (int k = 0; k < 2; k++) {
             assert_int_equal(got.n_grad[id][k], ref.n_grad[id][k]);
@@ -1024,7 +1032,7 @@ static void bf16_agree(builder b)
             e = nmse(got.grad[id][k], ref.grad[id][k], ref.n_grad[id][k]);
             if (e > worst_grad) worst_grad = e;
             check(k ? "bf16 bias gradient" : "bf16 weight gradient", id, got.grad[id][k],
-                  ref.grad[id][k], ref.n_grad[id][k], 3e-3);
+                  ref.grad[id][k], ref.n_grad[id][k], 3e-2);
         }
     }
     double ep = nmse(got.probs, ref.probs, (size_t)N * K);
@@ -1053,6 +1061,42 @@ static void test_bf16_net1(void **s)
 {
     (void)s;
     bf16_agree(build1);
+}
+
+/* Channel counts cuDNN's bf16 tensor-core kernels are made for (multiples
+   of 8): conv 3→16, conv 16→16, transposed conv 16→8 (stride 2), conv
+   8→8, dense. The nets above have 3-6 channels, where a convolution may
+   find no bf16 algorithm and run fp32 (the dense layers alone then make
+   "bf16 ran" true); here every heavy layer but the first (3 input
+   channels) must run in bf16, or the bf16 convolution code went
+   untested. */
+static void build_wide(ramp_net *net, int dropout)
+{
+    (void)dropout;
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 16, .kernel = 3, .padding = 1});
+    ramp_net_relu(net);
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 16, .kernel = 3, .padding = 1, .no_bias = 1});
+    ramp_net_batchnorm(net, 0, 0);
+    ramp_net_relu(net);
+    ramp_net_conv_transpose2d(net, &(ramp_conv_transpose2d){.filters = 8, .kernel = 3,
+                                                            .stride = 2, .padding = 1,
+                                                            .output_padding = 1});
+    ramp_net_conv2d(net, &(ramp_conv2d){.filters = 8, .kernel = 3, .padding = 1});
+    ramp_net_tanh(net);
+    ramp_net_global_avgpool(net);
+    ramp_net_flatten(net);
+    ramp_net_dense(net, &(ramp_dense){.units = K});
+}
+
+static void test_bf16_wide(void **s)
+{
+    (void)s;
+    bf16_agree(build_wide);
+    if (g_target == T_CUDA) {
+        fprintf(stderr, "bf16 wide net: %d of %d heavy layers in bf16\n", g_bf16_low,
+                g_bf16_heavy);
+        assert_true(g_bf16_heavy == 5 && g_bf16_low >= g_bf16_heavy - 1);
+    }
 }
 
 static void test_bf16_net2(void **s)
@@ -1169,7 +1213,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fit_prefetch), cmocka_unit_test(test_tf32),
         cmocka_unit_test(test_bf16_casts), cmocka_unit_test(test_bf16_option),
         cmocka_unit_test(test_bf16_net0), cmocka_unit_test(test_bf16_net1),
-        cmocka_unit_test(test_bf16_net2), cmocka_unit_test(test_bf16_fit),
+        cmocka_unit_test(test_bf16_net2), cmocka_unit_test(test_bf16_wide),
+        cmocka_unit_test(test_bf16_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

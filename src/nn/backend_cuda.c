@@ -103,12 +103,17 @@ static int algo_ok(int ranked, cudnnStatus_t status, cudnnDeterminism_t determin
     return !ranked || math != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION; /* no fp16 */
 }
 
-/* A failed query: with lowp, no algorithm for that pass; else the error. */
+/* A failed query: with lowp and cuDNN saying "not supported", no
+   algorithm for that pass (the layer then runs fp32); any other failure,
+   or any failure in fp32, is the net's error. */
+#ifndef CUDNN_STATUS_CATEGORY /* cuDNN 8: one NOT_SUPPORTED code */
+#define CUDNN_STATUS_CATEGORY(s) ((s) == CUDNN_STATUS_NOT_SUPPORTED ? CUDNN_STATUS_NOT_SUPPORTED : (s))
+#endif
 #define PICK_QUERY(call, pass)                                                                   \
     do {                                                                                         \
         cudnnStatus_t q_ = (call);                                                               \
         if (q_ != CUDNN_STATUS_SUCCESS) {                                                        \
-            if (lowp) {                                                                          \
+            if (lowp && CUDNN_STATUS_CATEGORY(q_) == CUDNN_STATUS_NOT_SUPPORTED) {              \
                 *none = (pass);                                                                  \
                 return RAMP_OK;                                                                  \
             }                                                                                    \
@@ -118,8 +123,8 @@ static int algo_ok(int ranked, cudnnStatus_t status, cudnnDeterminism_t determin
 
 ramp_status ramp__cuda_conv_pick(ramp_net *net, ramp__cuda *c, cudnnConvolutionDescriptor_t cd,
                                  cudnnTensorDescriptor_t xd, cudnnFilterDescriptor_t wd,
-                                 cudnnTensorDescriptor_t yd, int lowp, ramp__cuda_conv_algos *a,
-                                 int *none)
+                                 cudnnTensorDescriptor_t yd, int lowp, int skip,
+                                 ramp__cuda_conv_algos *a, int *none)
 {
     /* the per-pass math of a previous batch size may be left on cd */
     cudnnMathType_t ask = lowp ? CUDNN_TENSOR_OP_MATH : c->tf32 ? CUDNN_DEFAULT_MATH
@@ -131,25 +136,32 @@ ramp_status ramp__cuda_conv_pick(ramp_net *net, ramp__cuda *c, cudnnConvolutionD
     enum { M = 16 };
     int got = 0, k;
     cudnnConvolutionFwdAlgoPerf_t fp[M];
-    PICK_QUERY(cudnnGetConvolutionForwardAlgorithm_v7(c->dnn, xd, wd, cd, yd, M, &got, fp), 0);
-    for (k = 0; k < got && !algo_ok(ranked, fp[k].status, fp[k].determinism, fp[k].mathType);) k++;
-    if (k == got) {
-        *none = 0;
-        return RAMP_OK;
+    if (skip != 0) {
+        PICK_QUERY(cudnnGetConvolutionForwardAlgorithm_v7(c->dnn, xd, wd, cd, yd, M, &got, fp), 0);
+        for (k = 0; k < got && !algo_ok(ranked, fp[k].status, fp[k].determinism, fp[k].mathType);)
+            k++;
+        if (k == got) {
+            *none = 0;
+            return RAMP_OK;
+        }
+        a->fwd = fp[k].algo;
+        a->fwd_math = ranked ? fp[k].mathType : CUDNN_FMA_MATH;
+        if (fp[k].memory > a->ws) a->ws = fp[k].memory;
     }
-    a->fwd = fp[k].algo;
-    a->fwd_math = ranked ? fp[k].mathType : CUDNN_FMA_MATH;
-    if (fp[k].memory > a->ws) a->ws = fp[k].memory;
     cudnnConvolutionBwdDataAlgoPerf_t dp[M];
-    PICK_QUERY(cudnnGetConvolutionBackwardDataAlgorithm_v7(c->dnn, wd, yd, cd, xd, M, &got, dp), 1);
-    for (k = 0; k < got && !algo_ok(ranked, dp[k].status, dp[k].determinism, dp[k].mathType);) k++;
-    if (k == got) {
-        *none = 1;
-        return RAMP_OK;
+    if (skip != 1) {
+        PICK_QUERY(cudnnGetConvolutionBackwardDataAlgorithm_v7(c->dnn, wd, yd, cd, xd, M, &got, dp),
+                   1);
+        for (k = 0; k < got && !algo_ok(ranked, dp[k].status, dp[k].determinism, dp[k].mathType);)
+            k++;
+        if (k == got) {
+            *none = 1;
+            return RAMP_OK;
+        }
+        a->bwd_data = dp[k].algo;
+        a->bwd_data_math = ranked ? dp[k].mathType : CUDNN_FMA_MATH;
+        if (dp[k].memory > a->ws) a->ws = dp[k].memory;
     }
-    a->bwd_data = dp[k].algo;
-    a->bwd_data_math = ranked ? dp[k].mathType : CUDNN_FMA_MATH;
-    if (dp[k].memory > a->ws) a->ws = dp[k].memory;
     cudnnConvolutionBwdFilterAlgoPerf_t wp[M];
     PICK_QUERY(cudnnGetConvolutionBackwardFilterAlgorithm_v7(c->dnn, xd, yd, cd, wd, M, &got, wp),
                2);
@@ -463,12 +475,12 @@ static ramp_status c_forward(ramp_net *net, void *vst, const float *X, size_t n,
                              float *logits)
 {
     ramp__cuda *c = vst;
+    c->n = 0; /* no pass to go back through until this one ends (a failure below included) */
     ramp_status s = reserve(net, c, n);
     if (!s) s = device_params(net, c);
     if (!s) s = cast_weights(net, c);
     if (!s) s = take_input(net, c, X, n);
     if (s) return s;
-    c->n = 0;
     for (int i = 1; i < net->n_nodes; i++) {
         s = ramp__cuda_op_for(net->nodes[i].op)->fwd(net, c, i, (int)n, training);
         if (s) return s;

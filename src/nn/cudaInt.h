@@ -189,12 +189,16 @@ typedef struct ramp__cuda_conv_algos {
    descriptors (lowp); with either of the last two each pass runs in the
    math type its algorithm was ranked with. *none: -1, or the pass (0
    forward, 1 backward-data, 2 backward-weights) that has no algorithm
-   (a is then incomplete); with lowp a query cuDNN refuses counts as none
-   too (the caller falls back to fp32), otherwise it is the net's error. */
+   (a is then incomplete); with lowp a query cuDNN answers "not supported"
+   counts as none too (the caller falls back to fp32); any other failure is
+   the net's error. `skip` (0 or 1; -1 none) is a pass the layer never runs
+   (the gradient of an input that needs none: backward-data for a
+   convolution, forward for a transposed one), neither queried nor
+   required. */
 ramp_status ramp__cuda_conv_pick(ramp_net *net, ramp__cuda *c, cudnnConvolutionDescriptor_t cd,
                                  cudnnTensorDescriptor_t xd, cudnnFilterDescriptor_t wd,
-                                 cudnnTensorDescriptor_t yd, int lowp, ramp__cuda_conv_algos *a,
-                                 int *none);
+                                 cudnnTensorDescriptor_t yd, int lowp, int skip,
+                                 ramp__cuda_conv_algos *a, int *none);
 #define RAMP__CONV_MATH(net, cd, math) RAMP__DNN(net, cudnnSetConvolutionMathType(cd, math))
 /* A 4-d NCHW fp32 descriptor of n×c×h×w (made on first use); _type: of
    cuDNN data type t (CUDNN_DATA_BFLOAT16 for bf16's casts). */

@@ -85,10 +85,12 @@ static ramp_status prepare(ramp_net *net, ramp__cuda *c, int id, int n)
         if (s) return s;
     }
     int none = -1;
+    /* backward-data only for an input that needs a gradient */
+    int skip = net->nodes[nd->in[0]].needs_grad ? -1 : 1;
     p->lowp = r->lowp = 0;
     if (c->bf16) {
         ramp_status s = ramp__cuda_conv_pick(net, c, p->cd, c->nodes[nd->in[0]].yd16, p->wd16,
-                                             r->yd16, 1, &p->a, &none);
+                                             r->yd16, 1, skip, &p->a, &none);
         if (s) return s;
         if (none < 0) {
             size_t in = (size_t)n * ramp__node_size(a), out = (size_t)n * ramp__node_size(nd);
@@ -101,7 +103,7 @@ static ramp_status prepare(ramp_net *net, ramp__cuda *c, int id, int n)
         }
     }
     ramp_status s = ramp__cuda_conv_pick(net, c, p->cd, c->nodes[nd->in[0]].yd, p->wd, r->yd, 0,
-                                         &p->a, &none);
+                                         skip, &p->a, &none);
     if (s) return s;
     if (none >= 0)
         return ramp__net_fail(net, RAMP_EUNSUPPORTED,

@@ -97,10 +97,12 @@ static ramp_status dc_prepare(ramp_net *net, ramp__cuda *c, int id, int n)
     }
     /* in the convolution's terms: its input is our output, its output our input */
     int none = -1;
+    /* the input's gradient (cuDNN's forward) only where it needs one */
+    int skip = net->nodes[nd->in[0]].needs_grad ? -1 : 0;
     p->lowp = r->lowp = 0;
     if (c->bf16) {
         ramp_status s = ramp__cuda_conv_pick(net, c, p->cd, r->yd16, p->wd16,
-                                             c->nodes[nd->in[0]].yd16, 1, &p->a, &none);
+                                             c->nodes[nd->in[0]].yd16, 1, skip, &p->a, &none);
         if (s) return s;
         if (none < 0) {
             size_t in = (size_t)n * ramp__node_size(a), out = (size_t)n * ramp__node_size(nd);
@@ -113,7 +115,7 @@ static ramp_status dc_prepare(ramp_net *net, ramp__cuda *c, int id, int n)
         }
     }
     ramp_status s = ramp__cuda_conv_pick(net, c, p->cd, r->yd, p->wd, c->nodes[nd->in[0]].yd, 0,
-                                         &p->a, &none);
+                                         skip, &p->a, &none);
     if (s) return s;
     if (none >= 0) {
         /* the convolution's pass → ours */
