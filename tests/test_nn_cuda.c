@@ -899,6 +899,10 @@ static void test_bf16_casts(void **s)
     }
     assert_true(bf16_is_nan(bf16_rne(bits_float(0x7FC00000u))));
     assert_true(bf16_is_nan(bf16_rne(bits_float(0x7F800001u)))); /* a NaN that would round to inf */
+    /* values bf16 holds exactly come back as they were (a subnormal too) */
+    assert_true(bf16_value(bf16_rne(1.5f)) == 1.5f);
+    assert_true(bf16_value(bf16_rne(-0x1p-130f)) == -0x1p-130f);
+    assert_true(bf16_value(bf16_rne(0x1.fep127f)) == 0x1.fep127f);
     if (g_target != T_CUDA) return;
     if (!ramp_cuda_available(NULL, 0)) skip();
 #if RAMP_TEST_CUDA_BUILT
