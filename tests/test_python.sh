@@ -52,6 +52,17 @@ good pypy RAMP_PY_TRANSFORM=threads
 good cpy
 good pyc
 good pyc RAMP_PY_TRANSFORM=threads
+# a process forked in fit and left sleeping: the fold still ends when its
+# work does (the Python transform workers' pipes, inherited by the sleeper,
+# once kept them from reading EOF, and the fold waited for its --timeout)
+sub sleeper "$fx/image_preprocessor.py" "$fx/batch_classifier.py"
+sed -i "s/^BUG = None/BUG = 'sleeper'/" "$kit/submissions/sleeper/batch_classifier.py"
+t0=$SECONDS
+"$ramp" test --kit "$kit" --data "$work/data/data" --submission sleeper --quick-test --timeout 90 \
+    > "$work/sleeper.out" 2>&1 || { cat "$work/sleeper.out"; fail "sleeper: non-zero exit (waited for the sleeping child?)"; }
+grep -q "Bagged scores" "$work/sleeper.out" || { cat "$work/sleeper.out"; fail "sleeper: not scored"; }
+[ $((SECONDS - t0)) -lt 80 ] || fail "sleeper: ramp test took $((SECONDS - t0)) s (waited for the sleeping child?)"
+echo "ok: sleeper: a child forked in fit and left sleeping does not hold the fold ($((SECONDS - t0)) s)"
 # the numpy classifier learns something (chance is 0.10)
 acc=$(awk '/Bagged scores/{b=1} b && $1=="test"{print $2; exit}' "$work/pypy.out")
 awk -v a="$acc" 'BEGIN{exit !(a > 0.3)}' || fail "pypy: bagged test accuracy $acc"

@@ -232,6 +232,14 @@ static void worker_loop(int in, int out, uint8_t *mem)
    transforms run on its own threads under the GIL. */
 static void forget_workers(void)
 {
+    /* and lets go of their pipes: a child that outlived fit (a process the
+       submission forked and left sleeping) kept the workers from ever
+       reading EOF, so the fold waited for them until its --timeout */
+    for (int i = 0; i < g_nw; i++) {
+        close(g_w[i].to_w);
+        close(g_w[i].from_w);
+        g_w[i].to_w = g_w[i].from_w = -1;
+    }
     g_nw = 0;
     pthread_mutex_init(&g_mu, NULL);
     pthread_mutex_init(&g_serial, NULL);
@@ -263,10 +271,7 @@ ramp_status ramp__py_workers_start(int n, char *msg, size_t len)
             PyOS_AfterFork_Child();
             close(a[1]);
             close(b[0]);
-            for (int j = 0; j < i; j++) { /* the other workers' pipes */
-                close(g_w[j].to_w);
-                close(g_w[j].from_w);
-            }
+            /* the other workers' pipes: closed by forget_workers (atfork) */
             worker_loop(a[0], b[1], w->mem);
             _exit(0);
         }
