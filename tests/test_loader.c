@@ -88,6 +88,24 @@ static void test_epochs_and_chunks(void **state)
     }
     ramp_gen_stats gs = ramp_gen_stats_of(g);
     assert_true(gs.images >= 3 * 103);
+    /* a batch size past n (2^62 and SIZE_MAX: the buffer sizes wrapped and
+       the first gathered batch overflowed its buffer) gives one batch of
+       every sample per epoch, gathered across the chunks */
+    const size_t huge[] = {(size_t)1 << 62, SIZE_MAX};
+    for (int h = 0; h < 2; h++) {
+        ramp_gen *gh;
+        assert_int_equal(ramp_gen_builder_subset(gb, NULL, f.n, huge[h], 1, 1, &gh), 0);
+        assert_int_equal(ramp_gen_steps_per_epoch(gh), 1);
+        for (int e = 0; e < 2; e++) {
+            ramp_batch b;
+            assert_int_equal(ramp_gen_next(gh, &b), 0);
+            assert_int_equal(b.n, 103);
+            assert_true(b.end_of_epoch);
+            int seen[103] = {0};
+            for (size_t i = 0; i < b.n; i++) seen[decode_id(b.X + 2 * i)]++;
+            for (int i = 0; i < 103; i++) assert_int_equal(seen[i], 1);
+        }
+    }
     ramp_gen_builder_free(gb);
     fixture_free(&f);
 }

@@ -19,7 +19,7 @@
  *
  * Memory: each generator holds
  *     2 × chunk_size × S × 4 bytes     (two chunk buffers, S = floats per sample)
- *   + batch_size × S × 4 bytes         (a batch that crosses chunks is gathered)
+ *   + min(batch_size, n) × S × 4 bytes (a batch that crosses chunks is gathered)
  *   + n_jobs × (one decoded image and its intermediates, in each thread's arena)
  *   + n × (id and label)               (the index; a few tens of bytes per sample)
  * — bounded by the chunk buffers, not by the size of the images on disk.

@@ -204,7 +204,9 @@ size_t ramp_gen_batch_size(const ramp_gen *g)
 
 size_t ramp_gen_steps_per_epoch(const ramp_gen *g)
 {
-    return g && g->batch_size ? (g->n_samples + g->batch_size - 1) / g->batch_size : 0;
+    if (!g || !g->batch_size) return 0;
+    /* without n + batch_size - 1, which wraps for a batch_size near SIZE_MAX */
+    return g->n_samples / g->batch_size + (g->n_samples % g->batch_size != 0);
 }
 
 void ramp_gen_set_onehot(ramp_gen *g, int on)

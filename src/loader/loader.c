@@ -127,6 +127,8 @@ typedef struct stream_gen {
     size_t pos_in_chunk;
     int release_pending; /* the slot of consume_seq-1 is still lent out in place */
     ramp__blk *xblk;     /* the gathered batch */
+    size_t xcap;         /* its samples: the batch size, at most n (a batch never
+                            crosses an epoch's end) */
     bufs xb;
 
     /* counters: load_seconds is the wall time during which at least one slot
@@ -546,6 +548,17 @@ static ramp__blk *samples_blk(const stream_gen *g, size_t n, bufs *b, char *why,
     const ramp_gen_builder *gb = g->gb;
     size_t mp = (size_t)gb->mask_w * (size_t)gb->mask_h;
     int has_mask = gb->s.mask_paths || gb->s.mask_bytes, has_obj = gb->s.objs != NULL;
+    /* the largest per-sample size, times n, with room for the sums below:
+       a batch_size of 2^62 wrapped these to a few bytes, and the first
+       gathered batch was written past them */
+    size_t per = gb->sample_size * sizeof(float) + sizeof(int32_t) + 8 * sizeof(double) +
+                 (has_mask ? mp * sizeof(int32_t) : 0) +
+                 (has_obj ? sizeof(size_t) + gb->obj_cap * sizeof(ramp_obj) : 0);
+    if (n >= (SIZE_MAX / 2 - 256) / per) {
+        snprintf(why, len, "a buffer of %zu samples of %zu bytes is larger than memory "
+                           "(batch_size too large?)", n, per);
+        return NULL;
+    }
     size_t oy = align16(n * gb->sample_size * sizeof(float));
     size_t og = align16(oy + n * sizeof(int32_t));
     size_t om = align16(og + n * 8 * sizeof(double));
@@ -670,10 +683,10 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
         } else {
             char why[300];
             if (got == 0 &&
-                (st = unshare(g, &g->xblk, base->batch_size, &g->xb, why, sizeof why))) {
+                (st = unshare(g, &g->xblk, g->xcap, &g->xb, why, sizeof why))) {
                 ramp__gen_fail(base, st, "loader: no %s memory for a batch buffer of %zu "
                                "samples (the old one is pinned): %s", gb->hm->name,
-                               base->batch_size, why);
+                               g->xcap, why);
                 break;
             }
             bufs *x = &g->xb;
@@ -810,7 +823,8 @@ static ramp_status stream_new(ramp_gen_builder *gb, const uint32_t *subset, size
     int ok = g->subset && g->order[0] && g->order[1];
     g->pool = pool_new(gb->hm);
     ok = ok && g->pool;
-    if (ok) ok = (g->xblk = samples_blk(g, batch_size, &g->xb, why, sizeof why)) != NULL;
+    g->xcap = batch_size < n ? batch_size : n; /* a batch_size past n: batches of n */
+    if (ok) ok = (g->xblk = samples_blk(g, g->xcap, &g->xb, why, sizeof why)) != NULL;
     for (int k = 0; ok && k < NSLOTS; k++) {
         slot *sl = &g->slots[k];
         sl->blk = samples_blk(g, g->chunk_size, &sl->b, why, sizeof why);
