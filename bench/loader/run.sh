@@ -20,7 +20,8 @@
 # --draft (Image.draft: libjpeg's DCT scaling, as ramp's resize does; the
 # output then equals ramp's exactly) for an extra like-for-like line.
 # The kits are built under WORK (default /tmp/ramp-bench-loader) when absent;
-# --limit-train N makes small ones (a different N needs a fresh WORK). The
+# --limit-train N makes small ones (a different N needs a fresh WORK; the
+# photo kit has a folder per --photos N, photo-N). The
 # page cache is warmed by reading every image once; each process then warms
 # up on the first 4096 images (photo: 512) and times one epoch. The R runs (default 3)
 # are interleaved (ramp, torch, torch lean per kit, in turn, repeat) so a
@@ -71,10 +72,13 @@ lim=${limit:+--limit-train $limit}
 ! has png || [ -f "$work/png/data/train.csv" ] || "$ramp" data fashion-mnist --out "$work/png" $lim >&2
 ! has jpg || [ -f "$work/jpg/data/train.csv" ] ||
     "$ramp" data fashion-mnist --format jpg --size 64 --rgb --out "$work/jpg" $lim >&2
-! has photo || [ -f "$work/photo/data/train.csv" ] ||
-    $py "$here/make_photos.py" "$work/photo" --n "$photos" >&2
+# a kit's folder; the photo kit's is named by its size (--photos 300 once
+# timed an older 1,500-photo kit in silence)
+kdir() { if [ "$1" = photo ]; then echo "$work/photo-$photos"; else echo "$work/$1"; fi; }
+! has photo || [ -f "$(kdir photo)/data/train.csv" ] ||
+    $py "$here/make_photos.py" "$(kdir photo)" --n "$photos" >&2
 for k in $kits; do # hot page cache for both sides
-    find "$work/$k/data/imgs" -type f -print0 | xargs -0 cat >/dev/null
+    find "$(kdir $k)/data/imgs" -type f -print0 | xargs -0 cat >/dev/null
 done
 
 out=$work/results.txt
@@ -85,10 +89,10 @@ r=1
 while [ "$r" -le "$runs" ]; do
     for k in $kits; do
         [ "$k" = photo ] && w=512 || w=4096
-        "$bin" "$work/$k/data" $k 1 $w "$jobs" | quiet
-        $py "$here/bench_torch.py" "$work/$k/data" $k --warmup $w --workers "$jobs" | quiet
+        "$bin" "$(kdir $k)/data" $k 1 $w "$jobs" | quiet
+        $py "$here/bench_torch.py" "$(kdir $k)/data" $k --warmup $w --workers "$jobs" | quiet
         [ "$k" = photo ] ||
-            $py "$here/bench_torch.py" "$work/$k/data" $k --lean --workers "$jobs" | quiet
+            $py "$here/bench_torch.py" "$(kdir $k)/data" $k --lean --workers "$jobs" | quiet
     done
     ! has jpg || $py "$here/bench_torch.py" "$work/jpg/data" jpg --lean --draft --workers "$jobs" | quiet
     r=$((r + 1))
