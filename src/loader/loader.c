@@ -603,7 +603,8 @@ static ramp_status release_slot(stream_gen *g, uint64_t seq)
     if (unshare(g, &s->blk, g->chunk_size, &s->b, why, sizeof why))
         return ramp__gen_fail(&g->base, RAMP_ENOMEM,
                               "loader: no %s memory for a chunk buffer of %zu samples (the old "
-                              "one is pinned): %s", g->gb->hm->name, g->chunk_size, why);
+                              "one is still held by batches in use: hold fewer, or allow the "
+                              "fold more memory): %s", g->gb->hm->name, g->chunk_size, why);
     s->state = SLOT_FREE;
     assign_chunks(g);
     pthread_cond_broadcast(&g->cv_work);
@@ -685,7 +686,8 @@ static ramp_status stream_next(ramp_gen *base, ramp_batch *b)
             if (got == 0 &&
                 (st = unshare(g, &g->xblk, g->xcap, &g->xb, why, sizeof why))) {
                 ramp__gen_fail(base, st, "loader: no %s memory for a batch buffer of %zu "
-                               "samples (the old one is pinned): %s", gb->hm->name,
+                               "samples (the old one is still held by batches in use: hold "
+                               "fewer, or allow the fold more memory): %s", gb->hm->name,
                                g->xcap, why);
                 break;
             }
