@@ -32,6 +32,10 @@ typedef struct ramp__hostmem {
 
 /* malloc and free. */
 extern const ramp__hostmem ramp__hostmem_pageable;
+/* 1 when the CUDA runtime's driver sees a GPU; else 0 with why[len] saying
+   why and what to do (built without CUDA, no driver, no GPU). The one
+   probe of the driver: the engine's ramp_cuda_available asks it too. */
+int ramp__cuda_probe(char *why, size_t len);
 /* cudaHostAlloc(cudaHostAllocPortable) and cudaFreeHost; NULL with the
    reason in why[len] where page-locked memory cannot be had: a build
    without CUDA, no usable driver, no GPU. Asks the driver each call. */

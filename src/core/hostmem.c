@@ -14,7 +14,8 @@
  * as pinned for every CUDA context of the process, so a second CUDA runtime
  * in the same process (PyTorch's, in a Python submission) copies from them
  * asynchronously too. Where it cannot be had — a ramp built without CUDA,
- * no driver, no GPU — the caller gets the reason (ramp__hostmem_pinned) and
+ * no driver, no GPU — the caller gets the reason (ramp__hostmem_pinned, from
+ * ramp__cuda_probe, which the engine's ramp_cuda_available asks too) and
  * turns it into RAMP_EUNSUPPORTED: never a silent fall-back to pageable
  * memory, which would only make the copies quietly synchronous.
  *
@@ -86,29 +87,42 @@ static const ramp__hostmem pinned_table = {"page-locked (cudaHostAlloc)", 1, pin
                                            pinned_free, NULL};
 #endif
 
-const ramp__hostmem *ramp__hostmem_pinned(char *why, size_t len)
+int ramp__cuda_probe(char *why, size_t len)
 {
 #ifdef RAMP_HAVE_CUDA
     int n = 0;
     cudaError_t e = cudaGetDeviceCount(&n);
     if (e == cudaSuccess && n > 0) {
         if (why && len) why[0] = '\0';
-        return &pinned_table;
+        return 1;
     }
     if (e == cudaSuccess || e == cudaErrorNoDevice)
-        say(why, len, "no CUDA GPU on this machine (the driver sees no device)");
+        say(why, len, "no CUDA GPU on this machine (the driver sees no device): run on a machine "
+            "with an NVIDIA GPU");
     else if (e == cudaErrorInsufficientDriver)
-        say(why, len, "no usable NVIDIA driver (missing, or older than the CUDA runtime ramp "
-            "was built with)");
+        say(why, len, "no usable NVIDIA driver (missing, or older than CUDA %d.%d that ramp was "
+            "built with): install or update the NVIDIA driver", CUDART_VERSION / 1000,
+            CUDART_VERSION % 1000 / 10);
     else
-        say(why, len, "the CUDA runtime cannot use a GPU here: %s (%s)", cudaGetErrorString(e),
-            cudaGetErrorName(e));
+        say(why, len, "the CUDA runtime cannot use a GPU here: %s (%s); check the driver and "
+            "/dev/nvidia*", cudaGetErrorString(e), cudaGetErrorName(e));
     cudaGetLastError();
-    return NULL;
+    return 0;
 #else
-    say(why, len, "ramp was built without CUDA (cmake -DRAMP_CUDA=ON with the CUDA toolkit)");
-    return NULL;
+    say(why, len, "ramp was built without CUDA: rebuild with the CUDA toolkit and cuDNN installed "
+        "(cmake -DRAMP_CUDA=ON; CUDNN_ROOT if cuDNN is outside the toolkit)");
+    return 0;
 #endif
+}
+
+const ramp__hostmem *ramp__hostmem_pinned(char *why, size_t len)
+{
+#ifdef RAMP_HAVE_CUDA
+    if (ramp__cuda_probe(why, len)) return &pinned_table;
+#else
+    ramp__cuda_probe(why, len);
+#endif
+    return NULL;
 }
 
 int ramp__hostmem_is_pinned(const void *p)

@@ -5,13 +5,15 @@
  * where it cannot run is an error that says why, never a quiet fall-back:
  * a ramp built without CUDA (the CMake option), or a machine whose driver
  * is missing or sees no GPU. The run-time question goes to the CUDA runtime
- * (cudaGetDeviceCount), which loads the driver; in a build without CUDA
+ * (cudaGetDeviceCount, in core's ramp__cuda_probe, which the loader's
+ * page-locked buffers ask too), which loads the driver; in a build without CUDA
  * this file has no CUDA dependency at all.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/coreInt.h"
+#include "core/genInt.h" /* ramp__cuda_probe */
 #include "nn/nnInt.h"
 
 #ifdef RAMP_HAVE_CUDA
@@ -53,43 +55,20 @@ const char *ramp_nn_build_info(void)
 
 int ramp_cuda_available(char *why, size_t len)
 {
-#ifdef RAMP_HAVE_CUDA
-    int n = 0;
-    cudaError_t e = cudaGetDeviceCount(&n);
-    if (e == cudaSuccess && n > 0) {
-        /* the GPU answers: cuBLAS and cuDNN must load too (cuda_dl.h) */
-        char dl[600];
-        if (!ramp__cuda_dl_load(dl, sizeof dl)) {
-            say(why, len, dl);
-            return 0;
-        }
-        say(why, len, "");
-        return 1;
-    }
     char msg[512];
-    if (e == cudaSuccess || e == cudaErrorNoDevice)
-        snprintf(msg, sizeof msg,
-                 "no CUDA GPU on this machine (the driver sees no device): run on a machine with "
-                 "an NVIDIA GPU, or use the CPU (device cpu)");
-    else if (e == cudaErrorInsufficientDriver)
-        snprintf(msg, sizeof msg,
-                 "no usable NVIDIA driver (missing, or older than CUDA %d.%d that ramp was built "
-                 "with): install or update the NVIDIA driver, or use the CPU (device cpu)",
-                 CUDART_VERSION / 1000, CUDART_VERSION % 1000 / 10);
-    else
-        snprintf(msg, sizeof msg,
-                 "the CUDA runtime cannot use a GPU here: %s (%s); check the driver and "
-                 "/dev/nvidia*, or use the CPU (device cpu)",
-                 cudaGetErrorString(e), cudaGetErrorName(e));
-    say(why, len, msg);
-    return 0;
-#else
-    say(why, len,
-        "ramp was built without CUDA: rebuild with the CUDA toolkit and cuDNN installed "
-        "(cmake -DRAMP_CUDA=ON; CUDNN_ROOT if cuDNN is outside the toolkit), or use the CPU "
-        "(device cpu)");
-    return 0;
+    if (!ramp__cuda_probe(msg, sizeof msg)) {
+        if (why && len) snprintf(why, len, "%s, or use the CPU (device cpu)", msg);
+        return 0;
+    }
+#ifdef RAMP_HAVE_CUDA
+    /* the GPU answers: cuBLAS and cuDNN must load too (cuda_dl.h) */
+    if (!ramp__cuda_dl_load(msg, sizeof msg)) {
+        say(why, len, msg);
+        return 0;
+    }
 #endif
+    say(why, len, "");
+    return 1;
 }
 
 const char *ramp_math_name(ramp_math m)
